@@ -1,0 +1,60 @@
+"""The ASGI application: build_app(settings) wires storage, health, metrics and (later) GraphQL routes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from govgraph import __version__, db
+from govgraph.config import Settings
+from govgraph.metrics import HttpMetrics, MetricsMiddleware
+
+log = logging.getLogger("govgraph")
+
+
+def build_app(settings: Settings) -> Starlette:
+    metrics = HttpMetrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = db.create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessions = db.session_factory(engine)
+        log.info("govgraph %s started: data in %s", __version__, settings.data_dir)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+            log.info("govgraph stopped")
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            await db.ping(request.app.state.engine)
+        except Exception as exc:  # any driver error means "not ready", reported without internals
+            log.warning("readiness check failed: %s", exc)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready", "database": "ok"})
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
+        ],
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    return app

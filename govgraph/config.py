@@ -1,0 +1,87 @@
+"""Settings read once from the environment (GOVGRAPH_*), validated at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+ZK_BACKENDS = ("arkworks", "pyecc")
+ENVIRONMENTS = ("development", "production")
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value govgraph cannot use; the message names the variable."""
+
+    def __init__(self, variable: str, value: str, expected: str) -> None:
+        super().__init__(f"{variable}={value!r} is invalid: expected {expected}")
+        self.variable = variable
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    zk_backend: str = "arkworks"
+    log_level: str = "info"
+    environment: str = "development"
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(_non_empty(env, "GOVGRAPH_DATA", "./var")).expanduser()
+        database_url = _non_empty(
+            env, "GOVGRAPH_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir.resolve() / 'govgraph.db'}"
+        )
+        scheme = database_url.partition("://")[0]
+        if scheme not in DATABASE_SCHEMES or "://" not in database_url:
+            raise ConfigError(
+                "GOVGRAPH_DATABASE_URL", database_url, "a URL starting with " + " or ".join(
+                    f"{s}://" for s in DATABASE_SCHEMES)
+            )
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            host=_non_empty(env, "GOVGRAPH_HOST", "127.0.0.1"),
+            port=_port(env, "GOVGRAPH_PORT", 8000),
+            zk_backend=_choice(env, "GOVGRAPH_ZK_BACKEND", "arkworks", ZK_BACKENDS),
+            log_level=_choice(env, "GOVGRAPH_LOG_LEVEL", "info", LOG_LEVELS),
+            environment=_choice(env, "GOVGRAPH_ENV", "development", ENVIRONMENTS),
+        )
+
+
+def _non_empty(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name)
+    if value is None:
+        return default
+    if not value.strip():
+        raise ConfigError(name, value, "a non-empty value")
+    return value.strip()
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.strip().isdigit() or not 0 <= int(raw) <= 65535:
+        raise ConfigError(name, raw, "a TCP port number 0-65535")
+    return int(raw)
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in allowed:
+        raise ConfigError(name, raw, "one of " + ", ".join(allowed))
+    return value

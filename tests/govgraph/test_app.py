@@ -1,0 +1,100 @@
+import re
+import signal
+import subprocess
+import sys
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from govgraph import __version__
+from govgraph.app import build_app
+from govgraph.config import Settings
+
+
+def metric_value(text: str, name: str, labels: str) -> float:
+    match = re.search(rf"^{re.escape(name)}\{{{re.escape(labels)}\}} (\S+)$", text, re.MULTILINE)
+    assert match, f"{name}{{{labels}}} not in metrics output"
+    return float(match.group(1))
+
+
+def test_healthz_reports_version(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "version": __version__}
+
+
+def test_readyz_checks_the_database(client: TestClient, settings: Settings) -> None:
+    response = client.get("/readyz")
+    assert (response.status_code, response.json()) == (200, {"status": "ready", "database": "ok"})
+    assert (settings.data_dir / "govgraph.db").is_file()
+
+
+def test_readyz_is_unavailable_when_the_database_is_not(tmp_path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the database directory should be")
+    settings = Settings.from_env({"GOVGRAPH_DATA": str(tmp_path),
+                                  "GOVGRAPH_DATABASE_URL": f"sqlite+aiosqlite:///{blocker}/gg.db"})
+    app = build_app(settings)
+    with pytest.raises(OSError):  # the engine cannot even create its directory: start-up fails loudly
+        with TestClient(app):
+            pass
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    for _ in range(3):
+        client.get("/healthz")
+    client.get("/no/such/page")
+    body = client.get("/metrics").text
+    assert metric_value(body, "govgraph_http_requests_total",
+                        'method="GET",route="/healthz",status="200"') == 3.0
+    assert metric_value(body, "govgraph_http_requests_total",
+                        'method="GET",route="<unmatched>",status="404"') == 1.0
+    assert metric_value(body, "govgraph_http_request_duration_seconds_count",
+                        'method="GET",route="/healthz"') == 3.0
+
+
+def test_each_app_has_its_own_counters(settings: Settings) -> None:
+    with TestClient(build_app(settings)) as first:
+        first.get("/healthz")
+    with TestClient(build_app(settings)) as second:
+        body = second.get("/metrics").text
+    assert 'route="/healthz"' not in body
+
+
+@pytest.mark.e2e
+def test_real_server_serves_health_and_metrics(live_server) -> None:
+    assert httpx.get(live_server.url + "/healthz").json() == {"status": "ok", "version": __version__}
+    assert httpx.get(live_server.url + "/readyz").status_code == 200
+    metrics = httpx.get(live_server.url + "/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain; version=")
+    assert metric_value(metrics.text, "govgraph_http_requests_total",
+                        'method="GET",route="/healthz",status="200"') >= 1.0
+    assert metric_value(metrics.text, "govgraph_http_requests_total",
+                        'method="GET",route="/readyz",status="200"') == 1.0
+
+
+@pytest.mark.e2e
+def test_real_server_stops_gracefully_on_sigterm(live_server) -> None:
+    live_server.process.terminate()
+    # uvicorn finishes the lifespan shutdown, then re-raises the signal it caught
+    assert live_server.process.wait(timeout=15) == -signal.SIGTERM
+    log = live_server.log_path.read_text()
+    assert "govgraph stopped" in log
+    assert log.index("Waiting for application shutdown.") < log.index("govgraph stopped") < log.index(
+        "Application shutdown complete.")
+
+
+def test_serve_with_a_bad_port_exits_with_one_line_naming_the_variable(data_dir) -> None:
+    result = subprocess.run([sys.executable, "-m", "govgraph", "serve"], capture_output=True, text=True,
+                            env={"GOVGRAPH_DATA": str(data_dir), "GOVGRAPH_PORT": "notaport", "PATH": ""},
+                            timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == ("govgraph: configuration error: GOVGRAPH_PORT='notaport' is invalid: "
+                             "expected a TCP port number 0-65535\n")
+
+
+def test_version_command_prints_the_package_version() -> None:
+    result = subprocess.run([sys.executable, "-m", "govgraph", "version"], capture_output=True, text=True,
+                            timeout=60)
+    assert (result.returncode, result.stdout) == (0, __version__ + "\n")
