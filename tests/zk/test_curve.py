@@ -1,0 +1,249 @@
+"""zk.curve: group laws, strict ZCash encodings, msm, pairing checks and backend selection, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from py_ecc.bls.hash_to_curve import map_to_curve_G1, map_to_curve_G2
+from py_ecc.bls.point_compression import compress_G1, compress_G2, modular_squareroot_in_FQ2
+from py_ecc.fields import optimized_bls12_381_FQ as FQ
+from py_ecc.fields import optimized_bls12_381_FQ2 as FQ2
+
+from zk.curve import (
+    ENV_VAR, P, R, Backend, get_backend, random_scalar, scalar_from_bytes, scalar_inverse, scalar_to_bytes,
+)
+from zk.errors import InvalidParameters, MalformedInput, UnsupportedBackend
+
+# The standard generators' compressed encodings (ZCash BLS12-381 serialization of the IETF base points).
+G1_GENERATOR = bytes.fromhex(
+    "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb")
+G2_GENERATOR = bytes.fromhex(
+    "93e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e"
+    "024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8")
+G1_INFINITY = b"\xc0" + bytes(47)
+G2_INFINITY = b"\xc0" + bytes(95)
+
+
+def test_generators_encode_to_the_standard_bytes(backend: Backend) -> None:
+    assert backend.g1_compress(backend.g1_generator()) == G1_GENERATOR
+    assert backend.g2_compress(backend.g2_generator()) == G2_GENERATOR
+    assert backend.g1_compress(backend.g1_identity()) == G1_INFINITY
+    assert backend.g2_compress(backend.g2_identity()) == G2_INFINITY
+
+
+def test_group_laws_hold(backend: Backend) -> None:
+    g, h = backend.g1_generator(), backend.g2_generator()
+    assert backend.g1_add(backend.g1_mul(g, 2), backend.g1_mul(g, 3)) == backend.g1_mul(g, 5)
+    assert backend.g1_mul(g, -1) == backend.g1_neg(g)
+    assert backend.g1_sub(backend.g1_mul(g, 7), g) == backend.g1_mul(g, 6)
+    assert backend.g1_mul(g, R) == backend.g1_identity()
+    assert backend.g1_is_identity(backend.g1_mul(g, R + R))
+    assert backend.g1_mul(g, R + 4) == backend.g1_mul(g, 4)
+    assert not backend.g1_eq(g, backend.g1_mul(g, 2))
+    assert hash(backend.g1_add(g, g)) == hash(backend.g1_mul(g, 2))
+    assert backend.g2_add(backend.g2_mul(h, 2), h) == backend.g2_mul(h, 3)
+    assert backend.g2_sub(h, h) == backend.g2_identity()
+    assert backend.g2_mul(h, -2) == backend.g2_neg(backend.g2_mul(h, 2))
+    assert backend.g2_is_identity(backend.g2_mul(h, R))
+
+
+def test_msm_equals_the_sum_of_products(backend: Backend) -> None:
+    g = backend.g1_generator()
+    points = [backend.g1_mul(g, k) for k in (3, 5, 11)]
+    assert backend.g1_msm(points, [2, -1, R + 1]) == backend.g1_mul(g, 3 * 2 - 5 + 11)
+    assert backend.g1_msm([], []) == backend.g1_identity()
+
+
+def test_msm_refuses_mismatched_lists_instead_of_truncating(backend: Backend) -> None:
+    g = backend.g1_generator()
+    with pytest.raises(InvalidParameters, match=r"as many scalars as points \(1 != 2\)"):
+        backend.g1_msm([g, g], [1])
+
+
+def test_pairing_check_is_bilinear(backend: Backend) -> None:
+    g, h = backend.g1_generator(), backend.g2_generator()
+    a, b = 1234567, 7654321
+    assert backend.pairing_check([(backend.g1_mul(g, a * b), h),
+                                  (backend.g1_neg(backend.g1_mul(g, a)), backend.g2_mul(h, b))])
+    assert not backend.pairing_check([(backend.g1_mul(g, a * b + 1), h),
+                                      (backend.g1_neg(backend.g1_mul(g, a)), backend.g2_mul(h, b))])
+    assert not backend.pairing_check([(g, h)])
+    assert backend.pairing_check([(backend.g1_identity(), h)])
+    assert backend.pairing_check([])
+
+
+def test_compressed_points_round_trip(backend: Backend) -> None:
+    g, h = backend.g1_generator(), backend.g2_generator()
+    p, q = backend.g1_mul(g, 0xDEADBEEF), backend.g2_mul(h, 0xC0FFEE)
+    assert backend.g1_decompress(backend.g1_compress(p)) == p
+    assert backend.g2_decompress(backend.g2_compress(q)) == q
+    assert backend.g1_decompress(G1_INFINITY, allow_identity=True) == backend.g1_identity()
+    assert backend.g2_decompress(G2_INFINITY, allow_identity=True) == backend.g2_identity()
+
+
+def _non_square_g1_x() -> int:
+    x = 1
+    while pow((x**3 + 4) % P, (P - 1) // 2, P) == 1:
+        x += 1
+    return x
+
+
+def _non_square_g2_x() -> int:
+    c0 = 1
+    while modular_squareroot_in_FQ2(FQ2([c0, 0]) ** 3 + FQ2([4, 4])) is not None:
+        c0 += 1
+    return c0
+
+
+G1_BAD_ENCODINGS = [
+    (G1_GENERATOR[:47], "G1 point must be 48 bytes, got 47"),
+    (G1_GENERATOR + b"\x00", "G1 point must be 48 bytes, got 49"),
+    (bytes([G1_GENERATOR[0] & 0x7F]) + G1_GENERATOR[1:], r"not in compressed form \(C flag unset\)"),
+    (G1_INFINITY, "G1 point is the identity"),
+    (b"\xe0" + bytes(47), "point at infinity has a non-canonical encoding"),
+    (b"\xc0" + bytes(46) + b"\x01", "point at infinity has a non-canonical encoding"),
+    (b"\xc1" + bytes(47), "point at infinity has a non-canonical encoding"),
+    ((P | (1 << 383)).to_bytes(48, "big"), r"x-coordinate is not reduced \(>= p\)"),
+    (((P + 1) | (5 << 381)).to_bytes(48, "big"), r"x-coordinate is not reduced \(>= p\)"),
+    ((_non_square_g1_x() | (1 << 383)).to_bytes(48, "big"), "G1 point is not on the curve"),
+    (compress_G1(map_to_curve_G1(FQ(5))).to_bytes(48, "big"), "G1 point is not in the prime-order subgroup"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), G1_BAD_ENCODINGS)
+def test_g1_decoding_refuses_every_non_canonical_encoding(backend: Backend, data: bytes, message: str) -> None:
+    with pytest.raises(MalformedInput, match=message):
+        backend.g1_decompress(data)
+
+
+def _g2_bytes(pair: tuple[int, int]) -> bytes:
+    return pair[0].to_bytes(48, "big") + pair[1].to_bytes(48, "big")
+
+
+G2_BAD_ENCODINGS = [
+    (G2_GENERATOR[:95], "G2 point must be 96 bytes, got 95"),
+    (G2_INFINITY, "G2 point is the identity"),
+    (b"\xc0" + bytes(94) + b"\x01", "point at infinity has a non-canonical encoding"),
+    (b"\xe0" + bytes(95), "point at infinity has a non-canonical encoding"),
+    (bytes([G2_GENERATOR[0] & 0x7F]) + G2_GENERATOR[1:], r"C flag unset"),
+    (G2_GENERATOR[:48] + P.to_bytes(48, "big"), r"x-coordinate is not reduced \(>= p\)"),
+    ((P | (1 << 383)).to_bytes(48, "big") + G2_GENERATOR[48:], r"x-coordinate is not reduced \(>= p\)"),
+    (_g2_bytes((1 << 383, _non_square_g2_x())), "G2 point is not on the curve"),
+    (_g2_bytes(compress_G2(map_to_curve_G2(FQ2([1, 2])))), "G2 point is not in the prime-order subgroup"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), G2_BAD_ENCODINGS)
+def test_g2_decoding_refuses_every_non_canonical_encoding(backend: Backend, data: bytes, message: str) -> None:
+    with pytest.raises(MalformedInput, match=message):
+        backend.g2_decompress(data)
+
+
+def test_decoding_refuses_non_bytes(backend: Backend) -> None:
+    with pytest.raises(MalformedInput, match="G1 point must be bytes, not str"):
+        backend.g1_decompress("97f1")  # type: ignore[arg-type]
+
+
+def test_scalars_are_strict_32_byte_big_endian() -> None:
+    assert scalar_from_bytes((R - 1).to_bytes(32, "big")) == R - 1
+    assert scalar_to_bytes(5) == bytes(31) + b"\x05"
+    with pytest.raises(MalformedInput, match="value >= group order r"):
+        scalar_from_bytes(R.to_bytes(32, "big"))
+    with pytest.raises(MalformedInput, match="scalar must be 32 bytes, got 31"):
+        scalar_from_bytes(bytes(31))
+    with pytest.raises(MalformedInput, match="scalar must be nonzero"):
+        scalar_from_bytes(bytes(32), nonzero=True)
+    assert scalar_inverse(3) * 3 % R == 1
+    with pytest.raises(ZeroDivisionError):
+        scalar_inverse(R)
+    assert len({random_scalar() for _ in range(16)}) == 16
+
+
+def test_backend_is_chosen_by_name_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert get_backend("pyecc").name == "pyecc"
+    assert get_backend("arkworks") is get_backend("arkworks")
+    monkeypatch.setenv(ENV_VAR, "PyEcc")
+    assert get_backend().name == "pyecc"
+    monkeypatch.delenv(ENV_VAR)
+    assert get_backend().name == "arkworks"
+    with pytest.raises(UnsupportedBackend, match="unknown zk backend 'blst'"):
+        get_backend("blst")
+
+
+# --- properties: the two backends agree on every operation ---------------------------------------------
+
+scalars = st.integers(min_value=0, max_value=R - 1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(a=scalars, b=scalars)
+def test_backends_agree_on_group_operations(arkworks: Backend, pyecc: Backend, a: int, b: int) -> None:
+    results = []
+    for be in (arkworks, pyecc):
+        g, h = be.g1_generator(), be.g2_generator()
+        ga, gb = be.g1_mul(g, a), be.g1_mul(g, b)
+        results.append((be.g1_compress(be.g1_add(ga, gb)), be.g1_compress(be.g1_msm([ga, gb], [b, a])),
+                        be.g1_compress(be.g1_neg(ga)), be.g2_compress(be.g2_mul(h, a))))
+    assert results[0] == results[1]
+
+
+@settings(max_examples=25, deadline=None)
+@given(u=st.integers(min_value=0, max_value=P - 1))
+def test_backends_agree_on_map_to_curve(arkworks: Backend, pyecc: Backend, u: int) -> None:
+    assert arkworks.g1_compress(arkworks.g1_map_to_curve(u)) == pyecc.g1_compress(pyecc.g1_map_to_curve(u))
+
+
+def _mutations(valid: bytes) -> st.SearchStrategy[bytes]:
+    """Random bytes of the right and wrong lengths, and single-bit or single-byte changes of a valid encoding."""
+    def flip(i: int, bit: int) -> bytes:
+        out = bytearray(valid)
+        out[i % len(valid)] ^= 1 << bit
+        return bytes(out)
+
+    def set_byte(i: int, value: int) -> bytes:
+        out = bytearray(valid)
+        out[i % len(valid)] = value
+        return bytes(out)
+
+    return st.one_of(
+        st.binary(min_size=len(valid), max_size=len(valid)),
+        st.binary(max_size=2 * len(valid)),
+        st.builds(flip, st.integers(0, len(valid) - 1), st.integers(0, 7)),
+        st.builds(set_byte, st.integers(0, len(valid) - 1), st.integers(0, 255)),
+    )
+
+
+def _decode_or_error(decode, data: bytes) -> bytes | str:
+    try:
+        return decode(data)
+    except MalformedInput as exc:
+        return f"MalformedInput: {exc}"
+
+
+@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=_mutations(G1_GENERATOR))
+def test_g1_decoding_either_round_trips_or_raises_malformed_input(arkworks: Backend, data: bytes) -> None:
+    outcome = _decode_or_error(lambda d: arkworks.g1_compress(arkworks.g1_decompress(d)), data)
+    assert outcome == data or outcome.startswith("MalformedInput: G1 point")
+
+
+@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=_mutations(G2_GENERATOR))
+def test_g2_decoding_either_round_trips_or_raises_malformed_input(arkworks: Backend, data: bytes) -> None:
+    outcome = _decode_or_error(lambda d: arkworks.g2_compress(arkworks.g2_decompress(d)), data)
+    assert outcome == data or outcome.startswith("MalformedInput: G2 point")
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=_mutations(G1_GENERATOR))
+def test_backends_agree_on_g1_decoding(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
+    assert (_decode_or_error(lambda d: arkworks.g1_compress(arkworks.g1_decompress(d)), data)
+            == _decode_or_error(lambda d: pyecc.g1_compress(pyecc.g1_decompress(d)), data))
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=_mutations(G2_GENERATOR))
+def test_backends_agree_on_g2_decoding(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
+    assert (_decode_or_error(lambda d: arkworks.g2_compress(arkworks.g2_decompress(d)), data)
+            == _decode_or_error(lambda d: pyecc.g2_compress(pyecc.g2_decompress(d)), data))

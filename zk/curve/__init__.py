@@ -1,0 +1,49 @@
+"""BLS12-381 behind one small interface, with a fast (arkworks) and a reference (py-ecc) backend.
+
+    from zk.curve import get_backend
+    curve = get_backend()            # GOVGRAPH_ZK_BACKEND (arkworks | pyecc), default arkworks
+    ref = get_backend("pyecc")       # an explicit backend, e.g. to cross-check
+
+See `zk.curve.backend.Backend` for the operations and the encoding rules, `zk.curve.scalar` for scalars mod r
+and `zk.hash_to_curve.hash_to_G1` for hashing to G1 with any DST.
+"""
+
+from __future__ import annotations
+
+import os
+
+from zk.curve.backend import G1_LENGTH, G2_LENGTH, P, Backend, check_compressed_encoding
+from zk.curve.scalar import R, SCALAR_LENGTH, random_scalar, scalar_from_bytes, scalar_inverse, scalar_to_bytes
+from zk.errors import UnsupportedBackend
+
+__all__ = [
+    "BACKEND_NAMES", "DEFAULT_BACKEND", "ENV_VAR", "G1_LENGTH", "G2_LENGTH", "P", "R", "SCALAR_LENGTH", "Backend",
+    "check_compressed_encoding", "get_backend", "random_scalar", "scalar_from_bytes", "scalar_inverse",
+    "scalar_to_bytes",
+]
+
+ENV_VAR = "GOVGRAPH_ZK_BACKEND"
+DEFAULT_BACKEND = "arkworks"
+BACKEND_NAMES = ("arkworks", "pyecc")
+
+_instances: dict[str, Backend] = {}
+
+
+def get_backend(name: str | None = None) -> Backend:
+    """The backend called `name`, or the one GOVGRAPH_ZK_BACKEND names (default arkworks); one instance each."""
+    if name is None:
+        name = os.environ.get(ENV_VAR, "").strip().lower() or DEFAULT_BACKEND
+    backend = _instances.get(name)
+    if backend is not None:
+        return backend
+    try:
+        if name == "arkworks":
+            from zk.curve.arkworks import ArkworksBackend as backend_class
+        elif name == "pyecc":
+            from zk.curve.pyecc import PyEccBackend as backend_class
+        else:
+            raise UnsupportedBackend(f"unknown zk backend {name!r}: expected one of {', '.join(BACKEND_NAMES)}")
+    except ImportError as exc:
+        raise UnsupportedBackend(f"zk backend {name!r} is not installed: {exc}") from exc
+    backend = _instances[name] = backend_class()
+    return backend

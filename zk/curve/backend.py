@@ -1,0 +1,200 @@
+"""The backend-neutral BLS12-381 interface that every zk module programs against.
+
+A `Backend` is a stateless object offering G1 and G2 group operations, multi-scalar multiplication, a
+product-of-pairings check and strict ZCash-format point encoding. Points are opaque values owned by the
+backend that made them: never mix points of two backends, and never use Python operators on them (the
+py-ecc points are not the arkworks points); call the backend's methods. Points of both backends do support
+`==` and `hash()` consistently with group equality. Scalars are plain Python `int`s; every method reduces
+them mod r, so negative values work as expected (see `zk.curve.scalar` for encoding and random scalars).
+
+Encoding (ZCash serialization format, as in draft-irtf-cfrg-pairing-friendly-curves Appendix C):
+G1 points are 48 bytes, G2 points 96 bytes; the three top bits of the first byte are the flags
+C (compressed, must be 1), I (infinity) and S (sign of y). Decoding here accepts exactly one encoding per
+point: C set; if I is set, S and every other bit must be zero; x < p (both halves for G2); the point must be
+on the curve and in the prime-order subgroup; the identity is refused unless the caller allows it.
+
+Typical use (a Pedersen commitment C = g*m + h*r, checked against bytes from outside):
+
+    from zk.curve import get_backend, random_scalar
+    curve = get_backend()                       # GOVGRAPH_ZK_BACKEND, default arkworks
+    h = hash_to_G1(b"pedersen h", b"MY-APP-V1_H2G_", backend=curve)   # from zk.hash_to_curve
+    r = random_scalar()
+    c = curve.g1_msm([curve.g1_generator(), h], [m, r])
+    wire = curve.g1_compress(c)
+    assert curve.g1_decompress(wire) == c
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from zk.curve.scalar import R
+from zk.errors import InvalidParameters, MalformedInput
+
+# Base field modulus p of BLS12-381.
+P = 0x1A0111EA397FE69A4B1BA7B6434BACD764774B84F38512BF6730D2A0F6B0F6241EABFFFEB153FFFFB9FEFFFFFFFFAAAB
+G1_LENGTH = 48
+G2_LENGTH = 96
+
+_FLAG_C = 0x80  # compressed form
+_FLAG_I = 0x40  # point at infinity
+_FLAG_S = 0x20  # lexicographically larger y
+
+G1 = Any  # an opaque G1 point of one backend
+G2 = Any  # an opaque G2 point of one backend
+
+
+def check_compressed_encoding(data: bytes, length: int, what: str, *, allow_identity: bool) -> bool:
+    """Validate the backend-independent part of a ZCash compressed encoding.
+
+    Returns True when `data` is the (canonical) encoding of the identity. Raises MalformedInput for a wrong
+    type or length, a missing compression flag, a non-canonical infinity, or a coordinate >= p. The
+    backend still has to check that x is on the curve and the point lies in the subgroup.
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise MalformedInput(f"{what} point must be bytes, not {type(data).__name__}")
+    if len(data) != length:
+        raise MalformedInput(f"{what} point must be {length} bytes, got {len(data)}")
+    first = data[0]
+    if not first & _FLAG_C:
+        raise MalformedInput(f"{what} point is not in compressed form (C flag unset)")
+    if first & _FLAG_I:
+        if first & _FLAG_S or first & 0x1F or any(data[1:]):
+            raise MalformedInput(f"{what} point at infinity has a non-canonical encoding")
+        if not allow_identity:
+            raise MalformedInput(f"{what} point is the identity")
+        return True
+    # A G2 x-coordinate is x.c1 || x.c0 (c1 first, carrying the flags), each half 48 bytes.
+    for start in range(0, length, G1_LENGTH):
+        half = bytearray(data[start:start + G1_LENGTH])
+        if start == 0:
+            half[0] &= 0x1F
+        if int.from_bytes(half, "big") >= P:
+            raise MalformedInput(f"{what} point x-coordinate is not reduced (>= p)")
+    return False
+
+
+class Backend(ABC):
+    """BLS12-381 arithmetic. Subclasses implement the abstract methods; the rest is shared."""
+
+    name: str
+
+    # --- G1 -------------------------------------------------------------------------------------------
+    @abstractmethod
+    def g1_generator(self) -> G1:
+        """The standard generator P1 of G1 (the ZCash/IETF BLS12-381 base point)."""
+
+    @abstractmethod
+    def g1_identity(self) -> G1:
+        """The neutral element of G1."""
+
+    @abstractmethod
+    def g1_add(self, a: G1, b: G1) -> G1: ...
+
+    @abstractmethod
+    def g1_neg(self, a: G1) -> G1: ...
+
+    @abstractmethod
+    def g1_mul(self, a: G1, k: int) -> G1:
+        """a * k, with k reduced mod r."""
+
+    @abstractmethod
+    def _g1_msm(self, points: Sequence[G1], scalars: Sequence[int]) -> G1:
+        """sum(points[i] * scalars[i]) for equal-length, non-empty lists of reduced scalars."""
+
+    @abstractmethod
+    def g1_compress(self, a: G1) -> bytes:
+        """The 48-byte ZCash compressed encoding."""
+
+    @abstractmethod
+    def _g1_from_checked_bytes(self, data: bytes) -> G1:
+        """Decode a non-identity encoding whose flags and x < p are already checked; check curve and subgroup."""
+
+    @abstractmethod
+    def g1_map_to_curve(self, u: int) -> G1:
+        """clear_cofactor(map_to_curve(u)) for a field element u < p (RFC 9380 sections 6.6.3, 7, 8.8.1).
+
+        This is the hook `zk.hash_to_curve` builds hash_to_G1 on, for any expand_message and DST.
+        """
+
+    # --- G2 -------------------------------------------------------------------------------------------
+    @abstractmethod
+    def g2_generator(self) -> G2: ...
+
+    @abstractmethod
+    def g2_identity(self) -> G2: ...
+
+    @abstractmethod
+    def g2_add(self, a: G2, b: G2) -> G2: ...
+
+    @abstractmethod
+    def g2_neg(self, a: G2) -> G2: ...
+
+    @abstractmethod
+    def g2_mul(self, a: G2, k: int) -> G2: ...
+
+    @abstractmethod
+    def g2_compress(self, a: G2) -> bytes:
+        """The 96-byte ZCash compressed encoding."""
+
+    @abstractmethod
+    def _g2_from_checked_bytes(self, data: bytes) -> G2: ...
+
+    # --- pairing --------------------------------------------------------------------------------------
+    @abstractmethod
+    def _pairing_check(self, g1s: list[G1], g2s: list[G2]) -> bool: ...
+
+    # --- shared, validated entry points ---------------------------------------------------------------
+    def g1_sub(self, a: G1, b: G1) -> G1:
+        return self.g1_add(a, self.g1_neg(b))
+
+    def g1_eq(self, a: G1, b: G1) -> bool:
+        return a == b
+
+    def g1_is_identity(self, a: G1) -> bool:
+        return a == self.g1_identity()
+
+    def g1_msm(self, points: Sequence[G1], scalars: Sequence[int]) -> G1:
+        """Multi-scalar multiplication sum(points[i] * scalars[i]); the lists must have equal length.
+
+        Use this for every sum of two or more products: on arkworks it is a Pippenger MSM in Rust.
+        """
+        if len(points) != len(scalars):
+            raise InvalidParameters(f"msm needs as many scalars as points ({len(scalars)} != {len(points)})")
+        if not points:
+            return self.g1_identity()
+        return self._g1_msm(points, [k % R for k in scalars])
+
+    def g1_decompress(self, data: bytes, *, allow_identity: bool = False) -> G1:
+        """Decode a 48-byte compressed G1 point strictly; raises MalformedInput on any invalid encoding."""
+        if check_compressed_encoding(data, G1_LENGTH, "G1", allow_identity=allow_identity):
+            return self.g1_identity()
+        return self._g1_from_checked_bytes(bytes(data))
+
+    def g2_sub(self, a: G2, b: G2) -> G2:
+        return self.g2_add(a, self.g2_neg(b))
+
+    def g2_eq(self, a: G2, b: G2) -> bool:
+        return a == b
+
+    def g2_is_identity(self, a: G2) -> bool:
+        return a == self.g2_identity()
+
+    def g2_decompress(self, data: bytes, *, allow_identity: bool = False) -> G2:
+        """Decode a 96-byte compressed G2 point strictly; raises MalformedInput on any invalid encoding."""
+        if check_compressed_encoding(data, G2_LENGTH, "G2", allow_identity=allow_identity):
+            return self.g2_identity()
+        return self._g2_from_checked_bytes(bytes(data))
+
+    def pairing_check(self, pairs: Sequence[tuple[G1, G2]]) -> bool:
+        """True iff the product of e(P_i, Q_i) over all pairs is the identity of GT (one multi-pairing).
+
+        An empty product is the identity, so `pairing_check([])` is True.
+        """
+        return self._pairing_check([p for p, _ in pairs], [q for _, q in pairs])
+
+    def __repr__(self) -> str:
+        return f"<zk.curve backend {self.name}>"
+
