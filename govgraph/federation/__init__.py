@@ -1,0 +1,1 @@
+"""The federation kit every agency subgraph is built with: schema factory, HTTP view, limits, errors, tracing."""

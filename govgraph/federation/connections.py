@@ -1,0 +1,78 @@
+"""Relay cursor connections (Relay Cursor Connections Specification) for every list that can grow.
+
+Cursors are opaque to clients: base64 of a versioned offset. Pages are sliced in the database by the
+caller; `page` only turns a fetched window (one row beyond the page, to learn hasNextPage) into a connection."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+
+from govgraph.federation.errors import BadUserInput
+
+Node = TypeVar("Node")
+MAX_PAGE_SIZE = 100
+_CURSOR_PREFIX = "o1:"
+
+
+@strawberry.type(description="Relay PageInfo: where this page sits in the whole list.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="One item of a connection with its cursor.")
+class Edge(Generic[Node]):
+    cursor: str
+    node: Node
+
+
+@strawberry.type(description="A page of a list, Relay style.")
+class Connection(Generic[Node]):
+    edges: list[Edge[Node]]
+    page_info: PageInfo
+    total_count: int
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.b64decode(cursor, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise BadUserInput(f"Invalid cursor {cursor!r}.") from None
+    if not text.startswith(_CURSOR_PREFIX) or not text[len(_CURSOR_PREFIX):].isdigit():
+        raise BadUserInput(f"Invalid cursor {cursor!r}.")
+    return int(text[len(_CURSOR_PREFIX):])
+
+
+def window(first: int | None, after: str | None, default: int = 20) -> tuple[int, int]:
+    """(offset, limit) for a page request; `limit` is one more than the page to detect a next page."""
+    size = default if first is None else first
+    if not 0 <= size <= MAX_PAGE_SIZE:
+        raise BadUserInput(f"`first` must lie in 0..{MAX_PAGE_SIZE}, got {size}.")
+    offset = 0 if after is None else decode_cursor(after) + 1
+    return offset, size + 1
+
+
+def page(rows: Sequence[Node], offset: int, limit: int, total_count: int) -> Connection[Node]:
+    """The connection for `rows` fetched with (offset, limit) from `window`."""
+    size = limit - 1
+    visible = list(rows[:size])
+    edges = [Edge(cursor=encode_cursor(offset + i), node=row) for i, row in enumerate(visible)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > size, has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total_count,
+    )

@@ -1,0 +1,21 @@
+"""What every resolver sees as `info.context`: the request, the database sessions and per-request loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from govgraph.federation.dataloaders import Loaders
+
+
+@dataclass(slots=True)
+class RequestContext:
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    # None for subgraphs without storage (the compliance fixtures).
+    sessions: async_sessionmaker | None
+    loaders: Loaders = field(default_factory=Loaders)

@@ -1,0 +1,102 @@
+"""The error taxonomy: typed domain errors, each with a stable `extensions.code`, and how errors are masked."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from graphql import GraphQLError, GraphQLSyntaxError
+
+
+class ErrorCode(StrEnum):
+    """The `extensions.code` values a client may see. Stable: front-ends switch on them."""
+
+    # Request-level: the document or the HTTP request itself is unusable.
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    BAD_REQUEST = "BAD_REQUEST"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    # Field-level: raised by services.
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    INVALID_PROOF = "INVALID_PROOF"
+    INTERNAL = "INTERNAL"
+
+
+INTERNAL_MESSAGE = "Internal error."
+
+
+class ServiceError(Exception):
+    """A domain error whose message is safe to show the caller; subclasses fix the code."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+
+class BadUserInput(ServiceError):
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class Unauthenticated(ServiceError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class Forbidden(ServiceError):
+    code = ErrorCode.FORBIDDEN
+
+
+class NotFound(ServiceError):
+    code = ErrorCode.NOT_FOUND
+
+
+class Conflict(ServiceError):
+    code = ErrorCode.CONFLICT
+
+
+class InvalidProof(ServiceError):
+    code = ErrorCode.INVALID_PROOF
+
+
+class QueryTooComplex(GraphQLError):
+    """Reported by the limit rules in validation; carries its code from the start."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": ErrorCode.QUERY_TOO_COMPLEX.value})
+
+
+def classify(error: GraphQLError) -> GraphQLError:
+    """The error the client sees: typed errors keep their message, anything unexpected is masked as INTERNAL.
+
+    A GraphQLError without an original error comes from parsing or validation (the client's document);
+    one wrapping a ServiceError comes from our rules; anything else is a bug and must not leak internals."""
+    if error.extensions and "code" in error.extensions:
+        return error
+    original = error.original_error
+    if original is None:
+        if isinstance(error, GraphQLSyntaxError):
+            # graphql-core reports the token limit as a syntax error; it is a size limit, not a typo.
+            code = (ErrorCode.QUERY_TOO_COMPLEX if "more than" in error.message and "tokens" in error.message
+                    else ErrorCode.GRAPHQL_PARSE_FAILED)
+        else:
+            code = ErrorCode.GRAPHQL_VALIDATION_FAILED
+        return _with_code(error, error.message, code)
+    if isinstance(original, ServiceError):
+        return _with_code(error, str(original), original.code)
+    if isinstance(original, GraphQLError):
+        # e.g. a scalar's parse_value refusing a variable: the client's input was wrong.
+        return _with_code(error, error.message, ErrorCode.BAD_USER_INPUT)
+    if isinstance(original, (ValueError, TypeError)) and error.path is None:
+        # Variable coercion failures (wrong type for $id) arrive without a path and describe client input.
+        return _with_code(error, error.message, ErrorCode.BAD_USER_INPUT)
+    return _with_code(error, INTERNAL_MESSAGE, ErrorCode.INTERNAL)
+
+
+def _with_code(error: GraphQLError, message: str, code: ErrorCode) -> GraphQLError:
+    return GraphQLError(
+        message, nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+        original_error=None, extensions={**(error.extensions or {}), "code": code.value},
+    )
