@@ -1,0 +1,10 @@
+"""IETF BBS signatures (draft-irtf-cfrg-bbs-signatures): the BLS12-381-SHA-256 and -SHAKE-256 ciphersuites.
+
+`BLS12_381_SHA_256` and `BLS12_381_SHAKE_256` are `Ciphersuite` objects with keygen, sk_to_pk, sign, verify,
+proof_gen, proof_verify (bytes in, bytes out); `zk.bbs.core` holds the draft's internal operations
+(proof_init, proof_challenge_calculate, proof_finalize, proof_verify_init, ...) for extensions.
+"""
+
+from zk.bbs.ciphersuites import BLS12_381_SHA_256, BLS12_381_SHAKE_256, MOCK_SEED, Ciphersuite
+
+__all__ = ["BLS12_381_SHA_256", "BLS12_381_SHAKE_256", "MOCK_SEED", "Ciphersuite"]
