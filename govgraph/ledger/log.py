@@ -1,0 +1,385 @@
+"""An agency's append-only log over SQL storage: `append` acknowledges a durable index at once; `integrate`
+(the sequencer step) hashes pending entries into tlog-tiles hash tiles and signs a checkpoint, refusing to
+sign one that is not consistent with the last; proofs for any index and size are read from the tiles."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, insert, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from govgraph.ledger.checkpoint import Checkpoint
+from govgraph.ledger.merkle import EMPTY_ROOT, ProofError, leaf_hash, verify_consistency
+from govgraph.ledger.models import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerLog, LedgerTile
+from govgraph.ledger.note import Ed25519Verifier, Signer, sign_note
+from govgraph.ledger.subtrees import consistency_ranges, inclusion_ranges, perfect_subtrees
+from govgraph.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, extend_tiles, range_hash, tile_counts
+
+MAX_ENTRY_SIZE = 0xFFFF  # entry bundles length-prefix each entry with a uint16 (tlog-tiles §Log Entries)
+INSERT_CHUNK = 4096  # rows per executemany; keeps one statement's parameter list bounded
+
+_logs = LedgerLog.__table__  # type: ignore[attr-defined]
+_entries = LedgerEntry.__table__  # type: ignore[attr-defined]
+_tiles = LedgerTile.__table__  # type: ignore[attr-defined]
+_checkpoints = LedgerCheckpoint.__table__  # type: ignore[attr-defined]
+_cosignatures = LedgerCosignature.__table__  # type: ignore[attr-defined]
+
+
+class LogError(Exception):
+    """Base of the log's own failures."""
+
+
+class LogNotFound(LogError, LookupError):
+    pass
+
+
+class LogExists(LogError):
+    pass
+
+
+class EntryTooLarge(LogError, ValueError):
+    pass
+
+
+class NotIntegrated(LogError, ValueError):
+    """A proof was asked for an index or size the signed tree does not cover yet."""
+
+
+class InconsistentTree(LogError):
+    """The stored tree does not extend the last signed checkpoint: storage was altered. Nothing is signed."""
+
+
+class NoSigner(LogError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SignedTreeHead:
+    """A stored, log-signed checkpoint with the witness cosignature lines collected for it."""
+    id: int
+    size: int
+    root_hash: bytes
+    note: bytes
+    cosignatures: tuple[str, ...] = ()
+
+    @property
+    def published(self) -> bytes:
+        """The checkpoint as served and put in receipts: the log's note with every cosignature appended."""
+        return self.note + "".join(self.cosignatures).encode()
+
+
+class _DictTiles:
+    def __init__(self, tiles: dict[tuple[int, int], bytes]) -> None:
+        self.tiles = tiles
+
+    def tile(self, level: int, index: int) -> bytes:
+        return self.tiles.get((level, index), b"")
+
+
+def tiles_for_ranges(ranges: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which hash tiles hold the complete subtrees the given leaf ranges are built from."""
+    needed = set()
+    for begin, end in ranges:
+        for level, index in perfect_subtrees(begin, end):
+            tile_level, within = divmod(level, TILE_HEIGHT)
+            needed.add((tile_level, (index << within) >> TILE_HEIGHT))
+    return needed
+
+
+async def _make_durable(connection: AsyncConnection) -> None:
+    # WAL with synchronous=NORMAL may lose the last commits on power loss; an acknowledged index must not be
+    # lost, so ledger writes run with FULL (the WAL is synced at every commit). Per connection, before BEGIN.
+    if connection.dialect.name == "sqlite":
+        await connection.exec_driver_sql("PRAGMA synchronous=FULL")
+
+
+class Log:
+    """One log. Appends from many tasks are committed together (group commit); one integration runs at a
+    time per process, and the database's write lock serializes writers across processes."""
+
+    def __init__(self, engine: AsyncEngine, record: LedgerLog, signer: Signer | None = None) -> None:
+        self.engine = engine
+        self.id: int = record.id  # type: ignore[assignment]
+        self.name = record.name
+        self.origin = record.origin
+        self.verifier = Ed25519Verifier.from_vkey(record.vkey)
+        if signer is not None and signer.vkey != record.vkey:
+            raise NoSigner(f"the given key is not the key of log {self.name}")
+        self.signer = signer
+        self._queue: list[tuple[bytes, asyncio.Future[int]]] = []
+        self._append_lock = asyncio.Lock()
+        self._integrate_lock = asyncio.Lock()
+
+    # -- opening -------------------------------------------------------------------------------------------
+
+    @classmethod
+    async def create(cls, engine: AsyncEngine, name: str, signer: Signer) -> Log:
+        """A new, empty log named `name` whose origin is the signer's key name."""
+        async with engine.begin() as connection:
+            exists = await connection.execute(
+                select(_logs.c.id).where(or_(_logs.c.name == name, _logs.c.origin == signer.name)))
+            if exists.first() is not None:
+                raise LogExists(f"a log named {name!r} or with origin {signer.name!r} already exists")
+            await connection.execute(insert(_logs).values(name=name, origin=signer.name, vkey=signer.vkey,
+                                                          next_index=0, integrated_size=0))
+        return await cls.open(engine, name, signer)
+
+    @classmethod
+    async def open(cls, engine: AsyncEngine, name: str, signer: Signer | None = None) -> Log:
+        async with engine.connect() as connection:
+            row = (await connection.execute(
+                select(_logs).where(or_(_logs.c.name == name, _logs.c.origin == name)))).first()
+        if row is None:
+            raise LogNotFound(f"no log named {name!r}")
+        return cls(engine, LedgerLog(**row._mapping), signer)
+
+    @staticmethod
+    async def names(engine: AsyncEngine) -> list[str]:
+        async with engine.connect() as connection:
+            return list((await connection.execute(select(_logs.c.name).order_by(_logs.c.id))).scalars())
+
+    # -- appending -----------------------------------------------------------------------------------------
+
+    async def append(self, data: bytes) -> int:
+        """Sequence one entry; returns its index once it is durably stored. Concurrent callers share commits:
+        whoever takes the lock first writes every entry queued so far."""
+        self._check_size(data)
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._queue.append((data, future))
+        async with self._append_lock:
+            if not future.done():
+                batch, self._queue = self._queue, []
+                try:
+                    first = await self._commit_entries([item for item, _ in batch])
+                except BaseException as exc:
+                    for _, waiting in batch:
+                        if not waiting.done():
+                            waiting.set_exception(exc if isinstance(exc, Exception) else LogError("append cancelled"))
+                    raise
+                for offset, (_, waiting) in enumerate(batch):
+                    waiting.set_result(first + offset)
+        return future.result()
+
+    async def append_many(self, entries: Sequence[bytes]) -> range:
+        """Sequence many entries in one durable commit; returns their consecutive indexes."""
+        for data in entries:
+            self._check_size(data)
+        async with self._append_lock:
+            first = await self._commit_entries(list(entries))
+        return range(first, first + len(entries))
+
+    @staticmethod
+    def _check_size(data: bytes) -> None:
+        if not isinstance(data, bytes | bytearray):
+            raise TypeError("log entries are bytes")
+        if len(data) > MAX_ENTRY_SIZE:
+            raise EntryTooLarge(f"entry of {len(data)} bytes exceeds the {MAX_ENTRY_SIZE}-byte limit")
+
+    async def _commit_entries(self, entries: list[bytes]) -> int:
+        async with self.engine.begin() as connection:
+            await _make_durable(connection)
+            # Reserving the indexes is the transaction's first statement and a write, so it takes the write
+            # lock before anything is read: two processes can never be handed the same index.
+            reserved = await connection.execute(
+                update(_logs).where(_logs.c.id == self.id)
+                .values(next_index=_logs.c.next_index + len(entries)).returning(_logs.c.next_index))
+            first = reserved.scalar_one() - len(entries)
+            for start in range(0, len(entries), INSERT_CHUNK):
+                await connection.execute(insert(_entries), [
+                    {"log_id": self.id, "idx": first + start + offset, "data": bytes(data)}
+                    for offset, data in enumerate(entries[start:start + INSERT_CHUNK])])
+        return first
+
+    # -- integrating and signing ---------------------------------------------------------------------------
+
+    async def integrate(self, max_entries: int | None = None) -> SignedTreeHead | None:
+        """Hash pending entries into the tree and sign a checkpoint for the new size, in one transaction.
+        Returns None when there is nothing new. Raises InconsistentTree, signing nothing, if the stored
+        tree does not extend the last signed checkpoint."""
+        if self.signer is None:
+            raise NoSigner(f"log {self.name} was opened without its signing key")
+        async with self._integrate_lock, self.engine.begin() as connection:
+            await _make_durable(connection)
+            state = (await connection.execute(
+                update(_logs).where(_logs.c.id == self.id).values(integrated_size=_logs.c.integrated_size)
+                .returning(_logs.c.integrated_size, _logs.c.next_index))).one()
+            old_size, target = state
+            if max_entries is not None:
+                target = min(target, old_size + max_entries)
+            latest = await self._latest(connection)
+            if target == old_size and latest is not None:
+                return None
+            rows = (await connection.execute(
+                select(_entries.c.idx, _entries.c.data)
+                .where(_entries.c.log_id == self.id, _entries.c.idx >= old_size, _entries.c.idx < target)
+                .order_by(_entries.c.idx))).all()
+            if [row.idx for row in rows] != list(range(old_size, target)):
+                raise InconsistentTree(f"entries {old_size}..{target - 1} are not all stored")
+            leaves = [leaf_hash(row.data) for row in rows]
+            edge = {(level, full) for level, full, width in tile_counts(old_size) if width}
+            signed_size = latest.size if latest else 0
+            check_ranges = consistency_ranges(signed_size, target) if 0 < signed_size < target else []
+            source = _DictTiles(await self._read_tiles(connection, edge | tiles_for_ranges(check_ranges)))
+            changed = extend_tiles(source, old_size, leaves)
+            source.tiles.update(changed)
+            extra = tiles_for_ranges([(0, target), *check_ranges]) - source.tiles.keys()
+            source.tiles.update(await self._read_tiles(connection, extra))
+            root = range_hash(source, 0, target)
+            if latest is not None:
+                proof = [range_hash(source, begin, end) for begin, end in check_ranges]
+                try:
+                    if signed_size:
+                        verify_consistency(signed_size, target, proof, latest.root_hash, root)
+                    elif latest.root_hash != EMPTY_ROOT:
+                        raise ProofError("the signed empty tree has a root other than SHA-256()")
+                except ProofError as exc:
+                    raise InconsistentTree(
+                        f"tree of size {target} is not consistent with signed checkpoint {signed_size}: {exc}"
+                    ) from exc
+            note = sign_note(Checkpoint(self.origin, target, root).body(), self.signer)
+            if changed:
+                await self._write_tiles(connection, changed)
+            await connection.execute(
+                update(_logs).where(_logs.c.id == self.id).values(integrated_size=target))
+            inserted = await connection.execute(insert(_checkpoints).values(
+                log_id=self.id, size=target, root_hash=root, note=note, signed_at=time.time()))
+            return SignedTreeHead(inserted.inserted_primary_key[0], target, root, note)
+
+    async def _write_tiles(self, connection: AsyncConnection, changed: dict[tuple[int, int], bytes]) -> None:
+        await connection.execute(_tiles.delete().where(
+            _tiles.c.log_id == self.id, tuple_(_tiles.c.level, _tiles.c.idx).in_(list(changed))))
+        await connection.execute(insert(_tiles), [
+            {"log_id": self.id, "level": level, "idx": index, "hashes": hashes}
+            for (level, index), hashes in changed.items()])
+
+    async def _read_tiles(self, connection: AsyncConnection,
+                          wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        if not wanted:
+            return {}
+        found = {}
+        wanted_list = sorted(wanted)
+        for start in range(0, len(wanted_list), 400):
+            rows = await connection.execute(select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes).where(
+                _tiles.c.log_id == self.id,
+                tuple_(_tiles.c.level, _tiles.c.idx).in_(wanted_list[start:start + 400])))
+            found.update({(row.level, row.idx): row.hashes for row in rows})
+        return found
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    async def _latest(self, connection: AsyncConnection) -> SignedTreeHead | None:
+        row = (await connection.execute(select(_checkpoints).where(_checkpoints.c.log_id == self.id)
+                                        .order_by(_checkpoints.c.id.desc()).limit(1))).first()
+        if row is None:
+            return None
+        lines = (await connection.execute(select(_cosignatures.c.line).where(
+            _cosignatures.c.checkpoint_id == row.id).order_by(_cosignatures.c.id))).scalars().all()
+        return SignedTreeHead(row.id, row.size, row.root_hash, row.note, tuple(lines))
+
+    async def latest_checkpoint(self) -> SignedTreeHead | None:
+        async with self.engine.connect() as connection:
+            return await self._latest(connection)
+
+    async def checkpoint_at(self, size: int) -> SignedTreeHead | None:
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(select(_checkpoints.c.id).where(
+                _checkpoints.c.log_id == self.id, _checkpoints.c.size == size))).first()
+            if row is None:
+                return None
+            full = (await connection.execute(select(_checkpoints).where(_checkpoints.c.id == row.id))).one()
+            lines = (await connection.execute(select(_cosignatures.c.line).where(
+                _cosignatures.c.checkpoint_id == row.id).order_by(_cosignatures.c.id))).scalars().all()
+            return SignedTreeHead(full.id, full.size, full.root_hash, full.note, tuple(lines))
+
+    async def add_cosignatures(self, checkpoint_id: int, lines: dict[str, str]) -> None:
+        """Record witness cosignature lines (witness name -> line) for a signed checkpoint."""
+        if not lines:
+            return
+        async with self.engine.begin() as connection:
+            await connection.execute(insert(_cosignatures).prefix_with("OR IGNORE", dialect="sqlite"), [
+                {"checkpoint_id": checkpoint_id, "witness": witness, "line": line}
+                for witness, line in lines.items()])
+
+    async def state(self) -> tuple[int, int]:
+        """(acknowledged entries, integrated size)."""
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(select(_logs.c.next_index, _logs.c.integrated_size)
+                                            .where(_logs.c.id == self.id))).one()
+        return row.next_index, row.integrated_size
+
+    async def entry(self, index: int) -> bytes:
+        async with self.engine.connect() as connection:
+            data = (await connection.execute(select(_entries.c.data).where(
+                _entries.c.log_id == self.id, _entries.c.idx == index))).scalar_one_or_none()
+        if data is None:
+            raise NotIntegrated(f"log {self.name} has no entry {index}")
+        return data
+
+    async def entries(self, begin: int, end: int) -> list[bytes]:
+        async with self.engine.connect() as connection:
+            return list((await connection.execute(select(_entries.c.data).where(
+                _entries.c.log_id == self.id, _entries.c.idx >= begin, _entries.c.idx < end)
+                .order_by(_entries.c.idx))).scalars())
+
+    async def tile(self, level: int, index: int) -> bytes:
+        async with self.engine.connect() as connection:
+            return (await self._read_tiles(connection, {(level, index)})).get((level, index), b"")
+
+    async def _hashes(self, size: int, ranges: list[tuple[int, int]]) -> list[bytes]:
+        _, integrated = await self.state()
+        if size > integrated:
+            raise NotIntegrated(f"tree size {size} is beyond the integrated size {integrated}")
+        async with self.engine.connect() as connection:
+            source = _DictTiles(await self._read_tiles(connection, tiles_for_ranges(ranges)))
+        return [range_hash(source, begin, end) for begin, end in ranges]
+
+    async def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """PATH(index, D[0:size]) from stored tiles: O(log n) tile reads."""
+        if not 0 <= index < size:
+            raise NotIntegrated(f"index {index} is not in a tree of size {size}")
+        return await self._hashes(size, inclusion_ranges(index, size))
+
+    async def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        if not 0 < old_size <= new_size:
+            raise NotIntegrated(f"no consistency proof from {old_size} to {new_size}")
+        return await self._hashes(new_size, consistency_ranges(old_size, new_size))
+
+    async def root_at(self, size: int) -> bytes:
+        if size == 0:
+            return EMPTY_ROOT
+        return (await self._hashes(size, [(0, size)]))[0]
+
+
+@dataclass
+class Sequencer:
+    """Runs `integrate` whenever entries are pending: the background half of a log's write path."""
+    log: Log
+    interval: float = 0.05
+    max_batch: int | None = None
+    on_signed: list = field(default_factory=list)  # callbacks(SignedTreeHead), e.g. witness collection
+    _task: asyncio.Task | None = None
+
+    async def run(self) -> None:
+        while True:
+            head = await self.log.integrate(self.max_batch)
+            if head is not None:
+                for callback in self.on_signed:
+                    await callback(head)
+                continue
+            await asyncio.sleep(self.interval)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self.run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
