@@ -1,10 +1,10 @@
-"""The ASGI application: build_app(settings) wires storage, health, metrics and (later) GraphQL routes."""
+"""The ASGI application: build_app(settings) wires storage, health, metrics and the agency subgraphs."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,13 +14,16 @@ from starlette.routing import Route
 
 from govgraph import __version__, db
 from govgraph.config import Settings
+from govgraph.federation.agencies import Agency, agency_routes, prepare_storage, standard_agencies
 from govgraph.metrics import HttpMetrics, MetricsMiddleware
 
 log = logging.getLogger("govgraph")
 
 
-def build_app(settings: Settings) -> Starlette:
+def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> Starlette:
+    """The service; `agencies` (default: all standard agencies) are mounted at /subgraphs/<name>/graphql."""
     metrics = HttpMetrics()
+    agencies = standard_agencies() if agencies is None else list(agencies)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -28,6 +31,8 @@ def build_app(settings: Settings) -> Starlette:
         engine = db.create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessions = db.session_factory(engine)
+        # Demo data only outside production, so `make run` shows something; seeding is idempotent.
+        await prepare_storage(engine, app.state.sessions, agencies, seed=not settings.production)
         log.info("govgraph %s started: data in %s", __version__, settings.data_dir)
         try:
             yield
@@ -51,6 +56,7 @@ def build_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
+            *agency_routes(agencies, production=settings.production),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         lifespan=lifespan,

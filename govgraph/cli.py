@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import typer
 
@@ -51,6 +52,50 @@ def serve() -> None:
         build_app(settings), host=settings.host, port=settings.port,
         log_level=settings.log_level, lifespan="on", timeout_graceful_shutdown=10,
     )
+
+
+@app.command()
+def subgraph(
+    agency: str = typer.Argument(..., help="Agency name, e.g. identity or land."),
+    port: int = typer.Option(None, "--port", help="Listen port (default: the agency's own, e.g. land 4102)."),
+) -> None:
+    """Serve one agency's subgraph alone at /graphql (for Hive Gateway, Apollo Router or the embedded gateway)."""
+    import uvicorn
+
+    from govgraph.federation.agencies import find_agency, standalone_agency_app
+
+    settings = load_settings()
+    try:
+        chosen = find_agency(agency)
+    except KeyError as exc:
+        typer.echo(f"govgraph: {exc.args[0]}", err=True)
+        raise typer.Exit(code=2) from None
+    uvicorn.run(standalone_agency_app(chosen, settings), host=settings.host, port=port or chosen.default_port,
+                log_level=settings.log_level, lifespan="on", timeout_graceful_shutdown=10)
+
+
+@schema_app.command("export")
+def schema_export(
+    directory: Path = typer.Option(Path("schema"), "--dir", help="Where the contracts live."),
+    supergraph: bool = typer.Option(True, help="Also compose schema/supergraph.graphql (needs Node)."),
+) -> None:
+    """Write schema/subgraphs/<agency>.graphql and the composed schema/supergraph.graphql from the code."""
+    from govgraph.federation.agencies import standard_agencies
+    from govgraph.federation.contracts import export_subgraphs, export_supergraph
+    from govgraph.federation.servers import GatewayUnavailable
+
+    agencies = standard_agencies()
+    for path in export_subgraphs(directory, agencies):
+        typer.echo(f"wrote {path}")
+    if supergraph:
+        try:
+            typer.echo(f"wrote {export_supergraph(directory, agencies)}")
+        except GatewayUnavailable as exc:
+            typer.echo(f"govgraph: cannot compose the supergraph: {exc}", err=True)
+            raise typer.Exit(code=1) from None
+        except RuntimeError as exc:
+            typer.echo(f"govgraph: {exc}", err=True)
+            raise typer.Exit(code=1) from None
 
 
 def main() -> None:

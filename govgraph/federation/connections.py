@@ -19,7 +19,8 @@ MAX_PAGE_SIZE = 100
 _CURSOR_PREFIX = "o1:"
 
 
-@strawberry.type(description="Relay PageInfo: where this page sits in the whole list.")
+# Shareable: every subgraph defines the same PageInfo, and Federation 2 refuses duplicates otherwise.
+@strawberry.federation.type(shareable=True, description="Relay PageInfo: where this page sits in the whole list.")
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
@@ -27,13 +28,13 @@ class PageInfo:
     end_cursor: str | None
 
 
-@strawberry.type(description="One item of a connection with its cursor.")
+@strawberry.federation.type(shareable=True, description="One item of a connection with its cursor.")
 class Edge(Generic[Node]):
     cursor: str
     node: Node
 
 
-@strawberry.type(description="A page of a list, Relay style.")
+@strawberry.federation.type(shareable=True, description="A page of a list, Relay style.")
 class Connection(Generic[Node]):
     edges: list[Edge[Node]]
     page_info: PageInfo

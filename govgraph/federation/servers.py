@@ -73,9 +73,10 @@ def compose_supergraph(services: Mapping[str, str], out: Path, *, sdl_dir: Path 
     """Compose `services` (name -> subgraph GraphQL URL) into `out` with the Guild composer; returns the SDL.
     With `sdl_dir`, each subgraph's SDL is read from `<sdl_dir>/<name>.graphql` instead of fetched."""
     node = node_executable()
+    out = out.resolve()
     command = [node, str(GATEWAY_DIR / "compose.mjs"), "--out", str(out)]
     if sdl_dir is not None:
-        command += ["--sdl-dir", str(sdl_dir)]
+        command += ["--sdl-dir", str(sdl_dir.resolve())]
     command += [f"{name}={url}" for name, url in services.items()]
     completed = subprocess.run(command, cwd=GATEWAY_DIR, capture_output=True, text=True, timeout=120)
     if completed.returncode != 0:

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from sqlalchemy import MetaData
-from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -87,22 +84,6 @@ def build_subgraph_schema(
 def subgraph_view(schema: SubgraphSchema, *, limits: Limits = Limits(), production: bool = False,
                   sessions: SessionsSource | None = None) -> SubgraphView:
     return SubgraphView(schema, limits=limits, production=production, sessions=sessions)
-
-
-@dataclass(frozen=True)
-class Agency:
-    """One agency's subgraph as the app needs it: its name, schema factory, tables and demo data."""
-
-    name: str
-    build_schema: Callable[..., SubgraphSchema]
-    metadata: MetaData
-    seed: Callable[[AsyncSession], Awaitable[None]] | None = None
-    description: str = ""
-    extra_types: Sequence[type] = field(default=())
-
-    def schema(self, *, production: bool = False, caches: bool = True,
-               limits: Limits = Limits()) -> SubgraphSchema:
-        return self.build_schema(production=production, caches=caches, limits=limits)
 
 
 def graphql_routes(path: str, view: SubgraphView) -> list[BaseRoute]:

@@ -1,0 +1,1 @@
+"""The agencies: one package each (models.py tables, service.py rules, schema.py GraphQL types)."""

@@ -1,0 +1,1 @@
+"""The identity bureau: agencies, citizens (opaque ids only) and the credential schemas citizens can hold."""

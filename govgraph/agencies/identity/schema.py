@@ -1,0 +1,104 @@
+"""The identity bureau's GraphQL types: thin resolvers over IdentityService, entities through DataLoaders."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from govgraph.agencies.identity.models import AgencyRow, CitizenRow, CredentialSchemaRow
+from govgraph.agencies.identity.service import IdentityService, check_id
+from govgraph.federation.connections import Connection, page, window
+
+
+def _service(info: Info) -> IdentityService:
+    return IdentityService(info.context.sessions)
+
+
+def _agency_loader(info: Info):
+    return info.context.loaders.get("identity.agency", _service(info).agencies_by_ids)
+
+
+def _citizen_loader(info: Info):
+    return info.context.loaders.get("identity.citizen", _service(info).citizens_by_ids)
+
+
+@strawberry.type(description="A government agency known to the identity bureau.")
+class Agency:
+    id: strawberry.ID
+    name: str
+
+    @strawberry.field(description="The credential schemas this agency issues.")
+    async def credential_schemas(self, info: Info) -> list[CredentialSchema]:
+        loader = info.context.loaders.get("identity.schemas_by_issuer", _service(info).credential_schemas_by_issuer)
+        rows = await loader.load(self.id)
+        return [CredentialSchema.from_row(row) for row in rows]
+
+    @classmethod
+    def from_row(cls, row: AgencyRow) -> Agency:
+        return cls(id=strawberry.ID(row.id), name=row.name)
+
+
+@strawberry.type(description="A credential schema: which attributes a credential of this kind signs, in order.")
+class CredentialSchema:
+    id: strawberry.ID
+    name: str
+    version: int
+    attributes: list[str]
+    issuer_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def issuer(self, info: Info) -> Agency:
+        return Agency.from_row(await _agency_loader(info).load(self.issuer_id))
+
+    @classmethod
+    def from_row(cls, row: CredentialSchemaRow) -> CredentialSchema:
+        return cls(id=strawberry.ID(row.id), name=row.name, version=row.version, attributes=list(row.attributes),
+                   issuer_id=row.issuer_id)
+
+
+@strawberry.federation.type(keys=["id"], description="A citizen, known by an opaque id only.")
+class Citizen:
+    id: strawberry.ID
+    enrolled_by_id: strawberry.Private[str]
+
+    @strawberry.field(description="The agency that enrolled this citizen.")
+    async def enrolled_by(self, info: Info) -> Agency:
+        return Agency.from_row(await _agency_loader(info).load(self.enrolled_by_id))
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Citizen | None:  # noqa: A002
+        row = await _citizen_loader(info).load(check_id(id))
+        return cls.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: CitizenRow) -> Citizen:
+        return cls(id=strawberry.ID(row.id), enrolled_by_id=row.enrolled_by)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def agencies(self, info: Info) -> list[Agency]:
+        return [Agency.from_row(row) for row in await _service(info).agencies()]
+
+    @strawberry.field
+    async def agency(self, info: Info, id: strawberry.ID) -> Agency | None:  # noqa: A002
+        row = await _agency_loader(info).load(check_id(id))
+        return Agency.from_row(row) if row else None
+
+    @strawberry.field
+    async def citizen(self, info: Info, id: strawberry.ID) -> Citizen | None:  # noqa: A002
+        return await Citizen.resolve_reference(info, id)
+
+    @strawberry.field(description="Citizens, a page at a time (Relay cursor connection).")
+    async def citizens(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Citizen]:
+        offset, limit = window(first, after)
+        rows, total = await _service(info).citizens_page(offset, limit)
+        return page([Citizen.from_row(row) for row in rows], offset, limit, total)
+
+    @strawberry.field
+    async def credential_schemas(self, info: Info) -> list[CredentialSchema]:
+        return [CredentialSchema.from_row(row) for row in await _service(info).credential_schemas()]
+
+
+TYPES: list[type] = [Citizen]
