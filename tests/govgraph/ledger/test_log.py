@@ -1,0 +1,178 @@
+"""The stored log on a real SQLite file: sequencing, integration, signing, proofs from storage, tamper
+evidence and concurrent appenders."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from govgraph import db
+from govgraph.ledger import merkle
+from govgraph.ledger.checkpoint import open_checkpoint
+from govgraph.ledger.fsck import fsck
+from govgraph.ledger.log import EntryTooLarge, InconsistentTree, Log, LogExists, NotIntegrated, Sequencer
+from govgraph.ledger.note import Signer
+
+
+def _data(i: int) -> bytes:
+    return json.dumps({"entry": i}).encode()
+
+
+async def test_appends_get_consecutive_durable_indexes(log: Log, database_url: str):
+    assert [await log.append(_data(i)) for i in range(3)] == [0, 1, 2]
+    assert await log.append_many([_data(3), _data(4)]) == range(3, 5)
+    other = db.create_engine(database_url)  # a fresh connection sees what was acknowledged
+    try:
+        reopened = await Log.open(other, "land")
+        assert await reopened.state() == (5, 0)
+        assert await reopened.entries(0, 5) == [_data(i) for i in range(5)]
+    finally:
+        await other.dispose()
+
+
+async def test_integrate_signs_a_checkpoint_over_the_rfc_root(log: Log, log_signer: Signer):
+    await log.append_many([_data(i) for i in range(300)])
+    head = await log.integrate()
+    leaves = [merkle.leaf_hash(_data(i)) for i in range(300)]
+    assert (head.size, head.root_hash) == (300, merkle.root_hash(leaves))
+    opened = open_checkpoint(head.note, log_signer.verifier())
+    assert (opened.checkpoint.origin, opened.checkpoint.size) == ("govgraph.example/land", 300)
+    assert opened.checkpoint.root_hash == head.root_hash
+    assert await log.integrate() is None
+    assert await log.state() == (300, 300)
+
+
+async def test_an_empty_log_signs_the_empty_tree_once(log: Log):
+    head = await log.integrate()
+    assert (head.size, head.root_hash) == (0, merkle.EMPTY_ROOT)
+    assert await log.integrate() is None
+
+
+async def test_proofs_from_storage_equal_the_in_memory_proofs_at_any_size(log: Log):
+    leaves = []
+    for batch in (1, 255, 1, 700, 66000 - 957):
+        start = len(leaves)
+        await log.append_many([_data(i) for i in range(start, start + batch)])
+        leaves += [merkle.leaf_hash(_data(i)) for i in range(start, start + batch)]
+        await log.integrate()
+    for index, size in ((0, 1), (0, 256), (255, 257), (956, 957), (65535, 65536), (65999, 66000), (300, 66000)):
+        proof = await log.inclusion_proof(index, size)
+        assert proof == merkle.inclusion_proof(leaves[:size], index)
+        merkle.verify_inclusion(leaves[index], index, size, proof, await log.root_at(size))
+    for old, new in ((1, 256), (256, 257), (257, 957), (957, 66000), (65536, 66000), (66000, 66000)):
+        assert await log.consistency_proof(old, new) == merkle.consistency_proof(leaves[:new], old)
+    with pytest.raises(NotIntegrated):
+        await log.inclusion_proof(5, 66001)
+
+
+async def test_the_log_reproduces_the_tessera_checkpoints_byte_for_byte(engine, vectors_dir: Path):
+    base = vectors_dir / "tlog" / "checkpoint" / "tessera-testdata-log"
+    manifest = json.loads((base / "manifest.json").read_text())
+    log = await Log.create(engine, "tessera", Signer.from_skey(manifest["skey"]))
+    assert (await log.integrate()).note == (base / "checkpoint.0").read_bytes()
+    for size, entry in enumerate(manifest["entries"], start=1):
+        await log.append(entry.encode())
+        head = await log.integrate()
+        assert head.note == (base / f"checkpoint.{size}").read_bytes()
+        assert await log.tile(0, 0) == (base / "tile" / "0" / "000.p" / str(size)).read_bytes()
+
+
+async def test_entries_too_large_for_an_entry_bundle_are_refused(log: Log):
+    with pytest.raises(EntryTooLarge):
+        await log.append(bytes(65536))
+    assert await log.append(bytes(65535)) == 0
+
+
+async def test_a_second_log_with_the_same_name_is_refused(engine, log: Log):
+    with pytest.raises(LogExists):
+        await Log.create(engine, "land", Signer.generate("other.example/x"))
+
+
+def _sql(database_url: str, statement: str, *args) -> None:
+    with sqlite3.connect(database_url.split("///", 1)[1]) as connection:
+        assert connection.execute(statement, args).rowcount == 1
+
+
+async def test_editing_one_stored_entry_is_reported_by_fsck_and_breaks_its_proof(log: Log, database_url: str):
+    await log.append_many([_data(i) for i in range(600)])
+    head = await log.integrate()
+    assert (await fsck(log)).clean
+    _sql(database_url, "UPDATE ledger_entries SET data = ? WHERE idx = 300", b'{"entry": 999}')
+    report = await fsck(log)
+    assert report.problems == [
+        "checkpoint at size 600: stored root does not match the entries",
+        "checkpoint at size 600: signed body does not match the entries",
+        "tile 0/1 differs from the hashes of the entries",
+        "tile 1/0 differs from the hashes of the entries",
+    ]
+    proof = await log.inclusion_proof(300, 600)
+    with pytest.raises(merkle.ProofError):
+        merkle.verify_inclusion(merkle.leaf_hash(await log.entry(300)), 300, 600, proof, head.root_hash)
+
+
+def _damage_hash(database_url: str, level: int, index: int, position: int) -> None:
+    with sqlite3.connect(database_url.split("///", 1)[1]) as connection:
+        (tile,) = connection.execute("SELECT hashes FROM ledger_tiles WHERE level = ? AND idx = ?",
+                                     (level, index)).fetchone()
+        damaged = tile[:32 * position] + bytes(32) + tile[32 * (position + 1):]
+        connection.execute("UPDATE ledger_tiles SET hashes = ? WHERE level = ? AND idx = ?", (damaged, level, index))
+
+
+async def test_editing_one_stored_hash_is_reported_by_fsck_and_breaks_proofs(log: Log, database_url: str):
+    await log.append_many([_data(i) for i in range(600)])
+    head = await log.integrate()
+    _damage_hash(database_url, level=0, index=0, position=7)
+    assert (await fsck(log)).problems == ["tile 0/0 differs from the hashes of the entries"]
+    proof = await log.inclusion_proof(6, 600)  # leaf 7 is leaf 6's sibling
+    with pytest.raises(merkle.ProofError):
+        merkle.verify_inclusion(merkle.leaf_hash(_data(6)), 6, 600, proof, head.root_hash)
+
+
+async def test_a_damaged_hash_on_the_growing_edge_blocks_signing(log: Log, database_url: str):
+    await log.append_many([_data(i) for i in range(600)])
+    await log.integrate()
+    # Level-8 node 1 (leaves 256..511) is part of every later root: the next root cannot extend the signed one.
+    _damage_hash(database_url, level=1, index=0, position=1)
+    await log.append(_data(600))
+    with pytest.raises(InconsistentTree, match="not consistent with signed checkpoint 600"):
+        await log.integrate()
+    assert (await log.latest_checkpoint()).size == 600
+    assert await log.state() == (601, 600)
+
+
+@pytest.mark.slow
+async def test_eight_concurrent_appenders_on_two_connections_get_unique_indexes_in_one_tree(
+        log: Log, database_url: str, log_signer: Signer):
+    second_engine = db.create_engine(database_url)
+    try:
+        logs = [log, await Log.open(second_engine, "land", log_signer)]
+        sequencer = Sequencer(logs[1], interval=0.01)
+        sequencer.start()
+
+        async def appender(worker: int) -> list[tuple[int, bytes]]:
+            acked = []
+            for i in range(1250):
+                data = f"worker {worker} entry {i}".encode()
+                acked.append((await logs[worker % 2].append(data), data))
+            return acked
+
+        results = [pair for acked in await asyncio.gather(*(appender(w) for w in range(8))) for pair in acked]
+        await sequencer.stop()
+        await log.integrate()
+    finally:
+        await second_engine.dispose()
+    indexes = sorted(index for index, _ in results)
+    assert indexes == list(range(10_000))
+    by_index = dict(results)
+    stored = await log.entries(0, 10_000)
+    assert stored == [by_index[i] for i in range(10_000)]
+    head = await log.latest_checkpoint()
+    assert head.size == 10_000
+    assert head.root_hash == merkle.root_hash([merkle.leaf_hash(d) for d in stored])
+    report = await fsck(log)
+    assert report.clean, report.summary()
+    assert report.checkpoints_checked >= 2
