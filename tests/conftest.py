@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from govgraph.app import build_app
 from govgraph.config import Settings
+from tests.federation.live import hive_gateway, live_subgraphs  # noqa: F401 (session fixtures)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VECTORS_DIR = REPO_ROOT.parent / "shared" / "vectors"

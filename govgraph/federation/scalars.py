@@ -74,19 +74,22 @@ def _serialize_date(value: datetime.date) -> str:
     return value.isoformat()
 
 
-UInt64 = strawberry.scalar(
-    NewType("UInt64", int), name="UInt64",
-    description="An unsigned 64-bit integer, as a decimal string.",
+# Annotate with these NewTypes (and plain `datetime.date`); SCALAR_OVERRIDES, which every subgraph schema
+# receives, maps them to the definitions below (strawberry's scalar_map mechanism).
+UInt64 = NewType("UInt64", int)
+Base64 = NewType("Base64", bytes)
+
+UINT64 = strawberry.scalar(
+    name="UInt64", description="An unsigned 64-bit integer, as a decimal string.",
     serialize=_serialize_uint64, parse_value=_parse_uint64,
 )
-Base64 = strawberry.scalar(
-    NewType("Base64", bytes), name="Base64",
-    description="Bytes as standard padded base64 (RFC 4648 section 4).",
+BASE64 = strawberry.scalar(
+    name="Base64", description="Bytes as standard padded base64 (RFC 4648 section 4).",
     serialize=_serialize_base64, parse_value=_parse_base64,
 )
-# Types annotate plain `datetime.date`; the schema maps it to this strict scalar instead of strawberry's own.
+# Replaces strawberry's own Date, which accepts more than a full-date.
 DATE = strawberry.scalar(
     name="Date", description="A calendar date, RFC 3339 full-date (YYYY-MM-DD).",
     serialize=_serialize_date, parse_value=_parse_date,
 )
-SCALAR_OVERRIDES = {datetime.date: DATE}
+SCALAR_OVERRIDES = {UInt64: UINT64, Base64: BASE64, datetime.date: DATE}
