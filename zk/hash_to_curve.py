@@ -48,8 +48,11 @@ def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
     b_0 = hashlib.sha256(msg_prime).digest()
     b_i = hashlib.sha256(b_0 + b"\x01" + dst_prime).digest()
     uniform_bytes = [b_i]
+    b_0_int = int.from_bytes(b_0, "big")
     for i in range(2, ell + 1):
-        b_i = hashlib.sha256(bytes(x ^ y for x, y in zip(b_0, b_i)) + bytes([i]) + dst_prime).digest()
+        # b_i = H(strxor(b_0, b_(i - 1)) || I2OSP(i, 1) || DST_prime)
+        xored = (b_0_int ^ int.from_bytes(b_i, "big")).to_bytes(b_in_bytes, "big")
+        b_i = hashlib.sha256(xored + bytes([i]) + dst_prime).digest()
         uniform_bytes.append(b_i)
     return b"".join(uniform_bytes)[:len_in_bytes]
 

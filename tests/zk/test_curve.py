@@ -10,6 +10,7 @@ from py_ecc.bls.point_compression import compress_G1, compress_G2, modular_squar
 from py_ecc.fields import optimized_bls12_381_FQ as FQ
 from py_ecc.fields import optimized_bls12_381_FQ2 as FQ2
 
+from tests.zk.mutations import mutations
 from zk.curve import (
     ENV_VAR, P, R, Backend, get_backend, random_scalar, scalar_from_bytes, scalar_inverse, scalar_to_bytes,
 )
@@ -194,26 +195,6 @@ def test_backends_agree_on_map_to_curve(arkworks: Backend, pyecc: Backend, u: in
     assert arkworks.g1_compress(arkworks.g1_map_to_curve(u)) == pyecc.g1_compress(pyecc.g1_map_to_curve(u))
 
 
-def _mutations(valid: bytes) -> st.SearchStrategy[bytes]:
-    """Random bytes of the right and wrong lengths, and single-bit or single-byte changes of a valid encoding."""
-    def flip(i: int, bit: int) -> bytes:
-        out = bytearray(valid)
-        out[i % len(valid)] ^= 1 << bit
-        return bytes(out)
-
-    def set_byte(i: int, value: int) -> bytes:
-        out = bytearray(valid)
-        out[i % len(valid)] = value
-        return bytes(out)
-
-    return st.one_of(
-        st.binary(min_size=len(valid), max_size=len(valid)),
-        st.binary(max_size=2 * len(valid)),
-        st.builds(flip, st.integers(0, len(valid) - 1), st.integers(0, 7)),
-        st.builds(set_byte, st.integers(0, len(valid) - 1), st.integers(0, 255)),
-    )
-
-
 def _decode_or_error(decode, data: bytes) -> bytes | str:
     try:
         return decode(data)
@@ -222,28 +203,28 @@ def _decode_or_error(decode, data: bytes) -> bytes | str:
 
 
 @settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=_mutations(G1_GENERATOR))
+@given(data=mutations(G1_GENERATOR))
 def test_g1_decoding_either_round_trips_or_raises_malformed_input(arkworks: Backend, data: bytes) -> None:
     outcome = _decode_or_error(lambda d: arkworks.g1_compress(arkworks.g1_decompress(d)), data)
     assert outcome == data or outcome.startswith("MalformedInput: G1 point")
 
 
 @settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=_mutations(G2_GENERATOR))
+@given(data=mutations(G2_GENERATOR))
 def test_g2_decoding_either_round_trips_or_raises_malformed_input(arkworks: Backend, data: bytes) -> None:
     outcome = _decode_or_error(lambda d: arkworks.g2_compress(arkworks.g2_decompress(d)), data)
     assert outcome == data or outcome.startswith("MalformedInput: G2 point")
 
 
 @settings(max_examples=40, deadline=None)
-@given(data=_mutations(G1_GENERATOR))
+@given(data=mutations(G1_GENERATOR))
 def test_backends_agree_on_g1_decoding(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
     assert (_decode_or_error(lambda d: arkworks.g1_compress(arkworks.g1_decompress(d)), data)
             == _decode_or_error(lambda d: pyecc.g1_compress(pyecc.g1_decompress(d)), data))
 
 
 @settings(max_examples=15, deadline=None)
-@given(data=_mutations(G2_GENERATOR))
+@given(data=mutations(G2_GENERATOR))
 def test_backends_agree_on_g2_decoding(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
     assert (_decode_or_error(lambda d: arkworks.g2_compress(arkworks.g2_decompress(d)), data)
             == _decode_or_error(lambda d: pyecc.g2_compress(pyecc.g2_decompress(d)), data))

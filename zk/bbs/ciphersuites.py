@@ -74,6 +74,7 @@ class Ciphersuite:
         self._backend = backend
         self._streams: dict[bytes, _GeneratorStream] = {}
         self._variants: dict[str, Ciphersuite] = {}
+        self._root = self
         self._p1: Any = None
         self._lock = threading.Lock()
         self.decode_pubkey = lru_cache(maxsize=256)(self._decode_pubkey)
@@ -91,11 +92,15 @@ class Ciphersuite:
 
     def with_backend(self, backend: Backend) -> Ciphersuite:
         """This suite on `backend` (one shared instance per backend, so generator caches are reused)."""
-        with self._lock:
-            variant = self._variants.get(backend.name)
+        if backend is self._backend:
+            return self
+        root = self._root
+        with root._lock:
+            variant = root._variants.get(backend.name)
             if variant is None:
-                variant = self._variants[backend.name] = Ciphersuite(
+                variant = root._variants[backend.name] = Ciphersuite(
                     self.ciphersuite_id, self.hash_to_curve_suite, backend)
+                variant._root = root
             return variant
 
     @property
