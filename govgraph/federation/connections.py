@@ -6,7 +6,6 @@ caller; `page` only turns a fetched window (one row beyond the page, to learn ha
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
@@ -48,11 +47,13 @@ def encode_cursor(offset: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         text = base64.b64decode(cursor, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, non-ASCII input and UnicodeDecodeError are all ValueErrors
         raise BadUserInput(f"Invalid cursor {cursor!r}.") from None
-    if not text.startswith(_CURSOR_PREFIX) or not text[len(_CURSOR_PREFIX):].isdigit():
+    digits = text[len(_CURSOR_PREFIX):]
+    # ASCII digits only (str.isdigit accepts other scripts' digits), and an offset SQL can hold.
+    if not text.startswith(_CURSOR_PREFIX) or not digits.isascii() or not digits.isdigit() or len(digits) > 15:
         raise BadUserInput(f"Invalid cursor {cursor!r}.")
-    return int(text[len(_CURSOR_PREFIX):])
+    return int(digits)
 
 
 def window(first: int | None, after: str | None, default: int = 20) -> tuple[int, int]:

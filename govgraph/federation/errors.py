@@ -77,7 +77,10 @@ def classify(error: GraphQLError) -> GraphQLError:
         return error
     original = error.original_error
     if original is None:
-        if isinstance(error, GraphQLSyntaxError):
+        if error.message.startswith("Variable '$"):
+            # Variable values are coerced before execution; a wrong one is the caller's input.
+            code = ErrorCode.BAD_USER_INPUT
+        elif isinstance(error, GraphQLSyntaxError):
             # graphql-core reports the token limit as a syntax error; it is a size limit, not a typo.
             code = (ErrorCode.QUERY_TOO_COMPLEX if "more than" in error.message and "tokens" in error.message
                     else ErrorCode.GRAPHQL_PARSE_FAILED)
@@ -88,9 +91,6 @@ def classify(error: GraphQLError) -> GraphQLError:
         return _with_code(error, str(original), original.code)
     if isinstance(original, GraphQLError):
         # e.g. a scalar's parse_value refusing a variable: the client's input was wrong.
-        return _with_code(error, error.message, ErrorCode.BAD_USER_INPUT)
-    if isinstance(original, (ValueError, TypeError)) and error.path is None:
-        # Variable coercion failures (wrong type for $id) arrive without a path and describe client input.
         return _with_code(error, error.message, ErrorCode.BAD_USER_INPUT)
     return _with_code(error, INTERNAL_MESSAGE, ErrorCode.INTERNAL)
 

@@ -78,10 +78,10 @@ def _walk(selection_set: SelectionSetNode | None, parent, fragments, depth: int,
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             name = selection.name.value
-            if name.startswith("__"):
-                continue  # introspection is answered from the schema, not by resolvers
             if selection.alias is not None:
                 measure.aliases += 1
+            if name.startswith("__"):
+                continue  # introspection is answered from the schema, not by resolvers: no depth, no cost
             measure.depth = max(measure.depth, depth)
             measure.cost += multiplier
             field_type = None

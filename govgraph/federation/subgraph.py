@@ -18,6 +18,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.federation import Schema
+from strawberry.federation.schema_directives import Link
+from strawberry.federation.versions import format_version
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from govgraph.federation.errors import ServiceError, classify
@@ -41,6 +43,14 @@ class SubgraphSchema(Schema):
         if result.errors:
             result.errors = [classify(error) for error in result.errors]
         return result
+
+    def _add_link_directives(self, additional_directives=None) -> None:
+        # Strawberry links the federation spec only when a federation directive is used; a subgraph without
+        # entities must still declare itself Federation 2, or gateways compose it as Federation 1.
+        super()._add_link_directives(additional_directives)
+        url = f"https://specs.apollo.dev/federation/{format_version(self.federation_version)}"
+        if not any(isinstance(d, Link) and d.url == url for d in self.schema_directives):
+            self.schema_directives = [Link(url=url, import_=[]), *self.schema_directives]
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Log only the unexpected: a client's typo is not an incident.

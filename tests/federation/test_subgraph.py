@@ -1,0 +1,106 @@
+"""The subgraph kit in-process: Federation 2.7, caches that really hit, production hardening, subscriptions
+only over graphql-transport-ws with a per-connection cap."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+from strawberry.extensions.parser_cache import _get_parse_cache
+from strawberry.extensions.validation_cache import _get_validate_cache
+
+from govgraph.federation.limits import Limits
+from govgraph.federation.subgraph import CACHE_SIZE, build_subgraph_schema, standalone_app, subgraph_view
+from tests.federation.probe import Query, Subscription
+
+TRANSPORT_WS = "graphql-transport-ws"
+
+
+def app(production: bool = False, limits: Limits = Limits()):
+    schema = build_subgraph_schema(Query, subscription=Subscription, production=production, limits=limits)
+    return standalone_app(subgraph_view(schema, production=production, limits=limits))
+
+
+def test_schema_links_federation_2_7() -> None:
+    sdl = build_subgraph_schema(Query).as_str()
+    assert sdl.startswith('schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: [')
+
+
+def test_parse_and_validation_caches_hit_on_a_repeated_document() -> None:
+    schema = build_subgraph_schema(Query)
+    query = "{ tree { child { depth } } __typename }"
+    parse_before = _get_parse_cache(CACHE_SIZE).cache_info()
+    validate_before = _get_validate_cache(CACHE_SIZE).cache_info()
+    results = [asyncio.run(schema.execute(query)) for _ in range(3)]
+    assert [r.data for r in results] == [{"tree": {"child": {"depth": 1}}, "__typename": "Query"}] * 3
+    # First run misses, the next two hit: the limit rule class is stable, so the cache key is too.
+    assert _get_parse_cache(CACHE_SIZE).cache_info().hits - parse_before.hits == 2
+    assert _get_validate_cache(CACHE_SIZE).cache_info().hits - validate_before.hits == 2
+
+
+def test_uncached_schema_answers_the_same() -> None:
+    query = "{ tree { children(first: 2) { depth } } }"
+    cached = asyncio.run(build_subgraph_schema(Query).execute(query))
+    uncached = asyncio.run(build_subgraph_schema(Query, caches=False).execute(query))
+    assert cached.data == uncached.data == {"tree": {"children": [{"depth": 1}, {"depth": 1}]}}
+
+
+def test_development_serves_graphiql_and_introspection() -> None:
+    with TestClient(app()) as client:
+        page = client.get("/graphql", headers={"accept": "text/html"})
+        assert page.status_code == 200 and "graphiql" in page.text.lower()
+        body = client.post("/graphql", json={"query": '{ __type(name: "Tree") { name } }'}).json()
+        assert body == {"data": {"__type": {"name": "Tree"}}}
+
+
+def test_production_hides_graphiql_and_introspection_but_keeps_service_sdl() -> None:
+    with TestClient(app(production=True)) as client:
+        page = client.get("/graphql", headers={"accept": "text/html"})
+        assert page.status_code == 404
+        assert page.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        body = client.post("/graphql", json={"query": '{ __type(name: "Tree") { name } }'}).json()
+        assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert body["errors"][0]["message"] == (
+            "GraphQL introspection has been disabled, but the requested query contained the field '__type'.")
+        sdl = client.post("/graphql", json={"query": "{ _service { sdl } }"}).json()["data"]["_service"]["sdl"]
+        assert "type Tree {" in sdl
+
+
+def _init(ws) -> None:
+    ws.send_json({"type": "connection_init"})
+    assert ws.receive_json() == {"type": "connection_ack"}
+
+
+def test_subscription_streams_over_graphql_transport_ws() -> None:
+    with TestClient(app()) as client, client.websocket_connect("/graphql", subprotocols=[TRANSPORT_WS]) as ws:
+        assert ws.accepted_subprotocol == TRANSPORT_WS
+        _init(ws)
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": "subscription { ticks(count: 3) }"}})
+        ticks = [ws.receive_json() for _ in range(3)]
+        assert [m["payload"]["data"]["ticks"] for m in ticks] == [0, 1, 2]
+        assert ws.receive_json() == {"id": "1", "type": "complete"}
+
+
+def test_legacy_graphql_ws_protocol_is_refused() -> None:
+    with TestClient(app()) as client, client.websocket_connect("/graphql", subprotocols=["graphql-ws"]) as ws:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4406
+
+
+def test_subscriptions_per_connection_are_capped() -> None:
+    limits = Limits(max_subscriptions_per_connection=2)
+    with TestClient(app(limits=limits)) as client, \
+            client.websocket_connect("/graphql", subprotocols=[TRANSPORT_WS]) as ws:
+        _init(ws)
+        for operation_id in ("1", "2", "3"):
+            ws.send_json({"id": operation_id, "type": "subscribe", "payload": {"query": "subscription { forever }"}})
+        refused = None
+        while refused is None:
+            message = ws.receive_json()
+            if message["type"] == "error":
+                refused = message
+        assert refused["id"] == "3"
+        assert [e["message"] for e in refused["payload"]] == ["Subscription limit reached"]
