@@ -94,6 +94,8 @@ async def fsck(log: Log) -> FsckReport:
         pending = _check_checkpoint_order(checkpoints, integrated, problems)
         recomputed, roots, expected_index = _Recomputed(), _RootTracker(), 0
         verifiers = Verifiers(log.verifier)
+        while pending and pending[0].size == 0:
+            _check_checkpoint(pending.pop(0), EMPTY_ROOT, log, verifiers, report)
         while True:
             rows = (await connection.execute(
                 select(_entries.c.idx, _entries.c.data)
@@ -125,10 +127,7 @@ async def fsck(log: Log) -> FsckReport:
         if expected_index != next_index:
             problems.append(f"{expected_index} entries stored but {next_index} acknowledged")
         for head in pending:
-            if head.size == 0:
-                _check_checkpoint(head, EMPTY_ROOT, log, verifiers, report)
-            else:
-                problems.append(f"checkpoint at size {head.size} is beyond the entries that could be re-derived")
+            problems.append(f"checkpoint at size {head.size} is beyond the entries that could be re-derived")
         _compare_final_tiles(recomputed, stored_tiles, report, keep_partial=False)
         for level, index in sorted(stored_tiles):
             problems.append(f"tile {level}/{index} is stored but no entry accounts for it")

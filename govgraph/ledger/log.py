@@ -112,7 +112,10 @@ class Log:
         self.signer = signer
         self._queue: list[tuple[bytes, asyncio.Future[int]]] = []
         self._append_lock = asyncio.Lock()
-        self._integrate_lock = asyncio.Lock()
+        # Every write transaction of this process takes this FIFO lock first: SQLite's busy handler polls and
+        # is not fair, so two connections writing back to back could starve one another for the whole
+        # busy timeout. Across processes the database lock still serializes writers (one writer per log).
+        self._write_lock = asyncio.Lock()
 
     # -- opening -------------------------------------------------------------------------------------------
 
@@ -180,7 +183,7 @@ class Log:
             raise EntryTooLarge(f"entry of {len(data)} bytes exceeds the {MAX_ENTRY_SIZE}-byte limit")
 
     async def _commit_entries(self, entries: list[bytes]) -> int:
-        async with self.engine.begin() as connection:
+        async with self._write_lock, self.engine.begin() as connection:
             await _make_durable(connection)
             # Reserving the indexes is the transaction's first statement and a write, so it takes the write
             # lock before anything is read: two processes can never be handed the same index.
@@ -202,7 +205,7 @@ class Log:
         tree does not extend the last signed checkpoint."""
         if self.signer is None:
             raise NoSigner(f"log {self.name} was opened without its signing key")
-        async with self._integrate_lock, self.engine.begin() as connection:
+        async with self._write_lock, self.engine.begin() as connection:
             await _make_durable(connection)
             state = (await connection.execute(
                 update(_logs).where(_logs.c.id == self.id).values(integrated_size=_logs.c.integrated_size)

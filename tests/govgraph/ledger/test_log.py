@@ -145,26 +145,23 @@ async def test_a_damaged_hash_on_the_growing_edge_blocks_signing(log: Log, datab
 
 
 @pytest.mark.slow
-async def test_eight_concurrent_appenders_on_two_connections_get_unique_indexes_in_one_tree(
-        log: Log, database_url: str, log_signer: Signer):
-    second_engine = db.create_engine(database_url)
+async def test_eight_concurrent_appenders_get_unique_indexes_in_one_consistent_tree(log: Log):
+    sequencer = Sequencer(log, interval=0.01)
+    sequencer.start()
+
+    async def appender(worker: int) -> list[tuple[int, bytes]]:
+        # Each appender is a client with up to 25 requests in flight, each a separate `append` call.
+        acked = []
+        for chunk in range(0, 1250, 25):
+            data = [f"worker {worker} entry {i}".encode() for i in range(chunk, chunk + 25)]
+            acked += zip(await asyncio.gather(*(log.append(d) for d in data)), data)
+        return acked
+
     try:
-        logs = [log, await Log.open(second_engine, "land", log_signer)]
-        sequencer = Sequencer(logs[1], interval=0.01)
-        sequencer.start()
-
-        async def appender(worker: int) -> list[tuple[int, bytes]]:
-            acked = []
-            for i in range(1250):
-                data = f"worker {worker} entry {i}".encode()
-                acked.append((await logs[worker % 2].append(data), data))
-            return acked
-
         results = [pair for acked in await asyncio.gather(*(appender(w) for w in range(8))) for pair in acked]
-        await sequencer.stop()
-        await log.integrate()
     finally:
-        await second_engine.dispose()
+        await sequencer.stop()
+    await log.integrate()
     indexes = sorted(index for index, _ in results)
     assert indexes == list(range(10_000))
     by_index = dict(results)
@@ -176,3 +173,18 @@ async def test_eight_concurrent_appenders_on_two_connections_get_unique_indexes_
     report = await fsck(log)
     assert report.clean, report.summary()
     assert report.checkpoints_checked >= 2
+
+
+async def test_a_second_connection_appending_at_the_same_time_never_reuses_an_index(
+        log: Log, database_url: str, log_signer: Signer):
+    second_engine = db.create_engine(database_url)
+    try:
+        other = await Log.open(second_engine, "land", log_signer)
+        first, second = await asyncio.gather(
+            asyncio.gather(*(log.append(f"a{i}".encode()) for i in range(200))),
+            asyncio.gather(*(other.append(f"b{i}".encode()) for i in range(200))))
+        await other.integrate()
+    finally:
+        await second_engine.dispose()
+    assert sorted(first + second) == list(range(400))
+    assert (await fsck(log)).clean
