@@ -175,8 +175,11 @@ def proof_init(suite: Ciphersuite, pk: bytes, signature: tuple[Any, int], genera
 
 
 def challenge_octets(suite: Ciphersuite, init_res: InitResult, disclosed_indexes: Sequence[int],
-                     disclosed_messages: Sequence[int], ph: bytes) -> bytes:
-    """c_octs of ProofChallengeCalculate, exposed so extensions can append their own statements."""
+                     disclosed_messages: Sequence[int], ph: bytes, extension_points: Sequence[Any] = (),
+                     extension_octets: bytes = b"") -> bytes:
+    """c_octs of ProofChallengeCalculate, exposed so extensions can bind their own statements: the
+    `extension_points` are serialized after T2 (before domain), the `extension_octets` appended after ph (the
+    per-verifier-linkability draft puts (pseudonym, Ut) and I2OSP(length(context_id), 8) || context_id there)."""
     curve = suite.backend
     R_ = len(disclosed_indexes)
     if len(disclosed_messages) != R_:
@@ -188,19 +191,21 @@ def challenge_octets(suite: Ciphersuite, init_res: InitResult, disclosed_indexes
     for i, msg in zip(disclosed_indexes, disclosed_messages):
         parts += [i2osp(i, 8), i2osp(msg, octet_scalar_length)]
     parts += [curve.g1_compress(p) for p in (init_res.a_bar, init_res.b_bar, init_res.d, init_res.t1,
-                                              init_res.t2)]
+                                              init_res.t2, *extension_points)]
     parts.append(i2osp(init_res.domain, octet_scalar_length))
     # c_octs = serialize(c_arr) || I2OSP(length(ph), 8) || ph
-    parts += [i2osp(len(ph), 8), ph]
+    parts += [i2osp(len(ph), 8), ph, extension_octets]
     return b"".join(parts)
 
 
 def proof_challenge_calculate(suite: Ciphersuite, init_res: InitResult, disclosed_indexes: Sequence[int],
-                              disclosed_messages: Sequence[int], ph: bytes, api_id: bytes) -> int:
-    """ProofChallengeCalculate (section 3.7.3): the Fiat-Shamir challenge."""
+                              disclosed_messages: Sequence[int], ph: bytes, api_id: bytes,
+                              extension_points: Sequence[Any] = (), extension_octets: bytes = b"") -> int:
+    """ProofChallengeCalculate (section 3.7.3): the Fiat-Shamir challenge (extensions: see challenge_octets)."""
     # 1. challenge_dst = api_id || "H2S_"
     challenge_dst = api_id + b"H2S_"
-    c_octs = challenge_octets(suite, init_res, disclosed_indexes, disclosed_messages, ph)
+    c_octs = challenge_octets(suite, init_res, disclosed_indexes, disclosed_messages, ph, extension_points,
+                              extension_octets)
     # return hash_to_scalar(c_octs, challenge_dst)
     return hash_to_scalar(suite, c_octs, challenge_dst)
 
