@@ -1,0 +1,163 @@
+"""Subgraph throughput: a single-subgraph query and the 2-hop identity+land join through Hive Gateway,
+at concurrency 1 and 10, with the kit's parse/validation caches on and off (the reference, same run).
+
+    python bench/subgraph.py            # full run
+    python bench/subgraph.py --quick    # short run
+    python bench/subgraph.py --json     # the same figures as one JSON object
+
+Each subgraph runs in its own process (uvicorn, seeded SQLite), Hive Gateway (Rust planner) in another; the
+load generator keeps `c` requests in flight over keep-alive connections and reports req/s, p50 and p99."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from govgraph.federation.servers import HiveGateway, compose_supergraph, free_port  # noqa: E402
+
+SINGLE = ("single subgraph (land)", "{ parcels { id area locality owner { id } } }")
+JOIN = ("2-hop join via Hive Gateway",
+        'query { citizen(id: "cit_5b0e2f7c1a9d4e83") { id enrolledBy { name } parcels { id area } } }')
+CONCURRENCY = (1, 10)
+
+
+def serve(agency_name: str, port: int, caches: bool, data: str) -> None:
+    """Child-process mode: one agency's standalone subgraph, caches on or off."""
+    import uvicorn
+
+    from govgraph.config import Settings
+    from govgraph.federation import agencies
+
+    agency = agencies.find_agency(agency_name)
+    if not caches:
+        agency = agencies.Agency(agency.name, agency.query, agency.metadata, agency.types, agency.seed,
+                                 agency.default_port)
+        original = agency.schema
+        object.__setattr__(agency, "schema", lambda **kw: original(**{**kw, "caches": False}))
+    settings = Settings.from_env({"GOVGRAPH_DATA": data})
+    uvicorn.run(agencies.standalone_agency_app(agency, settings), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False)
+
+
+def start_subgraph(name: str, caches: bool, data: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [sys.executable, __file__, "--serve", name, "--port", str(port), "--data", str(data)]
+    if not caches:
+        command.append("--no-caches")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/readiness", timeout=1).status_code == 200:
+                return process, url + "/graphql"
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"subgraph {name} did not start")
+
+
+async def measure(url: str, query: str, concurrency: int, duration: float, warmup: float) -> dict:
+    body = json.dumps({"query": query}).encode()
+    headers = {"content-type": "application/json"}
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        first = await client.post(url, content=body, headers=headers)
+        payload = first.json()
+        if first.status_code != 200 or "errors" in payload:
+            raise RuntimeError(f"benchmark query failed: {first.text}")
+
+        async def worker(until: float, record: bool) -> None:
+            while (now := time.perf_counter()) < until:
+                response = await client.post(url, content=body, headers=headers)
+                response.raise_for_status()
+                if record:
+                    latencies.append(time.perf_counter() - now)
+
+        await asyncio.gather(*(worker(time.perf_counter() + warmup, False) for _ in range(concurrency)))
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(started + duration, True) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"requests": len(latencies), "rps": len(latencies) / elapsed,
+            "p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000}
+
+
+def run(duration: float, warmup: float) -> list[dict]:
+    rows = []
+    for caches in (True, False):
+        with tempfile.TemporaryDirectory(prefix="govgraph-bench-") as tmp:
+            data = Path(tmp)
+            processes = []
+            gateway = None
+            try:
+                urls = {}
+                for name in ("identity", "land"):
+                    process, urls[name] = start_subgraph(name, caches, data / name)
+                    processes.append(process)
+                supergraph = data / "supergraph.graphql"
+                compose_supergraph(urls, supergraph)
+                gateway = HiveGateway.start(supergraph, data / "gateway.log")
+                for (label, query), url in ((SINGLE, urls["land"]), (JOIN, gateway.url)):
+                    for concurrency in CONCURRENCY:
+                        figures = asyncio.run(measure(url, query, concurrency, duration, warmup))
+                        rows.append({"scenario": label, "caches": caches, "concurrency": concurrency, **figures})
+            finally:
+                if gateway is not None:
+                    gateway.stop()
+                for process in processes:
+                    process.terminate()
+                    process.wait(timeout=10)
+    reference = {(r["scenario"], r["concurrency"]): r["rps"] for r in rows if not r["caches"]}
+    for row in rows:
+        row["ratio_vs_uncached"] = row["rps"] / reference[(row["scenario"], row["concurrency"])]
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    header = f"{'scenario':<30} {'c':>3} {'caches':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x uncached':>10}"
+    lines = [header, "-" * len(header)]
+    for row in sorted(rows, key=lambda r: (r["scenario"] != SINGLE[0], r["concurrency"], not r["caches"])):
+        lines.append(f"{row['scenario']:<30} {row['concurrency']:>3} {'on' if row['caches'] else 'off':>7} "
+                     f"{row['rps']:>9.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+                     f"{row['ratio_vs_uncached']:>10.2f}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short run")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--no-caches", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, not args.no_caches, args.data)
+        return
+    duration, warmup = (1.5, 0.3) if args.quick else (8.0, 1.5)
+    rows = run(duration, warmup)
+    if args.json:
+        print(json.dumps({"benchmark": "subgraph", "duration_s": duration, "cpus": os.cpu_count(), "rows": rows}))
+    else:
+        print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
