@@ -41,15 +41,9 @@ def serve(agency_name: str, port: int, caches: bool, data: str) -> None:
     from govgraph.config import Settings
     from govgraph.federation import agencies
 
-    agency = agencies.find_agency(agency_name)
-    if not caches:
-        agency = agencies.Agency(agency.name, agency.query, agency.metadata, agency.types, agency.seed,
-                                 agency.default_port)
-        original = agency.schema
-        object.__setattr__(agency, "schema", lambda **kw: original(**{**kw, "caches": False}))
     settings = Settings.from_env({"GOVGRAPH_DATA": data})
-    uvicorn.run(agencies.standalone_agency_app(agency, settings), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
+    app = agencies.standalone_agency_app(agencies.find_agency(agency_name), settings, caches=caches)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def start_subgraph(name: str, caches: bool, data: Path) -> tuple[subprocess.Popen, str]:

@@ -95,8 +95,9 @@ def _app_sessions(request: Request | WebSocket) -> async_sessionmaker[AsyncSessi
     return request.app.state.sessions
 
 
-def standalone_agency_app(agency: Agency, settings: Settings) -> Starlette:
-    """One agency served alone (`govgraph subgraph <name>`): /graphql, /readiness, own engine and tables."""
+def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = True) -> Starlette:
+    """One agency served alone (`govgraph subgraph <name>`): /graphql, /readiness, own engine and tables.
+    `caches=False` turns the parse/validation caches off (the benchmark's reference)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -109,6 +110,6 @@ def standalone_agency_app(agency: Agency, settings: Settings) -> Starlette:
         finally:
             await engine.dispose()
 
-    view = subgraph_view(agency.schema(production=settings.production), production=settings.production,
-                         sessions=_app_sessions)
+    view = subgraph_view(agency.schema(production=settings.production, caches=caches),
+                         production=settings.production, sessions=_app_sessions)
     return standalone_app(view, lifespan=lifespan)
