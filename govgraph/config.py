@@ -30,10 +30,16 @@ class Settings:
     zk_backend: str = "arkworks"
     log_level: str = "info"
     environment: str = "development"
+    ledger_keys: Path | None = None  # GOVGRAPH_LEDGER_KEYS; None means <data>/keys
 
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def ledger_keys_dir(self) -> Path:
+        """Where ledger signing keys (<name>.skey, mode 0600) and their verifier keys (<name>.vkey) live."""
+        return self.ledger_keys if self.ledger_keys is not None else self.data_dir / "keys"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +62,7 @@ class Settings:
             zk_backend=_choice(env, "GOVGRAPH_ZK_BACKEND", "arkworks", ZK_BACKENDS),
             log_level=_choice(env, "GOVGRAPH_LOG_LEVEL", "info", LOG_LEVELS),
             environment=_choice(env, "GOVGRAPH_ENV", "development", ENVIRONMENTS),
+            ledger_keys=Path(_non_empty(env, "GOVGRAPH_LEDGER_KEYS", str(data_dir / "keys"))).expanduser(),
         )
 
 

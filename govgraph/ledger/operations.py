@@ -1,0 +1,73 @@
+"""What the `govgraph ledger` commands do, as plain async functions over Settings: create a log and its key,
+append, sign a checkpoint, write a receipt, check storage. The CLI only parses arguments and prints."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from govgraph import db
+from govgraph.config import Settings
+from govgraph.ledger.fsck import FsckReport, fsck
+from govgraph.ledger.keys import read_signer, write_signer
+from govgraph.ledger.log import Log, LogExists, SignedTreeHead
+from govgraph.ledger.models import create_ledger_tables
+from govgraph.ledger.note import Signer
+from govgraph.ledger.receipt import Receipt, make_receipt
+
+DEFAULT_ORIGIN_PREFIX = "govgraph.example/"
+
+
+@asynccontextmanager
+async def open_log(settings: Settings, name: str, *, signing: bool = False) -> AsyncIterator[Log]:
+    engine = db.create_engine(settings.database_url)
+    try:
+        await create_ledger_tables(engine)
+        signer = read_signer(settings.ledger_keys_dir, name) if signing else None
+        yield await Log.open(engine, name, signer)
+    finally:
+        await engine.dispose()
+
+
+async def init_log(settings: Settings, name: str, origin: str | None = None) -> Log:
+    """Create log `name` with a new Ed25519 key named after its origin; the key files are written first and
+    the log row refuses duplicates, so a second init never replaces a key."""
+    origin = origin or DEFAULT_ORIGIN_PREFIX + name
+    engine = db.create_engine(settings.database_url)
+    try:
+        await create_ledger_tables(engine)
+        if name in await Log.names(engine):
+            raise LogExists(f"log {name!r} already exists")
+        signer = Signer.generate(origin)
+        write_signer(settings.ledger_keys_dir, name, signer)
+        log = await Log.create(engine, name, signer)
+        await log.integrate()  # the empty tree's checkpoint: every later one must extend it
+        return log
+    finally:
+        await engine.dispose()
+
+
+async def append_entries(settings: Settings, name: str, entries: Sequence[bytes],
+                         integrate: bool = True) -> tuple[range, SignedTreeHead | None]:
+    async with open_log(settings, name, signing=integrate) as log:
+        indexes = await log.append_many(entries)
+        head = await log.integrate() if integrate else None
+        return indexes, head
+
+
+async def sign_checkpoint(settings: Settings, name: str) -> SignedTreeHead:
+    async with open_log(settings, name, signing=True) as log:
+        await log.integrate()
+        head = await log.latest_checkpoint()
+        assert head is not None  # integrate always leaves a checkpoint
+        return head
+
+
+async def prove(settings: Settings, name: str, index: int) -> Receipt:
+    async with open_log(settings, name) as log:
+        return await make_receipt(log, index)
+
+
+async def check(settings: Settings, name: str) -> FsckReport:
+    async with open_log(settings, name) as log:
+        return await fsck(log)

@@ -1,0 +1,59 @@
+"""Crash safety: a real appending process is SIGKILLed at random moments; after every kill the log checks
+clean, every acknowledged entry is there with its data, and the signed size never goes back."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from govgraph.ledger.fsck import fsck
+from govgraph.ledger.log import Log
+from govgraph.ledger.note import Signer
+
+CHILD = Path(__file__).with_name("crash_appender.py")
+ROUNDS = 20
+
+
+@pytest.mark.slow
+async def test_sigkilled_appender_never_loses_an_acknowledged_entry_or_rolls_back_a_checkpoint(
+        log: Log, log_signer: Signer, database_url: str, data_dir: Path):
+    rng = random.Random(20261121)
+    acked: dict[int, bytes] = {}
+    signed_sizes = [0]
+    kills_with_progress = 0
+    for round_number in range(ROUNDS):
+        ack_path = data_dir / f"acks-{round_number}"
+        child = subprocess.Popen([sys.executable, str(CHILD), database_url, log.name, log_signer.skey, str(ack_path)],
+                                 stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.4, 1.2))  # start-up takes ~0.4 s: some kills land early, most mid-append
+        assert child.poll() is None, child.stderr.read().decode()
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stderr.close()
+        lines = ack_path.read_text().splitlines() if ack_path.exists() else []
+        for line in lines:
+            index, data = line.split(" ")
+            assert int(index) not in acked, f"index {index} was handed out twice"
+            acked[int(index)] = data.encode()
+        kills_with_progress += bool(lines)
+
+        report = await fsck(log)
+        assert report.clean, f"round {round_number}: {report.summary()}"
+        next_index, integrated = await log.state()
+        assert next_index >= max(acked, default=-1) + 1
+        stored = await log.entries(0, next_index)
+        assert all(stored[index] == data for index, data in acked.items()), f"round {round_number}: entry lost"
+        head = await log.latest_checkpoint()
+        size = head.size if head else 0
+        assert size >= signed_sizes[-1], f"round {round_number}: signed size went from {signed_sizes[-1]} to {size}"
+        signed_sizes.append(size)
+    assert kills_with_progress >= ROUNDS // 2, "too few kills landed while the child was appending"
+    assert len(acked) > 1000
+    await log.integrate()
+    assert (await fsck(log)).clean
