@@ -276,6 +276,27 @@ class BlindInterface:
             raise MalformedInput("commitment_with_proof length is not one point plus at least two scalars")
         return (length - COMMITMENT_LENGTH_FLOOR) // octet_scalar_length
 
+    # --- message and generator lists ---------------------------------------------------------------------
+    def _prepare(self, messages: Sequence[bytes], committed_messages: Sequence[bytes], secret_prover_blind: int,
+                 extra: Sequence[int] = ()) -> tuple[list[int], list[Any]]:
+        """prepare_parameters: the scalars (messages, secret_prover_blind, committed_messages, extra) and the
+        generators create_generators(L + 1, api_id) || create_generators(M + 1 + len(extra), "BLIND_" || api_id).
+        """
+        message_scalars = self.messages_to_scalars(messages)
+        committed_scalars = self.messages_to_scalars(committed_messages)
+        blind = scalar_value(secret_prover_blind, "secret_prover_blind")
+        generators = self.generators(len(message_scalars)) + self.blind_generators(
+            len(committed_scalars) + len(extra))
+        return [*message_scalars, blind, *committed_scalars, *extra], generators
+
+    def _generators_for(self, L: int) -> Callable[[int], list[Any]]:
+        def generators_for(total: int) -> list[Any]:
+            # total = L + 1 + M messages (the prover blind counts): L + 1 generators, then M + 1 blind ones.
+            if total < L + 1:
+                raise InvalidParameters("the proof has fewer messages than L + 1")
+            return self.generators(L) + self.blind_generators(total - L - 1)
+        return generators_for
+
 
 class BlindCiphersuite(BlindInterface):
     """The Blind BBS interface of one ciphersuite: api_id = ciphersuite_id || "BLIND_H2G_HM2S_"."""
@@ -363,27 +384,6 @@ class BlindCiphersuite(BlindInterface):
                                           [*disclosed, *disclosed_committed], indexes, self.api_id)
         except ZkError:
             return False
-
-    # --- shared plumbing --------------------------------------------------------------------------------
-    def _prepare(self, messages: Sequence[bytes], committed_messages: Sequence[bytes], secret_prover_blind: int,
-                 extra: Sequence[int] = (), blind_count: int | None = None) -> tuple[list[int], list[Any]]:
-        """prepare_parameters: scalars (messages, secret_prover_blind, committed_messages, extra) and the
-        generators create_generators(L + 1, api_id) || create_generators(M + 1 + len(extra), "BLIND_" || api_id)."""
-        message_scalars = self.messages_to_scalars(messages)
-        committed_scalars = self.messages_to_scalars(committed_messages)
-        blind = scalar_value(secret_prover_blind, "secret_prover_blind")
-        generators = self.generators(len(message_scalars)) + self.blind_generators(
-            len(committed_scalars) + len(extra))
-        return [*message_scalars, blind, *committed_scalars, *extra], generators
-
-    def _generators_for(self, L: int) -> Callable[[int], list[Any]]:
-        def generators_for(total: int) -> list[Any]:
-            # total = L + 1 + M messages (the prover blind counts): L + 1 generators, then M + 1 blind ones.
-            if total < L + 1:
-                raise InvalidParameters("the proof has fewer messages than L + 1")
-            return self.generators(L) + self.blind_generators(total - L - 1)
-        return generators_for
-
 
 # --- argument checks --------------------------------------------------------------------------------------
 def scalar_value(value: Any, what: str) -> int:
