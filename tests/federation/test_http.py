@@ -163,3 +163,17 @@ def test_get_cannot_run_a_mutation_or_unknown_method(url: str) -> None:
     response = httpx.request("PUT", url, json={"query": "{ tree { depth } }"})
     assert response.status_code == 405
     assert only_error(response)[0] == "METHOD_NOT_ALLOWED"
+
+
+def test_subscription_runs_over_a_real_websocket(url: str) -> None:
+    from websockets.sync.client import connect
+
+    with connect(url.replace("http://", "ws://"), subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        assert ws.subprotocol == "graphql-transport-ws"
+        ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(ws.recv(timeout=10)) == {"type": "connection_ack"}
+        ws.send(json.dumps({"id": "a", "type": "subscribe", "payload": {"query": "subscription { ticks(count: 2) }"}}))
+        messages = [json.loads(ws.recv(timeout=10)) for _ in range(3)]
+    assert messages == [{"id": "a", "type": "next", "payload": {"data": {"ticks": 0}}},
+                        {"id": "a", "type": "next", "payload": {"data": {"ticks": 1}}},
+                        {"id": "a", "type": "complete"}]
