@@ -121,10 +121,11 @@ def core_verify(suite: Ciphersuite, pk: bytes, signature: bytes, generators: Seq
     # 4. domain = calculate_domain(PK, Q_1, (H_1, ..., H_L), header, api_id)
     domain = calculate_domain(suite, pk, q_1, h_points, header, api_id)
     # 5. B = P1 + Q_1 * domain + H_1 * msg_1 + ... + H_L * msg_L
-    b = curve.g1_msm([suite.P1, q_1, *h_points], [1, domain, *messages])
     # 6. if h(A, W + BP2 * e) * h(B, -BP2) != Identity_GT, return INVALID.
-    # Equivalently h(A, W) * h(A * e - B, BP2) == 1, which trades a G2 multiplication for a G1 one.
-    return curve.pairing_check([(a, w), (curve.g1_msm([a, b], [e, -1]), curve.g2_generator())])
+    # Equivalently h(A, W) * h(A * e - B, BP2) == 1 (bilinearity), with A * e - B as ONE msm:
+    # A * e - P1 - Q_1 * domain - H_1 * msg_1 - ... - H_L * msg_L. No G2 multiplication is needed.
+    a_e_minus_b = curve.g1_msm([a, suite.P1, q_1, *h_points], [e, -1, -domain, *(-m for m in messages)])
+    return curve.pairing_check([(a, w), (a_e_minus_b, curve.g2_generator())])
 
 
 @dataclass(frozen=True)
