@@ -15,6 +15,7 @@ from starlette.routing import Route
 from govgraph import __version__, db
 from govgraph.config import Settings
 from govgraph.federation.agencies import Agency, agency_routes, prepare_storage, standard_agencies
+from govgraph.ledger.endpoints import Ledgers, ledger_routes
 from govgraph.metrics import HttpMetrics, MetricsMiddleware
 
 log = logging.getLogger("govgraph")
@@ -33,6 +34,9 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
         app.state.sessions = db.session_factory(engine)
         # Demo data only outside production, so `make run` shows something; seeding is idempotent.
         await prepare_storage(engine, app.state.sessions, agencies, seed=not settings.production)
+        # Agency ledgers are whatever logs the database holds (created with `govgraph ledger init`).
+        app.state.ledgers = Ledgers(engine, settings.ledger_keys_dir)
+        await app.state.ledgers.start()
         log.info("govgraph %s started: data in %s", __version__, settings.data_dir)
         try:
             yield
@@ -57,6 +61,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             *agency_routes(agencies, production=settings.production),
+            *ledger_routes(),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         lifespan=lifespan,

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from govgraph import db
 from govgraph.config import Settings
 from govgraph.ledger.fsck import FsckReport, fsck
-from govgraph.ledger.keys import read_signer, write_signer
+from govgraph.ledger.keys import read_signer, write_signer, write_witness_key
 from govgraph.ledger.log import Log, LogExists, SignedTreeHead
 from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.note import Signer
@@ -30,8 +30,8 @@ async def open_log(settings: Settings, name: str, *, signing: bool = False) -> A
 
 
 async def init_log(settings: Settings, name: str, origin: str | None = None) -> Log:
-    """Create log `name` with a new Ed25519 key named after its origin; the key files are written first and
-    the log row refuses duplicates, so a second init never replaces a key."""
+    """Create log `name` with a new Ed25519 key named after its origin, and the agency's witness key; key
+    files are never overwritten and the log row refuses duplicates, so a second init replaces no key."""
     origin = origin or DEFAULT_ORIGIN_PREFIX + name
     engine = db.create_engine(settings.database_url)
     try:
@@ -40,6 +40,7 @@ async def init_log(settings: Settings, name: str, origin: str | None = None) -> 
             raise LogExists(f"log {name!r} already exists")
         signer = Signer.generate(origin)
         write_signer(settings.ledger_keys_dir, name, signer)
+        write_witness_key(settings.ledger_keys_dir, name, origin)  # the agency also witnesses the others
         log = await Log.create(engine, name, signer)
         await log.integrate()  # the empty tree's checkpoint: every later one must extend it
         return log

@@ -1,0 +1,284 @@
+"""Cross-agency witnessing (c2sp.org/tlog-witness): a witness cosigns a log's checkpoint only if it extends
+the last one it cosigned for that origin, updating its state by compare-and-swap before replying; and the
+log side, which asks N witnesses and counts a checkpoint as published once K of them cosigned it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from govgraph.ledger.checkpoint import (
+    Checkpoint, CheckpointError, CosignatureSigner, CosignatureVerifier,
+)
+from govgraph.ledger.log import Log, SignedTreeHead
+from govgraph.ledger.merkle import EMPTY_ROOT, ProofError, verify_consistency
+from govgraph.ledger.models import WitnessState
+from govgraph.ledger.note import Ed25519Verifier, MalformedNote, NoteError, Verifiers, open_note
+
+log = logging.getLogger("govgraph.ledger.witness")
+
+MAX_PROOF_LINES = 63  # tlog-witness: a client MUST NOT send more
+MAX_REQUEST_SIZE = 64 * 1024
+SIZE_CONTENT_TYPE = "text/x.tlog.size"
+_OLD_LINE = re.compile(r"old (0|[1-9][0-9]*)")
+_state = WitnessState.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessReply:
+    status: int
+    body: bytes
+    content_type: str = "text/plain; charset=utf-8"
+
+
+def _reply(status: int, text: str) -> WitnessReply:
+    return WitnessReply(status, text.encode())
+
+
+@dataclass(frozen=True, slots=True)
+class AddCheckpointRequest:
+    old_size: int
+    proof: tuple[bytes, ...]
+    checkpoint: bytes  # the signed note
+
+    def encode(self) -> bytes:
+        lines = [f"old {self.old_size}"] + [base64.b64encode(h).decode() for h in self.proof]
+        return ("\n".join(lines) + "\n\n").encode() + self.checkpoint
+
+    @classmethod
+    def parse(cls, body: bytes) -> AddCheckpointRequest:
+        """Strictly parse an add-checkpoint body; raises ValueError saying what is wrong."""
+        head, sep, checkpoint = body.partition(b"\n\n")
+        if not sep:
+            raise ValueError("request needs an empty line before the checkpoint")
+        try:
+            lines = head.decode("ascii").split("\n")
+        except UnicodeDecodeError:
+            raise ValueError("old size and proof lines must be ASCII") from None
+        match = _OLD_LINE.fullmatch(lines[0])
+        if not match:
+            raise ValueError("first line must be 'old <decimal size>'")
+        if len(lines) - 1 > MAX_PROOF_LINES:
+            raise ValueError(f"more than {MAX_PROOF_LINES} proof lines")
+        proof = []
+        for line in lines[1:]:
+            try:
+                node = base64.b64decode(line, validate=True)
+            except (binascii.Error, ValueError):
+                raise ValueError("proof line is not base64") from None
+            if len(node) != 32:
+                raise ValueError("proof hash must be 32 bytes")
+            proof.append(node)
+        return cls(int(match.group(1)), tuple(proof), checkpoint)
+
+
+class Witness:
+    """A witness: one cosigning key, the logs it trusts (origin -> the log's verifier keys), its state."""
+
+    def __init__(self, engine: AsyncEngine, signer: CosignatureSigner,
+                 trusted: Mapping[str, Sequence[Ed25519Verifier]], clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.signer = signer
+        self.trusted = {origin: tuple(keys) for origin, keys in trusted.items()}
+        self.clock = clock
+
+    @property
+    def name(self) -> str:
+        return self.signer.name
+
+    async def latest(self, origin: str) -> tuple[int, bytes] | None:
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(select(_state.c.size, _state.c.root_hash).where(
+                _state.c.witness == self.name, _state.c.origin == origin))).first()
+        return None if row is None else (row.size, row.root_hash)
+
+    async def add_checkpoint(self, body: bytes) -> WitnessReply:
+        """The add-checkpoint call of tlog-witness §add-checkpoint, status codes as the spec assigns them."""
+        if len(body) > MAX_REQUEST_SIZE:
+            return _reply(400, "request too large\n")
+        try:
+            request = AddCheckpointRequest.parse(body)
+        except ValueError as exc:
+            return _reply(400, f"malformed request: {exc}\n")
+        origin = request.checkpoint.split(b"\n", 1)[0].decode("utf-8", "replace")
+        keys = self.trusted.get(origin)
+        if keys is None:
+            return _reply(404, "unknown log origin\n")
+        try:
+            note = open_note(request.checkpoint, Verifiers(*keys))
+        except MalformedNote as exc:
+            return _reply(400, f"{exc}\n")
+        except NoteError:
+            return _reply(403, "checkpoint is not signed by a trusted log key\n")
+        try:
+            checkpoint = Checkpoint.parse(note.text)
+        except CheckpointError as exc:
+            return _reply(400, f"malformed checkpoint: {exc}\n")
+        if request.old_size > checkpoint.size:
+            return _reply(400, "old size is larger than the checkpoint size\n")
+        stored = await self.latest(origin)
+        stored_size, stored_root = stored if stored else (0, EMPTY_ROOT)
+        if request.old_size != stored_size:
+            return WitnessReply(409, f"{stored_size}\n".encode(), SIZE_CONTENT_TYPE)
+        if request.old_size == 0:
+            # tlog-witness: from size 0 the proof must be empty and nothing is checked, except that an empty
+            # tree must have the empty root. (The Merkle verifier itself refuses size 0 as meaningless.)
+            if request.proof or (checkpoint.size == 0 and checkpoint.root_hash != EMPTY_ROOT):
+                return self._evidence(422, origin, request, "proof from size 0 must be empty\n")
+        elif request.old_size == checkpoint.size:
+            if checkpoint.root_hash != stored_root:
+                return self._evidence(409, origin, request, f"{stored_size}\n", SIZE_CONTENT_TYPE)
+            if request.proof:
+                return self._evidence(422, origin, request, "proof between equal sizes must be empty\n")
+        else:
+            try:
+                verify_consistency(request.old_size, checkpoint.size, request.proof, stored_root,
+                                   checkpoint.root_hash)
+            except ProofError as exc:
+                return self._evidence(422, origin, request, f"consistency proof does not verify: {exc}\n")
+        if not await self._compare_and_swap(origin, stored, checkpoint, request.checkpoint):
+            latest = await self.latest(origin)
+            return WitnessReply(409, f"{latest[0] if latest else 0}\n".encode(), SIZE_CONTENT_TYPE)
+        cosignature = self.signer.cosign(note.text, int(self.clock()))
+        return WitnessReply(200, cosignature.line.encode())
+
+    def _evidence(self, status: int, origin: str, request: AddCheckpointRequest, text: str,
+                  content_type: str = "text/plain; charset=utf-8") -> WitnessReply:
+        # A correctly signed checkpoint that does not extend what we cosigned may prove log misbehaviour
+        # (tlog-witness allows logging it); it is never cosigned.
+        log.warning("witness %s refused a signed checkpoint of %s (%s): %r", self.name, origin, text.strip(),
+                    request.checkpoint)
+        return WitnessReply(status, text.encode(), content_type)
+
+    async def _compare_and_swap(self, origin: str, expected: tuple[int, bytes] | None, checkpoint: Checkpoint,
+                                signed: bytes) -> bool:
+        """Persist the new state only if the stored one is still `expected`; committed before we reply."""
+        values = {"size": checkpoint.size, "root_hash": checkpoint.root_hash, "checkpoint": signed}
+        async with self.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                await connection.exec_driver_sql("PRAGMA synchronous=FULL")
+            if expected is None:
+                try:
+                    await connection.execute(insert(_state).values(witness=self.name, origin=origin, **values))
+                except IntegrityError:
+                    return False
+                return True
+            result = await connection.execute(update(_state).where(
+                _state.c.witness == self.name, _state.c.origin == origin,
+                _state.c.size == expected[0], _state.c.root_hash == expected[1]).values(**values))
+            return result.rowcount == 1
+
+
+def witness_routes(witness: Witness) -> list[Route]:
+    """The witness's HTTP interface, to be mounted under its submission prefix."""
+
+    async def add_checkpoint(request: Request) -> Response:
+        body = await request.body()
+        reply = await witness.add_checkpoint(body)
+        # Set verbatim: Starlette would append a charset to text/x.tlog.size, which the spec fixes.
+        return Response(reply.body, status_code=reply.status, headers={"Content-Type": reply.content_type})
+
+    return [Route("/add-checkpoint", add_checkpoint, methods=["POST"])]
+
+
+# -- the log's side -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class WitnessEndpoint:
+    submission_prefix: str  # e.g. http://127.0.0.1:8001/ledgers/land/witness
+    verifier: CosignatureVerifier
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    head: SignedTreeHead
+    cosigned_by: tuple[str, ...]
+    refusals: tuple[str, ...]
+    quorum: int
+
+    @property
+    def published(self) -> bool:
+        return len(self.cosigned_by) >= self.quorum
+
+
+async def collect_cosignatures(log_: Log, head: SignedTreeHead, witnesses: Sequence[WitnessEndpoint], quorum: int,
+                               client: httpx.AsyncClient, known_sizes: dict[str, int] | None = None) -> Publication:
+    """Ask every witness to cosign `head` (retrying once from the size a 409 reports), keep each cosignature
+    that verifies, and say whether K = `quorum` of N witnesses cosigned."""
+    known_sizes = known_sizes if known_sizes is not None else {}
+    lines: dict[str, str] = {}
+    refusals: list[str] = []
+    for witness in witnesses:
+        name = witness.verifier.name
+        old = known_sizes.get(name, 0)
+        reply = None
+        for _ in range(2):
+            if old > head.size:
+                break
+            proof = await log_.consistency_proof(old, head.size) if 0 < old < head.size else []
+            body = AddCheckpointRequest(old, tuple(proof), head.note).encode()
+            try:
+                response = await client.post(witness.submission_prefix + "/add-checkpoint", content=body)
+            except httpx.HTTPError as exc:
+                refusals.append(f"{name}: unreachable ({exc.__class__.__name__})")
+                break
+            reply = response
+            if response.status_code == 409 and response.headers.get("content-type", "").startswith(SIZE_CONTENT_TYPE):
+                old = int(response.text.strip() or 0)
+                continue
+            break
+        if reply is None:
+            if old > head.size:
+                refusals.append(f"{name}: already cosigned a larger tree ({old})")
+            continue
+        if reply.status_code != 200:
+            refusals.append(f"{name}: {reply.status_code} {reply.text.strip()}")
+            continue
+        line = reply.text
+        try:
+            note = open_note(head.note + line.encode(), Verifiers(log_.verifier, witness.verifier))
+        except NoteError as exc:
+            refusals.append(f"{name}: returned a cosignature that does not verify ({exc})")
+            continue
+        if not any(s.name == name and s.key_id == witness.verifier.key_id for s in note.sigs):
+            refusals.append(f"{name}: returned no cosignature from its key")
+            continue
+        lines[name] = next(s.line for s in note.sigs if s.name == name)
+        known_sizes[name] = head.size
+    await log_.add_cosignatures(head.id, lines)
+    return Publication(head, tuple(lines), tuple(refusals), quorum)
+
+
+class SplitView(Exception):
+    """Two checkpoints signed by the same log key disagree about the log's history."""
+
+
+def check_same_history(first: Checkpoint, second: Checkpoint, proof: Sequence[bytes] = ()) -> None:
+    """Raise SplitView if two verified checkpoints of one origin cannot both be honest: the same size with
+    different roots, or a larger tree the (given) consistency proof does not connect to the smaller."""
+    if first.origin != second.origin:
+        raise ValueError("checkpoints of different logs")
+    small, large = sorted((first, second), key=lambda c: c.size)
+    if small.size == large.size:
+        if small.root_hash != large.root_hash:
+            raise SplitView(f"two different roots signed for size {small.size} of {small.origin}")
+        return
+    if small.size == 0:
+        return
+    try:
+        verify_consistency(small.size, large.size, proof, small.root_hash, large.root_hash)
+    except ProofError as exc:
+        raise SplitView(f"size {large.size} does not extend size {small.size} of {small.origin}: {exc}") from exc

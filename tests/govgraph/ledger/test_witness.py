@@ -1,0 +1,210 @@
+"""tlog-witness semantics through a real `govgraph serve` on 127.0.0.1: status codes, compare-and-swap
+state, K-of-N publication, split-view detection."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+
+import httpx
+import pytest
+
+from govgraph import db
+from govgraph.ledger import merkle
+from govgraph.ledger.checkpoint import Checkpoint, CosignatureSigner, CosignatureVerifier, cosignature_timestamp
+from govgraph.ledger.keys import read_signer, read_vkey, read_witness_signer, witness_label
+from govgraph.ledger.log import Log
+from govgraph.ledger.models import create_ledger_tables
+from govgraph.ledger.note import Signature, Signer, Verifiers, open_note, sign_note
+from govgraph.ledger.receipt import make_receipt, verify_receipt
+from govgraph.ledger.witness import (
+    AddCheckpointRequest, SplitView, Witness, WitnessEndpoint, check_same_history, collect_cosignatures,
+)
+
+
+def _witness_endpoint(server, agency: str) -> WitnessEndpoint:
+    vkey = read_vkey(server.settings.ledger_keys_dir, witness_label(agency))
+    return WitnessEndpoint(f"{server.url}/ledgers/{agency}/witness", CosignatureVerifier.from_vkey(vkey))
+
+
+async def _identity_log(server, engine) -> Log:
+    return await Log.open(engine, "identity", read_signer(server.settings.ledger_keys_dir, "identity"))
+
+
+async def _grow(log: Log, count: int):
+    start, _ = await log.state()
+    await log.append_many([f"identity record {start + i}".encode() for i in range(count)])
+    return await log.integrate()
+
+
+async def _add(client: httpx.AsyncClient, url: str, old: int, proof, note: bytes) -> httpx.Response:
+    return await client.post(url, content=AddCheckpointRequest(old, tuple(proof), note).encode())
+
+
+@pytest.mark.e2e
+async def test_witness_answers_each_case_with_the_spec_status_code(ledger_server):
+    engine = db.create_engine(ledger_server.settings.database_url)
+    url = f"{ledger_server.url}/ledgers/land/witness/add-checkpoint"
+    witness_vkey = read_vkey(ledger_server.settings.ledger_keys_dir, witness_label("land"))
+    try:
+        identity = await _identity_log(ledger_server, engine)
+        head10 = await _grow(identity, 10)
+        async with httpx.AsyncClient(timeout=10) as client:
+            assert (await client.post(url, content=b"not a request")).status_code == 400
+            stranger = Signer.generate("stranger.example/log")
+            unknown = sign_note(Checkpoint("stranger.example/log", 1, bytes(32)).body(), stranger)
+            assert (await _add(client, url, 0, [], unknown)).status_code == 404
+            forged = sign_note(Checkpoint(identity.origin, 10, head10.root_hash).body(),
+                               Signer.generate(identity.origin))
+            assert (await _add(client, url, 0, [], forged)).status_code == 403
+            assert (await _add(client, url, 11, [], head10.note)).status_code == 400
+
+            first = await _add(client, url, 0, [], head10.note)
+            assert first.status_code == 200
+            cosigned = open_note(head10.note + first.content, Verifiers(
+                identity.verifier, CosignatureVerifier.from_vkey(witness_vkey)))
+            assert [s.name for s in cosigned.sigs] == ["govgraph.example/identity", "govgraph.example/land/witness"]
+
+            stale = await _add(client, url, 0, [], head10.note)
+            assert (stale.status_code, stale.text) == (409, "10\n")
+            assert stale.headers["content-type"] == "text/x.tlog.size"
+
+            head15 = await _grow(identity, 5)
+            proof = await identity.consistency_proof(10, 15)
+            bad = [proof[0], bytes(32), *proof[2:]] if len(proof) > 1 else [bytes(32)]
+            assert (await _add(client, url, 10, bad, head15.note)).status_code == 422
+            assert (await _add(client, url, 10, proof, head15.note)).status_code == 200
+            again = await _add(client, url, 10, proof, head15.note)
+            assert (again.status_code, again.text) == (409, "15\n")
+            # The same size is re-cosigned only with the same root and an empty proof.
+            assert (await _add(client, url, 15, [], head15.note)).status_code == 200
+            assert (await _add(client, url, 15, proof, head15.note)).status_code == 422
+        witness = Witness(engine, read_witness_signer(ledger_server.settings.ledger_keys_dir, "land"), {})
+        assert await witness.latest(identity.origin) == (15, head15.root_hash)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.e2e
+async def test_a_checkpoint_is_published_when_k_of_n_witnesses_cosign_and_the_receipt_says_so(ledger_server):
+    engine = db.create_engine(ledger_server.settings.database_url)
+    try:
+        identity = await _identity_log(ledger_server, engine)
+        head = await _grow(identity, 40)
+        land, procurement = (_witness_endpoint(ledger_server, a) for a in ("land", "procurement"))
+        offline = WitnessEndpoint("http://127.0.0.1:9/ledgers/x/witness",
+                                  CosignatureSigner.from_skey(Signer.generate("offline.example/w").skey).verifier())
+        async with httpx.AsyncClient(timeout=10) as client:
+            publication = await collect_cosignatures(identity, head, [land, procurement, offline], 2, client)
+            assert publication.published
+            assert publication.cosigned_by == ("govgraph.example/land/witness", "govgraph.example/procurement/witness")
+            assert publication.refusals == ("offline.example/w: unreachable (ConnectError)",)
+            # Tiles client view: the served checkpoint now carries both cosignatures.
+            served = (await client.get(f"{ledger_server.url}/ledgers/identity/checkpoint")).content
+        assert served.startswith(head.note) and served.count("— ".encode()) == 3
+        stored = await identity.latest_checkpoint()
+        for line in stored.cosignatures:
+            name, b64 = line.removeprefix("— ").rstrip("\n").split(" ")
+            assert abs(cosignature_timestamp(Signature(name, 0, b64)) - time.time()) < 600
+
+        receipt = await make_receipt(identity, 7)
+        vkeys = tuple(read_vkey(ledger_server.settings.ledger_keys_dir, witness_label(a))
+                      for a in ("land", "procurement"))
+        verdict = verify_receipt(receipt, identity.verifier.vkey, vkeys, quorum=2)
+        assert verdict.ok, verdict.report()
+        assert "2 witness(es) cosigned it (govgraph.example/land/witness, govgraph.example/procurement/witness); " \
+               "2 required." in verdict.report()
+        three = verify_receipt(receipt, identity.verifier.vkey, vkeys, quorum=3)
+        assert not three.ok
+        assert "Only 2 of the 3 required witnesses cosigned the checkpoint." in three.report()
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.e2e
+async def test_a_split_view_is_refused_by_the_witness_and_detected(ledger_server, tmp_path):
+    engine = db.create_engine(ledger_server.settings.database_url)
+    fork_engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'fork.db'}")
+    url = f"{ledger_server.url}/ledgers/land/witness/add-checkpoint"
+    try:
+        identity = await _identity_log(ledger_server, engine)
+        honest10 = await _grow(identity, 10)
+        # The same log key, a second storage: a log operator showing a different history to someone else.
+        await create_ledger_tables(fork_engine)
+        fork = await Log.create(fork_engine, "identity", identity.signer)
+        await fork.append_many([f"identity record {i}".encode() for i in range(9)] + [b"a rewritten record"])
+        fork10 = await fork.integrate()
+        assert fork10.size == 10 and fork10.root_hash != honest10.root_hash
+        async with httpx.AsyncClient(timeout=10) as client:
+            assert (await _add(client, url, 0, [], honest10.note)).status_code == 200
+            same_size = await _add(client, url, 10, [], fork10.note)
+            assert (same_size.status_code, same_size.text) == (409, "10\n")
+            await fork.append_many([b"more", b"records"])
+            fork12 = await fork.integrate()
+            fork_proof = await fork.consistency_proof(10, 12)
+            assert (await _add(client, url, 10, fork_proof, fork12.note)).status_code == 422
+        honest, forked = (Checkpoint.parse(open_note(h.note, [identity.verifier]).text) for h in (honest10, fork10))
+        with pytest.raises(SplitView, match="two different roots signed for size 10"):
+            check_same_history(honest, forked)
+        with pytest.raises(SplitView, match="does not extend"):
+            check_same_history(honest, Checkpoint.parse(open_note(fork12.note, [identity.verifier]).text), fork_proof)
+        honest12 = await _grow(identity, 2)
+        check_same_history(honest, Checkpoint(identity.origin, 12, honest12.root_hash),
+                           await identity.consistency_proof(10, 12))
+    finally:
+        await engine.dispose()
+        await fork_engine.dispose()
+
+
+async def test_concurrent_add_checkpoint_calls_swap_the_state_exactly_once(engine, log, log_signer):
+    witness_signer = CosignatureSigner.from_skey(Signer.generate("witness.example/w").skey)
+    witness = Witness(engine, witness_signer, {log.origin: [log_signer.verifier()]})
+    await log.append_many([f"e{i}".encode() for i in range(5)])
+    base = await log.integrate()
+    assert (await witness.add_checkpoint(AddCheckpointRequest(0, (), base.note).encode())).status == 200
+    heads = []
+    for _ in range(6):
+        await log.append(b"x")
+        heads.append(await log.integrate())
+    requests = [AddCheckpointRequest(5, tuple(await log.consistency_proof(5, h.size)), h.note).encode() for h in heads]
+    replies = await asyncio.gather(*(witness.add_checkpoint(r) for r in requests))
+    statuses = [r.status for r in replies]
+    assert statuses.count(200) == 1 and statuses.count(409) == 5
+    winner = heads[statuses.index(200)]
+    assert await witness.latest(log.origin) == (winner.size, winner.root_hash)
+    assert all(r.body == f"{winner.size}\n".encode() for r in replies if r.status == 409)
+
+
+async def test_old_zero_needs_an_empty_proof_and_an_empty_tree_needs_the_empty_root(engine, log, log_signer):
+    witness = Witness(engine, CosignatureSigner.from_skey(Signer.generate("w.example/w").skey),
+                      {log.origin: [log_signer.verifier()]})
+    empty = await log.integrate()
+    wrong_empty = sign_note(Checkpoint(log.origin, 0, bytes(32)).body(), log_signer)
+    assert (await witness.add_checkpoint(AddCheckpointRequest(0, (), wrong_empty).encode())).status == 422
+    await log.append_many([b"a", b"b", b"c"])
+    head = await log.integrate()
+    with_proof = AddCheckpointRequest(0, (merkle.EMPTY_ROOT,), head.note).encode()
+    assert (await witness.add_checkpoint(with_proof)).status == 422
+    assert (await witness.add_checkpoint(AddCheckpointRequest(0, (), empty.note).encode())).status == 200
+    assert await witness.latest(log.origin) == (0, merkle.EMPTY_ROOT)
+
+
+@pytest.mark.parametrize("body", [
+    b"old 01\n\nx", b"old -1\n\nx", b"new 1\n\nx", b"old 1\nnot-base64!\n\nx", b"old 1\nAAAA\n\nx",
+    b"old 1\n" + b"".join(base64.b64encode(bytes(32)) + b"\n" for _ in range(64)) + b"\nx", b"old 1\n",
+])
+def test_malformed_add_checkpoint_bodies_are_refused(body):
+    with pytest.raises(ValueError):
+        AddCheckpointRequest.parse(body)
+
+
+def test_the_c2sp_example_request_parses(vectors_dir):
+    examples = json.loads((vectors_dir / "tlog" / "note" / "c2sp_examples.json").read_text())
+    case = examples["format_only"][3]
+    request = AddCheckpointRequest.parse(case["body"].encode())
+    assert (request.old_size, len(request.proof)) == (case["parsed"]["old_size"], case["parsed"]["proof_len"])
+    assert Checkpoint.parse(request.checkpoint.decode().split("\n\n")[0] + "\n").size == \
+        case["parsed"]["checkpoint_size"]
+    assert request.encode() == case["body"].encode()
