@@ -107,15 +107,21 @@ class Log:
         self.name = record.name
         self.origin = record.origin
         self.verifier = Ed25519Verifier.from_vkey(record.vkey)
-        if signer is not None and signer.vkey != record.vkey:
-            raise NoSigner(f"the given key is not the key of log {self.name}")
-        self.signer = signer
+        self.signer: Signer | None = None
+        if signer is not None:
+            self.use_signer(signer)
         self._queue: list[tuple[bytes, asyncio.Future[int]]] = []
         self._append_lock = asyncio.Lock()
         # Every write transaction of this process takes this FIFO lock first: SQLite's busy handler polls and
         # is not fair, so two connections writing back to back could starve one another for the whole
         # busy timeout. Across processes the database lock still serializes writers (one writer per log).
         self._write_lock = asyncio.Lock()
+
+    def use_signer(self, signer: Signer) -> None:
+        """Let this process sign checkpoints (integrate) with the log's key."""
+        if signer.vkey != self.verifier.vkey:
+            raise NoSigner(f"the given key is not the key of log {self.name}")
+        self.signer = signer
 
     # -- opening -------------------------------------------------------------------------------------------
 

@@ -23,8 +23,10 @@ async def open_log(settings: Settings, name: str, *, signing: bool = False) -> A
     engine = db.create_engine(settings.database_url)
     try:
         await create_ledger_tables(engine)
-        signer = read_signer(settings.ledger_keys_dir, name) if signing else None
-        yield await Log.open(engine, name, signer)
+        log = await Log.open(engine, name)
+        if signing:
+            log.use_signer(read_signer(settings.ledger_keys_dir, name))
+        yield log
     finally:
         await engine.dispose()
 
