@@ -1,0 +1,200 @@
+"""A whole simulated election, record and independent verifier; `run_election` is shared with the attack tests.
+
+The full election is the issue's: 5 trustees, threshold 3, 3 contests, 1,000 counted ballots from 1,000 enrolled
+voters, 10 spoiled ballots, 2 trustees absent at the tally and one submitting a wrong decryption share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+
+import pytest
+from nacl.public import PublicKey, SealedBox
+
+from zk.ballot import BallotSecrets, ElectionContext, EncryptedBallot, Manifest, encrypt_ballot
+from zk.curve import Backend
+from zk.eligibility import (
+    SCHEME, RollAuthority, VoterCredential, election_pseudonym, enrol_voter, prove_eligibility, suite_for,
+)
+from zk.record import (
+    CHECKS, CastBallot, CeremonyRecord, build_record, canonical_bytes, counted_ballots, verify_record,
+)
+from zk.sigma import Group, g1_group, seeded_scalars
+from zk.tally import DecryptionShare, aggregate_ballots, compute_decryption_share, tally
+from zk.trustees import (
+    Ceremony, SealedShare, Trustee, share_plaintext, joint_public_key, qualified_trustees, verification_key,
+)
+
+MANIFEST = Manifest.from_json({
+    "election_id": "city-2026", "title": "City elections 2026", "revoting": "last-wins",
+    "contests": [
+        {"id": "mayor", "title": "Mayor", "options": ["ada", "brook", "chen"],
+         "min_selections": 1, "max_selections": 1},
+        {"id": "council", "title": "City council (up to two)", "options": ["dia", "eli", "fay", "gus", "hal"],
+         "min_selections": 0, "max_selections": 2},
+        {"id": "bridge", "title": "Build the new bridge?", "options": ["yes", "no"],
+         "min_selections": 1, "max_selections": 1},
+    ],
+})
+
+
+def run_ceremony(group: Group, manifest: Manifest, n: int, t: int, seed: bytes,
+                 bad_dealing: tuple[int, int] | None = None,
+                 dealer_answers: bool = True) -> tuple[dict[int, Trustee], CeremonyRecord]:
+    """The four rounds of the key ceremony. `bad_dealing = (dealer, recipient)`: that dealer seals a wrong share
+    to that recipient, which complains; the dealer then answers with the right share in public, or not at all."""
+    ceremony = Ceremony(group, n, t, manifest.hash())
+    rng = seeded_scalars(group, seed + b"/trustees")
+    trustees = {i: Trustee(ceremony, i, rng, box_seed=hashlib.sha256(seed + bytes([i])).digest())
+                for i in range(1, n + 1)}
+    hashes = {i: tr.commitment_hash() for i, tr in trustees.items()}  # round 1, before any reveal
+    box_keys = {i: tr.box_public_key for i, tr in trustees.items()}
+    reveals = {i: tr.reveal for i, tr in trustees.items()}
+    sealed = [s for tr in trustees.values() for s in tr.deal(box_keys)]
+    if bad_dealing is not None:
+        dealer, recipient = bad_dealing
+        wrong = SealedBox(PublicKey(box_keys[recipient])).encrypt(
+            share_plaintext(ceremony, dealer, recipient, trustees[dealer].share_for(recipient) + 1))
+        sealed = [SealedShare(dealer, recipient, wrong) if (s.dealer, s.recipient) == bad_dealing else s
+                  for s in sealed]
+    complaints = [c for tr in trustees.values() for c in tr.receive(reveals, hashes, sealed)]
+    answers = [trustees[c.accused].answer(c) for c in complaints
+               if dealer_answers or bad_dealing is None or c.accused != bad_dealing[0]]
+    qualified = qualified_trustees(ceremony, reveals, hashes, complaints, answers)
+    for i in qualified:
+        trustees[i].finalize(qualified, answers)
+    record = CeremonyRecord(n, t, hashes, box_keys, reveals, sealed, complaints, answers, qualified)
+    return {i: trustees[i] for i in qualified}, record
+
+
+def random_selections(manifest: Manifest, chooser: random.Random) -> dict[str, list[int]]:
+    selections = {}
+    for contest in manifest.contests:
+        count = chooser.randint(contest.min_selections, contest.max_selections)
+        chosen = set(chooser.sample(range(len(contest.options)), count))
+        selections[contest.id] = [1 if k in chosen else 0 for k in range(len(contest.options))]
+    return selections
+
+
+@dataclass
+class Election:
+    group: Group
+    manifest: Manifest
+    context: ElectionContext
+    trustees: dict[int, Trustee]
+    ceremony: CeremonyRecord
+    authority: RollAuthority
+    credentials: list[VoterCredential]
+    cast: list[CastBallot]
+    spoiled: list[tuple[CastBallot, BallotSecrets]]
+    plaintexts: dict[str, list[int]]  # the expected totals, from the counted ballots' plaintexts
+    record: dict
+
+
+def cast_ballot(election_context: ElectionContext, authority: RollAuthority, credential: VoterCredential,
+                selections: dict[str, list[int]], rng=None) -> tuple[CastBallot, BallotSecrets]:
+    suite = authority.suite
+    pseudonym = election_pseudonym(suite, credential, election_context.manifest.election_id)
+    ballot, secrets = encrypt_ballot(election_context, selections, binding=pseudonym, rng=rng)
+    code = ballot.tracking_code(election_context.group)
+    proof = prove_eligibility(suite, authority.public_key, credential, election_context.manifest.election_id, code)
+    return CastBallot(ballot, code, proof.to_json()), secrets
+
+
+def run_election(backend: Backend, voters: int, spoiled: int = 0, absent: tuple[int, ...] = (),
+                 cheating_tally: tuple[int, ...] = (), bad_dealing: tuple[int, int] | None = None,
+                 seed: bytes = b"election", n: int = 5, t: int = 3, manifest: Manifest = MANIFEST) -> Election:
+    group = g1_group(backend)
+    trustees, ceremony = run_ceremony(group, manifest, n, t, seed, bad_dealing)
+    joint_key = joint_public_key(trustees[min(trustees)].ceremony, ceremony.reveals, ceremony.qualified)
+    context = ElectionContext(group, manifest, joint_key)
+    authority = RollAuthority(suite_for(backend), "city-roll", (seed * 32)[:32])
+    rng = seeded_scalars(group, seed + b"/ballots")
+    chooser = random.Random(seed)
+    credentials = [enrol_voter(authority, rng(), rng()) for _ in range(voters)]
+    cast, plaintext = [], []
+    for credential in credentials:
+        selections = random_selections(manifest, chooser)
+        item, _ = cast_ballot(context, authority, credential, selections, rng)
+        cast.append(item)
+        plaintext.append(selections)
+    challenged = []
+    for k in range(spoiled):
+        item, secrets = cast_ballot(context, authority, credentials[k], random_selections(manifest, chooser), rng)
+        challenged.append((item, secrets))
+    counted = counted_ballots(cast, manifest.revoting)
+    ballots = [c.ballot for c in counted]
+    aggregate = aggregate_ballots(context, ballots)
+    keys = {j: verification_key(trustees[j].ceremony, ceremony.reveals, ceremony.qualified, j) for j in trustees}
+    shares = []
+    for j, trustee in trustees.items():
+        if j in absent:
+            continue
+        share = compute_decryption_share(context, j, trustee.secret_share, keys[j], ballots, aggregate, rng)
+        if j in cheating_tally:
+            share = _corrupt(group, share)
+        shares.append(share)
+    result = tally(context, aggregate, shares, keys, t, len(ballots))
+    record = build_record(group, manifest, ceremony, joint_key, counted, challenged, aggregate, shares,
+                          result.used_trustees, result.counts,
+                          eligibility={"scheme": SCHEME, "roll_id": authority.roll_id,
+                                       "issuer_public_key": authority.public_key.hex(),
+                                       "credentials_issued": authority.issued})
+    totals = {c.id: [sum(p[c.id][k] for p in plaintext) for k in range(len(c.options))] for c in manifest.contests}
+    return Election(group, manifest, context, trustees, ceremony, authority, credentials, cast, challenged,
+                    totals, json.loads(canonical_bytes(record)))
+
+
+def _corrupt(group: Group, share: DecryptionShare) -> DecryptionShare:
+    """A trustee that adds g to its first partial decryption (keeping its now-invalid proof)."""
+    first = next(iter(share.partials))
+    partial, proof = share.partials[first][0]
+    partials = dict(share.partials)
+    partials[first] = ((group.add(partial, group.generator()), proof), *share.partials[first][1:])
+    return DecryptionShare(share.trustee, partials)
+
+
+@pytest.fixture(scope="module")
+def full_election(arkworks: Backend) -> Election:
+    # Trustee 5 deals a wrong share to trustee 1 in the ceremony (and answers the complaint in public);
+    # trustees 2 and 4 are absent at the tally.
+    return run_election(arkworks, voters=1000, spoiled=10, absent=(2, 4), bad_dealing=(5, 1))
+
+
+def test_full_election_results_equal_the_plaintext_count_and_every_check_passes(full_election: Election) -> None:
+    progress: list[tuple[str, int, int]] = []
+    report = verify_record(full_election.record, lambda step, done, total: progress.append((step, done, total)))
+    assert [c.number for c in report.checks] == [spec.number for spec in CHECKS]
+    assert report.failed() == []
+    assert [c.status for c in report.checks] == ["pass"] * len(CHECKS)
+    expected = {c.id: dict(zip(c.options, full_election.plaintexts[c.id], strict=True))
+                for c in full_election.manifest.contests}
+    assert report.results == expected
+    assert full_election.record["results"] == expected
+    assert sum(expected["mayor"].values()) == 1000
+    assert sum(expected["bridge"].values()) == 1000
+    assert full_election.record["tally"]["trustees"] == [1, 3, 5]
+    assert full_election.record["ceremony"]["complaints"] == [{"accuser": 1, "accused": 5}]
+    assert full_election.record["ceremony"]["qualified"] == [1, 2, 3, 4, 5]
+    assert [c.checked for c in report.checks] == [1, 5, 1, 1, 1000, 1000, 1000, 1000, 1000, 10, 10, 3, 10]
+    assert ("V6 selection proofs", 1000, 1000) in progress
+
+
+def test_a_wrong_decryption_share_is_named_and_skipped_and_the_results_stay_correct(
+        full_election: Election) -> None:
+    e = full_election
+    context, group = e.context, e.group
+    counted = [EncryptedBallot.from_json(context, b["ballot"]) for b in e.record["ballots"]]
+    aggregate = aggregate_ballots(context, counted)
+    keys = {j: verification_key(tr.ceremony, e.ceremony.reveals, e.ceremony.qualified, j)
+            for j, tr in e.trustees.items()}
+    shares = [compute_decryption_share(context, j, e.trustees[j].secret_share, keys[j], counted, aggregate)
+              for j in (1, 3, 4, 5)]
+    shares[0] = _corrupt(group, shares[0])
+    result = tally(context, aggregate, shares, keys, 3, len(counted))
+    assert result.invalid_trustees == [1]
+    assert result.used_trustees == [3, 4, 5]
+    assert result.counts == {cid: tuple(v) for cid, v in e.plaintexts.items()}

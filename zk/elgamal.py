@@ -1,0 +1,96 @@
+"""Exponential ElGamal over a prime-order `Group`, with proofs that a ciphertext encrypts one of a set of values.
+
+A message m is encrypted to the public key K = s * g as (alpha, beta) = (r * g, m * g + r * K). Ciphertexts add
+component-wise and the plaintexts add with them, which is what a homomorphic tally needs; decryption yields
+m * g, and m is recovered by a bounded discrete logarithm (`zk.tally.discrete_log`).
+
+"(alpha, beta) encrypts v" is the Chaum-Pedersen statement log_g(alpha) = log_K(beta - v * g), so "encrypts one
+of v_1..v_k" is their disjunction (`prove_encrypts_one_of`). A 0/1 selection is the set {0, 1}; a contest's
+selection limit is {min, ..., max} applied to the sum of its selections' ciphertexts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from zk.errors import InvalidParameters
+from zk.sigma import (
+    DleqStatement, Element, Equation, Group, OrProof, ScalarSource, Transcript, element_from_hex, element_to_hex,
+    or_equations, prove_or, require_fields, verify_or,
+)
+
+
+@dataclass(frozen=True)
+class Ciphertext:
+    alpha: Element
+    beta: Element
+
+    def to_json(self, group: Group) -> dict:
+        return {"alpha": element_to_hex(group, self.alpha), "beta": element_to_hex(group, self.beta)}
+
+    @classmethod
+    def from_json(cls, group: Group, value: object, what: str = "ciphertext") -> Ciphertext:
+        obj = require_fields(value, what, ("alpha", "beta"))
+        # The identity is a legitimate component of an aggregate (or of a zero-nonce encryption by a careless
+        # client); refusing it would only make verification crash-prone, the proofs decide validity.
+        return cls(element_from_hex(group, obj["alpha"], f"{what}.alpha", allow_identity=True),
+                   element_from_hex(group, obj["beta"], f"{what}.beta", allow_identity=True))
+
+
+def keygen(group: Group, rng: ScalarSource | None = None) -> tuple[int, Element]:
+    """A (secret, public) key pair s, K = s * g (trustees use `zk.trustees` instead: nobody holds s there)."""
+    secret = (rng or group.random_scalar)() % group.order
+    return secret, group.mul(group.generator(), secret)
+
+
+def encrypt(group: Group, public_key: Element, message: int, nonce: int) -> Ciphertext:
+    """(nonce * g, message * g + nonce * K)."""
+    g = group.generator()
+    return Ciphertext(group.mul(g, nonce), group.msm([g, public_key], [message, nonce]))
+
+
+def add_ciphertexts(group: Group, ciphertexts: Iterable[Ciphertext]) -> Ciphertext:
+    """The component-wise sum; it encrypts the sum of the plaintexts under the sum of the nonces."""
+    alpha, beta = group.identity(), group.identity()
+    for ct in ciphertexts:
+        alpha = group.add(alpha, ct.alpha)
+        beta = group.add(beta, ct.beta)
+    return Ciphertext(alpha, beta)
+
+
+def decrypt_to_element(group: Group, secret: int, ct: Ciphertext) -> Element:
+    """m * g = beta - s * alpha."""
+    return group.msm([ct.beta, ct.alpha], [1, -secret])
+
+
+def encryption_statement(group: Group, public_key: Element, ct: Ciphertext, value: int) -> DleqStatement:
+    """log_g(alpha) = log_K(beta - value * g): the ciphertext encrypts `value` (witness: the nonce)."""
+    g = group.generator()
+    return DleqStatement((g, public_key), (((ct.alpha, 1),), ((ct.beta, 1), (g, -value))))
+
+
+def _statements(group: Group, public_key: Element, ct: Ciphertext, allowed: Sequence[int]) -> list[DleqStatement]:
+    if not allowed or len(set(allowed)) != len(allowed):
+        raise InvalidParameters("the allowed values must be distinct and at least one")
+    return [encryption_statement(group, public_key, ct, v) for v in allowed]
+
+
+def prove_encrypts_one_of(transcript: Transcript, public_key: Element, ct: Ciphertext, value: int, nonce: int,
+                          allowed: Sequence[int], rng: ScalarSource | None = None) -> OrProof:
+    """Prove that `ct` (made with `nonce`) encrypts a member of `allowed`, without saying which."""
+    if value not in allowed:
+        raise InvalidParameters(f"value {value} is not among the allowed values {list(allowed)}")
+    group = transcript.group
+    return prove_or(transcript, _statements(group, public_key, ct, allowed), list(allowed).index(value), nonce, rng)
+
+
+def encrypts_one_of_equations(transcript: Transcript, public_key: Element, ct: Ciphertext,
+                              allowed: Sequence[int], proof: OrProof) -> list[Equation]:
+    """The proof's equations, to add to a `BatchVerifier` (raises MalformedInput on a shape mismatch)."""
+    return or_equations(transcript, _statements(transcript.group, public_key, ct, allowed), proof)
+
+
+def verify_encrypts_one_of(transcript: Transcript, public_key: Element, ct: Ciphertext, allowed: Sequence[int],
+                           proof: OrProof) -> bool:
+    return verify_or(transcript, _statements(transcript.group, public_key, ct, allowed), proof)

@@ -1,0 +1,123 @@
+"""Voter eligibility: one BBS credential per voter with a pseudonym secret, shown once per election.
+
+The electoral-roll authority issues each voter one credential over the roll's name (disclosed) and a pseudonym
+secret nobody but the voter knows (blind issuance with signer entropy, `zk.bbs.pseudonym`). The number issued
+is public. For an election, the voter's pseudonym is the credential's pseudonym for context_id = election id:
+stable for the election (a second ballot shows the same pseudonym), unlinkable to other elections and to the
+voter. The voter knows it before encrypting, so it is the ballot's `binding` (hashed into every ballot proof),
+and the eligibility proof's presentation header is the ballot's tracking code: the proof cannot be moved to
+another ballot, and the ballot's proofs cannot be moved to another voter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zk.bbs.pseudonym import PSEUDONYM_BLS12_381_SHA_256, PSEUDONYM_LENGTH, PseudonymCiphersuite
+from zk.curve import Backend
+from zk.errors import InvalidProof, MalformedInput
+from zk.sigma import require_fields
+
+SCHEME = "bbs-pseudonym/BLS12-381-SHA-256/v1"
+_HEADER = b"govgraph/electoral-roll/v1"
+_MAX_PROOF_LENGTH = 4096
+
+
+def roll_message(roll_id: str) -> bytes:
+    """The one issuer message of a voter credential: which electoral roll it belongs to (disclosed)."""
+    return b"roll:" + roll_id.encode()
+
+
+def suite_for(backend: Backend) -> PseudonymCiphersuite:
+    return PSEUDONYM_BLS12_381_SHA_256.with_backend(backend)
+
+
+@dataclass(frozen=True)
+class VoterCredential:
+    """What the voter's wallet keeps: the signature, the pseudonym secrets and the prover blind."""
+
+    roll_id: str
+    signature: bytes
+    nym_secrets: tuple[int, ...]
+    prover_blind: int
+
+
+class RollAuthority:
+    """The issuer of one electoral roll's credentials (one per voter: the count issued is public)."""
+
+    def __init__(self, suite: PseudonymCiphersuite, roll_id: str, key_material: bytes) -> None:
+        self.suite = suite
+        self.roll_id = roll_id
+        self._sk = suite.base.keygen(key_material)
+        self.public_key = suite.base.sk_to_pk(self._sk)
+        self.issued = 0
+
+    def issue(self, commitment_with_proof: bytes, signer_nym_entropy: int) -> bytes:
+        """Blind-sign a voter's commitment to its pseudonym secret (InvalidProof if its proof fails)."""
+        signature = self.suite.blind_sign_with_nym(self._sk, self.public_key, commitment_with_proof,
+                                                   signer_nym_entropy, _HEADER, [roll_message(self.roll_id)])
+        self.issued += 1
+        return signature
+
+
+def enrol_voter(authority: RollAuthority, prover_nym: int, signer_nym_entropy: int) -> VoterCredential:
+    """The voter's and the authority's sides of issuance, run back to back (a wallet splits them in two)."""
+    suite = authority.suite
+    commitment, prover_blind = suite.commit_with_nym([], [prover_nym])
+    signature = authority.issue(commitment, signer_nym_entropy)
+    nym_secrets = suite.verify_finalize_with_nym(authority.public_key, signature, _HEADER,
+                                                 [roll_message(authority.roll_id)], [], [prover_nym],
+                                                 signer_nym_entropy, prover_blind)
+    if nym_secrets is None:
+        raise InvalidProof("the roll authority's signature does not verify")
+    return VoterCredential(authority.roll_id, signature, tuple(nym_secrets), prover_blind)
+
+
+def election_pseudonym(suite: PseudonymCiphersuite, credential: VoterCredential, election_id: str) -> bytes:
+    return suite.calculate_pseudonym(election_id.encode(), credential.nym_secrets)
+
+
+@dataclass(frozen=True)
+class EligibilityProof:
+    pseudonym: bytes
+    proof: bytes
+
+    def to_json(self) -> dict:
+        return {"pseudonym": self.pseudonym.hex(), "proof": self.proof.hex()}
+
+    @classmethod
+    def from_json(cls, value: object, what: str = "eligibility") -> EligibilityProof:
+        obj = require_fields(value, what, ("pseudonym", "proof"))
+        pseudonym, proof = obj["pseudonym"], obj["proof"]
+        if not isinstance(pseudonym, str) or len(pseudonym) != 2 * PSEUDONYM_LENGTH:
+            raise MalformedInput(f"{what}.pseudonym must be {2 * PSEUDONYM_LENGTH} hex digits")
+        if not isinstance(proof, str) or len(proof) > 2 * _MAX_PROOF_LENGTH or len(proof) % 2:
+            raise MalformedInput(f"{what}.proof must be hex of at most {_MAX_PROOF_LENGTH} bytes")
+        try:
+            parsed = cls(bytes.fromhex(pseudonym), bytes.fromhex(proof))
+        except ValueError:
+            raise MalformedInput(f"{what} is not hex") from None
+        if parsed.pseudonym.hex() != pseudonym or parsed.proof.hex() != proof:
+            raise MalformedInput(f"{what} must be lower-case hex")
+        return parsed
+
+
+def prove_eligibility(suite: PseudonymCiphersuite, public_key: bytes, credential: VoterCredential,
+                      election_id: str, tracking_code: str) -> EligibilityProof:
+    """A pseudonym proof for context_id = election id whose presentation header is the tracking code."""
+    proof, pseudonym = suite.proof_gen_with_nym(
+        public_key, credential.signature, _HEADER, bytes.fromhex(tracking_code), election_id.encode(),
+        [roll_message(credential.roll_id)], [], credential.nym_secrets, [0], [], credential.prover_blind)
+    return EligibilityProof(pseudonym, proof)
+
+
+def verify_eligibility(suite: PseudonymCiphersuite, public_key: bytes, roll_id: str, election_id: str,
+                       tracking_code: str, eligibility: EligibilityProof) -> bool:
+    """The proof shows a credential of `roll_id` whose pseudonym for the election is the one given, and it was
+    made for this tracking code. Never raises."""
+    try:
+        ph = bytes.fromhex(tracking_code)
+    except (TypeError, ValueError):
+        return False
+    return suite.proof_verify_with_nym(public_key, eligibility.proof, eligibility.pseudonym, _HEADER, ph,
+                                       election_id.encode(), 1, [roll_message(roll_id)], [], [0], [])

@@ -1,0 +1,578 @@
+"""The election record (canonical JSON, RFC 8785) and its independent verifier, whose checks are numbered.
+
+The record holds everything needed to re-check an election without trusting anyone: the manifest, the
+trustees' key ceremony, the joint key, the eligibility scheme, every counted ballot with its tracking code and
+eligibility proof, the spoiled (Benaloh-challenged) ballots with their openings, the aggregate, the trustees'
+decryption shares and the results. `verify_record` reads it from JSON alone and runs the checks of `CHECKS`:
+
+    V1  manifest hash          V6  0/1 selection proofs       V11 aggregate = sum of counted ballots
+    V2  trustee commitments    V7  contest selection limits   V12 decryption shares
+    V3  qualified trustees     V8  eligibility proofs         V13 results
+    V4  joint key              V9  one ballot per pseudonym
+    V5  ballots well formed    V10 spoiled ballots
+
+Each check reports pass, fail or skip (skip only when the record carries nothing it applies to, e.g. no
+eligibility scheme), how many items it checked, and which records failed. Proofs of many ballots are checked
+in one random linear combination per chunk; when a chunk fails, its ballots are checked one by one to name them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import rfc8785
+
+from zk.ballot import (
+    BallotSecrets, ElectionContext, EncryptedBallot, Manifest, limit_equations, reencrypts_to, selection_equations,
+    tracking_code_of,
+)
+from zk.errors import MalformedInput, ZkError
+from zk.sigma import (
+    BatchVerifier, Element, Equation, Group, element_from_hex, element_to_hex, g1_group, require_fields,
+    require_list,
+)
+from zk.tally import (
+    Aggregate, DecryptionShare, aggregate_ballots, aggregate_from_json,
+    aggregate_to_json, combine_shares, decryption_share_equations,
+)
+from zk.trustees import (
+    Ceremony, CoefficientReveal, Complaint, ComplaintAnswer, SealedShare, joint_public_key, qualified_trustees,
+    verification_key, verify_reveal,
+)
+
+FORMAT = "govgraph/election-record/v1"
+GROUP_NAME = "BLS12-381-G1"
+BATCH_CHUNK = 256  # ballots per random linear combination: bounds memory, and the cost of naming a bad ballot
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    number: str
+    title: str
+    sentence: str
+
+
+CHECKS = (
+    CheckSpec("V1", "Manifest hash",
+              "The published manifest hashes (SHA-256 of its canonical JSON) to the manifest hash every proof uses."),
+    CheckSpec("V2", "Trustee commitments",
+              "Each trustee's coefficient commitments match the hash it published before anyone revealed, and it "
+              "proves knowledge of its secret."),
+    CheckSpec("V3", "Qualified trustees",
+              "The trustees excluded are exactly those whose commitments were invalid or who failed to answer a "
+              "complaint with a valid share, and at least the threshold remain."),
+    CheckSpec("V4", "Joint election key",
+              "The election key is the sum of the qualified trustees' first commitments, so no trustee or "
+              "outsider chose it."),
+    CheckSpec("V5", "Ballots well formed",
+              "Every counted ballot matches the manifest, is strictly encoded, and its tracking code is the hash "
+              "of its contents; tracking codes are unique."),
+    CheckSpec("V6", "Selections are 0 or 1",
+              "Every selection of every counted ballot proves it encrypts 0 or 1."),
+    CheckSpec("V7", "Contest limits",
+              "In every contest of every counted ballot, the number of selections proves to be within the "
+              "contest's minimum and maximum."),
+    CheckSpec("V8", "Eligibility",
+              "Every counted ballot carries a valid credential proof from the electoral roll, for this election, "
+              "made for this ballot's tracking code, under the pseudonym the ballot is bound to."),
+    CheckSpec("V9", "One ballot per voter",
+              "No pseudonym appears on two counted ballots."),
+    CheckSpec("V10", "Spoiled ballots",
+              "Every challenged (spoiled) ballot re-encrypts exactly from its published choices and nonces, and "
+              "none of them is counted."),
+    CheckSpec("V11", "Aggregate",
+              "The encrypted totals are exactly the sum of all counted ballots, no more and no fewer."),
+    CheckSpec("V12", "Decryption shares",
+              "Each decryption share used for the results proves it was made with that trustee's key share; "
+              "invalid shares are named."),
+    CheckSpec("V13", "Results",
+              "At least the threshold of distinct valid shares decrypt the encrypted totals to exactly the "
+              "published results."),
+)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class CheckResult:
+    number: str
+    title: str
+    sentence: str
+    status: str = "pass"  # pass | fail | skip
+    checked: int = 0
+    failures: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status != "fail"
+
+    def fail(self, what: str) -> None:
+        self.status = "fail"
+        self.failures.append(what)
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "title": self.title, "sentence": self.sentence, "status": self.status,
+                "checked": self.checked, "failed": len(self.failures), "failures": self.failures,
+                "note": self.note}
+
+
+@dataclass
+class VerificationReport:
+    checks: list[CheckResult]
+    election_id: str = ""
+    results: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def check(self, number: str) -> CheckResult:
+        return next(c for c in self.checks if c.number == number)
+
+    def failed(self) -> list[str]:
+        return [c.number for c in self.checks if c.status == "fail"]
+
+    def to_json(self) -> dict:
+        return {"election_id": self.election_id, "ok": self.ok, "checks": [c.to_json() for c in self.checks],
+                "results": self.results}
+
+
+# --- building the record -------------------------------------------------------------------------------------
+@dataclass
+class CeremonyRecord:
+    """The public messages of the key ceremony, in the order they were published."""
+
+    n: int
+    t: int
+    commitment_hashes: dict[int, str]
+    box_keys: dict[int, bytes]
+    reveals: dict[int, CoefficientReveal]
+    sealed_shares: list[SealedShare]
+    complaints: list[Complaint]
+    answers: list[ComplaintAnswer]
+    qualified: list[int]
+
+    def to_json(self, group: Group) -> dict:
+        return {
+            "n": self.n, "t": self.t,
+            "commitments": [{"trustee": i, "hash": h} for i, h in sorted(self.commitment_hashes.items())],
+            "box_keys": [{"trustee": i, "key": k.hex()} for i, k in sorted(self.box_keys.items())],
+            "reveals": [self.reveals[i].to_json(group) for i in sorted(self.reveals)],
+            "sealed_shares": [s.to_json() for s in self.sealed_shares],
+            "complaints": [c.to_json() for c in self.complaints],
+            "answers": [a.to_json(group) for a in self.answers],
+            "qualified": list(self.qualified),
+        }
+
+
+@dataclass
+class CastBallot:
+    ballot: EncryptedBallot
+    tracking_code: str
+    eligibility: dict | None = None  # EligibilityProof.to_json(), when the election uses a roll
+
+
+def counted_ballots(cast: Sequence[CastBallot], rule: str) -> list[CastBallot]:
+    """One ballot per pseudonym in submission order: the first (first-wins, none) or the last (last-wins)."""
+    chosen: dict[str, int] = {}
+    anonymous: list[int] = []
+    for position, item in enumerate(cast):
+        key = item.eligibility["pseudonym"] if item.eligibility else None
+        if key is None:
+            anonymous.append(position)
+        elif key not in chosen or rule == "last-wins":
+            chosen[key] = position
+    return [cast[p] for p in sorted([*chosen.values(), *anonymous])]
+
+
+def build_record(group: Group, manifest: Manifest, ceremony: CeremonyRecord, joint_key: Element,
+                 ballots: Sequence[CastBallot], spoiled: Sequence[tuple[CastBallot, BallotSecrets]],
+                 aggregate: Aggregate, shares: Sequence[DecryptionShare], used_trustees: Sequence[int],
+                 results: Mapping[str, Sequence[int]], eligibility: dict | None = None) -> dict:
+    """The record as a JSON-ready dict; `canonical_bytes` gives its RFC 8785 form."""
+    return {
+        "format": FORMAT,
+        "group": GROUP_NAME,
+        "manifest": manifest.to_json(),
+        "manifest_hash": manifest.hash().hex(),
+        "ceremony": ceremony.to_json(group),
+        "joint_key": element_to_hex(group, joint_key),
+        "eligibility": eligibility,
+        "ballots": [{"tracking_code": b.tracking_code, "ballot": b.ballot.to_json(group),
+                     "eligibility": b.eligibility} for b in ballots],
+        "spoiled": [{"tracking_code": b.tracking_code, "ballot": b.ballot.to_json(group),
+                     "opening": secrets.to_json(group)} for b, secrets in spoiled],
+        "aggregate": aggregate_to_json(group, aggregate),
+        "decryption_shares": [s.to_json(group) for s in shares],
+        "tally": {"trustees": list(used_trustees)},
+        "results": {c.id: dict(zip(c.options, results[c.id], strict=True)) for c in manifest.contests},
+    }
+
+
+def canonical_bytes(record: dict) -> bytes:
+    return rfc8785.dumps(record)
+
+
+# --- the verifier --------------------------------------------------------------------------------------------
+class _Verifier:
+    """One run of the checks; later checks use what earlier ones decoded, and skip what could not be decoded."""
+
+    def __init__(self, record: object, progress: Progress | None) -> None:
+        self.record = record if isinstance(record, dict) else {}
+        self.progress = progress or (lambda step, done, total: None)
+        self.results = {spec.number: CheckResult(spec.number, spec.title, spec.sentence) for spec in CHECKS}
+        self.group = g1_group()
+        self.manifest: Manifest | None = None
+        self.context: ElectionContext | None = None
+        self.ceremony: Ceremony | None = None
+        self.reveals: dict[int, CoefficientReveal] = {}
+        self.qualified: list[int] = []
+        self.ballots: list[tuple[str, EncryptedBallot]] = []
+        self.ballot_count = 0
+
+    def field(self, name: str) -> object:
+        if name not in self.record:
+            raise MalformedInput(f"the record has no {name!r}")
+        return self.record[name]
+
+    def run(self) -> VerificationReport:
+        steps = (("V1", self.v1_manifest), ("V2", self.v2_commitments), ("V3", self.v3_qualified),
+                 ("V4", self.v4_joint_key), ("V5", self.v5_ballots), ("V6", self.v6_selections),
+                 ("V7", self.v7_limits), ("V8", self.v8_eligibility), ("V9", self.v9_pseudonyms),
+                 ("V10", self.v10_spoiled), ("V11", self.v11_aggregate), ("V12", self.v12_shares),
+                 ("V13", self.v13_results))
+        for number, step in steps:
+            result = self.results[number]
+            try:
+                step(result)
+            except (ZkError, KeyError, TypeError, ValueError) as exc:
+                result.fail(f"cannot check: {exc}")
+        report = VerificationReport(list(self.results.values()))
+        if self.manifest is not None:
+            report.election_id = self.manifest.election_id
+            if self.results["V13"].status == "pass":
+                report.results = self.record["results"]
+        return report
+
+    def require(self, result: CheckResult, *needed: object) -> bool:
+        """False (and a failure) when an earlier check could not decode what this one needs."""
+        if all(n is not None for n in needed):
+            return True
+        result.fail("cannot check: an earlier check could not read the data this check needs")
+        return False
+
+    # V1
+    def v1_manifest(self, result: CheckResult) -> None:
+        if self.record.get("format") != FORMAT or self.record.get("group") != GROUP_NAME:
+            result.fail(f"unknown record format or group (expected {FORMAT} on {GROUP_NAME})")
+            return
+        self.manifest = Manifest.from_json(self.field("manifest"))
+        result.checked = 1
+        if self.manifest.hash().hex() != self.field("manifest_hash"):
+            result.fail("manifest_hash differs from the hash of the published manifest")
+
+    # V2
+    def v2_commitments(self, result: CheckResult) -> None:
+        if not self.require(result, self.manifest):
+            return
+        raw = require_fields(self.field("ceremony"), "ceremony", (
+            "n", "t", "commitments", "box_keys", "reveals", "sealed_shares", "complaints", "answers", "qualified"))
+        n, t = raw["n"], raw["t"]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, t)):
+            raise MalformedInput("ceremony n and t must be integers")
+        self.ceremony = Ceremony(self.group, n, t, self.manifest.hash())
+        self.hashes = {}
+        for i, item in enumerate(require_list(raw["commitments"], "ceremony.commitments")):
+            entry = require_fields(item, f"ceremony.commitments[{i}]", ("trustee", "hash"))
+            self.hashes[entry["trustee"]] = entry["hash"]
+        for i, item in enumerate(require_list(raw["reveals"], "ceremony.reveals")):
+            try:
+                reveal = CoefficientReveal.from_json(self.ceremony, item, f"ceremony.reveals[{i}]")
+            except MalformedInput as exc:
+                result.fail(str(exc))
+                continue
+            self.reveals[reveal.trustee] = reveal
+        claimed = raw["qualified"] if isinstance(raw["qualified"], list) else []
+        for trustee in range(1, n + 1):
+            result.checked += 1
+            reveal = self.reveals.get(trustee)
+            if reveal is None or not verify_reveal(self.ceremony, reveal, self.hashes.get(trustee)):
+                # A bad reveal is legitimate ceremony history as long as the trustee is not qualified.
+                if trustee in claimed:
+                    result.fail(f"trustee {trustee}: qualified, but its commitments are invalid")
+                else:
+                    result.note += f"trustee {trustee}'s commitments are invalid (it is excluded). "
+        self.raw_ceremony = raw
+
+    # V3
+    def v3_qualified(self, result: CheckResult) -> None:
+        if not self.require(result, self.ceremony):
+            return
+        raw = self.raw_ceremony
+        complaints = [Complaint.from_json(self.ceremony, c, f"ceremony.complaints[{i}]")
+                      for i, c in enumerate(require_list(raw["complaints"], "ceremony.complaints"))]
+        answers = [ComplaintAnswer.from_json(self.ceremony, a, f"ceremony.answers[{i}]")
+                   for i, a in enumerate(require_list(raw["answers"], "ceremony.answers"))]
+        expected = qualified_trustees(self.ceremony, self.reveals, self.hashes, complaints, answers)
+        result.checked = len(complaints)
+        if raw["qualified"] != expected:
+            result.fail(f"the record qualifies trustees {raw['qualified']}, the complaints give {expected}")
+        if len(expected) < self.ceremony.t:
+            result.fail(f"only {len(expected)} trustees qualified, the threshold is {self.ceremony.t}")
+        excluded = sorted(set(range(1, self.ceremony.n + 1)) - set(expected))
+        result.note = f"{len(expected)} of {self.ceremony.n} trustees qualified" + (
+            f"; excluded: {', '.join(map(str, excluded))}" if excluded else "")
+        self.qualified = expected
+
+    # V4
+    def v4_joint_key(self, result: CheckResult) -> None:
+        if not self.require(result, self.ceremony, self.manifest) or len(self.qualified) < self.ceremony.t:
+            result.fail("no qualified set to derive the joint key from")
+            return
+        result.checked = 1
+        joint_key = element_from_hex(self.group, self.field("joint_key"), "joint_key")
+        if joint_key != joint_public_key(self.ceremony, self.reveals, self.qualified):
+            result.fail("joint_key is not the sum of the qualified trustees' first commitments")
+            return
+        self.context = ElectionContext(self.group, self.manifest, joint_key)
+
+    # V5
+    def v5_ballots(self, result: CheckResult) -> None:
+        if not self.require(result, self.context):
+            return
+        items = require_list(self.field("ballots"), "ballots")
+        self.ballot_count = len(items)
+        seen: set[str] = set()
+        self.eligibility_items: list[tuple[str, EncryptedBallot, object]] = []
+        for position, item in enumerate(items):
+            result.checked += 1
+            if position % 64 == 0:
+                self.progress("V5 reading ballots", position, len(items))
+            label = f"ballot #{position}"
+            try:
+                entry = require_fields(item, label, ("tracking_code", "ballot", "eligibility"))
+                code = entry["tracking_code"]
+                label = f"ballot {code}" if isinstance(code, str) else label
+                ballot = EncryptedBallot.from_json(self.context, entry["ballot"], label)
+            except MalformedInput as exc:
+                result.fail(str(exc))
+                continue
+            if tracking_code_of(entry["ballot"]) != code:
+                result.fail(f"{label}: tracking code is not the hash of the ballot")
+                continue
+            if code in seen:
+                result.fail(f"{label}: tracking code appears twice")
+                continue
+            seen.add(code)
+            self.ballots.append((code, ballot))
+            self.eligibility_items.append((code, ballot, entry["eligibility"]))
+        self.progress("V5 reading ballots", len(items), len(items))
+
+    def _batched(self, result: CheckResult, step: str,
+                 equations_of: Callable[[ElectionContext, EncryptedBallot], list[Equation]]) -> None:
+        """Check every ballot's equations in random linear combinations of BATCH_CHUNK ballots; name bad ones."""
+        if not self.require(result, self.context):
+            return
+        total = len(self.ballots)
+        for start in range(0, total, BATCH_CHUNK):
+            self.progress(step, start, total)
+            chunk = self.ballots[start:start + BATCH_CHUNK]
+            per_ballot: list[tuple[str, list[Equation] | None]] = []
+            batch = BatchVerifier(self.group)
+            for code, ballot in chunk:
+                try:
+                    equations = equations_of(self.context, ballot)
+                except MalformedInput:
+                    equations = None
+                per_ballot.append((code, equations))
+                if equations is not None:
+                    batch.add(equations)
+            result.checked += len(chunk)
+            if batch.verify() and all(eq is not None for _, eq in per_ballot):
+                continue
+            for code, equations in per_ballot:
+                single = BatchVerifier(self.group)
+                if equations is not None:
+                    single.add(equations)
+                if equations is None or not single.verify():
+                    result.fail(f"ballot {code}")
+        self.progress(step, total, total)
+
+    # V6, V7
+    def v6_selections(self, result: CheckResult) -> None:
+        self._batched(result, "V6 selection proofs", selection_equations)
+
+    def v7_limits(self, result: CheckResult) -> None:
+        self._batched(result, "V7 contest limits", limit_equations)
+
+    # V8
+    def v8_eligibility(self, result: CheckResult) -> None:
+        scheme = self.record.get("eligibility")
+        if scheme is None:
+            result.status = "skip"
+            result.note = "this record declares no electoral roll, so ballots carry no eligibility proofs"
+            return
+        if not self.require(result, self.context):
+            return
+        from zk import eligibility
+
+        spec = require_fields(scheme, "eligibility", ("scheme", "roll_id", "issuer_public_key",
+                                                      "credentials_issued"))
+        if spec["scheme"] != eligibility.SCHEME:
+            result.fail(f"unknown eligibility scheme {spec['scheme']!r}")
+            return
+        suite = eligibility.suite_for(self.group.backend)
+        public_key = bytes.fromhex(spec["issuer_public_key"])
+        election_id = self.manifest.election_id
+        self.pseudonyms: list[tuple[str, bytes]] = []
+        total = len(self.eligibility_items)
+        for position, (code, ballot, raw) in enumerate(self.eligibility_items):
+            if position % 32 == 0:
+                self.progress("V8 eligibility proofs", position, total)
+            result.checked += 1
+            try:
+                proof = eligibility.EligibilityProof.from_json(raw, f"ballot {code} eligibility")
+            except MalformedInput as exc:
+                result.fail(str(exc))
+                continue
+            if proof.pseudonym != ballot.binding:
+                result.fail(f"ballot {code}: the proof's pseudonym is not the one the ballot is bound to")
+            elif not eligibility.verify_eligibility(suite, public_key, spec["roll_id"], election_id, code, proof):
+                result.fail(f"ballot {code}: eligibility proof does not verify for this ballot")
+            self.pseudonyms.append((code, proof.pseudonym))
+        self.progress("V8 eligibility proofs", total, total)
+        issued = spec["credentials_issued"]
+        if isinstance(issued, int) and total > issued:
+            result.fail(f"{total} counted ballots but only {issued} credentials issued")
+
+    # V9
+    def v9_pseudonyms(self, result: CheckResult) -> None:
+        if self.record.get("eligibility") is None:
+            result.status = "skip"
+            result.note = "no electoral roll: pseudonyms are not in use"
+            return
+        first: dict[bytes, str] = {}
+        for code, pseudonym in getattr(self, "pseudonyms", []):
+            result.checked += 1
+            if pseudonym in first:
+                result.fail(f"ballot {code} repeats the pseudonym of ballot {first[pseudonym]}")
+            else:
+                first[pseudonym] = code
+
+    # V10
+    def v10_spoiled(self, result: CheckResult) -> None:
+        if not self.require(result, self.context):
+            return
+        counted = {code for code, _ in self.ballots}
+        for position, item in enumerate(require_list(self.field("spoiled"), "spoiled")):
+            result.checked += 1
+            try:
+                entry = require_fields(item, f"spoiled #{position}", ("tracking_code", "ballot", "opening"))
+                code = entry["tracking_code"]
+                ballot = EncryptedBallot.from_json(self.context, entry["ballot"], f"spoiled {code}")
+                opening = BallotSecrets.from_json(self.manifest, self.group, entry["opening"], f"spoiled {code}")
+            except MalformedInput as exc:
+                result.fail(str(exc))
+                continue
+            if tracking_code_of(entry["ballot"]) != code:
+                result.fail(f"spoiled {code}: tracking code is not the hash of the ballot")
+            elif code in counted:
+                result.fail(f"spoiled {code} is also counted")
+            elif not reencrypts_to(self.context, ballot, opening):
+                result.fail(f"spoiled {code}: the opening does not re-encrypt to the ballot")
+
+    # V11
+    def v11_aggregate(self, result: CheckResult) -> None:
+        if not self.require(result, self.context):
+            return
+        self.progress("V11 aggregate", 0, 1)
+        self.aggregate = aggregate_from_json(self.context, self.field("aggregate"))
+        recomputed = aggregate_ballots(self.context, (b for _, b in self.ballots))
+        result.checked = sum(len(cts) for cts in self.aggregate.values())
+        for contest in self.manifest.contests:
+            for k, option in enumerate(contest.options):
+                if self.aggregate[contest.id][k] != recomputed[contest.id][k]:
+                    result.fail(f"{contest.id}/{option}: encrypted total is not the sum of the counted ballots")
+        if self.results["V5"].status == "fail":
+            result.fail("some ballots could not be read (V5), so the sum cannot be complete")
+        self.progress("V11 aggregate", 1, 1)
+
+    # V12
+    def v12_shares(self, result: CheckResult) -> None:
+        if not self.require(result, self.context, getattr(self, "aggregate", None)):
+            return
+        used = require_fields(self.field("tally"), "tally", ("trustees",))["trustees"]
+        self.valid_shares: dict[int, DecryptionShare] = {}
+        self.used = used
+        invalid = []
+        items = require_list(self.field("decryption_shares"), "decryption_shares")
+        for position, item in enumerate(items):
+            self.progress("V12 decryption shares", position, len(items))
+            result.checked += 1
+            try:
+                share = DecryptionShare.from_json(self.context, item, self.ceremony.n,
+                                                  f"decryption_shares[{position}]")
+            except MalformedInput as exc:
+                result.fail(str(exc))
+                continue
+            if share.trustee not in self.qualified or share.trustee in self.valid_shares:
+                result.fail(f"share of trustee {share.trustee}: not a qualified trustee, or a second share")
+                continue
+            key = verification_key(self.ceremony, self.reveals, self.qualified, share.trustee)
+            batch = BatchVerifier(self.group)
+            try:
+                batch.add(decryption_share_equations(self.context, key, self.aggregate, share))
+                valid = batch.verify()
+            except MalformedInput:
+                valid = False
+            if valid:
+                self.valid_shares[share.trustee] = share
+            else:
+                invalid.append(share.trustee)
+                if share.trustee in used:
+                    result.fail(f"trustee {share.trustee}'s share is used for the results but its proof fails")
+        if invalid:
+            result.note = f"invalid shares from trustee(s) {', '.join(map(str, invalid))} were rejected"
+        self.progress("V12 decryption shares", len(items), len(items))
+
+    # V13
+    def v13_results(self, result: CheckResult) -> None:
+        if not self.require(result, self.context, getattr(self, "valid_shares", None)):
+            return
+        used = self.used
+        if (not isinstance(used, list) or len(set(used)) != len(used) or len(used) < self.ceremony.t
+                or any(u not in self.valid_shares for u in used)):
+            result.fail(f"the results must combine at least {self.ceremony.t} distinct valid shares, "
+                        f"the record names {used}")
+            return
+        published = self.field("results")
+        if not isinstance(published, dict) or sorted(published) != sorted(c.id for c in self.manifest.contests):
+            raise MalformedInput("results must have one entry per contest")
+        combined = combine_shares(self.context, self.aggregate, [self.valid_shares[u] for u in used])
+        bound = self.ballot_count
+        g = self.group.generator()
+        for contest in self.manifest.contests:
+            row = published[contest.id]
+            if not isinstance(row, dict) or sorted(row) != sorted(contest.options):
+                result.fail(f"{contest.id}: results must give one count per option")
+                continue
+            for k, option in enumerate(contest.options):
+                result.checked += 1
+                count = row[option]
+                if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= bound:
+                    result.fail(f"{contest.id}/{option}: {count!r} is not a count in [0, {bound}]")
+                elif combined[contest.id][k] != self.group.mul(g, count):
+                    result.fail(f"{contest.id}/{option}: the published count {count} is not what the totals "
+                                f"decrypt to")
+
+
+def verify_record(record: object, progress: Progress | None = None) -> VerificationReport:
+    """Run every numbered check on a parsed record (a dict from JSON); never raises for bad content."""
+    return _Verifier(record, progress).run()
+
+
+def record_digest(record: dict) -> str:
+    return hashlib.sha256(canonical_bytes(record)).hexdigest()

@@ -1,0 +1,328 @@
+"""The trustees' key ceremony (a Pedersen DKG without a dealer) and their threshold decryption shares.
+
+n trustees, threshold t; trustee i (1-based) draws a secret polynomial f_i of degree t - 1. The ceremony:
+
+1. Commit: every trustee publishes H(reveal_i), the hash of its coefficient commitments C_ik = a_ik * g and a
+   Schnorr proof of knowledge of a_i0. Nobody reveals anything before every hash is published: otherwise the
+   last trustee could choose its C_i0 after seeing the others' and bias the joint key (the attack Belenios 4.0
+   closed the same way). The proof of knowledge is bound to the election context and the trustee's index, so a
+   trustee cannot copy (or negate) another's C_i0 either.
+2. Reveal: every trustee publishes reveal_i, checked against its hash and proof, and sends f_i(j) to each trustee
+   j sealed to j's X25519 key (PyNaCl sealed box); the plaintext names the context, dealer and recipient so a
+   share cannot be replayed elsewhere.
+3. Check: trustee j verifies f_i(j) * g == sum_k j^k * C_ik; a failure becomes a public `Complaint`.
+4. Answer: the accused dealer publishes the disputed share in the clear; anyone checks it against the
+   commitments. A dealer with an invalid reveal, or an unanswered or wrongly answered complaint, is excluded.
+   The others form the qualified set QUAL (at least t are needed).
+
+Result: the joint key K = sum over QUAL of C_i0, trustee j's secret share x_j = sum over QUAL of f_i(j) and its
+public verification key X_j = x_j * g, computable by anyone from the commitments. Nobody ever holds K's secret.
+
+At tally, trustee j publishes D = x_j * alpha for an aggregate ciphertext with a Chaum-Pedersen proof that
+log_g(X_j) = log_alpha(D) (`partial_decrypt`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import rfc8785
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey, PublicKey, SealedBox
+
+from zk.errors import InvalidParameters, MalformedInput
+from zk.sigma import (
+    DleqProof, DleqStatement, Element, Equation, Group, ScalarSource, Transcript, dleq_equations, element_from_hex,
+    element_to_hex, prove_dleq, require_fields, require_list, scalar_from_hex, verify_dleq,
+)
+
+_SHARE_TAG = b"govgraph-dkg-share/v1"
+_MAX_TRUSTEES = 255
+
+
+@dataclass(frozen=True)
+class Ceremony:
+    """The public parameters every message of the ceremony is bound to."""
+
+    group: Group
+    n: int
+    t: int
+    context: bytes  # e.g. the election manifest's hash
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.t <= self.n <= _MAX_TRUSTEES:
+            raise InvalidParameters(f"need 1 <= t <= n <= {_MAX_TRUSTEES}, got t={self.t}, n={self.n}")
+
+    def transcript(self, label: bytes) -> Transcript:
+        transcript = Transcript(self.group, b"election/dkg/" + label)
+        transcript.append_message(b"context", self.context)
+        transcript.append_int(b"n", self.n)
+        transcript.append_int(b"t", self.t)
+        return transcript
+
+
+@dataclass(frozen=True)
+class CoefficientReveal:
+    """Trustee i's coefficient commitments C_i0..C_i,t-1 and its proof of knowledge of log_g(C_i0)."""
+
+    trustee: int
+    coefficients: tuple[Element, ...]
+    proof: DleqProof
+
+    def to_json(self, group: Group) -> dict:
+        return {"trustee": self.trustee, "coefficients": [element_to_hex(group, c) for c in self.coefficients],
+                "proof": self.proof.to_json(group)}
+
+    @classmethod
+    def from_json(cls, ceremony: Ceremony, value: object, what: str = "reveal") -> CoefficientReveal:
+        group = ceremony.group
+        obj = require_fields(value, what, ("trustee", "coefficients", "proof"))
+        trustee = _trustee_index(ceremony, obj["trustee"], f"{what}.trustee")
+        coefficients = require_list(obj["coefficients"], f"{what}.coefficients", ceremony.t)
+        return cls(trustee, tuple(element_from_hex(group, c, f"{what}.coefficients[{k}]", allow_identity=True)
+                                  for k, c in enumerate(coefficients)),
+                   DleqProof.from_json(group, obj["proof"], 1, f"{what}.proof"))
+
+    def commitment_hash(self, group: Group) -> str:
+        """The round-1 commitment: SHA-256 of the reveal's canonical JSON (RFC 8785)."""
+        return hashlib.sha256(rfc8785.dumps(self.to_json(group))).hexdigest()
+
+
+@dataclass(frozen=True)
+class SealedShare:
+    dealer: int
+    recipient: int
+    sealed: bytes
+
+    def to_json(self) -> dict:
+        return {"dealer": self.dealer, "recipient": self.recipient, "sealed": self.sealed.hex()}
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """Trustee `accuser` says the share dealt to it by `accused` is missing, unreadable or inconsistent."""
+
+    accuser: int
+    accused: int
+
+    def to_json(self) -> dict:
+        return {"accuser": self.accuser, "accused": self.accused}
+
+    @classmethod
+    def from_json(cls, ceremony: Ceremony, value: object, what: str = "complaint") -> Complaint:
+        obj = require_fields(value, what, ("accuser", "accused"))
+        return cls(_trustee_index(ceremony, obj["accuser"], f"{what}.accuser"),
+                   _trustee_index(ceremony, obj["accused"], f"{what}.accused"))
+
+
+@dataclass(frozen=True)
+class ComplaintAnswer:
+    """The accused dealer's public disclosure of the disputed share f_dealer(recipient)."""
+
+    dealer: int
+    recipient: int
+    share: int
+
+    def to_json(self, group: Group) -> dict:
+        return {"dealer": self.dealer, "recipient": self.recipient,
+                "share": self.share.to_bytes(group.scalar_length, "big").hex()}
+
+    @classmethod
+    def from_json(cls, ceremony: Ceremony, value: object, what: str = "answer") -> ComplaintAnswer:
+        obj = require_fields(value, what, ("dealer", "recipient", "share"))
+        return cls(_trustee_index(ceremony, obj["dealer"], f"{what}.dealer"),
+                   _trustee_index(ceremony, obj["recipient"], f"{what}.recipient"),
+                   scalar_from_hex(ceremony.group, obj["share"], f"{what}.share"))
+
+
+def _trustee_index(ceremony: Ceremony, value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= ceremony.n:
+        raise MalformedInput(f"{what} must be a trustee index in [1, {ceremony.n}]")
+    return value
+
+
+def _pok_transcript(ceremony: Ceremony, trustee: int) -> Transcript:
+    transcript = ceremony.transcript(b"coefficient-pok")
+    transcript.append_int(b"trustee", trustee)
+    return transcript
+
+
+def _evaluate_polynomial(coefficients: Sequence[int], x: int, order: int) -> int:
+    value = 0
+    for a in reversed(coefficients):
+        value = (value * x + a) % order
+    return value
+
+
+def share_plaintext(ceremony: Ceremony, dealer: int, recipient: int, share: int) -> bytes:
+    context = hashlib.sha256(ceremony.context).digest()
+    return (_SHARE_TAG + context + dealer.to_bytes(2, "big") + recipient.to_bytes(2, "big")
+            + share.to_bytes(ceremony.group.scalar_length, "big"))
+
+
+class Trustee:
+    """One trustee's side of the ceremony: its polynomial, its X25519 box key, the shares it received."""
+
+    def __init__(self, ceremony: Ceremony, index: int, rng: ScalarSource | None = None,
+                 box_seed: bytes | None = None) -> None:
+        group = ceremony.group
+        self.ceremony = ceremony
+        self.index = _trustee_index(ceremony, index, "trustee index")
+        draw = rng or group.random_scalar
+        self._coefficients = [draw() % group.order for _ in range(ceremony.t)]
+        g = group.generator()
+        commitments = tuple(group.mul(g, a) for a in self._coefficients)
+        statement = DleqStatement.of((g,), (commitments[0],))
+        proof = prove_dleq(_pok_transcript(ceremony, index), statement, self._coefficients[0], rng)
+        self.reveal = CoefficientReveal(index, commitments, proof)
+        self._box = PrivateKey.from_seed(box_seed) if box_seed is not None else PrivateKey.generate()
+        self._received: dict[int, int] = {}
+        self.secret_share: int | None = None
+
+    @property
+    def box_public_key(self) -> bytes:
+        return bytes(self._box.public_key)
+
+    def commitment_hash(self) -> str:
+        return self.reveal.commitment_hash(self.ceremony.group)
+
+    def share_for(self, recipient: int) -> int:
+        return _evaluate_polynomial(self._coefficients, recipient, self.ceremony.group.order)
+
+    def deal(self, box_keys: Mapping[int, bytes]) -> list[SealedShare]:
+        """f_i(j), sealed to every other trustee j's X25519 key."""
+        shares = []
+        for recipient, key in sorted(box_keys.items()):
+            if recipient == self.index:
+                continue
+            plaintext = share_plaintext(self.ceremony, self.index, recipient, self.share_for(recipient))
+            shares.append(SealedShare(self.index, recipient, SealedBox(PublicKey(key)).encrypt(plaintext)))
+        return shares
+
+    def receive(self, reveals: Mapping[int, CoefficientReveal], hashes: Mapping[int, str],
+                sealed: Iterable[SealedShare]) -> list[Complaint]:
+        """Open and check the shares dealt to this trustee; a complaint for every missing or bad one."""
+        group = self.ceremony.group
+        opened: dict[int, int] = {self.index: self.share_for(self.index)}
+        for item in sealed:
+            if item.recipient != self.index or item.dealer in opened:
+                continue
+            try:
+                plaintext = SealedBox(self._box).decrypt(item.sealed)
+            except CryptoError:
+                continue
+            expected = share_plaintext(self.ceremony, item.dealer, self.index, 0)[:-group.scalar_length]
+            if len(plaintext) != len(expected) + group.scalar_length or not plaintext.startswith(expected):
+                continue
+            share = int.from_bytes(plaintext[len(expected):], "big")
+            if share < group.order:
+                opened[item.dealer] = share
+        complaints = []
+        for dealer in range(1, self.ceremony.n + 1):
+            reveal = reveals.get(dealer)
+            share = opened.get(dealer)
+            if (reveal is None or share is None or not verify_reveal(self.ceremony, reveal, hashes.get(dealer))
+                    or not verify_share(self.ceremony, reveal, self.index, share)):
+                complaints.append(Complaint(self.index, dealer))
+            else:
+                self._received[dealer] = share
+        return complaints
+
+    def answer(self, complaint: Complaint) -> ComplaintAnswer:
+        """Disclose the disputed share (an honest dealer loses nothing: fewer than t shares reveal nothing)."""
+        if complaint.accused != self.index:
+            raise InvalidParameters("a trustee only answers complaints against itself")
+        return ComplaintAnswer(self.index, complaint.accuser, self.share_for(complaint.accuser))
+
+    def finalize(self, qualified: Sequence[int], answers: Iterable[ComplaintAnswer]) -> int:
+        """x_j = sum over QUAL of f_i(j), taking disputed shares from the public answers."""
+        order = self.ceremony.group.order
+        disclosed = {a.dealer: a.share for a in answers if a.recipient == self.index}
+        total = 0
+        for dealer in qualified:
+            share = self._received.get(dealer, disclosed.get(dealer))
+            if share is None:
+                raise InvalidParameters(f"no valid share from qualified dealer {dealer}")
+            total += share
+        self.secret_share = total % order
+        return self.secret_share
+
+
+def verify_reveal(ceremony: Ceremony, reveal: CoefficientReveal, commitment_hash: str | None) -> bool:
+    """The reveal matches the trustee's round-1 hash and proves knowledge of log_g(C_i0)."""
+    group = ceremony.group
+    if commitment_hash is None or reveal.commitment_hash(group) != commitment_hash:
+        return False
+    if len(reveal.coefficients) != ceremony.t or group.is_identity(reveal.coefficients[0]):
+        return False
+    statement = DleqStatement.of((group.generator(),), (reveal.coefficients[0],))
+    return verify_dleq(_pok_transcript(ceremony, reveal.trustee), statement, reveal.proof)
+
+
+def verify_share(ceremony: Ceremony, reveal: CoefficientReveal, recipient: int, share: int) -> bool:
+    """f_i(j) * g == sum_k j^k * C_ik (Feldman's check)."""
+    group = ceremony.group
+    powers = [pow(recipient, k, group.order) for k in range(len(reveal.coefficients))]
+    expected = group.msm(list(reveal.coefficients), powers)
+    return group.is_identity(group.msm([group.generator(), expected], [share, -1]))
+
+
+def qualified_trustees(ceremony: Ceremony, reveals: Mapping[int, CoefficientReveal], hashes: Mapping[int, str],
+                       complaints: Iterable[Complaint], answers: Iterable[ComplaintAnswer]) -> list[int]:
+    """QUAL: dealers with a valid reveal and every complaint against them answered with a valid share."""
+    answered = {(a.dealer, a.recipient): a.share for a in answers}
+    excluded = {i for i in range(1, ceremony.n + 1)
+                if i not in reveals or not verify_reveal(ceremony, reveals[i], hashes.get(i))}
+    for complaint in complaints:
+        dealer = complaint.accused
+        if dealer in excluded:
+            continue
+        share = answered.get((dealer, complaint.accuser))
+        if share is None or not verify_share(ceremony, reveals[dealer], complaint.accuser, share):
+            excluded.add(dealer)
+    return [i for i in range(1, ceremony.n + 1) if i not in excluded]
+
+
+def joint_public_key(ceremony: Ceremony, reveals: Mapping[int, CoefficientReveal],
+                     qualified: Sequence[int]) -> Element:
+    """K = sum over QUAL of C_i0."""
+    if len(qualified) < ceremony.t:
+        raise InvalidParameters(f"only {len(qualified)} qualified trustees, threshold is {ceremony.t}")
+    group = ceremony.group
+    return group.msm([reveals[i].coefficients[0] for i in qualified], [1] * len(qualified))
+
+
+def verification_key(ceremony: Ceremony, reveals: Mapping[int, CoefficientReveal], qualified: Sequence[int],
+                     trustee: int) -> Element:
+    """X_j = x_j * g = sum over QUAL, k of j^k * C_ik: trustee j's public share, from public data only."""
+    group = ceremony.group
+    points, scalars = [], []
+    for dealer in qualified:
+        for k, c in enumerate(reveals[dealer].coefficients):
+            points.append(c)
+            scalars.append(pow(trustee, k, group.order))
+    return group.msm(points, scalars)
+
+
+# --- threshold decryption shares ----------------------------------------------------------------------------
+def partial_decryption_statement(group: Group, verification_key_j: Element, alpha: Element,
+                                 partial: Element) -> DleqStatement:
+    """log_g(X_j) = log_alpha(D): D is x_j * alpha for the trustee's committed share x_j."""
+    return DleqStatement.of((group.generator(), alpha), (verification_key_j, partial))
+
+
+def partial_decrypt(transcript: Transcript, secret_share: int, verification_key_j: Element, alpha: Element,
+                    rng: ScalarSource | None = None) -> tuple[Element, DleqProof]:
+    """D = x_j * alpha and its Chaum-Pedersen proof; `transcript` must already bind the ciphertext's context."""
+    group = transcript.group
+    partial = group.mul(alpha, secret_share)
+    statement = partial_decryption_statement(group, verification_key_j, alpha, partial)
+    return partial, prove_dleq(transcript, statement, secret_share, rng)
+
+
+def partial_decryption_equations(transcript: Transcript, verification_key_j: Element, alpha: Element,
+                                 partial: Element, proof: DleqProof) -> list[Equation]:
+    statement = partial_decryption_statement(transcript.group, verification_key_j, alpha, partial)
+    return dleq_equations(transcript, statement, proof)
