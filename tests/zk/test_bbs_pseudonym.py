@@ -118,7 +118,7 @@ def test_different_credentials_give_different_pseudonyms_in_the_same_context() -
     assert bob.verify(proof_bob, pseudonym_bob, ELECTION_A) is True
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(context_a=st.binary(max_size=40), context_b=st.binary(max_size=40),
        secrets=st.lists(st.integers(1, R - 1), min_size=1, max_size=4))
 def test_pseudonyms_are_equal_exactly_when_contexts_are(context_a: bytes, context_b: bytes,
