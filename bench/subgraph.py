@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -28,21 +29,33 @@ sys.path.insert(0, str(REPO))
 
 from govgraph.federation.servers import HiveGateway, compose_supergraph, free_port  # noqa: E402
 
-SINGLE = ("single subgraph (land)", "{ parcels { id area locality owner { id } } }")
-JOIN = ("2-hop join via Hive Gateway",
+SINGLE = ("land subgraph (SQLite)", "{ parcels { id area locality owner { id } } }")
+JOIN = ("identity+land join via Hive",
         'query { citizen(id: "cit_5b0e2f7c1a9d4e83") { id enrolledBy { name } parcels { id area } } }')
+# The same shapes over the in-memory compliance subgraphs: the kit's and the gateway's own cost, no database.
+MEMORY_SINGLE = ("products subgraph (memory)", '{ product(id: "apollo-federation") { id sku dimensions { size } } }')
+MEMORY_JOIN = ("products+users join via Hive",
+               '{ product(id: "apollo-federation") { id createdBy { email yearsOfEmployment } } }')
+SCENARIOS = (SINGLE, JOIN, MEMORY_SINGLE, MEMORY_JOIN)
 CONCURRENCY = (1, 10)
 
 
-def serve(agency_name: str, port: int, caches: bool, data: str) -> None:
-    """Child-process mode: one agency's standalone subgraph, caches on or off."""
+def serve(name: str, port: int, caches: bool, data: str) -> None:
+    """Child-process mode: one standalone subgraph (an agency, or a compliance one), caches on or off."""
     import uvicorn
 
     from govgraph.config import Settings
     from govgraph.federation import agencies
+    from govgraph.federation.subgraph import standalone_app, subgraph_view
 
-    settings = Settings.from_env({"GOVGRAPH_DATA": data})
-    app = agencies.standalone_agency_app(agencies.find_agency(agency_name), settings, caches=caches)
+    if name in ("products", "users", "inventory"):
+        from tests.federation.compliance import inventory, products, users
+
+        module = {"products": products, "users": users, "inventory": inventory}[name]
+        app = standalone_app(subgraph_view(module.build_schema(caches=caches)))
+    else:
+        settings = Settings.from_env({"GOVGRAPH_DATA": data})
+        app = agencies.standalone_agency_app(agencies.find_agency(name), settings, caches=caches)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -64,28 +77,64 @@ def start_subgraph(name: str, caches: bool, data: Path) -> tuple[subprocess.Pope
     raise RuntimeError(f"subgraph {name} did not start")
 
 
+class Connection:
+    """A minimal keep-alive HTTP/1.1 client: the load generator must cost far less than the servers it
+    measures (httpx spends about a millisecond of Python per request, as much as a subgraph does)."""
+
+    def __init__(self, url: str, body: bytes) -> None:
+        parsed = urlsplit(url)
+        self.host, self.port = parsed.hostname, parsed.port
+        self.request = (f"POST {parsed.path} HTTP/1.1\r\nHost: {parsed.netloc}\r\n"
+                        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self) -> bytes:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(self.request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in
+                   (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)}
+        if headers.get(b"transfer-encoding") == b"chunked":
+            body = b""
+            while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+                body += (await self.reader.readexactly(size + 2))[:-2]
+            await self.reader.readuntil(b"\r\n")
+        else:
+            body = await self.reader.readexactly(int(headers[b"content-length"]))
+        if status != 200:
+            raise RuntimeError(f"HTTP {status}: {body[:200]!r}")
+        return body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
 async def measure(url: str, query: str, concurrency: int, duration: float, warmup: float) -> dict:
     body = json.dumps({"query": query}).encode()
-    headers = {"content-type": "application/json"}
+    first = httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=30)
+    if first.status_code != 200 or "errors" in first.json():
+        raise RuntimeError(f"benchmark query failed: {first.text}")
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        first = await client.post(url, content=body, headers=headers)
-        payload = first.json()
-        if first.status_code != 200 or "errors" in payload:
-            raise RuntimeError(f"benchmark query failed: {first.text}")
+    connections = [Connection(url, body) for _ in range(concurrency)]
 
-        async def worker(until: float, record: bool) -> None:
-            while (now := time.perf_counter()) < until:
-                response = await client.post(url, content=body, headers=headers)
-                response.raise_for_status()
-                if record:
-                    latencies.append(time.perf_counter() - now)
+    async def worker(connection: Connection, until: float, record: bool) -> None:
+        while (now := time.perf_counter()) < until:
+            await connection.post()
+            if record:
+                latencies.append(time.perf_counter() - now)
 
-        await asyncio.gather(*(worker(time.perf_counter() + warmup, False) for _ in range(concurrency)))
+    try:
+        await asyncio.gather(*(worker(c, time.perf_counter() + warmup, False) for c in connections))
         started = time.perf_counter()
-        await asyncio.gather(*(worker(started + duration, True) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(c, started + duration, True) for c in connections))
         elapsed = time.perf_counter() - started
+    finally:
+        for connection in connections:
+            connection.close()
     latencies.sort()
     return {"requests": len(latencies), "rps": len(latencies) / elapsed,
             "p50_ms": statistics.median(latencies) * 1000,
@@ -101,13 +150,14 @@ def run(duration: float, warmup: float) -> list[dict]:
             gateway = None
             try:
                 urls = {}
-                for name in ("identity", "land"):
+                for name in ("identity", "land", "products", "users", "inventory"):
                     process, urls[name] = start_subgraph(name, caches, data / name)
                     processes.append(process)
                 supergraph = data / "supergraph.graphql"
                 compose_supergraph(urls, supergraph)
                 gateway = HiveGateway.start(supergraph, data / "gateway.log")
-                for (label, query), url in ((SINGLE, urls["land"]), (JOIN, gateway.url)):
+                targets = (urls["land"], gateway.url, urls["products"], gateway.url)
+                for (label, query), url in zip(SCENARIOS, targets, strict=True):
                     for concurrency in CONCURRENCY:
                         figures = asyncio.run(measure(url, query, concurrency, duration, warmup))
                         rows.append({"scenario": label, "caches": caches, "concurrency": concurrency, **figures})
@@ -126,7 +176,8 @@ def run(duration: float, warmup: float) -> list[dict]:
 def table(rows: list[dict]) -> str:
     header = f"{'scenario':<30} {'c':>3} {'caches':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x uncached':>10}"
     lines = [header, "-" * len(header)]
-    for row in sorted(rows, key=lambda r: (r["scenario"] != SINGLE[0], r["concurrency"], not r["caches"])):
+    order = [label for label, _query in SCENARIOS]
+    for row in sorted(rows, key=lambda r: (order.index(r["scenario"]), r["concurrency"], not r["caches"])):
         lines.append(f"{row['scenario']:<30} {row['concurrency']:>3} {'on' if row['caches'] else 'off':>7} "
                      f"{row['rps']:>9.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
                      f"{row['ratio_vs_uncached']:>10.2f}")
