@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import rfc8785
 
-from zk.elgamal import Ciphertext, add_ciphertexts, encrypt, encrypts_one_of_equations, prove_encrypts_one_of
+from zk.elgamal import Ciphertext, EncryptionKey, add_ciphertexts, encrypt, encrypts_one_of_equations
 from zk.errors import InvalidParameters, MalformedInput
 from zk.sigma import (
     Element, Equation, Group, OrProof, ScalarSource, Transcript, check_equations, require_fields, require_list,
@@ -130,6 +130,14 @@ class ElectionContext:
         self._root = Transcript(group, b"election/v1")
         self._root.append_message(b"manifest-hash", self.manifest_hash)
         self._root.append_element(b"joint-key", joint_key)
+        self._encryption_key: EncryptionKey | None = None
+
+    @property
+    def encryption_key(self) -> EncryptionKey:
+        """The joint key with fixed-base tables, built on first use (only ballot-encrypting devices need it)."""
+        if self._encryption_key is None:
+            self._encryption_key = EncryptionKey(self.group, self.joint_key)
+        return self._encryption_key
 
     def transcript(self, purpose: bytes) -> Transcript:
         """A fresh transcript for `purpose` (ballot, decryption share ...) that has absorbed the context."""
@@ -240,16 +248,16 @@ def encrypt_contest(context: ElectionContext, ballot_transcript: Transcript, con
                     rng: ScalarSource | None = None) -> EncryptedContest:
     """Ciphertexts and proofs of one contest; `selections` must be valid (use `encrypt_ballot`)."""
     group = context.group
-    key = context.joint_key
+    key = context.encryption_key
     contest_transcript = ballot_transcript.fork(b"contest", contest.id.encode())
-    cts = [encrypt(group, key, m, r) for m, r in zip(selections, nonces, strict=True)]
+    cts = [key.encrypt(m, r) for m, r in zip(selections, nonces, strict=True)]
     proofs = []
     for k, (ct, m, r) in enumerate(zip(cts, selections, nonces, strict=True)):
-        proofs.append(prove_encrypts_one_of(_selection_transcript(contest_transcript, k), key, ct, m, r, (0, 1),
-                                            rng))
+        proofs.append(key.prove_encrypts_one_of(_selection_transcript(contest_transcript, k), ct, m, r, (0, 1),
+                                                rng))
     total = add_ciphertexts(group, cts)
-    limit = prove_encrypts_one_of(contest_transcript.fork(b"limit"), key, total, sum(selections),
-                                  sum(nonces) % group.order, contest.allowed_totals, rng)
+    limit = key.prove_encrypts_one_of(contest_transcript.fork(b"limit"), total, sum(selections),
+                                      sum(nonces) % group.order, contest.allowed_totals, rng)
     return EncryptedContest(contest.id, tuple(cts), tuple(proofs), limit)
 
 

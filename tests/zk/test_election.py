@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -106,7 +107,11 @@ def cast_ballot(election_context: ElectionContext, authority: RollAuthority, cre
 
 def run_election(backend: Backend, voters: int, spoiled: int = 0, absent: tuple[int, ...] = (),
                  cheating_tally: tuple[int, ...] = (), bad_dealing: tuple[int, int] | None = None,
-                 seed: bytes = b"election", n: int = 5, t: int = 3, manifest: Manifest = MANIFEST) -> Election:
+                 seed: bytes = b"election", n: int = 5, t: int = 3, manifest: Manifest = MANIFEST,
+                 extra: Sequence[Callable[[ElectionContext, RollAuthority, list[VoterCredential]], CastBallot]] = (),
+                 apply_revoting: bool = True) -> Election:
+    """Enrol and cast `voters` honest ballots, then the ballots the `extra` callables make (a cheating voter's
+    own encoder), tally and build the record; `apply_revoting=False` keeps every cast ballot (a dishonest box)."""
     group = g1_group(backend)
     trustees, ceremony = run_ceremony(group, manifest, n, t, seed, bad_dealing)
     joint_key = joint_public_key(trustees[min(trustees)].ceremony, ceremony.reveals, ceremony.qualified)
@@ -125,7 +130,8 @@ def run_election(backend: Backend, voters: int, spoiled: int = 0, absent: tuple[
     for k in range(spoiled):
         item, secrets = cast_ballot(context, authority, credentials[k], random_selections(manifest, chooser), rng)
         challenged.append((item, secrets))
-    counted = counted_ballots(cast, manifest.revoting)
+    cast.extend(make(context, authority, credentials) for make in extra)
+    counted = counted_ballots(cast, manifest.revoting) if apply_revoting else cast
     ballots = [c.ballot for c in counted]
     aggregate = aggregate_ballots(context, ballots)
     keys = {j: verification_key(trustees[j].ceremony, ceremony.reveals, ceremony.qualified, j) for j in trustees}
@@ -137,7 +143,7 @@ def run_election(backend: Backend, voters: int, spoiled: int = 0, absent: tuple[
         if j in cheating_tally:
             share = _corrupt(group, share)
         shares.append(share)
-    result = tally(context, aggregate, shares, keys, t, len(ballots))
+    result = tally(context, aggregate, shares, keys, t, 2 * len(ballots))
     record = build_record(group, manifest, ceremony, joint_key, counted, challenged, aggregate, shares,
                           result.used_trustees, result.counts,
                           eligibility={"scheme": SCHEME, "roll_id": authority.roll_id,
