@@ -227,3 +227,6 @@ def test_verifiers_return_false_for_inputs_of_the_wrong_type(arkworks: Backend) 
     assert suite.proof_verify(pk, proof, HEADER, PH, [MESSAGES[0]], [True]) is False
     assert suite.proof_verify(pk, proof, HEADER, None, [MESSAGES[0]], [0]) is False  # type: ignore[arg-type]
     assert suite.proof_verify(pk, proof, HEADER, PH, [MESSAGES[0]], [0]) is True
+    # Any bytes-like value is accepted where bytes are expected.
+    assert suite.verify(bytearray(pk), memoryview(signature), bytearray(HEADER), MESSAGES) is True
+    assert suite.proof_verify(bytearray(pk), bytearray(proof), HEADER, PH, [bytearray(MESSAGES[0])], [0]) is True

@@ -17,7 +17,7 @@ from zk.bbs.encoding import (
     octets_to_proof, octets_to_pubkey, octets_to_secret_key, octets_to_signature, proof_to_octets,
     signature_to_octets,
 )
-from zk.curve import Backend, get_backend
+from zk.curve import R, Backend, get_backend
 from zk.errors import MalformedInput
 
 HEADER = b"fuzz-header"
@@ -53,34 +53,57 @@ def _proof_verify(suite: Ciphersuite, pk: bytes, proof: bytes) -> bool:
     return suite.proof_verify(pk, proof, HEADER, PH, [MESSAGES[i] for i in DISCLOSED], DISCLOSED)
 
 
-# --- verify / proof_verify on arkworks: 10,000 cases per input kind ------------------------------------------
+def _decode(decode, encode, data: bytes) -> bytes | None:
+    """None when `decode` raises MalformedInput, else the re-encoding (which must equal `data`: one encoding)."""
+    try:
+        value = decode(data)
+    except MalformedInput:
+        return None
+    return encode(value)
+
+
+def _proof_octets(backend: Backend, p) -> bytes:
+    return proof_to_octets(backend, (p.a_bar, p.b_bar, p.d), (p.e_hat, p.r1_hat, p.r3_hat, *p.commitments,
+                                                             p.challenge))
+
+
+# --- arkworks: 10,000 cases per input kind; each case checks the verifier AND the decoder ------------------
 
 @HEAVY
 @given(signature=mutations(SIGNATURE))
-def test_verify_is_false_for_every_other_signature(signature: bytes) -> None:
+def test_every_other_signature_fails_verify_and_decodes_strictly(arkworks: Backend, signature: bytes) -> None:
     suite, _, pk, valid, _ = material("sha256", "arkworks")
     assert _verify(suite, pk, signature) is (signature == valid)
-
-
-@HEAVY
-@given(pk=mutations(PK))
-def test_verify_is_false_for_every_other_public_key(pk: bytes) -> None:
-    suite, _, valid, signature, _ = material("sha256", "arkworks")
-    assert _verify(suite, pk, signature) is (pk == valid)
+    decoded = _decode(lambda d: octets_to_signature(arkworks, d), lambda v: signature_to_octets(arkworks, *v),
+                      signature)
+    assert decoded is None or decoded == signature
 
 
 @HEAVY
 @given(proof=mutations(PROOF))
-def test_proof_verify_is_false_for_every_other_proof(proof: bytes) -> None:
+def test_every_other_proof_fails_proof_verify_and_decodes_strictly(arkworks: Backend, proof: bytes) -> None:
     suite, _, pk, _, valid = material("sha256", "arkworks")
     assert _proof_verify(suite, pk, proof) is (proof == valid)
+    decoded = _decode(lambda d: octets_to_proof(arkworks, d), lambda p: _proof_octets(arkworks, p), proof)
+    assert decoded is None or decoded == proof
 
 
 @HEAVY
 @given(pk=mutations(PK))
-def test_proof_verify_is_false_for_every_other_public_key(pk: bytes) -> None:
-    suite, _, valid, _, proof = material("sha256", "arkworks")
+def test_every_other_public_key_fails_both_verifiers_and_decodes_strictly(arkworks: Backend, pk: bytes) -> None:
+    suite, _, valid, signature, proof = material("sha256", "arkworks")
+    assert _verify(suite, pk, signature) is (pk == valid)
     assert _proof_verify(suite, pk, proof) is (pk == valid)
+    decoded = _decode(lambda d: octets_to_pubkey(arkworks, d), arkworks.g2_compress, pk)
+    assert decoded is None or decoded == pk
+
+
+@HEAVY
+@given(sk=mutations(SK))
+def test_secret_key_decoding_is_strict(sk: bytes) -> None:
+    decoded = _decode(octets_to_secret_key, lambda v: v.to_bytes(32, "big"), sk)
+    assert decoded is None or decoded == sk
+    assert (decoded is None) is (len(sk) != 32 or not 0 < int.from_bytes(sk, "big") < R)
 
 
 @settings(max_examples=2_000, deadline=None, suppress_health_check=list(HealthCheck))
@@ -100,49 +123,6 @@ def test_proof_verify_is_false_for_any_other_statement(header: bytes, ph: bytes,
     suite, _, pk, _, proof = material("sha256", "arkworks")
     same = (header, ph, disclosed, messages) == (HEADER, PH, DISCLOSED, [MESSAGES[i] for i in DISCLOSED])
     assert suite.proof_verify(pk, proof, header, ph, messages, disclosed) is same
-
-
-# --- decoders: MalformedInput or a canonical round trip, 10,000 cases each ----------------------------------
-
-def _decode(decode, encode, data: bytes) -> bytes | None:
-    try:
-        value = decode(data)
-    except MalformedInput:
-        return None
-    return encode(value)
-
-
-@HEAVY
-@given(data=mutations(SIGNATURE))
-def test_signature_decoding_is_strict_and_canonical(arkworks: Backend, data: bytes) -> None:
-    out = _decode(lambda d: octets_to_signature(arkworks, d), lambda v: signature_to_octets(arkworks, *v), data)
-    assert out is None or out == data
-
-
-@HEAVY
-@given(data=mutations(PROOF))
-def test_proof_decoding_is_strict_and_canonical(arkworks: Backend, data: bytes) -> None:
-    def encode(p) -> bytes:
-        return proof_to_octets(arkworks, (p.a_bar, p.b_bar, p.d),
-                               (p.e_hat, p.r1_hat, p.r3_hat, *p.commitments, p.challenge))
-    out = _decode(lambda d: octets_to_proof(arkworks, d), encode, data)
-    assert out is None or out == data
-
-
-@HEAVY
-@given(data=mutations(PK))
-def test_public_key_decoding_is_strict_and_canonical(arkworks: Backend, data: bytes) -> None:
-    out = _decode(lambda d: octets_to_pubkey(arkworks, d), arkworks.g2_compress, data)
-    assert out is None or out == data
-
-
-@HEAVY
-@given(data=mutations(SK))
-def test_secret_key_decoding_is_strict(arkworks: Backend, data: bytes) -> None:
-    out = _decode(octets_to_secret_key, lambda v: v.to_bytes(32, "big"), data)
-    assert out is None or out == data
-    if out is not None:
-        assert BLS12_381_SHA_256.with_backend(arkworks).sk_to_pk(data) != PK or data == SK
 
 
 # --- the py-ecc reference: a light set ---------------------------------------------------------------------

@@ -202,14 +202,14 @@ def _decode_or_error(decode, data: bytes) -> bytes | str:
         return f"MalformedInput: {exc}"
 
 
-@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=3_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=mutations(G1_GENERATOR))
 def test_g1_decoding_either_round_trips_or_raises_malformed_input(arkworks: Backend, data: bytes) -> None:
     outcome = _decode_or_error(lambda d: arkworks.g1_compress(arkworks.g1_decompress(d)), data)
     assert outcome == data or outcome.startswith("MalformedInput: G1 point")
 
 
-@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=3_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=mutations(G2_GENERATOR))
 def test_g2_decoding_either_round_trips_or_raises_malformed_input(arkworks: Backend, data: bytes) -> None:
     outcome = _decode_or_error(lambda d: arkworks.g2_compress(arkworks.g2_decompress(d)), data)

@@ -77,7 +77,7 @@ class Ciphersuite:
         self._root = self
         self._p1: Any = None
         self._lock = threading.Lock()
-        self.decode_pubkey = lru_cache(maxsize=256)(self._decode_pubkey)
+        self._decode_pubkey_cached = lru_cache(maxsize=256)(self._decode_pubkey)
 
     def __repr__(self) -> str:
         backend = self._backend.name if self._backend else "default"
@@ -136,6 +136,10 @@ class Ciphersuite:
             return b"".join(stream.encodings[:n])
         compress = self.backend.g1_compress
         return compress(q_1) + b"".join(compress(h) for h in h_points)
+
+    def decode_pubkey(self, pk: bytes) -> Any:
+        """octets_to_pubkey on this suite's backend, memoized: a verifier sees the same few issuer keys."""
+        return self._decode_pubkey_cached(require_bytes(pk, "public key"))
 
     def _decode_pubkey(self, pk: bytes) -> Any:
         return octets_to_pubkey(self.backend, pk)
