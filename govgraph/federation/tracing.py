@@ -17,6 +17,8 @@ from graphql import GraphQLResolveInfo
 from strawberry.extensions import SchemaExtension
 from strawberry.utils.await_maybe import AwaitableOrValue
 
+from govgraph.federation.errors import classify
+
 TRACE_HEADER = "apollo-federation-include-trace"
 TRACE_VERSION = "ftv1"
 TRACE_REQUESTED: contextvars.ContextVar[bool] = contextvars.ContextVar("govgraph_trace_requested", default=False)
@@ -132,7 +134,8 @@ class FederatedTracing(SchemaExtension):
         # Strawberry asks for extension results before it stores the result; the errors are already here.
         for error in self.execution_context.pre_execution_errors or ():
             path = tuple(error.path) if error.path else ()
-            self._node(path).errors.append(error.message)
+            # The masked message: traces leave the subgraph, so internals must not ride along.
+            self._node(path).errors.append(classify(error).message)
         trace = (_bytes(4, _timestamp(self.start_wall)) + _bytes(3, _timestamp(self.start_wall + duration))
                  + _uint(11, duration) + _bytes(14, self.root.encode()))
         return {TRACE_VERSION: base64.b64encode(trace).decode()}

@@ -1,0 +1,57 @@
+"""`govgraph subgraph <agency>` serves one agency alone as a real process; `govgraph schema export` writes the
+contracts; `govgraph serve` mounts the agencies at /subgraphs/<agency>/graphql."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from govgraph.cli import app
+from tests.conftest import free_port, wait_until_healthy
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
+
+
+@pytest.mark.e2e
+def test_subgraph_command_serves_land_alone(data_dir: Path) -> None:
+    port = free_port()
+    log_path = data_dir / "subgraph.log"
+    env = {**os.environ, "GOVGRAPH_DATA": str(data_dir), "GOVGRAPH_LOG_LEVEL": "warning"}
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen([sys.executable, "-m", "govgraph", "subgraph", "land", "--port", str(port)],
+                                   env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}/readiness", process, log_path)
+        body = httpx.post(f"http://127.0.0.1:{port}/graphql",
+                          json={"query": '{ parcel(id: "parcel-0002") { area owner { id } } }'}).json()
+        assert body == {"data": {"parcel": {"area": 1200.0, "owner": {"id": "cit_5b0e2f7c1a9d4e83"}}}}
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_subgraph_command_refuses_an_unknown_agency() -> None:
+    result = CliRunner().invoke(app, ["subgraph", "treasury"])
+    assert result.exit_code == 2
+    assert "unknown agency 'treasury' (known: identity, land)" in result.output
+
+
+def test_schema_export_writes_the_committed_subgraph_sdls(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["schema", "export", "--dir", str(tmp_path), "--no-supergraph"])
+    assert result.exit_code == 0, result.output
+    for name in ("identity", "land"):
+        written = (tmp_path / "subgraphs" / f"{name}.graphql").read_text()
+        assert written == (SCHEMA_DIR / "subgraphs" / f"{name}.graphql").read_text()
+
+
+@pytest.mark.e2e
+def test_serve_mounts_the_agency_subgraphs(live_server) -> None:
+    body = httpx.post(f"{live_server.url}/subgraphs/identity/graphql",
+                      json={"query": '{ agency(id: "land-registry") { name } }'}).json()
+    assert body == {"data": {"agency": {"name": "Land Registry"}}}
