@@ -19,7 +19,7 @@ from typing import Any
 
 from zk.bbs import core
 from zk.bbs.encoding import i2osp, octets_to_pubkey, octets_to_secret_key, require_bytes
-from zk.curve import R, Backend, get_backend
+from zk.curve import Backend, get_backend
 from zk.errors import InvalidParameters, ZkError
 from zk.hash_to_curve import (
     BLS12381G1_XMD_SHA_256_SSWU_RO, BLS12381G1_XOF_SHAKE_256_SSWU_RO, HashToCurveSuite, hash_to_G1,
@@ -261,4 +261,4 @@ def _indexes(values: Any) -> list[int]:
 BLS12_381_SHA_256 = Ciphersuite(b"BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_", BLS12381G1_XMD_SHA_256_SSWU_RO)
 BLS12_381_SHAKE_256 = Ciphersuite(b"BBS_BLS12381G1_XOF:SHAKE-256_SSWU_RO_", BLS12381G1_XOF_SHAKE_256_SSWU_RO)
 
-__all__ = ["BLS12_381_SHA_256", "BLS12_381_SHAKE_256", "MOCK_SEED", "Ciphersuite", "R"]
+__all__ = ["BLS12_381_SHA_256", "BLS12_381_SHAKE_256", "MOCK_SEED", "Ciphersuite"]
