@@ -13,7 +13,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from govgraph.ledger.note import (
-    ALG_ED25519, Ed25519Verifier, InvalidKey, Note, Signature, Signer, Verifiers, decode_key_base64, parse_key_id,
+    ALG_ED25519, Verifier, InvalidKey, Note, Signature, Signer, Verifiers, decode_key_base64, parse_key_id,
     is_valid_key_name, key_id, open_note,
 )
 
@@ -150,7 +150,7 @@ class SignedCheckpoint:
     cosigners: tuple[str, ...]  # names of the witnesses whose cosignatures verified
 
 
-def open_checkpoint(signed: bytes, log_verifier: Ed25519Verifier, *,
+def open_checkpoint(signed: bytes, log_verifier: Verifier, *,
                     witnesses: tuple[CosignatureVerifier, ...] = (), quorum: int = 0) -> SignedCheckpoint:
     """Verify a signed checkpoint: the log's own signature must verify, the body must parse with the
     log's origin, and at least `quorum` of `witnesses` must have cosigned it. Raises NoteError,

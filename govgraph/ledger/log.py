@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from govgraph.ledger.checkpoint import Checkpoint
 from govgraph.ledger.merkle import EMPTY_ROOT, ProofError, leaf_hash, verify_consistency
 from govgraph.ledger.models import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerLog, LedgerTile
-from govgraph.ledger.note import Ed25519Verifier, Signer, sign_note
+from govgraph.ledger.note import Verifier, Signer, sign_note
 from govgraph.ledger.subtrees import consistency_ranges, inclusion_ranges, perfect_subtrees
 from govgraph.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, extend_tiles, range_hash, tile_counts
 
@@ -106,7 +106,7 @@ class Log:
         self.id: int = record.id  # type: ignore[assignment]
         self.name = record.name
         self.origin = record.origin
-        self.verifier = Ed25519Verifier.from_vkey(record.vkey)
+        self.verifier = Verifier.from_vkey(record.vkey)
         self.signer: Signer | None = None
         if signer is not None:
             self.use_signer(signer)

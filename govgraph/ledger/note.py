@@ -78,7 +78,7 @@ class Note:
     unverified_sigs: list[Signature] = field(default_factory=list)
 
 
-class Verifier(Protocol):
+class NoteVerifier(Protocol):
     name: str
     key_id: int
 
@@ -117,13 +117,14 @@ def parse_key_id(text: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Ed25519Verifier:
+class Verifier:
+    """An Ed25519 (type 0x01) note verifier key."""
     name: str
     key_id: int
     public_key: bytes
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> Ed25519Verifier:
+    def from_vkey(cls, vkey: str) -> Verifier:
         """Parse `<name>+<hex key ID>+<base64(0x01 || public key)>` as x/mod's NewVerifier does."""
         name, _, rest = vkey.partition("+")
         hex_id, _, key_b64 = rest.partition("+")
@@ -202,8 +203,8 @@ class Signer:
     def vkey(self) -> str:
         return self.verifier().vkey
 
-    def verifier(self) -> Ed25519Verifier:
-        return Ed25519Verifier(self.name, self.key_id, self.public_key)
+    def verifier(self) -> Verifier:
+        return Verifier(self.name, self.key_id, self.public_key)
 
     def sign(self, message: bytes) -> bytes:
         return SigningKey(self.seed).sign(message).signature
@@ -212,12 +213,12 @@ class Signer:
 class Verifiers:
     """The known keys a note is opened with, looked up by (name, key ID) as x/mod's VerifierList does."""
 
-    def __init__(self, *verifiers: Verifier) -> None:
-        self._by_id: dict[tuple[str, int], list[Verifier]] = {}
+    def __init__(self, *verifiers: NoteVerifier) -> None:
+        self._by_id: dict[tuple[str, int], list[NoteVerifier]] = {}
         for verifier in verifiers:
             self._by_id.setdefault((verifier.name, verifier.key_id), []).append(verifier)
 
-    def verifier(self, name: str, key_id: int) -> Verifier:
+    def verifier(self, name: str, key_id: int) -> NoteVerifier:
         found = self._by_id.get((name, key_id))
         if not found:
             raise UnknownKey(name, key_id)
@@ -257,7 +258,7 @@ def sign_note(note: Note | str, *signers: NoteSigner) -> bytes:
     return (text + "\n" + "".join(lines)).encode()
 
 
-def open_note(message: bytes, known: Verifiers | Sequence[Verifier] | Iterable[Verifier]) -> Note:
+def open_note(message: bytes, known: Verifiers | Sequence[NoteVerifier] | Iterable[NoteVerifier]) -> Note:
     """Parse and verify a signed note. Raises MalformedNote, InvalidSignature (a known key's signature does
     not verify), AmbiguousKey, or UnverifiedNote (no signature from a known key)."""
     if not isinstance(known, Verifiers):

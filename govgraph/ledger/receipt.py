@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from govgraph.ledger.checkpoint import CheckpointError, CosignatureVerifier, QuorumNotMet, open_checkpoint
 from govgraph.ledger.log import Log, NotIntegrated
 from govgraph.ledger.merkle import ProofError, leaf_hash, verify_inclusion
-from govgraph.ledger.note import Ed25519Verifier, InvalidKey, NoteError
+from govgraph.ledger.note import Verifier, InvalidKey, NoteError
 
 RECEIPT_FORMAT = "govgraph-receipt/v1"
 
@@ -103,7 +103,7 @@ def verify_receipt(receipt: Receipt, log_vkey: str, witness_vkeys: tuple[str, ..
     """Check a receipt offline and say, finding by finding, what holds and what does not."""
     findings: list[Finding] = []
     try:
-        log_key = Ed25519Verifier.from_vkey(log_vkey)
+        log_key = Verifier.from_vkey(log_vkey)
         witnesses = tuple(CosignatureVerifier.from_vkey(v) for v in witness_vkeys)
     except InvalidKey as exc:
         return Verdict((Finding(False, f"A verifier key given is not valid: {exc}."),))

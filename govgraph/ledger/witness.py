@@ -26,7 +26,7 @@ from govgraph.ledger.checkpoint import (
 from govgraph.ledger.log import Log, SignedTreeHead
 from govgraph.ledger.merkle import EMPTY_ROOT, ProofError, verify_consistency
 from govgraph.ledger.models import WitnessState
-from govgraph.ledger.note import Ed25519Verifier, MalformedNote, NoteError, Verifiers, open_note
+from govgraph.ledger.note import Verifier, MalformedNote, NoteError, Verifiers, open_note
 
 log = logging.getLogger("govgraph.ledger.witness")
 
@@ -89,7 +89,7 @@ class Witness:
     """A witness: one cosigning key, the logs it trusts (origin -> the log's verifier keys), its state."""
 
     def __init__(self, engine: AsyncEngine, signer: CosignatureSigner,
-                 trusted: Mapping[str, Sequence[Ed25519Verifier]], clock: Callable[[], float] = time.time) -> None:
+                 trusted: Mapping[str, Sequence[Verifier]], clock: Callable[[], float] = time.time) -> None:
         self.engine = engine
         self.signer = signer
         self.trusted = {origin: tuple(keys) for origin, keys in trusted.items()}

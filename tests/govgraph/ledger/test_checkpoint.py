@@ -16,7 +16,7 @@ from govgraph.ledger.checkpoint import (
     cosignature_timestamp, open_checkpoint,
 )
 from govgraph.ledger.merkle import leaf_hash, root_hash
-from govgraph.ledger.note import Ed25519Verifier, InvalidSignature, Signer, sign_note
+from govgraph.ledger.note import Verifier, InvalidSignature, Signer, sign_note
 
 TESSERA = ("tlog", "checkpoint", "tessera-testdata-log")
 
@@ -34,7 +34,7 @@ def cosig_vectors(vectors_dir: Path) -> dict:
 
 def test_every_tessera_checkpoint_verifies_resigns_identically_and_matches_its_entries(tessera):
     path, manifest = tessera
-    verifier = Ed25519Verifier.from_vkey(manifest["vkey"])
+    verifier = Verifier.from_vkey(manifest["vkey"])
     signer = Signer.from_skey(manifest["skey"])
     leaves = [leaf_hash(e.encode()) for e in manifest["entries"]]
     for size in range(16):
@@ -98,7 +98,7 @@ def test_derived_cosignatures_are_reproduced_byte_for_byte_and_verify(cosig_vect
     assert line == wit1["expected_line"]
     assert wit1["checkpoint"] + line == wit1["expected_cosigned_checkpoint"]
     opened = open_checkpoint(wit1["expected_cosigned_checkpoint"].encode(),
-                             Ed25519Verifier.from_vkey(manifest["vkey"]),
+                             Verifier.from_vkey(manifest["vkey"]),
                              witnesses=(CosignatureVerifier.from_vkey(wit1["cosigner_vkey_type1"]),), quorum=1)
     assert opened.cosigners == ("Wit1",)
     assert cosignature_timestamp(opened.note.sigs[1]) == 1700000000
@@ -114,7 +114,7 @@ def test_derived_cosignatures_are_reproduced_byte_for_byte_and_verify(cosig_vect
 def test_a_tampered_cosignature_rejects_the_checkpoint_and_missing_ones_fail_the_quorum(cosig_vectors, tessera):
     _, manifest = tessera
     wit1 = cosig_vectors["derived_signatures"][0]
-    log = Ed25519Verifier.from_vkey(manifest["vkey"])
+    log = Verifier.from_vkey(manifest["vkey"])
     witness = CosignatureVerifier.from_vkey(wit1["cosigner_vkey_type1"])
     text = wit1["expected_cosigned_checkpoint"]
     # Change the timestamp bytes: the signature no longer covers the message.

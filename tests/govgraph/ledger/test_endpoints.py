@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from govgraph.app import build_app
 from govgraph.ledger import merkle
 from govgraph.ledger.checkpoint import open_checkpoint
-from govgraph.ledger.note import Ed25519Verifier
+from govgraph.ledger.note import Verifier
 from govgraph.ledger.operations import append_entries, init_log
 from govgraph.ledger.tiles import TILE_WIDTH, TilePath, perfect_root, split_hashes, tile_counts
 
@@ -28,7 +28,7 @@ def _mirror(client: TestClient, vkey: str) -> tuple[int, list[bytes]]:
     """What a standard tiles client does: verify the checkpoint, fetch every tile the size implies,
     and check each entry bundle against the level-0 hashes and every tile level against the one below."""
     checkpoint = open_checkpoint(client.get("/ledgers/land/checkpoint").content,
-                                 Ed25519Verifier.from_vkey(vkey)).checkpoint
+                                 Verifier.from_vkey(vkey)).checkpoint
     size = checkpoint.size
     levels: dict[int, list[bytes]] = {}
     for level, full, partial in tile_counts(size):

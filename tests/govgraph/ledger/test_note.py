@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govgraph.ledger.note import (
-    AmbiguousKey, Ed25519Verifier, InvalidKey, InvalidSignature, MalformedNote, Note, NoteError, Signer,
+    AmbiguousKey, Verifier, InvalidKey, InvalidSignature, MalformedNote, Note, NoteError, Signer,
     UnknownKey, UnverifiedNote, Verifiers, open_note, sign_note,
 )
 
@@ -52,7 +52,7 @@ def test_every_published_skey_derives_its_vkey_and_key_id(sumdb, test_keys):
         signer = Signer.from_skey(key["skey"])
         assert signer.vkey == key["vkey"]
         assert signer.skey == key["skey"]
-        assert Ed25519Verifier.from_vkey(key["vkey"]).vkey == key["vkey"]
+        assert Verifier.from_vkey(key["vkey"]).vkey == key["vkey"]
         if "key_id" in key:
             assert f"{signer.key_id:08x}" == key["key_id"]
         if "seed_hex" in key:
@@ -64,7 +64,7 @@ def test_signing_reproduces_x_mod_signatures_byte_for_byte(sumdb):
     plain, added, unterminated = sumdb["sign"]
     assert sign_note(plain["text"], Signer.from_skey(plain["skey"])) == plain["expected_note"].encode()
     existing = open_note(added["existing_note"].encode(),
-                         [Ed25519Verifier.from_vkey(k["vkey"]) for k in sumdb["keys"]])
+                         [Verifier.from_vkey(k["vkey"]) for k in sumdb["keys"]])
     signers = [Signer.from_skey(s) for s in added["skeys"]]
     assert sign_note(existing, *signers) == added["expected_note"].encode()
     with pytest.raises(MalformedNote, match="malformed note"):
@@ -75,7 +75,7 @@ def test_signing_reproduces_x_mod_signatures_byte_for_byte(sumdb):
 def test_opening_follows_x_mod_for_each_vector(sumdb, case_index):
     case = sumdb["open"][case_index]
     raw = bytes.fromhex(case["note_hex"]) if "note_hex" in case else case["note"].encode()
-    keys = [Ed25519Verifier.from_vkey(v) for v in case["verifier_keys"]]
+    keys = [Verifier.from_vkey(v) for v in case["verifier_keys"]]
     expect = case["expect"]
     if expect["ok"]:
         note = open_note(raw, keys)
@@ -96,12 +96,12 @@ def test_error_types_say_what_failed(sumdb):
     cases = {c["desc"]: c for c in sumdb["open"]}
     bad_sig = cases["known key, corrupted signature -> whole note rejected"]
     with pytest.raises(InvalidSignature):
-        open_note(bad_sig["note"].encode(), [Ed25519Verifier.from_vkey(bad_sig["verifier_keys"][0])])
+        open_note(bad_sig["note"].encode(), [Verifier.from_vkey(bad_sig["verifier_keys"][0])])
 
 
 def test_verifier_list_lookups_match_x_mod(sumdb):
     for case in sumdb["verifier_list"]:
-        known = Verifiers(*[Ed25519Verifier.from_vkey(k) for k in case["keys"]])
+        known = Verifiers(*[Verifier.from_vkey(k) for k in case["keys"]])
         name, hex_id = case["lookup"]
         if "expect_error" in case:
             with pytest.raises((UnknownKey, AmbiguousKey), match=case["expect_error"].replace("+", r"\+")):
@@ -113,13 +113,13 @@ def test_verifier_list_lookups_match_x_mod(sumdb):
 def test_invalid_vkeys_are_refused(sumdb):
     for case in sumdb["invalid_vkeys"]:
         with pytest.raises(InvalidKey):
-            Ed25519Verifier.from_vkey(case["vkey"])
+            Verifier.from_vkey(case["vkey"])
 
 
 def test_every_substring_and_byte_increment_of_a_key_is_refused(sumdb):
     # x/mod TestNewVerifier / TestNewSigner: any proper substring or one-byte change must not parse.
     key = sumdb["keys"][0]
-    for text, parse in ((key["vkey"], Ed25519Verifier.from_vkey), (key["skey"], Signer.from_skey)):
+    for text, parse in ((key["vkey"], Verifier.from_vkey), (key["skey"], Signer.from_skey)):
         raw = text.encode()
         mangled = {raw[i:j] for i in range(len(raw) + 1) for j in range(i, len(raw) + 1)} - {raw}
         mangled |= {raw[:i] + bytes([raw[i] + 1]) + raw[i + 1:] for i in range(len(raw))}
@@ -131,7 +131,7 @@ def test_every_substring_and_byte_increment_of_a_key_is_refused(sumdb):
 def test_c2sp_signed_note_example_verifies(vectors_dir: Path):
     examples = json.loads((vectors_dir / "tlog" / "note" / "c2sp_examples.json").read_text())
     (case,) = examples["verifiable"]
-    note = open_note(case["note"].encode(), [Ed25519Verifier.from_vkey(case["vkey"])])
+    note = open_note(case["note"].encode(), [Verifier.from_vkey(case["vkey"])])
     assert note.text == "This is an example message.\n"
     assert [s.name for s in note.sigs] == ["example.com/foo"]
 
@@ -139,7 +139,7 @@ def test_c2sp_signed_note_example_verifies(vectors_dir: Path):
 def test_a_generated_key_signs_and_opens():
     signer = Signer.generate("govgraph.example/land")
     signed = sign_note("hello\n", signer)
-    assert open_note(signed, [Ed25519Verifier.from_vkey(signer.vkey)]).text == "hello\n"
+    assert open_note(signed, [Verifier.from_vkey(signer.vkey)]).text == "hello\n"
     assert Signer.from_skey(signer.skey) == signer
 
 
@@ -148,7 +148,7 @@ def test_a_generated_key_signs_and_opens():
 def test_opening_arbitrary_bytes_raises_a_note_error_or_succeeds(blob):
     signer_vkey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
     try:
-        note = open_note(blob, [Ed25519Verifier.from_vkey(signer_vkey)])
+        note = open_note(blob, [Verifier.from_vkey(signer_vkey)])
     except NoteError:
         return
     assert isinstance(note, Note) and note.sigs
@@ -157,7 +157,7 @@ def test_opening_arbitrary_bytes_raises_a_note_error_or_succeeds(blob):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=60))
 def test_parsing_arbitrary_key_strings_raises_invalid_key_or_succeeds(text):
-    for parse in (Ed25519Verifier.from_vkey, Signer.from_skey):
+    for parse in (Verifier.from_vkey, Signer.from_skey):
         try:
             parse(text)
         except InvalidKey:
