@@ -19,6 +19,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from govgraph.federation.context import RequestContext
 from govgraph.federation.errors import ErrorCode
@@ -47,8 +48,21 @@ class _BodyTooLarge(Exception):
     pass
 
 
+class _TransportWSHandler(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws with a code on the one error strawberry sends without one: the subscription cap."""
+
+    async def send_message(self, message) -> None:
+        if message.get("type") == "error":
+            for error in message.get("payload") or ():
+                if error.get("message") == "Subscription limit reached" and not error.get("extensions"):
+                    error["extensions"] = {"code": ErrorCode.TOO_MANY_SUBSCRIPTIONS.value}
+        await super().send_message(message)
+
+
 class SubgraphView(GraphQL):
     """One agency's GraphQL endpoint. `sessions` finds the database for a request (None: no storage)."""
+
+    graphql_transport_ws_handler_class = _TransportWSHandler
 
     def __init__(self, schema: BaseSchema, *, limits: Limits, production: bool,
                  sessions: SessionsSource | None = None) -> None:

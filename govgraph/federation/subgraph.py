@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -44,6 +44,15 @@ class SubgraphSchema(Schema):
             result.errors = [classify(error) for error in result.errors]
         return result
 
+    async def stream(self, *args, **kwargs):
+        # Subscriptions: the same codes and masking, on the immediate error and on every streamed result.
+        result = await super().stream(*args, **kwargs)
+        if isinstance(result, ExecutionResult):
+            if result.errors:
+                result.errors = [classify(error) for error in result.errors]
+            return result
+        return _classified_stream(result)
+
     def _add_link_directives(self, additional_directives=None) -> None:
         # Strawberry links the federation spec only when a federation directive is used; a subgraph without
         # entities must still declare itself Federation 2, or gateways compose it as Federation 1.
@@ -58,6 +67,16 @@ class SubgraphSchema(Schema):
             original = error.original_error
             if original is not None and not isinstance(original, (ServiceError, GraphQLError)):
                 log.error("unexpected error at %s", error.path, exc_info=original)
+
+
+async def _classified_stream(results: AsyncGenerator) -> AsyncGenerator:
+    try:
+        async for result in results:
+            if getattr(result, "errors", None):
+                result.errors = [classify(error) for error in result.errors]
+            yield result
+    finally:
+        await results.aclose()
 
 
 def build_subgraph_schema(

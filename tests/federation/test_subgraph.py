@@ -103,4 +103,15 @@ def test_subscriptions_per_connection_are_capped() -> None:
             if message["type"] == "error":
                 refused = message
         assert refused["id"] == "3"
-        assert [e["message"] for e in refused["payload"]] == ["Subscription limit reached"]
+        assert refused["payload"] == [{"message": "Subscription limit reached",
+                                       "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"}}]
+
+
+def test_subscription_errors_carry_codes() -> None:
+    with TestClient(app()) as client, client.websocket_connect("/graphql", subprotocols=[TRANSPORT_WS]) as ws:
+        _init(ws)
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": "subscription { nope }"}})
+        message = ws.receive_json()
+    assert message["type"] == "error"
+    assert [(e["message"], e["extensions"]["code"]) for e in message["payload"]] == [
+        ("Cannot query field 'nope' on type 'Subscription'.", "GRAPHQL_VALIDATION_FAILED")]
