@@ -13,7 +13,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from govgraph.ledger.note import (
-    ALG_ED25519, Verifier, InvalidKey, Note, Signature, Signer, Verifiers, decode_key_base64, parse_key_id,
+    ALG_ED25519, InvalidKey, Note, Signature, Signer, Verifier, Verifiers, decode_key_base64, parse_key_id,
     is_valid_key_name, key_id, open_note,
 )
 

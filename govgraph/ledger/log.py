@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from govgraph.ledger.checkpoint import Checkpoint
 from govgraph.ledger.merkle import EMPTY_ROOT, ProofError, leaf_hash, verify_consistency
 from govgraph.ledger.models import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerLog, LedgerTile
-from govgraph.ledger.note import Verifier, Signer, sign_note
+from govgraph.ledger.note import Signer, Verifier, sign_note
 from govgraph.ledger.subtrees import consistency_ranges, inclusion_ranges, perfect_subtrees
-from govgraph.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, extend_tiles, range_hash, tile_counts
+from govgraph.ledger.tiles import TILE_HEIGHT, extend_tiles, range_hash, tile_counts
 
 MAX_ENTRY_SIZE = 0xFFFF  # entry bundles length-prefix each entry with a uint16 (tlog-tiles §Log Entries)
 INSERT_CHUNK = 4096  # rows per executemany; keeps one statement's parameter list bounded
@@ -369,7 +369,8 @@ class Sequencer:
     log: Log
     interval: float = 0.05
     max_batch: int | None = None
-    on_signed: list = field(default_factory=list)  # callbacks(SignedTreeHead), e.g. witness collection
+    # Called after each signed checkpoint, e.g. to collect witness cosignatures.
+    on_signed: list[Callable[[SignedTreeHead], Awaitable[None]]] = field(default_factory=list)
     _task: asyncio.Task | None = None
 
     async def run(self) -> None:

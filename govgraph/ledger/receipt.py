@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from govgraph.ledger.checkpoint import CheckpointError, CosignatureVerifier, QuorumNotMet, open_checkpoint
 from govgraph.ledger.log import Log, NotIntegrated
 from govgraph.ledger.merkle import ProofError, leaf_hash, verify_inclusion
-from govgraph.ledger.note import Verifier, InvalidKey, NoteError
+from govgraph.ledger.note import InvalidKey, NoteError, Verifier
 
 RECEIPT_FORMAT = "govgraph-receipt/v1"
 

@@ -26,7 +26,7 @@ from govgraph.ledger.checkpoint import (
 from govgraph.ledger.log import Log, SignedTreeHead
 from govgraph.ledger.merkle import EMPTY_ROOT, ProofError, verify_consistency
 from govgraph.ledger.models import WitnessState
-from govgraph.ledger.note import Verifier, MalformedNote, NoteError, Verifiers, open_note
+from govgraph.ledger.note import MalformedNote, NoteError, Verifier, Verifiers, open_note
 
 log = logging.getLogger("govgraph.ledger.witness")
 
@@ -79,8 +79,8 @@ class AddCheckpointRequest:
                 node = base64.b64decode(line, validate=True)
             except (binascii.Error, ValueError):
                 raise ValueError("proof line is not base64") from None
-            if len(node) != 32:
-                raise ValueError("proof hash must be 32 bytes")
+            if len(node) != 32 or base64.b64encode(node).decode() != line:
+                raise ValueError("proof hash must be 32 bytes in canonical base64")
             proof.append(node)
         return cls(int(match.group(1)), tuple(proof), checkpoint)
 

@@ -16,7 +16,7 @@ from govgraph.ledger.checkpoint import (
     cosignature_timestamp, open_checkpoint,
 )
 from govgraph.ledger.merkle import leaf_hash, root_hash
-from govgraph.ledger.note import Verifier, InvalidSignature, Signer, sign_note
+from govgraph.ledger.note import InvalidSignature, Signer, Verifier, sign_note
 
 TESSERA = ("tlog", "checkpoint", "tessera-testdata-log")
 

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govgraph.ledger.note import (
-    AmbiguousKey, Verifier, InvalidKey, InvalidSignature, MalformedNote, Note, NoteError, Signer,
-    UnknownKey, UnverifiedNote, Verifiers, open_note, sign_note,
+    AmbiguousKey, InvalidKey, InvalidSignature, MalformedNote, Note, NoteError, Signer, UnknownKey,
+    UnverifiedNote, Verifier, Verifiers, open_note, sign_note,
 )
 
 

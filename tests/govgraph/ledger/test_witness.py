@@ -10,6 +10,8 @@ import time
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govgraph import db
 from govgraph.ledger import merkle
@@ -208,3 +210,18 @@ def test_the_c2sp_example_request_parses(vectors_dir):
     assert Checkpoint.parse(request.checkpoint.decode().split("\n\n")[0] + "\n").size == \
         case["parsed"]["checkpoint_size"]
     assert request.encode() == case["body"].encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.binary(max_size=300),
+    st.builds(lambda old, proof, rest: f"old {old}\n".encode() + b"".join(p + b"\n" for p in proof) + b"\n" + rest,
+              st.integers(-3, 10**20), st.lists(st.binary(max_size=48).map(base64.b64encode), max_size=4),
+              st.binary(max_size=80)),
+))
+def test_add_checkpoint_parsing_refuses_garbage_with_value_error_or_round_trips(body):
+    try:
+        request = AddCheckpointRequest.parse(body)
+    except ValueError:
+        return
+    assert request.encode() == body
