@@ -139,6 +139,31 @@ class VerificationReport:
         return {"election_id": self.election_id, "ok": self.ok, "checks": [c.to_json() for c in self.checks],
                 "results": self.results}
 
+    def plain_text(self, max_failures: int = 10) -> str:
+        """The report for a reader who is not a cryptographer: the verdict first, then each check in words."""
+        name = f'"{self.election_id}"' if self.election_id else "(unreadable)"
+        if self.ok:
+            verdict = f"Election {name}: VERIFIED. Every check passed; the published results are correct."
+        else:
+            verdict = (f"Election {name}: NOT VERIFIED. {len(self.failed())} check(s) failed: "
+                       f"{', '.join(self.failed())}. Do not rely on the published results.")
+        lines = [verdict, ""]
+        for c in self.checks:
+            mark = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}[c.status]
+            lines.append(f"{c.number:>4} {mark}  {c.title}: {c.sentence} ({c.checked} checked"
+                         + (f", {len(c.failures)} failed)" if c.failures else ")"))
+            if c.note:
+                lines.append(f"           note: {c.note.strip()}")
+            for failure in c.failures[:max_failures]:
+                lines.append(f"           failing: {failure}")
+            if len(c.failures) > max_failures:
+                lines.append(f"           ... and {len(c.failures) - max_failures} more")
+        if self.results:
+            lines += ["", "Verified results:"]
+            for contest, counts in self.results.items():
+                lines.append(f"  {contest}: " + ", ".join(f"{option} {count}" for option, count in counts.items()))
+        return "\n".join(lines)
+
 
 # --- building the record -------------------------------------------------------------------------------------
 @dataclass
@@ -317,13 +342,13 @@ class _Verifier:
         answers = [ComplaintAnswer.from_json(self.ceremony, a, f"ceremony.answers[{i}]")
                    for i, a in enumerate(require_list(raw["answers"], "ceremony.answers"))]
         expected = qualified_trustees(self.ceremony, self.reveals, self.hashes, complaints, answers)
-        result.checked = len(complaints)
+        result.checked = self.ceremony.n
         if raw["qualified"] != expected:
             result.fail(f"the record qualifies trustees {raw['qualified']}, the complaints give {expected}")
         if len(expected) < self.ceremony.t:
             result.fail(f"only {len(expected)} trustees qualified, the threshold is {self.ceremony.t}")
         excluded = sorted(set(range(1, self.ceremony.n + 1)) - set(expected))
-        result.note = f"{len(expected)} of {self.ceremony.n} trustees qualified" + (
+        result.note = f"{len(expected)} of {self.ceremony.n} trustees qualified, {len(complaints)} complaint(s)" + (
             f"; excluded: {', '.join(map(str, excluded))}" if excluded else "")
         self.qualified = expected
 

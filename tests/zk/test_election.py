@@ -185,7 +185,8 @@ def test_full_election_results_equal_the_plaintext_count_and_every_check_passes(
     assert full_election.record["tally"]["trustees"] == [1, 3, 5]
     assert full_election.record["ceremony"]["complaints"] == [{"accuser": 1, "accused": 5}]
     assert full_election.record["ceremony"]["qualified"] == [1, 2, 3, 4, 5]
-    assert [c.checked for c in report.checks] == [1, 5, 1, 1, 1000, 1000, 1000, 1000, 1000, 10, 10, 3, 10]
+    assert [c.checked for c in report.checks] == [1, 5, 5, 1, 1000, 1000, 1000, 1000, 1000, 10, 10, 3, 10]
+    assert report.check("V3").note == "5 of 5 trustees qualified, 1 complaint(s)"
     assert ("V6 selection proofs", 1000, 1000) in progress
 
 
