@@ -221,3 +221,13 @@ def test_verifiers_return_false_for_inputs_of_the_wrong_type(arkworks: Backend) 
     assert suite.proof_verify(pk, proof, HEADER, PH, -1, [MESSAGES[0]], [], [0], []) is False
     assert suite.proof_verify(pk, proof, HEADER, PH, 3, [MESSAGES[0]], [], [0], [0]) is False
     assert suite.proof_verify(pk, proof, HEADER, PH, 3, [MESSAGES[0]], [], [0], []) is True
+
+
+def test_with_backend_gives_one_shared_instance_per_backend(arkworks: Backend, pyecc: Backend) -> None:
+    on_arkworks = BLIND_BLS12_381_SHA_256.with_backend(arkworks)
+    on_pyecc = on_arkworks.with_backend(pyecc)
+    assert on_pyecc is BLIND_BLS12_381_SHA_256.with_backend(pyecc)
+    assert on_pyecc.with_backend(arkworks) is on_arkworks
+    assert (on_arkworks.backend, on_pyecc.backend) == (arkworks, pyecc)
+    # The generator caches are the core suite's, shared with the plain BBS interface on that backend.
+    assert on_pyecc.base is BLIND_BLS12_381_SHA_256.base.with_backend(pyecc)

@@ -204,6 +204,7 @@ class BlindInterface:
         self.api_id = base.ciphersuite_id + self.api_suffix
         self.blind_api_id = b"BLIND_" + self.api_id
         self._variants: dict[str, BlindInterface] = {}
+        self._root = self
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -218,10 +219,12 @@ class BlindInterface:
         base = self.base.with_backend(backend)
         if base is self.base:
             return self
-        with self._lock:
-            variant = self._variants.get(backend.name)
+        root = self._root
+        with root._lock:
+            variant = root._variants.get(backend.name)
             if variant is None:
-                variant = self._variants[backend.name] = type(self)(base)
+                variant = root._variants[backend.name] = type(self)(base)
+                variant._root = root
             return variant
 
     # --- generators and randomness ---------------------------------------------------------------------
