@@ -3,6 +3,8 @@ agree, and the issuer's view of a blind issuance is independent of the committed
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from zk.bbs import BLIND_BLS12_381_SHA_256, BLIND_BLS12_381_SHAKE_256, BlindCiphersuite
@@ -152,7 +154,8 @@ def test_backends_produce_identical_bytes_for_the_shake_suite(arkworks: Backend,
         suite = BLIND_BLS12_381_SHAKE_256.with_backend(backend)
         sk = suite.base.keygen(KEY_MATERIAL)
         pk = suite.base.sk_to_pk(sk)
-        commitment_with_proof, prover_blind = suite.commit(COMMITTED[:1], random_scalars=suite.mocked_commit_scalars)
+        commitment_with_proof, prover_blind = suite.commit(COMMITTED[:1],
+                                                           random_scalars=suite.mocked_commit_scalars)
         signature = suite.blind_sign(sk, pk, commitment_with_proof, HEADER, MESSAGES[:1])
         proof = suite.proof_gen(pk, signature, HEADER, PH, MESSAGES[:1], COMMITTED[:1], [0], [], prover_blind,
                                 random_scalars=suite.mocked_proof_scalars)
@@ -214,8 +217,10 @@ def test_verifiers_return_false_for_inputs_of_the_wrong_type(arkworks: Backend) 
     signature = suite.blind_sign(sk, pk, commitment_with_proof, HEADER, MESSAGES)
     proof = suite.proof_gen(pk, signature, HEADER, PH, MESSAGES, COMMITTED, [0], [], prover_blind)
     assert suite.commitment_verify(None) is False  # type: ignore[arg-type]
-    assert suite.verify_blind_sign(pk, signature, HEADER, MESSAGES, COMMITTED, str(prover_blind)) is False  # type: ignore
-    assert suite.verify_blind_sign(pk, signature, HEADER, MESSAGES, b"not a list", prover_blind) is False  # type: ignore
+    blind_text: Any = str(prover_blind)
+    not_a_list: Any = b"not a list"
+    assert suite.verify_blind_sign(pk, signature, HEADER, MESSAGES, COMMITTED, blind_text) is False
+    assert suite.verify_blind_sign(pk, signature, HEADER, MESSAGES, not_a_list, prover_blind) is False
     assert suite.verify_blind_sign(pk, signature, HEADER, MESSAGES, COMMITTED, True) is False
     assert suite.proof_verify(pk, proof, HEADER, PH, "3", [MESSAGES[0]], [], [0], []) is False  # type: ignore
     assert suite.proof_verify(pk, proof, HEADER, PH, -1, [MESSAGES[0]], [], [0], []) is False

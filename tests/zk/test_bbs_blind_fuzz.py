@@ -27,7 +27,8 @@ LIGHT = settings(max_examples=5, deadline=None, suppress_health_check=list(Healt
 
 
 @cache
-def material(suite_name: str, backend_name: str) -> tuple[BlindCiphersuite, bytes, bytes, bytes, int, bytes, bytes]:
+def material(suite_name: str,
+             backend_name: str) -> tuple[BlindCiphersuite, bytes, bytes, bytes, int, bytes, bytes]:
     """(suite, sk, pk, commitment_with_proof, prover_blind, signature, proof): valid values to mutate."""
     base = {"sha256": BLIND_BLS12_381_SHA_256, "shake256": BLIND_BLS12_381_SHAKE_256}[suite_name]
     suite = base.with_backend(get_backend(backend_name))
@@ -126,7 +127,7 @@ def test_shake_suite_blind_verifiers_are_false_for_mutations(commitment: bytes, 
     assert _proof_verify(suite, pk, proof) is (proof == valid_proof)
 
 
-# --- the py-ecc reference: a light set ---------------------------------------------------------------------------
+# --- the py-ecc reference: a light set -------------------------------------------------------------------
 
 @LIGHT
 @given(commitment=mutations(COMMITMENT), signature=mutations(SIGNATURE), proof=mutations(PROOF))

@@ -40,12 +40,12 @@ class Credential:
                                              self.nym_secrets, [0] if disclosed is None else disclosed, [],
                                              self.prover_blind)
 
-    def verify(self, proof: bytes, pseudonym: bytes, context_id: bytes, ph: bytes = PH, nym_count: int | None = None,
-               disclosed: list[int] | None = None) -> bool:
+    def verify(self, proof: bytes, pseudonym: bytes, context_id: bytes, ph: bytes = PH,
+               nym_count: int | None = None, disclosed: list[int] | None = None) -> bool:
         disclosed = [0] if disclosed is None else disclosed
         return self.suite.proof_verify_with_nym(
-            self.pk, proof, pseudonym, HEADER, ph, context_id, len(MESSAGES), [MESSAGES[i] for i in disclosed], [],
-            disclosed, [], len(self.nym_secrets) if nym_count is None else nym_count)
+            self.pk, proof, pseudonym, HEADER, ph, context_id, len(MESSAGES), [MESSAGES[i] for i in disclosed],
+            [], disclosed, [], len(self.nym_secrets) if nym_count is None else nym_count)
 
 
 @cache
@@ -192,8 +192,8 @@ def test_backends_produce_identical_bytes_for_the_shake_suite(arkworks: Backend,
         proof, pseudonym = suite.proof_gen_with_nym(pk, signature, HEADER, PH, ELECTION_A, MESSAGES[:1], [],
                                                     nym_secrets, [0], [], prover_blind,
                                                     random_scalars=suite.mocked_proof_scalars)
-        assert suite.proof_verify_with_nym(pk, proof, pseudonym, HEADER, PH, ELECTION_A, 1, [MESSAGES[0]], [], [0],
-                                           [], 2) is True
+        assert suite.proof_verify_with_nym(pk, proof, pseudonym, HEADER, PH, ELECTION_A, 1, [MESSAGES[0]], [],
+                                           [0], [], 2) is True
         outputs.append((commitment_with_proof, signature, proof, pseudonym))
     assert outputs[0] == outputs[1]
 

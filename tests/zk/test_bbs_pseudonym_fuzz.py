@@ -55,8 +55,8 @@ SHAKE = material("shake256", "arkworks")
 
 def _verify(suite: PseudonymCiphersuite, pk: bytes, proof: bytes, pseudonym: bytes, context: bytes = CONTEXT,
             ph: bytes = PH) -> bool:
-    return suite.proof_verify_with_nym(pk, proof, pseudonym, HEADER, ph, context, len(MESSAGES), [MESSAGES[0]], [],
-                                       [0], [], len(PROVER_NYMS))
+    return suite.proof_verify_with_nym(pk, proof, pseudonym, HEADER, ph, context, len(MESSAGES), [MESSAGES[0]],
+                                       [], [0], [], len(PROVER_NYMS))
 
 
 def _finalize(suite: PseudonymCiphersuite, pk: bytes, signature: bytes, blind: int = BLIND) -> list[int] | None:

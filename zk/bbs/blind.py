@@ -135,7 +135,8 @@ def core_commit_verify(suite: Ciphersuite, parsed: CommitmentWithProof, blind_ge
     # 1. Cbar = J_1 * m^_1 + ... + J_M * m^_M + Q_2 * s^ + commitment * (-cp)
     c_bar = curve.g1_msm([*j_points, q_2, parsed.commitment], [*parsed.m_hats, parsed.s_hat, -parsed.challenge])
     # 2. cv = calculate_blind_challenge(commitment, Cbar, blind_generators, api_id); 3. if cv != cp, INVALID
-    return calculate_blind_challenge(suite, parsed.commitment, c_bar, blind_generators, api_id) == parsed.challenge
+    cv = calculate_blind_challenge(suite, parsed.commitment, c_bar, blind_generators, api_id)
+    return cv == parsed.challenge
 
 
 def deserialize_and_validate_commit(suite: Ciphersuite, commitment_with_proof: bytes | None,

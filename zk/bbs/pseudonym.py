@@ -36,8 +36,8 @@ from typing import Any
 
 from zk.bbs import core
 from zk.bbs.blind import (
-    BlindInterface, RandomScalars, _check_random_scalars, _combined_indexes, _count, deserialize_and_validate_commit,
-    finalize_blind_sign, scalar_value,
+    BlindInterface, RandomScalars, _check_random_scalars, _combined_indexes, _count,
+    deserialize_and_validate_commit, finalize_blind_sign, scalar_value,
 )
 from zk.bbs.ciphersuites import BLS12_381_SHA_256, BLS12_381_SHAKE_256, _sequence
 from zk.bbs.encoding import (
@@ -174,7 +174,8 @@ class PseudonymCiphersuite(BlindInterface):
         disclosed = set(indexes)
         undisclosed_indexes = [j for j in range(len(scalars)) if j not in disclosed]
         U = len(undisclosed_indexes)
-        drawn = list(random_scalars(U + 5)) if random_scalars is not None else core.calculate_random_scalars(U + 5)
+        # random_scalars = calculate_random_scalars(5 + U)
+        drawn = core.calculate_random_scalars(U + 5) if random_scalars is None else list(random_scalars(U + 5))
         _check_random_scalars(drawn, U + 5)
         # init_res = BBS.ProofInit(PK, signature_res, header', random_scalars, generators, messages,
         #                          undisclosed_indexes, api_id)
