@@ -389,6 +389,7 @@ class BlindCiphersuite(BlindInterface):
         except ZkError:
             return False
 
+
 # --- argument checks --------------------------------------------------------------------------------------
 def scalar_value(value: Any, what: str) -> int:
     """A scalar argument must be an int in [0, r) (bool is not a scalar)."""
