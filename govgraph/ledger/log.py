@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, or_, select, tuple_, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from govgraph.ledger.checkpoint import Checkpoint
@@ -259,23 +259,27 @@ class Log:
             return SignedTreeHead(inserted.inserted_primary_key[0], target, root, note)
 
     async def _write_tiles(self, connection: AsyncConnection, changed: dict[tuple[int, int], bytes]) -> None:
-        await connection.execute(_tiles.delete().where(
-            _tiles.c.log_id == self.id, tuple_(_tiles.c.level, _tiles.c.idx).in_(list(changed))))
+        for level, index in changed:
+            await connection.execute(_tiles.delete().where(
+                _tiles.c.log_id == self.id, _tiles.c.level == level, _tiles.c.idx == index))
         await connection.execute(insert(_tiles), [
             {"log_id": self.id, "level": level, "idx": index, "hashes": hashes}
             for (level, index), hashes in changed.items()])
 
     async def _read_tiles(self, connection: AsyncConnection,
                           wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        if not wanted:
-            return {}
+        # One query per tile level with `idx IN (...)`, which walks the primary key; a row-value IN over
+        # (level, idx) would make SQLite scan every tile of the log.
+        by_level: dict[int, list[int]] = {}
+        for level, index in wanted:
+            by_level.setdefault(level, []).append(index)
         found = {}
-        wanted_list = sorted(wanted)
-        for start in range(0, len(wanted_list), 400):
-            rows = await connection.execute(select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes).where(
-                _tiles.c.log_id == self.id,
-                tuple_(_tiles.c.level, _tiles.c.idx).in_(wanted_list[start:start + 400])))
-            found.update({(row.level, row.idx): row.hashes for row in rows})
+        for level, indexes in by_level.items():
+            for start in range(0, len(indexes), 500):
+                rows = await connection.execute(select(_tiles.c.idx, _tiles.c.hashes).where(
+                    _tiles.c.log_id == self.id, _tiles.c.level == level,
+                    _tiles.c.idx.in_(indexes[start:start + 500])))
+                found.update({(level, row.idx): row.hashes for row in rows})
         return found
 
     # -- reading -------------------------------------------------------------------------------------------
@@ -339,10 +343,11 @@ class Log:
             return (await self._read_tiles(connection, {(level, index)})).get((level, index), b"")
 
     async def _hashes(self, size: int, ranges: list[tuple[int, int]]) -> list[bytes]:
-        _, integrated = await self.state()
-        if size > integrated:
-            raise NotIntegrated(f"tree size {size} is beyond the integrated size {integrated}")
         async with self.engine.connect() as connection:
+            integrated = (await connection.execute(select(_logs.c.integrated_size)
+                                                   .where(_logs.c.id == self.id))).scalar_one()
+            if size > integrated:
+                raise NotIntegrated(f"tree size {size} is beyond the integrated size {integrated}")
             source = _DictTiles(await self._read_tiles(connection, tiles_for_ranges(ranges)))
         return [range_hash(source, begin, end) for begin, end in ranges]
 
