@@ -228,3 +228,12 @@ def test_backends_agree_on_g1_decoding(arkworks: Backend, pyecc: Backend, data: 
 def test_backends_agree_on_g2_decoding(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
     assert (_decode_or_error(lambda d: arkworks.g2_compress(arkworks.g2_decompress(d)), data)
             == _decode_or_error(lambda d: pyecc.g2_compress(pyecc.g2_decompress(d)), data))
+
+
+@settings(max_examples=4, deadline=None)
+@given(a=scalars, same=st.booleans())
+def test_backends_agree_on_pairing_checks(arkworks: Backend, pyecc: Backend, a: int, same: bool) -> None:
+    b = a if same else a + 1
+    for be in (arkworks, pyecc):
+        g, h = be.g1_generator(), be.g2_generator()
+        assert be.pairing_check([(be.g1_mul(g, a), h), (be.g1_neg(g), be.g2_mul(h, b))]) is same
