@@ -33,6 +33,7 @@ log = logging.getLogger("govgraph.ledger.witness")
 MAX_PROOF_LINES = 63  # tlog-witness: a client MUST NOT send more
 MAX_REQUEST_SIZE = 64 * 1024
 SIZE_CONTENT_TYPE = "text/x.tlog.size"
+MAX_STORED_SIZE = (1 << 63) - 1  # SQL BIGINT; no real log comes near it
 _OLD_LINE = re.compile(r"old (0|[1-9][0-9]*)")
 _state = WitnessState.__table__  # type: ignore[attr-defined]
 
@@ -127,6 +128,8 @@ class Witness:
             checkpoint = Checkpoint.parse(note.text)
         except CheckpointError as exc:
             return _reply(400, f"malformed checkpoint: {exc}\n")
+        if checkpoint.size > MAX_STORED_SIZE:
+            return _reply(400, "tree size too large for this witness\n")
         if request.old_size > checkpoint.size:
             return _reply(400, "old size is larger than the checkpoint size\n")
         stored = await self.latest(origin)

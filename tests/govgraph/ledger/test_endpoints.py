@@ -75,5 +75,8 @@ def test_full_tiles_are_immutable_partial_ones_revalidated_and_missing_ones_404(
     assert client.get("/ledgers/land/tile/entries/003.p/1").status_code == 404
     assert client.get("/ledgers/land/tile/1/000").status_code == 404
     assert client.get("/ledgers/land/tile/0/2").status_code == 400
+    huge = "/".join(["x999"] * 12 + ["999"])
+    assert client.get(f"/ledgers/land/tile/63/{huge}").status_code == 404
+    assert client.get(f"/ledgers/land/tile/entries/{huge}.p/7").status_code == 404
     assert client.get("/ledgers/nowhere/checkpoint").status_code == 404
     assert client.get("/ledgers/land/witness/add-checkpoint").status_code == 405

@@ -225,3 +225,11 @@ def test_add_checkpoint_parsing_refuses_garbage_with_value_error_or_round_trips(
     except ValueError:
         return
     assert request.encode() == body
+
+
+async def test_a_tree_size_beyond_storage_range_is_a_clean_400(engine, log, log_signer):
+    witness = Witness(engine, CosignatureSigner.from_skey(Signer.generate("w.example/w").skey),
+                      {log.origin: [log_signer.verifier()]})
+    huge = sign_note(Checkpoint(log.origin, 1 << 63, bytes(32)).body(), log_signer)
+    reply = await witness.add_checkpoint(AddCheckpointRequest(0, (), huge).encode())
+    assert (reply.status, reply.body) == (400, b"tree size too large for this witness\n")
