@@ -111,6 +111,13 @@ def compute_decryption_share(context: ElectionContext, trustee: int, secret_shar
     aggregate = aggregate_ballots(context, ballots)
     if aggregate != claimed_aggregate:
         raise InvalidParameters("refusing to decrypt: the aggregate is not the sum of the recorded ballots")
+    return decryption_share_of_own_aggregate(context, trustee, secret_share, verification_key_j, aggregate, rng)
+
+
+def decryption_share_of_own_aggregate(context: ElectionContext, trustee: int, secret_share: int,
+                                      verification_key_j: Element, aggregate: Aggregate,
+                                      rng: ScalarSource | None = None) -> DecryptionShare:
+    """Trustee j's share of an aggregate it computed itself (`compute_decryption_share` does both steps)."""
     partials = {}
     for cid, cts in aggregate.items():
         partials[cid] = tuple(partial_decrypt(_share_transcript(context, trustee, cid, k, ct), secret_share,
