@@ -83,11 +83,35 @@ def ledger_append(name: str = typer.Argument(...),
 
 
 @ledger_app.command("checkpoint")
-def ledger_checkpoint(name: str = typer.Argument(...)) -> None:
-    """Integrate pending entries, sign, and print the latest checkpoint (with cosignatures)."""
-    from govgraph.ledger.operations import sign_checkpoint
+def ledger_checkpoint(
+        name: str = typer.Argument(...),
+        witness: list[str] = typer.Option([], help="A witness as 'SUBMISSION-PREFIX,VKEY' (repeatable)."),
+        quorum: int = typer.Option(1, min=0, help="Cosignatures needed for the checkpoint to count as published.")) -> None:
+    """Integrate pending entries, sign, optionally collect witness cosignatures, and print the latest
+    checkpoint with its cosignatures (exit 1 if fewer than QUORUM witnesses cosigned)."""
+    from govgraph.ledger.checkpoint import CosignatureVerifier
+    from govgraph.ledger.note import InvalidKey
+    from govgraph.ledger.operations import publish_checkpoint, sign_checkpoint
+    from govgraph.ledger.witness import WitnessEndpoint
 
-    typer.echo(_run_ledger(sign_checkpoint(load_settings(), name)).published.decode(), nl=False)
+    if not witness:
+        typer.echo(_run_ledger(sign_checkpoint(load_settings(), name)).published.decode(), nl=False)
+        return
+    try:
+        endpoints = [WitnessEndpoint(prefix.rstrip("/"), CosignatureVerifier.from_vkey(vkey))
+                     for prefix, _, vkey in (w.rpartition(",") for w in witness)]
+    except InvalidKey as exc:
+        typer.echo(f"govgraph ledger: invalid witness key: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    publication = _run_ledger(publish_checkpoint(load_settings(), name, endpoints, quorum))
+    typer.echo(publication.head.published.decode(), nl=False)
+    for refusal in publication.refusals:
+        typer.echo(f"witness refused: {refusal}", err=True)
+    verdict = "published" if publication.published else "NOT published"
+    typer.echo(f"{verdict}: {len(publication.cosigned_by)} of {len(endpoints)} witnesses cosigned, "
+               f"{quorum} required", err=True)
+    if not publication.published:
+        raise typer.Exit(code=1)
 
 
 @ledger_app.command("prove")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+import httpx
+
 from govgraph import db
 from govgraph.config import Settings
 from govgraph.ledger.fsck import FsckReport, fsck
@@ -14,6 +16,7 @@ from govgraph.ledger.log import Log, LogExists, SignedTreeHead
 from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.note import Signer
 from govgraph.ledger.receipt import Receipt, make_receipt
+from govgraph.ledger.witness import Publication, WitnessEndpoint, collect_cosignatures
 
 DEFAULT_ORIGIN_PREFIX = "govgraph.example/"
 
@@ -64,6 +67,19 @@ async def sign_checkpoint(settings: Settings, name: str) -> SignedTreeHead:
         head = await log.latest_checkpoint()
         assert head is not None  # integrate always leaves a checkpoint
         return head
+
+
+async def publish_checkpoint(settings: Settings, name: str, witnesses: Sequence[WitnessEndpoint],
+                             quorum: int) -> Publication:
+    """Integrate, sign, then ask each witness to cosign; published once `quorum` of them did."""
+    async with open_log(settings, name, signing=True) as log:
+        await log.integrate()
+        head = await log.latest_checkpoint()
+        assert head is not None
+        async with httpx.AsyncClient(timeout=10) as client:
+            publication = await collect_cosignatures(log, head, witnesses, quorum, client)
+        return Publication(await log.latest_checkpoint() or head, publication.cosigned_by, publication.refusals,
+                           quorum)
 
 
 async def prove(settings: Settings, name: str, index: int) -> Receipt:

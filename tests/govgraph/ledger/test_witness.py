@@ -233,3 +233,31 @@ async def test_a_tree_size_beyond_storage_range_is_a_clean_400(engine, log, log_
     huge = sign_note(Checkpoint(log.origin, 1 << 63, bytes(32)).body(), log_signer)
     reply = await witness.add_checkpoint(AddCheckpointRequest(0, (), huge).encode())
     assert (reply.status, reply.body) == (400, b"tree size too large for this witness\n")
+
+
+@pytest.mark.e2e
+def test_the_checkpoint_command_publishes_once_the_quorum_of_witnesses_cosigned(ledger_server):
+    from typer.testing import CliRunner
+
+    from govgraph.cli import app
+
+    keys = ledger_server.settings.ledger_keys_dir
+    witnesses = [f"{ledger_server.url}/ledgers/{agency}/witness,{read_vkey(keys, witness_label(agency))}"
+                 for agency in ("identity", "procurement")]
+    env = {"GOVGRAPH_DATA": str(ledger_server.settings.data_dir)}
+    runner = CliRunner()
+    assert runner.invoke(app, ["ledger", "append", "land", "deed 1", "deed 2"], env=env).exit_code == 0
+    args = ["ledger", "checkpoint", "land", *sum((["--witness", w] for w in witnesses), [])]
+    published = runner.invoke(app, [*args, "--quorum", "2"], env=env)
+    assert published.exit_code == 0, published.output
+    assert "published: 2 of 2 witnesses cosigned, 2 required" in published.stderr
+    lines = published.stdout.splitlines()
+    assert lines[:2] == ["govgraph.example/land", "2"]
+    assert [line.split(" ")[1] for line in lines[4:]] == [
+        "govgraph.example/land", "govgraph.example/identity/witness", "govgraph.example/procurement/witness"]
+    # Land's own witness does not witness land: asking it makes only 2 of 3 cosign, short of a quorum of 3.
+    own = f"{ledger_server.url}/ledgers/land/witness,{read_vkey(keys, witness_label('land'))}"
+    short = runner.invoke(app, [*args, "--witness", own, "--quorum", "3"], env=env)
+    assert short.exit_code == 1
+    assert "witness refused: govgraph.example/land/witness: 404 unknown log origin" in short.stderr
+    assert "NOT published: 2 of 3 witnesses cosigned, 3 required" in short.stderr
