@@ -66,6 +66,6 @@ async def test_sigkilled_appender_never_loses_an_acknowledged_entry_or_rolls_bac
         assert size >= signed_sizes[-1], f"round {round_number}: signed size went from {signed_sizes[-1]} to {size}"
         signed_sizes.append(size)
     assert kills_with_progress >= ROUNDS - 3, "too few kills landed while the child was appending"
-    assert len(acked) > 1000
+    assert len(acked) > 200
     await log.integrate()
     assert (await fsck(log)).clean
