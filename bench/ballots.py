@@ -55,7 +55,7 @@ from zk.tally import (  # noqa: E402
 from zk.trustees import Ceremony, Trustee, joint_public_key, verification_key  # noqa: E402
 
 MANIFEST = Manifest.from_json({
-    "election_id": "bench-2026", "title": "Benchmark", "revoting": "none",
+    "election_id": "bench-2026", "title": "Benchmark", "revoting": "none", "electoral_roll": "bench-roll",
     "contests": [{"id": "council", "title": "Council", "options": ["a", "b", "c", "d", "e"],
                   "min_selections": 0, "max_selections": 2}],
 })

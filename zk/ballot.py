@@ -1,6 +1,7 @@
 """Ballots: the election manifest, ballot encryption with validity proofs, tracking codes, Benaloh challenges.
 
-A `Manifest` lists the contests (options, min/max selections) and the revoting rule; its canonical hash
+A `Manifest` lists the contests (options, min/max selections), the revoting rule and the electoral roll whose
+credentials may vote (so a record cannot silently drop eligibility); its canonical hash
 (SHA-256 of RFC 8785 JSON) is what every proof is bound to. `ElectionContext` = manifest hash + joint key, the
 root of every Fiat-Shamir transcript of the election:
 
@@ -88,14 +89,16 @@ class Manifest:
     title: str
     contests: tuple[Contest, ...]
     revoting: str = "none"
+    electoral_roll: str | None = None  # the roll whose credentials may vote; None: no eligibility proofs
 
     def to_json(self) -> dict:
         return {"election_id": self.election_id, "title": self.title,
-                "contests": [c.to_json() for c in self.contests], "revoting": self.revoting}
+                "contests": [c.to_json() for c in self.contests], "revoting": self.revoting,
+                "electoral_roll": self.electoral_roll}
 
     @classmethod
     def from_json(cls, value: object) -> Manifest:
-        obj = require_fields(value, "manifest", ("election_id", "title", "contests", "revoting"))
+        obj = require_fields(value, "manifest", ("election_id", "title", "contests", "revoting", "electoral_roll"))
         contests = require_list(obj["contests"], "manifest.contests")
         if not 1 <= len(contests) <= _MAX_CONTESTS:
             raise MalformedInput(f"manifest must have 1 to {_MAX_CONTESTS} contests")
@@ -106,7 +109,11 @@ class Manifest:
             raise MalformedInput(f"manifest.revoting must be one of {', '.join(REVOTING_RULES)}")
         if not isinstance(obj["title"], str):
             raise MalformedInput("manifest.title must be a string")
-        return cls(_identifier(obj["election_id"], "manifest.election_id"), obj["title"], parsed, obj["revoting"])
+        roll = obj["electoral_roll"]
+        if roll is not None:
+            _identifier(roll, "manifest.electoral_roll")
+        return cls(_identifier(obj["election_id"], "manifest.election_id"), obj["title"], parsed, obj["revoting"],
+                   roll)
 
     def hash(self) -> bytes:
         """SHA-256 of the canonical (RFC 8785) JSON: the manifest every proof and the record is bound to."""

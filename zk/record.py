@@ -11,8 +11,8 @@ decryption shares and the results. `verify_record` reads it from JSON alone and 
     V4  joint key              V9  one ballot per pseudonym
     V5  ballots well formed    V10 spoiled ballots
 
-Each check reports pass, fail or skip (skip only when the record carries nothing it applies to, e.g. no
-eligibility scheme), how many items it checked, and which records failed. Proofs of many ballots are checked
+Each check reports pass, fail or skip (skip only for V8 and V9, when the manifest names no electoral roll),
+how many items it checked, and which records failed. Proofs of many ballots are checked
 in one random linear combination per chunk; when a chunk fails, its ballots are checked one by one to name them.
 """
 
@@ -28,6 +28,7 @@ from zk.ballot import (
     BallotSecrets, ElectionContext, EncryptedBallot, Manifest, limit_equations, reencrypts_to, selection_equations,
     tracking_code_of,
 )
+from zk import eligibility
 from zk.errors import MalformedInput, ZkError
 from zk.sigma import (
     BatchVerifier, Element, Equation, Group, element_from_hex, element_to_hex, g1_group, require_fields,
@@ -275,6 +276,8 @@ class _Verifier:
                 step(result)
             except (ZkError, KeyError, TypeError, ValueError) as exc:
                 result.fail(f"cannot check: {exc}")
+            except Exception as exc:  # noqa: BLE001 - a verifier reports, it never crashes on a hostile record
+                result.fail(f"cannot check: the record's structure is invalid ({type(exc).__name__})")
         report = VerificationReport(list(self.results.values()))
         if self.manifest is not None:
             report.election_id = self.manifest.election_id
@@ -435,19 +438,23 @@ class _Verifier:
 
     # V8
     def v8_eligibility(self, result: CheckResult) -> None:
-        scheme = self.record.get("eligibility")
-        if scheme is None:
-            result.status = "skip"
-            result.note = "this record declares no electoral roll, so ballots carry no eligibility proofs"
-            return
         if not self.require(result, self.context):
             return
-        from zk import eligibility
-
+        scheme = self.record.get("eligibility")
+        roll = self.manifest.electoral_roll
+        if roll is None:
+            result.status = "skip"
+            result.note = "the manifest names no electoral roll: this election has no eligibility proofs"
+            if scheme is not None:
+                result.fail("the record carries an eligibility scheme the manifest does not name")
+            return
+        if scheme is None:
+            result.fail(f"the manifest names the electoral roll {roll!r}, but the record has no eligibility proofs")
+            return
         spec = require_fields(scheme, "eligibility", ("scheme", "roll_id", "issuer_public_key",
                                                       "credentials_issued"))
-        if spec["scheme"] != eligibility.SCHEME:
-            result.fail(f"unknown eligibility scheme {spec['scheme']!r}")
+        if spec["scheme"] != eligibility.SCHEME or spec["roll_id"] != roll:
+            result.fail(f"the record's eligibility scheme is not {eligibility.SCHEME} for the roll {roll!r}")
             return
         suite = eligibility.suite_for(self.group.backend)
         public_key = bytes.fromhex(spec["issuer_public_key"])
@@ -475,12 +482,15 @@ class _Verifier:
 
     # V9
     def v9_pseudonyms(self, result: CheckResult) -> None:
-        if self.record.get("eligibility") is None:
+        if not self.require(result, self.context, getattr(self, "pseudonyms", None)
+                            if self.manifest and self.manifest.electoral_roll else True):
+            return
+        if self.manifest.electoral_roll is None:
             result.status = "skip"
             result.note = "no electoral roll: pseudonyms are not in use"
             return
         first: dict[bytes, str] = {}
-        for code, pseudonym in getattr(self, "pseudonyms", []):
+        for code, pseudonym in self.pseudonyms:
             result.checked += 1
             if pseudonym in first:
                 result.fail(f"ballot {code} repeats the pseudonym of ballot {first[pseudonym]}")

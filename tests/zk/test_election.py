@@ -31,6 +31,7 @@ from zk.trustees import (
 
 MANIFEST = Manifest.from_json({
     "election_id": "city-2026", "title": "City elections 2026", "revoting": "last-wins",
+    "electoral_roll": "city-roll",
     "contests": [
         {"id": "mayor", "title": "Mayor", "options": ["ada", "brook", "chen"],
          "min_selections": 1, "max_selections": 1},
@@ -97,6 +98,9 @@ class Election:
 
 def cast_ballot(election_context: ElectionContext, authority: RollAuthority, credential: VoterCredential,
                 selections: dict[str, list[int]], rng=None) -> tuple[CastBallot, BallotSecrets]:
+    if election_context.manifest.electoral_roll is None:  # an election without eligibility proofs
+        ballot, secrets = encrypt_ballot(election_context, selections, rng=rng)
+        return CastBallot(ballot, ballot.tracking_code(election_context.group)), secrets
     suite = authority.suite
     pseudonym = election_pseudonym(suite, credential, election_context.manifest.election_id)
     ballot, secrets = encrypt_ballot(election_context, selections, binding=pseudonym, rng=rng)
@@ -146,9 +150,10 @@ def run_election(backend: Backend, voters: int, spoiled: int = 0, absent: tuple[
     result = tally(context, aggregate, shares, keys, t, 2 * len(ballots))
     record = build_record(group, manifest, ceremony, joint_key, counted, challenged, aggregate, shares,
                           result.used_trustees, result.counts,
-                          eligibility={"scheme": SCHEME, "roll_id": authority.roll_id,
-                                       "issuer_public_key": authority.public_key.hex(),
-                                       "credentials_issued": authority.issued})
+                          eligibility=None if manifest.electoral_roll is None else {
+                              "scheme": SCHEME, "roll_id": authority.roll_id,
+                              "issuer_public_key": authority.public_key.hex(),
+                              "credentials_issued": authority.issued})
     totals = {c.id: [sum(p[c.id][k] for p in plaintext) for k in range(len(c.options))] for c in manifest.contests}
     return Election(group, manifest, context, trustees, ceremony, authority, credentials, cast, challenged,
                     totals, json.loads(canonical_bytes(record)))

@@ -27,7 +27,7 @@ from zk.trustees import (
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 NAMES = ("transcript", "schnorr", "chaum_pedersen", "disjunctive_0_1", "range_0_3", "ballot")
 SMALL_MANIFEST = Manifest.from_json({
-    "election_id": "vector-election", "title": "Vectors", "revoting": "none",
+    "election_id": "vector-election", "title": "Vectors", "revoting": "none", "electoral_roll": None,
     "contests": [{"id": "q", "title": "Yes or no", "options": ["yes", "no"], "min_selections": 1,
                   "max_selections": 1},
                  {"id": "pick", "title": "Up to two", "options": ["a", "b", "c"], "min_selections": 0,

@@ -1,0 +1,105 @@
+"""zk.record: canonical form, the revoting rule, and a verifier that never crashes on a hostile record."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import rfc8785
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.zk.test_election import MANIFEST, Election, run_election
+from zk.ballot import Manifest
+from zk.record import CHECKS, CastBallot, canonical_bytes, counted_ballots, verify_record
+
+# Fields whose every change must make the record fail verification (the sealed shares and box keys are history
+# no verifier can open, and credentials_issued is only an upper bound).
+VERIFIED = ("manifest", "manifest_hash", "joint_key", "ballots", "spoiled", "aggregate", "decryption_shares",
+            "results", "tally", "format", "group")
+
+
+@pytest.fixture(scope="module")
+def election(arkworks) -> Election:
+    return run_election(arkworks, voters=2, spoiled=1, seed=b"record", n=3, t=2)
+
+
+def test_the_record_is_canonical_json_and_verifies(election: Election) -> None:
+    record = election.record
+    assert canonical_bytes(record) == rfc8785.dumps(json.loads(json.dumps(record)))
+    assert canonical_bytes(record).startswith(b'{"aggregate":')
+    assert verify_record(record).failed() == []
+
+
+def test_checks_are_numbered_v1_to_v13_each_with_a_sentence() -> None:
+    assert [c.number for c in CHECKS] == [f"V{i}" for i in range(1, 14)]
+    assert all(c.sentence.endswith(".") and len(c.sentence) > 30 for c in CHECKS)
+
+
+@pytest.mark.parametrize(("rule", "expected"), [("first-wins", ["a1", "b1", "x"]), ("last-wins", ["b1", "x", "a2"]),
+                                                ("none", ["a1", "b1", "x"])])
+def test_one_ballot_per_pseudonym_is_kept_by_the_revoting_rule(rule: str, expected: list[str]) -> None:
+    def item(code: str, pseudonym: str | None) -> CastBallot:
+        return CastBallot(None, code, {"pseudonym": pseudonym, "proof": ""} if pseudonym else None)
+
+    cast = [item("a1", "aa"), item("b1", "bb"), item("x", None), item("a2", "aa")]
+    assert [c.tracking_code for c in counted_ballots(cast, rule)] == expected
+
+
+def _leaves(value, path=()):
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _leaves(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _leaves(child, (*path, index))
+    yield path
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2, 2**70) | st.text(max_size=20),
+                    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children,
+                                                                                      max_size=3), max_leaves=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_mutated_record_never_crashes_the_verifier_and_verified_fields_fail(election: Election,
+                                                                              data: st.DataObject) -> None:
+    paths = [p for p in _leaves(election.record) if p]
+    path = data.draw(st.sampled_from(paths))
+    replacement = data.draw(JSON)
+    record = copy.deepcopy(election.record)
+    target = record
+    for key in path[:-1]:
+        target = target[key]
+    if target[path[-1]] == replacement:
+        return
+    target[path[-1]] = replacement
+    report = verify_record(record)
+    assert len(report.checks) == 13
+    if path[0] in VERIFIED:
+        assert not report.ok, path
+
+
+def test_a_record_that_is_not_an_object_fails_every_check_without_crashing() -> None:
+    for hostile in (None, [], "record", 7, {"format": "govgraph/election-record/v1"}):
+        report = verify_record(hostile)
+        assert report.failed() == [f"V{i}" for i in range(1, 14)]
+        assert report.check("V1").failures == [
+            "unknown record format or group (expected govgraph/election-record/v1 on BLS12-381-G1)"]
+        assert report.check("V13").failures == [
+            "cannot check: an earlier check could not read the data this check needs"]
+
+
+def test_an_election_without_a_roll_skips_only_eligibility_and_a_record_dropping_its_roll_fails_v8(
+        arkworks, election: Election) -> None:
+    no_roll = Manifest(**{**vars(MANIFEST), "electoral_roll": None})
+    open_election = run_election(arkworks, voters=2, seed=b"no roll", n=3, t=2, manifest=no_roll)
+    report = verify_record(open_election.record)
+    assert [c.status for c in report.checks] == ["pass"] * 7 + ["skip", "skip"] + ["pass"] * 4
+    assert report.ok
+    dropped = copy.deepcopy(election.record)
+    dropped["eligibility"] = None
+    assert verify_record(dropped).check("V8").failures == [
+        "the manifest names the electoral roll 'city-roll', but the record has no eligibility proofs"]
