@@ -29,6 +29,7 @@ from zk.ballot import (
     tracking_code_of,
 )
 from zk import eligibility
+from zk.curve import Backend
 from zk.errors import MalformedInput, ZkError
 from zk.sigma import (
     BatchVerifier, Element, Equation, Group, element_from_hex, element_to_hex, g1_group, require_fields,
@@ -246,11 +247,11 @@ def canonical_bytes(record: dict) -> bytes:
 class _Verifier:
     """One run of the checks; later checks use what earlier ones decoded, and skip what could not be decoded."""
 
-    def __init__(self, record: object, progress: Progress | None) -> None:
+    def __init__(self, record: object, progress: Progress | None, backend: Backend | None) -> None:
         self.record = record if isinstance(record, dict) else {}
         self.progress = progress or (lambda step, done, total: None)
         self.results = {spec.number: CheckResult(spec.number, spec.title, spec.sentence) for spec in CHECKS}
-        self.group = g1_group()
+        self.group = g1_group(backend)
         self.manifest: Manifest | None = None
         self.context: ElectionContext | None = None
         self.ceremony: Ceremony | None = None
@@ -258,6 +259,14 @@ class _Verifier:
         self.qualified: list[int] = []
         self.ballots: list[tuple[str, EncryptedBallot]] = []
         self.ballot_count = 0
+        # Filled by the checks in order; None means "an earlier check could not read it".
+        self.hashes: dict[int, str] = {}
+        self.raw_ceremony: dict | None = None
+        self.eligibility_items: list[tuple[str, EncryptedBallot, object]] = []
+        self.pseudonyms: list[tuple[str, bytes]] | None = None
+        self.aggregate: Aggregate | None = None
+        self.valid_shares: dict[int, DecryptionShare] | None = None
+        self.used: object = None
 
     def field(self, name: str) -> object:
         if name not in self.record:
@@ -312,7 +321,6 @@ class _Verifier:
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, t)):
             raise MalformedInput("ceremony n and t must be integers")
         self.ceremony = Ceremony(self.group, n, t, self.manifest.hash())
-        self.hashes = {}
         for i, item in enumerate(require_list(raw["commitments"], "ceremony.commitments")):
             entry = require_fields(item, f"ceremony.commitments[{i}]", ("trustee", "hash"))
             self.hashes[entry["trustee"]] = entry["hash"]
@@ -374,7 +382,6 @@ class _Verifier:
         items = require_list(self.field("ballots"), "ballots")
         self.ballot_count = len(items)
         seen: set[str] = set()
-        self.eligibility_items: list[tuple[str, EncryptedBallot, object]] = []
         for position, item in enumerate(items):
             result.checked += 1
             if position % 64 == 0:
@@ -459,7 +466,7 @@ class _Verifier:
         suite = eligibility.suite_for(self.group.backend)
         public_key = bytes.fromhex(spec["issuer_public_key"])
         election_id = self.manifest.election_id
-        self.pseudonyms: list[tuple[str, bytes]] = []
+        self.pseudonyms = []
         total = len(self.eligibility_items)
         for position, (code, ballot, raw) in enumerate(self.eligibility_items):
             if position % 32 == 0:
@@ -482,7 +489,7 @@ class _Verifier:
 
     # V9
     def v9_pseudonyms(self, result: CheckResult) -> None:
-        if not self.require(result, self.context, getattr(self, "pseudonyms", None)
+        if not self.require(result, self.context, self.pseudonyms
                             if self.manifest and self.manifest.electoral_roll else True):
             return
         if self.manifest.electoral_roll is None:
@@ -537,10 +544,10 @@ class _Verifier:
 
     # V12
     def v12_shares(self, result: CheckResult) -> None:
-        if not self.require(result, self.context, getattr(self, "aggregate", None)):
+        if not self.require(result, self.context, self.aggregate):
             return
         used = require_fields(self.field("tally"), "tally", ("trustees",))["trustees"]
-        self.valid_shares: dict[int, DecryptionShare] = {}
+        self.valid_shares = {}
         self.used = used
         invalid = []
         items = require_list(self.field("decryption_shares"), "decryption_shares")
@@ -575,7 +582,7 @@ class _Verifier:
 
     # V13
     def v13_results(self, result: CheckResult) -> None:
-        if not self.require(result, self.context, getattr(self, "valid_shares", None)):
+        if not self.require(result, self.context, self.valid_shares):
             return
         used = self.used
         if (not isinstance(used, list) or len(set(used)) != len(used) or len(used) < self.ceremony.t
@@ -604,9 +611,14 @@ class _Verifier:
                                 f"decrypt to")
 
 
-def verify_record(record: object, progress: Progress | None = None) -> VerificationReport:
-    """Run every numbered check on a parsed record (a dict from JSON); never raises for bad content."""
-    return _Verifier(record, progress).run()
+def verify_record(record: object, progress: Progress | None = None,
+                  backend: Backend | None = None) -> VerificationReport:
+    """Run every numbered check on a parsed record (a dict from JSON); never raises for bad content.
+
+    `progress(step, done, total)` is called as the long checks advance; `backend` picks the curve backend
+    (default: GOVGRAPH_ZK_BACKEND), so a record can be cross-checked on the reference backend.
+    """
+    return _Verifier(record, progress, backend).run()
 
 
 def record_digest(record: dict) -> str:

@@ -103,3 +103,15 @@ def test_an_election_without_a_roll_skips_only_eligibility_and_a_record_dropping
     dropped["eligibility"] = None
     assert verify_record(dropped).check("V8").failures == [
         "the manifest names the electoral roll 'city-roll', but the record has no eligibility proofs"]
+
+
+def test_a_record_made_on_one_backend_verifies_on_the_other(arkworks, pyecc) -> None:
+    no_roll = Manifest(**{**vars(MANIFEST), "electoral_roll": None})
+    for maker, checker in ((arkworks, pyecc), (pyecc, arkworks)):
+        made = run_election(maker, voters=1, spoiled=1, seed=b"cross " + maker.name.encode(), n=3, t=2,
+                            manifest=no_roll)
+        report = verify_record(made.record, backend=checker)
+        assert [c.status for c in report.checks] == ["pass"] * 7 + ["skip", "skip"] + ["pass"] * 4
+        tampered = copy.deepcopy(made.record)
+        tampered["results"]["bridge"]["yes"] = 1 - tampered["results"]["bridge"]["yes"]
+        assert verify_record(tampered, backend=checker).failed() == ["V13"]
