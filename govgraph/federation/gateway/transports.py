@@ -1,0 +1,61 @@
+"""How the gateway reaches a subgraph: in-process (the schema's executor, no HTTP, no JSON) or over httpx."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from strawberry.schema.base import BaseSchema
+
+
+class InProcess:
+    """Calls a strawberry schema's `execute` directly; `context` builds each fetch's context value."""
+
+    def __init__(self, schema: BaseSchema, context: Callable[[], Any] | None = None) -> None:
+        self.schema = schema
+        self.context = context or (lambda: None)
+
+    async def __call__(self, document: str, variables: dict[str, Any], operation_name: str | None) -> dict:
+        result = await self.schema.execute(document, variable_values=variables, context_value=self.context(),
+                                           operation_name=operation_name)
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [error.formatted for error in result.errors]
+        return body
+
+
+class OverHttp:
+    """POSTs to a subgraph's GraphQL URL through a shared pooled client, at most `concurrency` at a time."""
+
+    def __init__(self, url: str, client: httpx.AsyncClient, *, concurrency: int = 64) -> None:
+        self.url = url
+        self.client = client
+        self.slots = asyncio.Semaphore(concurrency)
+
+    async def __call__(self, document: str, variables: dict[str, Any], operation_name: str | None) -> dict:
+        payload: dict[str, Any] = {"query": document, "variables": variables}
+        if operation_name:
+            payload["operationName"] = operation_name
+        async with self.slots:
+            response = await self.client.post(self.url, json=payload)
+        body = response.json()
+        if not isinstance(body, dict):
+            raise ValueError("subgraph answered a non-object")
+        return body
+
+
+def http_client(*, timeout: float = 30.0, connections: int = 100) -> httpx.AsyncClient:
+    """The pooled client subgraph fetches share (keep-alive connections, one timeout for every phase)."""
+    return httpx.AsyncClient(timeout=httpx.Timeout(timeout),
+                             limits=httpx.Limits(max_connections=connections,
+                                                 max_keepalive_connections=connections),
+                             headers={"accept": "application/json"})
+
+
+async def fetch_sdl(url: str, client: httpx.AsyncClient) -> str:
+    """A subgraph's SDL from `{ _service { sdl } }`."""
+    response = await client.post(url, json={"query": "{ _service { sdl } }"})
+    response.raise_for_status()
+    return response.json()["data"]["_service"]["sdl"]
