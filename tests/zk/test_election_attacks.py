@@ -199,3 +199,24 @@ def test_a_tampered_result_is_caught_by_v13_alone(honest: Election) -> None:
     count = record["results"]["mayor"]["ada"]
     assert report.check("V13").failures == [
         f"mayor/ada: the published count {count} is not what the totals decrypt to"]
+
+
+def test_a_trustee_that_changes_its_commitments_after_round_one_is_caught_by_v2(honest: Election) -> None:
+    """The key-biasing attack: revealing coefficients other than those hashed before anyone revealed."""
+    group = honest.group
+    record = copy.deepcopy(honest.record)
+    reveal = record["ceremony"]["reveals"][1]
+    assert reveal["trustee"] == 2
+    reveal["coefficients"][0] = element_to_hex(group, group.mul(group.generator(), 12345))
+    report = verify_record(record)
+    assert "V2" in report.failed()
+    assert report.check("V2").failures == ["trustee 2: qualified, but its commitments are invalid"]
+
+
+def test_a_qualified_set_that_ignores_an_unanswered_complaint_is_caught_by_v3(honest: Election) -> None:
+    record = copy.deepcopy(honest.record)
+    record["ceremony"]["complaints"].append({"accuser": 1, "accused": 3})
+    report = verify_record(record)
+    assert report.failed()[0] == "V3"
+    assert report.check("V3").failures == [
+        "the record qualifies trustees [1, 2, 3, 4, 5], the complaints give [1, 2, 4, 5]"]
