@@ -464,24 +464,28 @@ class _Verifier:
             result.fail(f"the record's eligibility scheme is not {eligibility.SCHEME} for the roll {roll!r}")
             return
         suite = eligibility.suite_for(self.group.backend)
-        public_key = bytes.fromhex(spec["issuer_public_key"])
-        election_id = self.manifest.election_id
+        batch = eligibility.EligibilityBatch(suite, bytes.fromhex(spec["issuer_public_key"]), roll,
+                                             self.manifest.election_id)
         self.pseudonyms = []
         total = len(self.eligibility_items)
-        for position, (code, ballot, raw) in enumerate(self.eligibility_items):
-            if position % 32 == 0:
-                self.progress("V8 eligibility proofs", position, total)
-            result.checked += 1
-            try:
-                proof = eligibility.EligibilityProof.from_json(raw, f"ballot {code} eligibility")
-            except MalformedInput as exc:
-                result.fail(str(exc))
-                continue
-            if proof.pseudonym != ballot.binding:
-                result.fail(f"ballot {code}: the proof's pseudonym is not the one the ballot is bound to")
-            elif not eligibility.verify_eligibility(suite, public_key, spec["roll_id"], election_id, code, proof):
-                result.fail(f"ballot {code}: eligibility proof does not verify for this ballot")
-            self.pseudonyms.append((code, proof.pseudonym))
+        for start in range(0, total, BATCH_CHUNK):
+            self.progress("V8 eligibility proofs", start, total)
+            chunk = []
+            for code, ballot, raw in self.eligibility_items[start:start + BATCH_CHUNK]:
+                result.checked += 1
+                try:
+                    proof = eligibility.EligibilityProof.from_json(raw, f"ballot {code} eligibility")
+                except MalformedInput as exc:
+                    result.fail(str(exc))
+                    continue
+                self.pseudonyms.append((code, proof.pseudonym))
+                if proof.pseudonym != ballot.binding:
+                    result.fail(f"ballot {code}: the proof's pseudonym is not the one the ballot is bound to")
+                else:
+                    chunk.append((code, proof))
+            for (code, _), valid in zip(chunk, batch.verify(chunk), strict=True):
+                if not valid:
+                    result.fail(f"ballot {code}: eligibility proof does not verify for this ballot")
         self.progress("V8 eligibility proofs", total, total)
         issued = spec["credentials_issued"]
         if isinstance(issued, int) and total > issued:

@@ -1,0 +1,71 @@
+"""zk.eligibility: one credential per voter, a stable pseudonym per election, proofs bound to a tracking code,
+and the batched verifier agreeing with the pseudonym module's own ProofVerifyWithNym."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from zk.bbs.encoding import signature_to_octets
+from zk.curve import Backend
+from zk.eligibility import (
+    EligibilityBatch, EligibilityProof, RollAuthority, VoterCredential, election_pseudonym, enrol_voter,
+    prove_eligibility, suite_for, verify_eligibility,
+)
+from zk.sigma import g1_group, seeded_scalars
+
+
+def code(n: int) -> str:
+    return hashlib.sha256(b"ballot %d" % n).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def roll(arkworks: Backend) -> tuple[RollAuthority, list[VoterCredential]]:
+    authority = RollAuthority(suite_for(arkworks), "roll-a", b"r" * 32)
+    rng = seeded_scalars(g1_group(arkworks), b"eligibility voters")
+    return authority, [enrol_voter(authority, rng(), rng()) for _ in range(4)]
+
+
+def test_a_voter_has_one_stable_pseudonym_per_election_unlinkable_across_elections(roll) -> None:
+    authority, voters = roll
+    suite = authority.suite
+    first = election_pseudonym(suite, voters[0], "e-2026")
+    assert first == election_pseudonym(suite, voters[0], "e-2026")
+    assert first != election_pseudonym(suite, voters[0], "e-2027")
+    assert first != election_pseudonym(suite, voters[1], "e-2026")
+    assert authority.issued == 4
+
+
+def test_a_proof_verifies_only_for_its_tracking_code_election_and_roll(roll) -> None:
+    authority, voters = roll
+    suite, key = authority.suite, authority.public_key
+    proof = prove_eligibility(suite, key, voters[0], "e-2026", code(0))
+    assert proof.pseudonym == election_pseudonym(suite, voters[0], "e-2026")
+    assert verify_eligibility(suite, key, "roll-a", "e-2026", code(0), proof)
+    assert not verify_eligibility(suite, key, "roll-a", "e-2026", code(1), proof)
+    assert not verify_eligibility(suite, key, "roll-a", "e-2027", code(0), proof)
+    assert not verify_eligibility(suite, key, "roll-b", "e-2026", code(0), proof)
+    assert EligibilityProof.from_json(proof.to_json()) == proof
+
+
+def test_the_batch_verifier_agrees_with_proof_verify_with_nym_and_names_the_bad_proofs(roll, arkworks) -> None:
+    authority, voters = roll
+    suite, key = authority.suite, authority.public_key
+    items = [(code(i), prove_eligibility(suite, key, v, "e-2026", code(i))) for i, v in enumerate(voters)]
+    batch = EligibilityBatch(suite, key, "roll-a", "e-2026")
+    assert batch.verify(items) == [True] * 4
+    # A signature nobody issued: the proof's challenge is consistent, only the pairing fails.
+    group = g1_group(arkworks)
+    forged = VoterCredential("roll-a", signature_to_octets(arkworks, group.mul(group.generator(), 99), 1234),
+                             voters[3].nym_secrets, voters[3].prover_blind)
+    tampered = bytearray(items[2][1].proof)
+    tampered[60] ^= 1
+    bad = [items[0],
+           (code(9), items[1][1]),                                        # moved to another ballot
+           (code(2), EligibilityProof(items[2][1].pseudonym, bytes(tampered))),
+           (code(3), prove_eligibility(suite, key, forged, "e-2026", code(3)))]
+    expected = [verify_eligibility(suite, key, "roll-a", "e-2026", c, p) for c, p in bad]
+    assert expected == [True, False, False, False]
+    assert batch.verify(bad) == expected
+    assert batch.verify([]) == []
