@@ -1,0 +1,190 @@
+"""Predicate proofs about one hidden BBS message m, linked to the BBS proof through its Fiat-Shamir challenge.
+
+For each predicate the prover publishes a Pedersen commitment C = m * g + gamma * h (g, h: `zk.rangeproof`'s
+generators) and proves three things:
+
+1. link: C commits to the same m the BBS proof is about. The BBS proof already holds a blinded response
+   m^ = m~ + m * c for every hidden message, under challenge c. The prover adds T = m~ * g + gamma~ * h to the
+   points the BBS challenge hashes and answers gamma^ = gamma~ + gamma * c; the verifier recomputes
+   T = m^ * g + gamma^ * h - c * C before recomputing c. A prover who does not know m can't produce m^
+   consistently with both the BBS relation and C (special soundness of the combined Schnorr proof).
+2. range (`RangeStatement`-backed kinds): each value v_j = sign_j * m + offset_j is in [0, 2^bits), by a
+   Bulletproof over V_j = sign_j * C + offset_j * g, whose blinding is sign_j * gamma. "m >= k" is
+   v = m - k; "m <= k" is v = k - m; "lo <= m <= hi" is both, aggregated in one proof.
+3. not_equal: m != k, by proving knowledge of (a, b) with g = a * (C - k * g) + b * h, i.e. a = 1 / (m - k):
+   when m = k the left side is a multiple of h alone and no one can write g that way (the discrete log of g to
+   base h is unknown). Its commitment joins the BBS challenge too, and its responses use the same c.
+
+A range is sound for any `bits` as long as the message is known to lie in [0, 2^64) (the credential encoding
+guarantees it, see `zk.credential`): v_j in [0, 2^bits) and v_j = m - k mod r force the integer m - k >= 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from zk import rangeproof
+from zk.curve import R, Backend, random_scalar, scalar_from_bytes
+from zk.errors import InvalidParameters, MalformedInput
+from zk.rangeproof import RangeProof, RangeStatement
+from zk.wire import b64url, from_b64url, point_from_b64, point_to_b64, require_object, scalar_from_b64, scalar_to_b64
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What is proved about m. kind "range": every sign * m + offset in `terms` is in [0, 2^bits);
+    kind "not_equal": m != excluded. `context` binds the range proof's own transcript (the presentation and
+    the predicate's position)."""
+
+    kind: str
+    context: bytes
+    terms: tuple[tuple[int, int], ...] = ()
+    bits: int = 0
+    excluded: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind == "range":
+            rangeproof.proof_length(self.bits, len(self.terms))  # raises InvalidParameters for a bad shape
+            if any(sign not in (1, -1) for sign, _ in self.terms):
+                raise InvalidParameters("range terms have sign +1 or -1")
+        elif self.kind != "not_equal":
+            raise InvalidParameters(f"unknown predicate statement kind {self.kind!r}")
+
+    def values(self, m: int) -> list[int]:
+        return [(sign * m + offset) % R for sign, offset in self.terms]
+
+    def holds(self, m: int) -> bool:
+        if self.kind == "range":
+            return all(v < 1 << self.bits for v in self.values(m))
+        return (m - self.excluded) % R != 0
+
+
+@dataclass(frozen=True)
+class PredicateProof:
+    """What a presentation carries per predicate: C, gamma^, and the range proof or the non-equality responses."""
+
+    commitment: Any
+    link_response: int
+    range_proof: RangeProof | None = None
+    not_equal_responses: tuple[int, int] | None = None
+
+    def to_json(self, backend: Backend) -> dict:
+        if self.range_proof is not None:
+            proof = b64url(self.range_proof.to_bytes(backend))
+        else:
+            za, zb = self.not_equal_responses
+            proof = b64url(za.to_bytes(32, "big") + zb.to_bytes(32, "big"))
+        return {"commitment": point_to_b64(backend, self.commitment),
+                "link": scalar_to_b64(self.link_response), "proof": proof}
+
+    @classmethod
+    def from_json(cls, backend: Backend, value: Any, statement: Statement, what: str) -> PredicateProof:
+        obj = require_object(value, what, ("commitment", "link", "proof"))
+        commitment = point_from_b64(backend, obj["commitment"], f"{what}.commitment")
+        link = scalar_from_b64(obj["link"], f"{what}.link")
+        if statement.kind == "range":
+            data = from_b64url(obj["proof"], f"{what}.proof",
+                               length=rangeproof.proof_length(statement.bits, len(statement.terms)))
+            try:
+                proof = RangeProof.from_bytes(backend, data, statement.bits, len(statement.terms))
+            except MalformedInput as exc:
+                raise MalformedInput(f"{what}.proof: {exc}") from None
+            return cls(commitment, link, range_proof=proof)
+        data = from_b64url(obj["proof"], f"{what}.proof", length=64)
+        try:
+            za, zb = scalar_from_bytes(data[:32]), scalar_from_bytes(data[32:])
+        except MalformedInput as exc:
+            raise MalformedInput(f"{what}.proof: {exc}") from None
+        return cls(commitment, link, not_equal_responses=(za, zb))
+
+
+class PendingPredicate:
+    """The prover's state between its commitments (before the BBS challenge) and its responses (after)."""
+
+    def __init__(self, statement: Statement, m: int, m_tilde: int, backend: Backend, *,
+                 unchecked: bool = False) -> None:
+        if not unchecked and not statement.holds(m):
+            raise InvalidParameters("the predicate does not hold for this value")
+        gens = rangeproof.generators(backend)
+        self.statement = statement
+        self.backend = backend
+        self._m = m % R
+        self._gamma = random_scalar()
+        self._gamma_tilde = random_scalar()
+        self.commitment = gens.commit(self._m, self._gamma)
+        # T = m~ * g + gamma~ * h, with m~ the BBS prover's blinding of this very message
+        self.link_point = gens.commit(m_tilde, self._gamma_tilde)
+        self.range_proof = None
+        self._not_equal: tuple[int, int, int, int] | None = None
+        self.not_equal_point = None
+        if statement.kind == "range":
+            blindings = [sign * self._gamma % R for sign, _ in statement.terms]
+            self.range_proof = rangeproof.prove(statement.values(self._m), blindings, statement.bits,
+                                                statement.context, backend=backend, unchecked=unchecked)
+        else:
+            difference = (self._m - statement.excluded) % R
+            # a = 1 / (m - k), b = -a * gamma: g = a * (C - k * g) + b * h. A forced proof for m = k uses a = 0
+            # (there is no inverse), so the relation is false and the proof fails.
+            a = pow(difference, -1, R) if difference else 0
+            b = -a * self._gamma % R
+            ra, rb = random_scalar(), random_scalar()
+            d = backend.g1_msm([self.commitment, gens.g], [1, -statement.excluded])
+            self.not_equal_point = backend.g1_msm([d, gens.h], [ra, rb])
+            self._not_equal = (a, b, ra, rb)
+
+    def extension_points(self) -> list[Any]:
+        """The points the BBS challenge must hash for this predicate: C, T (and the non-equality commitment)."""
+        points = [self.commitment, self.link_point]
+        if self.not_equal_point is not None:
+            points.append(self.not_equal_point)
+        return points
+
+    def finalize(self, challenge: int) -> PredicateProof:
+        link = (self._gamma_tilde + self._gamma * challenge) % R
+        if self._not_equal is None:
+            return PredicateProof(self.commitment, link, range_proof=self.range_proof)
+        a, b, ra, rb = self._not_equal
+        return PredicateProof(self.commitment, link,
+                              not_equal_responses=((ra + challenge * a) % R, (rb + challenge * b) % R))
+
+    def challenge_bytes(self) -> bytes:
+        """`challenge_bytes` of the final proof, known before c (the responses are not part of it)."""
+        rest = (self.range_proof.to_bytes(self.backend) if self.range_proof is not None else b"")
+        return self.backend.g1_compress(self.commitment) + len(rest).to_bytes(4, "big") + rest
+
+
+def challenge_bytes(backend: Backend, proof: PredicateProof) -> bytes:
+    """What the BBS challenge hashes of a received predicate proof: the commitment and the range proof (the
+    responses are checked through the recomputed points instead)."""
+    rest = proof.range_proof.to_bytes(backend) if proof.range_proof is not None else b""
+    return backend.g1_compress(proof.commitment) + len(rest).to_bytes(4, "big") + rest
+
+
+def reconstruct(statement: Statement, proof: PredicateProof, m_hat: int, challenge: int,
+                backend: Backend) -> tuple[list[Any], RangeStatement | None]:
+    """The verifier's side: the extension points the prover must have hashed (if it answered honestly), and
+    the range statement to check in the batch (None for not_equal, which the recomputed point already
+    checks through the challenge)."""
+    gens = rangeproof.generators(backend)
+    # T = m^ * g + gamma^ * h - c * C
+    link_point = backend.g1_msm([gens.g, gens.h, proof.commitment], [m_hat, proof.link_response, -challenge])
+    if statement.kind == "range":
+        if proof.range_proof is None:
+            raise MalformedInput("a range predicate needs a range proof")
+        # V_j = sign_j * C + offset_j * g
+        commitments = tuple(backend.g1_msm([proof.commitment, gens.g], [sign, offset])
+                            for sign, offset in statement.terms)
+        return [proof.commitment, link_point], RangeStatement(commitments, proof.range_proof, statement.bits,
+                                                              statement.context)
+    if proof.not_equal_responses is None:
+        raise MalformedInput("a non-equality predicate needs its two responses")
+    za, zb = proof.not_equal_responses
+    # T' = za * (C - k * g) + zb * h - c * g
+    not_equal_point = backend.g1_msm([proof.commitment, gens.g, gens.h],
+                                     [za, -za * statement.excluded - challenge, zb])
+    return [proof.commitment, link_point, not_equal_point], None
+
+
+__all__ = ["PendingPredicate", "PredicateProof", "Statement", "challenge_bytes", "reconstruct"]
+
