@@ -128,11 +128,9 @@ class Log:
     @classmethod
     async def create(cls, engine: AsyncEngine, name: str, signer: Signer) -> Log:
         """A new, empty log named `name` whose origin is the signer's key name."""
+        if await cls.taken(engine, name, signer.name):
+            raise LogExists(f"a log named {name!r} or with origin {signer.name!r} already exists")
         async with engine.begin() as connection:
-            exists = await connection.execute(
-                select(_logs.c.id).where(or_(_logs.c.name == name, _logs.c.origin == signer.name)))
-            if exists.first() is not None:
-                raise LogExists(f"a log named {name!r} or with origin {signer.name!r} already exists")
             await connection.execute(insert(_logs).values(name=name, origin=signer.name, vkey=signer.vkey,
                                                           next_index=0, integrated_size=0))
         return await cls.open(engine, name, signer)
@@ -145,6 +143,14 @@ class Log:
         if row is None:
             raise LogNotFound(f"no log named {name!r}")
         return cls(engine, LedgerLog(**row._mapping), signer)
+
+    @staticmethod
+    async def taken(engine: AsyncEngine, name: str, origin: str) -> bool:
+        """Whether a log with this name or origin already exists."""
+        async with engine.connect() as connection:
+            found = await connection.execute(
+                select(_logs.c.id).where(or_(_logs.c.name == name, _logs.c.origin == origin)))
+            return found.first() is not None
 
     @staticmethod
     async def names(engine: AsyncEngine) -> list[str]:

@@ -41,8 +41,8 @@ async def init_log(settings: Settings, name: str, origin: str | None = None) -> 
     engine = db.create_engine(settings.database_url)
     try:
         await create_ledger_tables(engine)
-        if name in await Log.names(engine):
-            raise LogExists(f"log {name!r} already exists")
+        if await Log.taken(engine, name, origin):
+            raise LogExists(f"log {name!r} or origin {origin!r} already exists")
         signer = Signer.generate(origin)
         write_signer(settings.ledger_keys_dir, name, signer)
         write_witness_key(settings.ledger_keys_dir, name, origin)  # the agency also witnesses the others

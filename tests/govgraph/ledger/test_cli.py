@@ -90,13 +90,16 @@ def test_verify_receipt_says_in_plain_words_what_fails(run, data_dir: Path):
     assert garbage.exit_code == 1 and garbage.stdout.startswith("FAIL  receipt is not JSON")
 
 
-def test_errors_are_one_plain_line(run):
+def test_errors_are_one_plain_line(run, data_dir: Path):
     missing = run("append", "nowhere", "x")
     assert missing.exit_code == 1
     assert "govgraph ledger: no log named 'nowhere'" in missing.output
     run("init", "land")
     again = run("init", "land")
-    assert again.exit_code == 1 and "log 'land' already exists" in again.output
+    assert again.exit_code == 1 and "log 'land' or origin 'govgraph.example/land' already exists" in again.output
+    same_origin = run("init", "parcels", "--origin", "govgraph.example/land")
+    assert same_origin.exit_code == 1 and "already exists" in same_origin.output
+    assert not (data_dir / "keys" / "parcels.skey").exists()  # refused before any key was written
     early = run("prove", "land", "0")
     assert early.exit_code == 1 and "entry 0 is not covered by a signed checkpoint yet" in early.output
 
