@@ -257,15 +257,17 @@ class Log:
                     ) from exc
             note = sign_note(Checkpoint(self.origin, target, root).body(), self.signer)
             if changed:
-                await self._write_tiles(connection, changed)
+                # Only the partial tiles on the old right edge existed before; every other changed tile is new.
+                await self._write_tiles(connection, changed, replacing=changed.keys() & edge)
             await connection.execute(
                 update(_logs).where(_logs.c.id == self.id).values(integrated_size=target))
             inserted = await connection.execute(insert(_checkpoints).values(
                 log_id=self.id, size=target, root_hash=root, note=note, signed_at=time.time()))
             return SignedTreeHead(inserted.inserted_primary_key[0], target, root, note)
 
-    async def _write_tiles(self, connection: AsyncConnection, changed: dict[tuple[int, int], bytes]) -> None:
-        for level, index in changed:
+    async def _write_tiles(self, connection: AsyncConnection, changed: dict[tuple[int, int], bytes],
+                           replacing: set[tuple[int, int]]) -> None:
+        for level, index in replacing:
             await connection.execute(_tiles.delete().where(
                 _tiles.c.log_id == self.id, _tiles.c.level == level, _tiles.c.idx == index))
         await connection.execute(insert(_tiles), [
