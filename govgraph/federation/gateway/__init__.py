@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -84,7 +86,9 @@ class Gateway:
         coerced = get_variable_values(self.supergraph.api_schema, operation.variable_definitions or (),
                                       variables or {})
         if isinstance(coerced, list):
-            return 200, {"errors": [_error(e.message, None, e.locations) for e in coerced]}
+            return 200, {"errors": [_error(_js_message(e.message, variables or {}), None, e.locations)
+                                    for e in coerced]}
+        coerced = getattr(coerced, "coerced", coerced)  # graphql-core 3.3 wraps the values
         key = (query, operation_name)
         plan = self.plans.get(key)
         if plan is None:
@@ -101,10 +105,11 @@ class Gateway:
         try:
             document = parse(query)
         except GraphQLError as exc:
-            return {"errors": [_error(exc.message, "GRAPHQL_PARSE_FAILED", exc.locations)]}
+            return {"errors": [_error(_js_quotes(exc.message), "GRAPHQL_PARSE_FAILED", exc.locations)]}
         errors = validate(self.supergraph.api_schema, document)
         if errors:
-            result: DocumentNode | dict = {"errors": [_error(e.message, "GRAPHQL_VALIDATION_FAILED", e.locations)
+            result: DocumentNode | dict = {"errors": [_error(_js_quotes(e.message), "GRAPHQL_VALIDATION_FAILED",
+                                                             e.locations)
                                                       for e in errors]}
         else:
             result = document
@@ -121,7 +126,7 @@ class Gateway:
         for operation in operations:
             if operation.name is not None and operation.name.value == operation_name:
                 return operation
-        return {"errors": [_error(f'Unknown operation named "{operation_name}".', "OPERATION_RESOLUTION_FAILURE")]}
+        return {"errors": [_error("Could not determine what operation to execute.", "OPERATION_RESOLUTION_FAILURE")]}
 
     def _plan(self, document: DocumentNode, operation: OperationDefinitionNode) -> Plan:
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
@@ -148,6 +153,49 @@ class Gateway:
                                  operation_name=plan.operation.name.value if plan.operation.name else None,
                                  field_resolver=_introspection_only)
         return {k: v for k, v in (result.data or {}).items()}
+
+
+def _inspect(value: Any) -> str:
+    """A value as graphql-js's `inspect` prints it, so variable errors read as the reference's do."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inspect(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{}" if not value else "{ " + ", ".join(f"{k}: {_inspect(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
+_INVALID = re.compile(r"^Variable '\$(\w+)' has invalid value(?: at '([^']*)')?: (.*)$", re.S)
+
+
+def _js_message(message: str, variables: dict) -> str:
+    """graphql-core's variable coercion messages in graphql-js's words (Hive Gateway runs graphql-js)."""
+    match = _INVALID.match(message)
+    if match:
+        name, at, cause = match.groups()
+        cause = re.sub(r"'([^']*)'", lambda m: json.dumps(m.group(1)), cause)
+        cause = re.sub(r"\b(True|False|None)\b", lambda m: {"True": "true", "False": "false"}.get(m.group(1), "null"), cause)
+        required = re.match(r'Expected (?:a )?value of non-null type "([^"]+)" (?:to be provided|not to be null)\.',
+                            cause)
+        if required and not at:
+            if name not in variables:
+                return f'Variable "${name}" of required type "{required.group(1)}" was not provided.'
+            return f'Variable "${name}" of non-null type "{required.group(1)}" must not be null.'
+        where = f' at "{name}{at[len(name):] if at and at.startswith(name) else ("." + at if at else "")}"' \
+            if at else ""
+        return f'Variable "${name}" got invalid value {_inspect(variables.get(name))}{where}; {cause}'
+    return _js_quotes(message)
+
+
+def _js_quotes(message: str) -> str:
+    """graphql-core quotes names with ' where graphql-js (Hive Gateway's engine) uses "."""
+    message = re.sub(r"'([^']*)'", lambda m: f'"{m.group(1)}"', message)
+    return re.sub(r'^Argument "\w+\.(\w+)\((\w+):\)"', r'Field "\1" argument "\2"', message)
 
 
 def _introspection_only(source, info, **arguments):

@@ -47,7 +47,10 @@ async def run_plan(plan: Plan, transports: Mapping[str, Transport], variables: d
         body = await _send(transports, fetch, _variables(fetch, variables), errors)
         result = body.get("data")
         for error in body.get("errors") or ():
-            errors.setdefault(id(fetch), []).append(_from_subgraph(error, fetch.subgraph, None))
+            # An error the subgraph raised before executing (no path) is reported, like Hive does, at the
+            # fetch's first root field.
+            path = None if isinstance(error, dict) and error.get("path") else _first_key(fetch)
+            errors.setdefault(id(fetch), []).append(_from_subgraph(error, fetch.subgraph, path))
         if isinstance(result, dict):
             answered[0] = True
             _merge(data, result)
@@ -97,6 +100,13 @@ async def run_plan(plan: Plan, transports: Mapping[str, Transport], variables: d
         await asyncio.gather(*(run_root(root) for root in plan.roots))
     ordered = [e for fetch_id in order for e in errors.get(fetch_id, ())]
     return data, ordered, answered[0]
+
+
+def _first_key(fetch: Fetch) -> list | None:
+    for item in fetch.selections.children or ():
+        if item.name:
+            return [item.key]
+    return None
 
 
 async def _send(transports: Mapping[str, Transport], fetch: Fetch, variables: dict, errors: dict) -> dict:
@@ -253,6 +263,9 @@ class Shaper:
             name = nodes[0].name.value
             if name == "__typename":
                 result[key] = object_type.name
+                continue
+            if name in ("__schema", "__type"):  # already answered from the API schema
+                result[key] = obj.get(key)
                 continue
             definition = object_type.fields[name]
             result[key] = self._value(definition.type, nodes, obj.get(key))

@@ -1,0 +1,105 @@
+"""The gateway's HTTP endpoint (`/graphql`), and the two ways to assemble a gateway: over remote subgraph
+URLs, or in-process over schemas living in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.schema.base import BaseSchema
+
+from govgraph.federation.gateway import Gateway, SubgraphSource
+from govgraph.federation.gateway.transports import InProcess, OverHttp, fetch_sdl, http_client
+
+MAX_BODY_BYTES = 1_000_000
+GRAPHIQL = """<!doctype html><html><head><title>govgraph</title>
+<link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css"/></head>
+<body style="margin:0"><div id="graphiql" style="height:100vh"></div>
+<script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
+<script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
+<script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
+<script>ReactDOM.createRoot(document.getElementById('graphiql')).render(React.createElement(GraphiQL,
+{fetcher: GraphiQL.createFetcher({url: window.location.pathname})}));</script></body></html>"""
+
+
+def _refusal(status: int, message: str, code: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+class GatewayEndpoint:
+    """ASGI app answering GraphQL over HTTP (POST JSON, or GET with query parameters; GraphiQL for browsers).
+    The gateway is built on first use, in the serving event loop (its HTTP client belongs to that loop)."""
+
+    def __init__(self, build: Callable[[], Awaitable[Gateway]], *, graphiql: bool = True) -> None:
+        self.build = build
+        self.graphiql = graphiql
+        self.gateway: Gateway | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def ready(self) -> Gateway:
+        if self.gateway is None:
+            self._lock = self._lock or asyncio.Lock()
+            async with self._lock:
+                if self.gateway is None:
+                    self.gateway = await self.build()
+        return self.gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self._respond(Request(scope, receive))
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request) -> Response:
+        if request.method == "GET":
+            if "query" not in request.query_params:
+                if self.graphiql and "text/html" in request.headers.get("accept", ""):
+                    return HTMLResponse(GRAPHIQL)
+                return _refusal(400, "Must provide query string.", "BAD_REQUEST")
+            params = request.query_params
+            try:
+                variables = json.loads(params["variables"]) if params.get("variables") else None
+            except json.JSONDecodeError:
+                return _refusal(400, "Variables are invalid JSON.", "BAD_REQUEST")
+            payload: Any = {"query": params["query"], "variables": variables,
+                            "operationName": params.get("operationName")}
+        elif request.method == "POST":
+            if not request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
+                return _refusal(415, "Unsupported content type: send application/json.", "UNSUPPORTED_MEDIA_TYPE")
+            body = await request.body()
+            if len(body) > MAX_BODY_BYTES:
+                return _refusal(413, f"Request body exceeds {MAX_BODY_BYTES} bytes.", "PAYLOAD_TOO_LARGE")
+            try:
+                payload = json.loads(body)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return _refusal(400, "Unable to parse request body as JSON.", "BAD_REQUEST")
+            if not isinstance(payload, dict):
+                return _refusal(400, "The request body must be a JSON object.", "BAD_REQUEST")
+        else:
+            return _refusal(405, f"Method {request.method} is not allowed.", "METHOD_NOT_ALLOWED")
+        gateway = await self.ready()
+        status, result = await gateway.execute(payload.get("query"), payload.get("variables"),
+                                               payload.get("operationName"))
+        return JSONResponse(result, status_code=status)
+
+
+async def remote_gateway(services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64) -> Gateway:
+    """A gateway over subgraphs at `services` (name -> GraphQL URL): SDLs fetched, composed, pooled client."""
+    client = http_client(timeout=timeout)
+    sources = [SubgraphSource(name, await fetch_sdl(url, client)) for name, url in services.items()]
+    transports = {name: OverHttp(url, client, concurrency=concurrency) for name, url in services.items()}
+    return Gateway.from_sources(sources, transports)
+
+
+async def local_gateway(schemas: Mapping[str, BaseSchema], context: Callable[[], Any] | None = None) -> Gateway:
+    """A gateway calling each schema's executor directly (no HTTP, no JSON); `context` builds fetch contexts."""
+    sources = []
+    for name, schema in schemas.items():
+        result = await schema.execute("{ _service { sdl } }", context_value=context() if context else None)
+        if result.errors:
+            raise RuntimeError(f'subgraph "{name}" did not give its SDL: {result.errors[0].message}')
+        sources.append(SubgraphSource(name, result.data["_service"]["sdl"]))
+    return Gateway.from_sources(sources, {name: InProcess(schema, context) for name, schema in schemas.items()})
