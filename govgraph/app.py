@@ -15,6 +15,7 @@ from starlette.routing import Route
 from govgraph import __version__, db
 from govgraph.config import Settings
 from govgraph.federation.agencies import Agency, agency_routes, prepare_storage, standard_agencies
+from govgraph.federation.gateway.endpoint import GatewayEndpoint, agencies_gateway
 from govgraph.ledger.endpoints import Ledgers, ledger_routes
 from govgraph.metrics import HttpMetrics, MetricsMiddleware
 
@@ -60,6 +61,10 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
+            # The embedded gateway: every agency's subgraph federated in-process, built on first request.
+            Route("/graphql", GatewayEndpoint(agencies_gateway(agencies, lambda: app.state.sessions,
+                                                               production=settings.production),
+                                              graphiql=not settings.production)),
             *agency_routes(agencies, production=settings.production),
             *ledger_routes(),
         ],

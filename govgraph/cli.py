@@ -193,6 +193,30 @@ def subgraph(
                 log_level=settings.log_level, lifespan="on", timeout_graceful_shutdown=10)
 
 
+@app.command()
+def gateway(
+    subgraphs: list[str] = typer.Option(..., "--subgraph", help="name=URL of a subgraph's GraphQL endpoint; repeat."),
+    port: int = typer.Option(4000, "--port", help="Listen port."),
+) -> None:
+    """Serve the embedded gateway at /graphql over remote subgraphs (composed at start-up)."""
+    import uvicorn
+
+    from govgraph.federation.gateway.endpoint import gateway_app
+
+    settings = load_settings()
+    services: dict[str, str] = {}
+    for item in subgraphs:
+        name, _, url = item.partition("=")
+        if not name or not url.startswith(("http://", "https://")) or name in services:
+            typer.echo(f"govgraph: --subgraph expects a unique name=http(s)://URL, got {item!r}", err=True)
+            raise typer.Exit(code=2)
+        services[name] = url
+    logging.basicConfig(level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
+                        format="%(levelname)s:     %(name)s: %(message)s")
+    uvicorn.run(gateway_app(services, graphiql=not settings.production), host=settings.host, port=port,
+                log_level=settings.log_level, lifespan="on", timeout_graceful_shutdown=10)
+
+
 @schema_app.command("export")
 def schema_export(
     directory: Path = typer.Option(Path("schema"), "--dir", help="Where the contracts live."),

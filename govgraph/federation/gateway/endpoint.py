@@ -4,17 +4,25 @@ URLs, or in-process over schemas living in this process."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+import httpx
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.schema.base import BaseSchema
 
+from govgraph.federation.context import RequestContext
 from govgraph.federation.gateway import Gateway, SubgraphSource
 from govgraph.federation.gateway.transports import InProcess, OverHttp, fetch_sdl, http_client
+
+if TYPE_CHECKING:
+    from govgraph.federation.agencies import Agency
 
 MAX_BODY_BYTES = 1_000_000
 GRAPHIQL = """<!doctype html><html><head><title>govgraph</title>
@@ -86,12 +94,22 @@ class GatewayEndpoint:
         return JSONResponse(result, status_code=status)
 
 
+async def remote_gateway_with_client(services: Mapping[str, str], *, timeout: float = 30.0,
+                                     concurrency: int = 64) -> tuple[Gateway, httpx.AsyncClient]:
+    client = http_client(timeout=timeout)
+    try:
+        sources = [SubgraphSource(name, await fetch_sdl(url, client)) for name, url in services.items()]
+    except BaseException:
+        await client.aclose()
+        raise
+    transports = {name: OverHttp(url, client, concurrency=concurrency) for name, url in services.items()}
+    return Gateway.from_sources(sources, transports), client
+
+
 async def remote_gateway(services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64) -> Gateway:
     """A gateway over subgraphs at `services` (name -> GraphQL URL): SDLs fetched, composed, pooled client."""
-    client = http_client(timeout=timeout)
-    sources = [SubgraphSource(name, await fetch_sdl(url, client)) for name, url in services.items()]
-    transports = {name: OverHttp(url, client, concurrency=concurrency) for name, url in services.items()}
-    return Gateway.from_sources(sources, transports)
+    gateway, _client = await remote_gateway_with_client(services, timeout=timeout, concurrency=concurrency)
+    return gateway
 
 
 async def local_gateway(schemas: Mapping[str, BaseSchema], context: Callable[[], Any] | None = None) -> Gateway:
@@ -103,3 +121,44 @@ async def local_gateway(schemas: Mapping[str, BaseSchema], context: Callable[[],
             raise RuntimeError(f'subgraph "{name}" did not give its SDL: {result.errors[0].message}')
         sources.append(SubgraphSource(name, result.data["_service"]["sdl"]))
     return Gateway.from_sources(sources, {name: InProcess(schema, context) for name, schema in schemas.items()})
+
+
+def agencies_gateway(agencies: Sequence[Agency], sessions: Callable[[], Any], *,
+                     production: bool = False) -> Callable[[], Awaitable[Gateway]]:
+    """The app's own gateway: the agencies' schemas called in-process, with the app's database sessions
+    (asked for at each fetch, so it works once the lifespan has opened the engine)."""
+    schemas = {agency.name: agency.schema(production=production) for agency in agencies}
+
+    def context() -> RequestContext:
+        return RequestContext(request=None, response=None, sessions=sessions())
+
+    return lambda: local_gateway(schemas, context)
+
+
+def gateway_app(services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64,
+                graphiql: bool = True) -> Starlette:
+    """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql with /readiness.
+    Composition happens at start-up, so a subgraph that cannot be composed stops the process with the reason."""
+    client_box: list[httpx.AsyncClient] = []
+
+    async def build() -> Gateway:
+        gateway, client = await remote_gateway_with_client(services, timeout=timeout, concurrency=concurrency)
+        client_box.append(client)
+        return gateway
+
+    endpoint = GatewayEndpoint(build, graphiql=graphiql)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await endpoint.ready()
+        try:
+            yield
+        finally:
+            for client in client_box:
+                await client.aclose()
+
+    async def readiness(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ready"})
+
+    return Starlette(routes=[Route("/graphql", endpoint),
+                             Route("/readiness", readiness, methods=["GET"])], lifespan=lifespan)
