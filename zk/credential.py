@@ -48,6 +48,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from zk import predicates as predicate_proofs
@@ -275,11 +276,11 @@ class Schema:
         except InvalidParameters as exc:
             raise MalformedInput(f"schema: {exc}") from None
 
-    @property
+    @cached_property
     def digest(self) -> bytes:
         return hashlib.sha256(canonical_json(self.to_json())).digest()
 
-    @property
+    @cached_property
     def id(self) -> str:
         """base64url(SHA-256(canonical schema)): what presentations name the schema by."""
         return b64url(self.digest)
@@ -669,19 +670,25 @@ class PresentationRequest:
         """expires >= today, then the requested predicates: the order of a presentation's predicate proofs."""
         return [Predicate(EXPIRES, ">=", self.today), *self.predicates]
 
+    @cached_property
     def presentation_header(self) -> bytes:
         """ph: the BBS presentation header, binding the whole request (nonce, date, statements, context)."""
         return _PH_PREFIX + hashlib.sha256(canonical_json(self.to_json())).digest()
 
     def statements(self) -> list[tuple[int, Predicate, Statement]]:
+        """(attribute index, predicate, proof statement) for expires >= today and each requested predicate."""
+        return list(self._statements)
+
+    @cached_property
+    def _statements(self) -> tuple[tuple[int, Predicate, Statement], ...]:
         suite = PSEUDONYM_BLS12_381_SHA_256
-        ph = self.presentation_header()
+        ph = self.presentation_header
         out = []
         for i, predicate in enumerate(self.all_predicates()):
             attribute = self.schema.attribute(predicate.attribute)
             out.append((self.schema.index(predicate.attribute), predicate,
                         predicate.statement(suite, attribute, ph + i2osp(i, 4))))
-        return out
+        return tuple(out)
 
     def to_json(self) -> dict:
         out = {"type": self.TYPE, "version": 1, "nonce": b64url(self.nonce), "schema": self.schema.to_json(),
@@ -775,8 +782,7 @@ class Presentation:
         return cls.from_json(value)
 
 
-def _challenge_extension(suite: PseudonymCiphersuite, context: str | None, predicate_bytes: Sequence[bytes]
-                         ) -> bytes:
+def _challenge_extension(context: str | None, predicate_bytes: Sequence[bytes]) -> bytes:
     """extension_octets of the BBS challenge: I2OSP(len(context), 8) || context (as the pseudonym draft does)
     when there is one, then the number of predicates and each one's length-prefixed commitment and proof."""
     out = b""
@@ -817,7 +823,7 @@ def present(held: HeldCredential, request: PresentationRequest, *, backend: Back
     disclosed = sorted(schema.index(name) for name in request.disclose)
     undisclosed = [j for j in range(L + 2) if j not in disclosed]
     a, e = octets_to_signature(curve, credential.signature)
-    header, ph = schema.header(), request.presentation_header()
+    header, ph = schema.header(), request.presentation_header
     # BBS ProofInit with the draft's random scalars (r1, r2, e~, r1~, r3~, m~_j...)
     drawn = core.calculate_random_scalars(len(undisclosed) + 5)
     init_res = core.proof_init(suite.base, credential.public_key, (a, e), generators, drawn, header, messages,
@@ -836,7 +842,7 @@ def present(held: HeldCredential, request: PresentationRequest, *, backend: Back
         points += item.extension_points()
     challenge = core.proof_challenge_calculate(
         suite.base, init_res, disclosed, [messages[i] for i in disclosed], ph, suite.api_id, points,
-        _challenge_extension(suite, request.context, [p.challenge_bytes() for p in pending]))
+        _challenge_extension(request.context, [p.challenge_bytes() for p in pending]))
     proof = core.proof_finalize(suite.base, init_res, challenge, e, drawn, [messages[j] for j in undisclosed])
     return Presentation(
         schema.id, credential.issuer_key, request.nonce,
@@ -933,25 +939,23 @@ def verify_presentation(request: PresentationRequest, presentation: Any, issuer_
             # Ut = OP * m^_nym - pseudonym * c
             op = suite.context_point(request.context.encode())
             points += [nym_point, curve.g1_msm([op, nym_point], [m_hat[L + 1], -c])]
-        ranges = []
+        checks = []
         for (index, _, statement), proof in zip(statements, proofs):
-            extension, range_statement = predicate_proofs.reconstruct(statement, proof, m_hat[index], c, curve)
+            extension, check = predicate_proofs.reconstruct(statement, proof, m_hat[index], c, curve)
             points += extension
-            ranges.append(range_statement)
+            checks.append(check)
         challenge = core.proof_challenge_calculate(
-            suite.base, init_res, disclosed_indexes, disclosed_scalars, request.presentation_header(),
+            suite.base, init_res, disclosed_indexes, disclosed_scalars, request.presentation_header,
             suite.api_id, points,
-            _challenge_extension(suite, request.context,
-                                 [predicate_proofs.challenge_bytes(curve, p) for p in proofs]))
+            _challenge_extension(request.context, [p.challenge_bytes(curve) for p in proofs]))
         if challenge != c:
             return _failed("bad_proof")
         w = suite.base.decode_pubkey(public_key)
         if not curve.pairing_check([(parsed.a_bar, w), (parsed.b_bar, curve.g2_neg(curve.g2_generator()))]):
             return _failed("bad_proof")
-        checked = [r for r in ranges if r is not None]
-        if not rangeproof.verify_batch(checked, backend=curve):
-            # Only on failure: find which predicate is false (expires is the first statement).
-            if ranges[0] is not None and not rangeproof.verify_batch([ranges[0]], backend=curve):
+        if not predicate_proofs.checks_hold(checks, curve):
+            # Only on failure: which one is false? expires is the first statement.
+            if not predicate_proofs.checks_hold(checks[:1], curve):
                 return _failed("expired")
             return _failed("predicate_failed")
     except (MalformedInput, InvalidParameters):

@@ -12,8 +12,9 @@ generators) and proves three things:
    Bulletproof over V_j = sign_j * C + offset_j * g, whose blinding is sign_j * gamma. "m >= k" is
    v = m - k; "m <= k" is v = k - m; "lo <= m <= hi" is both, aggregated in one proof.
 3. not_equal: m != k, by proving knowledge of (a, b) with g = a * (C - k * g) + b * h, i.e. a = 1 / (m - k):
-   when m = k the left side is a multiple of h alone and no one can write g that way (the discrete log of g to
-   base h is unknown). Its commitment joins the BBS challenge too, and its responses use the same c.
+   when m = k the right side is a multiple of h alone and no one can write g that way (the discrete log of g
+   to base h is unknown). Its commitment T is sent (commitment form) and hashed into the BBS challenge; its
+   responses use the same c and its equation is checked on its own, so a false "!=" is a failed predicate.
 
 A range is sound for any `bits` as long as the message is known to lie in [0, 2^64) (the credential encoding
 guarantees it, see `zk.credential`): v_j in [0, 2^bits) and v_j = m - k mod r force the integer m - k >= 0.
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zk import rangeproof
-from zk.curve import R, Backend, random_scalar, scalar_from_bytes
+from zk.curve import G1_LENGTH, R, Backend, random_scalar, scalar_from_bytes
 from zk.errors import InvalidParameters, MalformedInput
 from zk.rangeproof import RangeProof, RangeStatement
 from zk.wire import b64url, from_b64url, point_from_b64, point_to_b64, require_object, scalar_from_b64, scalar_to_b64
@@ -62,41 +63,48 @@ class Statement:
 
 @dataclass(frozen=True)
 class PredicateProof:
-    """What a presentation carries per predicate: C, gamma^, and the range proof or the non-equality responses."""
+    """What a presentation carries per predicate: C, gamma^, and either the range proof or the non-equality
+    proof (T, za, zb) in commitment form, so that a false "!=" is told apart from a broken presentation."""
 
     commitment: Any
     link_response: int
     range_proof: RangeProof | None = None
-    not_equal_responses: tuple[int, int] | None = None
+    not_equal: tuple[Any, int, int] | None = None
 
     def to_json(self, backend: Backend) -> dict:
-        if self.range_proof is not None:
-            proof = b64url(self.range_proof.to_bytes(backend))
-        else:
-            za, zb = self.not_equal_responses
-            proof = b64url(za.to_bytes(32, "big") + zb.to_bytes(32, "big"))
         return {"commitment": point_to_b64(backend, self.commitment),
-                "link": scalar_to_b64(self.link_response), "proof": proof}
+                "link": scalar_to_b64(self.link_response), "proof": b64url(self._proof_bytes(backend))}
+
+    def _proof_bytes(self, backend: Backend) -> bytes:
+        if self.range_proof is not None:
+            return self.range_proof.to_bytes(backend)
+        point, za, zb = self.not_equal
+        return backend.g1_compress(point) + za.to_bytes(32, "big") + zb.to_bytes(32, "big")
+
+    def challenge_bytes(self, backend: Backend) -> bytes:
+        """What the BBS challenge hashes of this proof: C and the proof before its responses (the range proof,
+        or the non-equality commitment T); gamma^, za and zb are checked through the equations instead."""
+        rest = (self.range_proof.to_bytes(backend) if self.range_proof is not None
+                else backend.g1_compress(self.not_equal[0]))
+        return backend.g1_compress(self.commitment) + len(rest).to_bytes(4, "big") + rest
 
     @classmethod
     def from_json(cls, backend: Backend, value: Any, statement: Statement, what: str) -> PredicateProof:
         obj = require_object(value, what, ("commitment", "link", "proof"))
         commitment = point_from_b64(backend, obj["commitment"], f"{what}.commitment")
         link = scalar_from_b64(obj["link"], f"{what}.link")
-        if statement.kind == "range":
-            data = from_b64url(obj["proof"], f"{what}.proof",
-                               length=rangeproof.proof_length(statement.bits, len(statement.terms)))
-            try:
-                proof = RangeProof.from_bytes(backend, data, statement.bits, len(statement.terms))
-            except MalformedInput as exc:
-                raise MalformedInput(f"{what}.proof: {exc}") from None
-            return cls(commitment, link, range_proof=proof)
-        data = from_b64url(obj["proof"], f"{what}.proof", length=64)
         try:
-            za, zb = scalar_from_bytes(data[:32]), scalar_from_bytes(data[32:])
+            if statement.kind == "range":
+                data = from_b64url(obj["proof"], f"{what}.proof",
+                                   length=rangeproof.proof_length(statement.bits, len(statement.terms)))
+                return cls(commitment, link,
+                           range_proof=RangeProof.from_bytes(backend, data, statement.bits, len(statement.terms)))
+            data = from_b64url(obj["proof"], f"{what}.proof", length=G1_LENGTH + 64)
+            return cls(commitment, link, not_equal=(backend.g1_decompress(data[:G1_LENGTH]),
+                                                    scalar_from_bytes(data[G1_LENGTH:G1_LENGTH + 32]),
+                                                    scalar_from_bytes(data[G1_LENGTH + 32:])))
         except MalformedInput as exc:
             raise MalformedInput(f"{what}.proof: {exc}") from None
-        return cls(commitment, link, not_equal_responses=(za, zb))
 
 
 class PendingPredicate:
@@ -116,8 +124,7 @@ class PendingPredicate:
         # T = m~ * g + gamma~ * h, with m~ the BBS prover's blinding of this very message
         self.link_point = gens.commit(m_tilde, self._gamma_tilde)
         self.range_proof = None
-        self._not_equal: tuple[int, int, int, int] | None = None
-        self.not_equal_point = None
+        self._not_equal: tuple[Any, int, int, int, int] | None = None
         if statement.kind == "range":
             blindings = [sign * self._gamma % R for sign, _ in statement.terms]
             self.range_proof = rangeproof.prove(statement.values(self._m), blindings, statement.bits,
@@ -130,42 +137,52 @@ class PendingPredicate:
             b = -a * self._gamma % R
             ra, rb = random_scalar(), random_scalar()
             d = backend.g1_msm([self.commitment, gens.g], [1, -statement.excluded])
-            self.not_equal_point = backend.g1_msm([d, gens.h], [ra, rb])
-            self._not_equal = (a, b, ra, rb)
+            self._not_equal = (backend.g1_msm([d, gens.h], [ra, rb]), a, b, ra, rb)
 
     def extension_points(self) -> list[Any]:
-        """The points the BBS challenge must hash for this predicate: C, T (and the non-equality commitment)."""
-        points = [self.commitment, self.link_point]
-        if self.not_equal_point is not None:
-            points.append(self.not_equal_point)
-        return points
+        """The points the BBS challenge hashes for this predicate: C and the link commitment T."""
+        return [self.commitment, self.link_point]
 
     def finalize(self, challenge: int) -> PredicateProof:
         link = (self._gamma_tilde + self._gamma * challenge) % R
         if self._not_equal is None:
             return PredicateProof(self.commitment, link, range_proof=self.range_proof)
-        a, b, ra, rb = self._not_equal
+        point, a, b, ra, rb = self._not_equal
         return PredicateProof(self.commitment, link,
-                              not_equal_responses=((ra + challenge * a) % R, (rb + challenge * b) % R))
+                              not_equal=(point, (ra + challenge * a) % R, (rb + challenge * b) % R))
 
     def challenge_bytes(self) -> bytes:
-        """`challenge_bytes` of the final proof, known before c (the responses are not part of it)."""
-        rest = (self.range_proof.to_bytes(self.backend) if self.range_proof is not None else b"")
-        return self.backend.g1_compress(self.commitment) + len(rest).to_bytes(4, "big") + rest
+        """`PredicateProof.challenge_bytes` of the final proof, known before the challenge."""
+        return PredicateProof(self.commitment, 0, self.range_proof,
+                              None if self._not_equal is None else (self._not_equal[0], 0, 0)
+                              ).challenge_bytes(self.backend)
 
 
-def challenge_bytes(backend: Backend, proof: PredicateProof) -> bytes:
-    """What the BBS challenge hashes of a received predicate proof: the commitment and the range proof (the
-    responses are checked through the recomputed points instead)."""
-    rest = proof.range_proof.to_bytes(backend) if proof.range_proof is not None else b""
-    return backend.g1_compress(proof.commitment) + len(rest).to_bytes(4, "big") + rest
+@dataclass(frozen=True)
+class NotEqualCheck:
+    """za * (C - k * g) + zb * h == T + c * g: the non-equality proof's equation."""
+
+    commitment: Any
+    point: Any
+    za: int
+    zb: int
+    excluded: int
+    challenge: int
+
+    def holds(self, backend: Backend) -> bool:
+        gens = rangeproof.generators(backend)
+        return backend.g1_is_identity(backend.g1_msm(
+            [self.commitment, gens.g, gens.h, self.point], [self.za, -self.za * self.excluded - self.challenge,
+                                                             self.zb, -1]))
+
+
+Check = RangeStatement | NotEqualCheck
 
 
 def reconstruct(statement: Statement, proof: PredicateProof, m_hat: int, challenge: int,
-                backend: Backend) -> tuple[list[Any], RangeStatement | None]:
-    """The verifier's side: the extension points the prover must have hashed (if it answered honestly), and
-    the range statement to check in the batch (None for not_equal, which the recomputed point already
-    checks through the challenge)."""
+                backend: Backend) -> tuple[list[Any], Check]:
+    """The verifier's side: the extension points the prover hashed if its link response is honest, and the
+    predicate's own check (a range statement for the batch, or the non-equality equation)."""
     gens = rangeproof.generators(backend)
     # T = m^ * g + gamma^ * h - c * C
     link_point = backend.g1_msm([gens.g, gens.h, proof.commitment], [m_hat, proof.link_response, -challenge])
@@ -173,18 +190,24 @@ def reconstruct(statement: Statement, proof: PredicateProof, m_hat: int, challen
         if proof.range_proof is None:
             raise MalformedInput("a range predicate needs a range proof")
         # V_j = sign_j * C + offset_j * g
-        commitments = tuple(backend.g1_msm([proof.commitment, gens.g], [sign, offset])
+        negated = backend.g1_neg(proof.commitment)
+        commitments = tuple(backend.g1_add(proof.commitment if sign == 1 else negated, gens.g_times(offset))
                             for sign, offset in statement.terms)
         return [proof.commitment, link_point], RangeStatement(commitments, proof.range_proof, statement.bits,
                                                               statement.context)
-    if proof.not_equal_responses is None:
-        raise MalformedInput("a non-equality predicate needs its two responses")
-    za, zb = proof.not_equal_responses
-    # T' = za * (C - k * g) + zb * h - c * g
-    not_equal_point = backend.g1_msm([proof.commitment, gens.g, gens.h],
-                                     [za, -za * statement.excluded - challenge, zb])
-    return [proof.commitment, link_point, not_equal_point], None
+    if proof.not_equal is None:
+        raise MalformedInput("a non-equality predicate needs its proof")
+    point, za, zb = proof.not_equal
+    return [proof.commitment, link_point], NotEqualCheck(proof.commitment, point, za, zb, statement.excluded,
+                                                         challenge)
 
 
-__all__ = ["PendingPredicate", "PredicateProof", "Statement", "challenge_bytes", "reconstruct"]
+def checks_hold(checks: list[Check], backend: Backend) -> bool:
+    """Every check holds: the range statements in one batched msm, each non-equality equation alone."""
+    ranges = [c for c in checks if isinstance(c, RangeStatement)]
+    return all(c.holds(backend) for c in checks if isinstance(c, NotEqualCheck)) and rangeproof.verify_batch(
+        ranges, backend=backend)
 
+
+__all__ = ["Check", "NotEqualCheck", "PendingPredicate", "PredicateProof", "Statement", "checks_hold",
+           "reconstruct"]
