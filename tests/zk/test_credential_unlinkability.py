@@ -1,0 +1,98 @@
+"""Unlinkability: presentations of one credential look like presentations of two different credentials with the
+same disclosed values. Every field is either public (equal for all) or fresh and uniformly distributed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+
+import pytest
+
+from tests.zk.test_credential import citizen
+from zk.credential import Attribute, IssuerKey, Predicate, Schema, date_attribute, make_presentation_request, present
+from zk.curve import get_backend
+from zk.rangeproof import proof_length
+from zk.wire import b64url, from_b64url
+
+TODAY = dt.date(2026, 11, 21)
+PUBLIC_FIELDS = ("type", "version", "schema", "issuer_key", "nonce", "disclosed")
+
+
+@pytest.fixture(scope="module")
+def presentations():
+    get_backend("arkworks")
+    schema = Schema.create("benefit-eligibility", [
+        Attribute("name", "string"), date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+        Attribute("district", "enum", values=("north", "south")), Attribute("income", "integer", 0, 10**9)])
+    issuer = IssuerKey.generate(b"unlinkability test issuer key material")
+    one = citizen(issuer, schema)
+    two = citizen(issuer, schema, name="Grace Hopper", birth_date=dt.date(1961, 2, 3), income=12_345,
+                  expires=dt.date(2028, 1, 1))
+    request = make_presentation_request(schema, [issuer.key_id], TODAY, disclose=["district"],
+                                        predicates=[Predicate("income", "<", 30_000)])
+    same = [present(one, request).to_json() for _ in range(3)]
+    other = [present(two, request).to_json()]
+    return same, other
+
+
+def hidden_elements(shown: dict) -> list[bytes]:
+    """Every non-disclosed value of a presentation, split into its group elements and scalars."""
+    proof = from_b64url(shown["proof"], "proof")
+    out = [proof[i:i + 48] for i in range(0, 144, 48)] + [proof[i:i + 32] for i in range(144, len(proof), 32)]
+    for item in shown["predicates"]:
+        out.append(from_b64url(item["commitment"], "c"))
+        out.append(from_b64url(item["link"], "l"))
+        rp = from_b64url(item["proof"], "p")
+        points = [rp[i:i + 48] for i in range(0, 192, 48)] + [rp[i:i + 48] for i in range(352, len(rp), 48)]
+        out += points + [rp[i:i + 32] for i in range(192, 352, 32)]
+    return out
+
+
+def test_presentations_have_the_same_shape_and_public_fields_whichever_credential(presentations):
+    same, other = presentations
+    everyone = same + other
+    for field in PUBLIC_FIELDS:
+        assert len({repr(p[field]) for p in everyone}) == 1, field
+    assert {tuple(sorted(p)) for p in everyone} == {tuple(sorted(everyone[0]))}
+    assert len({len(p["proof"]) for p in everyone}) == 1
+    assert len({tuple(len(v) for item in p["predicates"] for v in item.values()) for p in everyone}) == 1
+
+
+def test_no_hidden_value_repeats_within_or_across_credentials(presentations):
+    same, other = presentations
+    elements = [hidden_elements(p) for p in same + other]
+    assert len({len(e) for e in elements}) == 1
+    seen: set[bytes] = set()
+    for values in elements:
+        assert len(set(values)) == len(values)
+        assert not seen & set(values)
+        seen |= set(values)
+
+
+def chi_square_critical(df: int, z: float) -> float:
+    """Wilson-Hilferty approximation of the chi-square quantile for a standard normal quantile z."""
+    return df * (1 - 2 / (9 * df) + z * math.sqrt(2 / (9 * df))) ** 3
+
+
+@pytest.mark.parametrize("group", ["one credential, three presentations", "another credential"])
+def test_hidden_bytes_are_uniformly_distributed(presentations, group):
+    same, other = presentations
+    chosen = same if group.startswith("one") else other + same[:1]
+    # The first byte of each element carries encoding flags (points) or is bounded by r (scalars): skip it.
+    data = b"".join(e[1:] for p in chosen for e in hidden_elements(p))
+    assert len(data) > 4000
+    counts = Counter(data)
+    expected = len(data) / 256
+    chi2 = sum((counts.get(b, 0) - expected) ** 2 / expected for b in range(256))
+    # p = 1e-6 upper quantile (z = 4.75) for 255 degrees of freedom: about 377
+    assert chi2 < chi_square_critical(255, 4.75)
+    ones = sum(bin(b).count("1") for b in data)
+    assert abs(ones / (8 * len(data)) - 0.5) < 5 * math.sqrt(0.25 / (8 * len(data)))
+
+
+def test_the_range_bit_lengths_do_not_depend_on_the_hidden_value(presentations):
+    # the proof length follows from the request and the schema bounds, never from the value
+    same, other = presentations
+    lengths = {len(item["proof"]) for p in same + other for item in p["predicates"]}
+    assert lengths == {len(b64url(bytes(proof_length(16, 1))))} == {982}
