@@ -1,0 +1,211 @@
+"""The citizen's credential wallet: one local JSON file (mode 0600) of pending requests and held credentials, and
+the operations `govgraph wallet` runs (request, store, list, present); the web wallet imports the same ones.
+
+The file holds secrets (each credential's prover blind and nym secret): it is created 0600, replaced
+atomically on every change, and refused when group or others can read it. The cryptography is `zk.credential`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zk import credential as zkc
+from zk.errors import InvalidProof, MalformedInput
+from zk.wire import b64url, canonical_json, parse_json, require_list, require_message
+
+WALLET_TYPE = "govgraph.wallet.Wallet"
+WALLET_FILE = "wallet.json"
+
+
+class WalletError(Exception):
+    """A wallet operation cannot be done; the message says why in plain words."""
+
+
+@dataclass
+class Wallet:
+    pending: list[zkc.PendingRequest] = field(default_factory=list)
+    credentials: list[zkc.HeldCredential] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"type": WALLET_TYPE, "version": 1, "pending": [p.to_json() for p in self.pending],
+                "credentials": [c.to_json() for c in self.credentials]}
+
+    @classmethod
+    def from_json(cls, value: Any) -> Wallet:
+        obj = require_message(value, WALLET_TYPE, ("pending", "credentials"))
+        pending = require_list(obj["pending"], "pending", max_length=10_000)
+        held = require_list(obj["credentials"], "credentials", max_length=10_000)
+        return cls([zkc.PendingRequest.from_json(p) for p in pending], [zkc.HeldCredential.from_json(c) for c in held])
+
+
+def credential_id(held: zkc.HeldCredential) -> str:
+    """A short stable name for a held credential: the start of base64url(SHA-256(signature))."""
+    return b64url(hashlib.sha256(held.credential.signature).digest())[:12]
+
+
+def default_path(data_dir: Path) -> Path:
+    return data_dir / WALLET_FILE
+
+
+def load(path: Path) -> Wallet:
+    """The wallet at `path` (empty if the file does not exist yet)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return Wallet()
+    if info.st_mode & 0o077:
+        raise WalletError(f"{path} is readable by others (mode {stat.S_IMODE(info.st_mode):o}): "
+                          f"run chmod 600 {path}")
+    try:
+        return Wallet.from_json(parse_json(path.read_bytes(), "wallet"))
+    except MalformedInput as exc:
+        raise WalletError(f"{path} is not a valid wallet file: {exc}") from None
+
+
+def save(path: Path, wallet: Wallet) -> None:
+    """Replace the wallet file atomically; the new file is created with mode 0600 before any byte is written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".wallet-", dir=path.parent)  # mkstemp creates it 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(canonical_json(wallet.to_json()))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _read_message(data: bytes | str, kind: Any, what: str) -> Any:
+    try:
+        return kind.from_json(parse_json(data, what))
+    except MalformedInput as exc:
+        raise WalletError(f"not a valid {what}: {exc}") from None
+
+
+# --- the operations ---------------------------------------------------------------------------------------
+def request(path: Path, offer_json: bytes | str) -> bytes:
+    """Answer a CredentialOffer: keep the secrets as a pending request, return the CredentialRequest JSON."""
+    offer = _read_message(offer_json, zkc.CredentialOffer, "credential offer")
+    wallet = load(path)
+    answer, pending = zkc.request_credential(offer)
+    wallet.pending.append(pending)
+    save(path, wallet)
+    return canonical_json(answer.to_json())
+
+
+def store(path: Path, credential_json: bytes | str) -> str:
+    """Store an issued Credential: it must verify against one of the pending requests (whose secrets it is
+    bound to), which it then replaces. Returns the credential's id."""
+    issued = _read_message(credential_json, zkc.Credential, "credential")
+    wallet = load(path)
+    for pending in wallet.pending:
+        if pending.offer.issuer_key != issued.issuer_key or pending.offer.schema != issued.schema:
+            continue
+        try:
+            held = zkc.accept_credential(pending, issued)
+        except InvalidProof:
+            continue
+        wallet.pending.remove(pending)
+        wallet.credentials.append(held)
+        save(path, wallet)
+        return credential_id(held)
+    raise WalletError("no pending request of this wallet matches the credential (wrong issuer, schema or "
+                      "signature)")
+
+
+@dataclass(frozen=True)
+class CredentialSummary:
+    id: str
+    schema: str
+    issuer_key: str
+    attributes: dict[str, Any]
+    expires: dt.date
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "schema": self.schema, "issuer_key": self.issuer_key,
+                "attributes": self.attributes, "expires": self.expires.isoformat()}
+
+
+def list_credentials(path: Path) -> list[CredentialSummary]:
+    out = []
+    for held in load(path).credentials:
+        credential = held.credential
+        out.append(CredentialSummary(credential_id(held), credential.schema.name, credential.issuer_key,
+                                     credential.schema.values_to_json(credential.attributes),
+                                     credential.attributes[zkc.EXPIRES]))
+    return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a presentation will show: the credential, the disclosed values, the proved statements and the
+    pseudonym context (None: no pseudonym)."""
+
+    credential_id: str
+    disclosed: dict[str, Any]
+    proved: tuple[str, ...]
+    context: str | None
+
+    def lines(self) -> list[str]:
+        out = [f"credential {self.credential_id}"]
+        out += [f"discloses {name} = {value}" for name, value in self.disclosed.items()] or ["discloses nothing"]
+        out += [f"proves {statement} (value not revealed)" for statement in self.proved]
+        if self.context is not None:
+            out.append(f"shows the pseudonym for context {self.context!r} (the same every time for this context)")
+        return out
+
+
+def _choose(wallet: Wallet, ask: zkc.PresentationRequest, chosen_id: str | None
+            ) -> tuple[zkc.HeldCredential, Plan]:
+    reasons = []
+    for held in wallet.credentials:
+        cid = credential_id(held)
+        if chosen_id is not None and cid != chosen_id:
+            continue
+        credential = held.credential
+        if credential.schema != ask.schema:
+            reasons.append(f"{cid}: another schema ({credential.schema.name})")
+            continue
+        if credential.issuer_key not in ask.issuers:
+            reasons.append(f"{cid}: issuer {credential.issuer_key} is not accepted")
+            continue
+        failed = [p.describe(ask.schema.attribute(p.attribute)) for p in ask.all_predicates()
+                  if not p.holds(ask.schema.attribute(p.attribute), credential.attributes[p.attribute])]
+        if failed:
+            reasons.append(f"{cid}: does not satisfy {', '.join(failed)}")
+            continue
+        disclosed = ask.schema.values_to_json({n: credential.attributes[n] for n in ask.disclose})
+        proved = tuple(p.describe(ask.schema.attribute(p.attribute)) for p in ask.all_predicates())
+        return held, Plan(cid, disclosed, proved, ask.context)
+    if chosen_id is not None and not reasons:
+        raise WalletError(f"no credential {chosen_id} in this wallet")
+    raise WalletError("no credential in this wallet can answer the request"
+                      + "".join(f"\n  {reason}" for reason in reasons))
+
+
+def plan(path: Path, request_json: bytes | str, chosen_id: str | None = None) -> Plan:
+    """What `present` would disclose and prove, without making the presentation."""
+    ask = _read_message(request_json, zkc.PresentationRequest, "presentation request")
+    return _choose(load(path), ask, chosen_id)[1]
+
+
+def present(path: Path, request_json: bytes | str, chosen_id: str | None = None) -> tuple[Plan, bytes]:
+    """The plan and the Presentation JSON answering a PresentationRequest, from the first credential (or the one
+    named) that satisfies it."""
+    ask = _read_message(request_json, zkc.PresentationRequest, "presentation request")
+    held, chosen = _choose(load(path), ask, chosen_id)
+    return chosen, zkc.present(held, ask).to_bytes()
+
+
+__all__ = ["CredentialSummary", "Plan", "Wallet", "WalletError", "credential_id", "default_path",
+           "list_credentials", "load", "plan", "present", "request", "save", "store"]

@@ -1,0 +1,163 @@
+"""The citizen's wallet: a 0600 file, request -> store -> list -> present through the library and the
+`govgraph wallet` CLI, with the verifier accepting what the wallet writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from govgraph import wallet
+from govgraph.cli import app
+from zk.credential import (
+    Attribute, CredentialOffer, CredentialRequest, IssuerKey, Predicate, Schema, age_at_least, date_attribute,
+    issue_credential, make_offer, make_presentation_request, verify_presentation,
+)
+from zk.wire import canonical_json, parse_json
+
+TODAY = dt.date(2026, 11, 21)
+ATTRIBUTES = {"name": "Ada Lovelace", "birth_date": dt.date(1990, 5, 17), "district": "north", "income": 21_000,
+              "expires": dt.date(2027, 6, 30)}
+
+
+@pytest.fixture(scope="module")
+def schema() -> Schema:
+    return Schema.create("benefit-eligibility", [
+        Attribute("name", "string"), date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+        Attribute("district", "enum", values=("north", "south")), Attribute("income", "integer", 0, 10**9)])
+
+
+@pytest.fixture(scope="module")
+def issuer() -> IssuerKey:
+    return IssuerKey.generate(b"wallet test issuer key material..")
+
+
+def issue_into(path: Path, issuer: IssuerKey, schema: Schema, **changes) -> str:
+    """The issuer's side around the wallet's request and store; returns the stored credential id."""
+    offer = make_offer(issuer, schema)
+    request_bytes = wallet.request(path, canonical_json(offer.to_json()))
+    request = CredentialRequest.from_json(parse_json(request_bytes, "request"))
+    credential = issue_credential(issuer, offer, request, {**ATTRIBUTES, **changes})
+    return wallet.store(path, canonical_json(credential.to_json()))
+
+
+def benefit_request(schema: Schema, issuer: IssuerKey):
+    return make_presentation_request(schema, [issuer.key_id], TODAY, disclose=["district"],
+                                     predicates=[age_at_least(18, TODAY), Predicate("income", "<", 30_000)],
+                                     context="benefit-2026")
+
+
+def test_the_wallet_file_is_created_0600_and_holds_the_credential(tmp_path, issuer, schema):
+    path = tmp_path / "wallet.json"
+    cid = issue_into(path, issuer, schema)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    loaded = wallet.load(path)
+    assert loaded.pending == [] and len(loaded.credentials) == 1
+    assert wallet.credential_id(loaded.credentials[0]) == cid and len(cid) == 12
+    [summary] = wallet.list_credentials(path)
+    assert summary.to_json() == {"id": cid, "schema": "benefit-eligibility", "issuer_key": issuer.key_id,
+                                 "attributes": {"name": "Ada Lovelace", "birth_date": "1990-05-17",
+                                                "district": "north", "income": 21000, "expires": "2027-06-30"},
+                                 "expires": "2027-06-30"}
+    assert [p.name for p in tmp_path.iterdir()] == ["wallet.json"]  # no temporary file left behind
+
+
+def test_a_wallet_readable_by_others_is_refused(tmp_path, issuer, schema):
+    path = tmp_path / "wallet.json"
+    issue_into(path, issuer, schema)
+    os.chmod(path, 0o644)
+    with pytest.raises(wallet.WalletError, match="readable by others .*chmod 600"):
+        wallet.load(path)
+
+
+def test_a_corrupt_wallet_file_is_a_wallet_error(tmp_path):
+    path = tmp_path / "wallet.json"
+    path.write_bytes(b'{"type": "govgraph.wallet.Wallet", "version": 1, "pending": [], "credentials": [1]}')
+    os.chmod(path, 0o600)
+    with pytest.raises(wallet.WalletError, match="not a valid wallet file"):
+        wallet.load(path)
+
+
+def test_the_wallet_presents_and_the_verifier_accepts(tmp_path, issuer, schema):
+    path = tmp_path / "wallet.json"
+    cid = issue_into(path, issuer, schema)
+    ask = benefit_request(schema, issuer)
+    chosen, presentation = wallet.present(path, canonical_json(ask.to_json()))
+    assert chosen.lines() == [
+        f"credential {cid}", "discloses district = north",
+        "proves expires >= 2026-11-21 (value not revealed)", "proves birth_date <= 2008-11-21 (value not revealed)",
+        "proves income < 30000 (value not revealed)",
+        "shows the pseudonym for context 'benefit-2026' (the same every time for this context)"]
+    result = verify_presentation(ask, presentation, {issuer.key_id: issuer.public_key})
+    assert result.ok and result.disclosed == {"district": "north"}
+
+
+def test_the_wallet_picks_the_credential_that_qualifies_and_explains_when_none_does(tmp_path, issuer, schema):
+    path = tmp_path / "wallet.json"
+    minor = issue_into(path, issuer, schema, birth_date=dt.date(2010, 1, 1))
+    adult = issue_into(path, issuer, schema)
+    ask = canonical_json(benefit_request(schema, issuer).to_json())
+    assert wallet.plan(path, ask).credential_id == adult
+    with pytest.raises(wallet.WalletError, match=f"{minor}: does not satisfy birth_date <= 2008-11-21"):
+        wallet.plan(path, ask, minor)
+    with pytest.raises(wallet.WalletError, match="no credential nope"):
+        wallet.plan(path, ask, "nope")
+
+
+def test_a_credential_without_its_pending_request_is_not_stored(tmp_path, issuer, schema):
+    path = tmp_path / "wallet.json"
+    offer = make_offer(issuer, schema)
+    other_path = tmp_path / "other.json"
+    request = CredentialRequest.from_json(parse_json(wallet.request(other_path, canonical_json(offer.to_json())),
+                                                     "request"))
+    credential = issue_credential(issuer, offer, request, ATTRIBUTES)
+    with pytest.raises(wallet.WalletError, match="no pending request"):
+        wallet.store(path, canonical_json(credential.to_json()))
+    with pytest.raises(wallet.WalletError, match="not a valid credential"):
+        wallet.store(path, b'{"type": "govgraph.credential.Credential"}')
+
+
+def test_the_cli_runs_request_store_list_present(tmp_path, issuer, schema):
+    runner = CliRunner()
+    env = {"GOVGRAPH_WALLET": str(tmp_path / "wallet.json"), "GOVGRAPH_DATA": str(tmp_path)}
+    offer = make_offer(issuer, schema)
+    (tmp_path / "offer.json").write_bytes(canonical_json(offer.to_json()))
+    result = runner.invoke(app, ["wallet", "request", str(tmp_path / "offer.json"), "-o",
+                                 str(tmp_path / "request.json")], env=env)
+    assert result.exit_code == 0, result.output
+    request = CredentialRequest.from_json(parse_json((tmp_path / "request.json").read_bytes(), "request"))
+    credential = issue_credential(issuer, CredentialOffer.from_json(offer.to_json()), request, ATTRIBUTES)
+    (tmp_path / "credential.json").write_bytes(canonical_json(credential.to_json()))
+    stored = runner.invoke(app, ["wallet", "store", str(tmp_path / "credential.json")], env=env)
+    assert stored.exit_code == 0, stored.output
+    cid = stored.stdout.strip()
+    listed = runner.invoke(app, ["wallet", "list", "--json"], env=env)
+    assert [c["id"] for c in json.loads(listed.stdout)] == [cid]
+    text = runner.invoke(app, ["wallet", "list"], env=env).stdout
+    assert text.startswith(f"{cid}  benefit-eligibility  issuer {issuer.key_id}  expires 2027-06-30\n")
+    ask = benefit_request(schema, issuer)
+    (tmp_path / "ask.json").write_bytes(canonical_json(ask.to_json()))
+    shown = runner.invoke(app, ["wallet", "present", str(tmp_path / "ask.json"), "-o",
+                                str(tmp_path / "presentation.json")], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.splitlines()[:2] == [f"credential {cid}", "discloses district = north"]
+    assert "proves income < 30000 (value not revealed)" in shown.stdout
+    presentation = (tmp_path / "presentation.json").read_bytes()
+    assert verify_presentation(ask, presentation, {issuer.key_id: issuer.public_key}).ok
+
+
+def test_the_cli_explains_a_refusal_in_one_line(tmp_path, issuer, schema):
+    path = tmp_path / "wallet.json"
+    issue_into(path, issuer, schema, income=30_000)
+    (tmp_path / "ask.json").write_bytes(canonical_json(benefit_request(schema, issuer).to_json()))
+    result = CliRunner().invoke(app, ["wallet", "present", str(tmp_path / "ask.json"), "--wallet", str(path),
+                                      "-o", str(tmp_path / "p.json")])
+    assert result.exit_code == 1
+    assert "govgraph wallet: no credential in this wallet can answer the request" in result.output
+    assert "does not satisfy income < 30000" in result.output
+    assert not (tmp_path / "p.json").exists()
