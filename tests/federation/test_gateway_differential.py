@@ -12,6 +12,7 @@ import pytest
 from graphql import build_schema
 
 from govgraph.federation.gateway.endpoint import GatewayEndpoint, remote_gateway
+from govgraph.federation.gateway.supergraph import compose_sdls
 from govgraph.federation.servers import UvicornThread
 from tests.federation.corpus import generate
 from tests.federation.corpus.hand import OPERATIONS as HAND
@@ -50,24 +51,11 @@ def test_generated_corpus_is_what_the_seeded_generator_writes() -> None:
     assert [list(op) for op in generate.generate(schema)] == [list(op) for op in GENERATED]
 
 
-def test_committed_api_schema_is_the_composed_one(embedded: str, hive_gateway) -> None:
+def test_committed_api_schema_is_the_composed_one(live_subgraphs) -> None:
     # The generator draws from api.graphql: it must be the API schema our gateway composes today.
-    from govgraph.federation.gateway.supergraph import compose_sdls
-    sdls = {name: httpx.post(url, json={"query": "{ _service { sdl } }"}).json()["data"]["_service"]["sdl"]
-            for name, url in hive_gateway_subgraphs(hive_gateway).items()}
+    sdls = {name: live_subgraphs.post(name, "{ _service { sdl } }")["data"]["_service"]["sdl"]
+            for name in live_subgraphs.urls}
     assert compose_sdls(sdls).api_sdl == (CORPUS_DIR / "api.graphql").read_text()
-
-
-def hive_gateway_subgraphs(_gateway) -> dict[str, str]:
-    return _LIVE_URLS
-
-
-_LIVE_URLS: dict[str, str] = {}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _remember_urls(live_subgraphs) -> None:
-    _LIVE_URLS.update(live_subgraphs.urls)
 
 
 @pytest.mark.parametrize("operation", CORPUS, ids=[operation[0] for operation in CORPUS])

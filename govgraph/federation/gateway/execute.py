@@ -57,41 +57,47 @@ async def run_plan(plan: Plan, transports: Mapping[str, Transport], variables: d
             await run_children(fetch)
 
     async def run_children(fetch: Fetch) -> None:
-        if fetch.children:
-            await asyncio.gather(*(run_entities(child) for child in fetch.children))
+        # Sibling fetches with one document (the same selection reached by several paths) share a request.
+        groups: dict[tuple[str, str], list[Fetch]] = {}
+        for child in fetch.children:
+            groups.setdefault((child.subgraph, child.document), []).append(child)
+        if groups:
+            await asyncio.gather(*(run_entities(group) for group in groups.values()))
 
-    async def run_entities(fetch: Fetch) -> None:
-        located = list(_locate(data, fetch.path, ()))
+    async def run_entities(group: list[Fetch]) -> None:
         representations: list[dict] = []
         owners: list[list[tuple[dict, tuple]]] = []
         seen: dict[str, int] = {}
-        for obj, path in located:
-            if obj.get("__typename") not in fetch.accepts:
-                continue
-            representation = _representation(obj, fetch)
-            if representation is None:
-                continue
-            marker = json.dumps(representation, sort_keys=True)
-            index = seen.get(marker)
-            if index is None:
-                seen[marker] = index = len(representations)
-                representations.append(representation)
-                owners.append([])
-            owners[index].append((obj, path))
+        for fetch in group:
+            for obj, path in _locate(data, fetch.path, ()):
+                if obj.get("__typename") not in fetch.accepts:
+                    continue
+                representation = _representation(obj, fetch)
+                if representation is None:
+                    continue
+                marker = json.dumps(representation, sort_keys=True)
+                index = seen.get(marker)
+                if index is None:
+                    seen[marker] = index = len(representations)
+                    representations.append(representation)
+                    owners.append([])
+                owners[index].append((obj, path))
         if not representations:
             return
-        body = await _send(transports, fetch, {"representations": representations,
-                                               **_variables(fetch, variables)}, errors)
+        first = group[0]
+        # The subgraph may consume the representations (strawberry mutates them): they are never read again.
+        body = await _send(transports, first, {"representations": representations,
+                                               **_variables(first, variables)}, errors)
         result = body.get("data")
         entities = result.get("_entities") if isinstance(result, dict) else None
         for error in body.get("errors") or ():
-            errors.setdefault(id(fetch), []).extend(_entity_errors(error, fetch.subgraph, owners))
+            errors.setdefault(id(first), []).extend(_entity_errors(error, first.subgraph, owners))
         if isinstance(entities, list):
             for index, entity in enumerate(entities[:len(owners)]):
                 if isinstance(entity, dict):
                     for obj, _ in owners[index]:
                         _merge(obj, entity)
-        await run_children(fetch)
+        await asyncio.gather(*(run_children(fetch) for fetch in group))
 
     if plan.sequential:
         for root in plan.roots:

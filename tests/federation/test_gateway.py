@@ -1,0 +1,250 @@
+"""The embedded gateway's planning and execution, in-process over the compliance subgraphs (fetches recorded),
+and end to end: in-process and mounted in build_app, compared with the real Hive Gateway."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from graphql import FieldNode, OperationDefinitionNode, parse
+
+from govgraph.config import Settings
+from govgraph.federation.context import RequestContext
+from govgraph.federation.gateway import Gateway
+from govgraph.federation.gateway.endpoint import GatewayEndpoint, local_gateway
+from govgraph.federation.servers import UvicornThread, free_port
+from govgraph.app import build_app
+from tests.conftest import wait_until_healthy
+from tests.federation.compliance import inventory, products, users
+from tests.federation.corpus import generate
+from tests.federation.corpus.hand import OPERATIONS as HAND
+
+EMAIL = "support@apollographql.com"
+CORPUS = [*HAND, *[tuple(op) for op in json.loads(generate.CORPUS.read_text())]]
+COMPLIANCE_ROOTS = {"product", "deprecatedProduct", "inventory", "__typename"}
+AGENCY_ROOTS = {"agencies", "agency", "citizen", "citizens", "credentialSchemas", "parcel", "parcels", "titles",
+                "__typename"}
+
+
+def context() -> RequestContext:
+    return RequestContext(request=None, response=None, sessions=None)
+
+
+def compliance_schemas() -> dict:
+    return {"products": products.build_schema(), "users": users.build_schema(),
+            "inventory": inventory.build_schema()}
+
+
+class Recorder:
+    """Wraps each transport to record (subgraph, document, variables) of every fetch, in order."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.calls: list[tuple[str, str, dict]] = []
+        for name, transport in gateway.transports.items():
+            gateway.transports[name] = self._recording(name, transport)
+
+    def _recording(self, name, transport):
+        async def send(document, variables, operation_name):
+            self.calls.append((name, document, copy.deepcopy(variables)))  # strawberry consumes them
+            return await transport(document, variables, operation_name)
+        return send
+
+
+async def gateway_and_recorder() -> tuple[Gateway, Recorder]:
+    gateway = await local_gateway(compliance_schemas(), context)
+    return gateway, Recorder(gateway)
+
+
+async def test_requires_is_fetched_from_the_owner_before_the_dependent_fetch() -> None:
+    gateway, recorder = await gateway_and_recorder()
+    status, body = await gateway.execute('{ product(id: "apollo-federation") { createdBy { email '
+                                         "averageProductsCreatedPerYear } } }")
+    assert (status, body) == (200, {"data": {"product": {"createdBy": {
+        "email": EMAIL, "averageProductsCreatedPerYear": 0}}}})
+    assert [call[0] for call in recorder.calls] == ["products", "users", "products"]
+    assert recorder.calls[2][2] == {"representations": [
+        {"__typename": "User", "email": EMAIL, "totalProductsCreated": 4, "yearsOfEmployment": 10}]}
+
+
+async def test_provides_lets_the_parent_subgraph_answer_without_a_hop() -> None:
+    gateway, recorder = await gateway_and_recorder()
+    _, body = await gateway.execute('{ product(id: "apollo-federation") { createdBy { email totalProductsCreated } } }')
+    assert body == {"data": {"product": {"createdBy": {"email": EMAIL, "totalProductsCreated": 1337}}}}
+    assert [call[0] for call in recorder.calls] == ["products"]
+
+
+async def test_all_representations_of_one_step_go_in_one_request() -> None:
+    gateway, recorder = await gateway_and_recorder()
+    _, body = await gateway.execute('{ inventory(id: "apollo-oss") { ... on OpenSourceInventory { products '
+                                    "{ id sku } } } }")
+    assert body == {"data": {"inventory": {"products": [{"id": "apollo-federation", "sku": "federation"},
+                                                        {"id": "apollo-studio", "sku": "studio"}]}}}
+    assert [call[0] for call in recorder.calls] == ["inventory", "products"]
+    assert recorder.calls[1][2]["representations"] == [{"__typename": "Product", "id": "apollo-federation"},
+                                                       {"__typename": "Product", "id": "apollo-studio"}]
+
+
+async def test_interface_object_is_fetched_under_the_interface_name() -> None:
+    gateway, recorder = await gateway_and_recorder()
+    _, body = await gateway.execute('{ inventory(id: "apollo-oss") { __typename deprecatedProducts { sku } } }')
+    assert body == {"data": {"inventory": {"__typename": "OpenSourceInventory",
+                                           "deprecatedProducts": [{"sku": "apollo-federation-v1"}]}}}
+    assert recorder.calls[1][0] == "products"
+    assert recorder.calls[1][2] == {"representations": [{"__typename": "Inventory", "id": "apollo-oss"}]}
+
+
+async def test_identical_representations_are_sent_once_and_answer_every_position() -> None:
+    gateway, recorder = await gateway_and_recorder()
+    _, body = await gateway.execute('{ a: product(id: "apollo-federation") { createdBy { yearsOfEmployment } } '
+                                    'b: product(id: "apollo-studio") { createdBy { yearsOfEmployment } } }')
+    assert body == {"data": {"a": {"createdBy": {"yearsOfEmployment": 10}},
+                             "b": {"createdBy": {"yearsOfEmployment": 10}}}}
+    assert [len(call[2].get("representations", ())) for call in recorder.calls] == [0, 1]
+
+
+async def test_plans_are_cached_per_document_and_operation_name() -> None:
+    gateway, recorder = await gateway_and_recorder()
+    document = "query A { product(id: \"apollo-studio\") { sku } } query B { inventory(id: \"x\") { id } }"
+    await gateway.execute(document, None, "A")
+    first = gateway.plans[(document, "A")]
+    await gateway.execute(document, None, "A")
+    await gateway.execute(document, None, "B")
+    assert gateway.plans[(document, "A")] is first
+    assert set(gateway.plans) == {(document, "A"), (document, "B")}
+    assert [call[0] for call in recorder.calls] == ["products", "products", "inventory"]
+
+
+async def test_skip_and_include_travel_to_the_subgraph_with_their_variables() -> None:
+    gateway, recorder = await gateway_and_recorder()
+    query = 'query ($s: Boolean!) { product(id: "apollo-studio") { sku @skip(if: $s) id } }'
+    _, body = await gateway.execute(query, {"s": True})
+    assert body == {"data": {"product": {"id": "apollo-studio"}}}
+    assert recorder.calls == [("products", 'query($s: Boolean!){product(id: "apollo-studio"){sku @skip(if: $s) id}}',
+                               {"s": True})]
+
+
+async def test_a_failing_subgraph_gives_partial_data_and_a_coded_error() -> None:
+    gateway, recorder = await gateway_and_recorder()
+
+    async def unreachable(document, variables, operation_name):
+        raise httpx.ConnectError("connection refused")
+
+    gateway.transports["users"] = unreachable
+    _, body = await gateway.execute('{ product(id: "apollo-federation") { sku createdBy { email '
+                                    "yearsOfEmployment } } }")
+    # yearsOfEmployment is non-null: without users' answer the null reaches the nullable createdBy.
+    assert body == {"data": {"product": {"sku": "federation", "createdBy": None}}, "errors": [
+        {"message": 'Request to subgraph "users" failed: ConnectError',
+         "extensions": {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": "users"}}]}
+
+
+async def test_request_errors_are_typed() -> None:
+    gateway, _ = await gateway_and_recorder()
+    assert await gateway.execute(None) == (400, {"errors": [{"message": "Must provide query string.",
+                                                             "extensions": {"code": "BAD_REQUEST"}}]})
+    assert await gateway.execute("{ product(id: 1) { sku } }", [1]) == (
+        400, {"errors": [{"message": "Variables must be an object.", "extensions": {"code": "BAD_REQUEST"}}]})
+    status, body = await gateway.execute("subscription { x }")
+    assert status == 200 and body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_endpoint_refuses_bad_http_with_codes_never_a_500() -> None:
+    server = UvicornThread(GatewayEndpoint(lambda: local_gateway(compliance_schemas(), context))).start()
+    try:
+        url = f"{server.url}/graphql"
+        cases = [httpx.post(url, content=b"{", headers={"content-type": "application/json"}),
+                 httpx.post(url, content=b"query", headers={"content-type": "text/plain"}),
+                 httpx.post(url, json=[1]), httpx.put(url, json={}), httpx.get(url)]
+        assert [(r.status_code, r.json()["errors"][0]["extensions"]["code"]) for r in cases] == [
+            (400, "BAD_REQUEST"), (415, "UNSUPPORTED_MEDIA_TYPE"), (400, "BAD_REQUEST"),
+            (405, "METHOD_NOT_ALLOWED"), (400, "BAD_REQUEST")]
+        got = httpx.get(url, params={"query": '{ product(id: "apollo-studio") { sku } }'}).json()
+        assert got == {"data": {"product": {"sku": "studio"}}}
+        assert "graphiql" in httpx.get(url, headers={"accept": "text/html"}).text.lower()
+    finally:
+        server.stop()
+
+
+def root_fields(query: str) -> set[str]:
+    try:
+        document = parse(query)
+    except Exception:
+        return set()
+    return {s.name.value for d in document.definitions if isinstance(d, OperationDefinitionNode)
+            for s in d.selection_set.selections if isinstance(s, FieldNode)}
+
+
+def post(url: str, operation: tuple) -> dict:
+    _, query, variables, *rest = operation
+    payload = {"query": query, "variables": variables, **({"operationName": rest[0]} if rest else {})}
+    return httpx.post(url, json=payload, timeout=30).json()
+
+
+@pytest.fixture(scope="module")
+def in_process_url() -> Iterator[str]:
+    server = UvicornThread(GatewayEndpoint(lambda: local_gateway(compliance_schemas(), context))).start()
+    yield f"{server.url}/graphql"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    settings = Settings.from_env({"GOVGRAPH_DATA": str(tmp_path_factory.mktemp("gateway-app"))})
+    server = UvicornThread(build_app(settings)).start()
+    yield f"{server.url}/graphql"
+    server.stop()
+
+
+COMPLIANCE_OPS = [op for op in CORPUS if root_fields(op[1]) and root_fields(op[1]) <= COMPLIANCE_ROOTS]
+AGENCY_OPS = [op for op in CORPUS if root_fields(op[1]) and root_fields(op[1]) <= AGENCY_ROOTS]
+
+
+@pytest.mark.e2e
+def test_in_process_gateway_answers_the_compliance_corpus_as_hive_does(in_process_url: str, hive_gateway) -> None:
+    assert len(COMPLIANCE_OPS) >= 40
+    differences = [op[0] for op in COMPLIANCE_OPS if post(in_process_url, op) != post(hive_gateway.url, op)]
+    assert differences == []
+
+
+@pytest.mark.e2e
+def test_build_app_graphql_answers_the_agency_corpus_as_hive_does(app_url: str, hive_gateway) -> None:
+    assert len(AGENCY_OPS) >= 80
+    differences = [op[0] for op in AGENCY_OPS if post(app_url, op) != post(hive_gateway.url, op)]
+    assert differences == []
+
+
+@pytest.mark.e2e
+def test_gateway_command_serves_remote_subgraphs(live_subgraphs, tmp_path) -> None:
+    port = free_port()
+    arguments = [f"--subgraph={name}={url}" for name, url in live_subgraphs.urls.items()]
+    log_path = tmp_path / "gateway.log"
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen([sys.executable, "-m", "govgraph", "gateway", *arguments, "--port", str(port)],
+                                   env={**_env(tmp_path)}, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}/readiness", process, log_path)
+        body = httpx.post(f"http://127.0.0.1:{port}/graphql", json={
+            "query": '{ citizen(id: "cit_5b0e2f7c1a9d4e83") { parcels { id } } product(id: "apollo-studio") '
+                     "{ createdBy { name } } }"}).json()
+        assert body == {"data": {"citizen": {"parcels": [{"id": "parcel-0001"}, {"id": "parcel-0002"}]},
+                                 "product": {"createdBy": {"name": "Jane Smith"}}}}
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_gateway_command_refuses_a_malformed_subgraph_option(tmp_path) -> None:
+    completed = subprocess.run([sys.executable, "-m", "govgraph", "gateway", "--subgraph", "land"],
+                               env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2
+    assert "--subgraph expects a unique name=http(s)://URL, got 'land'" in completed.stderr
+
+
+def _env(tmp_path) -> dict:
+    import os
+    return {**os.environ, "GOVGRAPH_DATA": str(tmp_path), "GOVGRAPH_HOST": "127.0.0.1"}
