@@ -245,6 +245,7 @@ def schema_export(
 def election_verify(
     record_path: Path = typer.Argument(..., metavar="RECORD.json", help="The election record to verify."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Processes checking the ballots (V5-V8)."),
 ) -> None:
     """Run every numbered check (V1-V13) on an election record; exit 0 when verified, 1 when not."""
     import json
@@ -266,7 +267,7 @@ def election_verify(
         def update(step: str, done: int, total: int) -> None:
             progress.update(task, description=step, completed=done, total=total)
 
-        report = verify_record(record, update)
+        report = verify_record(record, update, workers=workers)
     typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.plain_text())
     raise typer.Exit(code=0 if report.ok else 1)
 

@@ -19,7 +19,7 @@ in one random linear combination per chunk; when a chunk fails, its ballots are 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import rfc8785
@@ -29,7 +29,8 @@ from zk.ballot import (
     tracking_code_of,
 )
 from zk import eligibility
-from zk.curve import Backend
+from zk.curve import Backend, get_backend
+from zk.elgamal import Ciphertext
 from zk.errors import MalformedInput, ZkError
 from zk.sigma import (
     BatchVerifier, Element, Equation, Group, element_from_hex, element_to_hex, g1_group, require_fields,
@@ -247,7 +248,8 @@ def canonical_bytes(record: dict) -> bytes:
 class _Verifier:
     """One run of the checks; later checks use what earlier ones decoded, and skip what could not be decoded."""
 
-    def __init__(self, record: object, progress: Progress | None, backend: Backend | None) -> None:
+    def __init__(self, record: object, progress: Progress | None, backend: Backend | None, workers: int) -> None:
+        self.workers = workers
         self.record = record if isinstance(record, dict) else {}
         self.progress = progress or (lambda step, done, total: None)
         self.results = {spec.number: CheckResult(spec.number, spec.title, spec.sentence) for spec in CHECKS}
@@ -257,12 +259,12 @@ class _Verifier:
         self.ceremony: Ceremony | None = None
         self.reveals: dict[int, CoefficientReveal] = {}
         self.qualified: list[int] = []
-        self.ballots: list[tuple[str, EncryptedBallot]] = []
         self.ballot_count = 0
+        self.chunk_results: list[dict] | None = None
+        self.eligibility_checked = False
         # Filled by the checks in order; None means "an earlier check could not read it".
         self.hashes: dict[int, str] = {}
         self.raw_ceremony: dict | None = None
-        self.eligibility_items: list[tuple[str, EncryptedBallot, object]] = []
         self.pseudonyms: list[tuple[str, bytes]] | None = None
         self.aggregate: Aggregate | None = None
         self.valid_shares: dict[int, DecryptionShare] | None = None
@@ -375,78 +377,11 @@ class _Verifier:
             return
         self.context = ElectionContext(self.group, self.manifest, joint_key)
 
-    # V5
-    def v5_ballots(self, result: CheckResult) -> None:
-        if not self.require(result, self.context):
-            return
-        items = require_list(self.field("ballots"), "ballots")
-        self.ballot_count = len(items)
-        seen: set[str] = set()
-        for position, item in enumerate(items):
-            result.checked += 1
-            if position % 64 == 0:
-                self.progress("V5 reading ballots", position, len(items))
-            label = f"ballot #{position}"
-            try:
-                entry = require_fields(item, label, ("tracking_code", "ballot", "eligibility"))
-                code = entry["tracking_code"]
-                label = f"ballot {code}" if isinstance(code, str) else label
-                ballot = EncryptedBallot.from_json(self.context, entry["ballot"], label)
-            except MalformedInput as exc:
-                result.fail(str(exc))
-                continue
-            if tracking_code_of(entry["ballot"]) != code:
-                result.fail(f"{label}: tracking code is not the hash of the ballot")
-                continue
-            if code in seen:
-                result.fail(f"{label}: tracking code appears twice")
-                continue
-            seen.add(code)
-            self.ballots.append((code, ballot))
-            self.eligibility_items.append((code, ballot, entry["eligibility"]))
-        self.progress("V5 reading ballots", len(items), len(items))
-
-    def _batched(self, result: CheckResult, step: str,
-                 equations_of: Callable[[ElectionContext, EncryptedBallot], list[Equation]]) -> None:
-        """Check every ballot's equations in random linear combinations of BATCH_CHUNK ballots; name bad ones."""
-        if not self.require(result, self.context):
-            return
-        total = len(self.ballots)
-        for start in range(0, total, BATCH_CHUNK):
-            self.progress(step, start, total)
-            chunk = self.ballots[start:start + BATCH_CHUNK]
-            per_ballot: list[tuple[str, list[Equation] | None]] = []
-            batch = BatchVerifier(self.group)
-            for code, ballot in chunk:
-                try:
-                    equations = equations_of(self.context, ballot)
-                except MalformedInput:
-                    equations = None
-                per_ballot.append((code, equations))
-                if equations is not None:
-                    batch.add(equations)
-            result.checked += len(chunk)
-            if batch.verify() and all(eq is not None for _, eq in per_ballot):
-                continue
-            for code, equations in per_ballot:
-                single = BatchVerifier(self.group)
-                if equations is not None:
-                    single.add(equations)
-                if equations is None or not single.verify():
-                    result.fail(f"ballot {code}")
-        self.progress(step, total, total)
-
-    # V6, V7
-    def v6_selections(self, result: CheckResult) -> None:
-        self._batched(result, "V6 selection proofs", selection_equations)
-
-    def v7_limits(self, result: CheckResult) -> None:
-        self._batched(result, "V7 contest limits", limit_equations)
-
-    # V8
-    def v8_eligibility(self, result: CheckResult) -> None:
-        if not self.require(result, self.context):
-            return
+    # V5 to V8: ballots are checked in chunks, by `check_ballot_chunk`, here or in worker processes
+    def _eligibility_spec(self) -> dict | None:
+        """The record's eligibility section when the manifest names a roll and the section matches it; sets
+        V8's outcome for every other case (skip, or fail) and returns None then."""
+        result = self.results["V8"]
         scheme = self.record.get("eligibility")
         roll = self.manifest.electoral_roll
         if roll is None:
@@ -454,42 +389,83 @@ class _Verifier:
             result.note = "the manifest names no electoral roll: this election has no eligibility proofs"
             if scheme is not None:
                 result.fail("the record carries an eligibility scheme the manifest does not name")
-            return
+            return None
         if scheme is None:
             result.fail(f"the manifest names the electoral roll {roll!r}, but the record has no eligibility proofs")
-            return
-        spec = require_fields(scheme, "eligibility", ("scheme", "roll_id", "issuer_public_key",
-                                                      "credentials_issued"))
+            return None
+        try:
+            spec = require_fields(scheme, "eligibility", ("scheme", "roll_id", "issuer_public_key",
+                                                          "credentials_issued"))
+        except MalformedInput as exc:
+            result.fail(str(exc))
+            return None
         if spec["scheme"] != eligibility.SCHEME or spec["roll_id"] != roll:
             result.fail(f"the record's eligibility scheme is not {eligibility.SCHEME} for the roll {roll!r}")
+            return None
+        return spec
+
+    def v5_ballots(self, result: CheckResult) -> None:
+        if not self.require(result, self.context):
             return
-        suite = eligibility.suite_for(self.group.backend)
-        batch = eligibility.EligibilityBatch(suite, bytes.fromhex(spec["issuer_public_key"]), roll,
-                                             self.manifest.election_id)
-        self.pseudonyms = []
-        total = len(self.eligibility_items)
-        for start in range(0, total, BATCH_CHUNK):
-            self.progress("V8 eligibility proofs", start, total)
-            chunk = []
-            for code, ballot, raw in self.eligibility_items[start:start + BATCH_CHUNK]:
-                result.checked += 1
-                try:
-                    proof = eligibility.EligibilityProof.from_json(raw, f"ballot {code} eligibility")
-                except MalformedInput as exc:
-                    result.fail(str(exc))
-                    continue
-                self.pseudonyms.append((code, proof.pseudonym))
-                if proof.pseudonym != ballot.binding:
-                    result.fail(f"ballot {code}: the proof's pseudonym is not the one the ballot is bound to")
-                else:
-                    chunk.append((code, proof))
-            for (code, _), valid in zip(chunk, batch.verify(chunk), strict=True):
-                if not valid:
-                    result.fail(f"ballot {code}: eligibility proof does not verify for this ballot")
-        self.progress("V8 eligibility proofs", total, total)
-        issued = spec["credentials_issued"]
-        if isinstance(issued, int) and total > issued:
-            result.fail(f"{total} counted ballots but only {issued} credentials issued")
+        items = require_list(self.field("ballots"), "ballots")
+        self.ballot_count = len(items)
+        spec = self._eligibility_spec()
+        self.eligibility_checked = spec is not None
+        head = {"backend": self.group.backend.name, "manifest": self.record["manifest"],
+                "joint_key": self.record["joint_key"], "eligibility": spec}
+        chunks = [(head, items[start:start + BATCH_CHUNK]) for start in range(0, len(items), BATCH_CHUNK)]
+        self.progress("V5-V8 ballots", 0, len(items))
+        self.chunk_results = []
+        done = 0
+        for chunk_result in self._map_chunks(chunks):
+            self.chunk_results.append(chunk_result)
+            done += chunk_result["checked"]
+            self.progress("V5-V8 ballots", done, len(items))
+        seen: set[str] = set()
+        result.checked = len(items)
+        for chunk_result in self.chunk_results:
+            for failure in chunk_result["V5"]:
+                result.fail(failure)
+            for code in chunk_result["codes"]:
+                if code in seen:
+                    result.fail(f"ballot {code}: tracking code appears twice")
+                seen.add(code)
+
+    def _map_chunks(self, chunks: list[tuple[dict, list]]) -> Iterable[dict]:
+        if self.workers <= 1 or len(chunks) <= 1:
+            return (check_ballot_chunk(head, entries) for head, entries in chunks)
+        from concurrent.futures import ProcessPoolExecutor
+
+        def run() -> Iterable[dict]:
+            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+                yield from pool.map(check_ballot_chunk, *zip(*chunks, strict=True))
+
+        return run()
+
+    def _from_chunks(self, result: CheckResult, number: str) -> None:
+        if not self.require(result, self.chunk_results):
+            return
+        for chunk_result in self.chunk_results:
+            result.checked += len(chunk_result["codes"])
+            for failure in chunk_result[number]:
+                result.fail(failure)
+
+    def v6_selections(self, result: CheckResult) -> None:
+        self._from_chunks(result, "V6")
+
+    def v7_limits(self, result: CheckResult) -> None:
+        self._from_chunks(result, "V7")
+
+    def v8_eligibility(self, result: CheckResult) -> None:
+        if not self.require(result, self.context):
+            return
+        if not self.eligibility_checked:
+            return  # _eligibility_spec already recorded why (skip, or the failure)
+        self._from_chunks(result, "V8")
+        self.pseudonyms = [(code, bytes.fromhex(nym)) for c in self.chunk_results for code, nym in c["pseudonyms"]]
+        issued = self.record["eligibility"]["credentials_issued"]
+        if isinstance(issued, int) and self.ballot_count > issued:
+            result.fail(f"{self.ballot_count} counted ballots but only {issued} credentials issued")
 
     # V9
     def v9_pseudonyms(self, result: CheckResult) -> None:
@@ -512,7 +488,7 @@ class _Verifier:
     def v10_spoiled(self, result: CheckResult) -> None:
         if not self.require(result, self.context):
             return
-        counted = {code for code, _ in self.ballots}
+        counted = {code for c in (self.chunk_results or []) for code in c["codes"]}
         for position, item in enumerate(require_list(self.field("spoiled"), "spoiled")):
             result.checked += 1
             try:
@@ -536,7 +512,10 @@ class _Verifier:
             return
         self.progress("V11 aggregate", 0, 1)
         self.aggregate = aggregate_from_json(self.context, self.field("aggregate"))
-        recomputed = aggregate_ballots(self.context, (b for _, b in self.ballots))
+        if not self.require(result, self.chunk_results):
+            return
+        recomputed = _sum_aggregates(self.context, [aggregate_from_json(self.context, c["sums"])
+                                                    for c in self.chunk_results])
         result.checked = sum(len(cts) for cts in self.aggregate.values())
         for contest in self.manifest.contests:
             for k, option in enumerate(contest.options):
@@ -615,14 +594,114 @@ class _Verifier:
                                 f"decrypt to")
 
 
-def verify_record(record: object, progress: Progress | None = None,
-                  backend: Backend | None = None) -> VerificationReport:
+def check_ballot_chunk(head: dict, entries: list) -> dict:
+    """V5 to V8 for a chunk of the record's ballot entries, self-contained so that it can run in a worker.
+
+    `head` carries the backend name, the manifest, the joint key and the (already validated) eligibility
+    section or None. Returns JSON-able results: the failures per check, the readable ballots' tracking codes
+    and pseudonyms, and the sum of their ciphertexts (for V11). The 0/1 and limit proofs of the chunk are
+    checked as one random linear combination each, eligibility pairings likewise; a failing combination is
+    followed by per-ballot checks that name the bad ballots.
+    """
+    group = g1_group(get_backend(head["backend"]))
+    context = ElectionContext(group, Manifest.from_json(head["manifest"]),
+                              element_from_hex(group, head["joint_key"], "joint_key"))
+    out: dict = {"checked": len(entries), "V5": [], "V6": [], "V7": [], "V8": [], "codes": [], "pseudonyms": []}
+    ballots: list[tuple[str, EncryptedBallot, object]] = []
+    for position, item in enumerate(entries):
+        label = f"ballot #{position}"
+        try:
+            entry = require_fields(item, label, ("tracking_code", "ballot", "eligibility"))
+            code = entry["tracking_code"]
+            label = f"ballot {code}" if isinstance(code, str) else label
+            ballot = EncryptedBallot.from_json(context, entry["ballot"], label)
+        except MalformedInput as exc:
+            out["V5"].append(str(exc))
+            continue
+        if tracking_code_of(entry["ballot"]) != code:
+            out["V5"].append(f"{label}: tracking code is not the hash of the ballot")
+            continue
+        out["codes"].append(code)
+        ballots.append((code, ballot, entry["eligibility"]))
+    for number, equations_of in (("V6", selection_equations), ("V7", limit_equations)):
+        out[number] = [f"ballot {code}" for code in _failing_ballots(context, ballots, equations_of)]
+    spec = head["eligibility"]
+    if spec is not None:
+        out["V8"], out["pseudonyms"] = _eligibility_failures(context, spec, ballots)
+    out["sums"] = aggregate_to_json(group, aggregate_ballots(context, (b for _, b, _ in ballots)))
+    return out
+
+
+def _failing_ballots(context: ElectionContext, ballots: Sequence[tuple[str, EncryptedBallot, object]],
+                     equations_of: Callable[[ElectionContext, EncryptedBallot], list[Equation]]) -> list[str]:
+    per_ballot: list[tuple[str, list[Equation] | None]] = []
+    batch = BatchVerifier(context.group)
+    for code, ballot, _ in ballots:
+        try:
+            equations = equations_of(context, ballot)
+        except MalformedInput:
+            equations = None
+        per_ballot.append((code, equations))
+        if equations is not None:
+            batch.add(equations)
+    if batch.verify() and all(eq is not None for _, eq in per_ballot):
+        return []
+    failing = []
+    for code, equations in per_ballot:
+        single = BatchVerifier(context.group)
+        if equations is not None:
+            single.add(equations)
+        if equations is None or not single.verify():
+            failing.append(code)
+    return failing
+
+
+def _eligibility_failures(context: ElectionContext, spec: dict, ballots: Sequence[tuple[str, EncryptedBallot, object]]
+                          ) -> tuple[list[str], list[tuple[str, str]]]:
+    failures: list[str] = []
+    pseudonyms: list[tuple[str, str]] = []
+    try:
+        batch = eligibility.EligibilityBatch(eligibility.suite_for(context.group.backend),
+                                             bytes.fromhex(spec["issuer_public_key"]), spec["roll_id"],
+                                             context.manifest.election_id)
+    except (ZkError, ValueError, TypeError) as exc:
+        return [f"the roll authority's public key is unusable: {exc}"], []
+    chunk = []
+    for code, ballot, raw in ballots:
+        try:
+            proof = eligibility.EligibilityProof.from_json(raw, f"ballot {code} eligibility")
+        except MalformedInput as exc:
+            failures.append(str(exc))
+            continue
+        pseudonyms.append((code, proof.pseudonym.hex()))
+        if proof.pseudonym != ballot.binding:
+            failures.append(f"ballot {code}: the proof's pseudonym is not the one the ballot is bound to")
+        else:
+            chunk.append((code, proof))
+    for (code, _), valid in zip(chunk, batch.verify(chunk), strict=True):
+        if not valid:
+            failures.append(f"ballot {code}: eligibility proof does not verify for this ballot")
+    return failures, pseudonyms
+
+
+def _sum_aggregates(context: ElectionContext, parts: Sequence[Aggregate]) -> Aggregate:
+    group = context.group
+    total = aggregate_ballots(context, ())
+    for part in parts:
+        total = {cid: tuple(Ciphertext(group.add(a.alpha, b.alpha), group.add(a.beta, b.beta))
+                            for a, b in zip(total[cid], part[cid], strict=True)) for cid in total}
+    return total
+
+
+def verify_record(record: object, progress: Progress | None = None, backend: Backend | None = None,
+                  workers: int = 1) -> VerificationReport:
     """Run every numbered check on a parsed record (a dict from JSON); never raises for bad content.
 
     `progress(step, done, total)` is called as the long checks advance; `backend` picks the curve backend
-    (default: GOVGRAPH_ZK_BACKEND), so a record can be cross-checked on the reference backend.
+    (default: GOVGRAPH_ZK_BACKEND), so a record can be cross-checked on the reference backend; `workers` > 1
+    checks the ballots (V5 to V8) in that many processes.
     """
-    return _Verifier(record, progress, backend).run()
+    return _Verifier(record, progress, backend, workers).run()
 
 
 def record_digest(record: dict) -> str:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.zk.test_election import MANIFEST, Election, run_election
 from zk.ballot import Manifest
+from zk import record as record_module
 from zk.record import CHECKS, CastBallot, canonical_bytes, counted_ballots, verify_record
 
 # Fields whose every change must make the record fail verification (the sealed shares and box keys are history
@@ -115,3 +116,15 @@ def test_a_record_made_on_one_backend_verifies_on_the_other(arkworks, pyecc) -> 
         tampered = copy.deepcopy(made.record)
         tampered["results"]["bridge"]["yes"] = 1 - tampered["results"]["bridge"]["yes"]
         assert verify_record(tampered, backend=checker).failed() == ["V13"]
+
+
+def test_checking_ballots_in_chunks_and_worker_processes_gives_the_same_report(
+        election: Election, monkeypatch: pytest.MonkeyPatch) -> None:
+    record = copy.deepcopy(election.record)
+    record["results"]["mayor"]["ada"] += 1
+    record["ballots"][1]["eligibility"] = copy.deepcopy(record["ballots"][0]["eligibility"])
+    whole = verify_record(record).to_json()
+    monkeypatch.setattr(record_module, "BATCH_CHUNK", 1)
+    assert verify_record(record).to_json() == whole
+    assert verify_record(record, workers=2).to_json() == whole
+    assert [c["number"] for c in whole["checks"] if c["status"] == "fail"] == ["V8", "V9", "V13"]
