@@ -1,0 +1,236 @@
+"""Gateway throughput: the embedded gateway in-process, the embedded gateway over HTTP, and Hive Gateway (Rust
+planner) over the same subgraphs in the same run, for the 2-hop join and a 10-entity join at c=1 and c=10.
+
+    python bench/gateway.py            # full run
+    python bench/gateway.py --quick    # short run
+    python bench/gateway.py --json     # the same figures as one JSON object
+
+Every server is its own process: the identity and land agencies (seeded SQLite) and two in-memory bench
+subgraphs (catalog, reviews) for the 10-entity join; Hive Gateway and the embedded gateway over HTTP call
+those processes, while the in-process gateway runs the same schemas inside its own process (its own seeded
+SQLite). Ratios are req/s against Hive Gateway's in the same scenario and concurrency."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import strawberry
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.subgraph import measure  # noqa: E402  (the shared keep-alive load generator)
+from govgraph.federation.servers import HiveGateway, compose_supergraph, free_port  # noqa: E402
+from govgraph.federation.subgraph import build_subgraph_schema  # noqa: E402
+
+TWO_HOP = ("2-hop join (identity+land)",
+           'query { citizen(id: "cit_5b0e2f7c1a9d4e83") { id enrolledBy { name } parcels { id area } } }')
+TEN_ENTITIES = ("10-entity join (catalog+reviews)", "{ items(first: 10) { id name rating reviewCount } }")
+SCENARIOS = (TWO_HOP, TEN_ENTITIES)
+CONCURRENCY = (1, 10)
+MODES = ("embedded in-process", "embedded over HTTP", "Hive Gateway")
+SUBGRAPHS = ("identity", "land", "catalog", "reviews")
+
+
+@strawberry.federation.type(keys=["id"])
+class Item:
+    """catalog's Item: ten of them answer `items`."""
+
+    id: strawberry.ID
+    name: str
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Item:  # noqa: A002
+        return cls(id=id, name=f"item {id}")
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field
+    def items(self, first: int = 10) -> list[Item]:
+        return [Item(id=strawberry.ID(str(n)), name=f"item {n}") for n in range(min(first, 100))]
+
+
+@strawberry.federation.type(name="Item", keys=["id"])
+class ReviewedItem:
+    """reviews' view of Item: each of the ten is resolved here through _entities."""
+
+    id: strawberry.ID
+    rating: float
+    review_count: int
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> ReviewedItem:  # noqa: A002
+        return cls(id=id, rating=3 + int(id) % 3 / 2, review_count=int(id) * 7)
+
+
+def bench_schemas() -> dict:
+    """The catalog and reviews subgraphs: 10 items from catalog, each resolved by reviews through _entities."""
+    return {"catalog": build_subgraph_schema(CatalogQuery, types=[Item]),
+            "reviews": build_subgraph_schema(None, types=[ReviewedItem])}
+
+
+def serve_subgraph(name: str, port: int, data: str) -> None:
+    import uvicorn
+
+    from govgraph.config import Settings
+    from govgraph.federation import agencies
+    from govgraph.federation.subgraph import standalone_app, subgraph_view
+
+    if name in ("catalog", "reviews"):
+        app = standalone_app(subgraph_view(bench_schemas()[name]))
+    else:
+        app = agencies.standalone_agency_app(agencies.find_agency(name), Settings.from_env({"GOVGRAPH_DATA": data}))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def serve_embedded(port: int, data: str) -> None:
+    """The in-process gateway: agencies (own seeded SQLite) and bench subgraphs called without HTTP."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from govgraph import db
+    from govgraph.config import Settings
+    from govgraph.federation import agencies
+    from govgraph.federation.context import RequestContext
+    from govgraph.federation.gateway.endpoint import GatewayEndpoint, local_gateway
+
+    settings = Settings.from_env({"GOVGRAPH_DATA": data})
+    chosen = [agencies.find_agency("identity"), agencies.find_agency("land")]
+    state: dict = {}
+    schemas = {agency.name: agency.schema() for agency in chosen} | bench_schemas()
+    endpoint = GatewayEndpoint(lambda: local_gateway(
+        schemas, lambda: RequestContext(request=None, response=None, sessions=state["sessions"])))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = db.create_engine(settings.database_url)
+        state["sessions"] = db.session_factory(engine)
+        await agencies.prepare_storage(engine, state["sessions"], chosen, seed=True)
+        await endpoint.ready()
+        yield
+        await engine.dispose()
+
+    async def readiness(_request):
+        return JSONResponse({"status": "ready"})
+
+    app = Starlette(routes=[Route("/graphql", endpoint), Route("/readiness", readiness)], lifespan=lifespan)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def serve_remote(port: int, services: str) -> None:
+    import uvicorn
+
+    from govgraph.federation.gateway.endpoint import gateway_app
+
+    uvicorn.run(gateway_app(json.loads(services)), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False)
+
+
+def start(arguments: list[str]) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, __file__, *arguments, "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{arguments} exited with {process.returncode}")
+        try:
+            if httpx.get(url + "/readiness", timeout=1).status_code == 200:
+                return process, url + "/graphql"
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{arguments} did not start")
+
+
+def run(duration: float, warmup: float) -> list[dict]:
+    rows = []
+    processes: list[subprocess.Popen] = []
+    gateway = None
+    with tempfile.TemporaryDirectory(prefix="govgraph-bench-gateway-") as tmp:
+        data = Path(tmp)
+        try:
+            urls = {}
+            for name in SUBGRAPHS:
+                process, urls[name] = start(["--serve", name, "--data", str(data / name)])
+                processes.append(process)
+            supergraph = data / "supergraph.graphql"
+            compose_supergraph(urls, supergraph)
+            gateway = HiveGateway.start(supergraph, data / "hive.log")
+            process, embedded = start(["--serve-embedded", "--data", str(data / "embedded")])
+            processes.append(process)
+            process, remote = start(["--serve-remote", json.dumps(urls)])
+            processes.append(process)
+            targets = dict(zip(MODES, (embedded, remote, gateway.url), strict=True))
+            for label, query in SCENARIOS:
+                answers = {mode: httpx.post(url, json={"query": query}, timeout=30).json()
+                           for mode, url in targets.items()}
+                if any(answer != answers["Hive Gateway"] for answer in answers.values()):
+                    raise RuntimeError(f"the gateways disagree on {label}: {answers}")
+                for concurrency in CONCURRENCY:
+                    for mode, url in targets.items():
+                        figures = asyncio.run(measure(url, query, concurrency, duration, warmup))
+                        rows.append({"scenario": label, "mode": mode, "concurrency": concurrency, **figures})
+        finally:
+            if gateway is not None:
+                gateway.stop()
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=10)
+    reference = {(r["scenario"], r["concurrency"]): r["rps"] for r in rows if r["mode"] == "Hive Gateway"}
+    for row in rows:
+        row["ratio_vs_hive"] = row["rps"] / reference[(row["scenario"], row["concurrency"])]
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    header = (f"{'scenario':<34} {'c':>3} {'gateway':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+              f"{'x Hive':>7}")
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        lines.append(f"{row['scenario']:<34} {row['concurrency']:>3} {row['mode']:<20} {row['rps']:>9.1f} "
+                     f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['ratio_vs_hive']:>7.2f}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short run")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-embedded", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-remote", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        return serve_subgraph(args.serve, args.port, args.data)
+    if args.serve_embedded:
+        return serve_embedded(args.port, args.data)
+    if args.serve_remote:
+        return serve_remote(args.port, args.serve_remote)
+    duration, warmup = (1.5, 0.3) if args.quick else (8.0, 1.5)
+    rows = run(duration, warmup)
+    if args.json:
+        print(json.dumps({"benchmark": "gateway", "duration_s": duration, "cpus": os.cpu_count(), "rows": rows}))
+    else:
+        print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
