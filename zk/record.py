@@ -12,8 +12,9 @@ decryption shares and the results. `verify_record` reads it from JSON alone and 
     V5  ballots well formed    V10 spoiled ballots
 
 Each check reports pass, fail or skip (skip only for V8 and V9, when the manifest names no electoral roll),
-how many items it checked, and which records failed. Proofs of many ballots are checked
-in one random linear combination per chunk; when a chunk fails, its ballots are checked one by one to name them.
+how many items it checked, and which records failed. Ballots are checked in chunks of BATCH_CHUNK
+(`check_ballot_chunk`, self-contained so that chunks can go to worker processes): each chunk's proofs in one
+random linear combination per check; when one fails, the chunk's ballots are checked one by one to name them.
 """
 
 from __future__ import annotations
