@@ -25,8 +25,9 @@ nonce, the date and every requested statement.
 
 Attribute encoding (message scalar per attribute; integers must be usable by range proofs, so they are NOT
 hashed):
-- integer: v in [-2^63, 2^63 - 1] (the schema may narrow it with min/max) -> v + 2^63, in [0, 2^64). The
-  offset keeps order: a < b iff enc(a) < enc(b), and negative values are ordinary values below the offset.
+- integer: v in [-(2^53 - 1), 2^53 - 1] (JSON's safe integers, which RFC 8785 can write; the schema may narrow
+  it with min/max) -> v + 2^63, in [0, 2^64). The offset keeps order: a < b iff enc(a) < enc(b), and negative
+  values are ordinary values below the offset.
 - date: days since 1970-01-01 (negative before it; 0001-01-01 is -719162), then encoded as an integer.
 - string, enum, boolean: hash_to_scalar(type || 0x00 || UTF-8 value, api_id || "MAP_MSG_TO_SCALAR_AS_HASH_")
   (the BBS draft's map, with a type tag so that the string "true" is not the boolean true).
@@ -67,7 +68,8 @@ from zk.wire import (
 )
 
 SUITE = "bbs-pseudonym/BLS12-381-SHA-256/v1"
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+# Integer attribute values: I-JSON's safe integers (RFC 7493 section 2.2), which RFC 8785 can serialize.
+INT_MIN, INT_MAX = -(2**53 - 1), 2**53 - 1
 INT_OFFSET = 2**63
 DATE_MIN, DATE_MAX = dt.date(1, 1, 1), dt.date(9999, 12, 31)
 EXPIRES = "expires"
@@ -105,9 +107,9 @@ def suite_for(backend: Backend | None = None) -> PseudonymCiphersuite:
 
 # --- schemas and attribute encoding ----------------------------------------------------------------------
 def encode_integer(value: int) -> int:
-    """The message scalar of an integer in [-2^63, 2^63 - 1]: value + 2^63."""
-    if not INT_MIN <= value <= INT_MAX:
-        raise InvalidParameters("integer attribute out of [-2^63, 2^63 - 1]")
+    """The message scalar of an integer in [-2^63, 2^63 - 1]: value + 2^63, in [0, 2^64)."""
+    if not -INT_OFFSET <= value < INT_OFFSET:
+        raise InvalidParameters("integer out of [-2^63, 2^63 - 1]")
     return value + INT_OFFSET
 
 
@@ -710,9 +712,8 @@ class PresentationRequest:
         predicates = tuple(Predicate.from_json(schema, p, f"request.predicates[{i}]") for i, p in
                            enumerate(require_list(obj["predicates"], "request.predicates",
                                                   max_length=MAX_PREDICATES)))
-        context = obj.get("context")
-        if context is not None:
-            context = require_str(context, "request.context", max_length=256)
+        # an absent context means no pseudonym; null is not a second spelling of that
+        context = require_str(obj["context"], "request.context", max_length=256) if "context" in obj else None
         try:
             return cls(_nonce_from_json(obj["nonce"], "request.nonce"), schema, issuers,
                        date_from_json(obj["today"], "request.today"), disclose, predicates, context)
@@ -769,7 +770,7 @@ class Presentation:
                    _nonce_from_json(obj["nonce"], "presentation.nonce"), dict(disclosed),
                    from_b64url(obj["proof"], "presentation.proof", max_length=MAX_PROOF_BYTES),
                    tuple(require_list(obj["predicates"], "presentation.predicates", max_length=MAX_PREDICATES + 1)),
-                   None if pseudonym is None else from_b64url(pseudonym, "presentation.pseudonym",
+                   None if "pseudonym" not in obj else from_b64url(pseudonym, "presentation.pseudonym",
                                                               length=PSEUDONYM_LENGTH))
 
     @classmethod
@@ -839,7 +840,7 @@ def present(held: HeldCredential, request: PresentationRequest, *, backend: Back
     pending = [PendingPredicate(statement, messages[index], m_tilde[index], curve, unchecked=unchecked)
                for index, _, statement in statements]
     for item in pending:
-        points += item.extension_points()
+        points += [item.commitment, item.link_commitment]
     challenge = core.proof_challenge_calculate(
         suite.base, init_res, disclosed, [messages[i] for i in disclosed], ph, suite.api_id, points,
         _challenge_extension(request.context, [p.challenge_bytes() for p in pending]))
@@ -941,9 +942,8 @@ def verify_presentation(request: PresentationRequest, presentation: Any, issuer_
             points += [nym_point, curve.g1_msm([op, nym_point], [m_hat[L + 1], -c])]
         checks = []
         for (index, _, statement), proof in zip(statements, proofs):
-            extension, check = predicate_proofs.reconstruct(statement, proof, m_hat[index], c, curve)
-            points += extension
-            checks.append(check)
+            points += [proof.commitment, proof.link_commitment]
+            checks.append(predicate_proofs.check_for(statement, proof, m_hat[index], c, curve))
         challenge = core.proof_challenge_calculate(
             suite.base, init_res, disclosed_indexes, disclosed_scalars, request.presentation_header,
             suite.api_id, points,
@@ -954,8 +954,10 @@ def verify_presentation(request: PresentationRequest, presentation: Any, issuer_
         if not curve.pairing_check([(parsed.a_bar, w), (parsed.b_bar, curve.g2_neg(curve.g2_generator()))]):
             return _failed("bad_proof")
         if not predicate_proofs.checks_hold(checks, curve):
-            # Only on failure: which one is false? expires is the first statement.
-            if not predicate_proofs.checks_hold(checks[:1], curve):
+            # Only on failure: what is false? A link (tampering), or expires (the first statement), or another.
+            if not predicate_proofs.checks_hold(checks, curve, predicates=False):
+                return _failed("bad_proof")
+            if not predicate_proofs.checks_hold(checks[:1], curve, links=False):
                 return _failed("expired")
             return _failed("predicate_failed")
     except (MalformedInput, InvalidParameters):

@@ -4,17 +4,21 @@ For each predicate the prover publishes a Pedersen commitment C = m * g + gamma 
 generators) and proves three things:
 
 1. link: C commits to the same m the BBS proof is about. The BBS proof already holds a blinded response
-   m^ = m~ + m * c for every hidden message, under challenge c. The prover adds T = m~ * g + gamma~ * h to the
-   points the BBS challenge hashes and answers gamma^ = gamma~ + gamma * c; the verifier recomputes
-   T = m^ * g + gamma^ * h - c * C before recomputing c. A prover who does not know m can't produce m^
-   consistently with both the BBS relation and C (special soundness of the combined Schnorr proof).
+   m^ = m~ + m * c for every hidden message, under challenge c. The prover sends T = m~ * g + gamma~ * h,
+   which the BBS challenge hashes with C, and answers gamma^ = gamma~ + gamma * c; the verifier checks
+   m^ * g + gamma^ * h == T + c * C, reusing the BBS proof's m^. A prover who does not know m can't produce
+   m^ consistently with both the BBS relation and C (special soundness of the combined Schnorr proof).
 2. range (`RangeStatement`-backed kinds): each value v_j = sign_j * m + offset_j is in [0, 2^bits), by a
    Bulletproof over V_j = sign_j * C + offset_j * g, whose blinding is sign_j * gamma. "m >= k" is
    v = m - k; "m <= k" is v = k - m; "lo <= m <= hi" is both, aggregated in one proof.
 3. not_equal: m != k, by proving knowledge of (a, b) with g = a * (C - k * g) + b * h, i.e. a = 1 / (m - k):
    when m = k the right side is a multiple of h alone and no one can write g that way (the discrete log of g
-   to base h is unknown). Its commitment T is sent (commitment form) and hashed into the BBS challenge; its
-   responses use the same c and its equation is checked on its own, so a false "!=" is a failed predicate.
+   to base h is unknown). Its commitment T' is sent and hashed into the BBS challenge, and its responses use the
+   same c.
+
+Both sigma proofs are in commitment form (T and T' are sent), so the verifier checks their equations inside the
+range proofs' single batched msm (`rangeproof.verify_batch`) instead of computing points one by one, and a false
+predicate is told apart from a presentation whose BBS part was tampered with.
 
 A range is sound for any `bits` as long as the message is known to lie in [0, 2^64) (the credential encoding
 guarantees it, see `zk.credential`): v_j in [0, 2^bits) and v_j = m - k mod r force the integer m - k >= 0.
@@ -29,7 +33,7 @@ from zk import rangeproof
 from zk.curve import G1_LENGTH, R, Backend, random_scalar, scalar_from_bytes
 from zk.errors import InvalidParameters, MalformedInput
 from zk.rangeproof import RangeProof, RangeStatement
-from zk.wire import b64url, from_b64url, point_from_b64, point_to_b64, require_object, scalar_from_b64, scalar_to_b64
+from zk.wire import b64url, from_b64url, point_from_b64, point_to_b64, require_object
 
 
 @dataclass(frozen=True)
@@ -63,17 +67,14 @@ class Statement:
 
 @dataclass(frozen=True)
 class PredicateProof:
-    """What a presentation carries per predicate: C, gamma^, and either the range proof or the non-equality
-    proof (T, za, zb) in commitment form, so that a false "!=" is told apart from a broken presentation."""
+    """What a presentation carries per predicate: C, the link (T, gamma^), and either the range proof or the
+    non-equality proof (T', za, zb)."""
 
     commitment: Any
+    link_commitment: Any
     link_response: int
     range_proof: RangeProof | None = None
     not_equal: tuple[Any, int, int] | None = None
-
-    def to_json(self, backend: Backend) -> dict:
-        return {"commitment": point_to_b64(backend, self.commitment),
-                "link": scalar_to_b64(self.link_response), "proof": b64url(self._proof_bytes(backend))}
 
     def _proof_bytes(self, backend: Backend) -> bytes:
         if self.range_proof is not None:
@@ -81,28 +82,40 @@ class PredicateProof:
         point, za, zb = self.not_equal
         return backend.g1_compress(point) + za.to_bytes(32, "big") + zb.to_bytes(32, "big")
 
+    def to_json(self, backend: Backend) -> dict:
+        return {"commitment": point_to_b64(backend, self.commitment),
+                "link": b64url(backend.g1_compress(self.link_commitment) + self.link_response.to_bytes(32, "big")),
+                "proof": b64url(self._proof_bytes(backend))}
+
     def challenge_bytes(self, backend: Backend) -> bytes:
-        """What the BBS challenge hashes of this proof: C and the proof before its responses (the range proof,
-        or the non-equality commitment T); gamma^, za and zb are checked through the equations instead."""
+        """What the BBS challenge hashes of this proof: C, T, and the proof before its responses (the range
+        proof, or T'); gamma^, za and zb are bound through the equations instead."""
         rest = (self.range_proof.to_bytes(backend) if self.range_proof is not None
                 else backend.g1_compress(self.not_equal[0]))
-        return backend.g1_compress(self.commitment) + len(rest).to_bytes(4, "big") + rest
+        return (backend.g1_compress(self.commitment) + backend.g1_compress(self.link_commitment)
+                + len(rest).to_bytes(4, "big") + rest)
 
     @classmethod
     def from_json(cls, backend: Backend, value: Any, statement: Statement, what: str) -> PredicateProof:
         obj = require_object(value, what, ("commitment", "link", "proof"))
         commitment = point_from_b64(backend, obj["commitment"], f"{what}.commitment")
-        link = scalar_from_b64(obj["link"], f"{what}.link")
+        link = from_b64url(obj["link"], f"{what}.link", length=G1_LENGTH + 32)
+        try:
+            link_commitment, link_response = backend.g1_decompress(link[:G1_LENGTH]), scalar_from_bytes(
+                link[G1_LENGTH:])
+        except MalformedInput as exc:
+            raise MalformedInput(f"{what}.link: {exc}") from None
         try:
             if statement.kind == "range":
                 data = from_b64url(obj["proof"], f"{what}.proof",
                                    length=rangeproof.proof_length(statement.bits, len(statement.terms)))
-                return cls(commitment, link,
+                return cls(commitment, link_commitment, link_response,
                            range_proof=RangeProof.from_bytes(backend, data, statement.bits, len(statement.terms)))
             data = from_b64url(obj["proof"], f"{what}.proof", length=G1_LENGTH + 64)
-            return cls(commitment, link, not_equal=(backend.g1_decompress(data[:G1_LENGTH]),
-                                                    scalar_from_bytes(data[G1_LENGTH:G1_LENGTH + 32]),
-                                                    scalar_from_bytes(data[G1_LENGTH + 32:])))
+            return cls(commitment, link_commitment, link_response,
+                       not_equal=(backend.g1_decompress(data[:G1_LENGTH]),
+                                  scalar_from_bytes(data[G1_LENGTH:G1_LENGTH + 32]),
+                                  scalar_from_bytes(data[G1_LENGTH + 32:])))
         except MalformedInput as exc:
             raise MalformedInput(f"{what}.proof: {exc}") from None
 
@@ -122,7 +135,7 @@ class PendingPredicate:
         self._gamma_tilde = random_scalar()
         self.commitment = gens.commit(self._m, self._gamma)
         # T = m~ * g + gamma~ * h, with m~ the BBS prover's blinding of this very message
-        self.link_point = gens.commit(m_tilde, self._gamma_tilde)
+        self.link_commitment = gens.commit(m_tilde, self._gamma_tilde)
         self.range_proof = None
         self._not_equal: tuple[Any, int, int, int, int] | None = None
         if statement.kind == "range":
@@ -139,75 +152,62 @@ class PendingPredicate:
             d = backend.g1_msm([self.commitment, gens.g], [1, -statement.excluded])
             self._not_equal = (backend.g1_msm([d, gens.h], [ra, rb]), a, b, ra, rb)
 
-    def extension_points(self) -> list[Any]:
-        """The points the BBS challenge hashes for this predicate: C and the link commitment T."""
-        return [self.commitment, self.link_point]
+    def _proof(self, link_response: int, responses: tuple[int, int]) -> PredicateProof:
+        not_equal = None if self._not_equal is None else (self._not_equal[0], *responses)
+        return PredicateProof(self.commitment, self.link_commitment, link_response, self.range_proof, not_equal)
+
+    def challenge_bytes(self) -> bytes:
+        """`PredicateProof.challenge_bytes` of the final proof, known before the challenge."""
+        return self._proof(0, (0, 0)).challenge_bytes(self.backend)
 
     def finalize(self, challenge: int) -> PredicateProof:
         link = (self._gamma_tilde + self._gamma * challenge) % R
         if self._not_equal is None:
-            return PredicateProof(self.commitment, link, range_proof=self.range_proof)
-        point, a, b, ra, rb = self._not_equal
-        return PredicateProof(self.commitment, link,
-                              not_equal=(point, (ra + challenge * a) % R, (rb + challenge * b) % R))
-
-    def challenge_bytes(self) -> bytes:
-        """`PredicateProof.challenge_bytes` of the final proof, known before the challenge."""
-        return PredicateProof(self.commitment, 0, self.range_proof,
-                              None if self._not_equal is None else (self._not_equal[0], 0, 0)
-                              ).challenge_bytes(self.backend)
+            return self._proof(link, (0, 0))
+        _, a, b, ra, rb = self._not_equal
+        return self._proof(link, ((ra + challenge * a) % R, (rb + challenge * b) % R))
 
 
 @dataclass(frozen=True)
-class NotEqualCheck:
-    """za * (C - k * g) + zb * h == T + c * g: the non-equality proof's equation."""
+class Check:
+    """What the verifier checks for one predicate once the BBS challenge is known: range statements and
+    linear equations (each sum(scalar * point) == identity), all batchable into one msm."""
 
-    commitment: Any
-    point: Any
-    za: int
-    zb: int
-    excluded: int
-    challenge: int
-
-    def holds(self, backend: Backend) -> bool:
-        gens = rangeproof.generators(backend)
-        return backend.g1_is_identity(backend.g1_msm(
-            [self.commitment, gens.g, gens.h, self.point], [self.za, -self.za * self.excluded - self.challenge,
-                                                             self.zb, -1]))
+    link: rangeproof.Equation
+    ranges: tuple[RangeStatement, ...] = ()
+    equations: tuple[rangeproof.Equation, ...] = ()
 
 
-Check = RangeStatement | NotEqualCheck
-
-
-def reconstruct(statement: Statement, proof: PredicateProof, m_hat: int, challenge: int,
-                backend: Backend) -> tuple[list[Any], Check]:
-    """The verifier's side: the extension points the prover hashed if its link response is honest, and the
-    predicate's own check (a range statement for the batch, or the non-equality equation)."""
+def check_for(statement: Statement, proof: PredicateProof, m_hat: int, challenge: int, backend: Backend) -> Check:
+    """The verifier's side of one predicate, with m^ the BBS proof's response for the predicate's message."""
     gens = rangeproof.generators(backend)
-    # T = m^ * g + gamma^ * h - c * C
-    link_point = backend.g1_msm([gens.g, gens.h, proof.commitment], [m_hat, proof.link_response, -challenge])
+    # link: m^ * g + gamma^ * h - c * C - T == 0
+    link = ((gens.g, m_hat), (gens.h, proof.link_response), (proof.commitment, -challenge),
+            (proof.link_commitment, -1))
     if statement.kind == "range":
         if proof.range_proof is None:
             raise MalformedInput("a range predicate needs a range proof")
-        # V_j = sign_j * C + offset_j * g
+        # V_j = sign_j * C + offset_j * g (a fixed-base multiple of g and one addition each)
         negated = backend.g1_neg(proof.commitment)
         commitments = tuple(backend.g1_add(proof.commitment if sign == 1 else negated, gens.g_times(offset))
                             for sign, offset in statement.terms)
-        return [proof.commitment, link_point], RangeStatement(commitments, proof.range_proof, statement.bits,
-                                                              statement.context)
+        return Check(link, (RangeStatement(commitments, proof.range_proof, statement.bits, statement.context),))
     if proof.not_equal is None:
         raise MalformedInput("a non-equality predicate needs its proof")
     point, za, zb = proof.not_equal
-    return [proof.commitment, link_point], NotEqualCheck(proof.commitment, point, za, zb, statement.excluded,
-                                                         challenge)
+    # za * (C - k * g) + zb * h - c * g - T' == 0
+    not_equal = ((proof.commitment, za), (gens.g, -za * statement.excluded - challenge), (gens.h, zb),
+                 (point, -1))
+    return Check(link, equations=(not_equal,))
 
 
-def checks_hold(checks: list[Check], backend: Backend) -> bool:
-    """Every check holds: the range statements in one batched msm, each non-equality equation alone."""
-    ranges = [c for c in checks if isinstance(c, RangeStatement)]
-    return all(c.holds(backend) for c in checks if isinstance(c, NotEqualCheck)) and rangeproof.verify_batch(
-        ranges, backend=backend)
+def checks_hold(checks: list[Check], backend: Backend, *, links: bool = True, predicates: bool = True) -> bool:
+    """The checks' links and/or predicate proofs all hold, verified in one batched msm. (A failed link means
+    the presentation was tampered with; a failed predicate proof, that the predicate is false.)"""
+    return rangeproof.verify_batch(
+        [r for c in checks for r in c.ranges] if predicates else [],
+        equations=[*([c.link for c in checks] if links else []),
+                   *([e for c in checks for e in c.equations] if predicates else [])], backend=backend)
 
 
-__all__ = ["Check", "NotEqualCheck", "PendingPredicate", "PredicateProof", "Statement", "checks_hold",
-           "reconstruct"]
+__all__ = ["Check", "PendingPredicate", "PredicateProof", "Statement", "check_for", "checks_hold"]

@@ -376,14 +376,19 @@ def _add_equation(acc: _Accumulator, statement: RangeStatement, weight: int) -> 
     return True
 
 
-def verify_batch(statements: Sequence[RangeStatement], *, backend: Backend | None = None) -> bool:
-    """True iff every statement's proof verifies; all of them are checked in ONE msm (random weights, so a
-    false proof passes with probability below 2^-127). Never raises for a well-typed statement."""
-    if not statements:
+Equation = Sequence[tuple[Any, int]]  # sum(scalar * point) == identity
+
+
+def verify_batch(statements: Sequence[RangeStatement], *, equations: Sequence[Equation] = (),
+                 backend: Backend | None = None) -> bool:
+    """True iff every statement's proof verifies and every extra linear `equation` holds; all are checked in
+    ONE msm with independent random weights (a false one passes with probability below 2^-127), terms on g
+    and h sharing the generators' slots. Never raises for a well-typed statement."""
+    if not statements and not equations:
         return True
     curve = backend or get_backend()
     try:
-        length = max(_check_shape(st.bits, len(st.commitments)) for st in statements)
+        length = max((_check_shape(st.bits, len(st.commitments)) for st in statements), default=1)
     except InvalidParameters:
         return False
     acc = _Accumulator(generators(curve), length)
@@ -391,6 +396,17 @@ def verify_batch(statements: Sequence[RangeStatement], *, backend: Backend | Non
         weight = 1 if index == 0 else secrets.randbits(128) | 1
         if not _add_equation(acc, statement, weight):
             return False
+    g, h = acc.gens.g, acc.gens.h
+    for equation in equations:
+        weight = secrets.randbits(128) | 1
+        for point, k in equation:
+            if point is g:
+                acc.g_scalar += weight * k
+            elif point is h:
+                acc.h_scalar += weight * k
+            else:
+                acc.points.append(point)
+                acc.scalars.append(weight * k)
     return curve.g1_is_identity(acc.evaluate())
 
 
@@ -401,6 +417,6 @@ def verify(commitments: Sequence[Any], proof: RangeProof, bits: int, context: by
 
 
 __all__ = [
-    "ALLOWED_AGGREGATION", "ALLOWED_BITS", "DOMAIN", "GENERATOR_DST", "Generators", "RangeProof", "RangeStatement",
-    "generators", "proof_length", "prove", "verify", "verify_batch",
+    "ALLOWED_AGGREGATION", "ALLOWED_BITS", "DOMAIN", "Equation", "GENERATOR_DST", "Generators", "RangeProof",
+    "RangeStatement", "generators", "proof_length", "prove", "verify", "verify_batch",
 ]

@@ -24,6 +24,7 @@ from zk.errors import MalformedInput
 
 WIRE_VERSION = 1
 MAX_MESSAGE_BYTES = 1 << 20
+MAX_DEPTH = 32
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EPOCH = dt.date(1970, 1, 1)
@@ -47,8 +48,31 @@ def _no_float(text: str) -> Any:
     raise MalformedInput(f"JSON numbers must be integers, got {text}")
 
 
+def _depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON text (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def parse_json(data: bytes | str, what: str) -> Any:
-    """Parse JSON text strictly (UTF-8, at most 1 MiB, no duplicate keys, no floats, NaN or Infinity)."""
+    """Parse JSON text strictly (UTF-8, at most 1 MiB and 32 levels deep, no duplicate keys, no floats, NaN
+    or Infinity)."""
     if isinstance(data, (bytes, bytearray, memoryview)):
         data = bytes(data)
         if len(data) > MAX_MESSAGE_BYTES:
@@ -61,6 +85,9 @@ def parse_json(data: bytes | str, what: str) -> Any:
         raise MalformedInput(f"{what} must be JSON text, not {type(data).__name__}")
     if len(data) > MAX_MESSAGE_BYTES:
         raise MalformedInput(f"{what} is larger than {MAX_MESSAGE_BYTES} bytes")
+    if data.count("[") + data.count("{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
+        # json's C scanner recurses once per level: bound it before it can exhaust the C stack
+        raise MalformedInput(f"{what} is nested deeper than {MAX_DEPTH} levels")
     try:
         return json.loads(data, object_pairs_hook=_no_duplicates, parse_float=_no_float, parse_constant=_no_float)
     except RecursionError:

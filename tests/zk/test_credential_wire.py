@@ -142,7 +142,7 @@ def test_the_verifier_answers_a_cause_for_arbitrary_json_in_any_field(world):
     def check(index: int, new) -> None:
         candidate = replaced(original, all_paths[index], new)
         result = verify_presentation(world["ask"], candidate, world["keys"])
-        assert result.ok is (canonical_json(candidate) == world["presentation"])
+        assert result.ok is (candidate == original)
         assert result.cause is None if result.ok else result.cause in FAILURE_CAUSES
 
     check()
@@ -151,12 +151,21 @@ def test_the_verifier_answers_a_cause_for_arbitrary_json_in_any_field(world):
 # --- the strict primitives --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("text", "reason"), [
     ('{"a": 1, "a": 2}', "duplicate JSON key"), ('{"a": 1.5}', "integers"), ('{"a": NaN}', "integers"),
-    ('{"a": Infinity}', "integers"), ("[" * 100_000 + "]" * 100_000, "nested too deeply|not valid JSON"),
+    ('{"a": Infinity}', "integers"), ("[" * 100_000 + "]" * 100_000, "nested deeper than 32"),
+    ('{"a": ' * 33 + "1" + "}" * 33, "nested deeper than 32"),
     ("{", "not valid JSON"), (b"\xff\xfe", "not UTF-8"), (b" " * (1 << 20 + 1), "larger than"),
 ])
 def test_json_is_parsed_strictly(text, reason):
     with pytest.raises(MalformedInput, match=reason):
         parse_json(text, "message")
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    assert parse_json('{"a": "' + "[" * 100 + '\\"{"}', "message") == {"a": "[" * 100 + '"{'}
+    nested: list = []
+    for _ in range(31):
+        nested = [nested]
+    assert parse_json("[" * 32 + "]" * 32, "message") == nested
 
 
 @pytest.mark.parametrize("text", ["AQ==", "AQ=", "AR", "A", "A+B/", "a b", "AQ\n", 5])
