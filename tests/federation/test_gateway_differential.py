@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from graphql import build_schema
+from graphql import build_client_schema, build_schema, get_introspection_query
 
 from govgraph.federation.gateway.endpoint import GatewayEndpoint, remote_gateway
 from govgraph.federation.gateway.supergraph import compose_sdls
@@ -65,3 +65,29 @@ def test_embedded_gateway_answers_exactly_as_hive_gateway(operation: tuple, embe
     ours = post(embedded, query, variables, operation_name)
     theirs = post(hive_gateway.url, query, variables, operation_name)
     assert ours == theirs
+
+
+def _by_name(items: list[dict] | None) -> list[dict] | None:
+    return None if items is None else sorted(items, key=lambda item: item["name"])
+
+
+def _schema_types(body: dict) -> dict[str, dict]:
+    """The introspected schema's own types and directives, each list sorted by name. Sorted because the
+    two composers order types and fields differently; graphql-core 3.3's meta-types (`__Type` & co) differ
+    from graphql-js 16's, so only the supergraph's own types are compared."""
+    schema = body["data"]["__schema"]
+    types = {t["name"]: {**t, **{k: _by_name(t[k]) for k in ("fields", "inputFields", "enumValues", "interfaces",
+                                                               "possibleTypes")}}
+             for t in schema["types"] if not t["name"].startswith("__")}
+    custom = {d["name"]: d for d in schema["directives"] if d["name"] not in ("deprecated", "skip", "include",
+                                                                              "specifiedBy", "oneOf")}
+    return {"types": types, "directives": custom, "roots": [schema["queryType"], schema["mutationType"]]}
+
+
+def test_full_introspection_describes_the_same_supergraph_as_hive(embedded: str, hive_gateway) -> None:
+    query = get_introspection_query(descriptions=True)
+    ours, theirs = post(embedded, query, None, None), post(hive_gateway.url, query, None, None)
+    assert "errors" not in ours
+    assert _schema_types(ours) == _schema_types(theirs)
+    # GraphiQL can build a working client schema from it.
+    assert build_client_schema(ours["data"]).get_type("Parcel").fields["owner"].type.name == "Citizen"

@@ -35,9 +35,11 @@ from graphql import (
     TypeNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
+    Visitor,
     build_ast_schema,
     parse,
     print_ast,
+    visit,
 )
 from graphql.language import DirectiveDefinitionNode
 
@@ -50,6 +52,8 @@ UNSUPPORTED = frozenset({"context", "fromContext", "authenticated", "requiresSco
 FEDERATION_TYPES = frozenset({"_Any", "_Entity", "_Service", "FieldSet", "link__Import", "link__Purpose",
                               "federation__FieldSet", "federation__Scope", "federation__Policy",
                               "federation__ContextFieldValue", "_FieldSet", "link__FieldSet"})
+TAG_DEFINITION = ("directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | "
+                  "ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA")
 ROOT_DEFAULTS = {OperationType.QUERY: "Query", OperationType.MUTATION: "Mutation",
                  OperationType.SUBSCRIPTION: "Subscription"}
 
@@ -167,6 +171,20 @@ def _directives(parsed: _Parsed, node) -> list[tuple[str, DirectiveNode]]:
         if name is not None:
             found.append((name, directive))
     return found
+
+
+def _uses(parsed: _Parsed, feature: str) -> bool:
+    """Whether the subgraph applies the federation directive `feature` anywhere."""
+    local = {name for name, federation_name in parsed.names.items() if federation_name == feature}
+    found: list[DirectiveNode] = []
+
+    class _Find(Visitor):
+        def enter_directive(self, node: DirectiveNode, *_args) -> None:
+            if node.name.value in local:
+                found.append(node)
+
+    visit(parsed.document, _Find())
+    return bool(found)
 
 
 def _argument(directive: DirectiveNode, name: str):
@@ -383,6 +401,9 @@ class _Composer:
         """The schema clients see: no federation machinery, nothing @inaccessible."""
         hidden = self.inaccessible_types
         lines: list[str] = []
+        if any(_uses(parsed, "tag") for parsed in self.parsed):
+            # Hive Gateway keeps the @tag definition in its API schema; so do we, for identical introspection.
+            lines.append(TAG_DEFINITION)
         for directive in self.directive_definitions.values():
             lines.append(print_ast(directive))
         if self.roots:
