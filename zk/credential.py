@@ -49,7 +49,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from zk import predicates as predicate_proofs
@@ -103,6 +103,12 @@ class CredentialMismatch(InvalidParameters):
 
 def suite_for(backend: Backend | None = None) -> PseudonymCiphersuite:
     return PSEUDONYM_BLS12_381_SHA_256.with_backend(backend or get_backend())
+
+
+@lru_cache(maxsize=256)
+def _context_point(suite: PseudonymCiphersuite, context: str) -> Any:
+    """OP = hash_to_curve_g1(context_id, api_id), memoized: a verifier sees the same few contexts."""
+    return suite.context_point(context.encode())
 
 
 # --- schemas and attribute encoding ----------------------------------------------------------------------
@@ -834,7 +840,7 @@ def present(held: HeldCredential, request: PresentationRequest, *, backend: Back
     pseudonym = None
     if request.context is not None:
         # pseudonym = OP * nym_secret and Ut = OP * m~_nym (ProofGenWithNym with N = 1)
-        op = suite.context_point(request.context.encode())
+        op = _context_point(suite, request.context)
         pseudonym = curve.g1_mul(op, held.nym_secret)
         points += [pseudonym, curve.g1_mul(op, m_tilde[L + 1])]
     pending = [PendingPredicate(statement, messages[index], m_tilde[index], curve, unchecked=unchecked)
@@ -938,7 +944,7 @@ def verify_presentation(request: PresentationRequest, presentation: Any, issuer_
         points: list[Any] = []
         if nym_point is not None:
             # Ut = OP * m^_nym - pseudonym * c
-            op = suite.context_point(request.context.encode())
+            op = _context_point(suite, request.context)
             points += [nym_point, curve.g1_msm([op, nym_point], [m_hat[L + 1], -c])]
         checks = []
         for (index, _, statement), proof in zip(statements, proofs):

@@ -116,12 +116,26 @@ class RangeProof:
     rs: tuple[Any, ...]
 
     def to_bytes(self, backend: Backend) -> bytes:
-        points = [self.a_commit, self.s_commit, self.t1, self.t2]
-        rounds = [p for pair in zip(self.ls, self.rs, strict=True) for p in pair]
-        return (b"".join(backend.g1_compress(p) for p in points)
-                + b"".join(s.to_bytes(SCALAR_LENGTH, "big") for s in (self.tau_x, self.mu, self.t_hat, self.a,
-                                                                       self.b))
-                + b"".join(backend.g1_compress(p) for p in rounds))
+        """The encoding (computed once: a decoded proof keeps the bytes it came from)."""
+        cached = self.__dict__.get("_encoding")
+        if cached is None:
+            points = [self.a_commit, self.s_commit, self.t1, self.t2]
+            rounds = [p for pair in zip(self.ls, self.rs, strict=True) for p in pair]
+            cached = (b"".join(backend.g1_compress(p) for p in points)
+                      + b"".join(s.to_bytes(SCALAR_LENGTH, "big") for s in (self.tau_x, self.mu, self.t_hat,
+                                                                             self.a, self.b))
+                      + b"".join(backend.g1_compress(p) for p in rounds))
+            self.__dict__["_encoding"] = cached  # frozen dataclass: a cache, not a field
+        return cached
+
+    def point_encodings(self, backend: Backend) -> tuple[list[bytes], list[bytes]]:
+        """([A, S, T1, T2], [L_1, R_1, ..., L_k, R_k]) as compressed bytes, sliced from `to_bytes`: the
+        transcript absorbs these, and compressing a point costs more than hashing it."""
+        data = self.to_bytes(backend)
+        head = [data[i * G1_LENGTH:(i + 1) * G1_LENGTH] for i in range(4)]
+        start = 4 * G1_LENGTH + 5 * SCALAR_LENGTH
+        tail = [data[start + i * G1_LENGTH:start + (i + 1) * G1_LENGTH] for i in range(2 * len(self.ls))]
+        return head, tail
 
     @classmethod
     def from_bytes(cls, backend: Backend, data: bytes, bits: int, count: int) -> RangeProof:
@@ -143,7 +157,9 @@ class RangeProof:
                    for i in range(5)]
         start += 5 * SCALAR_LENGTH
         tail = [point(start + i * G1_LENGTH) for i in range(2 * rounds)]
-        return cls(*head, *scalars, tuple(tail[0::2]), tuple(tail[1::2]))
+        proof = cls(*head, *scalars, tuple(tail[0::2]), tuple(tail[1::2]))
+        proof.__dict__["_encoding"] = data
+        return proof
 
 
 def proof_length(bits: int, count: int) -> int:
@@ -327,21 +343,22 @@ def _add_equation(acc: _Accumulator, statement: RangeStatement, weight: int) -> 
     if len(proof.ls) != rounds or len(proof.rs) != rounds:
         return False
     transcript = _transcript(curve, statement.commitments, bits, statement.context)
-    transcript.append_element(b"A", proof.a_commit)
-    transcript.append_element(b"S", proof.s_commit)
+    head, rounds_encoded = proof.point_encodings(curve)
+    transcript.append_message(b"A", head[0])
+    transcript.append_message(b"S", head[1])
     y = transcript.challenge_scalar(b"y")
     z = transcript.challenge_scalar(b"z")
-    transcript.append_element(b"T1", proof.t1)
-    transcript.append_element(b"T2", proof.t2)
+    transcript.append_message(b"T1", head[2])
+    transcript.append_message(b"T2", head[3])
     x = transcript.challenge_scalar(b"x")
     transcript.append_scalar(b"tau_x", proof.tau_x)
     transcript.append_scalar(b"mu", proof.mu)
     transcript.append_scalar(b"t_hat", proof.t_hat)
     w = transcript.challenge_scalar(b"w")
     us = []
-    for l_point, r_point in zip(proof.ls, proof.rs):
-        transcript.append_element(b"L", l_point)
-        transcript.append_element(b"R", r_point)
+    for k in range(rounds):
+        transcript.append_message(b"L", rounds_encoded[2 * k])
+        transcript.append_message(b"R", rounds_encoded[2 * k + 1])
         us.append(transcript.challenge_scalar(b"u"))
     if y == 0 or any(u == 0 for u in us):
         return False
