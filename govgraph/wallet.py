@@ -1,5 +1,5 @@
-"""The citizen's credential wallet: one local JSON file (mode 0600) of pending requests and held credentials, and
-the operations `govgraph wallet` runs (request, store, list, present); the web wallet imports the same ones.
+"""The citizen's credential wallet: one local JSON file (mode 0600) of pending requests and held credentials,
+and the operations `govgraph wallet` runs (request, store, list, present), which the web wallet imports too.
 
 The file holds secrets (each credential's prover blind and nym secret): it is created 0600, replaced
 atomically on every change, and refused when group or others can read it. The cryptography is `zk.credential`.
@@ -34,15 +34,22 @@ class Wallet:
     credentials: list[zkc.HeldCredential] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"type": WALLET_TYPE, "version": 1, "pending": [p.to_json() for p in self.pending],
-                "credentials": [c.to_json() for c in self.credentials]}
+        return {
+            "type": WALLET_TYPE,
+            "version": 1,
+            "pending": [p.to_json() for p in self.pending],
+            "credentials": [c.to_json() for c in self.credentials],
+        }
 
     @classmethod
     def from_json(cls, value: Any) -> Wallet:
         obj = require_message(value, WALLET_TYPE, ("pending", "credentials"))
         pending = require_list(obj["pending"], "pending", max_length=10_000)
         held = require_list(obj["credentials"], "credentials", max_length=10_000)
-        return cls([zkc.PendingRequest.from_json(p) for p in pending], [zkc.HeldCredential.from_json(c) for c in held])
+        return cls(
+            [zkc.PendingRequest.from_json(p) for p in pending],
+            [zkc.HeldCredential.from_json(c) for c in held],
+        )
 
 
 def credential_id(held: zkc.HeldCredential) -> str:
@@ -61,8 +68,9 @@ def load(path: Path) -> Wallet:
     except FileNotFoundError:
         return Wallet()
     if info.st_mode & 0o077:
-        raise WalletError(f"{path} is readable by others (mode {stat.S_IMODE(info.st_mode):o}): "
-                          f"run chmod 600 {path}")
+        raise WalletError(
+            f"{path} is readable by others (mode {stat.S_IMODE(info.st_mode):o}): run chmod 600 {path}"
+        )
     try:
         return Wallet.from_json(parse_json(path.read_bytes(), "wallet"))
     except MalformedInput as exc:
@@ -70,7 +78,7 @@ def load(path: Path) -> Wallet:
 
 
 def save(path: Path, wallet: Wallet) -> None:
-    """Replace the wallet file atomically; the new file is created with mode 0600 before any byte is written."""
+    """Replace the wallet file atomically; the new file is created 0600 before any byte is written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=".wallet-", dir=path.parent)  # mkstemp creates it 0600
     try:
@@ -119,8 +127,9 @@ def store(path: Path, credential_json: bytes | str) -> str:
         wallet.credentials.append(held)
         save(path, wallet)
         return credential_id(held)
-    raise WalletError("no pending request of this wallet matches the credential (wrong issuer, schema or "
-                      "signature)")
+    raise WalletError(
+        "no pending request of this wallet matches the credential (wrong issuer, schema or signature)"
+    )
 
 
 @dataclass(frozen=True)
@@ -132,17 +141,28 @@ class CredentialSummary:
     expires: dt.date
 
     def to_json(self) -> dict:
-        return {"id": self.id, "schema": self.schema, "issuer_key": self.issuer_key,
-                "attributes": self.attributes, "expires": self.expires.isoformat()}
+        return {
+            "id": self.id,
+            "schema": self.schema,
+            "issuer_key": self.issuer_key,
+            "attributes": self.attributes,
+            "expires": self.expires.isoformat(),
+        }
 
 
 def list_credentials(path: Path) -> list[CredentialSummary]:
     out = []
     for held in load(path).credentials:
         credential = held.credential
-        out.append(CredentialSummary(credential_id(held), credential.schema.name, credential.issuer_key,
-                                     credential.schema.values_to_json(credential.attributes),
-                                     credential.attributes[zkc.EXPIRES]))
+        out.append(
+            CredentialSummary(
+                credential_id(held),
+                credential.schema.name,
+                credential.issuer_key,
+                credential.schema.values_to_json(credential.attributes),
+                credential.attributes[zkc.EXPIRES],
+            )
+        )
     return out
 
 
@@ -158,15 +178,20 @@ class Plan:
 
     def lines(self) -> list[str]:
         out = [f"credential {self.credential_id}"]
-        out += [f"discloses {name} = {value}" for name, value in self.disclosed.items()] or ["discloses nothing"]
+        out += [f"discloses {name} = {value}" for name, value in self.disclosed.items()] or [
+            "discloses nothing"
+        ]
         out += [f"proves {statement} (value not revealed)" for statement in self.proved]
         if self.context is not None:
-            out.append(f"shows the pseudonym for context {self.context!r} (the same every time for this context)")
+            out.append(
+                f"shows the pseudonym for context {self.context!r} (the same every time for this context)"
+            )
         return out
 
 
-def _choose(wallet: Wallet, ask: zkc.PresentationRequest, chosen_id: str | None
-            ) -> tuple[zkc.HeldCredential, Plan]:
+def _choose(
+    wallet: Wallet, ask: zkc.PresentationRequest, chosen_id: str | None
+) -> tuple[zkc.HeldCredential, Plan]:
     reasons = []
     for held in wallet.credentials:
         cid = credential_id(held)
@@ -179,8 +204,11 @@ def _choose(wallet: Wallet, ask: zkc.PresentationRequest, chosen_id: str | None
         if credential.issuer_key not in ask.issuers:
             reasons.append(f"{cid}: issuer {credential.issuer_key} is not accepted")
             continue
-        failed = [p.describe(ask.schema.attribute(p.attribute)) for p in ask.all_predicates()
-                  if not p.holds(ask.schema.attribute(p.attribute), credential.attributes[p.attribute])]
+        failed = [
+            p.describe(ask.schema.attribute(p.attribute))
+            for p in ask.all_predicates()
+            if not p.holds(ask.schema.attribute(p.attribute), credential.attributes[p.attribute])
+        ]
         if failed:
             reasons.append(f"{cid}: does not satisfy {', '.join(failed)}")
             continue
@@ -189,8 +217,9 @@ def _choose(wallet: Wallet, ask: zkc.PresentationRequest, chosen_id: str | None
         return held, Plan(cid, disclosed, proved, ask.context)
     if chosen_id is not None and not reasons:
         raise WalletError(f"no credential {chosen_id} in this wallet")
-    raise WalletError("no credential in this wallet can answer the request"
-                      + "".join(f"\n  {reason}" for reason in reasons))
+    raise WalletError(
+        "no credential in this wallet can answer the request" + "".join(f"\n  {reason}" for reason in reasons)
+    )
 
 
 def plan(path: Path, request_json: bytes | str, chosen_id: str | None = None) -> Plan:
@@ -200,12 +229,25 @@ def plan(path: Path, request_json: bytes | str, chosen_id: str | None = None) ->
 
 
 def present(path: Path, request_json: bytes | str, chosen_id: str | None = None) -> tuple[Plan, bytes]:
-    """The plan and the Presentation JSON answering a PresentationRequest, from the first credential (or the one
-    named) that satisfies it."""
+    """The plan and the Presentation JSON answering a PresentationRequest, from the first credential (or
+    the one named) that satisfies it."""
     ask = _read_message(request_json, zkc.PresentationRequest, "presentation request")
     held, chosen = _choose(load(path), ask, chosen_id)
     return chosen, zkc.present(held, ask).to_bytes()
 
 
-__all__ = ["CredentialSummary", "Plan", "Wallet", "WalletError", "credential_id", "default_path",
-           "list_credentials", "load", "plan", "present", "request", "save", "store"]
+__all__ = [
+    "CredentialSummary",
+    "Plan",
+    "Wallet",
+    "WalletError",
+    "credential_id",
+    "default_path",
+    "list_credentials",
+    "load",
+    "plan",
+    "present",
+    "request",
+    "save",
+    "store",
+]

@@ -15,10 +15,10 @@ The flow (each message is a versioned, canonical JSON object, see `zk.wire`):
     result = verify_presentation(ask, presentation, {issuer.key_id: issuer.public_key})
     result.ok, result.cause, result.disclosed, result.predicates, result.pseudonym
 
-Cryptography: the credential is a blind BBS signature with the per-verifier-linkability ("pseudonym") extension
-(`zk.bbs.pseudonym`, BLS12-381-SHA-256): the issuer signs the attribute scalars, and, blindly, the holder's
-`nym_secret` (the holder's random value plus the issuer's entropy, so neither chooses it alone) under the
-holder's `prover_blind`. A presentation is one BBS proof (`zk.bbs.core` phases) whose Fiat-Shamir challenge
+Cryptography: the credential is a blind BBS signature with the per-verifier-linkability ("pseudonym")
+extension (`zk.bbs.pseudonym`, BLS12-381-SHA-256): the issuer signs the attribute scalars, and, blindly, the
+holder's `nym_secret` (the holder's random value plus the issuer's entropy, so neither chooses it alone) under
+the holder's `prover_blind`. A presentation is one BBS proof (`zk.bbs.core` phases) whose Fiat-Shamir challenge
 also hashes the pseudonym and its commitment, each predicate's Pedersen commitment, link commitment and range
 proof (`zk.predicates`), and the presentation header ph = H(canonical request), which carries the verifier's
 nonce, the date and every requested statement.
@@ -59,12 +59,24 @@ from zk.bbs.blind import deserialize_and_validate_commit, finalize_blind_sign
 from zk.bbs.ciphersuites import BLS12_381_SHA_256
 from zk.bbs.encoding import i2osp, octets_to_proof, octets_to_secret_key, octets_to_signature
 from zk.bbs.pseudonym import PSEUDONYM_BLS12_381_SHA_256, PSEUDONYM_LENGTH, PseudonymCiphersuite
-from zk.curve import G2_LENGTH, R, Backend, get_backend, random_scalar
+from zk.curve import G2_LENGTH, Backend, R, get_backend, random_scalar
 from zk.errors import InvalidParameters, InvalidProof, MalformedInput, ZkError
 from zk.predicates import PendingPredicate, PredicateProof, Statement
 from zk.wire import (
-    b64url, canonical_json, date_from_json, date_to_days, days_to_date, from_b64url, parse_json, require_int,
-    require_list, require_message, require_object, require_str, scalar_from_b64, scalar_to_b64,
+    b64url,
+    canonical_json,
+    date_from_json,
+    date_to_days,
+    days_to_date,
+    from_b64url,
+    parse_json,
+    require_int,
+    require_list,
+    require_message,
+    require_object,
+    require_str,
+    scalar_from_b64,
+    scalar_to_b64,
 )
 
 SUITE = "bbs-pseudonym/BLS12-381-SHA-256/v1"
@@ -76,7 +88,14 @@ EXPIRES = "expires"
 EXPIRES_MIN, EXPIRES_MAX = dt.date(1970, 1, 1), dt.date(2199, 12, 31)
 ATTRIBUTE_TYPES = ("string", "integer", "date", "boolean", "enum")
 PREDICATE_OPS = (">=", ">", "<=", "<", "!=", "between")
-FAILURE_CAUSES = ("expired", "predicate_failed", "wrong_nonce", "bad_proof", "unknown_issuer_key", "malformed")
+FAILURE_CAUSES = (
+    "expired",
+    "predicate_failed",
+    "wrong_nonce",
+    "bad_proof",
+    "unknown_issuer_key",
+    "malformed",
+)
 MAX_ATTRIBUTES = 64
 MAX_PREDICATES = 16
 MAX_PROOF_BYTES = 32 + 3 * 48 + (MAX_ATTRIBUTES + 6) * 32
@@ -135,12 +154,17 @@ class Attribute:
         if self.type not in ATTRIBUTE_TYPES:
             raise InvalidParameters(f"attribute type {self.type!r} is not one of {ATTRIBUTE_TYPES}")
         if self.numeric:
-            lo, hi = ((INT_MIN, INT_MAX) if self.type == "integer"
-                      else (date_to_days(DATE_MIN), date_to_days(DATE_MAX)))
+            lo, hi = (
+                (INT_MIN, INT_MAX)
+                if self.type == "integer"
+                else (date_to_days(DATE_MIN), date_to_days(DATE_MAX))
+            )
             object.__setattr__(self, "minimum", lo if self.minimum is None else self.minimum)
             object.__setattr__(self, "maximum", hi if self.maximum is None else self.maximum)
             if not lo <= self.minimum <= self.maximum <= hi:
-                raise InvalidParameters(f"attribute {self.name}: bounds must satisfy {lo} <= min <= max <= {hi}")
+                raise InvalidParameters(
+                    f"attribute {self.name}: bounds must satisfy {lo} <= min <= max <= {hi}"
+                )
         elif self.minimum is not None or self.maximum is not None:
             raise InvalidParameters(f"attribute {self.name}: only integer and date attributes have bounds")
         if self.type == "enum":
@@ -156,11 +180,13 @@ class Attribute:
     # values in Python form: str (string, enum), int (integer), datetime.date (date), bool (boolean)
     def check(self, value: Any) -> Any:
         """The value if it is of this attribute's type and within its bounds, else InvalidParameters."""
-        ok = {"string": lambda v: isinstance(v, str) and len(v.encode("utf-8", "surrogatepass")) <= 4096,
-              "integer": lambda v: type(v) is int,
-              "date": lambda v: type(v) is dt.date,
-              "boolean": lambda v: type(v) is bool,
-              "enum": lambda v: isinstance(v, str) and v in self.values}[self.type](value)
+        ok = {
+            "string": lambda v: isinstance(v, str) and len(v.encode("utf-8", "surrogatepass")) <= 4096,
+            "integer": lambda v: type(v) is int,
+            "date": lambda v: type(v) is dt.date,
+            "boolean": lambda v: type(v) is bool,
+            "enum": lambda v: isinstance(v, str) and v in self.values,
+        }[self.type](value)
         if not ok:
             raise InvalidParameters(f"attribute {self.name}: {value!r} is not a valid {self.type}")
         if self.numeric and not self.minimum <= self.number(value) <= self.maximum:
@@ -180,8 +206,11 @@ class Attribute:
         if self.numeric:
             return encode_integer(self.number(value))
         text = ("true" if value else "false") if self.type == "boolean" else value
-        return core.hash_to_scalar(suite.base, self.type.encode() + b"\x00" + text.encode("utf-8"),
-                                   suite.api_id + b"MAP_MSG_TO_SCALAR_AS_HASH_")
+        return core.hash_to_scalar(
+            suite.base,
+            self.type.encode() + b"\x00" + text.encode("utf-8"),
+            suite.api_id + b"MAP_MSG_TO_SCALAR_AS_HASH_",
+        )
 
     def value_to_json(self, value: Any) -> Any:
         return value.isoformat() if self.type == "date" else value
@@ -212,27 +241,44 @@ class Attribute:
         name = require_str(obj["name"], f"{what}.name", pattern=_NAME)
         expected = {"integer": {"min", "max"}, "date": {"min", "max"}, "enum": {"values"}}.get(kind, set())
         if set(obj) - {"name", "type"} != expected:
-            raise MalformedInput(f"{what}: a {kind} attribute has exactly the fields name, type"
-                                 f"{''.join(', ' + f for f in sorted(expected))}")
+            raise MalformedInput(
+                f"{what}: a {kind} attribute has exactly the fields name, type"
+                f"{''.join(', ' + f for f in sorted(expected))}"
+            )
         try:
             if kind == "integer":
-                return cls(name, kind, require_int(obj["min"], f"{what}.min", INT_MIN, INT_MAX),
-                           require_int(obj["max"], f"{what}.max", INT_MIN, INT_MAX))
+                return cls(
+                    name,
+                    kind,
+                    require_int(obj["min"], f"{what}.min", INT_MIN, INT_MAX),
+                    require_int(obj["max"], f"{what}.max", INT_MIN, INT_MAX),
+                )
             if kind == "date":
-                return cls(name, kind, date_to_days(date_from_json(obj["min"], f"{what}.min")),
-                           date_to_days(date_from_json(obj["max"], f"{what}.max")))
+                return cls(
+                    name,
+                    kind,
+                    date_to_days(date_from_json(obj["min"], f"{what}.min")),
+                    date_to_days(date_from_json(obj["max"], f"{what}.max")),
+                )
             if kind == "enum":
                 values = require_list(obj["values"], f"{what}.values")
-                return cls(name, kind, values=tuple(require_str(v, f"{what}.values[]", max_length=256)
-                                                    for v in values))
+                return cls(
+                    name,
+                    kind,
+                    values=tuple(require_str(v, f"{what}.values[]", max_length=256) for v in values),
+                )
             return cls(name, kind)
         except InvalidParameters as exc:
             raise MalformedInput(f"{what}: {exc}") from None
 
 
 def date_attribute(name: str, minimum: dt.date | None = None, maximum: dt.date | None = None) -> Attribute:
-    return Attribute(name, "date", None if minimum is None else date_to_days(minimum),
-                     None if maximum is None else date_to_days(maximum))
+    return Attribute(
+        name,
+        "date",
+        None if minimum is None else date_to_days(minimum),
+        None if maximum is None else date_to_days(maximum),
+    )
 
 
 @dataclass(frozen=True)
@@ -270,8 +316,12 @@ class Schema:
         return self.attributes[self.index(name)]
 
     def to_json(self) -> dict:
-        return {"type": "govgraph.credential.Schema", "version": 1, "name": self.name,
-                "attributes": [a.to_json() for a in self.attributes]}
+        return {
+            "type": "govgraph.credential.Schema",
+            "version": 1,
+            "name": self.name,
+            "attributes": [a.to_json() for a in self.attributes],
+        }
 
     @classmethod
     def from_json(cls, value: Any) -> Schema:
@@ -299,7 +349,7 @@ class Schema:
         return _HEADER_PREFIX + self.digest + i2osp(1, 8)
 
     def encode(self, suite: PseudonymCiphersuite, values: Mapping[str, Any]) -> list[int]:
-        """The message scalars of a full attribute map, in schema order (InvalidParameters if any is wrong)."""
+        """The message scalars of a full attribute map, in schema order (InvalidParameters if wrong)."""
         names = {a.name for a in self.attributes}
         if set(values) != names:
             raise InvalidParameters(f"attributes must be exactly {sorted(names)}; got {sorted(values)}")
@@ -348,7 +398,9 @@ class Predicate:
         if self.op == "!=":
             return Statement("not_equal", context, excluded=attribute.encode(suite, self.value))
         if not attribute.numeric:
-            raise InvalidParameters(f"predicate {self.op} needs an integer or date attribute, not {attribute.type}")
+            raise InvalidParameters(
+                f"predicate {self.op} needs an integer or date attribute, not {attribute.type}"
+            )
         lo_attr, hi_attr = attribute.minimum, attribute.maximum
         if self.op == "between":
             if not (isinstance(self.value, tuple) and len(self.value) == 2):
@@ -356,8 +408,9 @@ class Predicate:
             lo, hi = (attribute.number(_typed(attribute, v)) for v in self.value)
             if not (lo <= hi and lo <= hi_attr and hi >= lo_attr):
                 raise InvalidParameters(f"predicate {self.attribute} between {lo} and {hi} can never hold")
-            return Statement("range", context, ((1, -encode_integer(lo)), (-1, encode_integer(hi))),
-                             _bits_for(hi - lo))
+            return Statement(
+                "range", context, ((1, -encode_integer(lo)), (-1, encode_integer(hi))), _bits_for(hi - lo)
+            )
         k = attribute.number(_typed(attribute, self.value))
         if self.op in (">=", ">"):
             k += self.op == ">"
@@ -371,8 +424,11 @@ class Predicate:
         return Statement("range", context, ((-1, _encode_unbounded(k)),), _bits_for(k - lo_attr))
 
     def to_json(self, attribute: Attribute) -> dict:
-        value = ([attribute.value_to_json(v) for v in self.value] if self.op == "between"
-                 else attribute.value_to_json(self.value))
+        value = (
+            [attribute.value_to_json(v) for v in self.value]
+            if self.op == "between"
+            else attribute.value_to_json(self.value)
+        )
         return {"attribute": self.attribute, "op": self.op, "value": value}
 
     @classmethod
@@ -397,7 +453,8 @@ class Predicate:
 
 def _typed(attribute: Attribute, value: Any) -> Any:
     if (attribute.type == "date" and type(value) is not dt.date) or (
-            attribute.type == "integer" and type(value) is not int):
+        attribute.type == "integer" and type(value) is not int
+    ):
         raise InvalidParameters(f"a predicate on {attribute.name} compares with a {attribute.type}")
     return value
 
@@ -435,7 +492,7 @@ def age_at_least(years: int, today: dt.date, attribute: str = "birth_date") -> P
 
 # --- issuer keys ------------------------------------------------------------------------------------------
 def issuer_key_id(public_key: bytes) -> str:
-    """"bbs:" || base64url(SHA-256("govgraph/issuer-key/v1" || 0x00 || PK)[:16]): the name a later issue
+    """ "bbs:" || base64url(SHA-256("govgraph/issuer-key/v1" || 0x00 || PK)[:16]): the name a later issue
     anchors on the identity ledger."""
     return "bbs:" + b64url(hashlib.sha256(_KEY_ID_PREFIX + bytes(public_key)).digest()[:16])
 
@@ -448,8 +505,9 @@ class IssuerKey:
     @classmethod
     def generate(cls, key_material: bytes | None = None) -> IssuerKey:
         suite = BLS12_381_SHA_256
-        sk = suite.keygen(key_material if key_material is not None else os.urandom(32),
-                          b"govgraph credential issuer")
+        sk = suite.keygen(
+            key_material if key_material is not None else os.urandom(32), b"govgraph credential issuer"
+        )
         return cls(sk, suite.sk_to_pk(sk))
 
     @property
@@ -472,8 +530,14 @@ class CredentialOffer:
     TYPE = "govgraph.credential.CredentialOffer"
 
     def to_json(self) -> dict:
-        return {"type": self.TYPE, "version": 1, "schema": self.schema.to_json(), "issuer_key": self.issuer_key,
-                "public_key": b64url(self.public_key), "nonce": b64url(self.nonce)}
+        return {
+            "type": self.TYPE,
+            "version": 1,
+            "schema": self.schema.to_json(),
+            "issuer_key": self.issuer_key,
+            "public_key": b64url(self.public_key),
+            "nonce": b64url(self.nonce),
+        }
 
     @classmethod
     def from_json(cls, value: Any) -> CredentialOffer:
@@ -482,8 +546,12 @@ class CredentialOffer:
         issuer_key = _key_id_from_json(obj["issuer_key"], "offer.issuer_key")
         if issuer_key_id(public_key) != issuer_key:
             raise MalformedInput("offer.issuer_key is not the key id of offer.public_key")
-        return cls(Schema.from_json(obj["schema"]), issuer_key, public_key,
-                   _nonce_from_json(obj["nonce"], "offer.nonce"))
+        return cls(
+            Schema.from_json(obj["schema"]),
+            issuer_key,
+            public_key,
+            _nonce_from_json(obj["nonce"], "offer.nonce"),
+        )
 
 
 @dataclass(frozen=True)
@@ -494,15 +562,21 @@ class CredentialRequest:
     TYPE = "govgraph.credential.CredentialRequest"
 
     def to_json(self) -> dict:
-        return {"type": self.TYPE, "version": 1, "offer_nonce": b64url(self.offer_nonce),
-                "commitment": b64url(self.commitment)}
+        return {
+            "type": self.TYPE,
+            "version": 1,
+            "offer_nonce": b64url(self.offer_nonce),
+            "commitment": b64url(self.commitment),
+        }
 
     @classmethod
     def from_json(cls, value: Any) -> CredentialRequest:
         obj = require_message(value, cls.TYPE, ("offer_nonce", "commitment"))
         # one committed value (the nym): C, s^, m^_1, challenge
-        return cls(_nonce_from_json(obj["offer_nonce"], "request.offer_nonce"),
-                   from_b64url(obj["commitment"], "request.commitment", length=48 + 3 * 32))
+        return cls(
+            _nonce_from_json(obj["offer_nonce"], "request.offer_nonce"),
+            from_b64url(obj["commitment"], "request.commitment", length=48 + 3 * 32),
+        )
 
 
 @dataclass(frozen=True)
@@ -517,22 +591,37 @@ class Credential:
     TYPE = "govgraph.credential.Credential"
 
     def to_json(self) -> dict:
-        return {"type": self.TYPE, "version": 1, "schema": self.schema.to_json(), "issuer_key": self.issuer_key,
-                "public_key": b64url(self.public_key), "attributes": self.schema.values_to_json(self.attributes),
-                "signature": b64url(self.signature), "signer_nym_entropy": scalar_to_b64(self.signer_nym_entropy)}
+        return {
+            "type": self.TYPE,
+            "version": 1,
+            "schema": self.schema.to_json(),
+            "issuer_key": self.issuer_key,
+            "public_key": b64url(self.public_key),
+            "attributes": self.schema.values_to_json(self.attributes),
+            "signature": b64url(self.signature),
+            "signer_nym_entropy": scalar_to_b64(self.signer_nym_entropy),
+        }
 
     @classmethod
     def from_json(cls, value: Any) -> Credential:
-        obj = require_message(value, cls.TYPE, ("schema", "issuer_key", "public_key", "attributes", "signature",
-                                                "signer_nym_entropy"))
+        obj = require_message(
+            value,
+            cls.TYPE,
+            ("schema", "issuer_key", "public_key", "attributes", "signature", "signer_nym_entropy"),
+        )
         schema = Schema.from_json(obj["schema"])
         public_key = from_b64url(obj["public_key"], "credential.public_key", length=G2_LENGTH)
         issuer_key = _key_id_from_json(obj["issuer_key"], "credential.issuer_key")
         if issuer_key_id(public_key) != issuer_key:
             raise MalformedInput("credential.issuer_key is not the key id of credential.public_key")
-        return cls(schema, issuer_key, public_key, schema.values_from_json(obj["attributes"], "credential.attributes"),
-                   from_b64url(obj["signature"], "credential.signature", length=48 + 32),
-                   scalar_from_b64(obj["signer_nym_entropy"], "credential.signer_nym_entropy"))
+        return cls(
+            schema,
+            issuer_key,
+            public_key,
+            schema.values_from_json(obj["attributes"], "credential.attributes"),
+            from_b64url(obj["signature"], "credential.signature", length=48 + 32),
+            scalar_from_b64(obj["signer_nym_entropy"], "credential.signer_nym_entropy"),
+        )
 
 
 @dataclass(frozen=True)
@@ -546,14 +635,22 @@ class PendingRequest:
     TYPE = "govgraph.wallet.PendingRequest"
 
     def to_json(self) -> dict:
-        return {"type": self.TYPE, "version": 1, "offer": self.offer.to_json(),
-                "prover_nym": scalar_to_b64(self.prover_nym), "prover_blind": scalar_to_b64(self.prover_blind)}
+        return {
+            "type": self.TYPE,
+            "version": 1,
+            "offer": self.offer.to_json(),
+            "prover_nym": scalar_to_b64(self.prover_nym),
+            "prover_blind": scalar_to_b64(self.prover_blind),
+        }
 
     @classmethod
     def from_json(cls, value: Any) -> PendingRequest:
         obj = require_message(value, cls.TYPE, ("offer", "prover_nym", "prover_blind"))
-        return cls(CredentialOffer.from_json(obj["offer"]), scalar_from_b64(obj["prover_nym"], "prover_nym"),
-                   scalar_from_b64(obj["prover_blind"], "prover_blind"))
+        return cls(
+            CredentialOffer.from_json(obj["offer"]),
+            scalar_from_b64(obj["prover_nym"], "prover_nym"),
+            scalar_from_b64(obj["prover_blind"], "prover_blind"),
+        )
 
 
 @dataclass(frozen=True)
@@ -567,14 +664,22 @@ class HeldCredential:
     TYPE = "govgraph.wallet.HeldCredential"
 
     def to_json(self) -> dict:
-        return {"type": self.TYPE, "version": 1, "credential": self.credential.to_json(),
-                "prover_blind": scalar_to_b64(self.prover_blind), "nym_secret": scalar_to_b64(self.nym_secret)}
+        return {
+            "type": self.TYPE,
+            "version": 1,
+            "credential": self.credential.to_json(),
+            "prover_blind": scalar_to_b64(self.prover_blind),
+            "nym_secret": scalar_to_b64(self.nym_secret),
+        }
 
     @classmethod
     def from_json(cls, value: Any) -> HeldCredential:
         obj = require_message(value, cls.TYPE, ("credential", "prover_blind", "nym_secret"))
-        return cls(Credential.from_json(obj["credential"]), scalar_from_b64(obj["prover_blind"], "prover_blind"),
-                   scalar_from_b64(obj["nym_secret"], "nym_secret", nonzero=True))
+        return cls(
+            Credential.from_json(obj["credential"]),
+            scalar_from_b64(obj["prover_blind"], "prover_blind"),
+            scalar_from_b64(obj["nym_secret"], "nym_secret", nonzero=True),
+        )
 
 
 def _nonce_from_json(value: Any, what: str) -> bytes:
@@ -588,17 +693,24 @@ def make_offer(issuer: IssuerKey, schema: Schema) -> CredentialOffer:
     return CredentialOffer(schema, issuer.key_id, issuer.public_key, os.urandom(32))
 
 
-def request_credential(offer: CredentialOffer, *, backend: Backend | None = None
-                       ) -> tuple[CredentialRequest, PendingRequest]:
-    """The holder's commitment to a fresh random nym value (CommitWithNym with no other committed messages)."""
+def request_credential(
+    offer: CredentialOffer, *, backend: Backend | None = None
+) -> tuple[CredentialRequest, PendingRequest]:
+    """The holder's commitment to a fresh random nym value (CommitWithNym, no other committed messages)."""
     suite = suite_for(backend)
     prover_nym = random_scalar()
     commitment, prover_blind = suite.commit_with_nym([], [prover_nym])
     return CredentialRequest(offer.nonce, commitment), PendingRequest(offer, prover_nym, prover_blind)
 
 
-def issue_credential(issuer: IssuerKey, offer: CredentialOffer, request: CredentialRequest,
-                     attributes: Mapping[str, Any], *, backend: Backend | None = None) -> Credential:
+def issue_credential(
+    issuer: IssuerKey,
+    offer: CredentialOffer,
+    request: CredentialRequest,
+    attributes: Mapping[str, Any],
+    *,
+    backend: Backend | None = None,
+) -> Credential:
     """BlindSignWithNym over the encoded attributes. Raises InvalidParameters for attributes that don't fit the
     schema or a request for another offer, MalformedInput / InvalidProof for a bad commitment."""
     suite = suite_for(backend)
@@ -607,12 +719,24 @@ def issue_credential(issuer: IssuerKey, offer: CredentialOffer, request: Credent
     scalars = offer.schema.encode(suite, attributes)
     generators = suite.generators(len(scalars))
     blind_generators = suite.blind_generators(1)
-    commitment = deserialize_and_validate_commit(suite.base, request.commitment, blind_generators, suite.api_id)
+    commitment = deserialize_and_validate_commit(
+        suite.base, request.commitment, blind_generators, suite.api_id
+    )
     entropy = random_scalar()
     # B = P1 + Q_1 * domain + sum(H_i * msg_i) + C + J_1 * signer_nym_entropy (zk.bbs.pseudonym)
-    signature = finalize_blind_sign(suite.base, octets_to_secret_key(issuer.secret_key), issuer.public_key,
-                                    generators, blind_generators, offer.schema.header(), scalars, commitment,
-                                    suite.api_id, [blind_generators[-1]], [entropy])
+    signature = finalize_blind_sign(
+        suite.base,
+        octets_to_secret_key(issuer.secret_key),
+        issuer.public_key,
+        generators,
+        blind_generators,
+        offer.schema.header(),
+        scalars,
+        commitment,
+        suite.api_id,
+        [blind_generators[-1]],
+        [entropy],
+    )
     return Credential(offer.schema, issuer.key_id, issuer.public_key, dict(attributes), signature, entropy)
 
 
@@ -624,19 +748,28 @@ def _all_messages(suite: PseudonymCiphersuite, held: HeldCredential) -> tuple[li
     return [*scalars, held.prover_blind, held.nym_secret], generators
 
 
-def accept_credential(pending: PendingRequest, credential: Credential, *, backend: Backend | None = None
-                      ) -> HeldCredential:
+def accept_credential(
+    pending: PendingRequest, credential: Credential, *, backend: Backend | None = None
+) -> HeldCredential:
     """VerifyFinalizeWithNym: the held credential, or InvalidProof when the signature does not verify (or the
     credential is for another offer's schema or key)."""
     suite = suite_for(backend)
     offer = pending.offer
     if credential.schema != offer.schema or credential.issuer_key != offer.issuer_key:
         raise InvalidProof("the credential is not for the offered schema and issuer key")
-    held = HeldCredential(credential, pending.prover_blind, (pending.prover_nym + credential.signer_nym_entropy) % R)
+    held = HeldCredential(
+        credential, pending.prover_blind, (pending.prover_nym + credential.signer_nym_entropy) % R
+    )
     messages, generators = _all_messages(suite, held)
-    if held.nym_secret == 0 or not core.core_verify(suite.base, credential.public_key, credential.signature,
-                                                    generators, credential.schema.header(), messages,
-                                                    suite.api_id):
+    if held.nym_secret == 0 or not core.core_verify(
+        suite.base,
+        credential.public_key,
+        credential.signature,
+        generators,
+        credential.schema.header(),
+        messages,
+        suite.api_id,
+    ):
         raise InvalidProof("the issuer's signature does not verify over the attributes and the holder secret")
     return held
 
@@ -664,12 +797,16 @@ class PresentationRequest:
         for name in self.disclose:
             self.schema.index(name)
         if EXPIRES in self.disclose:
-            raise InvalidParameters("`expires` is never disclosed: presentations prove expires >= today instead")
+            raise InvalidParameters(
+                "`expires` is never disclosed: presentations prove expires >= today instead"
+            )
         if len(self.predicates) > MAX_PREDICATES:
             raise InvalidParameters(f"at most {MAX_PREDICATES} predicates")
         for predicate in self.predicates:
             if predicate.attribute in self.disclose:
-                raise InvalidParameters(f"{predicate.attribute} is disclosed: check its value, not a predicate")
+                raise InvalidParameters(
+                    f"{predicate.attribute} is disclosed: check its value, not a predicate"
+                )
         if self.context is not None and not 0 < len(self.context.encode()) <= 256:
             raise InvalidParameters("a pseudonym context is 1-256 bytes")
         self.statements()  # every predicate must be provable in this schema
@@ -694,45 +831,79 @@ class PresentationRequest:
         out = []
         for i, predicate in enumerate(self.all_predicates()):
             attribute = self.schema.attribute(predicate.attribute)
-            out.append((self.schema.index(predicate.attribute), predicate,
-                        predicate.statement(suite, attribute, ph + i2osp(i, 4))))
+            out.append(
+                (
+                    self.schema.index(predicate.attribute),
+                    predicate,
+                    predicate.statement(suite, attribute, ph + i2osp(i, 4)),
+                )
+            )
         return tuple(out)
 
     def to_json(self) -> dict:
-        out = {"type": self.TYPE, "version": 1, "nonce": b64url(self.nonce), "schema": self.schema.to_json(),
-               "issuers": list(self.issuers), "today": self.today.isoformat(), "disclose": list(self.disclose),
-               "predicates": [p.to_json(self.schema.attribute(p.attribute)) for p in self.predicates]}
+        out = {
+            "type": self.TYPE,
+            "version": 1,
+            "nonce": b64url(self.nonce),
+            "schema": self.schema.to_json(),
+            "issuers": list(self.issuers),
+            "today": self.today.isoformat(),
+            "disclose": list(self.disclose),
+            "predicates": [p.to_json(self.schema.attribute(p.attribute)) for p in self.predicates],
+        }
         if self.context is not None:
             out["context"] = self.context
         return out
 
     @classmethod
     def from_json(cls, value: Any) -> PresentationRequest:
-        obj = require_message(value, cls.TYPE, ("nonce", "schema", "issuers", "today", "disclose", "predicates"),
-                              ("context",))
+        obj = require_message(
+            value, cls.TYPE, ("nonce", "schema", "issuers", "today", "disclose", "predicates"), ("context",)
+        )
         schema = Schema.from_json(obj["schema"])
-        issuers = tuple(_key_id_from_json(k, "request.issuers[]")
-                        for k in require_list(obj["issuers"], "request.issuers", max_length=64))
-        disclose = tuple(require_str(n, "request.disclose[]", pattern=_NAME)
-                         for n in require_list(obj["disclose"], "request.disclose", max_length=MAX_ATTRIBUTES))
-        predicates = tuple(Predicate.from_json(schema, p, f"request.predicates[{i}]") for i, p in
-                           enumerate(require_list(obj["predicates"], "request.predicates",
-                                                  max_length=MAX_PREDICATES)))
+        issuers = tuple(
+            _key_id_from_json(k, "request.issuers[]")
+            for k in require_list(obj["issuers"], "request.issuers", max_length=64)
+        )
+        disclose = tuple(
+            require_str(n, "request.disclose[]", pattern=_NAME)
+            for n in require_list(obj["disclose"], "request.disclose", max_length=MAX_ATTRIBUTES)
+        )
+        predicates = tuple(
+            Predicate.from_json(schema, p, f"request.predicates[{i}]")
+            for i, p in enumerate(
+                require_list(obj["predicates"], "request.predicates", max_length=MAX_PREDICATES)
+            )
+        )
         # an absent context means no pseudonym; null is not a second spelling of that
         context = require_str(obj["context"], "request.context", max_length=256) if "context" in obj else None
         try:
-            return cls(_nonce_from_json(obj["nonce"], "request.nonce"), schema, issuers,
-                       date_from_json(obj["today"], "request.today"), disclose, predicates, context)
+            return cls(
+                _nonce_from_json(obj["nonce"], "request.nonce"),
+                schema,
+                issuers,
+                date_from_json(obj["today"], "request.today"),
+                disclose,
+                predicates,
+                context,
+            )
         except InvalidParameters as exc:
             raise MalformedInput(f"request: {exc}") from None
 
 
-def make_presentation_request(schema: Schema, issuers: Sequence[str], today: dt.date, *,
-                              disclose: Sequence[str] = (), predicates: Sequence[Predicate] = (),
-                              context: str | None = None) -> PresentationRequest:
+def make_presentation_request(
+    schema: Schema,
+    issuers: Sequence[str],
+    today: dt.date,
+    *,
+    disclose: Sequence[str] = (),
+    predicates: Sequence[Predicate] = (),
+    context: str | None = None,
+) -> PresentationRequest:
     """A request with a fresh 32-byte nonce."""
-    return PresentationRequest(os.urandom(32), schema, tuple(issuers), today, tuple(disclose), tuple(predicates),
-                               context)
+    return PresentationRequest(
+        os.urandom(32), schema, tuple(issuers), today, tuple(disclose), tuple(predicates), context
+    )
 
 
 # --- presentations ---------------------------------------------------------------------------------------
@@ -749,9 +920,16 @@ class Presentation:
     TYPE = "govgraph.credential.Presentation"
 
     def to_json(self) -> dict:
-        out = {"type": self.TYPE, "version": 1, "schema": self.schema, "issuer_key": self.issuer_key,
-               "nonce": b64url(self.nonce), "disclosed": dict(self.disclosed), "proof": b64url(self.proof),
-               "predicates": list(self.predicates)}
+        out = {
+            "type": self.TYPE,
+            "version": 1,
+            "schema": self.schema,
+            "issuer_key": self.issuer_key,
+            "nonce": b64url(self.nonce),
+            "disclosed": dict(self.disclosed),
+            "proof": b64url(self.proof),
+            "predicates": list(self.predicates),
+        }
         if self.pseudonym is not None:
             out["pseudonym"] = b64url(self.pseudonym)
         return out
@@ -761,23 +939,34 @@ class Presentation:
 
     @classmethod
     def from_json(cls, value: Any) -> Presentation:
-        obj = require_message(value, cls.TYPE, ("schema", "issuer_key", "nonce", "disclosed", "proof",
-                                                "predicates"), ("pseudonym",))
+        obj = require_message(
+            value,
+            cls.TYPE,
+            ("schema", "issuer_key", "nonce", "disclosed", "proof", "predicates"),
+            ("pseudonym",),
+        )
         disclosed = obj["disclosed"]
         if not isinstance(disclosed, dict) or len(disclosed) > MAX_ATTRIBUTES:
-            raise MalformedInput(f"presentation.disclosed must be an object of at most {MAX_ATTRIBUTES} values")
+            raise MalformedInput(
+                f"presentation.disclosed must be an object of at most {MAX_ATTRIBUTES} values"
+            )
         for name, item in disclosed.items():
             require_str(name, "presentation.disclosed name", pattern=_NAME)
             if not isinstance(item, (str, int)):  # bool is an int; dates are strings
                 raise MalformedInput(f"presentation.disclosed.{name} must be a string, integer or boolean")
         from_b64url(obj["schema"], "presentation.schema", length=32)
         pseudonym = obj.get("pseudonym")
-        return cls(obj["schema"], _key_id_from_json(obj["issuer_key"], "presentation.issuer_key"),
-                   _nonce_from_json(obj["nonce"], "presentation.nonce"), dict(disclosed),
-                   from_b64url(obj["proof"], "presentation.proof", max_length=MAX_PROOF_BYTES),
-                   tuple(require_list(obj["predicates"], "presentation.predicates", max_length=MAX_PREDICATES + 1)),
-                   None if "pseudonym" not in obj else from_b64url(pseudonym, "presentation.pseudonym",
-                                                              length=PSEUDONYM_LENGTH))
+        return cls(
+            obj["schema"],
+            _key_id_from_json(obj["issuer_key"], "presentation.issuer_key"),
+            _nonce_from_json(obj["nonce"], "presentation.nonce"),
+            dict(disclosed),
+            from_b64url(obj["proof"], "presentation.proof", max_length=MAX_PROOF_BYTES),
+            tuple(require_list(obj["predicates"], "presentation.predicates", max_length=MAX_PREDICATES + 1)),
+            None
+            if "pseudonym" not in obj
+            else from_b64url(pseudonym, "presentation.pseudonym", length=PSEUDONYM_LENGTH),
+        )
 
     @classmethod
     def parse(cls, value: Any) -> Presentation:
@@ -806,8 +995,13 @@ def _refusal(predicate: Predicate, attribute: Attribute) -> PredicateNotSatisfie
     return PredicateNotSatisfied(f"the credential does not satisfy {predicate.describe(attribute)}")
 
 
-def present(held: HeldCredential, request: PresentationRequest, *, backend: Backend | None = None,
-            unchecked: bool = False) -> Presentation:
+def present(
+    held: HeldCredential,
+    request: PresentationRequest,
+    *,
+    backend: Backend | None = None,
+    unchecked: bool = False,
+) -> Presentation:
     """A presentation answering `request`. Raises CredentialMismatch when the credential can't answer it and
     PredicateNotSatisfied / CredentialExpired when a predicate is false: a wallet never sends a proof it knows
     to be false. `unchecked=True` skips those checks and proves anyway (tests use it to show that such a
@@ -833,8 +1027,17 @@ def present(held: HeldCredential, request: PresentationRequest, *, backend: Back
     header, ph = schema.header(), request.presentation_header
     # BBS ProofInit with the draft's random scalars (r1, r2, e~, r1~, r3~, m~_j...)
     drawn = core.calculate_random_scalars(len(undisclosed) + 5)
-    init_res = core.proof_init(suite.base, credential.public_key, (a, e), generators, drawn, header, messages,
-                               undisclosed, suite.api_id)
+    init_res = core.proof_init(
+        suite.base,
+        credential.public_key,
+        (a, e),
+        generators,
+        drawn,
+        header,
+        messages,
+        undisclosed,
+        suite.api_id,
+    )
     m_tilde = dict(zip(undisclosed, drawn[5:]))
     points: list[Any] = []
     pseudonym = None
@@ -843,19 +1046,32 @@ def present(held: HeldCredential, request: PresentationRequest, *, backend: Back
         op = _context_point(suite, request.context)
         pseudonym = curve.g1_mul(op, held.nym_secret)
         points += [pseudonym, curve.g1_mul(op, m_tilde[L + 1])]
-    pending = [PendingPredicate(statement, messages[index], m_tilde[index], curve, unchecked=unchecked)
-               for index, _, statement in statements]
+    pending = [
+        PendingPredicate(statement, messages[index], m_tilde[index], curve, unchecked=unchecked)
+        for index, _, statement in statements
+    ]
     for item in pending:
         points += [item.commitment, item.link_commitment]
     challenge = core.proof_challenge_calculate(
-        suite.base, init_res, disclosed, [messages[i] for i in disclosed], ph, suite.api_id, points,
-        _challenge_extension(request.context, [p.challenge_bytes() for p in pending]))
+        suite.base,
+        init_res,
+        disclosed,
+        [messages[i] for i in disclosed],
+        ph,
+        suite.api_id,
+        points,
+        _challenge_extension(request.context, [p.challenge_bytes() for p in pending]),
+    )
     proof = core.proof_finalize(suite.base, init_res, challenge, e, drawn, [messages[j] for j in undisclosed])
     return Presentation(
-        schema.id, credential.issuer_key, request.nonce,
-        schema.values_to_json({name: credential.attributes[name] for name in request.disclose}), proof,
+        schema.id,
+        credential.issuer_key,
+        request.nonce,
+        schema.values_to_json({name: credential.attributes[name] for name in request.disclose}),
+        proof,
         tuple(p.finalize(challenge).to_json(curve) for p in pending),
-        None if pseudonym is None else curve.g1_compress(pseudonym))
+        None if pseudonym is None else curve.g1_compress(pseudonym),
+    )
 
 
 # --- verification ----------------------------------------------------------------------------------------
@@ -878,11 +1094,21 @@ class VerifiedPresentation:
 
     def to_json(self) -> dict:
         if self.cause is not None:
-            return {"type": "govgraph.credential.VerifiedPresentation", "version": 1, "ok": False,
-                    "cause": self.cause}
-        out = {"type": "govgraph.credential.VerifiedPresentation", "version": 1, "ok": True,
-               "schema": self.schema, "issuer_key": self.issuer_key, "disclosed": dict(self.disclosed),
-               "predicates": [{"statement": s, "holds": True} for s in self.predicates]}
+            return {
+                "type": "govgraph.credential.VerifiedPresentation",
+                "version": 1,
+                "ok": False,
+                "cause": self.cause,
+            }
+        out = {
+            "type": "govgraph.credential.VerifiedPresentation",
+            "version": 1,
+            "ok": True,
+            "schema": self.schema,
+            "issuer_key": self.issuer_key,
+            "disclosed": dict(self.disclosed),
+            "predicates": [{"statement": s, "holds": True} for s in self.predicates],
+        }
         if self.pseudonym is not None:
             out["pseudonym"] = b64url(self.pseudonym)
             out["context"] = self.context
@@ -893,8 +1119,13 @@ def _failed(cause: str) -> VerifiedPresentation:
     return VerifiedPresentation(cause)
 
 
-def verify_presentation(request: PresentationRequest, presentation: Any, issuer_keys: Mapping[str, bytes], *,
-                        backend: Backend | None = None) -> VerifiedPresentation:
+def verify_presentation(
+    request: PresentationRequest,
+    presentation: Any,
+    issuer_keys: Mapping[str, bytes],
+    *,
+    backend: Backend | None = None,
+) -> VerifiedPresentation:
     """Verify a presentation (object, JSON object, or JSON text) against the verifier's own request and its
     trusted issuer keys (key id -> public key). Never raises for bad input: the cause says what failed, checked
     in this order: malformed, unknown_issuer_key, wrong_nonce, bad_proof, then expired / predicate_failed."""
@@ -920,14 +1151,18 @@ def verify_presentation(request: PresentationRequest, presentation: Any, issuer_
         if set(pres.disclosed) != set(request.disclose):
             raise MalformedInput("the disclosed attributes are not the requested ones")
         disclosed_values = schema.values_from_json(pres.disclosed, "presentation.disclosed", request.disclose)
-        disclosed_scalars = [schema.attributes[i].encode(suite, disclosed_values[schema.attributes[i].name])
-                             for i in disclosed_indexes]
+        disclosed_scalars = [
+            schema.attributes[i].encode(suite, disclosed_values[schema.attributes[i].name])
+            for i in disclosed_indexes
+        ]
         if (pres.pseudonym is None) != (request.context is None):
             raise MalformedInput("a pseudonym is shown exactly when the request names a context")
         if len(pres.predicates) != len(statements):
             raise MalformedInput("one predicate proof per requested predicate (and expires) is needed")
-        proofs = [PredicateProof.from_json(curve, item, statement, f"presentation.predicates[{i}]")
-                  for i, (item, (_, _, statement)) in enumerate(zip(pres.predicates, statements))]
+        proofs = [
+            PredicateProof.from_json(curve, item, statement, f"presentation.predicates[{i}]")
+            for i, (item, (_, _, statement)) in enumerate(zip(pres.predicates, statements))
+        ]
         parsed = octets_to_proof(curve, pres.proof)
         if len(parsed.commitments) != len(undisclosed):
             raise MalformedInput("the proof does not have one response per hidden message")
@@ -937,8 +1172,16 @@ def verify_presentation(request: PresentationRequest, presentation: Any, issuer_
         return _failed("malformed")
     try:
         generators = suite.generators(L) + suite.blind_generators(1)
-        init_res = core.proof_verify_init(suite.base, public_key, parsed, generators, schema.header(),
-                                          disclosed_scalars, disclosed_indexes, suite.api_id)
+        init_res = core.proof_verify_init(
+            suite.base,
+            public_key,
+            parsed,
+            generators,
+            schema.header(),
+            disclosed_scalars,
+            disclosed_indexes,
+            suite.api_id,
+        )
         c = parsed.challenge
         m_hat = dict(zip(undisclosed, parsed.commitments))
         points: list[Any] = []
@@ -951,16 +1194,22 @@ def verify_presentation(request: PresentationRequest, presentation: Any, issuer_
             points += [proof.commitment, proof.link_commitment]
             checks.append(predicate_proofs.check_for(statement, proof, m_hat[index], c, curve))
         challenge = core.proof_challenge_calculate(
-            suite.base, init_res, disclosed_indexes, disclosed_scalars, request.presentation_header,
-            suite.api_id, points,
-            _challenge_extension(request.context, [p.challenge_bytes(curve) for p in proofs]))
+            suite.base,
+            init_res,
+            disclosed_indexes,
+            disclosed_scalars,
+            request.presentation_header,
+            suite.api_id,
+            points,
+            _challenge_extension(request.context, [p.challenge_bytes(curve) for p in proofs]),
+        )
         if challenge != c:
             return _failed("bad_proof")
         w = suite.base.decode_pubkey(public_key)
         if not curve.pairing_check([(parsed.a_bar, w), (parsed.b_bar, curve.g2_neg(curve.g2_generator()))]):
             return _failed("bad_proof")
         if not predicate_proofs.checks_hold(checks, curve):
-            # Only on failure: what is false? A link (tampering), or expires (the first statement), or another.
+            # Only on failure: what is false? A link (tampering), expires (the first statement), or another.
             if not predicate_proofs.checks_hold(checks, curve, predicates=False):
                 return _failed("bad_proof")
             if not predicate_proofs.checks_hold(checks[:1], curve, links=False):
@@ -971,16 +1220,47 @@ def verify_presentation(request: PresentationRequest, presentation: Any, issuer_
     except ZkError:
         return _failed("bad_proof")
     return VerifiedPresentation(
-        None, disclosed_values,
+        None,
+        disclosed_values,
         tuple(predicate.describe(schema.attribute(predicate.attribute)) for _, predicate, _ in statements),
-        pres.pseudonym, request.context, pres.issuer_key, pres.schema)
+        pres.pseudonym,
+        request.context,
+        pres.issuer_key,
+        pres.schema,
+    )
 
 
 __all__ = [
-    "ATTRIBUTE_TYPES", "EXPIRES", "FAILURE_CAUSES", "PREDICATE_OPS", "SUITE", "Attribute", "Credential",
-    "CredentialExpired", "CredentialMismatch", "CredentialOffer", "CredentialRequest", "HeldCredential",
-    "IssuerKey", "PendingRequest", "Predicate", "PredicateNotSatisfied", "Presentation", "PresentationRequest",
-    "Schema", "VerifiedPresentation", "accept_credential", "age_at_least", "date_attribute", "encode_integer",
-    "issue_credential", "issuer_key_id", "make_offer", "make_presentation_request", "present",
-    "request_credential", "suite_for", "verify_presentation",
+    "ATTRIBUTE_TYPES",
+    "EXPIRES",
+    "FAILURE_CAUSES",
+    "PREDICATE_OPS",
+    "SUITE",
+    "Attribute",
+    "Credential",
+    "CredentialExpired",
+    "CredentialMismatch",
+    "CredentialOffer",
+    "CredentialRequest",
+    "HeldCredential",
+    "IssuerKey",
+    "PendingRequest",
+    "Predicate",
+    "PredicateNotSatisfied",
+    "Presentation",
+    "PresentationRequest",
+    "Schema",
+    "VerifiedPresentation",
+    "accept_credential",
+    "age_at_least",
+    "date_attribute",
+    "encode_integer",
+    "issue_credential",
+    "issuer_key_id",
+    "make_offer",
+    "make_presentation_request",
+    "present",
+    "request_credential",
+    "suite_for",
+    "verify_presentation",
 ]

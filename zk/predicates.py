@@ -13,12 +13,12 @@ generators) and proves three things:
    v = m - k; "m <= k" is v = k - m; "lo <= m <= hi" is both, aggregated in one proof.
 3. not_equal: m != k, by proving knowledge of (a, b) with g = a * (C - k * g) + b * h, i.e. a = 1 / (m - k):
    when m = k the right side is a multiple of h alone and no one can write g that way (the discrete log of g
-   to base h is unknown). Its commitment T' is sent and hashed into the BBS challenge, and its responses use the
-   same c.
+   to base h is unknown). Its commitment T' is sent and hashed into the BBS challenge, and its responses
+   use the same c.
 
-Both sigma proofs are in commitment form (T and T' are sent), so the verifier checks their equations inside the
-range proofs' single batched msm (`rangeproof.verify_batch`) instead of computing points one by one, and a false
-predicate is told apart from a presentation whose BBS part was tampered with.
+Both sigma proofs are in commitment form (T and T' are sent), so the verifier checks their equations inside
+the range proofs' single batched msm (`rangeproof.verify_batch`) instead of computing points one by one, and
+a false predicate is told apart from a presentation whose BBS part was tampered with.
 
 A range is sound for any `bits` as long as the message is known to lie in [0, 2^64) (the credential encoding
 guarantees it, see `zk.credential`): v_j in [0, 2^bits) and v_j = m - k mod r force the integer m - k >= 0.
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zk import rangeproof
-from zk.curve import G1_LENGTH, R, Backend, random_scalar, scalar_from_bytes
+from zk.curve import G1_LENGTH, Backend, R, random_scalar, scalar_from_bytes
 from zk.errors import InvalidParameters, MalformedInput
 from zk.rangeproof import RangeProof, RangeStatement
 from zk.wire import b64url, from_b64url, point_from_b64, point_to_b64, require_object
@@ -83,17 +83,28 @@ class PredicateProof:
         return backend.g1_compress(point) + za.to_bytes(32, "big") + zb.to_bytes(32, "big")
 
     def to_json(self, backend: Backend) -> dict:
-        return {"commitment": point_to_b64(backend, self.commitment),
-                "link": b64url(backend.g1_compress(self.link_commitment) + self.link_response.to_bytes(32, "big")),
-                "proof": b64url(self._proof_bytes(backend))}
+        return {
+            "commitment": point_to_b64(backend, self.commitment),
+            "link": b64url(
+                backend.g1_compress(self.link_commitment) + self.link_response.to_bytes(32, "big")
+            ),
+            "proof": b64url(self._proof_bytes(backend)),
+        }
 
     def challenge_bytes(self, backend: Backend) -> bytes:
         """What the BBS challenge hashes of this proof: C, T, and the proof before its responses (the range
         proof, or T'); gamma^, za and zb are bound through the equations instead."""
-        rest = (self.range_proof.to_bytes(backend) if self.range_proof is not None
-                else backend.g1_compress(self.not_equal[0]))
-        return (backend.g1_compress(self.commitment) + backend.g1_compress(self.link_commitment)
-                + len(rest).to_bytes(4, "big") + rest)
+        rest = (
+            self.range_proof.to_bytes(backend)
+            if self.range_proof is not None
+            else backend.g1_compress(self.not_equal[0])
+        )
+        return (
+            backend.g1_compress(self.commitment)
+            + backend.g1_compress(self.link_commitment)
+            + len(rest).to_bytes(4, "big")
+            + rest
+        )
 
     @classmethod
     def from_json(cls, backend: Backend, value: Any, statement: Statement, what: str) -> PredicateProof:
@@ -101,21 +112,36 @@ class PredicateProof:
         commitment = point_from_b64(backend, obj["commitment"], f"{what}.commitment")
         link = from_b64url(obj["link"], f"{what}.link", length=G1_LENGTH + 32)
         try:
-            link_commitment, link_response = backend.g1_decompress(link[:G1_LENGTH]), scalar_from_bytes(
-                link[G1_LENGTH:])
+            link_commitment, link_response = (
+                backend.g1_decompress(link[:G1_LENGTH]),
+                scalar_from_bytes(link[G1_LENGTH:]),
+            )
         except MalformedInput as exc:
             raise MalformedInput(f"{what}.link: {exc}") from None
         try:
             if statement.kind == "range":
-                data = from_b64url(obj["proof"], f"{what}.proof",
-                                   length=rangeproof.proof_length(statement.bits, len(statement.terms)))
-                return cls(commitment, link_commitment, link_response,
-                           range_proof=RangeProof.from_bytes(backend, data, statement.bits, len(statement.terms)))
+                data = from_b64url(
+                    obj["proof"],
+                    f"{what}.proof",
+                    length=rangeproof.proof_length(statement.bits, len(statement.terms)),
+                )
+                return cls(
+                    commitment,
+                    link_commitment,
+                    link_response,
+                    range_proof=RangeProof.from_bytes(backend, data, statement.bits, len(statement.terms)),
+                )
             data = from_b64url(obj["proof"], f"{what}.proof", length=G1_LENGTH + 64)
-            return cls(commitment, link_commitment, link_response,
-                       not_equal=(backend.g1_decompress(data[:G1_LENGTH]),
-                                  scalar_from_bytes(data[G1_LENGTH:G1_LENGTH + 32]),
-                                  scalar_from_bytes(data[G1_LENGTH + 32:])))
+            return cls(
+                commitment,
+                link_commitment,
+                link_response,
+                not_equal=(
+                    backend.g1_decompress(data[:G1_LENGTH]),
+                    scalar_from_bytes(data[G1_LENGTH : G1_LENGTH + 32]),
+                    scalar_from_bytes(data[G1_LENGTH + 32 :]),
+                ),
+            )
         except MalformedInput as exc:
             raise MalformedInput(f"{what}.proof: {exc}") from None
 
@@ -123,8 +149,9 @@ class PredicateProof:
 class PendingPredicate:
     """The prover's state between its commitments (before the BBS challenge) and its responses (after)."""
 
-    def __init__(self, statement: Statement, m: int, m_tilde: int, backend: Backend, *,
-                 unchecked: bool = False) -> None:
+    def __init__(
+        self, statement: Statement, m: int, m_tilde: int, backend: Backend, *, unchecked: bool = False
+    ) -> None:
         if not unchecked and not statement.holds(m):
             raise InvalidParameters("the predicate does not hold for this value")
         gens = rangeproof.generators(backend)
@@ -140,11 +167,17 @@ class PendingPredicate:
         self._not_equal: tuple[Any, int, int, int, int] | None = None
         if statement.kind == "range":
             blindings = [sign * self._gamma % R for sign, _ in statement.terms]
-            self.range_proof = rangeproof.prove(statement.values(self._m), blindings, statement.bits,
-                                                statement.context, backend=backend, unchecked=unchecked)
+            self.range_proof = rangeproof.prove(
+                statement.values(self._m),
+                blindings,
+                statement.bits,
+                statement.context,
+                backend=backend,
+                unchecked=unchecked,
+            )
         else:
             difference = (self._m - statement.excluded) % R
-            # a = 1 / (m - k), b = -a * gamma: g = a * (C - k * g) + b * h. A forced proof for m = k uses a = 0
+            # a = 1 / (m - k), b = -a * gamma: g = a * (C - k * g) + b * h. A forced proof for m = k has a = 0
             # (there is no inverse), so the relation is false and the proof fails.
             a = pow(difference, -1, R) if difference else 0
             b = -a * self._gamma % R
@@ -154,7 +187,9 @@ class PendingPredicate:
 
     def _proof(self, link_response: int, responses: tuple[int, int]) -> PredicateProof:
         not_equal = None if self._not_equal is None else (self._not_equal[0], *responses)
-        return PredicateProof(self.commitment, self.link_commitment, link_response, self.range_proof, not_equal)
+        return PredicateProof(
+            self.commitment, self.link_commitment, link_response, self.range_proof, not_equal
+        )
 
     def challenge_bytes(self) -> bytes:
         """`PredicateProof.challenge_bytes` of the final proof, known before the challenge."""
@@ -178,36 +213,56 @@ class Check:
     equations: tuple[rangeproof.Equation, ...] = ()
 
 
-def check_for(statement: Statement, proof: PredicateProof, m_hat: int, challenge: int, backend: Backend) -> Check:
+def check_for(
+    statement: Statement, proof: PredicateProof, m_hat: int, challenge: int, backend: Backend
+) -> Check:
     """The verifier's side of one predicate, with m^ the BBS proof's response for the predicate's message."""
     gens = rangeproof.generators(backend)
     # link: m^ * g + gamma^ * h - c * C - T == 0
-    link = ((gens.g, m_hat), (gens.h, proof.link_response), (proof.commitment, -challenge),
-            (proof.link_commitment, -1))
+    link = (
+        (gens.g, m_hat),
+        (gens.h, proof.link_response),
+        (proof.commitment, -challenge),
+        (proof.link_commitment, -1),
+    )
     if statement.kind == "range":
         if proof.range_proof is None:
             raise MalformedInput("a range predicate needs a range proof")
         # V_j = sign_j * C + offset_j * g (a fixed-base multiple of g and one addition each)
         negated = backend.g1_neg(proof.commitment)
-        commitments = tuple(backend.g1_add(proof.commitment if sign == 1 else negated, gens.g_times(offset))
-                            for sign, offset in statement.terms)
-        return Check(link, (RangeStatement(commitments, proof.range_proof, statement.bits, statement.context),))
+        commitments = tuple(
+            backend.g1_add(proof.commitment if sign == 1 else negated, gens.g_times(offset))
+            for sign, offset in statement.terms
+        )
+        return Check(
+            link, (RangeStatement(commitments, proof.range_proof, statement.bits, statement.context),)
+        )
     if proof.not_equal is None:
         raise MalformedInput("a non-equality predicate needs its proof")
     point, za, zb = proof.not_equal
     # za * (C - k * g) + zb * h - c * g - T' == 0
-    not_equal = ((proof.commitment, za), (gens.g, -za * statement.excluded - challenge), (gens.h, zb),
-                 (point, -1))
+    not_equal = (
+        (proof.commitment, za),
+        (gens.g, -za * statement.excluded - challenge),
+        (gens.h, zb),
+        (point, -1),
+    )
     return Check(link, equations=(not_equal,))
 
 
-def checks_hold(checks: list[Check], backend: Backend, *, links: bool = True, predicates: bool = True) -> bool:
+def checks_hold(
+    checks: list[Check], backend: Backend, *, links: bool = True, predicates: bool = True
+) -> bool:
     """The checks' links and/or predicate proofs all hold, verified in one batched msm. (A failed link means
     the presentation was tampered with; a failed predicate proof, that the predicate is false.)"""
     return rangeproof.verify_batch(
         [r for c in checks for r in c.ranges] if predicates else [],
-        equations=[*([c.link for c in checks] if links else []),
-                   *([e for c in checks for e in c.equations] if predicates else [])], backend=backend)
+        equations=[
+            *([c.link for c in checks] if links else []),
+            *([e for c in checks for e in c.equations] if predicates else []),
+        ],
+        backend=backend,
+    )
 
 
 __all__ = ["Check", "PendingPredicate", "PredicateProof", "Statement", "check_for", "checks_hold"]

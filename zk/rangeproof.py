@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from zk.curve import G1_LENGTH, R, SCALAR_LENGTH, Backend, get_backend, scalar_from_bytes
+from zk.curve import G1_LENGTH, SCALAR_LENGTH, Backend, R, get_backend, scalar_from_bytes
 from zk.errors import InvalidParameters, MalformedInput
 from zk.hash_to_curve import hash_to_G1
 from zk.sigma import FixedBase, Transcript, g1_group
@@ -121,10 +121,14 @@ class RangeProof:
         if cached is None:
             points = [self.a_commit, self.s_commit, self.t1, self.t2]
             rounds = [p for pair in zip(self.ls, self.rs, strict=True) for p in pair]
-            cached = (b"".join(backend.g1_compress(p) for p in points)
-                      + b"".join(s.to_bytes(SCALAR_LENGTH, "big") for s in (self.tau_x, self.mu, self.t_hat,
-                                                                             self.a, self.b))
-                      + b"".join(backend.g1_compress(p) for p in rounds))
+            cached = (
+                b"".join(backend.g1_compress(p) for p in points)
+                + b"".join(
+                    s.to_bytes(SCALAR_LENGTH, "big")
+                    for s in (self.tau_x, self.mu, self.t_hat, self.a, self.b)
+                )
+                + b"".join(backend.g1_compress(p) for p in rounds)
+            )
             self.__dict__["_encoding"] = cached  # frozen dataclass: a cache, not a field
         return cached
 
@@ -132,9 +136,9 @@ class RangeProof:
         """([A, S, T1, T2], [L_1, R_1, ..., L_k, R_k]) as compressed bytes, sliced from `to_bytes`: the
         transcript absorbs these, and compressing a point costs more than hashing it."""
         data = self.to_bytes(backend)
-        head = [data[i * G1_LENGTH:(i + 1) * G1_LENGTH] for i in range(4)]
+        head = [data[i * G1_LENGTH : (i + 1) * G1_LENGTH] for i in range(4)]
         start = 4 * G1_LENGTH + 5 * SCALAR_LENGTH
-        tail = [data[start + i * G1_LENGTH:start + (i + 1) * G1_LENGTH] for i in range(2 * len(self.ls))]
+        tail = [data[start + i * G1_LENGTH : start + (i + 1) * G1_LENGTH] for i in range(2 * len(self.ls))]
         return head, tail
 
     @classmethod
@@ -149,12 +153,14 @@ class RangeProof:
         data = bytes(data)
 
         def point(offset: int) -> Any:
-            return backend.g1_decompress(data[offset:offset + G1_LENGTH])
+            return backend.g1_decompress(data[offset : offset + G1_LENGTH])
 
         head = [point(i * G1_LENGTH) for i in range(4)]
         start = 4 * G1_LENGTH
-        scalars = [scalar_from_bytes(data[start + i * SCALAR_LENGTH:start + (i + 1) * SCALAR_LENGTH])
-                   for i in range(5)]
+        scalars = [
+            scalar_from_bytes(data[start + i * SCALAR_LENGTH : start + (i + 1) * SCALAR_LENGTH])
+            for i in range(5)
+        ]
         start += 5 * SCALAR_LENGTH
         tail = [point(start + i * G1_LENGTH) for i in range(2 * rounds)]
         proof = cls(*head, *scalars, tuple(tail[0::2]), tuple(tail[1::2]))
@@ -198,8 +204,16 @@ def _transcript(backend: Backend, commitments: Sequence[Any], bits: int, context
     return transcript
 
 
-def prove(values: Sequence[int], blindings: Sequence[int], bits: int, context: bytes, *,
-          backend: Backend | None = None, rng: ScalarSource | None = None, unchecked: bool = False) -> RangeProof:
+def prove(
+    values: Sequence[int],
+    blindings: Sequence[int],
+    bits: int,
+    context: bytes,
+    *,
+    backend: Backend | None = None,
+    rng: ScalarSource | None = None,
+    unchecked: bool = False,
+) -> RangeProof:
     """A proof that every values[j] is in [0, 2^bits), for V_j = values[j] * g + blindings[j] * h.
 
     Raises InvalidParameters for a value out of range. `unchecked=True` skips that check and proves the low
@@ -259,7 +273,7 @@ def prove(values: Sequence[int], blindings: Sequence[int], bits: int, context: b
     transcript.append_scalar(b"t_hat", t_hat)
     w = transcript.challenge_scalar(b"w")
 
-    # Inner-product argument for <a, G> + <b, H'> + <a, b> * (w * g), H'_i = y^-i * H_i (section 3, protocol 2).
+    # Inner-product argument for <a, G> + <b, H'> + <a, b> * (w * g), H'_i = y^-i * H_i (section 3, prot. 2).
     # The folded generators are never computed: each original G_i / H_i keeps its running multiplier and
     # its position i mod (current length), so L_k and R_k are one msm over the original generators each.
     y_inv = pow(y, -1, R)
@@ -277,12 +291,20 @@ def prove(values: Sequence[int], blindings: Sequence[int], bits: int, context: b
         # L = <a_lo, G'_hi> + <b_hi, H'_lo> + c_L * w * g;  R = <a_hi, G'_lo> + <b_lo, H'_hi> + c_R * w * g
         l_point = curve.g1_msm(
             [*(G[i] for i in hi_idx), *(H[i] for i in lo_idx), g],
-            [*(a_lo[i % size - half] * g_mult[i] for i in hi_idx), *(b_hi[i % size] * h_mult[i] for i in lo_idx),
-             c_l * w])
+            [
+                *(a_lo[i % size - half] * g_mult[i] for i in hi_idx),
+                *(b_hi[i % size] * h_mult[i] for i in lo_idx),
+                c_l * w,
+            ],
+        )
         r_point = curve.g1_msm(
             [*(G[i] for i in lo_idx), *(H[i] for i in hi_idx), g],
-            [*(a_hi[i % size] * g_mult[i] for i in lo_idx), *(b_lo[i % size - half] * h_mult[i] for i in hi_idx),
-             c_r * w])
+            [
+                *(a_hi[i % size] * g_mult[i] for i in lo_idx),
+                *(b_lo[i % size - half] * h_mult[i] for i in hi_idx),
+                c_r * w,
+            ],
+        )
         transcript.append_element(b"L", l_point)
         transcript.append_element(b"R", r_point)
         u = transcript.challenge_scalar(b"u")
@@ -299,8 +321,9 @@ def prove(values: Sequence[int], blindings: Sequence[int], bits: int, context: b
             g_mult[i] = g_mult[i] * u % R
             h_mult[i] = h_mult[i] * u_inv % R
         size = half
-    return RangeProof(a_commit, s_commit, t1_commit, t2_commit, tau_x, mu, t_hat, a_vec[0], b_vec[0], tuple(ls),
-                      tuple(rs))
+    return RangeProof(
+        a_commit, s_commit, t1_commit, t2_commit, tau_x, mu, t_hat, a_vec[0], b_vec[0], tuple(ls), tuple(rs)
+    )
 
 
 @dataclass(frozen=True)
@@ -327,9 +350,10 @@ class _Accumulator:
 
     def evaluate(self) -> Any:
         G, H = self.gens.vectors(len(self.G_scalars))
-        return self.gens.backend.g1_msm([*G, *H, self.gens.g, self.gens.h, *self.points],
-                                        [*self.G_scalars, *self.H_scalars, self.g_scalar, self.h_scalar,
-                                         *self.scalars])
+        return self.gens.backend.g1_msm(
+            [*G, *H, self.gens.g, self.gens.h, *self.points],
+            [*self.G_scalars, *self.H_scalars, self.g_scalar, self.h_scalar, *self.scalars],
+        )
 
 
 def _add_equation(acc: _Accumulator, statement: RangeStatement, weight: int) -> bool:
@@ -385,19 +409,36 @@ def _add_equation(acc: _Accumulator, statement: RangeStatement, weight: int) -> 
         y_inv_i = y_inv_i * y_inv % R
     acc.g_scalar += weight * (w * (proof.t_hat - a * b) + c * (delta - proof.t_hat))
     acc.h_scalar += weight * (-proof.mu - c * proof.tau_x)
-    acc.points += [proof.a_commit, proof.s_commit, proof.t1, proof.t2, *statement.commitments, *proof.ls,
-                   *proof.rs]
-    acc.scalars += [weight, weight * x, weight * c * x, weight * c * x * x,
-                    *(weight * c * z_pow[2 + j] for j in range(m)),
-                    *(weight * u * u for u in us), *(weight * ui * ui for ui in u_inv)]
+    acc.points += [
+        proof.a_commit,
+        proof.s_commit,
+        proof.t1,
+        proof.t2,
+        *statement.commitments,
+        *proof.ls,
+        *proof.rs,
+    ]
+    acc.scalars += [
+        weight,
+        weight * x,
+        weight * c * x,
+        weight * c * x * x,
+        *(weight * c * z_pow[2 + j] for j in range(m)),
+        *(weight * u * u for u in us),
+        *(weight * ui * ui for ui in u_inv),
+    ]
     return True
 
 
 Equation = Sequence[tuple[Any, int]]  # sum(scalar * point) == identity
 
 
-def verify_batch(statements: Sequence[RangeStatement], *, equations: Sequence[Equation] = (),
-                 backend: Backend | None = None) -> bool:
+def verify_batch(
+    statements: Sequence[RangeStatement],
+    *,
+    equations: Sequence[Equation] = (),
+    backend: Backend | None = None,
+) -> bool:
     """True iff every statement's proof verifies and every extra linear `equation` holds; all are checked in
     ONE msm with independent random weights (a false one passes with probability below 2^-127), terms on g
     and h sharing the generators' slots. Never raises for a well-typed statement."""
@@ -427,13 +468,30 @@ def verify_batch(statements: Sequence[RangeStatement], *, equations: Sequence[Eq
     return curve.g1_is_identity(acc.evaluate())
 
 
-def verify(commitments: Sequence[Any], proof: RangeProof, bits: int, context: bytes, *,
-           backend: Backend | None = None) -> bool:
+def verify(
+    commitments: Sequence[Any],
+    proof: RangeProof,
+    bits: int,
+    context: bytes,
+    *,
+    backend: Backend | None = None,
+) -> bool:
     """True iff `proof` shows every commitment holds a value in [0, 2^bits), for this `context`."""
     return verify_batch([RangeStatement(tuple(commitments), proof, bits, context)], backend=backend)
 
 
 __all__ = [
-    "ALLOWED_AGGREGATION", "ALLOWED_BITS", "DOMAIN", "Equation", "GENERATOR_DST", "Generators", "RangeProof",
-    "RangeStatement", "generators", "proof_length", "prove", "verify", "verify_batch",
+    "ALLOWED_AGGREGATION",
+    "ALLOWED_BITS",
+    "DOMAIN",
+    "Equation",
+    "GENERATOR_DST",
+    "Generators",
+    "RangeProof",
+    "RangeStatement",
+    "generators",
+    "proof_length",
+    "prove",
+    "verify",
+    "verify_batch",
 ]

@@ -89,7 +89,9 @@ def parse_json(data: bytes | str, what: str) -> Any:
         # json's C scanner recurses once per level: bound it before it can exhaust the C stack
         raise MalformedInput(f"{what} is nested deeper than {MAX_DEPTH} levels")
     try:
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_float=_no_float, parse_constant=_no_float)
+        return json.loads(
+            data, object_pairs_hook=_no_duplicates, parse_float=_no_float, parse_constant=_no_float
+        )
     except RecursionError:
         raise MalformedInput(f"{what} is nested too deeply") from None
     except ValueError as exc:  # json.JSONDecodeError, and MalformedInput (a ValueError) from the hooks
@@ -102,7 +104,9 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def from_b64url(value: Any, what: str, *, length: int | None = None, max_length: int = MAX_MESSAGE_BYTES) -> bytes:
+def from_b64url(
+    value: Any, what: str, *, length: int | None = None, max_length: int = MAX_MESSAGE_BYTES
+) -> bytes:
     """Decode canonical unpadded base64url; `length` (exact) or `max_length` bound the decoded size."""
     if not isinstance(value, str):
         raise MalformedInput(f"{what} must be a base64url string, not {type(value).__name__}")
@@ -156,7 +160,9 @@ def require_object(value: Any, what: str, fields: Iterable[str], optional: Itera
     return value
 
 
-def require_message(value: Any, message_type: str, fields: Iterable[str], optional: Iterable[str] = ()) -> dict:
+def require_message(
+    value: Any, message_type: str, fields: Iterable[str], optional: Iterable[str] = ()
+) -> dict:
     """A versioned message: the fields plus "type" (must be `message_type`) and "version" (must be 1)."""
     obj = require_object(value, message_type, ("type", "version", *fields), optional)
     if obj["type"] != message_type:
@@ -220,7 +226,24 @@ def date_from_json(value: Any, what: str) -> dt.date:
 
 
 __all__ = [
-    "EPOCH", "MAX_MESSAGE_BYTES", "WIRE_VERSION", "b64url", "canonical_json", "date_from_json", "date_to_days",
-    "date_to_json", "days_to_date", "from_b64url", "parse_json", "point_from_b64", "point_to_b64", "require_int",
-    "require_list", "require_message", "require_object", "require_str", "scalar_from_b64", "scalar_to_b64",
+    "EPOCH",
+    "MAX_MESSAGE_BYTES",
+    "WIRE_VERSION",
+    "b64url",
+    "canonical_json",
+    "date_from_json",
+    "date_to_days",
+    "date_to_json",
+    "days_to_date",
+    "from_b64url",
+    "parse_json",
+    "point_from_b64",
+    "point_to_b64",
+    "require_int",
+    "require_list",
+    "require_message",
+    "require_object",
+    "require_str",
+    "scalar_from_b64",
+    "scalar_to_b64",
 ]

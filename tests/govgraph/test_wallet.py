@@ -15,21 +15,42 @@ from typer.testing import CliRunner
 from govgraph import wallet
 from govgraph.cli import app
 from zk.credential import (
-    Attribute, CredentialOffer, CredentialRequest, IssuerKey, Predicate, Schema, age_at_least, date_attribute,
-    issue_credential, make_offer, make_presentation_request, verify_presentation,
+    Attribute,
+    CredentialOffer,
+    CredentialRequest,
+    IssuerKey,
+    Predicate,
+    Schema,
+    age_at_least,
+    date_attribute,
+    issue_credential,
+    make_offer,
+    make_presentation_request,
+    verify_presentation,
 )
 from zk.wire import canonical_json, parse_json
 
 TODAY = dt.date(2026, 11, 21)
-ATTRIBUTES = {"name": "Ada Lovelace", "birth_date": dt.date(1990, 5, 17), "district": "north", "income": 21_000,
-              "expires": dt.date(2027, 6, 30)}
+ATTRIBUTES = {
+    "name": "Ada Lovelace",
+    "birth_date": dt.date(1990, 5, 17),
+    "district": "north",
+    "income": 21_000,
+    "expires": dt.date(2027, 6, 30),
+}
 
 
 @pytest.fixture(scope="module")
 def schema() -> Schema:
-    return Schema.create("benefit-eligibility", [
-        Attribute("name", "string"), date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-        Attribute("district", "enum", values=("north", "south")), Attribute("income", "integer", 0, 10**9)])
+    return Schema.create(
+        "benefit-eligibility",
+        [
+            Attribute("name", "string"),
+            date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+            Attribute("district", "enum", values=("north", "south")),
+            Attribute("income", "integer", 0, 10**9),
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +68,14 @@ def issue_into(path: Path, issuer: IssuerKey, schema: Schema, **changes) -> str:
 
 
 def benefit_request(schema: Schema, issuer: IssuerKey):
-    return make_presentation_request(schema, [issuer.key_id], TODAY, disclose=["district"],
-                                     predicates=[age_at_least(18, TODAY), Predicate("income", "<", 30_000)],
-                                     context="benefit-2026")
+    return make_presentation_request(
+        schema,
+        [issuer.key_id],
+        TODAY,
+        disclose=["district"],
+        predicates=[age_at_least(18, TODAY), Predicate("income", "<", 30_000)],
+        context="benefit-2026",
+    )
 
 
 def test_the_wallet_file_is_created_0600_and_holds_the_credential(tmp_path, issuer, schema):
@@ -60,10 +86,19 @@ def test_the_wallet_file_is_created_0600_and_holds_the_credential(tmp_path, issu
     assert loaded.pending == [] and len(loaded.credentials) == 1
     assert wallet.credential_id(loaded.credentials[0]) == cid and len(cid) == 12
     [summary] = wallet.list_credentials(path)
-    assert summary.to_json() == {"id": cid, "schema": "benefit-eligibility", "issuer_key": issuer.key_id,
-                                 "attributes": {"name": "Ada Lovelace", "birth_date": "1990-05-17",
-                                                "district": "north", "income": 21000, "expires": "2027-06-30"},
-                                 "expires": "2027-06-30"}
+    assert summary.to_json() == {
+        "id": cid,
+        "schema": "benefit-eligibility",
+        "issuer_key": issuer.key_id,
+        "attributes": {
+            "name": "Ada Lovelace",
+            "birth_date": "1990-05-17",
+            "district": "north",
+            "income": 21000,
+            "expires": "2027-06-30",
+        },
+        "expires": "2027-06-30",
+    }
     assert [p.name for p in tmp_path.iterdir()] == ["wallet.json"]  # no temporary file left behind
 
 
@@ -89,10 +124,13 @@ def test_the_wallet_presents_and_the_verifier_accepts(tmp_path, issuer, schema):
     ask = benefit_request(schema, issuer)
     chosen, presentation = wallet.present(path, canonical_json(ask.to_json()))
     assert chosen.lines() == [
-        f"credential {cid}", "discloses district = north",
-        "proves expires >= 2026-11-21 (value not revealed)", "proves birth_date <= 2008-11-21 (value not revealed)",
+        f"credential {cid}",
+        "discloses district = north",
+        "proves expires >= 2026-11-21 (value not revealed)",
+        "proves birth_date <= 2008-11-21 (value not revealed)",
         "proves income < 30000 (value not revealed)",
-        "shows the pseudonym for context 'benefit-2026' (the same every time for this context)"]
+        "shows the pseudonym for context 'benefit-2026' (the same every time for this context)",
+    ]
     result = verify_presentation(ask, presentation, {issuer.key_id: issuer.public_key})
     assert result.ok and result.disclosed == {"district": "north"}
 
@@ -113,8 +151,9 @@ def test_a_credential_without_its_pending_request_is_not_stored(tmp_path, issuer
     path = tmp_path / "wallet.json"
     offer = make_offer(issuer, schema)
     other_path = tmp_path / "other.json"
-    request = CredentialRequest.from_json(parse_json(wallet.request(other_path, canonical_json(offer.to_json())),
-                                                     "request"))
+    request = CredentialRequest.from_json(
+        parse_json(wallet.request(other_path, canonical_json(offer.to_json())), "request")
+    )
     credential = issue_credential(issuer, offer, request, ATTRIBUTES)
     with pytest.raises(wallet.WalletError, match="no pending request"):
         wallet.store(path, canonical_json(credential.to_json()))
@@ -127,8 +166,11 @@ def test_the_cli_runs_request_store_list_present(tmp_path, issuer, schema):
     env = {"GOVGRAPH_WALLET": str(tmp_path / "wallet.json"), "GOVGRAPH_DATA": str(tmp_path)}
     offer = make_offer(issuer, schema)
     (tmp_path / "offer.json").write_bytes(canonical_json(offer.to_json()))
-    result = runner.invoke(app, ["wallet", "request", str(tmp_path / "offer.json"), "-o",
-                                 str(tmp_path / "request.json")], env=env)
+    result = runner.invoke(
+        app,
+        ["wallet", "request", str(tmp_path / "offer.json"), "-o", str(tmp_path / "request.json")],
+        env=env,
+    )
     assert result.exit_code == 0, result.output
     request = CredentialRequest.from_json(parse_json((tmp_path / "request.json").read_bytes(), "request"))
     credential = issue_credential(issuer, CredentialOffer.from_json(offer.to_json()), request, ATTRIBUTES)
@@ -142,8 +184,11 @@ def test_the_cli_runs_request_store_list_present(tmp_path, issuer, schema):
     assert text.startswith(f"{cid}  benefit-eligibility  issuer {issuer.key_id}  expires 2027-06-30\n")
     ask = benefit_request(schema, issuer)
     (tmp_path / "ask.json").write_bytes(canonical_json(ask.to_json()))
-    shown = runner.invoke(app, ["wallet", "present", str(tmp_path / "ask.json"), "-o",
-                                str(tmp_path / "presentation.json")], env=env)
+    shown = runner.invoke(
+        app,
+        ["wallet", "present", str(tmp_path / "ask.json"), "-o", str(tmp_path / "presentation.json")],
+        env=env,
+    )
     assert shown.exit_code == 0, shown.output
     assert shown.stdout.splitlines()[:2] == [f"credential {cid}", "discloses district = north"]
     assert "proves income < 30000 (value not revealed)" in shown.stdout
@@ -155,8 +200,18 @@ def test_the_cli_explains_a_refusal_in_one_line(tmp_path, issuer, schema):
     path = tmp_path / "wallet.json"
     issue_into(path, issuer, schema, income=30_000)
     (tmp_path / "ask.json").write_bytes(canonical_json(benefit_request(schema, issuer).to_json()))
-    result = CliRunner().invoke(app, ["wallet", "present", str(tmp_path / "ask.json"), "--wallet", str(path),
-                                      "-o", str(tmp_path / "p.json")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "wallet",
+            "present",
+            str(tmp_path / "ask.json"),
+            "--wallet",
+            str(path),
+            "-o",
+            str(tmp_path / "p.json"),
+        ],
+    )
     assert result.exit_code == 1
     assert "govgraph wallet: no credential in this wallet can answer the request" in result.output
     assert "does not satisfy income < 30000" in result.output

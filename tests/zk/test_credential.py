@@ -11,10 +11,32 @@ import pytest
 
 from zk.bbs.encoding import octets_to_proof
 from zk.credential import (
-    FAILURE_CAUSES, Attribute, Credential, CredentialExpired, CredentialMismatch, CredentialOffer,
-    CredentialRequest, HeldCredential, IssuerKey, PendingRequest, Predicate, PredicateNotSatisfied, Presentation,
-    PresentationRequest, Schema, accept_credential, age_at_least, date_attribute, encode_integer, issue_credential,
-    make_offer, make_presentation_request, present, request_credential, suite_for, verify_presentation,
+    FAILURE_CAUSES,
+    Attribute,
+    Credential,
+    CredentialExpired,
+    CredentialMismatch,
+    CredentialOffer,
+    CredentialRequest,
+    HeldCredential,
+    IssuerKey,
+    PendingRequest,
+    Predicate,
+    PredicateNotSatisfied,
+    Presentation,
+    PresentationRequest,
+    Schema,
+    accept_credential,
+    age_at_least,
+    date_attribute,
+    encode_integer,
+    issue_credential,
+    make_offer,
+    make_presentation_request,
+    present,
+    request_credential,
+    suite_for,
+    verify_presentation,
 )
 from zk.curve import R, get_backend
 from zk.errors import InvalidParameters, InvalidProof, MalformedInput
@@ -31,12 +53,15 @@ def curve():
 
 @pytest.fixture(scope="module")
 def schema() -> Schema:
-    return Schema.create("benefit-eligibility", [
-        Attribute("name", "string"),
-        date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-        Attribute("district", "enum", values=("north", "south", "east", "west")),
-        Attribute("income", "integer", 0, 10**9),
-    ])
+    return Schema.create(
+        "benefit-eligibility",
+        [
+            Attribute("name", "string"),
+            date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+            Attribute("district", "enum", values=("north", "south", "east", "west")),
+            Attribute("income", "integer", 0, 10**9),
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +76,17 @@ def keys(issuer) -> dict[str, bytes]:
 
 def citizen(issuer: IssuerKey, schema: Schema, **changes) -> HeldCredential:
     """A credential issued blindly, every message through its wire format."""
-    attributes = {"name": "Ada Lovelace", "birth_date": dt.date(1990, 5, 17), "district": "north",
-                  "income": 21_000, "expires": dt.date(2027, 6, 30), **changes}
-    offer = CredentialOffer.from_json(parse_json(canonical_json(make_offer(issuer, schema).to_json()), "offer"))
+    attributes = {
+        "name": "Ada Lovelace",
+        "birth_date": dt.date(1990, 5, 17),
+        "district": "north",
+        "income": 21_000,
+        "expires": dt.date(2027, 6, 30),
+        **changes,
+    }
+    offer = CredentialOffer.from_json(
+        parse_json(canonical_json(make_offer(issuer, schema).to_json()), "offer")
+    )
     request, pending = request_credential(offer)
     request = CredentialRequest.from_json(parse_json(canonical_json(request.to_json()), "request"))
     credential = issue_credential(issuer, offer, request, attributes)
@@ -69,8 +102,13 @@ def ada(issuer, schema) -> HeldCredential:
 
 def benefit_request(schema, issuer, context: str | None = CONTEXT) -> PresentationRequest:
     request = make_presentation_request(
-        schema, [issuer.key_id], TODAY, disclose=["district"],
-        predicates=[age_at_least(18, TODAY), Predicate("income", "<", 30_000)], context=context)
+        schema,
+        [issuer.key_id],
+        TODAY,
+        disclose=["district"],
+        predicates=[age_at_least(18, TODAY), Predicate("income", "<", 30_000)],
+        context=context,
+    )
     return PresentationRequest.from_json(parse_json(canonical_json(request.to_json()), "request"))
 
 
@@ -84,8 +122,9 @@ def shown(ada, ask) -> dict:
     return present(ada, ask).to_json()
 
 
-def test_the_end_to_end_presentation_is_accepted_with_exactly_what_was_asked(ada, ask, shown, keys, issuer,
-                                                                             schema, curve):
+def test_the_end_to_end_presentation_is_accepted_with_exactly_what_was_asked(
+    ada, ask, shown, keys, issuer, schema, curve
+):
     result = verify_presentation(ask, canonical_json(shown), keys)
     assert result.ok and result.cause is None
     assert result.disclosed == {"district": "north"}
@@ -93,14 +132,24 @@ def test_the_end_to_end_presentation_is_accepted_with_exactly_what_was_asked(ada
     expected_nym = suite_for(curve).calculate_pseudonym(CONTEXT.encode(), [ada.nym_secret])
     assert result.pseudonym == expected_nym
     assert result.to_json() == {
-        "type": "govgraph.credential.VerifiedPresentation", "version": 1, "ok": True, "schema": schema.id,
-        "issuer_key": issuer.key_id, "disclosed": {"district": "north"},
+        "type": "govgraph.credential.VerifiedPresentation",
+        "version": 1,
+        "ok": True,
+        "schema": schema.id,
+        "issuer_key": issuer.key_id,
+        "disclosed": {"district": "north"},
         "predicates": [{"statement": s, "holds": True} for s in result.predicates],
-        "pseudonym": b64url(expected_nym), "context": CONTEXT}
+        "pseudonym": b64url(expected_nym),
+        "context": CONTEXT,
+    }
     # in clear, the presentation shows the disclosed value and public names; everything else is binary
     assert {k: shown[k] for k in ("type", "version", "schema", "issuer_key", "disclosed")} == {
-        "type": "govgraph.credential.Presentation", "version": 1, "schema": schema.id,
-        "issuer_key": issuer.key_id, "disclosed": {"district": "north"}}
+        "type": "govgraph.credential.Presentation",
+        "version": 1,
+        "schema": schema.id,
+        "issuer_key": issuer.key_id,
+        "disclosed": {"district": "north"},
+    }
     assert [len(from_b64url(shown[k], k)) for k in ("nonce", "pseudonym")] == [32, 48]
     assert len(from_b64url(shown["proof"], "proof")) == 3 * 48 + (4 + 6) * 32
     assert [sorted(item) for item in shown["predicates"]] == [["commitment", "link", "proof"]] * 3
@@ -110,8 +159,17 @@ def test_the_wire_form_is_canonical_and_versioned(shown):
     data = canonical_json(shown)
     assert Presentation.parse(data).to_bytes() == data
     assert shown["type"] == "govgraph.credential.Presentation" and shown["version"] == 1
-    assert sorted(shown) == ["disclosed", "issuer_key", "nonce", "predicates", "proof", "pseudonym", "schema",
-                             "type", "version"]
+    assert sorted(shown) == [
+        "disclosed",
+        "issuer_key",
+        "nonce",
+        "predicates",
+        "proof",
+        "pseudonym",
+        "schema",
+        "type",
+        "version",
+    ]
 
 
 def test_the_same_context_gives_the_same_pseudonym_and_another_context_another(ada, schema, issuer, keys):
@@ -150,8 +208,8 @@ def test_the_other_point_is_a_valid_point(curve):
 
 def with_scalar_changed(data: str, index: int) -> str:
     raw = bytearray(from_b64url(data, "x"))
-    value = (int.from_bytes(raw[index:index + 32], "big") + 1) % R
-    raw[index:index + 32] = value.to_bytes(32, "big")
+    value = (int.from_bytes(raw[index : index + 32], "big") + 1) % R
+    raw[index : index + 32] = value.to_bytes(32, "big")
     return b64url(bytes(raw))
 
 
@@ -179,22 +237,44 @@ TAMPERING = [
     ("disclosed value outside the enum", ("disclosed", "district"), "nowhere", "malformed"),
     ("disclosed extra attribute", ("disclosed", "name"), "Ada Lovelace", "malformed"),
     ("disclosed attribute removed", ("disclosed", "district"), DELETE, "malformed"),
-    ("proof challenge", ("proof",), lambda p: with_scalar_changed(p, len(from_b64url(p, "p")) - 32), "bad_proof"),
+    (
+        "proof challenge",
+        ("proof",),
+        lambda p: with_scalar_changed(p, len(from_b64url(p, "p")) - 32),
+        "bad_proof",
+    ),
     ("proof e^ response", ("proof",), lambda p: with_scalar_changed(p, 3 * 48), "bad_proof"),
-    ("proof hidden-message response", ("proof",), lambda p: with_scalar_changed(p, 3 * 48 + 3 * 32), "bad_proof"),
+    (
+        "proof hidden-message response",
+        ("proof",),
+        lambda p: with_scalar_changed(p, 3 * 48 + 3 * 32),
+        "bad_proof",
+    ),
     ("proof truncated", ("proof",), lambda p: b64url(from_b64url(p, "p")[:-32]), "malformed"),
     ("pseudonym", ("pseudonym",), "POINT", "bad_proof"),
     ("pseudonym removed", ("pseudonym",), DELETE, "malformed"),
     ("predicate commitment", ("predicates", 1, "commitment"), "POINT", "bad_proof"),
-    ("predicate link commitment", ("predicates", 2, "link"),
-     lambda s: b64url(from_b64url(s, "l")[:0] + from_b64url(OTHER_POINT, "p") + from_b64url(s, "l")[48:]),
-     "bad_proof"),
+    (
+        "predicate link commitment",
+        ("predicates", 2, "link"),
+        lambda s: b64url(from_b64url(s, "l")[:0] + from_b64url(OTHER_POINT, "p") + from_b64url(s, "l")[48:]),
+        "bad_proof",
+    ),
     ("predicate link response", ("predicates", 2, "link"), lambda s: with_scalar_changed(s, 48), "bad_proof"),
     ("expires link response", ("predicates", 0, "link"), lambda s: with_scalar_changed(s, 48), "bad_proof"),
     ("expires commitment", ("predicates", 0, "commitment"), "POINT", "bad_proof"),
-    ("range proof t^", ("predicates", 1, "proof"), lambda p: with_scalar_changed(p, 4 * 48 + 2 * 32), "bad_proof"),
-    ("range proof point", ("predicates", 2, "proof"), lambda p: b64url(
-        from_b64url(p, "p")[:48] + from_b64url(p, "p")[96:144] + from_b64url(p, "p")[96:]), "bad_proof"),
+    (
+        "range proof t^",
+        ("predicates", 1, "proof"),
+        lambda p: with_scalar_changed(p, 4 * 48 + 2 * 32),
+        "bad_proof",
+    ),
+    (
+        "range proof point",
+        ("predicates", 2, "proof"),
+        lambda p: b64url(from_b64url(p, "p")[:48] + from_b64url(p, "p")[96:144] + from_b64url(p, "p")[96:]),
+        "bad_proof",
+    ),
     ("predicate removed", ("predicates",), lambda ps: ps[:2], "malformed"),
 ]
 
@@ -207,8 +287,12 @@ def test_tampering_fails_with_its_cause(shown, ask, keys, curve, what, path, val
     assert tampered != shown
     result = verify_presentation(ask, canonical_json(tampered), keys)
     assert (result.ok, result.cause) == (False, cause)
-    assert result.to_json() == {"type": "govgraph.credential.VerifiedPresentation", "version": 1, "ok": False,
-                                "cause": cause}
+    assert result.to_json() == {
+        "type": "govgraph.credential.VerifiedPresentation",
+        "version": 1,
+        "ok": False,
+        "cause": cause,
+    }
 
 
 def test_a_presentation_for_another_request_with_the_same_nonce_is_a_bad_proof(shown, ask, keys):
@@ -217,15 +301,20 @@ def test_a_presentation_for_another_request_with_the_same_nonce_is_a_bad_proof(s
     result = verify_presentation(looser, canonical_json(shown), keys)
     # the predicate list is the same length, so it decodes; the statement differs
     assert result.cause == "bad_proof"
-    for changed in (dataclasses.replace(ask, context="benefit-2027"),
-                    dataclasses.replace(ask, today=TODAY.replace(day=22))):
+    for changed in (
+        dataclasses.replace(ask, context="benefit-2027"),
+        dataclasses.replace(ask, today=TODAY.replace(day=22)),
+    ):
         assert verify_presentation(changed, canonical_json(shown), keys).cause == "bad_proof"
 
 
 def test_a_key_the_verifier_does_not_trust_is_unknown(shown, ask, issuer):
     assert verify_presentation(ask, shown, {}).cause == "unknown_issuer_key"
     untrusted = dataclasses.replace(ask, issuers=("bbs:" + "B" * 22,))
-    assert verify_presentation(untrusted, shown, {issuer.key_id: issuer.public_key}).cause == "unknown_issuer_key"
+    assert (
+        verify_presentation(untrusted, shown, {issuer.key_id: issuer.public_key}).cause
+        == "unknown_issuer_key"
+    )
 
 
 def test_another_issuers_key_under_the_same_id_fails_the_proof(shown, ask, issuer):
@@ -256,8 +345,10 @@ def test_an_income_of_30000_cannot_present_but_29999_can(issuer, schema, ask, ke
     richer = citizen(issuer, schema, income=30_000)
     with pytest.raises(PredicateNotSatisfied, match="income < 30000"):
         present(richer, ask)
-    assert verify_presentation(ask, present(richer, ask, unchecked=True).to_bytes(), keys).cause == \
-        "predicate_failed"
+    assert (
+        verify_presentation(ask, present(richer, ask, unchecked=True).to_bytes(), keys).cause
+        == "predicate_failed"
+    )
     poorer = citizen(issuer, schema, income=29_999)
     assert verify_presentation(ask, present(poorer, ask).to_bytes(), keys).ok
 
@@ -279,39 +370,61 @@ def test_a_credential_of_another_schema_or_issuer_is_not_presented(ada, ask, sch
         present(ada, dataclasses.replace(ask, issuers=("bbs:" + "C" * 22,)))
 
 
-# --- predicates on signed integers ----------------------------------------------------------------------------
+# --- predicates on signed integers -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def ledger_schema() -> Schema:
-    return Schema.create("balance", [Attribute("balance", "integer", -1000, 1000),
-                                     Attribute("tier", "enum", values=("basic", "plus")),
-                                     Attribute("member", "boolean")])
+    return Schema.create(
+        "balance",
+        [
+            Attribute("balance", "integer", -1000, 1000),
+            Attribute("tier", "enum", values=("basic", "plus")),
+            Attribute("member", "boolean"),
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
 def debtor(issuer, ledger_schema) -> HeldCredential:
     offer = make_offer(issuer, ledger_schema)
     request, pending = request_credential(offer)
-    credential = issue_credential(issuer, offer, request, {"balance": -5, "tier": "plus", "member": False,
-                                                           "expires": dt.date(2030, 1, 1)})
+    credential = issue_credential(
+        issuer,
+        offer,
+        request,
+        {"balance": -5, "tier": "plus", "member": False, "expires": dt.date(2030, 1, 1)},
+    )
     return accept_credential(pending, credential)
 
 
-@pytest.mark.parametrize(("predicate", "holds"), [
-    (Predicate("balance", ">=", -5), True), (Predicate("balance", ">", -5), False),
-    (Predicate("balance", "<=", -5), True), (Predicate("balance", "<", -5), False),
-    (Predicate("balance", "<", 0), True), (Predicate("balance", ">=", -1000), True),
-    (Predicate("balance", "between", (-10, -5)), True), (Predicate("balance", "between", (-4, 10)), False),
-    (Predicate("balance", "between", (-1000, 1000)), True),
-    (Predicate("balance", "!=", -4), True), (Predicate("balance", "!=", -5), False),
-    (Predicate("tier", "!=", "basic"), True), (Predicate("tier", "!=", "plus"), False),
-    (Predicate("member", "!=", True), True), (Predicate("member", "!=", False), False),
-])
-def test_predicates_on_negative_numbers_and_enums_hold_exactly_when_true(debtor, issuer, ledger_schema, keys,
-                                                                        predicate, holds):
+@pytest.mark.parametrize(
+    ("predicate", "holds"),
+    [
+        (Predicate("balance", ">=", -5), True),
+        (Predicate("balance", ">", -5), False),
+        (Predicate("balance", "<=", -5), True),
+        (Predicate("balance", "<", -5), False),
+        (Predicate("balance", "<", 0), True),
+        (Predicate("balance", ">=", -1000), True),
+        (Predicate("balance", "between", (-10, -5)), True),
+        (Predicate("balance", "between", (-4, 10)), False),
+        (Predicate("balance", "between", (-1000, 1000)), True),
+        (Predicate("balance", "!=", -4), True),
+        (Predicate("balance", "!=", -5), False),
+        (Predicate("tier", "!=", "basic"), True),
+        (Predicate("tier", "!=", "plus"), False),
+        (Predicate("member", "!=", True), True),
+        (Predicate("member", "!=", False), False),
+    ],
+)
+def test_predicates_on_negative_numbers_and_enums_hold_exactly_when_true(
+    debtor, issuer, ledger_schema, keys, predicate, holds
+):
     request = make_presentation_request(ledger_schema, [issuer.key_id], TODAY, predicates=[predicate])
     if holds:
         result = verify_presentation(request, present(debtor, request).to_bytes(), keys)
-        assert result.ok and result.predicates[1] == predicate.describe(ledger_schema.attribute(predicate.attribute))
+        assert result.ok and result.predicates[1] == predicate.describe(
+            ledger_schema.attribute(predicate.attribute)
+        )
     else:
         with pytest.raises(PredicateNotSatisfied):
             present(debtor, request)
@@ -319,11 +432,17 @@ def test_predicates_on_negative_numbers_and_enums_hold_exactly_when_true(debtor,
         assert verify_presentation(request, forced.to_bytes(), keys).cause == "predicate_failed"
 
 
-@pytest.mark.parametrize(("predicate", "message"), [
-    (Predicate("balance", ">", 1000), "can never hold"), (Predicate("balance", "<", -1000), "can never hold"),
-    (Predicate("balance", "between", (5, 4)), "can never hold"), (Predicate("tier", ">=", "plus"), "integer or date"),
-    (Predicate("balance", "~", 1), "not one of"), (Predicate("nothing", ">=", 1), "no attribute"),
-])
+@pytest.mark.parametrize(
+    ("predicate", "message"),
+    [
+        (Predicate("balance", ">", 1000), "can never hold"),
+        (Predicate("balance", "<", -1000), "can never hold"),
+        (Predicate("balance", "between", (5, 4)), "can never hold"),
+        (Predicate("tier", ">=", "plus"), "integer or date"),
+        (Predicate("balance", "~", 1), "not one of"),
+        (Predicate("nothing", ">=", 1), "no attribute"),
+    ],
+)
 def test_requests_for_unprovable_predicates_are_refused(ledger_schema, issuer, predicate, message):
     with pytest.raises(InvalidParameters, match=message):
         make_presentation_request(ledger_schema, [issuer.key_id], TODAY, predicates=[predicate])
@@ -333,11 +452,16 @@ def test_requests_never_disclose_expires_nor_predicate_a_disclosed_attribute(led
     with pytest.raises(InvalidParameters, match="never disclosed"):
         make_presentation_request(ledger_schema, [issuer.key_id], TODAY, disclose=["expires"])
     with pytest.raises(InvalidParameters, match="disclosed"):
-        make_presentation_request(ledger_schema, [issuer.key_id], TODAY, disclose=["balance"],
-                                  predicates=[Predicate("balance", ">=", 0)])
+        make_presentation_request(
+            ledger_schema,
+            [issuer.key_id],
+            TODAY,
+            disclose=["balance"],
+            predicates=[Predicate("balance", ">=", 0)],
+        )
 
 
-# --- issuance -------------------------------------------------------------------------------------------------
+# --- issuance ----------------------------------------------------------------------------------------------
 def test_integer_and_date_messages_are_offset_integers_not_hashes(schema, curve):
     suite = suite_for(curve)
     assert schema.attribute("income").encode(suite, 21_000) == 2**63 + 21_000
@@ -356,10 +480,22 @@ def test_integer_and_date_messages_are_offset_integers_not_hashes(schema, curve)
 def test_the_issuer_refuses_values_outside_the_schema(issuer, schema):
     offer = make_offer(issuer, schema)
     request, _ = request_credential(offer)
-    good = {"name": "A", "birth_date": dt.date(1990, 1, 1), "district": "north", "income": 1,
-            "expires": dt.date(2027, 1, 1)}
-    for change in ({"income": -1}, {"income": 10**9 + 1}, {"district": "nowhere"}, {"income": "12"},
-                   {"birth_date": dt.date(1899, 12, 31)}, {"expires": dt.date(2200, 1, 1)}, {"extra": 1}):
+    good = {
+        "name": "A",
+        "birth_date": dt.date(1990, 1, 1),
+        "district": "north",
+        "income": 1,
+        "expires": dt.date(2027, 1, 1),
+    }
+    for change in (
+        {"income": -1},
+        {"income": 10**9 + 1},
+        {"district": "nowhere"},
+        {"income": "12"},
+        {"birth_date": dt.date(1899, 12, 31)},
+        {"expires": dt.date(2200, 1, 1)},
+        {"extra": 1},
+    ):
         with pytest.raises(InvalidParameters):
             issue_credential(issuer, offer, request, {**good, **change})
     missing = dict(good)
@@ -371,8 +507,13 @@ def test_the_issuer_refuses_values_outside_the_schema(issuer, schema):
 def test_the_issuer_refuses_a_request_for_another_offer_or_with_a_forged_commitment(issuer, schema):
     offer, other = make_offer(issuer, schema), make_offer(issuer, schema)
     request, _ = request_credential(other)
-    attributes = {"name": "A", "birth_date": dt.date(1990, 1, 1), "district": "north", "income": 1,
-                  "expires": dt.date(2027, 1, 1)}
+    attributes = {
+        "name": "A",
+        "birth_date": dt.date(1990, 1, 1),
+        "district": "north",
+        "income": 1,
+        "expires": dt.date(2027, 1, 1),
+    }
     with pytest.raises(InvalidParameters, match="another offer"):
         issue_credential(issuer, offer, request, attributes)
     own, _ = request_credential(offer)
@@ -384,19 +525,33 @@ def test_the_issuer_refuses_a_request_for_another_offer_or_with_a_forged_commitm
 def test_the_holder_refuses_a_credential_that_does_not_verify(issuer, schema):
     offer = make_offer(issuer, schema)
     request, pending = request_credential(offer)
-    credential = issue_credential(issuer, offer, request, {
-        "name": "A", "birth_date": dt.date(1990, 1, 1), "district": "north", "income": 1,
-        "expires": dt.date(2027, 1, 1)})
-    assert accept_credential(pending, credential).nym_secret == (pending.prover_nym +
-                                                                 credential.signer_nym_entropy) % R
-    for bad in (dataclasses.replace(credential, attributes={**credential.attributes, "income": 2}),
-                dataclasses.replace(credential, signer_nym_entropy=credential.signer_nym_entropy + 1)):
+    credential = issue_credential(
+        issuer,
+        offer,
+        request,
+        {
+            "name": "A",
+            "birth_date": dt.date(1990, 1, 1),
+            "district": "north",
+            "income": 1,
+            "expires": dt.date(2027, 1, 1),
+        },
+    )
+    assert (
+        accept_credential(pending, credential).nym_secret
+        == (pending.prover_nym + credential.signer_nym_entropy) % R
+    )
+    for bad in (
+        dataclasses.replace(credential, attributes={**credential.attributes, "income": 2}),
+        dataclasses.replace(credential, signer_nym_entropy=credential.signer_nym_entropy + 1),
+    ):
         with pytest.raises(InvalidProof):
             accept_credential(pending, bad)
 
 
 def test_issuer_key_ids_are_derived_from_the_public_key(issuer):
     import hashlib
+
     digest = hashlib.sha256(b"govgraph/issuer-key/v1\x00" + issuer.public_key).digest()[:16]
     assert issuer.key_id == "bbs:" + b64url(digest)
     assert len(issuer.key_id) == 26
@@ -410,5 +565,11 @@ def test_the_proof_hides_every_undisclosed_message(shown, ask, curve, schema):
 
 
 def test_the_failure_causes_are_the_six_the_issue_names():
-    assert FAILURE_CAUSES == ("expired", "predicate_failed", "wrong_nonce", "bad_proof", "unknown_issuer_key",
-                              "malformed")
+    assert FAILURE_CAUSES == (
+        "expired",
+        "predicate_failed",
+        "wrong_nonce",
+        "bad_proof",
+        "unknown_issuer_key",
+        "malformed",
+    )

@@ -1,5 +1,5 @@
-"""Unlinkability: presentations of one credential look like presentations of two different credentials with the
-same disclosed values. Every field is either public (equal for all) or fresh and uniformly distributed."""
+"""Unlinkability: presentations of one credential look like presentations of two different credentials with
+the same disclosed values. Every field is either public (equal for all) or fresh and uniformly distributed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ from collections import Counter
 import pytest
 
 from tests.zk.test_credential import citizen
-from zk.credential import Attribute, IssuerKey, Predicate, Schema, date_attribute, make_presentation_request, present
+from zk.credential import (
+    Attribute,
+    IssuerKey,
+    Predicate,
+    Schema,
+    date_attribute,
+    make_presentation_request,
+    present,
+)
 from zk.curve import get_backend
 from zk.rangeproof import proof_length
 from zk.wire import b64url, from_b64url
@@ -22,15 +30,28 @@ PUBLIC_FIELDS = ("type", "version", "schema", "issuer_key", "nonce", "disclosed"
 @pytest.fixture(scope="module")
 def presentations():
     get_backend("arkworks")
-    schema = Schema.create("benefit-eligibility", [
-        Attribute("name", "string"), date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-        Attribute("district", "enum", values=("north", "south")), Attribute("income", "integer", 0, 10**9)])
+    schema = Schema.create(
+        "benefit-eligibility",
+        [
+            Attribute("name", "string"),
+            date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+            Attribute("district", "enum", values=("north", "south")),
+            Attribute("income", "integer", 0, 10**9),
+        ],
+    )
     issuer = IssuerKey.generate(b"unlinkability test issuer key material")
     one = citizen(issuer, schema)
-    two = citizen(issuer, schema, name="Grace Hopper", birth_date=dt.date(1961, 2, 3), income=12_345,
-                  expires=dt.date(2028, 1, 1))
-    request = make_presentation_request(schema, [issuer.key_id], TODAY, disclose=["district"],
-                                        predicates=[Predicate("income", "<", 30_000)])
+    two = citizen(
+        issuer,
+        schema,
+        name="Grace Hopper",
+        birth_date=dt.date(1961, 2, 3),
+        income=12_345,
+        expires=dt.date(2028, 1, 1),
+    )
+    request = make_presentation_request(
+        schema, [issuer.key_id], TODAY, disclose=["district"], predicates=[Predicate("income", "<", 30_000)]
+    )
     same = [present(one, request).to_json() for _ in range(3)]
     other = [present(two, request).to_json()]
     return same, other
@@ -39,13 +60,17 @@ def presentations():
 def hidden_elements(shown: dict) -> list[bytes]:
     """Every non-disclosed value of a presentation, split into its group elements and scalars."""
     proof = from_b64url(shown["proof"], "proof")
-    out = [proof[i:i + 48] for i in range(0, 144, 48)] + [proof[i:i + 32] for i in range(144, len(proof), 32)]
+    out = [proof[i : i + 48] for i in range(0, 144, 48)] + [
+        proof[i : i + 32] for i in range(144, len(proof), 32)
+    ]
     for item in shown["predicates"]:
         out.append(from_b64url(item["commitment"], "c"))
         out.append(from_b64url(item["link"], "l"))
         rp = from_b64url(item["proof"], "p")
-        points = [rp[i:i + 48] for i in range(0, 192, 48)] + [rp[i:i + 48] for i in range(352, len(rp), 48)]
-        out += points + [rp[i:i + 32] for i in range(192, 352, 32)]
+        points = [rp[i : i + 48] for i in range(0, 192, 48)] + [
+            rp[i : i + 48] for i in range(352, len(rp), 48)
+        ]
+        out += points + [rp[i : i + 32] for i in range(192, 352, 32)]
     return out
 
 

@@ -14,43 +14,87 @@ from hypothesis import strategies as st
 from tests.zk.mutations import mutations
 from tests.zk.test_credential import benefit_request, citizen
 from zk.credential import (
-    FAILURE_CAUSES, Attribute, Credential, CredentialOffer, CredentialRequest, HeldCredential, IssuerKey,
-    PendingRequest, PresentationRequest, Schema, date_attribute, make_offer, present, request_credential,
+    FAILURE_CAUSES,
+    Attribute,
+    Credential,
+    CredentialOffer,
+    CredentialRequest,
+    HeldCredential,
+    IssuerKey,
+    PendingRequest,
+    PresentationRequest,
+    Schema,
+    date_attribute,
+    make_offer,
+    present,
+    request_credential,
     verify_presentation,
 )
 from zk.errors import MalformedInput
 from zk.wire import b64url, canonical_json, date_from_json, from_b64url, parse_json
 
-FUZZ = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.large_base_example,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.large_base_example,
+        HealthCheck.too_slow,
+    ],
+)
 VERIFIER_FUZZ = settings(FUZZ, max_examples=100)
 
 
 @pytest.fixture(scope="module")
 def world():
-    schema = Schema.create("benefit-eligibility", [
-        Attribute("name", "string"), date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-        Attribute("district", "enum", values=("north", "south", "east", "west")),
-        Attribute("income", "integer", 0, 10**9)])
+    schema = Schema.create(
+        "benefit-eligibility",
+        [
+            Attribute("name", "string"),
+            date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+            Attribute("district", "enum", values=("north", "south", "east", "west")),
+            Attribute("income", "integer", 0, 10**9),
+        ],
+    )
     issuer = IssuerKey.generate(b"wire test issuer key material....")
     held = citizen(issuer, schema)
     offer = make_offer(issuer, schema)
     request, pending = request_credential(offer)
     ask = benefit_request(schema, issuer)
-    return {"schema": schema, "issuer": issuer, "held": held, "offer": offer, "request": request,
-            "pending": pending, "ask": ask, "keys": {issuer.key_id: issuer.public_key},
-            "presentation": present(held, ask).to_bytes()}
+    return {
+        "schema": schema,
+        "issuer": issuer,
+        "held": held,
+        "offer": offer,
+        "request": request,
+        "pending": pending,
+        "ask": ask,
+        "keys": {issuer.key_id: issuer.public_key},
+        "presentation": present(held, ask).to_bytes(),
+    }
 
 
 def messages(world) -> dict:
-    return {Schema: world["schema"], CredentialOffer: world["offer"], CredentialRequest: world["request"],
-            Credential: world["held"].credential, HeldCredential: world["held"], PendingRequest: world["pending"],
-            PresentationRequest: world["ask"]}
+    return {
+        Schema: world["schema"],
+        CredentialOffer: world["offer"],
+        CredentialRequest: world["request"],
+        Credential: world["held"].credential,
+        HeldCredential: world["held"],
+        PendingRequest: world["pending"],
+        PresentationRequest: world["ask"],
+    }
 
 
-MESSAGE_TYPES = [Schema, CredentialOffer, CredentialRequest, Credential, HeldCredential, PendingRequest,
-                 PresentationRequest]
+MESSAGE_TYPES = [
+    Schema,
+    CredentialOffer,
+    CredentialRequest,
+    Credential,
+    HeldCredential,
+    PendingRequest,
+    PresentationRequest,
+]
 
 
 @pytest.mark.parametrize("kind", MESSAGE_TYPES, ids=lambda k: k.__name__)
@@ -80,9 +124,10 @@ def test_every_decoder_refuses_or_round_trips_mutated_bytes(world, kind):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8)
+    max_leaves=8,
+)
 
 
 def paths(value, prefix=()):
@@ -150,13 +195,21 @@ def test_the_verifier_answers_a_cause_for_arbitrary_json_in_any_field(world):
     check()
 
 
-# --- the strict primitives --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("text", "reason"), [
-    ('{"a": 1, "a": 2}', "duplicate JSON key"), ('{"a": 1.5}', "integers"), ('{"a": NaN}', "integers"),
-    ('{"a": Infinity}', "integers"), ("[" * 100_000 + "]" * 100_000, "nested deeper than 32"),
-    ('{"a": ' * 33 + "1" + "}" * 33, "nested deeper than 32"),
-    ("{", "not valid JSON"), (b"\xff\xfe", "not UTF-8"), (b" " * (1 << 20 + 1), "larger than"),
-])
+# --- the strict primitives ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('{"a": 1, "a": 2}', "duplicate JSON key"),
+        ('{"a": 1.5}', "integers"),
+        ('{"a": NaN}', "integers"),
+        ('{"a": Infinity}', "integers"),
+        ("[" * 100_000 + "]" * 100_000, "nested deeper than 32"),
+        ('{"a": ' * 33 + "1" + "}" * 33, "nested deeper than 32"),
+        ("{", "not valid JSON"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b" " * (1 << 20 + 1), "larger than"),
+    ],
+)
 def test_json_is_parsed_strictly(text, reason):
     with pytest.raises(MalformedInput, match=reason):
         parse_json(text, "message")
@@ -184,7 +237,9 @@ def test_base64url_round_trips():
         from_b64url("AQ", "field", length=2)
 
 
-@pytest.mark.parametrize("text", ["20261121", "2026-11-1", "2026-02-30", "2026-W47-6", " 2026-11-21", 20261121])
+@pytest.mark.parametrize(
+    "text", ["20261121", "2026-11-1", "2026-02-30", "2026-W47-6", " 2026-11-21", 20261121]
+)
 def test_dates_are_written_yyyy_mm_dd(text):
     with pytest.raises(MalformedInput):
         date_from_json(text, "date")

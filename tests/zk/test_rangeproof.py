@@ -1,5 +1,5 @@
-"""Bulletproofs range proofs: completeness at the edges, soundness against out-of-range values, wrong commitments
-and mutated proofs, batching, strict decoding (fuzzed), and agreement of the two backends."""
+"""Bulletproofs range proofs: completeness at the edges, soundness against out-of-range values, wrong
+commitments and mutated proofs, batching, strict decoding (fuzzed), and agreement of the two backends."""
 
 from __future__ import annotations
 
@@ -32,9 +32,17 @@ def blinding(i: int) -> int:
     return (0x5EED + 7919 * i) ** 5 % R
 
 
-@pytest.mark.parametrize(("bits", "values"), [
-    (8, [0]), (8, [255]), (16, [40_000]), (64, [2**64 - 1]), (16, [0, 65_535]), (8, [1, 2, 3, 254]),
-])
+@pytest.mark.parametrize(
+    ("bits", "values"),
+    [
+        (8, [0]),
+        (8, [255]),
+        (16, [40_000]),
+        (64, [2**64 - 1]),
+        (16, [0, 65_535]),
+        (8, [1, 2, 3, 254]),
+    ],
+)
 def test_values_inside_the_range_verify(curve, bits, values):
     blindings = [blinding(i) for i in range(len(values))]
     proof = prove(values, blindings, bits, CONTEXT, backend=curve)
@@ -108,17 +116,23 @@ def test_changing_any_inner_product_round_fails(curve, honest, which):
     for k in range(len(points)):
         changed = points.copy()
         changed[k] = curve.g1_add(changed[k], curve.g1_generator())
-        assert verify(comms, dataclasses.replace(proof, **{which: tuple(changed)}), 16, CONTEXT,
-                      backend=curve) is False
-    assert verify(comms, dataclasses.replace(proof, **{which: tuple(points[:-1])}), 16, CONTEXT,
-                  backend=curve) is False
+        assert (
+            verify(comms, dataclasses.replace(proof, **{which: tuple(changed)}), 16, CONTEXT, backend=curve)
+            is False
+        )
+    assert (
+        verify(comms, dataclasses.replace(proof, **{which: tuple(points[:-1])}), 16, CONTEXT, backend=curve)
+        is False
+    )
 
 
 def test_a_batch_verifies_only_when_every_proof_does(curve, honest):
     _, _, comms, proof = honest
     other = prove([9], [blinding(9)], 8, b"other", backend=curve)
-    good = [RangeStatement(tuple(comms), proof, 16, CONTEXT),
-            RangeStatement(tuple(commitments(curve, [9], [blinding(9)])), other, 8, b"other")]
+    good = [
+        RangeStatement(tuple(comms), proof, 16, CONTEXT),
+        RangeStatement(tuple(commitments(curve, [9], [blinding(9)])), other, 8, b"other"),
+    ]
     assert verify_batch(good, backend=curve) is True
     bad = dataclasses.replace(good[1], context=b"another")
     assert verify_batch([good[0], bad], backend=curve) is False
