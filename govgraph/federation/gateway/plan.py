@@ -106,7 +106,7 @@ class Planner:
         roots: list[Fetch] = []
         introspection = False
         sequential = operation.operation == OperationType.MUTATION
-        for node in self._flatten(operation.selection_set, root_type):
+        for node, wrapped in self._flatten(operation.selection_set):
             if node.name.value in ("__schema", "__type"):
                 introspection = True
                 continue
@@ -124,24 +124,26 @@ class Planner:
             if fetch is None:
                 fetch = Fetch(owners[0], operation=operation.operation.value)
                 roots.append(fetch)
-            self._plan_set(root_type, [node], fetch.subgraph, fetch.selections, fetch, (), None)
+            self._plan_set(root_type, [wrapped], fetch.subgraph, fetch.selections, fetch, (), None)
         for root in roots:
             for fetch in root.walk():
                 self._print(fetch, operation)
         return Plan(operation, fragments, roots, sequential, introspection)
 
-    def _flatten(self, selection_set: SelectionSetNode, parent: str) -> list[FieldNode]:
-        """Root fields, fragments inlined (root fragments carry no type choice; skip/include stay on fields)."""
+    def _flatten(self, selection_set: SelectionSetNode) -> list[tuple[FieldNode, FieldNode | InlineFragmentNode]]:
+        """Root fields (to route each to its owner), each with the selection to plan: the field itself, or
+        the field inside copies of the root fragments that carry @skip/@include around it."""
         found = []
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                found.append(selection)
-            else:
-                fragment = self._fragment(selection)
+                found.append((selection, selection))
+                continue
+            fragment = self._fragment(selection)
+            for node, wrapped in self._flatten(fragment.selection_set):
                 if selection.directives:
-                    raise PlanningError("@skip/@include on a root-level fragment is not supported by the "
-                                        "embedded gateway")
-                found += self._flatten(fragment.selection_set, parent)
+                    wrapped = InlineFragmentNode(type_condition=None, directives=selection.directives,
+                                                 selection_set=SelectionSetNode(selections=(wrapped,)))
+                found.append((node, wrapped))
         return found
 
     def _fragment(self, selection) -> InlineFragmentNode | FragmentDefinitionNode:

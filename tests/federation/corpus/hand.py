@@ -72,6 +72,14 @@ OPERATIONS: list[tuple] = [  # (name, query, variables[, operationName])
      "@include(if: $i) { name } } } }", {"i": False}),
     ("include on a fragment", "query ($i: Boolean!) { agencies { id ... @include(if: $i) { name } } }", {"i": True}),
     ("literal skip", "{ agencies { id name @skip(if: true) } }", None),
+    ("root fragment excluded", "query ($i: Boolean!) { ... @include(if: $i) { agencies { id } parcels(first: 1) "
+     '{ id owner { id } } } ...Q } fragment Q on Query { parcel(id: "parcel-0001") { id } }', {"i": False}),
+    ("root fragment included across subgraphs", "query ($i: Boolean!) { ... @include(if: $i) { agencies { id } "
+     "parcels(first: 1) { id owner { id enrolledBy { id } } } } }", {"i": True}),
+    ("skip inside an entity fetch", "query ($s: Boolean!) { parcels(first: 2) { owner { enrolledBy { id "
+     "name @skip(if: $s) } } } }", {"s": True}),
+    ("named fragment on an interface", '{ inventory(id: "apollo-oss") { ...I } } fragment I on Inventory '
+     "{ id deprecatedProducts { sku } ... on OpenSourceInventory { products { sku } } }", None),
     ("operation name picks one", "query A { agencies { id } } query B { parcels(first: 1) { id } }", None, "B"),
     ("unknown operation name", "query A { agencies { id } }", None, "C"),
     # Errors: subgraph errors with paths, partial data, request errors.
