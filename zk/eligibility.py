@@ -180,9 +180,12 @@ class EligibilityBatch:
 
     def _pairing_holds(self, pairs: Sequence[tuple[Any, Any]]) -> bool:
         curve = self.curve
-        rhos = [secrets.randbits(128) | 1 for _ in pairs]
-        a = curve.g1_msm([p[0] for p in pairs], rhos)
-        b = curve.g1_msm([p[1] for p in pairs], rhos)
+        if len(pairs) == 1:  # one equation needs no random weight
+            a, b = pairs[0]
+        else:
+            rhos = [secrets.randbits(128) | 1 for _ in pairs]
+            a = curve.g1_msm([p[0] for p in pairs], rhos)
+            b = curve.g1_msm([p[1] for p in pairs], rhos)
         return curve.pairing_check([(a, self._w), (b, curve.g2_neg(curve.g2_generator()))])
 
     def verify(self, items: Sequence[tuple[str, EligibilityProof]]) -> list[bool]:
