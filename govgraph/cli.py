@@ -293,14 +293,14 @@ def _run_wallet(operation, *args):
 
 
 _WALLET_OPTION = typer.Option(None, "--wallet", envvar="GOVGRAPH_WALLET",
-                              help="Wallet file (default $GOVGRAPH_DATA/wallet.json; created with mode 0600).")
+                              help="Wallet file (default $GOVGRAPH_DATA/wallet.json; created 0600).")
 
 
 @wallet_app.command("request")
 def wallet_request(offer: Path = typer.Argument(..., exists=True, dir_okay=False, help="CredentialOffer JSON."),
-                   output: Path = typer.Option(None, "-o", "--output", help="Write the request here (default stdout)."),
+                   output: Path = typer.Option(None, "-o", "--output", help="Where to write (default stdout)."),
                    wallet: Path = _WALLET_OPTION) -> None:
-    """Answer an issuer's credential offer: keeps the holder secrets in the wallet, writes the CredentialRequest."""
+    """Answer an issuer's credential offer: keep the holder secrets in the wallet, write the CredentialRequest."""
     from govgraph import wallet as wallet_ops
 
     answer = _run_wallet(wallet_ops.request, _wallet_path(wallet), offer.read_bytes())
@@ -349,7 +349,8 @@ def wallet_present(request: Path = typer.Argument(..., exists=True, dir_okay=Fal
     """Print what will be disclosed and proved, then write the presentation answering REQUEST."""
     from govgraph import wallet as wallet_ops
 
-    chosen, presentation = _run_wallet(wallet_ops.present, _wallet_path(wallet), request.read_bytes(), credential)
+    path = _wallet_path(wallet)
+    chosen, presentation = _run_wallet(wallet_ops.present, path, request.read_bytes(), credential)
     for line in chosen.lines():
         typer.echo(line)
     output.write_bytes(presentation)
