@@ -573,3 +573,13 @@ def test_the_failure_causes_are_the_six_the_issue_names():
         "unknown_issuer_key",
         "malformed",
     )
+
+
+def test_the_reference_backend_reaches_the_same_verdicts(ask, shown, keys, curve):
+    # one light cross-check on py-ecc: the accepted presentation and one with a tampered disclosed value
+    pyecc = get_backend("pyecc")
+    data = canonical_json(shown)
+    result = verify_presentation(ask, data, keys, backend=pyecc)
+    assert result.ok and result.pseudonym == verify_presentation(ask, data, keys, backend=curve).pseudonym
+    tampered = canonical_json(mutate(shown, ("disclosed", "district"), "south"))
+    assert verify_presentation(ask, tampered, keys, backend=pyecc).cause == "bad_proof"
