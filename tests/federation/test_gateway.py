@@ -3,6 +3,7 @@ and end to end: in-process and mounted in build_app, compared with the real Hive
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import subprocess
@@ -11,13 +12,16 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import strawberry
 from graphql import FieldNode, OperationDefinitionNode, parse
 
 from govgraph.config import Settings
 from govgraph.federation.context import RequestContext
 from govgraph.federation.gateway import Gateway
 from govgraph.federation.gateway.endpoint import GatewayEndpoint, local_gateway
+from govgraph.federation.gateway.transports import OverHttp
 from govgraph.federation.servers import UvicornThread, free_port
+from govgraph.federation.subgraph import build_subgraph_schema
 from govgraph.app import build_app
 from tests.conftest import wait_until_healthy
 from tests.federation.compliance import inventory, products, users
@@ -248,3 +252,64 @@ def test_gateway_command_refuses_a_malformed_subgraph_option(tmp_path) -> None:
 def _env(tmp_path) -> dict:
     import os
     return {**os.environ, "GOVGRAPH_DATA": str(tmp_path), "GOVGRAPH_HOST": "127.0.0.1"}
+
+
+@strawberry.federation.type(shareable=True)
+class Counter:
+    value: int
+
+
+COUNTS: dict[str, int] = {}
+
+
+def counter_schema(name: str):
+    """A subgraph whose one mutation, `bump<Name>`, counts and answers how many bumps all subgraphs saw."""
+
+    def bump() -> Counter:
+        COUNTS[name] = COUNTS.get(name, 0) + 1
+        return Counter(value=sum(COUNTS.values()))
+
+    def count() -> int:
+        return COUNTS.get(name, 0)
+
+    query = strawberry.type(type(f"{name.title()}Query", (), {f"count_{name}": strawberry.field(resolver=count)}))
+    mutation = strawberry.type(type(f"{name.title()}Mutation", (),
+                                    {f"bump_{name}": strawberry.mutation(resolver=bump)}))
+    return build_subgraph_schema(query, mutation=mutation)
+
+
+async def test_mutation_fields_run_one_after_another_in_document_order() -> None:
+    COUNTS.clear()
+    gateway = await local_gateway({"left": counter_schema("left"), "right": counter_schema("right")}, context)
+    recorder = Recorder(gateway)
+    _, body = await gateway.execute("mutation { a: bumpLeft { value } b: bumpRight { value } "
+                                    "c: bumpLeft { value } }")
+    # Each answer counts the bumps before it: the second field saw the first, the third saw both.
+    assert body == {"data": {"a": {"value": 1}, "b": {"value": 2}, "c": {"value": 3}}}
+    assert [call[0] for call in recorder.calls] == ["left", "right", "left"]
+
+
+async def test_over_http_a_subgraph_never_sees_more_than_its_concurrency_limit() -> None:
+    in_flight = {"now": 0, "most": 0}
+
+    async def slow_subgraph(scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        in_flight["now"] += 1
+        in_flight["most"] = max(in_flight["most"], in_flight["now"])
+        await asyncio.sleep(0.05)
+        in_flight["now"] -= 1
+        body = json.dumps({"data": {"countLeft": 0}}).encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+    server = UvicornThread(slow_subgraph).start()
+    try:
+        async with httpx.AsyncClient() as client:
+            transport = OverHttp(f"{server.url}/graphql", client, concurrency=2)
+            answers = await asyncio.gather(*(transport("{ countLeft }", {}, None) for _ in range(6)))
+        assert answers == [{"data": {"countLeft": 0}}] * 6
+        assert in_flight["most"] == 2
+    finally:
+        server.stop()

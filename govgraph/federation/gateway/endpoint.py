@@ -94,21 +94,25 @@ class GatewayEndpoint:
         return JSONResponse(result, status_code=status)
 
 
-async def remote_gateway_with_client(services: Mapping[str, str], *, timeout: float = 30.0,
-                                     concurrency: int = 64) -> tuple[Gateway, httpx.AsyncClient]:
-    client = http_client(timeout=timeout)
+async def remote_gateway_with_clients(services: Mapping[str, str], *, timeout: float = 30.0,
+                                      concurrency: int = 64) -> tuple[Gateway, list[httpx.AsyncClient]]:
+    """The gateway and its HTTP clients (the caller closes them). One pooled client per subgraph: httpcore
+    scans every pooled connection on each request, so one shared pool costs more as subgraphs are added."""
+    clients = {name: http_client(timeout=timeout, connections=concurrency) for name in services}
     try:
-        sources = [SubgraphSource(name, await fetch_sdl(url, client)) for name, url in services.items()]
+        sources = [SubgraphSource(name, await fetch_sdl(url, clients[name])) for name, url in services.items()]
+        gateway = Gateway.from_sources(sources, {name: OverHttp(url, clients[name], concurrency=concurrency)
+                                                 for name, url in services.items()})
     except BaseException:
-        await client.aclose()
+        for client in clients.values():
+            await client.aclose()
         raise
-    transports = {name: OverHttp(url, client, concurrency=concurrency) for name, url in services.items()}
-    return Gateway.from_sources(sources, transports), client
+    return gateway, list(clients.values())
 
 
 async def remote_gateway(services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64) -> Gateway:
     """A gateway over subgraphs at `services` (name -> GraphQL URL): SDLs fetched, composed, pooled client."""
-    gateway, _client = await remote_gateway_with_client(services, timeout=timeout, concurrency=concurrency)
+    gateway, _clients = await remote_gateway_with_clients(services, timeout=timeout, concurrency=concurrency)
     return gateway
 
 
@@ -139,11 +143,11 @@ def gateway_app(services: Mapping[str, str], *, timeout: float = 30.0, concurren
                 graphiql: bool = True) -> Starlette:
     """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql with /readiness.
     Composition happens at start-up, so a subgraph that cannot be composed stops the process with the reason."""
-    client_box: list[httpx.AsyncClient] = []
+    clients: list[httpx.AsyncClient] = []
 
     async def build() -> Gateway:
-        gateway, client = await remote_gateway_with_client(services, timeout=timeout, concurrency=concurrency)
-        client_box.append(client)
+        gateway, opened = await remote_gateway_with_clients(services, timeout=timeout, concurrency=concurrency)
+        clients.extend(opened)
         return gateway
 
     endpoint = GatewayEndpoint(build, graphiql=graphiql)
@@ -154,7 +158,7 @@ def gateway_app(services: Mapping[str, str], *, timeout: float = 30.0, concurren
         try:
             yield
         finally:
-            for client in client_box:
+            for client in clients:
                 await client.aclose()
 
     async def readiness(_request: Request) -> JSONResponse:
