@@ -79,7 +79,6 @@ from zk.wire import (
     scalar_to_b64,
 )
 
-SUITE = "bbs-pseudonym/BLS12-381-SHA-256/v1"
 # Integer attribute values: I-JSON's safe integers (RFC 7493 section 2.2), which RFC 8785 can serialize.
 INT_MIN, INT_MAX = -(2**53 - 1), 2**53 - 1
 INT_OFFSET = 2**63
@@ -1235,7 +1234,6 @@ __all__ = [
     "EXPIRES",
     "FAILURE_CAUSES",
     "PREDICATE_OPS",
-    "SUITE",
     "Attribute",
     "Credential",
     "CredentialExpired",
