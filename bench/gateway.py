@@ -33,8 +33,10 @@ from bench.subgraph import measure  # noqa: E402  (the shared keep-alive load ge
 from govgraph.federation.servers import HiveGateway, compose_supergraph, free_port  # noqa: E402
 from govgraph.federation.subgraph import build_subgraph_schema  # noqa: E402
 
-TWO_HOP = ("2-hop join (identity+land)",
-           'query { citizen(id: "cit_5b0e2f7c1a9d4e83") { id enrolledBy { name } parcels { id area } } }')
+TWO_HOP = (
+    "2-hop join (identity+land)",
+    'query { citizen(id: "cit_5b0e2f7c1a9d4e83") { id enrolledBy { name } parcels { id area } } }',
+)
 TEN_ENTITIES = ("10-entity join (catalog+reviews)", "{ items(first: 10) { id name rating reviewCount } }")
 SCENARIOS = (TWO_HOP, TEN_ENTITIES)
 CONCURRENCY = (1, 10)
@@ -75,9 +77,11 @@ class ReviewedItem:
 
 
 def bench_schemas() -> dict:
-    """The catalog and reviews subgraphs: 10 items from catalog, each resolved by reviews through _entities."""
-    return {"catalog": build_subgraph_schema(CatalogQuery, types=[Item]),
-            "reviews": build_subgraph_schema(None, types=[ReviewedItem])}
+    """The catalog and reviews subgraphs: catalog lists 10 items, reviews resolves each through _entities."""
+    return {
+        "catalog": build_subgraph_schema(CatalogQuery, types=[Item]),
+        "reviews": build_subgraph_schema(None, types=[ReviewedItem]),
+    }
 
 
 def serve_subgraph(name: str, port: int, data: str) -> None:
@@ -90,7 +94,9 @@ def serve_subgraph(name: str, port: int, data: str) -> None:
     if name in ("catalog", "reviews"):
         app = standalone_app(subgraph_view(bench_schemas()[name]))
     else:
-        app = agencies.standalone_agency_app(agencies.find_agency(name), Settings.from_env({"GOVGRAPH_DATA": data}))
+        app = agencies.standalone_agency_app(
+            agencies.find_agency(name), Settings.from_env({"GOVGRAPH_DATA": data})
+        )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -111,8 +117,11 @@ def serve_embedded(port: int, data: str) -> None:
     chosen = [agencies.find_agency("identity"), agencies.find_agency("land")]
     state: dict = {}
     schemas = {agency.name: agency.schema() for agency in chosen} | bench_schemas()
-    endpoint = GatewayEndpoint(lambda: local_gateway(
-        schemas, lambda: RequestContext(request=None, response=None, sessions=state["sessions"])))
+    endpoint = GatewayEndpoint(
+        lambda: local_gateway(
+            schemas, lambda: RequestContext(request=None, response=None, sessions=state["sessions"])
+        )
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -136,14 +145,18 @@ def serve_remote(port: int, services: str) -> None:
 
     from govgraph.federation.gateway.endpoint import gateway_app
 
-    uvicorn.run(gateway_app(json.loads(services)), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
+    uvicorn.run(
+        gateway_app(json.loads(services)), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
 
 
 def start(arguments: list[str]) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, __file__, *arguments, "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, __file__, *arguments, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -178,8 +191,10 @@ def run(duration: float, warmup: float) -> list[dict]:
             processes.append(process)
             targets = dict(zip(MODES, (embedded, remote, gateway.url), strict=True))
             for label, query in SCENARIOS:
-                answers = {mode: httpx.post(url, json={"query": query}, timeout=30).json()
-                           for mode, url in targets.items()}
+                answers = {
+                    mode: httpx.post(url, json={"query": query}, timeout=30).json()
+                    for mode, url in targets.items()
+                }
                 if any(answer != answers["Hive Gateway"] for answer in answers.values()):
                     raise RuntimeError(f"the gateways disagree on {label}: {answers}")
                 for concurrency in CONCURRENCY:
@@ -199,12 +214,15 @@ def run(duration: float, warmup: float) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    header = (f"{'scenario':<34} {'c':>3} {'gateway':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'x Hive':>7}")
+    header = (
+        f"{'scenario':<34} {'c':>3} {'gateway':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x Hive':>7}"
+    )
     lines = [header, "-" * len(header)]
     for row in rows:
-        lines.append(f"{row['scenario']:<34} {row['concurrency']:>3} {row['mode']:<20} {row['rps']:>9.1f} "
-                     f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['ratio_vs_hive']:>7.2f}")
+        lines.append(
+            f"{row['scenario']:<34} {row['concurrency']:>3} {row['mode']:<20} {row['rps']:>9.1f} "
+            f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['ratio_vs_hive']:>7.2f}"
+        )
     return "\n".join(lines)
 
 
@@ -227,7 +245,9 @@ def main() -> None:
     duration, warmup = (1.5, 0.3) if args.quick else (8.0, 1.5)
     rows = run(duration, warmup)
     if args.json:
-        print(json.dumps({"benchmark": "gateway", "duration_s": duration, "cpus": os.cpu_count(), "rows": rows}))
+        print(
+            json.dumps({"benchmark": "gateway", "duration_s": duration, "cpus": os.cpu_count(), "rows": rows})
+        )
     else:
         print(table(rows))
 

@@ -195,7 +195,7 @@ def subgraph(
 
 @app.command()
 def gateway(
-    subgraphs: list[str] = typer.Option(..., "--subgraph", help="name=URL of a subgraph's GraphQL endpoint; repeat."),
+    subgraphs: list[str] = typer.Option(..., "--subgraph", help="name=URL of a subgraph endpoint; repeat."),
     port: int = typer.Option(4000, "--port", help="Listen port."),
 ) -> None:
     """Serve the embedded gateway at /graphql over remote subgraphs (composed at start-up)."""

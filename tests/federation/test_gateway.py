@@ -15,6 +15,7 @@ import pytest
 import strawberry
 from graphql import FieldNode, OperationDefinitionNode, parse
 
+from govgraph.app import build_app
 from govgraph.config import Settings
 from govgraph.federation.context import RequestContext
 from govgraph.federation.gateway import Gateway
@@ -22,7 +23,6 @@ from govgraph.federation.gateway.endpoint import GatewayEndpoint, local_gateway
 from govgraph.federation.gateway.transports import OverHttp
 from govgraph.federation.servers import UvicornThread, free_port
 from govgraph.federation.subgraph import build_subgraph_schema
-from govgraph.app import build_app
 from tests.conftest import wait_until_healthy
 from tests.federation.compliance import inventory, products, users
 from tests.federation.corpus import generate
@@ -31,8 +31,17 @@ from tests.federation.corpus.hand import OPERATIONS as HAND
 EMAIL = "support@apollographql.com"
 CORPUS = [*HAND, *[tuple(op) for op in json.loads(generate.CORPUS.read_text())]]
 COMPLIANCE_ROOTS = {"product", "deprecatedProduct", "inventory", "__typename"}
-AGENCY_ROOTS = {"agencies", "agency", "citizen", "citizens", "credentialSchemas", "parcel", "parcels", "titles",
-                "__typename"}
+AGENCY_ROOTS = {
+    "agencies",
+    "agency",
+    "citizen",
+    "citizens",
+    "credentialSchemas",
+    "parcel",
+    "parcels",
+    "titles",
+    "__typename",
+}
 
 
 def context() -> RequestContext:
@@ -40,8 +49,11 @@ def context() -> RequestContext:
 
 
 def compliance_schemas() -> dict:
-    return {"products": products.build_schema(), "users": users.build_schema(),
-            "inventory": inventory.build_schema()}
+    return {
+        "products": products.build_schema(),
+        "users": users.build_schema(),
+        "inventory": inventory.build_schema(),
+    }
 
 
 class Recorder:
@@ -56,6 +68,7 @@ class Recorder:
         async def send(document, variables, operation_name):
             self.calls.append((name, document, copy.deepcopy(variables)))  # strawberry consumes them
             return await transport(document, variables, operation_name)
+
         return send
 
 
@@ -66,54 +79,84 @@ async def gateway_and_recorder() -> tuple[Gateway, Recorder]:
 
 async def test_requires_is_fetched_from_the_owner_before_the_dependent_fetch() -> None:
     gateway, recorder = await gateway_and_recorder()
-    status, body = await gateway.execute('{ product(id: "apollo-federation") { createdBy { email '
-                                         "averageProductsCreatedPerYear } } }")
-    assert (status, body) == (200, {"data": {"product": {"createdBy": {
-        "email": EMAIL, "averageProductsCreatedPerYear": 0}}}})
+    status, body = await gateway.execute(
+        '{ product(id: "apollo-federation") { createdBy { email averageProductsCreatedPerYear } } }'
+    )
+    assert (status, body) == (
+        200,
+        {"data": {"product": {"createdBy": {"email": EMAIL, "averageProductsCreatedPerYear": 0}}}},
+    )
     assert [call[0] for call in recorder.calls] == ["products", "users", "products"]
-    assert recorder.calls[2][2] == {"representations": [
-        {"__typename": "User", "email": EMAIL, "totalProductsCreated": 4, "yearsOfEmployment": 10}]}
+    assert recorder.calls[2][2] == {
+        "representations": [
+            {"__typename": "User", "email": EMAIL, "totalProductsCreated": 4, "yearsOfEmployment": 10}
+        ]
+    }
 
 
 async def test_provides_lets_the_parent_subgraph_answer_without_a_hop() -> None:
     gateway, recorder = await gateway_and_recorder()
-    _, body = await gateway.execute('{ product(id: "apollo-federation") { createdBy { email totalProductsCreated } } }')
+    _, body = await gateway.execute(
+        '{ product(id: "apollo-federation") { createdBy { email totalProductsCreated } } }'
+    )
     assert body == {"data": {"product": {"createdBy": {"email": EMAIL, "totalProductsCreated": 1337}}}}
     assert [call[0] for call in recorder.calls] == ["products"]
 
 
 async def test_all_representations_of_one_step_go_in_one_request() -> None:
     gateway, recorder = await gateway_and_recorder()
-    _, body = await gateway.execute('{ inventory(id: "apollo-oss") { ... on OpenSourceInventory { products '
-                                    "{ id sku } } } }")
-    assert body == {"data": {"inventory": {"products": [{"id": "apollo-federation", "sku": "federation"},
-                                                        {"id": "apollo-studio", "sku": "studio"}]}}}
+    _, body = await gateway.execute(
+        '{ inventory(id: "apollo-oss") { ... on OpenSourceInventory { products { id sku } } } }'
+    )
+    assert body == {
+        "data": {
+            "inventory": {
+                "products": [
+                    {"id": "apollo-federation", "sku": "federation"},
+                    {"id": "apollo-studio", "sku": "studio"},
+                ]
+            }
+        }
+    }
     assert [call[0] for call in recorder.calls] == ["inventory", "products"]
-    assert recorder.calls[1][2]["representations"] == [{"__typename": "Product", "id": "apollo-federation"},
-                                                       {"__typename": "Product", "id": "apollo-studio"}]
+    assert recorder.calls[1][2]["representations"] == [
+        {"__typename": "Product", "id": "apollo-federation"},
+        {"__typename": "Product", "id": "apollo-studio"},
+    ]
 
 
 async def test_interface_object_is_fetched_under_the_interface_name() -> None:
     gateway, recorder = await gateway_and_recorder()
-    _, body = await gateway.execute('{ inventory(id: "apollo-oss") { __typename deprecatedProducts { sku } } }')
-    assert body == {"data": {"inventory": {"__typename": "OpenSourceInventory",
-                                           "deprecatedProducts": [{"sku": "apollo-federation-v1"}]}}}
+    _, body = await gateway.execute(
+        '{ inventory(id: "apollo-oss") { __typename deprecatedProducts { sku } } }'
+    )
+    assert body == {
+        "data": {
+            "inventory": {
+                "__typename": "OpenSourceInventory",
+                "deprecatedProducts": [{"sku": "apollo-federation-v1"}],
+            }
+        }
+    }
     assert recorder.calls[1][0] == "products"
     assert recorder.calls[1][2] == {"representations": [{"__typename": "Inventory", "id": "apollo-oss"}]}
 
 
 async def test_identical_representations_are_sent_once_and_answer_every_position() -> None:
     gateway, recorder = await gateway_and_recorder()
-    _, body = await gateway.execute('{ a: product(id: "apollo-federation") { createdBy { yearsOfEmployment } } '
-                                    'b: product(id: "apollo-studio") { createdBy { yearsOfEmployment } } }')
-    assert body == {"data": {"a": {"createdBy": {"yearsOfEmployment": 10}},
-                             "b": {"createdBy": {"yearsOfEmployment": 10}}}}
+    _, body = await gateway.execute(
+        '{ a: product(id: "apollo-federation") { createdBy { yearsOfEmployment } } '
+        'b: product(id: "apollo-studio") { createdBy { yearsOfEmployment } } }'
+    )
+    assert body == {
+        "data": {"a": {"createdBy": {"yearsOfEmployment": 10}}, "b": {"createdBy": {"yearsOfEmployment": 10}}}
+    }
     assert [len(call[2].get("representations", ())) for call in recorder.calls] == [0, 1]
 
 
 async def test_plans_are_cached_per_document_and_operation_name() -> None:
     gateway, recorder = await gateway_and_recorder()
-    document = "query A { product(id: \"apollo-studio\") { sku } } query B { inventory(id: \"x\") { id } }"
+    document = 'query A { product(id: "apollo-studio") { sku } } query B { inventory(id: "x") { id } }'
     await gateway.execute(document, None, "A")
     first = gateway.plans[(document, "A")]
     await gateway.execute(document, None, "A")
@@ -128,8 +171,9 @@ async def test_skip_and_include_travel_to_the_subgraph_with_their_variables() ->
     query = 'query ($s: Boolean!) { product(id: "apollo-studio") { sku @skip(if: $s) id } }'
     _, body = await gateway.execute(query, {"s": True})
     assert body == {"data": {"product": {"id": "apollo-studio"}}}
-    assert recorder.calls == [("products", 'query($s: Boolean!){product(id: "apollo-studio"){sku @skip(if: $s) id}}',
-                               {"s": True})]
+    assert recorder.calls == [
+        ("products", 'query($s: Boolean!){product(id: "apollo-studio"){sku @skip(if: $s) id}}', {"s": True})
+    ]
 
 
 async def test_a_failing_subgraph_gives_partial_data_and_a_coded_error() -> None:
@@ -139,20 +183,31 @@ async def test_a_failing_subgraph_gives_partial_data_and_a_coded_error() -> None
         raise httpx.ConnectError("connection refused")
 
     gateway.transports["users"] = unreachable
-    _, body = await gateway.execute('{ product(id: "apollo-federation") { sku createdBy { email '
-                                    "yearsOfEmployment } } }")
+    _, body = await gateway.execute(
+        '{ product(id: "apollo-federation") { sku createdBy { email yearsOfEmployment } } }'
+    )
     # yearsOfEmployment is non-null: without users' answer the null reaches the nullable createdBy.
-    assert body == {"data": {"product": {"sku": "federation", "createdBy": None}}, "errors": [
-        {"message": 'Request to subgraph "users" failed: ConnectError',
-         "extensions": {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": "users"}}]}
+    assert body == {
+        "data": {"product": {"sku": "federation", "createdBy": None}},
+        "errors": [
+            {
+                "message": 'Request to subgraph "users" failed: ConnectError',
+                "extensions": {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": "users"},
+            }
+        ],
+    }
 
 
 async def test_request_errors_are_typed() -> None:
     gateway, _ = await gateway_and_recorder()
-    assert await gateway.execute(None) == (400, {"errors": [{"message": "Must provide query string.",
-                                                             "extensions": {"code": "BAD_REQUEST"}}]})
+    assert await gateway.execute(None) == (
+        400,
+        {"errors": [{"message": "Must provide query string.", "extensions": {"code": "BAD_REQUEST"}}]},
+    )
     assert await gateway.execute("{ product(id: 1) { sku } }", [1]) == (
-        400, {"errors": [{"message": "Variables must be an object.", "extensions": {"code": "BAD_REQUEST"}}]})
+        400,
+        {"errors": [{"message": "Variables must be an object.", "extensions": {"code": "BAD_REQUEST"}}]},
+    )
     status, body = await gateway.execute("subscription { x }")
     assert status == 200 and body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
@@ -161,12 +216,20 @@ def test_endpoint_refuses_bad_http_with_codes_never_a_500() -> None:
     server = UvicornThread(GatewayEndpoint(lambda: local_gateway(compliance_schemas(), context))).start()
     try:
         url = f"{server.url}/graphql"
-        cases = [httpx.post(url, content=b"{", headers={"content-type": "application/json"}),
-                 httpx.post(url, content=b"query", headers={"content-type": "text/plain"}),
-                 httpx.post(url, json=[1]), httpx.put(url, json={}), httpx.get(url)]
+        cases = [
+            httpx.post(url, content=b"{", headers={"content-type": "application/json"}),
+            httpx.post(url, content=b"query", headers={"content-type": "text/plain"}),
+            httpx.post(url, json=[1]),
+            httpx.put(url, json={}),
+            httpx.get(url),
+        ]
         assert [(r.status_code, r.json()["errors"][0]["extensions"]["code"]) for r in cases] == [
-            (400, "BAD_REQUEST"), (415, "UNSUPPORTED_MEDIA_TYPE"), (400, "BAD_REQUEST"),
-            (405, "METHOD_NOT_ALLOWED"), (400, "BAD_REQUEST")]
+            (400, "BAD_REQUEST"),
+            (415, "UNSUPPORTED_MEDIA_TYPE"),
+            (400, "BAD_REQUEST"),
+            (405, "METHOD_NOT_ALLOWED"),
+            (400, "BAD_REQUEST"),
+        ]
         got = httpx.get(url, params={"query": '{ product(id: "apollo-studio") { sku } }'}).json()
         assert got == {"data": {"product": {"sku": "studio"}}}
         assert "graphiql" in httpx.get(url, headers={"accept": "text/html"}).text.lower()
@@ -179,8 +242,13 @@ def root_fields(query: str) -> set[str]:
         document = parse(query)
     except Exception:
         return set()
-    return {s.name.value for d in document.definitions if isinstance(d, OperationDefinitionNode)
-            for s in d.selection_set.selections if isinstance(s, FieldNode)}
+    return {
+        s.name.value
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+        for s in d.selection_set.selections
+        if isinstance(s, FieldNode)
+    }
 
 
 def post(url: str, operation: tuple) -> dict:
@@ -209,7 +277,9 @@ AGENCY_OPS = [op for op in CORPUS if root_fields(op[1]) and root_fields(op[1]) <
 
 
 @pytest.mark.e2e
-def test_in_process_gateway_answers_the_compliance_corpus_as_hive_does(in_process_url: str, hive_gateway) -> None:
+def test_in_process_gateway_answers_the_compliance_corpus_as_hive_does(
+    in_process_url: str, hive_gateway
+) -> None:
     assert len(COMPLIANCE_OPS) >= 40
     differences = [op[0] for op in COMPLIANCE_OPS if post(in_process_url, op) != post(hive_gateway.url, op)]
     assert differences == []
@@ -228,29 +298,47 @@ def test_gateway_command_serves_remote_subgraphs(live_subgraphs, tmp_path) -> No
     arguments = [f"--subgraph={name}={url}" for name, url in live_subgraphs.urls.items()]
     log_path = tmp_path / "gateway.log"
     with log_path.open("w") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "govgraph", "gateway", *arguments, "--port", str(port)],
-                                   env={**_env(tmp_path)}, stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "govgraph", "gateway", *arguments, "--port", str(port)],
+            env={**_env(tmp_path)},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}/readiness", process, log_path)
-        body = httpx.post(f"http://127.0.0.1:{port}/graphql", json={
-            "query": '{ citizen(id: "cit_5b0e2f7c1a9d4e83") { parcels { id } } product(id: "apollo-studio") '
-                     "{ createdBy { name } } }"}).json()
-        assert body == {"data": {"citizen": {"parcels": [{"id": "parcel-0001"}, {"id": "parcel-0002"}]},
-                                 "product": {"createdBy": {"name": "Jane Smith"}}}}
+        body = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={
+                "query": '{ citizen(id: "cit_5b0e2f7c1a9d4e83") { parcels { id } } '
+                'product(id: "apollo-studio") { createdBy { name } } }'
+            },
+        ).json()
+        assert body == {
+            "data": {
+                "citizen": {"parcels": [{"id": "parcel-0001"}, {"id": "parcel-0002"}]},
+                "product": {"createdBy": {"name": "Jane Smith"}},
+            }
+        }
     finally:
         process.terminate()
         process.wait(timeout=15)
 
 
 def test_gateway_command_refuses_a_malformed_subgraph_option(tmp_path) -> None:
-    completed = subprocess.run([sys.executable, "-m", "govgraph", "gateway", "--subgraph", "land"],
-                               env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, "-m", "govgraph", "gateway", "--subgraph", "land"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 2
     assert "--subgraph expects a unique name=http(s)://URL, got 'land'" in completed.stderr
 
 
 def _env(tmp_path) -> dict:
     import os
+
     return {**os.environ, "GOVGRAPH_DATA": str(tmp_path), "GOVGRAPH_HOST": "127.0.0.1"}
 
 
@@ -272,9 +360,12 @@ def counter_schema(name: str):
     def count() -> int:
         return COUNTS.get(name, 0)
 
-    query = strawberry.type(type(f"{name.title()}Query", (), {f"count_{name}": strawberry.field(resolver=count)}))
-    mutation = strawberry.type(type(f"{name.title()}Mutation", (),
-                                    {f"bump_{name}": strawberry.mutation(resolver=bump)}))
+    query = strawberry.type(
+        type(f"{name.title()}Query", (), {f"count_{name}": strawberry.field(resolver=count)})
+    )
+    mutation = strawberry.type(
+        type(f"{name.title()}Mutation", (), {f"bump_{name}": strawberry.mutation(resolver=bump)})
+    )
     return build_subgraph_schema(query, mutation=mutation)
 
 
@@ -282,8 +373,9 @@ async def test_mutation_fields_run_one_after_another_in_document_order() -> None
     COUNTS.clear()
     gateway = await local_gateway({"left": counter_schema("left"), "right": counter_schema("right")}, context)
     recorder = Recorder(gateway)
-    _, body = await gateway.execute("mutation { a: bumpLeft { value } b: bumpRight { value } "
-                                    "c: bumpLeft { value } }")
+    _, body = await gateway.execute(
+        "mutation { a: bumpLeft { value } b: bumpRight { value } c: bumpLeft { value } }"
+    )
     # Each answer counts the bumps before it: the second field saw the first, the third saw both.
     assert body == {"data": {"a": {"value": 1}, "b": {"value": 2}, "c": {"value": 3}}}
     assert [call[0] for call in recorder.calls] == ["left", "right", "left"]
@@ -300,8 +392,13 @@ async def test_over_http_a_subgraph_never_sees_more_than_its_concurrency_limit()
         await asyncio.sleep(0.05)
         in_flight["now"] -= 1
         body = json.dumps({"data": {"countLeft": 0}}).encode()
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     server = UvicornThread(slow_subgraph).start()

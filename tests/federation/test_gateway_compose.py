@@ -9,8 +9,10 @@ from graphql import print_schema
 from govgraph.federation.gateway.supergraph import CompositionError, SubgraphSource, compose
 from tests.federation.compliance import inventory, products, users
 
-LINK = '@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", ' \
-       '"@override", "@tag", "@inaccessible", "@context", "@authenticated"])'
+LINK = (
+    '@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", '
+    '"@override", "@tag", "@inaccessible", "@context", "@authenticated"])'
+)
 
 
 def sdl_of(module) -> str:
@@ -19,8 +21,12 @@ def sdl_of(module) -> str:
 
 @pytest.fixture(scope="module")
 def compliance():
-    return compose([SubgraphSource(name, sdl_of(module)) for name, module in
-                    (("products", products), ("users", users), ("inventory", inventory))])
+    return compose(
+        [
+            SubgraphSource(name, sdl_of(module))
+            for name, module in (("products", products), ("users", users), ("inventory", inventory))
+        ]
+    )
 
 
 def subgraph(name: str, body: str) -> SubgraphSource:
@@ -62,45 +68,62 @@ def test_non_shareable_field_in_two_subgraphs_is_refused_naming_both() -> None:
     b = subgraph("b", 'type Thing @key(fields: "id") { id: ID! size: Int }')
     with pytest.raises(CompositionError) as caught:
         compose([a, b])
-    assert str(caught.value) == ('Non-shareable field "Thing.size" is resolved from subgraphs "a" and "b": '
-                                 'mark it @shareable in subgraph "a"')
+    assert str(caught.value) == (
+        'Non-shareable field "Thing.size" is resolved from subgraphs "a" and "b": '
+        'mark it @shareable in subgraph "a"'
+    )
 
 
 def test_shareable_field_in_two_subgraphs_composes() -> None:
-    a = subgraph("a", 'type Query { x: Thing } type Thing @key(fields: "id") { id: ID! size: Int @shareable }')
+    a = subgraph(
+        "a", 'type Query { x: Thing } type Thing @key(fields: "id") { id: ID! size: Int @shareable }'
+    )
     b = subgraph("b", 'type Thing @key(fields: "id") { id: ID! size: Int @shareable }')
     assert set(compose([a, b]).types["Thing"].fields["size"].sites) == {"a", "b"}
 
 
 def test_conflicting_field_types_are_refused_naming_both_subgraphs() -> None:
-    a = subgraph("a", 'type Query { x: Thing } type Thing @key(fields: "id") { id: ID! size: Int @shareable }')
+    a = subgraph(
+        "a", 'type Query { x: Thing } type Thing @key(fields: "id") { id: ID! size: Int @shareable }'
+    )
     b = subgraph("b", 'type Thing @key(fields: "id") { id: ID! size: String @shareable }')
-    with pytest.raises(CompositionError, match='field "Thing.size" has type "Int" in subgraph "a" but "String" '
-                                               'in subgraph "b"'):
+    with pytest.raises(
+        CompositionError,
+        match='field "Thing.size" has type "Int" in subgraph "a" but "String" in subgraph "b"',
+    ):
         compose([a, b])
 
 
 def test_external_field_nobody_resolves_is_refused() -> None:
     a = subgraph("a", 'type Query { x: Thing } type Thing @key(fields: "id") { id: ID! size: Int @external }')
-    with pytest.raises(CompositionError, match='field "Thing.size" is @external in subgraph "a" but no subgraph '
-                                               'resolves it'):
+    with pytest.raises(
+        CompositionError, match='field "Thing.size" is @external in subgraph "a" but no subgraph resolves it'
+    ):
         compose([a])
 
 
-@pytest.mark.parametrize("usage, feature", [
-    ('type Query { me: String @authenticated }', "@authenticated on me"),
-    ('type Query @context(name: "c") { me: String }', "@context on Query"),
-])
+@pytest.mark.parametrize(
+    "usage, feature",
+    [
+        ("type Query { me: String @authenticated }", "@authenticated on me"),
+        ('type Query @context(name: "c") { me: String }', "@context on Query"),
+    ],
+)
 def test_unsupported_federation_features_are_refused_by_name(usage: str, feature: str) -> None:
     with pytest.raises(CompositionError) as caught:
         compose([subgraph("a", usage)])
-    assert str(caught.value) == f'subgraph "a" uses {feature}: not supported by the embedded gateway (use Hive ' \
-                                "Gateway for it)"
+    assert (
+        str(caught.value) == f'subgraph "a" uses {feature}: not supported by the embedded gateway (use Hive '
+        "Gateway for it)"
+    )
 
 
 def test_progressive_override_is_refused() -> None:
-    a = subgraph("a", 'type Query { x: Thing } type Thing @key(fields: "id") { id: ID! '
-                      'size: Int @override(from: "b", label: "percent(5)") }')
+    a = subgraph(
+        "a",
+        'type Query { x: Thing } type Thing @key(fields: "id") { id: ID! '
+        'size: Int @override(from: "b", label: "percent(5)") }',
+    )
     b = subgraph("b", 'type Thing @key(fields: "id") { id: ID! size: Int }')
     with pytest.raises(CompositionError, match=r'progressive @override \(label\) on "Thing.size"'):
         compose([a, b])

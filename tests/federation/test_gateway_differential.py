@@ -53,13 +53,17 @@ def test_generated_corpus_is_what_the_seeded_generator_writes() -> None:
 
 def test_committed_api_schema_is_the_composed_one(live_subgraphs) -> None:
     # The generator draws from api.graphql: it must be the API schema our gateway composes today.
-    sdls = {name: live_subgraphs.post(name, "{ _service { sdl } }")["data"]["_service"]["sdl"]
-            for name in live_subgraphs.urls}
+    sdls = {
+        name: live_subgraphs.post(name, "{ _service { sdl } }")["data"]["_service"]["sdl"]
+        for name in live_subgraphs.urls
+    }
     assert compose_sdls(sdls).api_sdl == (CORPUS_DIR / "api.graphql").read_text()
 
 
 @pytest.mark.parametrize("operation", CORPUS, ids=[operation[0] for operation in CORPUS])
-def test_embedded_gateway_answers_exactly_as_hive_gateway(operation: tuple, embedded: str, hive_gateway) -> None:
+def test_embedded_gateway_answers_exactly_as_hive_gateway(
+    operation: tuple, embedded: str, hive_gateway
+) -> None:
     name, query, variables, *rest = operation
     operation_name = rest[0] if rest else None
     ours = post(embedded, query, variables, operation_name)
@@ -76,11 +80,22 @@ def _schema_types(body: dict) -> dict[str, dict]:
     two composers order types and fields differently; graphql-core 3.3's meta-types (`__Type` & co) differ
     from graphql-js 16's, so only the supergraph's own types are compared."""
     schema = body["data"]["__schema"]
-    types = {t["name"]: {**t, **{k: _by_name(t[k]) for k in ("fields", "inputFields", "enumValues", "interfaces",
-                                                               "possibleTypes")}}
-             for t in schema["types"] if not t["name"].startswith("__")}
-    custom = {d["name"]: d for d in schema["directives"] if d["name"] not in ("deprecated", "skip", "include",
-                                                                              "specifiedBy", "oneOf")}
+    types = {
+        t["name"]: {
+            **t,
+            **{
+                k: _by_name(t[k])
+                for k in ("fields", "inputFields", "enumValues", "interfaces", "possibleTypes")
+            },
+        }
+        for t in schema["types"]
+        if not t["name"].startswith("__")
+    }
+    custom = {
+        d["name"]: d
+        for d in schema["directives"]
+        if d["name"] not in ("deprecated", "skip", "include", "specifiedBy", "oneOf")
+    }
     return {"types": types, "directives": custom, "roots": [schema["queryType"], schema["mutationType"]]}
 
 

@@ -15,15 +15,17 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
-    execute as graphql_execute,
     parse,
     validate,
+)
+from graphql import (
+    execute as graphql_execute,
 )
 from graphql.execution.values import get_variable_values
 
 from govgraph.federation.gateway.execute import Shaper, Transport, run_plan
 from govgraph.federation.gateway.plan import Plan, Planner, PlanningError
-from govgraph.federation.gateway.supergraph import CompositionError, Supergraph, SubgraphSource, compose
+from govgraph.federation.gateway.supergraph import CompositionError, SubgraphSource, Supergraph, compose
 
 CACHE_SIZE = 1024
 
@@ -68,7 +70,9 @@ class Gateway:
     def from_sources(cls, sources: list[SubgraphSource], transports: Mapping[str, Transport]) -> Gateway:
         return cls(compose(sources), transports)
 
-    async def execute(self, query: Any, variables: Any = None, operation_name: Any = None) -> tuple[int, dict]:
+    async def execute(
+        self, query: Any, variables: Any = None, operation_name: Any = None
+    ) -> tuple[int, dict]:
         """(HTTP status, response body) for one GraphQL request."""
         if not isinstance(query, str) or not query:
             return 400, {"errors": [_error("Must provide query string.", "BAD_REQUEST")]}
@@ -83,11 +87,15 @@ class Gateway:
         operation = self._operation(document, operation_name)
         if isinstance(operation, dict):
             return 400, operation
-        coerced = get_variable_values(self.supergraph.api_schema, operation.variable_definitions or (),
-                                      variables or {})
+        coerced = get_variable_values(
+            self.supergraph.api_schema, operation.variable_definitions or (), variables or {}
+        )
         if isinstance(coerced, list):
-            return 200, {"errors": [_error(_js_message(e.message, variables or {}), None, e.locations)
-                                    for e in coerced]}
+            return 200, {
+                "errors": [
+                    _error(_js_message(e.message, variables or {}), None, e.locations) for e in coerced
+                ]
+            }
         coerced = getattr(coerced, "coerced", coerced)  # graphql-core 3.3 wraps the values
         key = (query, operation_name)
         plan = self.plans.get(key)
@@ -108,9 +116,11 @@ class Gateway:
             return {"errors": [_error(_js_quotes(exc.message), "GRAPHQL_PARSE_FAILED", exc.locations)]}
         errors = validate(self.supergraph.api_schema, document)
         if errors:
-            result: DocumentNode | dict = {"errors": [_error(_js_quotes(e.message), "GRAPHQL_VALIDATION_FAILED",
-                                                             e.locations)
-                                                      for e in errors]}
+            result: DocumentNode | dict = {
+                "errors": [
+                    _error(_js_quotes(e.message), "GRAPHQL_VALIDATION_FAILED", e.locations) for e in errors
+                ]
+            }
         else:
             result = document
         return self.documents.remember(query, result)
@@ -121,19 +131,26 @@ class Gateway:
         if operation_name is None:
             if len(operations) == 1:
                 return operations[0]
-            return {"errors": [_error("Could not determine what operation to execute.",
-                                      "OPERATION_RESOLUTION_FAILURE")]}
+            return {
+                "errors": [
+                    _error("Could not determine what operation to execute.", "OPERATION_RESOLUTION_FAILURE")
+                ]
+            }
         for operation in operations:
             if operation.name is not None and operation.name.value == operation_name:
                 return operation
-        return {"errors": [_error("Could not determine what operation to execute.", "OPERATION_RESOLUTION_FAILURE")]}
+        return {
+            "errors": [
+                _error("Could not determine what operation to execute.", "OPERATION_RESOLUTION_FAILURE")
+            ]
+        }
 
     def _plan(self, document: DocumentNode, operation: OperationDefinitionNode) -> Plan:
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         return self.planner.plan(operation, fragments)
 
     async def _run(self, plan: Plan, document: DocumentNode, variables: dict, coerced: dict) -> dict:
-        data, errors, answered = await run_plan(plan, self.transports, variables, None)
+        data, errors, answered = await run_plan(plan, self.transports, variables)
         schema = self.supergraph.api_schema
         root_type = schema.get_root_type(plan.operation.operation)
         if plan.introspection:
@@ -149,9 +166,13 @@ class Gateway:
 
     def _introspect(self, document: DocumentNode, plan: Plan, variables: dict) -> dict:
         """`__schema`/`__type` answered from the API schema, keyed by response name for the shaper."""
-        result = graphql_execute(self.supergraph.api_schema, document, variable_values=variables,
-                                 operation_name=plan.operation.name.value if plan.operation.name else None,
-                                 field_resolver=_introspection_only)
+        result = graphql_execute(
+            self.supergraph.api_schema,
+            document,
+            variable_values=variables,
+            operation_name=plan.operation.name.value if plan.operation.name else None,
+            field_resolver=_introspection_only,
+        )
         return {k: v for k, v in (result.data or {}).items()}
 
 
@@ -179,15 +200,23 @@ def _js_message(message: str, variables: dict) -> str:
     if match:
         name, at, cause = match.groups()
         cause = re.sub(r"'([^']*)'", lambda m: json.dumps(m.group(1)), cause)
-        cause = re.sub(r"\b(True|False|None)\b", lambda m: {"True": "true", "False": "false"}.get(m.group(1), "null"), cause)
-        required = re.match(r'Expected (?:a )?value of non-null type "([^"]+)" (?:to be provided|not to be null)\.',
-                            cause)
+        cause = re.sub(
+            r"\b(True|False|None)\b",
+            lambda m: {"True": "true", "False": "false"}.get(m.group(1), "null"),
+            cause,
+        )
+        required = re.match(
+            r'Expected (?:a )?value of non-null type "([^"]+)" (?:to be provided|not to be null)\.', cause
+        )
         if required and not at:
             if name not in variables:
                 return f'Variable "${name}" of required type "{required.group(1)}" was not provided.'
             return f'Variable "${name}" of non-null type "{required.group(1)}" must not be null.'
-        where = f' at "{name}{at[len(name):] if at and at.startswith(name) else ("." + at if at else "")}"' \
-            if at else ""
+        where = (
+            f' at "{name}{at[len(name) :] if at and at.startswith(name) else ("." + at if at else "")}"'
+            if at
+            else ""
+        )
         return f'Variable "${name}" got invalid value {_inspect(variables.get(name))}{where}; {cause}'
     return _js_quotes(message)
 
@@ -201,5 +230,9 @@ def _js_quotes(message: str) -> str:
 def _introspection_only(source, info, **arguments):
     if info.parent_type.name in ("Query", "Mutation") and not info.field_name.startswith("__"):
         return None
-    value = getattr(source, info.field_name, None) if not isinstance(source, dict) else source.get(info.field_name)
+    value = (
+        getattr(source, info.field_name, None)
+        if not isinstance(source, dict)
+        else source.get(info.field_name)
+    )
     return value(info, **arguments) if callable(value) else value

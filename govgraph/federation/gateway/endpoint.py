@@ -72,11 +72,16 @@ class GatewayEndpoint:
                 variables = json.loads(params["variables"]) if params.get("variables") else None
             except json.JSONDecodeError:
                 return _refusal(400, "Variables are invalid JSON.", "BAD_REQUEST")
-            payload: Any = {"query": params["query"], "variables": variables,
-                            "operationName": params.get("operationName")}
+            payload: Any = {
+                "query": params["query"],
+                "variables": variables,
+                "operationName": params.get("operationName"),
+            }
         elif request.method == "POST":
             if not request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
-                return _refusal(415, "Unsupported content type: send application/json.", "UNSUPPORTED_MEDIA_TYPE")
+                return _refusal(
+                    415, "Unsupported content type: send application/json.", "UNSUPPORTED_MEDIA_TYPE"
+                )
             body = await request.body()
             if len(body) > MAX_BODY_BYTES:
                 return _refusal(413, f"Request body exceeds {MAX_BODY_BYTES} bytes.", "PAYLOAD_TOO_LARGE")
@@ -89,20 +94,26 @@ class GatewayEndpoint:
         else:
             return _refusal(405, f"Method {request.method} is not allowed.", "METHOD_NOT_ALLOWED")
         gateway = await self.ready()
-        status, result = await gateway.execute(payload.get("query"), payload.get("variables"),
-                                               payload.get("operationName"))
+        status, result = await gateway.execute(
+            payload.get("query"), payload.get("variables"), payload.get("operationName")
+        )
         return JSONResponse(result, status_code=status)
 
 
-async def remote_gateway_with_clients(services: Mapping[str, str], *, timeout: float = 30.0,
-                                      concurrency: int = 64) -> tuple[Gateway, list[httpx.AsyncClient]]:
+async def remote_gateway_with_clients(
+    services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64
+) -> tuple[Gateway, list[httpx.AsyncClient]]:
     """The gateway and its HTTP clients (the caller closes them). One pooled client per subgraph: httpcore
     scans every pooled connection on each request, so one shared pool costs more as subgraphs are added."""
     clients = {name: http_client(timeout=timeout, connections=concurrency) for name in services}
     try:
-        sources = [SubgraphSource(name, await fetch_sdl(url, clients[name])) for name, url in services.items()]
-        gateway = Gateway.from_sources(sources, {name: OverHttp(url, clients[name], concurrency=concurrency)
-                                                 for name, url in services.items()})
+        sources = [
+            SubgraphSource(name, await fetch_sdl(url, clients[name])) for name, url in services.items()
+        ]
+        gateway = Gateway.from_sources(
+            sources,
+            {name: OverHttp(url, clients[name], concurrency=concurrency) for name, url in services.items()},
+        )
     except BaseException:
         for client in clients.values():
             await client.aclose()
@@ -110,25 +121,32 @@ async def remote_gateway_with_clients(services: Mapping[str, str], *, timeout: f
     return gateway, list(clients.values())
 
 
-async def remote_gateway(services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64) -> Gateway:
+async def remote_gateway(
+    services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64
+) -> Gateway:
     """A gateway over subgraphs at `services` (name -> GraphQL URL): SDLs fetched, composed, pooled client."""
     gateway, _clients = await remote_gateway_with_clients(services, timeout=timeout, concurrency=concurrency)
     return gateway
 
 
-async def local_gateway(schemas: Mapping[str, BaseSchema], context: Callable[[], Any] | None = None) -> Gateway:
-    """A gateway calling each schema's executor directly (no HTTP, no JSON); `context` builds fetch contexts."""
+async def local_gateway(
+    schemas: Mapping[str, BaseSchema], context: Callable[[], Any] | None = None
+) -> Gateway:
+    """A gateway calling each schema's executor directly (no HTTP, no JSON); `context` builds contexts."""
     sources = []
     for name, schema in schemas.items():
         result = await schema.execute("{ _service { sdl } }", context_value=context() if context else None)
         if result.errors:
             raise RuntimeError(f'subgraph "{name}" did not give its SDL: {result.errors[0].message}')
         sources.append(SubgraphSource(name, result.data["_service"]["sdl"]))
-    return Gateway.from_sources(sources, {name: InProcess(schema, context) for name, schema in schemas.items()})
+    return Gateway.from_sources(
+        sources, {name: InProcess(schema, context) for name, schema in schemas.items()}
+    )
 
 
-def agencies_gateway(agencies: Sequence[Agency], sessions: Callable[[], Any], *,
-                     production: bool = False) -> Callable[[], Awaitable[Gateway]]:
+def agencies_gateway(
+    agencies: Sequence[Agency], sessions: Callable[[], Any], *, production: bool = False
+) -> Callable[[], Awaitable[Gateway]]:
     """The app's own gateway: the agencies' schemas called in-process, with the app's database sessions
     (asked for at each fetch, so it works once the lifespan has opened the engine)."""
     schemas = {agency.name: agency.schema(production=production) for agency in agencies}
@@ -139,14 +157,17 @@ def agencies_gateway(agencies: Sequence[Agency], sessions: Callable[[], Any], *,
     return lambda: local_gateway(schemas, context)
 
 
-def gateway_app(services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64,
-                graphiql: bool = True) -> Starlette:
+def gateway_app(
+    services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64, graphiql: bool = True
+) -> Starlette:
     """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql with /readiness.
-    Composition happens at start-up, so a subgraph that cannot be composed stops the process with the reason."""
+    Composition happens at start-up: a subgraph that cannot be composed stops the process, with the reason."""
     clients: list[httpx.AsyncClient] = []
 
     async def build() -> Gateway:
-        gateway, opened = await remote_gateway_with_clients(services, timeout=timeout, concurrency=concurrency)
+        gateway, opened = await remote_gateway_with_clients(
+            services, timeout=timeout, concurrency=concurrency
+        )
         clients.extend(opened)
         return gateway
 
@@ -164,5 +185,7 @@ def gateway_app(services: Mapping[str, str], *, timeout: float = 30.0, concurren
     async def readiness(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ready"})
 
-    return Starlette(routes=[Route("/graphql", endpoint),
-                             Route("/readiness", readiness, methods=["GET"])], lifespan=lifespan)
+    return Starlette(
+        routes=[Route("/graphql", endpoint), Route("/readiness", readiness, methods=["GET"])],
+        lifespan=lifespan,
+    )

@@ -14,6 +14,7 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
+    GraphQLBoolean,
     GraphQLList,
     GraphQLNonNull,
     GraphQLSchema,
@@ -22,7 +23,6 @@ from graphql import (
     is_abstract_type,
     is_leaf_type,
     value_from_ast,
-    GraphQLBoolean,
 )
 
 from govgraph.federation.gateway.plan import LIST, Fetch, Plan
@@ -35,9 +35,10 @@ class Invalid(Exception):
     """A non-null position ended up null: the null moves up to the nearest nullable parent."""
 
 
-async def run_plan(plan: Plan, transports: Mapping[str, Transport], variables: dict[str, Any],
-                   operation_name: str | None) -> tuple[dict | None, list[dict], bool]:
-    """Run every fetch of `plan`; returns the merged data, the subgraph errors, and whether any root answered."""
+async def run_plan(
+    plan: Plan, transports: Mapping[str, Transport], variables: dict[str, Any]
+) -> tuple[dict, list[dict], bool]:
+    """Run every fetch of `plan`: the merged data, the subgraph errors, and whether a root fetch answered."""
     data: dict[str, Any] = {}
     errors: dict[int, list[dict]] = {}
     order = [id(f) for root in plan.roots for f in root.walk()]
@@ -86,14 +87,15 @@ async def run_plan(plan: Plan, transports: Mapping[str, Transport], variables: d
             return
         first = group[0]
         # The subgraph may consume the representations (strawberry mutates them): they are never read again.
-        body = await _send(transports, first, {"representations": representations,
-                                               **_variables(first, variables)}, errors)
+        body = await _send(
+            transports, first, {"representations": representations, **_variables(first, variables)}, errors
+        )
         result = body.get("data")
         entities = result.get("_entities") if isinstance(result, dict) else None
         for error in body.get("errors") or ():
             errors.setdefault(id(first), []).extend(_entity_errors(error, first.subgraph, owners))
         if isinstance(entities, list):
-            for index, entity in enumerate(entities[:len(owners)]):
+            for index, entity in enumerate(entities[: len(owners)]):
                 if isinstance(entity, dict):
                     for obj, _ in owners[index]:
                         _merge(obj, entity)
@@ -120,7 +122,10 @@ async def _send(transports: Mapping[str, Transport], fetch: Fetch, variables: di
         return await transports[fetch.subgraph](fetch.document, variables, None)
     except Exception as exc:  # the subgraph is unreachable or answered garbage: a partial answer, not a 500
         message = f'Request to subgraph "{fetch.subgraph}" failed: {exc.__class__.__name__}'
-        return {"data": None, "errors": [{"message": message, "extensions": {"code": "SUBGRAPH_REQUEST_FAILED"}}]}
+        return {
+            "data": None,
+            "errors": [{"message": message, "extensions": {"code": "SUBGRAPH_REQUEST_FAILED"}}],
+        }
 
 
 def _variables(fetch: Fetch, variables: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +146,13 @@ def _from_subgraph(error: Any, subgraph: str, path: list | None) -> dict:
 
 def _entity_errors(error: Any, subgraph: str, owners: list[list[tuple[dict, tuple]]]) -> list[dict]:
     path = error.get("path") if isinstance(error, dict) else None
-    if path and len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) and path[1] < len(owners):
+    if (
+        path
+        and len(path) >= 2
+        and path[0] == "_entities"
+        and isinstance(path[1], int)
+        and path[1] < len(owners)
+    ):
         return [_from_subgraph(error, subgraph, [*where, *path[2:]]) for _, where in owners[path[1]]]
     return [_from_subgraph(error, subgraph, None)]
 
@@ -234,7 +245,9 @@ class Shaper:
         except Invalid:
             return None
 
-    def _collect(self, object_type, selection_set: SelectionSetNode, into: dict[str, list[FieldNode]]) -> None:
+    def _collect(
+        self, object_type, selection_set: SelectionSetNode, into: dict[str, list[FieldNode]]
+    ) -> None:
         for selection in selection_set.selections:
             if not self._included(selection):
                 continue
@@ -242,12 +255,16 @@ class Shaper:
                 key = selection.alias.value if selection.alias else selection.name.value
                 into.setdefault(key, []).append(selection)
                 continue
-            fragment = self.fragments[selection.name.value] if isinstance(selection, FragmentSpreadNode) \
+            fragment = (
+                self.fragments[selection.name.value]
+                if isinstance(selection, FragmentSpreadNode)
                 else selection
+            )
             if fragment.type_condition is not None:
                 condition = self.schema.get_type(fragment.type_condition.name.value)
                 if condition is not object_type and not (
-                        is_abstract_type(condition) and self.schema.is_sub_type(condition, object_type)):
+                    is_abstract_type(condition) and self.schema.is_sub_type(condition, object_type)
+                ):
                     continue
             self._collect(object_type, fragment.selection_set, into)
 
@@ -301,12 +318,16 @@ class Shaper:
             return value
         object_type = type_
         if is_abstract_type(type_):
-            object_type = self.schema.get_type(value.get("__typename", "")) if isinstance(value, dict) else None
+            object_type = (
+                self.schema.get_type(value.get("__typename", "")) if isinstance(value, dict) else None
+            )
             if object_type is None or not self.schema.is_sub_type(type_, object_type):
                 return None
         if not isinstance(value, dict):
             return None
-        merged = SelectionSetNode(selections=tuple(s for node in nodes for s in node.selection_set.selections))
+        merged = SelectionSetNode(
+            selections=tuple(s for node in nodes for s in node.selection_set.selections)
+        )
         try:
             return self._object(object_type, merged, value)
         except Invalid:

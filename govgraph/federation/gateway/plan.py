@@ -15,18 +15,20 @@ from graphql import (
     FragmentSpreadNode,
     InlineFragmentNode,
     ListTypeNode,
+    NamedTypeNode,
+    NameNode,
     NonNullTypeNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     TypeNode,
     VariableNode,
+    Visitor,
     print_ast,
     visit,
-    Visitor,
 )
 
-from govgraph.federation.gateway.supergraph import Supergraph, field_set
+from govgraph.federation.gateway.supergraph import Supergraph
 
 LIST = "@"  # a path step that fans out over a list's items
 
@@ -100,7 +102,9 @@ class Planner:
 
     def plan(self, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]) -> Plan:
         self.fragments = fragments
-        root_type = {OperationType.QUERY: "Query", OperationType.MUTATION: "Mutation"}.get(operation.operation)
+        root_type = {OperationType.QUERY: "Query", OperationType.MUTATION: "Mutation"}.get(
+            operation.operation
+        )
         if root_type is None:
             raise PlanningError("subscriptions are not supported by the embedded gateway")
         roots: list[Fetch] = []
@@ -130,7 +134,9 @@ class Planner:
                 self._print(fetch, operation)
         return Plan(operation, fragments, roots, sequential, introspection)
 
-    def _flatten(self, selection_set: SelectionSetNode) -> list[tuple[FieldNode, FieldNode | InlineFragmentNode]]:
+    def _flatten(
+        self, selection_set: SelectionSetNode
+    ) -> list[tuple[FieldNode, FieldNode | InlineFragmentNode]]:
         """Root fields (to route each to its owner), each with the selection to plan: the field itself, or
         the field inside copies of the root fragments that carry @skip/@include around it."""
         found = []
@@ -141,8 +147,11 @@ class Planner:
             fragment = self._fragment(selection)
             for node, wrapped in self._flatten(fragment.selection_set):
                 if selection.directives:
-                    wrapped = InlineFragmentNode(type_condition=None, directives=selection.directives,
-                                                 selection_set=SelectionSetNode(selections=(wrapped,)))
+                    wrapped = InlineFragmentNode(
+                        type_condition=None,
+                        directives=selection.directives,
+                        selection_set=SelectionSetNode(selections=(wrapped,)),
+                    )
                 found.append((node, wrapped))
         return found
 
@@ -153,17 +162,27 @@ class Planner:
 
     # -- the planner's core ---------------------------------------------------------------------------------
 
-    def _plan_set(self, parent: str, selections, subgraph: str, out: Out, fetch: Fetch, path: tuple[str, ...],
-                  provided: SelectionSetNode | None, exclude: str | None = None) -> set[int]:
+    def _plan_set(
+        self,
+        parent: str,
+        selections,
+        subgraph: str,
+        out: Out,
+        fetch: Fetch,
+        path: tuple[str, ...],
+        provided: SelectionSetNode | None,
+        exclude: str | None = None,
+    ) -> set[int]:
         """Plan `selections` on `parent` within `fetch` (a document for `subgraph`), adding to `out`.
         Returns the ids of the fetches that supply these fields (for @requires ordering)."""
         suppliers = {id(fetch)}
-        abstract = self.graph.is_abstract(parent)
-        if abstract:
+        if self.graph.is_abstract(parent):  # the shaper needs each object's type
             self._emit(out, Out("__typename", "__typename"))
         for selection in selections:
             if isinstance(selection, FieldNode):
-                suppliers |= self._plan_field(parent, selection, subgraph, out, fetch, path, provided, exclude)
+                suppliers |= self._plan_field(
+                    parent, selection, subgraph, out, fetch, path, provided, exclude
+                )
                 continue
             fragment = self._fragment(selection)
             condition = fragment.type_condition.name.value if fragment.type_condition else parent
@@ -171,14 +190,23 @@ class Planner:
             applicable = self._applicable(parent, condition)
             for target in applicable:
                 if target == parent:
-                    wrapper = self._emit(out, Out("", "", _directives_only(selection), [])) if directives else out
+                    wrapper = (
+                        self._emit(out, Out("", "", _directives_only(selection), [])) if directives else out
+                    )
                 else:
-                    if subgraph not in self.graph.types.get(target, _NOWHERE).subgraphs and \
-                            not self._knows(subgraph, target):
-                        continue
+                    if not self._knows(subgraph, target):
+                        continue  # this subgraph never returns that type
                     wrapper = self._emit(out, Out(target, "", _fragment_on(target, selection), []))
-                suppliers |= self._plan_set(target, fragment.selection_set.selections, subgraph, wrapper, fetch,
-                                            path, provided, exclude)
+                suppliers |= self._plan_set(
+                    target,
+                    fragment.selection_set.selections,
+                    subgraph,
+                    wrapper,
+                    fetch,
+                    path,
+                    provided,
+                    exclude,
+                )
         return suppliers
 
     def _knows(self, subgraph: str, type_name: str) -> bool:
@@ -198,8 +226,17 @@ class Planner:
             return [condition] if condition in graph.possible_types[parent] else []
         return [t for t in graph.possible_types[parent] if t in graph.possible_types[condition]]
 
-    def _plan_field(self, parent: str, node: FieldNode, subgraph: str, out: Out, fetch: Fetch,
-                    path: tuple[str, ...], provided: SelectionSetNode | None, exclude: str | None) -> set[int]:
+    def _plan_field(
+        self,
+        parent: str,
+        node: FieldNode,
+        subgraph: str,
+        out: Out,
+        fetch: Fetch,
+        path: tuple[str, ...],
+        provided: SelectionSetNode | None,
+        exclude: str | None,
+    ) -> set[int]:
         name = node.name.value
         key = node.alias.value if node.alias else name
         if name == "__typename":
@@ -212,13 +249,23 @@ class Planner:
         site = merged.sites.get(subgraph) if subgraph != exclude else None
         provided_here = _sub_selection(provided, name)
         local = (site is not None and site.requires is None) or (
-            provided_here is not None and subgraph in merged.external)
+            provided_here is not None and subgraph in merged.external
+        )
         if local:
             return self._local(merged, node, subgraph, out, fetch, path, site, provided_here)
         return self._hop(parent, node, subgraph, out, fetch, path)
 
-    def _local(self, merged, node: FieldNode, subgraph: str, out: Out, fetch: Fetch, path: tuple[str, ...],
-               site, provided_here: SelectionSetNode | None) -> set[int]:
+    def _local(
+        self,
+        merged,
+        node: FieldNode,
+        subgraph: str,
+        out: Out,
+        fetch: Fetch,
+        path: tuple[str, ...],
+        site,
+        provided_here: SelectionSetNode | None,
+    ) -> set[int]:
         """The field resolved by `subgraph` itself, in `fetch`'s document."""
         key = node.alias.value if node.alias else node.name.value
         if node.selection_set is None:
@@ -227,11 +274,19 @@ class Planner:
         target = self._emit(out, Out(key, node.name.value, node, []))
         child_path = path + (key,) + (LIST,) * list_depth(merged.type)
         child_provided = site.provides if site is not None and site.provides is not None else provided_here
-        return self._plan_set(named_type(merged.type), node.selection_set.selections, subgraph, target, fetch,
-                              child_path, child_provided)
+        return self._plan_set(
+            named_type(merged.type),
+            node.selection_set.selections,
+            subgraph,
+            target,
+            fetch,
+            child_path,
+            child_provided,
+        )
 
-    def _hop(self, parent: str, node: FieldNode, subgraph: str, out: Out, fetch: Fetch,
-             path: tuple[str, ...]) -> set[int]:
+    def _hop(
+        self, parent: str, node: FieldNode, subgraph: str, out: Out, fetch: Fetch, path: tuple[str, ...]
+    ) -> set[int]:
         """An entity fetch to a subgraph that resolves the field, keyed by fields this subgraph can give."""
         graph = self.graph
         name = node.name.value
@@ -245,7 +300,9 @@ class Planner:
                 for concrete in graph.possible_types[parent]:
                     if self._knows(subgraph, concrete):
                         wrapper = self._emit(out, Out(concrete, "", _fragment_on(concrete, None), []))
-                        suppliers |= self._plan_field(concrete, node, subgraph, wrapper, fetch, path, None, None)
+                        suppliers |= self._plan_field(
+                            concrete, node, subgraph, wrapper, fetch, path, None, None
+                        )
                 return suppliers
         for target in targets:
             if target == subgraph and merged.sites[target].requires is None:
@@ -265,15 +322,18 @@ class Planner:
             site = merged.sites[target]
             representation = [key]
             if site.requires is not None:
-                suppliers = self._plan_set(parent, site.requires.selections, subgraph, out, fetch, path, None,
-                                           exclude=target)
+                suppliers = self._plan_set(
+                    parent, site.requires.selections, subgraph, out, fetch, path, None, exclude=target
+                )
                 depends_on = self._latest(fetch, suppliers, path)
                 representation.append(site.requires)
             child = self._child(depends_on, target, path, parent, typename, representation)
             wrapper = self._emit(child.selections, Out(entity, "", _fragment_on(entity, None), []))
             return {id(child)} | self._local(merged, node, target, wrapper, child, path, site, None)
-        raise PlanningError(f'field "{parent}.{name}" cannot be reached from subgraph "{subgraph}": no key of '
-                            f'"{parent}" that a resolving subgraph ({", ".join(merged.sites) or "none"}) accepts')
+        raise PlanningError(
+            f'field "{parent}.{name}" cannot be reached from subgraph "{subgraph}": no key of '
+            f'"{parent}" that a resolving subgraph ({", ".join(merged.sites) or "none"}) accepts'
+        )
 
     def _latest(self, fetch: Fetch, suppliers: set[int], path: tuple[str, ...]) -> Fetch:
         """The fetch a dependent fetch must follow: the deepest supplier of its required fields."""
@@ -283,11 +343,22 @@ class Planner:
                 latest = candidate
         return latest
 
-    def _child(self, parent_fetch: Fetch, subgraph: str, path: tuple[str, ...], entity_type: str,
-               typename: str | None, representation: list[SelectionSetNode]) -> Fetch:
+    def _child(
+        self,
+        parent_fetch: Fetch,
+        subgraph: str,
+        path: tuple[str, ...],
+        entity_type: str,
+        typename: str | None,
+        representation: list[SelectionSetNode],
+    ) -> Fetch:
         for child in parent_fetch.children:
-            if (child.subgraph, child.path, child.entity_type, child.typename) == (subgraph, path, entity_type,
-                                                                                  typename):
+            if (child.subgraph, child.path, child.entity_type, child.typename) == (
+                subgraph,
+                path,
+                entity_type,
+                typename,
+            ):
                 for selection in representation:
                     if all(print_ast(selection) != print_ast(s) for s in child.representation):
                         child.representation.append(selection)
@@ -345,25 +416,26 @@ class Planner:
             fetch.document = f"{head}{{_entities(representations:$representations){{{body}}}}}"
 
 
-_NOWHERE = type("Nowhere", (), {"subgraphs": ()})()
-
-
 def _same_call(a: FieldNode, b: FieldNode) -> bool:
-    return a.name.value == b.name.value and [print_ast(x) for x in a.arguments or ()] == \
-        [print_ast(x) for x in b.arguments or ()] and [print_ast(d) for d in a.directives or ()] == \
-        [print_ast(d) for d in b.directives or ()]
+    return (
+        a.name.value == b.name.value
+        and [print_ast(x) for x in a.arguments or ()] == [print_ast(x) for x in b.arguments or ()]
+        and [print_ast(d) for d in a.directives or ()] == [print_ast(d) for d in b.directives or ()]
+    )
 
 
 def _directives_only(selection) -> InlineFragmentNode:
-    return InlineFragmentNode(type_condition=None, directives=selection.directives,
-                              selection_set=SelectionSetNode(selections=()))
+    return InlineFragmentNode(
+        type_condition=None, directives=selection.directives, selection_set=SelectionSetNode(selections=())
+    )
 
 
 def _fragment_on(type_name: str, selection) -> InlineFragmentNode:
-    from graphql import NamedTypeNode, NameNode
-    return InlineFragmentNode(type_condition=NamedTypeNode(name=NameNode(value=type_name)),
-                              directives=getattr(selection, "directives", None) or (),
-                              selection_set=SelectionSetNode(selections=()))
+    return InlineFragmentNode(
+        type_condition=NamedTypeNode(name=NameNode(value=type_name)),
+        directives=getattr(selection, "directives", None) or (),
+        selection_set=SelectionSetNode(selections=()),
+    )
 
 
 def _sub_selection(provided: SelectionSetNode | None, name: str) -> SelectionSetNode | None:
@@ -422,4 +494,4 @@ def _variables_in(out: Out) -> set[str]:
     return names
 
 
-__all__ = ["Fetch", "LIST", "Plan", "Planner", "PlanningError", "field_set", "list_depth", "named_type"]
+__all__ = ["Fetch", "LIST", "Plan", "Planner", "PlanningError", "list_depth", "named_type"]

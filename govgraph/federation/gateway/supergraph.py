@@ -44,18 +44,51 @@ from graphql import (
 from graphql.language import DirectiveDefinitionNode
 
 FEDERATION_SPEC = "https://specs.apollo.dev/federation/"
-SUPPORTED = frozenset({"key", "shareable", "external", "requires", "provides", "override", "inaccessible", "tag",
-                       "interfaceObject", "extends", "composeDirective", "link"})
+SUPPORTED = frozenset(
+    {
+        "key",
+        "shareable",
+        "external",
+        "requires",
+        "provides",
+        "override",
+        "inaccessible",
+        "tag",
+        "interfaceObject",
+        "extends",
+        "composeDirective",
+        "link",
+    }
+)
 # Federation features the gateway cannot honour: a subgraph using one is refused rather than answered wrongly.
-UNSUPPORTED = frozenset({"context", "fromContext", "authenticated", "requiresScopes", "policy", "cost",
-                         "listSize"})
-FEDERATION_TYPES = frozenset({"_Any", "_Entity", "_Service", "FieldSet", "link__Import", "link__Purpose",
-                              "federation__FieldSet", "federation__Scope", "federation__Policy",
-                              "federation__ContextFieldValue", "_FieldSet", "link__FieldSet"})
-TAG_DEFINITION = ("directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | "
-                  "ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA")
-ROOT_DEFAULTS = {OperationType.QUERY: "Query", OperationType.MUTATION: "Mutation",
-                 OperationType.SUBSCRIPTION: "Subscription"}
+UNSUPPORTED = frozenset(
+    {"context", "fromContext", "authenticated", "requiresScopes", "policy", "cost", "listSize"}
+)
+FEDERATION_TYPES = frozenset(
+    {
+        "_Any",
+        "_Entity",
+        "_Service",
+        "FieldSet",
+        "link__Import",
+        "link__Purpose",
+        "federation__FieldSet",
+        "federation__Scope",
+        "federation__Policy",
+        "federation__ContextFieldValue",
+        "_FieldSet",
+        "link__FieldSet",
+    }
+)
+TAG_DEFINITION = (
+    "directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | "
+    "ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA"
+)
+ROOT_DEFAULTS = {
+    OperationType.QUERY: "Query",
+    OperationType.MUTATION: "Mutation",
+    OperationType.SUBSCRIPTION: "Subscription",
+}
 
 
 class CompositionError(Exception):
@@ -132,7 +165,7 @@ class _Parsed:
 
 
 def _link_names(name: str, document: DocumentNode) -> dict[str, str]:
-    """Federation directive names as this subgraph spells them (imported, renamed, or `federation__` prefixed)."""
+    """Federation directive names as this subgraph spells them (imported, renamed, or `federation__...`)."""
     for definition in document.definitions:
         if not isinstance(definition, (SchemaDefinitionNode, SchemaExtensionNode)):
             continue
@@ -155,8 +188,10 @@ def _link_names(name: str, document: DocumentNode) -> dict[str, str]:
                     spec = {f.name.value: f.value.value for f in item.fields}
                     names[spec.get("as", spec["name"]).lstrip("@")] = spec["name"].lstrip("@")
             return names
-    raise CompositionError(f'subgraph "{name}" does not @link the Federation v2 spec: Federation 1 subgraphs '
-                           "are not supported by the embedded gateway")
+    raise CompositionError(
+        f'subgraph "{name}" does not @link the Federation v2 spec: Federation 1 subgraphs '
+        "are not supported by the embedded gateway"
+    )
 
 
 def _directives(parsed: _Parsed, node) -> list[tuple[str, DirectiveNode]]:
@@ -166,8 +201,10 @@ def _directives(parsed: _Parsed, node) -> list[tuple[str, DirectiveNode]]:
         name = parsed.names.get(directive.name.value)
         if name in UNSUPPORTED:
             where = getattr(getattr(node, "name", None), "value", "schema")
-            raise CompositionError(f'subgraph "{parsed.name}" uses @{name} on {where}: not supported by the '
-                                   "embedded gateway (use Hive Gateway for it)")
+            raise CompositionError(
+                f'subgraph "{parsed.name}" uses @{name} on {where}: not supported by the '
+                "embedded gateway (use Hive Gateway for it)"
+            )
         if name is not None:
             found.append((name, directive))
     return found
@@ -256,8 +293,15 @@ class _Composer:
             if name is None or name in FEDERATION_TYPES or isinstance(definition, DirectiveDefinitionNode):
                 continue
             name = rename.get(name, name)
-            if isinstance(definition, (ObjectTypeDefinitionNode, ObjectTypeExtensionNode,
-                                       InterfaceTypeDefinitionNode, InterfaceTypeExtensionNode)):
+            if isinstance(
+                definition,
+                (
+                    ObjectTypeDefinitionNode,
+                    ObjectTypeExtensionNode,
+                    InterfaceTypeDefinitionNode,
+                    InterfaceTypeExtensionNode,
+                ),
+            ):
                 self._read_composite(parsed, name, definition)
             else:
                 if any(n == "inaccessible" for n, _ in _directives(parsed, definition)):
@@ -266,18 +310,26 @@ class _Composer:
             if getattr(definition, "description", None) is not None:
                 self.descriptions.setdefault(name, definition.description)
         for operation, local in roots.items():
-            if any(getattr(getattr(d, "name", None), "value", None) == local for d in parsed.document.definitions):
+            if any(
+                getattr(getattr(d, "name", None), "value", None) == local for d in parsed.document.definitions
+            ):
                 self.roots[operation.value] = ROOT_DEFAULTS[operation]
 
     def _read_composite(self, parsed: _Parsed, name: str, definition) -> None:
         directives = _directives(parsed, definition)
         interface_object = any(n == "interfaceObject" for n, _ in directives)
-        kind = "interface" if isinstance(definition, (InterfaceTypeDefinitionNode, InterfaceTypeExtensionNode)) \
-            or interface_object else "object"
+        kind = (
+            "interface"
+            if isinstance(definition, (InterfaceTypeDefinitionNode, InterfaceTypeExtensionNode))
+            or interface_object
+            else "object"
+        )
         composite = self.types.setdefault(name, CompositeType(name, kind))
         if kind != composite.kind and not interface_object:
-            raise CompositionError(f'type "{name}" is an {composite.kind} in subgraph "{composite.subgraphs[0]}" '
-                                   f'but an {kind} in subgraph "{parsed.name}"')
+            raise CompositionError(
+                f'type "{name}" is an {composite.kind} in subgraph "{composite.subgraphs[0]}" '
+                f'but an {kind} in subgraph "{parsed.name}"'
+            )
         if interface_object:
             composite.interface_object_in.add(parsed.name)
         if parsed.name not in composite.subgraphs:
@@ -301,17 +353,24 @@ class _Composer:
                 continue
             self._read_field(parsed, composite, definition_field, type_shareable, key_fields)
 
-    def _read_field(self, parsed: _Parsed, composite: CompositeType, node: FieldDefinitionNode,
-                    type_shareable: bool, key_fields: set[str]) -> None:
+    def _read_field(
+        self,
+        parsed: _Parsed,
+        composite: CompositeType,
+        node: FieldDefinitionNode,
+        type_shareable: bool,
+        key_fields: set[str],
+    ) -> None:
         name = node.name.value
         merged = composite.fields.get(name)
         if merged is None:
             merged = composite.fields[name] = Field(name, node.type, node)
         elif print_ast(_nullable(merged.type)) != print_ast(_nullable(node.type)):
+            first = next(iter(merged.sites or merged.external), "?")
             raise CompositionError(
-                f'field "{composite.name}.{name}" has type "{print_ast(merged.type)}" in subgraph '
-                f'"{next(iter(merged.sites or merged.external), "?")}" but "{print_ast(node.type)}" in subgraph '
-                f'"{parsed.name}"')
+                f'field "{composite.name}.{name}" has type "{print_ast(merged.type)}" in subgraph "{first}" '
+                f'but "{print_ast(node.type)}" in subgraph "{parsed.name}"'
+            )
         elif isinstance(merged.type, NonNullTypeNode) and not isinstance(node.type, NonNullTypeNode):
             merged.type = node.type  # the supergraph promises only what every subgraph can keep
         if merged.definition.description is None and node.description is not None:
@@ -321,9 +380,13 @@ class _Composer:
             merged.inaccessible = True
         if "override" in directives:
             if _argument(directives["override"], "label") is not None:
-                raise CompositionError(f'subgraph "{parsed.name}" uses progressive @override (label) on '
-                                       f'"{composite.name}.{name}": not supported by the embedded gateway')
-            self.overrides.append((composite.name, name, parsed.name, _argument(directives["override"], "from")))
+                raise CompositionError(
+                    f'subgraph "{parsed.name}" uses progressive @override (label) on '
+                    f'"{composite.name}.{name}": not supported by the embedded gateway'
+                )
+            self.overrides.append(
+                (composite.name, name, parsed.name, _argument(directives["override"], "from"))
+            )
         if "external" in directives and name not in key_fields:
             merged.external.add(parsed.name)
             return
@@ -331,9 +394,11 @@ class _Composer:
         provides = directives.get("provides")
         merged.sites[parsed.name] = FieldSite(
             requires=field_set(_argument(requires, "fields")) if requires else None,
-            provides=field_set(_argument(provides, "fields")) if provides else None)
+            provides=field_set(_argument(provides, "fields")) if provides else None,
+        )
         self.shareable[(composite.name, name, parsed.name)] = (
-            type_shareable or "shareable" in directives or name in key_fields)
+            type_shareable or "shareable" in directives or name in key_fields
+        )
 
     def _apply_overrides(self) -> None:
         for type_name, field_name, into, source in self.overrides:
@@ -346,17 +411,22 @@ class _Composer:
             for merged in composite.fields.values():
                 if len(merged.sites) < 2 or composite.kind == "interface" and not composite.keys:
                     continue
-                private = [s for s in merged.sites if not self.shareable.get((composite.name, merged.name, s))]
+                private = [
+                    s for s in merged.sites if not self.shareable.get((composite.name, merged.name, s))
+                ]
                 if private:
                     names = " and ".join(f'"{s}"' for s in merged.sites)
+                    where = f"{composite.name}.{merged.name}"
                     raise CompositionError(
-                        f'Non-shareable field "{composite.name}.{merged.name}" is resolved from subgraphs {names}: '
-                        f'mark it @shareable in subgraph "{private[0]}"')
+                        f'Non-shareable field "{where}" is resolved from subgraphs {names}: '
+                        f'mark it @shareable in subgraph "{private[0]}"'
+                    )
             for merged in composite.fields.values():
                 if not merged.sites and merged.external:
                     raise CompositionError(
                         f'field "{composite.name}.{merged.name}" is @external in subgraph '
-                        f'"{sorted(merged.external)[0]}" but no subgraph resolves it')
+                        f'"{sorted(merged.external)[0]}" but no subgraph resolves it'
+                    )
 
     def _build(self) -> Supergraph:
         # Object types implementing an entity interface gain the fields @interfaceObject subgraphs add to it.
@@ -369,10 +439,18 @@ class _Composer:
                     continue
                 for merged in interface.fields.values():
                     existing = composite.fields.get(merged.name)
-                    extra = {s: site for s, site in merged.sites.items() if s in interface.interface_object_in}
+                    extra = {
+                        s: site for s, site in merged.sites.items() if s in interface.interface_object_in
+                    }
                     if existing is None:
-                        composite.fields[merged.name] = Field(merged.name, merged.type, merged.definition,
-                                                              dict(extra), set(), merged.inaccessible)
+                        composite.fields[merged.name] = Field(
+                            merged.name,
+                            merged.type,
+                            merged.definition,
+                            dict(extra),
+                            set(),
+                            merged.inaccessible,
+                        )
                     else:
                         existing.sites.update(extra)
         api_sdl = self._api_sdl()
@@ -395,7 +473,9 @@ class _Composer:
                 if isinstance(definition, (UnionTypeDefinitionNode, UnionTypeExtensionNode)):
                     members = possible.setdefault(name, [])
                     members += [t.name.value for t in definition.types or () if t.name.value not in members]
-        return Supergraph([p.name for p in self.parsed], self.types, possible, self.roots, api_schema, api_sdl)
+        return Supergraph(
+            [p.name for p in self.parsed], self.types, possible, self.roots, api_schema, api_sdl
+        )
 
     def _api_sdl(self) -> str:
         """The schema clients see: no federation machinery, nothing @inaccessible."""
@@ -411,8 +491,11 @@ class _Composer:
         for composite in self.types.values():
             if composite.name in hidden:
                 continue
-            fields = [self._print_field(f) for f in composite.fields.values()
-                      if not f.inaccessible and _named(f.type) not in hidden]
+            fields = [
+                self._print_field(f)
+                for f in composite.fields.values()
+                if not f.inaccessible and _named(f.type) not in hidden
+            ]
             if not fields:
                 continue
             implements = [i for i in composite.implements if i not in hidden]
@@ -432,16 +515,27 @@ class _Composer:
 
     def _print_field(self, merged: Field) -> str:
         node = merged.definition
-        arguments = [a for a in node.arguments or () if not any(
-            self._fed_name(d) == "inaccessible" for d in a.directives or ())]
+        arguments = [
+            a
+            for a in node.arguments or ()
+            if not any(self._fed_name(d) == "inaccessible" for d in a.directives or ())
+        ]
         node = FieldDefinitionNode(
-            name=node.name, type=merged.type, description=node.description,
-            arguments=tuple(a.__class__(name=a.name, type=a.type, default_value=a.default_value,
-                                        description=a.description,
-                                        directives=tuple(d for d in a.directives or ()
-                                                         if d.name.value == "deprecated"))
-                            for a in arguments),
-            directives=tuple(d for d in node.directives or () if d.name.value == "deprecated"))
+            name=node.name,
+            type=merged.type,
+            description=node.description,
+            arguments=tuple(
+                a.__class__(
+                    name=a.name,
+                    type=a.type,
+                    default_value=a.default_value,
+                    description=a.description,
+                    directives=tuple(d for d in a.directives or () if d.name.value == "deprecated"),
+                )
+                for a in arguments
+            ),
+            directives=tuple(d for d in node.directives or () if d.name.value == "deprecated"),
+        )
         return "  " + print_ast(node).replace("\n", "\n  ")
 
     def _fed_name(self, directive: DirectiveNode) -> str | None:
@@ -464,9 +558,15 @@ class _Composer:
                         values[value.name.value] = None
                     elif value.name.value not in values:
                         values[value.name.value] = value
-            kept = tuple(v.__class__(name=v.name, description=v.description,
-                                     directives=tuple(d for d in v.directives or () if d.name.value == "deprecated"))
-                         for v in values.values() if v is not None)
+            kept = tuple(
+                v.__class__(
+                    name=v.name,
+                    description=v.description,
+                    directives=tuple(d for d in v.directives or () if d.name.value == "deprecated"),
+                )
+                for v in values.values()
+                if v is not None
+            )
             return print_ast(EnumTypeDefinitionNode(name=first.name, values=kept))
         if isinstance(first, (UnionTypeDefinitionNode, UnionTypeExtensionNode)):
             members: list[str] = []
@@ -481,10 +581,16 @@ class _Composer:
                 names = [f.name.value for f in definition.fields or ()]
                 common = names if common is None else [n for n in common if n in names]
             by_name = {f.name.value: f for f in first.fields or ()}
-            kept = tuple(by_name[n].__class__(name=by_name[n].name, type=by_name[n].type,
-                                              default_value=by_name[n].default_value,
-                                              description=by_name[n].description, directives=())
-                         for n in common or ())
+            kept = tuple(
+                by_name[n].__class__(
+                    name=by_name[n].name,
+                    type=by_name[n].type,
+                    default_value=by_name[n].default_value,
+                    description=by_name[n].description,
+                    directives=(),
+                )
+                for n in common or ()
+            )
             return print_ast(InputObjectTypeDefinitionNode(name=first.name, fields=kept))
         raise CompositionError(f'type "{name}" in subgraph "{definitions[0][0].name}": unsupported kind')
 
@@ -504,5 +610,14 @@ def compose_sdls(sdls: Mapping[str, str]) -> Supergraph:
     return compose(SubgraphSource(name, sdl) for name, sdl in sdls.items())
 
 
-__all__ = ["CompositionError", "CompositeType", "Field", "FieldSite", "Supergraph", "SubgraphSource", "compose",
-           "compose_sdls", "field_set"]
+__all__ = [
+    "CompositionError",
+    "CompositeType",
+    "Field",
+    "FieldSite",
+    "Supergraph",
+    "SubgraphSource",
+    "compose",
+    "compose_sdls",
+    "field_set",
+]

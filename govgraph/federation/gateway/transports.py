@@ -18,8 +18,9 @@ class InProcess:
         self.context = context or (lambda: None)
 
     async def __call__(self, document: str, variables: dict[str, Any], operation_name: str | None) -> dict:
-        result = await self.schema.execute(document, variable_values=variables, context_value=self.context(),
-                                           operation_name=operation_name)
+        result = await self.schema.execute(
+            document, variable_values=variables, context_value=self.context(), operation_name=operation_name
+        )
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [error.formatted for error in result.errors]
@@ -48,10 +49,11 @@ class OverHttp:
 
 def http_client(*, timeout: float = 30.0, connections: int = 100) -> httpx.AsyncClient:
     """The pooled client subgraph fetches share (keep-alive connections, one timeout for every phase)."""
-    return httpx.AsyncClient(timeout=httpx.Timeout(timeout),
-                             limits=httpx.Limits(max_connections=connections,
-                                                 max_keepalive_connections=connections),
-                             headers={"accept": "application/json"})
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        headers={"accept": "application/json"},
+    )
 
 
 async def fetch_sdl(url: str, client: httpx.AsyncClient) -> str:

@@ -9,7 +9,7 @@ import json
 import random
 from pathlib import Path
 
-from graphql import GraphQLList, GraphQLNonNull, GraphQLSchema, build_schema, is_leaf_type, get_named_type
+from graphql import GraphQLNonNull, GraphQLSchema, build_schema, get_named_type, is_leaf_type
 
 SEED = 20261121
 COUNT = 260
@@ -95,7 +95,9 @@ class Generator:
                 inner += self._fields(named, depth, limit=2)
             for implementation in implementations:
                 if rng.random() < 0.7:
-                    inner.append(f"... on {implementation.name} {{ {' '.join(self._fields(implementation, depth))} }}")
+                    inner.append(
+                        f"... on {implementation.name} {{ {' '.join(self._fields(implementation, depth))} }}"
+                    )
             return " { " + " ".join(inner) + " }"
         roll = rng.random()
         directive = ""
@@ -117,7 +119,9 @@ class Generator:
         rng = self.random
         names = sorted(object_type.fields)
         if depth >= 3:
-            names = [n for n in names if is_leaf_type(get_named_type(object_type.fields[n].type))] or names[:1]
+            names = [n for n in names if is_leaf_type(get_named_type(object_type.fields[n].type))] or names[
+                :1
+            ]
         chosen = rng.sample(names, k=min(len(names), rng.randint(1, limit)))
         parts = []
         for name in chosen:
@@ -127,12 +131,19 @@ class Generator:
             arguments = ""
             if name == "delivery" and rng.random() < 0.5:
                 arguments = f'(zip: "{rng.choice(["94111", "10001"])}")'
-            parts.append(self._alias(name) + name + arguments + (directive if not parts else "")
-                         + self._selection(field.type, depth + 1))
+            parts.append(
+                self._alias(name)
+                + name
+                + arguments
+                + (directive if not parts else "")
+                + self._selection(field.type, depth + 1)
+            )
         return parts or ["__typename"]
 
 
-def generate(schema: GraphQLSchema, seed: int = SEED, count: int = COUNT) -> list[tuple[str, str, dict | None]]:
+def generate(
+    schema: GraphQLSchema, seed: int = SEED, count: int = COUNT
+) -> list[tuple[str, str, dict | None]]:
     generator = Generator(schema, seed)
     return [generator.operation(index) for index in range(count)]
 
