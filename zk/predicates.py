@@ -9,7 +9,7 @@ generators) and proves three things:
    m^ * g + gamma^ * h == T + c * C, reusing the BBS proof's m^. A prover who does not know m can't produce
    m^ consistently with both the BBS relation and C (special soundness of the combined Schnorr proof).
 2. range (`RangeStatement`-backed kinds): each value v_j = sign_j * m + offset_j is in [0, 2^bits), by a
-   Bulletproof over V_j = sign_j * C + offset_j * g, whose blinding is sign_j * gamma. "m >= k" is
+   Bulletproof over V_j = sign_j * C + offset_j * g (stated as C with its shifts), blinding sign_j * gamma. "m >= k" is
    v = m - k; "m <= k" is v = k - m; "lo <= m <= hi" is both, aggregated in one proof.
 3. not_equal: m != k, by proving knowledge of (a, b) with g = a * (C - k * g) + b * h, i.e. a = 1 / (m - k):
    when m = k the right side is a multiple of h alone and no one can write g that way (the discrete log of g
@@ -167,6 +167,7 @@ class PendingPredicate:
         self._not_equal: tuple[Any, int, int, int, int] | None = None
         if statement.kind == "range":
             blindings = [sign * self._gamma % R for sign, _ in statement.terms]
+            # the statement is about V_j = sign_j * C + offset_j * g, stated through C itself
             self.range_proof = rangeproof.prove(
                 statement.values(self._m),
                 blindings,
@@ -174,6 +175,8 @@ class PendingPredicate:
                 statement.context,
                 backend=backend,
                 unchecked=unchecked,
+                bases=[self.commitment] * len(statement.terms),
+                shifts=statement.terms,
             )
         else:
             difference = (self._m - statement.excluded) % R
@@ -228,14 +231,11 @@ def check_for(
     if statement.kind == "range":
         if proof.range_proof is None:
             raise MalformedInput("a range predicate needs a range proof")
-        # V_j = sign_j * C + offset_j * g (a fixed-base multiple of g and one addition each)
-        negated = backend.g1_neg(proof.commitment)
-        commitments = tuple(
-            backend.g1_add(proof.commitment if sign == 1 else negated, gens.g_times(offset))
-            for sign, offset in statement.terms
-        )
+        # V_j = sign_j * C + offset_j * g: given through C, never computed (its terms join C's and g's slots)
+        bases = (proof.commitment,) * len(statement.terms)
         return Check(
-            link, (RangeStatement(commitments, proof.range_proof, statement.bits, statement.context),)
+            link,
+            (RangeStatement(bases, proof.range_proof, statement.bits, statement.context, statement.terms),),
         )
     if proof.not_equal is None:
         raise MalformedInput("a non-equality predicate needs its proof")

@@ -3,8 +3,9 @@
 A range proof shows, for Pedersen commitments V_j = v_j * g + gamma_j * h (j < m), that every v_j is in
 [0, 2^n), without revealing v_j. It is the aggregated logarithmic range proof of Bunz et al., "Bulletproofs:
 Short Proofs for Confidential Transactions and More" (S&P 2018), sections 4.2 (range proof), 4.3 (aggregation)
-and 3 / 6.2 (inner-product argument, verified as a single multi-exponentiation). Size: 4 points, 5 scalars and
-2 * log2(n * m) points.
+and 3 / 6.2 (inner-product argument, verified as a single multi-exponentiation). The inner-product argument
+stops at vectors of length 8 and sends them in clear (`FINAL_LENGTH`; sound, and zero-knowledge because l and r
+are blinded, as in the paper's protocol 1). Size: 4 + 2 * (log2(n * m) - 3) points and 19 scalars.
 
 Generators (nothing up our sleeve): every generator is hash_to_G1 (RFC 9380, BLS12381G1_XMD:SHA-256_SSWU_RO_)
 under the DST `GENERATOR_DST` of a short ASCII name: g = H("g"), h = H("h"), G_i = H("G" || I2OSP(i, 4)),
@@ -19,8 +20,9 @@ Verification folds the two checks of the paper (the polynomial identity for t^ a
 into one equation with a random weight, and `verify_batch` adds several proofs' equations with random weights
 into ONE msm whose G_i, H_i, g and h terms are shared: checking three predicates costs little more than one.
 
-Encoding (`RangeProof.to_bytes`): A || S || T1 || T2 || tau_x || mu || t^ || a || b || L_1 || R_1 || ... ||
-L_k || R_k; points are 48-byte compressed G1 (never the identity), scalars 32-byte big-endian below r.
+Encoding (`RangeProof.to_bytes`): A || S || T1 || T2 || tau_x || mu || t^ || a_1..a_8 || b_1..b_8 || L_1 ||
+R_1 || ... || L_k || R_k; points are 48-byte compressed G1 (never the identity), scalars 32-byte big-endian
+below r.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Any
 from zk.curve import G1_LENGTH, SCALAR_LENGTH, Backend, R, get_backend, scalar_from_bytes
 from zk.errors import InvalidParameters, MalformedInput
 from zk.hash_to_curve import hash_to_G1
-from zk.sigma import FixedBase, Transcript, g1_group
+from zk.sigma import Transcript, g1_group
 
 DOMAIN = b"govgraph/rangeproof/bulletproofs/v1"
 GENERATOR_DST = b"GOVGRAPH-RANGEPROOF-V1_BLS12381G1_XMD:SHA-256_SSWU_RO_"
@@ -42,6 +44,10 @@ GENERATOR_DST = b"GOVGRAPH-RANGEPROOF-V1_BLS12381G1_XMD:SHA-256_SSWU_RO_"
 ALLOWED_BITS = (8, 16, 32, 64)
 ALLOWED_AGGREGATION = (1, 2, 4)
 MAX_VECTOR_LENGTH = max(ALLOWED_BITS) * max(ALLOWED_AGGREGATION)
+# The inner-product argument stops at vectors of this length and sends them: 3 rounds fewer (6 points, 288
+# bytes) for 14 more scalars (448 bytes), so 6 fewer points for the verifier to decode, subgroup-check and hash
+# per proof; point decoding dominates a presentation's verification time.
+FINAL_LENGTH = 8
 
 ScalarSource = Callable[[], int]
 
@@ -57,7 +63,6 @@ class Generators:
         self.backend = backend
         self.g = hash_to_G1(b"g", GENERATOR_DST, backend=backend)
         self.h = hash_to_G1(b"h", GENERATOR_DST, backend=backend)
-        self._fixed_g: FixedBase | None = None
         self._G: list[Any] = []
         self._H: list[Any] = []
         self._lock = threading.Lock()
@@ -72,13 +77,6 @@ class Generators:
                 self._G.append(hash_to_G1(b"G" + index, GENERATOR_DST, backend=self.backend))
                 self._H.append(hash_to_G1(b"H" + index, GENERATOR_DST, backend=self.backend))
             return self._G[:length], self._H[:length]
-
-    def g_times(self, k: int) -> Any:
-        """k * g from a fixed-base table (built on first use): a few dozen additions instead of a scalar
-        multiplication, for the shifts V = +-C + offset * g a verifier computes per predicate."""
-        if self._fixed_g is None:
-            self._fixed_g = FixedBase(g1_group(self.backend), self.g)
-        return self._fixed_g.mul(k)
 
     def commit(self, value: int, blinding: int) -> Any:
         """The Pedersen commitment value * g + blinding * h."""
@@ -101,7 +99,7 @@ def generators(backend: Backend | None = None) -> Generators:
 
 @dataclass(frozen=True)
 class RangeProof:
-    """A parsed range proof; `rounds` = log2(n * m) pairs (L_k, R_k)."""
+    """A parsed range proof: log2(n * m / FINAL_LENGTH) rounds (L_k, R_k) and final vectors a, b."""
 
     a_commit: Any
     s_commit: Any
@@ -110,8 +108,8 @@ class RangeProof:
     tau_x: int
     mu: int
     t_hat: int
-    a: int
-    b: int
+    a: tuple[int, ...]
+    b: tuple[int, ...]
     ls: tuple[Any, ...]
     rs: tuple[Any, ...]
 
@@ -125,7 +123,7 @@ class RangeProof:
                 b"".join(backend.g1_compress(p) for p in points)
                 + b"".join(
                     s.to_bytes(SCALAR_LENGTH, "big")
-                    for s in (self.tau_x, self.mu, self.t_hat, self.a, self.b)
+                    for s in (self.tau_x, self.mu, self.t_hat, *self.a, *self.b)
                 )
                 + b"".join(backend.g1_compress(p) for p in rounds)
             )
@@ -137,14 +135,14 @@ class RangeProof:
         transcript absorbs these, and compressing a point costs more than hashing it."""
         data = self.to_bytes(backend)
         head = [data[i * G1_LENGTH : (i + 1) * G1_LENGTH] for i in range(4)]
-        start = 4 * G1_LENGTH + 5 * SCALAR_LENGTH
+        start = 4 * G1_LENGTH + (3 + 2 * len(self.a)) * SCALAR_LENGTH
         tail = [data[start + i * G1_LENGTH : start + (i + 1) * G1_LENGTH] for i in range(2 * len(self.ls))]
         return head, tail
 
     @classmethod
     def from_bytes(cls, backend: Backend, data: bytes, bits: int, count: int) -> RangeProof:
         """Strict decoding for a proof about `count` values of `bits` bits; raises MalformedInput."""
-        rounds = _check_shape(bits, count).bit_length() - 1
+        rounds, final = _ipa_shape(_check_shape(bits, count))
         if not isinstance(data, (bytes, bytearray)):
             raise MalformedInput(f"range proof must be bytes, not {type(data).__name__}")
         expected = proof_length(bits, count)
@@ -159,19 +157,26 @@ class RangeProof:
         start = 4 * G1_LENGTH
         scalars = [
             scalar_from_bytes(data[start + i * SCALAR_LENGTH : start + (i + 1) * SCALAR_LENGTH])
-            for i in range(5)
+            for i in range(3 + 2 * final)
         ]
-        start += 5 * SCALAR_LENGTH
+        start += (3 + 2 * final) * SCALAR_LENGTH
         tail = [point(start + i * G1_LENGTH) for i in range(2 * rounds)]
-        proof = cls(*head, *scalars, tuple(tail[0::2]), tuple(tail[1::2]))
+        proof = cls(*head, *scalars[:3], tuple(scalars[3 : 3 + final]), tuple(scalars[3 + final :]),
+                    tuple(tail[0::2]), tuple(tail[1::2]))
         proof.__dict__["_encoding"] = data
         return proof
 
 
 def proof_length(bits: int, count: int) -> int:
     """Bytes in an encoded proof for `count` values of `bits` bits."""
-    rounds = _check_shape(bits, count).bit_length() - 1
-    return (4 + 2 * rounds) * G1_LENGTH + 5 * SCALAR_LENGTH
+    rounds, final = _ipa_shape(_check_shape(bits, count))
+    return (4 + 2 * rounds) * G1_LENGTH + (3 + 2 * final) * SCALAR_LENGTH
+
+
+def _ipa_shape(length: int) -> tuple[int, int]:
+    """(rounds, final length) of the inner-product argument on vectors of `length` (a power of two)."""
+    final = min(length, FINAL_LENGTH)
+    return length.bit_length() - final.bit_length(), final
 
 
 def _check_shape(bits: int, count: int) -> int:
@@ -194,14 +199,29 @@ def _powers(base: int, count: int) -> list[int]:
     return out
 
 
-def _transcript(backend: Backend, commitments: Sequence[Any], bits: int, context: bytes) -> Transcript:
+Shift = tuple[int, int]  # (sign, offset): V = sign * C + offset * g
+
+
+def _transcript(
+    backend: Backend, commitments: Sequence[Any], bits: int, context: bytes, shifts: Sequence[Shift] | None
+) -> Transcript:
     transcript = Transcript(g1_group(backend), DOMAIN)
     transcript.append_message(b"generators", GENERATOR_DST)
     transcript.append_message(b"context", context)
     transcript.append_int(b"n", bits)
     transcript.append_int(b"m", len(commitments))
     transcript.append_elements(b"V", commitments)
+    if shifts is not None:
+        # the statement is about V_j = sign_j * C_j + offset_j * g: hash (C_j, sign_j, offset_j)
+        for sign, offset in shifts:
+            transcript.append_int(b"sign", sign)
+            transcript.append_scalar(b"offset", offset)
     return transcript
+
+
+def _check_shifts(shifts: Sequence[Shift] | None, count: int) -> None:
+    if shifts is not None and (len(shifts) != count or any(sign not in (1, -1) for sign, _ in shifts)):
+        raise InvalidParameters("one shift (sign +1 or -1, offset) per value is needed")
 
 
 def prove(
@@ -213,9 +233,13 @@ def prove(
     backend: Backend | None = None,
     rng: ScalarSource | None = None,
     unchecked: bool = False,
+    bases: Sequence[Any] | None = None,
+    shifts: Sequence[Shift] | None = None,
 ) -> RangeProof:
     """A proof that every values[j] is in [0, 2^bits), for V_j = values[j] * g + blindings[j] * h.
 
+    With `bases` and `shifts`, the statement is given as V_j = sign_j * bases[j] + offset_j * g (a verifier then
+    never computes V_j: see `RangeStatement.shifts`); the values and blindings still open V_j.
     Raises InvalidParameters for a value out of range. `unchecked=True` skips that check and proves the low
     `bits` bits instead: the result does not verify (how tests show a cheating prover fails). `rng` replaces
     the operating system's randomness (reproducible vectors only: a reused stream leaks the values)."""
@@ -231,8 +255,13 @@ def prove(
         raise InvalidParameters(f"value out of range [0, 2^{bits})")
     G, H = gens.vectors(N)
     g, h = gens.g, gens.h
-    commitments = [gens.commit(v, gamma) for v, gamma in zip(values, blindings)]
-    transcript = _transcript(curve, commitments, bits, context)
+    _check_shifts(shifts, m)
+    if (bases is None) != (shifts is None) or (bases is not None and len(bases) != m):
+        raise InvalidParameters("bases and shifts come together, one per value")
+    commitments = (
+        [gens.commit(v, gamma) for v, gamma in zip(values, blindings)] if bases is None else list(bases)
+    )
+    transcript = _transcript(curve, commitments, bits, context, shifts)
 
     # a_L: the bits of every value, a_R = a_L - 1 (Bulletproofs section 4.1, eqs. 36-37)
     a_l = [(v >> i) & 1 for v in values for i in range(bits)]
@@ -281,7 +310,7 @@ def prove(
     h_mult = _powers(y_inv, N)
     ls, rs = [], []
     size = N
-    while size > 1:
+    while size > FINAL_LENGTH:
         half = size // 2
         a_lo, a_hi = a_vec[:half], a_vec[half:]
         b_lo, b_hi = b_vec[:half], b_vec[half:]
@@ -322,22 +351,26 @@ def prove(
             h_mult[i] = h_mult[i] * u_inv % R
         size = half
     return RangeProof(
-        a_commit, s_commit, t1_commit, t2_commit, tau_x, mu, t_hat, a_vec[0], b_vec[0], tuple(ls), tuple(rs)
+        a_commit, s_commit, t1_commit, t2_commit, tau_x, mu, t_hat, tuple(a_vec), tuple(b_vec), tuple(ls),
+        tuple(rs)
     )
 
 
 @dataclass(frozen=True)
 class RangeStatement:
-    """What a verifier checks: `proof` shows every value committed in `commitments` is in [0, 2^bits)."""
+    """What a verifier checks: `proof` shows every value committed in V_j is in [0, 2^bits), where V_j is
+    `commitments[j]`, or sign_j * commitments[j] + offset_j * g when `shifts` are given."""
 
     commitments: tuple[Any, ...]
     proof: RangeProof
     bits: int
     context: bytes
+    shifts: tuple[Shift, ...] | None = None
 
 
 class _Accumulator:
-    """One msm under construction: shared generators by index, other points appended."""
+    """One msm under construction: shared generators by index, other points merged by identity (a predicate's
+    commitment C appears in its link equation and in each of its range values)."""
 
     def __init__(self, gens: Generators, length: int) -> None:
         self.gens = gens
@@ -347,6 +380,22 @@ class _Accumulator:
         self.h_scalar = 0
         self.points: list[Any] = []
         self.scalars: list[int] = []
+        self._slots: dict[int, int] = {}
+
+    def add(self, point: Any, k: int) -> None:
+        if point is self.gens.g:
+            self.g_scalar += k
+        elif point is self.gens.h:
+            self.h_scalar += k
+        else:
+            slot = self._slots.get(id(point))
+            if slot is None:
+                # self.points keeps `point` alive, so its id() is not reused while this batch exists
+                self._slots[id(point)] = len(self.points)
+                self.points.append(point)
+                self.scalars.append(k)
+            else:
+                self.scalars[slot] += k
 
     def evaluate(self) -> Any:
         G, H = self.gens.vectors(len(self.G_scalars))
@@ -363,10 +412,14 @@ def _add_equation(acc: _Accumulator, statement: RangeStatement, weight: int) -> 
     proof, bits = statement.proof, statement.bits
     m = len(statement.commitments)
     N = _check_shape(bits, m)
-    rounds = N.bit_length() - 1
-    if len(proof.ls) != rounds or len(proof.rs) != rounds:
+    rounds, final = _ipa_shape(N)
+    if len(proof.ls) != rounds or len(proof.rs) != rounds or len(proof.a) != final or len(proof.b) != final:
         return False
-    transcript = _transcript(curve, statement.commitments, bits, statement.context)
+    try:
+        _check_shifts(statement.shifts, m)
+    except InvalidParameters:
+        return False
+    transcript = _transcript(curve, statement.commitments, bits, statement.context, statement.shifts)
     head, rounds_encoded = proof.point_encodings(curve)
     transcript.append_message(b"A", head[0])
     transcript.append_message(b"S", head[1])
@@ -387,10 +440,11 @@ def _add_equation(acc: _Accumulator, statement: RangeStatement, weight: int) -> 
     if y == 0 or any(u == 0 for u in us):
         return False
     u_inv = [pow(u, -1, R) for u in us]
-    # s_i = prod_k u_k^(+1 if bit (rounds-1-k) of i is set else -1): the folded G's coefficient on G_i.
+    # s_i = prod_k u_k^(+1 if bit (log2(N)-1-k) of i is set else -1): the coefficient on G_i of the final
+    # folded G'_(i mod final); round k halves on the k-th highest bit of the index.
     s = [1] * N
     for k in range(rounds):
-        bit = 1 << (rounds - 1 - k)
+        bit = N >> (k + 1)
         for i in range(N):
             s[i] = s[i] * (us[k] if i & bit else u_inv[k]) % R
     y_inv = pow(y, -1, R)
@@ -400,33 +454,30 @@ def _add_equation(acc: _Accumulator, statement: RangeStatement, weight: int) -> 
     delta = ((z - z_pow[2]) * y_pow_sum - sum(z_pow[3 + j] for j in range(m)) * ((1 << bits) - 1)) % R
     c = secrets.randbits(128) | 1  # weight of the t^ identity against the inner-product equation
     a, b = proof.a, proof.b
-    # 1/s_i is s_i with every u_k and u_k^-1 swapped: s_(N-1-i), the complementary bit pattern.
+    # 1/s_i is s_i with every u_k and u_k^-1 swapped: s at the index with the round bits flipped.
+    round_bits = (N - 1) ^ (final - 1)
     y_inv_i = 1
     for i in range(N):
         w_i = z_pow[2 + i // bits] * (1 << (i % bits))
-        acc.G_scalars[i] += weight * (-z - a * s[i])
-        acc.H_scalars[i] += weight * (z + y_inv_i * (w_i - b * s[N - 1 - i]))
+        position = i & (final - 1)
+        acc.G_scalars[i] += weight * (-z - a[position] * s[i])
+        acc.H_scalars[i] += weight * (z + y_inv_i * (w_i - b[position] * s[i ^ round_bits]))
         y_inv_i = y_inv_i * y_inv % R
-    acc.g_scalar += weight * (w * (proof.t_hat - a * b) + c * (delta - proof.t_hat))
+    acc.g_scalar += weight * (w * (proof.t_hat - _inner(a, b)) + c * (delta - proof.t_hat))
     acc.h_scalar += weight * (-proof.mu - c * proof.tau_x)
-    acc.points += [
-        proof.a_commit,
-        proof.s_commit,
-        proof.t1,
-        proof.t2,
-        *statement.commitments,
-        *proof.ls,
-        *proof.rs,
-    ]
-    acc.scalars += [
-        weight,
-        weight * x,
-        weight * c * x,
-        weight * c * x * x,
-        *(weight * c * z_pow[2 + j] for j in range(m)),
-        *(weight * u * u for u in us),
-        *(weight * ui * ui for ui in u_inv),
-    ]
+    for point, k in ((proof.a_commit, 1), (proof.s_commit, x), (proof.t1, c * x), (proof.t2, c * x * x)):
+        acc.add(point, weight * k)
+    for j, commitment in enumerate(statement.commitments):
+        k = weight * c * z_pow[2 + j]
+        if statement.shifts is None:
+            acc.add(commitment, k)
+        else:  # k * V_j = k * sign_j * C_j + k * offset_j * g
+            sign, offset = statement.shifts[j]
+            acc.add(commitment, k * sign)
+            acc.g_scalar += k * offset
+    for l_point, r_point, u, ui in zip(proof.ls, proof.rs, us, u_inv, strict=True):
+        acc.add(l_point, weight * u * u)
+        acc.add(r_point, weight * ui * ui)
     return True
 
 
@@ -454,17 +505,10 @@ def verify_batch(
         weight = 1 if index == 0 else secrets.randbits(128) | 1
         if not _add_equation(acc, statement, weight):
             return False
-    g, h = acc.gens.g, acc.gens.h
     for equation in equations:
         weight = secrets.randbits(128) | 1
         for point, k in equation:
-            if point is g:
-                acc.g_scalar += weight * k
-            elif point is h:
-                acc.h_scalar += weight * k
-            else:
-                acc.points.append(point)
-                acc.scalars.append(weight * k)
+            acc.add(point, weight * k)
     return curve.g1_is_identity(acc.evaluate())
 
 
@@ -485,6 +529,7 @@ __all__ = [
     "ALLOWED_BITS",
     "DOMAIN",
     "Equation",
+    "FINAL_LENGTH",
     "GENERATOR_DST",
     "Generators",
     "RangeProof",

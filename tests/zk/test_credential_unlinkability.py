@@ -20,7 +20,7 @@ from zk.credential import (
     present,
 )
 from zk.curve import get_backend
-from zk.rangeproof import proof_length
+from zk.rangeproof import FINAL_LENGTH, proof_length
 from zk.wire import b64url, from_b64url
 
 TODAY = dt.date(2026, 11, 21)
@@ -63,14 +63,15 @@ def hidden_elements(shown: dict) -> list[bytes]:
     out = [proof[i : i + 48] for i in range(0, 144, 48)] + [
         proof[i : i + 32] for i in range(144, len(proof), 32)
     ]
+    scalars_end = 4 * 48 + (3 + 2 * FINAL_LENGTH) * 32  # A, S, T1, T2, then tau_x, mu, t^, a, b
     for item in shown["predicates"]:
         out.append(from_b64url(item["commitment"], "c"))
-        out.append(from_b64url(item["link"], "l"))
+        link = from_b64url(item["link"], "l")  # T || gamma^
+        out += [link[:48], link[48:]]
         rp = from_b64url(item["proof"], "p")
-        points = [rp[i : i + 48] for i in range(0, 192, 48)] + [
-            rp[i : i + 48] for i in range(352, len(rp), 48)
-        ]
-        out += points + [rp[i : i + 32] for i in range(192, 352, 32)]
+        out += [rp[i : i + 48] for i in range(0, 192, 48)]
+        out += [rp[i : i + 32] for i in range(192, scalars_end, 32)]
+        out += [rp[i : i + 48] for i in range(scalars_end, len(rp), 48)]
     return out
 
 
@@ -120,4 +121,4 @@ def test_the_range_bit_lengths_do_not_depend_on_the_hidden_value(presentations):
     # the proof length follows from the request and the schema bounds, never from the value
     same, other = presentations
     lengths = {len(item["proof"]) for p in same + other for item in p["predicates"]}
-    assert lengths == {len(b64url(bytes(proof_length(16, 1))))} == {982}
+    assert lengths == {len(b64url(bytes(proof_length(16, 1))))} == {1195}

@@ -13,7 +13,7 @@ from zk import rangeproof
 from zk.curve import R, get_backend
 from zk.errors import InvalidParameters, MalformedInput
 from zk.hash_to_curve import hash_to_G1
-from zk.rangeproof import RangeProof, RangeStatement, proof_length, prove, verify, verify_batch
+from zk.rangeproof import FINAL_LENGTH, RangeProof, RangeStatement, proof_length, prove, verify, verify_batch
 
 CONTEXT = b"test/rangeproof"
 
@@ -91,7 +91,7 @@ def test_the_proof_is_bound_to_its_context_and_bit_length(curve, honest):
     assert verify(comms[:1], proof, 16, CONTEXT, backend=curve) is False
 
 
-SCALAR_FIELDS = ("tau_x", "mu", "t_hat", "a", "b")
+SCALAR_FIELDS = ("tau_x", "mu", "t_hat")
 POINT_FIELDS = ("a_commit", "s_commit", "t1", "t2")
 
 
@@ -100,6 +100,18 @@ def test_changing_any_scalar_of_the_proof_fails(curve, honest, field):
     _, _, comms, proof = honest
     mutated = dataclasses.replace(proof, **{field: (getattr(proof, field) + 1) % R})
     assert verify(comms, mutated, 16, CONTEXT, backend=curve) is False
+
+
+@pytest.mark.parametrize("field", ["a", "b"])
+def test_changing_any_entry_of_the_final_vectors_fails(curve, honest, field):
+    _, _, comms, proof = honest
+    values = getattr(proof, field)
+    assert len(values) == FINAL_LENGTH == 8
+    for k in range(len(values)):
+        changed = tuple((v + 1) % R if i == k else v for i, v in enumerate(values))
+        assert verify(comms, dataclasses.replace(proof, **{field: changed}), 16, CONTEXT, backend=curve) is False
+    swapped = (values[1], values[0], *values[2:])
+    assert verify(comms, dataclasses.replace(proof, **{field: swapped}), 16, CONTEXT, backend=curve) is False
 
 
 @pytest.mark.parametrize("field", POINT_FIELDS)
@@ -143,8 +155,11 @@ def test_a_batch_verifies_only_when_every_proof_does(curve, honest):
 def test_the_encoding_round_trips_with_the_documented_length(curve, honest):
     _, _, _, proof = honest
     data = proof.to_bytes(curve)
-    # 4 points, 5 scalars, log2(32) = 5 rounds of (L, R)
-    assert len(data) == proof_length(16, 2) == (4 + 10) * 48 + 5 * 32 == 832
+    # 4 points, log2(32 / 8) = 2 rounds of (L, R), then tau_x, mu, t^ and the final a, b of length 8
+    assert len(data) == proof_length(16, 2) == (4 + 2 * 2) * 48 + (3 + 2 * 8) * 32 == 992
+    assert len(RangeProof.from_bytes(curve, data, 16, 2).ls) == 2
+    assert proof_length(8, 1) == 4 * 48 + 19 * 32  # 8 values: no round at all
+    assert proof_length(64, 4) == (4 + 2 * 5) * 48 + 19 * 32  # 256 values: logarithmic
     assert RangeProof.from_bytes(curve, data, 16, 2) == proof
 
 
@@ -200,3 +215,27 @@ def test_mutated_encodings_are_refused_or_fail_verification(curve, encoded):
 def test_the_decoder_refuses_non_bytes(curve, bad):
     with pytest.raises(MalformedInput, match="must be bytes"):
         RangeProof.from_bytes(curve, bad, 8, 1)
+
+
+def test_a_statement_given_as_shifts_of_one_commitment_verifies(curve):
+    gens = rangeproof.generators(curve)
+    m, gamma = 1000, blinding(7)
+    c = gens.commit(m, gamma)
+    shifts = ((1, -900), (-1, 1100))  # m - 900 and 1100 - m, both in [0, 2^8): 900 <= m <= 1100
+    proof = prove([100, 100], [gamma, -gamma % R], 8, CONTEXT, backend=curve, bases=[c, c], shifts=shifts)
+    statement = RangeStatement((c, c), proof, 8, CONTEXT, shifts)
+    assert verify_batch([statement], backend=curve) is True
+    for wrong in (((1, -901), (-1, 1100)), ((-1, -900), (-1, 1100)), ((2, -900), (-1, 1100)), None):
+        assert verify_batch([dataclasses.replace(statement, shifts=wrong)], backend=curve) is False
+    with pytest.raises(InvalidParameters, match="together"):
+        prove([100], [gamma], 8, CONTEXT, backend=curve, bases=[c])
+
+
+def test_extra_linear_equations_join_the_batch(curve, honest):
+    _, _, comms, proof = honest
+    gens = rangeproof.generators(curve)
+    good = RangeStatement(tuple(comms), proof, 16, CONTEXT)
+    five_g = curve.g1_mul(gens.g, 5)
+    assert verify_batch([good], equations=[[(gens.g, 5), (five_g, -1)]], backend=curve) is True
+    assert verify_batch([good], equations=[[(gens.g, 6), (five_g, -1)]], backend=curve) is False
+    assert verify_batch([], equations=[[(gens.h, 5), (curve.g1_mul(gens.h, 5), -1)]], backend=curve) is True
