@@ -9,8 +9,8 @@ generators) and proves three things:
    m^ * g + gamma^ * h == T + c * C, reusing the BBS proof's m^. A prover who does not know m can't produce
    m^ consistently with both the BBS relation and C (special soundness of the combined Schnorr proof).
 2. range (`RangeStatement`-backed kinds): each value v_j = sign_j * m + offset_j is in [0, 2^bits), by a
-   Bulletproof over V_j = sign_j * C + offset_j * g (stated as C with its shifts), blinding sign_j * gamma. "m >= k" is
-   v = m - k; "m <= k" is v = k - m; "lo <= m <= hi" is both, aggregated in one proof.
+   Bulletproof over V_j = sign_j * C + offset_j * g (stated as C with its shifts), blinding sign_j * gamma.
+   "m >= k" is v = m - k; "m <= k" is v = k - m; "lo <= m <= hi" is both, aggregated in one proof.
 3. not_equal: m != k, by proving knowledge of (a, b) with g = a * (C - k * g) + b * h, i.e. a = 1 / (m - k):
    when m = k the right side is a multiple of h alone and no one can write g that way (the discrete log of g
    to base h is unknown). Its commitment T' is sent and hashed into the BBS challenge, and its responses

@@ -4,8 +4,8 @@ A range proof shows, for Pedersen commitments V_j = v_j * g + gamma_j * h (j < m
 [0, 2^n), without revealing v_j. It is the aggregated logarithmic range proof of Bunz et al., "Bulletproofs:
 Short Proofs for Confidential Transactions and More" (S&P 2018), sections 4.2 (range proof), 4.3 (aggregation)
 and 3 / 6.2 (inner-product argument, verified as a single multi-exponentiation). The inner-product argument
-stops at vectors of length 8 and sends them in clear (`FINAL_LENGTH`; sound, and zero-knowledge because l and r
-are blinded, as in the paper's protocol 1). Size: 4 + 2 * (log2(n * m) - 3) points and 19 scalars.
+stops at vectors of length 8 and sends them in clear (`FINAL_LENGTH`; sound, and zero-knowledge because l and
+r are blinded, as in the paper's protocol 1). Size: 4 + 2 * (log2(n * m) - 3) points and 19 scalars.
 
 Generators (nothing up our sleeve): every generator is hash_to_G1 (RFC 9380, BLS12381G1_XMD:SHA-256_SSWU_RO_)
 under the DST `GENERATOR_DST` of a short ASCII name: g = H("g"), h = H("h"), G_i = H("G" || I2OSP(i, 4)),
@@ -45,8 +45,8 @@ ALLOWED_BITS = (8, 16, 32, 64)
 ALLOWED_AGGREGATION = (1, 2, 4)
 MAX_VECTOR_LENGTH = max(ALLOWED_BITS) * max(ALLOWED_AGGREGATION)
 # The inner-product argument stops at vectors of this length and sends them: 3 rounds fewer (6 points, 288
-# bytes) for 14 more scalars (448 bytes), so 6 fewer points for the verifier to decode, subgroup-check and hash
-# per proof; point decoding dominates a presentation's verification time.
+# bytes) for 14 more scalars (448 bytes): 6 fewer points for the verifier to decode, subgroup-check and
+# hash per proof, and point decoding dominates a presentation's verification time.
 FINAL_LENGTH = 8
 
 ScalarSource = Callable[[], int]
@@ -238,8 +238,8 @@ def prove(
 ) -> RangeProof:
     """A proof that every values[j] is in [0, 2^bits), for V_j = values[j] * g + blindings[j] * h.
 
-    With `bases` and `shifts`, the statement is given as V_j = sign_j * bases[j] + offset_j * g (a verifier then
-    never computes V_j: see `RangeStatement.shifts`); the values and blindings still open V_j.
+    With `bases` and `shifts`, the statement is V_j = sign_j * bases[j] + offset_j * g (so a verifier never
+    computes V_j: see `RangeStatement.shifts`); the values and blindings still open V_j.
     Raises InvalidParameters for a value out of range. `unchecked=True` skips that check and proves the low
     `bits` bits instead: the result does not verify (how tests show a cheating prover fails). `rng` replaces
     the operating system's randomness (reproducible vectors only: a reused stream leaks the values)."""

@@ -109,7 +109,8 @@ def test_changing_any_entry_of_the_final_vectors_fails(curve, honest, field):
     assert len(values) == FINAL_LENGTH == 8
     for k in range(len(values)):
         changed = tuple((v + 1) % R if i == k else v for i, v in enumerate(values))
-        assert verify(comms, dataclasses.replace(proof, **{field: changed}), 16, CONTEXT, backend=curve) is False
+        mutated = dataclasses.replace(proof, **{field: changed})
+        assert verify(comms, mutated, 16, CONTEXT, backend=curve) is False
     swapped = (values[1], values[0], *values[2:])
     assert verify(comms, dataclasses.replace(proof, **{field: swapped}), 16, CONTEXT, backend=curve) is False
 
