@@ -14,7 +14,8 @@ commitments binding.
 
 Fiat-Shamir: a `zk.sigma.Transcript` with domain `DOMAIN` absorbs the caller's `context` (whatever the proof
 must be bound to: a presentation, a predicate), n, m, every V_j (or C_j with its sign and offset when V_j
-is given as sign * C_j + offset * g), and then each prover message before the challenge that follows it (y, z after A, S; x after T1, T2; w after tau_x, mu, t^; u_k after L_k, R_k).
+is given as sign * C_j + offset * g), and then each prover message before the challenge that follows it
+(y, z after A, S; x after T1, T2; w after tau_x, mu, t^; u_k after L_k, R_k).
 
 Verification folds the two checks of the paper (the polynomial identity for t^ and the inner-product argument)
 into one equation with a random weight, and `verify_batch` adds several proofs' equations with random weights
