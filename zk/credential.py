@@ -1105,7 +1105,8 @@ class VerifiedPresentation:
             "ok": True,
             "schema": self.schema,
             "issuer_key": self.issuer_key,
-            "disclosed": dict(self.disclosed),
+            # values in their JSON form: dates as YYYY-MM-DD
+            "disclosed": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in self.disclosed.items()},
             "predicates": [{"statement": s, "holds": True} for s in self.predicates],
         }
         if self.pseudonym is not None:

@@ -583,3 +583,13 @@ def test_the_reference_backend_reaches_the_same_verdicts(ask, shown, keys, curve
     assert result.ok and result.pseudonym == verify_presentation(ask, data, keys, backend=curve).pseudonym
     tampered = canonical_json(mutate(shown, ("disclosed", "district"), "south"))
     assert verify_presentation(ask, tampered, keys, backend=pyecc).cause == "bad_proof"
+
+
+def test_a_disclosed_date_is_reported_as_a_date_and_in_json_as_iso(ada, schema, issuer, keys):
+    request = make_presentation_request(schema, [issuer.key_id], TODAY, disclose=["birth_date", "name"])
+    result = verify_presentation(request, present(ada, request).to_bytes(), keys)
+    assert result.disclosed == {"birth_date": dt.date(1990, 5, 17), "name": "Ada Lovelace"}
+    assert parse_json(canonical_json(result.to_json()), "result")["disclosed"] == {
+        "birth_date": "1990-05-17",
+        "name": "Ada Lovelace",
+    }
