@@ -8,10 +8,13 @@ atomically on every change, and refused when group or others can read it. The cr
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,14 +103,28 @@ def _read_message(data: bytes | str, kind: Any, what: str) -> Any:
         raise WalletError(f"not a valid {what}: {exc}") from None
 
 
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock (on `<wallet>.lock`) across a read-modify-write, so that two processes (the CLI
+    and a web wallet) never lose each other's update."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 # --- the operations ---------------------------------------------------------------------------------------
 def request(path: Path, offer_json: bytes | str) -> bytes:
     """Answer a CredentialOffer: keep the secrets as a pending request, return the CredentialRequest JSON."""
     offer = _read_message(offer_json, zkc.CredentialOffer, "credential offer")
-    wallet = load(path)
     answer, pending = zkc.request_credential(offer)
-    wallet.pending.append(pending)
-    save(path, wallet)
+    with _exclusive(path):
+        wallet = load(path)
+        wallet.pending.append(pending)
+        save(path, wallet)
     return canonical_json(answer.to_json())
 
 
@@ -115,18 +132,19 @@ def store(path: Path, credential_json: bytes | str) -> str:
     """Store an issued Credential: it must verify against one of the pending requests (whose secrets it is
     bound to), which it then replaces. Returns the credential's id."""
     issued = _read_message(credential_json, zkc.Credential, "credential")
-    wallet = load(path)
-    for pending in wallet.pending:
-        if pending.offer.issuer_key != issued.issuer_key or pending.offer.schema != issued.schema:
-            continue
-        try:
-            held = zkc.accept_credential(pending, issued)
-        except InvalidProof:
-            continue
-        wallet.pending.remove(pending)
-        wallet.credentials.append(held)
-        save(path, wallet)
-        return credential_id(held)
+    with _exclusive(path):
+        wallet = load(path)
+        for pending in wallet.pending:
+            if pending.offer.issuer_key != issued.issuer_key or pending.offer.schema != issued.schema:
+                continue
+            try:
+                held = zkc.accept_credential(pending, issued)
+            except InvalidProof:
+                continue
+            wallet.pending.remove(pending)
+            wallet.credentials.append(held)
+            save(path, wallet)
+            return credential_id(held)
     raise WalletError(
         "no pending request of this wallet matches the credential (wrong issuer, schema or signature)"
     )

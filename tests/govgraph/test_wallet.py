@@ -99,7 +99,9 @@ def test_the_wallet_file_is_created_0600_and_holds_the_credential(tmp_path, issu
         },
         "expires": "2027-06-30",
     }
-    assert [p.name for p in tmp_path.iterdir()] == ["wallet.json"]  # no temporary file left behind
+    # no temporary file left behind; the lock file holds nothing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wallet.json", "wallet.json.lock"]
+    assert (tmp_path / "wallet.json.lock").read_bytes() == b""
 
 
 def test_a_wallet_readable_by_others_is_refused(tmp_path, issuer, schema):
@@ -216,3 +218,17 @@ def test_the_cli_explains_a_refusal_in_one_line(tmp_path, issuer, schema):
     assert "govgraph wallet: no credential in this wallet can answer the request" in result.output
     assert "does not satisfy income < 30000" in result.output
     assert not (tmp_path / "p.json").exists()
+
+
+def test_concurrent_requests_do_not_lose_each_others_pending_entry(tmp_path, issuer, schema):
+    import threading
+
+    path = tmp_path / "wallet.json"
+    offers = [canonical_json(make_offer(issuer, schema).to_json()) for _ in range(6)]
+    threads = [threading.Thread(target=wallet.request, args=(path, offer)) for offer in offers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    nonces = {p.offer.nonce for p in wallet.load(path).pending}
+    assert nonces == {CredentialOffer.from_json(parse_json(o, "offer")).nonce for o in offers}
