@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -22,11 +23,14 @@ from graphql import (
     execute as graphql_execute,
 )
 from graphql.execution.values import get_variable_values
+from graphql.pyutils import inspect
 
+from govgraph.federation.errors import INTERNAL_MESSAGE, ErrorCode
 from govgraph.federation.gateway.execute import Shaper, Transport, run_plan
 from govgraph.federation.gateway.plan import Plan, Planner, PlanningError
 from govgraph.federation.gateway.supergraph import CompositionError, SubgraphSource, Supergraph, compose
 
+log = logging.getLogger("govgraph.gateway")
 CACHE_SIZE = 1024
 
 __all__ = ["CompositionError", "Gateway", "PlanningError", "SubgraphSource", "Supergraph", "compose"]
@@ -75,11 +79,11 @@ class Gateway:
     ) -> tuple[int, dict]:
         """(HTTP status, response body) for one GraphQL request."""
         if not isinstance(query, str) or not query:
-            return 400, {"errors": [_error("Must provide query string.", "BAD_REQUEST")]}
+            return 400, {"errors": [_error("Must provide query string.", ErrorCode.BAD_REQUEST)]}
         if variables is not None and not isinstance(variables, dict):
-            return 400, {"errors": [_error("Variables must be an object.", "BAD_REQUEST")]}
+            return 400, {"errors": [_error("Variables must be an object.", ErrorCode.BAD_REQUEST)]}
         if operation_name is not None and not isinstance(operation_name, str):
-            return 400, {"errors": [_error("Operation name must be a string.", "BAD_REQUEST")]}
+            return 400, {"errors": [_error("Operation name must be a string.", ErrorCode.BAD_REQUEST)]}
         parsed = self._document(query)
         if isinstance(parsed, dict):
             return 200, parsed
@@ -93,18 +97,23 @@ class Gateway:
         if isinstance(coerced, list):
             return 200, {
                 "errors": [
-                    _error(_js_message(e.message, variables or {}), None, e.locations) for e in coerced
+                    # Hive Gateway sends these without a code; ours carry BAD_USER_INPUT, like our subgraphs'.
+                    _error(_js_message(e.message, variables or {}), ErrorCode.BAD_USER_INPUT, e.locations)
+                    for e in coerced
                 ]
             }
         coerced = getattr(coerced, "coerced", coerced)  # graphql-core 3.3 wraps the values
         key = (query, operation_name)
-        plan = self.plans.get(key)
-        if plan is None:
-            try:
+        try:
+            plan = self.plans.get(key)
+            if plan is None:
                 plan = self.plans.remember(key, self._plan(document, operation))
-            except PlanningError as exc:
-                return 200, {"errors": [_error(str(exc), "QUERY_PLANNING_FAILED")]}
-        return 200, await self._run(plan, document, variables or {}, coerced)
+            return 200, await self._run(plan, document, variables or {}, coerced)
+        except PlanningError as exc:
+            return 200, {"errors": [_error(str(exc), ErrorCode.QUERY_PLANNING_FAILED)]}
+        except Exception:  # a gateway bug: logged, and answered as a coded error that leaks nothing
+            log.exception("gateway failed on operation %r", operation_name)
+            return 200, {"errors": [_error(INTERNAL_MESSAGE, ErrorCode.INTERNAL)]}
 
     def _document(self, query: str) -> DocumentNode | dict:
         cached = self.documents.get(query)
@@ -113,12 +122,15 @@ class Gateway:
         try:
             document = parse(query)
         except GraphQLError as exc:
-            return {"errors": [_error(_js_quotes(exc.message), "GRAPHQL_PARSE_FAILED", exc.locations)]}
+            return {
+                "errors": [_error(_js_quotes(exc.message), ErrorCode.GRAPHQL_PARSE_FAILED, exc.locations)]
+            }
         errors = validate(self.supergraph.api_schema, document)
         if errors:
             result: DocumentNode | dict = {
                 "errors": [
-                    _error(_js_quotes(e.message), "GRAPHQL_VALIDATION_FAILED", e.locations) for e in errors
+                    _error(_js_quotes(e.message), ErrorCode.GRAPHQL_VALIDATION_FAILED, e.locations)
+                    for e in errors
                 ]
             }
         else:
@@ -133,7 +145,10 @@ class Gateway:
                 return operations[0]
             return {
                 "errors": [
-                    _error("Could not determine what operation to execute.", "OPERATION_RESOLUTION_FAILURE")
+                    _error(
+                        "Could not determine what operation to execute.",
+                        ErrorCode.OPERATION_RESOLUTION_FAILURE,
+                    )
                 ]
             }
         for operation in operations:
@@ -141,7 +156,9 @@ class Gateway:
                 return operation
         return {
             "errors": [
-                _error("Could not determine what operation to execute.", "OPERATION_RESOLUTION_FAILURE")
+                _error(
+                    "Could not determine what operation to execute.", ErrorCode.OPERATION_RESOLUTION_FAILURE
+                )
             ]
         }
 
@@ -199,6 +216,9 @@ def _js_message(message: str, variables: dict) -> str:
     match = _INVALID.match(message)
     if match:
         name, at, cause = match.groups()
+        if name in variables and not isinstance(variables[name], str):
+            # graphql-core shows a value as Python's repr, graphql-js as `inspect`: `{'a': 1}` vs `{ a: 1 }`.
+            cause = cause.replace(inspect(variables[name]), _inspect(variables[name]))
         cause = re.sub(r"'([^']*)'", lambda m: json.dumps(m.group(1)), cause)
         cause = re.sub(
             r"\b(True|False|None)\b",

@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.schema.base import BaseSchema
 
 from govgraph.federation.context import RequestContext
+from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import Gateway, SubgraphSource
 from govgraph.federation.gateway.transports import InProcess, OverHttp, fetch_sdl, http_client
 
@@ -66,12 +67,12 @@ class GatewayEndpoint:
             if "query" not in request.query_params:
                 if self.graphiql and "text/html" in request.headers.get("accept", ""):
                     return HTMLResponse(GRAPHIQL)
-                return _refusal(400, "Must provide query string.", "BAD_REQUEST")
+                return _refusal(400, "Must provide query string.", ErrorCode.BAD_REQUEST)
             params = request.query_params
             try:
                 variables = json.loads(params["variables"]) if params.get("variables") else None
             except json.JSONDecodeError:
-                return _refusal(400, "Variables are invalid JSON.", "BAD_REQUEST")
+                return _refusal(400, "Variables are invalid JSON.", ErrorCode.BAD_REQUEST)
             payload: Any = {
                 "query": params["query"],
                 "variables": variables,
@@ -80,19 +81,21 @@ class GatewayEndpoint:
         elif request.method == "POST":
             if not request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
                 return _refusal(
-                    415, "Unsupported content type: send application/json.", "UNSUPPORTED_MEDIA_TYPE"
+                    415, "Unsupported content type: send application/json.", ErrorCode.UNSUPPORTED_MEDIA_TYPE
                 )
             body = await request.body()
             if len(body) > MAX_BODY_BYTES:
-                return _refusal(413, f"Request body exceeds {MAX_BODY_BYTES} bytes.", "PAYLOAD_TOO_LARGE")
+                return _refusal(
+                    413, f"Request body exceeds {MAX_BODY_BYTES} bytes.", ErrorCode.PAYLOAD_TOO_LARGE
+                )
             try:
                 payload = json.loads(body)
             except (json.JSONDecodeError, UnicodeDecodeError):
-                return _refusal(400, "Unable to parse request body as JSON.", "BAD_REQUEST")
+                return _refusal(400, "Unable to parse request body as JSON.", ErrorCode.BAD_REQUEST)
             if not isinstance(payload, dict):
-                return _refusal(400, "The request body must be a JSON object.", "BAD_REQUEST")
+                return _refusal(400, "The request body must be a JSON object.", ErrorCode.BAD_REQUEST)
         else:
-            return _refusal(405, f"Method {request.method} is not allowed.", "METHOD_NOT_ALLOWED")
+            return _refusal(405, f"Method {request.method} is not allowed.", ErrorCode.METHOD_NOT_ALLOWED)
         gateway = await self.ready()
         status, result = await gateway.execute(
             payload.get("query"), payload.get("variables"), payload.get("operationName")

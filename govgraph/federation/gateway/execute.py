@@ -25,6 +25,7 @@ from graphql import (
     value_from_ast,
 )
 
+from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway.plan import LIST, Fetch, Plan
 
 Transport = Callable[[str, dict[str, Any], str | None], Awaitable[dict]]
@@ -124,7 +125,7 @@ async def _send(transports: Mapping[str, Transport], fetch: Fetch, variables: di
         message = f'Request to subgraph "{fetch.subgraph}" failed: {exc.__class__.__name__}'
         return {
             "data": None,
-            "errors": [{"message": message, "extensions": {"code": "SUBGRAPH_REQUEST_FAILED"}}],
+            "errors": [{"message": message, "extensions": {"code": ErrorCode.SUBGRAPH_REQUEST_FAILED}}],
         }
 
 

@@ -1,0 +1,12 @@
+"""The differential corpus: hand-written operations (hand.py) and seeded generated ones (generated.json)."""
+
+from __future__ import annotations
+
+
+def with_variable_codes(body: dict) -> dict:
+    """Hive's answer with the one deliberate difference applied: Hive reports a variable that fails coercion
+    without `extensions`; ours says BAD_USER_INPUT (every error we send has a code). Nothing else changes."""
+    for error in body.get("errors", ()):
+        if "extensions" not in error and error["message"].startswith('Variable "$'):
+            error["extensions"] = {"code": "BAD_USER_INPUT"}
+    return body

@@ -194,6 +194,9 @@ OPERATIONS: list[tuple] = [  # (name, query, variables[, operationName])
     ("variable of the wrong type", "query ($n: Int!) { parcels(first: $n) { id } }", {"n": "ten"}),
     ("variable missing", "query ($n: Int!) { parcels(first: $n) { id } }", None),
     ("variable null", "query ($n: Int!) { parcels(first: $n) { id } }", {"n": None}),
+    ("object where an ID is expected", "query ($id: ID!) { product(id: $id) { sku } }", {"id": {"no": 1}}),
+    ("list where an ID is expected", "query ($id: ID!) { parcel(id: $id) { id } }", {"id": [1, "a"]}),
+    ("boolean where an Int is expected", "query ($n: Int!) { parcels(first: $n) { id } }", {"n": True}),
     ("unused variable", "query ($n: Int) { agencies { id } }", None),
     ("ambiguous operation", "query A { agencies { id } } query B { agencies { name } }", None),
     # Introspection of the supergraph.
