@@ -19,7 +19,6 @@ from zk.credential import (
     make_presentation_request,
     present,
 )
-from zk.curve import get_backend
 from zk.rangeproof import FINAL_LENGTH, proof_length
 from zk.wire import b64url, from_b64url
 
@@ -29,7 +28,6 @@ PUBLIC_FIELDS = ("type", "version", "schema", "issuer_key", "nonce", "disclosed"
 
 @pytest.fixture(scope="module")
 def presentations():
-    get_backend("arkworks")
     schema = Schema.create(
         "benefit-eligibility",
         [
