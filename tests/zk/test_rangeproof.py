@@ -240,3 +240,24 @@ def test_extra_linear_equations_join_the_batch(curve, honest):
     assert verify_batch([good], equations=[[(gens.g, 5), (five_g, -1)]], backend=curve) is True
     assert verify_batch([good], equations=[[(gens.g, 6), (five_g, -1)]], backend=curve) is False
     assert verify_batch([], equations=[[(gens.h, 5), (curve.g1_mul(gens.h, 5), -1)]], backend=curve) is True
+
+
+def test_a_batch_of_proofs_and_equations_costs_one_msm(curve, honest, monkeypatch):
+    _, _, comms, proof = honest
+    others = [prove([i], [blinding(i)], 8, b"batch", backend=curve) for i in (1, 2)]
+    statements = [RangeStatement(tuple(comms), proof, 16, CONTEXT)] + [
+        RangeStatement(tuple(commitments(curve, [i], [blinding(i)])), p, 8, b"batch")
+        for i, p in zip((1, 2), others, strict=True)
+    ]
+    gens = rangeproof.generators(curve)
+    calls = []
+    original = type(curve).g1_msm
+
+    def counting(self, points, scalars):
+        calls.append(len(points))
+        return original(self, points, scalars)
+
+    monkeypatch.setattr(type(curve), "g1_msm", counting)
+    assert verify_batch(statements, equations=[[(gens.g, 1), (gens.g, -1)]], backend=curve) is True
+    # one msm: 2 * 32 shared G_i, H_i, then g, h, and each proof's own points (A, S, T1, T2, V, L, R)
+    assert calls == [2 * 32 + 2 + (4 + 2 + 4) + 2 * (4 + 1)]
