@@ -64,7 +64,7 @@ def test_committed_api_schema_is_the_composed_one(live_subgraphs) -> None:
 def test_embedded_gateway_answers_exactly_as_hive_gateway(
     operation: tuple, embedded: str, hive_gateway
 ) -> None:
-    name, query, variables, *rest = operation
+    _name, query, variables, *rest = operation
     operation_name = rest[0] if rest else None
     ours = post(embedded, query, variables, operation_name)
     theirs = with_variable_codes(post(hive_gateway.url, query, variables, operation_name))

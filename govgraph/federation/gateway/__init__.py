@@ -208,7 +208,7 @@ def _inspect(value: Any) -> str:
     return json.dumps(value)
 
 
-_INVALID = re.compile(r"^Variable '\$(\w+)' has invalid value(?: at '([^']*)')?: (.*)$", re.S)
+_INVALID = re.compile(r"^Variable '\$(\w+)' has invalid value(?: at '([^']*)')?: (.*)$", re.DOTALL)
 
 
 def _js_message(message: str, variables: dict) -> str:

@@ -46,7 +46,7 @@ async def run_plan(
     answered = [False]
 
     async def run_root(fetch: Fetch) -> None:
-        body = await _send(transports, fetch, _variables(fetch, variables), errors)
+        body = await _send(transports, fetch, _variables(fetch, variables))
         result = body.get("data")
         for error in body.get("errors") or ():
             # An error the subgraph raised before executing (no path) is reported, like Hive does, at the
@@ -89,7 +89,7 @@ async def run_plan(
         first = group[0]
         # The subgraph may consume the representations (strawberry mutates them): they are never read again.
         body = await _send(
-            transports, first, {"representations": representations, **_variables(first, variables)}, errors
+            transports, first, {"representations": representations, **_variables(first, variables)}
         )
         result = body.get("data")
         entities = result.get("_entities") if isinstance(result, dict) else None
@@ -118,7 +118,7 @@ def _first_key(fetch: Fetch) -> list | None:
     return None
 
 
-async def _send(transports: Mapping[str, Transport], fetch: Fetch, variables: dict, errors: dict) -> dict:
+async def _send(transports: Mapping[str, Transport], fetch: Fetch, variables: dict) -> dict:
     try:
         return await transports[fetch.subgraph](fetch.document, variables, None)
     except Exception as exc:  # the subgraph is unreachable or answered garbage: a partial answer, not a 500
@@ -187,9 +187,9 @@ def _representation(obj: dict, fetch: Fetch) -> dict | None:
 def _select(obj: dict, selection: SelectionSetNode, into: dict) -> bool:
     for node in selection.selections:
         if isinstance(node, InlineFragmentNode):
-            if node.type_condition is None or obj.get("__typename") == node.type_condition.name.value:
-                if not _select(obj, node.selection_set, into):
-                    return False
+            applies = node.type_condition is None or obj.get("__typename") == node.type_condition.name.value
+            if applies and not _select(obj, node.selection_set, into):
+                return False
             continue
         name = node.name.value
         if name not in obj:

@@ -494,4 +494,4 @@ def _variables_in(out: Out) -> set[str]:
     return names
 
 
-__all__ = ["Fetch", "LIST", "Plan", "Planner", "PlanningError", "list_depth", "named_type"]
+__all__ = ["LIST", "Fetch", "Plan", "Planner", "PlanningError", "list_depth", "named_type"]

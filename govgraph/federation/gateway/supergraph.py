@@ -16,6 +16,7 @@ from graphql import (
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
     FieldDefinitionNode,
+    GraphQLError,
     GraphQLSchema,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
@@ -255,7 +256,7 @@ class _Composer:
         for source in sources:
             try:
                 document = parse(source.sdl, no_location=True)
-            except Exception as exc:
+            except GraphQLError as exc:
                 raise CompositionError(f'subgraph "{source.name}": its SDL does not parse: {exc}') from None
             self.parsed.append(_Parsed(source.name, document, _link_names(source.name, document)))
         self.types: dict[str, CompositeType] = {}
@@ -425,7 +426,7 @@ class _Composer:
                 if not merged.sites and merged.external:
                     raise CompositionError(
                         f'field "{composite.name}.{merged.name}" is @external in subgraph '
-                        f'"{sorted(merged.external)[0]}" but no subgraph resolves it'
+                        f'"{min(merged.external)}" but no subgraph resolves it'
                     )
 
     def _build(self) -> Supergraph:
@@ -611,12 +612,12 @@ def compose_sdls(sdls: Mapping[str, str]) -> Supergraph:
 
 
 __all__ = [
-    "CompositionError",
     "CompositeType",
+    "CompositionError",
     "Field",
     "FieldSite",
-    "Supergraph",
     "SubgraphSource",
+    "Supergraph",
     "compose",
     "compose_sdls",
     "field_set",

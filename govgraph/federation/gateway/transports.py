@@ -43,7 +43,7 @@ class OverHttp:
             response = await self.client.post(self.url, json=payload)
         body = response.json()
         if not isinstance(body, dict):
-            raise ValueError("subgraph answered a non-object")
+            raise TypeError("subgraph answered a non-object")
         return body
 
 
