@@ -221,6 +221,8 @@ class BlindInterface:
         if base is self.base:
             return self
         root = self._root
+        if base is root.base:  # the root interface is the variant for its own backend
+            return root
         with root._lock:
             variant = root._variants.get(backend.name)
             if variant is None:

@@ -92,9 +92,11 @@ class Ciphersuite:
 
     def with_backend(self, backend: Backend) -> Ciphersuite:
         """This suite on `backend` (one shared instance per backend, so generator caches are reused)."""
-        if backend is self._backend:
+        if backend is self.backend:
             return self
         root = self._root
+        if backend is root.backend:  # the root suite is the variant for its own backend
+            return root
         with root._lock:
             variant = root._variants.get(backend.name)
             if variant is None:
