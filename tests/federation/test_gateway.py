@@ -186,12 +186,13 @@ async def test_a_failing_subgraph_gives_partial_data_and_a_coded_error() -> None
     _, body = await gateway.execute(
         '{ product(id: "apollo-federation") { sku createdBy { email yearsOfEmployment } } }'
     )
-    # yearsOfEmployment is non-null: without users' answer the null reaches the nullable createdBy.
+    # The entity users could not give is null, with the error at its path; products' sku is still there.
     assert body == {
         "data": {"product": {"sku": "federation", "createdBy": None}},
         "errors": [
             {
                 "message": 'Request to subgraph "users" failed: ConnectError',
+                "path": ["product", "createdBy"],
                 "extensions": {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": "users"},
             }
         ],

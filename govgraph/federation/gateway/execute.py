@@ -30,6 +30,9 @@ from govgraph.federation.gateway.plan import LIST, Fetch, Plan
 
 Transport = Callable[[str, dict[str, Any], str | None], Awaitable[dict]]
 _MISSING = object()
+# Marks an object whose entity fetch failed. Hive Gateway answers such an object as null *without* propagating
+# the null to a non-null parent (the error at its path says why), so the shaper does the same.
+FAILED = "\x00failed"
 
 
 class Invalid(Exception):
@@ -94,12 +97,15 @@ async def run_plan(
         result = body.get("data")
         entities = result.get("_entities") if isinstance(result, dict) else None
         for error in body.get("errors") or ():
-            errors.setdefault(id(first), []).extend(_entity_errors(error, first.subgraph, owners))
-        if isinstance(entities, list):
-            for index, entity in enumerate(entities[: len(owners)]):
+            errors.setdefault(id(first), []).extend(_entity_errors(error, first, owners))
+        failed = bool(body.get("errors"))
+        for index, positions in enumerate(owners):
+            entity = entities[index] if isinstance(entities, list) and index < len(entities) else None
+            for obj, _ in positions:
                 if isinstance(entity, dict):
-                    for obj, _ in owners[index]:
-                        _merge(obj, entity)
+                    _merge(obj, entity)
+                elif failed:
+                    obj[FAILED] = True
         await asyncio.gather(*(run_children(fetch) for fetch in group))
 
     if plan.sequential:
@@ -145,7 +151,8 @@ def _from_subgraph(error: Any, subgraph: str, path: list | None) -> dict:
     return shaped
 
 
-def _entity_errors(error: Any, subgraph: str, owners: list[list[tuple[dict, tuple]]]) -> list[dict]:
+def _entity_errors(error: Any, fetch: Fetch, owners: list[list[tuple[dict, tuple]]]) -> list[dict]:
+    subgraph = fetch.subgraph
     path = error.get("path") if isinstance(error, dict) else None
     if (
         path
@@ -155,7 +162,8 @@ def _entity_errors(error: Any, subgraph: str, owners: list[list[tuple[dict, tupl
         and path[1] < len(owners)
     ):
         return [_from_subgraph(error, subgraph, [*where, *path[2:]]) for _, where in owners[path[1]]]
-    return [_from_subgraph(error, subgraph, None)]
+    # An error about the whole fetch is reported, as Hive does, at the fetch's path without list indices.
+    return [_from_subgraph(error, subgraph, [step for step in fetch.path if step != LIST])]
 
 
 def _locate(value: Any, path: tuple[str, ...], where: tuple):
@@ -297,6 +305,8 @@ class Shaper:
 
     def _value(self, type_, nodes: list[FieldNode], value: Any) -> Any:
         if isinstance(type_, GraphQLNonNull):
+            if isinstance(value, dict) and FAILED in value:
+                return None
             completed = self._value(type_.of_type, nodes, value)
             if completed is None:
                 raise Invalid
@@ -324,7 +334,7 @@ class Shaper:
             )
             if object_type is None or not self.schema.is_sub_type(type_, object_type):
                 return None
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or FAILED in value:
             return None
         merged = SelectionSetNode(
             selections=tuple(s for node in nodes for s in node.selection_set.selections)

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 P = '"apollo-federation"'
+# Twelve levels of identity: past its depth limit once inside an entity fetch.
+DEEP = (
+    "enrolledBy { credentialSchemas { issuer { credentialSchemas { issuer { credentialSchemas { issuer { "
+    "credentialSchemas { issuer { credentialSchemas { issuer { name } } } } } } } } } } }"
+)
 OPERATIONS: list[tuple] = [  # (name, query, variables[, operationName])
     # Root fields routed to their owners, several subgraphs in one operation.
     ("one root field", "{ agencies { id name } }", None),
@@ -188,6 +193,28 @@ OPERATIONS: list[tuple] = [  # (name, query, variables[, operationName])
     ("non-null root error nulls data", "{ agencies { id } parcels(first: 1000) { id } }", None),
     ("error through a variable", "query ($n: Int!) { parcels(first: $n) { id owner { id } } }", {"n": -1}),
     ("error under an alias", '{ ok: parcel(id: "parcel-0001") { id } bad: parcel(id: "") { id } }', None),
+    # An entity fetch the subgraph refuses (identity's depth and cost limits): the entities are null there,
+    # the errors sit at the fetch's path, and the null does not propagate past a non-null entity.
+    (
+        "entity fetch refused under a nullable field",
+        "{ parcels(first: 2) { id owner { id " + DEEP + " } } }",
+        None,
+    ),
+    (
+        "entity fetch refused under a non-null field",
+        "{ titles(first: 2) { totalCount edges { node { id owner { id " + DEEP + " } } } } }",
+        None,
+    ),
+    (
+        "entity fetch refused beside one that answers",
+        "{ titles(first: 2) { edges { node { owner { id parcels { id } " + DEEP + " } } } } }",
+        None,
+    ),
+    (
+        "entity fetch refused three hops down",
+        '{ citizen(id: "cit_5b0e2f7c1a9d4e83") { parcels { titles { owner { ' + DEEP + " } } } } }",
+        None,
+    ),
     ("unknown field", "{ nope }", None),
     ("syntax error", "{ parcels( }", None),
     ("wrong argument", "{ parcel { id } agency(id: 1, x: 2) { nope } }", None),
