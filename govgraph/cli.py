@@ -257,7 +257,7 @@ def election_verify(
 
     try:
         record = json.loads(record_path.read_bytes())
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # deep nesting: RecursionError
         typer.echo(f"govgraph: cannot read {record_path}: {exc}", err=True)
         raise typer.Exit(code=2) from None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

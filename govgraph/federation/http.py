@@ -127,7 +127,7 @@ class SubgraphView(GraphQL):
     def parse_json(self, data: str | bytes):
         try:
             parsed = self.decode_json(data)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # deep nesting: RecursionError
             raise HTTPException(400, "Unable to parse request body as JSON.") from None
         if not isinstance(parsed, dict) and not (isinstance(parsed, list) and all(
                 isinstance(item, dict) for item in parsed)):

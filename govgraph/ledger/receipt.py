@@ -44,7 +44,7 @@ class Receipt:
     def from_json(cls, text: str | bytes) -> Receipt:
         try:
             doc = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting: RecursionError
             raise ReceiptError(f"receipt is not JSON: {exc}") from None
         if not isinstance(doc, dict) or doc.get("format") != RECEIPT_FORMAT:
             raise ReceiptError(f"receipt must be a JSON object with format {RECEIPT_FORMAT!r}")

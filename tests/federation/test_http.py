@@ -119,6 +119,13 @@ def test_unreadable_json_is_a_bad_request(url: str) -> None:
     assert only_error(response) == ("BAD_REQUEST", "Unable to parse request body as JSON.")
 
 
+def test_deeply_nested_json_is_a_bad_request_not_a_crash(url: str) -> None:
+    nested = b"[" * 200_000 + b"]" * 200_000
+    response = httpx.post(url, content=nested, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert only_error(response) == ("BAD_REQUEST", "Unable to parse request body as JSON.")
+
+
 def test_json_that_is_not_an_object_is_a_bad_request(url: str) -> None:
     response = httpx.post(url, content=b"[1, 2]", headers={"content-type": "application/json"})
     assert response.status_code == 400

@@ -61,6 +61,11 @@ def test_a_tampered_record_is_not_verified_and_the_failing_check_is_named(electi
 def test_an_unreadable_file_exits_2_and_garbage_json_fails_every_check(tmp_path: Path) -> None:
     missing = CliRunner().invoke(app, ["election", "verify", str(tmp_path / "none.json")])
     assert missing.exit_code == 2
+    deep = tmp_path / "deep.json"
+    deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    nested = CliRunner().invoke(app, ["election", "verify", str(deep)])
+    assert nested.exit_code == 2
+    assert nested.stderr.startswith(f"govgraph: cannot read {deep}: maximum recursion depth exceeded")
     garbage = CliRunner().invoke(app, ["election", "verify", "--json", str(write(tmp_path, [1, 2, 3]))])
     assert garbage.exit_code == 1
     report = json.loads(garbage.stdout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +34,11 @@ async def test_a_receipt_moved_to_another_index_or_size_fails(log: Log, log_sign
     assert not verdict.ok
     assert "FAIL  The receipt's tree size 20 is not the checkpoint's size 21." in verdict.report()
     assert not verify_receipt(receipt, "not a key").ok
+
+
+def test_a_deeply_nested_receipt_is_refused_as_not_json():
+    with pytest.raises(ReceiptError, match="^receipt is not JSON: maximum recursion depth exceeded"):
+        Receipt.from_json(b"[" * 100_000 + b"]" * 100_000)
 
 
 @settings(max_examples=300, deadline=None)
