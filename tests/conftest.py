@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -85,12 +86,13 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path, time
     raise RuntimeError(f"server at {url} not healthy after {timeout}s")
 
 
-@pytest.fixture
-def live_server(data_dir: Path) -> Iterator[LiveServer]:
-    """The real `govgraph serve` process (uvicorn) on a free 127.0.0.1 port."""
+@contextlib.contextmanager
+def running_server(data_dir: Path, log_level: str = "info") -> Iterator[LiveServer]:
+    """Start the real `govgraph serve` process (uvicorn) over `data_dir` on a free 127.0.0.1 port, wait until it
+    is healthy, and stop it (SIGTERM, then SIGKILL after 15 s) on exit. Its output goes to data_dir/server.log."""
     port = free_port()
     env = {**os.environ, "GOVGRAPH_DATA": str(data_dir), "GOVGRAPH_PORT": str(port),
-           "GOVGRAPH_HOST": "127.0.0.1", "GOVGRAPH_LOG_LEVEL": "info"}
+           "GOVGRAPH_HOST": "127.0.0.1", "GOVGRAPH_LOG_LEVEL": log_level}
     log_path = data_dir / "server.log"
     with log_path.open("w") as log_file:
         process = subprocess.Popen([sys.executable, "-m", "govgraph", "serve"], env=env,
@@ -106,3 +108,10 @@ def live_server(data_dir: Path) -> Iterator[LiveServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def live_server(data_dir: Path) -> Iterator[LiveServer]:
+    """The real `govgraph serve` process on a free 127.0.0.1 port, logging at info level."""
+    with running_server(data_dir) as server:
+        yield server

@@ -3,10 +3,6 @@ holding three agency logs and their witnesses."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +15,7 @@ from govgraph.ledger.operations import init_log
 from govgraph.ledger.log import Log
 from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.note import Signer
-from tests.conftest import free_port, wait_until_healthy
+from tests.conftest import running_server
 
 
 @pytest.fixture
@@ -58,21 +54,5 @@ async def ledger_server(data_dir: Path) -> AsyncIterator[LedgerServer]:
     settings = Settings.from_env({"GOVGRAPH_DATA": str(data_dir)})
     for name in ("land", "identity", "procurement"):
         await init_log(settings, name)
-    port = free_port()
-    env = {**os.environ, "GOVGRAPH_DATA": str(data_dir), "GOVGRAPH_PORT": str(port),
-           "GOVGRAPH_HOST": "127.0.0.1", "GOVGRAPH_LOG_LEVEL": "warning"}
-    log_path = data_dir / "server.log"
-    with log_path.open("w") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "govgraph", "serve"], env=env,
-                                   stdout=log_file, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        await asyncio.to_thread(wait_until_healthy, url + "/healthz", process, log_path)
-        yield LedgerServer(url, settings)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_server(data_dir, log_level="warning") as server:
+        yield LedgerServer(server.url, settings)
