@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from zk.bbs import PSEUDONYM_BLS12_381_SHA_256, PSEUDONYM_BLS12_381_SHAKE_256, PseudonymCiphersuite
 from zk.curve import R, Backend, get_backend
+from zk.bbs.pseudonym import CONTEXT_POINT_CACHE_SIZE
 from zk.errors import InvalidParameters
+from zk.hash_to_curve import hash_to_G1
 
 SUITES = {"sha256": PSEUDONYM_BLS12_381_SHA_256, "shake256": PSEUDONYM_BLS12_381_SHAKE_256}
 MESSAGES = [b"roll=north-district", b"eligible=yes"]
@@ -208,3 +210,15 @@ def test_verifiers_return_false_for_inputs_of_the_wrong_type(credential: Credent
         changed = list(args)
         changed[position] = bad
         assert suite.proof_verify_with_nym(*changed) is False, (position, bad)
+
+
+def test_context_points_are_memoized_per_backend_and_equal_a_fresh_hash(arkworks: Backend, pyecc: Backend) -> None:
+    for backend in (arkworks, pyecc):
+        suite = PSEUDONYM_BLS12_381_SHA_256.with_backend(backend)
+        first = suite.context_point(b"election-2026")
+        assert suite.context_point(b"election-2026") is first
+        assert backend.g1_compress(first) == backend.g1_compress(
+            hash_to_G1(b"election-2026", suite.api_id, suite.base.hash_to_curve_suite, backend))
+    for i in range(CONTEXT_POINT_CACHE_SIZE + 1):  # the cache stays bounded whatever contexts callers use
+        PSEUDONYM_BLS12_381_SHA_256.with_backend(arkworks).context_point(b"ctx-%d" % i)
+    assert len(PSEUDONYM_BLS12_381_SHA_256.with_backend(arkworks)._context_points) <= CONTEXT_POINT_CACHE_SIZE

@@ -50,6 +50,7 @@ from zk.hash_to_curve import hash_to_G1
 PSEUDONYM_LENGTH = octet_point_length
 # An upper bound on N, the number of nym secrets: keeps generator lists and polynomial work bounded.
 MAX_NYM_COUNT = 1024
+CONTEXT_POINT_CACHE_SIZE = 256
 
 
 def octets_to_pseudonym(backend: Any, pseudonym: bytes) -> Any:
@@ -66,11 +67,23 @@ class PseudonymCiphersuite(BlindInterface):
 
     api_suffix = b"H2G_HM2S_PSEUDONYM_"
 
+    def __init__(self, base: Any) -> None:
+        super().__init__(base)
+        self._context_points: dict[bytes, Any] = {}
+
     # --- pseudonym calculation --------------------------------------------------------------------------
     def context_point(self, context_id: bytes) -> Any:
-        """OP = hash_to_curve_g1(context_id, api_id)."""
+        """OP = hash_to_curve_g1(context_id, api_id). Memoized per context (hashing to the curve costs about as
+        much as the rest of a verification's scalar work, and a verifier sees the same few contexts, e.g. one
+        election id, over and over); the cache is bounded, since callers choose the context ids."""
         context_id = require_bytes(context_id, "context_id")
-        return hash_to_G1(context_id, self.api_id, self.base.hash_to_curve_suite, self.backend)
+        point = self._context_points.get(context_id)
+        if point is None:
+            point = hash_to_G1(context_id, self.api_id, self.base.hash_to_curve_suite, self.backend)
+            if len(self._context_points) >= CONTEXT_POINT_CACHE_SIZE:
+                self._context_points.clear()
+            self._context_points[context_id] = point
+        return point
 
     def context_scalar(self, context_id: bytes) -> int:
         """z = hash_to_scalar(context_id, api_id || "VECT_NYM_SECRETS"): the point where the nym polynomial is
