@@ -167,13 +167,13 @@ class Gateway:
         return self.planner.plan(operation, fragments)
 
     async def _run(self, plan: Plan, document: DocumentNode, variables: dict, coerced: dict) -> dict:
-        data, errors, answered = await run_plan(plan, self.transports, variables)
+        data, errors = await run_plan(plan, self.transports, variables)
         schema = self.supergraph.api_schema
         root_type = schema.get_root_type(plan.operation.operation)
         if plan.introspection:
             data.update(self._introspect(document, plan, coerced))
         body: dict[str, Any] = {}
-        if answered or not plan.roots:
+        if data or not plan.roots:
             body["data"] = Shaper(schema, plan, coerced).shape(root_type, plan.operation.selection_set, data)
         elif not errors:
             body["data"] = None

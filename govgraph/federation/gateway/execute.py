@@ -15,13 +15,15 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLBoolean,
-    GraphQLList,
+    GraphQLEnumType,
+    GraphQLInterfaceType,
     GraphQLNonNull,
+    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
+    get_named_type,
     is_abstract_type,
-    is_leaf_type,
     value_from_ast,
 )
 
@@ -30,23 +32,15 @@ from govgraph.federation.gateway.plan import LIST, Fetch, Plan
 
 Transport = Callable[[str, dict[str, Any], str | None], Awaitable[dict]]
 _MISSING = object()
-# Marks an object whose entity fetch failed. Hive Gateway answers such an object as null *without* propagating
-# the null to a non-null parent (the error at its path says why), so the shaper does the same.
-FAILED = "\x00failed"
-
-
-class Invalid(Exception):
-    """A non-null position ended up null: the null moves up to the nearest nullable parent."""
 
 
 async def run_plan(
     plan: Plan, transports: Mapping[str, Transport], variables: dict[str, Any]
-) -> tuple[dict, list[dict], bool]:
-    """Run every fetch of `plan`: the merged data, the subgraph errors, and whether a root fetch answered."""
+) -> tuple[dict, list[dict]]:
+    """Run every fetch of `plan`: the merged data and the subgraph errors, in plan order."""
     data: dict[str, Any] = {}
     errors: dict[int, list[dict]] = {}
     order = [id(f) for root in plan.roots for f in root.walk()]
-    answered = [False]
 
     async def run_root(fetch: Fetch) -> None:
         body = await _send(transports, fetch, _variables(fetch, variables))
@@ -57,56 +51,50 @@ async def run_plan(
             path = None if isinstance(error, dict) and error.get("path") else _first_key(fetch)
             errors.setdefault(id(fetch), []).append(_from_subgraph(error, fetch.subgraph, path))
         if isinstance(result, dict):
-            answered[0] = True
             _merge(data, result)
             await run_children(fetch)
 
     async def run_children(fetch: Fetch) -> None:
-        # Sibling fetches with one document (the same selection reached by several paths) share a request.
-        groups: dict[tuple[str, str], list[Fetch]] = {}
+        # One request per subgraph and step: sibling fetches with one document share their representations;
+        # different documents for one subgraph go together as aliased `_entities` fields (as Hive batches).
+        by_subgraph: dict[str, dict[str, list[Fetch]]] = {}
         for child in fetch.children:
-            groups.setdefault((child.subgraph, child.document), []).append(child)
-        if groups:
-            await asyncio.gather(*(run_entities(group) for group in groups.values()))
+            by_subgraph.setdefault(child.subgraph, {}).setdefault(child.document, []).append(child)
+        if by_subgraph:
+            await asyncio.gather(*(run_batch(list(groups.values())) for groups in by_subgraph.values()))
 
-    async def run_entities(group: list[Fetch]) -> None:
-        representations: list[dict] = []
-        owners: list[list[tuple[dict, tuple]]] = []
-        seen: dict[str, int] = {}
-        for fetch in group:
-            for obj, path in _locate(data, fetch.path, ()):
-                if obj.get("__typename") not in fetch.accepts:
-                    continue
-                representation = _representation(obj, fetch)
-                if representation is None:
-                    continue
-                marker = json.dumps(representation, sort_keys=True)
-                index = seen.get(marker)
-                if index is None:
-                    seen[marker] = index = len(representations)
-                    representations.append(representation)
-                    owners.append([])
-                owners[index].append((obj, path))
-        if not representations:
+    async def run_batch(groups: list[list[Fetch]]) -> None:
+        collected = [(group, *_collect(data, group)) for group in groups]
+        collected = [(group, reps, owners) for group, reps, owners in collected if reps]
+        if not collected:
             return
-        first = group[0]
-        # The subgraph may consume the representations (strawberry mutates them): they are never read again.
-        body = await _send(
-            transports, first, {"representations": representations, **_variables(first, variables)}
-        )
-        result = body.get("data")
-        entities = result.get("_entities") if isinstance(result, dict) else None
-        for error in body.get("errors") or ():
-            errors.setdefault(id(first), []).extend(_entity_errors(error, first, owners))
-        failed = bool(body.get("errors"))
-        for index, positions in enumerate(owners):
-            entity = entities[index] if isinstance(entities, list) and index < len(entities) else None
-            for obj, _ in positions:
-                if isinstance(entity, dict):
-                    _merge(obj, entity)
-                elif failed:
-                    obj[FAILED] = True
-        await asyncio.gather(*(run_children(fetch) for fetch in group))
+        first = collected[0][0][0]
+        if len(collected) == 1:
+            _, representations, owners = collected[0]
+            # The subgraph may consume the representations (strawberry mutates them): never read again.
+            body = await _send(
+                transports, first, {"representations": representations, **_variables(first, variables)}
+            )
+            result = body.get("data")
+            answers = [result.get("_entities") if isinstance(result, dict) else None]
+            for error in body.get("errors") or ():
+                errors.setdefault(id(first), []).extend(_entity_errors(error, first, owners))
+        else:
+            document, request = _batch_request(collected, variables)
+            body = await _send(transports, first, request, document)
+            result = body.get("data")
+            answers = [
+                result.get(f"_e{n}") if isinstance(result, dict) else None for n in range(len(collected))
+            ]
+            for error in body.get("errors") or ():
+                errors.setdefault(id(first), []).extend(_batch_errors(error, first.subgraph, collected))
+        for (_, _, owners), entities in zip(collected, answers, strict=True):
+            if isinstance(entities, list):
+                for index, entity in enumerate(entities[: len(owners)]):
+                    if isinstance(entity, dict):
+                        for obj, _ in owners[index]:
+                            _merge(obj, entity)
+        await asyncio.gather(*(run_children(fetch) for group, _, _ in collected for fetch in group))
 
     if plan.sequential:
         for root in plan.roots:
@@ -114,7 +102,7 @@ async def run_plan(
     else:
         await asyncio.gather(*(run_root(root) for root in plan.roots))
     ordered = [e for fetch_id in order for e in errors.get(fetch_id, ())]
-    return data, ordered, answered[0]
+    return data, ordered
 
 
 def _first_key(fetch: Fetch) -> list | None:
@@ -124,9 +112,69 @@ def _first_key(fetch: Fetch) -> list | None:
     return None
 
 
-async def _send(transports: Mapping[str, Transport], fetch: Fetch, variables: dict) -> dict:
+def _collect(data: dict, group: list[Fetch]) -> tuple[list[dict], list[list[tuple[dict, tuple]]]]:
+    """The representations for a group of fetches with one document (identical ones sent once), and for
+    each representation the objects (with their response paths) its answer belongs to."""
+    representations: list[dict] = []
+    owners: list[list[tuple[dict, tuple]]] = []
+    seen: dict[str, int] = {}
+    for fetch in group:
+        for obj, path in _locate(data, fetch.path, ()):
+            if obj.get("__typename") not in fetch.accepts:
+                continue
+            representation = _representation(obj, fetch)
+            if representation is None:
+                continue
+            marker = json.dumps(representation, sort_keys=True)
+            index = seen.get(marker)
+            if index is None:
+                seen[marker] = index = len(representations)
+                representations.append(representation)
+                owners.append([])
+            owners[index].append((obj, path))
+    return representations, owners
+
+
+def _batch_request(collected: list, variables: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """One document for several entity fetches to one subgraph: `_e<n>: _entities(representations: $r<n>)`."""
+    declared: dict[str, str] = {}
+    fields = []
+    request: dict[str, Any] = {}
+    for n, (group, representations, _) in enumerate(collected):
+        fetch = group[0]
+        declared[f"$r{n}"] = f"$r{n}:[_Any!]!"
+        for definition in fetch.declared:
+            declared.setdefault(definition.split(":", 1)[0], definition)
+        fields.append(f"_e{n}:_entities(representations:$r{n}){{{fetch.body}}}")
+        request[f"r{n}"] = representations
+        request.update(_variables(fetch, variables))
+    return f"query({','.join(declared.values())}){{{' '.join(fields)}}}", request
+
+
+def _batch_errors(error: Any, subgraph: str, collected: list) -> list[dict]:
+    """A batched request's errors: those under `_e<n>` go to the entities they name; the others, about the
+    whole request, keep no path (as Hive reports them)."""
+    path = error.get("path") if isinstance(error, dict) else None
+    if (
+        path
+        and len(path) >= 2
+        and isinstance(path[0], str)
+        and path[0].startswith("_e")
+        and isinstance(path[1], int)
+    ):
+        n = int(path[0][2:]) if path[0][2:].isdigit() else -1
+        if 0 <= n < len(collected) and path[1] < len(collected[n][2]):
+            return [
+                _from_subgraph(error, subgraph, [*where, *path[2:]]) for _, where in collected[n][2][path[1]]
+            ]
+    return [_from_subgraph(error, subgraph, None)]
+
+
+async def _send(
+    transports: Mapping[str, Transport], fetch: Fetch, variables: dict, document: str | None = None
+) -> dict:
     try:
-        return await transports[fetch.subgraph](fetch.document, variables, None)
+        return await transports[fetch.subgraph](document or fetch.document, variables, None)
     except Exception as exc:  # the subgraph is unreachable or answered garbage: a partial answer, not a 500
         message = f'Request to subgraph "{fetch.subgraph}" failed: {exc.__class__.__name__}'
         return {
@@ -241,7 +289,10 @@ def _merge(target: dict, source: dict) -> None:
 
 
 class Shaper:
-    """Builds the client's `data` from the merged tree by walking the client's operation."""
+    """Builds the client's `data` from the merged tree by walking the client's operation, with Hive Gateway's
+    projection rules: a missing non-null field makes its object null (and the null stops there), a present
+    null is kept, and a fragment whose object comes out null adds nothing. Unlike Hive, a list field selected
+    twice at one level is merged item by item (Hive concatenates the two lists)."""
 
     def __init__(self, schema: GraphQLSchema, plan: Plan, variables: dict[str, Any]) -> None:
         self.schema = schema
@@ -249,100 +300,117 @@ class Shaper:
         self.variables = variables
 
     def shape(self, root_type, selection_set: SelectionSetNode, data: dict) -> dict | None:
-        try:
-            return self._object(root_type, selection_set, data)
-        except Invalid:
-            return None
+        return self._project(data, selection_set, root_type)
 
-    def _collect(
-        self, object_type, selection_set: SelectionSetNode, into: dict[str, list[FieldNode]]
-    ) -> None:
+    def _project(self, data: Any, selection_set: SelectionSetNode, type_) -> Any:
+        if data is None or data is _MISSING:
+            return data
+        if isinstance(data, list):
+            return [self._project(item, selection_set, type_) for item in data]
+        if not isinstance(data, dict):
+            return None
+        typename = data.get("__typename")
+        parent = self.schema.get_type(typename) if typename is not None else type_
+        if not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            return None
+        result: dict[str, Any] = {}
         for selection in selection_set.selections:
             if not self._included(selection):
                 continue
             if isinstance(selection, FieldNode):
-                key = selection.alias.value if selection.alias else selection.name.value
-                into.setdefault(key, []).append(selection)
-                continue
-            fragment = (
-                self.fragments[selection.name.value]
-                if isinstance(selection, FragmentSpreadNode)
-                else selection
-            )
-            if fragment.type_condition is not None:
-                condition = self.schema.get_type(fragment.type_condition.name.value)
-                if condition is not object_type and not (
-                    is_abstract_type(condition) and self.schema.is_sub_type(condition, object_type)
-                ):
+                name = selection.name.value
+                key = selection.alias.value if selection.alias else name
+                value = data.get(key, _MISSING)
+                if name == "__typename":
+                    result[key] = value if value is not _MISSING else type_.name
                     continue
-            self._collect(object_type, fragment.selection_set, into)
+                if name in ("__schema", "__type"):  # already answered from the API schema
+                    result[key] = None if value is _MISSING else value
+                    continue
+                field = parent.fields.get(name)
+                if field is None:
+                    return None
+                if value is not _MISSING and selection.selection_set is not None:
+                    value = self._project(value, selection.selection_set, get_named_type(field.type))
+                if value is not _MISSING:
+                    _put(result, key, _known_enum(value, get_named_type(field.type)))
+                elif isinstance(field.type, GraphQLNonNull):
+                    return None
+                else:
+                    result[key] = None
+                continue
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments[selection.name.value]
+                condition = fragment.type_condition.name.value
+                if typename is not None and not self._satisfies(typename, condition):
+                    continue
+                projected = self._project(
+                    data, fragment.selection_set, self.schema.get_type(typename or condition)
+                )
+            else:
+                condition = selection.type_condition.name.value if selection.type_condition else None
+                subject = typename if typename is not None else parent.name
+                if condition is not None and not self._satisfies(subject, condition):
+                    continue
+                scope = (
+                    self.schema.get_type(typename)
+                    if typename is not None
+                    else (self.schema.get_type(condition) if condition else parent)
+                )
+                projected = self._project(data, selection.selection_set, scope)
+            if projected is not None:
+                for key, value in projected.items():
+                    _put(result, key, value)
+        return result
+
+    def _satisfies(self, typename: str, condition: str) -> bool:
+        if typename == condition:
+            return True
+        object_type = self.schema.get_type(typename)
+        condition_type = self.schema.get_type(condition)
+        return (
+            isinstance(object_type, GraphQLObjectType)
+            and is_abstract_type(condition_type)
+            and self.schema.is_sub_type(condition_type, object_type)
+        )
 
     def _included(self, selection) -> bool:
         for directive in selection.directives or ():
             name = directive.name.value
             if name in ("skip", "include"):
-                argument = directive.arguments[0].value
-                value = value_from_ast(argument, GraphQLNonNull(GraphQLBoolean), self.variables)
+                value = value_from_ast(directive.arguments[0].value, GraphQLBoolean, self.variables)
                 if (name == "skip") == bool(value):
                     return False
         return True
 
-    def _object(self, object_type, selection_set: SelectionSetNode, obj: dict) -> dict:
-        fields: dict[str, list[FieldNode]] = {}
-        self._collect(object_type, selection_set, fields)
-        result = {}
-        for key, nodes in fields.items():
-            name = nodes[0].name.value
-            if name == "__typename":
-                result[key] = object_type.name
-                continue
-            if name in ("__schema", "__type"):  # already answered from the API schema
-                result[key] = obj.get(key)
-                continue
-            definition = object_type.fields[name]
-            result[key] = self._value(definition.type, nodes, obj.get(key))
-        return result
 
-    def _value(self, type_, nodes: list[FieldNode], value: Any) -> Any:
-        if isinstance(type_, GraphQLNonNull):
-            if isinstance(value, dict) and FAILED in value:
-                return None
-            completed = self._value(type_.of_type, nodes, value)
-            if completed is None:
-                raise Invalid
-            return completed
-        if value is None:
-            return None
-        if isinstance(type_, GraphQLList):
-            if not isinstance(value, list):
-                return None
-            items = []
-            for item in value:
-                try:
-                    items.append(self._value(type_.of_type, nodes, item))
-                except Invalid:
-                    if isinstance(type_.of_type, GraphQLNonNull):
-                        raise
-                    items.append(None)
-            return items
-        if is_leaf_type(type_):
-            return value
-        object_type = type_
-        if is_abstract_type(type_):
-            object_type = (
-                self.schema.get_type(value.get("__typename", "")) if isinstance(value, dict) else None
-            )
-            if object_type is None or not self.schema.is_sub_type(type_, object_type):
-                return None
-        if not isinstance(value, dict) or FAILED in value:
-            return None
-        merged = SelectionSetNode(
-            selections=tuple(s for node in nodes for s in node.selection_set.selections)
-        )
-        try:
-            return self._object(object_type, merged, value)
-        except Invalid:
-            return None
+def _put(result: dict, key: str, value: Any) -> None:
+    """Set a response key; a second selection of the key merges into the first (a null overwrites)."""
+    existing = result.get(key)
+    if isinstance(existing, (dict, list)) and value is not None:
+        result[key] = _deep_merge(existing, value)
+    else:
+        result[key] = value
 
 
-__all__ = ["Invalid", "Shaper", "Transport", "run_plan"]
+def _deep_merge(existing: Any, value: Any) -> Any:
+    if isinstance(existing, dict) and isinstance(value, dict):
+        merged = dict(existing)
+        for key, item in value.items():
+            merged[key] = _deep_merge(merged[key], item) if key in merged else item
+        return merged
+    if isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
+        return [_deep_merge(a, b) for a, b in zip(existing, value, strict=True)]
+    return value
+
+
+def _known_enum(value: Any, named) -> Any:
+    """An enum value the API schema does not know (e.g. @inaccessible) is answered as null, as Hive does."""
+    if not isinstance(named, GraphQLEnumType):
+        return value
+    if isinstance(value, list):
+        return [_known_enum(item, named) for item in value]
+    return value if value is None or value in named.values else None
+
+
+__all__ = ["Shaper", "Transport", "run_plan"]

@@ -66,6 +66,9 @@ class Fetch:
     operation: str = "query"
     document: str = ""
     variables: tuple[str, ...] = ()
+    # For an entity fetch batched with others into one request: its selection and variable definitions.
+    body: str = ""
+    declared: tuple[str, ...] = ()
 
     def walk(self) -> Iterator[Fetch]:
         yield self
@@ -408,6 +411,7 @@ class Planner:
         definitions = [d for d in operation.variable_definitions or () if d.variable.name.value in used]
         fetch.variables = tuple(d.variable.name.value for d in definitions)
         declared = [print_ast(d) for d in definitions]
+        fetch.body, fetch.declared = body, tuple(declared)
         if fetch.entity_type is None:
             head = fetch.operation + (f"({','.join(declared)})" if declared else "")
             fetch.document = f"{head}{{{body}}}"

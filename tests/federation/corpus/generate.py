@@ -31,6 +31,10 @@ ROOTS: dict[str, dict[str, list]] = {
     "deprecatedProduct": {"sku": ["apollo-federation-v1"], "package": ["@apollo/federation-v1", "other"]},
     "inventory": {"id": ["apollo-oss", "nope"]},
 }
+INJECTED_ERROR = (
+    "deep: enrolledBy { credentialSchemas { issuer { credentialSchemas { issuer { credentialSchemas { issuer "
+    "{ credentialSchemas { issuer { credentialSchemas { issuer { name } } } } } } } } } } }"
+)
 GRAPHQL_TYPES = {"first": "Int", "id": "ID!", "sku": "String!", "package": "String!"}
 
 
@@ -42,6 +46,8 @@ class Generator:
     def __init__(self, schema: GraphQLSchema, seed: int) -> None:
         self.schema = schema
         self.random = random.Random(seed)
+        # A second stream decides the injected subgraph errors, so adding them left the other draws unchanged.
+        self.inject = random.Random(seed + 1)
         self.fragments: list[str] = []
         self.variables: dict[str, object] = {}
         self.definitions: list[str] = []
@@ -138,6 +144,9 @@ class Generator:
                 + (directive if not parts else "")
                 + self._selection(field.type, depth + 1)
             )
+        if object_type.name == "Citizen" and self.inject.random() < 0.2:
+            # Past identity's depth limit once inside an entity fetch: an error injected in that subgraph.
+            parts.append(INJECTED_ERROR)
         return parts or ["__typename"]
 
 
