@@ -106,3 +106,16 @@ def test_full_introspection_describes_the_same_supergraph_as_hive(embedded: str,
     assert _schema_types(ours) == _schema_types(theirs)
     # GraphiQL can build a working client schema from it.
     assert build_client_schema(ours["data"]).get_type("Parcel").fields["owner"].type.name == "Citizen"
+
+
+def test_a_list_field_selected_twice_is_merged_item_by_item_where_hive_concatenates(
+    embedded: str, hive_gateway
+) -> None:
+    # The one answer where we knowingly differ: GraphQL merges both selections into each item; Hive Gateway
+    # (router-runtime's projection) appends the second list to the first.
+    query = "{ agencies { id } agencies { name } }"
+    ours, theirs = post(embedded, query, None, None), post(hive_gateway.url, query, None, None)
+    ids = ["electoral-commission", "identity-bureau", "land-registry"]
+    names = ["Electoral Commission", "Identity Bureau", "Land Registry"]
+    assert ours == {"data": {"agencies": [{"id": i, "name": n} for i, n in zip(ids, names, strict=True)]}}
+    assert theirs == {"data": {"agencies": [{"id": i} for i in ids] + [{"name": n} for n in names]}}

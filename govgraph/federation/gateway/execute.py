@@ -2,7 +2,7 @@
 
 Subgraph errors keep their message and extensions (plus `serviceName`), with paths rewritten to the
 client's response, the way Hive Gateway reports them. Shaping walks the client's operation over the
-merged tree: aliases, fragments, @skip/@include and null propagation happen there."""
+merged tree with Hive Gateway's projection rules (see Shaper): aliases, fragments, @skip/@include."""
 
 from __future__ import annotations
 
