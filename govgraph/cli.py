@@ -199,9 +199,12 @@ def gateway(
     port: int = typer.Option(4000, "--port", help="Listen port."),
 ) -> None:
     """Serve the embedded gateway at /graphql over remote subgraphs (composed at start-up)."""
+    import asyncio
+
     import uvicorn
 
-    from govgraph.federation.gateway.endpoint import gateway_app
+    from govgraph.federation.gateway import CompositionError
+    from govgraph.federation.gateway.endpoint import check_composition, gateway_app
 
     settings = load_settings()
     services: dict[str, str] = {}
@@ -211,6 +214,11 @@ def gateway(
             typer.echo(f"govgraph: --subgraph expects a unique name=http(s)://URL, got {item!r}", err=True)
             raise typer.Exit(code=2)
         services[name] = url
+    try:  # refuse to start, with the reason, when the subgraphs cannot be composed
+        asyncio.run(check_composition(services))
+    except CompositionError as exc:
+        typer.echo(f"govgraph: {exc}", err=True)
+        raise typer.Exit(code=1) from None
     logging.basicConfig(level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
                         format="%(levelname)s:     %(name)s: %(message)s")
     uvicorn.run(gateway_app(services, graphiql=not settings.production), host=settings.host, port=port,

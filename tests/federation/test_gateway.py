@@ -417,3 +417,47 @@ async def test_over_http_a_subgraph_never_sees_more_than_its_concurrency_limit()
         assert in_flight["most"] == 2
     finally:
         server.stop()
+
+
+def test_gateway_command_refuses_to_start_when_a_subgraph_gives_no_sdl(tmp_path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/graphql"  # nothing listens there
+    completed = subprocess.run(
+        [sys.executable, "-m", "govgraph", "gateway", "--subgraph", f"land={url}"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.startswith(
+        f'govgraph: subgraph "land" at {url} did not give its SDL (ConnectError'
+    )
+
+
+@pytest.mark.e2e
+def test_gateway_command_refuses_subgraphs_that_do_not_compose(live_subgraphs, tmp_path) -> None:
+    # The same products subgraph under two names: each field both resolve without @shareable is a conflict,
+    # and the first one met is reported with both subgraphs' names.
+    products_url = live_subgraphs.urls["products"]
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "govgraph",
+            "gateway",
+            "--subgraph",
+            f"a={products_url}",
+            "--subgraph",
+            f"b={products_url}",
+        ],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.startswith(
+        'govgraph: Non-shareable field "CaseStudy.caseNumber" is resolved from subgraphs "a" and "b"'
+    )

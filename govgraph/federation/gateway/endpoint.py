@@ -111,7 +111,7 @@ async def remote_gateway_with_clients(
     clients = {name: http_client(timeout=timeout, connections=concurrency) for name in services}
     try:
         sources = [
-            SubgraphSource(name, await fetch_sdl(url, clients[name])) for name, url in services.items()
+            SubgraphSource(name, await fetch_sdl(name, url, clients[name])) for name, url in services.items()
         ]
         gateway = Gateway.from_sources(
             sources,
@@ -122,6 +122,13 @@ async def remote_gateway_with_clients(
             await client.aclose()
         raise
     return gateway, list(clients.values())
+
+
+async def check_composition(services: Mapping[str, str], *, timeout: float = 30.0) -> None:
+    """Fetch and compose the subgraphs once, raising the CompositionError that would stop start-up."""
+    _gateway, clients = await remote_gateway_with_clients(services, timeout=timeout)
+    for client in clients:
+        await client.aclose()
 
 
 async def remote_gateway(

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 from strawberry.schema.base import BaseSchema
 
+from govgraph.federation.gateway.supergraph import CompositionError
+
 
 class InProcess:
     """Calls a strawberry schema's `execute` directly; `context` builds each fetch's context value."""
@@ -56,8 +58,13 @@ def http_client(*, timeout: float = 30.0, connections: int = 100) -> httpx.Async
     )
 
 
-async def fetch_sdl(url: str, client: httpx.AsyncClient) -> str:
-    """A subgraph's SDL from `{ _service { sdl } }`."""
-    response = await client.post(url, json={"query": "{ _service { sdl } }"})
-    response.raise_for_status()
-    return response.json()["data"]["_service"]["sdl"]
+async def fetch_sdl(name: str, url: str, client: httpx.AsyncClient) -> str:
+    """A subgraph's SDL from `{ _service { sdl } }`; if it gives none, a CompositionError naming it."""
+    try:
+        response = await client.post(url, json={"query": "{ _service { sdl } }"})
+        response.raise_for_status()
+        return response.json()["data"]["_service"]["sdl"]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        raise CompositionError(
+            f'subgraph "{name}" at {url} did not give its SDL ({exc.__class__.__name__}: {exc})'
+        ) from None
