@@ -221,7 +221,7 @@ def gateway(
         raise typer.Exit(code=1) from None
     logging.basicConfig(level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
                         format="%(levelname)s:     %(name)s: %(message)s")
-    uvicorn.run(gateway_app(services, graphiql=not settings.production), host=settings.host, port=port,
+    uvicorn.run(gateway_app(services, production=settings.production), host=settings.host, port=port,
                 log_level=settings.log_level, lifespan="on", timeout_graceful_shutdown=10)
 
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 import strawberry
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
+from starlette.testclient import TestClient
 
 from govgraph.app import build_app
 from govgraph.config import Settings
@@ -461,3 +462,23 @@ def test_gateway_command_refuses_subgraphs_that_do_not_compose(live_subgraphs, t
     assert completed.stderr.startswith(
         'govgraph: Non-shareable field "CaseStudy.caseNumber" is resolved from subgraphs "a" and "b"'
     )
+
+
+def test_in_production_build_app_graphql_refuses_introspection_and_serves_no_graphiql(tmp_path) -> None:
+    settings = Settings.from_env({"GOVGRAPH_DATA": str(tmp_path), "GOVGRAPH_ENV": "production"})
+    with TestClient(build_app(settings)) as client:
+        body = client.post("/graphql", json={"query": '{ __type(name: "Parcel") { name } }'}).json()
+        assert body == {
+            "errors": [
+                {
+                    "message": "GraphQL introspection has been disabled, but the requested query contained "
+                    'the field "__type".',
+                    "locations": [{"line": 1, "column": 3}],
+                    "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+                }
+            ]
+        }
+        assert client.get("/graphql", headers={"accept": "text/html"}).status_code == 400
+        # Queries still work (production seeds no demo data, hence the empty list).
+        parcels = client.post("/graphql", json={"query": "{ parcels(first: 1) { id owner { id } } }"}).json()
+        assert parcels == {"data": {"parcels": []}}

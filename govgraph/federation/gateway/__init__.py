@@ -24,6 +24,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 from graphql.pyutils import inspect
+from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
 
 from govgraph.federation.errors import INTERNAL_MESSAGE, ErrorCode
 from govgraph.federation.gateway.execute import Shaper, Transport, run_plan
@@ -60,7 +61,9 @@ def _error(message: str, code: str | None = None, locations=None) -> dict:
 class Gateway:
     """A composed supergraph plus a transport per subgraph; stateless between requests except its caches."""
 
-    def __init__(self, supergraph: Supergraph, transports: Mapping[str, Transport]) -> None:
+    def __init__(
+        self, supergraph: Supergraph, transports: Mapping[str, Transport], *, introspection: bool = True
+    ) -> None:
         missing = [name for name in supergraph.subgraphs if name not in transports]
         if missing:
             raise CompositionError(f"no transport for subgraph(s) {', '.join(missing)}")
@@ -69,10 +72,14 @@ class Gateway:
         self.planner = Planner(supergraph)
         self.documents: _Lru = _Lru(CACHE_SIZE)  # query text -> (document, validation errors)
         self.plans: _Lru = _Lru(CACHE_SIZE)  # (query text, operation name) -> Plan
+        # Off in production, like the subgraphs' own introspection: the schema is not for strangers to map.
+        self.rules = (*specified_rules, *(() if introspection else (NoSchemaIntrospectionCustomRule,)))
 
     @classmethod
-    def from_sources(cls, sources: list[SubgraphSource], transports: Mapping[str, Transport]) -> Gateway:
-        return cls(compose(sources), transports)
+    def from_sources(
+        cls, sources: list[SubgraphSource], transports: Mapping[str, Transport], *, introspection: bool = True
+    ) -> Gateway:
+        return cls(compose(sources), transports, introspection=introspection)
 
     async def execute(
         self, query: Any, variables: Any = None, operation_name: Any = None
@@ -125,7 +132,7 @@ class Gateway:
             return {
                 "errors": [_error(_js_quotes(exc.message), ErrorCode.GRAPHQL_PARSE_FAILED, exc.locations)]
             }
-        errors = validate(self.supergraph.api_schema, document)
+        errors = validate(self.supergraph.api_schema, document, self.rules)
         if errors:
             result: DocumentNode | dict = {
                 "errors": [

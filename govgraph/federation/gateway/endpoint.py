@@ -19,7 +19,7 @@ from strawberry.schema.base import BaseSchema
 
 from govgraph.federation.context import RequestContext
 from govgraph.federation.errors import ErrorCode
-from govgraph.federation.gateway import Gateway, SubgraphSource
+from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
 from govgraph.federation.gateway.transports import InProcess, OverHttp, fetch_sdl, http_client
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class GatewayEndpoint:
 
 
 async def remote_gateway_with_clients(
-    services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64
+    services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64, introspection: bool = True
 ) -> tuple[Gateway, list[httpx.AsyncClient]]:
     """The gateway and its HTTP clients (the caller closes them). One pooled client per subgraph: httpcore
     scans every pooled connection on each request, so one shared pool costs more as subgraphs are added."""
@@ -116,6 +116,7 @@ async def remote_gateway_with_clients(
         gateway = Gateway.from_sources(
             sources,
             {name: OverHttp(url, clients[name], concurrency=concurrency) for name, url in services.items()},
+            introspection=introspection,
         )
     except BaseException:
         for client in clients.values():
@@ -140,17 +141,19 @@ async def remote_gateway(
 
 
 async def local_gateway(
-    schemas: Mapping[str, BaseSchema], context: Callable[[], Any] | None = None
+    schemas: Mapping[str, BaseSchema], context: Callable[[], Any] | None = None, *, introspection: bool = True
 ) -> Gateway:
     """A gateway calling each schema's executor directly (no HTTP, no JSON); `context` builds contexts."""
     sources = []
     for name, schema in schemas.items():
         result = await schema.execute("{ _service { sdl } }", context_value=context() if context else None)
         if result.errors:
-            raise RuntimeError(f'subgraph "{name}" did not give its SDL: {result.errors[0].message}')
+            raise CompositionError(f'subgraph "{name}" did not give its SDL: {result.errors[0].message}')
         sources.append(SubgraphSource(name, result.data["_service"]["sdl"]))
     return Gateway.from_sources(
-        sources, {name: InProcess(schema, context) for name, schema in schemas.items()}
+        sources,
+        {name: InProcess(schema, context) for name, schema in schemas.items()},
+        introspection=introspection,
     )
 
 
@@ -164,11 +167,11 @@ def agencies_gateway(
     def context() -> RequestContext:
         return RequestContext(request=None, response=None, sessions=sessions())
 
-    return lambda: local_gateway(schemas, context)
+    return lambda: local_gateway(schemas, context, introspection=not production)
 
 
 def gateway_app(
-    services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64, graphiql: bool = True
+    services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64, production: bool = False
 ) -> Starlette:
     """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql with /readiness.
     Composition happens at start-up: a subgraph that cannot be composed stops the process, with the reason."""
@@ -176,12 +179,12 @@ def gateway_app(
 
     async def build() -> Gateway:
         gateway, opened = await remote_gateway_with_clients(
-            services, timeout=timeout, concurrency=concurrency
+            services, timeout=timeout, concurrency=concurrency, introspection=not production
         )
         clients.extend(opened)
         return gateway
 
-    endpoint = GatewayEndpoint(build, graphiql=graphiql)
+    endpoint = GatewayEndpoint(build, graphiql=not production)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
