@@ -19,8 +19,10 @@ A public element Y_i may be given as a linear combination of points (`Combinatio
 nothing is computed until an equation is evaluated.
 
 Proofs are kept in commitment form (commitments, responses) rather than the shorter (challenge, response) form
-because only commitment form can be batch-verified. The prover functions take the randomness as a callable
-(`ScalarSource`) so that fixed-seed test vectors are reproducible (`seeded_scalars`).
+because only commitment form can be batch-verified. OR-proof commitments are decoded without the subgroup check
+(`G1Group.decode_commitment`), so every equation is checked modulo torsion (`Group.is_identity_mod_torsion`).
+The prover functions take the randomness as a callable (`ScalarSource`) so that fixed-seed test vectors are
+reproducible (`seeded_scalars`).
 """
 
 from __future__ import annotations
@@ -45,7 +47,12 @@ PROTOCOL_PREFIX = b"govgraph/sigma/v1"
 
 
 class Group(Protocol):
-    """A prime-order group in additive notation, with strict encodings. Scalars are ints mod `order`."""
+    """A prime-order group in additive notation, with strict encodings. Scalars are ints mod `order`.
+
+    `decode_commitment` may accept elements of a larger group that holds this one (BLS12-381's curve holds G1
+    with a cofactor); `is_identity_mod_torsion` is then the test every verification equation uses. A group
+    without such a supergroup decodes commitments strictly and makes it `is_identity`.
+    """
 
     name: bytes
     order: int
@@ -61,6 +68,8 @@ class Group(Protocol):
     def is_identity(self, a: Element) -> bool: ...
     def encode(self, a: Element) -> bytes: ...
     def decode(self, data: bytes, *, allow_identity: bool = False) -> Element: ...
+    def decode_commitment(self, data: bytes, *, allow_identity: bool = False) -> Element: ...
+    def is_identity_mod_torsion(self, a: Element) -> bool: ...
     def hash_to_element(self, msg: bytes, dst: bytes) -> Element: ...
     def random_scalar(self) -> int: ...
 
@@ -103,6 +112,26 @@ class G1Group:
 
     def decode(self, data: bytes, *, allow_identity: bool = False) -> Element:
         return self.backend.g1_decompress(data, allow_identity=allow_identity)
+
+    def decode_commitment(self, data: bytes, *, allow_identity: bool = False) -> Element:
+        """A proof commitment: canonical and on the curve, but possibly outside the prime-order subgroup.
+
+        Safe because a commitment enters nothing but verification equations, and every equation check here
+        (`_equations_hold`, `BatchVerifier`) accepts iff `is_identity_mod_torsion(residue)`: a torsion part of
+        a commitment is invisible to that test, and the prime-order part obeys the usual special-soundness
+        argument (the challenge hashes the commitment's full encoding). It saves the subgroup check, more than
+        half of the cost of decoding a point.
+        """
+        return self.backend.g1_decompress_on_curve(data, allow_identity=allow_identity)
+
+    def is_identity_mod_torsion(self, a: Element) -> bool:
+        """True iff the prime-order component of `a` is the identity: a == 0, or else [h] a == 0 (h the cofactor).
+
+        For a point of the subgroup (every point but a `decode_commitment` one) this is `is_identity`; the
+        cofactor multiplication runs only when a is not the identity, i.e. only for equations that fail.
+        """
+        backend = self.backend
+        return backend.g1_is_identity(a) or backend.g1_is_identity(backend.g1_mul_by_cofactor(a))
 
     def hash_to_element(self, msg: bytes, dst: bytes) -> Element:
         return hash_to_G1(msg, dst, backend=self.backend)
@@ -203,6 +232,15 @@ def element_from_hex(group: Group, value: object, what: str, *, allow_identity: 
     data = _hex_bytes(value, group.element_length, what)
     try:
         return group.decode(data, allow_identity=allow_identity)
+    except MalformedInput as exc:
+        raise MalformedInput(f"{what}: {exc}") from None
+
+
+def commitment_from_hex(group: Group, value: object, what: str, *, allow_identity: bool = False) -> Element:
+    """Decode a proof commitment with `Group.decode_commitment` (no subgroup check: see its docstring)."""
+    data = _hex_bytes(value, group.element_length, what)
+    try:
+        return group.decode_commitment(data, allow_identity=allow_identity)
     except MalformedInput as exc:
         raise MalformedInput(f"{what}: {exc}") from None
 
@@ -373,8 +411,8 @@ class OrProof:
             where = f"{what}.branches[{j}]"
             branch = require_fields(item, where, ("commitments", "challenge", "response"))
             points = require_list(branch["commitments"], f"{where}.commitments", rows)
-            commitments.append(tuple(element_from_hex(group, a, f"{where}.commitments[{i}]", allow_identity=True)
-                                     for i, a in enumerate(points)))
+            commitments.append(tuple(commitment_from_hex(group, a, f"{where}.commitments[{i}]",
+                                                         allow_identity=True) for i, a in enumerate(points)))
             challenges.append(scalar_from_hex(group, branch["challenge"], f"{where}.challenge"))
             responses.append(scalar_from_hex(group, branch["response"], f"{where}.response"))
         return cls(tuple(commitments), tuple(challenges), tuple(responses))
@@ -387,7 +425,7 @@ def _draw(group: Group, rng: ScalarSource | None) -> int:
 def _equations_hold(group: Group, equations: Iterable[Equation]) -> bool:
     """Each equation alone (no batching): used for single proofs, where an msm per row is already minimal."""
     for equation in equations:
-        if not group.is_identity(group.msm([p for p, _ in equation], [k for _, k in equation])):
+        if not group.is_identity_mod_torsion(group.msm([p for p, _ in equation], [k for _, k in equation])):
             return False
     return True
 
@@ -526,7 +564,10 @@ class BatchVerifier:
     def verify(self) -> bool:
         if not self._points:
             return True
-        return self.group.is_identity(self.group.msm(self._points, self._scalars))
+        # Mod torsion: OR-proof commitments may carry a torsion part (`Group.decode_commitment`), which must
+        # neither fail a valid equation nor, through the weights, decide the verdict: only the prime-order
+        # part of the combination counts, exactly as in `_equations_hold`, so batch and single checks agree.
+        return self.group.is_identity_mod_torsion(self.group.msm(self._points, self._scalars))
 
 
 def check_equations(group: Group, equations: Sequence[Equation]) -> bool:

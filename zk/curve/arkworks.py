@@ -66,6 +66,12 @@ class ArkworksBackend(Backend):
             raise MalformedInput("G1 point is not in the prime-order subgroup")
         return point
 
+    def _g1_from_on_curve_bytes(self, data: bytes) -> G1Point:
+        try:
+            return G1Point.from_compressed_bytes_unchecked(data)
+        except ValueError:
+            raise MalformedInput("G1 point is not on the curve") from None
+
     def g1_map_to_curve(self, u: int) -> G1Point:
         if not 0 <= u < P:
             raise ValueError("field element out of range [0, p)")

@@ -11,7 +11,9 @@ Encoding (ZCash serialization format, as in draft-irtf-cfrg-pairing-friendly-cur
 G1 points are 48 bytes, G2 points 96 bytes; the three top bits of the first byte are the flags
 C (compressed, must be 1), I (infinity) and S (sign of y). Decoding here accepts exactly one encoding per
 point: C set; if I is set, S and every other bit must be zero; x < p (both halves for G2); the point must be
-on the curve and in the prime-order subgroup; the identity is refused unless the caller allows it.
+on the curve and in the prime-order subgroup; the identity is refused unless the caller allows it. The one
+exception, `g1_decompress_on_curve`, skips the subgroup check for proof commitments whose equations are checked
+modulo torsion (`g1_mul_by_cofactor`); its docstring says exactly where that is safe.
 
 Typical use (a Pedersen commitment C = g*m + h*r, checked against bytes from outside):
 
@@ -37,6 +39,8 @@ from zk.errors import InvalidParameters, MalformedInput
 P = 0x1A0111EA397FE69A4B1BA7B6434BACD764774B84F38512BF6730D2A0F6B0F6241EABFFFEB153FFFFB9FEFFFFFFFFAAAB
 G1_LENGTH = 48
 G2_LENGTH = 96
+# The cofactor h of G1: #E(F_p) = h * r with gcd(h, r) = 1, so [h] kills exactly the non-subgroup (torsion) part.
+G1_COFACTOR = 0x396C8C005555E1568C00AAAB0000AAAB
 
 _FLAG_C = 0x80  # compressed form
 _FLAG_I = 0x40  # point at infinity
@@ -113,6 +117,10 @@ class Backend(ABC):
         """Decode a non-identity encoding whose flags and x < p are already checked; check curve and subgroup."""
 
     @abstractmethod
+    def _g1_from_on_curve_bytes(self, data: bytes) -> G1:
+        """Decode a non-identity encoding whose flags and x < p are already checked; check the curve ONLY."""
+
+    @abstractmethod
     def g1_map_to_curve(self, u: int) -> G1:
         """clear_cofactor(map_to_curve(u)) for a field element u < p (RFC 9380 sections 6.6.3, 7, 8.8.1).
 
@@ -172,6 +180,34 @@ class Backend(ABC):
         if check_compressed_encoding(data, G1_LENGTH, "G1", allow_identity=allow_identity):
             return self.g1_identity()
         return self._g1_from_checked_bytes(bytes(data))
+
+    def g1_decompress_on_curve(self, data: bytes, *, allow_identity: bool = False) -> G1:
+        """Decode a 48-byte compressed G1 point WITHOUT the subgroup check: canonical encoding and on the curve.
+
+        The point may have a component of small order outside the prime-order subgroup. Only for points that
+        enter nothing but verification equations whose residue is tested with `g1_mul_by_cofactor` (the
+        commitments of `zk.sigma.OrProof`, see `zk.sigma.G1Group.decode_commitment`): never for keys,
+        ciphertexts or anything that is added up, decrypted, paired or stored as a group element.
+        """
+        if check_compressed_encoding(data, G1_LENGTH, "G1", allow_identity=allow_identity):
+            return self.g1_identity()
+        return self._g1_from_on_curve_bytes(bytes(data))
+
+    def g1_mul_by_cofactor(self, a: G1) -> G1:
+        """[h] a for the G1 cofactor h, by double-and-add with the group law alone.
+
+        The result lies in the prime-order subgroup and is the identity iff a's prime-order component is. It
+        deliberately avoids `g1_mul`: a scalar multiplication may use the GLV endomorphism, which acts as a
+        scalar only on the prime-order subgroup, and it reduces its scalar mod r.
+        """
+        acc, addend, k = self.g1_identity(), a, G1_COFACTOR
+        while k:
+            if k & 1:
+                acc = self.g1_add(acc, addend)
+            k >>= 1
+            if k:
+                addend = self.g1_add(addend, addend)
+        return acc
 
     def g2_sub(self, a: G2, b: G2) -> G2:
         return self.g2_add(a, self.g2_neg(b))

@@ -106,6 +106,12 @@ class PyEccBackend(Backend):
             raise MalformedInput("G1 point is not in the prime-order subgroup")
         return PyEccPoint(xyz, 1)
 
+    def _g1_from_on_curve_bytes(self, data: bytes) -> PyEccPoint:
+        try:
+            return PyEccPoint(decompress_G1(int.from_bytes(data, "big")), 1)
+        except ValueError:
+            raise MalformedInput("G1 point is not on the curve") from None
+
     def g1_map_to_curve(self, u: int) -> PyEccPoint:
         if not 0 <= u < P:
             raise ValueError("field element out of range [0, p)")
