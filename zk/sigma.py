@@ -537,6 +537,8 @@ class BatchVerifier:
     The weights rho_e are independent 128-bit random values, so a false equation slips through with probability
     at most 2^-128 over the verifier's coins. Points that are the same Python object (the generator, the joint
     key) are merged into one msm term, which makes a batch of ballots cost little more than its own points.
+    The msm is split in two by scalar length (a commitment's weight is short), since an msm costs in proportion
+    to its longest scalar.
     """
 
     def __init__(self, group: Group, weight_bits: int = 128) -> None:
@@ -564,10 +566,27 @@ class BatchVerifier:
     def verify(self) -> bool:
         if not self._points:
             return True
+        group, order = self.group, self.group.order
+        # An msm costs in proportion to its longest scalar, and most points here carry a short one (a
+        # commitment's -rho is 128 bits once the point is negated): one msm of the short, one of the long.
+        short_bits = self._weight_bits + 8
+        short_points, short_scalars, long_points, long_scalars = [], [], [], []
+        for point, k in zip(self._points, self._scalars, strict=True):
+            k %= order
+            if (order - k).bit_length() <= short_bits:
+                short_points.append(group.neg(point))
+                short_scalars.append(order - k)
+            elif k.bit_length() <= short_bits:
+                short_points.append(point)
+                short_scalars.append(k)
+            else:
+                long_points.append(point)
+                long_scalars.append(k)
+        residue = group.add(group.msm(short_points, short_scalars), group.msm(long_points, long_scalars))
         # Mod torsion: OR-proof commitments may carry a torsion part (`Group.decode_commitment`), which must
         # neither fail a valid equation nor, through the weights, decide the verdict: only the prime-order
         # part of the combination counts, exactly as in `_equations_hold`, so batch and single checks agree.
-        return self.group.is_identity_mod_torsion(self.group.msm(self._points, self._scalars))
+        return group.is_identity_mod_torsion(residue)
 
 
 def check_equations(group: Group, equations: Sequence[Equation]) -> bool:

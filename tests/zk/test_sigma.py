@@ -176,3 +176,17 @@ def test_fuzzed_proof_encodings_decode_or_raise_malformed_input(arkworks: Backen
     except MalformedInput:
         return
     assert verify_dleq(transcript(arkworks), statement, decoded) == (decoded == proof)
+
+
+
+def test_a_batch_with_short_negative_and_long_scalars_gives_the_verdict_of_the_plain_sum(backend: Backend) -> None:
+    group = g1_group(backend)
+    g = group.generator()
+    x = 0x1234567890ABCDEF1234567890ABCDEF1234567890ABCDEF1234567890ABCDEF
+    a, b, y = group.mul(g, 2), group.mul(g, 3), group.mul(g, x - 11)
+    equation = [(g, x), (a, 5), (b, -7), (y, -1)]  # x + 10 - 21 - (x - 11) == 0: long, short, negative terms
+    assert check_equations(group, [equation])
+    for i in range(4):
+        wrong = list(equation)
+        wrong[i] = (equation[i][0], equation[i][1] + 1)
+        assert not check_equations(group, [wrong]), i
