@@ -17,17 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from zk.bbs import core
-from zk.bbs.encoding import i2osp, octets_to_proof
+from zk.bbs.encoding import Proof, i2osp, octets_to_proof
 from zk.bbs.pseudonym import (
     PSEUDONYM_BLS12_381_SHA_256, PSEUDONYM_LENGTH, PseudonymCiphersuite, octets_to_pseudonym,
 )
 from zk.curve import Backend
 from zk.errors import InvalidProof, MalformedInput, ZkError
-from zk.sigma import require_fields
+from zk.sigma import FixedBase, g1_group, require_fields
 
 SCHEME = "bbs-pseudonym/BLS12-381-SHA-256/v1"
 _HEADER = b"govgraph/electoral-roll/v1"
 _MAX_PROOF_LENGTH = 4096
+_FIXED_BASE_CACHE_SIZE = 16  # tables of the constant bases of a few elections (each about 8,000 points)
+_fixed_bases: dict[tuple[str, bytes], FixedBase] = {}
 
 
 def roll_message(roll_id: str) -> bytes:
@@ -130,13 +132,25 @@ def verify_eligibility(suite: PseudonymCiphersuite, public_key: bytes, roll_id: 
                                        election_id.encode(), 1, [roll_message(roll_id)], [], [0], [])
 
 
+def _fixed_base(curve: Backend, point: Any) -> FixedBase:
+    """A fixed-base table for `point`, memoized per backend (bounded: callers choose keys and elections)."""
+    key = (curve.name, curve.g1_compress(point))
+    table = _fixed_bases.get(key)
+    if table is None:
+        if len(_fixed_bases) >= _FIXED_BASE_CACHE_SIZE:
+            _fixed_bases.clear()
+        table = _fixed_bases[key] = FixedBase(g1_group(curve), point)
+    return table
+
+
 class EligibilityBatch:
     """Verifies many ballots' eligibility proofs of one election and roll, sharing what they have in common.
 
     `verify_eligibility` (the pseudonym module's ProofVerifyWithNym) recomputes the context point
-    OP = hash_to_curve(election id) and does one pairing check per proof. Here OP, z, the generators and the
-    issuer key are computed once, each proof runs ProofVerifyInit and its challenge check (the same steps, for
-    this credential shape: one disclosed issuer message, no committed message, one nym secret), and the
+    OP = hash_to_curve(election id) and does one pairing check per proof. Here OP, z, the generators, the
+    issuer key, the domain and Bv are computed once (the constant bases get fixed-base tables), each proof runs
+    ProofVerifyInit and its challenge check (the same steps and the same points, for this credential shape:
+    one disclosed issuer message, no committed message, one nym secret), and the
     pairing equations e(Abar_i, W) = e(Bbar_i, BP2) of all proofs are checked as one random linear combination,
     e(sum rho_i Abar_i, W) * e(sum rho_i Bbar_i, -BP2) = 1. If that fails, each proof is checked alone to name
     the bad ones. A test checks that it agrees with `verify_eligibility` on valid and invalid proofs.
@@ -155,6 +169,27 @@ class EligibilityBatch:
         self._generators = suite.generators(1) + suite.blind_generators(1)
         # header' = header || I2OSP(N, 8), as the pseudonym module signs and proves it (N = 1).
         self._header = _HEADER + i2osp(1, 8)
+        # ProofVerifyInit's domain and Bv = P1 + Q_1 * domain + H_1 * msg_1 (steps 4 and 6) depend only on the
+        # key, the roll and the election, so T2 = Bv * cp + D * r3^ + Q_2 * m^_1 + J_1 * m^_2 (step 7) and
+        # Ut's OP * m^_nym multiply constant bases: through fixed-base tables, built once per process.
+        q_1, h_points = self._generators[0], self._generators[1:]
+        self._domain = core.calculate_domain(suite.base, public_key, q_1, h_points, self._header, suite.api_id)
+        b_v = self.curve.g1_msm([suite.base.P1, q_1, h_points[0]], [1, self._domain, self._roll[0]])
+        self._bv_mul, self._q2_mul, self._j1_mul, self._op_mul = (
+            _fixed_base(self.curve, point).mul for point in (b_v, h_points[1], h_points[2], self._op))
+
+    def proof_verify_init(self, parsed: Proof) -> core.InitResult:
+        """`core.proof_verify_init` for this batch's statement (the same points), from the precomputed parts.
+
+        `parsed` must have two commitments (m^_blind, m^_nym)."""
+        curve, cp = self.curve, parsed.challenge
+        m_blind, m_nym = parsed.commitments
+        # step 5: T1 = Bbar * cp + Abar * e^ + D * r1^
+        t1 = curve.g1_msm([parsed.b_bar, parsed.a_bar, parsed.d], [cp, parsed.e_hat, parsed.r1_hat])
+        # step 7: T2 = Bv * cp + D * r3^ + Q_2 * m^_blind + J_1 * m^_nym
+        t2 = curve.g1_add(curve.g1_add(self._bv_mul(cp), curve.g1_mul(parsed.d, parsed.r3_hat)),
+                          curve.g1_add(self._q2_mul(m_blind), self._j1_mul(m_nym)))
+        return core.InitResult(parsed.a_bar, parsed.b_bar, parsed.d, t1, t2, self._domain)
 
     def _pairing_inputs(self, tracking_code: str, eligibility: EligibilityProof) -> tuple[Any, Any] | None:
         """(Abar, Bbar) when the proof's challenge checks out for this ballot, else None. Never raises."""
@@ -165,10 +200,10 @@ class EligibilityBatch:
             # U = 2 undisclosed values: the prover blind and the nym secret (the last one).
             if len(parsed.commitments) != 2:
                 return None
-            init_res = core.proof_verify_init(self.suite.base, self.public_key, parsed, self._generators,
-                                              self._header, self._roll, [0], self.suite.api_id)
+            init_res = self.proof_verify_init(parsed)
             # Ut = OP * m^_nym - pseudonym * cp (the nym polynomial has one coefficient)
-            u_t = self.curve.g1_msm([self._op, nym_point], [parsed.commitments[-1], -parsed.challenge])
+            u_t = self.curve.g1_sub(self._op_mul(parsed.commitments[-1]),
+                                    self.curve.g1_mul(nym_point, parsed.challenge))
             challenge = core.proof_challenge_calculate(
                 self.suite.base, init_res, [0], self._roll, ph, self.suite.api_id, (nym_point, u_t),
                 i2osp(len(self.context_id), 8) + self.context_id)

@@ -4,10 +4,12 @@ and the batched verifier agreeing with the pseudonym module's own ProofVerifyWit
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import pytest
 
-from zk.bbs.encoding import signature_to_octets
+from zk.bbs import core
+from zk.bbs.encoding import octets_to_proof, signature_to_octets
 from zk.curve import Backend
 from zk.eligibility import (
     EligibilityBatch, EligibilityProof, RollAuthority, VoterCredential, election_pseudonym, enrol_voter,
@@ -69,3 +71,17 @@ def test_the_batch_verifier_agrees_with_proof_verify_with_nym_and_names_the_bad_
     assert expected == [True, False, False, False]
     assert batch.verify(bad) == expected
     assert batch.verify([]) == []
+
+
+def test_the_batch_computes_proof_verify_init_with_precomputed_parts_to_the_same_points(roll, arkworks) -> None:
+    authority, voters = roll
+    suite, key = authority.suite, authority.public_key
+    batch = EligibilityBatch(suite, key, "roll-a", "e-2026")
+    for i, voter in enumerate(voters):
+        parsed = octets_to_proof(arkworks, prove_eligibility(suite, key, voter, "e-2026", code(i)).proof)
+        for proof in (parsed, replace(parsed, r3_hat=parsed.r3_hat + 1, commitments=parsed.commitments[::-1])):
+            generators = suite.generators(1) + suite.blind_generators(1)
+            header = b"govgraph/electoral-roll/v1" + (1).to_bytes(8, "big")
+            expected = core.proof_verify_init(suite.base, key, proof, generators, header,
+                                              suite.messages_to_scalars([b"roll:roll-a"]), [0], suite.api_id)
+            assert batch.proof_verify_init(proof) == expected
