@@ -23,6 +23,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 
 from govgraph.federation.context import RequestContext
 from govgraph.federation.errors import ErrorCode
+from govgraph.federation.json_input import JsonTooDeep, loads_bounded
 from govgraph.federation.limits import Limits
 from govgraph.federation.tracing import TRACE_HEADER, TRACE_REQUESTED, TRACE_VERSION
 
@@ -124,10 +125,15 @@ class SubgraphView(GraphQL):
                                          "send application/json.")
         return await super().parse_http_body(request)
 
+    def decode_json(self, data: str | bytes) -> object:
+        return loads_bounded(data)
+
     def parse_json(self, data: str | bytes):
         try:
             parsed = self.decode_json(data)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # deep nesting: RecursionError
+        except JsonTooDeep as exc:
+            raise HTTPException(400, f"Unable to parse request body as JSON: {exc}.") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise HTTPException(400, "Unable to parse request body as JSON.") from None
         if not isinstance(parsed, dict) and not (isinstance(parsed, list) and all(
                 isinstance(item, dict) for item in parsed)):

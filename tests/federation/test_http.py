@@ -123,7 +123,8 @@ def test_deeply_nested_json_is_a_bad_request_not_a_crash(url: str) -> None:
     nested = b"[" * 200_000 + b"]" * 200_000
     response = httpx.post(url, content=nested, headers={"content-type": "application/json"})
     assert response.status_code == 400
-    assert only_error(response) == ("BAD_REQUEST", "Unable to parse request body as JSON.")
+    assert only_error(response) == ("BAD_REQUEST",
+                                    "Unable to parse request body as JSON: JSON nested deeper than 128 levels.")
 
 
 def test_json_that_is_not_an_object_is_a_bad_request(url: str) -> None:

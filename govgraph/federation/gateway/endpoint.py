@@ -21,6 +21,7 @@ from govgraph.federation.context import RequestContext
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
 from govgraph.federation.gateway.transports import InProcess, OverHttp, fetch_sdl, http_client
+from govgraph.federation.json_input import JsonTooDeep, loads_bounded
 
 if TYPE_CHECKING:
     from govgraph.federation.agencies import Agency
@@ -70,8 +71,8 @@ class GatewayEndpoint:
                 return _refusal(400, "Must provide query string.", ErrorCode.BAD_REQUEST)
             params = request.query_params
             try:
-                variables = json.loads(params["variables"]) if params.get("variables") else None
-            except json.JSONDecodeError:
+                variables = loads_bounded(params["variables"]) if params.get("variables") else None
+            except (json.JSONDecodeError, JsonTooDeep):
                 return _refusal(400, "Variables are invalid JSON.", ErrorCode.BAD_REQUEST)
             payload: Any = {
                 "query": params["query"],
@@ -89,7 +90,9 @@ class GatewayEndpoint:
                     413, f"Request body exceeds {MAX_BODY_BYTES} bytes.", ErrorCode.PAYLOAD_TOO_LARGE
                 )
             try:
-                payload = json.loads(body)
+                payload = loads_bounded(body)
+            except JsonTooDeep as exc:
+                return _refusal(400, f"Unable to parse request body as JSON: {exc}.", ErrorCode.BAD_REQUEST)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 return _refusal(400, "Unable to parse request body as JSON.", ErrorCode.BAD_REQUEST)
             if not isinstance(payload, dict):
