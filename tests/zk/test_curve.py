@@ -56,6 +56,19 @@ def test_msm_equals_the_sum_of_products(backend: Backend) -> None:
     assert backend.g1_msm([], []) == backend.g1_identity()
 
 
+EDGE_SCALARS = (0, 1, 2, 2**64, 2**128 - 1, 2**254, 2**255 - 1, R - 1, R, R + 1, -1, 2**256 - 1)
+
+
+def test_the_backends_agree_on_multiplications_and_msm_by_edge_scalars(arkworks: Backend, pyecc: Backend) -> None:
+    for k in EDGE_SCALARS:
+        expected = pyecc.g1_compress(pyecc.g1_mul(pyecc.g1_generator(), k))
+        assert arkworks.g1_compress(arkworks.g1_mul(arkworks.g1_generator(), k)) == expected, k
+        two = arkworks.g1_msm([arkworks.g1_generator(), arkworks.g1_generator()], [k, 1])
+        assert arkworks.g1_compress(two) == pyecc.g1_compress(pyecc.g1_mul(pyecc.g1_generator(), k + 1)), k
+        assert arkworks.g2_compress(arkworks.g2_mul(arkworks.g2_generator(), k)) == pyecc.g2_compress(
+            pyecc.g2_mul(pyecc.g2_generator(), k)), k
+
+
 def test_msm_refuses_mismatched_lists_instead_of_truncating(backend: Backend) -> None:
     g = backend.g1_generator()
     with pytest.raises(InvalidParameters, match=r"as many scalars as points \(1 != 2\)"):
