@@ -82,9 +82,14 @@ class G1Group:
     element_length = 48
     scalar_length = 32
 
+    ENCODING_MEMO_SIZE = 8192
+
     def __init__(self, backend: Backend | None = None) -> None:
         self.backend = backend or get_backend()
         self._g = self.backend.g1_generator()
+        # id(point) -> (point, encoding): a verifier hashes each point of a ballot two or three times, and the
+        # generator and the joint key into every statement. The memo holds the point, so its id stays unique.
+        self._encodings: dict[int, tuple[Element, bytes]] = {}
 
     def generator(self) -> Element:
         return self._g
@@ -108,10 +113,21 @@ class G1Group:
         return self.backend.g1_is_identity(a)
 
     def encode(self, a: Element) -> bytes:
-        return self.backend.g1_compress(a)
+        hit = self._encodings.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        return self._remember(a, self.backend.g1_compress(a))
+
+    def _remember(self, a: Element, data: bytes) -> bytes:
+        if len(self._encodings) >= self.ENCODING_MEMO_SIZE:
+            self._encodings.clear()
+        self._encodings[id(a)] = (a, data)
+        return data
 
     def decode(self, data: bytes, *, allow_identity: bool = False) -> Element:
-        return self.backend.g1_decompress(data, allow_identity=allow_identity)
+        point = self.backend.g1_decompress(data, allow_identity=allow_identity)
+        self._remember(point, bytes(data))  # one encoding per point: these are its bytes
+        return point
 
     def decode_commitment(self, data: bytes, *, allow_identity: bool = False) -> Element:
         """A proof commitment: canonical and on the curve, but possibly outside the prime-order subgroup.
@@ -122,7 +138,9 @@ class G1Group:
         argument (the challenge hashes the commitment's full encoding). It saves the subgroup check, more than
         half of the cost of decoding a point.
         """
-        return self.backend.g1_decompress_on_curve(data, allow_identity=allow_identity)
+        point = self.backend.g1_decompress_on_curve(data, allow_identity=allow_identity)
+        self._remember(point, bytes(data))
+        return point
 
     def is_identity_mod_torsion(self, a: Element) -> bool:
         """True iff the prime-order component of `a` is the identity: a == 0, or else [h] a == 0 (h the cofactor).

@@ -190,3 +190,20 @@ def test_a_batch_with_short_negative_and_long_scalars_gives_the_verdict_of_the_p
         wrong = list(equation)
         wrong[i] = (equation[i][0], equation[i][1] + 1)
         assert not check_equations(group, [wrong]), i
+
+
+def test_encodings_are_remembered_per_point_and_always_equal_the_backends(backend: Backend) -> None:
+    group = g1_group(backend)
+    g = group.generator()
+    data = backend.g1_compress(group.mul(g, 12345))
+    decoded = group.decode(data)
+    assert group.encode(decoded) == data
+    assert group.encode(group.decode_commitment(data)) == data
+    assert group.encode(group.decode(backend.g1_compress(backend.g1_identity()), allow_identity=True)) == \
+        backend.g1_compress(backend.g1_identity())
+    # Past the memo's size it starts afresh; every encoding stays the backend's.
+    points = [group.mul(g, k) for k in range(1, 40)]
+    for _ in range(group.ENCODING_MEMO_SIZE // len(points) + 2):
+        points = [group.add(p, g) for p in points]
+        assert [group.encode(p) for p in points] == [backend.g1_compress(p) for p in points]
+    assert len(group._encodings) <= group.ENCODING_MEMO_SIZE
