@@ -116,7 +116,8 @@ class ModpGroup:
         return x
 
     def decode_commitment(self, data: bytes, *, allow_identity: bool = False):
-        return self.decode(data, allow_identity=allow_identity)  # strict, as ElectionGuard checks every element
+        # Strict, as ElectionGuard checks every element.
+        return self.decode(data, allow_identity=allow_identity)
 
     def is_identity_mod_torsion(self, a) -> bool:
         return a == 1  # decoding admits nothing outside the order-q subgroup

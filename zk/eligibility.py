@@ -148,9 +148,9 @@ class EligibilityBatch:
 
     `verify_eligibility` (the pseudonym module's ProofVerifyWithNym) recomputes the context point
     OP = hash_to_curve(election id) and does one pairing check per proof. Here OP, z, the generators, the
-    issuer key, the domain and Bv are computed once (the constant bases get fixed-base tables), each proof runs
-    ProofVerifyInit and its challenge check (the same steps and the same points, for this credential shape:
-    one disclosed issuer message, no committed message, one nym secret), and the
+    issuer key, the domain and Bv are computed once (the constant bases get fixed-base tables), each proof
+    runs ProofVerifyInit and its challenge check (the same steps and the same points, for this credential
+    shape: one disclosed issuer message, no committed message, one nym secret), and the
     pairing equations e(Abar_i, W) = e(Bbar_i, BP2) of all proofs are checked as one random linear combination,
     e(sum rho_i Abar_i, W) * e(sum rho_i Bbar_i, -BP2) = 1. If that fails, each proof is checked alone to name
     the bad ones. A test checks that it agrees with `verify_eligibility` on valid and invalid proofs.
@@ -173,7 +173,8 @@ class EligibilityBatch:
         # key, the roll and the election, so T2 = Bv * cp + D * r3^ + Q_2 * m^_1 + J_1 * m^_2 (step 7) and
         # Ut's OP * m^_nym multiply constant bases: through fixed-base tables, built once per process.
         q_1, h_points = self._generators[0], self._generators[1:]
-        self._domain = core.calculate_domain(suite.base, public_key, q_1, h_points, self._header, suite.api_id)
+        self._domain = core.calculate_domain(suite.base, public_key, q_1, h_points, self._header,
+                                             suite.api_id)
         b_v = self.curve.g1_msm([suite.base.P1, q_1, h_points[0]], [1, self._domain, self._roll[0]])
         self._bv_mul, self._q2_mul, self._j1_mul, self._op_mul = (
             _fixed_base(self.curve, point).mul for point in (b_v, h_points[1], h_points[2], self._op))

@@ -19,8 +19,9 @@ A public element Y_i may be given as a linear combination of points (`Combinatio
 nothing is computed until an equation is evaluated.
 
 Proofs are kept in commitment form (commitments, responses) rather than the shorter (challenge, response) form
-because only commitment form can be batch-verified. OR-proof commitments are decoded without the subgroup check
-(`G1Group.decode_commitment`), so every equation is checked modulo torsion (`Group.is_identity_mod_torsion`).
+because only commitment form can be batch-verified. OR-proof commitments are decoded without the subgroup
+check (`G1Group.decode_commitment`), so every equation is checked modulo torsion
+(`Group.is_identity_mod_torsion`).
 The prover functions take the randomness as a callable (`ScalarSource`) so that fixed-seed test vectors are
 reproducible (`seeded_scalars`).
 """
@@ -143,7 +144,7 @@ class G1Group:
         return point
 
     def is_identity_mod_torsion(self, a: Element) -> bool:
-        """True iff the prime-order component of `a` is the identity: a == 0, or else [h] a == 0 (h the cofactor).
+        """True iff the prime-order part of `a` is the identity: a == 0, or else [h] a == 0 (h the cofactor).
 
         For a point of the subgroup (every point but a `decode_commitment` one) this is `is_identity`; the
         cofactor multiplication runs only when a is not the identity, i.e. only for equations that fail.
@@ -555,8 +556,8 @@ class BatchVerifier:
     The weights rho_e are independent 128-bit random values, so a false equation slips through with probability
     at most 2^-128 over the verifier's coins. Points that are the same Python object (the generator, the joint
     key) are merged into one msm term, which makes a batch of ballots cost little more than its own points.
-    The msm is split in two by scalar length (a commitment's weight is short), since an msm costs in proportion
-    to its longest scalar.
+    The msm is split in two by scalar length (a commitment's weight is short), since an msm costs in
+    proportion to its longest scalar.
     """
 
     def __init__(self, group: Group, weight_bits: int = 128) -> None:

@@ -59,7 +59,8 @@ def test_msm_equals_the_sum_of_products(backend: Backend) -> None:
 EDGE_SCALARS = (0, 1, 2, 2**64, 2**128 - 1, 2**254, 2**255 - 1, R - 1, R, R + 1, -1, 2**256 - 1)
 
 
-def test_the_backends_agree_on_multiplications_and_msm_by_edge_scalars(arkworks: Backend, pyecc: Backend) -> None:
+def test_the_backends_agree_on_multiplications_and_msm_by_edge_scalars(arkworks: Backend,
+                                                                       pyecc: Backend) -> None:
     for k in EDGE_SCALARS:
         expected = pyecc.g1_compress(pyecc.g1_mul(pyecc.g1_generator(), k))
         assert arkworks.g1_compress(arkworks.g1_mul(arkworks.g1_generator(), k)) == expected, k

@@ -73,13 +73,15 @@ def test_the_batch_verifier_agrees_with_proof_verify_with_nym_and_names_the_bad_
     assert batch.verify([]) == []
 
 
-def test_the_batch_computes_proof_verify_init_with_precomputed_parts_to_the_same_points(roll, arkworks) -> None:
+def test_the_batch_computes_proof_verify_init_from_precomputed_parts_to_the_same_points(roll,
+                                                                                       arkworks) -> None:
     authority, voters = roll
     suite, key = authority.suite, authority.public_key
     batch = EligibilityBatch(suite, key, "roll-a", "e-2026")
     for i, voter in enumerate(voters):
         parsed = octets_to_proof(arkworks, prove_eligibility(suite, key, voter, "e-2026", code(i)).proof)
-        for proof in (parsed, replace(parsed, r3_hat=parsed.r3_hat + 1, commitments=parsed.commitments[::-1])):
+        other = replace(parsed, r3_hat=parsed.r3_hat + 1, commitments=parsed.commitments[::-1])
+        for proof in (parsed, other):
             generators = suite.generators(1) + suite.blind_generators(1)
             header = b"govgraph/electoral-roll/v1" + (1).to_bytes(8, "big")
             expected = core.proof_verify_init(suite.base, key, proof, generators, header,

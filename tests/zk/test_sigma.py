@@ -179,7 +179,7 @@ def test_fuzzed_proof_encodings_decode_or_raise_malformed_input(arkworks: Backen
 
 
 
-def test_a_batch_with_short_negative_and_long_scalars_gives_the_verdict_of_the_plain_sum(backend: Backend) -> None:
+def test_a_batch_with_short_negative_and_long_scalars_has_the_verdict_of_the_sum(backend: Backend) -> None:
     group = g1_group(backend)
     g = group.generator()
     x = 0x1234567890ABCDEF1234567890ABCDEF1234567890ABCDEF1234567890ABCDEF

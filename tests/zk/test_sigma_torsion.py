@@ -1,8 +1,9 @@
-"""Proof commitments decoded without the subgroup check: a torsion part never changes a verdict, single or batch.
+"""Proof commitments decoded without the subgroup check: a torsion part never changes a verdict, alone or in a
+batch.
 
 BLS12-381's curve E(F_p) has h * r points (h the G1 cofactor): a point on the curve but outside G1 is a G1
 point plus a torsion point of order dividing h. OR-proof commitments are decoded on-curve only
-(`G1Group.decode_commitment`), and every equation check accepts iff the prime-order part of its residue vanishes.
+(`G1Group.decode_commitment`), and every equation check accepts iff the prime-order part of its residue is 0.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from zk.elgamal import Ciphertext, EncryptionKey, encrypts_one_of_equations, key
 from zk.errors import MalformedInput
 from zk.record import check_ballot_chunk, tracking_code_of, verify_record
 from zk.sigma import (
-    BatchVerifier, DleqStatement, OrProof, Transcript, g1_group, or_equations, prove_or, seeded_scalars, verify_or,
+    BatchVerifier, DleqStatement, OrProof, Transcript, g1_group, or_equations, prove_or, seeded_scalars,
+    verify_or,
 )
 
 # A point on the curve outside G1 (map_to_curve without clearing the cofactor), as the curve tests use.
@@ -53,6 +55,10 @@ def test_on_curve_decoding_still_refuses_every_non_canonical_or_off_curve_encodi
         backend: Backend, data: bytes, message: str) -> None:
     with pytest.raises(MalformedInput, match=message):
         backend.g1_decompress_on_curve(data)
+
+
+def _encoded_plus_torsion(backend: Backend, point) -> str:
+    return backend.g1_compress(backend.g1_add(point, torsion_point(backend))).hex()
 
 
 def _proof_and_statement(backend: Backend, value: int = 1, seed: bytes = b"torsion"):
@@ -110,8 +116,8 @@ def test_a_torsion_part_chosen_by_the_prover_is_ignored_the_same_way_alone_and_i
         batch.add(or_equations(Transcript(group, b"chosen"), statements, decoded))
         assert batch.verify()
     # Moving the torsion part to the other branch's commitment changes the challenge: rejected.
-    moved = OrProof(((group.add(proof.commitments[0][0], t),), (group.add(proof.commitments[1][0], group.neg(t)),)),
-                    proof.challenges, proof.responses)
+    moved = OrProof(((group.add(proof.commitments[0][0], t),),
+                     (group.add(proof.commitments[1][0], group.neg(t)),)), proof.challenges, proof.responses)
     assert not verify_or(Transcript(group, b"chosen"), statements, moved)
 
 
@@ -133,7 +139,7 @@ def test_a_ballot_with_a_torsion_commitment_fails_its_0_1_check_in_the_batch_and
     data = ballots[1].to_json(group)
     proof = data["contests"][1]["selections"][2]["proof"]
     a = group.decode_commitment(bytes.fromhex(proof["branches"][0]["commitments"][1]))
-    proof["branches"][0]["commitments"][1] = arkworks.g1_compress(arkworks.g1_add(a, torsion_point(arkworks))).hex()
+    proof["branches"][0]["commitments"][1] = _encoded_plus_torsion(arkworks, a)
     tampered = EncryptedBallot.from_json(context, data)
     assert verify_ballot(context, ballots[0]) and not verify_ballot(context, tampered)
     batch = BatchVerifier(group)
@@ -149,7 +155,7 @@ def test_the_verifier_names_a_ballot_whose_commitment_carries_a_torsion_part_und
     proof = entry["ballot"]["contests"][0]["selections"][1]["proof"]
     group = g1_group(arkworks)
     a = group.decode_commitment(bytes.fromhex(proof["branches"][1]["commitments"][0]))
-    proof["branches"][1]["commitments"][0] = arkworks.g1_compress(arkworks.g1_add(a, torsion_point(arkworks))).hex()
+    proof["branches"][1]["commitments"][0] = _encoded_plus_torsion(arkworks, a)
     entry["tracking_code"] = code = tracking_code_of(entry["ballot"])
     report = verify_record(record)
     # The ballot is well formed (V5); its 0/1 proof fails (V6); its eligibility proof was made for the old

@@ -17,9 +17,9 @@ from zk.curve.scalar import R, SCALAR_LENGTH, random_scalar, scalar_from_bytes, 
 from zk.errors import UnsupportedBackend
 
 __all__ = [
-    "BACKEND_NAMES", "DEFAULT_BACKEND", "ENV_VAR", "G1_COFACTOR", "G1_LENGTH", "G2_LENGTH", "P", "R", "SCALAR_LENGTH",
-    "Backend", "check_compressed_encoding", "get_backend", "random_scalar", "scalar_from_bytes", "scalar_inverse",
-    "scalar_to_bytes",
+    "BACKEND_NAMES", "DEFAULT_BACKEND", "ENV_VAR", "G1_COFACTOR", "G1_LENGTH", "G2_LENGTH", "P", "R",
+    "SCALAR_LENGTH", "Backend", "check_compressed_encoding", "get_backend", "random_scalar",
+    "scalar_from_bytes", "scalar_inverse", "scalar_to_bytes",
 ]
 
 ENV_VAR = "GOVGRAPH_ZK_BACKEND"

@@ -12,8 +12,8 @@ G1 points are 48 bytes, G2 points 96 bytes; the three top bits of the first byte
 C (compressed, must be 1), I (infinity) and S (sign of y). Decoding here accepts exactly one encoding per
 point: C set; if I is set, S and every other bit must be zero; x < p (both halves for G2); the point must be
 on the curve and in the prime-order subgroup; the identity is refused unless the caller allows it. The one
-exception, `g1_decompress_on_curve`, skips the subgroup check for proof commitments whose equations are checked
-modulo torsion (`g1_mul_by_cofactor`); its docstring says exactly where that is safe.
+exception, `g1_decompress_on_curve`, skips the subgroup check for proof commitments whose equations are
+checked modulo torsion (`g1_mul_by_cofactor`); its docstring says exactly where that is safe.
 
 Typical use (a Pedersen commitment C = g*m + h*r, checked against bytes from outside):
 
@@ -39,7 +39,7 @@ from zk.errors import InvalidParameters, MalformedInput
 P = 0x1A0111EA397FE69A4B1BA7B6434BACD764774B84F38512BF6730D2A0F6B0F6241EABFFFEB153FFFFB9FEFFFFFFFFAAAB
 G1_LENGTH = 48
 G2_LENGTH = 96
-# The cofactor h of G1: #E(F_p) = h * r with gcd(h, r) = 1, so [h] kills exactly the non-subgroup (torsion) part.
+# The cofactor h of G1: #E(F_p) = h * r with gcd(h, r) = 1, so [h] kills exactly the torsion (non-G1) part.
 G1_COFACTOR = 0x396C8C005555E1568C00AAAB0000AAAB
 
 _FLAG_C = 0x80  # compressed form
@@ -182,7 +182,7 @@ class Backend(ABC):
         return self._g1_from_checked_bytes(bytes(data))
 
     def g1_decompress_on_curve(self, data: bytes, *, allow_identity: bool = False) -> G1:
-        """Decode a 48-byte compressed G1 point WITHOUT the subgroup check: canonical encoding and on the curve.
+        """Decode a 48-byte compressed G1 point WITHOUT the subgroup check: canonical and on the curve only.
 
         The point may have a component of small order outside the prime-order subgroup. Only for points that
         enter nothing but verification equations whose residue is tested with `g1_mul_by_cofactor` (the
