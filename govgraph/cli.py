@@ -261,11 +261,12 @@ def election_verify(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from govgraph.json_input import loads_bounded
     from zk.record import verify_record
 
     try:
-        record = json.loads(record_path.read_bytes())
-    except (OSError, ValueError, RecursionError) as exc:  # deep nesting: RecursionError
+        record = loads_bounded(record_path.read_bytes())
+    except (OSError, ValueError) as exc:  # JsonTooDeep is a ValueError
         typer.echo(f"govgraph: cannot read {record_path}: {exc}", err=True)
         raise typer.Exit(code=2) from None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

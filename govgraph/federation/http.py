@@ -23,7 +23,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 
 from govgraph.federation.context import RequestContext
 from govgraph.federation.errors import ErrorCode
-from govgraph.federation.json_input import JsonTooDeep, loads_bounded
+from govgraph.json_input import JsonTooDeep, loads_bounded
 from govgraph.federation.limits import Limits
 from govgraph.federation.tracing import TRACE_HEADER, TRACE_REQUESTED, TRACE_VERSION
 

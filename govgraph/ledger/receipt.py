@@ -8,6 +8,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
+from govgraph.json_input import loads_bounded
 from govgraph.ledger.checkpoint import CheckpointError, CosignatureVerifier, QuorumNotMet, open_checkpoint
 from govgraph.ledger.log import Log, NotIntegrated
 from govgraph.ledger.merkle import ProofError, leaf_hash, verify_inclusion
@@ -43,8 +44,8 @@ class Receipt:
     @classmethod
     def from_json(cls, text: str | bytes) -> Receipt:
         try:
-            doc = json.loads(text)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting: RecursionError
+            doc = loads_bounded(text)
+        except (ValueError, UnicodeDecodeError) as exc:  # JsonTooDeep is a ValueError
             raise ReceiptError(f"receipt is not JSON: {exc}") from None
         if not isinstance(doc, dict) or doc.get("format") != RECEIPT_FORMAT:
             raise ReceiptError(f"receipt must be a JSON object with format {RECEIPT_FORMAT!r}")

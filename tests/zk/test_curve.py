@@ -251,3 +251,15 @@ def test_backends_agree_on_pairing_checks(arkworks: Backend, pyecc: Backend, a: 
     for be in (arkworks, pyecc):
         g, h = be.g1_generator(), be.g2_generator()
         assert be.pairing_check([(be.g1_mul(g, a), h), (be.g1_neg(g), be.g2_mul(h, b))]) is same
+
+
+def test_loading_the_pyecc_backend_leaves_the_interpreter_recursion_limit_alone() -> None:
+    import subprocess
+    import sys
+
+    # A fresh interpreter: py_ecc may already be imported here. Importing py_ecc itself raises the limit to
+    # 100,000 (which turns deeply nested input into a C stack overflow); our backend module puts it back.
+    script = ("import sys; before = sys.getrecursionlimit(); from zk.curve import get_backend; "
+              "get_backend('pyecc'); print(before, sys.getrecursionlimit())")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == out[1] == "1000"

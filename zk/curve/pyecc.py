@@ -7,8 +7,13 @@ check the subgroup; both are handled here: points are wrapped in `PyEccPoint` (g
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
+# Importing py_ecc raises the interpreter-wide recursion limit to 100,000, which would let any deeply nested input
+# (json.loads on a hostile document) overflow the C stack and kill the process instead of raising
+# RecursionError. Nothing this backend calls recurses deeply, so the caller's limit is put back after the import.
+_RECURSION_LIMIT = sys.getrecursionlimit()
 from py_ecc.bls.hash_to_curve import clear_cofactor_G1, map_to_curve_G1
 from py_ecc.bls.point_compression import compress_G1, compress_G2, decompress_G1, decompress_G2
 from py_ecc.fields import optimized_bls12_381_FQ as FQ
@@ -29,6 +34,8 @@ from py_ecc.optimized_bls12_381 import (
     neg,
     pairing,
 )
+
+sys.setrecursionlimit(_RECURSION_LIMIT)
 
 from zk.curve.backend import P, Backend
 from zk.curve.scalar import R

@@ -21,7 +21,7 @@ from govgraph.federation.context import RequestContext
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
 from govgraph.federation.gateway.transports import InProcess, OverHttp, fetch_sdl, http_client
-from govgraph.federation.json_input import JsonTooDeep, loads_bounded
+from govgraph.json_input import JsonTooDeep, loads_bounded
 
 if TYPE_CHECKING:
     from govgraph.federation.agencies import Agency

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govgraph.federation.json_input import MAX_JSON_DEPTH, JsonTooDeep, loads_bounded
+from govgraph.json_input import MAX_JSON_DEPTH, JsonTooDeep, loads_bounded
 
 
 def nested(depth: int) -> str:
