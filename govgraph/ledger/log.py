@@ -5,6 +5,7 @@ sign one that is not consistent with the last; proofs for any index and size are
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -385,24 +386,27 @@ class Sequencer:
     # Called after each signed checkpoint, e.g. to collect witness cosignatures.
     on_signed: list[Callable[[SignedTreeHead], Awaitable[None]]] = field(default_factory=list)
     _task: asyncio.Task | None = None
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self) -> None:
-        while True:
+        """Integrate until `stop`; between batches, not inside one (see `stop`)."""
+        while not self._stopping.is_set():
             head = await self.log.integrate(self.max_batch)
             if head is not None:
                 for callback in self.on_signed:
                     await callback(head)
                 continue
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.interval)
 
     def start(self) -> None:
+        self._stopping.clear()
         self._task = asyncio.get_running_loop().create_task(self.run())
 
     async def stop(self) -> None:
+        """Let the current batch finish, then stop. Cancelling the task instead would abandon an open write
+        transaction in the driver's thread, and the database stayed locked for the next writer (seen under load)."""
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            self._stopping.set()
+            await self._task
             self._task = None

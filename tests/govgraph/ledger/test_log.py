@@ -188,3 +188,14 @@ async def test_a_second_connection_appending_at_the_same_time_never_reuses_an_in
         await second_engine.dispose()
     assert sorted(first + second) == list(range(400))
     assert (await fsck(log)).clean
+
+
+async def test_stopping_the_sequencer_mid_batch_leaves_the_log_writable(log: Log):
+    await log.append_many([b"entry %d" % i for i in range(3000)])
+    sequencer = Sequencer(log, interval=0.01)
+    sequencer.start()
+    await asyncio.sleep(0)  # the sequencer is now inside its first integrate
+    await sequencer.stop()  # waits for that batch instead of abandoning its transaction
+    assert await log.append(b"after stop") == 3000
+    head = await log.integrate()
+    assert head is not None and head.size == 3001
