@@ -13,8 +13,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from govgraph.ledger.note import (
-    ALG_ED25519, InvalidKey, Note, Signature, Signer, Verifier, Verifiers, decode_key_base64, parse_key_id,
-    is_valid_key_name, key_id, open_note,
+    ALG_ED25519, InvalidKey, Note, Signature, Signer, Verifier, Verifiers, key_id, open_note, split_key,
 )
 
 ALG_COSIGNATURE_V1 = 0x04  # tlog-cosignature §Format: Ed25519 cosignature/v1
@@ -113,12 +112,7 @@ class CosignatureVerifier:
     @classmethod
     def from_vkey(cls, vkey: str) -> CosignatureVerifier:
         """A type 0x04 vkey, or a type 0x01 Ed25519 vkey used as a cosigner (its ID recomputed with 0x04)."""
-        name, _, rest = vkey.partition("+")
-        hex_id, _, key_b64 = rest.partition("+")
-        if not is_valid_key_name(name):
-            raise InvalidKey("invalid key name")
-        claimed = parse_key_id(hex_id)
-        key = decode_key_base64(key_b64)
+        name, claimed, key = split_key(vkey)
         if len(key) != 33 or key[0] not in (ALG_ED25519, ALG_COSIGNATURE_V1):
             raise InvalidKey("cosigner key must be a 0x01 or 0x04 Ed25519 key")
         if key_id(name, key) != claimed:

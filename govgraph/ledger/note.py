@@ -116,6 +116,16 @@ def parse_key_id(text: str) -> int:
     return int(text, 16)
 
 
+def split_key(text: str) -> tuple[str, int, bytes]:
+    """`<name>+<hex key ID>+<base64 key>` -> (name, claimed key ID, key bytes), each part validated; the key's
+    algorithm byte and length are left to the caller, which knows which algorithms it accepts."""
+    name, _, rest = text.partition("+")
+    hex_id, _, key_b64 = rest.partition("+")
+    if not is_valid_key_name(name):
+        raise InvalidKey("invalid key name")
+    return name, parse_key_id(hex_id), decode_key_base64(key_b64)
+
+
 @dataclass(frozen=True, slots=True)
 class Verifier:
     """An Ed25519 (type 0x01) note verifier key."""
@@ -126,12 +136,7 @@ class Verifier:
     @classmethod
     def from_vkey(cls, vkey: str) -> Verifier:
         """Parse `<name>+<hex key ID>+<base64(0x01 || public key)>` as x/mod's NewVerifier does."""
-        name, _, rest = vkey.partition("+")
-        hex_id, _, key_b64 = rest.partition("+")
-        if not is_valid_key_name(name):
-            raise InvalidKey("invalid key name")
-        claimed = parse_key_id(hex_id)
-        key = decode_key_base64(key_b64)
+        name, claimed, key = split_key(vkey)
         if not key:
             raise InvalidKey("empty key")
         if key[0] != ALG_ED25519:
@@ -168,11 +173,7 @@ class Signer:
         parts = skey.split("+", 4)
         if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY":
             raise InvalidKey("signer key must start with PRIVATE+KEY+")
-        _, _, name, hex_id, key_b64 = parts
-        if not is_valid_key_name(name):
-            raise InvalidKey("invalid key name")
-        claimed = parse_key_id(hex_id)
-        key = decode_key_base64(key_b64)
+        name, claimed, key = split_key("+".join(parts[2:]))
         if not key:
             raise InvalidKey("empty key")
         if key[0] != ALG_ED25519:
