@@ -26,16 +26,15 @@ from dataclasses import dataclass, field
 import rfc8785
 
 from zk.ballot import (
-    BallotSecrets, ElectionContext, EncryptedBallot, Manifest, limit_equations, reencrypts_to, selection_equations,
-    tracking_code_of,
+    BallotSecrets, ElectionContext, EncryptedBallot, Manifest, election_group, limit_equations, reencrypts_to,
+    selection_equations, tracking_code_of,
 )
 from zk import eligibility
 from zk.curve import Backend, get_backend
 from zk.elgamal import Ciphertext
 from zk.errors import MalformedInput, ZkError
 from zk.sigma import (
-    BatchVerifier, Element, Equation, Group, element_from_hex, element_to_hex, g1_group, require_fields,
-    require_list,
+    BatchVerifier, Element, Equation, Group, element_from_hex, element_to_hex, require_fields, require_list,
 )
 from zk.tally import (
     Aggregate, DecryptionShare, aggregate_ballots, aggregate_from_json,
@@ -47,7 +46,7 @@ from zk.trustees import (
 )
 
 FORMAT = "govgraph/election-record/v1"
-GROUP_NAME = "BLS12-381-G1"
+GROUP_NAME = "BLS12-381-G1-uncompressed"  # `zk.ballot.election_group`
 BATCH_CHUNK = 256  # ballots per random linear combination: bounds memory, and the cost of naming a bad ballot
 
 
@@ -254,7 +253,7 @@ class _Verifier:
         self.record = record if isinstance(record, dict) else {}
         self.progress = progress or (lambda step, done, total: None)
         self.results = {spec.number: CheckResult(spec.number, spec.title, spec.sentence) for spec in CHECKS}
-        self.group = g1_group(backend)
+        self.group = election_group(backend)
         self.manifest: Manifest | None = None
         self.context: ElectionContext | None = None
         self.ceremony: Ceremony | None = None
@@ -604,7 +603,7 @@ def check_ballot_chunk(head: dict, entries: list) -> dict:
     checked as one random linear combination each, eligibility pairings likewise; a failing combination is
     followed by per-ballot checks that name the bad ballots.
     """
-    group = g1_group(get_backend(head["backend"]))
+    group = election_group(get_backend(head["backend"]))
     context = ElectionContext(group, Manifest.from_json(head["manifest"]),
                               element_from_hex(group, head["joint_key"], "joint_key"))
     out: dict = {"checked": len(entries), "V5": [], "V6": [], "V7": [], "V8": [], "codes": [], "pseudonyms": []}

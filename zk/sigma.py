@@ -19,9 +19,10 @@ A public element Y_i may be given as a linear combination of points (`Combinatio
 nothing is computed until an equation is evaluated.
 
 Proofs are kept in commitment form (commitments, responses) rather than the shorter (challenge, response) form
-because only commitment form can be batch-verified. OR-proof commitments are decoded without the subgroup
-check (`G1Group.decode_commitment`), so every equation is checked modulo torsion
-(`Group.is_identity_mod_torsion`).
+because only commitment form can be batch-verified. OR-proof commitments (and ballot ciphertexts, see
+`zk.elgamal`) are decoded without the subgroup check (`G1Group.decode_commitment`), so every equation is checked
+modulo torsion (`Group.is_identity_mod_torsion`), and sums that get decrypted are first mapped onto the
+prime-order subgroup (`Group.prime_order_part`).
 The prover functions take the randomness as a callable (`ScalarSource`) so that fixed-seed test vectors are
 reproducible (`seeded_scalars`).
 """
@@ -34,7 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from zk.curve import R, Backend, get_backend
+from zk.curve import G1_COFACTOR, R, Backend, get_backend
 from zk.errors import InvalidParameters, MalformedInput
 from zk.hash_to_curve import hash_to_G1
 
@@ -45,14 +46,17 @@ Equation = list[Term]  # a relation sum(scalar * point) == identity
 ScalarSource = Callable[[], int]
 
 PROTOCOL_PREFIX = b"govgraph/sigma/v1"
+_COFACTOR_INVERSE = pow(G1_COFACTOR, -1, R)
 
 
 class Group(Protocol):
     """A prime-order group in additive notation, with strict encodings. Scalars are ints mod `order`.
 
     `decode_commitment` may accept elements of a larger group that holds this one (BLS12-381's curve holds G1
-    with a cofactor); `is_identity_mod_torsion` is then the test every verification equation uses. A group
-    without such a supergroup decodes commitments strictly and makes it `is_identity`.
+    with a cofactor); `is_identity_mod_torsion` is then the test every verification equation uses, and
+    `prime_order_part` the projection onto this group (a homomorphism: the part of a sum is the sum of the
+    parts). A group without such a supergroup decodes commitments strictly, makes the first `is_identity` and
+    the second the identity map.
     """
 
     name: bytes
@@ -71,23 +75,39 @@ class Group(Protocol):
     def decode(self, data: bytes, *, allow_identity: bool = False) -> Element: ...
     def decode_commitment(self, data: bytes, *, allow_identity: bool = False) -> Element: ...
     def is_identity_mod_torsion(self, a: Element) -> bool: ...
+    def prime_order_part(self, a: Element) -> Element: ...
     def hash_to_element(self, msg: bytes, dst: bytes) -> Element: ...
     def random_scalar(self) -> int: ...
 
 
 class G1Group:
-    """BLS12-381 G1 from a zk.curve backend, as a `Group` (strict ZCash encodings, msm in the backend)."""
+    """BLS12-381 G1 from a zk.curve backend, as a `Group` (strict ZCash encodings, msm in the backend).
 
-    name = b"BLS12-381-G1"
+    Elements travel compressed (48 bytes) by default, or uncompressed (96 bytes, `uncompressed=True`): decoding
+    those skips the square root that dominates a compressed decode, which an election verifying tens of
+    points per ballot wants (`zk.ballot.election_group`). The two are distinct groups to a transcript: the
+    name (absorbed first by every `Transcript`) says which encoding the proofs hash.
+    """
+
     order = R
-    element_length = 48
     scalar_length = 32
 
     ENCODING_MEMO_SIZE = 8192
 
-    def __init__(self, backend: Backend | None = None) -> None:
+    def __init__(self, backend: Backend | None = None, *, uncompressed: bool = False) -> None:
         self.backend = backend or get_backend()
-        self._g = self.backend.g1_generator()
+        self.uncompressed = uncompressed
+        curve = self.backend
+        if uncompressed:
+            self.name, self.element_length = b"BLS12-381-G1-uncompressed", 96
+            self._to_bytes = curve.g1_to_uncompressed
+            self._from_bytes, self._from_bytes_on_curve = (curve.g1_from_uncompressed,
+                                                           curve.g1_from_uncompressed_on_curve)
+        else:
+            self.name, self.element_length = b"BLS12-381-G1", 48
+            self._to_bytes = curve.g1_compress
+            self._from_bytes, self._from_bytes_on_curve = curve.g1_decompress, curve.g1_decompress_on_curve
+        self._g = curve.g1_generator()
         # id(point) -> (point, encoding): a verifier hashes each point of a ballot two or three times, and the
         # generator and the joint key into every statement. The memo holds the point, so its id stays unique.
         self._encodings: dict[int, tuple[Element, bytes]] = {}
@@ -117,7 +137,7 @@ class G1Group:
         hit = self._encodings.get(id(a))
         if hit is not None and hit[0] is a:
             return hit[1]
-        return self._remember(a, self.backend.g1_compress(a))
+        return self._remember(a, self._to_bytes(a))
 
     def _remember(self, a: Element, data: bytes) -> bytes:
         if len(self._encodings) >= self.ENCODING_MEMO_SIZE:
@@ -126,7 +146,7 @@ class G1Group:
         return data
 
     def decode(self, data: bytes, *, allow_identity: bool = False) -> Element:
-        point = self.backend.g1_decompress(data, allow_identity=allow_identity)
+        point = self._from_bytes(data, allow_identity=allow_identity)
         self._remember(point, bytes(data))  # one encoding per point: these are its bytes
         return point
 
@@ -139,7 +159,7 @@ class G1Group:
         argument (the challenge hashes the commitment's full encoding). It saves the subgroup check, more than
         half of the cost of decoding a point.
         """
-        point = self.backend.g1_decompress_on_curve(data, allow_identity=allow_identity)
+        point = self._from_bytes_on_curve(data, allow_identity=allow_identity)
         self._remember(point, bytes(data))
         return point
 
@@ -151,6 +171,15 @@ class G1Group:
         """
         backend = self.backend
         return backend.g1_is_identity(a) or backend.g1_is_identity(backend.g1_mul_by_cofactor(a))
+
+    def prime_order_part(self, a: Element) -> Element:
+        """The G1 component of a curve point a = a_G + t (t of order dividing h): [h^-1 mod r]([h] a) = a_G.
+
+        [h] a = [h] a_G lies in G1, where multiplying by h^-1 mod r undoes [h]. A point of G1 is returned as
+        is. Decrypting the projection of a sum of ciphertexts decrypts the sum of their G1 components.
+        """
+        backend = self.backend
+        return backend.g1_mul(backend.g1_mul_by_cofactor(a), _COFACTOR_INVERSE)
 
     def hash_to_element(self, msg: bytes, dst: bytes) -> Element:
         return hash_to_G1(msg, dst, backend=self.backend)
@@ -197,15 +226,15 @@ class FixedBase:
         return self.group.identity() if acc is None else acc
 
 
-_groups: dict[str, G1Group] = {}
+_groups: dict[tuple[str, bool], G1Group] = {}
 
 
-def g1_group(backend: Backend | None = None) -> G1Group:
-    """The G1Group of a backend (default: GOVGRAPH_ZK_BACKEND), one instance per backend."""
+def g1_group(backend: Backend | None = None, *, uncompressed: bool = False) -> G1Group:
+    """The G1Group of a backend (default: GOVGRAPH_ZK_BACKEND) and encoding, one instance of each."""
     curve = backend or get_backend()
-    group = _groups.get(curve.name)
+    group = _groups.get((curve.name, uncompressed))
     if group is None:
-        group = _groups[curve.name] = G1Group(curve)
+        group = _groups[curve.name, uncompressed] = G1Group(curve, uncompressed=uncompressed)
     return group
 
 

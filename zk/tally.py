@@ -34,7 +34,12 @@ class DiscreteLogNotFound(ZkError):
 
 
 def aggregate_ballots(context: ElectionContext, ballots: Iterable[EncryptedBallot]) -> Aggregate:
-    """Per contest and option, the sum of the ballots' ciphertexts (point additions only)."""
+    """Per contest and option, the prime-order part of the sum of the ballots' ciphertexts.
+
+    Point additions, then one projection per aggregate point (`Group.prime_order_part`): ballot ciphertexts are
+    read without the subgroup check (`zk.elgamal`), and what gets decrypted must lie in the group. The
+    projection is a homomorphism, so partial aggregates (a verifier's chunks) add up to the same aggregate.
+    """
     group = context.group
     sums = {c.id: [[group.identity(), group.identity()] for _ in c.options] for c in context.manifest.contests}
     for ballot in ballots:
@@ -43,7 +48,8 @@ def aggregate_ballots(context: ElectionContext, ballots: Iterable[EncryptedBallo
             for acc, ct in zip(row, contest.selections, strict=True):
                 acc[0] = group.add(acc[0], ct.alpha)
                 acc[1] = group.add(acc[1], ct.beta)
-    return {cid: tuple(Ciphertext(a, b) for a, b in row) for cid, row in sums.items()}
+    part = group.prime_order_part
+    return {cid: tuple(Ciphertext(part(a), part(b)) for a, b in row) for cid, row in sums.items()}
 
 
 def aggregate_to_json(group: Group, aggregate: Aggregate) -> dict:

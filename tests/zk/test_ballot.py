@@ -13,20 +13,20 @@ from hypothesis import strategies as st
 from tests.zk.mutations import mutations
 from tests.zk.test_election import MANIFEST
 from zk.ballot import (
-    BallotSecrets, ElectionContext, EncryptedBallot, Manifest, encrypt_ballot, reencrypts_to, tracking_code_of,
-    verify_ballot,
+    BallotSecrets, ElectionContext, EncryptedBallot, Manifest, election_group, encrypt_ballot, reencrypts_to,
+    tracking_code_of, verify_ballot,
 )
 from zk.curve import Backend
 from zk.elgamal import keygen
 from zk.errors import InvalidParameters, MalformedInput
-from zk.sigma import g1_group, seeded_scalars
+from zk.sigma import seeded_scalars
 
 CHOICE = {"mayor": [0, 1, 0], "council": [1, 0, 0, 1, 0], "bridge": [0, 1]}
 
 
 @pytest.fixture(scope="module")
 def context(arkworks: Backend) -> ElectionContext:
-    group = g1_group(arkworks)
+    group = election_group(arkworks)
     _, key = keygen(group, seeded_scalars(group, b"ballot key"))
     return ElectionContext(group, MANIFEST, key)
 

@@ -9,6 +9,8 @@ from py_ecc.bls.hash_to_curve import map_to_curve_G1, map_to_curve_G2
 from py_ecc.bls.point_compression import compress_G1, compress_G2, modular_squareroot_in_FQ2
 from py_ecc.fields import optimized_bls12_381_FQ as FQ
 from py_ecc.fields import optimized_bls12_381_FQ2 as FQ2
+from py_ecc.optimized_bls12_381 import G1 as PY_ECC_G1
+from py_ecc.optimized_bls12_381 import normalize
 
 from tests.zk.mutations import mutations
 from zk.curve import (
@@ -23,6 +25,16 @@ G2_GENERATOR = bytes.fromhex(
     "93e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e"
     "024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8")
 G1_INFINITY = b"\xc0" + bytes(47)
+
+
+def _xy_bytes(point: tuple) -> bytes:
+    """ZCash uncompressed bytes of a py-ecc projective point, written out here independently of zk.curve."""
+    x, y = normalize(point)
+    return int(x).to_bytes(48, "big") + int(y).to_bytes(48, "big")
+
+
+G1_GENERATOR_UNCOMPRESSED = _xy_bytes(PY_ECC_G1)
+G1_INFINITY_UNCOMPRESSED = b"\x40" + bytes(95)
 G2_INFINITY = b"\xc0" + bytes(95)
 
 
@@ -124,6 +136,45 @@ G1_BAD_ENCODINGS = [
     ((_non_square_g1_x() | (1 << 383)).to_bytes(48, "big"), "G1 point is not on the curve"),
     (compress_G1(map_to_curve_G1(FQ(5))).to_bytes(48, "big"), "G1 point is not in the prime-order subgroup"),
 ]
+
+
+_GX, _GY = G1_GENERATOR_UNCOMPRESSED[:48], G1_GENERATOR_UNCOMPRESSED[48:]
+_OFF_SUBGROUP_XY = _xy_bytes(map_to_curve_G1(FQ(5)))
+G1_BAD_UNCOMPRESSED = [
+    (G1_GENERATOR_UNCOMPRESSED[:95], "uncompressed G1 point must be 96 bytes, got 95"),
+    (G1_GENERATOR_UNCOMPRESSED + b"\x00", "uncompressed G1 point must be 96 bytes, got 97"),
+    (G1_GENERATOR + bytes(48), r"compressed form where the uncompressed form is required \(C flag set\)"),
+    (bytes([_GX[0] | 0x20]) + _GX[1:] + _GY, "uncompressed G1 point has the S flag set"),
+    (G1_INFINITY_UNCOMPRESSED, "G1 point is the identity"),
+    (b"\x40" + bytes(94) + b"\x01", "point at infinity has a non-canonical encoding"),
+    (b"\x41" + bytes(95), "point at infinity has a non-canonical encoding"),
+    (P.to_bytes(48, "big") + _GY, r"coordinate is not reduced \(>= p\)"),
+    (_GX + (int.from_bytes(_GY, "big") + P).to_bytes(48, "big"), r"coordinate is not reduced \(>= p\)"),
+    (_GX + ((int.from_bytes(_GY, "big") + 1) % P).to_bytes(48, "big"), "G1 point is not on the curve"),
+    (bytes(96), "G1 point is not on the curve"),  # (0, 0): how the arkworks binding writes the identity
+    (_OFF_SUBGROUP_XY, "G1 point is not in the prime-order subgroup"),
+]
+
+
+def test_uncompressed_points_round_trip_to_the_standard_bytes(backend: Backend) -> None:
+    g = backend.g1_generator()
+    assert backend.g1_to_uncompressed(g) == G1_GENERATOR_UNCOMPRESSED
+    p = backend.g1_mul(g, 0xDEADBEEF)
+    assert backend.g1_from_uncompressed(backend.g1_to_uncompressed(p)) == p
+    assert backend.g1_to_uncompressed(backend.g1_identity()) == G1_INFINITY_UNCOMPRESSED
+    assert backend.g1_from_uncompressed(G1_INFINITY_UNCOMPRESSED, allow_identity=True) == backend.g1_identity()
+    assert backend.g1_from_uncompressed_on_curve(_OFF_SUBGROUP_XY) == backend.g1_decompress_on_curve(
+        compress_G1(map_to_curve_G1(FQ(5))).to_bytes(48, "big"))
+
+
+@pytest.mark.parametrize(("data", "message"), G1_BAD_UNCOMPRESSED)
+def test_uncompressed_g1_decoding_refuses_every_non_canonical_encoding(backend: Backend, data: bytes,
+                                                                       message: str) -> None:
+    with pytest.raises(MalformedInput, match=message):
+        backend.g1_from_uncompressed(data)
+    if "subgroup" not in message:  # the on-curve decoder refuses all the rest just the same
+        with pytest.raises(MalformedInput, match=message):
+            backend.g1_from_uncompressed_on_curve(data)
 
 
 @pytest.mark.parametrize(("data", "message"), G1_BAD_ENCODINGS)
@@ -235,6 +286,22 @@ def test_g2_decoding_either_round_trips_or_raises_malformed_input(arkworks: Back
 def test_backends_agree_on_g1_decoding(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
     assert (_decode_or_error(lambda d: arkworks.g1_compress(arkworks.g1_decompress(d)), data)
             == _decode_or_error(lambda d: pyecc.g1_compress(pyecc.g1_decompress(d)), data))
+
+
+@settings(max_examples=3_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=mutations(G1_GENERATOR_UNCOMPRESSED))
+def test_uncompressed_g1_decoding_either_round_trips_or_raises_malformed_input(arkworks: Backend,
+                                                                              data: bytes) -> None:
+    outcome = _decode_or_error(lambda d: arkworks.g1_to_uncompressed(arkworks.g1_from_uncompressed(d)), data)
+    assert outcome == data or outcome.startswith(("MalformedInput: G1 point", "MalformedInput: uncompressed G1"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=mutations(G1_GENERATOR_UNCOMPRESSED))
+def test_backends_agree_on_uncompressed_g1_decoding(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
+    for decode in ("g1_from_uncompressed", "g1_from_uncompressed_on_curve"):
+        assert (_decode_or_error(lambda d: arkworks.g1_to_uncompressed(getattr(arkworks, decode)(d)), data)
+                == _decode_or_error(lambda d: pyecc.g1_to_uncompressed(getattr(pyecc, decode)(d)), data))
 
 
 @settings(max_examples=15, deadline=None)

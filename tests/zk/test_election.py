@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 from nacl.public import PublicKey, SealedBox
 
-from zk.ballot import BallotSecrets, ElectionContext, EncryptedBallot, Manifest, encrypt_ballot
+from zk.ballot import BallotSecrets, ElectionContext, EncryptedBallot, Manifest, election_group, encrypt_ballot
 from zk.curve import Backend
 from zk.eligibility import (
     SCHEME, RollAuthority, VoterCredential, election_pseudonym, enrol_voter, prove_eligibility, suite_for,
@@ -23,7 +23,7 @@ from zk.eligibility import (
 from zk.record import (
     CHECKS, CastBallot, CeremonyRecord, build_record, canonical_bytes, counted_ballots, verify_record,
 )
-from zk.sigma import Group, g1_group, seeded_scalars
+from zk.sigma import Group, seeded_scalars
 from zk.tally import DecryptionShare, aggregate_ballots, compute_decryption_share, tally
 from zk.trustees import (
     Ceremony, SealedShare, Trustee, share_plaintext, joint_public_key, qualified_trustees, verification_key,
@@ -116,7 +116,7 @@ def run_election(backend: Backend, voters: int, spoiled: int = 0, absent: tuple[
                  apply_revoting: bool = True) -> Election:
     """Enrol and cast `voters` honest ballots, then the ballots the `extra` callables make (a cheating voter's
     own encoder), tally and build the record; `apply_revoting=False` keeps every cast ballot (a dishonest box)."""
-    group = g1_group(backend)
+    group = election_group(backend)
     trustees, ceremony = run_ceremony(group, manifest, n, t, seed, bad_dealing)
     joint_key = joint_public_key(trustees[min(trustees)].ceremony, ceremony.reveals, ceremony.qualified)
     context = ElectionContext(group, manifest, joint_key)

@@ -16,14 +16,17 @@ from py_ecc.bls.point_compression import compress_G1
 from py_ecc.fields import optimized_bls12_381_FQ as FQ
 
 from tests.zk.test_curve import G1_BAD_ENCODINGS
-from tests.zk.test_election import MANIFEST, run_election
-from zk.ballot import ElectionContext, EncryptedBallot, encrypt_ballot, selection_equations, verify_ballot
+from tests.zk.test_election import MANIFEST, cast_ballot, run_election
+from tests.zk.test_election_attacks import enrolled
+from zk.ballot import (
+    ElectionContext, EncryptedBallot, election_group, encrypt_ballot, selection_equations, verify_ballot,
+)
 from zk.curve import G1_COFACTOR, R, Backend
 from zk.elgamal import Ciphertext, EncryptionKey, encrypts_one_of_equations, keygen, verify_encrypts_one_of
 from zk.errors import MalformedInput
 from zk.record import check_ballot_chunk, tracking_code_of, verify_record
 from zk.sigma import (
-    BatchVerifier, DleqStatement, OrProof, Transcript, g1_group, or_equations, prove_or, seeded_scalars,
+    BatchVerifier, DleqStatement, G1Group, OrProof, Transcript, g1_group, or_equations, prove_or, seeded_scalars,
     verify_or,
 )
 
@@ -57,8 +60,20 @@ def test_on_curve_decoding_still_refuses_every_non_canonical_or_off_curve_encodi
         backend.g1_decompress_on_curve(data)
 
 
-def _encoded_plus_torsion(backend: Backend, point) -> str:
-    return backend.g1_compress(backend.g1_add(point, torsion_point(backend))).hex()
+def test_uncompressed_on_curve_decoding_takes_a_point_outside_the_subgroup_and_round_trips_it(
+        backend: Backend) -> None:
+    point = backend.g1_decompress_on_curve(OFF_SUBGROUP)
+    data = backend.g1_to_uncompressed(point)
+    assert len(data) == 96 and data[0] & 0xE0 == 0
+    with pytest.raises(MalformedInput, match="not in the prime-order subgroup"):
+        backend.g1_from_uncompressed(data)
+    decoded = backend.g1_from_uncompressed_on_curve(data)
+    assert decoded == point
+    assert backend.g1_compress(decoded) == OFF_SUBGROUP
+
+
+def _encoded_plus_torsion(group: G1Group, point) -> str:
+    return group.encode(group.add(point, torsion_point(group.backend))).hex()
 
 
 def _proof_and_statement(backend: Backend, value: int = 1, seed: bytes = b"torsion"):
@@ -121,12 +136,52 @@ def test_a_torsion_part_chosen_by_the_prover_is_ignored_the_same_way_alone_and_i
     assert not verify_or(Transcript(group, b"chosen"), statements, moved)
 
 
-def test_ciphertexts_keep_the_full_subgroup_check(arkworks) -> None:
-    group, _, ct, _ = _proof_and_statement(arkworks)
+@pytest.mark.parametrize("uncompressed", [False, True], ids=["compressed", "uncompressed"])
+def test_ciphertexts_are_strict_unless_read_as_a_ballot_s(arkworks, uncompressed: bool) -> None:
+    group = g1_group(arkworks, uncompressed=uncompressed)
+    ct = EncryptionKey(group, group.generator(), tables=False).encrypt(1, 5)
     data = ct.to_json(group)
-    data["alpha"] = OFF_SUBGROUP.hex()
+    off = arkworks.g1_decompress_on_curve(OFF_SUBGROUP)
+    data["alpha"] = group.encode(off).hex()
     with pytest.raises(MalformedInput, match="ciphertext.alpha: G1 point is not in the prime-order subgroup"):
         Ciphertext.from_json(group, data)
+    assert Ciphertext.from_json(group, data, on_curve_only=True) == Ciphertext(off, ct.beta)
+    assert group.prime_order_part(off) == group.add(off, group.neg(torsion_point(arkworks)))
+    assert group.prime_order_part(ct.beta) == ct.beta
+
+
+def test_a_ballot_whose_ciphertexts_carry_torsion_parts_counts_as_its_prime_order_choice(arkworks) -> None:
+    """A voting device that adds a torsion point to every ciphertext (and proves honestly with its nonces):
+    its proofs hold modulo torsion, its ciphertexts are read without the subgroup check, and the tally
+    decrypts the prime-order part of the sum, so the ballot counts exactly as what it encrypts in G1."""
+    t = torsion_point(arkworks)
+    choice = {"mayor": [0, 1, 0], "council": [1, 0, 0, 1, 0], "bridge": [0, 1]}
+
+    class TorsionDevice(EncryptionKey):
+        def encrypt(self, message: int, nonce: int) -> Ciphertext:
+            ct = super().encrypt(message, nonce)
+            return Ciphertext(self.group.add(ct.alpha, t), self.group.add(ct.beta, t))
+
+    def torsion_ballot(context, authority, credentials):
+        honest_key = context.encryption_key
+        context._encryption_key = TorsionDevice(context.group, context.joint_key)
+        try:
+            cast, _ = cast_ballot(context, authority, enrolled(authority, credentials), choice,
+                                  seeded_scalars(context.group, b"torsion device"))
+        finally:
+            context._encryption_key = honest_key
+        return cast
+
+    election = run_election(arkworks, voters=4, seed=b"torsion device election", n=3, t=2,
+                            extra=[torsion_ballot])
+    alpha = election.record["ballots"][-1]["ballot"]["contests"][0]["selections"][0]["ciphertext"]["alpha"]
+    with pytest.raises(MalformedInput, match="not in the prime-order subgroup"):
+        election.group.decode(bytes.fromhex(alpha))
+    report = verify_record(election.record)
+    assert report.failed() == []
+    expected = {c.id: {option: election.plaintexts[c.id][k] + choice[c.id][k]
+                       for k, option in enumerate(c.options)} for c in MANIFEST.contests}
+    assert report.results == expected == election.record["results"]
 
 
 def test_a_ballot_with_a_torsion_commitment_fails_its_0_1_check_in_the_batch_and_alone(arkworks) -> None:
@@ -139,7 +194,7 @@ def test_a_ballot_with_a_torsion_commitment_fails_its_0_1_check_in_the_batch_and
     data = ballots[1].to_json(group)
     proof = data["contests"][1]["selections"][2]["proof"]
     a = group.decode_commitment(bytes.fromhex(proof["branches"][0]["commitments"][1]))
-    proof["branches"][0]["commitments"][1] = _encoded_plus_torsion(arkworks, a)
+    proof["branches"][0]["commitments"][1] = _encoded_plus_torsion(group, a)
     tampered = EncryptedBallot.from_json(context, data)
     assert verify_ballot(context, ballots[0]) and not verify_ballot(context, tampered)
     batch = BatchVerifier(group)
@@ -153,9 +208,9 @@ def test_the_verifier_names_a_ballot_whose_commitment_carries_a_torsion_part_und
     record = copy.deepcopy(election.record)
     entry = record["ballots"][1]
     proof = entry["ballot"]["contests"][0]["selections"][1]["proof"]
-    group = g1_group(arkworks)
+    group = election_group(arkworks)
     a = group.decode_commitment(bytes.fromhex(proof["branches"][1]["commitments"][0]))
-    proof["branches"][1]["commitments"][0] = _encoded_plus_torsion(arkworks, a)
+    proof["branches"][1]["commitments"][0] = _encoded_plus_torsion(group, a)
     entry["tracking_code"] = code = tracking_code_of(entry["ballot"])
     report = verify_record(record)
     # The ballot is well formed (V5); its 0/1 proof fails (V6); its eligibility proof was made for the old

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from zk.ballot import BallotSecrets, ElectionContext, EncryptedBallot, Manifest, encrypt_ballot, verify_ballot
+from zk.ballot import (
+    BallotSecrets, ElectionContext, EncryptedBallot, Manifest, election_group, encrypt_ballot, verify_ballot,
+)
 from zk.curve import Backend, get_backend
 from zk.elgamal import Ciphertext, encrypt, prove_encrypts_one_of, verify_encrypts_one_of
 from zk.sigma import (
-    DleqProof, OrProof, Transcript, check_equations, element_from_hex, element_to_hex, g1_group, scalar_to_hex,
+    DleqProof, OrProof, Transcript, check_equations, element_from_hex, element_to_hex, scalar_to_hex,
     seeded_scalars,
 )
 from zk.trustees import (
@@ -36,7 +38,7 @@ SMALL_MANIFEST = Manifest.from_json({
 
 
 def generate(backend: Backend) -> dict[str, dict]:
-    group = g1_group(backend)
+    group = election_group(backend)
     out: dict[str, dict] = {}
 
     transcript = Transcript(group, b"vectors/transcript")
@@ -106,7 +108,7 @@ def test_regenerated_vectors_equal_the_committed_ones(backend_name: str) -> None
 
 
 def test_the_committed_vectors_verify_and_their_tampered_copies_do_not(arkworks: Backend) -> None:
-    group = g1_group(arkworks)
+    group = election_group(arkworks)
 
     v = _stored("schnorr")
     ceremony = Ceremony(group, 3, 2, b"vectors")

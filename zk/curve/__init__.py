@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import os
 
-from zk.curve.backend import G1_COFACTOR, G1_LENGTH, G2_LENGTH, P, Backend, check_compressed_encoding
+from zk.curve.backend import (
+    G1_COFACTOR, G1_LENGTH, G1_UNCOMPRESSED_LENGTH, G2_LENGTH, P, Backend, check_compressed_encoding,
+    check_uncompressed_g1,
+)
 from zk.curve.scalar import R, SCALAR_LENGTH, random_scalar, scalar_from_bytes, scalar_inverse, scalar_to_bytes
 from zk.errors import UnsupportedBackend
 
 __all__ = [
-    "BACKEND_NAMES", "DEFAULT_BACKEND", "ENV_VAR", "G1_COFACTOR", "G1_LENGTH", "G2_LENGTH", "P", "R",
-    "SCALAR_LENGTH", "Backend", "check_compressed_encoding", "get_backend", "random_scalar",
+    "BACKEND_NAMES", "DEFAULT_BACKEND", "ENV_VAR", "G1_COFACTOR", "G1_LENGTH", "G1_UNCOMPRESSED_LENGTH",
+    "G2_LENGTH", "P", "R", "SCALAR_LENGTH", "Backend", "check_compressed_encoding", "check_uncompressed_g1",
+    "get_backend", "random_scalar",
     "scalar_from_bytes", "scalar_inverse", "scalar_to_bytes",
 ]
 

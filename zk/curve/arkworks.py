@@ -6,6 +6,8 @@ Traps of the binding this module guards against:
 - `multiexp_unchecked` silently truncates lists of different lengths: `Backend.g1_msm` checks lengths.
 - `from_compressed_bytes` accepts non-canonical infinity encodings (extra bits set): `Backend.g1_decompress`
   checks flags and x < p before the binding sees the bytes.
+- `from_xy_bytes_unchecked_be` takes (0, 0), which is not on the curve, as the identity (it is how the binding
+  writes the identity): `_g1_from_xy_bytes` refuses it.
 - GT's group operation is `*`; we never expose GT, only `pairing_check`.
 """
 
@@ -15,9 +17,13 @@ from collections.abc import Sequence
 
 from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
 
-from zk.curve.backend import P, Backend
+from zk.curve.backend import G1_UNCOMPRESSED_LENGTH, P, Backend
 from zk.curve.scalar import R
 from zk.errors import MalformedInput
+
+
+_ZERO_XY = bytes(G1_UNCOMPRESSED_LENGTH)
+_G1_INFINITY = b"\x40" + bytes(G1_UNCOMPRESSED_LENGTH - 1)
 
 
 def _scalar(k: int) -> Scalar:
@@ -78,6 +84,23 @@ class ArkworksBackend(Backend):
             return G1Point.from_compressed_bytes_unchecked(data)
         except ValueError:
             raise MalformedInput("G1 point is not on the curve") from None
+
+    def g1_to_uncompressed(self, a: G1Point) -> bytes:
+        xy = bytes(a.to_xy_bytes_be())
+        # The binding writes the identity as (0, 0), which is not on the curve: nothing else can look like it.
+        return _G1_INFINITY if xy == _ZERO_XY else xy
+
+    def _g1_from_xy_bytes(self, data: bytes, *, subgroup: bool) -> G1Point:
+        if data == _ZERO_XY:
+            raise MalformedInput("G1 point is not on the curve")
+        try:
+            # "unchecked" skips only the subgroup check: the binding refuses a point off the curve.
+            point = G1Point.from_xy_bytes_unchecked_be(data)
+        except ValueError:
+            raise MalformedInput("G1 point is not on the curve") from None
+        if subgroup and not point.is_in_subgroup():
+            raise MalformedInput("G1 point is not in the prime-order subgroup")
+        return point
 
     def g1_map_to_curve(self, u: int) -> G1Point:
         if not 0 <= u < P:

@@ -119,6 +119,21 @@ class PyEccBackend(Backend):
         except ValueError:
             raise MalformedInput("G1 point is not on the curve") from None
 
+    def g1_to_uncompressed(self, a: PyEccPoint) -> bytes:
+        if is_inf(a.xyz):
+            return b"\x40" + bytes(95)
+        x, y, z = a.xyz
+        inverse = FQ.one() / z
+        return int(x * inverse).to_bytes(48, "big") + int(y * inverse).to_bytes(48, "big")
+
+    def _g1_from_xy_bytes(self, data: bytes, *, subgroup: bool) -> PyEccPoint:
+        xyz = (FQ(int.from_bytes(data[:48], "big")), FQ(int.from_bytes(data[48:], "big")), FQ.one())
+        if not is_on_curve(xyz, b):
+            raise MalformedInput("G1 point is not on the curve")
+        if subgroup and not is_inf(multiply(xyz, R)):
+            raise MalformedInput("G1 point is not in the prime-order subgroup")
+        return PyEccPoint(xyz, 1)
+
     def g1_map_to_curve(self, u: int) -> PyEccPoint:
         if not 0 <= u < P:
             raise ValueError("field element out of range [0, p)")
