@@ -63,7 +63,8 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             # The embedded gateway: every agency's subgraph federated in-process, built on first request.
             Route("/graphql", GatewayEndpoint(agencies_gateway(agencies, lambda: app.state.sessions,
-                                                               production=settings.production),
+                                                               production=settings.production,
+                                                               deduplicate=settings.gateway_deduplicate),
                                               graphiql=not settings.production)),
             *agency_routes(agencies, production=settings.production),
             *ledger_routes(),

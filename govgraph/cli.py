@@ -197,6 +197,12 @@ def subgraph(
 def gateway(
     subgraphs: list[str] = typer.Option(..., "--subgraph", help="name=URL of a subgraph endpoint; repeat."),
     port: int = typer.Option(4000, "--port", help="Listen port."),
+    deduplicate: bool = typer.Option(
+        None,
+        "--deduplicate/--no-deduplicate",
+        help="Share identical query fetches in flight (default: GOVGRAPH_GATEWAY_DEDUPLICATE, on).",
+        show_default=False,
+    ),
 ) -> None:
     """Serve the embedded gateway at /graphql over remote subgraphs (composed at start-up)."""
     import asyncio
@@ -221,8 +227,11 @@ def gateway(
         raise typer.Exit(code=1) from None
     logging.basicConfig(level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
                         format="%(levelname)s:     %(name)s: %(message)s")
-    uvicorn.run(gateway_app(services, production=settings.production), host=settings.host, port=port,
-                log_level=settings.log_level, lifespan="on", timeout_graceful_shutdown=10)
+    if deduplicate is None:
+        deduplicate = settings.gateway_deduplicate
+    uvicorn.run(gateway_app(services, production=settings.production, deduplicate=deduplicate),
+                host=settings.host, port=port, log_level=settings.log_level, lifespan="on",
+                timeout_graceful_shutdown=10)
 
 
 @schema_app.command("export")

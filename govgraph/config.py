@@ -11,6 +11,7 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 ZK_BACKENDS = ("arkworks", "pyecc")
 ENVIRONMENTS = ("development", "production")
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+FLAGS = {"true": True, "on": True, "1": True, "false": False, "off": False, "0": False}
 
 
 class ConfigError(ValueError):
@@ -31,6 +32,8 @@ class Settings:
     log_level: str = "info"
     environment: str = "development"
     ledger_keys: Path | None = None  # GOVGRAPH_LEDGER_KEYS; None means <data>/keys
+    # GOVGRAPH_GATEWAY_DEDUPLICATE: the embedded gateway shares identical query fetches that are in flight.
+    gateway_deduplicate: bool = True
 
     @property
     def production(self) -> bool:
@@ -63,6 +66,7 @@ class Settings:
             log_level=_choice(env, "GOVGRAPH_LOG_LEVEL", "info", LOG_LEVELS),
             environment=_choice(env, "GOVGRAPH_ENV", "development", ENVIRONMENTS),
             ledger_keys=Path(_non_empty(env, "GOVGRAPH_LEDGER_KEYS", str(data_dir / "keys"))).expanduser(),
+            gateway_deduplicate=FLAGS[_choice(env, "GOVGRAPH_GATEWAY_DEDUPLICATE", "true", tuple(FLAGS))],
         )
 
 

@@ -12,19 +12,21 @@ def test_defaults_put_sqlite_in_the_data_dir(tmp_path: Path) -> None:
     assert (settings.host, settings.port, settings.zk_backend, settings.log_level, settings.environment) == (
         "127.0.0.1", 8000, "arkworks", "info", "development")
     assert settings.production is False
+    assert settings.gateway_deduplicate is True
 
 
 def test_every_variable_is_read() -> None:
     settings = Settings.from_env({
         "GOVGRAPH_DATA": "/srv/gg", "GOVGRAPH_DATABASE_URL": "postgresql+asyncpg://u:p@db/gg",
         "GOVGRAPH_HOST": "0.0.0.0", "GOVGRAPH_PORT": "9001", "GOVGRAPH_ZK_BACKEND": "PyEcc",
-        "GOVGRAPH_LOG_LEVEL": "DEBUG", "GOVGRAPH_ENV": "production",
+        "GOVGRAPH_LOG_LEVEL": "DEBUG", "GOVGRAPH_ENV": "production", "GOVGRAPH_GATEWAY_DEDUPLICATE": "Off",
     })
     assert settings.data_dir == Path("/srv/gg")
     assert settings.database_url == "postgresql+asyncpg://u:p@db/gg"
     assert (settings.host, settings.port, settings.zk_backend, settings.log_level) == (
         "0.0.0.0", 9001, "pyecc", "debug")
     assert settings.production is True
+    assert settings.gateway_deduplicate is False
 
 
 @pytest.mark.parametrize(("variable", "value"), [
@@ -37,6 +39,7 @@ def test_every_variable_is_read() -> None:
     ("GOVGRAPH_DATABASE_URL", "mysql://x/y"),
     ("GOVGRAPH_DATABASE_URL", "sqlite:///sync-driver.db"),
     ("GOVGRAPH_DATA", "  "),
+    ("GOVGRAPH_GATEWAY_DEDUPLICATE", "sometimes"),
 ])
 def test_invalid_values_name_the_variable(variable: str, value: str) -> None:
     with pytest.raises(ConfigError) as caught:

@@ -16,6 +16,7 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
+    OperationType,
     parse,
     validate,
 )
@@ -27,9 +28,10 @@ from graphql.pyutils import inspect
 from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
 
 from govgraph.federation.errors import INTERNAL_MESSAGE, ErrorCode
-from govgraph.federation.gateway.execute import Shaper, Transport, run_plan
+from govgraph.federation.gateway.execute import Shaper, run_plan
 from govgraph.federation.gateway.plan import Plan, Planner, PlanningError
 from govgraph.federation.gateway.supergraph import CompositionError, SubgraphSource, Supergraph, compose
+from govgraph.federation.gateway.transports import SharedFetches, Transport
 
 log = logging.getLogger("govgraph.gateway")
 CACHE_SIZE = 1024
@@ -59,10 +61,19 @@ def _error(message: str, code: str | None = None, locations=None) -> dict:
 
 
 class Gateway:
-    """A composed supergraph plus a transport per subgraph; stateless between requests except its caches."""
+    """A composed supergraph plus a transport per subgraph; stateless between requests except its caches.
+
+    With `deduplicate` (the default, as in Hive Gateway), a query's subgraph fetch identical to one already in
+    flight, from this request or another, waits for that fetch's answer instead of being sent again (see
+    SharedFetches); a mutation's fetches are always sent."""
 
     def __init__(
-        self, supergraph: Supergraph, transports: Mapping[str, Transport], *, introspection: bool = True
+        self,
+        supergraph: Supergraph,
+        transports: Mapping[str, Transport],
+        *,
+        introspection: bool = True,
+        deduplicate: bool = True,
     ) -> None:
         missing = [name for name in supergraph.subgraphs if name not in transports]
         if missing:
@@ -70,6 +81,7 @@ class Gateway:
         self.supergraph = supergraph
         self.transports = dict(transports)
         self.planner = Planner(supergraph)
+        self.shared = SharedFetches() if deduplicate else None
         self.documents: _Lru = _Lru(CACHE_SIZE)  # query text -> (document, validation errors)
         self.plans: _Lru = _Lru(CACHE_SIZE)  # (query text, operation name) -> Plan
         # Off in production, like the subgraphs' own introspection: the schema is not for strangers to map.
@@ -77,9 +89,14 @@ class Gateway:
 
     @classmethod
     def from_sources(
-        cls, sources: list[SubgraphSource], transports: Mapping[str, Transport], *, introspection: bool = True
+        cls,
+        sources: list[SubgraphSource],
+        transports: Mapping[str, Transport],
+        *,
+        introspection: bool = True,
+        deduplicate: bool = True,
     ) -> Gateway:
-        return cls(compose(sources), transports, introspection=introspection)
+        return cls(compose(sources), transports, introspection=introspection, deduplicate=deduplicate)
 
     async def execute(
         self, query: Any, variables: Any = None, operation_name: Any = None
@@ -174,7 +191,8 @@ class Gateway:
         return self.planner.plan(operation, fragments)
 
     async def _run(self, plan: Plan, document: DocumentNode, variables: dict, coerced: dict) -> dict:
-        data, errors = await run_plan(plan, self.transports, variables)
+        shared = self.shared if plan.operation.operation == OperationType.QUERY else None
+        data, errors = await run_plan(plan, self.transports, variables, shared)
         schema = self.supergraph.api_schema
         root_type = schema.get_root_type(plan.operation.operation)
         if plan.introspection:

@@ -107,10 +107,16 @@ class GatewayEndpoint:
 
 
 async def remote_gateway_with_clients(
-    services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64, introspection: bool = True
+    services: Mapping[str, str],
+    *,
+    timeout: float = 30.0,
+    concurrency: int = 64,
+    introspection: bool = True,
+    deduplicate: bool = True,
 ) -> tuple[Gateway, list[httpx.AsyncClient]]:
     """The gateway and its HTTP clients (the caller closes them). One pooled client per subgraph: httpcore
-    scans every pooled connection on each request, so one shared pool costs more as subgraphs are added."""
+    scans every pooled connection on each request, so one shared pool costs more as subgraphs are added.
+    `deduplicate`: identical query fetches in flight share one request (see Gateway)."""
     clients = {name: http_client(timeout=timeout, connections=concurrency) for name in services}
     try:
         sources = [
@@ -120,6 +126,7 @@ async def remote_gateway_with_clients(
             sources,
             {name: OverHttp(url, clients[name], concurrency=concurrency) for name, url in services.items()},
             introspection=introspection,
+            deduplicate=deduplicate,
         )
     except BaseException:
         for client in clients.values():
@@ -136,17 +143,24 @@ async def check_composition(services: Mapping[str, str], *, timeout: float = 30.
 
 
 async def remote_gateway(
-    services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64
+    services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64, deduplicate: bool = True
 ) -> Gateway:
     """A gateway over subgraphs at `services` (name -> GraphQL URL): SDLs fetched, composed, pooled client."""
-    gateway, _clients = await remote_gateway_with_clients(services, timeout=timeout, concurrency=concurrency)
+    gateway, _clients = await remote_gateway_with_clients(
+        services, timeout=timeout, concurrency=concurrency, deduplicate=deduplicate
+    )
     return gateway
 
 
 async def local_gateway(
-    schemas: Mapping[str, BaseSchema], context: Callable[[], Any] | None = None, *, introspection: bool = True
+    schemas: Mapping[str, BaseSchema],
+    context: Callable[[], Any] | None = None,
+    *,
+    introspection: bool = True,
+    deduplicate: bool = True,
 ) -> Gateway:
-    """A gateway calling each schema's executor directly (no HTTP, no JSON); `context` builds contexts."""
+    """A gateway calling each schema's executor directly (no HTTP, no JSON); `context` builds contexts.
+    `deduplicate`: identical query fetches in flight share one execution (see Gateway)."""
     sources = []
     for name, schema in schemas.items():
         result = await schema.execute("{ _service { sdl } }", context_value=context() if context else None)
@@ -157,11 +171,16 @@ async def local_gateway(
         sources,
         {name: InProcess(schema, context) for name, schema in schemas.items()},
         introspection=introspection,
+        deduplicate=deduplicate,
     )
 
 
 def agencies_gateway(
-    agencies: Sequence[Agency], sessions: Callable[[], Any], *, production: bool = False
+    agencies: Sequence[Agency],
+    sessions: Callable[[], Any],
+    *,
+    production: bool = False,
+    deduplicate: bool = True,
 ) -> Callable[[], Awaitable[Gateway]]:
     """The app's own gateway: the agencies' schemas called in-process, with the app's database sessions
     (asked for at each fetch, so it works once the lifespan has opened the engine)."""
@@ -170,11 +189,16 @@ def agencies_gateway(
     def context() -> RequestContext:
         return RequestContext(request=None, response=None, sessions=sessions())
 
-    return lambda: local_gateway(schemas, context, introspection=not production)
+    return lambda: local_gateway(schemas, context, introspection=not production, deduplicate=deduplicate)
 
 
 def gateway_app(
-    services: Mapping[str, str], *, timeout: float = 30.0, concurrency: int = 64, production: bool = False
+    services: Mapping[str, str],
+    *,
+    timeout: float = 30.0,
+    concurrency: int = 64,
+    production: bool = False,
+    deduplicate: bool = True,
 ) -> Starlette:
     """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql with /readiness.
     Composition happens at start-up: a subgraph that cannot be composed stops the process, with the reason."""
@@ -182,7 +206,11 @@ def gateway_app(
 
     async def build() -> Gateway:
         gateway, opened = await remote_gateway_with_clients(
-            services, timeout=timeout, concurrency=concurrency, introspection=not production
+            services,
+            timeout=timeout,
+            concurrency=concurrency,
+            introspection=not production,
+            deduplicate=deduplicate,
         )
         clients.extend(opened)
         return gateway

@@ -1,5 +1,8 @@
 """Execution: run a plan's fetches, merge their answers into one tree, then shape the client's response.
 
+A subgraph's answer may be shared with other requests (SharedFetches), so it is only ever read: the merged
+tree borrows its objects and copies one (shallowly) the first time it has to write into it (see _Owned).
+
 Subgraph errors keep their message and extensions (plus `serviceName`), with paths rewritten to the
 client's response, the way Hive Gateway reports them. Shaping walks the client's operation over the
 merged tree with Hive Gateway's projection rules (see Shaper): aliases, fragments, @skip/@include."""
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
@@ -29,21 +32,38 @@ from graphql import (
 
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway.plan import LIST, Fetch, Plan
+from govgraph.federation.gateway.transports import SharedFetches, Transport
 
-Transport = Callable[[str, dict[str, Any], str | None], Awaitable[dict]]
 _MISSING = object()
 
 
 async def run_plan(
-    plan: Plan, transports: Mapping[str, Transport], variables: dict[str, Any]
+    plan: Plan,
+    transports: Mapping[str, Transport],
+    variables: dict[str, Any],
+    shared: SharedFetches | None = None,
 ) -> tuple[dict, list[dict]]:
-    """Run every fetch of `plan`: the merged data and the subgraph errors, in plan order."""
-    data: dict[str, Any] = {}
+    """Run every fetch of `plan`: the merged data and the subgraph errors, in plan order. With `shared`, a
+    fetch identical to one in flight (from any request) waits for that one's answer instead of being sent."""
+    data: dict[str, Any] = _Owned()
     errors: dict[int, list[dict]] = {}
     order = [id(f) for root in plan.roots for f in root.walk()]
 
+    async def send(fetch: Fetch, request: dict[str, Any], document: str | None = None) -> dict:
+        transport = transports[fetch.subgraph]
+        try:
+            if shared is None:
+                return await transport(document or fetch.document, request, None)
+            return await shared.fetch(fetch.subgraph, transport, document or fetch.document, request, None)
+        except Exception as exc:  # the subgraph is unreachable or answered garbage: partial data, not a 500
+            message = f'Request to subgraph "{fetch.subgraph}" failed: {exc.__class__.__name__}'
+            return {
+                "data": None,
+                "errors": [{"message": message, "extensions": {"code": ErrorCode.SUBGRAPH_REQUEST_FAILED}}],
+            }
+
     async def run_root(fetch: Fetch) -> None:
-        body = await _send(transports, fetch, _variables(fetch, variables))
+        body = await send(fetch, _variables(fetch, variables))
         result = body.get("data")
         for error in body.get("errors") or ():
             # An error the subgraph raised before executing (no path) is reported, like Hive does, at the
@@ -72,16 +92,14 @@ async def run_plan(
         if len(collected) == 1:
             _, representations, owners = collected[0]
             # The subgraph may consume the representations (strawberry mutates them): never read again.
-            body = await _send(
-                transports, first, {"representations": representations, **_variables(first, variables)}
-            )
+            body = await send(first, {"representations": representations, **_variables(first, variables)})
             result = body.get("data")
             answers = [result.get("_entities") if isinstance(result, dict) else None]
             for error in body.get("errors") or ():
                 errors.setdefault(id(first), []).extend(_entity_errors(error, first, owners))
         else:
             document, request = _batch_request(collected, variables)
-            body = await _send(transports, first, request, document)
+            body = await send(first, request, document)
             result = body.get("data")
             answers = [
                 result.get(f"_e{n}") if isinstance(result, dict) else None for n in range(len(collected))
@@ -170,19 +188,6 @@ def _batch_errors(error: Any, subgraph: str, collected: list) -> list[dict]:
     return [_from_subgraph(error, subgraph, None)]
 
 
-async def _send(
-    transports: Mapping[str, Transport], fetch: Fetch, variables: dict, document: str | None = None
-) -> dict:
-    try:
-        return await transports[fetch.subgraph](document or fetch.document, variables, None)
-    except Exception as exc:  # the subgraph is unreachable or answered garbage: a partial answer, not a 500
-        message = f'Request to subgraph "{fetch.subgraph}" failed: {exc.__class__.__name__}'
-        return {
-            "data": None,
-            "errors": [{"message": message, "extensions": {"code": ErrorCode.SUBGRAPH_REQUEST_FAILED}}],
-        }
-
-
 def _variables(fetch: Fetch, variables: dict[str, Any]) -> dict[str, Any]:
     return {name: variables[name] for name in fetch.variables if name in variables}
 
@@ -194,8 +199,9 @@ def _from_subgraph(error: Any, subgraph: str, path: list | None) -> dict:
     if path is not None:
         shaped["path"] = path
     elif error.get("path") is not None:
-        shaped["path"] = error["path"]
-    shaped["extensions"] = {**(error.get("extensions") or {}), "serviceName": subgraph}
+        shaped["path"] = _fresh(error["path"])
+    extensions = {key: _fresh(value) for key, value in (error.get("extensions") or {}).items()}
+    shaped["extensions"] = {**extensions, "serviceName": subgraph}
     return shaped
 
 
@@ -215,7 +221,9 @@ def _entity_errors(error: Any, fetch: Fetch, owners: list[list[tuple[dict, tuple
 
 
 def _locate(value: Any, path: tuple[str, ...], where: tuple):
-    """The objects at `path` in the merged tree, each with its response path (list indices filled in)."""
+    """The objects at `path` in the merged tree, each with its response path (list indices filled in); they
+    and the containers above them are made the request's own, since the entity answers are merged into them.
+    `value` is the request's own."""
     if not path:
         if isinstance(value, dict):
             yield value, where
@@ -224,10 +232,14 @@ def _locate(value: Any, path: tuple[str, ...], where: tuple):
     if step == LIST:
         if isinstance(value, list):
             for index, item in enumerate(value):
+                if isinstance(item, (dict, list)) and type(item) not in _OWNED:
+                    value[index] = item = _own(item)
                 yield from _locate(item, rest, (*where, index))
         return
     if isinstance(value, dict):
         child = value.get(step)
+        if isinstance(child, (dict, list)) and type(child) not in _OWNED:
+            value[step] = child = _own(child)
         if child is not None:
             yield from _locate(child, rest, (*where, step))
 
@@ -269,7 +281,30 @@ def _select(obj: dict, selection: SelectionSetNode, into: dict) -> bool:
     return True
 
 
+class _Owned(dict):
+    """A dict of the merged tree that belongs to this request, so merges may write into it. Every other dict
+    or list in the tree is borrowed from a subgraph's answer, which other requests may be reading at the same
+    time (SharedFetches), and is replaced by an owned shallow copy before the first write: only the objects
+    entity answers are merged into (and those above them) are ever copied, never a whole answer."""
+
+    __slots__ = ()
+
+
+class _OwnedList(list):
+    """A list of the merged tree that belongs to this request (see _Owned)."""
+
+    __slots__ = ()
+
+
+_OWNED = (_Owned, _OwnedList)
+
+
+def _own(value: dict | list) -> dict | list:
+    return _Owned(value) if isinstance(value, dict) else _OwnedList(value)
+
+
 def _merge(target: dict, source: dict) -> None:
+    """Merge a subgraph's answer into `target` (owned): `source` is only read, its objects are borrowed."""
     for key, value in source.items():
         existing = target.get(key, _MISSING)
         if existing is _MISSING:
@@ -277,11 +312,18 @@ def _merge(target: dict, source: dict) -> None:
         elif key == "__typename":
             continue  # an @interfaceObject answers with the interface's name; the object type's stays
         elif isinstance(existing, dict) and isinstance(value, dict):
+            if type(existing) is not _Owned:
+                target[key] = existing = _Owned(existing)
             _merge(existing, value)
         elif isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
+            if type(existing) is not _OwnedList:
+                target[key] = existing = _OwnedList(existing)
             for index, item in enumerate(value):
-                if isinstance(existing[index], dict) and isinstance(item, dict):
-                    _merge(existing[index], item)
+                current = existing[index]
+                if isinstance(current, dict) and isinstance(item, dict):
+                    if type(current) is not _Owned:
+                        existing[index] = current = _Owned(current)
+                    _merge(current, item)
                 else:
                     existing[index] = item
         else:
@@ -330,10 +372,12 @@ class Shaper:
                 field = parent.fields.get(name)
                 if field is None:
                     return None
-                if value is not _MISSING and selection.selection_set is not None:
-                    value = self._project(value, selection.selection_set, get_named_type(field.type))
                 if value is not _MISSING:
-                    _put(result, key, _known_enum(value, get_named_type(field.type)))
+                    named = get_named_type(field.type)
+                    if selection.selection_set is not None:
+                        _put(result, key, self._project(value, selection.selection_set, named))
+                    else:
+                        _put(result, key, _leaf(value, named))
                 elif isinstance(field.type, GraphQLNonNull):
                     return None
                 else:
@@ -404,13 +448,24 @@ def _deep_merge(existing: Any, value: Any) -> Any:
     return value
 
 
-def _known_enum(value: Any, named) -> Any:
-    """An enum value the API schema does not know (e.g. @inaccessible) is answered as null, as Hive does."""
-    if not isinstance(named, GraphQLEnumType):
-        return value
+def _leaf(value: Any, named) -> Any:
+    """A leaf field's value for the response, its lists (and a custom scalar's objects) copied. An enum value
+    the API schema does not know (e.g. @inaccessible) is answered as null, as Hive does."""
+    if isinstance(named, GraphQLEnumType):
+        if isinstance(value, list):
+            return [_leaf(item, named) for item in value]
+        return value if value is None or value in named.values else None
+    return _fresh(value)
+
+
+def _fresh(value: Any) -> Any:
+    """`value` with its lists and dicts copied: it comes from a subgraph's answer, which other requests may
+    share (SharedFetches), and no two responses share a container."""
     if isinstance(value, list):
-        return [_known_enum(item, named) for item in value]
-    return value if value is None or value in named.values else None
+        return [_fresh(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    return value
 
 
 __all__ = ["Shaper", "Transport", "run_plan"]

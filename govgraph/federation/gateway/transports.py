@@ -1,15 +1,20 @@
-"""How the gateway reaches a subgraph: in-process (the schema's executor, no HTTP, no JSON) or over httpx."""
+"""How the gateway reaches a subgraph: in-process (the schema's executor, no HTTP, no JSON) or over httpx;
+and how identical requests in flight at the same time share one (SharedFetches)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from strawberry.schema.base import BaseSchema
 
 from govgraph.federation.gateway.supergraph import CompositionError
+
+Transport = Callable[[str, dict[str, Any], str | None], Awaitable[dict]]
+"""One subgraph request: (document, variables, operation name) -> the response body, `data` and `errors`."""
 
 
 class InProcess:
@@ -47,6 +52,84 @@ class OverHttp:
         if not isinstance(body, dict):
             raise TypeError("subgraph answered a non-object")
         return body
+
+
+class _InFlight:
+    __slots__ = ("task", "waiters")
+
+    def __init__(self) -> None:
+        self.task: asyncio.Future[dict] | None = None
+        self.waiters = 0
+
+
+class SharedFetches:
+    """Identical subgraph requests in flight at the same time share one: the first starts it, the others wait
+    for its answer and get the same body object (the executor only ever reads a subgraph's answer).
+
+    Identical means everything the request sends: subgraph, document text, variables as canonical JSON and
+    operation name (the gateway forwards no client headers, so none belong in the key). An entry lives while
+    its request is in flight and is removed when the request completes or fails; a failure reaches every
+    waiter. The request runs in its own task, so a waiter that is cancelled leaves it to the others; when
+    every waiter has gone it is cancelled, as an unshared request would have been.
+
+    Hive Gateway's HTTP executor does the same (`deduplicateInflightRequests`, on by default). Only reads may
+    share: the gateway sends the fetches of a query through here and a mutation's fetches alone, its entity
+    fetches included (Hive shares those), so a read after a mutation cannot be answered before the write."""
+
+    def __init__(self) -> None:
+        self._in_flight: dict[tuple[str, str, str, str | None], _InFlight] = {}
+
+    def __len__(self) -> int:
+        """How many distinct requests are in flight."""
+        return len(self._in_flight)
+
+    async def fetch(
+        self,
+        subgraph: str,
+        transport: Transport,
+        document: str,
+        variables: dict[str, Any],
+        operation_name: str | None,
+    ) -> dict:
+        """`transport(document, variables, operation_name)`, or the answer of an identical one in flight."""
+        try:
+            canonical = json.dumps(variables, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):  # not plain JSON: no reliable way to call two of these equal
+            return await transport(document, variables, operation_name)
+        key = (subgraph, document, canonical, operation_name)
+        shared = self._in_flight.get(key)
+        if shared is None:
+            shared = self._in_flight[key] = _InFlight()
+            shared.task = asyncio.ensure_future(
+                self._send(key, shared, transport, document, variables, operation_name)
+            )
+        task = shared.task
+        shared.waiters += 1
+        try:
+            return await asyncio.shield(task)
+        finally:
+            shared.waiters -= 1
+            if not shared.waiters and not task.done():  # every waiter was cancelled: nobody wants the answer
+                self._forget(key, shared)
+                task.cancel()
+
+    async def _send(
+        self,
+        key: tuple,
+        shared: _InFlight,
+        transport: Transport,
+        document: str,
+        variables: dict[str, Any],
+        operation_name: str | None,
+    ) -> dict:
+        try:
+            return await transport(document, variables, operation_name)
+        finally:  # from here on an identical request is a new one, never a copy of this answer
+            self._forget(key, shared)
+
+    def _forget(self, key: tuple, shared: _InFlight) -> None:
+        if self._in_flight.get(key) is shared:
+            del self._in_flight[key]
 
 
 def http_client(*, timeout: float = 30.0, connections: int = 100) -> httpx.AsyncClient:
