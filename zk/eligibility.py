@@ -7,6 +7,15 @@ stable for the election (a second ballot shows the same pseudonym), unlinkable t
 voter. The voter knows it before encrypting, so it is the ballot's `binding` (hashed into every ballot proof),
 and the eligibility proof's presentation header is the ballot's tracking code: the proof cannot be moved to
 another ballot, and the ballot's proofs cannot be moved to another voter.
+
+Verification hints: the draft's proof is (challenge, responses), so a verifier recomputes its commitments T1, T2
+(ProofVerifyInit) and the pseudonym's Ut one proof at a time, three full-size multiplications each. A ballot's
+eligibility proof therefore also carries those three points (`EligibilityProof.hints`, computed by the prover
+from the finished proof: they say nothing the proof does not). `EligibilityBatch` checks that the challenge
+hashes the hints, and that the hints satisfy the ProofVerifyInit equations, for all proofs at once (one random
+linear combination, with the pairings likewise). Both checks together accept exactly the proofs whose
+recomputed commitments hash to their challenge: the draft's own verification, which `verify_eligibility`
+runs without hints.
 """
 
 from __future__ import annotations
@@ -23,11 +32,13 @@ from zk.bbs.pseudonym import (
 )
 from zk.curve import Backend
 from zk.errors import InvalidProof, MalformedInput, ZkError
-from zk.sigma import FixedBase, g1_group, require_fields
+from zk.sigma import BatchVerifier, Equation, FixedBase, g1_group, require_fields, require_list
 
 SCHEME = "bbs-pseudonym/BLS12-381-SHA-256/v1"
 _HEADER = b"govgraph/electoral-roll/v1"
 _MAX_PROOF_LENGTH = 4096
+_HINTS = ("T1", "T2", "Ut")  # the hints, in this order, each a 96-byte uncompressed G1 point
+_HINT_LENGTH = 96
 _FIXED_BASE_CACHE_SIZE = 16  # tables of the constant bases of a few elections (each about 8,000 points)
 _fixed_bases: dict[tuple[str, bytes], FixedBase] = {}
 
@@ -88,36 +99,45 @@ def election_pseudonym(suite: PseudonymCiphersuite, credential: VoterCredential,
 
 @dataclass(frozen=True)
 class EligibilityProof:
+    """A pseudonym proof (the draft's bytes), its pseudonym, and its verification hints (T1, T2, Ut)."""
+
     pseudonym: bytes
     proof: bytes
+    hints: tuple[bytes, ...]
 
     def to_json(self) -> dict:
-        return {"pseudonym": self.pseudonym.hex(), "proof": self.proof.hex()}
+        return {"pseudonym": self.pseudonym.hex(), "proof": self.proof.hex(),
+                "hints": [hint.hex() for hint in self.hints]}
 
     @classmethod
     def from_json(cls, value: object, what: str = "eligibility") -> EligibilityProof:
-        obj = require_fields(value, what, ("pseudonym", "proof"))
+        obj = require_fields(value, what, ("pseudonym", "proof", "hints"))
         pseudonym, proof = obj["pseudonym"], obj["proof"]
+        hints = require_list(obj["hints"], f"{what}.hints", len(_HINTS))
         if not isinstance(pseudonym, str) or len(pseudonym) != 2 * PSEUDONYM_LENGTH:
             raise MalformedInput(f"{what}.pseudonym must be {2 * PSEUDONYM_LENGTH} hex digits")
         if not isinstance(proof, str) or len(proof) > 2 * _MAX_PROOF_LENGTH or len(proof) % 2:
             raise MalformedInput(f"{what}.proof must be hex of at most {_MAX_PROOF_LENGTH} bytes")
+        if not all(isinstance(hint, str) and len(hint) == 2 * _HINT_LENGTH for hint in hints):
+            raise MalformedInput(f"{what}.hints must be {len(_HINTS)} points of {2 * _HINT_LENGTH} hex digits")
         try:
-            parsed = cls(bytes.fromhex(pseudonym), bytes.fromhex(proof))
+            parsed = cls(bytes.fromhex(pseudonym), bytes.fromhex(proof), tuple(bytes.fromhex(h) for h in hints))
         except ValueError:
             raise MalformedInput(f"{what} is not hex") from None
-        if parsed.pseudonym.hex() != pseudonym or parsed.proof.hex() != proof:
+        if parsed.to_json() != {"pseudonym": pseudonym, "proof": proof, "hints": hints}:
             raise MalformedInput(f"{what} must be lower-case hex")
         return parsed
 
 
 def prove_eligibility(suite: PseudonymCiphersuite, public_key: bytes, credential: VoterCredential,
                       election_id: str, tracking_code: str) -> EligibilityProof:
-    """A pseudonym proof for context_id = election id whose presentation header is the tracking code."""
+    """A pseudonym proof for context_id = election id whose presentation header is the tracking code, with its
+    verification hints."""
     proof, pseudonym = suite.proof_gen_with_nym(
         public_key, credential.signature, _HEADER, bytes.fromhex(tracking_code), election_id.encode(),
         [roll_message(credential.roll_id)], [], credential.nym_secrets, [0], [], credential.prover_blind)
-    return EligibilityProof(pseudonym, proof)
+    statement = EligibilityBatch(suite, public_key, credential.roll_id, election_id)
+    return EligibilityProof(pseudonym, proof, statement.hints(proof, pseudonym))
 
 
 def verify_eligibility(suite: PseudonymCiphersuite, public_key: bytes, roll_id: str, election_id: str,
@@ -147,13 +167,15 @@ class EligibilityBatch:
     """Verifies many ballots' eligibility proofs of one election and roll, sharing what they have in common.
 
     `verify_eligibility` (the pseudonym module's ProofVerifyWithNym) recomputes the context point
-    OP = hash_to_curve(election id) and does one pairing check per proof. Here OP, z, the generators, the
-    issuer key, the domain and Bv are computed once (the constant bases get fixed-base tables), each proof
-    runs ProofVerifyInit and its challenge check (the same steps and the same points, for this credential
-    shape: one disclosed issuer message, no committed message, one nym secret), and the
-    pairing equations e(Abar_i, W) = e(Bbar_i, BP2) of all proofs are checked as one random linear combination,
-    e(sum rho_i Abar_i, W) * e(sum rho_i Bbar_i, -BP2) = 1. If that fails, each proof is checked alone to name
-    the bad ones. A test checks that it agrees with `verify_eligibility` on valid and invalid proofs.
+    OP = hash_to_curve(election id), the commitments T1, T2 and Ut, and does one pairing check, per proof. Here
+    OP, z, the generators, the issuer key, the domain and Bv are computed once; each proof's challenge is checked
+    against its hints (ProofChallengeCalculate over T1, T2, Ut as given); the ProofVerifyInit equations
+    T1 = Bbar * cp + Abar * e^ + D * r1^, T2 = Bv * cp + D * r3^ + Q_2 * m^_blind + J_1 * m^_nym and
+    Ut = OP * m^_nym - pseudonym * cp of all proofs are checked as one random linear combination (one msm, in
+    which the constant bases of every proof merge into one term each), and the pairing equations
+    e(Abar_i, W) = e(Bbar_i, BP2) likewise, e(sum rho_i Abar_i, W) * e(sum rho_i Bbar_i, -BP2) = 1. If either
+    fails, each proof is checked alone to name the bad ones. This credential shape only: one disclosed issuer
+    message, no committed message, one nym secret. A test checks that it agrees with `verify_eligibility`.
     """
 
     def __init__(self, suite: PseudonymCiphersuite, public_key: bytes, roll_id: str, election_id: str) -> None:
@@ -170,14 +192,17 @@ class EligibilityBatch:
         # header' = header || I2OSP(N, 8), as the pseudonym module signs and proves it (N = 1).
         self._header = _HEADER + i2osp(1, 8)
         # ProofVerifyInit's domain and Bv = P1 + Q_1 * domain + H_1 * msg_1 (steps 4 and 6) depend only on the
-        # key, the roll and the election, so T2 = Bv * cp + D * r3^ + Q_2 * m^_1 + J_1 * m^_2 (step 7) and
-        # Ut's OP * m^_nym multiply constant bases: through fixed-base tables, built once per process.
+        # key, the roll and the election. For the prover's hints (`proof_verify_init`, `hints`), T2's and Ut's
+        # constant bases have fixed-base tables, built once per process.
         q_1, h_points = self._generators[0], self._generators[1:]
         self._domain = core.calculate_domain(suite.base, public_key, q_1, h_points, self._header,
                                              suite.api_id)
-        b_v = self.curve.g1_msm([suite.base.P1, q_1, h_points[0]], [1, self._domain, self._roll[0]])
+        self._b_v = self.curve.g1_msm([suite.base.P1, q_1, h_points[0]], [1, self._domain, self._roll[0]])
+        self._q_2, self._j_1 = h_points[1], h_points[2]
         self._bv_mul, self._q2_mul, self._j1_mul, self._op_mul = (
-            _fixed_base(self.curve, point).mul for point in (b_v, h_points[1], h_points[2], self._op))
+            _fixed_base(self.curve, point).mul for point in (self._b_v, self._q_2, self._j_1, self._op))
+        self._group = g1_group(self.curve)
+        self._neg_p2 = self.curve.g2_neg(self.curve.g2_generator())
 
     def proof_verify_init(self, parsed: Proof) -> core.InitResult:
         """`core.proof_verify_init` for this batch's statement (the same points), from the precomputed parts.
@@ -192,27 +217,49 @@ class EligibilityBatch:
                           curve.g1_add(self._q2_mul(m_blind), self._j1_mul(m_nym)))
         return core.InitResult(parsed.a_bar, parsed.b_bar, parsed.d, t1, t2, self._domain)
 
-    def _pairing_inputs(self, tracking_code: str, eligibility: EligibilityProof) -> tuple[Any, Any] | None:
-        """(Abar, Bbar) when the proof's challenge checks out for this ballot, else None. Never raises."""
+    def hints(self, proof: bytes, pseudonym: bytes) -> tuple[bytes, ...]:
+        """The verification hints (T1, T2, Ut) of a proof, uncompressed: what its verifier would recompute."""
+        parsed = octets_to_proof(self.curve, proof)
+        nym_point = octets_to_pseudonym(self.curve, pseudonym)
+        if len(parsed.commitments) != 2:
+            raise MalformedInput("an eligibility proof has two undisclosed values")
+        init_res = self.proof_verify_init(parsed)
+        # Ut = OP * m^_nym - pseudonym * cp (the nym polynomial has one coefficient)
+        u_t = self.curve.g1_sub(self._op_mul(parsed.commitments[-1]), self.curve.g1_mul(nym_point, parsed.challenge))
+        return tuple(self.curve.g1_to_uncompressed(point) for point in (init_res.t1, init_res.t2, u_t))
+
+    def _statement(self, tracking_code: str, eligibility: EligibilityProof
+                   ) -> tuple[list[Equation], tuple[Any, Any]] | None:
+        """The proof's ProofVerifyInit equations with its hints as T1, T2, Ut, and its pairing inputs (Abar,
+        Bbar); None when it is malformed or its challenge is not the hash of its hints. Never raises."""
+        curve = self.curve
         try:
             ph = bytes.fromhex(tracking_code)
-            parsed = octets_to_proof(self.curve, eligibility.proof)
-            nym_point = octets_to_pseudonym(self.curve, eligibility.pseudonym)
+            parsed = octets_to_proof(curve, eligibility.proof)
+            nym_point = octets_to_pseudonym(curve, eligibility.pseudonym)
             # U = 2 undisclosed values: the prover blind and the nym secret (the last one).
-            if len(parsed.commitments) != 2:
+            if len(parsed.commitments) != 2 or len(eligibility.hints) != len(_HINTS):
                 return None
-            init_res = self.proof_verify_init(parsed)
-            # Ut = OP * m^_nym - pseudonym * cp (the nym polynomial has one coefficient)
-            u_t = self.curve.g1_sub(self._op_mul(parsed.commitments[-1]),
-                                    self.curve.g1_mul(nym_point, parsed.challenge))
+            # Strict decoding: equal points have equal encodings, so the hash below is the draft's own.
+            t1, t2, u_t = (curve.g1_from_uncompressed(hint, allow_identity=True) for hint in eligibility.hints)
             challenge = core.proof_challenge_calculate(
-                self.suite.base, init_res, [0], self._roll, ph, self.suite.api_id, (nym_point, u_t),
+                self.suite.base, core.InitResult(parsed.a_bar, parsed.b_bar, parsed.d, t1, t2, self._domain),
+                [0], self._roll, ph, self.suite.api_id, (nym_point, u_t),
                 i2osp(len(self.context_id), 8) + self.context_id)
-            if challenge != parsed.challenge:
-                return None
-            return parsed.a_bar, parsed.b_bar
         except (ZkError, ValueError, TypeError):
             return None
+        if challenge != parsed.challenge:
+            return None
+        cp, (m_blind, m_nym) = challenge, parsed.commitments
+        equations = [
+            # step 5: T1 = Bbar * cp + Abar * e^ + D * r1^
+            [(parsed.b_bar, cp), (parsed.a_bar, parsed.e_hat), (parsed.d, parsed.r1_hat), (t1, -1)],
+            # step 7: T2 = Bv * cp + D * r3^ + Q_2 * m^_blind + J_1 * m^_nym
+            [(self._b_v, cp), (parsed.d, parsed.r3_hat), (self._q_2, m_blind), (self._j_1, m_nym), (t2, -1)],
+            # Ut = OP * m^_nym - pseudonym * cp
+            [(self._op, m_nym), (nym_point, -cp), (u_t, -1)],
+        ]
+        return equations, (parsed.a_bar, parsed.b_bar)
 
     def _pairing_holds(self, pairs: Sequence[tuple[Any, Any]]) -> bool:
         curve = self.curve
@@ -222,17 +269,24 @@ class EligibilityBatch:
             rhos = [secrets.randbits(128) | 1 for _ in pairs]
             a = curve.g1_msm([p[0] for p in pairs], rhos)
             b = curve.g1_msm([p[1] for p in pairs], rhos)
-        return curve.pairing_check([(a, self._w), (b, curve.g2_neg(curve.g2_generator()))])
+        return curve.pairing_check([(a, self._w), (b, self._neg_p2)])
+
+    def _holds(self, statements: Sequence[tuple[list[Equation], tuple[Any, Any]]]) -> bool:
+        # Every point here is in G1 (strict decoding), so the residue's test modulo torsion is exact.
+        batch = BatchVerifier(self._group)
+        for equations, _ in statements:
+            batch.add(equations)
+        return batch.verify() and self._pairing_holds([pair for _, pair in statements])
 
     def verify(self, items: Sequence[tuple[str, EligibilityProof]]) -> list[bool]:
-        """For each (tracking code, proof): does the proof verify for that ballot?"""
-        inputs = [self._pairing_inputs(code, proof) for code, proof in items]
-        candidates = [(i, pair) for i, pair in enumerate(inputs) if pair is not None]
+        """For each (tracking code, proof): does the proof, with its hints, verify for that ballot?"""
+        statements = [self._statement(code, proof) for code, proof in items]
+        candidates = [(i, statement) for i, statement in enumerate(statements) if statement is not None]
         valid = [False] * len(items)
-        if candidates and self._pairing_holds([pair for _, pair in candidates]):
+        if candidates and self._holds([statement for _, statement in candidates]):
             for i, _ in candidates:
                 valid[i] = True
         else:
-            for i, pair in candidates:
-                valid[i] = self._pairing_holds([pair])
+            for i, statement in candidates:
+                valid[i] = self._holds([statement])
         return valid
