@@ -199,8 +199,6 @@ class EligibilityBatch:
                                              suite.api_id)
         self._b_v = self.curve.g1_msm([suite.base.P1, q_1, h_points[0]], [1, self._domain, self._roll[0]])
         self._q_2, self._j_1 = h_points[1], h_points[2]
-        self._bv_mul, self._q2_mul, self._j1_mul, self._op_mul = (
-            _fixed_base(self.curve, point).mul for point in (self._b_v, self._q_2, self._j_1, self._op))
         self._group = g1_group(self.curve)
         self._neg_p2 = self.curve.g2_neg(self.curve.g2_generator())
 
@@ -213,9 +211,14 @@ class EligibilityBatch:
         # step 5: T1 = Bbar * cp + Abar * e^ + D * r1^
         t1 = curve.g1_msm([parsed.b_bar, parsed.a_bar, parsed.d], [cp, parsed.e_hat, parsed.r1_hat])
         # step 7: T2 = Bv * cp + D * r3^ + Q_2 * m^_blind + J_1 * m^_nym
-        t2 = curve.g1_add(curve.g1_add(self._bv_mul(cp), curve.g1_mul(parsed.d, parsed.r3_hat)),
-                          curve.g1_add(self._q2_mul(m_blind), self._j1_mul(m_nym)))
+        mul = self._fixed_base_mul
+        t2 = curve.g1_add(curve.g1_add(mul(self._b_v, cp), curve.g1_mul(parsed.d, parsed.r3_hat)),
+                          curve.g1_add(mul(self._q_2, m_blind), mul(self._j_1, m_nym)))
         return core.InitResult(parsed.a_bar, parsed.b_bar, parsed.d, t1, t2, self._domain)
+
+    def _fixed_base_mul(self, base: Any, k: int) -> Any:
+        """k * base for a constant base of this statement, through its (memoized) fixed-base table."""
+        return _fixed_base(self.curve, base).mul(k)
 
     def hints(self, proof: bytes, pseudonym: bytes) -> tuple[bytes, ...]:
         """The verification hints (T1, T2, Ut) of a proof, uncompressed: what its verifier would recompute."""
@@ -225,7 +228,8 @@ class EligibilityBatch:
             raise MalformedInput("an eligibility proof has two undisclosed values")
         init_res = self.proof_verify_init(parsed)
         # Ut = OP * m^_nym - pseudonym * cp (the nym polynomial has one coefficient)
-        u_t = self.curve.g1_sub(self._op_mul(parsed.commitments[-1]), self.curve.g1_mul(nym_point, parsed.challenge))
+        u_t = self.curve.g1_sub(self._fixed_base_mul(self._op, parsed.commitments[-1]),
+                                self.curve.g1_mul(nym_point, parsed.challenge))
         return tuple(self.curve.g1_to_uncompressed(point) for point in (init_res.t1, init_res.t2, u_t))
 
     def _statement(self, tracking_code: str, eligibility: EligibilityProof
