@@ -324,6 +324,11 @@ def require_fields(value: object, what: str, fields: Iterable[str]) -> dict:
     return value
 
 
+# (label, data length) -> the absorption's length-prefixed header: a verifier absorbs ~160 per ballot.
+_FRAMES: dict[tuple[bytes, int], bytes] = {}
+_FRAME_CACHE_MAX_LENGTH = 256
+
+
 # --- the transcript ------------------------------------------------------------------------------------------
 class Transcript:
     """A Fiat-Shamir transcript: labelled absorptions into SHAKE-256, challenges squeezed mod the group order.
@@ -338,7 +343,12 @@ class Transcript:
         self._absorb(b"domain", PROTOCOL_PREFIX + b"/" + group.name + b"/" + domain)
 
     def _absorb(self, label: bytes, data: bytes) -> None:
-        self._state.update(len(label).to_bytes(2, "big") + label + len(data).to_bytes(8, "big") + data)
+        frame = _FRAMES.get((label, len(data)))
+        if frame is None:
+            frame = len(label).to_bytes(2, "big") + label + len(data).to_bytes(8, "big")
+            if len(data) <= _FRAME_CACHE_MAX_LENGTH:  # labels are the code's constants: a bounded cache
+                _FRAMES[label, len(data)] = frame
+        self._state.update(frame + data)
 
     def append_message(self, label: bytes, data: bytes) -> None:
         self._absorb(label, bytes(data))
