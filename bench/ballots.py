@@ -183,31 +183,37 @@ def setup_election(group: Group) -> tuple[ElectionContext, dict[int, Trustee], d
     return ElectionContext(group, MANIFEST, joint_public_key(ceremony, reveals, qualified)), trustees, keys
 
 
-_worker: dict = {}  # one verifying process's election constants, built once by `_start_worker`
+_worker: dict = {}  # one verifying process's election constants and ballot pool, set up by `_start_worker`
 CHUNK = 128  # ballots per random linear combination, as a ballot box would batch its stream
 
 
-def _start_worker(kind: str, params, key_hex: str, issuer_key_hex: str | None) -> None:
-    """A verifier process's one-off set-up: the group, the election context and the eligibility constants."""
+def _start_worker(kind: str, params, key_hex: str, issuer_key_hex: str | None, ballots: list[dict],
+                  eligibility: list | None) -> None:
+    """A verifier process's one-off set-up: the group, the election context, the eligibility constants, and the
+    pool of cast ballots (JSON, as they arrive) it will read from, so the timed jobs carry only positions."""
     group = make_group(kind, params)
     _worker["context"] = ElectionContext(group, MANIFEST, group.decode(bytes.fromhex(key_hex)))
     _worker["box"] = None if issuer_key_hex is None else EligibilityBatch(
         suite_for(group.backend), bytes.fromhex(issuer_key_hex), "bench-roll", MANIFEST.election_id)
+    _worker["ballots"], _worker["eligibility"] = ballots, eligibility
 
 
-def _verify_chunk(ballots: list[dict], eligibility: list | None) -> int:
-    """Decode and batch-verify a chunk of ballots (and their eligibility proofs); returns how many."""
-    context, box = _worker["context"], _worker["box"]
+def _verify_chunk(first: int, count: int) -> int:
+    """Decode and batch-verify ballots first .. first + count - 1 of the pool (cycled), and their eligibility
+    proofs when the worker has them; returns how many."""
+    context, box, pool, proofs = (_worker[k] for k in ("context", "box", "ballots", "eligibility"))
+    picks = [(first + i) % len(pool) for i in range(count)]
     batch = BatchVerifier(context.group)
-    decoded = [EncryptedBallot.from_json(context, b) for b in ballots]
-    for ballot in decoded:
+    for i in picks:
+        ballot = EncryptedBallot.from_json(context, pool[i])
         batch.add(selection_equations(context, ballot) + limit_equations(context, ballot))
     if not batch.verify():
         raise AssertionError("a benchmark ballot failed verification")
-    if eligibility is not None:
-        if not all(box.verify([(code, EligibilityProof.from_json(p)) for code, p in eligibility])):
+    if proofs is not None:
+        items = [(proofs[i][0], EligibilityProof.from_json(proofs[i][1])) for i in picks]
+        if not all(box.verify(items)):
             raise AssertionError("a benchmark eligibility proof failed")
-    return len(decoded)
+    return count
 
 
 def batch_throughput(kind: str, params, context: ElectionContext, ballots: Sequence[dict],
@@ -216,11 +222,9 @@ def batch_throughput(kind: str, params, context: ElectionContext, ballots: Seque
     verifying process has set up its election constants (a ballot box does that once). With workers <= 1, per
     CPU-second of this process; else per wall-clock second through `workers` warmed-up processes."""
     start = (kind, params, context.group.encode(context.joint_key).hex(),
-             None if eligibility is None else eligibility[0])
-    jobs = []
-    for first in range(0, total, chunk):
-        picks = [(first + i) % len(ballots) for i in range(min(chunk, total - first))]
-        jobs.append(([ballots[i] for i in picks], None if eligibility is None else [eligibility[1][i] for i in picks]))
+             None if eligibility is None else eligibility[0], list(ballots),
+             None if eligibility is None else eligibility[1])
+    jobs = [(first, min(chunk, total - first)) for first in range(0, total, chunk)]
     if workers <= 1:
         _start_worker(*start)
         # CPU time of this process: the per-core rate, independent of what else the machine is running.

@@ -336,8 +336,13 @@ def limit_equations(context: ElectionContext, ballot: EncryptedBallot) -> list[E
         spec = context.manifest.contest(contest.contest_id)
         contest_transcript = transcript.fork(b"contest", contest.contest_id.encode())
         total = add_ciphertexts(group, contest.selections)
-        equations.extend(encrypts_one_of_equations(contest_transcript.fork(b"limit"), context.joint_key, total,
-                                                   spec.allowed_totals, contest.limit_proof))
+        # The proof is about the sum (hashed as one point), but its equations can multiply the selections'
+        # own points instead: a batch then merges them with the 0/1 proofs' terms (two msm points fewer).
+        parts = {id(total.alpha): [ct.alpha for ct in contest.selections],
+                 id(total.beta): [ct.beta for ct in contest.selections]}
+        for equation in encrypts_one_of_equations(contest_transcript.fork(b"limit"), context.joint_key, total,
+                                                  spec.allowed_totals, contest.limit_proof):
+            equations.append([(q, k) for p, k in equation for q in parts.get(id(p), (p,))])
     return equations
 
 
