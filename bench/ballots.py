@@ -16,9 +16,10 @@ Rows, for a ballot of one contest with 5 options (0 to 2 selections):
   outside the timing): validity only and with eligibility per CPU-second of one process, and with eligibility
   per wall-clock second through `--workers` warmed-up processes; aggregate + decrypt + verify the shares for
   10^4 and 10^5 ballots (3 trustees, threshold 2; the 10^5 ciphertexts cycle through the pool, which costs the
-  same point additions); and the end to end time for 10^5 ballots estimated as
-  10^5 / (workers x per-CPU-second rate) + the measured tally time. The baseline has no eligibility proofs, so
-  its one batch figure fills both per-CPU-second rows.
+  same point additions); and the end to end wall-clock time for 10^5 ballots: verifying them through the
+  workers plus the tally. The full run measures it (10^5 ballot verifications, the pool cycled); the quick run
+  and the baseline (about 50 times slower) extrapolate from their wall-clock rate. The baseline has no
+  eligibility proofs, so its one batch figure fills both per-CPU-second rows.
   The machine is shared: the "per CPU-second" and "ms" rows use process CPU time, so they do not depend on other
   load; the "wall clock" row does.
 
@@ -318,14 +319,14 @@ def measure(kind: str, params, quick: bool, workers: int) -> dict[str, float]:
     out["batch_1_per_s"] = batch_throughput(kind, params, context, ballots, eligibility, 1, total, chunk)
     out["batch_validity_per_s"] = (batch_throughput(kind, params, context, ballots, None, 1, total, chunk)
                                    if curve else out["batch_1_per_s"])  # the baseline has no eligibility proofs
-    out["batch_per_s"] = batch_throughput(kind, params, context, ballots, eligibility, workers, total * workers,
-                                          chunk)
+    # The full run pushes 10^5 ballots through the workers, so the end-to-end row below is measured.
+    wall_total = total * workers if quick or not curve else 100_000
+    out["batch_per_s"] = batch_throughput(kind, params, context, ballots, eligibility, workers, wall_total, chunk)
 
     cts = [EncryptedBallot.from_json(context, b).contests[0].selections for b in ballots]
     for count in (10_000, 100_000):
         out[f"tally_{count}_s"] = tally_seconds(context, trustees, keys, cts, count)
-    # Contention-free estimate: `workers` cores each at the measured per-CPU-second rate, plus the tally.
-    out["e2e_100000_s"] = 100_000 / (workers * out["batch_1_per_s"]) + out["tally_100000_s"]
+    out["e2e_100000_s"] = 100_000 / out["batch_per_s"] + out["tally_100000_s"]
     return out
 
 
@@ -339,7 +340,7 @@ ROWS = (
     ("batch_per_s", "batch verify, wall clock, --workers processes", "ballots/s", f">= {TARGET_BATCH_PER_S:g}/s"),
     ("tally_10000_s", "aggregate + decrypt + verify, 10^4 ballots", "s", None),
     ("tally_100000_s", "aggregate + decrypt + verify, 10^5 ballots", "s", None),
-    ("e2e_100000_s", "10^5 verified + tallied (est., workers x CPU rate)", "s", f"<= {TARGET_E2E_S:g} s"),
+    ("e2e_100000_s", "10^5 verified (workers) + tallied, wall clock", "s", f"<= {TARGET_E2E_S:g} s"),
 )
 
 
