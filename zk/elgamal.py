@@ -75,10 +75,25 @@ def decrypt_to_element(group: Group, secret: int, ct: Ciphertext) -> Element:
     return group.msm([ct.beta, ct.alpha], [1, -secret])
 
 
+@dataclass(frozen=True)
+class EncryptionStatement(DleqStatement):
+    """log_g(alpha) = log_K(beta - value * g), hashed as its defining data: one absorption of g, K, alpha, beta
+    and the value instead of the generic term-by-term form (ballot verification absorbs six of these per
+    selection; the bytes determine the statement just as completely)."""
+
+    value: int = 0
+
+    def absorb(self, transcript: Transcript) -> None:
+        encode = transcript.group.encode
+        (g, key), ((alpha, _),), ((beta, _), _) = self.bases, *self.publics
+        transcript.append_message(b"encrypts", encode(g) + encode(key) + encode(alpha) + encode(beta)
+                                  + self.value.to_bytes(8, "big", signed=True))
+
+
 def encryption_statement(group: Group, public_key: Element, ct: Ciphertext, value: int) -> DleqStatement:
     """log_g(alpha) = log_K(beta - value * g): the ciphertext encrypts `value` (witness: the nonce)."""
     g = group.generator()
-    return DleqStatement((g, public_key), (((ct.alpha, 1),), ((ct.beta, 1), (g, -value))))
+    return EncryptionStatement((g, public_key), (((ct.alpha, 1),), ((ct.beta, 1), (g, -value))), value)
 
 
 def _statements(group: Group, public_key: Element, ct: Ciphertext, allowed: Sequence[int]) -> list[DleqStatement]:
