@@ -54,12 +54,17 @@ class OverHttp:
         return body
 
 
+_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False).encode
+
+
 class _InFlight:
+    """One request in flight: the task running it and a future per waiter, resolved by that task."""
+
     __slots__ = ("task", "waiters")
 
     def __init__(self) -> None:
-        self.task: asyncio.Future[dict] | None = None
-        self.waiters = 0
+        self.task: asyncio.Task | None = None
+        self.waiters: list[asyncio.Future[dict]] = []
 
 
 class SharedFetches:
@@ -93,25 +98,28 @@ class SharedFetches:
     ) -> dict:
         """`transport(document, variables, operation_name)`, or the answer of an identical one in flight."""
         try:
-            canonical = json.dumps(variables, sort_keys=True, separators=(",", ":"), allow_nan=False)
+            key = (subgraph, document, _canonical_json(variables), operation_name)
         except (TypeError, ValueError):  # not plain JSON: no reliable way to call two of these equal
             return await transport(document, variables, operation_name)
-        key = (subgraph, document, canonical, operation_name)
+        loop = asyncio.get_running_loop()
         shared = self._in_flight.get(key)
         if shared is None:
             shared = self._in_flight[key] = _InFlight()
-            shared.task = asyncio.ensure_future(
-                self._send(key, shared, transport, document, variables, operation_name)
-            )
-        task = shared.task
-        shared.waiters += 1
+            request = self._send(key, shared, transport, document, variables, operation_name)
+            shared.task = loop.create_task(request)
+        # A future of its own per waiter (not the task itself, nor a shield of it): cancelling a waiter then
+        # cancels only its future, and the task resolves every future in the step it finishes in.
+        waiter: asyncio.Future[dict] = loop.create_future()
+        shared.waiters.append(waiter)
         try:
-            return await asyncio.shield(task)
-        finally:
-            shared.waiters -= 1
-            if not shared.waiters and not task.done():  # every waiter was cancelled: nobody wants the answer
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter in shared.waiters:
+                shared.waiters.remove(waiter)
+            if not shared.waiters and not shared.task.done():  # nobody wants the answer any more
                 self._forget(key, shared)
-                task.cancel()
+                shared.task.cancel()
+            raise
 
     async def _send(
         self,
@@ -121,11 +129,25 @@ class SharedFetches:
         document: str,
         variables: dict[str, Any],
         operation_name: str | None,
-    ) -> dict:
+    ) -> None:
         try:
-            return await transport(document, variables, operation_name)
-        finally:  # from here on an identical request is a new one, never a copy of this answer
+            body = await transport(document, variables, operation_name)
+        except Exception as exc:
             self._forget(key, shared)
+            for waiter in shared.waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
+        except BaseException:  # cancelled (or the process is stopping): so are the waiters still there
+            self._forget(key, shared)
+            for waiter in shared.waiters:
+                waiter.cancel()
+            raise
+        # Forgotten before anyone reads the answer: from here an identical request is a new one.
+        self._forget(key, shared)
+        for waiter in shared.waiters:
+            if not waiter.done():
+                waiter.set_result(body)
 
     def _forget(self, key: tuple, shared: _InFlight) -> None:
         if self._in_flight.get(key) is shared:
