@@ -10,7 +10,6 @@ merged tree with Hive Gateway's projection rules (see Shaper): aliases, fragment
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,7 +46,6 @@ async def run_plan(
     fetch identical to one in flight (from any request) waits for that one's answer instead of being sent."""
     data: dict[str, Any] = _Owned()
     errors: dict[int, list[dict]] = {}
-    order = [id(f) for root in plan.roots for f in root.walk()]
 
     async def send(fetch: Fetch, request: dict[str, Any], document: str | None = None) -> dict:
         transport = transports[fetch.subgraph]
@@ -80,8 +78,7 @@ async def run_plan(
         by_subgraph: dict[str, dict[str, list[Fetch]]] = {}
         for child in fetch.children:
             by_subgraph.setdefault(child.subgraph, {}).setdefault(child.document, []).append(child)
-        if by_subgraph:
-            await asyncio.gather(*(run_batch(list(groups.values())) for groups in by_subgraph.values()))
+        await _together([run_batch(list(groups.values())) for groups in by_subgraph.values()])
 
     async def run_batch(groups: list[list[Fetch]]) -> None:
         collected = [(group, *_collect(data, group)) for group in groups]
@@ -112,15 +109,25 @@ async def run_plan(
                     if isinstance(entity, dict):
                         for obj, _ in owners[index]:
                             _merge(obj, entity)
-        await asyncio.gather(*(run_children(fetch) for group, _, _ in collected for fetch in group))
+        await _together([run_children(f) for group, _, _ in collected for f in group if f.children])
 
     if plan.sequential:
         for root in plan.roots:
             await run_root(root)
     else:
-        await asyncio.gather(*(run_root(root) for root in plan.roots))
-    ordered = [e for fetch_id in order for e in errors.get(fetch_id, ())]
-    return data, ordered
+        await _together([run_root(root) for root in plan.roots])
+    if not errors:
+        return data, []
+    return data, [e for root in plan.roots for fetch in root.walk() for e in errors.get(id(fetch), ())]
+
+
+async def _together(coroutines: list) -> None:
+    """Run the coroutines concurrently; a single one is awaited in place, without a task and the turns of
+    the event loop that scheduling one costs (most steps of most plans have one fetch)."""
+    if len(coroutines) == 1:
+        await coroutines[0]
+    elif coroutines:
+        await asyncio.gather(*coroutines)
 
 
 def _first_key(fetch: Fetch) -> list | None:
@@ -143,7 +150,7 @@ def _collect(data: dict, group: list[Fetch]) -> tuple[list[dict], list[list[tupl
             representation = _representation(obj, fetch)
             if representation is None:
                 continue
-            marker = json.dumps(representation, sort_keys=True)
+            marker = _marker(representation)
             index = seen.get(marker)
             if index is None:
                 seen[marker] = index = len(representations)
@@ -151,6 +158,18 @@ def _collect(data: dict, group: list[Fetch]) -> tuple[list[dict], list[list[tupl
                 owners.append([])
             owners[index].append((obj, path))
     return representations, owners
+
+
+def _marker(value: Any) -> Any:
+    """A hashable stand-in for a JSON value, equal when the values are the same JSON (1, 1.0 and true stay
+    apart, as in JSON text). Cheaper than the sorted-keys JSON text, and made for every representation."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return dict, tuple(sorted((key, _marker(item)) for key, item in value.items()))
+    if isinstance(value, list):
+        return list, tuple(_marker(item) for item in value)
+    return type(value), value
 
 
 def _batch_request(collected: list, variables: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -330,6 +349,9 @@ def _merge(target: dict, source: dict) -> None:
             target[key] = value
 
 
+_FIELD, _TYPENAME, _INTROSPECTION, _UNKNOWN, _FRAGMENT = range(5)  # the kinds of Shaper steps
+
+
 class Shaper:
     """Builds the client's `data` from the merged tree by walking the client's operation, with Hive Gateway's
     projection rules: a missing non-null field makes its object null (and the null stops there), a present
@@ -340,6 +362,7 @@ class Shaper:
         self.schema = schema
         self.fragments = plan.fragments
         self.variables = variables
+        self.steps = plan.projections
 
     def shape(self, root_type, selection_set: SelectionSetNode, data: dict) -> dict | None:
         return self._project(data, selection_set, root_type)
@@ -355,57 +378,82 @@ class Shaper:
         parent = self.schema.get_type(typename) if typename is not None else type_
         if not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
             return None
+        known = typename is not None
+        steps = self.steps.get((id(selection_set), parent.name, known))
+        if steps is None:
+            steps = self._steps(selection_set, parent, known)
+            self.steps[(id(selection_set), parent.name, known)] = steps
         result: dict[str, Any] = {}
-        for selection in selection_set.selections:
-            if not self._included(selection):
+        for kind, key, conditions, named, selections, non_null in steps:
+            if conditions and not self._included(conditions):
                 continue
-            if isinstance(selection, FieldNode):
-                name = selection.name.value
-                key = selection.alias.value if selection.alias else name
+            if kind == _FIELD:
                 value = data.get(key, _MISSING)
-                if name == "__typename":
-                    result[key] = value if value is not _MISSING else type_.name
-                    continue
-                if name in ("__schema", "__type"):  # already answered from the API schema
-                    result[key] = None if value is _MISSING else value
-                    continue
-                field = parent.fields.get(name)
-                if field is None:
-                    return None
                 if value is not _MISSING:
-                    named = get_named_type(field.type)
-                    if selection.selection_set is not None:
-                        _put(result, key, self._project(value, selection.selection_set, named))
+                    if selections is not None:
+                        value = self._project(value, selections, named)
                     else:
-                        _put(result, key, _leaf(value, named))
-                elif isinstance(field.type, GraphQLNonNull):
+                        value = _leaf(value, named)
+                    if key in result:
+                        _put(result, key, value)
+                    else:
+                        result[key] = value
+                elif non_null:
                     return None
                 else:
                     result[key] = None
-                continue
-            if isinstance(selection, FragmentSpreadNode):
+            elif kind == _TYPENAME:
+                value = data.get(key, _MISSING)
+                result[key] = value if value is not _MISSING else type_.name
+            elif kind == _INTROSPECTION:  # already answered from the API schema
+                value = data.get(key, _MISSING)
+                result[key] = None if value is _MISSING else value
+            elif kind == _UNKNOWN:
+                return None
+            else:
+                projected = self._project(data, selections, named)
+                if projected is not None:
+                    for name, value in projected.items():
+                        _put(result, name, value)
+        return result
+
+    def _steps(self, selection_set: SelectionSetNode, parent, known: bool) -> list[tuple]:
+        """What projecting `selection_set` over an object of type `parent` does, in order, as
+        (kind, response key, @skip/@include directives, type, sub-selection, non-null): the work that
+        depends on the operation and schema only. `known`: the object came with its __typename, against
+        which fragments are matched (without it, every fragment spread applies)."""
+        steps: list[tuple] = []
+        for selection in selection_set.selections:
+            conditions = tuple(
+                d for d in selection.directives or () if d.name.value in ("skip", "include")
+            )
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                key = selection.alias.value if selection.alias else name
+                if name == "__typename":
+                    steps.append((_TYPENAME, key, conditions, None, None, False))
+                elif name in ("__schema", "__type"):
+                    steps.append((_INTROSPECTION, key, conditions, None, None, False))
+                elif (field := parent.fields.get(name)) is None:
+                    steps.append((_UNKNOWN, key, conditions, None, None, False))
+                else:
+                    non_null = isinstance(field.type, GraphQLNonNull)
+                    named = get_named_type(field.type)
+                    steps.append((_FIELD, key, conditions, named, selection.selection_set, non_null))
+            elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments[selection.name.value]
                 condition = fragment.type_condition.name.value
-                if typename is not None and not self._satisfies(typename, condition):
+                if known and not self._satisfies(parent.name, condition):
                     continue
-                projected = self._project(
-                    data, fragment.selection_set, self.schema.get_type(typename or condition)
-                )
+                scope = parent if known else self.schema.get_type(condition)
+                steps.append((_FRAGMENT, None, conditions, scope, fragment.selection_set, False))
             else:
                 condition = selection.type_condition.name.value if selection.type_condition else None
-                subject = typename if typename is not None else parent.name
-                if condition is not None and not self._satisfies(subject, condition):
+                if condition is not None and not self._satisfies(parent.name, condition):
                     continue
-                scope = (
-                    self.schema.get_type(typename)
-                    if typename is not None
-                    else (self.schema.get_type(condition) if condition else parent)
-                )
-                projected = self._project(data, selection.selection_set, scope)
-            if projected is not None:
-                for key, value in projected.items():
-                    _put(result, key, value)
-        return result
+                scope = parent if known or not condition else self.schema.get_type(condition)
+                steps.append((_FRAGMENT, None, conditions, scope, selection.selection_set, False))
+        return steps
 
     def _satisfies(self, typename: str, condition: str) -> bool:
         if typename == condition:
@@ -418,13 +466,11 @@ class Shaper:
             and self.schema.is_sub_type(condition_type, object_type)
         )
 
-    def _included(self, selection) -> bool:
-        for directive in selection.directives or ():
-            name = directive.name.value
-            if name in ("skip", "include"):
-                value = value_from_ast(directive.arguments[0].value, GraphQLBoolean, self.variables)
-                if (name == "skip") == bool(value):
-                    return False
+    def _included(self, conditions: tuple) -> bool:
+        for directive in conditions:
+            value = value_from_ast(directive.arguments[0].value, GraphQLBoolean, self.variables)
+            if (directive.name.value == "skip") == bool(value):
+                return False
         return True
 
 

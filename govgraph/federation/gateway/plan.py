@@ -83,6 +83,8 @@ class Plan:
     roots: list[Fetch]
     sequential: bool  # mutations: root fetches one after another
     introspection: bool  # the root selects __schema or __type
+    # The shaper's steps for each (selection set, type) it met, worked out once for all the plan's requests.
+    projections: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def named_type(type_node: TypeNode) -> str:
