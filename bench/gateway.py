@@ -8,13 +8,20 @@ planner) over the same subgraphs in the same run, for the 2-hop join and a 10-en
 Every server is its own process: the identity and land agencies (seeded SQLite) and two in-memory bench
 subgraphs (catalog, reviews) for the 10-entity join; Hive Gateway and the embedded gateway over HTTP call
 those processes, while the in-process gateway runs the same schemas inside its own process (its own seeded
-SQLite). Ratios are req/s against Hive Gateway's in the same scenario and concurrency."""
+SQLite). Ratios are req/s against Hive Gateway's in the same scenario and concurrency.
+
+In the first two scenarios every client sends the same query, so at c=10 both gateways share identical
+subgraph fetches that are in flight (Hive Gateway's `deduplicateInflightRequests`, the embedded gateway's
+SharedFetches; both on by default). The third asks each request for another page of ten items (`offset`
+from one counter), so no two requests in flight send the same subgraph request: the cost of a request that
+cannot be shared, for both gateways."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import subprocess
@@ -38,7 +45,12 @@ TWO_HOP = (
     'query { citizen(id: "cit_5b0e2f7c1a9d4e83") { id enrolledBy { name } parcels { id area } } }',
 )
 TEN_ENTITIES = ("10-entity join (catalog+reviews)", "{ items(first: 10) { id name rating reviewCount } }")
-SCENARIOS = (TWO_HOP, TEN_ENTITIES)
+DISTINCT_PAGES = (
+    "10-entity join, a page per request",
+    "query ($offset: Int!) { items(first: 10, offset: $offset) { id name rating reviewCount } }",
+)
+SCENARIOS = (TWO_HOP, TEN_ENTITIES, DISTINCT_PAGES)
+PAGES = 1000  # offsets 0, 10, ... 9990, in turn: far more than the requests in flight at once
 CONCURRENCY = (1, 10)
 MODES = ("embedded in-process", "embedded over HTTP", "Hive Gateway")
 SUBGRAPHS = ("identity", "land", "catalog", "reviews")
@@ -59,8 +71,9 @@ class Item:
 @strawberry.type
 class CatalogQuery:
     @strawberry.field
-    def items(self, first: int = 10) -> list[Item]:
-        return [Item(id=strawberry.ID(str(n)), name=f"item {n}") for n in range(min(first, 100))]
+    def items(self, first: int = 10, offset: int = 0) -> list[Item]:
+        ids = range(offset, offset + min(first, 100))
+        return [Item(id=strawberry.ID(str(n)), name=f"item {n}") for n in ids]
 
 
 @strawberry.federation.type(name="Item", keys=["id"])
@@ -191,15 +204,15 @@ def run(duration: float, warmup: float) -> list[dict]:
             processes.append(process)
             targets = dict(zip(MODES, (embedded, remote, gateway.url), strict=True))
             for label, query in SCENARIOS:
-                answers = {
-                    mode: httpx.post(url, json={"query": query}, timeout=30).json()
-                    for mode, url in targets.items()
-                }
+                paged = "$offset" in query
+                payload = {"query": query, "variables": {"offset": 990} if paged else None}
+                answers = {mode: httpx.post(url, json=payload, timeout=30).json() for mode, url in targets.items()}
                 if any(answer != answers["Hive Gateway"] for answer in answers.values()):
                     raise RuntimeError(f"the gateways disagree on {label}: {answers}")
                 for concurrency in CONCURRENCY:
                     for mode, url in targets.items():
-                        figures = asyncio.run(measure(url, query, concurrency, duration, warmup))
+                        pages = ({"offset": 10 * (n % PAGES)} for n in itertools.count()) if paged else None
+                        figures = asyncio.run(measure(url, query, concurrency, duration, warmup, pages))
                         rows.append({"scenario": label, "mode": mode, "concurrency": concurrency, **figures})
         finally:
             if gateway is not None:
