@@ -79,7 +79,8 @@ class SharedFetches:
 
     Hive Gateway's HTTP executor does the same (`deduplicateInflightRequests`, on by default). Only reads may
     share: the gateway sends the fetches of a query through here and a mutation's fetches alone, its entity
-    fetches included (Hive shares those), so a read after a mutation cannot be answered before the write."""
+    fetches included (Hive shares those), so the read that follows a write is never answered by an identical
+    read that started before the write."""
 
     def __init__(self) -> None:
         self._in_flight: dict[tuple[str, str, str, str | None], _InFlight] = {}
