@@ -11,9 +11,9 @@ show it separately and in total.
 Rows, for a ballot of one contest with 5 options (0 to 2 selections):
   encrypt ballot; eligibility proof generation (BBS pseudonym with its verification hints, govgraph only);
   verify one ballot (decode + validity, and with eligibility); batch verify throughput in the steady state of a
-  ballot box (chunks of 128 ballots, each checked as one random linear combination for validity and one for
-  eligibility, the pool of distinct ballots cycled; each verifying process sets up its election constants once,
-  outside the timing): validity only and with eligibility per CPU-second of one process, and with eligibility
+  ballot box (chunks of 256 ballots, as the record verifier takes them, each checked as one random linear
+  combination for validity and one for eligibility, the pool of distinct ballots cycled; each verifying process
+  sets up its election constants once, outside the timing): validity only and with eligibility per CPU-second of one process, and with eligibility
   per wall-clock second through `--workers` warmed-up processes; aggregate + decrypt + verify the shares for
   10^4 and 10^5 ballots (3 trustees, threshold 2; the 10^5 ciphertexts cycle through the pool, which costs the
   same point additions); and the end to end wall-clock time for 10^5 ballots: verifying them through the
@@ -55,6 +55,7 @@ from zk.eligibility import (  # noqa: E402
 )
 from zk.elgamal import Ciphertext  # noqa: E402
 from zk.errors import MalformedInput  # noqa: E402
+from zk.record import BATCH_CHUNK  # noqa: E402
 from zk.sigma import BatchVerifier, Group, seeded_scalars  # noqa: E402
 from zk.tally import (  # noqa: E402
     Aggregate, BabyStepGiantStep, combine_shares, decryption_share_of_own_aggregate, verify_decryption_share,
@@ -185,7 +186,7 @@ def setup_election(group: Group) -> tuple[ElectionContext, dict[int, Trustee], d
 
 
 _worker: dict = {}  # one verifying process's election constants and ballot pool, set up by `_start_worker`
-CHUNK = 128  # ballots per random linear combination, as a ballot box would batch its stream
+CHUNK = BATCH_CHUNK  # ballots per random linear combination: the record verifier's chunk (256)
 
 
 def _start_worker(kind: str, params, key_hex: str, issuer_key_hex: str | None, ballots: list[dict],
