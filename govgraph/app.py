@@ -26,6 +26,10 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
     """The service; `agencies` (default: all standard agencies) are mounted at /subgraphs/<name>/graphql."""
     metrics = HttpMetrics()
     agencies = standard_agencies() if agencies is None else list(agencies)
+    # The embedded gateway: every agency's subgraph federated in-process (composed at start-up, below).
+    gateway = GatewayEndpoint(agencies_gateway(agencies, lambda: app.state.sessions, production=settings.production,
+                                               deduplicate=settings.gateway_deduplicate),
+                              graphiql=not settings.production)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -38,8 +42,11 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
         # Agency ledgers are whatever logs the database holds (created with `govgraph ledger init`).
         app.state.ledgers = Ledgers(engine, settings.ledger_keys_dir)
         await app.state.ledgers.start()
-        log.info("govgraph %s started: data in %s", __version__, settings.data_dir)
         try:
+            # Compose the supergraph now: agencies that cannot be federated stop start-up with the reason (a
+            # CompositionError naming the subgraphs and fields), and the first request does not pay for it.
+            await gateway.ready()
+            log.info("govgraph %s started: data in %s", __version__, settings.data_dir)
             yield
         finally:
             await engine.dispose()
@@ -61,11 +68,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
-            # The embedded gateway: every agency's subgraph federated in-process, built on first request.
-            Route("/graphql", GatewayEndpoint(agencies_gateway(agencies, lambda: app.state.sessions,
-                                                               production=settings.production,
-                                                               deduplicate=settings.gateway_deduplicate),
-                                              graphiql=not settings.production)),
+            Route("/graphql", gateway),
             *agency_routes(agencies, production=settings.production),
             *ledger_routes(),
         ],
@@ -74,4 +77,5 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.gateway = gateway
     return app

@@ -5,11 +5,15 @@ import sys
 
 import httpx
 import pytest
+import strawberry
+from sqlalchemy import MetaData
 from starlette.testclient import TestClient
 
 from govgraph import __version__
 from govgraph.app import build_app
 from govgraph.config import Settings
+from govgraph.federation.agencies import IDENTITY, LAND, Agency
+from govgraph.federation.gateway.supergraph import CompositionError
 
 
 def metric_value(text: str, name: str, labels: str) -> float:
@@ -39,6 +43,33 @@ def test_readyz_is_unavailable_when_the_database_is_not(tmp_path) -> None:
     with pytest.raises(OSError):  # the engine cannot even create its directory: start-up fails loudly
         with TestClient(app):
             pass
+
+
+def test_the_gateway_is_composed_at_start_up_before_any_request(settings: Settings) -> None:
+    app = build_app(settings)
+    assert app.state.gateway.gateway is None
+    with TestClient(app) as client:
+        composed = app.state.gateway.gateway
+        assert composed is not None
+        response = client.post("/graphql", json={"query": '{ citizen(id: "cit_5b0e2f7c1a9d4e83") { id } }'})
+        assert response.json() == {"data": {"citizen": {"id": "cit_5b0e2f7c1a9d4e83"}}}
+        assert app.state.gateway.gateway is composed
+
+
+@strawberry.type
+class ClashingQuery:
+    @strawberry.field
+    def agencies(self) -> int:  # identity's Query.agencies is a list of Agency, and not @shareable
+        return 0
+
+
+def test_agencies_that_cannot_be_composed_stop_start_up_with_the_reason(settings: Settings) -> None:
+    app = build_app(settings, [IDENTITY, LAND, Agency("clash", ClashingQuery, MetaData())])
+    with pytest.raises(CompositionError) as refused:
+        with TestClient(app):
+            pass
+    assert str(refused.value) == ('field "Query.agencies" has type "[Agency!]!" in subgraph "identity" but "Int!" '
+                                  'in subgraph "clash"')
 
 
 def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
