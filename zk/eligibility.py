@@ -168,8 +168,9 @@ class EligibilityBatch:
 
     `verify_eligibility` (the pseudonym module's ProofVerifyWithNym) recomputes the context point
     OP = hash_to_curve(election id), the commitments T1, T2 and Ut, and does one pairing check, per proof. Here
-    OP, z, the generators, the issuer key, the domain and Bv are computed once; each proof's challenge is checked
-    against its hints (ProofChallengeCalculate over T1, T2, Ut as given); the ProofVerifyInit equations
+    OP, the generators, the issuer key, the domain and Bv are computed once (z is not needed: with one nym
+    secret the nym polynomial is its constant term); each proof's challenge is checked against its hints
+    (ProofChallengeCalculate over T1, T2, Ut as given); the ProofVerifyInit equations
     T1 = Bbar * cp + Abar * e^ + D * r1^, T2 = Bv * cp + D * r3^ + Q_2 * m^_blind + J_1 * m^_nym and
     Ut = OP * m^_nym - pseudonym * cp of all proofs are checked as one random linear combination (one msm, in
     which the constant bases of every proof merge into one term each), and the pairing equations
@@ -185,7 +186,6 @@ class EligibilityBatch:
         self.context_id = election_id.encode()
         self._w = suite.base.decode_pubkey(public_key)
         self._op = suite.context_point(self.context_id)
-        self._z = suite.context_scalar(self.context_id)
         self._roll = suite.messages_to_scalars([roll_message(roll_id)])
         # (Q_1, H_1) for L = 1 issuer message, then (Q_2, J_1) for M + N = 0 + 1 committed values (the nym).
         self._generators = suite.generators(1) + suite.blind_generators(1)
