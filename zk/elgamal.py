@@ -78,8 +78,8 @@ def decrypt_to_element(group: Group, secret: int, ct: Ciphertext) -> Element:
 @dataclass(frozen=True)
 class EncryptionStatement(DleqStatement):
     """log_g(alpha) = log_K(beta - value * g), hashed as its defining data: one absorption of g, K, alpha, beta
-    and the value instead of the generic term-by-term form (ballot verification absorbs six of these per
-    selection; the bytes determine the statement just as completely)."""
+    and the value instead of the generic term-by-term form (a ballot verifier absorbs two per selection and one
+    per allowed total of each contest; the bytes determine the statement just as completely)."""
 
     value: int = 0
 
