@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
+import subprocess
+import sys
 import threading
 
 import httpx
@@ -18,8 +21,9 @@ from govgraph.federation.errors import NotFound
 from govgraph.federation.gateway import Gateway
 from govgraph.federation.gateway.endpoint import local_gateway, remote_gateway
 from govgraph.federation.gateway.transports import OverHttp, SharedFetches
-from govgraph.federation.servers import UvicornThread
+from govgraph.federation.servers import UvicornThread, free_port
 from govgraph.federation.subgraph import build_subgraph_schema, standalone_app, subgraph_view
+from tests.conftest import wait_until_healthy
 
 ITEMS_WITH_REVIEWS = "query ($n: Int!) { items(first: 2) { id name tags reviews(first: $n) { stars } } }"
 ITEM = "query ($id: ID!) { item(id: $id) { id name } }"
@@ -412,3 +416,45 @@ async def test_build_app_gateway_follows_the_deduplicate_setting(tmp_path, setti
     endpoint = next(route.endpoint for route in app.routes if route.path == "/graphql")
     async with app.router.lifespan_context(app):
         assert isinstance((await endpoint.ready()).shared, SharedFetches) is shares
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("flag", "executions"), [("--deduplicate", 1), ("--no-deduplicate", 4)])
+def test_the_gateway_command_shares_fetches_unless_told_not_to(flag: str, executions: int, tmp_path) -> None:
+    servers = {
+        name: UvicornThread(standalone_app(subgraph_view(schema))).start()
+        for name, schema in schemas().items()
+    }
+    port = free_port()
+    log_path = tmp_path / "gateway.log"
+    arguments = [f"--subgraph={name}={server.url}/graphql" for name, server in servers.items()]
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "govgraph", "gateway", *arguments, flag, "--port", str(port)],
+            env={**os.environ, "GOVGRAPH_DATA": str(tmp_path), "GOVGRAPH_HOST": "127.0.0.1"},
+            stdout=log_file, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}/readiness", process, log_path)
+        answers: list[dict] = []
+
+        def ask() -> None:
+            query = {"query": "{ items(first: 2) { id name } }"}
+            answers.append(httpx.post(f"http://127.0.0.1:{port}/graphql", json=query, timeout=30).json())
+
+        clients = [threading.Thread(target=ask) for _ in range(4)]
+        for client in clients:
+            client.start()
+        asyncio.run(until(lambda: GATES["catalog"].calls >= executions))
+        asyncio.run(asyncio.sleep(0.5))  # every request has reached the gateway by now
+        assert GATES["catalog"].calls == executions
+        GATES["catalog"].open()
+        for client in clients:
+            client.join(timeout=30)
+        assert answers == [{"data": {"items": [{"id": "0", "name": "item 0"}, {"id": "1", "name": "item 1"}]}}] * 4
+    finally:
+        GATES["catalog"].open()
+        process.terminate()
+        process.wait(timeout=15)
+        for server in servers.values():
+            server.stop()
