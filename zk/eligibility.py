@@ -30,7 +30,7 @@ from zk.bbs.encoding import Proof, i2osp, octets_to_proof
 from zk.bbs.pseudonym import (
     PSEUDONYM_BLS12_381_SHA_256, PSEUDONYM_LENGTH, PseudonymCiphersuite, octets_to_pseudonym,
 )
-from zk.curve import Backend
+from zk.curve import G1_UNCOMPRESSED_LENGTH, Backend
 from zk.errors import InvalidProof, MalformedInput, ZkError
 from zk.sigma import BatchVerifier, Equation, FixedBase, g1_group, require_fields, require_list
 
@@ -38,7 +38,7 @@ SCHEME = "bbs-pseudonym/BLS12-381-SHA-256/v1"
 _HEADER = b"govgraph/electoral-roll/v1"
 _MAX_PROOF_LENGTH = 4096
 _HINTS = ("T1", "T2", "Ut")  # the hints, in this order, each a 96-byte uncompressed G1 point
-_HINT_LENGTH = 96
+_HINT_LENGTH = G1_UNCOMPRESSED_LENGTH
 _FIXED_BASE_CACHE_SIZE = 16  # tables of the constant bases of a few elections (each about 8,000 points)
 _fixed_bases: dict[tuple[str, bytes], FixedBase] = {}
 

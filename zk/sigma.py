@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from zk.curve import G1_COFACTOR, R, Backend, get_backend
+from zk.curve import G1_COFACTOR, G1_LENGTH, G1_UNCOMPRESSED_LENGTH, R, Backend, get_backend
 from zk.errors import InvalidParameters, MalformedInput
 from zk.hash_to_curve import hash_to_G1
 
@@ -96,15 +96,14 @@ class G1Group:
 
     def __init__(self, backend: Backend | None = None, *, uncompressed: bool = False) -> None:
         self.backend = backend or get_backend()
-        self.uncompressed = uncompressed
         curve = self.backend
         if uncompressed:
-            self.name, self.element_length = b"BLS12-381-G1-uncompressed", 96
+            self.name, self.element_length = b"BLS12-381-G1-uncompressed", G1_UNCOMPRESSED_LENGTH
             self._to_bytes = curve.g1_to_uncompressed
             self._from_bytes, self._from_bytes_on_curve = (curve.g1_from_uncompressed,
                                                            curve.g1_from_uncompressed_on_curve)
         else:
-            self.name, self.element_length = b"BLS12-381-G1", 48
+            self.name, self.element_length = b"BLS12-381-G1", G1_LENGTH
             self._to_bytes = curve.g1_compress
             self._from_bytes, self._from_bytes_on_curve = curve.g1_decompress, curve.g1_decompress_on_curve
         self._g = curve.g1_generator()

@@ -17,13 +17,12 @@ from collections.abc import Sequence
 
 from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
 
-from zk.curve.backend import G1_UNCOMPRESSED_LENGTH, P, Backend
+from zk.curve.backend import G1_UNCOMPRESSED_INFINITY, G1_UNCOMPRESSED_LENGTH, P, Backend
 from zk.curve.scalar import R
 from zk.errors import MalformedInput
 
 
 _ZERO_XY = bytes(G1_UNCOMPRESSED_LENGTH)
-_G1_INFINITY = b"\x40" + bytes(G1_UNCOMPRESSED_LENGTH - 1)
 
 
 def _scalar(k: int) -> Scalar:
@@ -88,7 +87,7 @@ class ArkworksBackend(Backend):
     def g1_to_uncompressed(self, a: G1Point) -> bytes:
         xy = bytes(a.to_xy_bytes_be())
         # The binding writes the identity as (0, 0), which is not on the curve: nothing else can look like it.
-        return _G1_INFINITY if xy == _ZERO_XY else xy
+        return G1_UNCOMPRESSED_INFINITY if xy == _ZERO_XY else xy
 
     def _g1_from_xy_bytes(self, data: bytes, *, subgroup: bool) -> G1Point:
         if data == _ZERO_XY:

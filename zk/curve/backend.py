@@ -44,6 +44,7 @@ from zk.errors import InvalidParameters, MalformedInput
 P = 0x1A0111EA397FE69A4B1BA7B6434BACD764774B84F38512BF6730D2A0F6B0F6241EABFFFEB153FFFFB9FEFFFFFFFFAAAB
 G1_LENGTH = 48
 G1_UNCOMPRESSED_LENGTH = 96
+G1_UNCOMPRESSED_INFINITY = b"\x40" + bytes(G1_UNCOMPRESSED_LENGTH - 1)  # flag I, all else 0
 G2_LENGTH = 96
 # The cofactor h of G1: #E(F_p) = h * r with gcd(h, r) = 1, so [h] kills exactly the torsion (non-G1) part.
 G1_COFACTOR = 0x396C8C005555E1568C00AAAB0000AAAB
@@ -99,7 +100,8 @@ def check_uncompressed_g1(data: bytes, *, allow_identity: bool) -> bool:
         raise MalformedInput(f"uncompressed G1 point must be {G1_UNCOMPRESSED_LENGTH} bytes, got {len(data)}")
     first = data[0]
     if first & _FLAG_C:
-        raise MalformedInput("G1 point is in compressed form where the uncompressed form is required (C flag set)")
+        raise MalformedInput("G1 point is in compressed form where the uncompressed form is required "
+                             "(C flag set)")
     if first & _FLAG_S:
         raise MalformedInput("uncompressed G1 point has the S flag set")
     if first & _FLAG_I:

@@ -37,7 +37,7 @@ from py_ecc.optimized_bls12_381 import (
 
 sys.setrecursionlimit(_RECURSION_LIMIT)
 
-from zk.curve.backend import P, Backend
+from zk.curve.backend import G1_UNCOMPRESSED_INFINITY, P, Backend
 from zk.curve.scalar import R
 from zk.errors import MalformedInput
 
@@ -121,7 +121,7 @@ class PyEccBackend(Backend):
 
     def g1_to_uncompressed(self, a: PyEccPoint) -> bytes:
         if is_inf(a.xyz):
-            return b"\x40" + bytes(95)
+            return G1_UNCOMPRESSED_INFINITY
         x, y, z = a.xyz
         inverse = FQ.one() / z
         return int(x * inverse).to_bytes(48, "big") + int(y * inverse).to_bytes(48, "big")
