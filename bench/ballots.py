@@ -50,7 +50,12 @@ from zk.ballot import ElectionContext, EncryptedBallot, Manifest, election_group
 from zk.ballot import limit_equations, selection_equations, verify_ballot  # noqa: E402
 from zk.curve import get_backend  # noqa: E402
 from zk.eligibility import (  # noqa: E402
-    EligibilityBatch, EligibilityProof, RollAuthority, election_pseudonym, enrol_voter, prove_eligibility,
+    EligibilityBatch,
+    EligibilityProof,
+    RollAuthority,
+    election_pseudonym,
+    enrol_voter,
+    prove_eligibility,
     suite_for,
 )
 from zk.elgamal import Ciphertext  # noqa: E402
@@ -58,15 +63,31 @@ from zk.errors import MalformedInput  # noqa: E402
 from zk.record import BATCH_CHUNK  # noqa: E402
 from zk.sigma import BatchVerifier, Group, seeded_scalars  # noqa: E402
 from zk.tally import (  # noqa: E402
-    Aggregate, BabyStepGiantStep, combine_shares, decryption_share_of_own_aggregate, verify_decryption_share,
+    Aggregate,
+    BabyStepGiantStep,
+    combine_shares,
+    decryption_share_of_own_aggregate,
+    verify_decryption_share,
 )
 from zk.trustees import Ceremony, Trustee, joint_public_key, verification_key  # noqa: E402
 
-MANIFEST = Manifest.from_json({
-    "election_id": "bench-2026", "title": "Benchmark", "revoting": "none", "electoral_roll": "bench-roll",
-    "contests": [{"id": "council", "title": "Council", "options": ["a", "b", "c", "d", "e"],
-                  "min_selections": 0, "max_selections": 2}],
-})
+MANIFEST = Manifest.from_json(
+    {
+        "election_id": "bench-2026",
+        "title": "Benchmark",
+        "revoting": "none",
+        "electoral_roll": "bench-roll",
+        "contests": [
+            {
+                "id": "council",
+                "title": "Council",
+                "options": ["a", "b", "c", "d", "e"],
+                "min_selections": 0,
+                "max_selections": 2,
+            }
+        ],
+    }
+)
 CHOICE = {"council": [1, 0, 0, 1, 0]}
 TARGET_VERIFY_MS = 8.0
 TARGET_BATCH_PER_S = 1000.0
@@ -141,9 +162,11 @@ class ModpGroup:
 def find_modp_group(seed: bytes = b"govgraph-bench-4096") -> tuple[int, int, int]:
     """(p, q, g): q the first prime after a seeded 256-bit value, p = q * r + 1 the first 4096-bit prime of that
     form after a seeded r, and g = h^((p-1)/q) != 1 of order q."""
+
     def seeded(bits: int, label: bytes) -> int:
-        stream = b"".join(hashlib.sha256(seed + label + i.to_bytes(4, "big")).digest()
-                          for i in range(-(-bits // 256)))
+        stream = b"".join(
+            hashlib.sha256(seed + label + i.to_bytes(4, "big")).digest() for i in range(-(-bits // 256))
+        )
         return int.from_bytes(stream, "big") >> (len(stream) * 8 - bits) | 1 << (bits - 1)
 
     q = int(gmpy2.next_prime(seeded(256, b"q")))
@@ -189,14 +212,20 @@ _worker: dict = {}  # one verifying process's election constants and ballot pool
 CHUNK = BATCH_CHUNK  # ballots per random linear combination: the record verifier's chunk (256)
 
 
-def _start_worker(kind: str, params, key_hex: str, issuer_key_hex: str | None, ballots: list[dict],
-                  eligibility: list | None) -> None:
+def _start_worker(
+    kind: str, params, key_hex: str, issuer_key_hex: str | None, ballots: list[dict], eligibility: list | None
+) -> None:
     """A verifier process's one-off set-up: the group, the election context, the eligibility constants, and the
     pool of cast ballots (JSON, as they arrive) it will read from, so the timed jobs carry only positions."""
     group = make_group(kind, params)
     _worker["context"] = ElectionContext(group, MANIFEST, group.decode(bytes.fromhex(key_hex)))
-    _worker["box"] = None if issuer_key_hex is None else EligibilityBatch(
-        suite_for(group.backend), bytes.fromhex(issuer_key_hex), "bench-roll", MANIFEST.election_id)
+    _worker["box"] = (
+        None
+        if issuer_key_hex is None
+        else EligibilityBatch(
+            suite_for(group.backend), bytes.fromhex(issuer_key_hex), "bench-roll", MANIFEST.election_id
+        )
+    )
     _worker["ballots"], _worker["eligibility"] = ballots, eligibility
 
 
@@ -218,14 +247,27 @@ def _verify_chunk(first: int, count: int) -> int:
     return count
 
 
-def batch_throughput(kind: str, params, context: ElectionContext, ballots: Sequence[dict],
-                     eligibility: tuple[str, list] | None, workers: int, total: int, chunk: int = CHUNK) -> float:
+def batch_throughput(
+    kind: str,
+    params,
+    context: ElectionContext,
+    ballots: Sequence[dict],
+    eligibility: tuple[str, list] | None,
+    workers: int,
+    total: int,
+    chunk: int = CHUNK,
+) -> float:
     """Steady-state ballots per second: `total` ballots (the pool, cycled) in chunks of `chunk`, after each
     verifying process has set up its election constants (a ballot box does that once). With workers <= 1, per
     CPU-second of this process; else per wall-clock second through `workers` warmed-up processes."""
-    start = (kind, params, context.group.encode(context.joint_key).hex(),
-             None if eligibility is None else eligibility[0], list(ballots),
-             None if eligibility is None else eligibility[1])
+    start = (
+        kind,
+        params,
+        context.group.encode(context.joint_key).hex(),
+        None if eligibility is None else eligibility[0],
+        list(ballots),
+        None if eligibility is None else eligibility[1],
+    )
     jobs = [(first, min(chunk, total - first)) for first in range(0, total, chunk)]
     if workers <= 1:
         _start_worker(*start)
@@ -240,8 +282,9 @@ def batch_throughput(kind: str, params, context: ElectionContext, ballots: Seque
         return done / (time.perf_counter() - begin)
 
 
-def tally_seconds(context: ElectionContext, trustees: dict[int, Trustee], keys: dict, pool: Sequence[Ciphertext],
-                  count: int) -> float:
+def tally_seconds(
+    context: ElectionContext, trustees: dict[int, Trustee], keys: dict, pool: Sequence[Ciphertext], count: int
+) -> float:
     """Aggregate `count` ballots' ciphertexts, two trustees' shares with proofs, verify them, combine, log."""
     group = context.group
     begin = time.perf_counter()
@@ -252,7 +295,9 @@ def tally_seconds(context: ElectionContext, trustees: dict[int, Trustee], keys: 
             alpha[k] = group.add(alpha[k], row[k].alpha)
             beta[k] = group.add(beta[k], row[k].beta)
     part = group.prime_order_part  # as zk.tally.aggregate_ballots does
-    aggregate: Aggregate = {"council": tuple(Ciphertext(part(a), part(b)) for a, b in zip(alpha, beta, strict=True))}
+    aggregate: Aggregate = {
+        "council": tuple(Ciphertext(part(a), part(b)) for a, b in zip(alpha, beta, strict=True))
+    }
     shares = []
     for j in (1, 2):
         # Each trustee recomputes the sum on its own machine (in parallel): counted once, as the line above.
@@ -292,7 +337,9 @@ def measure(kind: str, params, quick: bool, workers: int) -> dict[str, float]:
         if curve:
             code = ballot.tracking_code(group)
             start = time.process_time()
-            proof = prove_eligibility(authority.suite, authority.public_key, credential, MANIFEST.election_id, code)
+            proof = prove_eligibility(
+                authority.suite, authority.public_key, credential, MANIFEST.election_id, code
+            )
             proof_times.append(time.process_time() - start)
             elig.append((code, proof.to_json()))
     if curve:
@@ -318,11 +365,16 @@ def measure(kind: str, params, quick: bool, workers: int) -> dict[str, float]:
     # The baseline is ~50x slower: its pool once through, in chunks small enough to keep every worker busy.
     total, chunk = (1024 if quick else 4096, CHUNK) if curve else (len(ballots), 4)
     out["batch_1_per_s"] = batch_throughput(kind, params, context, ballots, eligibility, 1, total, chunk)
-    out["batch_validity_per_s"] = (batch_throughput(kind, params, context, ballots, None, 1, total, chunk)
-                                   if curve else out["batch_1_per_s"])  # the baseline has no eligibility proofs
+    out["batch_validity_per_s"] = (
+        batch_throughput(kind, params, context, ballots, None, 1, total, chunk)
+        if curve
+        else out["batch_1_per_s"]
+    )  # the baseline has no eligibility proofs
     # The full run pushes 10^5 ballots through the workers, so the end-to-end row below is measured.
     wall_total = total * workers if quick or not curve else 100_000
-    out["batch_per_s"] = batch_throughput(kind, params, context, ballots, eligibility, workers, wall_total, chunk)
+    out["batch_per_s"] = batch_throughput(
+        kind, params, context, ballots, eligibility, workers, wall_total, chunk
+    )
 
     cts = [EncryptedBallot.from_json(context, b).contests[0].selections for b in ballots]
     for count in (10_000, 100_000):
@@ -335,10 +387,20 @@ ROWS = (
     ("encrypt_ms", "encrypt one ballot (5 options)", "ms", None),
     ("eligibility_proof_ms", "eligibility proof generation (BBS pseudonym)", "ms", None),
     ("verify_validity_ms", "verify one ballot: 5-option validity", "ms", None),
-    ("verify_with_eligibility_ms", "verify one ballot: eligibility + validity", "ms", f"<= {TARGET_VERIFY_MS:g} ms"),
+    (
+        "verify_with_eligibility_ms",
+        "verify one ballot: eligibility + validity",
+        "ms",
+        f"<= {TARGET_VERIFY_MS:g} ms",
+    ),
     ("batch_validity_per_s", "batch verify validity only, per CPU-second", "ballots/s", None),
     ("batch_1_per_s", "batch verify, per CPU-second (1 process)", "ballots/s", None),
-    ("batch_per_s", "batch verify, wall clock, --workers processes", "ballots/s", f">= {TARGET_BATCH_PER_S:g}/s"),
+    (
+        "batch_per_s",
+        "batch verify, wall clock, --workers processes",
+        "ballots/s",
+        f">= {TARGET_BATCH_PER_S:g}/s",
+    ),
     ("tally_10000_s", "aggregate + decrypt + verify, 10^4 ballots", "s", None),
     ("tally_100000_s", "aggregate + decrypt + verify, 10^5 ballots", "s", None),
     ("e2e_100000_s", "10^5 verified (workers) + tallied, wall clock", "s", f"<= {TARGET_E2E_S:g} s"),
@@ -363,15 +425,28 @@ def main() -> None:
             ratio = ours / theirs
         else:
             ratio = theirs / ours
-        figures[key] = {"govgraph": ours, "baseline": theirs, "speedup": ratio, "unit": unit, "target": target}
-    meta = {"quick": args.quick, "workers": args.workers, "cpus": os.cpu_count(), "python": platform.python_version(),
-            "curve_backend": "arkworks", "baseline": "ElectionGuard-style, same code, Z_p^* p 4096-bit, q 256-bit, "
-            "gmpy2 " + gmpy2.version()}
+        figures[key] = {
+            "govgraph": ours,
+            "baseline": theirs,
+            "speedup": ratio,
+            "unit": unit,
+            "target": target,
+        }
+    meta = {
+        "quick": args.quick,
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "curve_backend": "arkworks",
+        "baseline": "ElectionGuard-style, same code, Z_p^* p 4096-bit, q 256-bit, gmpy2 " + gmpy2.version(),
+    }
     if args.json:
         print(json.dumps({"meta": meta, "figures": figures}, indent=2))
         return
-    print(f"ballots: {'quick' if args.quick else 'full'} run, {args.workers} worker(s), {os.cpu_count()} CPUs; "
-          "speedup = baseline cost / govgraph cost (throughput: govgraph / baseline)")
+    print(
+        f"ballots: {'quick' if args.quick else 'full'} run, {args.workers} worker(s), {os.cpu_count()} CPUs; "
+        "speedup = baseline cost / govgraph cost (throughput: govgraph / baseline)"
+    )
     header = f"{'operation':<46} {'govgraph G1':>14} {'4096-bit':>14} {'speedup':>9}  target"
     print(header)
     print("-" * len(header))

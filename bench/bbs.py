@@ -52,8 +52,9 @@ def measure(suite: Ciphersuite, messages_count: int, disclosed_count: int, repea
     suite.create_generators(messages_count + 1)  # generators are computed once per suite; not measured
     signature = suite.sign(sk, pk, header, messages)
     proof = suite.proof_gen(pk, signature, header, ph, messages, disclosed)
-    assert suite.verify(pk, signature, header, messages) and suite.proof_verify(pk, proof, header, ph, shown,
-                                                                                disclosed)
+    assert suite.verify(pk, signature, header, messages) and suite.proof_verify(
+        pk, proof, header, ph, shown, disclosed
+    )
     operations = {
         "keygen": lambda: suite.sk_to_pk(suite.keygen(key_material)),
         "sign": lambda: suite.sign(sk, pk, header, messages),
@@ -75,13 +76,25 @@ def run(quick: bool) -> dict:
             figures[name] = measure(suite, messages_count, disclosed_count, n)
         for operation in OPERATIONS:
             fast, slow = figures["arkworks"][operation], figures["pyecc"][operation]
-            results.append({"operation": operation, "L": messages_count, "disclosed": disclosed_count,
-                            "arkworks_ms": round(fast, 4), "pyecc_ms": round(slow, 3),
-                            "ratio": round(slow / fast, 1) if fast else None})
+            results.append(
+                {
+                    "operation": operation,
+                    "L": messages_count,
+                    "disclosed": disclosed_count,
+                    "arkworks_ms": round(fast, 4),
+                    "pyecc_ms": round(slow, 3),
+                    "ratio": round(slow / fast, 1) if fast else None,
+                }
+            )
     proof_verify_10 = next(r for r in results if r["operation"] == "proof_verify" and r["L"] == 10)
     return {
-        "benchmark": "bbs", "ciphersuite": "BLS12-381-SHA-256", "clock": "process_time (CPU), median",
-        "quick": quick, "repeats": repeats, "python": platform.python_version(), "machine": platform.machine(),
+        "benchmark": "bbs",
+        "ciphersuite": "BLS12-381-SHA-256",
+        "clock": "process_time (CPU), median",
+        "quick": quick,
+        "repeats": repeats,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
         "results": results,
         "targets": {
             "proof_verify_L10_arkworks_ms": proof_verify_10["arkworks_ms"],
@@ -95,16 +108,24 @@ def run(quick: bool) -> dict:
 
 
 def print_table(report: dict) -> None:
-    print(f"BBS {report['ciphersuite']}: CPU time per operation, median "
-          f"(arkworks x{report['repeats']['arkworks']}, py-ecc x{report['repeats']['pyecc']}; half for L=100)")
-    print(f"{'operation':<14}{'L':>5}{'disclosed':>11}{'arkworks ms':>14}{'py-ecc ms':>12}{'py-ecc/arkworks':>18}")
+    print(
+        f"BBS {report['ciphersuite']}: CPU time per operation, median "
+        f"(arkworks x{report['repeats']['arkworks']}, py-ecc x{report['repeats']['pyecc']}; half for L=100)"
+    )
+    print(
+        f"{'operation':<14}{'L':>5}{'disclosed':>11}{'arkworks ms':>14}{'py-ecc ms':>12}{'py-ecc/arkworks':>18}"
+    )
     for row in report["results"]:
-        print(f"{row['operation']:<14}{row['L']:>5}{row['disclosed']:>11}{row['arkworks_ms']:>14.3f}"
-              f"{row['pyecc_ms']:>12.1f}{row['ratio']:>17.1f}x")
+        print(
+            f"{row['operation']:<14}{row['L']:>5}{row['disclosed']:>11}{row['arkworks_ms']:>14.3f}"
+            f"{row['pyecc_ms']:>12.1f}{row['ratio']:>17.1f}x"
+        )
     t = report["targets"]
-    print(f"target proof_verify L=10: <= {t['proof_verify_L10_max_ms']} ms and >= {t['proof_verify_L10_min_ratio']:.0f}x"
-          f" -> {t['proof_verify_L10_arkworks_ms']:.3f} ms, {t['proof_verify_L10_ratio']:.1f}x:"
-          f" {'met' if t['met'] else 'NOT met'}")
+    print(
+        f"target proof_verify L=10: <= {t['proof_verify_L10_max_ms']} ms and >= {t['proof_verify_L10_min_ratio']:.0f}x"
+        f" -> {t['proof_verify_L10_arkworks_ms']:.3f} ms, {t['proof_verify_L10_ratio']:.1f}x:"
+        f" {'met' if t['met'] else 'NOT met'}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

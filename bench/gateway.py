@@ -206,7 +206,9 @@ def run(duration: float, warmup: float) -> list[dict]:
             for label, query in SCENARIOS:
                 paged = "$offset" in query
                 payload = {"query": query, "variables": {"offset": 990} if paged else None}
-                answers = {mode: httpx.post(url, json=payload, timeout=30).json() for mode, url in targets.items()}
+                answers = {
+                    mode: httpx.post(url, json=payload, timeout=30).json() for mode, url in targets.items()
+                }
                 if any(answer != answers["Hive Gateway"] for answer in answers.values()):
                     raise RuntimeError(f"the gateways disagree on {label}: {answers}")
                 for concurrency in CONCURRENCY:

@@ -106,8 +106,15 @@ async def time_to_integrate(directory: Path, rate: float, seconds: float) -> dic
                 head_index += 1
             latencies.append(heads[head_index][1] - submitted[index])
         quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
-        return {"offered_per_s": rate, "entries": n, "achieved_per_s": n / offered_s, "checkpoints": len(heads),
-                "p50_s": quantiles[49], "p95_s": quantiles[94], "p99_s": quantiles[98]}
+        return {
+            "offered_per_s": rate,
+            "entries": n,
+            "achieved_per_s": n / offered_s,
+            "checkpoints": len(heads),
+            "p50_s": quantiles[49],
+            "p95_s": quantiles[94],
+            "p99_s": quantiles[98],
+        }
     finally:
         await engine.dispose()
 
@@ -142,8 +149,14 @@ async def proofs(directory: Path, sizes: list[int], samples: int) -> list[dict]:
                 reference = merkle.inclusion_proof(leaves[:size], index)
             reference_ms = (time.perf_counter() - started) / reference_samples * 1e3
             assert reference == await log.inclusion_proof(indexes[reference_samples - 1], size)
-            rows.append({"size": size, "inclusion_ms": inclusion_ms, "consistency_ms": consistency_ms,
-                         "in_memory_inclusion_ms": reference_ms})
+            rows.append(
+                {
+                    "size": size,
+                    "inclusion_ms": inclusion_ms,
+                    "consistency_ms": consistency_ms,
+                    "in_memory_inclusion_ms": reference_ms,
+                }
+            )
         return rows
     finally:
         await engine.dispose()
@@ -154,42 +167,67 @@ async def run(quick: bool) -> dict:
         directory = Path(tmp)
         plan = {1: 300 if quick else 1000, 64: 6400 if quick else 32000, 1024: 20480 if quick else 102400}
         batches = [await throughput(directory, batch, total) for batch, total in plan.items()]
-        latency = [await time_to_integrate(directory / f"rate{rate}", rate, 3.0 if quick else 10.0)
-                   for rate in (TARGET_ENTRIES_PER_S, 2 * TARGET_ENTRIES_PER_S)]
-        proof_rows = await proofs(directory, [10**4, 10**5] if quick else [10**4, 10**5, 10**6],
-                                  50 if quick else 200)
-    return {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "quick": quick},
-            "throughput": batches, "time_to_integrate": latency, "proofs": proof_rows,
-            "targets": {"entries_per_s": TARGET_ENTRIES_PER_S, "p95_s": TARGET_P95_S}}
+        latency = [
+            await time_to_integrate(directory / f"rate{rate}", rate, 3.0 if quick else 10.0)
+            for rate in (TARGET_ENTRIES_PER_S, 2 * TARGET_ENTRIES_PER_S)
+        ]
+        proof_rows = await proofs(
+            directory, [10**4, 10**5] if quick else [10**4, 10**5, 10**6], 50 if quick else 200
+        )
+    return {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "quick": quick},
+        "throughput": batches,
+        "time_to_integrate": latency,
+        "proofs": proof_rows,
+        "targets": {"entries_per_s": TARGET_ENTRIES_PER_S, "p95_s": TARGET_P95_S},
+    }
 
 
 def table(result: dict) -> str:
     lines = []
     base = result["throughput"][0]["entries_per_s"]
-    lines.append("Appended + integrated + signed checkpoint (one append commit and one signing commit per batch)")
+    lines.append(
+        "Appended + integrated + signed checkpoint (one append commit and one signing commit per batch)"
+    )
     lines.append(f"{'batch':>6} {'entries':>8} {'entries/s':>10} {'vs target 3000/s':>17} {'vs batch 1':>11}")
     for row in result["throughput"]:
-        lines.append(f"{row['batch']:>6} {row['entries']:>8} {row['entries_per_s']:>10.0f} "
-                     f"{row['entries_per_s'] / TARGET_ENTRIES_PER_S:>16.2f}x {row['entries_per_s'] / base:>10.1f}x")
+        lines.append(
+            f"{row['batch']:>6} {row['entries']:>8} {row['entries_per_s']:>10.0f} "
+            f"{row['entries_per_s'] / TARGET_ENTRIES_PER_S:>16.2f}x {row['entries_per_s'] / base:>10.1f}x"
+        )
     lines.append("")
-    lines.append("Time to integrate: single `append` calls from concurrent clients at a steady offered rate, sequencer")
+    lines.append(
+        "Time to integrate: single `append` calls from concurrent clients at a steady offered rate, sequencer"
+    )
     lines.append("running; from the call to the signed checkpoint covering the entry (reference: 1 s)")
-    lines.append(f"{'offered/s':>10} {'achieved/s':>11} {'checkpoints':>12} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7} "
-                 f"{'p95 vs 1 s':>11}")
+    lines.append(
+        f"{'offered/s':>10} {'achieved/s':>11} {'checkpoints':>12} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7} "
+        f"{'p95 vs 1 s':>11}"
+    )
     for t in result["time_to_integrate"]:
-        lines.append(f"{t['offered_per_s']:>10.0f} {t['achieved_per_s']:>11.0f} {t['checkpoints']:>12} "
-                     f"{t['p50_s']:>7.3f} {t['p95_s']:>7.3f} {t['p99_s']:>7.3f} {t['p95_s'] / TARGET_P95_S:>10.2f}x")
+        lines.append(
+            f"{t['offered_per_s']:>10.0f} {t['achieved_per_s']:>11.0f} {t['checkpoints']:>12} "
+            f"{t['p50_s']:>7.3f} {t['p95_s']:>7.3f} {t['p99_s']:>7.3f} {t['p95_s'] / TARGET_P95_S:>10.2f}x"
+        )
     lines.append("")
-    lines.append("Proof generation from storage (mean per proof) vs the in-memory recomputation from all leaves")
-    lines.append(f"{'size':>9} {'inclusion ms':>13} {'consistency ms':>15} {'in-memory ms':>13} {'speed-up':>9}")
+    lines.append(
+        "Proof generation from storage (mean per proof) vs the in-memory recomputation from all leaves"
+    )
+    lines.append(
+        f"{'size':>9} {'inclusion ms':>13} {'consistency ms':>15} {'in-memory ms':>13} {'speed-up':>9}"
+    )
     for row in result["proofs"]:
-        lines.append(f"{row['size']:>9} {row['inclusion_ms']:>13.3f} {row['consistency_ms']:>15.3f} "
-                     f"{row['in_memory_inclusion_ms']:>13.3f} {row['in_memory_inclusion_ms'] / row['inclusion_ms']:>8.1f}x")
+        lines.append(
+            f"{row['size']:>9} {row['inclusion_ms']:>13.3f} {row['consistency_ms']:>15.3f} "
+            f"{row['in_memory_inclusion_ms']:>13.3f} {row['in_memory_inclusion_ms'] / row['inclusion_ms']:>8.1f}x"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="short run; skips the 10^6-entry log")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()

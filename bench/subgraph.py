@@ -31,12 +31,19 @@ sys.path.insert(0, str(REPO))
 from govgraph.federation.servers import HiveGateway, compose_supergraph, free_port  # noqa: E402
 
 SINGLE = ("land subgraph (SQLite)", "{ parcels { id area locality owner { id } } }")
-JOIN = ("identity+land join via Hive",
-        'query { citizen(id: "cit_5b0e2f7c1a9d4e83") { id enrolledBy { name } parcels { id area } } }')
+JOIN = (
+    "identity+land join via Hive",
+    'query { citizen(id: "cit_5b0e2f7c1a9d4e83") { id enrolledBy { name } parcels { id area } } }',
+)
 # The same shapes over the in-memory compliance subgraphs: the kit's and the gateway's own cost, no database.
-MEMORY_SINGLE = ("products subgraph (memory)", '{ product(id: "apollo-federation") { id sku dimensions { size } } }')
-MEMORY_JOIN = ("products+users join via Hive",
-               '{ product(id: "apollo-federation") { id createdBy { email yearsOfEmployment } } }')
+MEMORY_SINGLE = (
+    "products subgraph (memory)",
+    '{ product(id: "apollo-federation") { id sku dimensions { size } } }',
+)
+MEMORY_JOIN = (
+    "products+users join via Hive",
+    '{ product(id: "apollo-federation") { id createdBy { email yearsOfEmployment } } }',
+)
 SCENARIOS = (SINGLE, JOIN, MEMORY_SINGLE, MEMORY_JOIN)
 CONCURRENCY = (1, 10)
 
@@ -85,8 +92,9 @@ class Connection:
     def __init__(self, url: str, body: bytes) -> None:
         parsed = urlsplit(url)
         self.host, self.port = parsed.hostname, parsed.port
-        self.head = (f"POST {parsed.path} HTTP/1.1\r\nHost: {parsed.netloc}\r\n"
-                     "Content-Type: application/json\r\n")
+        self.head = (
+            f"POST {parsed.path} HTTP/1.1\r\nHost: {parsed.netloc}\r\nContent-Type: application/json\r\n"
+        )
         self.request = self._request(body)
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
@@ -101,8 +109,10 @@ class Connection:
         self.writer.write(self.request if body is None else self._request(body))
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
-        headers = {k.strip().lower(): v.strip() for k, _, v in
-                   (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)}
+        headers = {
+            k.strip().lower(): v.strip()
+            for k, _, v in (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
+        }
         if headers.get(b"transfer-encoding") == b"chunked":
             body = b""
             while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
@@ -119,8 +129,14 @@ class Connection:
             self.writer.close()
 
 
-async def measure(url: str, query: str, concurrency: int, duration: float, warmup: float,
-                  variables: Iterator[dict] | None = None) -> dict:
+async def measure(
+    url: str,
+    query: str,
+    concurrency: int,
+    duration: float,
+    warmup: float,
+    variables: Iterator[dict] | None = None,
+) -> dict:
     """req/s, p50 and p99 of `query` from `concurrency` keep-alive clients; with `variables`, each request
     takes the next variables from it (all clients draw from the one iterator)."""
     body = json.dumps({"query": query, **({"variables": next(variables)} if variables else {})}).encode()
@@ -148,9 +164,12 @@ async def measure(url: str, query: str, concurrency: int, duration: float, warmu
         for connection in connections:
             connection.close()
     latencies.sort()
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed,
-            "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000}
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+    }
 
 
 def run(duration: float, warmup: float) -> list[dict]:
@@ -172,7 +191,9 @@ def run(duration: float, warmup: float) -> list[dict]:
                 for (label, query), url in zip(SCENARIOS, targets, strict=True):
                     for concurrency in CONCURRENCY:
                         figures = asyncio.run(measure(url, query, concurrency, duration, warmup))
-                        rows.append({"scenario": label, "caches": caches, "concurrency": concurrency, **figures})
+                        rows.append(
+                            {"scenario": label, "caches": caches, "concurrency": concurrency, **figures}
+                        )
             finally:
                 if gateway is not None:
                     gateway.stop()
@@ -186,13 +207,17 @@ def run(duration: float, warmup: float) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    header = f"{'scenario':<30} {'c':>3} {'caches':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x uncached':>10}"
+    header = (
+        f"{'scenario':<30} {'c':>3} {'caches':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x uncached':>10}"
+    )
     lines = [header, "-" * len(header)]
     order = [label for label, _query in SCENARIOS]
     for row in sorted(rows, key=lambda r: (order.index(r["scenario"]), r["concurrency"], not r["caches"])):
-        lines.append(f"{row['scenario']:<30} {row['concurrency']:>3} {'on' if row['caches'] else 'off':>7} "
-                     f"{row['rps']:>9.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
-                     f"{row['ratio_vs_uncached']:>10.2f}")
+        lines.append(
+            f"{row['scenario']:<30} {row['concurrency']:>3} {'on' if row['caches'] else 'off':>7} "
+            f"{row['rps']:>9.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+            f"{row['ratio_vs_uncached']:>10.2f}"
+        )
     return "\n".join(lines)
 
 
@@ -211,7 +236,11 @@ def main() -> None:
     duration, warmup = (1.5, 0.3) if args.quick else (8.0, 1.5)
     rows = run(duration, warmup)
     if args.json:
-        print(json.dumps({"benchmark": "subgraph", "duration_s": duration, "cpus": os.cpu_count(), "rows": rows}))
+        print(
+            json.dumps(
+                {"benchmark": "subgraph", "duration_s": duration, "cpus": os.cpu_count(), "rows": rows}
+            )
+        )
     else:
         print(table(rows))
 

@@ -27,9 +27,15 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
     metrics = HttpMetrics()
     agencies = standard_agencies() if agencies is None else list(agencies)
     # The embedded gateway: every agency's subgraph federated in-process (composed at start-up, below).
-    gateway = GatewayEndpoint(agencies_gateway(agencies, lambda: app.state.sessions, production=settings.production,
-                                               deduplicate=settings.gateway_deduplicate),
-                              graphiql=not settings.production)
+    gateway = GatewayEndpoint(
+        agencies_gateway(
+            agencies,
+            lambda: app.state.sessions,
+            production=settings.production,
+            deduplicate=settings.gateway_deduplicate,
+        ),
+        graphiql=not settings.production,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -18,8 +18,13 @@ zk_app = typer.Typer(help="Zero-knowledge tools: keys, credentials, proofs.", no
 election_app = typer.Typer(help="Elections: trustees, tally, record verification.", no_args_is_help=True)
 schema_app = typer.Typer(help="GraphQL schema contracts under schema/.", no_args_is_help=True)
 wallet_app = typer.Typer(help="A citizen's local credential wallet.", no_args_is_help=True)
-for name, group in (("ledger", ledger_app), ("zk", zk_app), ("election", election_app),
-                    ("schema", schema_app), ("wallet", wallet_app)):
+for name, group in (
+    ("ledger", ledger_app),
+    ("zk", zk_app),
+    ("election", election_app),
+    ("schema", schema_app),
+    ("wallet", wallet_app),
+):
     app.add_typer(group, name=name)
 
 
@@ -40,6 +45,7 @@ def version() -> None:
 
 # -- ledger: thin wrappers over govgraph.ledger.operations ---------------------------------------------------
 
+
 def _run_ledger(coroutine):
     """Run a ledger operation; its typed failures end the command with one plain line and exit code 1."""
     import asyncio
@@ -58,8 +64,10 @@ def _run_ledger(coroutine):
 
 
 @ledger_app.command("init")
-def ledger_init(name: str = typer.Argument(..., help="Short log name, e.g. land."),
-                origin: str = typer.Option("", help="Checkpoint origin (default govgraph.example/NAME).")) -> None:
+def ledger_init(
+    name: str = typer.Argument(..., help="Short log name, e.g. land."),
+    origin: str = typer.Option("", help="Checkpoint origin (default govgraph.example/NAME)."),
+) -> None:
     """Create a log and its Ed25519 signing key; prints the log's verifier key."""
     from govgraph.ledger.operations import init_log
 
@@ -68,9 +76,11 @@ def ledger_init(name: str = typer.Argument(..., help="Short log name, e.g. land.
 
 
 @ledger_app.command("append")
-def ledger_append(name: str = typer.Argument(...),
-                  entries: list[str] = typer.Argument(None, help="Entries (UTF-8); one per line from stdin if none."),
-                  integrate: bool = typer.Option(True, help="Integrate and sign a checkpoint after appending.")) -> None:
+def ledger_append(
+    name: str = typer.Argument(...),
+    entries: list[str] = typer.Argument(None, help="Entries (UTF-8); one per line from stdin if none."),
+    integrate: bool = typer.Option(True, help="Integrate and sign a checkpoint after appending."),
+) -> None:
     """Append entries; prints each assigned index, then the signed tree size."""
     from govgraph.ledger.operations import append_entries
 
@@ -84,9 +94,12 @@ def ledger_append(name: str = typer.Argument(...),
 
 @ledger_app.command("checkpoint")
 def ledger_checkpoint(
-        name: str = typer.Argument(...),
-        witness: list[str] = typer.Option([], help="A witness as 'SUBMISSION-PREFIX,VKEY' (repeatable)."),
-        quorum: int = typer.Option(1, min=0, help="Cosignatures needed for the checkpoint to count as published.")) -> None:
+    name: str = typer.Argument(...),
+    witness: list[str] = typer.Option([], help="A witness as 'SUBMISSION-PREFIX,VKEY' (repeatable)."),
+    quorum: int = typer.Option(
+        1, min=0, help="Cosignatures needed for the checkpoint to count as published."
+    ),
+) -> None:
     """Integrate pending entries, sign, optionally collect witness cosignatures, and print the latest
     checkpoint with its cosignatures (exit 1 if fewer than QUORUM witnesses cosigned)."""
     from govgraph.ledger.checkpoint import CosignatureVerifier
@@ -98,8 +111,10 @@ def ledger_checkpoint(
         typer.echo(_run_ledger(sign_checkpoint(load_settings(), name)).published.decode(), nl=False)
         return
     try:
-        endpoints = [WitnessEndpoint(prefix.rstrip("/"), CosignatureVerifier.from_vkey(vkey))
-                     for prefix, _, vkey in (w.rpartition(",") for w in witness)]
+        endpoints = [
+            WitnessEndpoint(prefix.rstrip("/"), CosignatureVerifier.from_vkey(vkey))
+            for prefix, _, vkey in (w.rpartition(",") for w in witness)
+        ]
     except InvalidKey as exc:
         typer.echo(f"govgraph ledger: invalid witness key: {exc}", err=True)
         raise typer.Exit(code=2) from None
@@ -108,15 +123,21 @@ def ledger_checkpoint(
     for refusal in publication.refusals:
         typer.echo(f"witness refused: {refusal}", err=True)
     verdict = "published" if publication.published else "NOT published"
-    typer.echo(f"{verdict}: {len(publication.cosigned_by)} of {len(endpoints)} witnesses cosigned, "
-               f"{quorum} required", err=True)
+    typer.echo(
+        f"{verdict}: {len(publication.cosigned_by)} of {len(endpoints)} witnesses cosigned, "
+        f"{quorum} required",
+        err=True,
+    )
     if not publication.published:
         raise typer.Exit(code=1)
 
 
 @ledger_app.command("prove")
-def ledger_prove(name: str = typer.Argument(...), index: int = typer.Argument(..., min=0),
-                 out: Path = typer.Option(None, "--out", "-o", help="Write the receipt here, not stdout.")) -> None:
+def ledger_prove(
+    name: str = typer.Argument(...),
+    index: int = typer.Argument(..., min=0),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the receipt here, not stdout."),
+) -> None:
     """Write a receipt for entry INDEX against the latest signed checkpoint."""
     from govgraph.ledger.operations import prove
 
@@ -129,10 +150,11 @@ def ledger_prove(name: str = typer.Argument(...), index: int = typer.Argument(..
 
 @ledger_app.command("verify-receipt")
 def ledger_verify_receipt(
-        file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Receipt JSON file."),
-        vkey: str = typer.Option(..., help="The log's verifier key."),
-        witness_vkey: list[str] = typer.Option([], help="A trusted witness key (repeatable)."),
-        quorum: int = typer.Option(0, min=0, help="Witness cosignatures required.")) -> None:
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Receipt JSON file."),
+    vkey: str = typer.Option(..., help="The log's verifier key."),
+    witness_vkey: list[str] = typer.Option([], help="A trusted witness key (repeatable)."),
+    quorum: int = typer.Option(0, min=0, help="Witness cosignatures required."),
+) -> None:
     """Verify a receipt offline and say in plain words what holds and what fails (exit 1 if anything fails)."""
     from govgraph.ledger.receipt import Receipt, ReceiptError, verify_receipt
 
@@ -165,11 +187,17 @@ def serve() -> None:
     from govgraph.app import build_app
 
     settings = load_settings()
-    logging.basicConfig(level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
-                        format="%(levelname)s:     %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
+        format="%(levelname)s:     %(name)s: %(message)s",
+    )
     uvicorn.run(
-        build_app(settings), host=settings.host, port=settings.port,
-        log_level=settings.log_level, lifespan="on", timeout_graceful_shutdown=10,
+        build_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
     )
 
 
@@ -189,8 +217,14 @@ def subgraph(
     except KeyError as exc:
         typer.echo(f"govgraph: {exc.args[0]}", err=True)
         raise typer.Exit(code=2) from None
-    uvicorn.run(standalone_agency_app(chosen, settings), host=settings.host, port=port or chosen.default_port,
-                log_level=settings.log_level, lifespan="on", timeout_graceful_shutdown=10)
+    uvicorn.run(
+        standalone_agency_app(chosen, settings),
+        host=settings.host,
+        port=port or chosen.default_port,
+        log_level=settings.log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
 
 
 @app.command()
@@ -225,13 +259,20 @@ def gateway(
     except CompositionError as exc:
         typer.echo(f"govgraph: {exc}", err=True)
         raise typer.Exit(code=1) from None
-    logging.basicConfig(level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
-                        format="%(levelname)s:     %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
+        format="%(levelname)s:     %(name)s: %(message)s",
+    )
     if deduplicate is None:
         deduplicate = settings.gateway_deduplicate
-    uvicorn.run(gateway_app(services, production=settings.production, deduplicate=deduplicate),
-                host=settings.host, port=port, log_level=settings.log_level, lifespan="on",
-                timeout_graceful_shutdown=10)
+    uvicorn.run(
+        gateway_app(services, production=settings.production, deduplicate=deduplicate),
+        host=settings.host,
+        port=port,
+        log_level=settings.log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
 
 
 @schema_app.command("export")
@@ -292,6 +333,7 @@ def election_verify(
 
 # -- wallet: thin wrappers over govgraph.wallet (the web wallet imports the same functions) ------------------
 
+
 def _wallet_path(wallet: Path | None) -> Path:
     from govgraph.wallet import default_path
 
@@ -310,14 +352,20 @@ def _run_wallet(operation, *args):
         raise typer.Exit(code=1) from None
 
 
-_WALLET_OPTION = typer.Option(None, "--wallet", envvar="GOVGRAPH_WALLET",
-                              help="Wallet file (default $GOVGRAPH_DATA/wallet.json; created 0600).")
+_WALLET_OPTION = typer.Option(
+    None,
+    "--wallet",
+    envvar="GOVGRAPH_WALLET",
+    help="Wallet file (default $GOVGRAPH_DATA/wallet.json; created 0600).",
+)
 
 
 @wallet_app.command("request")
-def wallet_request(offer: Path = typer.Argument(..., exists=True, dir_okay=False, help="CredentialOffer JSON."),
-                   output: Path = typer.Option(None, "-o", "--output", help="Where to write (default stdout)."),
-                   wallet: Path = _WALLET_OPTION) -> None:
+def wallet_request(
+    offer: Path = typer.Argument(..., exists=True, dir_okay=False, help="CredentialOffer JSON."),
+    output: Path = typer.Option(None, "-o", "--output", help="Where to write (default stdout)."),
+    wallet: Path = _WALLET_OPTION,
+) -> None:
     """Answer an issuer's credential offer: keep the holder secrets in the wallet, write the CredentialRequest."""
     from govgraph import wallet as wallet_ops
 
@@ -329,8 +377,10 @@ def wallet_request(offer: Path = typer.Argument(..., exists=True, dir_okay=False
 
 
 @wallet_app.command("store")
-def wallet_store(credential: Path = typer.Argument(..., exists=True, dir_okay=False, help="Credential JSON."),
-                 wallet: Path = _WALLET_OPTION) -> None:
+def wallet_store(
+    credential: Path = typer.Argument(..., exists=True, dir_okay=False, help="Credential JSON."),
+    wallet: Path = _WALLET_OPTION,
+) -> None:
     """Check an issued credential against its pending request and keep it; prints its id."""
     from govgraph import wallet as wallet_ops
 
@@ -338,8 +388,10 @@ def wallet_store(credential: Path = typer.Argument(..., exists=True, dir_okay=Fa
 
 
 @wallet_app.command("list")
-def wallet_list(wallet: Path = _WALLET_OPTION,
-                as_json: bool = typer.Option(False, "--json", help="One JSON list instead of text.")) -> None:
+def wallet_list(
+    wallet: Path = _WALLET_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="One JSON list instead of text."),
+) -> None:
     """The credentials in the wallet, with their attributes."""
     import json
 
@@ -353,17 +405,23 @@ def wallet_list(wallet: Path = _WALLET_OPTION,
         typer.echo("no credentials")
     for summary in summaries:
         values = ", ".join(f"{k}={v}" for k, v in summary.attributes.items())
-        typer.echo(f"{summary.id}  {summary.schema}  issuer {summary.issuer_key}  expires {summary.expires}\n"
-                   f"    {values}")
+        typer.echo(
+            f"{summary.id}  {summary.schema}  issuer {summary.issuer_key}  expires {summary.expires}\n"
+            f"    {values}"
+        )
 
 
 @wallet_app.command("present")
-def wallet_present(request: Path = typer.Argument(..., exists=True, dir_okay=False,
-                                                  help="PresentationRequest JSON from the verifier."),
-                   output: Path = typer.Option(Path("presentation.json"), "-o", "--output",
-                                               help="Where to write the presentation."),
-                   credential: str = typer.Option(None, "--credential", help="Use this credential id."),
-                   wallet: Path = _WALLET_OPTION) -> None:
+def wallet_present(
+    request: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="PresentationRequest JSON from the verifier."
+    ),
+    output: Path = typer.Option(
+        Path("presentation.json"), "-o", "--output", help="Where to write the presentation."
+    ),
+    credential: str = typer.Option(None, "--credential", help="Use this credential id."),
+    wallet: Path = _WALLET_OPTION,
+) -> None:
     """Print what will be disclosed and proved, then write the presentation answering REQUEST."""
     from govgraph import wallet as wallet_ops
 

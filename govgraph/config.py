@@ -54,8 +54,9 @@ class Settings:
         scheme = database_url.partition("://")[0]
         if scheme not in DATABASE_SCHEMES or "://" not in database_url:
             raise ConfigError(
-                "GOVGRAPH_DATABASE_URL", database_url, "a URL starting with " + " or ".join(
-                    f"{s}://" for s in DATABASE_SCHEMES)
+                "GOVGRAPH_DATABASE_URL",
+                database_url,
+                "a URL starting with " + " or ".join(f"{s}://" for s in DATABASE_SCHEMES),
             )
         return cls(
             data_dir=data_dir,

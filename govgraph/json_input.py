@@ -26,8 +26,11 @@ def loads_bounded(data: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """json.loads, refusing documents nested deeper than `max_depth` (JsonTooDeep, a ValueError) before the
     C scanner sees them. Other malformed input raises what json.loads raises (JSONDecodeError,
     UnicodeDecodeError). Documents with at most `max_depth` brackets in all skip the scan."""
-    if data.count("[" if isinstance(data, str) else b"[") + data.count("{" if isinstance(data, str) else b"{") \
-            > max_depth:
+    if (
+        data.count("[" if isinstance(data, str) else b"[")
+        + data.count("{" if isinstance(data, str) else b"{")
+        > max_depth
+    ):
         _check_depth(data, max_depth)
     return json.loads(data)
 

@@ -18,12 +18,16 @@ class HttpMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "govgraph_http_requests", "HTTP requests served.", ("method", "route", "status"),
+            "govgraph_http_requests",
+            "HTTP requests served.",
+            ("method", "route", "status"),
             registry=self.registry,
         )
         self.latency = Histogram(
-            "govgraph_http_request_duration_seconds", "Time to produce the full HTTP response.",
-            ("method", "route"), registry=self.registry,
+            "govgraph_http_request_duration_seconds",
+            "Time to produce the full HTTP response.",
+            ("method", "route"),
+            registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
 
@@ -67,5 +71,5 @@ def _route_template(scope: Scope, app_root_path: str) -> str:
     path = getattr(route, "path", None)
     if path is None:
         return UNMATCHED_ROUTE
-    mount_prefix = scope.get("root_path", "")[len(app_root_path):]
+    mount_prefix = scope.get("root_path", "")[len(app_root_path) :]
     return mount_prefix + path

@@ -91,12 +91,18 @@ def running_server(data_dir: Path, log_level: str = "info") -> Iterator[LiveServ
     """Start the real `govgraph serve` process (uvicorn) over `data_dir` on a free 127.0.0.1 port, wait until it
     is healthy, and stop it (SIGTERM, then SIGKILL after 15 s) on exit. Its output goes to data_dir/server.log."""
     port = free_port()
-    env = {**os.environ, "GOVGRAPH_DATA": str(data_dir), "GOVGRAPH_PORT": str(port),
-           "GOVGRAPH_HOST": "127.0.0.1", "GOVGRAPH_LOG_LEVEL": log_level}
+    env = {
+        **os.environ,
+        "GOVGRAPH_DATA": str(data_dir),
+        "GOVGRAPH_PORT": str(port),
+        "GOVGRAPH_HOST": "127.0.0.1",
+        "GOVGRAPH_LOG_LEVEL": log_level,
+    }
     log_path = data_dir / "server.log"
     with log_path.open("w") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "govgraph", "serve"], env=env,
-                                   stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "govgraph", "serve"], env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url + "/healthz", process, log_path)

@@ -30,8 +30,19 @@ from zk.curve import Backend
 from zk.elgamal import Ciphertext, EncryptionKey, add_ciphertexts, encrypt, encrypts_one_of_equations
 from zk.errors import InvalidParameters, MalformedInput
 from zk.sigma import (
-    Element, Equation, G1Group, Group, OrProof, ScalarSource, Transcript, check_equations, g1_group,
-    require_fields, require_list, scalar_from_hex, scalar_to_hex,
+    Element,
+    Equation,
+    G1Group,
+    Group,
+    OrProof,
+    ScalarSource,
+    Transcript,
+    check_equations,
+    g1_group,
+    require_fields,
+    require_list,
+    scalar_from_hex,
+    scalar_to_hex,
 )
 
 REVOTING_RULES = ("none", "first-wins", "last-wins")
@@ -71,8 +82,13 @@ class Contest:
     max_selections: int
 
     def to_json(self) -> dict:
-        return {"id": self.id, "title": self.title, "options": list(self.options),
-                "min_selections": self.min_selections, "max_selections": self.max_selections}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "options": list(self.options),
+            "min_selections": self.min_selections,
+            "max_selections": self.max_selections,
+        }
 
     @classmethod
     def from_json(cls, value: object, what: str = "contest") -> Contest:
@@ -103,13 +119,19 @@ class Manifest:
     electoral_roll: str | None = None  # the roll whose credentials may vote; None: no eligibility proofs
 
     def to_json(self) -> dict:
-        return {"election_id": self.election_id, "title": self.title,
-                "contests": [c.to_json() for c in self.contests], "revoting": self.revoting,
-                "electoral_roll": self.electoral_roll}
+        return {
+            "election_id": self.election_id,
+            "title": self.title,
+            "contests": [c.to_json() for c in self.contests],
+            "revoting": self.revoting,
+            "electoral_roll": self.electoral_roll,
+        }
 
     @classmethod
     def from_json(cls, value: object) -> Manifest:
-        obj = require_fields(value, "manifest", ("election_id", "title", "contests", "revoting", "electoral_roll"))
+        obj = require_fields(
+            value, "manifest", ("election_id", "title", "contests", "revoting", "electoral_roll")
+        )
         contests = require_list(obj["contests"], "manifest.contests")
         if not 1 <= len(contests) <= _MAX_CONTESTS:
             raise MalformedInput(f"manifest must have 1 to {_MAX_CONTESTS} contests")
@@ -123,8 +145,13 @@ class Manifest:
         roll = obj["electoral_roll"]
         if roll is not None:
             _identifier(roll, "manifest.electoral_roll")
-        return cls(_identifier(obj["election_id"], "manifest.election_id"), obj["title"], parsed, obj["revoting"],
-                   roll)
+        return cls(
+            _identifier(obj["election_id"], "manifest.election_id"),
+            obj["title"],
+            parsed,
+            obj["revoting"],
+            roll,
+        )
 
     def hash(self) -> bytes:
         """SHA-256 of the canonical (RFC 8785) JSON: the manifest every proof and the record is bound to."""
@@ -170,10 +197,14 @@ class EncryptedContest:
     limit_proof: OrProof
 
     def to_json(self, group: Group) -> dict:
-        return {"contest_id": self.contest_id,
-                "selections": [{"ciphertext": ct.to_json(group), "proof": proof.to_json(group)}
-                               for ct, proof in zip(self.selections, self.selection_proofs, strict=True)],
-                "limit_proof": self.limit_proof.to_json(group)}
+        return {
+            "contest_id": self.contest_id,
+            "selections": [
+                {"ciphertext": ct.to_json(group), "proof": proof.to_json(group)}
+                for ct, proof in zip(self.selections, self.selection_proofs, strict=True)
+            ],
+            "limit_proof": self.limit_proof.to_json(group),
+        }
 
 
 @dataclass(frozen=True)
@@ -215,11 +246,15 @@ class EncryptedBallot:
             cts, proofs = [], []
             for k, selection in enumerate(selections):
                 s = require_fields(selection, f"{where}.selections[{k}]", ("ciphertext", "proof"))
-                cts.append(Ciphertext.from_json(group, s["ciphertext"], f"{where}.selections[{k}].ciphertext",
-                                                on_curve_only=True))
+                cts.append(
+                    Ciphertext.from_json(
+                        group, s["ciphertext"], f"{where}.selections[{k}].ciphertext", on_curve_only=True
+                    )
+                )
                 proofs.append(OrProof.from_json(group, s["proof"], 2, 2, f"{where}.selections[{k}].proof"))
-            limit = OrProof.from_json(group, body["limit_proof"], len(contest.allowed_totals), 2,
-                                      f"{where}.limit_proof")
+            limit = OrProof.from_json(
+                group, body["limit_proof"], len(contest.allowed_totals), 2, f"{where}.limit_proof"
+            )
             contests.append(EncryptedContest(contest.id, tuple(cts), tuple(proofs), limit))
         return cls(binding, tuple(contests))
 
@@ -237,11 +272,15 @@ class BallotSecrets:
     nonces: Mapping[str, tuple[int, ...]]
 
     def to_json(self, group: Group) -> dict:
-        return {"selections": {cid: list(v) for cid, v in self.selections.items()},
-                "nonces": {cid: [scalar_to_hex(group, r) for r in v] for cid, v in self.nonces.items()}}
+        return {
+            "selections": {cid: list(v) for cid, v in self.selections.items()},
+            "nonces": {cid: [scalar_to_hex(group, r) for r in v] for cid, v in self.nonces.items()},
+        }
 
     @classmethod
-    def from_json(cls, manifest: Manifest, group: Group, value: object, what: str = "opening") -> BallotSecrets:
+    def from_json(
+        cls, manifest: Manifest, group: Group, value: object, what: str = "opening"
+    ) -> BallotSecrets:
         obj = require_fields(value, what, ("selections", "nonces"))
         ids = [c.id for c in manifest.contests]
         for key in ("selections", "nonces"):
@@ -249,10 +288,15 @@ class BallotSecrets:
                 raise MalformedInput(f"{what}.{key} must have one entry per contest")
         selections, nonces = {}, {}
         for contest in manifest.contests:
-            values = require_list(obj["selections"][contest.id], f"{what}.selections[{contest.id}]",
-                                  len(contest.options))
-            selections[contest.id] = tuple(_count(v, f"{what}.selections[{contest.id}]", 0, 1) for v in values)
-            raw = require_list(obj["nonces"][contest.id], f"{what}.nonces[{contest.id}]", len(contest.options))
+            values = require_list(
+                obj["selections"][contest.id], f"{what}.selections[{contest.id}]", len(contest.options)
+            )
+            selections[contest.id] = tuple(
+                _count(v, f"{what}.selections[{contest.id}]", 0, 1) for v in values
+            )
+            raw = require_list(
+                obj["nonces"][contest.id], f"{what}.nonces[{contest.id}]", len(contest.options)
+            )
             nonces[contest.id] = tuple(scalar_from_hex(group, r, f"{what}.nonces[{contest.id}]") for r in raw)
         return cls(selections, nonces)
 
@@ -263,9 +307,14 @@ def _ballot_transcript(context: ElectionContext, binding: bytes) -> Transcript:
     return transcript
 
 
-def encrypt_contest(context: ElectionContext, ballot_transcript: Transcript, contest: Contest,
-                    selections: Sequence[int], nonces: Sequence[int],
-                    rng: ScalarSource | None = None) -> EncryptedContest:
+def encrypt_contest(
+    context: ElectionContext,
+    ballot_transcript: Transcript,
+    contest: Contest,
+    selections: Sequence[int],
+    nonces: Sequence[int],
+    rng: ScalarSource | None = None,
+) -> EncryptedContest:
     """Ciphertexts and proofs of one contest; `selections` must be valid (use `encrypt_ballot`)."""
     group = context.group
     key = context.encryption_key
@@ -273,11 +322,18 @@ def encrypt_contest(context: ElectionContext, ballot_transcript: Transcript, con
     cts = [key.encrypt(m, r) for m, r in zip(selections, nonces, strict=True)]
     proofs = []
     for k, (ct, m, r) in enumerate(zip(cts, selections, nonces, strict=True)):
-        proofs.append(key.prove_encrypts_one_of(_selection_transcript(contest_transcript, k), ct, m, r, (0, 1),
-                                                rng))
+        proofs.append(
+            key.prove_encrypts_one_of(_selection_transcript(contest_transcript, k), ct, m, r, (0, 1), rng)
+        )
     total = add_ciphertexts(group, cts)
-    limit = key.prove_encrypts_one_of(contest_transcript.fork(b"limit"), total, sum(selections),
-                                      sum(nonces) % group.order, contest.allowed_totals, rng)
+    limit = key.prove_encrypts_one_of(
+        contest_transcript.fork(b"limit"),
+        total,
+        sum(selections),
+        sum(nonces) % group.order,
+        contest.allowed_totals,
+        rng,
+    )
     return EncryptedContest(contest.id, tuple(cts), tuple(proofs), limit)
 
 
@@ -285,7 +341,9 @@ def _selection_transcript(contest_transcript: Transcript, k: int) -> Transcript:
     return contest_transcript.fork(b"selection", k.to_bytes(2, "big"))
 
 
-def check_selections(manifest: Manifest, selections: Mapping[str, Sequence[int]]) -> dict[str, tuple[int, ...]]:
+def check_selections(
+    manifest: Manifest, selections: Mapping[str, Sequence[int]]
+) -> dict[str, tuple[int, ...]]:
     """Each contest's 0/1 choices, one per option, within [min, max]; InvalidParameters otherwise."""
     if set(selections) != {c.id for c in manifest.contests}:
         raise InvalidParameters("a ballot needs a choice list for exactly the manifest's contests")
@@ -295,14 +353,20 @@ def check_selections(manifest: Manifest, selections: Mapping[str, Sequence[int]]
         if len(values) != len(contest.options) or any(v not in (0, 1) for v in values):
             raise InvalidParameters(f"contest {contest.id}: one 0/1 choice per option is needed")
         if not contest.min_selections <= sum(values) <= contest.max_selections:
-            raise InvalidParameters(f"contest {contest.id}: {sum(values)} selections outside "
-                                    f"[{contest.min_selections}, {contest.max_selections}]")
+            raise InvalidParameters(
+                f"contest {contest.id}: {sum(values)} selections outside "
+                f"[{contest.min_selections}, {contest.max_selections}]"
+            )
         checked[contest.id] = values
     return checked
 
 
-def encrypt_ballot(context: ElectionContext, selections: Mapping[str, Sequence[int]], binding: bytes = b"",
-                   rng: ScalarSource | None = None) -> tuple[EncryptedBallot, BallotSecrets]:
+def encrypt_ballot(
+    context: ElectionContext,
+    selections: Mapping[str, Sequence[int]],
+    binding: bytes = b"",
+    rng: ScalarSource | None = None,
+) -> tuple[EncryptedBallot, BallotSecrets]:
     """Encrypt a valid plaintext ballot; returns the ballot and the secrets a Benaloh challenge would open."""
     checked = check_selections(context.manifest, selections)
     group = context.group
@@ -311,7 +375,9 @@ def encrypt_ballot(context: ElectionContext, selections: Mapping[str, Sequence[i
     contests, nonces = [], {}
     for contest in context.manifest.contests:
         nonces[contest.id] = tuple(draw() % group.order for _ in contest.options)
-        contests.append(encrypt_contest(context, transcript, contest, checked[contest.id], nonces[contest.id], rng))
+        contests.append(
+            encrypt_contest(context, transcript, contest, checked[contest.id], nonces[contest.id], rng)
+        )
     return EncryptedBallot(binding, tuple(contests)), BallotSecrets(checked, nonces)
 
 
@@ -322,8 +388,11 @@ def selection_equations(context: ElectionContext, ballot: EncryptedBallot) -> li
     for contest in ballot.contests:
         contest_transcript = transcript.fork(b"contest", contest.contest_id.encode())
         for k, (ct, proof) in enumerate(zip(contest.selections, contest.selection_proofs, strict=True)):
-            equations.extend(encrypts_one_of_equations(_selection_transcript(contest_transcript, k),
-                                                       context.joint_key, ct, (0, 1), proof))
+            equations.extend(
+                encrypts_one_of_equations(
+                    _selection_transcript(contest_transcript, k), context.joint_key, ct, (0, 1), proof
+                )
+            )
     return equations
 
 
@@ -338,10 +407,17 @@ def limit_equations(context: ElectionContext, ballot: EncryptedBallot) -> list[E
         total = add_ciphertexts(group, contest.selections)
         # The proof is about the sum (hashed as one point), but its equations can multiply the selections'
         # own points instead: a batch then merges them with the 0/1 proofs' terms (two msm points fewer).
-        parts = {id(total.alpha): [ct.alpha for ct in contest.selections],
-                 id(total.beta): [ct.beta for ct in contest.selections]}
-        for equation in encrypts_one_of_equations(contest_transcript.fork(b"limit"), context.joint_key, total,
-                                                  spec.allowed_totals, contest.limit_proof):
+        parts = {
+            id(total.alpha): [ct.alpha for ct in contest.selections],
+            id(total.beta): [ct.beta for ct in contest.selections],
+        }
+        for equation in encrypts_one_of_equations(
+            contest_transcript.fork(b"limit"),
+            context.joint_key,
+            total,
+            spec.allowed_totals,
+            contest.limit_proof,
+        ):
             equations.append([(q, k) for p, k in equation for q in parts.get(id(p), (p,))])
     return equations
 
@@ -349,7 +425,9 @@ def limit_equations(context: ElectionContext, ballot: EncryptedBallot) -> list[E
 def verify_ballot(context: ElectionContext, ballot: EncryptedBallot) -> bool:
     """Every 0/1 proof and every limit proof of one ballot (one random linear combination)."""
     try:
-        return check_equations(context.group, selection_equations(context, ballot) + limit_equations(context, ballot))
+        return check_equations(
+            context.group, selection_equations(context, ballot) + limit_equations(context, ballot)
+        )
     except MalformedInput:
         return False
 
@@ -367,4 +445,3 @@ def reencrypts_to(context: ElectionContext, ballot: EncryptedBallot, secrets: Ba
             if encrypt(group, context.joint_key, m, r) != ct:
                 return False
     return True
-

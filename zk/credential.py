@@ -1106,7 +1106,9 @@ class VerifiedPresentation:
             "schema": self.schema,
             "issuer_key": self.issuer_key,
             # values in their JSON form: dates as YYYY-MM-DD
-            "disclosed": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in self.disclosed.items()},
+            "disclosed": {
+                k: v.isoformat() if isinstance(v, dt.date) else v for k, v in self.disclosed.items()
+            },
             "predicates": [{"statement": s, "holds": True} for s in self.predicates],
         }
         if self.pseudonym is not None:

@@ -23,8 +23,21 @@ from dataclasses import dataclass
 
 from zk.errors import InvalidParameters
 from zk.sigma import (
-    DleqStatement, Element, Equation, FixedBase, Group, OrProof, ScalarSource, Transcript, commitment_from_hex,
-    element_from_hex, element_to_hex, or_equations, prove_or, require_fields, verify_or,
+    DleqStatement,
+    Element,
+    Equation,
+    FixedBase,
+    Group,
+    OrProof,
+    ScalarSource,
+    Transcript,
+    commitment_from_hex,
+    element_from_hex,
+    element_to_hex,
+    or_equations,
+    prove_or,
+    require_fields,
+    verify_or,
 )
 
 
@@ -37,16 +50,19 @@ class Ciphertext:
         return {"alpha": element_to_hex(group, self.alpha), "beta": element_to_hex(group, self.beta)}
 
     @classmethod
-    def from_json(cls, group: Group, value: object, what: str = "ciphertext", *,
-                  on_curve_only: bool = False) -> Ciphertext:
+    def from_json(
+        cls, group: Group, value: object, what: str = "ciphertext", *, on_curve_only: bool = False
+    ) -> Ciphertext:
         """Strict decoding, or with `on_curve_only` the proof-commitment decoding (no subgroup check) that a
         ballot's ciphertexts get (see the module docstring for why that is safe)."""
         obj = require_fields(value, what, ("alpha", "beta"))
         decode = commitment_from_hex if on_curve_only else element_from_hex
         # The identity is a legitimate component of an aggregate (or of a zero-nonce encryption by a careless
         # client); refusing it would only make verification crash-prone, the proofs decide validity.
-        return cls(decode(group, obj["alpha"], f"{what}.alpha", allow_identity=True),
-                   decode(group, obj["beta"], f"{what}.beta", allow_identity=True))
+        return cls(
+            decode(group, obj["alpha"], f"{what}.alpha", allow_identity=True),
+            decode(group, obj["beta"], f"{what}.beta", allow_identity=True),
+        )
 
 
 def keygen(group: Group, rng: ScalarSource | None = None) -> tuple[int, Element]:
@@ -86,8 +102,14 @@ class EncryptionStatement(DleqStatement):
     def absorb(self, transcript: Transcript) -> None:
         encode = transcript.group.encode
         (g, key), ((alpha, _),), ((beta, _), _) = self.bases, *self.publics
-        transcript.append_message(b"encrypts", encode(g) + encode(key) + encode(alpha) + encode(beta)
-                                  + self.value.to_bytes(8, "big", signed=True))
+        transcript.append_message(
+            b"encrypts",
+            encode(g)
+            + encode(key)
+            + encode(alpha)
+            + encode(beta)
+            + self.value.to_bytes(8, "big", signed=True),
+        )
 
 
 def encryption_statement(group: Group, public_key: Element, ct: Ciphertext, value: int) -> DleqStatement:
@@ -96,17 +118,27 @@ def encryption_statement(group: Group, public_key: Element, ct: Ciphertext, valu
     return EncryptionStatement((g, public_key), (((ct.alpha, 1),), ((ct.beta, 1), (g, -value))), value)
 
 
-def _statements(group: Group, public_key: Element, ct: Ciphertext, allowed: Sequence[int]) -> list[DleqStatement]:
+def _statements(
+    group: Group, public_key: Element, ct: Ciphertext, allowed: Sequence[int]
+) -> list[DleqStatement]:
     if not allowed or len(set(allowed)) != len(allowed):
         raise InvalidParameters("the allowed values must be distinct and at least one")
     return [encryption_statement(group, public_key, ct, v) for v in allowed]
 
 
-def prove_encrypts_one_of(transcript: Transcript, public_key: Element, ct: Ciphertext, value: int, nonce: int,
-                          allowed: Sequence[int], rng: ScalarSource | None = None) -> OrProof:
+def prove_encrypts_one_of(
+    transcript: Transcript,
+    public_key: Element,
+    ct: Ciphertext,
+    value: int,
+    nonce: int,
+    allowed: Sequence[int],
+    rng: ScalarSource | None = None,
+) -> OrProof:
     """Prove that `ct` (made with `nonce`) encrypts a member of `allowed`, without saying which."""
     return EncryptionKey(transcript.group, public_key, tables=False).prove_encrypts_one_of(
-        transcript, ct, value, nonce, allowed, rng)
+        transcript, ct, value, nonce, allowed, rng
+    )
 
 
 class EncryptionKey:
@@ -131,8 +163,15 @@ class EncryptionKey:
     def encrypt(self, message: int, nonce: int) -> Ciphertext:
         return Ciphertext(self._g_mul(nonce), self.group.add(self._g_mul(message), self._k_mul(nonce)))
 
-    def prove_encrypts_one_of(self, transcript: Transcript, ct: Ciphertext, value: int, nonce: int,
-                              allowed: Sequence[int], rng: ScalarSource | None = None) -> OrProof:
+    def prove_encrypts_one_of(
+        self,
+        transcript: Transcript,
+        ct: Ciphertext,
+        value: int,
+        nonce: int,
+        allowed: Sequence[int],
+        rng: ScalarSource | None = None,
+    ) -> OrProof:
         """Prove that `ct` (made with `nonce`) encrypts a member of `allowed`, without saying which."""
         if value not in allowed:
             raise InvalidParameters(f"value {value} is not among the allowed values {list(allowed)}")
@@ -147,16 +186,25 @@ class EncryptionKey:
             u = (z - c * nonce) % order
             return self._g_mul(u), group.add(self._k_mul(u), self._g_mul(-c * (value - values[j])))
 
-        return prove_or(transcript, _statements(group, self.public_key, ct, values), values.index(value), nonce,
-                        rng, commit=commit, simulate=simulate)
+        return prove_or(
+            transcript,
+            _statements(group, self.public_key, ct, values),
+            values.index(value),
+            nonce,
+            rng,
+            commit=commit,
+            simulate=simulate,
+        )
 
 
-def encrypts_one_of_equations(transcript: Transcript, public_key: Element, ct: Ciphertext,
-                              allowed: Sequence[int], proof: OrProof) -> list[Equation]:
+def encrypts_one_of_equations(
+    transcript: Transcript, public_key: Element, ct: Ciphertext, allowed: Sequence[int], proof: OrProof
+) -> list[Equation]:
     """The proof's equations, to add to a `BatchVerifier` (raises MalformedInput on a shape mismatch)."""
     return or_equations(transcript, _statements(transcript.group, public_key, ct, allowed), proof)
 
 
-def verify_encrypts_one_of(transcript: Transcript, public_key: Element, ct: Ciphertext, allowed: Sequence[int],
-                           proof: OrProof) -> bool:
+def verify_encrypts_one_of(
+    transcript: Transcript, public_key: Element, ct: Ciphertext, allowed: Sequence[int], proof: OrProof
+) -> bool:
     return verify_or(transcript, _statements(transcript.group, public_key, ct, allowed), proof)

@@ -28,7 +28,10 @@ from typing import Any
 from zk.bbs import core
 from zk.bbs.encoding import Proof, i2osp, octets_to_proof
 from zk.bbs.pseudonym import (
-    PSEUDONYM_BLS12_381_SHA_256, PSEUDONYM_LENGTH, PseudonymCiphersuite, octets_to_pseudonym,
+    PSEUDONYM_BLS12_381_SHA_256,
+    PSEUDONYM_LENGTH,
+    PseudonymCiphersuite,
+    octets_to_pseudonym,
 )
 from zk.curve import G1_UNCOMPRESSED_LENGTH, Backend
 from zk.errors import InvalidProof, MalformedInput, ZkError
@@ -74,8 +77,14 @@ class RollAuthority:
 
     def issue(self, commitment_with_proof: bytes, signer_nym_entropy: int) -> bytes:
         """Blind-sign a voter's commitment to its pseudonym secret (InvalidProof if its proof fails)."""
-        signature = self.suite.blind_sign_with_nym(self._sk, self.public_key, commitment_with_proof,
-                                                   signer_nym_entropy, _HEADER, [roll_message(self.roll_id)])
+        signature = self.suite.blind_sign_with_nym(
+            self._sk,
+            self.public_key,
+            commitment_with_proof,
+            signer_nym_entropy,
+            _HEADER,
+            [roll_message(self.roll_id)],
+        )
         self.issued += 1
         return signature
 
@@ -85,9 +94,16 @@ def enrol_voter(authority: RollAuthority, prover_nym: int, signer_nym_entropy: i
     suite = authority.suite
     commitment, prover_blind = suite.commit_with_nym([], [prover_nym])
     signature = authority.issue(commitment, signer_nym_entropy)
-    nym_secrets = suite.verify_finalize_with_nym(authority.public_key, signature, _HEADER,
-                                                 [roll_message(authority.roll_id)], [], [prover_nym],
-                                                 signer_nym_entropy, prover_blind)
+    nym_secrets = suite.verify_finalize_with_nym(
+        authority.public_key,
+        signature,
+        _HEADER,
+        [roll_message(authority.roll_id)],
+        [],
+        [prover_nym],
+        signer_nym_entropy,
+        prover_blind,
+    )
     if nym_secrets is None:
         raise InvalidProof("the roll authority's signature does not verify")
     return VoterCredential(authority.roll_id, signature, tuple(nym_secrets), prover_blind)
@@ -106,8 +122,11 @@ class EligibilityProof:
     hints: tuple[bytes, ...]
 
     def to_json(self) -> dict:
-        return {"pseudonym": self.pseudonym.hex(), "proof": self.proof.hex(),
-                "hints": [hint.hex() for hint in self.hints]}
+        return {
+            "pseudonym": self.pseudonym.hex(),
+            "proof": self.proof.hex(),
+            "hints": [hint.hex() for hint in self.hints],
+        }
 
     @classmethod
     def from_json(cls, value: object, what: str = "eligibility") -> EligibilityProof:
@@ -119,9 +138,13 @@ class EligibilityProof:
         if not isinstance(proof, str) or len(proof) > 2 * _MAX_PROOF_LENGTH or len(proof) % 2:
             raise MalformedInput(f"{what}.proof must be hex of at most {_MAX_PROOF_LENGTH} bytes")
         if not all(isinstance(hint, str) and len(hint) == 2 * _HINT_LENGTH for hint in hints):
-            raise MalformedInput(f"{what}.hints must be {len(_HINTS)} points of {2 * _HINT_LENGTH} hex digits")
+            raise MalformedInput(
+                f"{what}.hints must be {len(_HINTS)} points of {2 * _HINT_LENGTH} hex digits"
+            )
         try:
-            parsed = cls(bytes.fromhex(pseudonym), bytes.fromhex(proof), tuple(bytes.fromhex(h) for h in hints))
+            parsed = cls(
+                bytes.fromhex(pseudonym), bytes.fromhex(proof), tuple(bytes.fromhex(h) for h in hints)
+            )
         except ValueError:
             raise MalformedInput(f"{what} is not hex") from None
         if parsed.to_json() != {"pseudonym": pseudonym, "proof": proof, "hints": hints}:
@@ -129,27 +152,59 @@ class EligibilityProof:
         return parsed
 
 
-def prove_eligibility(suite: PseudonymCiphersuite, public_key: bytes, credential: VoterCredential,
-                      election_id: str, tracking_code: str) -> EligibilityProof:
+def prove_eligibility(
+    suite: PseudonymCiphersuite,
+    public_key: bytes,
+    credential: VoterCredential,
+    election_id: str,
+    tracking_code: str,
+) -> EligibilityProof:
     """A pseudonym proof for context_id = election id whose presentation header is the tracking code, with its
     verification hints."""
     proof, pseudonym = suite.proof_gen_with_nym(
-        public_key, credential.signature, _HEADER, bytes.fromhex(tracking_code), election_id.encode(),
-        [roll_message(credential.roll_id)], [], credential.nym_secrets, [0], [], credential.prover_blind)
+        public_key,
+        credential.signature,
+        _HEADER,
+        bytes.fromhex(tracking_code),
+        election_id.encode(),
+        [roll_message(credential.roll_id)],
+        [],
+        credential.nym_secrets,
+        [0],
+        [],
+        credential.prover_blind,
+    )
     statement = EligibilityBatch(suite, public_key, credential.roll_id, election_id)
     return EligibilityProof(pseudonym, proof, statement.hints(proof, pseudonym))
 
 
-def verify_eligibility(suite: PseudonymCiphersuite, public_key: bytes, roll_id: str, election_id: str,
-                       tracking_code: str, eligibility: EligibilityProof) -> bool:
+def verify_eligibility(
+    suite: PseudonymCiphersuite,
+    public_key: bytes,
+    roll_id: str,
+    election_id: str,
+    tracking_code: str,
+    eligibility: EligibilityProof,
+) -> bool:
     """The proof shows a credential of `roll_id` whose pseudonym for the election is the one given, and it was
     made for this tracking code. Never raises."""
     try:
         ph = bytes.fromhex(tracking_code)
     except (TypeError, ValueError):
         return False
-    return suite.proof_verify_with_nym(public_key, eligibility.proof, eligibility.pseudonym, _HEADER, ph,
-                                       election_id.encode(), 1, [roll_message(roll_id)], [], [0], [])
+    return suite.proof_verify_with_nym(
+        public_key,
+        eligibility.proof,
+        eligibility.pseudonym,
+        _HEADER,
+        ph,
+        election_id.encode(),
+        1,
+        [roll_message(roll_id)],
+        [],
+        [0],
+        [],
+    )
 
 
 def _fixed_base(curve: Backend, point: Any) -> FixedBase:
@@ -179,7 +234,9 @@ class EligibilityBatch:
     message, no committed message, one nym secret. A test checks that it agrees with `verify_eligibility`.
     """
 
-    def __init__(self, suite: PseudonymCiphersuite, public_key: bytes, roll_id: str, election_id: str) -> None:
+    def __init__(
+        self, suite: PseudonymCiphersuite, public_key: bytes, roll_id: str, election_id: str
+    ) -> None:
         self.suite = suite
         self.curve = suite.backend
         self.public_key = public_key
@@ -195,8 +252,9 @@ class EligibilityBatch:
         # key, the roll and the election. For the prover's hints (`proof_verify_init`, `hints`), T2's and Ut's
         # constant bases have fixed-base tables, built once per process.
         q_1, h_points = self._generators[0], self._generators[1:]
-        self._domain = core.calculate_domain(suite.base, public_key, q_1, h_points, self._header,
-                                             suite.api_id)
+        self._domain = core.calculate_domain(
+            suite.base, public_key, q_1, h_points, self._header, suite.api_id
+        )
         self._b_v = self.curve.g1_msm([suite.base.P1, q_1, h_points[0]], [1, self._domain, self._roll[0]])
         self._q_2, self._j_1 = h_points[1], h_points[2]
         self._group = g1_group(self.curve)
@@ -212,8 +270,10 @@ class EligibilityBatch:
         t1 = curve.g1_msm([parsed.b_bar, parsed.a_bar, parsed.d], [cp, parsed.e_hat, parsed.r1_hat])
         # step 7: T2 = Bv * cp + D * r3^ + Q_2 * m^_blind + J_1 * m^_nym
         mul = self._fixed_base_mul
-        t2 = curve.g1_add(curve.g1_add(mul(self._b_v, cp), curve.g1_mul(parsed.d, parsed.r3_hat)),
-                          curve.g1_add(mul(self._q_2, m_blind), mul(self._j_1, m_nym)))
+        t2 = curve.g1_add(
+            curve.g1_add(mul(self._b_v, cp), curve.g1_mul(parsed.d, parsed.r3_hat)),
+            curve.g1_add(mul(self._q_2, m_blind), mul(self._j_1, m_nym)),
+        )
         return core.InitResult(parsed.a_bar, parsed.b_bar, parsed.d, t1, t2, self._domain)
 
     def _fixed_base_mul(self, base: Any, k: int) -> Any:
@@ -228,12 +288,15 @@ class EligibilityBatch:
             raise MalformedInput("an eligibility proof has two undisclosed values")
         init_res = self.proof_verify_init(parsed)
         # Ut = OP * m^_nym - pseudonym * cp (the nym polynomial has one coefficient)
-        u_t = self.curve.g1_sub(self._fixed_base_mul(self._op, parsed.commitments[-1]),
-                                self.curve.g1_mul(nym_point, parsed.challenge))
+        u_t = self.curve.g1_sub(
+            self._fixed_base_mul(self._op, parsed.commitments[-1]),
+            self.curve.g1_mul(nym_point, parsed.challenge),
+        )
         return tuple(self.curve.g1_to_uncompressed(point) for point in (init_res.t1, init_res.t2, u_t))
 
-    def _statement(self, tracking_code: str, eligibility: EligibilityProof
-                   ) -> tuple[list[Equation], tuple[Any, Any]] | None:
+    def _statement(
+        self, tracking_code: str, eligibility: EligibilityProof
+    ) -> tuple[list[Equation], tuple[Any, Any]] | None:
         """The proof's ProofVerifyInit equations with its hints as T1, T2, Ut, and its pairing inputs (Abar,
         Bbar); None when it is malformed or its challenge is not the hash of its hints. Never raises."""
         curve = self.curve
@@ -245,11 +308,19 @@ class EligibilityBatch:
             if len(parsed.commitments) != 2 or len(eligibility.hints) != len(_HINTS):
                 return None
             # Strict decoding: equal points have equal encodings, so the hash below is the draft's own.
-            t1, t2, u_t = (curve.g1_from_uncompressed(hint, allow_identity=True) for hint in eligibility.hints)
+            t1, t2, u_t = (
+                curve.g1_from_uncompressed(hint, allow_identity=True) for hint in eligibility.hints
+            )
             challenge = core.proof_challenge_calculate(
-                self.suite.base, core.InitResult(parsed.a_bar, parsed.b_bar, parsed.d, t1, t2, self._domain),
-                [0], self._roll, ph, self.suite.api_id, (nym_point, u_t),
-                i2osp(len(self.context_id), 8) + self.context_id)
+                self.suite.base,
+                core.InitResult(parsed.a_bar, parsed.b_bar, parsed.d, t1, t2, self._domain),
+                [0],
+                self._roll,
+                ph,
+                self.suite.api_id,
+                (nym_point, u_t),
+                i2osp(len(self.context_id), 8) + self.context_id,
+            )
         except (ZkError, ValueError, TypeError):
             return None
         if challenge != parsed.challenge:

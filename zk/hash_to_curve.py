@@ -71,8 +71,10 @@ def expand_message_xof(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
 def hash_to_field(msg: bytes, count: int, dst: bytes, expand_message: ExpandMessage) -> list[int]:
     """hash_to_field for F = GF(p), m = 1 (RFC 9380 section 5.2): `count` elements of the base field."""
     uniform_bytes = expand_message(msg, dst, count * HASH_TO_FIELD_L)
-    return [int.from_bytes(uniform_bytes[i * HASH_TO_FIELD_L:(i + 1) * HASH_TO_FIELD_L], "big") % P
-            for i in range(count)]
+    return [
+        int.from_bytes(uniform_bytes[i * HASH_TO_FIELD_L : (i + 1) * HASH_TO_FIELD_L], "big") % P
+        for i in range(count)
+    ]
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,12 @@ BLS12381G1_XMD_SHA_256_SSWU_RO = HashToCurveSuite("BLS12381G1_XMD:SHA-256_SSWU_R
 BLS12381G1_XOF_SHAKE_256_SSWU_RO = HashToCurveSuite("BLS12381G1_XOF:SHAKE-256_SSWU_RO_", expand_message_xof)
 
 
-def hash_to_G1(msg: bytes, dst: bytes, suite: HashToCurveSuite = BLS12381G1_XMD_SHA_256_SSWU_RO,
-               backend: Backend | None = None):
+def hash_to_G1(
+    msg: bytes,
+    dst: bytes,
+    suite: HashToCurveSuite = BLS12381G1_XMD_SHA_256_SSWU_RO,
+    backend: Backend | None = None,
+):
     """hash_to_curve (RFC 9380 section 3) onto G1 with any DST; the point belongs to `backend`.
 
     Steps: u = hash_to_field(msg, 2); Q0 = map_to_curve(u[0]); Q1 = map_to_curve(u[1]);

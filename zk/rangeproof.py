@@ -162,8 +162,14 @@ class RangeProof:
         ]
         start += (3 + 2 * final) * SCALAR_LENGTH
         tail = [point(start + i * G1_LENGTH) for i in range(2 * rounds)]
-        proof = cls(*head, *scalars[:3], tuple(scalars[3 : 3 + final]), tuple(scalars[3 + final :]),
-                    tuple(tail[0::2]), tuple(tail[1::2]))
+        proof = cls(
+            *head,
+            *scalars[:3],
+            tuple(scalars[3 : 3 + final]),
+            tuple(scalars[3 + final :]),
+            tuple(tail[0::2]),
+            tuple(tail[1::2]),
+        )
         proof.__dict__["_encoding"] = data
         return proof
 
@@ -352,8 +358,17 @@ def prove(
             h_mult[i] = h_mult[i] * u_inv % R
         size = half
     return RangeProof(
-        a_commit, s_commit, t1_commit, t2_commit, tau_x, mu, t_hat, tuple(a_vec), tuple(b_vec), tuple(ls),
-        tuple(rs)
+        a_commit,
+        s_commit,
+        t1_commit,
+        t2_commit,
+        tau_x,
+        mu,
+        t_hat,
+        tuple(a_vec),
+        tuple(b_vec),
+        tuple(ls),
+        tuple(rs),
     )
 
 

@@ -26,23 +26,49 @@ from dataclasses import dataclass, field
 import rfc8785
 
 from zk.ballot import (
-    BallotSecrets, ElectionContext, EncryptedBallot, Manifest, election_group, limit_equations, reencrypts_to,
-    selection_equations, tracking_code_of,
+    BallotSecrets,
+    ElectionContext,
+    EncryptedBallot,
+    Manifest,
+    election_group,
+    limit_equations,
+    reencrypts_to,
+    selection_equations,
+    tracking_code_of,
 )
 from zk import eligibility
 from zk.curve import Backend, get_backend
 from zk.elgamal import Ciphertext
 from zk.errors import MalformedInput, ZkError
 from zk.sigma import (
-    BatchVerifier, Element, Equation, Group, element_from_hex, element_to_hex, require_fields, require_list,
+    BatchVerifier,
+    Element,
+    Equation,
+    Group,
+    element_from_hex,
+    element_to_hex,
+    require_fields,
+    require_list,
 )
 from zk.tally import (
-    Aggregate, DecryptionShare, aggregate_ballots, aggregate_from_json,
-    aggregate_to_json, combine_shares, decryption_share_equations,
+    Aggregate,
+    DecryptionShare,
+    aggregate_ballots,
+    aggregate_from_json,
+    aggregate_to_json,
+    combine_shares,
+    decryption_share_equations,
 )
 from zk.trustees import (
-    Ceremony, CoefficientReveal, Complaint, ComplaintAnswer, SealedShare, joint_public_key, qualified_trustees,
-    verification_key, verify_reveal,
+    Ceremony,
+    CoefficientReveal,
+    Complaint,
+    ComplaintAnswer,
+    SealedShare,
+    joint_public_key,
+    qualified_trustees,
+    verification_key,
+    verify_reveal,
 )
 
 FORMAT = "govgraph/election-record/v1"
@@ -58,41 +84,74 @@ class CheckSpec:
 
 
 CHECKS = (
-    CheckSpec("V1", "Manifest hash",
-              "The published manifest hashes (SHA-256 of its canonical JSON) to the manifest hash every proof uses."),
-    CheckSpec("V2", "Trustee commitments",
-              "Each trustee's coefficient commitments match the hash it published before anyone revealed, and it "
-              "proves knowledge of its secret."),
-    CheckSpec("V3", "Qualified trustees",
-              "The trustees excluded are exactly those whose commitments were invalid or who failed to answer a "
-              "complaint with a valid share, and at least the threshold remain."),
-    CheckSpec("V4", "Joint election key",
-              "The election key is the sum of the qualified trustees' first commitments, so no trustee or "
-              "outsider chose it."),
-    CheckSpec("V5", "Ballots well formed",
-              "Every counted ballot matches the manifest, is strictly encoded, and its tracking code is the hash "
-              "of its contents; tracking codes are unique."),
-    CheckSpec("V6", "Selections are 0 or 1",
-              "Every selection of every counted ballot proves it encrypts 0 or 1."),
-    CheckSpec("V7", "Contest limits",
-              "In every contest of every counted ballot, the number of selections proves to be within the "
-              "contest's minimum and maximum."),
-    CheckSpec("V8", "Eligibility",
-              "Every counted ballot carries a valid credential proof from the electoral roll, for this election, "
-              "made for this ballot's tracking code, under the pseudonym the ballot is bound to."),
-    CheckSpec("V9", "One ballot per voter",
-              "No pseudonym appears on two counted ballots."),
-    CheckSpec("V10", "Spoiled ballots",
-              "Every challenged (spoiled) ballot re-encrypts exactly from its published choices and nonces, and "
-              "none of them is counted."),
-    CheckSpec("V11", "Aggregate",
-              "The encrypted totals are exactly the sum of all counted ballots, no more and no fewer."),
-    CheckSpec("V12", "Decryption shares",
-              "Each decryption share used for the results proves it was made with that trustee's key share; "
-              "invalid shares are named."),
-    CheckSpec("V13", "Results",
-              "At least the threshold of distinct valid shares decrypt the encrypted totals to exactly the "
-              "published results."),
+    CheckSpec(
+        "V1",
+        "Manifest hash",
+        "The published manifest hashes (SHA-256 of its canonical JSON) to the manifest hash every proof uses.",
+    ),
+    CheckSpec(
+        "V2",
+        "Trustee commitments",
+        "Each trustee's coefficient commitments match the hash it published before anyone revealed, and it "
+        "proves knowledge of its secret.",
+    ),
+    CheckSpec(
+        "V3",
+        "Qualified trustees",
+        "The trustees excluded are exactly those whose commitments were invalid or who failed to answer a "
+        "complaint with a valid share, and at least the threshold remain.",
+    ),
+    CheckSpec(
+        "V4",
+        "Joint election key",
+        "The election key is the sum of the qualified trustees' first commitments, so no trustee or "
+        "outsider chose it.",
+    ),
+    CheckSpec(
+        "V5",
+        "Ballots well formed",
+        "Every counted ballot matches the manifest, is strictly encoded, and its tracking code is the hash "
+        "of its contents; tracking codes are unique.",
+    ),
+    CheckSpec(
+        "V6", "Selections are 0 or 1", "Every selection of every counted ballot proves it encrypts 0 or 1."
+    ),
+    CheckSpec(
+        "V7",
+        "Contest limits",
+        "In every contest of every counted ballot, the number of selections proves to be within the "
+        "contest's minimum and maximum.",
+    ),
+    CheckSpec(
+        "V8",
+        "Eligibility",
+        "Every counted ballot carries a valid credential proof from the electoral roll, for this election, "
+        "made for this ballot's tracking code, under the pseudonym the ballot is bound to.",
+    ),
+    CheckSpec("V9", "One ballot per voter", "No pseudonym appears on two counted ballots."),
+    CheckSpec(
+        "V10",
+        "Spoiled ballots",
+        "Every challenged (spoiled) ballot re-encrypts exactly from its published choices and nonces, and "
+        "none of them is counted.",
+    ),
+    CheckSpec(
+        "V11",
+        "Aggregate",
+        "The encrypted totals are exactly the sum of all counted ballots, no more and no fewer.",
+    ),
+    CheckSpec(
+        "V12",
+        "Decryption shares",
+        "Each decryption share used for the results proves it was made with that trustee's key share; "
+        "invalid shares are named.",
+    ),
+    CheckSpec(
+        "V13",
+        "Results",
+        "At least the threshold of distinct valid shares decrypt the encrypted totals to exactly the "
+        "published results.",
+    ),
 )
 
 Progress = Callable[[str, int, int], None]
@@ -117,9 +176,16 @@ class CheckResult:
         self.failures.append(what)
 
     def to_json(self) -> dict:
-        return {"number": self.number, "title": self.title, "sentence": self.sentence, "status": self.status,
-                "checked": self.checked, "failed": len(self.failures), "failures": self.failures,
-                "note": self.note}
+        return {
+            "number": self.number,
+            "title": self.title,
+            "sentence": self.sentence,
+            "status": self.status,
+            "checked": self.checked,
+            "failed": len(self.failures),
+            "failures": self.failures,
+            "note": self.note,
+        }
 
 
 @dataclass
@@ -139,8 +205,12 @@ class VerificationReport:
         return [c.number for c in self.checks if c.status == "fail"]
 
     def to_json(self) -> dict:
-        return {"election_id": self.election_id, "ok": self.ok, "checks": [c.to_json() for c in self.checks],
-                "results": self.results}
+        return {
+            "election_id": self.election_id,
+            "ok": self.ok,
+            "checks": [c.to_json() for c in self.checks],
+            "results": self.results,
+        }
 
     def plain_text(self, max_failures: int = 10) -> str:
         """The report for a reader who is not a cryptographer: the verdict first, then each check in words."""
@@ -148,13 +218,17 @@ class VerificationReport:
         if self.ok:
             verdict = f"Election {name}: VERIFIED. Every check passed; the published results are correct."
         else:
-            verdict = (f"Election {name}: NOT VERIFIED. {len(self.failed())} check(s) failed: "
-                       f"{', '.join(self.failed())}. Do not rely on the published results.")
+            verdict = (
+                f"Election {name}: NOT VERIFIED. {len(self.failed())} check(s) failed: "
+                f"{', '.join(self.failed())}. Do not rely on the published results."
+            )
         lines = [verdict, ""]
         for c in self.checks:
             mark = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}[c.status]
-            lines.append(f"{c.number:>4} {mark}  {c.title}: {c.sentence} ({c.checked} checked"
-                         + (f", {len(c.failures)} failed)" if c.failures else ")"))
+            lines.append(
+                f"{c.number:>4} {mark}  {c.title}: {c.sentence} ({c.checked} checked"
+                + (f", {len(c.failures)} failed)" if c.failures else ")")
+            )
             if c.note:
                 lines.append(f"           note: {c.note.strip()}")
             for failure in c.failures[:max_failures]:
@@ -164,7 +238,9 @@ class VerificationReport:
         if self.results:
             lines += ["", "Verified results:"]
             for contest, counts in self.results.items():
-                lines.append(f"  {contest}: " + ", ".join(f"{option} {count}" for option, count in counts.items()))
+                lines.append(
+                    f"  {contest}: " + ", ".join(f"{option} {count}" for option, count in counts.items())
+                )
         return "\n".join(lines)
 
 
@@ -185,7 +261,8 @@ class CeremonyRecord:
 
     def to_json(self, group: Group) -> dict:
         return {
-            "n": self.n, "t": self.t,
+            "n": self.n,
+            "t": self.t,
             "commitments": [{"trustee": i, "hash": h} for i, h in sorted(self.commitment_hashes.items())],
             "box_keys": [{"trustee": i, "key": k.hex()} for i, k in sorted(self.box_keys.items())],
             "reveals": [self.reveals[i].to_json(group) for i in sorted(self.reveals)],
@@ -216,10 +293,19 @@ def counted_ballots(cast: Sequence[CastBallot], rule: str) -> list[CastBallot]:
     return [cast[p] for p in sorted([*chosen.values(), *anonymous])]
 
 
-def build_record(group: Group, manifest: Manifest, ceremony: CeremonyRecord, joint_key: Element,
-                 ballots: Sequence[CastBallot], spoiled: Sequence[tuple[CastBallot, BallotSecrets]],
-                 aggregate: Aggregate, shares: Sequence[DecryptionShare], used_trustees: Sequence[int],
-                 results: Mapping[str, Sequence[int]], eligibility: dict | None = None) -> dict:
+def build_record(
+    group: Group,
+    manifest: Manifest,
+    ceremony: CeremonyRecord,
+    joint_key: Element,
+    ballots: Sequence[CastBallot],
+    spoiled: Sequence[tuple[CastBallot, BallotSecrets]],
+    aggregate: Aggregate,
+    shares: Sequence[DecryptionShare],
+    used_trustees: Sequence[int],
+    results: Mapping[str, Sequence[int]],
+    eligibility: dict | None = None,
+) -> dict:
     """The record as a JSON-ready dict; `canonical_bytes` gives its RFC 8785 form."""
     return {
         "format": FORMAT,
@@ -229,10 +315,22 @@ def build_record(group: Group, manifest: Manifest, ceremony: CeremonyRecord, joi
         "ceremony": ceremony.to_json(group),
         "joint_key": element_to_hex(group, joint_key),
         "eligibility": eligibility,
-        "ballots": [{"tracking_code": b.tracking_code, "ballot": b.ballot.to_json(group),
-                     "eligibility": b.eligibility} for b in ballots],
-        "spoiled": [{"tracking_code": b.tracking_code, "ballot": b.ballot.to_json(group),
-                     "opening": secrets.to_json(group)} for b, secrets in spoiled],
+        "ballots": [
+            {
+                "tracking_code": b.tracking_code,
+                "ballot": b.ballot.to_json(group),
+                "eligibility": b.eligibility,
+            }
+            for b in ballots
+        ],
+        "spoiled": [
+            {
+                "tracking_code": b.tracking_code,
+                "ballot": b.ballot.to_json(group),
+                "opening": secrets.to_json(group),
+            }
+            for b, secrets in spoiled
+        ],
         "aggregate": aggregate_to_json(group, aggregate),
         "decryption_shares": [s.to_json(group) for s in shares],
         "tally": {"trustees": list(used_trustees)},
@@ -248,7 +346,9 @@ def canonical_bytes(record: dict) -> bytes:
 class _Verifier:
     """One run of the checks; later checks use what earlier ones decoded, and skip what could not be decoded."""
 
-    def __init__(self, record: object, progress: Progress | None, backend: Backend | None, workers: int) -> None:
+    def __init__(
+        self, record: object, progress: Progress | None, backend: Backend | None, workers: int
+    ) -> None:
         self.workers = workers
         self.record = record if isinstance(record, dict) else {}
         self.progress = progress or (lambda step, done, total: None)
@@ -276,11 +376,21 @@ class _Verifier:
         return self.record[name]
 
     def run(self) -> VerificationReport:
-        steps = (("V1", self.v1_manifest), ("V2", self.v2_commitments), ("V3", self.v3_qualified),
-                 ("V4", self.v4_joint_key), ("V5", self.v5_ballots), ("V6", self.v6_selections),
-                 ("V7", self.v7_limits), ("V8", self.v8_eligibility), ("V9", self.v9_pseudonyms),
-                 ("V10", self.v10_spoiled), ("V11", self.v11_aggregate), ("V12", self.v12_shares),
-                 ("V13", self.v13_results))
+        steps = (
+            ("V1", self.v1_manifest),
+            ("V2", self.v2_commitments),
+            ("V3", self.v3_qualified),
+            ("V4", self.v4_joint_key),
+            ("V5", self.v5_ballots),
+            ("V6", self.v6_selections),
+            ("V7", self.v7_limits),
+            ("V8", self.v8_eligibility),
+            ("V9", self.v9_pseudonyms),
+            ("V10", self.v10_spoiled),
+            ("V11", self.v11_aggregate),
+            ("V12", self.v12_shares),
+            ("V13", self.v13_results),
+        )
         for number, step in steps:
             result = self.results[number]
             try:
@@ -317,8 +427,21 @@ class _Verifier:
     def v2_commitments(self, result: CheckResult) -> None:
         if not self.require(result, self.manifest):
             return
-        raw = require_fields(self.field("ceremony"), "ceremony", (
-            "n", "t", "commitments", "box_keys", "reveals", "sealed_shares", "complaints", "answers", "qualified"))
+        raw = require_fields(
+            self.field("ceremony"),
+            "ceremony",
+            (
+                "n",
+                "t",
+                "commitments",
+                "box_keys",
+                "reveals",
+                "sealed_shares",
+                "complaints",
+                "answers",
+                "qualified",
+            ),
+        )
         n, t = raw["n"], raw["t"]
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, t)):
             raise MalformedInput("ceremony n and t must be integers")
@@ -350,10 +473,14 @@ class _Verifier:
         if not self.require(result, self.ceremony):
             return
         raw = self.raw_ceremony
-        complaints = [Complaint.from_json(self.ceremony, c, f"ceremony.complaints[{i}]")
-                      for i, c in enumerate(require_list(raw["complaints"], "ceremony.complaints"))]
-        answers = [ComplaintAnswer.from_json(self.ceremony, a, f"ceremony.answers[{i}]")
-                   for i, a in enumerate(require_list(raw["answers"], "ceremony.answers"))]
+        complaints = [
+            Complaint.from_json(self.ceremony, c, f"ceremony.complaints[{i}]")
+            for i, c in enumerate(require_list(raw["complaints"], "ceremony.complaints"))
+        ]
+        answers = [
+            ComplaintAnswer.from_json(self.ceremony, a, f"ceremony.answers[{i}]")
+            for i, a in enumerate(require_list(raw["answers"], "ceremony.answers"))
+        ]
         expected = qualified_trustees(self.ceremony, self.reveals, self.hashes, complaints, answers)
         result.checked = self.ceremony.n
         if raw["qualified"] != expected:
@@ -361,8 +488,10 @@ class _Verifier:
         if len(expected) < self.ceremony.t:
             result.fail(f"only {len(expected)} trustees qualified, the threshold is {self.ceremony.t}")
         excluded = sorted(set(range(1, self.ceremony.n + 1)) - set(expected))
-        result.note = f"{len(expected)} of {self.ceremony.n} trustees qualified, {len(complaints)} complaint(s)" + (
-            f"; excluded: {', '.join(map(str, excluded))}" if excluded else "")
+        result.note = (
+            f"{len(expected)} of {self.ceremony.n} trustees qualified, {len(complaints)} complaint(s)"
+            + (f"; excluded: {', '.join(map(str, excluded))}" if excluded else "")
+        )
         self.qualified = expected
 
     # V4
@@ -391,11 +520,14 @@ class _Verifier:
                 result.fail("the record carries an eligibility scheme the manifest does not name")
             return None
         if scheme is None:
-            result.fail(f"the manifest names the electoral roll {roll!r}, but the record has no eligibility proofs")
+            result.fail(
+                f"the manifest names the electoral roll {roll!r}, but the record has no eligibility proofs"
+            )
             return None
         try:
-            spec = require_fields(scheme, "eligibility", ("scheme", "roll_id", "issuer_public_key",
-                                                          "credentials_issued"))
+            spec = require_fields(
+                scheme, "eligibility", ("scheme", "roll_id", "issuer_public_key", "credentials_issued")
+            )
         except MalformedInput as exc:
             result.fail(str(exc))
             return None
@@ -411,9 +543,13 @@ class _Verifier:
         self.ballot_count = len(items)
         spec = self._eligibility_spec()
         self.eligibility_checked = spec is not None
-        head = {"backend": self.group.backend.name, "manifest": self.record["manifest"],
-                "joint_key": self.record["joint_key"], "eligibility": spec}
-        chunks = [(head, items[start:start + BATCH_CHUNK]) for start in range(0, len(items), BATCH_CHUNK)]
+        head = {
+            "backend": self.group.backend.name,
+            "manifest": self.record["manifest"],
+            "joint_key": self.record["joint_key"],
+            "eligibility": spec,
+        }
+        chunks = [(head, items[start : start + BATCH_CHUNK]) for start in range(0, len(items), BATCH_CHUNK)]
         self.progress("V5-V8 ballots", 0, len(items))
         self.chunk_results = []
         done = 0
@@ -462,15 +598,18 @@ class _Verifier:
         if not self.eligibility_checked:
             return  # _eligibility_spec already recorded why (skip, or the failure)
         self._from_chunks(result, "V8")
-        self.pseudonyms = [(code, bytes.fromhex(nym)) for c in self.chunk_results for code, nym in c["pseudonyms"]]
+        self.pseudonyms = [
+            (code, bytes.fromhex(nym)) for c in self.chunk_results for code, nym in c["pseudonyms"]
+        ]
         issued = self.record["eligibility"]["credentials_issued"]
         if isinstance(issued, int) and self.ballot_count > issued:
             result.fail(f"{self.ballot_count} counted ballots but only {issued} credentials issued")
 
     # V9
     def v9_pseudonyms(self, result: CheckResult) -> None:
-        if not self.require(result, self.context, self.pseudonyms
-                            if self.manifest and self.manifest.electoral_roll else True):
+        if not self.require(
+            result, self.context, self.pseudonyms if self.manifest and self.manifest.electoral_roll else True
+        ):
             return
         if self.manifest.electoral_roll is None:
             result.status = "skip"
@@ -495,7 +634,9 @@ class _Verifier:
                 entry = require_fields(item, f"spoiled #{position}", ("tracking_code", "ballot", "opening"))
                 code = entry["tracking_code"]
                 ballot = EncryptedBallot.from_json(self.context, entry["ballot"], f"spoiled {code}")
-                opening = BallotSecrets.from_json(self.manifest, self.group, entry["opening"], f"spoiled {code}")
+                opening = BallotSecrets.from_json(
+                    self.manifest, self.group, entry["opening"], f"spoiled {code}"
+                )
             except MalformedInput as exc:
                 result.fail(str(exc))
                 continue
@@ -514,13 +655,16 @@ class _Verifier:
         self.aggregate = aggregate_from_json(self.context, self.field("aggregate"))
         if not self.require(result, self.chunk_results):
             return
-        recomputed = _sum_aggregates(self.context, [aggregate_from_json(self.context, c["sums"])
-                                                    for c in self.chunk_results])
+        recomputed = _sum_aggregates(
+            self.context, [aggregate_from_json(self.context, c["sums"]) for c in self.chunk_results]
+        )
         result.checked = sum(len(cts) for cts in self.aggregate.values())
         for contest in self.manifest.contests:
             for k, option in enumerate(contest.options):
                 if self.aggregate[contest.id][k] != recomputed[contest.id][k]:
-                    result.fail(f"{contest.id}/{option}: encrypted total is not the sum of the counted ballots")
+                    result.fail(
+                        f"{contest.id}/{option}: encrypted total is not the sum of the counted ballots"
+                    )
         if self.results["V5"].status == "fail":
             result.fail("some ballots could not be read (V5), so the sum cannot be complete")
         self.progress("V11 aggregate", 1, 1)
@@ -538,8 +682,9 @@ class _Verifier:
             self.progress("V12 decryption shares", position, len(items))
             result.checked += 1
             try:
-                share = DecryptionShare.from_json(self.context, item, self.ceremony.n,
-                                                  f"decryption_shares[{position}]")
+                share = DecryptionShare.from_json(
+                    self.context, item, self.ceremony.n, f"decryption_shares[{position}]"
+                )
             except MalformedInput as exc:
                 result.fail(str(exc))
                 continue
@@ -558,7 +703,9 @@ class _Verifier:
             else:
                 invalid.append(share.trustee)
                 if share.trustee in used:
-                    result.fail(f"trustee {share.trustee}'s share is used for the results but its proof fails")
+                    result.fail(
+                        f"trustee {share.trustee}'s share is used for the results but its proof fails"
+                    )
         if invalid:
             result.note = f"invalid shares from trustee(s) {', '.join(map(str, invalid))} were rejected"
         self.progress("V12 decryption shares", len(items), len(items))
@@ -568,13 +715,21 @@ class _Verifier:
         if not self.require(result, self.context, self.valid_shares):
             return
         used = self.used
-        if (not isinstance(used, list) or len(set(used)) != len(used) or len(used) < self.ceremony.t
-                or any(u not in self.valid_shares for u in used)):
-            result.fail(f"the results must combine at least {self.ceremony.t} distinct valid shares, "
-                        f"the record names {used}")
+        if (
+            not isinstance(used, list)
+            or len(set(used)) != len(used)
+            or len(used) < self.ceremony.t
+            or any(u not in self.valid_shares for u in used)
+        ):
+            result.fail(
+                f"the results must combine at least {self.ceremony.t} distinct valid shares, "
+                f"the record names {used}"
+            )
             return
         published = self.field("results")
-        if not isinstance(published, dict) or sorted(published) != sorted(c.id for c in self.manifest.contests):
+        if not isinstance(published, dict) or sorted(published) != sorted(
+            c.id for c in self.manifest.contests
+        ):
             raise MalformedInput("results must have one entry per contest")
         combined = combine_shares(self.context, self.aggregate, [self.valid_shares[u] for u in used])
         bound = self.ballot_count
@@ -590,8 +745,10 @@ class _Verifier:
                 if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= bound:
                     result.fail(f"{contest.id}/{option}: {count!r} is not a count in [0, {bound}]")
                 elif combined[contest.id][k] != self.group.mul(g, count):
-                    result.fail(f"{contest.id}/{option}: the published count {count} is not what the totals "
-                                f"decrypt to")
+                    result.fail(
+                        f"{contest.id}/{option}: the published count {count} is not what the totals "
+                        f"decrypt to"
+                    )
 
 
 def check_ballot_chunk(head: dict, entries: list) -> dict:
@@ -604,9 +761,18 @@ def check_ballot_chunk(head: dict, entries: list) -> dict:
     followed by per-ballot checks that name the bad ballots.
     """
     group = election_group(get_backend(head["backend"]))
-    context = ElectionContext(group, Manifest.from_json(head["manifest"]),
-                              element_from_hex(group, head["joint_key"], "joint_key"))
-    out: dict = {"checked": len(entries), "V5": [], "V6": [], "V7": [], "V8": [], "codes": [], "pseudonyms": []}
+    context = ElectionContext(
+        group, Manifest.from_json(head["manifest"]), element_from_hex(group, head["joint_key"], "joint_key")
+    )
+    out: dict = {
+        "checked": len(entries),
+        "V5": [],
+        "V6": [],
+        "V7": [],
+        "V8": [],
+        "codes": [],
+        "pseudonyms": [],
+    }
     ballots: list[tuple[str, EncryptedBallot, object]] = []
     for position, item in enumerate(entries):
         label = f"ballot #{position}"
@@ -632,8 +798,11 @@ def check_ballot_chunk(head: dict, entries: list) -> dict:
     return out
 
 
-def _failing_ballots(context: ElectionContext, ballots: Sequence[tuple[str, EncryptedBallot, object]],
-                     equations_of: Callable[[ElectionContext, EncryptedBallot], list[Equation]]) -> list[str]:
+def _failing_ballots(
+    context: ElectionContext,
+    ballots: Sequence[tuple[str, EncryptedBallot, object]],
+    equations_of: Callable[[ElectionContext, EncryptedBallot], list[Equation]],
+) -> list[str]:
     per_ballot: list[tuple[str, list[Equation] | None]] = []
     batch = BatchVerifier(context.group)
     for code, ballot, _ in ballots:
@@ -656,14 +825,18 @@ def _failing_ballots(context: ElectionContext, ballots: Sequence[tuple[str, Encr
     return failing
 
 
-def _eligibility_failures(context: ElectionContext, spec: dict, ballots: Sequence[tuple[str, EncryptedBallot, object]]
-                          ) -> tuple[list[str], list[tuple[str, str]]]:
+def _eligibility_failures(
+    context: ElectionContext, spec: dict, ballots: Sequence[tuple[str, EncryptedBallot, object]]
+) -> tuple[list[str], list[tuple[str, str]]]:
     failures: list[str] = []
     pseudonyms: list[tuple[str, str]] = []
     try:
-        batch = eligibility.EligibilityBatch(eligibility.suite_for(context.group.backend),
-                                             bytes.fromhex(spec["issuer_public_key"]), spec["roll_id"],
-                                             context.manifest.election_id)
+        batch = eligibility.EligibilityBatch(
+            eligibility.suite_for(context.group.backend),
+            bytes.fromhex(spec["issuer_public_key"]),
+            spec["roll_id"],
+            context.manifest.election_id,
+        )
     except (ZkError, ValueError, TypeError) as exc:
         return [f"the roll authority's public key is unusable: {exc}"], []
     chunk = []
@@ -688,13 +861,19 @@ def _sum_aggregates(context: ElectionContext, parts: Sequence[Aggregate]) -> Agg
     group = context.group
     total = aggregate_ballots(context, ())
     for part in parts:
-        total = {cid: tuple(Ciphertext(group.add(a.alpha, b.alpha), group.add(a.beta, b.beta))
-                            for a, b in zip(total[cid], part[cid], strict=True)) for cid in total}
+        total = {
+            cid: tuple(
+                Ciphertext(group.add(a.alpha, b.alpha), group.add(a.beta, b.beta))
+                for a, b in zip(total[cid], part[cid], strict=True)
+            )
+            for cid in total
+        }
     return total
 
 
-def verify_record(record: object, progress: Progress | None = None, backend: Backend | None = None,
-                  workers: int = 1) -> VerificationReport:
+def verify_record(
+    record: object, progress: Progress | None = None, backend: Backend | None = None, workers: int = 1
+) -> VerificationReport:
     """Run every numbered check on a parsed record (a dict from JSON); never raises for bad content.
 
     `progress(step, done, total)` is called as the long checks advance; `backend` picks the curve backend

@@ -100,8 +100,10 @@ class G1Group:
         if uncompressed:
             self.name, self.element_length = b"BLS12-381-G1-uncompressed", G1_UNCOMPRESSED_LENGTH
             self._to_bytes = curve.g1_to_uncompressed
-            self._from_bytes, self._from_bytes_on_curve = (curve.g1_from_uncompressed,
-                                                           curve.g1_from_uncompressed_on_curve)
+            self._from_bytes, self._from_bytes_on_curve = (
+                curve.g1_from_uncompressed,
+                curve.g1_from_uncompressed_on_curve,
+            )
         else:
             self.name, self.element_length = b"BLS12-381-G1", G1_LENGTH
             self._to_bytes = curve.g1_compress
@@ -418,13 +420,17 @@ class DleqStatement:
 
     def equations(self, commitments: Sequence[Element], challenge: int, response: int) -> list[Equation]:
         """response * B_i - A_i - challenge * Y_i == 0 for every row, as terms for an msm."""
-        return [[(base, response), (commitment, -1), *((p, -challenge * k) for p, k in public)]
-                for base, commitment, public in zip(self.bases, commitments, self.publics, strict=True)]
+        return [
+            [(base, response), (commitment, -1), *((p, -challenge * k) for p, k in public)]
+            for base, commitment, public in zip(self.bases, commitments, self.publics, strict=True)
+        ]
 
     def simulate(self, group: Group, challenge: int, response: int) -> tuple[Element, ...]:
         """The commitments that make (challenge, response) accept: A_i = response * B_i - challenge * Y_i."""
-        return tuple(group.msm([base, *(p for p, _ in public)], [response, *(-challenge * k for _, k in public)])
-                     for base, public in zip(self.bases, self.publics, strict=True))
+        return tuple(
+            group.msm([base, *(p for p, _ in public)], [response, *(-challenge * k for _, k in public)])
+            for base, public in zip(self.bases, self.publics, strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -433,16 +439,22 @@ class DleqProof:
     response: int
 
     def to_json(self, group: Group) -> dict:
-        return {"commitments": [element_to_hex(group, a) for a in self.commitments],
-                "response": scalar_to_hex(group, self.response)}
+        return {
+            "commitments": [element_to_hex(group, a) for a in self.commitments],
+            "response": scalar_to_hex(group, self.response),
+        }
 
     @classmethod
     def from_json(cls, group: Group, value: object, rows: int, what: str = "proof") -> DleqProof:
         obj = require_fields(value, what, ("commitments", "response"))
         commitments = require_list(obj["commitments"], f"{what}.commitments", rows)
-        return cls(tuple(element_from_hex(group, a, f"{what}.commitments[{i}]", allow_identity=True)
-                         for i, a in enumerate(commitments)),
-                   scalar_from_hex(group, obj["response"], f"{what}.response"))
+        return cls(
+            tuple(
+                element_from_hex(group, a, f"{what}.commitments[{i}]", allow_identity=True)
+                for i, a in enumerate(commitments)
+            ),
+            scalar_from_hex(group, obj["response"], f"{what}.response"),
+        )
 
 
 @dataclass(frozen=True)
@@ -454,10 +466,16 @@ class OrProof:
     responses: tuple[int, ...]
 
     def to_json(self, group: Group) -> dict:
-        return {"branches": [
-            {"commitments": [element_to_hex(group, a) for a in commitments],
-             "challenge": scalar_to_hex(group, c), "response": scalar_to_hex(group, z)}
-            for commitments, c, z in zip(self.commitments, self.challenges, self.responses, strict=True)]}
+        return {
+            "branches": [
+                {
+                    "commitments": [element_to_hex(group, a) for a in commitments],
+                    "challenge": scalar_to_hex(group, c),
+                    "response": scalar_to_hex(group, z),
+                }
+                for commitments, c, z in zip(self.commitments, self.challenges, self.responses, strict=True)
+            ]
+        }
 
     @classmethod
     def from_json(cls, group: Group, value: object, branches: int, rows: int, what: str = "proof") -> OrProof:
@@ -468,8 +486,12 @@ class OrProof:
             where = f"{what}.branches[{j}]"
             branch = require_fields(item, where, ("commitments", "challenge", "response"))
             points = require_list(branch["commitments"], f"{where}.commitments", rows)
-            commitments.append(tuple(commitment_from_hex(group, a, f"{where}.commitments[{i}]",
-                                                         allow_identity=True) for i, a in enumerate(points)))
+            commitments.append(
+                tuple(
+                    commitment_from_hex(group, a, f"{where}.commitments[{i}]", allow_identity=True)
+                    for i, a in enumerate(points)
+                )
+            )
             challenges.append(scalar_from_hex(group, branch["challenge"], f"{where}.challenge"))
             responses.append(scalar_from_hex(group, branch["response"], f"{where}.response"))
         return cls(tuple(commitments), tuple(challenges), tuple(responses))
@@ -487,8 +509,9 @@ def _equations_hold(group: Group, equations: Iterable[Equation]) -> bool:
     return True
 
 
-def prove_dleq(transcript: Transcript, statement: DleqStatement, witness: int,
-               rng: ScalarSource | None = None) -> DleqProof:
+def prove_dleq(
+    transcript: Transcript, statement: DleqStatement, witness: int, rng: ScalarSource | None = None
+) -> DleqProof:
     """Commit A_i = w * B_i, challenge c = H(transcript, statement, A), respond z = w + c * x."""
     group = transcript.group
     w = _draw(group, rng)
@@ -518,9 +541,16 @@ def verify_dleq(transcript: Transcript, statement: DleqStatement, proof: DleqPro
         return False
 
 
-def prove_or(transcript: Transcript, statements: Sequence[DleqStatement], index: int, witness: int,
-             rng: ScalarSource | None = None, *, commit: Callable[[int], tuple[Element, ...]] | None = None,
-             simulate: Callable[[int, int, int], tuple[Element, ...]] | None = None) -> OrProof:
+def prove_or(
+    transcript: Transcript,
+    statements: Sequence[DleqStatement],
+    index: int,
+    witness: int,
+    rng: ScalarSource | None = None,
+    *,
+    commit: Callable[[int], tuple[Element, ...]] | None = None,
+    simulate: Callable[[int, int, int], tuple[Element, ...]] | None = None,
+) -> OrProof:
     """A proof that the prover knows the witness of statements[index], hiding which one.
 
     The other branches are simulated with random (challenge, response); the real branch's challenge is the
@@ -554,8 +584,9 @@ def prove_or(transcript: Transcript, statements: Sequence[DleqStatement], index:
     return OrProof(tuple(commitments), tuple(challenges), tuple(responses))
 
 
-def or_challenge(transcript: Transcript, statements: Sequence[DleqStatement],
-                 commitments: Sequence[Sequence[Element]]) -> int:
+def or_challenge(
+    transcript: Transcript, statements: Sequence[DleqStatement], commitments: Sequence[Sequence[Element]]
+) -> int:
     transcript.append_int(b"or/branches", len(statements))
     for statement, branch in zip(statements, commitments, strict=True):
         statement.absorb(transcript)
@@ -563,7 +594,9 @@ def or_challenge(transcript: Transcript, statements: Sequence[DleqStatement],
     return transcript.challenge_scalar(b"or")
 
 
-def or_equations(transcript: Transcript, statements: Sequence[DleqStatement], proof: OrProof) -> list[Equation]:
+def or_equations(
+    transcript: Transcript, statements: Sequence[DleqStatement], proof: OrProof
+) -> list[Equation]:
     """The equations an OR-proof must satisfy; raises InvalidProof-free MalformedInput on a shape mismatch and
     returns an unsatisfiable equation when the branch challenges do not sum to the Fiat-Shamir challenge."""
     group = transcript.group
@@ -575,8 +608,9 @@ def or_equations(transcript: Transcript, statements: Sequence[DleqStatement], pr
     if sum(proof.challenges) % group.order != challenge:
         return [[(group.generator(), 1)]]  # g == identity: false whatever the batch weights
     equations: list[Equation] = []
-    for statement, commitments, c_j, z_j in zip(statements, proof.commitments, proof.challenges,
-                                                proof.responses, strict=True):
+    for statement, commitments, c_j, z_j in zip(
+        statements, proof.commitments, proof.challenges, proof.responses, strict=True
+    ):
         equations.extend(statement.equations(commitments, c_j, z_j))
     return equations
 

@@ -21,8 +21,17 @@ from zk.ballot import ElectionContext, EncryptedBallot
 from zk.elgamal import Ciphertext
 from zk.errors import InvalidParameters, MalformedInput, ZkError
 from zk.sigma import (
-    BatchVerifier, DleqProof, Element, Equation, Group, ScalarSource, Transcript, element_from_hex, element_to_hex,
-    require_fields, require_list,
+    BatchVerifier,
+    DleqProof,
+    Element,
+    Equation,
+    Group,
+    ScalarSource,
+    Transcript,
+    element_from_hex,
+    element_to_hex,
+    require_fields,
+    require_list,
 )
 from zk.trustees import partial_decrypt, partial_decryption_equations
 
@@ -41,7 +50,9 @@ def aggregate_ballots(context: ElectionContext, ballots: Iterable[EncryptedBallo
     projection is a homomorphism, so partial aggregates (a verifier's chunks) add up to the same aggregate.
     """
     group = context.group
-    sums = {c.id: [[group.identity(), group.identity()] for _ in c.options] for c in context.manifest.contests}
+    sums = {
+        c.id: [[group.identity(), group.identity()] for _ in c.options] for c in context.manifest.contests
+    }
     for ballot in ballots:
         for contest in ballot.contests:
             row = sums[contest.contest_id]
@@ -60,9 +71,13 @@ def aggregate_from_json(context: ElectionContext, value: object, what: str = "ag
     manifest = context.manifest
     if not isinstance(value, dict) or sorted(value) != sorted(c.id for c in manifest.contests):
         raise MalformedInput(f"{what} must have one entry per contest")
-    return {c.id: tuple(Ciphertext.from_json(context.group, ct, f"{what}[{c.id}][{k}]")
-                        for k, ct in enumerate(require_list(value[c.id], f"{what}[{c.id}]", len(c.options))))
-            for c in manifest.contests}
+    return {
+        c.id: tuple(
+            Ciphertext.from_json(context.group, ct, f"{what}[{c.id}][{k}]")
+            for k, ct in enumerate(require_list(value[c.id], f"{what}[{c.id}]", len(c.options)))
+        )
+        for c in manifest.contests
+    }
 
 
 @dataclass(frozen=True)
@@ -73,19 +88,29 @@ class DecryptionShare:
     partials: Mapping[str, tuple[tuple[Element, DleqProof], ...]]
 
     def to_json(self, group: Group) -> dict:
-        return {"trustee": self.trustee,
-                "partials": {cid: [{"partial": element_to_hex(group, d), "proof": proof.to_json(group)}
-                                   for d, proof in items] for cid, items in self.partials.items()}}
+        return {
+            "trustee": self.trustee,
+            "partials": {
+                cid: [
+                    {"partial": element_to_hex(group, d), "proof": proof.to_json(group)} for d, proof in items
+                ]
+                for cid, items in self.partials.items()
+            },
+        }
 
     @classmethod
-    def from_json(cls, context: ElectionContext, value: object, n: int, what: str = "share") -> DecryptionShare:
+    def from_json(
+        cls, context: ElectionContext, value: object, n: int, what: str = "share"
+    ) -> DecryptionShare:
         group = context.group
         obj = require_fields(value, what, ("trustee", "partials"))
         trustee = obj["trustee"]
         if not isinstance(trustee, int) or isinstance(trustee, bool) or not 1 <= trustee <= n:
             raise MalformedInput(f"{what}.trustee must be a trustee index in [1, {n}]")
         partials = obj["partials"]
-        if not isinstance(partials, dict) or sorted(partials) != sorted(c.id for c in context.manifest.contests):
+        if not isinstance(partials, dict) or sorted(partials) != sorted(
+            c.id for c in context.manifest.contests
+        ):
             raise MalformedInput(f"{what}.partials must have one entry per contest")
         parsed = {}
         for contest in context.manifest.contests:
@@ -94,14 +119,19 @@ class DecryptionShare:
             for k, item in enumerate(items):
                 where = f"{what}.partials[{contest.id}][{k}]"
                 entry = require_fields(item, where, ("partial", "proof"))
-                row.append((element_from_hex(group, entry["partial"], f"{where}.partial", allow_identity=True),
-                            DleqProof.from_json(group, entry["proof"], 2, f"{where}.proof")))
+                row.append(
+                    (
+                        element_from_hex(group, entry["partial"], f"{where}.partial", allow_identity=True),
+                        DleqProof.from_json(group, entry["proof"], 2, f"{where}.proof"),
+                    )
+                )
             parsed[contest.id] = tuple(row)
         return cls(trustee, parsed)
 
 
-def _share_transcript(context: ElectionContext, trustee: int, contest_id: str, k: int,
-                      ct: Ciphertext) -> Transcript:
+def _share_transcript(
+    context: ElectionContext, trustee: int, contest_id: str, k: int, ct: Ciphertext
+) -> Transcript:
     transcript = context.transcript(b"decryption-share")
     transcript.append_int(b"trustee", trustee)
     transcript.append_message(b"contest", contest_id.encode())
@@ -110,43 +140,72 @@ def _share_transcript(context: ElectionContext, trustee: int, contest_id: str, k
     return transcript
 
 
-def compute_decryption_share(context: ElectionContext, trustee: int, secret_share: int,
-                             verification_key_j: Element, ballots: Iterable[EncryptedBallot],
-                             claimed_aggregate: Aggregate, rng: ScalarSource | None = None) -> DecryptionShare:
+def compute_decryption_share(
+    context: ElectionContext,
+    trustee: int,
+    secret_share: int,
+    verification_key_j: Element,
+    ballots: Iterable[EncryptedBallot],
+    claimed_aggregate: Aggregate,
+    rng: ScalarSource | None = None,
+) -> DecryptionShare:
     """Trustee j's share for the aggregate, after recomputing it from the ballots; refuses any other ciphertext."""
     aggregate = aggregate_ballots(context, ballots)
     if aggregate != claimed_aggregate:
         raise InvalidParameters("refusing to decrypt: the aggregate is not the sum of the recorded ballots")
-    return decryption_share_of_own_aggregate(context, trustee, secret_share, verification_key_j, aggregate, rng)
+    return decryption_share_of_own_aggregate(
+        context, trustee, secret_share, verification_key_j, aggregate, rng
+    )
 
 
-def decryption_share_of_own_aggregate(context: ElectionContext, trustee: int, secret_share: int,
-                                      verification_key_j: Element, aggregate: Aggregate,
-                                      rng: ScalarSource | None = None) -> DecryptionShare:
+def decryption_share_of_own_aggregate(
+    context: ElectionContext,
+    trustee: int,
+    secret_share: int,
+    verification_key_j: Element,
+    aggregate: Aggregate,
+    rng: ScalarSource | None = None,
+) -> DecryptionShare:
     """Trustee j's share of an aggregate it computed itself (`compute_decryption_share` does both steps)."""
     partials = {}
     for cid, cts in aggregate.items():
-        partials[cid] = tuple(partial_decrypt(_share_transcript(context, trustee, cid, k, ct), secret_share,
-                                              verification_key_j, ct.alpha, rng)
-                              for k, ct in enumerate(cts))
+        partials[cid] = tuple(
+            partial_decrypt(
+                _share_transcript(context, trustee, cid, k, ct),
+                secret_share,
+                verification_key_j,
+                ct.alpha,
+                rng,
+            )
+            for k, ct in enumerate(cts)
+        )
     return DecryptionShare(trustee, partials)
 
 
-def decryption_share_equations(context: ElectionContext, verification_key_j: Element, aggregate: Aggregate,
-                               share: DecryptionShare) -> list[Equation]:
+def decryption_share_equations(
+    context: ElectionContext, verification_key_j: Element, aggregate: Aggregate, share: DecryptionShare
+) -> list[Equation]:
     equations: list[Equation] = []
     for cid, cts in aggregate.items():
         items = share.partials.get(cid, ())
         if len(items) != len(cts):
             raise MalformedInput(f"trustee {share.trustee}'s share has no partial for every option of {cid}")
         for k, (ct, (partial, proof)) in enumerate(zip(cts, items, strict=True)):
-            equations.extend(partial_decryption_equations(_share_transcript(context, share.trustee, cid, k, ct),
-                                                          verification_key_j, ct.alpha, partial, proof))
+            equations.extend(
+                partial_decryption_equations(
+                    _share_transcript(context, share.trustee, cid, k, ct),
+                    verification_key_j,
+                    ct.alpha,
+                    partial,
+                    proof,
+                )
+            )
     return equations
 
 
-def verify_decryption_share(context: ElectionContext, verification_key_j: Element, aggregate: Aggregate,
-                            share: DecryptionShare) -> bool:
+def verify_decryption_share(
+    context: ElectionContext, verification_key_j: Element, aggregate: Aggregate, share: DecryptionShare
+) -> bool:
     try:
         batch = BatchVerifier(context.group)
         batch.add(decryption_share_equations(context, verification_key_j, aggregate, share))
@@ -170,8 +229,9 @@ def lagrange_at_zero(indexes: Sequence[int], order: int) -> dict[int, int]:
     return weights
 
 
-def combine_shares(context: ElectionContext, aggregate: Aggregate,
-                   shares: Sequence[DecryptionShare]) -> dict[str, tuple[Element, ...]]:
+def combine_shares(
+    context: ElectionContext, aggregate: Aggregate, shares: Sequence[DecryptionShare]
+) -> dict[str, tuple[Element, ...]]:
     """total * g per option from (exactly) the given shares: beta - sum_j lambda_j * D_j."""
     group = context.group
     weights = lagrange_at_zero([s.trustee for s in shares], group.order)
@@ -227,8 +287,14 @@ class TallyResult:
     invalid_trustees: list[int] = field(default_factory=list)
 
 
-def tally(context: ElectionContext, aggregate: Aggregate, shares: Iterable[DecryptionShare],
-          verification_keys: Mapping[int, Element], threshold: int, bound: int) -> TallyResult:
+def tally(
+    context: ElectionContext,
+    aggregate: Aggregate,
+    shares: Iterable[DecryptionShare],
+    verification_keys: Mapping[int, Element],
+    threshold: int,
+    bound: int,
+) -> TallyResult:
     """Check every share, skip (and name) the invalid ones, combine the first `threshold` valid ones, take logs."""
     valid, invalid = [], []
     for share in sorted(shares, key=lambda s: s.trustee):

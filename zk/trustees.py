@@ -34,8 +34,21 @@ from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from zk.errors import InvalidParameters, MalformedInput
 from zk.sigma import (
-    DleqProof, DleqStatement, Element, Equation, Group, ScalarSource, Transcript, dleq_equations, element_from_hex,
-    element_to_hex, prove_dleq, require_fields, require_list, scalar_from_hex, verify_dleq,
+    DleqProof,
+    DleqStatement,
+    Element,
+    Equation,
+    Group,
+    ScalarSource,
+    Transcript,
+    dleq_equations,
+    element_from_hex,
+    element_to_hex,
+    prove_dleq,
+    require_fields,
+    require_list,
+    scalar_from_hex,
+    verify_dleq,
 )
 
 _SHARE_TAG = b"govgraph-dkg-share/v1"
@@ -72,8 +85,11 @@ class CoefficientReveal:
     proof: DleqProof
 
     def to_json(self, group: Group) -> dict:
-        return {"trustee": self.trustee, "coefficients": [element_to_hex(group, c) for c in self.coefficients],
-                "proof": self.proof.to_json(group)}
+        return {
+            "trustee": self.trustee,
+            "coefficients": [element_to_hex(group, c) for c in self.coefficients],
+            "proof": self.proof.to_json(group),
+        }
 
     @classmethod
     def from_json(cls, ceremony: Ceremony, value: object, what: str = "reveal") -> CoefficientReveal:
@@ -81,9 +97,14 @@ class CoefficientReveal:
         obj = require_fields(value, what, ("trustee", "coefficients", "proof"))
         trustee = _trustee_index(ceremony, obj["trustee"], f"{what}.trustee")
         coefficients = require_list(obj["coefficients"], f"{what}.coefficients", ceremony.t)
-        return cls(trustee, tuple(element_from_hex(group, c, f"{what}.coefficients[{k}]", allow_identity=True)
-                                  for k, c in enumerate(coefficients)),
-                   DleqProof.from_json(group, obj["proof"], 1, f"{what}.proof"))
+        return cls(
+            trustee,
+            tuple(
+                element_from_hex(group, c, f"{what}.coefficients[{k}]", allow_identity=True)
+                for k, c in enumerate(coefficients)
+            ),
+            DleqProof.from_json(group, obj["proof"], 1, f"{what}.proof"),
+        )
 
     def commitment_hash(self, group: Group) -> str:
         """The round-1 commitment: SHA-256 of the reveal's canonical JSON (RFC 8785)."""
@@ -113,8 +134,10 @@ class Complaint:
     @classmethod
     def from_json(cls, ceremony: Ceremony, value: object, what: str = "complaint") -> Complaint:
         obj = require_fields(value, what, ("accuser", "accused"))
-        return cls(_trustee_index(ceremony, obj["accuser"], f"{what}.accuser"),
-                   _trustee_index(ceremony, obj["accused"], f"{what}.accused"))
+        return cls(
+            _trustee_index(ceremony, obj["accuser"], f"{what}.accuser"),
+            _trustee_index(ceremony, obj["accused"], f"{what}.accused"),
+        )
 
 
 @dataclass(frozen=True)
@@ -126,15 +149,20 @@ class ComplaintAnswer:
     share: int
 
     def to_json(self, group: Group) -> dict:
-        return {"dealer": self.dealer, "recipient": self.recipient,
-                "share": self.share.to_bytes(group.scalar_length, "big").hex()}
+        return {
+            "dealer": self.dealer,
+            "recipient": self.recipient,
+            "share": self.share.to_bytes(group.scalar_length, "big").hex(),
+        }
 
     @classmethod
     def from_json(cls, ceremony: Ceremony, value: object, what: str = "answer") -> ComplaintAnswer:
         obj = require_fields(value, what, ("dealer", "recipient", "share"))
-        return cls(_trustee_index(ceremony, obj["dealer"], f"{what}.dealer"),
-                   _trustee_index(ceremony, obj["recipient"], f"{what}.recipient"),
-                   scalar_from_hex(ceremony.group, obj["share"], f"{what}.share"))
+        return cls(
+            _trustee_index(ceremony, obj["dealer"], f"{what}.dealer"),
+            _trustee_index(ceremony, obj["recipient"], f"{what}.recipient"),
+            scalar_from_hex(ceremony.group, obj["share"], f"{what}.share"),
+        )
 
 
 def _trustee_index(ceremony: Ceremony, value: object, what: str) -> int:
@@ -158,15 +186,21 @@ def _evaluate_polynomial(coefficients: Sequence[int], x: int, order: int) -> int
 
 def share_plaintext(ceremony: Ceremony, dealer: int, recipient: int, share: int) -> bytes:
     context = hashlib.sha256(ceremony.context).digest()
-    return (_SHARE_TAG + context + dealer.to_bytes(2, "big") + recipient.to_bytes(2, "big")
-            + share.to_bytes(ceremony.group.scalar_length, "big"))
+    return (
+        _SHARE_TAG
+        + context
+        + dealer.to_bytes(2, "big")
+        + recipient.to_bytes(2, "big")
+        + share.to_bytes(ceremony.group.scalar_length, "big")
+    )
 
 
 class Trustee:
     """One trustee's side of the ceremony: its polynomial, its X25519 box key, the shares it received."""
 
-    def __init__(self, ceremony: Ceremony, index: int, rng: ScalarSource | None = None,
-                 box_seed: bytes | None = None) -> None:
+    def __init__(
+        self, ceremony: Ceremony, index: int, rng: ScalarSource | None = None, box_seed: bytes | None = None
+    ) -> None:
         group = ceremony.group
         self.ceremony = ceremony
         self.index = _trustee_index(ceremony, index, "trustee index")
@@ -201,8 +235,12 @@ class Trustee:
             shares.append(SealedShare(self.index, recipient, SealedBox(PublicKey(key)).encrypt(plaintext)))
         return shares
 
-    def receive(self, reveals: Mapping[int, CoefficientReveal], hashes: Mapping[int, str],
-                sealed: Iterable[SealedShare]) -> list[Complaint]:
+    def receive(
+        self,
+        reveals: Mapping[int, CoefficientReveal],
+        hashes: Mapping[int, str],
+        sealed: Iterable[SealedShare],
+    ) -> list[Complaint]:
         """Open and check the shares dealt to this trustee; a complaint for every missing or bad one."""
         group = self.ceremony.group
         opened: dict[int, int] = {self.index: self.share_for(self.index)}
@@ -213,18 +251,22 @@ class Trustee:
                 plaintext = SealedBox(self._box).decrypt(item.sealed)
             except CryptoError:
                 continue
-            expected = share_plaintext(self.ceremony, item.dealer, self.index, 0)[:-group.scalar_length]
+            expected = share_plaintext(self.ceremony, item.dealer, self.index, 0)[: -group.scalar_length]
             if len(plaintext) != len(expected) + group.scalar_length or not plaintext.startswith(expected):
                 continue
-            share = int.from_bytes(plaintext[len(expected):], "big")
+            share = int.from_bytes(plaintext[len(expected) :], "big")
             if share < group.order:
                 opened[item.dealer] = share
         complaints = []
         for dealer in range(1, self.ceremony.n + 1):
             reveal = reveals.get(dealer)
             share = opened.get(dealer)
-            if (reveal is None or share is None or not verify_reveal(self.ceremony, reveal, hashes.get(dealer))
-                    or not verify_share(self.ceremony, reveal, self.index, share)):
+            if (
+                reveal is None
+                or share is None
+                or not verify_reveal(self.ceremony, reveal, hashes.get(dealer))
+                or not verify_share(self.ceremony, reveal, self.index, share)
+            ):
                 complaints.append(Complaint(self.index, dealer))
             else:
                 self._received[dealer] = share
@@ -269,12 +311,20 @@ def verify_share(ceremony: Ceremony, reveal: CoefficientReveal, recipient: int, 
     return group.is_identity(group.msm([group.generator(), expected], [share, -1]))
 
 
-def qualified_trustees(ceremony: Ceremony, reveals: Mapping[int, CoefficientReveal], hashes: Mapping[int, str],
-                       complaints: Iterable[Complaint], answers: Iterable[ComplaintAnswer]) -> list[int]:
+def qualified_trustees(
+    ceremony: Ceremony,
+    reveals: Mapping[int, CoefficientReveal],
+    hashes: Mapping[int, str],
+    complaints: Iterable[Complaint],
+    answers: Iterable[ComplaintAnswer],
+) -> list[int]:
     """QUAL: dealers with a valid reveal and every complaint against them answered with a valid share."""
     answered = {(a.dealer, a.recipient): a.share for a in answers}
-    excluded = {i for i in range(1, ceremony.n + 1)
-                if i not in reveals or not verify_reveal(ceremony, reveals[i], hashes.get(i))}
+    excluded = {
+        i
+        for i in range(1, ceremony.n + 1)
+        if i not in reveals or not verify_reveal(ceremony, reveals[i], hashes.get(i))
+    }
     for complaint in complaints:
         dealer = complaint.accused
         if dealer in excluded:
@@ -285,8 +335,9 @@ def qualified_trustees(ceremony: Ceremony, reveals: Mapping[int, CoefficientReve
     return [i for i in range(1, ceremony.n + 1) if i not in excluded]
 
 
-def joint_public_key(ceremony: Ceremony, reveals: Mapping[int, CoefficientReveal],
-                     qualified: Sequence[int]) -> Element:
+def joint_public_key(
+    ceremony: Ceremony, reveals: Mapping[int, CoefficientReveal], qualified: Sequence[int]
+) -> Element:
     """K = sum over QUAL of C_i0."""
     if len(qualified) < ceremony.t:
         raise InvalidParameters(f"only {len(qualified)} qualified trustees, threshold is {ceremony.t}")
@@ -294,8 +345,9 @@ def joint_public_key(ceremony: Ceremony, reveals: Mapping[int, CoefficientReveal
     return group.msm([reveals[i].coefficients[0] for i in qualified], [1] * len(qualified))
 
 
-def verification_key(ceremony: Ceremony, reveals: Mapping[int, CoefficientReveal], qualified: Sequence[int],
-                     trustee: int) -> Element:
+def verification_key(
+    ceremony: Ceremony, reveals: Mapping[int, CoefficientReveal], qualified: Sequence[int], trustee: int
+) -> Element:
     """X_j = x_j * g = sum over QUAL, k of j^k * C_ik: trustee j's public share, from public data only."""
     group = ceremony.group
     points, scalars = [], []
@@ -307,14 +359,20 @@ def verification_key(ceremony: Ceremony, reveals: Mapping[int, CoefficientReveal
 
 
 # --- threshold decryption shares ----------------------------------------------------------------------------
-def partial_decryption_statement(group: Group, verification_key_j: Element, alpha: Element,
-                                 partial: Element) -> DleqStatement:
+def partial_decryption_statement(
+    group: Group, verification_key_j: Element, alpha: Element, partial: Element
+) -> DleqStatement:
     """log_g(X_j) = log_alpha(D): D is x_j * alpha for the trustee's committed share x_j."""
     return DleqStatement.of((group.generator(), alpha), (verification_key_j, partial))
 
 
-def partial_decrypt(transcript: Transcript, secret_share: int, verification_key_j: Element, alpha: Element,
-                    rng: ScalarSource | None = None) -> tuple[Element, DleqProof]:
+def partial_decrypt(
+    transcript: Transcript,
+    secret_share: int,
+    verification_key_j: Element,
+    alpha: Element,
+    rng: ScalarSource | None = None,
+) -> tuple[Element, DleqProof]:
     """D = x_j * alpha and its Chaum-Pedersen proof; `transcript` must already bind the ciphertext's context."""
     group = transcript.group
     partial = group.mul(alpha, secret_share)
@@ -322,7 +380,8 @@ def partial_decrypt(transcript: Transcript, secret_share: int, verification_key_
     return partial, prove_dleq(transcript, statement, secret_share, rng)
 
 
-def partial_decryption_equations(transcript: Transcript, verification_key_j: Element, alpha: Element,
-                                 partial: Element, proof: DleqProof) -> list[Equation]:
+def partial_decryption_equations(
+    transcript: Transcript, verification_key_j: Element, alpha: Element, partial: Element, proof: DleqProof
+) -> list[Equation]:
     statement = partial_decryption_statement(transcript.group, verification_key_j, alpha, partial)
     return dleq_equations(transcript, statement, proof)

@@ -44,15 +44,30 @@ class Agency:
     # Where `govgraph subgraph <name>` listens by default, and the URL the committed supergraph names.
     default_port: int = 4100
 
-    def schema(self, *, production: bool = False, caches: bool = True, limits: Limits = Limits()) -> SubgraphSchema:
-        return build_subgraph_schema(self.query, types=self.types, production=production, caches=caches,
-                                     limits=limits)
+    def schema(
+        self, *, production: bool = False, caches: bool = True, limits: Limits = Limits()
+    ) -> SubgraphSchema:
+        return build_subgraph_schema(
+            self.query, types=self.types, production=production, caches=caches, limits=limits
+        )
 
 
-IDENTITY = Agency("identity", identity_schema.Query, identity_models.IdentityTable.metadata,
-                  identity_schema.TYPES, identity_service.seed, default_port=4101)
-LAND = Agency("land", land_schema.Query, land_models.LandTable.metadata, land_schema.TYPES, land_service.seed,
-              default_port=4102)
+IDENTITY = Agency(
+    "identity",
+    identity_schema.Query,
+    identity_models.IdentityTable.metadata,
+    identity_schema.TYPES,
+    identity_service.seed,
+    default_port=4101,
+)
+LAND = Agency(
+    "land",
+    land_schema.Query,
+    land_models.LandTable.metadata,
+    land_schema.TYPES,
+    land_service.seed,
+    default_port=4102,
+)
 
 
 def standard_agencies() -> list[Agency]:
@@ -67,8 +82,9 @@ def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:
     raise KeyError(f"unknown agency {name!r} (known: {known})")
 
 
-async def prepare_storage(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession],
-                          agencies: Sequence[Agency], *, seed: bool) -> None:
+async def prepare_storage(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], agencies: Sequence[Agency], *, seed: bool
+) -> None:
     """Create each agency's tables (if missing) and, with `seed`, insert its demo data (idempotent)."""
     async with engine.begin() as connection:
         for agency in agencies:
@@ -80,13 +96,18 @@ async def prepare_storage(engine: AsyncEngine, sessions: async_sessionmaker[Asyn
                     await agency.seed(session)
 
 
-def agency_routes(agencies: Sequence[Agency], *, production: bool, prefix: str = "/subgraphs",
-                  limits: Limits = Limits()) -> list[BaseRoute]:
+def agency_routes(
+    agencies: Sequence[Agency], *, production: bool, prefix: str = "/subgraphs", limits: Limits = Limits()
+) -> list[BaseRoute]:
     """`<prefix>/<agency>/graphql` for each agency; sessions come from the app's state at request time."""
     routes: list[BaseRoute] = []
     for agency in agencies:
-        view = subgraph_view(agency.schema(production=production, limits=limits), limits=limits,
-                             production=production, sessions=_app_sessions)
+        view = subgraph_view(
+            agency.schema(production=production, limits=limits),
+            limits=limits,
+            production=production,
+            sessions=_app_sessions,
+        )
         routes += graphql_routes(f"{prefix}/{agency.name}/graphql", view)
     return routes
 
@@ -110,6 +131,9 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
         finally:
             await engine.dispose()
 
-    view = subgraph_view(agency.schema(production=settings.production, caches=caches),
-                         production=settings.production, sessions=_app_sessions)
+    view = subgraph_view(
+        agency.schema(production=settings.production, caches=caches),
+        production=settings.production,
+        sessions=_app_sessions,
+    )
     return standalone_app(view, lifespan=lifespan)

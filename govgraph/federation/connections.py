@@ -19,7 +19,9 @@ _CURSOR_PREFIX = "o1:"
 
 
 # Shareable: every subgraph defines the same PageInfo, and Federation 2 refuses duplicates otherwise.
-@strawberry.federation.type(shareable=True, description="Relay PageInfo: where this page sits in the whole list.")
+@strawberry.federation.type(
+    shareable=True, description="Relay PageInfo: where this page sits in the whole list."
+)
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
@@ -49,9 +51,14 @@ def decode_cursor(cursor: str) -> int:
         text = base64.b64decode(cursor, validate=True).decode()
     except ValueError:  # binascii.Error, non-ASCII input and UnicodeDecodeError are all ValueErrors
         raise BadUserInput(f"Invalid cursor {cursor!r}.") from None
-    digits = text[len(_CURSOR_PREFIX):]
+    digits = text[len(_CURSOR_PREFIX) :]
     # ASCII digits only (str.isdigit accepts other scripts' digits), and an offset SQL can hold.
-    if not text.startswith(_CURSOR_PREFIX) or not digits.isascii() or not digits.isdigit() or len(digits) > 15:
+    if (
+        not text.startswith(_CURSOR_PREFIX)
+        or not digits.isascii()
+        or not digits.isdigit()
+        or len(digits) > 15
+    ):
         raise BadUserInput(f"Invalid cursor {cursor!r}.")
     return int(digits)
 
@@ -73,8 +80,10 @@ def page(rows: Sequence[Node], offset: int, limit: int, total_count: int) -> Con
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=len(rows) > size, has_previous_page=offset > 0,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+            has_next_page=len(rows) > size,
+            has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=total_count,
     )

@@ -39,8 +39,9 @@ def export_subgraphs(schema_dir: Path, agencies: Sequence[Agency]) -> list[Path]
 def export_supergraph(schema_dir: Path, agencies: Sequence[Agency]) -> Path:
     """Compose the exported subgraph SDLs (needs Node and docker/gateway's packages)."""
     out = schema_dir / SUPERGRAPH_FILE
-    compose_supergraph({agency.name: subgraph_url(agency) for agency in agencies}, out,
-                       sdl_dir=schema_dir / SUBGRAPHS_DIR)
+    compose_supergraph(
+        {agency.name: subgraph_url(agency) for agency in agencies}, out, sdl_dir=schema_dir / SUBGRAPHS_DIR
+    )
     return out
 
 

@@ -87,8 +87,11 @@ def classify(error: GraphQLError) -> GraphQLError:
             code = ErrorCode.BAD_USER_INPUT
         elif isinstance(error, GraphQLSyntaxError):
             # graphql-core reports the token limit as a syntax error; it is a size limit, not a typo.
-            code = (ErrorCode.QUERY_TOO_COMPLEX if "more than" in error.message and "tokens" in error.message
-                    else ErrorCode.GRAPHQL_PARSE_FAILED)
+            code = (
+                ErrorCode.QUERY_TOO_COMPLEX
+                if "more than" in error.message and "tokens" in error.message
+                else ErrorCode.GRAPHQL_PARSE_FAILED
+            )
         else:
             code = ErrorCode.GRAPHQL_VALIDATION_FAILED
         return _with_code(error, error.message, code)
@@ -102,6 +105,11 @@ def classify(error: GraphQLError) -> GraphQLError:
 
 def _with_code(error: GraphQLError, message: str, code: ErrorCode) -> GraphQLError:
     return GraphQLError(
-        message, nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
-        original_error=None, extensions={**(error.extensions or {}), "code": code.value},
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={**(error.extensions or {}), "code": code.value},
     )

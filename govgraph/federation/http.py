@@ -41,8 +41,9 @@ SessionsSource = Callable[[Request | WebSocket], async_sessionmaker | None]
 
 def error_response(status: int, message: str) -> JSONResponse:
     code = _STATUS_CODES.get(status, ErrorCode.BAD_REQUEST)
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code.value}}]},
-                        status_code=status)
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code.value}}]}, status_code=status
+    )
 
 
 class _BodyTooLarge(Exception):
@@ -65,8 +66,9 @@ class SubgraphView(GraphQL):
 
     graphql_transport_ws_handler_class = _TransportWSHandler
 
-    def __init__(self, schema: BaseSchema, *, limits: Limits, production: bool,
-                 sessions: SessionsSource | None = None) -> None:
+    def __init__(
+        self, schema: BaseSchema, *, limits: Limits, production: bool, sessions: SessionsSource | None = None
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide=None if production else "graphiql",
@@ -121,8 +123,9 @@ class SubgraphView(GraphQL):
         if request.method == "POST":
             content_type, _ = parse_content_type(request.content_type or "")
             if content_type not in JSON_MEDIA_TYPES:
-                raise HTTPException(415, f"Unsupported content type {content_type or 'none'!r}: "
-                                         "send application/json.")
+                raise HTTPException(
+                    415, f"Unsupported content type {content_type or 'none'!r}: send application/json."
+                )
         return await super().parse_http_body(request)
 
     def decode_json(self, data: str | bytes) -> object:
@@ -135,10 +138,13 @@ class SubgraphView(GraphQL):
             raise HTTPException(400, f"Unable to parse request body as JSON: {exc}.") from None
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise HTTPException(400, "Unable to parse request body as JSON.") from None
-        if not isinstance(parsed, dict) and not (isinstance(parsed, list) and all(
-                isinstance(item, dict) for item in parsed)):
+        if not isinstance(parsed, dict) and not (
+            isinstance(parsed, list) and all(isinstance(item, dict) for item in parsed)
+        ):
             raise HTTPException(400, "The request body must be a JSON object.")
         return parsed
 
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> RequestContext:
         return RequestContext(request=request, response=response, sessions=self.sessions(request))

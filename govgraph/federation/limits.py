@@ -53,26 +53,45 @@ def limits_rule(limits: Limits) -> type[ValidationRule]:
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args) -> None:
             context: ValidationContext = self.context
             root = context.schema.get_root_type(node.operation)
-            fragments = {d.name.value: d for d in context.document.definitions
-                         if isinstance(d, FragmentDefinitionNode)}
+            fragments = {
+                d.name.value: d for d in context.document.definitions if isinstance(d, FragmentDefinitionNode)
+            }
             measure = _Measure()
             _walk(node.selection_set, root, fragments, 1, 1, frozenset(), measure, limits, context)
             name = node.name.value if node.name else "anonymous"
             if measure.depth > limits.max_depth:
-                self.report_error(QueryTooComplex(
-                    f"Operation '{name}' has depth {measure.depth}; the limit is {limits.max_depth}."))
+                self.report_error(
+                    QueryTooComplex(
+                        f"Operation '{name}' has depth {measure.depth}; the limit is {limits.max_depth}."
+                    )
+                )
             if measure.aliases > limits.max_aliases:
-                self.report_error(QueryTooComplex(
-                    f"Operation '{name}' uses {measure.aliases} aliases; the limit is {limits.max_aliases}."))
+                self.report_error(
+                    QueryTooComplex(
+                        f"Operation '{name}' uses {measure.aliases} aliases; the limit is {limits.max_aliases}."
+                    )
+                )
             if measure.cost > limits.max_cost:
-                self.report_error(QueryTooComplex(
-                    f"Operation '{name}' has cost {measure.cost}; the limit is {limits.max_cost}."))
+                self.report_error(
+                    QueryTooComplex(
+                        f"Operation '{name}' has cost {measure.cost}; the limit is {limits.max_cost}."
+                    )
+                )
 
     return OperationLimits
 
 
-def _walk(selection_set: SelectionSetNode | None, parent, fragments, depth: int, multiplier: int,
-          visiting: frozenset[str], measure: _Measure, limits: Limits, context: ValidationContext) -> None:
+def _walk(
+    selection_set: SelectionSetNode | None,
+    parent,
+    fragments,
+    depth: int,
+    multiplier: int,
+    visiting: frozenset[str],
+    measure: _Measure,
+    limits: Limits,
+    context: ValidationContext,
+) -> None:
     if selection_set is None:
         return
     for selection in selection_set.selections:
@@ -90,22 +109,51 @@ def _walk(selection_set: SelectionSetNode | None, parent, fragments, depth: int,
                 field_type = definition.type if definition else None
             # A Connection's size is its `first`; its `edges` list adds no factor of its own.
             in_connection = getattr(parent, "name", "").endswith("Connection")
-            child_multiplier = multiplier if in_connection else multiplier * _list_size(field_type, selection, limits)
-            _walk(selection.selection_set, _named(field_type), fragments, depth + 1, child_multiplier,
-                  visiting, measure, limits, context)
+            child_multiplier = (
+                multiplier if in_connection else multiplier * _list_size(field_type, selection, limits)
+            )
+            _walk(
+                selection.selection_set,
+                _named(field_type),
+                fragments,
+                depth + 1,
+                child_multiplier,
+                visiting,
+                measure,
+                limits,
+                context,
+            )
         elif isinstance(selection, InlineFragmentNode):
             condition = selection.type_condition
             target = context.schema.get_type(condition.name.value) if condition else parent
-            _walk(selection.selection_set, target, fragments, depth, multiplier, visiting, measure, limits,
-                  context)
+            _walk(
+                selection.selection_set,
+                target,
+                fragments,
+                depth,
+                multiplier,
+                visiting,
+                measure,
+                limits,
+                context,
+            )
         elif isinstance(selection, FragmentSpreadNode):
             fragment_name = selection.name.value
             fragment = fragments.get(fragment_name)
             if fragment is None or fragment_name in visiting:
                 continue  # unknown or cyclic spreads are reported by the standard rules
             target = context.schema.get_type(fragment.type_condition.name.value)
-            _walk(fragment.selection_set, target, fragments, depth, multiplier, visiting | {fragment_name},
-                  measure, limits, context)
+            _walk(
+                fragment.selection_set,
+                target,
+                fragments,
+                depth,
+                multiplier,
+                visiting | {fragment_name},
+                measure,
+                limits,
+                context,
+            )
 
 
 def _named(field_type):

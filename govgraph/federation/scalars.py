@@ -80,16 +80,22 @@ UInt64 = NewType("UInt64", int)
 Base64 = NewType("Base64", bytes)
 
 UINT64 = strawberry.scalar(
-    name="UInt64", description="An unsigned 64-bit integer, as a decimal string.",
-    serialize=_serialize_uint64, parse_value=_parse_uint64,
+    name="UInt64",
+    description="An unsigned 64-bit integer, as a decimal string.",
+    serialize=_serialize_uint64,
+    parse_value=_parse_uint64,
 )
 BASE64 = strawberry.scalar(
-    name="Base64", description="Bytes as standard padded base64 (RFC 4648 section 4).",
-    serialize=_serialize_base64, parse_value=_parse_base64,
+    name="Base64",
+    description="Bytes as standard padded base64 (RFC 4648 section 4).",
+    serialize=_serialize_base64,
+    parse_value=_parse_base64,
 )
 # Replaces strawberry's own Date, which accepts more than a full-date.
 DATE = strawberry.scalar(
-    name="Date", description="A calendar date, RFC 3339 full-date (YYYY-MM-DD).",
-    serialize=_serialize_date, parse_value=_parse_date,
+    name="Date",
+    description="A calendar date, RFC 3339 full-date (YYYY-MM-DD).",
+    serialize=_serialize_date,
+    parse_value=_parse_date,
 )
 SCALAR_OVERRIDES = {UInt64: UINT64, Base64: BASE64, datetime.date: DATE}

@@ -46,8 +46,9 @@ class UvicornThread:
 
     def __init__(self, app, port: int | None = None) -> None:
         self.port = port or free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="auto",
-                                access_log=False)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="auto", access_log=False
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name=f"uvicorn:{self.port}", daemon=True)
 
@@ -97,17 +98,30 @@ class HiveGateway:
         return f"http://127.0.0.1:{self.port}/graphql"
 
     @classmethod
-    def start(cls, supergraph: Path, log_path: Path, *, port: int | None = None,
-              timeout: float = 90.0) -> HiveGateway:
+    def start(
+        cls, supergraph: Path, log_path: Path, *, port: int | None = None, timeout: float = 90.0
+    ) -> HiveGateway:
         node = node_executable()
         port = port or free_port()
         env = {**os.environ, "GOVGRAPH_SUPERGRAPH": str(supergraph), "NODE_ENV": "production"}
         with log_path.open("w") as log_file:
             process = subprocess.Popen(
-                [node, str(GATEWAY_DIR / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"),
-                 "supergraph", str(supergraph), "--config-path", str(GATEWAY_DIR / "gateway.config.mjs"),
-                 "--host", "127.0.0.1", "--port", str(port)],
-                cwd=GATEWAY_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                [
+                    node,
+                    str(GATEWAY_DIR / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"),
+                    "supergraph",
+                    str(supergraph),
+                    "--config-path",
+                    str(GATEWAY_DIR / "gateway.config.mjs"),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                cwd=GATEWAY_DIR,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
             )
         gateway = cls(process, port, log_path)
         gateway.wait_ready(timeout)
@@ -118,8 +132,9 @@ class HiveGateway:
         readiness = f"http://127.0.0.1:{self.port}/readiness"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"Hive Gateway exited with {self.process.returncode}:\n"
-                                   f"{self.log_path.read_text()}")
+                raise RuntimeError(
+                    f"Hive Gateway exited with {self.process.returncode}:\n{self.log_path.read_text()}"
+                )
             try:
                 if httpx.get(readiness, timeout=1.0).status_code == 200:
                     return

@@ -61,7 +61,9 @@ class SubgraphSchema(Schema):
         if not any(isinstance(d, Link) and d.url == url for d in self.schema_directives):
             self.schema_directives = [Link(url=url, import_=[]), *self.schema_directives]
 
-    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         # Log only the unexpected: a client's typo is not an incident.
         for error in errors:
             original = error.original_error
@@ -102,16 +104,28 @@ def build_subgraph_schema(
         functools.partial(AddValidationRules, rules),
     ]
     if caches:
-        extensions += [functools.partial(ParserCache, maxsize=CACHE_SIZE),
-                       functools.partial(ValidationCache, maxsize=CACHE_SIZE)]
+        extensions += [
+            functools.partial(ParserCache, maxsize=CACHE_SIZE),
+            functools.partial(ValidationCache, maxsize=CACHE_SIZE),
+        ]
     return SubgraphSchema(
-        query=query, mutation=mutation, subscription=subscription, types=list(types),
-        extensions=extensions, scalar_overrides=dict(SCALAR_OVERRIDES), federation_version=FEDERATION_VERSION,
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=list(types),
+        extensions=extensions,
+        scalar_overrides=dict(SCALAR_OVERRIDES),
+        federation_version=FEDERATION_VERSION,
     )
 
 
-def subgraph_view(schema: SubgraphSchema, *, limits: Limits = Limits(), production: bool = False,
-                  sessions: SessionsSource | None = None) -> SubgraphView:
+def subgraph_view(
+    schema: SubgraphSchema,
+    *,
+    limits: Limits = Limits(),
+    production: bool = False,
+    sessions: SessionsSource | None = None,
+) -> SubgraphView:
     return SubgraphView(schema, limits=limits, production=production, sessions=sessions)
 
 
@@ -126,5 +140,7 @@ def standalone_app(view: SubgraphView, *, lifespan=None) -> Starlette:
     async def readiness(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ready"})
 
-    return Starlette(routes=[*graphql_routes("/graphql", view), Route("/readiness", readiness, methods=["GET"])],
-                     lifespan=lifespan)
+    return Starlette(
+        routes=[*graphql_routes("/graphql", view), Route("/readiness", readiness, methods=["GET"])],
+        lifespan=lifespan,
+    )

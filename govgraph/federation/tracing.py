@@ -21,7 +21,9 @@ from govgraph.federation.errors import classify
 
 TRACE_HEADER = "apollo-federation-include-trace"
 TRACE_VERSION = "ftv1"
-TRACE_REQUESTED: contextvars.ContextVar[bool] = contextvars.ContextVar("govgraph_trace_requested", default=False)
+TRACE_REQUESTED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "govgraph_trace_requested", default=False
+)
 
 # Wire types (protobuf encoding guide, "Message Structure").
 _VARINT, _LEN = 0, 2
@@ -63,8 +65,17 @@ def _timestamp(nanoseconds_since_epoch: int) -> bytes:
 class TraceNode:
     """Trace.Node: a field (response_name) or a list element (index), with times relative to the trace start."""
 
-    __slots__ = ("response_name", "index", "type", "parent_type", "original_field_name", "start", "end",
-                 "errors", "children")
+    __slots__ = (
+        "response_name",
+        "index",
+        "type",
+        "parent_type",
+        "original_field_name",
+        "start",
+        "end",
+        "errors",
+        "children",
+    )
 
     def __init__(self, response_name: str = "", index: int | None = None) -> None:
         self.response_name = response_name
@@ -114,8 +125,9 @@ class FederatedTracing(SchemaExtension):
             self.nodes[path] = node
         return node
 
-    async def resolve(self, _next, root, info: GraphQLResolveInfo, *args: Any,
-                      **kwargs: Any) -> AwaitableOrValue[object]:
+    async def resolve(
+        self, _next, root, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
+    ) -> AwaitableOrValue[object]:
         node = self._node(tuple(info.path.as_list()))
         node.type = str(info.return_type)
         node.parent_type = info.parent_type.name
@@ -136,8 +148,12 @@ class FederatedTracing(SchemaExtension):
             path = tuple(error.path) if error.path else ()
             # The masked message: traces leave the subgraph, so internals must not ride along.
             self._node(path).errors.append(classify(error).message)
-        trace = (_bytes(4, _timestamp(self.start_wall)) + _bytes(3, _timestamp(self.start_wall + duration))
-                 + _uint(11, duration) + _bytes(14, self.root.encode()))
+        trace = (
+            _bytes(4, _timestamp(self.start_wall))
+            + _bytes(3, _timestamp(self.start_wall + duration))
+            + _uint(11, duration)
+            + _bytes(14, self.root.encode())
+        )
         return {TRACE_VERSION: base64.b64encode(trace).decode()}
 
 

@@ -13,7 +13,16 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from govgraph.ledger.note import (
-    ALG_ED25519, InvalidKey, Note, Signature, Signer, Verifier, Verifiers, key_id, open_note, split_key,
+    ALG_ED25519,
+    InvalidKey,
+    Note,
+    Signature,
+    Signer,
+    Verifier,
+    Verifiers,
+    key_id,
+    open_note,
+    split_key,
 )
 
 ALG_COSIGNATURE_V1 = 0x04  # tlog-cosignature §Format: Ed25519 cosignature/v1
@@ -74,6 +83,7 @@ def cosignature_key_id(name: str, public_key: bytes) -> int:
 class CosignatureSigner:
     """A witness key signing cosignature/v1; built from an ordinary Ed25519 skey, whose key ID is recomputed
     with type 0x04 as transparency-dev/formats does."""
+
     name: str
     key_id: int
     seed: bytes
@@ -144,8 +154,9 @@ class SignedCheckpoint:
     cosigners: tuple[str, ...]  # names of the witnesses whose cosignatures verified
 
 
-def open_checkpoint(signed: bytes, log_verifier: Verifier, *,
-                    witnesses: tuple[CosignatureVerifier, ...] = (), quorum: int = 0) -> SignedCheckpoint:
+def open_checkpoint(
+    signed: bytes, log_verifier: Verifier, *, witnesses: tuple[CosignatureVerifier, ...] = (), quorum: int = 0
+) -> SignedCheckpoint:
     """Verify a signed checkpoint: the log's own signature must verify, the body must parse with the
     log's origin, and at least `quorum` of `witnesses` must have cosigned it. Raises NoteError,
     CheckpointError or QuorumNotMet."""
@@ -154,7 +165,9 @@ def open_checkpoint(signed: bytes, log_verifier: Verifier, *,
         raise CheckpointError(f"checkpoint is not signed by the log key {log_verifier.name}")
     checkpoint = Checkpoint.parse(note.text)
     if checkpoint.origin != log_verifier.name:
-        raise CheckpointError(f"checkpoint origin {checkpoint.origin!r} is not the log's {log_verifier.name!r}")
+        raise CheckpointError(
+            f"checkpoint origin {checkpoint.origin!r} is not the log's {log_verifier.name!r}"
+        )
     witness_ids = {(w.name, w.key_id) for w in witnesses}
     cosigners = tuple(dict.fromkeys(s.name for s in note.sigs if (s.name, s.key_id) in witness_ids))
     if len(cosigners) < quorum:

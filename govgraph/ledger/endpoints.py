@@ -70,7 +70,9 @@ async def checkpoint(request: Request) -> Response:
     head = await log.latest_checkpoint()
     if head is None:
         return _not_found("no checkpoint yet")
-    return Response(head.published, media_type="text/plain; charset=utf-8", headers={"Cache-Control": MUTABLE_CACHE})
+    return Response(
+        head.published, media_type="text/plain; charset=utf-8", headers={"Cache-Control": MUTABLE_CACHE}
+    )
 
 
 async def tile(request: Request) -> Response:
@@ -96,7 +98,9 @@ async def tile(request: Request) -> Response:
     hashes = await log.tile(path.level, path.index)
     if len(hashes) < 32 * path.width:
         return _not_found("tile not stored")
-    return Response(hashes[:32 * path.width], media_type="application/octet-stream", headers={"Cache-Control": cache})
+    return Response(
+        hashes[: 32 * path.width], media_type="application/octet-stream", headers={"Cache-Control": cache}
+    )
 
 
 async def add_checkpoint(request: Request) -> Response:

@@ -35,8 +35,10 @@ class FsckReport:
         return not self.problems
 
     def summary(self) -> str:
-        head = (f"log {self.log}: {self.entries} entries, {self.integrated_size} integrated, "
-                f"{self.tiles_checked} tiles and {self.checkpoints_checked} checkpoints re-derived")
+        head = (
+            f"log {self.log}: {self.entries} entries, {self.integrated_size} integrated, "
+            f"{self.tiles_checked} tiles and {self.checkpoints_checked} checkpoints re-derived"
+        )
         if self.clean:
             return head + ": clean"
         return head + f": {len(self.problems)} problem(s)\n" + "\n".join(f"  - {p}" for p in self.problems)
@@ -80,16 +82,26 @@ async def fsck(log: Log) -> FsckReport:
     report = FsckReport(log.name)
     problems = report.problems
     async with log.engine.connect() as connection:
-        state = (await connection.execute(select(_logs.c.next_index, _logs.c.integrated_size)
-                                          .where(_logs.c.id == log.id))).one()
+        state = (
+            await connection.execute(
+                select(_logs.c.next_index, _logs.c.integrated_size).where(_logs.c.id == log.id)
+            )
+        ).one()
         next_index, integrated = state
         report.integrated_size = integrated
         if integrated > next_index:
             problems.append(f"integrated size {integrated} exceeds the {next_index} acknowledged entries")
-        checkpoints = (await connection.execute(select(_checkpoints).where(_checkpoints.c.log_id == log.id)
-                                                .order_by(_checkpoints.c.id))).all()
-        stored_tiles = {(row.level, row.idx): row.hashes for row in await connection.execute(
-            select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes).where(_tiles.c.log_id == log.id))}
+        checkpoints = (
+            await connection.execute(
+                select(_checkpoints).where(_checkpoints.c.log_id == log.id).order_by(_checkpoints.c.id)
+            )
+        ).all()
+        stored_tiles = {
+            (row.level, row.idx): row.hashes
+            for row in await connection.execute(
+                select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes).where(_tiles.c.log_id == log.id)
+            )
+        }
 
         pending = _check_checkpoint_order(checkpoints, integrated, problems)
         recomputed, roots, expected_index = _Recomputed(), _RootTracker(), 0
@@ -97,10 +109,14 @@ async def fsck(log: Log) -> FsckReport:
         while pending and pending[0].size == 0:
             _check_checkpoint(pending.pop(0), EMPTY_ROOT, log, verifiers, report)
         while True:
-            rows = (await connection.execute(
-                select(_entries.c.idx, _entries.c.data)
-                .where(_entries.c.log_id == log.id, _entries.c.idx >= expected_index)
-                .order_by(_entries.c.idx).limit(CHUNK))).all()
+            rows = (
+                await connection.execute(
+                    select(_entries.c.idx, _entries.c.data)
+                    .where(_entries.c.log_id == log.id, _entries.c.idx >= expected_index)
+                    .order_by(_entries.c.idx)
+                    .limit(CHUNK)
+                )
+            ).all()
             if not rows:
                 break
             leaves = []
@@ -138,10 +154,14 @@ def _check_checkpoint_order(checkpoints, integrated: int, problems: list[str]) -
     previous = -1
     for head in checkpoints:
         if head.size <= previous:
-            problems.append(f"checkpoint {head.id} signs size {head.size} after size {previous}: size went back")
+            problems.append(
+                f"checkpoint {head.id} signs size {head.size} after size {previous}: size went back"
+            )
         previous = max(previous, head.size)
     if checkpoints and checkpoints[-1].size != integrated:
-        problems.append(f"latest checkpoint signs size {checkpoints[-1].size} but {integrated} are integrated")
+        problems.append(
+            f"latest checkpoint signs size {checkpoints[-1].size} but {integrated} are integrated"
+        )
     if not checkpoints and integrated:
         problems.append(f"{integrated} entries integrated but no checkpoint signed")
     return sorted(checkpoints, key=lambda head: head.size)
@@ -162,7 +182,9 @@ def _check_checkpoint(head, root: bytes, log: Log, verifiers: Verifiers, report:
         report.problems.append(f"{where}: signed body does not match the entries")
 
 
-def _compare_final_tiles(recomputed: _Recomputed, stored: dict, report: FsckReport, keep_partial: bool) -> None:
+def _compare_final_tiles(
+    recomputed: _Recomputed, stored: dict, report: FsckReport, keep_partial: bool
+) -> None:
     for key in sorted(recomputed.tiles):
         hashes = recomputed.tiles[key]
         full = len(hashes) == 32 * TILE_WIDTH

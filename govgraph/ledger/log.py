@@ -61,6 +61,7 @@ class NoSigner(LogError):
 @dataclass(frozen=True, slots=True)
 class SignedTreeHead:
     """A stored, log-signed checkpoint with the witness cosignature lines collected for it."""
+
     id: int
     size: int
     root_hash: bytes
@@ -132,15 +133,21 @@ class Log:
         if await cls.taken(engine, name, signer.name):
             raise LogExists(f"a log named {name!r} or with origin {signer.name!r} already exists")
         async with engine.begin() as connection:
-            await connection.execute(insert(_logs).values(name=name, origin=signer.name, vkey=signer.vkey,
-                                                          next_index=0, integrated_size=0))
+            await connection.execute(
+                insert(_logs).values(
+                    name=name, origin=signer.name, vkey=signer.vkey, next_index=0, integrated_size=0
+                )
+            )
         return await cls.open(engine, name, signer)
 
     @classmethod
     async def open(cls, engine: AsyncEngine, name: str, signer: Signer | None = None) -> Log:
         async with engine.connect() as connection:
-            row = (await connection.execute(
-                select(_logs).where(or_(_logs.c.name == name, _logs.c.origin == name)))).first()
+            row = (
+                await connection.execute(
+                    select(_logs).where(or_(_logs.c.name == name, _logs.c.origin == name))
+                )
+            ).first()
         if row is None:
             raise LogNotFound(f"no log named {name!r}")
         return cls(engine, LedgerLog(**row._mapping), signer)
@@ -150,7 +157,8 @@ class Log:
         """Whether a log with this name or origin already exists."""
         async with engine.connect() as connection:
             found = await connection.execute(
-                select(_logs.c.id).where(or_(_logs.c.name == name, _logs.c.origin == origin)))
+                select(_logs.c.id).where(or_(_logs.c.name == name, _logs.c.origin == origin))
+            )
             return found.first() is not None
 
     @staticmethod
@@ -174,7 +182,9 @@ class Log:
                 except BaseException as exc:
                     for _, waiting in batch:
                         if not waiting.done():
-                            waiting.set_exception(exc if isinstance(exc, Exception) else LogError("append cancelled"))
+                            waiting.set_exception(
+                                exc if isinstance(exc, Exception) else LogError("append cancelled")
+                            )
                     raise
                 for offset, (_, waiting) in enumerate(batch):
                     waiting.set_result(first + offset)
@@ -201,13 +211,20 @@ class Log:
             # Reserving the indexes is the transaction's first statement and a write, so it takes the write
             # lock before anything is read: two processes can never be handed the same index.
             reserved = await connection.execute(
-                update(_logs).where(_logs.c.id == self.id)
-                .values(next_index=_logs.c.next_index + len(entries)).returning(_logs.c.next_index))
+                update(_logs)
+                .where(_logs.c.id == self.id)
+                .values(next_index=_logs.c.next_index + len(entries))
+                .returning(_logs.c.next_index)
+            )
             first = reserved.scalar_one() - len(entries)
             for start in range(0, len(entries), INSERT_CHUNK):
-                await connection.execute(insert(_entries), [
-                    {"log_id": self.id, "idx": first + start + offset, "data": bytes(data)}
-                    for offset, data in enumerate(entries[start:start + INSERT_CHUNK])])
+                await connection.execute(
+                    insert(_entries),
+                    [
+                        {"log_id": self.id, "idx": first + start + offset, "data": bytes(data)}
+                        for offset, data in enumerate(entries[start : start + INSERT_CHUNK])
+                    ],
+                )
         return first
 
     # -- integrating and signing ---------------------------------------------------------------------------
@@ -220,19 +237,27 @@ class Log:
             raise NoSigner(f"log {self.name} was opened without its signing key")
         async with self._write_lock, self.engine.begin() as connection:
             await _make_durable(connection)
-            state = (await connection.execute(
-                update(_logs).where(_logs.c.id == self.id).values(integrated_size=_logs.c.integrated_size)
-                .returning(_logs.c.integrated_size, _logs.c.next_index))).one()
+            state = (
+                await connection.execute(
+                    update(_logs)
+                    .where(_logs.c.id == self.id)
+                    .values(integrated_size=_logs.c.integrated_size)
+                    .returning(_logs.c.integrated_size, _logs.c.next_index)
+                )
+            ).one()
             old_size, target = state
             if max_entries is not None:
                 target = min(target, old_size + max_entries)
             latest = await self._latest(connection)
             if target == old_size and latest is not None:
                 return None
-            rows = (await connection.execute(
-                select(_entries.c.idx, _entries.c.data)
-                .where(_entries.c.log_id == self.id, _entries.c.idx >= old_size, _entries.c.idx < target)
-                .order_by(_entries.c.idx))).all()
+            rows = (
+                await connection.execute(
+                    select(_entries.c.idx, _entries.c.data)
+                    .where(_entries.c.log_id == self.id, _entries.c.idx >= old_size, _entries.c.idx < target)
+                    .order_by(_entries.c.idx)
+                )
+            ).all()
             if [row.idx for row in rows] != list(range(old_size, target)):
                 raise InconsistentTree(f"entries {old_size}..{target - 1} are not all stored")
             leaves = [leaf_hash(row.data) for row in rows]
@@ -261,22 +286,38 @@ class Log:
                 # Only the partial tiles on the old right edge existed before; every other changed tile is new.
                 await self._write_tiles(connection, changed, replacing=changed.keys() & edge)
             await connection.execute(
-                update(_logs).where(_logs.c.id == self.id).values(integrated_size=target))
-            inserted = await connection.execute(insert(_checkpoints).values(
-                log_id=self.id, size=target, root_hash=root, note=note, signed_at=time.time()))
+                update(_logs).where(_logs.c.id == self.id).values(integrated_size=target)
+            )
+            inserted = await connection.execute(
+                insert(_checkpoints).values(
+                    log_id=self.id, size=target, root_hash=root, note=note, signed_at=time.time()
+                )
+            )
             return SignedTreeHead(inserted.inserted_primary_key[0], target, root, note)
 
-    async def _write_tiles(self, connection: AsyncConnection, changed: dict[tuple[int, int], bytes],
-                           replacing: set[tuple[int, int]]) -> None:
+    async def _write_tiles(
+        self,
+        connection: AsyncConnection,
+        changed: dict[tuple[int, int], bytes],
+        replacing: set[tuple[int, int]],
+    ) -> None:
         for level, index in replacing:
-            await connection.execute(_tiles.delete().where(
-                _tiles.c.log_id == self.id, _tiles.c.level == level, _tiles.c.idx == index))
-        await connection.execute(insert(_tiles), [
-            {"log_id": self.id, "level": level, "idx": index, "hashes": hashes}
-            for (level, index), hashes in changed.items()])
+            await connection.execute(
+                _tiles.delete().where(
+                    _tiles.c.log_id == self.id, _tiles.c.level == level, _tiles.c.idx == index
+                )
+            )
+        await connection.execute(
+            insert(_tiles),
+            [
+                {"log_id": self.id, "level": level, "idx": index, "hashes": hashes}
+                for (level, index), hashes in changed.items()
+            ],
+        )
 
-    async def _read_tiles(self, connection: AsyncConnection,
-                          wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    async def _read_tiles(
+        self, connection: AsyncConnection, wanted: set[tuple[int, int]]
+    ) -> dict[tuple[int, int], bytes]:
         # One query per tile level with `idx IN (...)`, which walks the primary key; a row-value IN over
         # (level, idx) would make SQLite scan every tile of the log.
         by_level: dict[int, list[int]] = {}
@@ -285,21 +326,40 @@ class Log:
         found = {}
         for level, indexes in by_level.items():
             for start in range(0, len(indexes), 500):
-                rows = await connection.execute(select(_tiles.c.idx, _tiles.c.hashes).where(
-                    _tiles.c.log_id == self.id, _tiles.c.level == level,
-                    _tiles.c.idx.in_(indexes[start:start + 500])))
+                rows = await connection.execute(
+                    select(_tiles.c.idx, _tiles.c.hashes).where(
+                        _tiles.c.log_id == self.id,
+                        _tiles.c.level == level,
+                        _tiles.c.idx.in_(indexes[start : start + 500]),
+                    )
+                )
                 found.update({(level, row.idx): row.hashes for row in rows})
         return found
 
     # -- reading -------------------------------------------------------------------------------------------
 
     async def _latest(self, connection: AsyncConnection) -> SignedTreeHead | None:
-        row = (await connection.execute(select(_checkpoints).where(_checkpoints.c.log_id == self.id)
-                                        .order_by(_checkpoints.c.id.desc()).limit(1))).first()
+        row = (
+            await connection.execute(
+                select(_checkpoints)
+                .where(_checkpoints.c.log_id == self.id)
+                .order_by(_checkpoints.c.id.desc())
+                .limit(1)
+            )
+        ).first()
         if row is None:
             return None
-        lines = (await connection.execute(select(_cosignatures.c.line).where(
-            _cosignatures.c.checkpoint_id == row.id).order_by(_cosignatures.c.id))).scalars().all()
+        lines = (
+            (
+                await connection.execute(
+                    select(_cosignatures.c.line)
+                    .where(_cosignatures.c.checkpoint_id == row.id)
+                    .order_by(_cosignatures.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
         return SignedTreeHead(row.id, row.size, row.root_hash, row.note, tuple(lines))
 
     async def latest_checkpoint(self) -> SignedTreeHead | None:
@@ -308,13 +368,27 @@ class Log:
 
     async def checkpoint_at(self, size: int) -> SignedTreeHead | None:
         async with self.engine.connect() as connection:
-            row = (await connection.execute(select(_checkpoints.c.id).where(
-                _checkpoints.c.log_id == self.id, _checkpoints.c.size == size))).first()
+            row = (
+                await connection.execute(
+                    select(_checkpoints.c.id).where(
+                        _checkpoints.c.log_id == self.id, _checkpoints.c.size == size
+                    )
+                )
+            ).first()
             if row is None:
                 return None
             full = (await connection.execute(select(_checkpoints).where(_checkpoints.c.id == row.id))).one()
-            lines = (await connection.execute(select(_cosignatures.c.line).where(
-                _cosignatures.c.checkpoint_id == row.id).order_by(_cosignatures.c.id))).scalars().all()
+            lines = (
+                (
+                    await connection.execute(
+                        select(_cosignatures.c.line)
+                        .where(_cosignatures.c.checkpoint_id == row.id)
+                        .order_by(_cosignatures.c.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
             return SignedTreeHead(full.id, full.size, full.root_hash, full.note, tuple(lines))
 
     async def add_cosignatures(self, checkpoint_id: int, lines: dict[str, str]) -> None:
@@ -322,30 +396,46 @@ class Log:
         if not lines:
             return
         async with self.engine.begin() as connection:
-            await connection.execute(insert(_cosignatures).prefix_with("OR IGNORE", dialect="sqlite"), [
-                {"checkpoint_id": checkpoint_id, "witness": witness, "line": line}
-                for witness, line in lines.items()])
+            await connection.execute(
+                insert(_cosignatures).prefix_with("OR IGNORE", dialect="sqlite"),
+                [
+                    {"checkpoint_id": checkpoint_id, "witness": witness, "line": line}
+                    for witness, line in lines.items()
+                ],
+            )
 
     async def state(self) -> tuple[int, int]:
         """(acknowledged entries, integrated size)."""
         async with self.engine.connect() as connection:
-            row = (await connection.execute(select(_logs.c.next_index, _logs.c.integrated_size)
-                                            .where(_logs.c.id == self.id))).one()
+            row = (
+                await connection.execute(
+                    select(_logs.c.next_index, _logs.c.integrated_size).where(_logs.c.id == self.id)
+                )
+            ).one()
         return row.next_index, row.integrated_size
 
     async def entry(self, index: int) -> bytes:
         async with self.engine.connect() as connection:
-            data = (await connection.execute(select(_entries.c.data).where(
-                _entries.c.log_id == self.id, _entries.c.idx == index))).scalar_one_or_none()
+            data = (
+                await connection.execute(
+                    select(_entries.c.data).where(_entries.c.log_id == self.id, _entries.c.idx == index)
+                )
+            ).scalar_one_or_none()
         if data is None:
             raise NotIntegrated(f"log {self.name} has no entry {index}")
         return data
 
     async def entries(self, begin: int, end: int) -> list[bytes]:
         async with self.engine.connect() as connection:
-            return list((await connection.execute(select(_entries.c.data).where(
-                _entries.c.log_id == self.id, _entries.c.idx >= begin, _entries.c.idx < end)
-                .order_by(_entries.c.idx))).scalars())
+            return list(
+                (
+                    await connection.execute(
+                        select(_entries.c.data)
+                        .where(_entries.c.log_id == self.id, _entries.c.idx >= begin, _entries.c.idx < end)
+                        .order_by(_entries.c.idx)
+                    )
+                ).scalars()
+            )
 
     async def tile(self, level: int, index: int) -> bytes:
         async with self.engine.connect() as connection:
@@ -353,8 +443,9 @@ class Log:
 
     async def _hashes(self, size: int, ranges: list[tuple[int, int]]) -> list[bytes]:
         async with self.engine.connect() as connection:
-            integrated = (await connection.execute(select(_logs.c.integrated_size)
-                                                   .where(_logs.c.id == self.id))).scalar_one()
+            integrated = (
+                await connection.execute(select(_logs.c.integrated_size).where(_logs.c.id == self.id))
+            ).scalar_one()
             if size > integrated:
                 raise NotIntegrated(f"tree size {size} is beyond the integrated size {integrated}")
             source = _DictTiles(await self._read_tiles(connection, tiles_for_ranges(ranges)))
@@ -380,6 +471,7 @@ class Log:
 @dataclass
 class Sequencer:
     """Runs `integrate` whenever entries are pending: the background half of a log's write path."""
+
     log: Log
     interval: float = 0.05
     max_batch: int | None = None

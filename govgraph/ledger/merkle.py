@@ -14,8 +14,16 @@ _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
 
 __all__ = [
-    "EMPTY_ROOT", "HASH_SIZE", "ProofError", "consistency_proof", "inclusion_proof", "leaf_hash",
-    "node_hash", "root_hash", "verify_consistency", "verify_inclusion",
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "ProofError",
+    "consistency_proof",
+    "inclusion_proof",
+    "leaf_hash",
+    "node_hash",
+    "root_hash",
+    "verify_consistency",
+    "verify_inclusion",
 ]
 
 
@@ -69,7 +77,9 @@ def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int) -> list[bytes
     return [root_hash(leaf_hashes[begin:end]) for begin, end in consistency_ranges(old_size, size)]
 
 
-def verify_inclusion(leaf_hash: bytes, index: int, tree_size: int, proof: Sequence[bytes], root: bytes) -> None:
+def verify_inclusion(
+    leaf_hash: bytes, index: int, tree_size: int, proof: Sequence[bytes], root: bytes
+) -> None:
     """Check that `leaf_hash` sits at `index` in the tree of `tree_size` whose root is `root`
     (RFC 9162 §2.1.3.2). Raises ProofError on any failure."""
     if not 0 <= index < tree_size:
@@ -95,8 +105,9 @@ def verify_inclusion(leaf_hash: bytes, index: int, tree_size: int, proof: Sequen
         raise ProofError("inclusion proof does not lead to the given root")
 
 
-def verify_consistency(old_size: int, new_size: int, proof: Sequence[bytes], old_root: bytes,
-                       new_root: bytes) -> None:
+def verify_consistency(
+    old_size: int, new_size: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes
+) -> None:
     """Check that the tree of `old_size` with `old_root` is a prefix of the tree of `new_size` with
     `new_root` (RFC 9162 §2.1.4.2). Raises ProofError on any failure."""
     if old_size < 0 or new_size < old_size:

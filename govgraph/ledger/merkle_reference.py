@@ -62,8 +62,9 @@ def root_from_inclusion(leaf: bytes, m: int, n: int, audit_path: Sequence[bytes]
     return None if inner is None else node_hash(sibling, inner)
 
 
-def roots_from_consistency(m: int, n: int, old_root: bytes, nodes: Sequence[bytes],
-                           b: bool = True) -> tuple[bytes, bytes] | None:
+def roots_from_consistency(
+    m: int, n: int, old_root: bytes, nodes: Sequence[bytes], b: bool = True
+) -> tuple[bytes, bytes] | None:
     """Rebuild (old root, new root) from a consistency proof by undoing SUBPROOF's recursion; the verifier's
     own old root stands in where b says the proof omits it. None if the proof has the wrong shape."""
     if m == n:

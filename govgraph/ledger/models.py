@@ -30,6 +30,7 @@ class LedgerEntry(SQLModel, table=True):
 class LedgerTile(SQLModel, table=True):
     """One c2sp.org/tlog-tiles hash tile: up to 256 concatenated 32-byte hashes of the nodes at tree level
     8*level; a partial tile is rewritten as it grows (its prefix never changes)."""
+
     __tablename__ = "ledger_tiles"
     __table_args__ = {"sqlite_with_rowid": False}
 
@@ -41,6 +42,7 @@ class LedgerTile(SQLModel, table=True):
 
 class LedgerCheckpoint(SQLModel, table=True):
     """Every checkpoint the log signed, in signing order (id); sizes strictly increase."""
+
     __tablename__ = "ledger_checkpoints"
     __table_args__ = (UniqueConstraint("log_id", "size"),)
 
@@ -64,6 +66,7 @@ class LedgerCosignature(SQLModel, table=True):
 
 class WitnessState(SQLModel, table=True):
     """A witness's latest cosigned checkpoint per log origin (c2sp.org/tlog-witness)."""
+
     __tablename__ = "ledger_witness_state"
     __table_args__ = {"sqlite_with_rowid": False}
 
@@ -74,8 +77,17 @@ class WitnessState(SQLModel, table=True):
     checkpoint: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-LEDGER_TABLES = [model.__table__ for model in (  # type: ignore[attr-defined]
-    LedgerLog, LedgerEntry, LedgerTile, LedgerCheckpoint, LedgerCosignature, WitnessState)]
+LEDGER_TABLES = [
+    model.__table__
+    for model in (  # type: ignore[attr-defined]
+        LedgerLog,
+        LedgerEntry,
+        LedgerTile,
+        LedgerCheckpoint,
+        LedgerCosignature,
+        WitnessState,
+    )
+]
 
 
 async def create_ledger_tables(engine) -> None:

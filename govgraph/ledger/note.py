@@ -129,6 +129,7 @@ def split_key(text: str) -> tuple[str, int, bytes]:
 @dataclass(frozen=True, slots=True)
 class Verifier:
     """An Ed25519 (type 0x01) note verifier key."""
+
     name: str
     key_id: int
     public_key: bytes
@@ -274,7 +275,7 @@ def open_note(message: bytes, known: Verifiers | Sequence[NoteVerifier] | Iterab
     split = whole.rfind("\n\n")
     if split < 0:
         raise MalformedNote("no signature block")
-    text, block = whole[: split + 1], whole[split + 2:]
+    text, block = whole[: split + 1], whole[split + 2 :]
     if not block or not block.endswith("\n"):
         raise MalformedNote("signature block must end in a newline")
     lines = block[:-1].split("\n")
@@ -308,7 +309,7 @@ def open_note(message: bytes, known: Verifiers | Sequence[NoteVerifier] | Iterab
 def _parse_signature_line(line: str) -> tuple[str, bytes, str]:
     if not line.startswith(SIGNATURE_PREFIX):
         raise MalformedNote("signature line must start with an em dash")
-    name, sep, b64 = line[len(SIGNATURE_PREFIX):].partition(" ")
+    name, sep, b64 = line[len(SIGNATURE_PREFIX) :].partition(" ")
     if not sep or not is_valid_key_name(name):
         raise MalformedNote("invalid signer name")
     try:

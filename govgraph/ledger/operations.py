@@ -53,8 +53,9 @@ async def init_log(settings: Settings, name: str, origin: str | None = None) -> 
         await engine.dispose()
 
 
-async def append_entries(settings: Settings, name: str, entries: Sequence[bytes],
-                         integrate: bool = True) -> tuple[range, SignedTreeHead | None]:
+async def append_entries(
+    settings: Settings, name: str, entries: Sequence[bytes], integrate: bool = True
+) -> tuple[range, SignedTreeHead | None]:
     async with open_log(settings, name, signing=integrate) as log:
         indexes = await log.append_many(entries)
         head = await log.integrate() if integrate else None
@@ -69,8 +70,9 @@ async def sign_checkpoint(settings: Settings, name: str) -> SignedTreeHead:
         return head
 
 
-async def publish_checkpoint(settings: Settings, name: str, witnesses: Sequence[WitnessEndpoint],
-                             quorum: int) -> Publication:
+async def publish_checkpoint(
+    settings: Settings, name: str, witnesses: Sequence[WitnessEndpoint], quorum: int
+) -> Publication:
     """Integrate, sign, then ask each witness to cosign; published once `quorum` of them did."""
     async with open_log(settings, name, signing=True) as log:
         await log.integrate()
@@ -78,8 +80,9 @@ async def publish_checkpoint(settings: Settings, name: str, witnesses: Sequence[
         assert head is not None
         async with httpx.AsyncClient(timeout=10) as client:
             publication = await collect_cosignatures(log, head, witnesses, quorum, client)
-        return Publication(await log.latest_checkpoint() or head, publication.cosigned_by, publication.refusals,
-                           quorum)
+        return Publication(
+            await log.latest_checkpoint() or head, publication.cosigned_by, publication.refusals, quorum
+        )
 
 
 async def prove(settings: Settings, name: str, index: int) -> Receipt:

@@ -31,15 +31,21 @@ class Receipt:
     checkpoint: bytes  # signed note with cosignature lines
 
     def to_json(self) -> str:
-        return json.dumps({
-            "format": RECEIPT_FORMAT,
-            "origin": self.origin,
-            "index": self.index,
-            "entry": base64.b64encode(self.entry).decode(),
-            "tree_size": self.tree_size,
-            "inclusion_proof": [base64.b64encode(h).decode() for h in self.inclusion_proof],
-            "checkpoint": self.checkpoint.decode(),
-        }, indent=2) + "\n"
+        return (
+            json.dumps(
+                {
+                    "format": RECEIPT_FORMAT,
+                    "origin": self.origin,
+                    "index": self.index,
+                    "entry": base64.b64encode(self.entry).decode(),
+                    "tree_size": self.tree_size,
+                    "inclusion_proof": [base64.b64encode(h).decode() for h in self.inclusion_proof],
+                    "checkpoint": self.checkpoint.decode(),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Receipt:
@@ -56,8 +62,9 @@ class Receipt:
                 raise TypeError
             if type(index) is not int or type(size) is not int or index < 0 or size < 0:
                 raise TypeError
-            return cls(origin, index, _b64(doc["entry"]), size, tuple(_b64(h) for h in proof),
-                       checkpoint.encode())
+            return cls(
+                origin, index, _b64(doc["entry"]), size, tuple(_b64(h) for h in proof), checkpoint.encode()
+            )
         except (KeyError, TypeError):
             raise ReceiptError("receipt fields are missing or of the wrong type") from None
 
@@ -100,7 +107,9 @@ class Verdict:
         return "\n".join(lines)
 
 
-def verify_receipt(receipt: Receipt, log_vkey: str, witness_vkeys: tuple[str, ...] = (), quorum: int = 0) -> Verdict:
+def verify_receipt(
+    receipt: Receipt, log_vkey: str, witness_vkeys: tuple[str, ...] = (), quorum: int = 0
+) -> Verdict:
     """Check a receipt offline and say, finding by finding, what holds and what does not."""
     findings: list[Finding] = []
     try:
@@ -112,31 +121,60 @@ def verify_receipt(receipt: Receipt, log_vkey: str, witness_vkeys: tuple[str, ..
         opened = open_checkpoint(receipt.checkpoint, log_key, witnesses=witnesses, quorum=quorum)
     except QuorumNotMet as exc:
         findings.append(Finding(True, f"The checkpoint is signed by the log key {log_key.name}."))
-        findings.append(Finding(False, f"Only {exc.have} of the {exc.need} required witnesses cosigned the checkpoint."))
+        findings.append(
+            Finding(False, f"Only {exc.have} of the {exc.need} required witnesses cosigned the checkpoint.")
+        )
         return Verdict(tuple(findings))
     except (NoteError, CheckpointError) as exc:
-        findings.append(Finding(False, f"The checkpoint does not verify under the log key {log_key.name}: {exc}."))
+        findings.append(
+            Finding(False, f"The checkpoint does not verify under the log key {log_key.name}: {exc}.")
+        )
         return Verdict(tuple(findings))
     checkpoint = opened.checkpoint
     findings.append(Finding(True, f"The checkpoint is signed by the log key {log_key.name}."))
     if quorum or witnesses:
         names = ", ".join(opened.cosigners) or "none"
-        findings.append(Finding(True, f"{len(opened.cosigners)} witness(es) cosigned it ({names}); "
-                                      f"{quorum} required."))
+        findings.append(
+            Finding(True, f"{len(opened.cosigners)} witness(es) cosigned it ({names}); {quorum} required.")
+        )
     if receipt.origin != checkpoint.origin:
-        findings.append(Finding(False, f"The receipt names log {receipt.origin!r} but the checkpoint is "
-                                       f"for {checkpoint.origin!r}."))
+        findings.append(
+            Finding(
+                False,
+                f"The receipt names log {receipt.origin!r} but the checkpoint is for {checkpoint.origin!r}.",
+            )
+        )
     if receipt.tree_size != checkpoint.size:
-        findings.append(Finding(False, f"The receipt's tree size {receipt.tree_size} is not the checkpoint's "
-                                       f"size {checkpoint.size}."))
+        findings.append(
+            Finding(
+                False,
+                f"The receipt's tree size {receipt.tree_size} is not the checkpoint's "
+                f"size {checkpoint.size}.",
+            )
+        )
         return Verdict(tuple(findings))
     try:
-        verify_inclusion(leaf_hash(receipt.entry), receipt.index, checkpoint.size, receipt.inclusion_proof,
-                         checkpoint.root_hash)
+        verify_inclusion(
+            leaf_hash(receipt.entry),
+            receipt.index,
+            checkpoint.size,
+            receipt.inclusion_proof,
+            checkpoint.root_hash,
+        )
     except ProofError as exc:
-        findings.append(Finding(False, f"Entry {receipt.index} is NOT proven to be in the log's tree of size "
-                                       f"{checkpoint.size}: {exc}."))
+        findings.append(
+            Finding(
+                False,
+                f"Entry {receipt.index} is NOT proven to be in the log's tree of size "
+                f"{checkpoint.size}: {exc}.",
+            )
+        )
     else:
-        findings.append(Finding(True, f"Entry {receipt.index} is in the log's tree of size {checkpoint.size} "
-                                      f"(root {base64.b64encode(checkpoint.root_hash).decode()})."))
+        findings.append(
+            Finding(
+                True,
+                f"Entry {receipt.index} is in the log's tree of size {checkpoint.size} "
+                f"(root {base64.b64encode(checkpoint.root_hash).decode()}).",
+            )
+        )
     return Verdict(tuple(findings))

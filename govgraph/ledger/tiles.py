@@ -37,7 +37,7 @@ def encode_index(index: int) -> str:
     """N as 3-digit groups, every group but the last prefixed with 'x' (tlog-tiles §Merkle Tree)."""
     digits = str(index)
     digits = "0" * (-len(digits) % 3) + digits
-    groups = [digits[i:i + 3] for i in range(0, len(digits), 3)]
+    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
     return "/".join(["x" + g for g in groups[:-1]] + [groups[-1]])
 
 
@@ -95,7 +95,7 @@ def perfect_root(hashes: Sequence[bytes]) -> bytes:
 
 
 def split_hashes(blob: bytes) -> list[bytes]:
-    return [blob[i:i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
+    return [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
 
 
 class MissingHash(LookupError):
@@ -126,7 +126,9 @@ def range_hash(source: TileSource, begin: int, end: int) -> bytes:
     return root
 
 
-def extend_tiles(source: TileSource, old_size: int, leaf_hashes: Sequence[bytes]) -> dict[tuple[int, int], bytes]:
+def extend_tiles(
+    source: TileSource, old_size: int, leaf_hashes: Sequence[bytes]
+) -> dict[tuple[int, int], bytes]:
     """The hash tiles that change when `leaf_hashes` are appended to a tree of `old_size`: level-0 tiles take
     the leaf hashes, and each tile that fills up contributes its root to the tile level above."""
     changed: dict[tuple[int, int], bytes] = {}
@@ -141,13 +143,18 @@ def extend_tiles(source: TileSource, old_size: int, leaf_hashes: Sequence[bytes]
             index, offset = divmod(position, TILE_WIDTH)
             existing = current(level, index) if offset else b""
             if len(existing) != offset * HASH_SIZE:
-                raise MissingHash(f"tile {level}/{index} holds {len(existing) // HASH_SIZE} hashes, expected {offset}")
+                raise MissingHash(
+                    f"tile {level}/{index} holds {len(existing) // HASH_SIZE} hashes, expected {offset}"
+                )
             take = min(TILE_WIDTH - offset, len(new) - taken)
-            changed[(level, index)] = existing + b"".join(new[taken:taken + take])
+            changed[(level, index)] = existing + b"".join(new[taken : taken + take])
             taken += take
             position += take
         end = start + len(new)
         # Tiles that became full in this step: their roots are the new nodes one tile level up.
-        new = [perfect_root(split_hashes(changed[(level, index)])) for index in range(start // TILE_WIDTH, end // TILE_WIDTH)]
+        new = [
+            perfect_root(split_hashes(changed[(level, index)]))
+            for index in range(start // TILE_WIDTH, end // TILE_WIDTH)
+        ]
         level, start = level + 1, start // TILE_WIDTH
     return changed

@@ -21,7 +21,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from govgraph.ledger.checkpoint import (
-    Checkpoint, CheckpointError, CosignatureSigner, CosignatureVerifier,
+    Checkpoint,
+    CheckpointError,
+    CosignatureSigner,
+    CosignatureVerifier,
 )
 from govgraph.ledger.log import Log, SignedTreeHead
 from govgraph.ledger.merkle import EMPTY_ROOT, ProofError, verify_consistency
@@ -89,8 +92,13 @@ class AddCheckpointRequest:
 class Witness:
     """A witness: one cosigning key, the logs it trusts (origin -> the log's verifier keys), its state."""
 
-    def __init__(self, engine: AsyncEngine, signer: CosignatureSigner,
-                 trusted: Mapping[str, Sequence[Verifier]], clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        signer: CosignatureSigner,
+        trusted: Mapping[str, Sequence[Verifier]],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.engine = engine
         self.signer = signer
         self.trusted = {origin: tuple(keys) for origin, keys in trusted.items()}
@@ -102,8 +110,13 @@ class Witness:
 
     async def latest(self, origin: str) -> tuple[int, bytes] | None:
         async with self.engine.connect() as connection:
-            row = (await connection.execute(select(_state.c.size, _state.c.root_hash).where(
-                _state.c.witness == self.name, _state.c.origin == origin))).first()
+            row = (
+                await connection.execute(
+                    select(_state.c.size, _state.c.root_hash).where(
+                        _state.c.witness == self.name, _state.c.origin == origin
+                    )
+                )
+            ).first()
         return None if row is None else (row.size, row.root_hash)
 
     async def add_checkpoint(self, body: bytes) -> WitnessReply:
@@ -148,8 +161,9 @@ class Witness:
                 return self._evidence(422, origin, request, "proof between equal sizes must be empty\n")
         else:
             try:
-                verify_consistency(request.old_size, checkpoint.size, request.proof, stored_root,
-                                   checkpoint.root_hash)
+                verify_consistency(
+                    request.old_size, checkpoint.size, request.proof, stored_root, checkpoint.root_hash
+                )
             except ProofError as exc:
                 return self._evidence(422, origin, request, f"consistency proof does not verify: {exc}\n")
         if not await self._compare_and_swap(origin, stored, checkpoint, request.checkpoint):
@@ -158,16 +172,28 @@ class Witness:
         cosignature = self.signer.cosign(note.text, int(self.clock()))
         return WitnessReply(200, cosignature.line.encode())
 
-    def _evidence(self, status: int, origin: str, request: AddCheckpointRequest, text: str,
-                  content_type: str = "text/plain; charset=utf-8") -> WitnessReply:
+    def _evidence(
+        self,
+        status: int,
+        origin: str,
+        request: AddCheckpointRequest,
+        text: str,
+        content_type: str = "text/plain; charset=utf-8",
+    ) -> WitnessReply:
         # A correctly signed checkpoint that does not extend what we cosigned may prove log misbehaviour
         # (tlog-witness allows logging it); it is never cosigned.
-        log.warning("witness %s refused a signed checkpoint of %s (%s): %r", self.name, origin, text.strip(),
-                    request.checkpoint)
+        log.warning(
+            "witness %s refused a signed checkpoint of %s (%s): %r",
+            self.name,
+            origin,
+            text.strip(),
+            request.checkpoint,
+        )
         return WitnessReply(status, text.encode(), content_type)
 
-    async def _compare_and_swap(self, origin: str, expected: tuple[int, bytes] | None, checkpoint: Checkpoint,
-                                signed: bytes) -> bool:
+    async def _compare_and_swap(
+        self, origin: str, expected: tuple[int, bytes] | None, checkpoint: Checkpoint, signed: bytes
+    ) -> bool:
         """Persist the new state only if the stored one is still `expected`; committed before we reply."""
         values = {"size": checkpoint.size, "root_hash": checkpoint.root_hash, "checkpoint": signed}
         async with self.engine.begin() as connection:
@@ -175,13 +201,22 @@ class Witness:
                 await connection.exec_driver_sql("PRAGMA synchronous=FULL")
             if expected is None:
                 try:
-                    await connection.execute(insert(_state).values(witness=self.name, origin=origin, **values))
+                    await connection.execute(
+                        insert(_state).values(witness=self.name, origin=origin, **values)
+                    )
                 except IntegrityError:
                     return False
                 return True
-            result = await connection.execute(update(_state).where(
-                _state.c.witness == self.name, _state.c.origin == origin,
-                _state.c.size == expected[0], _state.c.root_hash == expected[1]).values(**values))
+            result = await connection.execute(
+                update(_state)
+                .where(
+                    _state.c.witness == self.name,
+                    _state.c.origin == origin,
+                    _state.c.size == expected[0],
+                    _state.c.root_hash == expected[1],
+                )
+                .values(**values)
+            )
             return result.rowcount == 1
 
 
@@ -198,6 +233,7 @@ def witness_routes(witness: Witness) -> list[Route]:
 
 
 # -- the log's side -------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class WitnessEndpoint:
@@ -217,8 +253,14 @@ class Publication:
         return len(self.cosigned_by) >= self.quorum
 
 
-async def collect_cosignatures(log_: Log, head: SignedTreeHead, witnesses: Sequence[WitnessEndpoint], quorum: int,
-                               client: httpx.AsyncClient, known_sizes: dict[str, int] | None = None) -> Publication:
+async def collect_cosignatures(
+    log_: Log,
+    head: SignedTreeHead,
+    witnesses: Sequence[WitnessEndpoint],
+    quorum: int,
+    client: httpx.AsyncClient,
+    known_sizes: dict[str, int] | None = None,
+) -> Publication:
     """Ask every witness to cosign `head` (retrying once from the size a 409 reports), keep each cosignature
     that verifies, and say whether K = `quorum` of N witnesses cosigned."""
     known_sizes = known_sizes if known_sizes is not None else {}
@@ -239,7 +281,9 @@ async def collect_cosignatures(log_: Log, head: SignedTreeHead, witnesses: Seque
                 refusals.append(f"{name}: unreachable ({exc.__class__.__name__})")
                 break
             reply = response
-            if response.status_code == 409 and response.headers.get("content-type", "").startswith(SIZE_CONTENT_TYPE):
+            if response.status_code == 409 and response.headers.get("content-type", "").startswith(
+                SIZE_CONTENT_TYPE
+            ):
                 old = int(response.text.strip() or 0)
                 continue
             break
@@ -284,4 +328,6 @@ def check_same_history(first: Checkpoint, second: Checkpoint, proof: Sequence[by
     try:
         verify_consistency(small.size, large.size, proof, small.root_hash, large.root_hash)
     except ProofError as exc:
-        raise SplitView(f"size {large.size} does not extend size {small.size} of {small.origin}: {exc}") from exc
+        raise SplitView(
+            f"size {large.size} does not extend size {small.size} of {small.origin}: {exc}"
+        ) from exc

@@ -28,7 +28,7 @@ def fields(data: bytes) -> list[tuple[int, int | bytes]]:
             value, position = _varint(data, position)
         elif wire_type == 2:
             length, position = _varint(data, position)
-            value, position = data[position:position + length], position + length
+            value, position = data[position : position + length], position + length
         else:
             raise ValueError(f"unexpected wire type {wire_type}")
         out.append((number, value))
@@ -47,7 +47,9 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
     def child(self, name: str | int) -> Node:
-        return next(c for c in self.children if (c.index if isinstance(name, int) else c.response_name) == name)
+        return next(
+            c for c in self.children if (c.index if isinstance(name, int) else c.response_name) == name
+        )
 
 
 def _node(data: bytes) -> Node:
@@ -84,5 +86,9 @@ def decode_trace(encoded: str) -> Trace:
     values = dict(fields(base64.b64decode(encoded)))
     start = dict(fields(values[4]))
     end = dict(fields(values[3]))
-    return Trace(start_seconds=start.get(1, 0), end_seconds=end.get(1, 0), duration_ns=values.get(11, 0),
-                 root=_node(values[14]))
+    return Trace(
+        start_seconds=start.get(1, 0),
+        end_seconds=end.get(1, 0),
+        duration_ns=values.get(11, 0),
+        root=_node(values[14]),
+    )

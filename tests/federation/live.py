@@ -31,7 +31,9 @@ class Subgraphs:
     urls: dict[str, str]
 
     def post(self, name: str, query: str, variables: dict | None = None, **kwargs) -> dict:
-        response = httpx.post(self.urls[name], json={"query": query, "variables": variables}, timeout=10, **kwargs)
+        response = httpx.post(
+            self.urls[name], json={"query": query, "variables": variables}, timeout=10, **kwargs
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -62,8 +64,10 @@ def live_subgraphs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Subgrap
     """products/users/inventory (compliance) and identity/land (agencies, seeded SQLite) on free ports."""
     data_dir = tmp_path_factory.mktemp("agencies")
     settings = Settings.from_env({"GOVGRAPH_DATA": str(data_dir)})
-    servers = {name: UvicornThread(standalone_app(subgraph_view(module.build_schema())))
-               for name, module in COMPLIANCE.items()}
+    servers = {
+        name: UvicornThread(standalone_app(subgraph_view(module.build_schema())))
+        for name, module in COMPLIANCE.items()
+    }
     for agency in standard_agencies():
         servers[agency.name] = UvicornThread(standalone_agency_app(agency, settings))
     started = []

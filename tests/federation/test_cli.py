@@ -24,12 +24,18 @@ def test_subgraph_command_serves_land_alone(data_dir: Path) -> None:
     log_path = data_dir / "subgraph.log"
     env = {**os.environ, "GOVGRAPH_DATA": str(data_dir), "GOVGRAPH_LOG_LEVEL": "warning"}
     with log_path.open("w") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "govgraph", "subgraph", "land", "--port", str(port)],
-                                   env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "govgraph", "subgraph", "land", "--port", str(port)],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}/readiness", process, log_path)
-        body = httpx.post(f"http://127.0.0.1:{port}/graphql",
-                          json={"query": '{ parcel(id: "parcel-0002") { area owner { id } } }'}).json()
+        body = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": '{ parcel(id: "parcel-0002") { area owner { id } } }'},
+        ).json()
         assert body == {"data": {"parcel": {"area": 1200.0, "owner": {"id": "cit_5b0e2f7c1a9d4e83"}}}}
     finally:
         process.terminate()
@@ -52,6 +58,8 @@ def test_schema_export_writes_the_committed_subgraph_sdls(tmp_path: Path) -> Non
 
 @pytest.mark.e2e
 def test_serve_mounts_the_agency_subgraphs(live_server) -> None:
-    body = httpx.post(f"{live_server.url}/subgraphs/identity/graphql",
-                      json={"query": '{ agency(id: "land-registry") { name } }'}).json()
+    body = httpx.post(
+        f"{live_server.url}/subgraphs/identity/graphql",
+        json={"query": '{ agency(id: "land-registry") { name } }'},
+    ).json()
     assert body == {"data": {"agency": {"name": "Land Registry"}}}

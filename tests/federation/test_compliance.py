@@ -48,36 +48,51 @@ def test_service_sdl_declares_the_reference_products_schema(sdl: str) -> None:
         "  id: ID!\n  sku: String\n  package: String\n  variation: ProductVariation\n"
         "  dimensions: ProductDimension\n"
         '  createdBy: User @provides(fields: "totalProductsCreated")\n'
-        '  notes: String @tag(name: "internal")\n  research: [ProductResearch!]!\n}')
+        '  notes: String @tag(name: "internal")\n  research: [ProductResearch!]!\n}'
+    )
     assert _definition(sdl, "DeprecatedProduct") == (
         'type DeprecatedProduct @key(fields: "sku package") {\n'
-        "  sku: String!\n  package: String!\n  reason: String\n  createdBy: User\n}")
+        "  sku: String!\n  package: String!\n  reason: String\n  createdBy: User\n}"
+    )
     assert _definition(sdl, "ProductResearch") == (
-        'type ProductResearch @key(fields: "study { caseNumber }") {\n  study: CaseStudy!\n  outcome: String\n}')
+        'type ProductResearch @key(fields: "study { caseNumber }") {\n  study: CaseStudy!\n  outcome: String\n}'
+    )
     assert _definition(sdl, "_Entity") == (
-        "union _Entity = DeprecatedProduct | Inventory | Product | ProductResearch | User")
+        "union _Entity = DeprecatedProduct | Inventory | Product | ProductResearch | User"
+    )
 
 
 # 2. @key (single)
 def test_single_key_resolves_a_user_by_email(live_subgraphs) -> None:
-    assert entities(live_subgraphs, [{"__typename": "User", "email": EMAIL}], "... on User { email name }") == [
-        {"email": EMAIL, "name": "Jane Smith"}]
+    assert entities(
+        live_subgraphs, [{"__typename": "User", "email": EMAIL}], "... on User { email name }"
+    ) == [{"email": EMAIL, "name": "Jane Smith"}]
 
 
 # 3. @key (multi): a key of several fields
 def test_multi_field_key_resolves_a_deprecated_product(live_subgraphs) -> None:
-    representation = {"__typename": "DeprecatedProduct", "sku": "apollo-federation-v1",
-                      "package": "@apollo/federation-v1"}
+    representation = {
+        "__typename": "DeprecatedProduct",
+        "sku": "apollo-federation-v1",
+        "package": "@apollo/federation-v1",
+    }
     assert entities(live_subgraphs, [representation], "... on DeprecatedProduct { sku package reason }") == [
-        {"sku": "apollo-federation-v1", "package": "@apollo/federation-v1", "reason": "Migrate to Federation V2"}]
+        {
+            "sku": "apollo-federation-v1",
+            "package": "@apollo/federation-v1",
+            "reason": "Migrate to Federation V2",
+        }
+    ]
 
 
 # 4. @key (composite): a key with a nested selection
 def test_composite_key_resolves_research_by_nested_case_number(live_subgraphs) -> None:
     representation = {"__typename": "ProductResearch", "study": {"caseNumber": "1234"}}
-    assert entities(live_subgraphs, [representation],
-                    "... on ProductResearch { study { caseNumber description } outcome }") == [
-        {"study": {"caseNumber": "1234", "description": "Federation Study"}, "outcome": None}]
+    assert entities(
+        live_subgraphs,
+        [representation],
+        "... on ProductResearch { study { caseNumber description } outcome }",
+    ) == [{"study": {"caseNumber": "1234", "description": "Federation Study"}, "outcome": None}]
 
 
 # 5. repeatable @key: any of the three keys finds the product, all in one loader batch
@@ -93,24 +108,39 @@ def test_each_of_three_keys_resolves_a_product_in_one_batch(live_subgraphs) -> N
         {"id": "apollo-federation", "sku": "federation"},
         {"id": "apollo-studio", "sku": "studio"},
     ]
-    assert products.LOAD_CALLS == [[("id", "apollo-federation"), ("sku package", "federation", "@apollo/federation"),
-                                    ("sku variation", "studio", "platform")]]
+    assert products.LOAD_CALLS == [
+        [
+            ("id", "apollo-federation"),
+            ("sku package", "federation", "@apollo/federation"),
+            ("sku variation", "studio", "platform"),
+        ]
+    ]
 
 
 # 6. @requires
 def test_requires_computes_from_the_fields_the_gateway_supplies(live_subgraphs, compact_sdl: str) -> None:
-    assert 'averageProductsCreatedPerYear:Int@requires(fields:"totalProductsCreated yearsOfEmployment")' \
+    assert (
+        'averageProductsCreatedPerYear:Int@requires(fields:"totalProductsCreated yearsOfEmployment")'
         in compact_sdl
-    representation = {"__typename": "User", "email": EMAIL, "totalProductsCreated": 1337, "yearsOfEmployment": 10}
+    )
+    representation = {
+        "__typename": "User",
+        "email": EMAIL,
+        "totalProductsCreated": 1337,
+        "yearsOfEmployment": 10,
+    }
     assert entities(live_subgraphs, [representation], "... on User { averageProductsCreatedPerYear }") == [
-        {"averageProductsCreatedPerYear": 134}]
+        {"averageProductsCreatedPerYear": 134}
+    ]
 
 
 @pytest.mark.e2e
 def test_requires_through_the_gateway_uses_the_owning_subgraphs_values(hive_gateway) -> None:
     # The required fields come from users (4 products over 10 years): round(0.4) = 0, not products' 1337/10.
-    body = hive_gateway.post("query ($id: ID!) { product(id: $id) { createdBy { averageProductsCreatedPerYear "
-                             "email } } }", {"id": "apollo-federation"})
+    body = hive_gateway.post(
+        "query ($id: ID!) { product(id: $id) { createdBy { averageProductsCreatedPerYear email } } }",
+        {"id": "apollo-federation"},
+    )
     assert body == {"data": {"product": {"createdBy": {"averageProductsCreatedPerYear": 0, "email": EMAIL}}}}
 
 
@@ -118,8 +148,10 @@ def test_requires_through_the_gateway_uses_the_owning_subgraphs_values(hive_gate
 @pytest.mark.e2e
 def test_provides_lets_products_answer_total_products_created(hive_gateway, compact_sdl: str) -> None:
     assert 'createdBy:User@provides(fields:"totalProductsCreated")' in compact_sdl
-    body = hive_gateway.post("query ($id: ID!) { product(id: $id) { createdBy { email totalProductsCreated } } }",
-                             {"id": "apollo-federation"})
+    body = hive_gateway.post(
+        "query ($id: ID!) { product(id: $id) { createdBy { email totalProductsCreated } } }",
+        {"id": "apollo-federation"},
+    )
     # 1337 is products' own value; users would have said 4.
     assert body == {"data": {"product": {"createdBy": {"email": EMAIL, "totalProductsCreated": 1337}}}}
 
@@ -143,20 +175,29 @@ def test_ftv1_trace_is_returned_only_when_the_gateway_asks(live_subgraphs) -> No
 
 # 9. @link
 def test_link_imports_federation_2_7_directives(compact_sdl: str) -> None:
-    assert ('schema@composeDirective(name:"@custom")@link(url:"https://specs.apollo.dev/federation/v2.7" '
-            'import:["@composeDirective" "@external" "@inaccessible" "@interfaceObject" "@key" "@override" '
-            '"@provides" "@requires" "@shareable" "@tag"])') in compact_sdl
+    assert (
+        'schema@composeDirective(name:"@custom")@link(url:"https://specs.apollo.dev/federation/v2.7" '
+        'import:["@composeDirective" "@external" "@inaccessible" "@interfaceObject" "@key" "@override" '
+        '"@provides" "@requires" "@shareable" "@tag"])'
+    ) in compact_sdl
 
 
 # 10. @shareable
 @pytest.mark.e2e
 def test_shareable_type_is_resolved_by_either_subgraph(hive_gateway, compact_sdl: str) -> None:
     assert "type ProductDimension@shareable{size:String weight:Float unit:String@inaccessible}" in compact_sdl
-    body = hive_gateway.post('{ product(id: "apollo-federation") { dimensions { size weight } '
-                             'delivery(zip: "94111") { estimatedDelivery fastestDelivery } } }')
-    assert body == {"data": {"product": {"dimensions": {"size": "small", "weight": 1},
-                                         "delivery": {"estimatedDelivery": "5/1/2019",
-                                                      "fastestDelivery": "5/30/2022"}}}}
+    body = hive_gateway.post(
+        '{ product(id: "apollo-federation") { dimensions { size weight } '
+        'delivery(zip: "94111") { estimatedDelivery fastestDelivery } } }'
+    )
+    assert body == {
+        "data": {
+            "product": {
+                "dimensions": {"size": "small", "weight": 1},
+                "delivery": {"estimatedDelivery": "5/1/2019", "fastestDelivery": "5/30/2022"},
+            }
+        }
+    }
 
 
 # 11. @tag
@@ -176,8 +217,9 @@ def test_override_makes_products_answer_the_users_name(hive_gateway, compact_sdl
 
 # 13. @inaccessible
 @pytest.mark.e2e
-def test_inaccessible_field_is_served_by_the_subgraph_but_hidden_by_the_gateway(live_subgraphs, hive_gateway,
-                                                                                 compact_sdl: str) -> None:
+def test_inaccessible_field_is_served_by_the_subgraph_but_hidden_by_the_gateway(
+    live_subgraphs, hive_gateway, compact_sdl: str
+) -> None:
     assert "unit:String@inaccessible" in compact_sdl and "@federation__inaccessible" not in compact_sdl
     query = '{ product(id: "apollo-federation") { dimensions { unit } } }'
     assert live_subgraphs.post("products", query) == {"data": {"product": {"dimensions": {"unit": "kg"}}}}
@@ -201,9 +243,16 @@ def test_compose_directive_carries_custom_into_the_supergraph(compact_sdl: str, 
 @pytest.mark.e2e
 def test_interface_object_adds_fields_to_inventory_implementations(hive_gateway, compact_sdl: str) -> None:
     assert 'type Inventory@key(fields:"id")@interfaceObject{' in compact_sdl
-    body = hive_gateway.post("query ($id: ID!) { inventory(id: $id) { id deprecatedProducts { sku reason } "
-                             "products { id } } }", {"id": "apollo-oss"})
-    assert body == {"data": {"inventory": {
-        "id": "apollo-oss",
-        "deprecatedProducts": [{"sku": "apollo-federation-v1", "reason": "Migrate to Federation V2"}],
-        "products": [{"id": "apollo-federation"}, {"id": "apollo-studio"}]}}}
+    body = hive_gateway.post(
+        "query ($id: ID!) { inventory(id: $id) { id deprecatedProducts { sku reason } products { id } } }",
+        {"id": "apollo-oss"},
+    )
+    assert body == {
+        "data": {
+            "inventory": {
+                "id": "apollo-oss",
+                "deprecatedProducts": [{"sku": "apollo-federation-v1", "reason": "Migrate to Federation V2"}],
+                "products": [{"id": "apollo-federation"}, {"id": "apollo-studio"}],
+            }
+        }
+    }

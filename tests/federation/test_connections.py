@@ -19,16 +19,20 @@ def test_cursor_round_trips() -> None:
 def test_window_then_page_walks_a_list() -> None:
     items = list("abcde")
     offset, limit = window(2, None)
-    first = page(items[offset:offset + limit], offset, limit, len(items))
+    first = page(items[offset : offset + limit], offset, limit, len(items))
     assert [e.node for e in first.edges] == ["a", "b"]
     assert (first.page_info.has_next_page, first.page_info.has_previous_page) == (True, False)
     offset, limit = window(2, first.page_info.end_cursor)
-    second = page(items[offset:offset + limit], offset, limit, len(items))
+    second = page(items[offset : offset + limit], offset, limit, len(items))
     assert [e.node for e in second.edges] == ["c", "d"]
     offset, limit = window(2, second.page_info.end_cursor)
-    last = page(items[offset:offset + limit], offset, limit, len(items))
+    last = page(items[offset : offset + limit], offset, limit, len(items))
     assert [e.node for e in last.edges] == ["e"]
-    assert (last.page_info.has_next_page, last.page_info.has_previous_page, last.total_count) == (False, True, 5)
+    assert (last.page_info.has_next_page, last.page_info.has_previous_page, last.total_count) == (
+        False,
+        True,
+        5,
+    )
 
 
 def test_page_size_is_bounded() -> None:

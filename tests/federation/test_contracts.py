@@ -24,6 +24,9 @@ def test_committed_subgraph_sdls_match_the_code() -> None:
 def test_committed_supergraph_is_the_composition_of_the_subgraphs(tmp_path: Path) -> None:
     require_node()
     agencies = standard_agencies()
-    composed = compose_supergraph({a.name: subgraph_url(a) for a in agencies}, tmp_path / SUPERGRAPH_FILE,
-                                  sdl_dir=SCHEMA_DIR / "subgraphs")
+    composed = compose_supergraph(
+        {a.name: subgraph_url(a) for a in agencies},
+        tmp_path / SUPERGRAPH_FILE,
+        sdl_dir=SCHEMA_DIR / "subgraphs",
+    )
     assert (SCHEMA_DIR / SUPERGRAPH_FILE).read_text() == composed, HINT

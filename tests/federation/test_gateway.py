@@ -234,11 +234,16 @@ def test_endpoint_refuses_bad_http_with_codes_never_a_500() -> None:
         ]
         got = httpx.get(url, params={"query": '{ product(id: "apollo-studio") { sku } }'}).json()
         assert got == {"data": {"product": {"sku": "studio"}}}
-        deep = httpx.post(url, content=b"[" * 200_000 + b"]" * 200_000,
-                          headers={"content-type": "application/json"})
-        assert (deep.status_code, deep.json()["errors"][0]) == (400, {
-            "message": "Unable to parse request body as JSON: JSON nested deeper than 128 levels.",
-            "extensions": {"code": "BAD_REQUEST"}})
+        deep = httpx.post(
+            url, content=b"[" * 200_000 + b"]" * 200_000, headers={"content-type": "application/json"}
+        )
+        assert (deep.status_code, deep.json()["errors"][0]) == (
+            400,
+            {
+                "message": "Unable to parse request body as JSON: JSON nested deeper than 128 levels.",
+                "extensions": {"code": "BAD_REQUEST"},
+            },
+        )
         deep_variables = httpx.get(url, params={"query": "{ __typename }", "variables": "[" * 5_000})
         assert deep_variables.status_code == 400
         assert deep_variables.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"

@@ -408,9 +408,10 @@ async def test_shared_fetches_forget_a_request_once_it_fails() -> None:
     assert calls == ["{ a }", "{ a }"]
 
 
-
 @pytest.mark.parametrize(("setting", "shares"), [("on", True), ("off", False)])
-async def test_build_app_gateway_follows_the_deduplicate_setting(tmp_path, setting: str, shares: bool) -> None:
+async def test_build_app_gateway_follows_the_deduplicate_setting(
+    tmp_path, setting: str, shares: bool
+) -> None:
     settings = Settings.from_env({"GOVGRAPH_DATA": str(tmp_path), "GOVGRAPH_GATEWAY_DEDUPLICATE": setting})
     app = build_app(settings)
     endpoint = next(route.endpoint for route in app.routes if route.path == "/graphql")
@@ -432,7 +433,8 @@ def test_the_gateway_command_shares_fetches_unless_told_not_to(flag: str, execut
         process = subprocess.Popen(
             [sys.executable, "-m", "govgraph", "gateway", *arguments, flag, "--port", str(port)],
             env={**os.environ, "GOVGRAPH_DATA": str(tmp_path), "GOVGRAPH_HOST": "127.0.0.1"},
-            stdout=log_file, stderr=subprocess.STDOUT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}/readiness", process, log_path)
@@ -451,7 +453,10 @@ def test_the_gateway_command_shares_fetches_unless_told_not_to(flag: str, execut
         GATES["catalog"].open()
         for client in clients:
             client.join(timeout=30)
-        assert answers == [{"data": {"items": [{"id": "0", "name": "item 0"}, {"id": "1", "name": "item 1"}]}}] * 4
+        assert (
+            answers
+            == [{"data": {"items": [{"id": "0", "name": "item 0"}, {"id": "1", "name": "item 1"}]}}] * 4
+        )
     finally:
         GATES["catalog"].open()
         process.terminate()

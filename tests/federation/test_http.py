@@ -46,7 +46,10 @@ def test_malformed_query_is_a_parse_error(url: str) -> None:
 def test_unknown_field_is_a_validation_error(url: str) -> None:
     response = post(url, "{ tree { height } }")
     assert response.status_code == 200
-    assert only_error(response) == ("GRAPHQL_VALIDATION_FAILED", "Cannot query field 'height' on type 'Tree'.")
+    assert only_error(response) == (
+        "GRAPHQL_VALIDATION_FAILED",
+        "Cannot query field 'height' on type 'Tree'.",
+    )
 
 
 def test_over_deep_query_is_too_complex(url: str) -> None:
@@ -69,14 +72,20 @@ def test_a_thousand_aliases_are_too_complex(url: str) -> None:
     query = "{ " + " ".join(f"a{i}: __typename" for i in range(1000)) + " }"
     response = post(url, query)
     assert response.status_code == 200
-    assert only_error(response) == ("QUERY_TOO_COMPLEX", "Operation 'anonymous' uses 1000 aliases; the limit is 30.")
+    assert only_error(response) == (
+        "QUERY_TOO_COMPLEX",
+        "Operation 'anonymous' uses 1000 aliases; the limit is 30.",
+    )
 
 
 def test_costly_list_nesting_is_too_complex(url: str) -> None:
     # tree 1 + outer children 1 + inner children once per outer element 100 + depth per inner element 100*100.
     query = "{ tree { children(first: 100) { children(first: 100) { depth } } } }"
     response = post(url, query)
-    assert only_error(response) == ("QUERY_TOO_COMPLEX", "Operation 'anonymous' has cost 10102; the limit is 10000.")
+    assert only_error(response) == (
+        "QUERY_TOO_COMPLEX",
+        "Operation 'anonymous' has cost 10102; the limit is 10000.",
+    )
 
 
 def test_too_many_tokens_are_too_complex(url: str) -> None:
@@ -84,14 +93,19 @@ def test_too_many_tokens_are_too_complex(url: str) -> None:
     response = post(url, query)
     assert response.status_code == 200
     assert only_error(response) == (
-        "QUERY_TOO_COMPLEX", f"Syntax Error: Document contains more than {LIMITS.max_tokens} tokens. Parsing aborted.")
+        "QUERY_TOO_COMPLEX",
+        f"Syntax Error: Document contains more than {LIMITS.max_tokens} tokens. Parsing aborted.",
+    )
 
 
 def test_ten_megabyte_body_is_refused_before_parsing(url: str) -> None:
     body = json.dumps({"query": "{ tree { depth } }", "padding": "x" * 10_000_000})
     response = httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=30)
     assert response.status_code == 413
-    assert only_error(response) == ("PAYLOAD_TOO_LARGE", f"Request body exceeds {LIMITS.max_body_bytes} bytes.")
+    assert only_error(response) == (
+        "PAYLOAD_TOO_LARGE",
+        f"Request body exceeds {LIMITS.max_body_bytes} bytes.",
+    )
 
 
 def test_chunked_body_past_the_limit_is_refused(url: str) -> None:
@@ -109,8 +123,10 @@ def test_chunked_body_past_the_limit_is_refused(url: str) -> None:
 def test_wrong_content_type_is_unsupported(url: str) -> None:
     response = httpx.post(url, content="{ tree { depth } }", headers={"content-type": "text/plain"})
     assert response.status_code == 415
-    assert only_error(response) == ("UNSUPPORTED_MEDIA_TYPE",
-                                    "Unsupported content type 'text/plain': send application/json.")
+    assert only_error(response) == (
+        "UNSUPPORTED_MEDIA_TYPE",
+        "Unsupported content type 'text/plain': send application/json.",
+    )
 
 
 def test_unreadable_json_is_a_bad_request(url: str) -> None:
@@ -123,8 +139,10 @@ def test_deeply_nested_json_is_a_bad_request_not_a_crash(url: str) -> None:
     nested = b"[" * 200_000 + b"]" * 200_000
     response = httpx.post(url, content=nested, headers={"content-type": "application/json"})
     assert response.status_code == 400
-    assert only_error(response) == ("BAD_REQUEST",
-                                    "Unable to parse request body as JSON: JSON nested deeper than 128 levels.")
+    assert only_error(response) == (
+        "BAD_REQUEST",
+        "Unable to parse request body as JSON: JSON nested deeper than 128 levels.",
+    )
 
 
 def test_json_that_is_not_an_object_is_a_bad_request(url: str) -> None:
@@ -144,8 +162,14 @@ def test_unexpected_exception_is_masked_as_internal(url: str) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["data"] is None
-    assert body["errors"] == [{"message": "Internal error.", "locations": [{"line": 1, "column": 3}],
-                               "path": ["boom"], "extensions": {"code": "INTERNAL"}}]
+    assert body["errors"] == [
+        {
+            "message": "Internal error.",
+            "locations": [{"line": 1, "column": 3}],
+            "path": ["boom"],
+            "extensions": {"code": "INTERNAL"},
+        }
+    ]
     assert "hunter2" not in response.text
 
 
@@ -158,12 +182,17 @@ def test_invalid_variable_is_bad_user_input(url: str) -> None:
     response = post(url, "query ($n: UInt64!) { treeSize(size: $n) }", {"n": "18446744073709551616"})
     assert only_error(response) == (
         "BAD_USER_INPUT",
-        "Variable '$n' has invalid value: UInt64 must lie in 0..18446744073709551615, got 18446744073709551616.")
+        "Variable '$n' has invalid value: UInt64 must lie in 0..18446744073709551615, got 18446744073709551616.",
+    )
 
 
 def test_custom_scalars_round_trip_over_http(url: str) -> None:
-    body = post(url, "query ($n: UInt64!, $b: Base64!, $d: Date!) { treeSize(size: $n) digest(data: $b) "
-                     "nextDay(day: $d) }", {"n": "9223372036854775807", "b": "AQID", "d": "2024-02-28"}).json()
+    body = post(
+        url,
+        "query ($n: UInt64!, $b: Base64!, $d: Date!) { treeSize(size: $n) digest(data: $b) "
+        "nextDay(day: $d) }",
+        {"n": "9223372036854775807", "b": "AQID", "d": "2024-02-28"},
+    ).json()
     assert body == {"data": {"treeSize": "18446744073709551614", "digest": "AwIB", "nextDay": "2024-02-29"}}
 
 
@@ -176,12 +205,20 @@ def test_get_cannot_run_a_mutation_or_unknown_method(url: str) -> None:
 def test_subscription_runs_over_a_real_websocket(url: str) -> None:
     from websockets.sync.client import connect
 
-    with connect(url.replace("http://", "ws://"), subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+    with connect(
+        url.replace("http://", "ws://"), subprotocols=["graphql-transport-ws"], open_timeout=10
+    ) as ws:
         assert ws.subprotocol == "graphql-transport-ws"
         ws.send(json.dumps({"type": "connection_init"}))
         assert json.loads(ws.recv(timeout=10)) == {"type": "connection_ack"}
-        ws.send(json.dumps({"id": "a", "type": "subscribe", "payload": {"query": "subscription { ticks(count: 2) }"}}))
+        ws.send(
+            json.dumps(
+                {"id": "a", "type": "subscribe", "payload": {"query": "subscription { ticks(count: 2) }"}}
+            )
+        )
         messages = [json.loads(ws.recv(timeout=10)) for _ in range(3)]
-    assert messages == [{"id": "a", "type": "next", "payload": {"data": {"ticks": 0}}},
-                        {"id": "a", "type": "next", "payload": {"data": {"ticks": 1}}},
-                        {"id": "a", "type": "complete"}]
+    assert messages == [
+        {"id": "a", "type": "next", "payload": {"data": {"ticks": 0}}},
+        {"id": "a", "type": "next", "payload": {"data": {"ticks": 1}}},
+        {"id": "a", "type": "complete"},
+    ]

@@ -35,20 +35,68 @@ def assert_graphql_answer(response) -> None:
 
 
 @FUZZ
-@given(body=st.binary(max_size=300), content_type=st.sampled_from(
-    ["application/json", "application/graphql-response+json", "text/plain", "", "application/json; charset=latin-1"]))
+@given(
+    body=st.binary(max_size=300),
+    content_type=st.sampled_from(
+        [
+            "application/json",
+            "application/graphql-response+json",
+            "text/plain",
+            "",
+            "application/json; charset=latin-1",
+        ]
+    ),
+)
 def test_arbitrary_bodies_get_a_coded_answer(client, body: bytes, content_type: str) -> None:
     assert_graphql_answer(client.post("/graphql", content=body, headers={"content-type": content_type}))
 
 
-GRAPHQL_TOKENS = st.sampled_from(["{", "}", "(", ")", "[", "]", ":", "$", "@", "...", "!", "=", "query", "tree",
-                                  "child", "depth", "children", "first", "10", "-1", '"x"', "fragment", "on", "Tree",
-                                  "boom", "treeSize", "size", '"18446744073709551616"', "__typename", "a", "\n"])
+GRAPHQL_TOKENS = st.sampled_from(
+    [
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        ":",
+        "$",
+        "@",
+        "...",
+        "!",
+        "=",
+        "query",
+        "tree",
+        "child",
+        "depth",
+        "children",
+        "first",
+        "10",
+        "-1",
+        '"x"',
+        "fragment",
+        "on",
+        "Tree",
+        "boom",
+        "treeSize",
+        "size",
+        '"18446744073709551616"',
+        "__typename",
+        "a",
+        "\n",
+    ]
+)
 
 
 @FUZZ
-@given(tokens=st.lists(GRAPHQL_TOKENS, max_size=40), variables=st.one_of(
-    st.none(), st.dictionaries(st.sampled_from(["n", "x"]), st.one_of(st.integers(), st.text(max_size=5)))))
+@given(
+    tokens=st.lists(GRAPHQL_TOKENS, max_size=40),
+    variables=st.one_of(
+        st.none(), st.dictionaries(st.sampled_from(["n", "x"]), st.one_of(st.integers(), st.text(max_size=5)))
+    ),
+)
 def test_arbitrary_documents_get_a_coded_answer(client, tokens: list[str], variables) -> None:
     payload = json.dumps({"query": " ".join(tokens), "variables": variables})
-    assert_graphql_answer(client.post("/graphql", content=payload, headers={"content-type": "application/json"}))
+    assert_graphql_answer(
+        client.post("/graphql", content=payload, headers={"content-type": "application/json"})
+    )

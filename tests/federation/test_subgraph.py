@@ -63,8 +63,11 @@ def test_production_hides_graphiql_and_introspection_but_keeps_service_sdl() -> 
         body = client.post("/graphql", json={"query": '{ __type(name: "Tree") { name } }'}).json()
         assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
         assert body["errors"][0]["message"] == (
-            "GraphQL introspection has been disabled, but the requested query contained the field '__type'.")
-        sdl = client.post("/graphql", json={"query": "{ _service { sdl } }"}).json()["data"]["_service"]["sdl"]
+            "GraphQL introspection has been disabled, but the requested query contained the field '__type'."
+        )
+        sdl = client.post("/graphql", json={"query": "{ _service { sdl } }"}).json()["data"]["_service"][
+            "sdl"
+        ]
         assert "type Tree {" in sdl
 
 
@@ -77,7 +80,9 @@ def test_subscription_streams_over_graphql_transport_ws() -> None:
     with TestClient(app()) as client, client.websocket_connect("/graphql", subprotocols=[TRANSPORT_WS]) as ws:
         assert ws.accepted_subprotocol == TRANSPORT_WS
         _init(ws)
-        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": "subscription { ticks(count: 3) }"}})
+        ws.send_json(
+            {"id": "1", "type": "subscribe", "payload": {"query": "subscription { ticks(count: 3) }"}}
+        )
         ticks = [ws.receive_json() for _ in range(3)]
         assert [m["payload"]["data"]["ticks"] for m in ticks] == [0, 1, 2]
         assert ws.receive_json() == {"id": "1", "type": "complete"}
@@ -92,19 +97,24 @@ def test_legacy_graphql_ws_protocol_is_refused() -> None:
 
 def test_subscriptions_per_connection_are_capped() -> None:
     limits = Limits(max_subscriptions_per_connection=2)
-    with TestClient(app(limits=limits)) as client, \
-            client.websocket_connect("/graphql", subprotocols=[TRANSPORT_WS]) as ws:
+    with (
+        TestClient(app(limits=limits)) as client,
+        client.websocket_connect("/graphql", subprotocols=[TRANSPORT_WS]) as ws,
+    ):
         _init(ws)
         for operation_id in ("1", "2", "3"):
-            ws.send_json({"id": operation_id, "type": "subscribe", "payload": {"query": "subscription { forever }"}})
+            ws.send_json(
+                {"id": operation_id, "type": "subscribe", "payload": {"query": "subscription { forever }"}}
+            )
         refused = None
         while refused is None:
             message = ws.receive_json()
             if message["type"] == "error":
                 refused = message
         assert refused["id"] == "3"
-        assert refused["payload"] == [{"message": "Subscription limit reached",
-                                       "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"}}]
+        assert refused["payload"] == [
+            {"message": "Subscription limit reached", "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"}}
+        ]
 
 
 def test_subscription_errors_carry_codes() -> None:
@@ -114,4 +124,5 @@ def test_subscription_errors_carry_codes() -> None:
         message = ws.receive_json()
     assert message["type"] == "error"
     assert [(e["message"], e["extensions"]["code"]) for e in message["payload"]] == [
-        ("Cannot query field 'nope' on type 'Subscription'.", "GRAPHQL_VALIDATION_FAILED")]
+        ("Cannot query field 'nope' on type 'Subscription'.", "GRAPHQL_VALIDATION_FAILED")
+    ]

@@ -18,13 +18,17 @@ def client() -> TestClient:
 
 def test_trace_has_a_node_per_field_and_list_index() -> None:
     with client() as c:
-        body = c.post("/graphql", json={"query": "{ tree { children(first: 2) { depth } } }"}, headers=TRACE).json()
+        body = c.post(
+            "/graphql", json={"query": "{ tree { children(first: 2) { depth } } }"}, headers=TRACE
+        ).json()
     assert body["data"] == {"tree": {"children": [{"depth": 1}, {"depth": 1}]}}
     children = decode_trace(body["extensions"]["ftv1"]).root.child("tree").child("children")
     assert (children.type, children.parent_type) == ("[Tree!]!", "Tree")
     assert [n.index for n in children.children] == [0, 1]
     assert [(n.child("depth").type, n.child("depth").parent_type) for n in children.children] == [
-        ("Int!", "Tree"), ("Int!", "Tree")]
+        ("Int!", "Tree"),
+        ("Int!", "Tree"),
+    ]
 
 
 def test_trace_records_errors_masked() -> None:
@@ -37,6 +41,9 @@ def test_trace_records_errors_masked() -> None:
 
 def test_other_header_values_get_no_trace() -> None:
     with client() as c:
-        body = c.post("/graphql", json={"query": "{ tree { depth } }"},
-                      headers={"apollo-federation-include-trace": "ftv2"}).json()
+        body = c.post(
+            "/graphql",
+            json={"query": "{ tree { depth } }"},
+            headers={"apollo-federation-include-trace": "ftv2"},
+        ).json()
     assert body == {"data": {"tree": {"depth": 0}}}

@@ -37,8 +37,9 @@ def test_readyz_checks_the_database(client: TestClient, settings: Settings) -> N
 def test_readyz_is_unavailable_when_the_database_is_not(tmp_path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the database directory should be")
-    settings = Settings.from_env({"GOVGRAPH_DATA": str(tmp_path),
-                                  "GOVGRAPH_DATABASE_URL": f"sqlite+aiosqlite:///{blocker}/gg.db"})
+    settings = Settings.from_env(
+        {"GOVGRAPH_DATA": str(tmp_path), "GOVGRAPH_DATABASE_URL": f"sqlite+aiosqlite:///{blocker}/gg.db"}
+    )
     app = build_app(settings)
     with pytest.raises(OSError):  # the engine cannot even create its directory: start-up fails loudly
         with TestClient(app):
@@ -68,8 +69,9 @@ def test_agencies_that_cannot_be_composed_stop_start_up_with_the_reason(settings
     with pytest.raises(CompositionError) as refused:
         with TestClient(app):
             pass
-    assert str(refused.value) == ('field "Query.agencies" has type "[Agency!]!" in subgraph "identity" but "Int!" '
-                                  'in subgraph "clash"')
+    assert str(refused.value) == (
+        'field "Query.agencies" has type "[Agency!]!" in subgraph "identity" but "Int!" in subgraph "clash"'
+    )
 
 
 def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
@@ -77,12 +79,18 @@ def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
         client.get("/healthz")
     client.get("/no/such/page")
     body = client.get("/metrics").text
-    assert metric_value(body, "govgraph_http_requests_total",
-                        'method="GET",route="/healthz",status="200"') == 3.0
-    assert metric_value(body, "govgraph_http_requests_total",
-                        'method="GET",route="<unmatched>",status="404"') == 1.0
-    assert metric_value(body, "govgraph_http_request_duration_seconds_count",
-                        'method="GET",route="/healthz"') == 3.0
+    assert (
+        metric_value(body, "govgraph_http_requests_total", 'method="GET",route="/healthz",status="200"')
+        == 3.0
+    )
+    assert (
+        metric_value(body, "govgraph_http_requests_total", 'method="GET",route="<unmatched>",status="404"')
+        == 1.0
+    )
+    assert (
+        metric_value(body, "govgraph_http_request_duration_seconds_count", 'method="GET",route="/healthz"')
+        == 3.0
+    )
 
 
 def test_each_app_has_its_own_counters(settings: Settings) -> None:
@@ -99,10 +107,18 @@ def test_real_server_serves_health_and_metrics(live_server) -> None:
     assert httpx.get(live_server.url + "/readyz").status_code == 200
     metrics = httpx.get(live_server.url + "/metrics")
     assert metrics.headers["content-type"].startswith("text/plain; version=")
-    assert metric_value(metrics.text, "govgraph_http_requests_total",
-                        'method="GET",route="/healthz",status="200"') >= 1.0
-    assert metric_value(metrics.text, "govgraph_http_requests_total",
-                        'method="GET",route="/readyz",status="200"') == 1.0
+    assert (
+        metric_value(
+            metrics.text, "govgraph_http_requests_total", 'method="GET",route="/healthz",status="200"'
+        )
+        >= 1.0
+    )
+    assert (
+        metric_value(
+            metrics.text, "govgraph_http_requests_total", 'method="GET",route="/readyz",status="200"'
+        )
+        == 1.0
+    )
 
 
 @pytest.mark.e2e
@@ -112,20 +128,30 @@ def test_real_server_stops_gracefully_on_sigterm(live_server) -> None:
     assert live_server.process.wait(timeout=15) == -signal.SIGTERM
     log = live_server.log_path.read_text()
     assert "govgraph stopped" in log
-    assert log.index("Waiting for application shutdown.") < log.index("govgraph stopped") < log.index(
-        "Application shutdown complete.")
+    assert (
+        log.index("Waiting for application shutdown.")
+        < log.index("govgraph stopped")
+        < log.index("Application shutdown complete.")
+    )
 
 
 def test_serve_with_a_bad_port_exits_with_one_line_naming_the_variable(data_dir) -> None:
-    result = subprocess.run([sys.executable, "-m", "govgraph", "serve"], capture_output=True, text=True,
-                            env={"GOVGRAPH_DATA": str(data_dir), "GOVGRAPH_PORT": "notaport", "PATH": ""},
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "govgraph", "serve"],
+        capture_output=True,
+        text=True,
+        env={"GOVGRAPH_DATA": str(data_dir), "GOVGRAPH_PORT": "notaport", "PATH": ""},
+        timeout=60,
+    )
     assert result.returncode == 2
-    assert result.stderr == ("govgraph: configuration error: GOVGRAPH_PORT='notaport' is invalid: "
-                             "expected a TCP port number 0-65535\n")
+    assert result.stderr == (
+        "govgraph: configuration error: GOVGRAPH_PORT='notaport' is invalid: "
+        "expected a TCP port number 0-65535\n"
+    )
 
 
 def test_version_command_prints_the_package_version() -> None:
-    result = subprocess.run([sys.executable, "-m", "govgraph", "version"], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "govgraph", "version"], capture_output=True, text=True, timeout=60
+    )
     assert (result.returncode, result.stdout) == (0, __version__ + "\n")

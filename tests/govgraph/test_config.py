@@ -10,37 +10,56 @@ def test_defaults_put_sqlite_in_the_data_dir(tmp_path: Path) -> None:
     assert settings.data_dir == tmp_path
     assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path.resolve()}/govgraph.db"
     assert (settings.host, settings.port, settings.zk_backend, settings.log_level, settings.environment) == (
-        "127.0.0.1", 8000, "arkworks", "info", "development")
+        "127.0.0.1",
+        8000,
+        "arkworks",
+        "info",
+        "development",
+    )
     assert settings.production is False
     assert settings.gateway_deduplicate is True
 
 
 def test_every_variable_is_read() -> None:
-    settings = Settings.from_env({
-        "GOVGRAPH_DATA": "/srv/gg", "GOVGRAPH_DATABASE_URL": "postgresql+asyncpg://u:p@db/gg",
-        "GOVGRAPH_HOST": "0.0.0.0", "GOVGRAPH_PORT": "9001", "GOVGRAPH_ZK_BACKEND": "PyEcc",
-        "GOVGRAPH_LOG_LEVEL": "DEBUG", "GOVGRAPH_ENV": "production", "GOVGRAPH_GATEWAY_DEDUPLICATE": "Off",
-    })
+    settings = Settings.from_env(
+        {
+            "GOVGRAPH_DATA": "/srv/gg",
+            "GOVGRAPH_DATABASE_URL": "postgresql+asyncpg://u:p@db/gg",
+            "GOVGRAPH_HOST": "0.0.0.0",
+            "GOVGRAPH_PORT": "9001",
+            "GOVGRAPH_ZK_BACKEND": "PyEcc",
+            "GOVGRAPH_LOG_LEVEL": "DEBUG",
+            "GOVGRAPH_ENV": "production",
+            "GOVGRAPH_GATEWAY_DEDUPLICATE": "Off",
+        }
+    )
     assert settings.data_dir == Path("/srv/gg")
     assert settings.database_url == "postgresql+asyncpg://u:p@db/gg"
     assert (settings.host, settings.port, settings.zk_backend, settings.log_level) == (
-        "0.0.0.0", 9001, "pyecc", "debug")
+        "0.0.0.0",
+        9001,
+        "pyecc",
+        "debug",
+    )
     assert settings.production is True
     assert settings.gateway_deduplicate is False
 
 
-@pytest.mark.parametrize(("variable", "value"), [
-    ("GOVGRAPH_PORT", "notaport"),
-    ("GOVGRAPH_PORT", "70000"),
-    ("GOVGRAPH_PORT", "-1"),
-    ("GOVGRAPH_ZK_BACKEND", "blst"),
-    ("GOVGRAPH_LOG_LEVEL", "loud"),
-    ("GOVGRAPH_ENV", "staging"),
-    ("GOVGRAPH_DATABASE_URL", "mysql://x/y"),
-    ("GOVGRAPH_DATABASE_URL", "sqlite:///sync-driver.db"),
-    ("GOVGRAPH_DATA", "  "),
-    ("GOVGRAPH_GATEWAY_DEDUPLICATE", "sometimes"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("GOVGRAPH_PORT", "notaport"),
+        ("GOVGRAPH_PORT", "70000"),
+        ("GOVGRAPH_PORT", "-1"),
+        ("GOVGRAPH_ZK_BACKEND", "blst"),
+        ("GOVGRAPH_LOG_LEVEL", "loud"),
+        ("GOVGRAPH_ENV", "staging"),
+        ("GOVGRAPH_DATABASE_URL", "mysql://x/y"),
+        ("GOVGRAPH_DATABASE_URL", "sqlite:///sync-driver.db"),
+        ("GOVGRAPH_DATA", "  "),
+        ("GOVGRAPH_GATEWAY_DEDUPLICATE", "sometimes"),
+    ],
+)
 def test_invalid_values_name_the_variable(variable: str, value: str) -> None:
     with pytest.raises(ConfigError) as caught:
         Settings.from_env({variable: value})

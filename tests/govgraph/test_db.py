@@ -23,8 +23,12 @@ async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
     try:
         async with engine.begin() as connection:
             await connection.execute(text("CREATE TABLE parent (id INTEGER PRIMARY KEY)"))
-            await connection.execute(text("CREATE TABLE child (id INTEGER PRIMARY KEY, "
-                                          "parent_id INTEGER NOT NULL REFERENCES parent(id))"))
+            await connection.execute(
+                text(
+                    "CREATE TABLE child (id INTEGER PRIMARY KEY, "
+                    "parent_id INTEGER NOT NULL REFERENCES parent(id))"
+                )
+            )
         async with engine.begin() as connection:
             try:
                 await connection.execute(text("INSERT INTO child (id, parent_id) VALUES (1, 42)"))

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 def mutations(valid: bytes) -> st.SearchStrategy[bytes]:
     """Random bytes of the right and of other lengths, truncations, extensions, and single-bit or single-byte
     changes of `valid`. Cheap to generate, so thousands of cases run in seconds."""
+
     def flip(i: int, bit: int) -> bytes:
         out = bytearray(valid)
         out[i] ^= 1 << bit

@@ -13,8 +13,15 @@ from hypothesis import strategies as st
 from tests.zk.mutations import mutations
 from tests.zk.test_election import MANIFEST
 from zk.ballot import (
-    BallotSecrets, ElectionContext, EncryptedBallot, Manifest, election_group, encrypt_ballot, reencrypts_to,
-    tracking_code_of, verify_ballot,
+    BallotSecrets,
+    ElectionContext,
+    EncryptedBallot,
+    Manifest,
+    election_group,
+    encrypt_ballot,
+    reencrypts_to,
+    tracking_code_of,
+    verify_ballot,
 )
 from zk.curve import Backend
 from zk.elgamal import keygen
@@ -45,15 +52,20 @@ def test_the_manifest_hash_is_sha256_of_its_canonical_json_and_round_trips() -> 
     assert Manifest.from_json(changed).hash() != MANIFEST.hash()
 
 
-@pytest.mark.parametrize(("path", "value", "message"), [
-    (("revoting",), "sometimes", "revoting"),
-    (("contests", 0, "min_selections"), 4, "min_selections"),
-    (("contests", 0, "max_selections"), 0, "max_selections"),
-    (("contests", 1, "options"), ["dia", "dia"], "duplicate option"),
-    (("contests", 2, "id"), "mayor", "duplicate contest"),
-    (("election_id",), "no spaces allowed", "election_id"),
-])
-def test_an_invalid_manifest_is_refused_with_the_field_named(path: tuple, value: object, message: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("revoting",), "sometimes", "revoting"),
+        (("contests", 0, "min_selections"), 4, "min_selections"),
+        (("contests", 0, "max_selections"), 0, "max_selections"),
+        (("contests", 1, "options"), ["dia", "dia"], "duplicate option"),
+        (("contests", 2, "id"), "mayor", "duplicate contest"),
+        (("election_id",), "no spaces allowed", "election_id"),
+    ],
+)
+def test_an_invalid_manifest_is_refused_with_the_field_named(
+    path: tuple, value: object, message: str
+) -> None:
     data = MANIFEST.to_json()
     target = data
     for key in path[:-1]:
@@ -79,13 +91,18 @@ def test_a_ballot_bound_to_another_voter_or_election_key_does_not_verify(context
     assert not verify_ballot(ElectionContext(context.group, MANIFEST, other_key), ballot)
 
 
-@pytest.mark.parametrize(("choice", "message"), [
-    ({**CHOICE, "mayor": [1, 1, 0]}, "outside"),
-    ({**CHOICE, "council": [1, 1, 1, 0, 0]}, "outside"),
-    ({**CHOICE, "bridge": [2, 0]}, "0/1"),
-    ({"mayor": [1, 0, 0]}, "exactly the manifest's contests"),
-])
-def test_an_invalid_plaintext_ballot_is_refused_before_encryption(context, choice: dict, message: str) -> None:
+@pytest.mark.parametrize(
+    ("choice", "message"),
+    [
+        ({**CHOICE, "mayor": [1, 1, 0]}, "outside"),
+        ({**CHOICE, "council": [1, 1, 1, 0, 0]}, "outside"),
+        ({**CHOICE, "bridge": [2, 0]}, "0/1"),
+        ({"mayor": [1, 0, 0]}, "exactly the manifest's contests"),
+    ],
+)
+def test_an_invalid_plaintext_ballot_is_refused_before_encryption(
+    context, choice: dict, message: str
+) -> None:
     with pytest.raises(InvalidParameters, match=message):
         encrypt_ballot(context, choice)
 

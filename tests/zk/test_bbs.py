@@ -34,11 +34,13 @@ def test_shake_suite_identifiers_and_p1_are_the_drafts() -> None:
     assert BLS12_381_SHAKE_256.api_id == b"BBS_BLS12381G1_XOF:SHAKE-256_SSWU_RO_H2G_HM2S_"
     # P1 of the BLS12-381-SHAKE-256 ciphersuite as the draft's section 7.2 states it.
     assert BLS12_381_SHAKE_256.backend.g1_compress(BLS12_381_SHAKE_256.P1).hex() == (
-        "8929dfbc7e6642c4ed9cba0856e493f8b9d7d5fcb0c31ef8fdcd34d50648a56c795e106e9eada6e0bda386b414150755")
+        "8929dfbc7e6642c4ed9cba0856e493f8b9d7d5fcb0c31ef8fdcd34d50648a56c795e106e9eada6e0bda386b414150755"
+    )
 
 
-def test_signature_round_trips_and_binds_header_messages_and_key(suite: Ciphersuite,
-                                                                 keys: tuple[bytes, bytes]) -> None:
+def test_signature_round_trips_and_binds_header_messages_and_key(
+    suite: Ciphersuite, keys: tuple[bytes, bytes]
+) -> None:
     sk, pk = keys
     signature = suite.sign(sk, pk, HEADER, MESSAGES)
     assert len(signature) == 80
@@ -52,7 +54,9 @@ def test_signature_round_trips_and_binds_header_messages_and_key(suite: Ciphersu
     assert suite.sign(sk, pk, HEADER, MESSAGES) == signature
 
 
-def test_proof_round_trips_for_every_disclosure_pattern(suite: Ciphersuite, keys: tuple[bytes, bytes]) -> None:
+def test_proof_round_trips_for_every_disclosure_pattern(
+    suite: Ciphersuite, keys: tuple[bytes, bytes]
+) -> None:
     sk, pk = keys
     messages = MESSAGES[:3]
     signature = suite.sign(sk, pk, HEADER, messages)
@@ -112,8 +116,9 @@ def test_backends_produce_identical_bytes(arkworks: Backend, pyecc: Backend) -> 
         sk = suite.keygen(KEY_MATERIAL)
         pk = suite.sk_to_pk(sk)
         signature = suite.sign(sk, pk, HEADER, MESSAGES[:3])
-        proof = suite.proof_gen(pk, signature, HEADER, PH, MESSAGES[:3], [1],
-                                random_scalars=suite.mocked_random_scalars)
+        proof = suite.proof_gen(
+            pk, signature, HEADER, PH, MESSAGES[:3], [1], random_scalars=suite.mocked_random_scalars
+        )
         outputs.append((pk, signature, proof))
     assert outputs[0] == outputs[1]
     pk, signature, proof = outputs[0]
@@ -133,16 +138,29 @@ def test_proof_phases_compose_to_proof_gen(arkworks: Backend) -> None:
     random_scalars = suite.mocked_random_scalars(5 + len(undisclosed))
     a, e = octets_to_signature(arkworks, signature)
 
-    init_res = core.proof_init(suite, pk, (a, e), generators, random_scalars, HEADER, scalars, undisclosed,
-                               suite.api_id)
-    challenge = core.proof_challenge_calculate(suite, init_res, disclosed, [scalars[i] for i in disclosed], PH,
-                                               suite.api_id)
-    proof = core.proof_finalize(suite, init_res, challenge, e, random_scalars, [scalars[j] for j in undisclosed])
-    assert proof == suite.proof_gen(pk, signature, HEADER, PH, messages, disclosed,
-                                    random_scalars=suite.mocked_random_scalars)
+    init_res = core.proof_init(
+        suite, pk, (a, e), generators, random_scalars, HEADER, scalars, undisclosed, suite.api_id
+    )
+    challenge = core.proof_challenge_calculate(
+        suite, init_res, disclosed, [scalars[i] for i in disclosed], PH, suite.api_id
+    )
+    proof = core.proof_finalize(
+        suite, init_res, challenge, e, random_scalars, [scalars[j] for j in undisclosed]
+    )
+    assert proof == suite.proof_gen(
+        pk, signature, HEADER, PH, messages, disclosed, random_scalars=suite.mocked_random_scalars
+    )
 
-    verify_init = core.proof_verify_init(suite, pk, octets_to_proof(arkworks, proof), generators, HEADER,
-                                         [scalars[i] for i in disclosed], disclosed, suite.api_id)
+    verify_init = core.proof_verify_init(
+        suite,
+        pk,
+        octets_to_proof(arkworks, proof),
+        generators,
+        HEADER,
+        [scalars[i] for i in disclosed],
+        disclosed,
+        suite.api_id,
+    )
     assert (verify_init.t1, verify_init.t2, verify_init.domain) == (init_res.t1, init_res.t2, init_res.domain)
     # An extension binds its own statement by hashing more octets into the challenge: any change moves it.
     octets = core.challenge_octets(suite, init_res, disclosed, [scalars[i] for i in disclosed], PH)
@@ -162,6 +180,7 @@ def test_generators_are_cached_as_one_growing_list(arkworks: Backend) -> None:
 
 # --- refusals: typed errors for the signer and prover, False for verifiers ---------------------------------
 
+
 def test_keygen_refuses_short_key_material(suite: Ciphersuite) -> None:
     with pytest.raises(InvalidParameters, match="key_material must be at least 32 bytes"):
         suite.keygen(b"x" * 31)
@@ -171,11 +190,14 @@ def test_keygen_refuses_short_key_material(suite: Ciphersuite) -> None:
         suite.keygen("x" * 32)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("sk", "message"), [
-    (bytes(32), r"secret key must be a scalar in \[1, r-1\]"),
-    (R.to_bytes(32, "big"), r"secret key must be a scalar in \[1, r-1\]"),
-    (b"\x01" * 31, "secret key must be 32 bytes, got 31"),
-])
+@pytest.mark.parametrize(
+    ("sk", "message"),
+    [
+        (bytes(32), r"secret key must be a scalar in \[1, r-1\]"),
+        (R.to_bytes(32, "big"), r"secret key must be a scalar in \[1, r-1\]"),
+        (b"\x01" * 31, "secret key must be 32 bytes, got 31"),
+    ],
+)
 def test_secret_keys_out_of_range_are_malformed(arkworks: Backend, sk: bytes, message: str) -> None:
     suite = BLS12_381_SHA_256.with_backend(arkworks)
     with pytest.raises(MalformedInput, match=message):
@@ -229,4 +251,6 @@ def test_verifiers_return_false_for_inputs_of_the_wrong_type(arkworks: Backend) 
     assert suite.proof_verify(pk, proof, HEADER, PH, [MESSAGES[0]], [0]) is True
     # Any bytes-like value is accepted where bytes are expected.
     assert suite.verify(bytearray(pk), memoryview(signature), bytearray(HEADER), MESSAGES) is True
-    assert suite.proof_verify(bytearray(pk), bytearray(proof), HEADER, PH, [bytearray(MESSAGES[0])], [0]) is True
+    assert (
+        suite.proof_verify(bytearray(pk), bytearray(proof), HEADER, PH, [bytearray(MESSAGES[0])], [0]) is True
+    )

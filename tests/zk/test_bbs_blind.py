@@ -33,11 +33,15 @@ def keys(suite: BlindCiphersuite) -> tuple[bytes, bytes]:
 
 def test_shake_suite_identifiers_follow_the_blind_interface() -> None:
     assert BLIND_BLS12_381_SHAKE_256.api_id == b"BBS_BLS12381G1_XOF:SHAKE-256_SSWU_RO_BLIND_H2G_HM2S_"
-    assert BLIND_BLS12_381_SHAKE_256.blind_api_id == b"BLIND_BBS_BLS12381G1_XOF:SHAKE-256_SSWU_RO_BLIND_H2G_HM2S_"
+    assert (
+        BLIND_BLS12_381_SHAKE_256.blind_api_id
+        == b"BLIND_BBS_BLS12381G1_XOF:SHAKE-256_SSWU_RO_BLIND_H2G_HM2S_"
+    )
 
 
-def test_blind_issuance_round_trips_and_proofs_disclose_from_both_lists(suite: BlindCiphersuite,
-                                                                        keys: tuple[bytes, bytes]) -> None:
+def test_blind_issuance_round_trips_and_proofs_disclose_from_both_lists(
+    suite: BlindCiphersuite, keys: tuple[bytes, bytes]
+) -> None:
     sk, pk = keys
     commitment_with_proof, prover_blind = suite.commit(COMMITTED)
     assert len(commitment_with_proof) == 48 + 32 * (len(COMMITTED) + 2)
@@ -45,25 +49,62 @@ def test_blind_issuance_round_trips_and_proofs_disclose_from_both_lists(suite: B
     signature = suite.blind_sign(sk, pk, commitment_with_proof, HEADER, MESSAGES)
     assert suite.verify_blind_sign(pk, signature, HEADER, MESSAGES, COMMITTED, prover_blind) is True
     # The signature binds every input the prover holds.
-    assert suite.verify_blind_sign(pk, signature, HEADER, MESSAGES, COMMITTED, (prover_blind + 1) % R) is False
+    assert (
+        suite.verify_blind_sign(pk, signature, HEADER, MESSAGES, COMMITTED, (prover_blind + 1) % R) is False
+    )
     assert suite.verify_blind_sign(pk, signature, HEADER, MESSAGES, COMMITTED[::-1], prover_blind) is False
     assert suite.verify_blind_sign(pk, signature, HEADER, MESSAGES[:-1], COMMITTED, prover_blind) is False
     assert suite.verify_blind_sign(pk, signature, HEADER + b"!", MESSAGES, COMMITTED, prover_blind) is False
     # The plain BBS interface does not accept it: the api_id differs.
     assert suite.base.verify(pk, signature, HEADER, [*MESSAGES, *COMMITTED]) is False
 
-    for disclosed, disclosed_committed in (([], []), ([0, 2], []), ([], [1]), ([1], [0, 1]), ([0, 1, 2], [0, 1])):
-        proof = suite.proof_gen(pk, signature, HEADER, PH, MESSAGES, COMMITTED, disclosed, disclosed_committed,
-                                prover_blind)
+    for disclosed, disclosed_committed in (
+        ([], []),
+        ([0, 2], []),
+        ([], [1]),
+        ([1], [0, 1]),
+        ([0, 1, 2], [0, 1]),
+    ):
+        proof = suite.proof_gen(
+            pk, signature, HEADER, PH, MESSAGES, COMMITTED, disclosed, disclosed_committed, prover_blind
+        )
         shown = [MESSAGES[i] for i in disclosed]
         shown_committed = [COMMITTED[j] for j in disclosed_committed]
-        assert suite.proof_verify(pk, proof, HEADER, PH, len(MESSAGES), shown, shown_committed, disclosed,
-                                  disclosed_committed) is True
-        assert suite.proof_verify(pk, proof, HEADER, PH + b"?", len(MESSAGES), shown, shown_committed, disclosed,
-                                  disclosed_committed) is False
+        assert (
+            suite.proof_verify(
+                pk, proof, HEADER, PH, len(MESSAGES), shown, shown_committed, disclosed, disclosed_committed
+            )
+            is True
+        )
+        assert (
+            suite.proof_verify(
+                pk,
+                proof,
+                HEADER,
+                PH + b"?",
+                len(MESSAGES),
+                shown,
+                shown_committed,
+                disclosed,
+                disclosed_committed,
+            )
+            is False
+        )
         # The split between issuer and prover messages is part of the statement.
-        assert suite.proof_verify(pk, proof, HEADER, PH, len(MESSAGES) + 1, shown, shown_committed, disclosed,
-                                  disclosed_committed) is False
+        assert (
+            suite.proof_verify(
+                pk,
+                proof,
+                HEADER,
+                PH,
+                len(MESSAGES) + 1,
+                shown,
+                shown_committed,
+                disclosed,
+                disclosed_committed,
+            )
+            is False
+        )
 
 
 def test_a_proof_needs_the_prover_blind(suite: BlindCiphersuite, keys: tuple[bytes, bytes]) -> None:
@@ -74,8 +115,9 @@ def test_a_proof_needs_the_prover_blind(suite: BlindCiphersuite, keys: tuple[byt
     assert suite.proof_verify(pk, proof, HEADER, PH, len(MESSAGES), [MESSAGES[0]], [], [0], []) is False
 
 
-def test_signing_without_a_commitment_uses_a_zero_prover_blind(suite: BlindCiphersuite,
-                                                               keys: tuple[bytes, bytes]) -> None:
+def test_signing_without_a_commitment_uses_a_zero_prover_blind(
+    suite: BlindCiphersuite, keys: tuple[bytes, bytes]
+) -> None:
     sk, pk = keys
     signature = suite.blind_sign(sk, pk, None, HEADER, MESSAGES)
     assert suite.blind_sign(sk, pk, b"", HEADER, MESSAGES) == signature
@@ -85,13 +127,16 @@ def test_signing_without_a_commitment_uses_a_zero_prover_blind(suite: BlindCiphe
     assert suite.proof_verify(pk, proof, HEADER, PH, len(MESSAGES), [MESSAGES[1]], [], [1], []) is True
 
 
-def test_the_issuer_refuses_a_commitment_without_a_valid_proof(suite: BlindCiphersuite,
-                                                               keys: tuple[bytes, bytes]) -> None:
+def test_the_issuer_refuses_a_commitment_without_a_valid_proof(
+    suite: BlindCiphersuite, keys: tuple[bytes, bytes]
+) -> None:
     sk, pk = keys
     commitment_with_proof, _ = suite.commit(COMMITTED)
     # A response changed by one: well formed, but the proof of knowledge fails.
     s_hat = int.from_bytes(commitment_with_proof[48:80], "big")
-    forged = commitment_with_proof[:48] + ((s_hat % (R - 1)) + 1).to_bytes(32, "big") + commitment_with_proof[80:]
+    forged = (
+        commitment_with_proof[:48] + ((s_hat % (R - 1)) + 1).to_bytes(32, "big") + commitment_with_proof[80:]
+    )
     assert suite.commitment_verify(forged) is False
     with pytest.raises(InvalidProof, match="proof of knowledge does not verify"):
         suite.blind_sign(sk, pk, forged, HEADER, MESSAGES)
@@ -103,11 +148,14 @@ def test_the_issuer_refuses_a_commitment_without_a_valid_proof(suite: BlindCiphe
         suite.blind_sign(sk, pk, foreign, HEADER, MESSAGES)
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"\x00" * 79, "commitment_with_proof length is not one point plus at least two scalars"),
-    (b"\x00" * 113, "commitment_with_proof length is not one point plus at least two scalars"),
-    (bytes([0xC0]) + bytes(47) + bytes(64), "identity"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x00" * 79, "commitment_with_proof length is not one point plus at least two scalars"),
+        (b"\x00" * 113, "commitment_with_proof length is not one point plus at least two scalars"),
+        (bytes([0xC0]) + bytes(47) + bytes(64), "identity"),
+    ],
+)
 def test_the_issuer_refuses_malformed_commitments(arkworks: Backend, data: bytes, message: str) -> None:
     suite = BLIND_BLS12_381_SHA_256.with_backend(arkworks)
     sk = suite.base.keygen(KEY_MATERIAL)
@@ -128,22 +176,26 @@ def test_commitment_decoding_refuses_zero_and_out_of_range_scalars(arkworks: Bac
         octets_to_commitment_with_proof(arkworks, commitment_with_proof.hex())  # type: ignore[arg-type]
 
 
-def test_proof_gen_refuses_indexes_outside_their_own_list(suite: BlindCiphersuite,
-                                                           keys: tuple[bytes, bytes]) -> None:
+def test_proof_gen_refuses_indexes_outside_their_own_list(
+    suite: BlindCiphersuite, keys: tuple[bytes, bytes]
+) -> None:
     """An issuer index may not reach past L (it would "disclose" the prover blind or a committed message)."""
     sk, pk = keys
     commitment_with_proof, prover_blind = suite.commit(COMMITTED)
     signature = suite.blind_sign(sk, pk, commitment_with_proof, HEADER, MESSAGES)
     for disclosed, disclosed_committed in (([3], []), ([], [2]), ([1, 0], []), ([], [1, 1])):
         with pytest.raises(InvalidParameters, match="strictly ascending and in range"):
-            suite.proof_gen(pk, signature, HEADER, PH, MESSAGES, COMMITTED, disclosed, disclosed_committed,
-                            prover_blind)
+            suite.proof_gen(
+                pk, signature, HEADER, PH, MESSAGES, COMMITTED, disclosed, disclosed_committed, prover_blind
+            )
     with pytest.raises(InvalidParameters, match="secret_prover_blind must be an integer scalar"):
         suite.proof_gen(pk, signature, HEADER, PH, MESSAGES, COMMITTED, [], [], R)
     proof = suite.proof_gen(pk, signature, HEADER, PH, MESSAGES, COMMITTED, [], [0], prover_blind)
     # The verifier refuses the same index read as an issuer index past L.
-    assert suite.proof_verify(pk, proof, HEADER, PH, len(MESSAGES), [COMMITTED[0]], [], [len(MESSAGES) + 1],
-                              []) is False
+    assert (
+        suite.proof_verify(pk, proof, HEADER, PH, len(MESSAGES), [COMMITTED[0]], [], [len(MESSAGES) + 1], [])
+        is False
+    )
     assert suite.proof_verify(pk, proof, HEADER, PH, len(MESSAGES), [], [COMMITTED[0]], [], [0]) is True
 
 
@@ -154,11 +206,22 @@ def test_backends_produce_identical_bytes_for_the_shake_suite(arkworks: Backend,
         suite = BLIND_BLS12_381_SHAKE_256.with_backend(backend)
         sk = suite.base.keygen(KEY_MATERIAL)
         pk = suite.base.sk_to_pk(sk)
-        commitment_with_proof, prover_blind = suite.commit(COMMITTED[:1],
-                                                           random_scalars=suite.mocked_commit_scalars)
+        commitment_with_proof, prover_blind = suite.commit(
+            COMMITTED[:1], random_scalars=suite.mocked_commit_scalars
+        )
         signature = suite.blind_sign(sk, pk, commitment_with_proof, HEADER, MESSAGES[:1])
-        proof = suite.proof_gen(pk, signature, HEADER, PH, MESSAGES[:1], COMMITTED[:1], [0], [], prover_blind,
-                                random_scalars=suite.mocked_proof_scalars)
+        proof = suite.proof_gen(
+            pk,
+            signature,
+            HEADER,
+            PH,
+            MESSAGES[:1],
+            COMMITTED[:1],
+            [0],
+            [],
+            prover_blind,
+            random_scalars=suite.mocked_proof_scalars,
+        )
         assert suite.proof_verify(pk, proof, HEADER, PH, 1, [MESSAGES[0]], [], [0], []) is True
         outputs.append((commitment_with_proof, prover_blind, signature, proof))
     assert outputs[0] == outputs[1]
@@ -192,11 +255,16 @@ def test_issuers_view_is_independent_of_the_committed_secret(arkworks: Backend) 
         b_other = (b + sum(t * (m - o) for t, m, o in zip(trapdoors, secrets, others))) % R
         m_tilde_other = [(mt + challenge * (m - o)) % R for mt, m, o in zip(m_tilde, secrets, others)]
         s_tilde_other = (s_tilde + challenge * (b - b_other)) % R
-        simulated, _ = core_commit(base, others, blind_generators, suite.api_id,
-                                   [b_other, s_tilde_other, *m_tilde_other])
+        simulated, _ = core_commit(
+            base, others, blind_generators, suite.api_id, [b_other, s_tilde_other, *m_tilde_other]
+        )
         assert simulated == view
-        assert core_commit_verify(base, octets_to_commitment_with_proof(curve, view), blind_generators,
-                                  suite.api_id) is True
+        assert (
+            core_commit_verify(
+                base, octets_to_commitment_with_proof(curve, view), blind_generators, suite.api_id
+            )
+            is True
+        )
         # Control: the same randomness for other secrets gives a different view, so equality above is earned.
         unmapped, _ = core_commit(base, others, blind_generators, suite.api_id, [b, s_tilde, *m_tilde])
         assert unmapped != view

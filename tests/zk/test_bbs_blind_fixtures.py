@@ -59,17 +59,23 @@ def test_api_ids_are_the_blind_interface_ones() -> None:
     assert BLIND_BLS12_381_SHA_256.blind_api_id == b"BLIND_BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_BLIND_H2G_HM2S_"
 
 
-def test_generators_and_blind_generators_reproduce_the_fixture(suite: BlindCiphersuite, fixtures: Path) -> None:
+def test_generators_and_blind_generators_reproduce_the_fixture(
+    suite: BlindCiphersuite, fixtures: Path
+) -> None:
     case = _load(fixtures / "generators.json")
     compress = suite.backend.g1_compress
     assert case["generators"]["api_id"].encode() == suite.api_id
     assert case["blindGenerators"]["api_id"].encode() == suite.blind_api_id
     assert compress(suite.base.P1).hex() == case["generators"]["P1"] == case["blindGenerators"]["P1"]
     assert [compress(p).hex() for p in suite.generators(10)] == [
-        case["generators"]["Q1"], *case["generators"]["MsgGenerators"]]
+        case["generators"]["Q1"],
+        *case["generators"]["MsgGenerators"],
+    ]
     # Q_2 sits in the blind list's "Q1" field, then J_1..J_5.
     assert [compress(p).hex() for p in suite.blind_generators(5)] == [
-        case["blindGenerators"]["Q1"], *case["blindGenerators"]["MsgGenerators"]]
+        case["blindGenerators"]["Q1"],
+        *case["blindGenerators"]["MsgGenerators"],
+    ]
 
 
 @pytest.mark.parametrize("name", COMMIT_FILES)
@@ -102,23 +108,31 @@ def test_blind_signature_fixture(suite: BlindCiphersuite, fixtures: Path, name: 
     prover_blind = _scalar(case["proverBlind"]) if case["proverBlind"] else 0
     if commitment_with_proof is not None:
         assert suite.commit(committed, random_scalars=suite.mocked_commit_scalars) == (
-            commitment_with_proof, prover_blind)
+            commitment_with_proof,
+            prover_blind,
+        )
 
     signature = suite.blind_sign(sk, pk, commitment_with_proof, header, messages)
     assert signature.hex() == case["signature"]
-    assert suite.verify_blind_sign(pk, signature, header, messages, committed, prover_blind) is (
-        case["result"]["valid"]) is True
+    assert (
+        suite.verify_blind_sign(pk, signature, header, messages, committed, prover_blind)
+        is (case["result"]["valid"])
+        is True
+    )
 
     # The trace: B = A * (SK + e) from the signature itself; the domain covers Q_2 (README erratum 2).
     # signature003's trace is known to be wrong (README: its "domain" holds B): check only its signature.
     if name != "signature003.json":
         curve = suite.backend
         a, e = octets_to_signature(curve, signature)
-        assert curve.g1_compress(curve.g1_mul(a, int(case["signerKeyPair"]["secretKey"], 16) + e)).hex() == (
-            case["trace"]["B"])
+        assert (
+            curve.g1_compress(curve.g1_mul(a, int(case["signerKeyPair"]["secretKey"], 16) + e)).hex()
+            == (case["trace"]["B"])
+        )
         generators, blind_generators = suite.generators(len(messages)), suite.blind_generators(len(committed))
-        domain = core.calculate_domain(suite.base, pk, generators[0], [*generators[1:], *blind_generators],
-                                       header, suite.api_id)
+        domain = core.calculate_domain(
+            suite.base, pk, generators[0], [*generators[1:], *blind_generators], header, suite.api_id
+        )
         assert f"{domain:064x}" == case["trace"]["domain"]
 
 
@@ -129,8 +143,9 @@ def test_signature003_trace_is_the_known_defect(fixtures: Path) -> None:
 
 
 @pytest.mark.parametrize("name", PROOF_FILES)
-def test_blind_proof_fixture(suite: BlindCiphersuite, fixtures: Path, messages: dict[str, list[bytes]],
-                             name: str) -> None:
+def test_blind_proof_fixture(
+    suite: BlindCiphersuite, fixtures: Path, messages: dict[str, list[bytes]], name: str
+) -> None:
     case = _load(fixtures / "proof" / name)
     pk, signature = _hex(case["signerPublicKey"]), _hex(case["signature"])
     header, ph = _hex(case["header"]), _hex(case["presentationHeader"])
@@ -150,34 +165,65 @@ def test_blind_proof_fixture(suite: BlindCiphersuite, fixtures: Path, messages: 
     U = L - len(disclosed) + 1 + len(committed) - len(disclosed_committed)
     assert case["mockRngParameters"]["proof"]["count"] == 5 + U
     assert case["mockRngParameters"]["proof"]["DST"].encode() == (
-        suite.base.api_id + b"PROOF_MOCK_RANDOM_SCALARS_DST_")
+        suite.base.api_id + b"PROOF_MOCK_RANDOM_SCALARS_DST_"
+    )
     trace = case["trace"]
     scalars = trace["random_scalars"]
     assert suite.mocked_proof_scalars(5 + U) == [
         *(_scalar(scalars[k]) for k in ("r1", "r2", "e_tilde", "r1_tilde", "r3_tilde")),
-        *map(_scalar, scalars["m_tilde_scalars"])]
+        *map(_scalar, scalars["m_tilde_scalars"]),
+    ]
 
-    proof = suite.proof_gen(pk, signature, header, ph, signer_messages, committed, disclosed, disclosed_committed,
-                            prover_blind, random_scalars=suite.mocked_proof_scalars)
+    proof = suite.proof_gen(
+        pk,
+        signature,
+        header,
+        ph,
+        signer_messages,
+        committed,
+        disclosed,
+        disclosed_committed,
+        prover_blind,
+        random_scalars=suite.mocked_proof_scalars,
+    )
     assert proof.hex() == case["proof"]
-    assert suite.proof_verify(pk, proof, header, ph, L, [revealed[i] for i in disclosed],
-                              [revealed_committed[j] for j in disclosed_committed], disclosed,
-                              disclosed_committed) is case["result"]["valid"] is True
+    assert (
+        suite.proof_verify(
+            pk,
+            proof,
+            header,
+            ph,
+            L,
+            [revealed[i] for i in disclosed],
+            [revealed_committed[j] for j in disclosed_committed],
+            disclosed,
+            disclosed_committed,
+        )
+        is case["result"]["valid"]
+        is True
+    )
 
     # The verifier's ProofVerifyInit recomputes the prover's T1, T2 and domain of the trace.
     curve = suite.backend
     parsed = octets_to_proof(curve, proof)
     assert [curve.g1_compress(p).hex() for p in (parsed.a_bar, parsed.b_bar, parsed.d)] == [
-        trace["Abar"], trace["Bbar"], trace["D"]]
+        trace["Abar"],
+        trace["Bbar"],
+        trace["D"],
+    ]
     assert f"{parsed.challenge:064x}" == trace["challenge"]
     indexes = [*disclosed, *(j + L + 1 for j in disclosed_committed)]
-    disclosed_scalars = suite.messages_to_scalars([revealed[i] for i in disclosed] + [
-        revealed_committed[j] for j in disclosed_committed])
+    disclosed_scalars = suite.messages_to_scalars(
+        [revealed[i] for i in disclosed] + [revealed_committed[j] for j in disclosed_committed]
+    )
     generators = suite.generators(L) + suite.blind_generators(len(committed))
-    init_res = core.proof_verify_init(suite.base, pk, parsed, generators, header, disclosed_scalars, indexes,
-                                      suite.api_id)
+    init_res = core.proof_verify_init(
+        suite.base, pk, parsed, generators, header, disclosed_scalars, indexes, suite.api_id
+    )
     assert [curve.g1_compress(init_res.t1).hex(), curve.g1_compress(init_res.t2).hex()] == [
-        trace["T1"], trace["T2"]]
+        trace["T1"],
+        trace["T2"],
+    ]
     assert f"{init_res.domain:064x}" == trace["domain"]
 
 
@@ -189,14 +235,15 @@ def test_proof005_commitment_field_carries_a_stray_character(fixtures: Path) -> 
     assert bad == good + "s"
 
 
-def test_a_commitment_fixture_for_the_wrong_number_of_messages_is_refused(fixtures: Path,
-                                                                          arkworks: Backend) -> None:
+def test_a_commitment_fixture_for_the_wrong_number_of_messages_is_refused(
+    fixtures: Path, arkworks: Backend
+) -> None:
     """The issuer counts M from the commitment's length, so a commitment verifies only over its own M."""
     suite = BLIND_BLS12_381_SHA_256.with_backend(arkworks)
     case = _load(fixtures / "commit" / "commit002.json")
     commitment_with_proof = _hex(case["commitmentWithProof"])
     # Dropping one response makes it a commitment over M = 4 whose proof no longer matches.
-    shortened = commitment_with_proof[:48 + 32 * 5] + commitment_with_proof[-32:]
+    shortened = commitment_with_proof[: 48 + 32 * 5] + commitment_with_proof[-32:]
     assert suite.commitment_verify(shortened) is False
     # A challenge out of range is not a scalar.
     assert suite.commitment_verify(commitment_with_proof[:-32] + R.to_bytes(32, "big")) is False

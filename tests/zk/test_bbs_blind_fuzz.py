@@ -27,8 +27,9 @@ LIGHT = settings(max_examples=5, deadline=None, suppress_health_check=list(Healt
 
 
 @cache
-def material(suite_name: str,
-             backend_name: str) -> tuple[BlindCiphersuite, bytes, bytes, bytes, int, bytes, bytes]:
+def material(
+    suite_name: str, backend_name: str
+) -> tuple[BlindCiphersuite, bytes, bytes, bytes, int, bytes, bytes]:
     """(suite, sk, pk, commitment_with_proof, prover_blind, signature, proof): valid values to mutate."""
     base = {"sha256": BLIND_BLS12_381_SHA_256, "shake256": BLIND_BLS12_381_SHAKE_256}[suite_name]
     suite = base.with_backend(get_backend(backend_name))
@@ -36,8 +37,18 @@ def material(suite_name: str,
     pk = suite.base.sk_to_pk(sk)
     commitment_with_proof, prover_blind = suite.commit(COMMITTED, random_scalars=suite.mocked_commit_scalars)
     signature = suite.blind_sign(sk, pk, commitment_with_proof, HEADER, MESSAGES)
-    proof = suite.proof_gen(pk, signature, HEADER, PH, MESSAGES, COMMITTED, [1], [1], prover_blind,
-                            random_scalars=suite.mocked_proof_scalars)
+    proof = suite.proof_gen(
+        pk,
+        signature,
+        HEADER,
+        PH,
+        MESSAGES,
+        COMMITTED,
+        [1],
+        [1],
+        prover_blind,
+        random_scalars=suite.mocked_proof_scalars,
+    )
     return suite, sk, pk, commitment_with_proof, prover_blind, signature, proof
 
 
@@ -63,6 +74,7 @@ def test_the_material_is_valid() -> None:
 
 # --- the commitment_with_proof decoder ------------------------------------------------------------------------
 
+
 @HEAVY
 @given(data=mutations(COMMITMENT))
 def test_commitment_decoding_is_strict_and_canonical(arkworks: Backend, data: bytes) -> None:
@@ -71,8 +83,12 @@ def test_commitment_decoding_is_strict_and_canonical(arkworks: Backend, data: by
     except MalformedInput:
         return
     # Whatever decodes re-encodes to the very same bytes: one encoding per value.
-    assert commitment_with_proof_to_octets(arkworks, parsed.commitment,
-                                           (parsed.s_hat, *parsed.m_hats, parsed.challenge)) == data
+    assert (
+        commitment_with_proof_to_octets(
+            arkworks, parsed.commitment, (parsed.s_hat, *parsed.m_hats, parsed.challenge)
+        )
+        == data
+    )
 
 
 @HEAVY
@@ -98,6 +114,7 @@ def test_the_issuer_signs_only_the_valid_commitment(data: bytes) -> None:
 
 # --- blind signatures and proofs --------------------------------------------------------------------------------
 
+
 @HEAVY
 @given(signature=mutations(SIGNATURE))
 def test_verify_blind_sign_is_false_for_every_other_signature(signature: bytes) -> None:
@@ -119,8 +136,9 @@ def test_blind_verifiers_are_false_for_every_other_public_key(pk: bytes) -> None
 
 @MEDIUM
 @given(commitment=mutations(SHAKE[3]), signature=mutations(SHAKE[5]), proof=mutations(SHAKE[6]))
-def test_shake_suite_blind_verifiers_are_false_for_mutations(commitment: bytes, signature: bytes,
-                                                             proof: bytes) -> None:
+def test_shake_suite_blind_verifiers_are_false_for_mutations(
+    commitment: bytes, signature: bytes, proof: bytes
+) -> None:
     suite, _, pk, valid_commitment, blind, valid_signature, valid_proof = SHAKE
     assert suite.commitment_verify(commitment) is (commitment == valid_commitment)
     assert _verify_blind_sign(suite, pk, signature, blind) is (signature == valid_signature)
@@ -129,10 +147,12 @@ def test_shake_suite_blind_verifiers_are_false_for_mutations(commitment: bytes, 
 
 # --- the py-ecc reference: a light set -------------------------------------------------------------------
 
+
 @LIGHT
 @given(commitment=mutations(COMMITMENT), signature=mutations(SIGNATURE), proof=mutations(PROOF))
-def test_pyecc_blind_verifiers_are_false_for_mutations(pyecc: Backend, commitment: bytes, signature: bytes,
-                                                       proof: bytes) -> None:
+def test_pyecc_blind_verifiers_are_false_for_mutations(
+    pyecc: Backend, commitment: bytes, signature: bytes, proof: bytes
+) -> None:
     suite, _, pk, valid_commitment, blind, valid_signature, valid_proof = material("sha256", pyecc.name)
     assert (valid_commitment, valid_signature, valid_proof) == (COMMITMENT, SIGNATURE, PROOF)
     assert suite.commitment_verify(commitment) is (commitment == COMMITMENT)

@@ -73,7 +73,9 @@ def test_p1_and_create_generators_reproduce_the_generators(suite: Ciphersuite, f
     assert suite.create_generators(3) == generators[:3]
 
 
-def test_messages_to_scalars_reproduces_map_message_to_scalar_as_hash(suite: Ciphersuite, fixtures: Path) -> None:
+def test_messages_to_scalars_reproduces_map_message_to_scalar_as_hash(
+    suite: Ciphersuite, fixtures: Path
+) -> None:
     case = _load(fixtures / "MapMessageToScalarAsHash.json")
     assert _hex(case["dst"]) == suite.api_id + b"MAP_MSG_TO_SCALAR_AS_HASH_"
     assert len(case["cases"]) == 10
@@ -84,7 +86,10 @@ def test_messages_to_scalars_reproduces_map_message_to_scalar_as_hash(suite: Cip
 def test_hash_to_scalar_reproduces_h2s(suite: Ciphersuite, fixtures: Path) -> None:
     case = _load(fixtures / "h2s.json")
     assert _hex(case["dst"]) == suite.api_id + b"H2S_"
-    assert suite.hash_to_scalar(_hex(case["message"]), _hex(case["dst"])).to_bytes(32, "big").hex() == case["scalar"]
+    assert (
+        suite.hash_to_scalar(_hex(case["message"]), _hex(case["dst"])).to_bytes(32, "big").hex()
+        == case["scalar"]
+    )
     assert suite.hash_to_scalar(_hex(case["message"])).to_bytes(32, "big").hex() == case["scalar"]
 
 
@@ -117,15 +122,23 @@ def test_proof_fixture(suite: Ciphersuite, fixtures: Path, name: str) -> None:
     messages = [_hex(m) for m in case["messages"]]
     indexes = case["disclosedIndexes"]
     disclosed = [messages[i] for i in indexes]
-    assert suite.proof_verify(pk, _hex(case["proof"]), header, ph, disclosed, indexes) is case["result"]["valid"]
+    assert (
+        suite.proof_verify(pk, _hex(case["proof"]), header, ph, disclosed, indexes) is case["result"]["valid"]
+    )
     if case["result"]["valid"]:
         trace = case["trace"]["random_scalars"]
         mocked = suite.mocked_random_scalars(5 + len(messages) - len(indexes))
         assert [s.to_bytes(32, "big").hex() for s in mocked] == [
-            trace["r1"], trace["r2"], trace["e_tilde"], trace["r1_tilde"], trace["r3_tilde"],
-            *trace["m_tilde_scalars"]]
-        proof = suite.proof_gen(pk, signature, header, ph, messages, indexes,
-                                random_scalars=suite.mocked_random_scalars)
+            trace["r1"],
+            trace["r2"],
+            trace["e_tilde"],
+            trace["r1_tilde"],
+            trace["r3_tilde"],
+            *trace["m_tilde_scalars"],
+        ]
+        proof = suite.proof_gen(
+            pk, signature, header, ph, messages, indexes, random_scalars=suite.mocked_random_scalars
+        )
         assert proof.hex() == case["proof"]
 
 

@@ -14,7 +14,11 @@ from hypothesis import strategies as st
 from tests.zk.mutations import mutations
 from zk.bbs import BLS12_381_SHA_256, BLS12_381_SHAKE_256, Ciphersuite
 from zk.bbs.encoding import (
-    octets_to_proof, octets_to_pubkey, octets_to_secret_key, octets_to_signature, proof_to_octets,
+    octets_to_proof,
+    octets_to_pubkey,
+    octets_to_secret_key,
+    octets_to_signature,
+    proof_to_octets,
     signature_to_octets,
 )
 from zk.curve import R, Backend, get_backend
@@ -36,8 +40,9 @@ def material(suite_name: str, backend_name: str) -> tuple[Ciphersuite, bytes, by
     sk = suite.keygen(b"fuzzing key material, 32+ bytes long")
     pk = suite.sk_to_pk(sk)
     signature = suite.sign(sk, pk, HEADER, MESSAGES)
-    proof = suite.proof_gen(pk, signature, HEADER, PH, MESSAGES, DISCLOSED,
-                            random_scalars=suite.mocked_random_scalars)
+    proof = suite.proof_gen(
+        pk, signature, HEADER, PH, MESSAGES, DISCLOSED, random_scalars=suite.mocked_random_scalars
+    )
     return suite, sk, pk, signature, proof
 
 
@@ -63,19 +68,22 @@ def _decode(decode, encode, data: bytes) -> bytes | None:
 
 
 def _proof_octets(backend: Backend, p) -> bytes:
-    return proof_to_octets(backend, (p.a_bar, p.b_bar, p.d), (p.e_hat, p.r1_hat, p.r3_hat, *p.commitments,
-                                                             p.challenge))
+    return proof_to_octets(
+        backend, (p.a_bar, p.b_bar, p.d), (p.e_hat, p.r1_hat, p.r3_hat, *p.commitments, p.challenge)
+    )
 
 
 # --- arkworks: 10,000 cases per input kind; each case checks the verifier AND the decoder ------------------
+
 
 @HEAVY
 @given(signature=mutations(SIGNATURE))
 def test_every_other_signature_fails_verify_and_decodes_strictly(arkworks: Backend, signature: bytes) -> None:
     suite, _, pk, valid, _ = material("sha256", "arkworks")
     assert _verify(suite, pk, signature) is (signature == valid)
-    decoded = _decode(lambda d: octets_to_signature(arkworks, d), lambda v: signature_to_octets(arkworks, *v),
-                      signature)
+    decoded = _decode(
+        lambda d: octets_to_signature(arkworks, d), lambda v: signature_to_octets(arkworks, *v), signature
+    )
     assert decoded is None or decoded == signature
 
 
@@ -90,7 +98,9 @@ def test_every_other_proof_fails_proof_verify_and_decodes_strictly(arkworks: Bac
 
 @HEAVY
 @given(pk=mutations(PK))
-def test_every_other_public_key_fails_both_verifiers_and_decodes_strictly(arkworks: Backend, pk: bytes) -> None:
+def test_every_other_public_key_fails_both_verifiers_and_decodes_strictly(
+    arkworks: Backend, pk: bytes
+) -> None:
     suite, _, valid, signature, proof = material("sha256", "arkworks")
     assert _verify(suite, pk, signature) is (pk == valid)
     assert _proof_verify(suite, pk, proof) is (pk == valid)
@@ -115,17 +125,22 @@ def test_shake_suite_verifiers_are_false_for_mutations(signature: bytes, proof: 
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
-@given(header=st.binary(max_size=40), ph=st.binary(max_size=40),
-       disclosed=st.lists(st.integers(-2, 5), max_size=4),
-       messages=st.lists(st.binary(max_size=12), max_size=4))
-def test_proof_verify_is_false_for_any_other_statement(header: bytes, ph: bytes, disclosed: list[int],
-                                                       messages: list[bytes]) -> None:
+@given(
+    header=st.binary(max_size=40),
+    ph=st.binary(max_size=40),
+    disclosed=st.lists(st.integers(-2, 5), max_size=4),
+    messages=st.lists(st.binary(max_size=12), max_size=4),
+)
+def test_proof_verify_is_false_for_any_other_statement(
+    header: bytes, ph: bytes, disclosed: list[int], messages: list[bytes]
+) -> None:
     suite, _, pk, _, proof = material("sha256", "arkworks")
     same = (header, ph, disclosed, messages) == (HEADER, PH, DISCLOSED, [MESSAGES[i] for i in DISCLOSED])
     assert suite.proof_verify(pk, proof, header, ph, messages, disclosed) is same
 
 
 # --- the py-ecc reference: a light set ---------------------------------------------------------------------
+
 
 @LIGHT
 @given(signature=mutations(SIGNATURE), proof=mutations(PROOF))
@@ -138,7 +153,9 @@ def test_pyecc_verifiers_are_false_for_mutations(signature: bytes, proof: bytes)
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=mutations(PK))
-def test_pyecc_public_key_decoding_agrees_with_arkworks(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
+def test_pyecc_public_key_decoding_agrees_with_arkworks(
+    arkworks: Backend, pyecc: Backend, data: bytes
+) -> None:
     fast = _decode(lambda d: octets_to_pubkey(arkworks, d), arkworks.g2_compress, data)
     slow = _decode(lambda d: octets_to_pubkey(pyecc, d), pyecc.g2_compress, data)
     assert fast == slow

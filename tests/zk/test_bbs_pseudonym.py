@@ -37,17 +37,47 @@ class Credential:
     prover_blind: int
     nym_secrets: list[int]
 
-    def prove(self, context_id: bytes, ph: bytes = PH, disclosed: list[int] | None = None) -> tuple[bytes, bytes]:
-        return self.suite.proof_gen_with_nym(self.pk, self.signature, HEADER, ph, context_id, MESSAGES, COMMITTED,
-                                             self.nym_secrets, [0] if disclosed is None else disclosed, [],
-                                             self.prover_blind)
+    def prove(
+        self, context_id: bytes, ph: bytes = PH, disclosed: list[int] | None = None
+    ) -> tuple[bytes, bytes]:
+        return self.suite.proof_gen_with_nym(
+            self.pk,
+            self.signature,
+            HEADER,
+            ph,
+            context_id,
+            MESSAGES,
+            COMMITTED,
+            self.nym_secrets,
+            [0] if disclosed is None else disclosed,
+            [],
+            self.prover_blind,
+        )
 
-    def verify(self, proof: bytes, pseudonym: bytes, context_id: bytes, ph: bytes = PH,
-               nym_count: int | None = None, disclosed: list[int] | None = None) -> bool:
+    def verify(
+        self,
+        proof: bytes,
+        pseudonym: bytes,
+        context_id: bytes,
+        ph: bytes = PH,
+        nym_count: int | None = None,
+        disclosed: list[int] | None = None,
+    ) -> bool:
         disclosed = [0] if disclosed is None else disclosed
         return self.suite.proof_verify_with_nym(
-            self.pk, proof, pseudonym, HEADER, ph, context_id, len(MESSAGES), [MESSAGES[i] for i in disclosed],
-            [], disclosed, [], len(self.nym_secrets) if nym_count is None else nym_count)
+            self.pk,
+            proof,
+            pseudonym,
+            HEADER,
+            ph,
+            context_id,
+            len(MESSAGES),
+            [MESSAGES[i] for i in disclosed],
+            [],
+            disclosed,
+            [],
+            len(self.nym_secrets) if nym_count is None else nym_count,
+        )
 
 
 @cache
@@ -60,8 +90,9 @@ def issue(suite_name: str, backend_name: str, holder: int = 0, nym_count: int = 
     commitment_with_proof, prover_blind = suite.commit_with_nym(COMMITTED, prover_nyms)
     entropy = (holder + 42) * 0x1234567 % R
     signature = suite.blind_sign_with_nym(sk, pk, commitment_with_proof, entropy, HEADER, MESSAGES, nym_count)
-    nym_secrets = suite.verify_finalize_with_nym(pk, signature, HEADER, MESSAGES, COMMITTED, prover_nyms, entropy,
-                                                 prover_blind)
+    nym_secrets = suite.verify_finalize_with_nym(
+        pk, signature, HEADER, MESSAGES, COMMITTED, prover_nyms, entropy, prover_blind
+    )
     assert nym_secrets is not None
     return Credential(suite, pk, signature, prover_blind, nym_secrets)
 
@@ -78,7 +109,9 @@ def test_shake_suite_api_id_follows_the_pseudonym_interface() -> None:
 def test_same_credential_and_context_give_the_same_pseudonym(credential: Credential) -> None:
     proof_1, pseudonym_1 = credential.prove(ELECTION_A)
     proof_2, pseudonym_2 = credential.prove(ELECTION_A, ph=b"another ballot")
-    assert pseudonym_1 == pseudonym_2 == credential.suite.calculate_pseudonym(ELECTION_A, credential.nym_secrets)
+    assert (
+        pseudonym_1 == pseudonym_2 == credential.suite.calculate_pseudonym(ELECTION_A, credential.nym_secrets)
+    )
     # The proofs themselves are fresh each time: only the pseudonym links them, and only within the context.
     assert proof_1 != proof_2
     assert credential.verify(proof_1, pseudonym_1, ELECTION_A) is True
@@ -106,8 +139,23 @@ def test_a_proof_is_bound_to_its_presentation_header_and_statement(credential: C
     assert credential.verify(proof, pseudonym, ELECTION_A, ph=PH + b"0") is False
     assert credential.verify(proof, pseudonym, ELECTION_A, nym_count=2) is False
     assert credential.verify(proof, pseudonym, ELECTION_A, disclosed=[1]) is False
-    assert credential.suite.proof_verify_with_nym(credential.pk, proof, pseudonym, HEADER + b"x", PH, ELECTION_A,
-                                                  len(MESSAGES), [MESSAGES[0]], [], [0], [], 1) is False
+    assert (
+        credential.suite.proof_verify_with_nym(
+            credential.pk,
+            proof,
+            pseudonym,
+            HEADER + b"x",
+            PH,
+            ELECTION_A,
+            len(MESSAGES),
+            [MESSAGES[0]],
+            [],
+            [0],
+            [],
+            1,
+        )
+        is False
+    )
 
 
 def test_different_credentials_give_different_pseudonyms_in_the_same_context() -> None:
@@ -121,10 +169,14 @@ def test_different_credentials_give_different_pseudonyms_in_the_same_context() -
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
-@given(context_a=st.binary(max_size=40), context_b=st.binary(max_size=40),
-       secrets=st.lists(st.integers(1, R - 1), min_size=1, max_size=4))
-def test_pseudonyms_are_equal_exactly_when_contexts_are(context_a: bytes, context_b: bytes,
-                                                        secrets: list[int]) -> None:
+@given(
+    context_a=st.binary(max_size=40),
+    context_b=st.binary(max_size=40),
+    secrets=st.lists(st.integers(1, R - 1), min_size=1, max_size=4),
+)
+def test_pseudonyms_are_equal_exactly_when_contexts_are(
+    context_a: bytes, context_b: bytes, secrets: list[int]
+) -> None:
     suite = PSEUDONYM_BLS12_381_SHA_256.with_backend(get_backend("arkworks"))
     try:
         pseudonym_a = suite.calculate_pseudonym(context_a, secrets)
@@ -155,8 +207,19 @@ def test_the_issuer_entropy_is_needed_to_finalize() -> None:
     entropy = (4 + 42) * 0x1234567 % R
     assert credential.nym_secrets == [(prover_nyms[0] + entropy) % R]
     for wrong in ((entropy + 1) % R, 0):
-        assert suite.verify_finalize_with_nym(credential.pk, credential.signature, HEADER, MESSAGES, COMMITTED,
-                                              prover_nyms, wrong, credential.prover_blind) is None
+        assert (
+            suite.verify_finalize_with_nym(
+                credential.pk,
+                credential.signature,
+                HEADER,
+                MESSAGES,
+                COMMITTED,
+                prover_nyms,
+                wrong,
+                credential.prover_blind,
+            )
+            is None
+        )
 
 
 def test_the_issuer_refuses_commitments_with_fewer_values_than_nyms(arkworks: Backend) -> None:
@@ -185,17 +248,34 @@ def test_backends_produce_identical_bytes_for_the_shake_suite(arkworks: Backend,
         suite = PSEUDONYM_BLS12_381_SHAKE_256.with_backend(backend)
         sk = suite.base.keygen(KEY_MATERIAL)
         pk = suite.base.sk_to_pk(sk)
-        commitment_with_proof, prover_blind = suite.commit_with_nym([], [11, 12],
-                                                                    random_scalars=suite.mocked_commit_scalars)
+        commitment_with_proof, prover_blind = suite.commit_with_nym(
+            [], [11, 12], random_scalars=suite.mocked_commit_scalars
+        )
         signature = suite.blind_sign_with_nym(sk, pk, commitment_with_proof, 13, HEADER, MESSAGES[:1], 2)
-        nym_secrets = suite.verify_finalize_with_nym(pk, signature, HEADER, MESSAGES[:1], [], [11, 12], 13,
-                                                     prover_blind)
+        nym_secrets = suite.verify_finalize_with_nym(
+            pk, signature, HEADER, MESSAGES[:1], [], [11, 12], 13, prover_blind
+        )
         assert nym_secrets == [11, 25]
-        proof, pseudonym = suite.proof_gen_with_nym(pk, signature, HEADER, PH, ELECTION_A, MESSAGES[:1], [],
-                                                    nym_secrets, [0], [], prover_blind,
-                                                    random_scalars=suite.mocked_proof_scalars)
-        assert suite.proof_verify_with_nym(pk, proof, pseudonym, HEADER, PH, ELECTION_A, 1, [MESSAGES[0]], [],
-                                           [0], [], 2) is True
+        proof, pseudonym = suite.proof_gen_with_nym(
+            pk,
+            signature,
+            HEADER,
+            PH,
+            ELECTION_A,
+            MESSAGES[:1],
+            [],
+            nym_secrets,
+            [0],
+            [],
+            prover_blind,
+            random_scalars=suite.mocked_proof_scalars,
+        )
+        assert (
+            suite.proof_verify_with_nym(
+                pk, proof, pseudonym, HEADER, PH, ELECTION_A, 1, [MESSAGES[0]], [], [0], [], 2
+            )
+            is True
+        )
         outputs.append((commitment_with_proof, signature, proof, pseudonym))
     assert outputs[0] == outputs[1]
 
@@ -203,22 +283,45 @@ def test_backends_produce_identical_bytes_for_the_shake_suite(arkworks: Backend,
 def test_verifiers_return_false_for_inputs_of_the_wrong_type(credential: Credential) -> None:
     suite = credential.suite
     proof, pseudonym = credential.prove(ELECTION_A)
-    args = (credential.pk, proof, pseudonym, HEADER, PH, ELECTION_A, len(MESSAGES), [MESSAGES[0]], [], [0], [], 1)
+    args = (
+        credential.pk,
+        proof,
+        pseudonym,
+        HEADER,
+        PH,
+        ELECTION_A,
+        len(MESSAGES),
+        [MESSAGES[0]],
+        [],
+        [0],
+        [],
+        1,
+    )
     assert suite.proof_verify_with_nym(*args) is True
-    for position, bad in ((2, pseudonym.hex()), (5, ELECTION_A.decode()), (6, "2"), (11, True), (11, 0),
-                          (9, [5]), (2, bytes(48))):
+    for position, bad in (
+        (2, pseudonym.hex()),
+        (5, ELECTION_A.decode()),
+        (6, "2"),
+        (11, True),
+        (11, 0),
+        (9, [5]),
+        (2, bytes(48)),
+    ):
         changed = list(args)
         changed[position] = bad
         assert suite.proof_verify_with_nym(*changed) is False, (position, bad)
 
 
-def test_context_points_are_memoized_per_backend_and_equal_a_fresh_hash(arkworks: Backend, pyecc: Backend) -> None:
+def test_context_points_are_memoized_per_backend_and_equal_a_fresh_hash(
+    arkworks: Backend, pyecc: Backend
+) -> None:
     for backend in (arkworks, pyecc):
         suite = PSEUDONYM_BLS12_381_SHA_256.with_backend(backend)
         first = suite.context_point(b"election-2026")
         assert suite.context_point(b"election-2026") is first
         assert backend.g1_compress(first) == backend.g1_compress(
-            hash_to_G1(b"election-2026", suite.api_id, suite.base.hash_to_curve_suite, backend))
+            hash_to_G1(b"election-2026", suite.api_id, suite.base.hash_to_curve_suite, backend)
+        )
     for i in range(CONTEXT_POINT_CACHE_SIZE + 1):  # the cache stays bounded whatever contexts callers use
         PSEUDONYM_BLS12_381_SHA_256.with_backend(arkworks).context_point(b"ctx-%d" % i)
     assert len(PSEUDONYM_BLS12_381_SHA_256.with_backend(arkworks)._context_points) <= CONTEXT_POINT_CACHE_SIZE

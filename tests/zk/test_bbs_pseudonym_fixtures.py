@@ -64,9 +64,13 @@ def test_generators_reproduce_the_fixture(suite: PseudonymCiphersuite, fixtures:
     assert case["generators"]["api_id"].encode() == suite.api_id
     assert case["blindGenerators"]["api_id"].encode() == suite.blind_api_id
     assert [compress(p).hex() for p in suite.generators(10)] == [
-        case["generators"]["Q1"], *case["generators"]["MsgGenerators"]]
+        case["generators"]["Q1"],
+        *case["generators"]["MsgGenerators"],
+    ]
     assert [compress(p).hex() for p in suite.blind_generators(6)] == [
-        case["blindGenerators"]["Q1"], *case["blindGenerators"]["MsgGenerators"]]
+        case["blindGenerators"]["Q1"],
+        *case["blindGenerators"]["MsgGenerators"],
+    ]
 
 
 @pytest.mark.parametrize("name", COMMIT_FILES)
@@ -77,12 +81,14 @@ def test_nym_commit_fixture(suite: PseudonymCiphersuite, fixtures: Path, name: s
     # README: M + N + 2 mocked scalars (prover blind, s~, m~ for each committed value and nym).
     count = len(committed) + len(prover_nyms) + 2
     assert case["mockRngParameters"]["commit"]["DST"].encode() == (
-        suite.base.api_id + b"COMMIT_MOCK_RANDOM_SCALARS_DST_")
+        suite.base.api_id + b"COMMIT_MOCK_RANDOM_SCALARS_DST_"
+    )
     trace = case["trace"]["random_scalars"]
     assert suite.mocked_commit_scalars(count)[1:] == [_scalar(trace["s_tilde"]), *_scalars(trace["m_tildes"])]
 
-    commitment_with_proof, prover_blind = suite.commit_with_nym(committed, prover_nyms,
-                                                                random_scalars=suite.mocked_commit_scalars)
+    commitment_with_proof, prover_blind = suite.commit_with_nym(
+        committed, prover_nyms, random_scalars=suite.mocked_commit_scalars
+    )
     assert commitment_with_proof.hex() == case["commitmentWithProof"]
     assert prover_blind == _scalar(case["proverBlind"])
     assert suite.commitment_verify(commitment_with_proof) is case["result"]["valid"] is True
@@ -101,16 +107,25 @@ def test_nym_signature_fixture(suite: PseudonymCiphersuite, fixtures: Path, name
 
     signature = suite.blind_sign_with_nym(sk, pk, commitment_with_proof, entropy, header, messages, N)
     assert signature.hex() == case["signature"]
-    nym_secrets = suite.verify_finalize_with_nym(pk, signature, header, messages, committed, prover_nyms, entropy,
-                                                 _scalar(case["proverBlind"]))
+    nym_secrets = suite.verify_finalize_with_nym(
+        pk, signature, header, messages, committed, prover_nyms, entropy, _scalar(case["proverBlind"])
+    )
     assert case["result"]["valid"] is True
-    assert nym_secrets == _scalars(case["nym_secrets"]) == [*prover_nyms[:-1], (prover_nyms[-1] + entropy) % R]
+    assert (
+        nym_secrets == _scalars(case["nym_secrets"]) == [*prover_nyms[:-1], (prover_nyms[-1] + entropy) % R]
+    )
 
     # The domain is over (H_1..H_L, Q_2, J_1..J_(M+N)) with header || I2OSP(N, 8).
     generators = suite.generators(len(messages))
     blind_generators = suite.blind_generators(len(committed) + N)
-    domain = core.calculate_domain(suite.base, pk, generators[0], [*generators[1:], *blind_generators],
-                                   header + i2osp(N, 8), suite.api_id)
+    domain = core.calculate_domain(
+        suite.base,
+        pk,
+        generators[0],
+        [*generators[1:], *blind_generators],
+        header + i2osp(N, 8),
+        suite.api_id,
+    )
     assert f"{domain:064x}" == case["trace"]["domain"]
     # B = A * (SK + e); nymSignature001's trace B ends in a stray "s" (README): compare its hex digits only.
     curve = suite.backend
@@ -144,33 +159,66 @@ def test_nym_proof_fixture(suite: PseudonymCiphersuite, fixtures: Path, name: st
     U = (L - len(disclosed)) + 1 + (M - len(disclosed_committed)) + N
     assert suite.mocked_proof_scalars(5 + U) == [
         *(_scalar(scalars[k]) for k in ("r1", "r2", "e_Tilde", "r1_Tilde", "r3_Tilde")),
-        *_scalars(scalars["m_tilde_scalars"])]
+        *_scalars(scalars["m_tilde_scalars"]),
+    ]
 
-    proof, pseudonym = suite.proof_gen_with_nym(pk, signature, header, ph, context_id, messages, committed,
-                                                nym_secrets, disclosed, disclosed_committed, prover_blind,
-                                                random_scalars=suite.mocked_proof_scalars)
+    proof, pseudonym = suite.proof_gen_with_nym(
+        pk,
+        signature,
+        header,
+        ph,
+        context_id,
+        messages,
+        committed,
+        nym_secrets,
+        disclosed,
+        disclosed_committed,
+        prover_blind,
+        random_scalars=suite.mocked_proof_scalars,
+    )
     assert proof.hex() == case["proof"]
     assert pseudonym.hex() == case["pseudonym"] == trace["pseudonym"]
     assert suite.calculate_pseudonym(context_id, nym_secrets) == pseudonym
-    assert suite.proof_verify_with_nym(pk, proof, pseudonym, header, ph, context_id, L,
-                                       [revealed[i] for i in disclosed],
-                                       [revealed_committed[j] for j in disclosed_committed], disclosed,
-                                       disclosed_committed, N) is case["result"]["valid"] is True
+    assert (
+        suite.proof_verify_with_nym(
+            pk,
+            proof,
+            pseudonym,
+            header,
+            ph,
+            context_id,
+            L,
+            [revealed[i] for i in disclosed],
+            [revealed_committed[j] for j in disclosed_committed],
+            disclosed,
+            disclosed_committed,
+            N,
+        )
+        is case["result"]["valid"]
+        is True
+    )
 
     # The trace, recomputed on the verifier's side: T1, T2, domain, Ut (and OP, the polynomials for N = 10).
     curve = suite.backend
     parsed = octets_to_proof(curve, proof)
     assert [curve.g1_compress(p).hex() for p in (parsed.a_bar, parsed.b_bar, parsed.d)] == [
-        trace["Abar"], trace["Bbar"], trace["D"]]
+        trace["Abar"],
+        trace["Bbar"],
+        trace["D"],
+    ]
     assert f"{parsed.challenge:064x}" == trace["challenge"]
     indexes = [*disclosed, *(j + L + 1 for j in disclosed_committed)]
-    disclosed_scalars = suite.messages_to_scalars([revealed[i] for i in disclosed] + [
-        revealed_committed[j] for j in disclosed_committed])
+    disclosed_scalars = suite.messages_to_scalars(
+        [revealed[i] for i in disclosed] + [revealed_committed[j] for j in disclosed_committed]
+    )
     generators = suite.generators(L) + suite.blind_generators(M + N)
-    init_res = core.proof_verify_init(suite.base, pk, parsed, generators, header + i2osp(N, 8), disclosed_scalars,
-                                      indexes, suite.api_id)
+    init_res = core.proof_verify_init(
+        suite.base, pk, parsed, generators, header + i2osp(N, 8), disclosed_scalars, indexes, suite.api_id
+    )
     assert [curve.g1_compress(init_res.t1).hex(), curve.g1_compress(init_res.t2).hex()] == [
-        trace["T1"], trace["T2"]]
+        trace["T1"],
+        trace["T2"],
+    ]
     assert f"{init_res.domain:064x}" == trace["domain"]
     op, z = suite.context_point(context_id), suite.context_scalar(context_id)
     poly_pseudo = sum(s * pow(z, i, R) for i, s in enumerate(nym_secrets)) % R
@@ -181,5 +229,7 @@ def test_nym_proof_fixture(suite: PseudonymCiphersuite, fixtures: Path, name: st
     if N > 1:
         assert curve.g1_compress(op).hex() == trace["OP"]
         assert f"{poly_pseudo:064x}" == trace["poly_eval_pseudo"]
-        poly_tilde = sum(m * pow(z, i, R) for i, m in enumerate(_scalars(scalars["m_tilde_scalars"])[-N:])) % R
+        poly_tilde = (
+            sum(m * pow(z, i, R) for i, m in enumerate(_scalars(scalars["m_tilde_scalars"])[-N:])) % R
+        )
         assert f"{poly_tilde:064x}" == trace["poly_eval_proof"]

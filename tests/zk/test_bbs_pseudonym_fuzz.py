@@ -31,21 +31,36 @@ LIGHT = settings(max_examples=5, deadline=None, suppress_health_check=list(Healt
 
 
 @cache
-def material(suite_name: str, backend_name: str) -> tuple[PseudonymCiphersuite, bytes, bytes, bytes, int, bytes,
-                                                          list[int], bytes, bytes]:
+def material(
+    suite_name: str, backend_name: str
+) -> tuple[PseudonymCiphersuite, bytes, bytes, bytes, int, bytes, list[int], bytes, bytes]:
     """(suite, sk, pk, commitment_with_proof, prover_blind, signature, nym_secrets, proof, pseudonym)."""
     base = {"sha256": PSEUDONYM_BLS12_381_SHA_256, "shake256": PSEUDONYM_BLS12_381_SHAKE_256}[suite_name]
     suite = base.with_backend(get_backend(backend_name))
     sk = suite.base.keygen(b"pseudonym fuzzing key material, 32+ bytes")
     pk = suite.base.sk_to_pk(sk)
-    commitment, blind = suite.commit_with_nym(COMMITTED, PROVER_NYMS, random_scalars=suite.mocked_commit_scalars)
+    commitment, blind = suite.commit_with_nym(
+        COMMITTED, PROVER_NYMS, random_scalars=suite.mocked_commit_scalars
+    )
     signature = suite.blind_sign_with_nym(sk, pk, commitment, ENTROPY, HEADER, MESSAGES, len(PROVER_NYMS))
-    nym_secrets = suite.verify_finalize_with_nym(pk, signature, HEADER, MESSAGES, COMMITTED, PROVER_NYMS, ENTROPY,
-                                                 blind)
+    nym_secrets = suite.verify_finalize_with_nym(
+        pk, signature, HEADER, MESSAGES, COMMITTED, PROVER_NYMS, ENTROPY, blind
+    )
     assert nym_secrets is not None
-    proof, pseudonym = suite.proof_gen_with_nym(pk, signature, HEADER, PH, CONTEXT, MESSAGES, COMMITTED,
-                                                nym_secrets, [0], [], blind,
-                                                random_scalars=suite.mocked_proof_scalars)
+    proof, pseudonym = suite.proof_gen_with_nym(
+        pk,
+        signature,
+        HEADER,
+        PH,
+        CONTEXT,
+        MESSAGES,
+        COMMITTED,
+        nym_secrets,
+        [0],
+        [],
+        blind,
+        random_scalars=suite.mocked_proof_scalars,
+    )
     return suite, sk, pk, commitment, blind, signature, nym_secrets, proof, pseudonym
 
 
@@ -53,19 +68,32 @@ SUITE, SK, PK, COMMITMENT, BLIND, SIGNATURE, NYM_SECRETS, PROOF, PSEUDONYM = mat
 SHAKE = material("shake256", "arkworks")
 
 
-def _verify(suite: PseudonymCiphersuite, pk: bytes, proof: bytes, pseudonym: bytes, context: bytes = CONTEXT,
-            ph: bytes = PH) -> bool:
-    return suite.proof_verify_with_nym(pk, proof, pseudonym, HEADER, ph, context, len(MESSAGES), [MESSAGES[0]],
-                                       [], [0], [], len(PROVER_NYMS))
+def _verify(
+    suite: PseudonymCiphersuite,
+    pk: bytes,
+    proof: bytes,
+    pseudonym: bytes,
+    context: bytes = CONTEXT,
+    ph: bytes = PH,
+) -> bool:
+    return suite.proof_verify_with_nym(
+        pk, proof, pseudonym, HEADER, ph, context, len(MESSAGES), [MESSAGES[0]], [], [0], [], len(PROVER_NYMS)
+    )
 
 
-def _finalize(suite: PseudonymCiphersuite, pk: bytes, signature: bytes, blind: int = BLIND) -> list[int] | None:
-    return suite.verify_finalize_with_nym(pk, signature, HEADER, MESSAGES, COMMITTED, PROVER_NYMS, ENTROPY, blind)
+def _finalize(
+    suite: PseudonymCiphersuite, pk: bytes, signature: bytes, blind: int = BLIND
+) -> list[int] | None:
+    return suite.verify_finalize_with_nym(
+        pk, signature, HEADER, MESSAGES, COMMITTED, PROVER_NYMS, ENTROPY, blind
+    )
 
 
 def test_the_material_is_valid() -> None:
     for suite, _, pk, commitment, blind, signature, nym_secrets, proof, pseudonym in (
-            material("sha256", "arkworks"), SHAKE):
+        material("sha256", "arkworks"),
+        SHAKE,
+    ):
         assert suite.commitment_verify(commitment) is True
         assert _finalize(suite, pk, signature, blind) == nym_secrets
         assert _verify(suite, pk, proof, pseudonym) is True
@@ -95,8 +123,9 @@ def test_proof_verify_with_nym_is_false_for_every_other_pseudonym(pseudonym: byt
 
 @MEDIUM
 @given(context=st.binary(max_size=40), ph=st.binary(max_size=40))
-def test_proof_verify_with_nym_is_false_for_any_other_context_or_presentation_header(context: bytes,
-                                                                                       ph: bytes) -> None:
+def test_proof_verify_with_nym_is_false_for_any_other_context_or_presentation_header(
+    context: bytes, ph: bytes
+) -> None:
     assert _verify(SUITE, PK, PROOF, PSEUDONYM, context, ph) is (context == CONTEXT and ph == PH)
 
 
@@ -127,8 +156,9 @@ def test_shake_suite_verifier_is_false_for_mutations(proof: bytes, pseudonym: by
 
 @LIGHT
 @given(proof=mutations(PROOF), pseudonym=mutations(PSEUDONYM), signature=mutations(SIGNATURE))
-def test_pyecc_verifiers_are_false_for_mutations(pyecc: Backend, proof: bytes, pseudonym: bytes,
-                                                 signature: bytes) -> None:
+def test_pyecc_verifiers_are_false_for_mutations(
+    pyecc: Backend, proof: bytes, pseudonym: bytes, signature: bytes
+) -> None:
     suite, _, pk, *_, valid_proof, valid_pseudonym = material("sha256", pyecc.name)
     assert (valid_proof, valid_pseudonym) == (PROOF, PSEUDONYM)
     assert _verify(suite, pk, proof, pseudonym) is (proof == PROOF and pseudonym == PSEUDONYM)

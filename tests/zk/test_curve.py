@@ -14,16 +14,26 @@ from py_ecc.optimized_bls12_381 import normalize
 
 from tests.zk.mutations import mutations
 from zk.curve import (
-    ENV_VAR, P, R, Backend, get_backend, random_scalar, scalar_from_bytes, scalar_inverse, scalar_to_bytes,
+    ENV_VAR,
+    P,
+    R,
+    Backend,
+    get_backend,
+    random_scalar,
+    scalar_from_bytes,
+    scalar_inverse,
+    scalar_to_bytes,
 )
 from zk.errors import InvalidParameters, MalformedInput, UnsupportedBackend
 
 # The standard generators' compressed encodings (ZCash BLS12-381 serialization of the IETF base points).
 G1_GENERATOR = bytes.fromhex(
-    "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb")
+    "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"
+)
 G2_GENERATOR = bytes.fromhex(
     "93e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e"
-    "024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8")
+    "024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8"
+)
 G1_INFINITY = b"\xc0" + bytes(47)
 
 
@@ -71,15 +81,17 @@ def test_msm_equals_the_sum_of_products(backend: Backend) -> None:
 EDGE_SCALARS = (0, 1, 2, 2**64, 2**128 - 1, 2**254, 2**255 - 1, R - 1, R, R + 1, -1, 2**256 - 1)
 
 
-def test_the_backends_agree_on_multiplications_and_msm_by_edge_scalars(arkworks: Backend,
-                                                                       pyecc: Backend) -> None:
+def test_the_backends_agree_on_multiplications_and_msm_by_edge_scalars(
+    arkworks: Backend, pyecc: Backend
+) -> None:
     for k in EDGE_SCALARS:
         expected = pyecc.g1_compress(pyecc.g1_mul(pyecc.g1_generator(), k))
         assert arkworks.g1_compress(arkworks.g1_mul(arkworks.g1_generator(), k)) == expected, k
         two = arkworks.g1_msm([arkworks.g1_generator(), arkworks.g1_generator()], [k, 1])
         assert arkworks.g1_compress(two) == pyecc.g1_compress(pyecc.g1_mul(pyecc.g1_generator(), k + 1)), k
         assert arkworks.g2_compress(arkworks.g2_mul(arkworks.g2_generator(), k)) == pyecc.g2_compress(
-            pyecc.g2_mul(pyecc.g2_generator(), k)), k
+            pyecc.g2_mul(pyecc.g2_generator(), k)
+        ), k
 
 
 def test_msm_refuses_mismatched_lists_instead_of_truncating(backend: Backend) -> None:
@@ -91,10 +103,12 @@ def test_msm_refuses_mismatched_lists_instead_of_truncating(backend: Backend) ->
 def test_pairing_check_is_bilinear(backend: Backend) -> None:
     g, h = backend.g1_generator(), backend.g2_generator()
     a, b = 1234567, 7654321
-    assert backend.pairing_check([(backend.g1_mul(g, a * b), h),
-                                  (backend.g1_neg(backend.g1_mul(g, a)), backend.g2_mul(h, b))])
-    assert not backend.pairing_check([(backend.g1_mul(g, a * b + 1), h),
-                                      (backend.g1_neg(backend.g1_mul(g, a)), backend.g2_mul(h, b))])
+    assert backend.pairing_check(
+        [(backend.g1_mul(g, a * b), h), (backend.g1_neg(backend.g1_mul(g, a)), backend.g2_mul(h, b))]
+    )
+    assert not backend.pairing_check(
+        [(backend.g1_mul(g, a * b + 1), h), (backend.g1_neg(backend.g1_mul(g, a)), backend.g2_mul(h, b))]
+    )
     assert not backend.pairing_check([(g, h)])
     assert backend.pairing_check([(backend.g1_identity(), h)])
     assert backend.pairing_check([])
@@ -162,14 +176,18 @@ def test_uncompressed_points_round_trip_to_the_standard_bytes(backend: Backend) 
     p = backend.g1_mul(g, 0xDEADBEEF)
     assert backend.g1_from_uncompressed(backend.g1_to_uncompressed(p)) == p
     assert backend.g1_to_uncompressed(backend.g1_identity()) == G1_INFINITY_UNCOMPRESSED
-    assert backend.g1_from_uncompressed(G1_INFINITY_UNCOMPRESSED, allow_identity=True) == backend.g1_identity()
+    assert (
+        backend.g1_from_uncompressed(G1_INFINITY_UNCOMPRESSED, allow_identity=True) == backend.g1_identity()
+    )
     assert backend.g1_from_uncompressed_on_curve(_OFF_SUBGROUP_XY) == backend.g1_decompress_on_curve(
-        compress_G1(map_to_curve_G1(FQ(5))).to_bytes(48, "big"))
+        compress_G1(map_to_curve_G1(FQ(5))).to_bytes(48, "big")
+    )
 
 
 @pytest.mark.parametrize(("data", "message"), G1_BAD_UNCOMPRESSED)
-def test_uncompressed_g1_decoding_refuses_every_non_canonical_encoding(backend: Backend, data: bytes,
-                                                                       message: str) -> None:
+def test_uncompressed_g1_decoding_refuses_every_non_canonical_encoding(
+    backend: Backend, data: bytes, message: str
+) -> None:
     with pytest.raises(MalformedInput, match=message):
         backend.g1_from_uncompressed(data)
     if "subgroup" not in message:  # the on-curve decoder refuses all the rest just the same
@@ -178,7 +196,9 @@ def test_uncompressed_g1_decoding_refuses_every_non_canonical_encoding(backend: 
 
 
 @pytest.mark.parametrize(("data", "message"), G1_BAD_ENCODINGS)
-def test_g1_decoding_refuses_every_non_canonical_encoding(backend: Backend, data: bytes, message: str) -> None:
+def test_g1_decoding_refuses_every_non_canonical_encoding(
+    backend: Backend, data: bytes, message: str
+) -> None:
     with pytest.raises(MalformedInput, match=message):
         backend.g1_decompress(data)
 
@@ -201,7 +221,9 @@ G2_BAD_ENCODINGS = [
 
 
 @pytest.mark.parametrize(("data", "message"), G2_BAD_ENCODINGS)
-def test_g2_decoding_refuses_every_non_canonical_encoding(backend: Backend, data: bytes, message: str) -> None:
+def test_g2_decoding_refuses_every_non_canonical_encoding(
+    backend: Backend, data: bytes, message: str
+) -> None:
     with pytest.raises(MalformedInput, match=message):
         backend.g2_decompress(data)
 
@@ -249,8 +271,14 @@ def test_backends_agree_on_group_operations(arkworks: Backend, pyecc: Backend, a
     for be in (arkworks, pyecc):
         g, h = be.g1_generator(), be.g2_generator()
         ga, gb = be.g1_mul(g, a), be.g1_mul(g, b)
-        results.append((be.g1_compress(be.g1_add(ga, gb)), be.g1_compress(be.g1_msm([ga, gb], [b, a])),
-                        be.g1_compress(be.g1_neg(ga)), be.g2_compress(be.g2_mul(h, a))))
+        results.append(
+            (
+                be.g1_compress(be.g1_add(ga, gb)),
+                be.g1_compress(be.g1_msm([ga, gb], [b, a])),
+                be.g1_compress(be.g1_neg(ga)),
+                be.g2_compress(be.g2_mul(h, a)),
+            )
+        )
     assert results[0] == results[1]
 
 
@@ -284,31 +312,37 @@ def test_g2_decoding_either_round_trips_or_raises_malformed_input(arkworks: Back
 @settings(max_examples=40, deadline=None)
 @given(data=mutations(G1_GENERATOR))
 def test_backends_agree_on_g1_decoding(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
-    assert (_decode_or_error(lambda d: arkworks.g1_compress(arkworks.g1_decompress(d)), data)
-            == _decode_or_error(lambda d: pyecc.g1_compress(pyecc.g1_decompress(d)), data))
+    assert _decode_or_error(
+        lambda d: arkworks.g1_compress(arkworks.g1_decompress(d)), data
+    ) == _decode_or_error(lambda d: pyecc.g1_compress(pyecc.g1_decompress(d)), data)
 
 
 @settings(max_examples=3_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=mutations(G1_GENERATOR_UNCOMPRESSED))
-def test_uncompressed_g1_decoding_either_round_trips_or_raises_malformed_input(arkworks: Backend,
-                                                                              data: bytes) -> None:
+def test_uncompressed_g1_decoding_either_round_trips_or_raises_malformed_input(
+    arkworks: Backend, data: bytes
+) -> None:
     outcome = _decode_or_error(lambda d: arkworks.g1_to_uncompressed(arkworks.g1_from_uncompressed(d)), data)
-    assert outcome == data or outcome.startswith(("MalformedInput: G1 point", "MalformedInput: uncompressed G1"))
+    assert outcome == data or outcome.startswith(
+        ("MalformedInput: G1 point", "MalformedInput: uncompressed G1")
+    )
 
 
 @settings(max_examples=40, deadline=None)
 @given(data=mutations(G1_GENERATOR_UNCOMPRESSED))
 def test_backends_agree_on_uncompressed_g1_decoding(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
     for decode in ("g1_from_uncompressed", "g1_from_uncompressed_on_curve"):
-        assert (_decode_or_error(lambda d: arkworks.g1_to_uncompressed(getattr(arkworks, decode)(d)), data)
-                == _decode_or_error(lambda d: pyecc.g1_to_uncompressed(getattr(pyecc, decode)(d)), data))
+        assert _decode_or_error(
+            lambda d: arkworks.g1_to_uncompressed(getattr(arkworks, decode)(d)), data
+        ) == _decode_or_error(lambda d: pyecc.g1_to_uncompressed(getattr(pyecc, decode)(d)), data)
 
 
 @settings(max_examples=15, deadline=None)
 @given(data=mutations(G2_GENERATOR))
 def test_backends_agree_on_g2_decoding(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
-    assert (_decode_or_error(lambda d: arkworks.g2_compress(arkworks.g2_decompress(d)), data)
-            == _decode_or_error(lambda d: pyecc.g2_compress(pyecc.g2_decompress(d)), data))
+    assert _decode_or_error(
+        lambda d: arkworks.g2_compress(arkworks.g2_decompress(d)), data
+    ) == _decode_or_error(lambda d: pyecc.g2_compress(pyecc.g2_decompress(d)), data)
 
 
 @settings(max_examples=4, deadline=None)
@@ -326,7 +360,11 @@ def test_loading_the_pyecc_backend_leaves_the_interpreter_recursion_limit_alone(
 
     # A fresh interpreter: py_ecc may already be imported here. Importing py_ecc itself raises the limit to
     # 100,000 (which turns deeply nested input into a C stack overflow); our backend module puts it back.
-    script = ("import sys; before = sys.getrecursionlimit(); from zk.curve import get_backend; "
-              "get_backend('pyecc'); print(before, sys.getrecursionlimit())")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    script = (
+        "import sys; before = sys.getrecursionlimit(); from zk.curve import get_backend; "
+        "get_backend('pyecc'); print(before, sys.getrecursionlimit())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out[0] == out[1] == "1000"

@@ -15,43 +15,95 @@ from dataclasses import dataclass
 import pytest
 from nacl.public import PublicKey, SealedBox
 
-from zk.ballot import BallotSecrets, ElectionContext, EncryptedBallot, Manifest, election_group, encrypt_ballot
+from zk.ballot import (
+    BallotSecrets,
+    ElectionContext,
+    EncryptedBallot,
+    Manifest,
+    election_group,
+    encrypt_ballot,
+)
 from zk.curve import Backend
 from zk.eligibility import (
-    SCHEME, RollAuthority, VoterCredential, election_pseudonym, enrol_voter, prove_eligibility, suite_for,
+    SCHEME,
+    RollAuthority,
+    VoterCredential,
+    election_pseudonym,
+    enrol_voter,
+    prove_eligibility,
+    suite_for,
 )
 from zk.record import (
-    CHECKS, CastBallot, CeremonyRecord, build_record, canonical_bytes, counted_ballots, verify_record,
+    CHECKS,
+    CastBallot,
+    CeremonyRecord,
+    build_record,
+    canonical_bytes,
+    counted_ballots,
+    verify_record,
 )
 from zk.sigma import Group, seeded_scalars
 from zk.tally import DecryptionShare, aggregate_ballots, compute_decryption_share, tally
 from zk.trustees import (
-    Ceremony, SealedShare, Trustee, share_plaintext, joint_public_key, qualified_trustees, verification_key,
+    Ceremony,
+    SealedShare,
+    Trustee,
+    share_plaintext,
+    joint_public_key,
+    qualified_trustees,
+    verification_key,
 )
 
-MANIFEST = Manifest.from_json({
-    "election_id": "city-2026", "title": "City elections 2026", "revoting": "last-wins",
-    "electoral_roll": "city-roll",
-    "contests": [
-        {"id": "mayor", "title": "Mayor", "options": ["ada", "brook", "chen"],
-         "min_selections": 1, "max_selections": 1},
-        {"id": "council", "title": "City council (up to two)", "options": ["dia", "eli", "fay", "gus", "hal"],
-         "min_selections": 0, "max_selections": 2},
-        {"id": "bridge", "title": "Build the new bridge?", "options": ["yes", "no"],
-         "min_selections": 1, "max_selections": 1},
-    ],
-})
+MANIFEST = Manifest.from_json(
+    {
+        "election_id": "city-2026",
+        "title": "City elections 2026",
+        "revoting": "last-wins",
+        "electoral_roll": "city-roll",
+        "contests": [
+            {
+                "id": "mayor",
+                "title": "Mayor",
+                "options": ["ada", "brook", "chen"],
+                "min_selections": 1,
+                "max_selections": 1,
+            },
+            {
+                "id": "council",
+                "title": "City council (up to two)",
+                "options": ["dia", "eli", "fay", "gus", "hal"],
+                "min_selections": 0,
+                "max_selections": 2,
+            },
+            {
+                "id": "bridge",
+                "title": "Build the new bridge?",
+                "options": ["yes", "no"],
+                "min_selections": 1,
+                "max_selections": 1,
+            },
+        ],
+    }
+)
 
 
-def run_ceremony(group: Group, manifest: Manifest, n: int, t: int, seed: bytes,
-                 bad_dealing: tuple[int, int] | None = None,
-                 dealer_answers: bool = True) -> tuple[dict[int, Trustee], CeremonyRecord]:
+def run_ceremony(
+    group: Group,
+    manifest: Manifest,
+    n: int,
+    t: int,
+    seed: bytes,
+    bad_dealing: tuple[int, int] | None = None,
+    dealer_answers: bool = True,
+) -> tuple[dict[int, Trustee], CeremonyRecord]:
     """The four rounds of the key ceremony. `bad_dealing = (dealer, recipient)`: that dealer seals a wrong share
     to that recipient, which complains; the dealer then answers with the right share in public, or not at all."""
     ceremony = Ceremony(group, n, t, manifest.hash())
     rng = seeded_scalars(group, seed + b"/trustees")
-    trustees = {i: Trustee(ceremony, i, rng, box_seed=hashlib.sha256(seed + bytes([i])).digest())
-                for i in range(1, n + 1)}
+    trustees = {
+        i: Trustee(ceremony, i, rng, box_seed=hashlib.sha256(seed + bytes([i])).digest())
+        for i in range(1, n + 1)
+    }
     hashes = {i: tr.commitment_hash() for i, tr in trustees.items()}  # round 1, before any reveal
     box_keys = {i: tr.box_public_key for i, tr in trustees.items()}
     reveals = {i: tr.reveal for i, tr in trustees.items()}
@@ -59,12 +111,18 @@ def run_ceremony(group: Group, manifest: Manifest, n: int, t: int, seed: bytes,
     if bad_dealing is not None:
         dealer, recipient = bad_dealing
         wrong = SealedBox(PublicKey(box_keys[recipient])).encrypt(
-            share_plaintext(ceremony, dealer, recipient, trustees[dealer].share_for(recipient) + 1))
-        sealed = [SealedShare(dealer, recipient, wrong) if (s.dealer, s.recipient) == bad_dealing else s
-                  for s in sealed]
+            share_plaintext(ceremony, dealer, recipient, trustees[dealer].share_for(recipient) + 1)
+        )
+        sealed = [
+            SealedShare(dealer, recipient, wrong) if (s.dealer, s.recipient) == bad_dealing else s
+            for s in sealed
+        ]
     complaints = [c for tr in trustees.values() for c in tr.receive(reveals, hashes, sealed)]
-    answers = [trustees[c.accused].answer(c) for c in complaints
-               if dealer_answers or bad_dealing is None or c.accused != bad_dealing[0]]
+    answers = [
+        trustees[c.accused].answer(c)
+        for c in complaints
+        if dealer_answers or bad_dealing is None or c.accused != bad_dealing[0]
+    ]
     qualified = qualified_trustees(ceremony, reveals, hashes, complaints, answers)
     for i in qualified:
         trustees[i].finalize(qualified, answers)
@@ -96,8 +154,13 @@ class Election:
     record: dict
 
 
-def cast_ballot(election_context: ElectionContext, authority: RollAuthority, credential: VoterCredential,
-                selections: dict[str, list[int]], rng=None) -> tuple[CastBallot, BallotSecrets]:
+def cast_ballot(
+    election_context: ElectionContext,
+    authority: RollAuthority,
+    credential: VoterCredential,
+    selections: dict[str, list[int]],
+    rng=None,
+) -> tuple[CastBallot, BallotSecrets]:
     if election_context.manifest.electoral_roll is None:  # an election without eligibility proofs
         ballot, secrets = encrypt_ballot(election_context, selections, rng=rng)
         return CastBallot(ballot, ballot.tracking_code(election_context.group)), secrets
@@ -105,15 +168,26 @@ def cast_ballot(election_context: ElectionContext, authority: RollAuthority, cre
     pseudonym = election_pseudonym(suite, credential, election_context.manifest.election_id)
     ballot, secrets = encrypt_ballot(election_context, selections, binding=pseudonym, rng=rng)
     code = ballot.tracking_code(election_context.group)
-    proof = prove_eligibility(suite, authority.public_key, credential, election_context.manifest.election_id, code)
+    proof = prove_eligibility(
+        suite, authority.public_key, credential, election_context.manifest.election_id, code
+    )
     return CastBallot(ballot, code, proof.to_json()), secrets
 
 
-def run_election(backend: Backend, voters: int, spoiled: int = 0, absent: tuple[int, ...] = (),
-                 cheating_tally: tuple[int, ...] = (), bad_dealing: tuple[int, int] | None = None,
-                 seed: bytes = b"election", n: int = 5, t: int = 3, manifest: Manifest = MANIFEST,
-                 extra: Sequence[Callable[[ElectionContext, RollAuthority, list[VoterCredential]], CastBallot]] = (),
-                 apply_revoting: bool = True) -> Election:
+def run_election(
+    backend: Backend,
+    voters: int,
+    spoiled: int = 0,
+    absent: tuple[int, ...] = (),
+    cheating_tally: tuple[int, ...] = (),
+    bad_dealing: tuple[int, int] | None = None,
+    seed: bytes = b"election",
+    n: int = 5,
+    t: int = 3,
+    manifest: Manifest = MANIFEST,
+    extra: Sequence[Callable[[ElectionContext, RollAuthority, list[VoterCredential]], CastBallot]] = (),
+    apply_revoting: bool = True,
+) -> Election:
     """Enrol and cast `voters` honest ballots, then the ballots the `extra` callables make (a cheating voter's
     own encoder), tally and build the record; `apply_revoting=False` keeps every cast ballot (a dishonest box)."""
     group = election_group(backend)
@@ -132,13 +206,17 @@ def run_election(backend: Backend, voters: int, spoiled: int = 0, absent: tuple[
         plaintext.append(selections)
     challenged = []
     for k in range(spoiled):
-        item, secrets = cast_ballot(context, authority, credentials[k], random_selections(manifest, chooser), rng)
+        item, secrets = cast_ballot(
+            context, authority, credentials[k], random_selections(manifest, chooser), rng
+        )
         challenged.append((item, secrets))
     cast.extend(make(context, authority, credentials) for make in extra)
     counted = counted_ballots(cast, manifest.revoting) if apply_revoting else cast
     ballots = [c.ballot for c in counted]
     aggregate = aggregate_ballots(context, ballots)
-    keys = {j: verification_key(trustees[j].ceremony, ceremony.reveals, ceremony.qualified, j) for j in trustees}
+    keys = {
+        j: verification_key(trustees[j].ceremony, ceremony.reveals, ceremony.qualified, j) for j in trustees
+    }
     shares = []
     for j, trustee in trustees.items():
         if j in absent:
@@ -148,15 +226,42 @@ def run_election(backend: Backend, voters: int, spoiled: int = 0, absent: tuple[
             share = _corrupt(group, share)
         shares.append(share)
     result = tally(context, aggregate, shares, keys, t, 2 * len(ballots))
-    record = build_record(group, manifest, ceremony, joint_key, counted, challenged, aggregate, shares,
-                          result.used_trustees, result.counts,
-                          eligibility=None if manifest.electoral_roll is None else {
-                              "scheme": SCHEME, "roll_id": authority.roll_id,
-                              "issuer_public_key": authority.public_key.hex(),
-                              "credentials_issued": authority.issued})
-    totals = {c.id: [sum(p[c.id][k] for p in plaintext) for k in range(len(c.options))] for c in manifest.contests}
-    return Election(group, manifest, context, trustees, ceremony, authority, credentials, cast, challenged,
-                    totals, json.loads(canonical_bytes(record)))
+    record = build_record(
+        group,
+        manifest,
+        ceremony,
+        joint_key,
+        counted,
+        challenged,
+        aggregate,
+        shares,
+        result.used_trustees,
+        result.counts,
+        eligibility=None
+        if manifest.electoral_roll is None
+        else {
+            "scheme": SCHEME,
+            "roll_id": authority.roll_id,
+            "issuer_public_key": authority.public_key.hex(),
+            "credentials_issued": authority.issued,
+        },
+    )
+    totals = {
+        c.id: [sum(p[c.id][k] for p in plaintext) for k in range(len(c.options))] for c in manifest.contests
+    }
+    return Election(
+        group,
+        manifest,
+        context,
+        trustees,
+        ceremony,
+        authority,
+        credentials,
+        cast,
+        challenged,
+        totals,
+        json.loads(canonical_bytes(record)),
+    )
 
 
 def _corrupt(group: Group, share: DecryptionShare) -> DecryptionShare:
@@ -175,14 +280,20 @@ def full_election(arkworks: Backend) -> Election:
     return run_election(arkworks, voters=1000, spoiled=10, absent=(2, 4), bad_dealing=(5, 1))
 
 
-def test_full_election_results_equal_the_plaintext_count_and_every_check_passes(full_election: Election) -> None:
+def test_full_election_results_equal_the_plaintext_count_and_every_check_passes(
+    full_election: Election,
+) -> None:
     progress: list[tuple[str, int, int]] = []
-    report = verify_record(full_election.record, lambda step, done, total: progress.append((step, done, total)))
+    report = verify_record(
+        full_election.record, lambda step, done, total: progress.append((step, done, total))
+    )
     assert [c.number for c in report.checks] == [spec.number for spec in CHECKS]
     assert report.failed() == []
     assert [c.status for c in report.checks] == ["pass"] * len(CHECKS)
-    expected = {c.id: dict(zip(c.options, full_election.plaintexts[c.id], strict=True))
-                for c in full_election.manifest.contests}
+    expected = {
+        c.id: dict(zip(c.options, full_election.plaintexts[c.id], strict=True))
+        for c in full_election.manifest.contests
+    }
     assert report.results == expected
     assert full_election.record["results"] == expected
     assert sum(expected["mayor"].values()) == 1000
@@ -192,20 +303,26 @@ def test_full_election_results_equal_the_plaintext_count_and_every_check_passes(
     assert full_election.record["ceremony"]["qualified"] == [1, 2, 3, 4, 5]
     assert [c.checked for c in report.checks] == [1, 5, 5, 1, 1000, 1000, 1000, 1000, 1000, 10, 10, 3, 10]
     assert report.check("V3").note == "5 of 5 trustees qualified, 1 complaint(s)"
-    assert progress[progress.index(("V5-V8 ballots", 0, 1000)) + 1:][:4] == [
-        ("V5-V8 ballots", done, 1000) for done in (256, 512, 768, 1000)]
+    assert progress[progress.index(("V5-V8 ballots", 0, 1000)) + 1 :][:4] == [
+        ("V5-V8 ballots", done, 1000) for done in (256, 512, 768, 1000)
+    ]
 
 
 def test_a_wrong_decryption_share_is_named_and_skipped_and_the_results_stay_correct(
-        full_election: Election) -> None:
+    full_election: Election,
+) -> None:
     e = full_election
     context, group = e.context, e.group
     counted = [EncryptedBallot.from_json(context, b["ballot"]) for b in e.record["ballots"]]
     aggregate = aggregate_ballots(context, counted)
-    keys = {j: verification_key(tr.ceremony, e.ceremony.reveals, e.ceremony.qualified, j)
-            for j, tr in e.trustees.items()}
-    shares = [compute_decryption_share(context, j, e.trustees[j].secret_share, keys[j], counted, aggregate)
-              for j in (1, 3, 4, 5)]
+    keys = {
+        j: verification_key(tr.ceremony, e.ceremony.reveals, e.ceremony.qualified, j)
+        for j, tr in e.trustees.items()
+    }
+    shares = [
+        compute_decryption_share(context, j, e.trustees[j].secret_share, keys[j], counted, aggregate)
+        for j in (1, 3, 4, 5)
+    ]
     shares[0] = _corrupt(group, shares[0])
     result = tally(context, aggregate, shares, keys, 3, len(counted))
     assert result.invalid_trustees == [1]

@@ -26,9 +26,14 @@ def honest(arkworks) -> Election:
     return run_election(arkworks, voters=VOTERS, spoiled=1, seed=b"attacks")
 
 
-def forged_ballot(context: ElectionContext, authority: RollAuthority, credential: VoterCredential,
-                  selections: dict[str, list[int]], claim_selection: dict[tuple[str, int], int],
-                  claim_total: dict[str, int]) -> CastBallot:
+def forged_ballot(
+    context: ElectionContext,
+    authority: RollAuthority,
+    credential: VoterCredential,
+    selections: dict[str, list[int]],
+    claim_selection: dict[tuple[str, int], int],
+    claim_total: dict[str, int],
+) -> CastBallot:
     """A cheating encoder: encrypts `selections` as given (even invalid ones), and for the listed selections and
     contest totals produces OR-proofs that pretend the value is the claimed one (they cannot verify)."""
     group = context.group
@@ -47,18 +52,28 @@ def forged_ballot(context: ElectionContext, authority: RollAuthority, credential
         for k, (ct, m, r) in enumerate(zip(cts, values, nonces, strict=True)):
             branch = claim_selection.get((contest.id, k), m)
             statements = [encryption_statement(group, key, ct, v) for v in (0, 1)]
-            proofs.append(prove_or(contest_transcript.fork(b"selection", k.to_bytes(2, "big")), statements,
-                                   branch, r, rng))
+            proofs.append(
+                prove_or(
+                    contest_transcript.fork(b"selection", k.to_bytes(2, "big")), statements, branch, r, rng
+                )
+            )
         total = add_ciphertexts(group, cts)
         allowed = contest.allowed_totals
         claimed = claim_total.get(contest.id, sum(values))
         statements = [encryption_statement(group, key, total, v) for v in allowed]
-        limit = prove_or(contest_transcript.fork(b"limit"), statements, allowed.index(claimed),
-                         sum(nonces) % group.order, rng)
+        limit = prove_or(
+            contest_transcript.fork(b"limit"),
+            statements,
+            allowed.index(claimed),
+            sum(nonces) % group.order,
+            rng,
+        )
         contests.append(EncryptedContest(contest.id, tuple(cts), tuple(proofs), limit))
     ballot = EncryptedBallot(binding, tuple(contests))
     code = ballot.tracking_code(group)
-    proof = prove_eligibility(authority.suite, authority.public_key, credential, context.manifest.election_id, code)
+    proof = prove_eligibility(
+        authority.suite, authority.public_key, credential, context.manifest.election_id, code
+    )
     return CastBallot(ballot, code, proof.to_json())
 
 
@@ -78,9 +93,14 @@ def test_the_honest_small_election_passes_every_check(honest: Election) -> None:
 def test_a_two_in_a_zero_one_slot_is_caught_by_v6_alone(arkworks) -> None:
     def two_in_a_slot(context, authority, credentials):
         # council allows 2 selections in total, so the contest limit (V7) holds: only the 0/1 proof can fail.
-        return forged_ballot(context, authority, enrolled(authority, credentials),
-                             {"mayor": [1, 0, 0], "council": [2, 0, 0, 0, 0], "bridge": [0, 1]},
-                             claim_selection={("council", 0): 1}, claim_total={})
+        return forged_ballot(
+            context,
+            authority,
+            enrolled(authority, credentials),
+            {"mayor": [1, 0, 0], "council": [2, 0, 0, 0, 0], "bridge": [0, 1]},
+            claim_selection={("council", 0): 1},
+            claim_total={},
+        )
 
     election = run_election(arkworks, voters=VOTERS, seed=b"attack-v6", extra=[two_in_a_slot])
     report = verify_record(election.record)
@@ -92,9 +112,14 @@ def test_a_two_in_a_zero_one_slot_is_caught_by_v6_alone(arkworks) -> None:
 
 def test_an_over_limit_contest_is_caught_by_v7_alone(arkworks) -> None:
     def two_mayors(context, authority, credentials):
-        return forged_ballot(context, authority, enrolled(authority, credentials),
-                             {"mayor": [1, 1, 0], "council": [0, 0, 0, 0, 0], "bridge": [1, 0]},
-                             claim_selection={}, claim_total={"mayor": 1})
+        return forged_ballot(
+            context,
+            authority,
+            enrolled(authority, credentials),
+            {"mayor": [1, 1, 0], "council": [0, 0, 0, 0, 0], "bridge": [1, 0]},
+            claim_selection={},
+            claim_total={"mayor": 1},
+        )
 
     election = run_election(arkworks, voters=VOTERS, seed=b"attack-v7", extra=[two_mayors])
     report = verify_record(election.record)
@@ -105,13 +130,20 @@ def test_an_over_limit_contest_is_caught_by_v7_alone(arkworks) -> None:
 
 def test_a_duplicated_pseudonym_is_caught_by_v9_alone(arkworks) -> None:
     def second_vote(context, authority, credentials):
-        enrolled(authority, credentials)  # an abstaining voter: more ballots than credentials would fail V8 too
-        item, _ = cast_ballot(context, authority, credentials[0],
-                              {"mayor": [0, 0, 1], "council": [0, 1, 0, 0, 0], "bridge": [0, 1]})
+        enrolled(
+            authority, credentials
+        )  # an abstaining voter: more ballots than credentials would fail V8 too
+        item, _ = cast_ballot(
+            context,
+            authority,
+            credentials[0],
+            {"mayor": [0, 0, 1], "council": [0, 1, 0, 0, 0], "bridge": [0, 1]},
+        )
         return item
 
-    election = run_election(arkworks, voters=VOTERS, seed=b"attack-v9", extra=[second_vote],
-                            apply_revoting=False)
+    election = run_election(
+        arkworks, voters=VOTERS, seed=b"attack-v9", extra=[second_vote], apply_revoting=False
+    )
     report = verify_record(election.record)
     first, second = (election.record["ballots"][i]["tracking_code"] for i in (0, -1))
     assert report.failed() == ["V9"]
@@ -120,8 +152,12 @@ def test_a_duplicated_pseudonym_is_caught_by_v9_alone(arkworks) -> None:
 
 def test_revoting_keeps_only_the_last_ballot_of_a_pseudonym(arkworks) -> None:
     def second_vote(context, authority, credentials):
-        item, _ = cast_ballot(context, authority, credentials[0],
-                              {"mayor": [0, 0, 1], "council": [0, 1, 0, 0, 0], "bridge": [0, 1]})
+        item, _ = cast_ballot(
+            context,
+            authority,
+            credentials[0],
+            {"mayor": [0, 0, 1], "council": [0, 1, 0, 0, 0], "bridge": [0, 1]},
+        )
         return item
 
     election = run_election(arkworks, voters=VOTERS, seed=b"attack-v9", extra=[second_vote])
@@ -139,24 +175,35 @@ def test_an_eligibility_proof_moved_from_another_ballot_is_caught_by_v8(honest: 
     report = verify_record(record)
     assert "V8" in report.failed()
     assert report.check("V8").failures == [
-        f"ballot {thief['tracking_code']}: the proof's pseudonym is not the one the ballot is bound to"]
+        f"ballot {thief['tracking_code']}: the proof's pseudonym is not the one the ballot is bound to"
+    ]
 
 
-def test_a_ballot_bound_to_a_stolen_pseudonym_cannot_reuse_its_proof_and_v8_names_it(honest: Election) -> None:
+def test_a_ballot_bound_to_a_stolen_pseudonym_cannot_reuse_its_proof_and_v8_names_it(
+    honest: Election,
+) -> None:
     """The thief encrypts its own ballot bound to the victim's pseudonym and attaches the victim's proof: the
     pseudonym matches, but the proof was made for the victim's tracking code."""
     context = honest.context
     victim = honest.record["ballots"][0]
     ballot, _ = encrypt_ballot(
-        context, {"mayor": [1, 0, 0], "council": [0, 0, 0, 0, 0], "bridge": [1, 0]},
-        binding=bytes.fromhex(victim["eligibility"]["pseudonym"]))
+        context,
+        {"mayor": [1, 0, 0], "council": [0, 0, 0, 0, 0], "bridge": [1, 0]},
+        binding=bytes.fromhex(victim["eligibility"]["pseudonym"]),
+    )
     ballot_json = ballot.to_json(context.group)
     code = tracking_code_of(ballot_json)
     record = copy.deepcopy(honest.record)
-    record["ballots"][0] = {"tracking_code": code, "ballot": ballot_json, "eligibility": victim["eligibility"]}
+    record["ballots"][0] = {
+        "tracking_code": code,
+        "ballot": ballot_json,
+        "eligibility": victim["eligibility"],
+    }
     report = verify_record(record)
     assert "V8" in report.failed()
-    assert report.check("V8").failures == [f"ballot {code}: eligibility proof does not verify for this ballot"]
+    assert report.check("V8").failures == [
+        f"ballot {code}: eligibility proof does not verify for this ballot"
+    ]
 
 
 def test_a_ballot_removed_from_the_aggregate_is_caught_by_v11(honest: Election) -> None:
@@ -168,13 +215,17 @@ def test_a_ballot_removed_from_the_aggregate_is_caught_by_v11(honest: Election) 
         for k, ct in enumerate(contest.selections):
             alpha = element_from_hex(group, row[k]["alpha"], "alpha", allow_identity=True)
             beta = element_from_hex(group, row[k]["beta"], "beta", allow_identity=True)
-            row[k] = {"alpha": element_to_hex(group, group.add(alpha, group.neg(ct.alpha))),
-                      "beta": element_to_hex(group, group.add(beta, group.neg(ct.beta)))}
+            row[k] = {
+                "alpha": element_to_hex(group, group.add(alpha, group.neg(ct.alpha))),
+                "beta": element_to_hex(group, group.add(beta, group.neg(ct.beta))),
+            }
     report = verify_record(record)
     assert "V11" in report.failed()
     assert report.check("V11").failures == [
         f"{c.id}/{option}: encrypted total is not the sum of the counted ballots"
-        for c in honest.manifest.contests for option in c.options]
+        for c in honest.manifest.contests
+        for option in c.options
+    ]
 
 
 def test_a_wrong_decryption_share_used_for_the_results_is_caught_by_v12(honest: Election) -> None:
@@ -188,7 +239,8 @@ def test_a_wrong_decryption_share_used_for_the_results_is_caught_by_v12(honest: 
     report = verify_record(record)
     assert "V12" in report.failed()
     assert report.check("V12").failures == [
-        f"trustee {used}'s share is used for the results but its proof fails"]
+        f"trustee {used}'s share is used for the results but its proof fails"
+    ]
 
 
 def test_a_tampered_result_is_caught_by_v13_alone(honest: Election) -> None:
@@ -198,7 +250,8 @@ def test_a_tampered_result_is_caught_by_v13_alone(honest: Election) -> None:
     assert report.failed() == ["V13"]
     count = record["results"]["mayor"]["ada"]
     assert report.check("V13").failures == [
-        f"mayor/ada: the published count {count} is not what the totals decrypt to"]
+        f"mayor/ada: the published count {count} is not what the totals decrypt to"
+    ]
 
 
 def test_a_trustee_that_changes_its_commitments_after_round_one_is_caught_by_v2(honest: Election) -> None:
@@ -219,4 +272,5 @@ def test_a_qualified_set_that_ignores_an_unanswered_complaint_is_caught_by_v3(ho
     report = verify_record(record)
     assert report.failed()[0] == "V3"
     assert report.check("V3").failures == [
-        "the record qualifies trustees [1, 2, 3, 4, 5], the complaints give [1, 2, 4, 5]"]
+        "the record qualifies trustees [1, 2, 3, 4, 5], the complaints give [1, 2, 4, 5]"
+    ]

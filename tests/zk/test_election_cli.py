@@ -28,7 +28,9 @@ def test_a_valid_record_is_reported_verified_with_its_results(election: Election
     result = CliRunner().invoke(app, ["election", "verify", str(write(tmp_path, election.record))])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == 'Election "city-2026": VERIFIED. Every check passed; the published results are correct.'
+    assert (
+        lines[0] == 'Election "city-2026": VERIFIED. Every check passed; the published results are correct.'
+    )
     assert sum(line.startswith(("  V", " V1")) and " PASS " in line for line in lines) == 13
     mayor = election.record["results"]["mayor"]
     assert "  mayor: " + ", ".join(f"{o} {c}" for o, c in mayor.items()) in lines
@@ -45,17 +47,21 @@ def test_the_json_report_lists_every_numbered_check(election: Election, tmp_path
     assert report["results"] == election.record["results"]
 
 
-def test_a_tampered_record_is_not_verified_and_the_failing_check_is_named(election: Election,
-                                                                         tmp_path: Path) -> None:
+def test_a_tampered_record_is_not_verified_and_the_failing_check_is_named(
+    election: Election, tmp_path: Path
+) -> None:
     record = copy.deepcopy(election.record)
     record["results"]["bridge"]["yes"] = 0 if record["results"]["bridge"]["yes"] else 1  # a plausible lie
     result = CliRunner().invoke(app, ["election", "verify", str(write(tmp_path, record))])
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0] == (
-        'Election "city-2026": NOT VERIFIED. 1 check(s) failed: V13. Do not rely on the published results.')
+        'Election "city-2026": NOT VERIFIED. 1 check(s) failed: V13. Do not rely on the published results.'
+    )
     count = record["results"]["bridge"]["yes"]
-    assert f"           failing: bridge/yes: the published count {count} is not what the totals decrypt to" \
+    assert (
+        f"           failing: bridge/yes: the published count {count} is not what the totals decrypt to"
         in result.stdout.splitlines()
+    )
 
 
 def test_an_unreadable_file_exits_2_and_garbage_json_fails_every_check(tmp_path: Path) -> None:
@@ -70,5 +76,6 @@ def test_an_unreadable_file_exits_2_and_garbage_json_fails_every_check(tmp_path:
     assert garbage.exit_code == 1
     report = json.loads(garbage.stdout)
     assert report["ok"] is False
-    assert report["checks"][0]["failures"] == ["unknown record format or group (expected "
-                                               "govgraph/election-record/v1 on BLS12-381-G1-uncompressed)"]
+    assert report["checks"][0]["failures"] == [
+        "unknown record format or group (expected govgraph/election-record/v1 on BLS12-381-G1-uncompressed)"
+    ]

@@ -6,8 +6,15 @@ import pytest
 
 from zk.curve import Backend
 from zk.elgamal import (
-    Ciphertext, EncryptionKey, add_ciphertexts, decrypt_to_element, encrypt, encryption_statement, keygen,
-    prove_encrypts_one_of, verify_encrypts_one_of,
+    Ciphertext,
+    EncryptionKey,
+    add_ciphertexts,
+    decrypt_to_element,
+    encrypt,
+    encryption_statement,
+    keygen,
+    prove_encrypts_one_of,
+    verify_encrypts_one_of,
 )
 from zk.errors import InvalidParameters, MalformedInput
 from zk.sigma import Transcript, g1_group, prove_or, seeded_scalars
@@ -32,8 +39,12 @@ def test_the_fixed_base_key_encrypts_and_proves_exactly_like_the_generic_code(ar
     assert fast.encrypt(1, 12345) == encrypt(group, key, 1, 12345)
     ct = encrypt(group, key, 2, 999)
     allowed = (0, 1, 2, 3)
-    generic = prove_encrypts_one_of(Transcript(group, b"t"), key, ct, 2, 999, allowed, seeded_scalars(group, b"p"))
-    tabled = fast.prove_encrypts_one_of(Transcript(group, b"t"), ct, 2, 999, allowed, seeded_scalars(group, b"p"))
+    generic = prove_encrypts_one_of(
+        Transcript(group, b"t"), key, ct, 2, 999, allowed, seeded_scalars(group, b"p")
+    )
+    tabled = fast.prove_encrypts_one_of(
+        Transcript(group, b"t"), ct, 2, 999, allowed, seeded_scalars(group, b"p")
+    )
     assert tabled == generic
 
 
@@ -48,8 +59,9 @@ def test_a_zero_or_one_proof_verifies_only_for_its_ciphertext_and_key(arkworks: 
     proof = prove_encrypts_one_of(Transcript(group, b"t"), key, ct, value, r, (0, 1))
     assert verify_encrypts_one_of(Transcript(group, b"t"), key, ct, (0, 1), proof)
     assert not verify_encrypts_one_of(Transcript(group, b"t"), other_key, ct, (0, 1), proof)
-    assert not verify_encrypts_one_of(Transcript(group, b"t"), key, encrypt(group, key, value, r + 1), (0, 1),
-                                      proof)
+    assert not verify_encrypts_one_of(
+        Transcript(group, b"t"), key, encrypt(group, key, value, r + 1), (0, 1), proof
+    )
     assert not verify_encrypts_one_of(Transcript(group, b"u"), key, ct, (0, 1), proof)
 
 

@@ -14,8 +14,12 @@ from py_arkworks_bls12381 import G1Point
 from zk.curve import Backend
 from zk.errors import InvalidParameters
 from zk.hash_to_curve import (
-    BLS12381G1_XMD_SHA_256_SSWU_RO, BLS12381G1_XOF_SHAKE_256_SSWU_RO, expand_message_xmd, expand_message_xof,
-    hash_to_field, hash_to_G1,
+    BLS12381G1_XMD_SHA_256_SSWU_RO,
+    BLS12381G1_XOF_SHAKE_256_SSWU_RO,
+    expand_message_xmd,
+    expand_message_xof,
+    hash_to_field,
+    hash_to_G1,
 )
 
 
@@ -99,6 +103,7 @@ def test_hash_to_g1_agrees_with_arkworks_builtin_xmd(arkworks: Backend, msg: byt
 @settings(max_examples=10, deadline=None)
 @given(msg=st.binary(max_size=64), dst=st.binary(min_size=1, max_size=64))
 def test_backends_agree_on_hash_to_g1_xof(arkworks: Backend, pyecc: Backend, msg: bytes, dst: bytes) -> None:
-    points = [be.g1_compress(hash_to_G1(msg, dst, BLS12381G1_XOF_SHAKE_256_SSWU_RO, be))
-              for be in (arkworks, pyecc)]
+    points = [
+        be.g1_compress(hash_to_G1(msg, dst, BLS12381G1_XOF_SHAKE_256_SSWU_RO, be)) for be in (arkworks, pyecc)
+    ]
     assert points[0] == points[1]

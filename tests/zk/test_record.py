@@ -18,8 +18,18 @@ from zk.record import CHECKS, CastBallot, canonical_bytes, counted_ballots, veri
 # Fields whose every change must make the record fail verification. Not: the sealed shares and box keys
 # (history no verifier can open), credentials_issued (only an upper bound) and the tally's trustee list (another
 # threshold subset of valid shares is as good).
-VERIFIED = ("manifest", "manifest_hash", "joint_key", "ballots", "spoiled", "aggregate", "decryption_shares",
-            "results", "format", "group")
+VERIFIED = (
+    "manifest",
+    "manifest_hash",
+    "joint_key",
+    "ballots",
+    "spoiled",
+    "aggregate",
+    "decryption_shares",
+    "results",
+    "format",
+    "group",
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +50,10 @@ def test_checks_are_numbered_v1_to_v13_each_with_a_sentence() -> None:
     assert all(c.sentence.endswith(".") and len(c.sentence) > 30 for c in CHECKS)
 
 
-@pytest.mark.parametrize(("rule", "expected"), [("first-wins", ["a1", "b1", "x"]), ("last-wins", ["b1", "x", "a2"]),
-                                                ("none", ["a1", "b1", "x"])])
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [("first-wins", ["a1", "b1", "x"]), ("last-wins", ["b1", "x", "a2"]), ("none", ["a1", "b1", "x"])],
+)
 def test_one_ballot_per_pseudonym_is_kept_by_the_revoting_rule(rule: str, expected: list[str]) -> None:
     def item(code: str, pseudonym: str | None) -> CastBallot:
         return CastBallot(None, code, {"pseudonym": pseudonym, "proof": ""} if pseudonym else None)
@@ -60,15 +72,20 @@ def _leaves(value, path=()):
     yield path
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers(-2, 2**70) | st.text(max_size=20),
-                    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children,
-                                                                                      max_size=3), max_leaves=6)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 2**70) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_a_mutated_record_never_crashes_the_verifier_and_verified_fields_fail(election: Election,
-                                                                              data: st.DataObject) -> None:
+def test_a_mutated_record_never_crashes_the_verifier_and_verified_fields_fail(
+    election: Election, data: st.DataObject
+) -> None:
     paths = [p for p in _leaves(election.record) if p]
     path = data.draw(st.sampled_from(paths))
     replacement = data.draw(JSON)
@@ -90,13 +107,16 @@ def test_a_record_that_is_not_an_object_fails_every_check_without_crashing() -> 
         report = verify_record(hostile)
         assert report.failed() == [f"V{i}" for i in range(1, 14)]
         assert report.check("V1").failures == [
-            "unknown record format or group (expected govgraph/election-record/v1 on BLS12-381-G1-uncompressed)"]
+            "unknown record format or group (expected govgraph/election-record/v1 on BLS12-381-G1-uncompressed)"
+        ]
         assert report.check("V13").failures == [
-            "cannot check: an earlier check could not read the data this check needs"]
+            "cannot check: an earlier check could not read the data this check needs"
+        ]
 
 
 def test_an_election_without_a_roll_skips_only_eligibility_and_a_record_dropping_its_roll_fails_v8(
-        arkworks, election: Election) -> None:
+    arkworks, election: Election
+) -> None:
     no_roll = Manifest(**{**vars(MANIFEST), "electoral_roll": None})
     open_election = run_election(arkworks, voters=2, seed=b"no roll", n=3, t=2, manifest=no_roll)
     report = verify_record(open_election.record)
@@ -105,14 +125,16 @@ def test_an_election_without_a_roll_skips_only_eligibility_and_a_record_dropping
     dropped = copy.deepcopy(election.record)
     dropped["eligibility"] = None
     assert verify_record(dropped).check("V8").failures == [
-        "the manifest names the electoral roll 'city-roll', but the record has no eligibility proofs"]
+        "the manifest names the electoral roll 'city-roll', but the record has no eligibility proofs"
+    ]
 
 
 def test_a_record_made_on_one_backend_verifies_on_the_other(arkworks, pyecc) -> None:
     no_roll = Manifest(**{**vars(MANIFEST), "electoral_roll": None})
     for maker, checker in ((arkworks, pyecc), (pyecc, arkworks)):
-        made = run_election(maker, voters=1, spoiled=1, seed=b"cross " + maker.name.encode(), n=3, t=2,
-                            manifest=no_roll)
+        made = run_election(
+            maker, voters=1, spoiled=1, seed=b"cross " + maker.name.encode(), n=3, t=2, manifest=no_roll
+        )
         report = verify_record(made.record, backend=checker)
         assert [c.status for c in report.checks] == ["pass"] * 7 + ["skip", "skip"] + ["pass"] * 4
         tampered = copy.deepcopy(made.record)
@@ -121,7 +143,8 @@ def test_a_record_made_on_one_backend_verifies_on_the_other(arkworks, pyecc) -> 
 
 
 def test_checking_ballots_in_chunks_and_worker_processes_gives_the_same_report(
-        election: Election, monkeypatch: pytest.MonkeyPatch) -> None:
+    election: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
     record = copy.deepcopy(election.record)
     record["results"]["mayor"]["ada"] += 1
     record["ballots"][1]["eligibility"] = copy.deepcopy(record["ballots"][0]["eligibility"])

@@ -10,9 +10,25 @@ from tests.zk.mutations import mutations
 from zk.curve import R, Backend
 from zk.errors import InvalidParameters, MalformedInput
 from zk.sigma import (
-    BatchVerifier, DleqProof, DleqStatement, FixedBase, OrProof, Transcript, check_equations, dleq_equations,
-    element_from_hex, element_to_hex, g1_group, or_equations, prove_dleq, prove_or, scalar_from_hex, scalar_to_hex,
-    seeded_scalars, verify_dleq, verify_or,
+    BatchVerifier,
+    DleqProof,
+    DleqStatement,
+    FixedBase,
+    OrProof,
+    Transcript,
+    check_equations,
+    dleq_equations,
+    element_from_hex,
+    element_to_hex,
+    g1_group,
+    or_equations,
+    prove_dleq,
+    prove_or,
+    scalar_from_hex,
+    scalar_to_hex,
+    seeded_scalars,
+    verify_dleq,
+    verify_or,
 )
 
 
@@ -30,8 +46,8 @@ def test_the_same_messages_give_the_same_challenge_and_any_difference_changes_it
     base = challenge(b"d", (b"a", b"bc"))
     assert base == challenge(b"d", (b"a", b"bc"))
     assert 0 <= base < R
-    assert base != challenge(b"e", (b"a", b"bc"))          # another protocol's domain
-    assert base != challenge(b"d", (b"ab", b"c"))          # the label/data boundary is unambiguous
+    assert base != challenge(b"e", (b"a", b"bc"))  # another protocol's domain
+    assert base != challenge(b"d", (b"ab", b"c"))  # the label/data boundary is unambiguous
     assert base != challenge(b"d", (b"a", b"b"), (b"", b"c"))
     assert base != challenge(b"d", (b"a", b"bd"))
 
@@ -71,19 +87,29 @@ def test_chaum_pedersen_proves_equal_logs_and_refuses_unequal_ones(arkworks: Bac
     assert not verify_dleq(transcript(arkworks), unequal, prove_dleq(transcript(arkworks), unequal, x))
 
 
-def test_an_or_proof_verifies_whichever_branch_is_true_and_fails_with_a_wrong_witness(arkworks: Backend) -> None:
+def test_an_or_proof_verifies_whichever_branch_is_true_and_fails_with_a_wrong_witness(
+    arkworks: Backend,
+) -> None:
     group = g1_group(arkworks)
     g, h = group.generator(), group.hash_to_element(b"h", b"GOVGRAPH-TEST-H")
     x = 4242
-    statements = [DleqStatement.of((g,), (group.mul(h, 7),)), DleqStatement.of((g,), (group.mul(g, x),)),
-                  DleqStatement.of((g,), (h,))]
+    statements = [
+        DleqStatement.of((g,), (group.mul(h, 7),)),
+        DleqStatement.of((g,), (group.mul(g, x),)),
+        DleqStatement.of((g,), (h,)),
+    ]
     proof = prove_or(transcript(arkworks), statements, 1, x)
     assert verify_or(transcript(arkworks), statements, proof)
     assert not verify_or(transcript(arkworks), statements[::-1], proof)
     assert not verify_or(transcript(arkworks), statements, prove_or(transcript(arkworks), statements, 0, x))
-    shifted = OrProof(proof.commitments, (proof.challenges[0] + 1, proof.challenges[1] - 1, proof.challenges[2]),
-                      proof.responses)
-    assert not verify_or(transcript(arkworks), statements, shifted)  # challenges still sum right, equations fail
+    shifted = OrProof(
+        proof.commitments,
+        (proof.challenges[0] + 1, proof.challenges[1] - 1, proof.challenges[2]),
+        proof.responses,
+    )
+    assert not verify_or(
+        transcript(arkworks), statements, shifted
+    )  # challenges still sum right, equations fail
     short = OrProof(proof.commitments[:2], proof.challenges[:2], proof.responses[:2])
     assert not verify_or(transcript(arkworks), statements, short)
     with pytest.raises(InvalidParameters):
@@ -106,7 +132,9 @@ def test_batch_verification_accepts_valid_proofs_and_rejects_a_single_bad_one(ar
     assert batch.verify()
     statement, proof = items[7]
     items[7] = (statement, DleqProof(proof.commitments, proof.response + 1))
-    assert not check_equations(group, [eq for s, p in items for eq in dleq_equations(transcript(arkworks), s, p)])
+    assert not check_equations(
+        group, [eq for s, p in items for eq in dleq_equations(transcript(arkworks), s, p)]
+    )
     assert BatchVerifier(group).verify()
 
 
@@ -151,8 +179,13 @@ def test_hex_decoders_refuse_every_non_canonical_form(arkworks: Backend) -> None
     group = g1_group(arkworks)
     g_hex = element_to_hex(group, group.generator())
     assert element_from_hex(group, g_hex, "g") == group.generator()
-    for bad, message in ((g_hex.upper(), "lower-case"), (g_hex[:-2], "96 hex digits"), (7, "hex string"),
-                         ("zz" * 48, "not hex"), ("c0" + "00" * 47, "identity")):
+    for bad, message in (
+        (g_hex.upper(), "lower-case"),
+        (g_hex[:-2], "96 hex digits"),
+        (7, "hex string"),
+        ("zz" * 48, "not hex"),
+        ("c0" + "00" * 47, "identity"),
+    ):
         with pytest.raises(MalformedInput, match=message):
             element_from_hex(group, bad, "g")
     assert element_from_hex(group, "c0" + "00" * 47, "g", allow_identity=True) == group.identity()
@@ -163,7 +196,9 @@ def test_hex_decoders_refuse_every_non_canonical_form(arkworks: Backend) -> None
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_fuzzed_proof_encodings_decode_or_raise_malformed_input(arkworks: Backend, data: st.DataObject) -> None:
+def test_fuzzed_proof_encodings_decode_or_raise_malformed_input(
+    arkworks: Backend, data: st.DataObject
+) -> None:
     group = g1_group(arkworks)
     g = group.generator()
     statement = DleqStatement.of((g,), (group.mul(g, 5),))
@@ -176,7 +211,6 @@ def test_fuzzed_proof_encodings_decode_or_raise_malformed_input(arkworks: Backen
     except MalformedInput:
         return
     assert verify_dleq(transcript(arkworks), statement, decoded) == (decoded == proof)
-
 
 
 def test_a_batch_with_short_negative_and_long_scalars_has_the_verdict_of_the_sum(backend: Backend) -> None:
@@ -199,8 +233,9 @@ def test_encodings_are_remembered_per_point_and_always_equal_the_backends(backen
     decoded = group.decode(data)
     assert group.encode(decoded) == data
     assert group.encode(group.decode_commitment(data)) == data
-    assert group.encode(group.decode(backend.g1_compress(backend.g1_identity()), allow_identity=True)) == \
-        backend.g1_compress(backend.g1_identity())
+    assert group.encode(
+        group.decode(backend.g1_compress(backend.g1_identity()), allow_identity=True)
+    ) == backend.g1_compress(backend.g1_identity())
     # Past the memo's size it starts afresh; every encoding stays the backend's.
     points = [group.mul(g, k) for k in range(1, 40)]
     for _ in range(group.ENCODING_MEMO_SIZE // len(points) + 2):

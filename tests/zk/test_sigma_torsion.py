@@ -19,14 +19,27 @@ from tests.zk.test_curve import G1_BAD_ENCODINGS
 from tests.zk.test_election import MANIFEST, cast_ballot, run_election
 from tests.zk.test_election_attacks import enrolled
 from zk.ballot import (
-    ElectionContext, EncryptedBallot, election_group, encrypt_ballot, selection_equations, verify_ballot,
+    ElectionContext,
+    EncryptedBallot,
+    election_group,
+    encrypt_ballot,
+    selection_equations,
+    verify_ballot,
 )
 from zk.curve import G1_COFACTOR, R, Backend
 from zk.elgamal import Ciphertext, EncryptionKey, encrypts_one_of_equations, keygen, verify_encrypts_one_of
 from zk.errors import MalformedInput
 from zk.record import check_ballot_chunk, tracking_code_of, verify_record
 from zk.sigma import (
-    BatchVerifier, DleqStatement, G1Group, OrProof, Transcript, g1_group, or_equations, prove_or, seeded_scalars,
+    BatchVerifier,
+    DleqStatement,
+    G1Group,
+    OrProof,
+    Transcript,
+    g1_group,
+    or_equations,
+    prove_or,
+    seeded_scalars,
     verify_or,
 )
 
@@ -55,13 +68,15 @@ def test_on_curve_decoding_takes_a_point_outside_the_subgroup_and_round_trips_it
 
 @pytest.mark.parametrize(("data", "message"), G1_BAD_ENCODINGS[:-1])  # all but the subgroup case
 def test_on_curve_decoding_still_refuses_every_non_canonical_or_off_curve_encoding(
-        backend: Backend, data: bytes, message: str) -> None:
+    backend: Backend, data: bytes, message: str
+) -> None:
     with pytest.raises(MalformedInput, match=message):
         backend.g1_decompress_on_curve(data)
 
 
 def test_uncompressed_on_curve_decoding_takes_a_point_outside_the_subgroup_and_round_trips_it(
-        backend: Backend) -> None:
+    backend: Backend,
+) -> None:
     point = backend.g1_decompress_on_curve(OFF_SUBGROUP)
     data = backend.g1_to_uncompressed(point)
     assert len(data) == 96 and data[0] & 0xE0 == 0
@@ -93,13 +108,15 @@ def _with_torsion(backend: Backend, proof: OrProof, branch: int, row: int) -> Or
     data = proof.to_json(group)
     a = group.decode_commitment(bytes.fromhex(data["branches"][branch]["commitments"][row]))
     data["branches"][branch]["commitments"][row] = backend.g1_compress(
-        backend.g1_add(a, torsion_point(backend))).hex()
+        backend.g1_add(a, torsion_point(backend))
+    ).hex()
     return OrProof.from_json(group, data, 2, 2)
 
 
 @pytest.mark.parametrize(("branch", "row"), [(0, 0), (0, 1), (1, 0), (1, 1)])
 def test_a_commitment_with_a_torsion_part_added_is_rejected_alone_and_in_a_batch(
-        backend: Backend, branch: int, row: int) -> None:
+    backend: Backend, branch: int, row: int
+) -> None:
     group, key, ct, proof = _proof_and_statement(backend)
     assert verify_encrypts_one_of(Transcript(group, b"torsion"), key, ct, (0, 1), proof)
     tampered = _with_torsion(backend, proof, branch, row)
@@ -121,8 +138,14 @@ def test_a_torsion_part_chosen_by_the_prover_is_ignored_the_same_way_alone_and_i
     g = group.generator()
     x = 77
     statements = [DleqStatement.of((g,), (group.mul(g, 3),)), DleqStatement.of((g,), (group.mul(g, x),))]
-    proof = prove_or(Transcript(group, b"chosen"), statements, 1, x, seeded_scalars(group, b"chosen"),
-                     commit=lambda w: (group.add(group.mul(g, w), t),))
+    proof = prove_or(
+        Transcript(group, b"chosen"),
+        statements,
+        1,
+        x,
+        seeded_scalars(group, b"chosen"),
+        commit=lambda w: (group.add(group.mul(g, w), t),),
+    )
     decoded = OrProof.from_json(group, proof.to_json(group), 2, 1)
     assert decoded == proof
     assert verify_or(Transcript(group, b"chosen"), statements, decoded)
@@ -131,8 +154,11 @@ def test_a_torsion_part_chosen_by_the_prover_is_ignored_the_same_way_alone_and_i
         batch.add(or_equations(Transcript(group, b"chosen"), statements, decoded))
         assert batch.verify()
     # Moving the torsion part to the other branch's commitment changes the challenge: rejected.
-    moved = OrProof(((group.add(proof.commitments[0][0], t),),
-                     (group.add(proof.commitments[1][0], group.neg(t)),)), proof.challenges, proof.responses)
+    moved = OrProof(
+        ((group.add(proof.commitments[0][0], t),), (group.add(proof.commitments[1][0], group.neg(t)),)),
+        proof.challenges,
+        proof.responses,
+    )
     assert not verify_or(Transcript(group, b"chosen"), statements, moved)
 
 
@@ -166,21 +192,29 @@ def test_a_ballot_whose_ciphertexts_carry_torsion_parts_counts_as_its_prime_orde
         honest_key = context.encryption_key
         context._encryption_key = TorsionDevice(context.group, context.joint_key)
         try:
-            cast, _ = cast_ballot(context, authority, enrolled(authority, credentials), choice,
-                                  seeded_scalars(context.group, b"torsion device"))
+            cast, _ = cast_ballot(
+                context,
+                authority,
+                enrolled(authority, credentials),
+                choice,
+                seeded_scalars(context.group, b"torsion device"),
+            )
         finally:
             context._encryption_key = honest_key
         return cast
 
-    election = run_election(arkworks, voters=4, seed=b"torsion device election", n=3, t=2,
-                            extra=[torsion_ballot])
+    election = run_election(
+        arkworks, voters=4, seed=b"torsion device election", n=3, t=2, extra=[torsion_ballot]
+    )
     alpha = election.record["ballots"][-1]["ballot"]["contests"][0]["selections"][0]["ciphertext"]["alpha"]
     with pytest.raises(MalformedInput, match="not in the prime-order subgroup"):
         election.group.decode(bytes.fromhex(alpha))
     report = verify_record(election.record)
     assert report.failed() == []
-    expected = {c.id: {option: election.plaintexts[c.id][k] + choice[c.id][k]
-                       for k, option in enumerate(c.options)} for c in MANIFEST.contests}
+    expected = {
+        c.id: {option: election.plaintexts[c.id][k] + choice[c.id][k] for k, option in enumerate(c.options)}
+        for c in MANIFEST.contests
+    }
     assert report.results == expected == election.record["results"]
 
 
@@ -217,6 +251,10 @@ def test_the_verifier_names_a_ballot_whose_commitment_carries_a_torsion_part_und
     # tracking code (V8).
     assert report.failed() == ["V6", "V8"]
     assert report.check("V6").failures == [f"ballot {code}"]
-    head = {"backend": "arkworks", "manifest": record["manifest"], "joint_key": record["joint_key"],
-            "eligibility": None}
+    head = {
+        "backend": "arkworks",
+        "manifest": record["manifest"],
+        "joint_key": record["joint_key"],
+        "eligibility": None,
+    }
     assert check_ballot_chunk(head, [entry])["V6"] == [f"ballot {code}"]

@@ -10,8 +10,14 @@ from zk.curve import Backend
 from zk.errors import InvalidParameters
 from zk.sigma import g1_group, seeded_scalars
 from zk.tally import (
-    BabyStepGiantStep, DiscreteLogNotFound, aggregate_ballots, compute_decryption_share, discrete_log,
-    lagrange_at_zero, tally, verify_decryption_share,
+    BabyStepGiantStep,
+    DiscreteLogNotFound,
+    aggregate_ballots,
+    compute_decryption_share,
+    discrete_log,
+    lagrange_at_zero,
+    tally,
+    verify_decryption_share,
 )
 from zk.trustees import joint_public_key, verification_key
 
@@ -33,8 +39,10 @@ def setup(arkworks: Backend):
     ballots = [encrypt_ballot(context, c, rng=rng)[0] for c in CHOICES]
     aggregate = aggregate_ballots(context, ballots)
     keys = {j: verification_key(ceremony, record.reveals, record.qualified, j) for j in trustees}
-    shares = {j: compute_decryption_share(context, j, tr.secret_share, keys[j], ballots, aggregate)
-              for j, tr in trustees.items()}
+    shares = {
+        j: compute_decryption_share(context, j, tr.secret_share, keys[j], ballots, aggregate)
+        for j, tr in trustees.items()
+    }
     return context, ballots, aggregate, keys, shares
 
 

@@ -11,8 +11,15 @@ from zk.errors import InvalidParameters, MalformedInput
 from zk.sigma import DleqProof, Transcript, check_equations, g1_group, seeded_scalars
 from zk.tally import lagrange_at_zero
 from zk.trustees import (
-    Ceremony, CoefficientReveal, Complaint, Trustee, joint_public_key, partial_decrypt,
-    partial_decryption_equations, verification_key, verify_reveal,
+    Ceremony,
+    CoefficientReveal,
+    Complaint,
+    Trustee,
+    joint_public_key,
+    partial_decrypt,
+    partial_decryption_equations,
+    verification_key,
+    verify_reveal,
 )
 
 
@@ -29,13 +36,17 @@ def test_any_t_secret_shares_interpolate_the_joint_secret_and_no_fewer_do(arkwor
     weights = lagrange_at_zero([1, 2], group.order)
     assert group.mul(g, sum(weights[j] * trustees[j].secret_share for j in (1, 2))) != key
     for j, trustee in trustees.items():
-        assert verification_key(ceremony, record.reveals, record.qualified, j) == group.mul(g, trustee.secret_share)
+        assert verification_key(ceremony, record.reveals, record.qualified, j) == group.mul(
+            g, trustee.secret_share
+        )
     assert record.complaints == []
 
 
 def test_a_dealer_who_sends_a_bad_share_and_does_not_answer_is_named_and_excluded(arkworks: Backend) -> None:
     group = g1_group(arkworks)
-    trustees, record = run_ceremony(group, MANIFEST, 5, 3, b"dkg-bad", bad_dealing=(4, 2), dealer_answers=False)
+    trustees, record = run_ceremony(
+        group, MANIFEST, 5, 3, b"dkg-bad", bad_dealing=(4, 2), dealer_answers=False
+    )
     assert record.complaints == [Complaint(accuser=2, accused=4)]
     assert record.qualified == [1, 2, 3, 5]
     ceremony = trustees[1].ceremony
@@ -83,11 +94,13 @@ def test_a_partial_decryption_proves_its_share_and_refuses_a_wrong_one(arkworks:
     key_j = group.mul(group.generator(), secret)
     ct = encrypt(group, key_j, 9, 4242)
     partial, proof = partial_decrypt(Transcript(group, b"share"), secret, key_j, ct.alpha)
-    assert check_equations(group, partial_decryption_equations(Transcript(group, b"share"), key_j, ct.alpha,
-                                                               partial, proof))
+    assert check_equations(
+        group, partial_decryption_equations(Transcript(group, b"share"), key_j, ct.alpha, partial, proof)
+    )
     wrong = group.add(partial, group.generator())
-    assert not check_equations(group, partial_decryption_equations(Transcript(group, b"share"), key_j, ct.alpha,
-                                                                   wrong, proof))
+    assert not check_equations(
+        group, partial_decryption_equations(Transcript(group, b"share"), key_j, ct.alpha, wrong, proof)
+    )
     assert decrypt_to_element(group, secret, ct) == group.add(ct.beta, group.neg(partial))
 
 

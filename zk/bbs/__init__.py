@@ -13,7 +13,14 @@ from zk.bbs.blind import BLIND_BLS12_381_SHA_256, BLIND_BLS12_381_SHAKE_256, Bli
 from zk.bbs.pseudonym import PSEUDONYM_BLS12_381_SHA_256, PSEUDONYM_BLS12_381_SHAKE_256, PseudonymCiphersuite
 
 __all__ = [
-    "BLIND_BLS12_381_SHAKE_256", "BLIND_BLS12_381_SHA_256", "BLS12_381_SHA_256", "BLS12_381_SHAKE_256",
-    "MOCK_SEED", "PSEUDONYM_BLS12_381_SHAKE_256", "PSEUDONYM_BLS12_381_SHA_256", "BlindCiphersuite", "Ciphersuite",
+    "BLIND_BLS12_381_SHAKE_256",
+    "BLIND_BLS12_381_SHA_256",
+    "BLS12_381_SHA_256",
+    "BLS12_381_SHAKE_256",
+    "MOCK_SEED",
+    "PSEUDONYM_BLS12_381_SHAKE_256",
+    "PSEUDONYM_BLS12_381_SHA_256",
+    "BlindCiphersuite",
+    "Ciphersuite",
     "PseudonymCiphersuite",
 ]

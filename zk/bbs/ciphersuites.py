@@ -22,7 +22,10 @@ from zk.bbs.encoding import i2osp, octets_to_pubkey, octets_to_secret_key, requi
 from zk.curve import Backend, get_backend
 from zk.errors import InvalidParameters, ZkError
 from zk.hash_to_curve import (
-    BLS12381G1_XMD_SHA_256_SSWU_RO, BLS12381G1_XOF_SHAKE_256_SSWU_RO, HashToCurveSuite, hash_to_G1,
+    BLS12381G1_XMD_SHA_256_SSWU_RO,
+    BLS12381G1_XOF_SHAKE_256_SSWU_RO,
+    HashToCurveSuite,
+    hash_to_G1,
 )
 
 # The mocked-randomness seed of the draft's test vectors: ASCII "3.141592653589793238462643383279".
@@ -32,8 +35,9 @@ MOCK_SEED = b"3.141592653589793238462643383279"
 class _GeneratorStream:
     """create_generators (section 4.1.1) as a growing list: generator i only depends on the ones before it."""
 
-    def __init__(self, suite: Ciphersuite, api_id: bytes, generator_seed: bytes, seed_dst: bytes,
-                 generator_dst: bytes) -> None:
+    def __init__(
+        self, suite: Ciphersuite, api_id: bytes, generator_seed: bytes, seed_dst: bytes, generator_dst: bytes
+    ) -> None:
         self._suite = suite
         self._seed_dst = seed_dst
         self._generator_dst = generator_dst
@@ -48,10 +52,13 @@ class _GeneratorStream:
             # 5. for i in (1, 2, ..., count):
             for i in range(len(self.points) + 1, count + 1):
                 # 6. v = expand_message(v || I2OSP(i, 8), seed_dst, expand_len)
-                self._v = self._suite.expand_message(self._v + i2osp(i, 8), self._seed_dst, self._suite.expand_len)
+                self._v = self._suite.expand_message(
+                    self._v + i2osp(i, 8), self._seed_dst, self._suite.expand_len
+                )
                 # 7. generator_i = hash_to_curve_g1(v, generator_dst)
-                point = hash_to_G1(self._v, self._generator_dst, self._suite.hash_to_curve_suite,
-                                   self._suite.backend)
+                point = hash_to_G1(
+                    self._v, self._generator_dst, self._suite.hash_to_curve_suite, self._suite.backend
+                )
                 self.points.append(point)
                 self.encodings.append(self._suite.backend.g1_compress(point))
             return self.points[:count]
@@ -64,8 +71,9 @@ class Ciphersuite:
     octet_scalar_length = 32
     octet_point_length = 48
 
-    def __init__(self, ciphersuite_id: bytes, hash_to_curve_suite: HashToCurveSuite,
-                 backend: Backend | None = None) -> None:
+    def __init__(
+        self, ciphersuite_id: bytes, hash_to_curve_suite: HashToCurveSuite, backend: Backend | None = None
+    ) -> None:
         self.ciphersuite_id = ciphersuite_id
         # The api_id of the core BBS interface (section 3): ciphersuite_id || "H2G_HM2S_".
         self.api_id = ciphersuite_id + b"H2G_HM2S_"
@@ -101,7 +109,8 @@ class Ciphersuite:
             variant = root._variants.get(backend.name)
             if variant is None:
                 variant = root._variants[backend.name] = Ciphersuite(
-                    self.ciphersuite_id, self.hash_to_curve_suite, backend)
+                    self.ciphersuite_id, self.hash_to_curve_suite, backend
+                )
                 variant._root = root
             return variant
 
@@ -109,8 +118,13 @@ class Ciphersuite:
     def P1(self) -> Any:
         """The fixed G1 point P1: create_generators(1) with the "BP_" seed (section 7)."""
         if self._p1 is None:
-            stream = _GeneratorStream(self, self.api_id, self.api_id + b"BP_MESSAGE_GENERATOR_SEED",
-                                      self.api_id + b"SIG_GENERATOR_SEED_", self.api_id + b"SIG_GENERATOR_DST_")
+            stream = _GeneratorStream(
+                self,
+                self.api_id,
+                self.api_id + b"BP_MESSAGE_GENERATOR_SEED",
+                self.api_id + b"SIG_GENERATOR_SEED_",
+                self.api_id + b"SIG_GENERATOR_DST_",
+            )
             self._p1 = stream.take(1)[0]
         return self._p1
 
@@ -119,8 +133,12 @@ class Ciphersuite:
             stream = self._streams.get(api_id)
             if stream is None:
                 stream = self._streams[api_id] = _GeneratorStream(
-                    self, api_id, api_id + b"MESSAGE_GENERATOR_SEED", api_id + b"SIG_GENERATOR_SEED_",
-                    api_id + b"SIG_GENERATOR_DST_")
+                    self,
+                    api_id,
+                    api_id + b"MESSAGE_GENERATOR_SEED",
+                    api_id + b"SIG_GENERATOR_SEED_",
+                    api_id + b"SIG_GENERATOR_DST_",
+                )
             return stream
 
     def create_generators(self, count: int, api_id: bytes | None = None) -> list[Any]:
@@ -133,8 +151,12 @@ class Ciphersuite:
         """serialize((Q_1, H_1, ..., H_L)) from the cache when these are this suite's generators."""
         stream = self._streams.get(api_id)
         n = len(h_points) + 1
-        if stream is not None and len(stream.points) >= n and stream.points[0] is q_1 and all(
-                a is b for a, b in zip(stream.points[1:n], h_points)):
+        if (
+            stream is not None
+            and len(stream.points) >= n
+            and stream.points[0] is q_1
+            and all(a is b for a, b in zip(stream.points[1:n], h_points))
+        ):
             return b"".join(stream.encodings[:n])
         compress = self.backend.g1_compress
         return compress(q_1) + b"".join(compress(h) for h in h_points)
@@ -149,13 +171,17 @@ class Ciphersuite:
     # --- hashing ----------------------------------------------------------------------------------------
     def hash_to_scalar(self, msg_octets: bytes, dst: bytes | None = None) -> int:
         """hash_to_scalar (section 4.1.4); the default DST is api_id || "H2S_"."""
-        return core.hash_to_scalar(self, require_bytes(msg_octets, "message"),
-                                   self.api_id + b"H2S_" if dst is None else require_bytes(dst, "DST"))
+        return core.hash_to_scalar(
+            self,
+            require_bytes(msg_octets, "message"),
+            self.api_id + b"H2S_" if dst is None else require_bytes(dst, "DST"),
+        )
 
     def messages_to_scalars(self, messages: Sequence[bytes], api_id: bytes | None = None) -> list[int]:
         """messages_to_scalars (section 4.1.2)."""
-        return core.messages_to_scalars(self, [require_bytes(m, "message") for m in messages],
-                                        api_id or self.api_id)
+        return core.messages_to_scalars(
+            self, [require_bytes(m, "message") for m in messages], api_id or self.api_id
+        )
 
     def mocked_random_scalars(self, count: int) -> list[int]:
         """The draft's seeded scalars (Appendix, mocked random scalars): SEED, api_id || "MOCK_RANDOM_SCALARS_DST_"."""
@@ -215,9 +241,17 @@ class Ciphersuite:
             return False
 
     # --- proofs -----------------------------------------------------------------------------------------
-    def proof_gen(self, pk: bytes, signature: bytes, header: bytes, presentation_header: bytes,
-                  messages: Sequence[bytes], disclosed_indexes: Sequence[int], *,
-                  random_scalars: Callable[[int], list[int]] | None = None) -> bytes:
+    def proof_gen(
+        self,
+        pk: bytes,
+        signature: bytes,
+        header: bytes,
+        presentation_header: bytes,
+        messages: Sequence[bytes],
+        disclosed_indexes: Sequence[int],
+        *,
+        random_scalars: Callable[[int], list[int]] | None = None,
+    ) -> bytes:
         """ProofGen (section 3.5.3). `random_scalars(count)`, when given, replaces calculate_random_scalars
         (how the draft's fixtures are reproduced: pass `suite.mocked_random_scalars`)."""
         pk = require_bytes(pk, "public key")
@@ -230,19 +264,36 @@ class Ciphersuite:
         scalars = None
         if random_scalars is not None:
             scalars = list(random_scalars(len(message_scalars) - len(indexes) + 5))
-        return core.core_proof_gen(self, pk, signature, generators, header, ph, message_scalars, indexes,
-                                   self.api_id, scalars)
+        return core.core_proof_gen(
+            self, pk, signature, generators, header, ph, message_scalars, indexes, self.api_id, scalars
+        )
 
-    def proof_verify(self, pk: bytes, proof: bytes, header: bytes, presentation_header: bytes,
-                     disclosed_messages: Sequence[bytes], disclosed_indexes: Sequence[int]) -> bool:
+    def proof_verify(
+        self,
+        pk: bytes,
+        proof: bytes,
+        header: bytes,
+        presentation_header: bytes,
+        disclosed_messages: Sequence[bytes],
+        disclosed_indexes: Sequence[int],
+    ) -> bool:
         """ProofVerify (section 3.5.4): `disclosed_messages` lists only the disclosed ones, in index order."""
         try:
             pk, header = require_bytes(pk, "public key"), require_bytes(header, "header")
             ph = require_bytes(presentation_header, "presentation header")
             indexes = _indexes(disclosed_indexes)
             message_scalars = self.messages_to_scalars(_sequence(disclosed_messages))
-            return core.core_proof_verify(self, pk, proof, lambda L: self.create_generators(L + 1), header, ph,
-                                          message_scalars, indexes, self.api_id)
+            return core.core_proof_verify(
+                self,
+                pk,
+                proof,
+                lambda L: self.create_generators(L + 1),
+                header,
+                ph,
+                message_scalars,
+                indexes,
+                self.api_id,
+            )
         except ZkError:
             return False
 

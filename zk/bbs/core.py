@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from zk.bbs.encoding import (
-    Proof, i2osp, octet_scalar_length, octets_to_proof, octets_to_signature, proof_to_octets, signature_to_octets,
+    Proof,
+    i2osp,
+    octet_scalar_length,
+    octets_to_proof,
+    octets_to_signature,
+    proof_to_octets,
+    signature_to_octets,
 )
 from zk.curve import R, scalar_inverse
 from zk.errors import InvalidParameters
@@ -64,11 +70,14 @@ def seeded_random_scalars(suite: Ciphersuite, seed: bytes, dst: bytes, count: in
     if out_len > 65535:
         raise InvalidParameters(f"too many seeded scalars: {count}")
     v = suite.expand_message(seed, dst, out_len)
-    return [int.from_bytes(v[i * suite.expand_len:(i + 1) * suite.expand_len], "big") % R for i in range(count)]
+    return [
+        int.from_bytes(v[i * suite.expand_len : (i + 1) * suite.expand_len], "big") % R for i in range(count)
+    ]
 
 
-def calculate_domain(suite: Ciphersuite, pk: bytes, q_1: Any, h_points: Sequence[Any], header: bytes,
-                     api_id: bytes) -> int:
+def calculate_domain(
+    suite: Ciphersuite, pk: bytes, q_1: Any, h_points: Sequence[Any], header: bytes, api_id: bytes
+) -> int:
     """calculate_domain (section 4.2.3): binds PK, the generators, the api_id and the header."""
     L = len(h_points)
     if len(header) > _MAX_LENGTH or L > _MAX_LENGTH:
@@ -83,8 +92,15 @@ def calculate_domain(suite: Ciphersuite, pk: bytes, q_1: Any, h_points: Sequence
     return hash_to_scalar(suite, dom_input, domain_dst)
 
 
-def core_sign(suite: Ciphersuite, sk: int, pk: bytes, generators: Sequence[Any], header: bytes,
-              messages: Sequence[int], api_id: bytes) -> bytes:
+def core_sign(
+    suite: Ciphersuite,
+    sk: int,
+    pk: bytes,
+    generators: Sequence[Any],
+    header: bytes,
+    messages: Sequence[int],
+    api_id: bytes,
+) -> bytes:
     """CoreSign (section 3.6.1)."""
     curve = suite.backend
     L = len(messages)
@@ -107,8 +123,15 @@ def core_sign(suite: Ciphersuite, sk: int, pk: bytes, generators: Sequence[Any],
     return signature_to_octets(curve, a, e)
 
 
-def core_verify(suite: Ciphersuite, pk: bytes, signature: bytes, generators: Sequence[Any], header: bytes,
-                messages: Sequence[int], api_id: bytes) -> bool:
+def core_verify(
+    suite: Ciphersuite,
+    pk: bytes,
+    signature: bytes,
+    generators: Sequence[Any],
+    header: bytes,
+    messages: Sequence[int],
+    api_id: bytes,
+) -> bool:
     """CoreVerify (section 3.6.2). Raises MalformedInput for undecodable inputs; False if the check fails."""
     curve = suite.backend
     # 1. signature_result = octets_to_signature(signature); 3. W = octets_to_pubkey(PK)
@@ -140,9 +163,17 @@ class InitResult:
     domain: int
 
 
-def proof_init(suite: Ciphersuite, pk: bytes, signature: tuple[Any, int], generators: Sequence[Any],
-               random_scalars: Sequence[int], header: bytes, messages: Sequence[int],
-               undisclosed_indexes: Sequence[int], api_id: bytes) -> InitResult:
+def proof_init(
+    suite: Ciphersuite,
+    pk: bytes,
+    signature: tuple[Any, int],
+    generators: Sequence[Any],
+    random_scalars: Sequence[int],
+    header: bytes,
+    messages: Sequence[int],
+    undisclosed_indexes: Sequence[int],
+    api_id: bytes,
+) -> InitResult:
     """ProofInit (section 3.7.1): the prover's commitments, before the challenge."""
     curve = suite.backend
     a, e = signature
@@ -175,9 +206,15 @@ def proof_init(suite: Ciphersuite, pk: bytes, signature: tuple[Any, int], genera
     return InitResult(a_bar, b_bar, d, t1, t2, domain)
 
 
-def challenge_octets(suite: Ciphersuite, init_res: InitResult, disclosed_indexes: Sequence[int],
-                     disclosed_messages: Sequence[int], ph: bytes, extension_points: Sequence[Any] = (),
-                     extension_octets: bytes = b"") -> bytes:
+def challenge_octets(
+    suite: Ciphersuite,
+    init_res: InitResult,
+    disclosed_indexes: Sequence[int],
+    disclosed_messages: Sequence[int],
+    ph: bytes,
+    extension_points: Sequence[Any] = (),
+    extension_octets: bytes = b"",
+) -> bytes:
     """c_octs of ProofChallengeCalculate, exposed so extensions can bind their own statements: the
     `extension_points` are serialized after T2 (before domain), the `extension_octets` appended after ph (the
     per-verifier-linkability draft puts (pseudonym, Ut) and I2OSP(length(context_id), 8) || context_id there)."""
@@ -191,28 +228,44 @@ def challenge_octets(suite: Ciphersuite, init_res: InitResult, disclosed_indexes
     parts = [i2osp(R_, 8)]
     for i, msg in zip(disclosed_indexes, disclosed_messages):
         parts += [i2osp(i, 8), i2osp(msg, octet_scalar_length)]
-    parts += [curve.g1_compress(p) for p in (init_res.a_bar, init_res.b_bar, init_res.d, init_res.t1,
-                                              init_res.t2, *extension_points)]
+    parts += [
+        curve.g1_compress(p)
+        for p in (init_res.a_bar, init_res.b_bar, init_res.d, init_res.t1, init_res.t2, *extension_points)
+    ]
     parts.append(i2osp(init_res.domain, octet_scalar_length))
     # c_octs = serialize(c_arr) || I2OSP(length(ph), 8) || ph
     parts += [i2osp(len(ph), 8), ph, extension_octets]
     return b"".join(parts)
 
 
-def proof_challenge_calculate(suite: Ciphersuite, init_res: InitResult, disclosed_indexes: Sequence[int],
-                              disclosed_messages: Sequence[int], ph: bytes, api_id: bytes,
-                              extension_points: Sequence[Any] = (), extension_octets: bytes = b"") -> int:
+def proof_challenge_calculate(
+    suite: Ciphersuite,
+    init_res: InitResult,
+    disclosed_indexes: Sequence[int],
+    disclosed_messages: Sequence[int],
+    ph: bytes,
+    api_id: bytes,
+    extension_points: Sequence[Any] = (),
+    extension_octets: bytes = b"",
+) -> int:
     """ProofChallengeCalculate (section 3.7.3): the Fiat-Shamir challenge (extensions: see challenge_octets)."""
     # 1. challenge_dst = api_id || "H2S_"
     challenge_dst = api_id + b"H2S_"
-    c_octs = challenge_octets(suite, init_res, disclosed_indexes, disclosed_messages, ph, extension_points,
-                              extension_octets)
+    c_octs = challenge_octets(
+        suite, init_res, disclosed_indexes, disclosed_messages, ph, extension_points, extension_octets
+    )
     # return hash_to_scalar(c_octs, challenge_dst)
     return hash_to_scalar(suite, c_octs, challenge_dst)
 
 
-def proof_finalize(suite: Ciphersuite, init_res: InitResult, challenge: int, e_value: int,
-                   random_scalars: Sequence[int], undisclosed_messages: Sequence[int]) -> bytes:
+def proof_finalize(
+    suite: Ciphersuite,
+    init_res: InitResult,
+    challenge: int,
+    e_value: int,
+    random_scalars: Sequence[int],
+    undisclosed_messages: Sequence[int],
+) -> bytes:
     """ProofFinalize (section 3.7.2): the responses, serialized with proof_to_octets."""
     U = len(undisclosed_messages)
     if len(random_scalars) != U + 5:
@@ -230,13 +283,23 @@ def proof_finalize(suite: Ciphersuite, init_res: InitResult, challenge: int, e_v
     # 6. m^_j = m~_j + undisclosed_j * challenge
     m_hat = [(mt + m * challenge) % R for mt, m in zip(m_tilde, undisclosed_messages)]
     # 7. proof = (Abar, Bbar, D, e^, r1^, r3^, (m^_j1, ..., m^_jU), challenge)
-    return proof_to_octets(suite.backend, (init_res.a_bar, init_res.b_bar, init_res.d),
-                           (e_hat, r1_hat, r3_hat, *m_hat, challenge))
+    return proof_to_octets(
+        suite.backend,
+        (init_res.a_bar, init_res.b_bar, init_res.d),
+        (e_hat, r1_hat, r3_hat, *m_hat, challenge),
+    )
 
 
-def proof_verify_init(suite: Ciphersuite, pk: bytes, proof: Proof, generators: Sequence[Any], header: bytes,
-                      disclosed_messages: Sequence[int], disclosed_indexes: Sequence[int],
-                      api_id: bytes) -> InitResult:
+def proof_verify_init(
+    suite: Ciphersuite,
+    pk: bytes,
+    proof: Proof,
+    generators: Sequence[Any],
+    header: bytes,
+    disclosed_messages: Sequence[int],
+    disclosed_indexes: Sequence[int],
+    api_id: bytes,
+) -> InitResult:
     """ProofVerifyInit (section 3.7.4): recompute T1, T2 from the responses."""
     curve = suite.backend
     U = len(proof.commitments)
@@ -245,7 +308,8 @@ def proof_verify_init(suite: Ciphersuite, pk: bytes, proof: Proof, generators: S
     # Indexes must be strictly ascending and in range: anything else is not a statement the prover made
     # (it rejects e.g. proof010's [4, 2, 4, 6]).
     if any(not 0 <= i < L for i in disclosed_indexes) or any(
-            a >= b for a, b in zip(disclosed_indexes, disclosed_indexes[1:])):
+        a >= b for a, b in zip(disclosed_indexes, disclosed_indexes[1:])
+    ):
         raise InvalidParameters("disclosed indexes must be strictly ascending and below L")
     if len(disclosed_messages) != R_:
         raise InvalidParameters("as many disclosed messages as disclosed indexes are needed")
@@ -263,16 +327,31 @@ def proof_verify_init(suite: Ciphersuite, pk: bytes, proof: Proof, generators: S
     # 7. T2 = Bv * cp + D * r3^ + H_j1 * m^_j1 + ... + H_jU * m^_jU
     # Both in one msm: Bv * cp expands to P1 * cp + Q_1 * (domain * cp) + H_i * (msg_i * cp).
     t2 = curve.g1_msm(
-        [suite.P1, q_1, *(h_points[i] for i in disclosed_indexes), proof.d,
-         *(h_points[j] for j in undisclosed_indexes)],
-        [cp, domain * cp, *(m * cp for m in disclosed_messages), proof.r3_hat, *proof.commitments])
+        [
+            suite.P1,
+            q_1,
+            *(h_points[i] for i in disclosed_indexes),
+            proof.d,
+            *(h_points[j] for j in undisclosed_indexes),
+        ],
+        [cp, domain * cp, *(m * cp for m in disclosed_messages), proof.r3_hat, *proof.commitments],
+    )
     # 8. return (Abar, Bbar, D, T1, T2, domain)
     return InitResult(proof.a_bar, proof.b_bar, proof.d, t1, t2, domain)
 
 
-def core_proof_gen(suite: Ciphersuite, pk: bytes, signature: bytes, generators: Sequence[Any], header: bytes,
-                   ph: bytes, messages: Sequence[int], disclosed_indexes: Sequence[int], api_id: bytes,
-                   random_scalars: Sequence[int] | None = None) -> bytes:
+def core_proof_gen(
+    suite: Ciphersuite,
+    pk: bytes,
+    signature: bytes,
+    generators: Sequence[Any],
+    header: bytes,
+    ph: bytes,
+    messages: Sequence[int],
+    disclosed_indexes: Sequence[int],
+    api_id: bytes,
+    random_scalars: Sequence[int] | None = None,
+) -> bytes:
     """CoreProofGen (section 3.7.1's caller): init, challenge, finalize."""
     # 1. signature_result = octets_to_signature(signature)
     a, e = octets_to_signature(suite.backend, signature)
@@ -281,7 +360,8 @@ def core_proof_gen(suite: Ciphersuite, pk: bytes, signature: bytes, generators: 
     if R_ > L:
         raise InvalidParameters("more disclosed indexes than messages")
     if any(not 0 <= i < L for i in disclosed_indexes) or any(
-            x >= y for x, y in zip(disclosed_indexes, disclosed_indexes[1:])):
+        x >= y for x, y in zip(disclosed_indexes, disclosed_indexes[1:])
+    ):
         raise InvalidParameters("disclosed indexes must be strictly ascending and below L")
     disclosed = set(disclosed_indexes)
     undisclosed_indexes = [j for j in range(L) if j not in disclosed]
@@ -293,19 +373,30 @@ def core_proof_gen(suite: Ciphersuite, pk: bytes, signature: bytes, generators: 
         raise InvalidParameters(f"need {5 + U} random scalars in [0, r)")
     # 6. init_res = ProofInit(PK, signature_result, generators, random_scalars, header, messages,
     #                         undisclosed_indexes, api_id)
-    init_res = proof_init(suite, pk, (a, e), generators, random_scalars, header, messages, undisclosed_indexes,
-                          api_id)
+    init_res = proof_init(
+        suite, pk, (a, e), generators, random_scalars, header, messages, undisclosed_indexes, api_id
+    )
     # 8. challenge = ProofChallengeCalculate(init_res, disclosed_indexes, disclosed_messages, ph, api_id)
-    challenge = proof_challenge_calculate(suite, init_res, disclosed_indexes,
-                                          [messages[i] for i in disclosed_indexes], ph, api_id)
+    challenge = proof_challenge_calculate(
+        suite, init_res, disclosed_indexes, [messages[i] for i in disclosed_indexes], ph, api_id
+    )
     # 9. proof = ProofFinalize(init_res, challenge, e, random_scalars, undisclosed_messages)
-    return proof_finalize(suite, init_res, challenge, e, random_scalars,
-                          [messages[j] for j in undisclosed_indexes])
+    return proof_finalize(
+        suite, init_res, challenge, e, random_scalars, [messages[j] for j in undisclosed_indexes]
+    )
 
 
-def core_proof_verify(suite: Ciphersuite, pk: bytes, proof: bytes, generators_for: Any, header: bytes,
-                      ph: bytes, disclosed_messages: Sequence[int], disclosed_indexes: Sequence[int],
-                      api_id: bytes) -> bool:
+def core_proof_verify(
+    suite: Ciphersuite,
+    pk: bytes,
+    proof: bytes,
+    generators_for: Any,
+    header: bytes,
+    ph: bytes,
+    disclosed_messages: Sequence[int],
+    disclosed_indexes: Sequence[int],
+    api_id: bytes,
+) -> bool:
     """CoreProofVerify (section 3.7.4's caller). `generators_for(L)` returns L + 1 generators once L is known."""
     curve = suite.backend
     # 1. proof_result = octets_to_proof(proof); 3. W = octets_to_pubkey(PK)
@@ -314,8 +405,9 @@ def core_proof_verify(suite: Ciphersuite, pk: bytes, proof: bytes, generators_fo
     L = len(parsed.commitments) + len(disclosed_indexes)
     # 4. init_res = ProofVerifyInit(PK, proof_result, generators, header, disclosed_messages,
     #                               disclosed_indexes, api_id)
-    init_res = proof_verify_init(suite, pk, parsed, generators_for(L), header, disclosed_messages,
-                                 disclosed_indexes, api_id)
+    init_res = proof_verify_init(
+        suite, pk, parsed, generators_for(L), header, disclosed_messages, disclosed_indexes, api_id
+    )
     # 5. challenge = ProofChallengeCalculate(init_res, disclosed_indexes, messages, ph, api_id)
     challenge = proof_challenge_calculate(suite, init_res, disclosed_indexes, disclosed_messages, ph, api_id)
     # 6. if cp != challenge, return INVALID

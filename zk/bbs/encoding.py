@@ -80,7 +80,8 @@ class Proof:
 def proof_to_octets(backend: Backend, points: Sequence[Any], scalars: Sequence[int]) -> bytes:
     """proof_to_octets (section 4.2.4.3): the points compressed, then every scalar as 32 bytes."""
     return b"".join(backend.g1_compress(p) for p in points) + b"".join(
-        i2osp(s, octet_scalar_length) for s in scalars)
+        i2osp(s, octet_scalar_length) for s in scalars
+    )
 
 
 def octets_to_proof(backend: Backend, proof: bytes) -> Proof:
@@ -90,9 +91,14 @@ def octets_to_proof(backend: Backend, proof: bytes) -> Proof:
         raise MalformedInput(f"proof must be at least {PROOF_LENGTH_FLOOR} bytes, got {len(proof)}")
     if (len(proof) - PROOF_LENGTH_FLOOR) % octet_scalar_length:
         raise MalformedInput("proof length is not 3 points plus a whole number of scalars")
-    points = [backend.g1_decompress(proof[i:i + octet_point_length])
-              for i in range(0, 3 * octet_point_length, octet_point_length)]
-    scalars = [scalar_from_bytes(proof[i:i + octet_scalar_length], nonzero=True)
-               for i in range(3 * octet_point_length, len(proof), octet_scalar_length)]
-    return Proof(points[0], points[1], points[2], scalars[0], scalars[1], scalars[2], tuple(scalars[3:-1]),
-                 scalars[-1])
+    points = [
+        backend.g1_decompress(proof[i : i + octet_point_length])
+        for i in range(0, 3 * octet_point_length, octet_point_length)
+    ]
+    scalars = [
+        scalar_from_bytes(proof[i : i + octet_scalar_length], nonzero=True)
+        for i in range(3 * octet_point_length, len(proof), octet_scalar_length)
+    ]
+    return Proof(
+        points[0], points[1], points[2], scalars[0], scalars[1], scalars[2], tuple(scalars[3:-1]), scalars[-1]
+    )

@@ -13,17 +13,44 @@ from __future__ import annotations
 import os
 
 from zk.curve.backend import (
-    G1_COFACTOR, G1_LENGTH, G1_UNCOMPRESSED_LENGTH, G2_LENGTH, P, Backend, check_compressed_encoding,
+    G1_COFACTOR,
+    G1_LENGTH,
+    G1_UNCOMPRESSED_LENGTH,
+    G2_LENGTH,
+    P,
+    Backend,
+    check_compressed_encoding,
     check_uncompressed_g1,
 )
-from zk.curve.scalar import R, SCALAR_LENGTH, random_scalar, scalar_from_bytes, scalar_inverse, scalar_to_bytes
+from zk.curve.scalar import (
+    R,
+    SCALAR_LENGTH,
+    random_scalar,
+    scalar_from_bytes,
+    scalar_inverse,
+    scalar_to_bytes,
+)
 from zk.errors import UnsupportedBackend
 
 __all__ = [
-    "BACKEND_NAMES", "DEFAULT_BACKEND", "ENV_VAR", "G1_COFACTOR", "G1_LENGTH", "G1_UNCOMPRESSED_LENGTH",
-    "G2_LENGTH", "P", "R", "SCALAR_LENGTH", "Backend", "check_compressed_encoding", "check_uncompressed_g1",
-    "get_backend", "random_scalar",
-    "scalar_from_bytes", "scalar_inverse", "scalar_to_bytes",
+    "BACKEND_NAMES",
+    "DEFAULT_BACKEND",
+    "ENV_VAR",
+    "G1_COFACTOR",
+    "G1_LENGTH",
+    "G1_UNCOMPRESSED_LENGTH",
+    "G2_LENGTH",
+    "P",
+    "R",
+    "SCALAR_LENGTH",
+    "Backend",
+    "check_compressed_encoding",
+    "check_uncompressed_g1",
+    "get_backend",
+    "random_scalar",
+    "scalar_from_bytes",
+    "scalar_inverse",
+    "scalar_to_bytes",
 ]
 
 ENV_VAR = "GOVGRAPH_ZK_BACKEND"
@@ -46,7 +73,9 @@ def get_backend(name: str | None = None) -> Backend:
         elif name == "pyecc":
             from zk.curve.pyecc import PyEccBackend as backend_class
         else:
-            raise UnsupportedBackend(f"unknown zk backend {name!r}: expected one of {', '.join(BACKEND_NAMES)}")
+            raise UnsupportedBackend(
+                f"unknown zk backend {name!r}: expected one of {', '.join(BACKEND_NAMES)}"
+            )
     except ImportError as exc:
         raise UnsupportedBackend(f"zk backend {name!r} is not installed: {exc}") from exc
     backend = _instances[name] = backend_class()

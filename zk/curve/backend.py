@@ -79,7 +79,7 @@ def check_compressed_encoding(data: bytes, length: int, what: str, *, allow_iden
         return True
     # A G2 x-coordinate is x.c1 || x.c0 (c1 first, carrying the flags), each half 48 bytes.
     for start in range(0, length, G1_LENGTH):
-        half = bytearray(data[start:start + G1_LENGTH])
+        half = bytearray(data[start : start + G1_LENGTH])
         if start == 0:
             half[0] &= 0x1F
         if int.from_bytes(half, "big") >= P:
@@ -100,8 +100,9 @@ def check_uncompressed_g1(data: bytes, *, allow_identity: bool) -> bool:
         raise MalformedInput(f"uncompressed G1 point must be {G1_UNCOMPRESSED_LENGTH} bytes, got {len(data)}")
     first = data[0]
     if first & _FLAG_C:
-        raise MalformedInput("G1 point is in compressed form where the uncompressed form is required "
-                             "(C flag set)")
+        raise MalformedInput(
+            "G1 point is in compressed form where the uncompressed form is required (C flag set)"
+        )
     if first & _FLAG_S:
         raise MalformedInput("uncompressed G1 point has the S flag set")
     if first & _FLAG_I:
@@ -292,4 +293,3 @@ class Backend(ABC):
 
     def __repr__(self) -> str:
         return f"<zk.curve backend {self.name}>"
-

@@ -29,7 +29,9 @@ class Agency:
 
     @strawberry.field(description="The credential schemas this agency issues.")
     async def credential_schemas(self, info: Info) -> list[CredentialSchema]:
-        loader = info.context.loaders.get("identity.schemas_by_issuer", _service(info).credential_schemas_by_issuer)
+        loader = info.context.loaders.get(
+            "identity.schemas_by_issuer", _service(info).credential_schemas_by_issuer
+        )
         rows = await loader.load(self.id)
         return [CredentialSchema.from_row(row) for row in rows]
 
@@ -38,7 +40,9 @@ class Agency:
         return cls(id=strawberry.ID(row.id), name=row.name)
 
 
-@strawberry.type(description="A credential schema: which attributes a credential of this kind signs, in order.")
+@strawberry.type(
+    description="A credential schema: which attributes a credential of this kind signs, in order."
+)
 class CredentialSchema:
     id: strawberry.ID
     name: str
@@ -52,8 +56,13 @@ class CredentialSchema:
 
     @classmethod
     def from_row(cls, row: CredentialSchemaRow) -> CredentialSchema:
-        return cls(id=strawberry.ID(row.id), name=row.name, version=row.version, attributes=list(row.attributes),
-                   issuer_id=row.issuer_id)
+        return cls(
+            id=strawberry.ID(row.id),
+            name=row.name,
+            version=row.version,
+            attributes=list(row.attributes),
+            issuer_id=row.issuer_id,
+        )
 
 
 @strawberry.federation.type(keys=["id"], description="A citizen, known by an opaque id only.")
@@ -91,7 +100,9 @@ class Query:
         return await Citizen.resolve_reference(info, id)
 
     @strawberry.field(description="Citizens, a page at a time (Relay cursor connection).")
-    async def citizens(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Citizen]:
+    async def citizens(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Citizen]:
         offset, limit = window(first, after)
         rows, total = await _service(info).citizens_page(offset, limit)
         return page([Citizen.from_row(row) for row in rows], offset, limit, total)

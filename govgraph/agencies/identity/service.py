@@ -38,19 +38,29 @@ class IdentityService:
 
     async def citizens_page(self, offset: int, limit: int) -> tuple[list[CitizenRow], int]:
         async with self.sessions() as session:
-            rows = (await session.exec(
-                select(CitizenRow).order_by(CitizenRow.id).offset(offset).limit(limit))).all()
+            rows = (
+                await session.exec(select(CitizenRow).order_by(CitizenRow.id).offset(offset).limit(limit))
+            ).all()
             total = (await session.exec(select(func.count()).select_from(CitizenRow))).one()
         return list(rows), total
 
     async def credential_schemas(self) -> list[CredentialSchemaRow]:
         async with self.sessions() as session:
-            return list((await session.exec(select(CredentialSchemaRow).order_by(CredentialSchemaRow.id))).all())
+            return list(
+                (await session.exec(select(CredentialSchemaRow).order_by(CredentialSchemaRow.id))).all()
+            )
 
-    async def credential_schemas_by_issuer(self, issuer_ids: Sequence[str]) -> list[list[CredentialSchemaRow]]:
+    async def credential_schemas_by_issuer(
+        self, issuer_ids: Sequence[str]
+    ) -> list[list[CredentialSchemaRow]]:
         async with self.sessions() as session:
-            rows = (await session.exec(select(CredentialSchemaRow).where(
-                col(CredentialSchemaRow.issuer_id).in_(issuer_ids)).order_by(CredentialSchemaRow.id))).all()
+            rows = (
+                await session.exec(
+                    select(CredentialSchemaRow)
+                    .where(col(CredentialSchemaRow.issuer_id).in_(issuer_ids))
+                    .order_by(CredentialSchemaRow.id)
+                )
+            ).all()
         return grouped_by_key(rows, issuer_ids, key=lambda row: row.issuer_id)
 
 
@@ -73,12 +83,23 @@ DEMO_CITIZENS = (
     CitizenRow(id="cit_e27a8f5d3c6b1049", enrolled_by="identity-bureau"),
 )
 DEMO_CREDENTIAL_SCHEMAS = (
-    CredentialSchemaRow(id="residency-v1", name="Residency", version=1, issuer_id="identity-bureau",
-                        attributes=["residentOf", "residentSince"]),
-    CredentialSchemaRow(id="age-v1", name="Age", version=1, issuer_id="identity-bureau",
-                        attributes=["birthYear"]),
-    CredentialSchemaRow(id="voter-v1", name="Voter registration", version=1, issuer_id="electoral-commission",
-                        attributes=["electoralRoll", "district"]),
+    CredentialSchemaRow(
+        id="residency-v1",
+        name="Residency",
+        version=1,
+        issuer_id="identity-bureau",
+        attributes=["residentOf", "residentSince"],
+    ),
+    CredentialSchemaRow(
+        id="age-v1", name="Age", version=1, issuer_id="identity-bureau", attributes=["birthYear"]
+    ),
+    CredentialSchemaRow(
+        id="voter-v1",
+        name="Voter registration",
+        version=1,
+        issuer_id="electoral-commission",
+        attributes=["electoralRoll", "district"],
+    ),
 )
 
 

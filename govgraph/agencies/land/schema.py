@@ -24,7 +24,9 @@ def _loader(info: Info, name: str):
     return info.context.loaders.get(f"land.{name}", getattr(service, name))
 
 
-@strawberry.federation.type(keys=["id"], description="A citizen (owned by the identity bureau); land adds parcels.")
+@strawberry.federation.type(
+    keys=["id"], description="A citizen (owned by the identity bureau); land adds parcels."
+)
 class Citizen:
     id: strawberry.ID
 
@@ -87,8 +89,13 @@ class Title:
 
     @classmethod
     def from_row(cls, row: TitleRow) -> Title:
-        return cls(id=strawberry.ID(row.id), registered_on=row.registered_on, current=row.current,
-                   parcel_id=row.parcel_id, owner_id=row.owner_id)
+        return cls(
+            id=strawberry.ID(row.id),
+            registered_on=row.registered_on,
+            current=row.current,
+            parcel_id=row.parcel_id,
+            owner_id=row.owner_id,
+        )
 
 
 @strawberry.type
@@ -102,7 +109,9 @@ class Query:
         return [Parcel.from_row(row) for row in await _service(info).parcels(first)]
 
     @strawberry.field(description="Titles, a page at a time (Relay cursor connection).")
-    async def titles(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Title]:
+    async def titles(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Title]:
         offset, limit = window(first, after)
         rows, total = await _service(info).titles_page(offset, limit)
         return page([Title.from_row(row) for row in rows], offset, limit, total)

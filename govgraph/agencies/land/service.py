@@ -35,14 +35,24 @@ class LandService:
 
     async def current_titles_by_parcel(self, parcel_ids: Sequence[str]) -> list[TitleRow | None]:
         async with self.sessions() as session:
-            rows = (await session.exec(select(TitleRow).where(
-                col(TitleRow.parcel_id).in_(parcel_ids), col(TitleRow.current).is_(True)))).all()
+            rows = (
+                await session.exec(
+                    select(TitleRow).where(
+                        col(TitleRow.parcel_id).in_(parcel_ids), col(TitleRow.current).is_(True)
+                    )
+                )
+            ).all()
         return by_key(rows, parcel_ids, key=lambda row: row.parcel_id)
 
     async def titles_by_parcel(self, parcel_ids: Sequence[str]) -> list[list[TitleRow]]:
         async with self.sessions() as session:
-            rows = (await session.exec(select(TitleRow).where(col(TitleRow.parcel_id).in_(parcel_ids))
-                                       .order_by(TitleRow.registered_on, TitleRow.id))).all()
+            rows = (
+                await session.exec(
+                    select(TitleRow)
+                    .where(col(TitleRow.parcel_id).in_(parcel_ids))
+                    .order_by(TitleRow.registered_on, TitleRow.id)
+                )
+            ).all()
         return grouped_by_key(rows, parcel_ids, key=lambda row: row.parcel_id)
 
     async def titles_by_ids(self, ids: Sequence[str]) -> list[TitleRow | None]:
@@ -53,16 +63,22 @@ class LandService:
     async def parcels_owned_by(self, owner_ids: Sequence[str]) -> list[list[ParcelRow]]:
         """Each owner's parcels under a current title, by parcel id."""
         async with self.sessions() as session:
-            rows = (await session.exec(
-                select(TitleRow.owner_id, ParcelRow).join(ParcelRow, col(ParcelRow.id) == TitleRow.parcel_id)
-                .where(col(TitleRow.owner_id).in_(owner_ids), col(TitleRow.current).is_(True))
-                .order_by(ParcelRow.id))).all()
+            rows = (
+                await session.exec(
+                    select(TitleRow.owner_id, ParcelRow)
+                    .join(ParcelRow, col(ParcelRow.id) == TitleRow.parcel_id)
+                    .where(col(TitleRow.owner_id).in_(owner_ids), col(TitleRow.current).is_(True))
+                    .order_by(ParcelRow.id)
+                )
+            ).all()
         grouped = grouped_by_key(rows, owner_ids, key=lambda row: row[0])
         return [[parcel for _owner, parcel in group] for group in grouped]
 
     async def titles_page(self, offset: int, limit: int) -> tuple[list[TitleRow], int]:
         async with self.sessions() as session:
-            rows = (await session.exec(select(TitleRow).order_by(TitleRow.id).offset(offset).limit(limit))).all()
+            rows = (
+                await session.exec(select(TitleRow).order_by(TitleRow.id).offset(offset).limit(limit))
+            ).all()
             total = (await session.exec(select(func.count()).select_from(TitleRow))).one()
         return list(rows), total
 
@@ -81,16 +97,37 @@ DEMO_PARCELS = (
     ParcelRow(id="parcel-0004", area_m2=30000.0, locality="Hillcrest"),
 )
 DEMO_TITLES = (
-    TitleRow(id="title-0001", parcel_id="parcel-0001", owner_id="cit_5b0e2f7c1a9d4e83",
-             registered_on=datetime.date(2019, 3, 14)),
-    TitleRow(id="title-0002", parcel_id="parcel-0002", owner_id="cit_5b0e2f7c1a9d4e83",
-             registered_on=datetime.date(2021, 7, 1)),
-    TitleRow(id="title-0003", parcel_id="parcel-0003", owner_id="cit_91c4d6ab02f3e715",
-             registered_on=datetime.date(2015, 11, 30), current=False),
-    TitleRow(id="title-0004", parcel_id="parcel-0003", owner_id="cit_e27a8f5d3c6b1049",
-             registered_on=datetime.date(2023, 2, 9)),
-    TitleRow(id="title-0005", parcel_id="parcel-0004", owner_id="cit_91c4d6ab02f3e715",
-             registered_on=datetime.date(2020, 5, 20)),
+    TitleRow(
+        id="title-0001",
+        parcel_id="parcel-0001",
+        owner_id="cit_5b0e2f7c1a9d4e83",
+        registered_on=datetime.date(2019, 3, 14),
+    ),
+    TitleRow(
+        id="title-0002",
+        parcel_id="parcel-0002",
+        owner_id="cit_5b0e2f7c1a9d4e83",
+        registered_on=datetime.date(2021, 7, 1),
+    ),
+    TitleRow(
+        id="title-0003",
+        parcel_id="parcel-0003",
+        owner_id="cit_91c4d6ab02f3e715",
+        registered_on=datetime.date(2015, 11, 30),
+        current=False,
+    ),
+    TitleRow(
+        id="title-0004",
+        parcel_id="parcel-0003",
+        owner_id="cit_e27a8f5d3c6b1049",
+        registered_on=datetime.date(2023, 2, 9),
+    ),
+    TitleRow(
+        id="title-0005",
+        parcel_id="parcel-0004",
+        owner_id="cit_91c4d6ab02f3e715",
+        registered_on=datetime.date(2020, 5, 20),
+    ),
 )
 
 

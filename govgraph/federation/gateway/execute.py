@@ -424,9 +424,7 @@ class Shaper:
         which fragments are matched (without it, every fragment spread applies)."""
         steps: list[tuple] = []
         for selection in selection_set.selections:
-            conditions = tuple(
-                d for d in selection.directives or () if d.name.value in ("skip", "include")
-            )
+            conditions = tuple(d for d in selection.directives or () if d.name.value in ("skip", "include"))
             if isinstance(selection, FieldNode):
                 name = selection.name.value
                 key = selection.alias.value if selection.alias else name

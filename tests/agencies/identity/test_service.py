@@ -12,7 +12,8 @@ from govgraph.federation.errors import BadUserInput
 
 async def test_citizens_by_ids_keep_key_order_and_mark_unknown_ids(sessions) -> None:
     rows = await IdentityService(sessions).citizens_by_ids(
-        ["cit_e27a8f5d3c6b1049", "cit_unknown", "cit_5b0e2f7c1a9d4e83"])
+        ["cit_e27a8f5d3c6b1049", "cit_unknown", "cit_5b0e2f7c1a9d4e83"]
+    )
     assert [row.id if row else None for row in rows] == ["cit_e27a8f5d3c6b1049", None, "cit_5b0e2f7c1a9d4e83"]
 
 
@@ -29,7 +30,8 @@ async def test_citizen_pages_are_ordered_with_a_total(sessions) -> None:
 
 async def test_credential_schemas_group_by_issuer(sessions) -> None:
     groups = await IdentityService(sessions).credential_schemas_by_issuer(
-        ["identity-bureau", "land-registry", "electoral-commission"])
+        ["identity-bureau", "land-registry", "electoral-commission"]
+    )
     assert [[row.id for row in group] for group in groups] == [["age-v1", "residency-v1"], [], ["voter-v1"]]
     assert groups[0][1].attributes == ["residentOf", "residentSince"]
 

@@ -12,21 +12,31 @@ from govgraph.federation.errors import BadUserInput
 
 async def test_parcels_owned_by_counts_only_current_titles(sessions) -> None:
     owned = await LandService(sessions).parcels_owned_by(
-        ["cit_5b0e2f7c1a9d4e83", "cit_91c4d6ab02f3e715", "cit_e27a8f5d3c6b1049", "cit_nobody"])
+        ["cit_5b0e2f7c1a9d4e83", "cit_91c4d6ab02f3e715", "cit_e27a8f5d3c6b1049", "cit_nobody"]
+    )
     # cit_91c4… sold parcel-0003 (title-0003 no longer current) and keeps parcel-0004.
     assert [[p.id for p in group] for group in owned] == [
-        ["parcel-0001", "parcel-0002"], ["parcel-0004"], ["parcel-0003"], []]
+        ["parcel-0001", "parcel-0002"],
+        ["parcel-0004"],
+        ["parcel-0003"],
+        [],
+    ]
 
 
 async def test_titles_by_parcel_are_oldest_first(sessions) -> None:
     groups = await LandService(sessions).titles_by_parcel(["parcel-0003", "parcel-0004"])
     assert [[(t.id, t.current) for t in group] for group in groups] == [
-        [("title-0003", False), ("title-0004", True)], [("title-0005", True)]]
+        [("title-0003", False), ("title-0004", True)],
+        [("title-0005", True)],
+    ]
 
 
 async def test_current_titles_by_parcel(sessions) -> None:
     titles = await LandService(sessions).current_titles_by_parcel(["parcel-0003", "parcel-9999"])
-    assert [(t.id, t.owner_id) if t else None for t in titles] == [("title-0004", "cit_e27a8f5d3c6b1049"), None]
+    assert [(t.id, t.owner_id) if t else None for t in titles] == [
+        ("title-0004", "cit_e27a8f5d3c6b1049"),
+        None,
+    ]
 
 
 async def test_parcel_list_is_bounded(sessions) -> None:

@@ -57,9 +57,12 @@ class OpenSourceInventory(Inventory):
         return INVENTORIES.get(id)
 
 
-INVENTORIES = {"apollo-oss": OpenSourceInventory(
-    id=strawberry.ID("apollo-oss"),
-    products=[Product(id=strawberry.ID("apollo-federation")), Product(id=strawberry.ID("apollo-studio"))])}
+INVENTORIES = {
+    "apollo-oss": OpenSourceInventory(
+        id=strawberry.ID("apollo-oss"),
+        products=[Product(id=strawberry.ID("apollo-federation")), Product(id=strawberry.ID("apollo-studio"))],
+    )
+}
 
 
 @strawberry.type

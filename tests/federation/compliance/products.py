@@ -13,8 +13,12 @@ TOTAL_PRODUCTS_CREATED = 1337
 YEARS_OF_EMPLOYMENT = 10
 
 
-@schema_directive(locations=[Location.OBJECT], name="custom", compose=True,
-                  import_url="https://myspecs.dev/myCustomDirective/v1.0")
+@schema_directive(
+    locations=[Location.OBJECT],
+    name="custom",
+    compose=True,
+    import_url="https://myspecs.dev/myCustomDirective/v1.0",
+)
 class Custom:
     pass
 
@@ -61,8 +65,12 @@ class User:
         return round(self.total_products_created / self.years_of_employment)
 
     @classmethod
-    def resolve_reference(cls, email: strawberry.ID, totalProductsCreated: int | None = None,  # noqa: N803
-                          yearsOfEmployment: int = 0) -> User:  # noqa: N803 (#591: camelCase kwargs)
+    def resolve_reference(
+        cls,
+        email: strawberry.ID,
+        totalProductsCreated: int | None = None,  # noqa: N803
+        yearsOfEmployment: int = 0,
+    ) -> User:  # noqa: N803 (#591: camelCase kwargs)
         user = make_user()
         if totalProductsCreated is not None:
             user.total_products_created = totalProductsCreated
@@ -72,8 +80,12 @@ class User:
 
 
 def make_user() -> User:
-    return User(email=strawberry.ID(USER_EMAIL), name="Jane Smith", total_products_created=TOTAL_PRODUCTS_CREATED,
-                years_of_employment=YEARS_OF_EMPLOYMENT)
+    return User(
+        email=strawberry.ID(USER_EMAIL),
+        name="Jane Smith",
+        total_products_created=TOTAL_PRODUCTS_CREATED,
+        years_of_employment=YEARS_OF_EMPLOYMENT,
+    )
 
 
 @strawberry.federation.type(keys=["id", "sku package", "sku variation { id }"], directives=[Custom()])
@@ -88,11 +100,24 @@ class Product:
     research: list[ProductResearch] = strawberry.field(default_factory=list)
 
     @classmethod
-    def resolve_reference(cls, info: Info, id: strawberry.ID | None = None, sku: str | None = None,  # noqa: A002
-                          package: str | None = None, variation: dict | None = None):
+    def resolve_reference(
+        cls,
+        info: Info,
+        id: strawberry.ID | None = None,
+        sku: str | None = None,  # noqa: A002
+        package: str | None = None,
+        variation: dict | None = None,
+    ):
         # All three keys go through one per-request loader: a batch of representations is one lookup.
-        key = ("id", id) if id is not None else (
-            ("sku package", sku, package) if package is not None else ("sku variation", sku, (variation or {}).get("id")))
+        key = (
+            ("id", id)
+            if id is not None
+            else (
+                ("sku package", sku, package)
+                if package is not None
+                else ("sku variation", sku, (variation or {}).get("id"))
+            )
+        )
         return info.context.loaders.get("Product", _load_products).load(key)
 
 
@@ -106,8 +131,11 @@ LOAD_CALLS: list[list[tuple]] = []  # the batches the loader received, so tests 
 
 
 def _product_keys(product: Product) -> set[tuple]:
-    return {("id", product.id), ("sku package", product.sku, product.package),
-            ("sku variation", product.sku, product.variation.id if product.variation else None)}
+    return {
+        ("id", product.id),
+        ("sku package", product.sku, product.package),
+        ("sku variation", product.sku, product.variation.id if product.variation else None),
+    }
 
 
 @strawberry.federation.type(keys=["sku package"])
@@ -136,20 +164,36 @@ class Inventory:
 INVENTORY_ID = "apollo-oss"
 DIMENSION = dict(size="small", weight=1.0, unit="kg")
 RESEARCH = {
-    "1234": ProductResearch(study=CaseStudy(case_number=strawberry.ID("1234"), description="Federation Study")),
+    "1234": ProductResearch(
+        study=CaseStudy(case_number=strawberry.ID("1234"), description="Federation Study")
+    ),
     "1235": ProductResearch(study=CaseStudy(case_number=strawberry.ID("1235"), description="Studio Study")),
 }
-DEPRECATED_PRODUCT = DeprecatedProduct(sku="apollo-federation-v1", package="@apollo/federation-v1",
-                                       reason="Migrate to Federation V2", created_by=make_user())
+DEPRECATED_PRODUCT = DeprecatedProduct(
+    sku="apollo-federation-v1",
+    package="@apollo/federation-v1",
+    reason="Migrate to Federation V2",
+    created_by=make_user(),
+)
 PRODUCTS = {
     "apollo-federation": Product(
-        id=strawberry.ID("apollo-federation"), sku="federation", package="@apollo/federation",
-        variation=ProductVariation(id=strawberry.ID("OSS")), dimensions=ProductDimension(**DIMENSION),
-        research=[RESEARCH["1234"]], created_by=make_user()),
+        id=strawberry.ID("apollo-federation"),
+        sku="federation",
+        package="@apollo/federation",
+        variation=ProductVariation(id=strawberry.ID("OSS")),
+        dimensions=ProductDimension(**DIMENSION),
+        research=[RESEARCH["1234"]],
+        created_by=make_user(),
+    ),
     "apollo-studio": Product(
-        id=strawberry.ID("apollo-studio"), sku="studio", package="",
-        variation=ProductVariation(id=strawberry.ID("platform")), dimensions=ProductDimension(**DIMENSION),
-        research=[RESEARCH["1235"]], created_by=make_user()),
+        id=strawberry.ID("apollo-studio"),
+        sku="studio",
+        package="",
+        variation=ProductVariation(id=strawberry.ID("platform")),
+        dimensions=ProductDimension(**DIMENSION),
+        research=[RESEARCH["1235"]],
+        created_by=make_user(),
+    ),
 }
 
 

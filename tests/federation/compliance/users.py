@@ -25,8 +25,14 @@ class User:
         return USERS.get(email)
 
 
-USERS = {"support@apollographql.com": User(email=strawberry.ID("support@apollographql.com"), name=USERS_NAME,
-                                           total_products_created=4, years_of_employment=10)}
+USERS = {
+    "support@apollographql.com": User(
+        email=strawberry.ID("support@apollographql.com"),
+        name=USERS_NAME,
+        total_products_created=4,
+        years_of_employment=10,
+    )
+}
 
 
 def build_schema(**options) -> SubgraphSchema:

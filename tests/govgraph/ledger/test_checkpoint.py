@@ -11,9 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govgraph.ledger.checkpoint import (
-    Checkpoint, CheckpointError, CosignatureSigner, CosignatureVerifier, QuorumNotMet, cosignature_key_id,
+    Checkpoint,
+    CheckpointError,
+    CosignatureSigner,
+    CosignatureVerifier,
+    QuorumNotMet,
+    cosignature_key_id,
     cosignature_message,
-    cosignature_timestamp, open_checkpoint,
+    cosignature_timestamp,
+    open_checkpoint,
 )
 from govgraph.ledger.merkle import leaf_hash, root_hash
 from govgraph.ledger.note import InvalidSignature, Signer, Verifier, sign_note
@@ -42,7 +48,10 @@ def test_every_tessera_checkpoint_verifies_resigns_identically_and_matches_its_e
         opened = open_checkpoint(raw, verifier)
         assert opened.checkpoint.size == size
         assert opened.checkpoint.origin == manifest["origin"]
-        assert base64.b64encode(opened.checkpoint.root_hash).decode() == manifest["root_hash_b64_by_size"][str(size)]
+        assert (
+            base64.b64encode(opened.checkpoint.root_hash).decode()
+            == manifest["root_hash_b64_by_size"][str(size)]
+        )
         assert opened.checkpoint.root_hash == root_hash(leaves[:size])
         assert sign_note(opened.checkpoint.body(), signer) == raw
     assert (path / "checkpoint").read_bytes() == (path / "checkpoint.15").read_bytes()
@@ -69,14 +78,18 @@ def test_cosignature_line_layout_matches_the_c2sp_example(vectors_dir: Path):
     assert raw[:4].hex() == line_case["parsed"]["key_id_hex"]
     assert int.from_bytes(raw[4:12], "big") == line_case["parsed"]["timestamp"]
     assert len(raw[12:]) == line_case["parsed"]["signature_len"]
-    assert cosignature_message(message_case["checkpoint_body"], message_case["timestamp"]) == \
-        message_case["expected_signed_message"].encode()
+    assert (
+        cosignature_message(message_case["checkpoint_body"], message_case["timestamp"])
+        == message_case["expected_signed_message"].encode()
+    )
 
 
 def test_cosignature_message_bytes_match_sigsum(cosig_vectors):
     for case in cosig_vectors["message_construction"]:
-        assert cosignature_message(case["checkpoint_body"], case["timestamp"]) == \
-            case["expected_signed_message"].encode()
+        assert (
+            cosignature_message(case["checkpoint_body"], case["timestamp"])
+            == case["expected_signed_message"].encode()
+        )
 
 
 def test_cosignature_key_ids_use_type_0x04(vectors_dir: Path):
@@ -97,21 +110,28 @@ def test_derived_cosignatures_are_reproduced_byte_for_byte_and_verify(cosig_vect
     line = signer.cosign(body, wit1["timestamp"]).line
     assert line == wit1["expected_line"]
     assert wit1["checkpoint"] + line == wit1["expected_cosigned_checkpoint"]
-    opened = open_checkpoint(wit1["expected_cosigned_checkpoint"].encode(),
-                             Verifier.from_vkey(manifest["vkey"]),
-                             witnesses=(CosignatureVerifier.from_vkey(wit1["cosigner_vkey_type1"]),), quorum=1)
+    opened = open_checkpoint(
+        wit1["expected_cosigned_checkpoint"].encode(),
+        Verifier.from_vkey(manifest["vkey"]),
+        witnesses=(CosignatureVerifier.from_vkey(wit1["cosigner_vkey_type1"]),),
+        quorum=1,
+    )
     assert opened.cosigners == ("Wit1",)
     assert cosignature_timestamp(opened.note.sigs[1]) == 1700000000
 
     seed = bytes.fromhex(sigsum["seed_hex"])
     name = sigsum["cosigner_name"]
-    cosigner = CosignatureSigner(name, cosignature_key_id(name, bytes.fromhex(sigsum["public_key_hex"])), seed)
+    cosigner = CosignatureSigner(
+        name, cosignature_key_id(name, bytes.fromhex(sigsum["public_key_hex"])), seed
+    )
     assert cosigner.public_key.hex() == sigsum["public_key_hex"]
     assert f"{cosigner.key_id:08x}" == sigsum["key_id_hex"]
     assert cosigner.cosign(sigsum["checkpoint_body"], sigsum["timestamp"]).line == sigsum["expected_line"]
 
 
-def test_a_tampered_cosignature_rejects_the_checkpoint_and_missing_ones_fail_the_quorum(cosig_vectors, tessera):
+def test_a_tampered_cosignature_rejects_the_checkpoint_and_missing_ones_fail_the_quorum(
+    cosig_vectors, tessera
+):
     _, manifest = tessera
     wit1 = cosig_vectors["derived_signatures"][0]
     log = Verifier.from_vkey(manifest["vkey"])
@@ -131,15 +151,18 @@ def test_a_tampered_cosignature_rejects_the_checkpoint_and_missing_ones_fail_the
         open_checkpoint(text.encode(), log, witnesses=(witness, wit2), quorum=2)
 
 
-@pytest.mark.parametrize("body", [
-    "origin\n10\nHA5HAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  # no final newline
-    "origin\n010\nHA5HAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",  # leading zero
-    "origin\n-1\nHA5HAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
-    "origin\n10\nHA5H\n",  # short hash
-    "\n10\nHA5HAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
-    "origin\n10\nHA5HAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n",  # empty extension line
-    "origin\n10\n",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "origin\n10\nHA5HAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  # no final newline
+        "origin\n010\nHA5HAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",  # leading zero
+        "origin\n-1\nHA5HAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+        "origin\n10\nHA5H\n",  # short hash
+        "\n10\nHA5HAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+        "origin\n10\nHA5HAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n",  # empty extension line
+        "origin\n10\n",
+    ],
+)
 def test_malformed_checkpoint_bodies_are_refused(body):
     with pytest.raises(CheckpointError):
         Checkpoint.parse(body)

@@ -45,8 +45,10 @@ def test_init_append_checkpoint_prove_verify_and_fsck_work_together(run, data_di
     assert body[:2] == ["govgraph.example/land", "5"]
     # The same five entries as the Tessera test log: the same root.
     assert body[2] == "gy5gl3aksFyiCO95a/1vLXz88A3dRq+0l9Sxte8ZqZQ="
-    assert root_hash([leaf_hash(e) for e in entries]).hex() == \
-        "832e609776a4b05ca208ef796bfd6f2d7cfcf00ddd46afb497d4b1b5ef19a994"
+    assert (
+        root_hash([leaf_hash(e) for e in entries]).hex()
+        == "832e609776a4b05ca208ef796bfd6f2d7cfcf00ddd46afb497d4b1b5ef19a994"
+    )
 
     receipt_path = data_dir / "receipt.json"
     assert run("prove", "land", "3", "-o", str(receipt_path)).exit_code == 0
@@ -58,7 +60,8 @@ def test_init_append_checkpoint_prove_verify_and_fsck_work_together(run, data_di
     assert verified.stdout == (
         "OK    The checkpoint is signed by the log key govgraph.example/land.\n"
         "OK    Entry 3 is in the log's tree of size 5 (root gy5gl3aksFyiCO95a/1vLXz88A3dRq+0l9Sxte8ZqZQ=).\n"
-        "The receipt is valid.\n")
+        "The receipt is valid.\n"
+    )
     fsck = run("fsck", "land")
     assert fsck.exit_code == 0
     assert fsck.stdout.strip().endswith(": clean")
@@ -74,16 +77,20 @@ def test_verify_receipt_says_in_plain_words_what_fails(run, data_dir: Path):
     path.write_text(json.dumps({**receipt, "entry": "ZGVsdGE="}))  # "delta" instead of "beta"
     tampered = run("verify-receipt", str(path), "--vkey", vkey)
     assert tampered.exit_code == 1
-    assert "FAIL  Entry 1 is NOT proven to be in the log's tree of size 3: " \
-           "inclusion proof does not lead to the given root." in tampered.stdout
+    assert (
+        "FAIL  Entry 1 is NOT proven to be in the log's tree of size 3: "
+        "inclusion proof does not lead to the given root." in tampered.stdout
+    )
     assert tampered.stdout.endswith("The receipt is NOT valid.\n")
 
     other_vkey = run("init", "identity").stdout.strip()
     path.write_text(json.dumps(receipt))
     wrong_key = run("verify-receipt", str(path), "--vkey", other_vkey)
     assert wrong_key.exit_code == 1
-    assert wrong_key.stdout.startswith("FAIL  The checkpoint does not verify under the log key "
-                                       "govgraph.example/identity: note has no verifiable signatures.")
+    assert wrong_key.stdout.startswith(
+        "FAIL  The checkpoint does not verify under the log key "
+        "govgraph.example/identity: note has no verifiable signatures."
+    )
 
     path.write_text("{not json")
     garbage = run("verify-receipt", str(path), "--vkey", vkey)
@@ -96,7 +103,9 @@ def test_errors_are_one_plain_line(run, data_dir: Path):
     assert "govgraph ledger: no log named 'nowhere'" in missing.output
     run("init", "land")
     again = run("init", "land")
-    assert again.exit_code == 1 and "log 'land' or origin 'govgraph.example/land' already exists" in again.output
+    assert (
+        again.exit_code == 1 and "log 'land' or origin 'govgraph.example/land' already exists" in again.output
+    )
     same_origin = run("init", "parcels", "--origin", "govgraph.example/land")
     assert same_origin.exit_code == 1 and "already exists" in same_origin.output
     assert not (data_dir / "keys" / "parcels.skey").exists()  # refused before any key was written
@@ -120,11 +129,18 @@ def test_the_installed_command_runs_as_a_real_process(data_dir: Path):
     env = {"GOVGRAPH_DATA": str(data_dir), "PATH": "/usr/bin:/bin"}
     command = [sys.executable, "-m", "govgraph", "ledger"]
     init = subprocess.run([*command, "init", "land"], env=env, capture_output=True, text=True, check=True)
-    appended = subprocess.run([*command, "append", "land"], input="a\nb\n", env=env, capture_output=True,
-                              text=True, check=True)
+    appended = subprocess.run(
+        [*command, "append", "land"], input="a\nb\n", env=env, capture_output=True, text=True, check=True
+    )
     assert appended.stdout.split() == ["0", "1"] and "signed tree size 2" in appended.stderr
-    receipt = subprocess.run([*command, "prove", "land", "1"], env=env, capture_output=True, text=True, check=True)
+    receipt = subprocess.run(
+        [*command, "prove", "land", "1"], env=env, capture_output=True, text=True, check=True
+    )
     (data_dir / "r.json").write_text(receipt.stdout)
-    verified = subprocess.run([*command, "verify-receipt", str(data_dir / "r.json"), "--vkey", init.stdout.strip()],
-                              env=env, capture_output=True, text=True)
+    verified = subprocess.run(
+        [*command, "verify-receipt", str(data_dir / "r.json"), "--vkey", init.stdout.strip()],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert verified.returncode == 0 and verified.stdout.endswith("The receipt is valid.\n")

@@ -30,15 +30,18 @@ def _wait_for_first_ack(child: subprocess.Popen, ack_path: Path, timeout: float 
 
 @pytest.mark.slow
 async def test_sigkilled_appender_never_loses_an_acknowledged_entry_or_rolls_back_a_checkpoint(
-        log: Log, log_signer: Signer, database_url: str, data_dir: Path):
+    log: Log, log_signer: Signer, database_url: str, data_dir: Path
+):
     rng = random.Random(20261121)
     acked: dict[int, bytes] = {}
     signed_sizes = [0]
     kills_with_progress = 0
     for round_number in range(ROUNDS):
         ack_path = data_dir / f"acks-{round_number}"
-        child = subprocess.Popen([sys.executable, str(CHILD), database_url, log.name, log_signer.skey, str(ack_path)],
-                                 stderr=subprocess.PIPE)
+        child = subprocess.Popen(
+            [sys.executable, str(CHILD), database_url, log.name, log_signer.skey, str(ack_path)],
+            stderr=subprocess.PIPE,
+        )
         if round_number % 7 == 3:
             time.sleep(rng.uniform(0.0, 0.5))  # now and then a kill during start-up
         else:
@@ -60,10 +63,14 @@ async def test_sigkilled_appender_never_loses_an_acknowledged_entry_or_rolls_bac
         next_index, integrated = await log.state()
         assert next_index >= max(acked, default=-1) + 1
         stored = await log.entries(0, next_index)
-        assert all(stored[index] == data for index, data in acked.items()), f"round {round_number}: entry lost"
+        assert all(stored[index] == data for index, data in acked.items()), (
+            f"round {round_number}: entry lost"
+        )
         head = await log.latest_checkpoint()
         size = head.size if head else 0
-        assert size >= signed_sizes[-1], f"round {round_number}: signed size went from {signed_sizes[-1]} to {size}"
+        assert size >= signed_sizes[-1], (
+            f"round {round_number}: signed size went from {signed_sizes[-1]} to {size}"
+        )
         signed_sizes.append(size)
     assert kills_with_progress >= ROUNDS - 3, "too few kills landed while the child was appending"
     assert len(acked) > 200

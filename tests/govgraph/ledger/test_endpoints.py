@@ -27,8 +27,9 @@ def served(settings):
 def _mirror(client: TestClient, vkey: str) -> tuple[int, list[bytes]]:
     """What a standard tiles client does: verify the checkpoint, fetch every tile the size implies,
     and check each entry bundle against the level-0 hashes and every tile level against the one below."""
-    checkpoint = open_checkpoint(client.get("/ledgers/land/checkpoint").content,
-                                 Verifier.from_vkey(vkey)).checkpoint
+    checkpoint = open_checkpoint(
+        client.get("/ledgers/land/checkpoint").content, Verifier.from_vkey(vkey)
+    ).checkpoint
     size = checkpoint.size
     levels: dict[int, list[bytes]] = {}
     for level, full, partial in tile_counts(size):
@@ -45,13 +46,15 @@ def _mirror(client: TestClient, vkey: str) -> tuple[int, list[bytes]]:
         bundle = client.get(f"/ledgers/land/{TilePath(None, index, width)}").content
         while bundle:
             length = int.from_bytes(bundle[:2], "big")
-            entries.append(bundle[2:2 + length])
-            bundle = bundle[2 + length:]
+            entries.append(bundle[2 : 2 + length])
+            bundle = bundle[2 + length :]
     assert [merkle.leaf_hash(e) for e in entries] == levels[0]
     for level in range(1, len(levels)):
         below = levels[level - 1]
-        assert levels[level] == [perfect_root(below[i * TILE_WIDTH:(i + 1) * TILE_WIDTH])
-                                 for i in range(len(below) // TILE_WIDTH)]
+        assert levels[level] == [
+            perfect_root(below[i * TILE_WIDTH : (i + 1) * TILE_WIDTH])
+            for i in range(len(below) // TILE_WIDTH)
+        ]
     assert merkle.root_hash(levels[0]) == checkpoint.root_hash
     return size, entries
 

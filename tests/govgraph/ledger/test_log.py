@@ -59,7 +59,15 @@ async def test_proofs_from_storage_equal_the_in_memory_proofs_at_any_size(log: L
         await log.append_many([_data(i) for i in range(start, start + batch)])
         leaves += [merkle.leaf_hash(_data(i)) for i in range(start, start + batch)]
         await log.integrate()
-    for index, size in ((0, 1), (0, 256), (255, 257), (956, 957), (65535, 65536), (65999, 66000), (300, 66000)):
+    for index, size in (
+        (0, 1),
+        (0, 256),
+        (255, 257),
+        (956, 957),
+        (65535, 65536),
+        (65999, 66000),
+        (300, 66000),
+    ):
         proof = await log.inclusion_proof(index, size)
         assert proof == merkle.inclusion_proof(leaves[:size], index)
         merkle.verify_inclusion(leaves[index], index, size, proof, await log.root_at(size))
@@ -116,10 +124,13 @@ async def test_editing_one_stored_entry_is_reported_by_fsck_and_breaks_its_proof
 
 def _damage_hash(database_url: str, level: int, index: int, position: int) -> None:
     with sqlite3.connect(database_url.split("///", 1)[1]) as connection:
-        (tile,) = connection.execute("SELECT hashes FROM ledger_tiles WHERE level = ? AND idx = ?",
-                                     (level, index)).fetchone()
-        damaged = tile[:32 * position] + bytes(32) + tile[32 * (position + 1):]
-        connection.execute("UPDATE ledger_tiles SET hashes = ? WHERE level = ? AND idx = ?", (damaged, level, index))
+        (tile,) = connection.execute(
+            "SELECT hashes FROM ledger_tiles WHERE level = ? AND idx = ?", (level, index)
+        ).fetchone()
+        damaged = tile[: 32 * position] + bytes(32) + tile[32 * (position + 1) :]
+        connection.execute(
+            "UPDATE ledger_tiles SET hashes = ? WHERE level = ? AND idx = ?", (damaged, level, index)
+        )
 
 
 async def test_editing_one_stored_hash_is_reported_by_fsck_and_breaks_proofs(log: Log, database_url: str):
@@ -176,13 +187,15 @@ async def test_eight_concurrent_appenders_get_unique_indexes_in_one_consistent_t
 
 
 async def test_a_second_connection_appending_at_the_same_time_never_reuses_an_index(
-        log: Log, database_url: str, log_signer: Signer):
+    log: Log, database_url: str, log_signer: Signer
+):
     second_engine = db.create_engine(database_url)
     try:
         other = await Log.open(second_engine, "land", log_signer)
         first, second = await asyncio.gather(
             asyncio.gather(*(log.append(f"a{i}".encode()) for i in range(200))),
-            asyncio.gather(*(other.append(f"b{i}".encode()) for i in range(200))))
+            asyncio.gather(*(other.append(f"b{i}".encode()) for i in range(200))),
+        )
         await other.integrate()
     finally:
         await second_engine.dispose()

@@ -14,8 +14,15 @@ from hypothesis import strategies as st
 from govgraph.ledger import merkle_reference as ref
 from tests.conftest import VECTORS_DIR
 from govgraph.ledger.merkle import (
-    EMPTY_ROOT, ProofError, consistency_proof, inclusion_proof, leaf_hash, node_hash, root_hash,
-    verify_consistency, verify_inclusion,
+    EMPTY_ROOT,
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    root_hash,
+    verify_consistency,
+    verify_inclusion,
 )
 
 
@@ -68,14 +75,20 @@ def test_reference_proofs_are_generated_byte_for_byte_and_verify(vectors_dir, rf
         leaves = rfc_leaves[: case["tree_size"]]
         proof = inclusion_proof(leaves, case["leaf_index"])
         assert [p.hex() for p in proof] == case["proof"]
-        verify_inclusion(bytes.fromhex(case["leaf_hash"]), case["leaf_index"], case["tree_size"], proof,
-                         bytes.fromhex(case["root"]))
+        verify_inclusion(
+            bytes.fromhex(case["leaf_hash"]),
+            case["leaf_index"],
+            case["tree_size"],
+            proof,
+            bytes.fromhex(case["root"]),
+        )
     for case in cases["consistency"]:
         leaves = rfc_leaves[: case["size2"]]
         proof = consistency_proof(leaves, case["size1"])
         assert [p.hex() for p in proof] == case["proof"]
-        verify_consistency(case["size1"], case["size2"], proof, bytes.fromhex(case["root1"]),
-                           bytes.fromhex(case["root2"]))
+        verify_consistency(
+            case["size1"], case["size2"], proof, bytes.fromhex(case["root1"]), bytes.fromhex(case["root2"])
+        )
 
 
 @pytest.mark.parametrize("probe", _probe_files(), ids=lambda p: "/".join(p.parts[-3:]))
@@ -83,11 +96,16 @@ def test_transparency_dev_probe_gives_its_expected_result(probe: Path):
     case = json.loads(probe.read_text())
     proof = [_b64(p) for p in case["proof"] or []]
     if "leafIdx" in case:
+
         def check():
-            verify_inclusion(_b64(case["leafHash"]), case["leafIdx"], case["treeSize"], proof, _b64(case["root"]))
+            verify_inclusion(
+                _b64(case["leafHash"]), case["leafIdx"], case["treeSize"], proof, _b64(case["root"])
+            )
     else:
+
         def check():
             verify_consistency(case["size1"], case["size2"], proof, _b64(case["root1"]), _b64(case["root2"]))
+
     if case["wantErr"]:
         with pytest.raises(ProofError):
             check()
@@ -126,7 +144,9 @@ def test_consistency_from_zero_and_backwards_sizes_are_refused(rfc_leaves):
         inclusion_proof(rfc_leaves, 8)
 
 
-leaf_lists = st.lists(st.binary(max_size=8), min_size=1, max_size=70).map(lambda xs: [leaf_hash(x) for x in xs])
+leaf_lists = st.lists(st.binary(max_size=8), min_size=1, max_size=70).map(
+    lambda xs: [leaf_hash(x) for x in xs]
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -156,7 +176,7 @@ def _mutations(proof: list[bytes], draw) -> list[list[bytes]]:
         bit = draw(st.integers(0, 255), label="bit")
         flipped = bytearray(proof[i])
         flipped[bit // 8] ^= 1 << (bit % 8)
-        mutated += [proof[:i] + [bytes(flipped)] + proof[i + 1:], proof[:i] + proof[i + 1:]]
+        mutated += [proof[:i] + [bytes(flipped)] + proof[i + 1 :], proof[:i] + proof[i + 1 :]]
         if len(proof) > 1 and proof[0] != proof[-1]:
             mutated.append(proof[::-1])
     return mutated
@@ -198,8 +218,13 @@ def test_every_mutated_consistency_proof_fails(leaves, data):
 
 
 @settings(max_examples=300, deadline=None)
-@given(leaf=st.binary(min_size=32, max_size=32), index=st.integers(-2, 40), size=st.integers(-2, 40),
-       proof=st.lists(st.binary(max_size=40), max_size=8), root=st.binary(max_size=40))
+@given(
+    leaf=st.binary(min_size=32, max_size=32),
+    index=st.integers(-2, 40),
+    size=st.integers(-2, 40),
+    proof=st.lists(st.binary(max_size=40), max_size=8),
+    root=st.binary(max_size=40),
+)
 def test_fast_inclusion_verifier_agrees_with_the_reference_on_arbitrary_input(leaf, index, size, proof, root):
     try:
         verify_inclusion(leaf, index, size, proof, root)

@@ -11,8 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govgraph.ledger.note import (
-    AmbiguousKey, InvalidKey, InvalidSignature, MalformedNote, Note, NoteError, Signer, UnknownKey,
-    UnverifiedNote, Verifier, Verifiers, open_note, sign_note,
+    AmbiguousKey,
+    InvalidKey,
+    InvalidSignature,
+    MalformedNote,
+    Note,
+    NoteError,
+    Signer,
+    UnknownKey,
+    UnverifiedNote,
+    Verifier,
+    Verifiers,
+    open_note,
+    sign_note,
 )
 
 
@@ -39,8 +50,8 @@ def _as_written_in(note_text: str, expected: list[dict]) -> list[dict]:
     for sig in expected:
         if sig["base64"] not in note_text and "ABCD" in sig["base64"]:
             at = sig["base64"].index("ABCD")
-            without = sig["base64"][:at] + sig["base64"][at + 4:]
-            moved = without[: at + 2] + "ABCD" + without[at + 2:]
+            without = sig["base64"][:at] + sig["base64"][at + 4 :]
+            moved = without[: at + 2] + "ABCD" + without[at + 2 :]
             assert moved in note_text, "vector differs from the note in more than the known slip"
             sig = {**sig, "base64": moved}
         fixed.append(sig)
@@ -63,8 +74,9 @@ def test_every_published_skey_derives_its_vkey_and_key_id(sumdb, test_keys):
 def test_signing_reproduces_x_mod_signatures_byte_for_byte(sumdb):
     plain, added, unterminated = sumdb["sign"]
     assert sign_note(plain["text"], Signer.from_skey(plain["skey"])) == plain["expected_note"].encode()
-    existing = open_note(added["existing_note"].encode(),
-                         [Verifier.from_vkey(k["vkey"]) for k in sumdb["keys"]])
+    existing = open_note(
+        added["existing_note"].encode(), [Verifier.from_vkey(k["vkey"]) for k in sumdb["keys"]]
+    )
     signers = [Signer.from_skey(s) for s in added["skeys"]]
     assert sign_note(existing, *signers) == added["expected_note"].encode()
     with pytest.raises(MalformedNote, match="malformed note"):
@@ -122,7 +134,7 @@ def test_every_substring_and_byte_increment_of_a_key_is_refused(sumdb):
     for text, parse in ((key["vkey"], Verifier.from_vkey), (key["skey"], Signer.from_skey)):
         raw = text.encode()
         mangled = {raw[i:j] for i in range(len(raw) + 1) for j in range(i, len(raw) + 1)} - {raw}
-        mangled |= {raw[:i] + bytes([raw[i] + 1]) + raw[i + 1:] for i in range(len(raw))}
+        mangled |= {raw[:i] + bytes([raw[i] + 1]) + raw[i + 1 :] for i in range(len(raw))}
         for candidate in mangled:
             with pytest.raises(InvalidKey):
                 parse(candidate.decode("latin-1"))

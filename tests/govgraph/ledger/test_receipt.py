@@ -27,7 +27,9 @@ async def test_a_receipt_moved_to_another_index_or_size_fails(log: Log, log_sign
     await log.append_many([f"deed {i}".encode() for i in range(21)])
     await log.integrate()
     receipt = await make_receipt(log, 13)
-    moved = Receipt(receipt.origin, 12, receipt.entry, receipt.tree_size, receipt.inclusion_proof, receipt.checkpoint)
+    moved = Receipt(
+        receipt.origin, 12, receipt.entry, receipt.tree_size, receipt.inclusion_proof, receipt.checkpoint
+    )
     assert not verify_receipt(moved, log_signer.vkey).ok
     resized = Receipt(receipt.origin, 13, receipt.entry, 20, receipt.inclusion_proof, receipt.checkpoint)
     verdict = verify_receipt(resized, log_signer.vkey)
@@ -42,13 +44,17 @@ def test_a_deeply_nested_receipt_is_refused_as_not_json():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(
-    st.binary(max_size=200),
-    st.dictionaries(st.sampled_from(["format", "origin", "index", "entry", "tree_size", "inclusion_proof",
-                                     "checkpoint"]),
-                    st.one_of(st.none(), st.integers(-5, 5), st.text(max_size=20), st.lists(st.text(max_size=8))),
-                    ).map(lambda d: json.dumps({"format": "govgraph-receipt/v1", **d}).encode()),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.dictionaries(
+            st.sampled_from(
+                ["format", "origin", "index", "entry", "tree_size", "inclusion_proof", "checkpoint"]
+            ),
+            st.one_of(st.none(), st.integers(-5, 5), st.text(max_size=20), st.lists(st.text(max_size=8))),
+        ).map(lambda d: json.dumps({"format": "govgraph-receipt/v1", **d}).encode()),
+    )
+)
 def test_malformed_receipts_raise_receipt_error(document):
     try:
         receipt = Receipt.from_json(document)

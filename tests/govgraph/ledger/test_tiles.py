@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from govgraph.ledger.merkle import leaf_hash, root_hash
 from govgraph.ledger.tiles import (
-    TILE_WIDTH, TilePath, TilePathError, encode_index, extend_tiles, parse_tile_path, range_hash, tile_counts,
+    TILE_WIDTH,
+    TilePath,
+    TilePathError,
+    encode_index,
+    extend_tiles,
+    parse_tile_path,
+    range_hash,
+    tile_counts,
 )
 
 
@@ -27,7 +34,9 @@ class _Tiles:
 def test_tile_counts_match_the_c2sp_examples(vectors_dir: Path):
     cases = json.loads((vectors_dir / "tlog" / "tiles" / "c2sp_tlog_tiles.json").read_text())
     for case in cases["tree_sizes"]:
-        assert tile_counts(case["size"]) == [(t["level"], t["full_tiles"], t["partial_width"]) for t in case["tiles"]]
+        assert tile_counts(case["size"]) == [
+            (t["level"], t["full_tiles"], t["partial_width"]) for t in case["tiles"]
+        ]
     for case in cases["index_encoding"]:
         assert encode_index(case["index"]) == case["path"]
         assert parse_tile_path("tile/0/" + case["path"]) == TilePath(0, case["index"], TILE_WIDTH)
@@ -52,10 +61,23 @@ def test_x_mod_tile_paths_parse_once_the_explicit_height_is_dropped(vectors_dir:
             assert str(parsed) == ours
 
 
-@pytest.mark.parametrize("path", [
-    "tile/0/1", "tile/0/0001", "tile/64/000", "tile/00/000", "tile/0/x000/001", "tile/0/000.p/0",
-    "tile/0/000.p/256", "tile/0/000.p/007", "tile/entries/x1/000", "tile/0/", "tiles/0/000", "tile/0/000.p",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "tile/0/1",
+        "tile/0/0001",
+        "tile/64/000",
+        "tile/00/000",
+        "tile/0/x000/001",
+        "tile/0/000.p/0",
+        "tile/0/000.p/256",
+        "tile/0/000.p/007",
+        "tile/entries/x1/000",
+        "tile/0/",
+        "tiles/0/000",
+        "tile/0/000.p",
+    ],
+)
 def test_malformed_tile_paths_are_refused(path):
     with pytest.raises(TilePathError):
         parse_tile_path(path)

@@ -15,14 +15,24 @@ from hypothesis import strategies as st
 
 from govgraph import db
 from govgraph.ledger import merkle
-from govgraph.ledger.checkpoint import Checkpoint, CosignatureSigner, CosignatureVerifier, cosignature_timestamp
+from govgraph.ledger.checkpoint import (
+    Checkpoint,
+    CosignatureSigner,
+    CosignatureVerifier,
+    cosignature_timestamp,
+)
 from govgraph.ledger.keys import read_signer, read_vkey, read_witness_signer, witness_label
 from govgraph.ledger.log import Log
 from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.note import Signature, Signer, Verifiers, open_note, sign_note
 from govgraph.ledger.receipt import make_receipt, verify_receipt
 from govgraph.ledger.witness import (
-    AddCheckpointRequest, SplitView, Witness, WitnessEndpoint, check_same_history, collect_cosignatures,
+    AddCheckpointRequest,
+    SplitView,
+    Witness,
+    WitnessEndpoint,
+    check_same_history,
+    collect_cosignatures,
 )
 
 
@@ -58,16 +68,22 @@ async def test_witness_answers_each_case_with_the_spec_status_code(ledger_server
             stranger = Signer.generate("stranger.example/log")
             unknown = sign_note(Checkpoint("stranger.example/log", 1, bytes(32)).body(), stranger)
             assert (await _add(client, url, 0, [], unknown)).status_code == 404
-            forged = sign_note(Checkpoint(identity.origin, 10, head10.root_hash).body(),
-                               Signer.generate(identity.origin))
+            forged = sign_note(
+                Checkpoint(identity.origin, 10, head10.root_hash).body(), Signer.generate(identity.origin)
+            )
             assert (await _add(client, url, 0, [], forged)).status_code == 403
             assert (await _add(client, url, 11, [], head10.note)).status_code == 400
 
             first = await _add(client, url, 0, [], head10.note)
             assert first.status_code == 200
-            cosigned = open_note(head10.note + first.content, Verifiers(
-                identity.verifier, CosignatureVerifier.from_vkey(witness_vkey)))
-            assert [s.name for s in cosigned.sigs] == ["govgraph.example/identity", "govgraph.example/land/witness"]
+            cosigned = open_note(
+                head10.note + first.content,
+                Verifiers(identity.verifier, CosignatureVerifier.from_vkey(witness_vkey)),
+            )
+            assert [s.name for s in cosigned.sigs] == [
+                "govgraph.example/identity",
+                "govgraph.example/land/witness",
+            ]
 
             stale = await _add(client, url, 0, [], head10.note)
             assert (stale.status_code, stale.text) == (409, "10\n")
@@ -96,12 +112,17 @@ async def test_a_checkpoint_is_published_when_k_of_n_witnesses_cosign_and_the_re
         identity = await _identity_log(ledger_server, engine)
         head = await _grow(identity, 40)
         land, procurement = (_witness_endpoint(ledger_server, a) for a in ("land", "procurement"))
-        offline = WitnessEndpoint("http://127.0.0.1:9/ledgers/x/witness",
-                                  CosignatureSigner.from_skey(Signer.generate("offline.example/w").skey).verifier())
+        offline = WitnessEndpoint(
+            "http://127.0.0.1:9/ledgers/x/witness",
+            CosignatureSigner.from_skey(Signer.generate("offline.example/w").skey).verifier(),
+        )
         async with httpx.AsyncClient(timeout=10) as client:
             publication = await collect_cosignatures(identity, head, [land, procurement, offline], 2, client)
             assert publication.published
-            assert publication.cosigned_by == ("govgraph.example/land/witness", "govgraph.example/procurement/witness")
+            assert publication.cosigned_by == (
+                "govgraph.example/land/witness",
+                "govgraph.example/procurement/witness",
+            )
             assert publication.refusals == ("offline.example/w: unreachable (ConnectError)",)
             # Tiles client view: the served checkpoint now carries both cosignatures.
             served = (await client.get(f"{ledger_server.url}/ledgers/identity/checkpoint")).content
@@ -112,12 +133,16 @@ async def test_a_checkpoint_is_published_when_k_of_n_witnesses_cosign_and_the_re
             assert abs(cosignature_timestamp(Signature(name, 0, b64)) - time.time()) < 600
 
         receipt = await make_receipt(identity, 7)
-        vkeys = tuple(read_vkey(ledger_server.settings.ledger_keys_dir, witness_label(a))
-                      for a in ("land", "procurement"))
+        vkeys = tuple(
+            read_vkey(ledger_server.settings.ledger_keys_dir, witness_label(a))
+            for a in ("land", "procurement")
+        )
         verdict = verify_receipt(receipt, identity.verifier.vkey, vkeys, quorum=2)
         assert verdict.ok, verdict.report()
-        assert "2 witness(es) cosigned it (govgraph.example/land/witness, govgraph.example/procurement/witness); " \
-               "2 required." in verdict.report()
+        assert (
+            "2 witness(es) cosigned it (govgraph.example/land/witness, govgraph.example/procurement/witness); "
+            "2 required." in verdict.report()
+        )
         three = verify_receipt(receipt, identity.verifier.vkey, vkeys, quorum=3)
         assert not three.ok
         assert "Only 2 of the 3 required witnesses cosigned the checkpoint." in three.report()
@@ -147,14 +172,21 @@ async def test_a_split_view_is_refused_by_the_witness_and_detected(ledger_server
             fork12 = await fork.integrate()
             fork_proof = await fork.consistency_proof(10, 12)
             assert (await _add(client, url, 10, fork_proof, fork12.note)).status_code == 422
-        honest, forked = (Checkpoint.parse(open_note(h.note, [identity.verifier]).text) for h in (honest10, fork10))
+        honest, forked = (
+            Checkpoint.parse(open_note(h.note, [identity.verifier]).text) for h in (honest10, fork10)
+        )
         with pytest.raises(SplitView, match="two different roots signed for size 10"):
             check_same_history(honest, forked)
         with pytest.raises(SplitView, match="does not extend"):
-            check_same_history(honest, Checkpoint.parse(open_note(fork12.note, [identity.verifier]).text), fork_proof)
+            check_same_history(
+                honest, Checkpoint.parse(open_note(fork12.note, [identity.verifier]).text), fork_proof
+            )
         honest12 = await _grow(identity, 2)
-        check_same_history(honest, Checkpoint(identity.origin, 12, honest12.root_hash),
-                           await identity.consistency_proof(10, 12))
+        check_same_history(
+            honest,
+            Checkpoint(identity.origin, 12, honest12.root_hash),
+            await identity.consistency_proof(10, 12),
+        )
     finally:
         await engine.dispose()
         await fork_engine.dispose()
@@ -170,7 +202,9 @@ async def test_concurrent_add_checkpoint_calls_swap_the_state_exactly_once(engin
     for _ in range(6):
         await log.append(b"x")
         heads.append(await log.integrate())
-    requests = [AddCheckpointRequest(5, tuple(await log.consistency_proof(5, h.size)), h.note).encode() for h in heads]
+    requests = [
+        AddCheckpointRequest(5, tuple(await log.consistency_proof(5, h.size)), h.note).encode() for h in heads
+    ]
     replies = await asyncio.gather(*(witness.add_checkpoint(r) for r in requests))
     statuses = [r.status for r in replies]
     assert statuses.count(200) == 1 and statuses.count(409) == 5
@@ -180,8 +214,11 @@ async def test_concurrent_add_checkpoint_calls_swap_the_state_exactly_once(engin
 
 
 async def test_old_zero_needs_an_empty_proof_and_an_empty_tree_needs_the_empty_root(engine, log, log_signer):
-    witness = Witness(engine, CosignatureSigner.from_skey(Signer.generate("w.example/w").skey),
-                      {log.origin: [log_signer.verifier()]})
+    witness = Witness(
+        engine,
+        CosignatureSigner.from_skey(Signer.generate("w.example/w").skey),
+        {log.origin: [log_signer.verifier()]},
+    )
     empty = await log.integrate()
     wrong_empty = sign_note(Checkpoint(log.origin, 0, bytes(32)).body(), log_signer)
     assert (await witness.add_checkpoint(AddCheckpointRequest(0, (), wrong_empty).encode())).status == 422
@@ -193,10 +230,18 @@ async def test_old_zero_needs_an_empty_proof_and_an_empty_tree_needs_the_empty_r
     assert await witness.latest(log.origin) == (0, merkle.EMPTY_ROOT)
 
 
-@pytest.mark.parametrize("body", [
-    b"old 01\n\nx", b"old -1\n\nx", b"new 1\n\nx", b"old 1\nnot-base64!\n\nx", b"old 1\nAAAA\n\nx",
-    b"old 1\n" + b"".join(base64.b64encode(bytes(32)) + b"\n" for _ in range(64)) + b"\nx", b"old 1\n",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"old 01\n\nx",
+        b"old -1\n\nx",
+        b"new 1\n\nx",
+        b"old 1\nnot-base64!\n\nx",
+        b"old 1\nAAAA\n\nx",
+        b"old 1\n" + b"".join(base64.b64encode(bytes(32)) + b"\n" for _ in range(64)) + b"\nx",
+        b"old 1\n",
+    ],
+)
 def test_malformed_add_checkpoint_bodies_are_refused(body):
     with pytest.raises(ValueError):
         AddCheckpointRequest.parse(body)
@@ -207,18 +252,27 @@ def test_the_c2sp_example_request_parses(vectors_dir):
     case = examples["format_only"][3]
     request = AddCheckpointRequest.parse(case["body"].encode())
     assert (request.old_size, len(request.proof)) == (case["parsed"]["old_size"], case["parsed"]["proof_len"])
-    assert Checkpoint.parse(request.checkpoint.decode().split("\n\n")[0] + "\n").size == \
-        case["parsed"]["checkpoint_size"]
+    assert (
+        Checkpoint.parse(request.checkpoint.decode().split("\n\n")[0] + "\n").size
+        == case["parsed"]["checkpoint_size"]
+    )
     assert request.encode() == case["body"].encode()
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(
-    st.binary(max_size=300),
-    st.builds(lambda old, proof, rest: f"old {old}\n".encode() + b"".join(p + b"\n" for p in proof) + b"\n" + rest,
-              st.integers(-3, 10**20), st.lists(st.binary(max_size=48).map(base64.b64encode), max_size=4),
-              st.binary(max_size=80)),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.builds(
+            lambda old, proof, rest: (
+                f"old {old}\n".encode() + b"".join(p + b"\n" for p in proof) + b"\n" + rest
+            ),
+            st.integers(-3, 10**20),
+            st.lists(st.binary(max_size=48).map(base64.b64encode), max_size=4),
+            st.binary(max_size=80),
+        ),
+    )
+)
 def test_add_checkpoint_parsing_refuses_garbage_with_value_error_or_round_trips(body):
     try:
         request = AddCheckpointRequest.parse(body)
@@ -228,8 +282,11 @@ def test_add_checkpoint_parsing_refuses_garbage_with_value_error_or_round_trips(
 
 
 async def test_a_tree_size_beyond_storage_range_is_a_clean_400(engine, log, log_signer):
-    witness = Witness(engine, CosignatureSigner.from_skey(Signer.generate("w.example/w").skey),
-                      {log.origin: [log_signer.verifier()]})
+    witness = Witness(
+        engine,
+        CosignatureSigner.from_skey(Signer.generate("w.example/w").skey),
+        {log.origin: [log_signer.verifier()]},
+    )
     huge = sign_note(Checkpoint(log.origin, 1 << 63, bytes(32)).body(), log_signer)
     reply = await witness.add_checkpoint(AddCheckpointRequest(0, (), huge).encode())
     assert (reply.status, reply.body) == (400, b"tree size too large for this witness\n")
@@ -242,8 +299,10 @@ def test_the_checkpoint_command_publishes_once_the_quorum_of_witnesses_cosigned(
     from govgraph.cli import app
 
     keys = ledger_server.settings.ledger_keys_dir
-    witnesses = [f"{ledger_server.url}/ledgers/{agency}/witness,{read_vkey(keys, witness_label(agency))}"
-                 for agency in ("identity", "procurement")]
+    witnesses = [
+        f"{ledger_server.url}/ledgers/{agency}/witness,{read_vkey(keys, witness_label(agency))}"
+        for agency in ("identity", "procurement")
+    ]
     env = {"GOVGRAPH_DATA": str(ledger_server.settings.data_dir)}
     runner = CliRunner()
     assert runner.invoke(app, ["ledger", "append", "land", "deed 1", "deed 2"], env=env).exit_code == 0
@@ -254,7 +313,10 @@ def test_the_checkpoint_command_publishes_once_the_quorum_of_witnesses_cosigned(
     lines = published.stdout.splitlines()
     assert lines[:2] == ["govgraph.example/land", "2"]
     assert [line.split(" ")[1] for line in lines[4:]] == [
-        "govgraph.example/land", "govgraph.example/identity/witness", "govgraph.example/procurement/witness"]
+        "govgraph.example/land",
+        "govgraph.example/identity/witness",
+        "govgraph.example/procurement/witness",
+    ]
     # Land's own witness does not witness land: asking it makes only 2 of 3 cosign, short of a quorum of 3.
     own = f"{ledger_server.url}/ledgers/land/witness,{read_vkey(keys, witness_label('land'))}"
     short = runner.invoke(app, [*args, "--witness", own, "--quorum", "3"], env=env)
