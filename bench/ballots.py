@@ -46,9 +46,18 @@ import gmpy2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from zk.ballot import ElectionContext, EncryptedBallot, Manifest, election_group, encrypt_ballot  # noqa: E402
-from zk.ballot import limit_equations, selection_equations, verify_ballot  # noqa: E402
+from zk.ballot import (  # noqa: E402  # noqa: E402
+    ElectionContext,
+    EncryptedBallot,
+    Manifest,
+    election_group,
+    encrypt_ballot,
+    limit_equations,
+    selection_equations,
+    verify_ballot,
+)
 from zk.curve import get_backend  # noqa: E402
+from zk.elgamal import Ciphertext  # noqa: E402
 from zk.eligibility import (  # noqa: E402
     EligibilityBatch,
     EligibilityProof,
@@ -58,7 +67,6 @@ from zk.eligibility import (  # noqa: E402
     prove_eligibility,
     suite_for,
 )
-from zk.elgamal import Ciphertext  # noqa: E402
 from zk.errors import MalformedInput  # noqa: E402
 from zk.record import BATCH_CHUNK  # noqa: E402
 from zk.sigma import BatchVerifier, Group, seeded_scalars  # noqa: E402

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from zk.curve import P, Backend, get_backend
+from zk.curve import Backend, P, get_backend
 from zk.errors import InvalidParameters
 
 ExpandMessage = Callable[[bytes, bytes, int], bytes]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import rfc8785
 
+from zk import eligibility
 from zk.ballot import (
     BallotSecrets,
     ElectionContext,
@@ -36,7 +37,6 @@ from zk.ballot import (
     selection_equations,
     tracking_code_of,
 )
-from zk import eligibility
 from zk.curve import Backend, get_backend
 from zk.elgamal import Ciphertext
 from zk.errors import MalformedInput, ZkError

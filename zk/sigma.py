@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from zk.curve import G1_COFACTOR, G1_LENGTH, G1_UNCOMPRESSED_LENGTH, R, Backend, get_backend
+from zk.curve import G1_COFACTOR, G1_LENGTH, G1_UNCOMPRESSED_LENGTH, Backend, R, get_backend
 from zk.errors import InvalidParameters, MalformedInput
 from zk.hash_to_curve import hash_to_G1
 

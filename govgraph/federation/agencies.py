@@ -16,13 +16,13 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.websockets import WebSocket
 
+from govgraph import db
 from govgraph.agencies.identity import models as identity_models
 from govgraph.agencies.identity import schema as identity_schema
 from govgraph.agencies.identity import service as identity_service
 from govgraph.agencies.land import models as land_models
 from govgraph.agencies.land import schema as land_schema
 from govgraph.agencies.land import service as land_service
-from govgraph import db
 from govgraph.config import Settings
 from govgraph.federation.limits import Limits
 from govgraph.federation.subgraph import (

@@ -23,9 +23,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 
 from govgraph.federation.context import RequestContext
 from govgraph.federation.errors import ErrorCode
-from govgraph.json_input import JsonTooDeep, loads_bounded
 from govgraph.federation.limits import Limits
 from govgraph.federation.tracing import TRACE_HEADER, TRACE_REQUESTED, TRACE_VERSION
+from govgraph.json_input import JsonTooDeep, loads_bounded
 
 _STATUS_CODES = {
     400: ErrorCode.BAD_REQUEST,

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from govgraph.ledger.checkpoint import Checkpoint, CheckpointError
 from govgraph.ledger.log import Log
-from govgraph.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerLog, LedgerTile
 from govgraph.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash
+from govgraph.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerLog, LedgerTile
 from govgraph.ledger.note import NoteError, Verifiers, open_note
 from govgraph.ledger.tiles import TILE_WIDTH, MissingHash, extend_tiles
 

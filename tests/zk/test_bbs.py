@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from zk.bbs import BLS12_381_SHA_256, BLS12_381_SHAKE_256, Ciphersuite
-from zk.bbs import core
+from zk.bbs import BLS12_381_SHA_256, BLS12_381_SHAKE_256, Ciphersuite, core
 from zk.bbs.encoding import octets_to_proof, octets_to_signature
-from zk.curve import R, Backend
+from zk.curve import Backend, R
 from zk.errors import InvalidParameters, MalformedInput
 
 SUITES = [BLS12_381_SHA_256, BLS12_381_SHAKE_256]

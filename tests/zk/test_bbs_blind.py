@@ -9,7 +9,7 @@ import pytest
 
 from zk.bbs import BLIND_BLS12_381_SHA_256, BLIND_BLS12_381_SHAKE_256, BlindCiphersuite
 from zk.bbs.blind import core_commit, core_commit_verify, octets_to_commitment_with_proof
-from zk.curve import R, Backend, random_scalar
+from zk.curve import Backend, R, random_scalar
 from zk.errors import InvalidParameters, InvalidProof, MalformedInput
 
 SUITES = [BLIND_BLS12_381_SHA_256, BLIND_BLS12_381_SHAKE_256]

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import VECTORS_DIR
-from zk.bbs import BLIND_BLS12_381_SHA_256, BlindCiphersuite
-from zk.bbs import core
+from zk.bbs import BLIND_BLS12_381_SHA_256, BlindCiphersuite, core
 from zk.bbs.encoding import octets_to_proof, octets_to_signature
-from zk.curve import R, Backend
+from zk.curve import Backend, R
 
 # File names are listed at collection time (for parametrize); the tests read them through `vectors_dir`.
 FIXTURES = VECTORS_DIR / "bbs-blind" / "bls12-381-sha-256"

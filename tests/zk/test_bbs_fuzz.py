@@ -21,7 +21,7 @@ from zk.bbs.encoding import (
     proof_to_octets,
     signature_to_octets,
 )
-from zk.curve import R, Backend, get_backend
+from zk.curve import Backend, R, get_backend
 from zk.errors import MalformedInput
 
 HEADER = b"fuzz-header"

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zk.bbs import PSEUDONYM_BLS12_381_SHA_256, PSEUDONYM_BLS12_381_SHAKE_256, PseudonymCiphersuite
-from zk.curve import R, Backend, get_backend
 from zk.bbs.pseudonym import CONTEXT_POINT_CACHE_SIZE
+from zk.curve import Backend, R, get_backend
 from zk.errors import InvalidParameters
 from zk.hash_to_curve import hash_to_G1
 

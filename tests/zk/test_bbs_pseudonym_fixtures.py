@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import VECTORS_DIR
-from zk.bbs import PSEUDONYM_BLS12_381_SHA_256, PseudonymCiphersuite
-from zk.bbs import core
+from zk.bbs import PSEUDONYM_BLS12_381_SHA_256, PseudonymCiphersuite, core
 from zk.bbs.encoding import i2osp, octets_to_proof, octets_to_signature
-from zk.curve import R, Backend
+from zk.curve import Backend, R
 
 FIXTURES = VECTORS_DIR / "bbs-pseudonym" / "bls12-381-sha-256"
 COMMIT_FILES = sorted(p.name for p in (FIXTURES / "nymCommit").glob("*.json"))

@@ -15,9 +15,9 @@ from py_ecc.optimized_bls12_381 import normalize
 from tests.zk.mutations import mutations
 from zk.curve import (
     ENV_VAR,
+    Backend,
     P,
     R,
-    Backend,
     get_backend,
     random_scalar,
     scalar_from_bytes,

@@ -48,9 +48,9 @@ from zk.trustees import (
     Ceremony,
     SealedShare,
     Trustee,
-    share_plaintext,
     joint_public_key,
     qualified_trustees,
+    share_plaintext,
     verification_key,
 )
 

@@ -11,7 +11,6 @@ import pytest
 from zk.bbs import core
 from zk.bbs.encoding import octets_to_proof, signature_to_octets
 from zk.curve import Backend
-from zk.errors import MalformedInput
 from zk.eligibility import (
     EligibilityBatch,
     EligibilityProof,
@@ -23,6 +22,7 @@ from zk.eligibility import (
     suite_for,
     verify_eligibility,
 )
+from zk.errors import MalformedInput
 from zk.sigma import g1_group, seeded_scalars
 
 

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.zk.test_election import MANIFEST, Election, run_election
-from zk.ballot import Manifest
 from zk import record as record_module
+from zk.ballot import Manifest
 from zk.record import CHECKS, CastBallot, canonical_bytes, counted_ballots, verify_record
 
 # Fields whose every change must make the record fail verification. Not: the sealed shares and box keys

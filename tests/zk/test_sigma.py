@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.zk.mutations import mutations
-from zk.curve import R, Backend
+from zk.curve import Backend, R
 from zk.errors import InvalidParameters, MalformedInput
 from zk.sigma import (
     BatchVerifier,

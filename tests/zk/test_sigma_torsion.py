@@ -26,7 +26,7 @@ from zk.ballot import (
     selection_equations,
     verify_ballot,
 )
-from zk.curve import G1_COFACTOR, R, Backend
+from zk.curve import G1_COFACTOR, Backend, R
 from zk.elgamal import Ciphertext, EncryptionKey, encrypts_one_of_equations, keygen, verify_encrypts_one_of
 from zk.errors import MalformedInput
 from zk.record import check_ballot_chunk, tracking_code_of, verify_record

@@ -8,8 +8,8 @@ Extensions, one suite object per ciphersuite each: `BLIND_BLS12_381_SHA_256` / `
 `zk.bbs.blind`) and `PSEUDONYM_BLS12_381_SHA_256` / `..._SHAKE_256` (per-verifier pseudonyms, `zk.bbs.pseudonym`).
 """
 
-from zk.bbs.ciphersuites import BLS12_381_SHA_256, BLS12_381_SHAKE_256, MOCK_SEED, Ciphersuite
 from zk.bbs.blind import BLIND_BLS12_381_SHA_256, BLIND_BLS12_381_SHAKE_256, BlindCiphersuite
+from zk.bbs.ciphersuites import BLS12_381_SHA_256, BLS12_381_SHAKE_256, MOCK_SEED, Ciphersuite
 from zk.bbs.pseudonym import PSEUDONYM_BLS12_381_SHA_256, PSEUDONYM_BLS12_381_SHAKE_256, PseudonymCiphersuite
 
 __all__ = [

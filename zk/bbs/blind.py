@@ -47,7 +47,7 @@ from zk.bbs.encoding import (
     require_bytes,
     signature_to_octets,
 )
-from zk.curve import R, Backend, scalar_from_bytes, scalar_inverse
+from zk.curve import Backend, R, scalar_from_bytes, scalar_inverse
 from zk.errors import InvalidParameters, InvalidProof, MalformedInput, ZkError
 
 RandomScalars = Callable[[int], Sequence[int]]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from zk.curve import G1_LENGTH, G2_LENGTH, R, SCALAR_LENGTH, Backend, scalar_from_bytes
+from zk.curve import G1_LENGTH, G2_LENGTH, SCALAR_LENGTH, Backend, R, scalar_from_bytes
 from zk.errors import MalformedInput
 
 octet_scalar_length = SCALAR_LENGTH

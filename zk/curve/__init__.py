@@ -17,14 +17,14 @@ from zk.curve.backend import (
     G1_LENGTH,
     G1_UNCOMPRESSED_LENGTH,
     G2_LENGTH,
-    P,
     Backend,
+    P,
     check_compressed_encoding,
     check_uncompressed_g1,
 )
 from zk.curve.scalar import (
-    R,
     SCALAR_LENGTH,
+    R,
     random_scalar,
     scalar_from_bytes,
     scalar_inverse,

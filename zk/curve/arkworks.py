@@ -17,10 +17,9 @@ from collections.abc import Sequence
 
 from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
 
-from zk.curve.backend import G1_UNCOMPRESSED_INFINITY, G1_UNCOMPRESSED_LENGTH, P, Backend
+from zk.curve.backend import G1_UNCOMPRESSED_INFINITY, G1_UNCOMPRESSED_LENGTH, Backend, P
 from zk.curve.scalar import R
 from zk.errors import MalformedInput
-
 
 _ZERO_XY = bytes(G1_UNCOMPRESSED_LENGTH)
 

@@ -20,7 +20,11 @@ from py_ecc.fields import optimized_bls12_381_FQ as FQ
 from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
 from py_ecc.optimized_bls12_381 import (
     G1 as _G1,
+)
+from py_ecc.optimized_bls12_381 import (
     G2 as _G2,
+)
+from py_ecc.optimized_bls12_381 import (
     Z1,
     Z2,
     add,
@@ -37,7 +41,7 @@ from py_ecc.optimized_bls12_381 import (
 
 sys.setrecursionlimit(_RECURSION_LIMIT)
 
-from zk.curve.backend import G1_UNCOMPRESSED_INFINITY, P, Backend
+from zk.curve.backend import G1_UNCOMPRESSED_INFINITY, Backend, P
 from zk.curve.scalar import R
 from zk.errors import MalformedInput
 

@@ -4,8 +4,8 @@ which stays with the citizen as credentials."""
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel
 from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
 
 class IdentityTable(SQLModel, registry=registry()):

@@ -11,10 +11,10 @@ import pytest
 
 from govgraph import db
 from govgraph.config import Settings
-from govgraph.ledger.operations import init_log
 from govgraph.ledger.log import Log
 from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.note import Signer
+from govgraph.ledger.operations import init_log
 from tests.conftest import running_server
 
 

@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govgraph.ledger import merkle_reference as ref
-from tests.conftest import VECTORS_DIR
 from govgraph.ledger.merkle import (
     EMPTY_ROOT,
     ProofError,
@@ -24,6 +23,7 @@ from govgraph.ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from tests.conftest import VECTORS_DIR
 
 
 def _tlog(vectors_dir: Path) -> Path:
