@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -21,6 +20,7 @@ import rfc8785
 
 from zk.curve import G1_LENGTH, SCALAR_LENGTH, Backend, scalar_from_bytes
 from zk.errors import MalformedInput
+from zk.json_input import load_json
 
 WIRE_VERSION = 1
 MAX_MESSAGE_BYTES = 1 << 20
@@ -35,69 +35,10 @@ def canonical_json(value: Any) -> bytes:
     return rfc8785.dumps(value)
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
-    out: dict = {}
-    for key, item in pairs:
-        if key in out:
-            raise MalformedInput(f"duplicate JSON key {key!r}")
-        out[key] = item
-    return out
-
-
-def _no_float(text: str) -> Any:
-    raise MalformedInput(f"JSON numbers must be integers, got {text}")
-
-
-def _depth(text: str) -> int:
-    """The deepest nesting of arrays and objects in JSON text (brackets inside strings do not count)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
 def parse_json(data: bytes | str, what: str) -> Any:
-    """Parse JSON text strictly (UTF-8, at most 1 MiB and 32 levels deep, no duplicate keys, no floats, NaN
-    or Infinity)."""
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        data = bytes(data)
-        if len(data) > MAX_MESSAGE_BYTES:
-            raise MalformedInput(f"{what} is larger than {MAX_MESSAGE_BYTES} bytes")
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise MalformedInput(f"{what} is not UTF-8") from None
-    elif not isinstance(data, str):
-        raise MalformedInput(f"{what} must be JSON text, not {type(data).__name__}")
-    if len(data) > MAX_MESSAGE_BYTES:
-        raise MalformedInput(f"{what} is larger than {MAX_MESSAGE_BYTES} bytes")
-    if data.count("[") + data.count("{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
-        # json's C scanner recurses once per level: bound it before it can exhaust the C stack
-        raise MalformedInput(f"{what} is nested deeper than {MAX_DEPTH} levels")
-    try:
-        return json.loads(
-            data, object_pairs_hook=_no_duplicates, parse_float=_no_float, parse_constant=_no_float
-        )
-    except RecursionError:
-        raise MalformedInput(f"{what} is nested too deeply") from None
-    except ValueError as exc:  # json.JSONDecodeError, and MalformedInput (a ValueError) from the hooks
-        if isinstance(exc, MalformedInput):
-            raise
-        raise MalformedInput(f"{what} is not valid JSON: {exc.msg}") from None
+    """Parse a wire message strictly (zk.json_input's strict reading: UTF-8, at most 1 MiB and 32 levels deep,
+    no duplicate keys, no floats, NaN or Infinity, no lone surrogates)."""
+    return load_json(data, what=what, max_depth=MAX_DEPTH, max_bytes=MAX_MESSAGE_BYTES, strict=True)
 
 
 def b64url(data: bytes) -> str:
