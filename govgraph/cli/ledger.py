@@ -1,0 +1,147 @@
+"""`govgraph ledger ...`: thin wrappers over govgraph.ledger.operations."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from govgraph.cli.settings import load_settings
+
+app = typer.Typer(help="Agency ledgers: append, prove, verify receipts, fsck.", no_args_is_help=True)
+
+
+def _run_ledger(coroutine):
+    """Run a ledger operation; its typed failures end the command with one plain line and exit code 1."""
+    import asyncio
+
+    from govgraph.ledger.checkpoint import CheckpointError
+    from govgraph.ledger.keys import KeyFileError
+    from govgraph.ledger.log import LogError
+    from govgraph.ledger.note import NoteError
+    from govgraph.ledger.receipt import ReceiptError
+
+    try:
+        return asyncio.run(coroutine)
+    except (LogError, KeyFileError, NoteError, CheckpointError, ReceiptError, FileExistsError) as exc:
+        typer.echo(f"govgraph ledger: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+
+
+@app.command("init")
+def ledger_init(
+    name: str = typer.Argument(..., help="Short log name, e.g. land."),
+    origin: str = typer.Option("", help="Checkpoint origin (default govgraph.example/NAME)."),
+) -> None:
+    """Create a log and its Ed25519 signing key; prints the log's verifier key."""
+    from govgraph.ledger.operations import init_log
+
+    log = _run_ledger(init_log(load_settings(), name, origin or None))
+    typer.echo(log.verifier.vkey)
+
+
+@app.command("append")
+def ledger_append(
+    name: str = typer.Argument(...),
+    entries: list[str] = typer.Argument(None, help="Entries (UTF-8); one per line from stdin if none."),
+    integrate: bool = typer.Option(True, help="Integrate and sign a checkpoint after appending."),
+) -> None:
+    """Append entries; prints each assigned index, then the signed tree size."""
+    from govgraph.ledger.operations import append_entries
+
+    data = [e.encode() for e in entries] if entries else [line.rstrip("\n").encode() for line in sys.stdin]
+    indexes, head = _run_ledger(append_entries(load_settings(), name, data, integrate))
+    for index in indexes:
+        typer.echo(index)
+    if head is not None:
+        typer.echo(f"signed tree size {head.size}", err=True)
+
+
+@app.command("checkpoint")
+def ledger_checkpoint(
+    name: str = typer.Argument(...),
+    witness: list[str] = typer.Option([], help="A witness as 'SUBMISSION-PREFIX,VKEY' (repeatable)."),
+    quorum: int = typer.Option(
+        1, min=0, help="Cosignatures needed for the checkpoint to count as published."
+    ),
+) -> None:
+    """Integrate pending entries, sign, optionally collect witness cosignatures, and print the latest
+    checkpoint with its cosignatures (exit 1 if fewer than QUORUM witnesses cosigned)."""
+    from govgraph.ledger.checkpoint import CosignatureVerifier
+    from govgraph.ledger.note import InvalidKey
+    from govgraph.ledger.operations import publish_checkpoint, sign_checkpoint
+    from govgraph.ledger.witness import WitnessEndpoint
+
+    if not witness:
+        typer.echo(_run_ledger(sign_checkpoint(load_settings(), name)).published.decode(), nl=False)
+        return
+    try:
+        endpoints = [
+            WitnessEndpoint(prefix.rstrip("/"), CosignatureVerifier.from_vkey(vkey))
+            for prefix, _, vkey in (w.rpartition(",") for w in witness)
+        ]
+    except InvalidKey as exc:
+        typer.echo(f"govgraph ledger: invalid witness key: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    publication = _run_ledger(publish_checkpoint(load_settings(), name, endpoints, quorum))
+    typer.echo(publication.head.published.decode(), nl=False)
+    for refusal in publication.refusals:
+        typer.echo(f"witness refused: {refusal}", err=True)
+    verdict = "published" if publication.published else "NOT published"
+    typer.echo(
+        f"{verdict}: {len(publication.cosigned_by)} of {len(endpoints)} witnesses cosigned, "
+        f"{quorum} required",
+        err=True,
+    )
+    if not publication.published:
+        raise typer.Exit(code=1)
+
+
+@app.command("prove")
+def ledger_prove(
+    name: str = typer.Argument(...),
+    index: int = typer.Argument(..., min=0),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the receipt here, not stdout."),
+) -> None:
+    """Write a receipt for entry INDEX against the latest signed checkpoint."""
+    from govgraph.ledger.operations import prove
+
+    receipt = _run_ledger(prove(load_settings(), name, index)).to_json()
+    if out is None:
+        typer.echo(receipt, nl=False)
+    else:
+        out.write_text(receipt)
+
+
+@app.command("verify-receipt")
+def ledger_verify_receipt(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Receipt JSON file."),
+    vkey: str = typer.Option(..., help="The log's verifier key."),
+    witness_vkey: list[str] = typer.Option([], help="A trusted witness key (repeatable)."),
+    quorum: int = typer.Option(0, min=0, help="Witness cosignatures required."),
+) -> None:
+    """Verify a receipt offline and say in plain words what holds and what fails.
+
+    Exit 1 if anything fails."""
+    from govgraph.ledger.receipt import Receipt, ReceiptError, verify_receipt
+
+    try:
+        verdict = verify_receipt(Receipt.from_json(file.read_bytes()), vkey, tuple(witness_vkey), quorum)
+    except ReceiptError as exc:
+        typer.echo(f"FAIL  {exc}.\nThe receipt is NOT valid.")
+        raise typer.Exit(code=1) from None
+    typer.echo(verdict.report())
+    if not verdict.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command("fsck")
+def ledger_fsck(name: str = typer.Argument(...)) -> None:
+    """Re-derive every stored hash and checkpoint root from the entries; exit 1 on any mismatch."""
+    from govgraph.ledger.operations import check
+
+    report = _run_ledger(check(load_settings(), name))
+    typer.echo(report.summary())
+    if not report.clean:
+        raise typer.Exit(code=1)

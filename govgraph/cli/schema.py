@@ -1,0 +1,33 @@
+"""`govgraph schema ...`: write the GraphQL contracts under schema/ from the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="GraphQL schema contracts under schema/.", no_args_is_help=True)
+
+
+@app.command("export")
+def schema_export(
+    directory: Path = typer.Option(Path("schema"), "--dir", help="Where the contracts live."),
+    supergraph: bool = typer.Option(True, help="Also compose schema/supergraph.graphql (needs Node)."),
+) -> None:
+    """Write schema/subgraphs/<agency>.graphql and the composed schema/supergraph.graphql from the code."""
+    from govgraph.federation.agencies import standard_agencies
+    from govgraph.federation.contracts import export_subgraphs, export_supergraph
+    from govgraph.federation.servers import GatewayUnavailable
+
+    agencies = standard_agencies()
+    for path in export_subgraphs(directory, agencies):
+        typer.echo(f"wrote {path}")
+    if supergraph:
+        try:
+            typer.echo(f"wrote {export_supergraph(directory, agencies)}")
+        except GatewayUnavailable as exc:
+            typer.echo(f"govgraph: cannot compose the supergraph: {exc}", err=True)
+            raise typer.Exit(code=1) from None
+        except RuntimeError as exc:
+            typer.echo(f"govgraph: {exc}", err=True)
+            raise typer.Exit(code=1) from None

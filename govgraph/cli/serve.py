@@ -1,0 +1,88 @@
+"""`govgraph serve`, `govgraph subgraph NAME`, `govgraph gateway`: the three servers, run by one function."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from govgraph.cli.settings import load_settings
+from govgraph.config import Settings
+
+
+def run_server(asgi_app, settings: Settings, port: int) -> None:
+    """Run `asgi_app` under uvicorn on settings.host:port until interrupted, with govgraph's log format."""
+    import uvicorn
+
+    logging.basicConfig(
+        level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
+        format="%(levelname)s:     %(name)s: %(message)s",
+    )
+    uvicorn.run(
+        asgi_app,
+        host=settings.host,
+        port=port,
+        log_level=settings.log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+
+
+def serve() -> None:
+    """Serve the whole service (gateway, subgraphs, health, metrics) as configured by GOVGRAPH_* variables."""
+    from govgraph.app import build_app
+
+    settings = load_settings()
+    run_server(build_app(settings), settings, settings.port)
+
+
+def subgraph(
+    agency: str = typer.Argument(..., help="Agency name, e.g. identity or land."),
+    port: int = typer.Option(None, "--port", help="Listen port (default: the agency's own, e.g. land 4102)."),
+) -> None:
+    """Serve one agency's subgraph alone at /graphql.
+
+    For Hive Gateway, Apollo Router or the embedded gateway."""
+    from govgraph.federation.agencies import find_agency, standalone_agency_app
+
+    settings = load_settings()
+    try:
+        chosen = find_agency(agency)
+    except KeyError as exc:
+        typer.echo(f"govgraph: {exc.args[0]}", err=True)
+        raise typer.Exit(code=2) from None
+    run_server(standalone_agency_app(chosen, settings), settings, port or chosen.default_port)
+
+
+def gateway(
+    subgraphs: list[str] = typer.Option(..., "--subgraph", help="name=URL of a subgraph endpoint; repeat."),
+    port: int = typer.Option(4000, "--port", help="Listen port."),
+    deduplicate: bool = typer.Option(
+        None,
+        "--deduplicate/--no-deduplicate",
+        help="Share identical query fetches in flight (default: GOVGRAPH_GATEWAY_DEDUPLICATE, on).",
+        show_default=False,
+    ),
+) -> None:
+    """Serve the embedded gateway at /graphql over remote subgraphs (composed at start-up)."""
+    import asyncio
+
+    from govgraph.federation.gateway import CompositionError
+    from govgraph.federation.gateway.endpoint import check_composition, gateway_app
+
+    settings = load_settings()
+    services: dict[str, str] = {}
+    for item in subgraphs:
+        name, _, url = item.partition("=")
+        if not name or not url.startswith(("http://", "https://")) or name in services:
+            typer.echo(f"govgraph: --subgraph expects a unique name=http(s)://URL, got {item!r}", err=True)
+            raise typer.Exit(code=2)
+        services[name] = url
+    try:  # refuse to start, with the reason, when the subgraphs cannot be composed
+        asyncio.run(check_composition(services))
+    except CompositionError as exc:
+        typer.echo(f"govgraph: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    if deduplicate is None:
+        deduplicate = settings.gateway_deduplicate
+    run_server(gateway_app(services, production=settings.production, deduplicate=deduplicate), settings, port)
