@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -11,9 +12,13 @@ app = typer.Typer(help="Elections: trustees, tally, record verification.", no_ar
 
 @app.command("verify")
 def election_verify(
-    record_path: Path = typer.Argument(..., metavar="RECORD.json", help="The election record to verify."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Processes checking the ballots (V5-V8)."),
+    record_path: Annotated[
+        Path, typer.Argument(metavar="RECORD.json", help="The election record to verify.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes checking the ballots (V5-V8).")
+    ] = 1,
 ) -> None:
     """Run every numbered check (V1-V13) on an election record; exit 0 when verified, 1 when not."""
     import json

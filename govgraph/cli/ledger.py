@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -31,8 +32,8 @@ def _run_ledger(coroutine):
 
 @app.command("init")
 def ledger_init(
-    name: str = typer.Argument(..., help="Short log name, e.g. land."),
-    origin: str = typer.Option("", help="Checkpoint origin (default govgraph.example/NAME)."),
+    name: Annotated[str, typer.Argument(help="Short log name, e.g. land.")],
+    origin: Annotated[str, typer.Option(help="Checkpoint origin (default govgraph.example/NAME).")] = "",
 ) -> None:
     """Create a log and its Ed25519 signing key; prints the log's verifier key."""
     from govgraph.ledger.operations import init_log
@@ -43,9 +44,11 @@ def ledger_init(
 
 @app.command("append")
 def ledger_append(
-    name: str = typer.Argument(...),
-    entries: list[str] = typer.Argument(None, help="Entries (UTF-8); one per line from stdin if none."),
-    integrate: bool = typer.Option(True, help="Integrate and sign a checkpoint after appending."),
+    name: str,
+    entries: Annotated[
+        list[str] | None, typer.Argument(help="Entries (UTF-8); one per line from stdin if none.")
+    ] = None,
+    integrate: Annotated[bool, typer.Option(help="Integrate and sign a checkpoint after appending.")] = True,
 ) -> None:
     """Append entries; prints each assigned index, then the signed tree size."""
     from govgraph.ledger.operations import append_entries
@@ -60,11 +63,13 @@ def ledger_append(
 
 @app.command("checkpoint")
 def ledger_checkpoint(
-    name: str = typer.Argument(...),
-    witness: list[str] = typer.Option([], help="A witness as 'SUBMISSION-PREFIX,VKEY' (repeatable)."),
-    quorum: int = typer.Option(
-        1, min=0, help="Cosignatures needed for the checkpoint to count as published."
-    ),
+    name: str,
+    witness: Annotated[
+        list[str] | None, typer.Option(help="A witness as 'SUBMISSION-PREFIX,VKEY' (repeatable).")
+    ] = None,
+    quorum: Annotated[
+        int, typer.Option(min=0, help="Cosignatures needed for the checkpoint to count as published.")
+    ] = 1,
 ) -> None:
     """Integrate pending entries, sign, optionally collect witness cosignatures, and print the latest
     checkpoint with its cosignatures (exit 1 if fewer than QUORUM witnesses cosigned)."""
@@ -100,9 +105,11 @@ def ledger_checkpoint(
 
 @app.command("prove")
 def ledger_prove(
-    name: str = typer.Argument(...),
-    index: int = typer.Argument(..., min=0),
-    out: Path = typer.Option(None, "--out", "-o", help="Write the receipt here, not stdout."),
+    name: str,
+    index: Annotated[int, typer.Argument(min=0)],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the receipt here, not stdout.")
+    ] = None,
 ) -> None:
     """Write a receipt for entry INDEX against the latest signed checkpoint."""
     from govgraph.ledger.operations import prove
@@ -116,10 +123,12 @@ def ledger_prove(
 
 @app.command("verify-receipt")
 def ledger_verify_receipt(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Receipt JSON file."),
-    vkey: str = typer.Option(..., help="The log's verifier key."),
-    witness_vkey: list[str] = typer.Option([], help="A trusted witness key (repeatable)."),
-    quorum: int = typer.Option(0, min=0, help="Witness cosignatures required."),
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Receipt JSON file.")],
+    vkey: Annotated[str, typer.Option(help="The log's verifier key.")],
+    witness_vkey: Annotated[
+        list[str] | None, typer.Option(help="A trusted witness key (repeatable).")
+    ] = None,
+    quorum: Annotated[int, typer.Option(min=0, help="Witness cosignatures required.")] = 0,
 ) -> None:
     """Verify a receipt offline and say in plain words what holds and what fails.
 
@@ -127,7 +136,9 @@ def ledger_verify_receipt(
     from govgraph.ledger.receipt import Receipt, ReceiptError, verify_receipt
 
     try:
-        verdict = verify_receipt(Receipt.from_json(file.read_bytes()), vkey, tuple(witness_vkey), quorum)
+        verdict = verify_receipt(
+            Receipt.from_json(file.read_bytes()), vkey, tuple(witness_vkey or ()), quorum
+        )
     except ReceiptError as exc:
         typer.echo(f"FAIL  {exc}.\nThe receipt is NOT valid.")
         raise typer.Exit(code=1) from None

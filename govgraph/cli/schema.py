@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -11,8 +12,10 @@ app = typer.Typer(help="GraphQL schema contracts under schema/.", no_args_is_hel
 
 @app.command("export")
 def schema_export(
-    directory: Path = typer.Option(Path("schema"), "--dir", help="Where the contracts live."),
-    supergraph: bool = typer.Option(True, help="Also compose schema/supergraph.graphql (needs Node)."),
+    directory: Annotated[Path, typer.Option("--dir", help="Where the contracts live.")] = Path("schema"),
+    supergraph: Annotated[
+        bool, typer.Option(help="Also compose schema/supergraph.graphql (needs Node).")
+    ] = True,
 ) -> None:
     """Write schema/subgraphs/<agency>.graphql and the composed schema/supergraph.graphql from the code."""
     from govgraph.federation.agencies import standard_agencies

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 import typer
 
@@ -37,8 +38,10 @@ def serve() -> None:
 
 
 def subgraph(
-    agency: str = typer.Argument(..., help="Agency name, e.g. identity or land."),
-    port: int = typer.Option(None, "--port", help="Listen port (default: the agency's own, e.g. land 4102)."),
+    agency: Annotated[str, typer.Argument(help="Agency name, e.g. identity or land.")],
+    port: Annotated[
+        int | None, typer.Option("--port", help="Listen port (default: the agency's own, e.g. land 4102).")
+    ] = None,
 ) -> None:
     """Serve one agency's subgraph alone at /graphql.
 
@@ -55,14 +58,18 @@ def subgraph(
 
 
 def gateway(
-    subgraphs: list[str] = typer.Option(..., "--subgraph", help="name=URL of a subgraph endpoint; repeat."),
-    port: int = typer.Option(4000, "--port", help="Listen port."),
-    deduplicate: bool = typer.Option(
-        None,
-        "--deduplicate/--no-deduplicate",
-        help="Share identical query fetches in flight (default: GOVGRAPH_GATEWAY_DEDUPLICATE, on).",
-        show_default=False,
-    ),
+    subgraphs: Annotated[
+        list[str], typer.Option("--subgraph", help="name=URL of a subgraph endpoint; repeat.")
+    ],
+    port: Annotated[int, typer.Option("--port", help="Listen port.")] = 4000,
+    deduplicate: Annotated[
+        bool | None,
+        typer.Option(
+            "--deduplicate/--no-deduplicate",
+            help="Share identical query fetches in flight (default: GOVGRAPH_GATEWAY_DEDUPLICATE, on).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the embedded gateway at /graphql over remote subgraphs (composed at start-up)."""
     import asyncio

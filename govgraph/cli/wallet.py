@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -29,19 +30,24 @@ def _run_wallet(operation, *args):
         raise typer.Exit(code=1) from None
 
 
-_WALLET_OPTION = typer.Option(
-    None,
-    "--wallet",
-    envvar="GOVGRAPH_WALLET",
-    help="Wallet file (default $GOVGRAPH_DATA/wallet.json; created 0600).",
-)
+WalletFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--wallet",
+        envvar="GOVGRAPH_WALLET",
+        help="Wallet file (default $GOVGRAPH_DATA/wallet.json; created 0600).",
+    ),
+]
+DEFAULT_PRESENTATION = Path("presentation.json")
 
 
 @app.command("request")
 def wallet_request(
-    offer: Path = typer.Argument(..., exists=True, dir_okay=False, help="CredentialOffer JSON."),
-    output: Path = typer.Option(None, "-o", "--output", help="Where to write (default stdout)."),
-    wallet: Path = _WALLET_OPTION,
+    offer: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CredentialOffer JSON.")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Where to write (default stdout).")
+    ] = None,
+    wallet: WalletFile = None,
 ) -> None:
     """Answer an issuer's credential offer.
 
@@ -57,8 +63,8 @@ def wallet_request(
 
 @app.command("store")
 def wallet_store(
-    credential: Path = typer.Argument(..., exists=True, dir_okay=False, help="Credential JSON."),
-    wallet: Path = _WALLET_OPTION,
+    credential: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Credential JSON.")],
+    wallet: WalletFile = None,
 ) -> None:
     """Check an issued credential against its pending request and keep it; prints its id."""
     from govgraph import wallet as wallet_ops
@@ -68,8 +74,8 @@ def wallet_store(
 
 @app.command("list")
 def wallet_list(
-    wallet: Path = _WALLET_OPTION,
-    as_json: bool = typer.Option(False, "--json", help="One JSON list instead of text."),
+    wallet: WalletFile = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON list instead of text.")] = False,
 ) -> None:
     """The credentials in the wallet, with their attributes."""
     import json
@@ -92,14 +98,14 @@ def wallet_list(
 
 @app.command("present")
 def wallet_present(
-    request: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, help="PresentationRequest JSON from the verifier."
-    ),
-    output: Path = typer.Option(
-        Path("presentation.json"), "-o", "--output", help="Where to write the presentation."
-    ),
-    credential: str = typer.Option(None, "--credential", help="Use this credential id."),
-    wallet: Path = _WALLET_OPTION,
+    request: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="PresentationRequest JSON from the verifier.")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write the presentation.")
+    ] = DEFAULT_PRESENTATION,
+    credential: Annotated[str | None, typer.Option("--credential", help="Use this credential id.")] = None,
+    wallet: WalletFile = None,
 ) -> None:
     """Print what will be disclosed and proved, then write the presentation answering REQUEST."""
     from govgraph import wallet as wallet_ops
