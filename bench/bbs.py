@@ -4,41 +4,24 @@ Prints, per operation, the median CPU time (time.process_time) over repeats on e
 py-ecc / arkworks. Operations: keygen (KeyGen + SkToPk), sign, verify, proof_gen, proof_verify, for L = 10
 messages with 2 disclosed and L = 100 with 10 disclosed.
 
-    python bench/bbs.py            # full run (a few minutes: py-ecc is slow)
-    python bench/bbs.py --quick    # short run
-    python bench/bbs.py --json     # the same figures as one JSON object
+    python -m bench.bbs            # full run (a few minutes: py-ecc is slow)
+    python -m bench.bbs --quick    # short run
+    python -m bench.bbs --json     # the same figures as one JSON object
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
-import statistics
-import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from zk.bbs import BLS12_381_SHA_256, Ciphersuite  # noqa: E402
-from zk.curve import get_backend  # noqa: E402
+from bench.harness import Column, arguments, cpu_median_ms, report, table_lines
+from zk.bbs import BLS12_381_SHA_256, Ciphersuite
+from zk.curve import get_backend
 
 OPERATIONS = ("keygen", "sign", "verify", "proof_gen", "proof_verify")
 SHAPES = ((10, 2), (100, 10))  # (L messages, R disclosed)
 TARGET_PROOF_VERIFY_MS = 3.0
 TARGET_RATIO = 80.0
-
-
-def cpu_median_ms(operation: Callable[[], object], repeats: int) -> float:
-    samples = []
-    for _ in range(repeats):
-        start = time.process_time()
-        operation()
-        samples.append(time.process_time() - start)
-    return statistics.median(samples) * 1e3
 
 
 def measure(suite: Ciphersuite, messages_count: int, disclosed_count: int, repeats: int) -> dict[str, float]:
@@ -107,39 +90,40 @@ def run(quick: bool) -> dict:
     }
 
 
-def print_table(report: dict) -> None:
-    print(
-        f"BBS {report['ciphersuite']}: CPU time per operation, median "
-        f"(arkworks x{report['repeats']['arkworks']}, py-ecc x{report['repeats']['pyecc']}; half for L=100)"
-    )
-    print(
-        f"{'operation':<14}{'L':>5}{'disclosed':>11}{'arkworks ms':>14}{'py-ecc ms':>12}{'py-ecc/arkworks':>18}"
-    )
-    for row in report["results"]:
-        print(
-            f"{row['operation']:<14}{row['L']:>5}{row['disclosed']:>11}{row['arkworks_ms']:>14.3f}"
-            f"{row['pyecc_ms']:>12.1f}{row['ratio']:>17.1f}x"
-        )
-    t = report["targets"]
-    print(
-        f"target proof_verify L=10: <= {t['proof_verify_L10_max_ms']} ms and >= {t['proof_verify_L10_min_ratio']:.0f}x"
-        f" -> {t['proof_verify_L10_arkworks_ms']:.3f} ms, {t['proof_verify_L10_ratio']:.1f}x:"
-        f" {'met' if t['met'] else 'NOT met'}"
+COLUMNS = (
+    Column("operation", 14, align="<"),
+    Column("L", 5, gap=0),
+    Column("disclosed", 11, gap=0),
+    Column("arkworks ms", 14, ".3f", gap=0),
+    Column("py-ecc ms", 12, ".1f", gap=0),
+    Column("py-ecc/arkworks", 18, ".1f", suffix="x", gap=0),
+)
+
+
+def table(result: dict) -> str:
+    t = result["targets"]
+    return "\n".join(
+        [
+            f"BBS {result['ciphersuite']}: CPU time per operation, median (arkworks "
+            f"x{result['repeats']['arkworks']}, py-ecc x{result['repeats']['pyecc']}; half for L=100)",
+            *table_lines(
+                COLUMNS,
+                (
+                    (r["operation"], r["L"], r["disclosed"], r["arkworks_ms"], r["pyecc_ms"], r["ratio"])
+                    for r in result["results"]
+                ),
+            ),
+            f"target proof_verify L=10: <= {t['proof_verify_L10_max_ms']} ms and >= "
+            f"{t['proof_verify_L10_min_ratio']:.0f}x -> {t['proof_verify_L10_arkworks_ms']:.3f} ms, "
+            f"{t['proof_verify_L10_ratio']:.1f}x: {'met' if t['met'] else 'NOT met'}",
+        ]
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="few repeats, for a smoke run")
-    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    args = parser.parse_args(argv)
-    report = run(args.quick)
-    if args.json:
-        print(json.dumps(report))
-    else:
-        print_table(report)
-    return 0
+def main() -> None:
+    args = arguments(__doc__, quick_help="few repeats, for a smoke run").parse_args()
+    report(run(args.quick), args.json, table)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

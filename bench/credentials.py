@@ -7,9 +7,9 @@ birth-date bound, income < 30000), bound to the verifier's nonce. govgraph alway
 context as well. Figures are the median CPU time (time.process_time) per operation and the ratio
 anoncreds / govgraph (above 1: govgraph is faster).
 
-    python bench/credentials.py            # full run
-    python bench/credentials.py --quick    # short run
-    python bench/credentials.py --json     # the same figures as one JSON object
+    python -m bench.credentials            # full run
+    python -m bench.credentials --quick    # short run
+    python -m bench.credentials --json     # the same figures as one JSON object
 
 AnonCreds comes from the `bench` extra (pip install -e '.[bench]'); without it the table says so and shows
 govgraph alone.
@@ -17,19 +17,11 @@ govgraph alone.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import platform
-import statistics
-import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from zk.credential import (  # noqa: E402
+from bench.harness import Column, arguments, cpu_median_ms, report, table_lines
+from zk.credential import (
     Attribute,
     IssuerKey,
     Predicate,
@@ -44,21 +36,12 @@ from zk.credential import (  # noqa: E402
     request_credential,
     verify_presentation,
 )
-from zk.curve import get_backend  # noqa: E402
-from zk.wire import date_to_days  # noqa: E402
+from zk.curve import get_backend
+from zk.wire import date_to_days
 
 TODAY = dt.date(2026, 11, 21)
 BIRTH = dt.date(1990, 5, 17)
 TARGET_VERIFY_RATIO = 10.0
-
-
-def cpu_median_ms(operation: Callable[[], object], repeats: int) -> float:
-    samples = []
-    for _ in range(repeats):
-        start = time.process_time()
-        operation()
-        samples.append(time.process_time() - start)
-    return statistics.median(samples) * 1e3
 
 
 def govgraph_case(context: str | None, repeats: int) -> dict[str, float]:
@@ -209,55 +192,47 @@ def run(quick: bool) -> dict:
     return result
 
 
-def print_table(result: dict) -> None:
-    print(
-        "Presentation: 1 disclosed + 2 predicates (age >= 18, income < 30000), nonce-bound; govgraph also "
-        "proves "
-        "expires >= today"
-    )
-    print(
-        f"median CPU ms over {result['repeats']} runs; ratio = anoncreds / govgraph (higher: govgraph faster)"
-    )
-    print(
-        f"{'implementation':32} {'present ms':>11} {'verify ms':>10} {'bytes':>7} {'present x':>10} "
-        f"{'verify x':>9}"
-    )
+COLUMNS = (
+    Column("implementation", 32, align="<"),
+    Column("present ms", 11, ".2f"),
+    Column("verify ms", 10, ".2f"),
+    Column("bytes", 7, "d"),
+    Column("present x", 10, ".2f"),
+    Column("verify x", 9, ".2f"),
+)
+
+
+def table(result: dict) -> str:
     theirs = result["anoncreds"]
+    rows = [
+        (r["implementation"], r["present_ms"], r["verify_ms"], r["bytes"])
+        + ((r["present_ratio"], r["verify_ratio"]) if theirs is not None else (None, None))
+        for r in result["rows"]
+    ]
     if theirs is not None:
-        print(
-            f"{'anoncreds ' + theirs['version']:32} {theirs['present_ms']:11.2f} {theirs['verify_ms']:10.2f} "
-            f"{theirs['bytes']:7d} {'1.00':>10} {'1.00':>9}"
-        )
-    for row in result["rows"]:
-        ratios = (
-            f"{row['present_ratio']:10.2f} {row['verify_ratio']:9.2f}"
-            if theirs is not None
-            else f"{'n/a':>10} {'n/a':>9}"
-        )
-        print(
-            f"{row['implementation']:32} {row['present_ms']:11.2f} {row['verify_ms']:10.2f} {row['bytes']:7d} "
-            f"{ratios}"
-        )
+        version = "anoncreds " + theirs["version"]
+        rows.insert(0, (version, theirs["present_ms"], theirs["verify_ms"], theirs["bytes"], 1.0, 1.0))
+    lines = [
+        "Presentation: 1 disclosed + 2 predicates (age >= 18, income < 30000), nonce-bound; govgraph also "
+        "proves expires >= today",
+        f"median CPU ms over {result['repeats']} runs; ratio = anoncreds / govgraph "
+        "(higher: govgraph faster)",
+        *table_lines(COLUMNS, rows),
+    ]
     if theirs is None:
-        print(f"anoncreds: {result['anoncreds_unavailable']}")
+        lines.append(f"anoncreds: {result['anoncreds_unavailable']}")
     else:
         met = "met" if result["verify_target_met"] else "NOT met"
-        print(
+        lines.append(
             f"target verify >= {TARGET_VERIFY_RATIO:.0f}x faster than anoncreds -> "
             f"{result['rows'][0]['verify_ratio']:.2f}x: {met}"
         )
+    return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a short run")
-    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    args = parser.parse_args()
-    result = run(args.quick)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print_table(result)
+    args = arguments(__doc__).parse_args()
+    report(run(args.quick), args.json, table)
 
 
 if __name__ == "__main__":

@@ -9,32 +9,29 @@
 3. Proof generation from storage (inclusion and consistency, O(log n) tile reads) at 10^4, 10^5 and 10^6
    entries. Reference: recomputing the same proof in memory from all leaf hashes (merkle.py), same run.
 
-    python bench/ledger.py            # full run (builds a 10^6-entry log: a few minutes)
-    python bench/ledger.py --quick    # short run (10^6 skipped)
-    python bench/ledger.py --json     # the same figures as one JSON object
+    python -m bench.ledger            # full run (builds a 10^6-entry log: a few minutes)
+    python -m bench.ledger --quick    # short run (10^6 skipped)
+    python -m bench.ledger --json     # the same figures as one JSON object
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
 import platform
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from govgraph import db  # noqa: E402
-from govgraph.ledger import merkle  # noqa: E402
-from govgraph.ledger.log import Log  # noqa: E402
-from govgraph.ledger.models import create_ledger_tables  # noqa: E402
-from govgraph.ledger.note import Signer  # noqa: E402
+from bench.harness import Column, arguments, report, table_lines
+from govgraph import db
+from govgraph.ledger import merkle
+from govgraph.ledger.log import Log
+from govgraph.ledger.models import create_ledger_tables
+from govgraph.ledger.note import Signer
 
 TARGET_ENTRIES_PER_S = 3000.0
 TARGET_P95_S = 1.0
@@ -183,56 +180,92 @@ async def run(quick: bool) -> dict:
     }
 
 
+THROUGHPUT_COLUMNS = (
+    Column("batch", 6),
+    Column("entries", 8),
+    Column("entries/s", 10, ".0f"),
+    Column("vs target 3000/s", 17, ".2f", suffix="x"),
+    Column("vs batch 1", 11, ".1f", suffix="x"),
+)
+LATENCY_COLUMNS = (
+    Column("offered/s", 10, ".0f"),
+    Column("achieved/s", 11, ".0f"),
+    Column("checkpoints", 12),
+    Column("p50 s", 7, ".3f"),
+    Column("p95 s", 7, ".3f"),
+    Column("p99 s", 7, ".3f"),
+    Column("p95 vs 1 s", 11, ".2f", suffix="x"),
+)
+PROOF_COLUMNS = (
+    Column("size", 9),
+    Column("inclusion ms", 13, ".3f"),
+    Column("consistency ms", 15, ".3f"),
+    Column("in-memory ms", 13, ".3f"),
+    Column("speed-up", 9, ".1f", suffix="x"),
+)
+
+
 def table(result: dict) -> str:
-    lines = []
     base = result["throughput"][0]["entries_per_s"]
-    lines.append(
-        "Appended + integrated + signed checkpoint (one append commit and one signing commit per batch)"
+    lines = ["Appended + integrated + signed checkpoint (one append commit and one signing commit per batch)"]
+    lines += table_lines(
+        THROUGHPUT_COLUMNS,
+        (
+            (
+                r["batch"],
+                r["entries"],
+                r["entries_per_s"],
+                r["entries_per_s"] / TARGET_ENTRIES_PER_S,
+                r["entries_per_s"] / base,
+            )
+            for r in result["throughput"]
+        ),
     )
-    lines.append(f"{'batch':>6} {'entries':>8} {'entries/s':>10} {'vs target 3000/s':>17} {'vs batch 1':>11}")
-    for row in result["throughput"]:
-        lines.append(
-            f"{row['batch']:>6} {row['entries']:>8} {row['entries_per_s']:>10.0f} "
-            f"{row['entries_per_s'] / TARGET_ENTRIES_PER_S:>16.2f}x {row['entries_per_s'] / base:>10.1f}x"
-        )
-    lines.append("")
-    lines.append(
-        "Time to integrate: single `append` calls from concurrent clients at a steady offered rate, sequencer"
+    lines += [
+        "",
+        "Time to integrate: single `append` calls from concurrent clients at a steady offered rate, "
+        "sequencer",
+        "running; from the call to the signed checkpoint covering the entry (reference: 1 s)",
+    ]
+    lines += table_lines(
+        LATENCY_COLUMNS,
+        (
+            (
+                t["offered_per_s"],
+                t["achieved_per_s"],
+                t["checkpoints"],
+                t["p50_s"],
+                t["p95_s"],
+                t["p99_s"],
+                t["p95_s"] / TARGET_P95_S,
+            )
+            for t in result["time_to_integrate"]
+        ),
     )
-    lines.append("running; from the call to the signed checkpoint covering the entry (reference: 1 s)")
-    lines.append(
-        f"{'offered/s':>10} {'achieved/s':>11} {'checkpoints':>12} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7} "
-        f"{'p95 vs 1 s':>11}"
+    lines += [
+        "",
+        "Proof generation from storage (mean per proof) vs the in-memory recomputation from all leaves",
+    ]
+    lines += table_lines(
+        PROOF_COLUMNS,
+        (
+            (
+                r["size"],
+                r["inclusion_ms"],
+                r["consistency_ms"],
+                r["in_memory_inclusion_ms"],
+                r["in_memory_inclusion_ms"] / r["inclusion_ms"],
+            )
+            for r in result["proofs"]
+        ),
     )
-    for t in result["time_to_integrate"]:
-        lines.append(
-            f"{t['offered_per_s']:>10.0f} {t['achieved_per_s']:>11.0f} {t['checkpoints']:>12} "
-            f"{t['p50_s']:>7.3f} {t['p95_s']:>7.3f} {t['p99_s']:>7.3f} {t['p95_s'] / TARGET_P95_S:>10.2f}x"
-        )
-    lines.append("")
-    lines.append(
-        "Proof generation from storage (mean per proof) vs the in-memory recomputation from all leaves"
-    )
-    lines.append(
-        f"{'size':>9} {'inclusion ms':>13} {'consistency ms':>15} {'in-memory ms':>13} {'speed-up':>9}"
-    )
-    for row in result["proofs"]:
-        lines.append(
-            f"{row['size']:>9} {row['inclusion_ms']:>13.3f} {row['consistency_ms']:>15.3f} "
-            f"{row['in_memory_inclusion_ms']:>13.3f} {row['in_memory_inclusion_ms'] / row['inclusion_ms']:>8.1f}x"
-        )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--quick", action="store_true", help="short run; skips the 10^6-entry log")
-    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser = arguments(__doc__, quick_help="short run; skips the 10^6-entry log")
     args = parser.parse_args()
-    result = asyncio.run(run(args.quick))
-    print(json.dumps(result, indent=2) if args.json else table(result))
+    report(asyncio.run(run(args.quick)), args.json, table)
 
 
 if __name__ == "__main__":
