@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
+from govgraph.ledger.errors import LedgerError
 from govgraph.ledger.note import (
     ALG_ED25519,
     InvalidKey,
@@ -31,7 +32,7 @@ MAX_TIMESTAMP = (1 << 63) - 1
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(LedgerError, ValueError):
     """The text is not a well-formed checkpoint body."""
 
 
@@ -43,7 +44,8 @@ class Checkpoint:
     extensions: tuple[str, ...] = ()
 
     def body(self) -> str:
-        """The note text: origin, decimal size, base64 root, then any extension lines (tlog-checkpoint §Note text)."""
+        """The note text: origin, decimal size, base64 root, then any extension lines
+        (tlog-checkpoint §Note text)."""
         lines = [self.origin, str(self.size), base64.b64encode(self.root_hash).decode(), *self.extensions]
         return "".join(line + "\n" for line in lines)
 

@@ -7,10 +7,11 @@ import os
 from pathlib import Path
 
 from govgraph.ledger.checkpoint import CosignatureSigner
+from govgraph.ledger.errors import LedgerError
 from govgraph.ledger.note import Signer
 
 
-class KeyFileError(LookupError):
+class KeyFileError(LedgerError, LookupError):
     pass
 
 

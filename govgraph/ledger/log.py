@@ -14,6 +14,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from govgraph.ledger.checkpoint import Checkpoint
+from govgraph.ledger.errors import LedgerError
 from govgraph.ledger.merkle import EMPTY_ROOT, ProofError, leaf_hash, verify_consistency
 from govgraph.ledger.models import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerLog, LedgerTile
 from govgraph.ledger.note import Signer, Verifier, sign_note
@@ -30,7 +31,7 @@ _checkpoints = LedgerCheckpoint.__table__  # type: ignore[attr-defined]
 _cosignatures = LedgerCosignature.__table__  # type: ignore[attr-defined]
 
 
-class LogError(Exception):
+class LogError(LedgerError):
     """Base of the log's own failures."""
 
 
@@ -283,7 +284,8 @@ class Log:
                     ) from exc
             note = sign_note(Checkpoint(self.origin, target, root).body(), self.signer)
             if changed:
-                # Only the partial tiles on the old right edge existed before; every other changed tile is new.
+                # Only the partial tiles on the old right edge existed before; every other changed tile
+                # is new.
                 await self._write_tiles(connection, changed, replacing=changed.keys() & edge)
             await connection.execute(
                 update(_logs).where(_logs.c.id == self.id).values(integrated_size=target)
@@ -497,7 +499,8 @@ class Sequencer:
 
     async def stop(self) -> None:
         """Let the current batch finish, then stop. Cancelling the task instead would abandon an open write
-        transaction in the driver's thread, and the database stayed locked for the next writer (seen under load)."""
+        transaction in the driver's thread, and the database stayed locked for the next writer (seen under
+        load)."""
         if self._task is not None:
             self._stopping.set()
             await self._task

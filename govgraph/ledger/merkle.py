@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from govgraph.ledger.errors import LedgerError
 from govgraph.ledger.subtrees import consistency_ranges, inclusion_ranges
 
 HASH_SIZE = 32
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 
-class ProofError(ValueError):
+class ProofError(LedgerError, ValueError):
     """A proof, or the sizes, indexes or hashes given with it, do not verify."""
 
 

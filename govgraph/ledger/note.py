@@ -16,6 +16,8 @@ from typing import Protocol
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
+from govgraph.ledger.errors import LedgerError
+
 ALG_ED25519 = 0x01  # signature type of plain Ed25519 note signatures (signed-note §Signature types)
 SIGNATURE_PREFIX = "— "  # U+2014 EM DASH, U+0020 SPACE
 MAX_SIGNATURES = 100  # x/mod's limit; the spec requires accepting at least 16
@@ -23,7 +25,7 @@ MAX_NOTE_SIZE = 1 << 20
 _HEX_KEY_ID = re.compile(r"[0-9a-fA-F]{8}")
 
 
-class NoteError(ValueError):
+class NoteError(LedgerError, ValueError):
     """Base of every signed-note failure."""
 
 
@@ -150,7 +152,8 @@ class Verifier:
 
     @property
     def vkey(self) -> str:
-        return f"{self.name}+{self.key_id:08x}+{base64.b64encode(bytes([ALG_ED25519]) + self.public_key).decode()}"
+        key = base64.b64encode(bytes([ALG_ED25519]) + self.public_key).decode()
+        return f"{self.name}+{self.key_id:08x}+{key}"
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         if len(signature) != 64:
@@ -199,7 +202,8 @@ class Signer:
 
     @property
     def skey(self) -> str:
-        return f"PRIVATE+KEY+{self.name}+{self.key_id:08x}+{base64.b64encode(bytes([ALG_ED25519]) + self.seed).decode()}"
+        key = base64.b64encode(bytes([ALG_ED25519]) + self.seed).decode()
+        return f"PRIVATE+KEY+{self.name}+{self.key_id:08x}+{key}"
 
     @property
     def vkey(self) -> str:

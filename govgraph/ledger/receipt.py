@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from govgraph.json_input import loads_bounded
 from govgraph.ledger.checkpoint import CheckpointError, CosignatureVerifier, QuorumNotMet, open_checkpoint
+from govgraph.ledger.errors import LedgerError
 from govgraph.ledger.log import Log, NotIntegrated
 from govgraph.ledger.merkle import ProofError, leaf_hash, verify_inclusion
 from govgraph.ledger.note import InvalidKey, NoteError, Verifier
@@ -17,7 +18,7 @@ from govgraph.ledger.note import InvalidKey, NoteError, Verifier
 RECEIPT_FORMAT = "govgraph-receipt/v1"
 
 
-class ReceiptError(ValueError):
+class ReceiptError(LedgerError, ValueError):
     """The document is not a well-formed receipt."""
 
 

@@ -55,8 +55,9 @@ def consistency_ranges(old_size: int, new_size: int) -> list[Range]:
 
 def perfect_subtrees(begin: int, end: int) -> list[tuple[int, int]]:
     """Split the leaf range [begin, end) into the perfect subtrees RFC 6962 hashes it from, as
-    (level, index) pairs left to right: node (level, index) covers leaves [index << level, (index+1) << level).
-    Valid for every range a proof or root names (a right border of an aligned subtree)."""
+    (level, index) pairs left to right: node (level, index) covers leaves
+    [index << level, (index+1) << level). Valid for every range a proof or root names (a right border of an
+    aligned subtree)."""
     nodes: list[tuple[int, int]] = []
     while begin < end:
         # The largest aligned power-of-two block starting at `begin` that still fits.

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from govgraph.ledger.errors import LedgerError
 from govgraph.ledger.merkle import EMPTY_ROOT, HASH_SIZE, node_hash
 from govgraph.ledger.subtrees import perfect_subtrees
 
@@ -17,7 +18,7 @@ MAX_LEVEL = 63
 _GROUP = re.compile(r"[0-9]{3}")
 
 
-class TilePathError(ValueError):
+class TilePathError(LedgerError, ValueError):
     """A tile path does not follow c2sp.org/tlog-tiles."""
 
 
@@ -98,7 +99,7 @@ def split_hashes(blob: bytes) -> list[bytes]:
     return [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
 
 
-class MissingHash(LookupError):
+class MissingHash(LedgerError, LookupError):
     """Storage lacks a hash the tree size says it must hold."""
 
 

@@ -25,7 +25,7 @@ async def main(database_url: str, name: str, skey: str, ack_path: str) -> None:
             indexes = list(await log.append_many(batch))
         else:
             indexes = await asyncio.gather(*(log.append(data) for data in batch))
-        os.write(ack, "".join(f"{i} {d.decode()}\n" for i, d in zip(indexes, batch)).encode())
+        os.write(ack, "".join(f"{i} {d.decode()}\n" for i, d in zip(indexes, batch, strict=True)).encode())
         if random.random() < 0.5:
             await log.integrate()
 

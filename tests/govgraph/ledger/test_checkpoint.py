@@ -1,4 +1,5 @@
-"""Checkpoints and cosignature/v1 against the Tessera test log, the C2SP examples and the sigsum-go literal."""
+"""Checkpoints and cosignature/v1 against the Tessera test log, the C2SP examples and the sigsum-go
+literal."""
 
 from __future__ import annotations
 

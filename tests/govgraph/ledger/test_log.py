@@ -146,7 +146,8 @@ async def test_editing_one_stored_hash_is_reported_by_fsck_and_breaks_proofs(log
 async def test_a_damaged_hash_on_the_growing_edge_blocks_signing(log: Log, database_url: str):
     await log.append_many([_data(i) for i in range(600)])
     await log.integrate()
-    # Level-8 node 1 (leaves 256..511) is part of every later root: the next root cannot extend the signed one.
+    # Level-8 node 1 (leaves 256..511) is part of every later root: the next root cannot extend the signed
+    # one.
     _damage_hash(database_url, level=1, index=0, position=1)
     await log.append(_data(600))
     with pytest.raises(InconsistentTree, match="not consistent with signed checkpoint 600"):
@@ -165,7 +166,7 @@ async def test_eight_concurrent_appenders_get_unique_indexes_in_one_consistent_t
         acked = []
         for chunk in range(0, 1250, 25):
             data = [f"worker {worker} entry {i}".encode() for i in range(chunk, chunk + 25)]
-            acked += zip(await asyncio.gather(*(log.append(d) for d in data)), data)
+            acked += zip(await asyncio.gather(*(log.append(d) for d in data)), data, strict=True)
         return acked
 
     try:
