@@ -16,7 +16,7 @@ from govgraph import __version__, db
 from govgraph.config import Settings
 from govgraph.federation.agencies import Agency, agency_routes, prepare_storage, standard_agencies
 from govgraph.federation.gateway.endpoint import GatewayEndpoint, agencies_gateway
-from govgraph.ledger.endpoints import Ledgers, ledger_routes
+from govgraph.ledger.http import Ledgers, ledger_routes
 from govgraph.metrics import HttpMetrics, MetricsMiddleware
 
 log = logging.getLogger("govgraph")

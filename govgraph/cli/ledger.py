@@ -13,19 +13,26 @@ from govgraph.cli.settings import load_settings
 app = typer.Typer(help="Agency ledgers: append, prove, verify receipts, fsck.", no_args_is_help=True)
 
 
-def _run_ledger(coroutine):
-    """Run a ledger operation; its typed failures end the command with one plain line and exit code 1."""
+def _run_ledger(operation):
+    """Run `operation(engine, keys_dir)` on the configured database and key directory; a ledger failure ends
+    the command with one plain line and exit code 1."""
     import asyncio
 
-    from govgraph.ledger.checkpoint import CheckpointError
-    from govgraph.ledger.keys import KeyFileError
-    from govgraph.ledger.log import LogError
-    from govgraph.ledger.note import NoteError
-    from govgraph.ledger.receipt import ReceiptError
+    from govgraph import db
+    from govgraph.ledger.errors import LedgerError
+
+    settings = load_settings()
+
+    async def run():
+        engine = db.create_engine(settings.database_url)
+        try:
+            return await operation(engine, settings.ledger_keys_dir)
+        finally:
+            await engine.dispose()
 
     try:
-        return asyncio.run(coroutine)
-    except (LogError, KeyFileError, NoteError, CheckpointError, ReceiptError, FileExistsError) as exc:
+        return asyncio.run(run())
+    except (LedgerError, FileExistsError) as exc:
         typer.echo(f"govgraph ledger: {exc}", err=True)
         raise typer.Exit(code=1) from None
 
@@ -38,7 +45,7 @@ def ledger_init(
     """Create a log and its Ed25519 signing key; prints the log's verifier key."""
     from govgraph.ledger.operations import init_log
 
-    log = _run_ledger(init_log(load_settings(), name, origin or None))
+    log = _run_ledger(lambda engine, keys_dir: init_log(engine, keys_dir, name, origin or None))
     typer.echo(log.verifier.vkey)
 
 
@@ -54,7 +61,9 @@ def ledger_append(
     from govgraph.ledger.operations import append_entries
 
     data = [e.encode() for e in entries] if entries else [line.rstrip("\n").encode() for line in sys.stdin]
-    indexes, head = _run_ledger(append_entries(load_settings(), name, data, integrate))
+    indexes, head = _run_ledger(
+        lambda engine, keys_dir: append_entries(engine, keys_dir, name, data, integrate)
+    )
     for index in indexes:
         typer.echo(index)
     if head is not None:
@@ -76,10 +85,11 @@ def ledger_checkpoint(
     from govgraph.ledger.checkpoint import CosignatureVerifier
     from govgraph.ledger.note import InvalidKey
     from govgraph.ledger.operations import publish_checkpoint, sign_checkpoint
-    from govgraph.ledger.witness import WitnessEndpoint
+    from govgraph.ledger.witness_client import WitnessEndpoint
 
     if not witness:
-        typer.echo(_run_ledger(sign_checkpoint(load_settings(), name)).published.decode(), nl=False)
+        head = _run_ledger(lambda engine, keys_dir: sign_checkpoint(engine, keys_dir, name))
+        typer.echo(head.published.decode(), nl=False)
         return
     try:
         endpoints = [
@@ -89,7 +99,9 @@ def ledger_checkpoint(
     except InvalidKey as exc:
         typer.echo(f"govgraph ledger: invalid witness key: {exc}", err=True)
         raise typer.Exit(code=2) from None
-    publication = _run_ledger(publish_checkpoint(load_settings(), name, endpoints, quorum))
+    publication = _run_ledger(
+        lambda engine, keys_dir: publish_checkpoint(engine, keys_dir, name, endpoints, quorum)
+    )
     typer.echo(publication.head.published.decode(), nl=False)
     for refusal in publication.refusals:
         typer.echo(f"witness refused: {refusal}", err=True)
@@ -114,7 +126,7 @@ def ledger_prove(
     """Write a receipt for entry INDEX against the latest signed checkpoint."""
     from govgraph.ledger.operations import prove
 
-    receipt = _run_ledger(prove(load_settings(), name, index)).to_json()
+    receipt = _run_ledger(lambda engine, _keys_dir: prove(engine, name, index)).to_json()
     if out is None:
         typer.echo(receipt, nl=False)
     else:
@@ -152,7 +164,7 @@ def ledger_fsck(name: str = typer.Argument(...)) -> None:
     """Re-derive every stored hash and checkpoint root from the entries; exit 1 on any mismatch."""
     from govgraph.ledger.operations import check
 
-    report = _run_ledger(check(load_settings(), name))
+    report = _run_ledger(lambda engine, _keys_dir: check(engine, name))
     typer.echo(report.summary())
     if not report.clean:
         raise typer.Exit(code=1)

@@ -1,6 +1,6 @@
-"""Cross-agency witnessing (c2sp.org/tlog-witness): a witness cosigns a log's checkpoint only if it extends
-the last one it cosigned for that origin, updating its state by compare-and-swap before replying; and the
-log side, which asks N witnesses and counts a checkpoint as published once K of them cosigned it."""
+"""A tlog-witness (c2sp.org/tlog-witness): it cosigns a log's checkpoint only if it extends the last one it
+cosigned for that origin, updating its state by compare-and-swap before replying. The log's side, which asks
+the witnesses, is witness_client.py; the HTTP route is in http.py."""
 
 from __future__ import annotations
 
@@ -12,21 +12,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from govgraph.ledger.checkpoint import (
-    Checkpoint,
-    CheckpointError,
-    CosignatureSigner,
-    CosignatureVerifier,
-)
-from govgraph.ledger.log import Log, SignedTreeHead
+from govgraph.ledger.checkpoint import Checkpoint, CheckpointError, CosignatureSigner
+from govgraph.ledger.errors import LedgerError
 from govgraph.ledger.merkle import EMPTY_ROOT, ProofError, verify_consistency
 from govgraph.ledger.models import WitnessState
 from govgraph.ledger.note import MalformedNote, NoteError, Verifier, Verifiers, open_note
@@ -220,96 +211,7 @@ class Witness:
             return result.rowcount == 1
 
 
-def witness_routes(witness: Witness) -> list[Route]:
-    """The witness's HTTP interface, to be mounted under its submission prefix."""
-
-    async def add_checkpoint(request: Request) -> Response:
-        body = await request.body()
-        reply = await witness.add_checkpoint(body)
-        # Set verbatim: Starlette would append a charset to text/x.tlog.size, which the spec fixes.
-        return Response(reply.body, status_code=reply.status, headers={"Content-Type": reply.content_type})
-
-    return [Route("/add-checkpoint", add_checkpoint, methods=["POST"])]
-
-
-# -- the log's side -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class WitnessEndpoint:
-    submission_prefix: str  # e.g. http://127.0.0.1:8001/ledgers/land/witness
-    verifier: CosignatureVerifier
-
-
-@dataclass(frozen=True, slots=True)
-class Publication:
-    head: SignedTreeHead
-    cosigned_by: tuple[str, ...]
-    refusals: tuple[str, ...]
-    quorum: int
-
-    @property
-    def published(self) -> bool:
-        return len(self.cosigned_by) >= self.quorum
-
-
-async def collect_cosignatures(
-    log_: Log,
-    head: SignedTreeHead,
-    witnesses: Sequence[WitnessEndpoint],
-    quorum: int,
-    client: httpx.AsyncClient,
-    known_sizes: dict[str, int] | None = None,
-) -> Publication:
-    """Ask every witness to cosign `head` (retrying once from the size a 409 reports), keep each cosignature
-    that verifies, and say whether K = `quorum` of N witnesses cosigned."""
-    known_sizes = known_sizes if known_sizes is not None else {}
-    lines: dict[str, str] = {}
-    refusals: list[str] = []
-    for witness in witnesses:
-        name = witness.verifier.name
-        old = known_sizes.get(name, 0)
-        reply = None
-        for _ in range(2):
-            if old > head.size:
-                break
-            proof = await log_.consistency_proof(old, head.size) if 0 < old < head.size else []
-            body = AddCheckpointRequest(old, tuple(proof), head.note).encode()
-            try:
-                response = await client.post(witness.submission_prefix + "/add-checkpoint", content=body)
-            except httpx.HTTPError as exc:
-                refusals.append(f"{name}: unreachable ({exc.__class__.__name__})")
-                break
-            reply = response
-            if response.status_code == 409 and response.headers.get("content-type", "").startswith(
-                SIZE_CONTENT_TYPE
-            ):
-                old = int(response.text.strip() or 0)
-                continue
-            break
-        if reply is None:
-            if old > head.size:
-                refusals.append(f"{name}: already cosigned a larger tree ({old})")
-            continue
-        if reply.status_code != 200:
-            refusals.append(f"{name}: {reply.status_code} {reply.text.strip()}")
-            continue
-        line = reply.text
-        try:
-            note = open_note(head.note + line.encode(), Verifiers(log_.verifier, witness.verifier))
-        except NoteError as exc:
-            refusals.append(f"{name}: returned a cosignature that does not verify ({exc})")
-            continue
-        if not any(s.name == name and s.key_id == witness.verifier.key_id for s in note.sigs):
-            refusals.append(f"{name}: returned no cosignature from its key")
-            continue
-        lines[name] = next(s.line for s in note.sigs if s.name == name)
-        known_sizes[name] = head.size
-    await log_.add_cosignatures(head.id, lines)
-    return Publication(head, tuple(lines), tuple(refusals), quorum)
-
-
-class SplitView(Exception):
+class SplitView(LedgerError):
     """Two checkpoints signed by the same log key disagree about the log's history."""
 
 

@@ -52,7 +52,11 @@ async def ledger_server(data_dir: Path) -> AsyncIterator[LedgerServer]:
     """Three agency logs (land, identity, procurement), each with its witness key, created with the ledger
     operations, then the real `govgraph serve` process on a free 127.0.0.1 port serving them."""
     settings = Settings.from_env({"GOVGRAPH_DATA": str(data_dir)})
-    for name in ("land", "identity", "procurement"):
-        await init_log(settings, name)
+    engine = db.create_engine(settings.database_url)
+    try:
+        for name in ("land", "identity", "procurement"):
+            await init_log(engine, settings.ledger_keys_dir, name)
+    finally:
+        await engine.dispose()
     with running_server(data_dir, log_level="warning") as server:
         yield LedgerServer(server.url, settings)

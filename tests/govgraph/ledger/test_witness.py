@@ -26,14 +26,8 @@ from govgraph.ledger.log import Log
 from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.note import Signature, Signer, Verifiers, open_note, sign_note
 from govgraph.ledger.receipt import make_receipt, verify_receipt
-from govgraph.ledger.witness import (
-    AddCheckpointRequest,
-    SplitView,
-    Witness,
-    WitnessEndpoint,
-    check_same_history,
-    collect_cosignatures,
-)
+from govgraph.ledger.witness import AddCheckpointRequest, SplitView, Witness, check_same_history
+from govgraph.ledger.witness_client import WitnessEndpoint, collect_cosignatures
 
 
 def _witness_endpoint(server, agency: str) -> WitnessEndpoint:
@@ -140,8 +134,8 @@ async def test_a_checkpoint_is_published_when_k_of_n_witnesses_cosign_and_the_re
         verdict = verify_receipt(receipt, identity.verifier.vkey, vkeys, quorum=2)
         assert verdict.ok, verdict.report()
         assert (
-            "2 witness(es) cosigned it (govgraph.example/land/witness, govgraph.example/procurement/witness); "
-            "2 required." in verdict.report()
+            "2 witness(es) cosigned it (govgraph.example/land/witness, "
+            "govgraph.example/procurement/witness); 2 required." in verdict.report()
         )
         three = verify_receipt(receipt, identity.verifier.vkey, vkeys, quorum=3)
         assert not three.ok

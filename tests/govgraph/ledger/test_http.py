@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from starlette.testclient import TestClient
 
+from govgraph import db
 from govgraph.app import build_app
 from govgraph.ledger import merkle
 from govgraph.ledger.checkpoint import open_checkpoint
@@ -15,13 +16,23 @@ from govgraph.ledger.operations import append_entries, init_log
 from govgraph.ledger.tiles import TILE_WIDTH, TilePath, perfect_root, split_hashes, tile_counts
 
 
+async def _land_log(settings, entries: list[bytes]) -> str:
+    """Create the land log, append `entries` and sign; returns the log's verifier key."""
+    engine = db.create_engine(settings.database_url)
+    try:
+        log = await init_log(engine, settings.ledger_keys_dir, "land")
+        await append_entries(engine, settings.ledger_keys_dir, "land", entries)
+        return log.verifier.vkey
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture
 def served(settings):
-    log = asyncio.run(init_log(settings, "land"))
     entries = [f"parcel {i}".encode() for i in range(70_000 // 100)]  # 700: two full tiles and a partial one
-    asyncio.run(append_entries(settings, "land", entries))
+    vkey = asyncio.run(_land_log(settings, entries))
     with TestClient(build_app(settings)) as client:
-        yield client, log.verifier.vkey, entries
+        yield client, vkey, entries
 
 
 def _mirror(client: TestClient, vkey: str) -> tuple[int, list[bytes]]:

@@ -1,6 +1,6 @@
-"""The ledger's HTTP surface for build_app: for every log in the database, the c2sp.org/tlog-tiles read
-endpoints monitors mirror (/ledgers/<name>/checkpoint, /tile/..., /tile/entries/...) and the agency's
-tlog-witness endpoint (/ledgers/<name>/witness/add-checkpoint) cosigning the other agencies' logs."""
+"""The ledger's HTTP routes (the only ledger module that knows Starlette): for every log in the database, the
+c2sp.org/tlog-tiles read endpoints monitors mirror (/ledgers/<name>/checkpoint, /tile/..., /tile/entries/...)
+and the agency's tlog-witness endpoint (/ledgers/<name>/witness/add-checkpoint) cosigning the other logs."""
 
 from __future__ import annotations
 

@@ -1,0 +1,88 @@
+"""The log's side of witnessing (c2sp.org/tlog-witness): ask N witnesses to cosign a signed checkpoint and
+count it as published once K of them did."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from govgraph.ledger.checkpoint import CosignatureVerifier
+from govgraph.ledger.log import Log, SignedTreeHead
+from govgraph.ledger.note import NoteError, Verifiers, open_note
+from govgraph.ledger.witness import SIZE_CONTENT_TYPE, AddCheckpointRequest
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessEndpoint:
+    submission_prefix: str  # e.g. http://127.0.0.1:8001/ledgers/land/witness
+    verifier: CosignatureVerifier
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    head: SignedTreeHead
+    cosigned_by: tuple[str, ...]
+    refusals: tuple[str, ...]
+    quorum: int
+
+    @property
+    def published(self) -> bool:
+        return len(self.cosigned_by) >= self.quorum
+
+
+async def collect_cosignatures(
+    log_: Log,
+    head: SignedTreeHead,
+    witnesses: Sequence[WitnessEndpoint],
+    quorum: int,
+    client: httpx.AsyncClient,
+    known_sizes: dict[str, int] | None = None,
+) -> Publication:
+    """Ask every witness to cosign `head` (retrying once from the size a 409 reports), keep each cosignature
+    that verifies, and say whether K = `quorum` of N witnesses cosigned."""
+    known_sizes = known_sizes if known_sizes is not None else {}
+    lines: dict[str, str] = {}
+    refusals: list[str] = []
+    for witness in witnesses:
+        name = witness.verifier.name
+        old = known_sizes.get(name, 0)
+        reply = None
+        for _ in range(2):
+            if old > head.size:
+                break
+            proof = await log_.consistency_proof(old, head.size) if 0 < old < head.size else []
+            body = AddCheckpointRequest(old, tuple(proof), head.note).encode()
+            try:
+                response = await client.post(witness.submission_prefix + "/add-checkpoint", content=body)
+            except httpx.HTTPError as exc:
+                refusals.append(f"{name}: unreachable ({exc.__class__.__name__})")
+                break
+            reply = response
+            if response.status_code == 409 and response.headers.get("content-type", "").startswith(
+                SIZE_CONTENT_TYPE
+            ):
+                old = int(response.text.strip() or 0)
+                continue
+            break
+        if reply is None:
+            if old > head.size:
+                refusals.append(f"{name}: already cosigned a larger tree ({old})")
+            continue
+        if reply.status_code != 200:
+            refusals.append(f"{name}: {reply.status_code} {reply.text.strip()}")
+            continue
+        line = reply.text
+        try:
+            note = open_note(head.note + line.encode(), Verifiers(log_.verifier, witness.verifier))
+        except NoteError as exc:
+            refusals.append(f"{name}: returned a cosignature that does not verify ({exc})")
+            continue
+        if not any(s.name == name and s.key_id == witness.verifier.key_id for s in note.sigs):
+            refusals.append(f"{name}: returned no cosignature from its key")
+            continue
+        lines[name] = next(s.line for s in note.sigs if s.name == name)
+        known_sizes[name] = head.size
+    await log_.add_cosignatures(head.id, lines)
+    return Publication(head, tuple(lines), tuple(refusals), quorum)
