@@ -37,15 +37,35 @@ def test_keys(vectors_dir: Path) -> list[dict]:
     return json.loads((vectors_dir / "tlog" / "note" / "test_keys.json").read_text())["keys"]
 
 
+NEUMANN_QUOTE = (
+    "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
+)
+NEUMANN_SIGNATURE = {
+    "name": "PeterNeumann",
+    "key_id": "c74f20a3",
+    "base64": "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
+}
+# Outcomes the vector file leaves unstated, as x/mod's note.Open gives them: a duplicated verifier key that
+# no signature uses does not matter, so the note opens with its one verifiable signature.
+UNSTATED_OUTCOMES = {
+    "duplicated verifier key that is not used -> ok": {
+        "text": NEUMANN_QUOTE,
+        "verified": [NEUMANN_SIGNATURE],
+        "unverified": [],
+    },
+}
+
+
 def _sigs(sigs) -> list[dict]:
     return [{"name": s.name, "key_id": f"{s.key_id:08x}", "base64": s.base64} for s in sigs]
 
 
 def _as_written_in(note_text: str, expected: list[dict]) -> list[dict]:
     """The expected signatures, with one known transcription slip in the vectors undone. x/mod's duplicate
-    test corrupts a signature by inserting "ABCD" at *byte* 60 of its line (the em dash is 3 bytes); the vector
-    file's note inserted it at *character* 60, two base64 characters later, while its expectation kept x/mod's
-    value. Open reports signatures exactly as written, so we move "ABCD" to where the note has it."""
+    test corrupts a signature by inserting "ABCD" at *byte* 60 of its line (the em dash is 3 bytes); the
+    vector file's note inserted it at *character* 60, two base64 characters later, while its expectation
+    kept x/mod's value. Open reports signatures exactly as written, so we move "ABCD" to where the note has
+    it."""
     fixed = []
     for sig in expected:
         if sig["base64"] not in note_text and "ABCD" in sig["base64"]:
@@ -88,14 +108,14 @@ def test_opening_follows_x_mod_for_each_vector(sumdb, case_index):
     case = sumdb["open"][case_index]
     raw = bytes.fromhex(case["note_hex"]) if "note_hex" in case else case["note"].encode()
     keys = [Verifier.from_vkey(v) for v in case["verifier_keys"]]
-    expect = case["expect"]
+    expect = {**UNSTATED_OUTCOMES.get(case["desc"], {}), **case["expect"]}
     if expect["ok"]:
+        # Every note that opens is checked against its exact signatures, and its text where the vector says.
         note = open_note(raw, keys)
         if "text" in expect:
             assert note.text == expect["text"]
-        if "verified" in expect:
-            assert _sigs(note.sigs) == expect["verified"]
-            assert _sigs(note.unverified_sigs) == _as_written_in(raw.decode(), expect["unverified"])
+        assert _sigs(note.sigs) == expect["verified"]
+        assert _sigs(note.unverified_sigs) == _as_written_in(raw.decode(), expect["unverified"])
         return
     with pytest.raises(NoteError) as caught:
         open_note(raw, keys)
