@@ -22,6 +22,7 @@ from graphql import (
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
+    get_named_type,
 )
 
 from govgraph.federation.errors import QueryTooComplex
@@ -68,7 +69,8 @@ def limits_rule(limits: Limits) -> type[ValidationRule]:
             if measure.aliases > limits.max_aliases:
                 self.report_error(
                     QueryTooComplex(
-                        f"Operation '{name}' uses {measure.aliases} aliases; the limit is {limits.max_aliases}."
+                        f"Operation '{name}' uses {measure.aliases} aliases; "
+                        f"the limit is {limits.max_aliases}."
                     )
                 )
             if measure.cost > limits.max_cost:
@@ -114,7 +116,7 @@ def _walk(
             )
             _walk(
                 selection.selection_set,
-                _named(field_type),
+                get_named_type(field_type),
                 fragments,
                 depth + 1,
                 child_multiplier,
@@ -156,17 +158,11 @@ def _walk(
             )
 
 
-def _named(field_type):
-    while isinstance(field_type, (GraphQLNonNull, GraphQLList)):
-        field_type = field_type.of_type
-    return field_type
-
-
 def _list_size(field_type, node: FieldNode, limits: Limits) -> int:
     while isinstance(field_type, GraphQLNonNull):
         field_type = field_type.of_type
     if not isinstance(field_type, GraphQLList):
-        named = _named(field_type)
+        named = get_named_type(field_type)
         # A Relay connection is a list in disguise: its `edges` is the list, sized by `first`.
         if named is None or not named.name.endswith("Connection"):
             return 1

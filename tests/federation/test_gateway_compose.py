@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from graphql import print_schema
 
-from govgraph.federation.gateway.supergraph import CompositionError, SubgraphSource, compose
+from govgraph.federation.gateway.composition import compose
+from govgraph.federation.gateway.supergraph import CompositionError, SubgraphSource
 from tests.federation.compliance import inventory, products, users
 
 LINK = (

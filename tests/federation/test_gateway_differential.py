@@ -12,7 +12,7 @@ import pytest
 from graphql import build_client_schema, build_schema, get_introspection_query
 
 from govgraph.federation.gateway.endpoint import GatewayEndpoint, remote_gateway
-from govgraph.federation.gateway.supergraph import compose_sdls
+from govgraph.federation.gateway.composition import compose_sdls
 from govgraph.federation.servers import UvicornThread
 from tests.federation.corpus import generate, with_variable_codes
 from tests.federation.corpus.hand import OPERATIONS as HAND

@@ -14,21 +14,18 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
-    ListTypeNode,
     NamedTypeNode,
     NameNode,
-    NonNullTypeNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    TypeNode,
     VariableNode,
     Visitor,
     print_ast,
     visit,
 )
 
-from govgraph.federation.gateway.supergraph import Supergraph
+from govgraph.federation.gateway.supergraph import Supergraph, list_depth, named_type
 
 LIST = "@"  # a path step that fans out over a list's items
 
@@ -85,20 +82,6 @@ class Plan:
     introspection: bool  # the root selects __schema or __type
     # The shaper's steps for each (selection set, type) it met, worked out once for all the plan's requests.
     projections: dict = field(default_factory=dict, repr=False, compare=False)
-
-
-def named_type(type_node: TypeNode) -> str:
-    while isinstance(type_node, (NonNullTypeNode, ListTypeNode)):
-        type_node = type_node.type
-    return type_node.name.value
-
-
-def list_depth(type_node: TypeNode) -> int:
-    depth = 0
-    while isinstance(type_node, (NonNullTypeNode, ListTypeNode)):
-        depth += isinstance(type_node, ListTypeNode)
-        type_node = type_node.type
-    return depth
 
 
 class Planner:
@@ -500,4 +483,4 @@ def _variables_in(out: Out) -> set[str]:
     return names
 
 
-__all__ = ["LIST", "Fetch", "Plan", "Planner", "PlanningError", "list_depth", "named_type"]
+__all__ = ["LIST", "Fetch", "Plan", "Planner", "PlanningError"]

@@ -1,0 +1,228 @@
+"""The Gateway: one GraphQL request in (checked, parsed, validated, planned, executed, shaped), and out the
+body Hive Gateway would answer for it; documents and plans are cached per query text."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    validate,
+)
+from graphql import (
+    execute as graphql_execute,
+)
+from graphql.execution.values import get_variable_values
+from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
+
+from govgraph.federation.errors import INTERNAL_MESSAGE, ErrorCode
+from govgraph.federation.gateway.composition import compose
+from govgraph.federation.gateway.dedup import SharedFetches
+from govgraph.federation.gateway.execute import run_plan
+from govgraph.federation.gateway.graphql_js import js_message, js_quotes
+from govgraph.federation.gateway.plan import Plan, Planner, PlanningError
+from govgraph.federation.gateway.shape import Shaper
+from govgraph.federation.gateway.supergraph import CompositionError, SubgraphSource, Supergraph
+from govgraph.federation.gateway.transports import Transport
+
+log = logging.getLogger("govgraph.gateway")
+CACHE_SIZE = 1024
+
+
+class _Lru(OrderedDict):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def remember(self, key, value):
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+def _error(message: str, code: str | None = None, locations=None) -> dict:
+    error: dict[str, Any] = {"message": message}
+    if locations:
+        error["locations"] = [{"line": loc.line, "column": loc.column} for loc in locations]
+    if code is not None:
+        error["extensions"] = {"code": code}
+    return error
+
+
+class Gateway:
+    """A composed supergraph plus a transport per subgraph; stateless between requests except its caches.
+
+    With `deduplicate` (the default, as in Hive Gateway), a query's subgraph fetch identical to one already in
+    flight, from this request or another, waits for that fetch's answer instead of being sent again (see
+    SharedFetches); a mutation's fetches are always sent."""
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        transports: Mapping[str, Transport],
+        *,
+        introspection: bool = True,
+        deduplicate: bool = True,
+    ) -> None:
+        missing = [name for name in supergraph.subgraphs if name not in transports]
+        if missing:
+            raise CompositionError(f"no transport for subgraph(s) {', '.join(missing)}")
+        self.supergraph = supergraph
+        self.transports = dict(transports)
+        self.planner = Planner(supergraph)
+        self.shared = SharedFetches() if deduplicate else None
+        self.documents: _Lru = _Lru(CACHE_SIZE)  # query text -> (document, validation errors)
+        self.plans: _Lru = _Lru(CACHE_SIZE)  # (query text, operation name) -> Plan
+        # Off in production, like the subgraphs' own introspection: the schema is not for strangers to map.
+        self.rules = (*specified_rules, *(() if introspection else (NoSchemaIntrospectionCustomRule,)))
+
+    @classmethod
+    def from_sources(
+        cls,
+        sources: list[SubgraphSource],
+        transports: Mapping[str, Transport],
+        *,
+        introspection: bool = True,
+        deduplicate: bool = True,
+    ) -> Gateway:
+        return cls(compose(sources), transports, introspection=introspection, deduplicate=deduplicate)
+
+    async def execute(
+        self, query: Any, variables: Any = None, operation_name: Any = None
+    ) -> tuple[int, dict]:
+        """(HTTP status, response body) for one GraphQL request."""
+        if not isinstance(query, str) or not query:
+            return 400, {"errors": [_error("Must provide query string.", ErrorCode.BAD_REQUEST)]}
+        if variables is not None and not isinstance(variables, dict):
+            return 400, {"errors": [_error("Variables must be an object.", ErrorCode.BAD_REQUEST)]}
+        if operation_name is not None and not isinstance(operation_name, str):
+            return 400, {"errors": [_error("Operation name must be a string.", ErrorCode.BAD_REQUEST)]}
+        parsed = self._document(query)
+        if isinstance(parsed, dict):
+            return 200, parsed
+        document = parsed
+        operation = self._operation(document, operation_name)
+        if isinstance(operation, dict):
+            return 400, operation
+        coerced = get_variable_values(
+            self.supergraph.api_schema, operation.variable_definitions or (), variables or {}
+        )
+        if isinstance(coerced, list):
+            return 200, {
+                "errors": [
+                    # Hive Gateway sends these without a code; ours carry BAD_USER_INPUT, like our subgraphs'.
+                    _error(js_message(e.message, variables or {}), ErrorCode.BAD_USER_INPUT, e.locations)
+                    for e in coerced
+                ]
+            }
+        coerced = getattr(coerced, "coerced", coerced)  # graphql-core 3.3 wraps the values
+        key = (query, operation_name)
+        try:
+            plan = self.plans.get(key)
+            if plan is None:
+                plan = self.plans.remember(key, self._plan(document, operation))
+            return 200, await self._run(plan, document, variables or {}, coerced)
+        except PlanningError as exc:
+            return 200, {"errors": [_error(str(exc), ErrorCode.QUERY_PLANNING_FAILED)]}
+        except Exception:  # a gateway bug: logged, and answered as a coded error that leaks nothing
+            log.exception("gateway failed on operation %r", operation_name)
+            return 200, {"errors": [_error(INTERNAL_MESSAGE, ErrorCode.INTERNAL)]}
+
+    def _document(self, query: str) -> DocumentNode | dict:
+        cached = self.documents.get(query)
+        if cached is not None:
+            return cached
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            return {"errors": [_error(js_quotes(exc.message), ErrorCode.GRAPHQL_PARSE_FAILED, exc.locations)]}
+        errors = validate(self.supergraph.api_schema, document, self.rules)
+        if errors:
+            result: DocumentNode | dict = {
+                "errors": [
+                    _error(js_quotes(e.message), ErrorCode.GRAPHQL_VALIDATION_FAILED, e.locations)
+                    for e in errors
+                ]
+            }
+        else:
+            result = document
+        return self.documents.remember(query, result)
+
+    @staticmethod
+    def _operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | dict:
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if operation_name is None:
+            if len(operations) == 1:
+                return operations[0]
+            return {
+                "errors": [
+                    _error(
+                        "Could not determine what operation to execute.",
+                        ErrorCode.OPERATION_RESOLUTION_FAILURE,
+                    )
+                ]
+            }
+        for operation in operations:
+            if operation.name is not None and operation.name.value == operation_name:
+                return operation
+        return {
+            "errors": [
+                _error(
+                    "Could not determine what operation to execute.", ErrorCode.OPERATION_RESOLUTION_FAILURE
+                )
+            ]
+        }
+
+    def _plan(self, document: DocumentNode, operation: OperationDefinitionNode) -> Plan:
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        return self.planner.plan(operation, fragments)
+
+    async def _run(self, plan: Plan, document: DocumentNode, variables: dict, coerced: dict) -> dict:
+        shared = self.shared if plan.operation.operation == OperationType.QUERY else None
+        data, errors = await run_plan(plan, self.transports, variables, shared)
+        schema = self.supergraph.api_schema
+        root_type = schema.get_root_type(plan.operation.operation)
+        if plan.introspection:
+            data.update(self._introspect(document, plan, coerced))
+        body: dict[str, Any] = {}
+        if data or not plan.roots:
+            body["data"] = Shaper(schema, plan, coerced).shape(root_type, plan.operation.selection_set, data)
+        elif not errors:
+            body["data"] = None
+        if errors:
+            body["errors"] = errors
+        return body
+
+    def _introspect(self, document: DocumentNode, plan: Plan, variables: dict) -> dict:
+        """`__schema`/`__type` answered from the API schema, keyed by response name for the shaper."""
+        result = graphql_execute(
+            self.supergraph.api_schema,
+            document,
+            variable_values=variables,
+            operation_name=plan.operation.name.value if plan.operation.name else None,
+            field_resolver=_introspection_only,
+        )
+        return {k: v for k, v in (result.data or {}).items()}
+
+
+def _introspection_only(source, info, **arguments):
+    if info.parent_type.name in ("Query", "Mutation") and not info.field_name.startswith("__"):
+        return None
+    value = (
+        getattr(source, info.field_name, None)
+        if not isinstance(source, dict)
+        else source.get(info.field_name)
+    )
+    return value(info, **arguments) if callable(value) else value
+
+
+__all__ = ["CACHE_SIZE", "Gateway"]
