@@ -1,4 +1,5 @@
-"""The error taxonomy: typed domain errors, each with a stable `extensions.code`, and how errors are masked."""
+"""The error taxonomy: typed domain errors, each with a stable `extensions.code`, and how errors are
+masked."""
 
 from __future__ import annotations
 
@@ -71,6 +72,13 @@ class QueryTooComplex(GraphQLError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, extensions={"code": ErrorCode.QUERY_TOO_COMPLEX.value})
+
+
+class TooManySubscriptions(GraphQLError):
+    """A subscription refused because its connection already runs as many operations as it may."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": ErrorCode.TOO_MANY_SUBSCRIPTIONS.value})
 
 
 def classify(error: GraphQLError) -> GraphQLError:

@@ -22,7 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from govgraph.federation.context import RequestContext
-from govgraph.federation.errors import ErrorCode
+from govgraph.federation.errors import ErrorCode, TooManySubscriptions
 from govgraph.federation.limits import Limits
 from govgraph.federation.tracing import TRACE_HEADER, TRACE_REQUESTED, TRACE_VERSION
 from govgraph.json_input import JsonTooDeep, loads_bounded
@@ -51,14 +51,22 @@ class _BodyTooLarge(Exception):
 
 
 class _TransportWSHandler(BaseGraphQLTransportWSHandler):
-    """graphql-transport-ws with a code on the one error strawberry sends without one: the subscription cap."""
+    """graphql-transport-ws whose per-connection cap refuses with a TooManySubscriptions error, which carries
+    its code. Strawberry's own refusal has none; its checks that come first (acknowledged connection, unique
+    id) are left to it."""
 
-    async def send_message(self, message) -> None:
-        if message.get("type") == "error":
-            for error in message.get("payload") or ():
-                if error.get("message") == "Subscription limit reached" and not error.get("extensions"):
-                    error["extensions"] = {"code": ErrorCode.TOO_MANY_SUBSCRIPTIONS.value}
-        await super().send_message(message)
+    async def handle_subscribe(self, message) -> None:
+        limit = self.max_subscriptions_per_connection
+        if (
+            self.connection_acknowledged
+            and message["id"] not in self.operations
+            and limit is not None
+            and len(self.operations) >= limit
+        ):
+            error = TooManySubscriptions("Subscription limit reached")
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+            return
+        await super().handle_subscribe(message)
 
 
 class SubgraphView(GraphQL):
