@@ -1,5 +1,5 @@
-"""Ballot benchmarks: govgraph's ballots on BLS12-381 G1 (arkworks) against an ElectionGuard-style baseline in a
-4096-bit prime-field group with a 256-bit subgroup (gmpy2 modexp), side by side in one run.
+"""Ballot benchmarks: govgraph's ballots on BLS12-381 G1 (arkworks) against an ElectionGuard-style baseline in
+a 4096-bit prime-field group with a 256-bit subgroup (gmpy2 modexp), side by side in one run.
 
 The baseline runs the *same* code (zk.sigma, zk.elgamal, zk.ballot, zk.trustees, zk.tally) through the same
 `Group` interface, backed by Z_p^* instead of G1, so the proof structure is identical and only the group
@@ -10,43 +10,39 @@ show it separately and in total.
 
 Rows, for a ballot of one contest with 5 options (0 to 2 selections):
   encrypt ballot; eligibility proof generation (BBS pseudonym with its verification hints, govgraph only);
-  verify one ballot (decode + validity, and with eligibility); batch verify throughput in the steady state of a
-  ballot box (chunks of 256 ballots, as the record verifier takes them, each checked as one random linear
-  combination for validity and one for eligibility, the pool of distinct ballots cycled; each verifying process
-  sets up its election constants once, outside the timing): validity only and with eligibility per CPU-second of one process, and with eligibility
-  per wall-clock second through `--workers` warmed-up processes; aggregate + decrypt + verify the shares for
-  10^4 and 10^5 ballots (3 trustees, threshold 2; the 10^5 ciphertexts cycle through the pool, which costs the
-  same point additions); and the end to end wall-clock time for 10^5 ballots: verifying them through the
-  workers plus the tally. The full run measures it (10^5 ballot verifications, the pool cycled); the quick run
-  and the baseline (about 50 times slower) extrapolate from their wall-clock rate. The baseline has no
-  eligibility proofs, so its one batch figure fills both per-CPU-second rows.
-  The machine is shared: the "per CPU-second" and "ms" rows use process CPU time, so they do not depend on other
-  load; the "wall clock" row does.
+  verify one ballot (decode + validity, and with eligibility); batch verify throughput in the steady state of
+  a ballot box (chunks of 256 ballots, as the record verifier takes them, each checked as one random linear
+  combination for validity and one for eligibility, the pool of distinct ballots cycled; each verifying
+  process sets up its election constants once, outside the timing): validity only and with eligibility per
+  CPU-second of one process, and with eligibility per wall-clock second through `--workers` warmed-up
+  processes; aggregate + decrypt + verify the shares for 10^4 and 10^5 ballots (3 trustees, threshold 2; the
+  10^5 ciphertexts cycle through the pool, which costs the same point additions); and the end to end
+  wall-clock time for 10^5 ballots: verifying them through the workers plus the tally. The full run measures
+  it (10^5 ballot verifications, the pool cycled); the quick run and the baseline (about 50 times slower)
+  extrapolate from their wall-clock rate. The baseline has no eligibility proofs, so its one batch figure
+  fills both per-CPU-second rows.
+  The machine is shared: the "per CPU-second" and "ms" rows use process CPU time, so they do not depend on
+  other load; the "wall clock" row does.
 
-    python bench/ballots.py            # full run (a few minutes)
-    python bench/ballots.py --quick    # short run
-    python bench/ballots.py --json     # the same figures as one JSON object
+    python -m bench.ballots            # full run (a few minutes)
+    python -m bench.ballots --quick    # short run
+    python -m bench.ballots --json     # the same figures as one JSON object
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
 import os
 import platform
 import statistics
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import gmpy2
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from zk.ballot import (  # noqa: E402  # noqa: E402
+from bench.harness import Column, arguments, cpu_median_ms, report, table_lines
+from zk.ballot import (
     ElectionContext,
     EncryptedBallot,
     Manifest,
@@ -56,9 +52,9 @@ from zk.ballot import (  # noqa: E402  # noqa: E402
     selection_equations,
     verify_ballot,
 )
-from zk.curve import get_backend  # noqa: E402
-from zk.elgamal import Ciphertext  # noqa: E402
-from zk.eligibility import (  # noqa: E402
+from zk.curve import get_backend
+from zk.elgamal import Ciphertext
+from zk.eligibility import (
     EligibilityBatch,
     EligibilityProof,
     RollAuthority,
@@ -67,17 +63,17 @@ from zk.eligibility import (  # noqa: E402
     prove_eligibility,
     suite_for,
 )
-from zk.errors import MalformedInput  # noqa: E402
-from zk.record import BATCH_CHUNK  # noqa: E402
-from zk.sigma import BatchVerifier, Group, seeded_scalars  # noqa: E402
-from zk.tally import (  # noqa: E402
+from zk.errors import MalformedInput
+from zk.record import BATCH_CHUNK
+from zk.sigma import BatchVerifier, Group, seeded_scalars
+from zk.tally import (
     Aggregate,
     BabyStepGiantStep,
     combine_shares,
     decryption_share_of_own_aggregate,
     verify_decryption_share,
 )
-from zk.trustees import Ceremony, Trustee, joint_public_key, verification_key  # noqa: E402
+from zk.trustees import Ceremony, Trustee, joint_public_key, verification_key
 
 MANIFEST = Manifest.from_json(
     {
@@ -168,8 +164,8 @@ class ModpGroup:
 
 
 def find_modp_group(seed: bytes = b"govgraph-bench-4096") -> tuple[int, int, int]:
-    """(p, q, g): q the first prime after a seeded 256-bit value, p = q * r + 1 the first 4096-bit prime of that
-    form after a seeded r, and g = h^((p-1)/q) != 1 of order q."""
+    """(p, q, g): q the first prime after a seeded 256-bit value, p = q * r + 1 the first 4096-bit prime of
+    that form after a seeded r, and g = h^((p-1)/q) != 1 of order q."""
 
     def seeded(bits: int, label: bytes) -> int:
         stream = b"".join(
@@ -190,15 +186,6 @@ def find_modp_group(seed: bytes = b"govgraph-bench-4096") -> tuple[int, int, int
     return p, q, g
 
 
-def cpu_median_ms(operation: Callable[[], object], repeats: int) -> float:
-    samples = []
-    for _ in range(repeats):
-        start = time.process_time()
-        operation()
-        samples.append(time.process_time() - start)
-    return statistics.median(samples) * 1e3
-
-
 def make_group(kind: str, params: tuple[int, int, int] | None) -> Group:
     return election_group(get_backend("arkworks")) if kind == "curve" else ModpGroup(*params)
 
@@ -210,7 +197,8 @@ def setup_election(group: Group) -> tuple[ElectionContext, dict[int, Trustee], d
     reveals = {i: t.reveal for i, t in trustees.items()}
     qualified = [1, 2, 3]
     for j, trustee in trustees.items():
-        # Shares handed over directly: the sealed-box round costs the same for both groups and is not benchmarked.
+        # Shares handed over directly: the sealed-box round costs the same for both groups and is not
+        # benchmarked.
         trustee.secret_share = sum(other.share_for(j) for other in trustees.values()) % group.order
     keys = {j: verification_key(ceremony, reveals, qualified, j) for j in trustees}
     return ElectionContext(group, MANIFEST, joint_public_key(ceremony, reveals, qualified)), trustees, keys
@@ -223,8 +211,9 @@ CHUNK = BATCH_CHUNK  # ballots per random linear combination: the record verifie
 def _start_worker(
     kind: str, params, key_hex: str, issuer_key_hex: str | None, ballots: list[dict], eligibility: list | None
 ) -> None:
-    """A verifier process's one-off set-up: the group, the election context, the eligibility constants, and the
-    pool of cast ballots (JSON, as they arrive) it will read from, so the timed jobs carry only positions."""
+    """A verifier process's one-off set-up: the group, the election context, the eligibility constants, and
+    the pool of cast ballots (JSON, as they arrive) it will read from, so the timed jobs carry only
+    positions."""
     group = make_group(kind, params)
     _worker["context"] = ElectionContext(group, MANIFEST, group.decode(bytes.fromhex(key_hex)))
     _worker["box"] = (
@@ -325,7 +314,9 @@ def measure(kind: str, params, quick: bool, workers: int) -> dict[str, float]:
     curve = kind == "curve"
     repeats = 5 if quick else 20
     rng = seeded_scalars(group, b"bench ballots")
-    context.encryption_key  # build the fixed-base tables outside the timed region, as a voting device would
+    _ = (
+        context.encryption_key
+    )  # build the fixed-base tables outside the timed region, as a voting device would
     out: dict[str, float] = {}
     out["encrypt_ms"] = cpu_median_ms(lambda: encrypt_ballot(context, CHOICE, b"voter", rng), repeats)
 
@@ -415,15 +406,19 @@ ROWS = (
 )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="short run")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--workers", type=int, default=2, help="processes for batch verification (default 2)")
-    args = parser.parse_args()
+COLUMNS = (
+    Column("operation", 46, align="<"),
+    Column("govgraph G1", 14),
+    Column("4096-bit", 14),
+    Column("speedup", 9, ".1f", suffix="x"),
+    Column("target", 0, align="<", gap=2),
+)
+
+
+def run(quick: bool, workers: int) -> dict:
     params = find_modp_group()
-    curve = measure("curve", None, args.quick, args.workers)
-    baseline = measure("modp", params, args.quick, args.workers)
+    curve = measure("curve", None, quick, workers)
+    baseline = measure("modp", params, quick, workers)
     figures = {}
     for key, _, unit, target in ROWS:
         ours, theirs = curve.get(key), baseline.get(key)
@@ -441,31 +436,44 @@ def main() -> None:
             "target": target,
         }
     meta = {
-        "quick": args.quick,
-        "workers": args.workers,
+        "quick": quick,
+        "workers": workers,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "curve_backend": "arkworks",
         "baseline": "ElectionGuard-style, same code, Z_p^* p 4096-bit, q 256-bit, gmpy2 " + gmpy2.version(),
     }
-    if args.json:
-        print(json.dumps({"meta": meta, "figures": figures}, indent=2))
-        return
-    print(
-        f"ballots: {'quick' if args.quick else 'full'} run, {args.workers} worker(s), {os.cpu_count()} CPUs; "
-        "speedup = baseline cost / govgraph cost (throughput: govgraph / baseline)"
-    )
-    header = f"{'operation':<46} {'govgraph G1':>14} {'4096-bit':>14} {'speedup':>9}  target"
-    print(header)
-    print("-" * len(header))
+    return {"meta": meta, "figures": figures}
+
+
+def shown(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.2f} ms" if unit == "ms" else f"{value:,.1f} {unit}"
+
+
+def table(result: dict) -> str:
+    meta, figures = result["meta"], result["figures"]
+    rows = []
     for key, label, unit, target in ROWS:
         f = figures[key]
+        rows.append(
+            (label, shown(f["govgraph"], unit), shown(f["baseline"], unit), f["speedup"], target or "")
+        )
+    return "\n".join(
+        [
+            f"ballots: {'quick' if meta['quick'] else 'full'} run, {meta['workers']} worker(s), "
+            f"{meta['cpus']} CPUs; speedup = baseline cost / govgraph cost (throughput: govgraph / baseline)",
+            *table_lines(COLUMNS, rows, rule=True),
+        ]
+    )
 
-        def show(value: float | None) -> str:
-            return "n/a" if value is None else f"{value:,.1f} {unit}" if unit != "ms" else f"{value:,.2f} ms"
 
-        ratio = "n/a" if f["speedup"] is None else f"{f['speedup']:.1f}x"
-        print(f"{label:<46} {show(f['govgraph']):>14} {show(f['baseline']):>14} {ratio:>9}  {target or ''}")
+def main() -> None:
+    parser = arguments(__doc__, quick_help="short run")
+    parser.add_argument("--workers", type=int, default=2, help="processes for batch verification (default 2)")
+    args = parser.parse_args()
+    report(run(args.quick, args.workers), args.json, table)
 
 
 if __name__ == "__main__":

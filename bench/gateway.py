@@ -1,9 +1,9 @@
 """Gateway throughput: the embedded gateway in-process, the embedded gateway over HTTP, and Hive Gateway (Rust
 planner) over the same subgraphs in the same run, for the 2-hop join and a 10-entity join at c=1 and c=10.
 
-    python bench/gateway.py            # full run
-    python bench/gateway.py --quick    # short run
-    python bench/gateway.py --json     # the same figures as one JSON object
+    python -m bench.gateway            # full run
+    python -m bench.gateway --quick    # short run
+    python -m bench.gateway --json     # the same figures as one JSON object
 
 Every server is its own process: the identity and land agencies (seeded SQLite) and two in-memory bench
 subgraphs (catalog, reviews) for the 10-entity join; Hive Gateway and the embedded gateway over HTTP call
@@ -24,21 +24,23 @@ import contextlib
 import itertools
 import json
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 import strawberry
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from bench.subgraph import measure  # noqa: E402  (the shared keep-alive load generator)
-from govgraph.federation.servers import HiveGateway, compose_supergraph, free_port  # noqa: E402
-from govgraph.federation.subgraph import build_subgraph_schema  # noqa: E402
+from bench.harness import (
+    Column,
+    ServerProcesses,
+    arguments,
+    load_seconds,
+    measure_load,
+    report,
+    table_lines,
+)
+from govgraph.federation.servers import HiveGateway, compose_supergraph
+from govgraph.federation.subgraph import build_subgraph_schema
 
 TWO_HOP = (
     "2-hop join (identity+land)",
@@ -64,7 +66,7 @@ class Item:
     name: str
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> Item:  # noqa: A002
+    def resolve_reference(cls, id: strawberry.ID) -> Item:
         return cls(id=id, name=f"item {id}")
 
 
@@ -85,7 +87,7 @@ class ReviewedItem:
     review_count: int
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> ReviewedItem:  # noqa: A002
+    def resolve_reference(cls, id: strawberry.ID) -> ReviewedItem:
         return cls(id=id, rating=3 + int(id) % 3 / 2, review_count=int(id) * 7)
 
 
@@ -100,16 +102,15 @@ def bench_schemas() -> dict:
 def serve_subgraph(name: str, port: int, data: str) -> None:
     import uvicorn
 
+    from govgraph.agencies.registry import find_agency
+    from govgraph.app import standalone_agency_app
     from govgraph.config import Settings
-    from govgraph.federation import agencies
     from govgraph.federation.subgraph import standalone_app, subgraph_view
 
     if name in ("catalog", "reviews"):
         app = standalone_app(subgraph_view(bench_schemas()[name]))
     else:
-        app = agencies.standalone_agency_app(
-            agencies.find_agency(name), Settings.from_env({"GOVGRAPH_DATA": data})
-        )
+        app = standalone_agency_app(find_agency(name), Settings.from_env({"GOVGRAPH_DATA": data}))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -121,13 +122,13 @@ def serve_embedded(port: int, data: str) -> None:
     from starlette.routing import Route
 
     from govgraph import db
+    from govgraph.agencies.registry import find_agency, prepare_storage
     from govgraph.config import Settings
-    from govgraph.federation import agencies
     from govgraph.federation.context import RequestContext
     from govgraph.federation.gateway.endpoint import GatewayEndpoint, local_gateway
 
     settings = Settings.from_env({"GOVGRAPH_DATA": data})
-    chosen = [agencies.find_agency("identity"), agencies.find_agency("land")]
+    chosen = [find_agency("identity"), find_agency("land")]
     state: dict = {}
     schemas = {agency.name: agency.schema() for agency in chosen} | bench_schemas()
     endpoint = GatewayEndpoint(
@@ -141,7 +142,7 @@ def serve_embedded(port: int, data: str) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = db.create_engine(settings.database_url)
         state["sessions"] = db.session_factory(engine)
-        await agencies.prepare_storage(engine, state["sessions"], chosen, seed=True)
+        await prepare_storage(engine, state["sessions"], chosen, seed=True)
         await endpoint.ready()
         yield
         await engine.dispose()
@@ -163,45 +164,20 @@ def serve_remote(port: int, services: str) -> None:
     )
 
 
-def start(arguments: list[str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, __file__, *arguments, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{arguments} exited with {process.returncode}")
-        try:
-            if httpx.get(url + "/readiness", timeout=1).status_code == 200:
-                return process, url + "/graphql"
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{arguments} did not start")
-
-
 def run(duration: float, warmup: float) -> list[dict]:
     rows = []
-    processes: list[subprocess.Popen] = []
-    gateway = None
-    with tempfile.TemporaryDirectory(prefix="govgraph-bench-gateway-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="govgraph-bench-gateway-") as tmp,
+        ServerProcesses("bench.gateway") as servers,
+    ):
         data = Path(tmp)
+        urls = {name: servers.start(["--serve", name, "--data", str(data / name)]) for name in SUBGRAPHS}
+        supergraph = data / "supergraph.graphql"
+        compose_supergraph(urls, supergraph)
+        gateway = HiveGateway.start(supergraph, data / "hive.log")
         try:
-            urls = {}
-            for name in SUBGRAPHS:
-                process, urls[name] = start(["--serve", name, "--data", str(data / name)])
-                processes.append(process)
-            supergraph = data / "supergraph.graphql"
-            compose_supergraph(urls, supergraph)
-            gateway = HiveGateway.start(supergraph, data / "hive.log")
-            process, embedded = start(["--serve-embedded", "--data", str(data / "embedded")])
-            processes.append(process)
-            process, remote = start(["--serve-remote", json.dumps(urls)])
-            processes.append(process)
+            embedded = servers.start(["--serve-embedded", "--data", str(data / "embedded")])
+            remote = servers.start(["--serve-remote", json.dumps(urls)])
             targets = dict(zip(MODES, (embedded, remote, gateway.url), strict=True))
             for label, query in SCENARIOS:
                 paged = "$offset" in query
@@ -214,37 +190,50 @@ def run(duration: float, warmup: float) -> list[dict]:
                 for concurrency in CONCURRENCY:
                     for mode, url in targets.items():
                         pages = ({"offset": 10 * (n % PAGES)} for n in itertools.count()) if paged else None
-                        figures = asyncio.run(measure(url, query, concurrency, duration, warmup, pages))
+                        figures = asyncio.run(measure_load(url, query, concurrency, duration, warmup, pages))
                         rows.append({"scenario": label, "mode": mode, "concurrency": concurrency, **figures})
         finally:
-            if gateway is not None:
-                gateway.stop()
-            for process in processes:
-                process.terminate()
-                process.wait(timeout=10)
+            gateway.stop()
     reference = {(r["scenario"], r["concurrency"]): r["rps"] for r in rows if r["mode"] == "Hive Gateway"}
     for row in rows:
         row["ratio_vs_hive"] = row["rps"] / reference[(row["scenario"], row["concurrency"])]
     return rows
 
 
-def table(rows: list[dict]) -> str:
-    header = (
-        f"{'scenario':<34} {'c':>3} {'gateway':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x Hive':>7}"
-    )
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        lines.append(
-            f"{row['scenario']:<34} {row['concurrency']:>3} {row['mode']:<20} {row['rps']:>9.1f} "
-            f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['ratio_vs_hive']:>7.2f}"
+COLUMNS = (
+    Column("scenario", 34, align="<"),
+    Column("c", 3),
+    Column("gateway", 20, align="<"),
+    Column("req/s", 9, ".1f"),
+    Column("p50 ms", 8, ".2f"),
+    Column("p99 ms", 8, ".2f"),
+    Column("x Hive", 7, ".2f"),
+)
+
+
+def table(result: dict) -> str:
+    return "\n".join(
+        table_lines(
+            COLUMNS,
+            (
+                (
+                    r["scenario"],
+                    r["concurrency"],
+                    r["mode"],
+                    r["rps"],
+                    r["p50_ms"],
+                    r["p99_ms"],
+                    r["ratio_vs_hive"],
+                )
+                for r in result["rows"]
+            ),
+            rule=True,
         )
-    return "\n".join(lines)
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a short run")
-    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser = arguments(__doc__)
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--serve-embedded", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-remote", help=argparse.SUPPRESS)
@@ -257,14 +246,10 @@ def main() -> None:
         return serve_embedded(args.port, args.data)
     if args.serve_remote:
         return serve_remote(args.port, args.serve_remote)
-    duration, warmup = (1.5, 0.3) if args.quick else (8.0, 1.5)
+    duration, warmup = load_seconds(args.quick)
     rows = run(duration, warmup)
-    if args.json:
-        print(
-            json.dumps({"benchmark": "gateway", "duration_s": duration, "cpus": os.cpu_count(), "rows": rows})
-        )
-    else:
-        print(table(rows))
+    result = {"benchmark": "gateway", "duration_s": duration, "cpus": os.cpu_count(), "rows": rows}
+    report(result, args.json, table)
 
 
 if __name__ == "__main__":
