@@ -1,7 +1,8 @@
 """Relay cursor connections (Relay Cursor Connections Specification) for every list that can grow.
 
 Cursors are opaque to clients: base64 of a versioned offset. Pages are sliced in the database by the
-caller; `page` only turns a fetched window (one row beyond the page, to learn hasNextPage) into a connection."""
+caller; `page` only turns a fetched window (one row beyond the page, to learn hasNextPage) into a
+connection."""
 
 from __future__ import annotations
 

@@ -40,6 +40,9 @@ class Limits:
     max_subscriptions_per_connection: int = 10
 
 
+DEFAULT_LIMITS = Limits()  # frozen: one instance serves every schema and view built without limits of its own
+
+
 @dataclass(slots=True)
 class _Measure:
     depth: int = 0

@@ -24,7 +24,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from govgraph.federation.errors import ServiceError, classify
 from govgraph.federation.http import SessionsSource, SubgraphView
-from govgraph.federation.limits import Limits, limits_rule
+from govgraph.federation.limits import DEFAULT_LIMITS, Limits, limits_rule
 from govgraph.federation.scalars import SCALAR_OVERRIDES
 from govgraph.federation.tracing import tracing_extension
 
@@ -87,7 +87,7 @@ def build_subgraph_schema(
     mutation: type | None = None,
     subscription: type | None = None,
     types: Iterable[type] = (),
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     production: bool = False,
     caches: bool = True,
 ) -> SubgraphSchema:
@@ -96,7 +96,8 @@ def build_subgraph_schema(
     while the validation rule classes are built once here so the validation cache keeps hitting."""
     rules = [limits_rule(limits)]
     if production:
-        # Introspection off in production; `_service { sdl }` is a plain field and stays available to gateways.
+        # Introspection off in production; `_service { sdl }` is a plain field and stays available to
+        # gateways.
         rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list[Callable[[], object]] = [
         tracing_extension,
@@ -122,7 +123,7 @@ def build_subgraph_schema(
 def subgraph_view(
     schema: SubgraphSchema,
     *,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     production: bool = False,
     sessions: SessionsSource | None = None,
 ) -> SubgraphView:

@@ -63,7 +63,8 @@ def _timestamp(nanoseconds_since_epoch: int) -> bytes:
 
 
 class TraceNode:
-    """Trace.Node: a field (response_name) or a list element (index), with times relative to the trace start."""
+    """Trace.Node: a field (response_name) or a list element (index), with times relative to the trace
+    start."""
 
     __slots__ = (
         "response_name",
