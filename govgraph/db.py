@@ -1,4 +1,4 @@
-"""The async database engine and session factory: SQLite (WAL, foreign keys) by default, PostgreSQL via asyncpg."""
+"""The async database engine and sessions: SQLite (WAL, foreign keys) by default, PostgreSQL via asyncpg."""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from govgraph.agencies.identity.models import AgencyRow, CitizenRow, CredentialSchemaRow
-from govgraph.agencies.identity.service import IdentityService, check_id
+from govgraph.agencies.identity.service import IdentityService
+from govgraph.agencies.ids import check_id
 from govgraph.federation.connections import Connection, page, window
 
 

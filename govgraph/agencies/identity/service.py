@@ -10,10 +10,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from govgraph.agencies.identity.models import AgencyRow, CitizenRow, CredentialSchemaRow
+from govgraph.agencies.ids import check_id
 from govgraph.federation.dataloaders import by_key, grouped_by_key
-from govgraph.federation.errors import BadUserInput
-
-MAX_ID_LENGTH = 64
 
 
 class IdentityService:
@@ -62,12 +60,6 @@ class IdentityService:
                 )
             ).all()
         return grouped_by_key(rows, issuer_ids, key=lambda row: row.issuer_id)
-
-
-def check_id(value: str) -> str:
-    if not value or len(value) > MAX_ID_LENGTH:
-        raise BadUserInput(f"An id must be 1..{MAX_ID_LENGTH} characters.")
-    return value
 
 
 # Demo data for `make run`. Citizen ids are opaque (random, meaningless); the land registry's demo titles

@@ -1,1 +1,1 @@
-"""The land registry: parcels and titles; it contributes `Citizen.parcels` to the identity bureau's Citizen."""
+"""The land registry: parcels and titles; it adds `Citizen.parcels` to the identity bureau's Citizen."""

@@ -8,8 +8,9 @@ import datetime
 import strawberry
 from strawberry.types import Info
 
+from govgraph.agencies.ids import check_id
 from govgraph.agencies.land.models import ParcelRow, TitleRow
-from govgraph.agencies.land.service import LandService, check_id
+from govgraph.agencies.land.service import LandService
 from govgraph.federation.connections import Connection, page, window
 
 DEFAULT_PARCELS = 50

@@ -14,7 +14,6 @@ from govgraph.agencies.land.models import ParcelRow, TitleRow
 from govgraph.federation.dataloaders import by_key, grouped_by_key
 from govgraph.federation.errors import BadUserInput
 
-MAX_ID_LENGTH = 64
 MAX_PARCELS = 100
 
 
@@ -81,12 +80,6 @@ class LandService:
             ).all()
             total = (await session.exec(select(func.count()).select_from(TitleRow))).one()
         return list(rows), total
-
-
-def check_id(value: str) -> str:
-    if not value or len(value) > MAX_ID_LENGTH:
-        raise BadUserInput(f"An id must be 1..{MAX_ID_LENGTH} characters.")
-    return value
 
 
 # Demo data for `make run`. Owners are the identity bureau's demo citizens (opaque ids).
