@@ -1,4 +1,5 @@
-"""The ASGI application: build_app(settings) wires storage, health, metrics and the agency subgraphs."""
+"""The ASGI applications: build_app(settings) wires storage, health, metrics and the agency subgraphs;
+standalone_agency_app(agency, settings) serves one agency alone."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -13,9 +15,17 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from govgraph import __version__, db
+from govgraph.agencies.registry import (
+    Agency,
+    agencies_gateway,
+    agency_routes,
+    app_sessions,
+    prepare_storage,
+    standard_agencies,
+)
 from govgraph.config import Settings
-from govgraph.federation.agencies import Agency, agency_routes, prepare_storage, standard_agencies
-from govgraph.federation.gateway.endpoint import GatewayEndpoint, agencies_gateway
+from govgraph.federation.gateway.endpoint import GatewayEndpoint
+from govgraph.federation.subgraph import standalone_app, subgraph_view
 from govgraph.ledger.http import Ledgers, ledger_routes
 from govgraph.metrics import HttpMetrics, MetricsMiddleware
 
@@ -39,23 +49,18 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = db.create_engine(settings.database_url)
-        app.state.engine = engine
-        app.state.sessions = db.session_factory(engine)
-        # Demo data only outside production, so `make run` shows something; seeding is idempotent.
-        await prepare_storage(engine, app.state.sessions, agencies, seed=not settings.production)
-        # Agency ledgers are whatever logs the database holds (created with `govgraph ledger init`).
-        app.state.ledgers = Ledgers(engine, settings.ledger_keys_dir)
-        await app.state.ledgers.start()
         try:
-            # Compose the supergraph now: agencies that cannot be federated stop start-up with the reason (a
-            # CompositionError naming the subgraphs and fields), and the first request does not pay for it.
-            await gateway.ready()
-            log.info("govgraph %s started: data in %s", __version__, settings.data_dir)
-            yield
+            async with _storage(app, settings, agencies) as engine:
+                # Agency ledgers are whatever logs the database holds (created with `govgraph ledger init`).
+                app.state.ledgers = Ledgers(engine, settings.ledger_keys_dir)
+                await app.state.ledgers.start()
+                # Compose the supergraph now: agencies that cannot be federated stop start-up with the
+                # reason (a CompositionError naming the subgraphs and fields), and the first request does
+                # not pay for it.
+                await gateway.ready()
+                log.info("govgraph %s started: data in %s", __version__, settings.data_dir)
+                yield
         finally:
-            await engine.dispose()
             log.info("govgraph stopped")
 
     async def healthz(_request: Request) -> JSONResponse:
@@ -85,3 +90,37 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
     app.state.metrics = metrics
     app.state.gateway = gateway
     return app
+
+
+def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = True) -> Starlette:
+    """One agency served alone (`govgraph subgraph <name>`): /graphql, /readiness, own engine and tables.
+    `caches=False` turns the parse/validation caches off (the benchmark's reference)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with _storage(app, settings, [agency]):
+            yield
+
+    view = subgraph_view(
+        agency.schema(production=settings.production, caches=caches),
+        production=settings.production,
+        sessions=app_sessions,
+    )
+    return standalone_app(view, lifespan=lifespan)
+
+
+@contextlib.asynccontextmanager
+async def _storage(
+    app: Starlette, settings: Settings, agencies: Sequence[Agency]
+) -> AsyncIterator[AsyncEngine]:
+    """The database for the app's lifetime: engine and sessions in the app's state, the agencies' tables
+    created, and demo data only outside production (so `make run` shows something; seeding is idempotent)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = db.create_engine(settings.database_url)
+    app.state.engine = engine
+    app.state.sessions = db.session_factory(engine)
+    try:
+        await prepare_storage(engine, app.state.sessions, agencies, seed=not settings.production)
+        yield engine
+    finally:
+        await engine.dispose()

@@ -18,7 +18,7 @@ def schema_export(
     ] = True,
 ) -> None:
     """Write schema/subgraphs/<agency>.graphql and the composed schema/supergraph.graphql from the code."""
-    from govgraph.federation.agencies import standard_agencies
+    from govgraph.agencies.registry import standard_agencies
     from govgraph.federation.contracts import export_subgraphs, export_supergraph
     from govgraph.federation.servers import GatewayUnavailable
 

@@ -46,7 +46,8 @@ def subgraph(
     """Serve one agency's subgraph alone at /graphql.
 
     For Hive Gateway, Apollo Router or the embedded gateway."""
-    from govgraph.federation.agencies import find_agency, standalone_agency_app
+    from govgraph.agencies.registry import find_agency
+    from govgraph.app import standalone_agency_app
 
     settings = load_settings()
     try:

@@ -1,4 +1,4 @@
-"""Schema contracts under schema/: each agency's subgraph SDL and the composed supergraph, generated from code.
+"""Schema contracts under schema/: each subgraph's SDL and the composed supergraph, generated from code.
 
 Front-end teams generate clients from these files and review every change in them. The subgraph SDLs
 come straight from the strawberry schemas (no Node needed); the supergraph is composed by the Guild
@@ -8,39 +8,55 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
-from govgraph.federation.agencies import Agency
+from strawberry.schema.base import BaseSchema
+
 from govgraph.federation.servers import compose_supergraph
 
 SUBGRAPHS_DIR = "subgraphs"
 SUPERGRAPH_FILE = "supergraph.graphql"
 
 
-def subgraph_sdl(agency: Agency) -> str:
+class Subgraph(Protocol):
+    """What a contract needs of a subgraph (an agency, to the app): its name, port and schema."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def default_port(self) -> int: ...
+
+    def schema(self, *, production: bool) -> BaseSchema: ...
+
+
+def subgraph_sdl(subgraph: Subgraph) -> str:
     # Production settings: the contract is what a production deployment serves.
-    return agency.schema(production=True).as_str().rstrip("\n") + "\n"
+    return subgraph.schema(production=True).as_str().rstrip("\n") + "\n"
 
 
-def subgraph_url(agency: Agency) -> str:
-    return f"http://127.0.0.1:{agency.default_port}/graphql"
+def subgraph_url(subgraph: Subgraph) -> str:
+    return f"http://127.0.0.1:{subgraph.default_port}/graphql"
 
 
-def export_subgraphs(schema_dir: Path, agencies: Sequence[Agency]) -> list[Path]:
+def export_subgraphs(schema_dir: Path, subgraphs: Sequence[Subgraph]) -> list[Path]:
     directory = schema_dir / SUBGRAPHS_DIR
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for agency in agencies:
-        path = directory / f"{agency.name}.graphql"
-        _write_atomically(path, subgraph_sdl(agency))
+    for subgraph in subgraphs:
+        path = directory / f"{subgraph.name}.graphql"
+        _write_atomically(path, subgraph_sdl(subgraph))
         written.append(path)
     return written
 
 
-def export_supergraph(schema_dir: Path, agencies: Sequence[Agency]) -> Path:
+def export_supergraph(schema_dir: Path, subgraphs: Sequence[Subgraph]) -> Path:
     """Compose the exported subgraph SDLs (needs Node and docker/gateway's packages)."""
     out = schema_dir / SUPERGRAPH_FILE
     compose_supergraph(
-        {agency.name: subgraph_url(agency) for agency in agencies}, out, sdl_dir=schema_dir / SUBGRAPHS_DIR
+        {subgraph.name: subgraph_url(subgraph) for subgraph in subgraphs},
+        out,
+        sdl_dir=schema_dir / SUBGRAPHS_DIR,
     )
     return out
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from govgraph.agencies.registry import standard_agencies
+from govgraph.app import standalone_agency_app
 from govgraph.config import Settings
-from govgraph.federation.agencies import standalone_agency_app, standard_agencies
 from govgraph.federation.servers import (
     GatewayUnavailable,
     HiveGateway,

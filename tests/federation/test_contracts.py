@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from govgraph.federation.agencies import standard_agencies
+from govgraph.agencies.registry import standard_agencies
 from govgraph.federation.contracts import SUPERGRAPH_FILE, subgraph_sdl, subgraph_url
 from govgraph.federation.servers import compose_supergraph
 from tests.federation.live import require_node

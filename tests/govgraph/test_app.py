@@ -10,9 +10,9 @@ from sqlalchemy import MetaData
 from starlette.testclient import TestClient
 
 from govgraph import __version__
+from govgraph.agencies.registry import IDENTITY, LAND, Agency
 from govgraph.app import build_app
 from govgraph.config import Settings
-from govgraph.federation.agencies import IDENTITY, LAND, Agency
 from govgraph.federation.gateway.supergraph import CompositionError
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -17,14 +17,10 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.schema.base import BaseSchema
 
-from govgraph.federation.context import RequestContext
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
 from govgraph.federation.gateway.transports import InProcess, OverHttp, fetch_sdl, http_client
 from govgraph.json_input import JsonTooDeep, loads_bounded
-
-if TYPE_CHECKING:
-    from govgraph.federation.agencies import Agency
 
 MAX_BODY_BYTES = 1_000_000
 GRAPHIQL = """<!doctype html><html><head><title>govgraph</title>
@@ -173,23 +169,6 @@ async def local_gateway(
         introspection=introspection,
         deduplicate=deduplicate,
     )
-
-
-def agencies_gateway(
-    agencies: Sequence[Agency],
-    sessions: Callable[[], Any],
-    *,
-    production: bool = False,
-    deduplicate: bool = True,
-) -> Callable[[], Awaitable[Gateway]]:
-    """The app's own gateway: the agencies' schemas called in-process, with the app's database sessions
-    (asked for at each fetch, so it works once the lifespan has opened the engine)."""
-    schemas = {agency.name: agency.schema(production=production) for agency in agencies}
-
-    def context() -> RequestContext:
-        return RequestContext(request=None, response=None, sessions=sessions())
-
-    return lambda: local_gateway(schemas, context, introspection=not production, deduplicate=deduplicate)
 
 
 def gateway_app(

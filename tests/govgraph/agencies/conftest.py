@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from govgraph import db
-from govgraph.federation.agencies import prepare_storage, standard_agencies
+from govgraph.agencies.registry import prepare_storage, standard_agencies
 
 
 class StatementLog:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from govgraph.agencies.registry import LAND
 from govgraph.app import build_app
 from govgraph.config import Settings
-from govgraph.federation.agencies import LAND
 
 URL = "/subgraphs/land/graphql"
 

@@ -1,37 +1,31 @@
-"""The agencies govgraph serves, as the app and CLI need them: name, GraphQL root, tables, demo data.
+"""The agencies govgraph serves: name, GraphQL root, tables, demo data, and how the app mounts them.
 
 Assembled here, explicitly, rather than discovered: `build_app` receives this list (or another one)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.websockets import WebSocket
 
-from govgraph import db
 from govgraph.agencies.identity import models as identity_models
 from govgraph.agencies.identity import schema as identity_schema
 from govgraph.agencies.identity import service as identity_service
 from govgraph.agencies.land import models as land_models
 from govgraph.agencies.land import schema as land_schema
 from govgraph.agencies.land import service as land_service
-from govgraph.config import Settings
-from govgraph.federation.limits import Limits
-from govgraph.federation.subgraph import (
-    SubgraphSchema,
-    build_subgraph_schema,
-    graphql_routes,
-    standalone_app,
-    subgraph_view,
-)
+from govgraph.federation.context import RequestContext
+from govgraph.federation.gateway import Gateway
+from govgraph.federation.gateway.endpoint import local_gateway
+from govgraph.federation.limits import DEFAULT_LIMITS, Limits
+from govgraph.federation.subgraph import SubgraphSchema, build_subgraph_schema, graphql_routes, subgraph_view
 
 
 @dataclass(frozen=True)
@@ -45,7 +39,7 @@ class Agency:
     default_port: int = 4100
 
     def schema(
-        self, *, production: bool = False, caches: bool = True, limits: Limits = Limits()
+        self, *, production: bool = False, caches: bool = True, limits: Limits = DEFAULT_LIMITS
     ) -> SubgraphSchema:
         return build_subgraph_schema(
             self.query, types=self.types, production=production, caches=caches, limits=limits
@@ -97,7 +91,11 @@ async def prepare_storage(
 
 
 def agency_routes(
-    agencies: Sequence[Agency], *, production: bool, prefix: str = "/subgraphs", limits: Limits = Limits()
+    agencies: Sequence[Agency],
+    *,
+    production: bool,
+    prefix: str = "/subgraphs",
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[BaseRoute]:
     """`<prefix>/<agency>/graphql` for each agency; sessions come from the app's state at request time."""
     routes: list[BaseRoute] = []
@@ -106,34 +104,29 @@ def agency_routes(
             agency.schema(production=production, limits=limits),
             limits=limits,
             production=production,
-            sessions=_app_sessions,
+            sessions=app_sessions,
         )
         routes += graphql_routes(f"{prefix}/{agency.name}/graphql", view)
     return routes
 
 
-def _app_sessions(request: Request | WebSocket) -> async_sessionmaker[AsyncSession]:
+def app_sessions(request: Request | WebSocket) -> async_sessionmaker[AsyncSession]:
+    """The session factory the app's lifespan put in its state."""
     return request.app.state.sessions
 
 
-def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = True) -> Starlette:
-    """One agency served alone (`govgraph subgraph <name>`): /graphql, /readiness, own engine and tables.
-    `caches=False` turns the parse/validation caches off (the benchmark's reference)."""
+def agencies_gateway(
+    agencies: Sequence[Agency],
+    sessions: Callable[[], Any],
+    *,
+    production: bool = False,
+    deduplicate: bool = True,
+) -> Callable[[], Awaitable[Gateway]]:
+    """The app's own gateway: the agencies' schemas called in-process, with the app's database sessions
+    (asked for at each fetch, so it works once the lifespan has opened the engine)."""
+    schemas = {agency.name: agency.schema(production=production) for agency in agencies}
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = db.create_engine(settings.database_url)
-        app.state.sessions = db.session_factory(engine)
-        try:
-            await prepare_storage(engine, app.state.sessions, [agency], seed=not settings.production)
-            yield
-        finally:
-            await engine.dispose()
+    def context() -> RequestContext:
+        return RequestContext(request=None, response=None, sessions=sessions())
 
-    view = subgraph_view(
-        agency.schema(production=settings.production, caches=caches),
-        production=settings.production,
-        sessions=_app_sessions,
-    )
-    return standalone_app(view, lifespan=lifespan)
+    return lambda: local_gateway(schemas, context, introspection=not production, deduplicate=deduplicate)
