@@ -10,12 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from govgraph.cli import app
-from tests.zk.test_election import Election, run_election
+from tests.zk.elections import Election, run_election
+from zk.curve import get_backend
 
 
 @pytest.fixture(scope="module")
-def election(arkworks) -> Election:
-    return run_election(arkworks, voters=4, spoiled=1, absent=(3,), seed=b"cli")
+def election() -> Election:
+    return run_election(get_backend("arkworks"), voters=4, spoiled=1, absent=(3,), seed=b"cli")
 
 
 def write(tmp_path: Path, record: dict) -> Path:

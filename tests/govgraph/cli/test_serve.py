@@ -1,5 +1,5 @@
-"""`govgraph subgraph <agency>` serves one agency alone as a real process; `govgraph schema export` writes the
-contracts; `govgraph serve` mounts the agencies at /subgraphs/<agency>/graphql."""
+"""`govgraph subgraph <agency>` serves one agency alone as a real process; `govgraph serve` mounts the
+agencies at /subgraphs/<agency>/graphql."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from typer.testing import CliRunner
 
 from govgraph.cli import app
 from tests.conftest import free_port, wait_until_healthy
-
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 
 
 @pytest.mark.e2e
@@ -46,14 +44,6 @@ def test_subgraph_command_refuses_an_unknown_agency() -> None:
     result = CliRunner().invoke(app, ["subgraph", "treasury"])
     assert result.exit_code == 2
     assert "unknown agency 'treasury' (known: identity, land)" in result.output
-
-
-def test_schema_export_writes_the_committed_subgraph_sdls(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["schema", "export", "--dir", str(tmp_path), "--no-supergraph"])
-    assert result.exit_code == 0, result.output
-    for name in ("identity", "land"):
-        written = (tmp_path / "subgraphs" / f"{name}.graphql").read_text()
-        assert written == (SCHEMA_DIR / "subgraphs" / f"{name}.graphql").read_text()
 
 
 @pytest.mark.e2e
