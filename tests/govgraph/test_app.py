@@ -46,6 +46,20 @@ def test_readyz_is_unavailable_when_the_database_is_not(tmp_path) -> None:
             pass
 
 
+def test_readyz_answers_503_once_the_database_goes_away(settings: Settings) -> None:
+    app = build_app(settings)
+    with TestClient(app) as client:
+        assert client.get("/readyz").status_code == 200
+        # Close the pooled connections, then take the database's directory away: the next connection fails.
+        client.portal.call(app.state.engine.dispose)
+        settings.data_dir.rename(settings.data_dir.with_name("moved-away"))
+        response = client.get("/readyz")
+        assert (response.status_code, response.json()) == (
+            503,
+            {"status": "unavailable", "database": "unreachable"},
+        )
+
+
 def test_the_gateway_is_composed_at_start_up_before_any_request(settings: Settings) -> None:
     app = build_app(settings)
     assert app.state.gateway.gateway is None
