@@ -20,7 +20,7 @@ def schema_export(
     """Write schema/subgraphs/<agency>.graphql and the composed schema/supergraph.graphql from the code."""
     from govgraph.agencies.registry import standard_agencies
     from govgraph.federation.contracts import export_subgraphs, export_supergraph
-    from govgraph.federation.servers import GatewayUnavailable
+    from govgraph.federation.node_composer import GatewayUnavailable
 
     agencies = standard_agencies()
     for path in export_subgraphs(directory, agencies):
