@@ -64,8 +64,9 @@ from zk.eligibility import (
     suite_for,
 )
 from zk.errors import MalformedInput
-from zk.record import BATCH_CHUNK
-from zk.sigma import BatchVerifier, Group, seeded_scalars
+from zk.group import Group, seeded_scalars
+from zk.record_verifier import BATCH_CHUNK
+from zk.sigma import BatchVerifier
 from zk.tally import (
     Aggregate,
     BabyStepGiantStep,
@@ -99,7 +100,7 @@ TARGET_E2E_S = 300.0
 
 
 class ModpGroup:
-    """The order-q subgroup of Z_p^* (p 4096-bit, q 256-bit) as a `zk.sigma.Group`; elements are mpz mod p."""
+    """The order-q subgroup of Z_p^* (p 4096-bit, q 256-bit) as a `zk.group.Group`; elements are mpz mod p."""
 
     element_length = 512
     scalar_length = 32

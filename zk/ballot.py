@@ -29,21 +29,10 @@ import rfc8785
 from zk.curve import Backend
 from zk.elgamal import Ciphertext, EncryptionKey, add_ciphertexts, encrypt, encrypts_one_of_equations
 from zk.errors import InvalidParameters, MalformedInput
-from zk.sigma import (
-    Element,
-    Equation,
-    G1Group,
-    Group,
-    OrProof,
-    ScalarSource,
-    Transcript,
-    check_equations,
-    g1_group,
-    require_fields,
-    require_list,
-    scalar_from_hex,
-    scalar_to_hex,
-)
+from zk.group import Element, Equation, G1Group, Group, ScalarSource, g1_group
+from zk.sigma import OrProof, check_equations
+from zk.transcript import Transcript
+from zk.wire import require_fields, require_list, scalar_from_hex, scalar_to_hex
 
 REVOTING_RULES = ("none", "first-wins", "last-wins")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -93,7 +82,7 @@ class Contest:
     @classmethod
     def from_json(cls, value: object, what: str = "contest") -> Contest:
         obj = require_fields(value, what, ("id", "title", "options", "min_selections", "max_selections"))
-        options = require_list(obj["options"], f"{what}.options")
+        options = require_list(obj["options"], f"{what}.options", max_length=None)
         if not 1 <= len(options) <= _MAX_OPTIONS:
             raise MalformedInput(f"{what} must have 1 to {_MAX_OPTIONS} options")
         names = tuple(_identifier(o, f"{what}.options[{i}]") for i, o in enumerate(options))
@@ -132,7 +121,7 @@ class Manifest:
         obj = require_fields(
             value, "manifest", ("election_id", "title", "contests", "revoting", "electoral_roll")
         )
-        contests = require_list(obj["contests"], "manifest.contests")
+        contests = require_list(obj["contests"], "manifest.contests", max_length=None)
         if not 1 <= len(contests) <= _MAX_CONTESTS:
             raise MalformedInput(f"manifest must have 1 to {_MAX_CONTESTS} contests")
         parsed = tuple(Contest.from_json(c, f"manifest.contests[{i}]") for i, c in enumerate(contests))
@@ -235,14 +224,14 @@ class EncryptedBallot:
         if binding.hex() != obj["binding"]:
             raise MalformedInput(f"{what}.binding must be lower-case hex")
         manifest = context.manifest
-        items = require_list(obj["contests"], f"{what}.contests", len(manifest.contests))
+        items = require_list(obj["contests"], f"{what}.contests", length=len(manifest.contests))
         contests = []
         for contest, item in zip(manifest.contests, items, strict=True):
             where = f"{what}.contests[{contest.id}]"
             body = require_fields(item, where, ("contest_id", "selections", "limit_proof"))
             if body["contest_id"] != contest.id:
                 raise MalformedInput(f"{where}.contest_id is {body['contest_id']!r}, expected {contest.id!r}")
-            selections = require_list(body["selections"], f"{where}.selections", len(contest.options))
+            selections = require_list(body["selections"], f"{where}.selections", length=len(contest.options))
             cts, proofs = [], []
             for k, selection in enumerate(selections):
                 s = require_fields(selection, f"{where}.selections[{k}]", ("ciphertext", "proof"))
@@ -289,13 +278,13 @@ class BallotSecrets:
         selections, nonces = {}, {}
         for contest in manifest.contests:
             values = require_list(
-                obj["selections"][contest.id], f"{what}.selections[{contest.id}]", len(contest.options)
+                obj["selections"][contest.id], f"{what}.selections[{contest.id}]", length=len(contest.options)
             )
             selections[contest.id] = tuple(
                 _count(v, f"{what}.selections[{contest.id}]", 0, 1) for v in values
             )
             raw = require_list(
-                obj["nonces"][contest.id], f"{what}.nonces[{contest.id}]", len(contest.options)
+                obj["nonces"][contest.id], f"{what}.nonces[{contest.id}]", length=len(contest.options)
             )
             nonces[contest.id] = tuple(scalar_from_hex(group, r, f"{what}.nonces[{contest.id}]") for r in raw)
         return cls(selections, nonces)

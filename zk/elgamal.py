@@ -22,23 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from zk.errors import InvalidParameters
-from zk.sigma import (
-    DleqStatement,
-    Element,
-    Equation,
-    FixedBase,
-    Group,
-    OrProof,
-    ScalarSource,
-    Transcript,
-    commitment_from_hex,
-    element_from_hex,
-    element_to_hex,
-    or_equations,
-    prove_or,
-    require_fields,
-    verify_or,
-)
+from zk.group import Element, Equation, FixedBase, Group, ScalarSource
+from zk.sigma import DleqStatement, OrProof, or_equations, prove_or, verify_or
+from zk.transcript import Transcript
+from zk.wire import commitment_from_hex, element_from_hex, element_to_hex, require_fields
 
 
 @dataclass(frozen=True)

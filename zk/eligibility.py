@@ -35,7 +35,9 @@ from zk.bbs.pseudonym import (
 )
 from zk.curve import G1_UNCOMPRESSED_LENGTH, Backend
 from zk.errors import InvalidProof, MalformedInput, ZkError
-from zk.sigma import BatchVerifier, Equation, FixedBase, g1_group, require_fields, require_list
+from zk.group import Equation, FixedBase, g1_group
+from zk.sigma import BatchVerifier
+from zk.wire import require_fields, require_list
 
 SCHEME = "bbs-pseudonym/BLS12-381-SHA-256/v1"
 _HEADER = b"govgraph/electoral-roll/v1"
@@ -132,7 +134,7 @@ class EligibilityProof:
     def from_json(cls, value: object, what: str = "eligibility") -> EligibilityProof:
         obj = require_fields(value, what, ("pseudonym", "proof", "hints"))
         pseudonym, proof = obj["pseudonym"], obj["proof"]
-        hints = require_list(obj["hints"], f"{what}.hints", len(_HINTS))
+        hints = require_list(obj["hints"], f"{what}.hints", length=len(_HINTS))
         if not isinstance(pseudonym, str) or len(pseudonym) != 2 * PSEUDONYM_LENGTH:
             raise MalformedInput(f"{what}.pseudonym must be {2 * PSEUDONYM_LENGTH} hex digits")
         if not isinstance(proof, str) or len(proof) > 2 * _MAX_PROOF_LENGTH or len(proof) % 2:

@@ -36,8 +36,9 @@ from typing import Any
 
 from zk.curve import G1_LENGTH, SCALAR_LENGTH, Backend, R, get_backend, scalar_from_bytes
 from zk.errors import InvalidParameters, MalformedInput
+from zk.group import g1_group
 from zk.hash_to_curve import hash_to_G1
-from zk.sigma import Transcript, g1_group
+from zk.transcript import Transcript
 
 DOMAIN = b"govgraph/rangeproof/bulletproofs/v1"
 GENERATOR_DST = b"GOVGRAPH-RANGEPROOF-V1_BLS12381G1_XMD:SHA-256_SSWU_RO_"

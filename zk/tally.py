@@ -20,20 +20,11 @@ from dataclasses import dataclass, field
 from zk.ballot import ElectionContext, EncryptedBallot
 from zk.elgamal import Ciphertext
 from zk.errors import InvalidParameters, MalformedInput, ZkError
-from zk.sigma import (
-    BatchVerifier,
-    DleqProof,
-    Element,
-    Equation,
-    Group,
-    ScalarSource,
-    Transcript,
-    element_from_hex,
-    element_to_hex,
-    require_fields,
-    require_list,
-)
+from zk.group import Element, Equation, Group, ScalarSource
+from zk.sigma import BatchVerifier, DleqProof
+from zk.transcript import Transcript
 from zk.trustees import partial_decrypt, partial_decryption_equations
+from zk.wire import element_from_hex, element_to_hex, require_fields, require_list
 
 Aggregate = dict[str, tuple[Ciphertext, ...]]
 
@@ -74,7 +65,7 @@ def aggregate_from_json(context: ElectionContext, value: object, what: str = "ag
     return {
         c.id: tuple(
             Ciphertext.from_json(context.group, ct, f"{what}[{c.id}][{k}]")
-            for k, ct in enumerate(require_list(value[c.id], f"{what}[{c.id}]", len(c.options)))
+            for k, ct in enumerate(require_list(value[c.id], f"{what}[{c.id}]", length=len(c.options)))
         )
         for c in manifest.contests
     }
@@ -114,7 +105,9 @@ class DecryptionShare:
             raise MalformedInput(f"{what}.partials must have one entry per contest")
         parsed = {}
         for contest in context.manifest.contests:
-            items = require_list(partials[contest.id], f"{what}.partials[{contest.id}]", len(contest.options))
+            items = require_list(
+                partials[contest.id], f"{what}.partials[{contest.id}]", length=len(contest.options)
+            )
             row = []
             for k, item in enumerate(items):
                 where = f"{what}.partials[{contest.id}][{k}]"

@@ -33,23 +33,10 @@ from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from zk.errors import InvalidParameters, MalformedInput
-from zk.sigma import (
-    DleqProof,
-    DleqStatement,
-    Element,
-    Equation,
-    Group,
-    ScalarSource,
-    Transcript,
-    dleq_equations,
-    element_from_hex,
-    element_to_hex,
-    prove_dleq,
-    require_fields,
-    require_list,
-    scalar_from_hex,
-    verify_dleq,
-)
+from zk.group import Element, Equation, Group, ScalarSource
+from zk.sigma import DleqProof, DleqStatement, dleq_equations, prove_dleq, verify_dleq
+from zk.transcript import Transcript
+from zk.wire import element_from_hex, element_to_hex, require_fields, require_list, scalar_from_hex
 
 _SHARE_TAG = b"govgraph-dkg-share/v1"
 _MAX_TRUSTEES = 255
@@ -96,7 +83,7 @@ class CoefficientReveal:
         group = ceremony.group
         obj = require_fields(value, what, ("trustee", "coefficients", "proof"))
         trustee = _trustee_index(ceremony, obj["trustee"], f"{what}.trustee")
-        coefficients = require_list(obj["coefficients"], f"{what}.coefficients", ceremony.t)
+        coefficients = require_list(obj["coefficients"], f"{what}.coefficients", length=ceremony.t)
         return cls(
             trustee,
             tuple(

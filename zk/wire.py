@@ -4,7 +4,8 @@ Every message is a JSON object with `"type"` and `"version"`; it is emitted as R
 bytes that are hashed and signed are the bytes that are sent) and parsed strictly: duplicate keys, floats,
 NaN, unknown or missing fields, wrong types, oversize input and non-canonical base64url are `MalformedInput`.
 Binary fields are base64url without padding (RFC 4648 section 5), and only the canonical spelling of each byte
-string is accepted (the unused low bits of the last character must be zero).
+string is accepted (the unused low bits of the last character must be zero). Election records write group
+elements and scalars as lower-case hex (`element_from_hex`, `scalar_from_hex`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import rfc8785
 
 from zk.curve import G1_LENGTH, SCALAR_LENGTH, Backend, scalar_from_bytes
 from zk.errors import MalformedInput
+from zk.group import Element, Group
 from zk.json_input import load_json
 
 WIRE_VERSION = 1
@@ -90,6 +92,55 @@ def point_from_b64(backend: Backend, value: Any, what: str) -> Any:
         raise MalformedInput(f"{what}: {exc}") from None
 
 
+# Election records (zk.ballot, zk.trustees, zk.tally, zk.record) write group elements and scalars as lower-case
+# hex of their `zk.group.Group` encoding.
+def _hex_bytes(value: object, length: int, what: str) -> bytes:
+    if not isinstance(value, str):
+        raise MalformedInput(f"{what} must be a hex string, not {type(value).__name__}")
+    if len(value) != 2 * length:
+        raise MalformedInput(f"{what} must be {2 * length} hex digits, got {len(value)}")
+    if value != value.lower():
+        raise MalformedInput(f"{what} must be lower-case hex")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise MalformedInput(f"{what} is not hex") from None
+
+
+def element_to_hex(group: Group, a: Element) -> str:
+    return group.encode(a).hex()
+
+
+def element_from_hex(group: Group, value: object, what: str, *, allow_identity: bool = False) -> Element:
+    """Decode a lower-case hex group element strictly; MalformedInput names `what` on any defect."""
+    data = _hex_bytes(value, group.element_length, what)
+    try:
+        return group.decode(data, allow_identity=allow_identity)
+    except MalformedInput as exc:
+        raise MalformedInput(f"{what}: {exc}") from None
+
+
+def commitment_from_hex(group: Group, value: object, what: str, *, allow_identity: bool = False) -> Element:
+    """Decode a proof commitment with `Group.decode_commitment` (no subgroup check: see its docstring)."""
+    data = _hex_bytes(value, group.element_length, what)
+    try:
+        return group.decode_commitment(data, allow_identity=allow_identity)
+    except MalformedInput as exc:
+        raise MalformedInput(f"{what}: {exc}") from None
+
+
+def scalar_to_hex(group: Group, k: int) -> str:
+    return (k % group.order).to_bytes(group.scalar_length, "big").hex()
+
+
+def scalar_from_hex(group: Group, value: object, what: str) -> int:
+    """Decode a lower-case hex scalar; values >= order are refused (one encoding per scalar)."""
+    k = int.from_bytes(_hex_bytes(value, group.scalar_length, what), "big")
+    if k >= group.order:
+        raise MalformedInput(f"{what} is not reduced mod the group order")
+    return k
+
+
 def require_object(value: Any, what: str, fields: Iterable[str], optional: Iterable[str] = ()) -> dict:
     """A JSON object holding every name in `fields`, any of `optional`, and nothing else."""
     if not isinstance(value, dict):
@@ -97,6 +148,17 @@ def require_object(value: Any, what: str, fields: Iterable[str], optional: Itera
     required, allowed = set(fields), set(fields) | set(optional)
     missing, extra = sorted(required - set(value)), sorted(set(value) - allowed)
     if missing or extra:
+        raise MalformedInput(f"{what} fields wrong: missing {missing}, unexpected {extra}")
+    return value
+
+
+def require_fields(value: Any, what: str, fields: Iterable[str]) -> dict:
+    """A JSON object with exactly `fields` (no more, no fewer): extra fields would escape hashing rules."""
+    if not isinstance(value, dict):
+        raise MalformedInput(f"{what} must be an object")
+    expected = set(fields)
+    if set(value) != expected:
+        missing, extra = sorted(expected - set(value)), sorted(set(value) - expected)
         raise MalformedInput(f"{what} fields wrong: missing {missing}, unexpected {extra}")
     return value
 
@@ -135,10 +197,14 @@ def require_int(value: Any, what: str, lo: int, hi: int) -> int:
     return value
 
 
-def require_list(value: Any, what: str, *, max_length: int = 256) -> list:
+def require_list(value: Any, what: str, *, length: int | None = None, max_length: int | None = 256) -> list:
+    """A JSON list of exactly `length` entries when given, else of at most `max_length` (None: no bound)."""
     if not isinstance(value, list):
         raise MalformedInput(f"{what} must be a list")
-    if len(value) > max_length:
+    if length is not None:
+        if len(value) != length:
+            raise MalformedInput(f"{what} must have {length} entries, got {len(value)}")
+    elif max_length is not None and len(value) > max_length:
         raise MalformedInput(f"{what} has more than {max_length} entries")
     return value
 
@@ -172,19 +238,25 @@ __all__ = [
     "WIRE_VERSION",
     "b64url",
     "canonical_json",
+    "commitment_from_hex",
     "date_from_json",
     "date_to_days",
     "date_to_json",
     "days_to_date",
+    "element_from_hex",
+    "element_to_hex",
     "from_b64url",
     "parse_json",
     "point_from_b64",
     "point_to_b64",
+    "require_fields",
     "require_int",
     "require_list",
     "require_message",
     "require_object",
     "require_str",
     "scalar_from_b64",
+    "scalar_from_hex",
     "scalar_to_b64",
+    "scalar_to_hex",
 ]

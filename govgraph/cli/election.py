@@ -1,4 +1,4 @@
-"""`govgraph election ...`: verify an election record with zk.record's numbered checks."""
+"""`govgraph election ...`: verify an election record with zk.record_verifier's numbered checks."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def election_verify(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from govgraph.json_input import loads_bounded
-    from zk.record import verify_record
+    from zk.record_verifier import verify_record
 
     try:
         record = loads_bounded(record_path.read_bytes())

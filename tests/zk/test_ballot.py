@@ -10,8 +10,8 @@ import rfc8785
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.zk.elections import MANIFEST
 from tests.zk.mutations import mutations
-from tests.zk.test_election import MANIFEST
 from zk.ballot import (
     BallotSecrets,
     ElectionContext,
@@ -26,7 +26,7 @@ from zk.ballot import (
 from zk.curve import Backend
 from zk.elgamal import keygen
 from zk.errors import InvalidParameters, MalformedInput
-from zk.sigma import seeded_scalars
+from zk.group import seeded_scalars
 
 CHOICE = {"mayor": [0, 1, 0], "council": [1, 0, 0, 1, 0], "bridge": [0, 1]}
 

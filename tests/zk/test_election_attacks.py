@@ -11,12 +11,15 @@ import copy
 
 import pytest
 
-from tests.zk.test_election import Election, cast_ballot, run_election
+from tests.zk.elections import Election, cast_ballot, enrolled, run_election
 from zk.ballot import ElectionContext, EncryptedBallot, EncryptedContest, encrypt_ballot, tracking_code_of
 from zk.elgamal import add_ciphertexts, encryption_statement
-from zk.eligibility import RollAuthority, VoterCredential, election_pseudonym, enrol_voter, prove_eligibility
-from zk.record import CastBallot, verify_record
-from zk.sigma import element_from_hex, element_to_hex, g1_group, prove_or, seeded_scalars
+from zk.eligibility import RollAuthority, VoterCredential, election_pseudonym, prove_eligibility
+from zk.group import seeded_scalars
+from zk.record import CastBallot
+from zk.record_verifier import verify_record
+from zk.sigma import prove_or
+from zk.wire import element_from_hex, element_to_hex
 
 VOTERS = 6
 
@@ -75,13 +78,6 @@ def forged_ballot(
         authority.suite, authority.public_key, credential, context.manifest.election_id, code
     )
     return CastBallot(ballot, code, proof.to_json())
-
-
-def enrolled(authority: RollAuthority, credentials: list[VoterCredential]) -> VoterCredential:
-    """A fresh voter of the roll, for the cheating ballot."""
-    rng = seeded_scalars(g1_group(authority.suite.backend), b"fresh voter")
-    credentials.append(enrol_voter(authority, rng(), rng()))
-    return credentials[-1]
 
 
 def test_the_honest_small_election_passes_every_check(honest: Election) -> None:

@@ -23,7 +23,7 @@ from zk.eligibility import (
     verify_eligibility,
 )
 from zk.errors import MalformedInput
-from zk.sigma import g1_group, seeded_scalars
+from zk.group import g1_group, seeded_scalars
 
 
 def code(n: int) -> str:

@@ -17,7 +17,9 @@ from zk.elgamal import (
     verify_encrypts_one_of,
 )
 from zk.errors import InvalidParameters, MalformedInput
-from zk.sigma import Transcript, g1_group, prove_or, seeded_scalars
+from zk.group import g1_group, seeded_scalars
+from zk.sigma import prove_or
+from zk.transcript import Transcript
 
 
 def test_decryption_recovers_m_times_g_and_ciphertexts_add_their_plaintexts(backend: Backend) -> None:

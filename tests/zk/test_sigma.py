@@ -9,27 +9,22 @@ from hypothesis import strategies as st
 from tests.zk.mutations import mutations
 from zk.curve import Backend, R
 from zk.errors import InvalidParameters, MalformedInput
+from zk.group import FixedBase, g1_group, seeded_scalars
 from zk.sigma import (
     BatchVerifier,
     DleqProof,
     DleqStatement,
-    FixedBase,
     OrProof,
-    Transcript,
     check_equations,
     dleq_equations,
-    element_from_hex,
-    element_to_hex,
-    g1_group,
     or_equations,
     prove_dleq,
     prove_or,
-    scalar_from_hex,
-    scalar_to_hex,
-    seeded_scalars,
     verify_dleq,
     verify_or,
 )
+from zk.transcript import Transcript
+from zk.wire import element_from_hex, element_to_hex, scalar_from_hex, scalar_to_hex
 
 
 def transcript(backend: Backend, domain: bytes = b"test") -> Transcript:

@@ -15,33 +15,25 @@ from py_ecc.bls.hash_to_curve import map_to_curve_G1
 from py_ecc.bls.point_compression import compress_G1
 from py_ecc.fields import optimized_bls12_381_FQ as FQ
 
-from tests.zk.test_curve import G1_BAD_ENCODINGS
-from tests.zk.test_election import MANIFEST, cast_ballot, run_election
-from tests.zk.test_election_attacks import enrolled
+from tests.zk.elections import MANIFEST, cast_ballot, enrolled, run_election
+from tests.zk.encodings import G1_BAD_ENCODINGS
 from zk.ballot import (
     ElectionContext,
     EncryptedBallot,
     election_group,
     encrypt_ballot,
     selection_equations,
+    tracking_code_of,
     verify_ballot,
 )
 from zk.curve import G1_COFACTOR, Backend, R
 from zk.elgamal import Ciphertext, EncryptionKey, encrypts_one_of_equations, keygen, verify_encrypts_one_of
 from zk.errors import MalformedInput
-from zk.record import check_ballot_chunk, tracking_code_of, verify_record
-from zk.sigma import (
-    BatchVerifier,
-    DleqStatement,
-    G1Group,
-    OrProof,
-    Transcript,
-    g1_group,
-    or_equations,
-    prove_or,
-    seeded_scalars,
-    verify_or,
-)
+from zk.group import G1Group, g1_group, seeded_scalars
+from zk.record_ballots import check_ballot_chunk
+from zk.record_verifier import verify_record
+from zk.sigma import BatchVerifier, DleqStatement, OrProof, or_equations, prove_or, verify_or
+from zk.transcript import Transcript
 
 # A point on the curve outside G1 (map_to_curve without clearing the cofactor), as the curve tests use.
 OFF_SUBGROUP = compress_G1(map_to_curve_G1(FQ(5))).to_bytes(48, "big")

@@ -24,16 +24,9 @@ from zk.ballot import (
 )
 from zk.curve import Backend, get_backend
 from zk.elgamal import Ciphertext, encrypt, prove_encrypts_one_of, verify_encrypts_one_of
-from zk.sigma import (
-    DleqProof,
-    OrProof,
-    Transcript,
-    check_equations,
-    element_from_hex,
-    element_to_hex,
-    scalar_to_hex,
-    seeded_scalars,
-)
+from zk.group import seeded_scalars
+from zk.sigma import DleqProof, OrProof, check_equations
+from zk.transcript import Transcript
 from zk.trustees import (
     Ceremony,
     CoefficientReveal,
@@ -42,6 +35,7 @@ from zk.trustees import (
     partial_decryption_equations,
     verify_reveal,
 )
+from zk.wire import element_from_hex, element_to_hex, scalar_to_hex
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 NAMES = ("transcript", "schnorr", "chaum_pedersen", "disjunctive_0_1", "range_0_3", "ballot")

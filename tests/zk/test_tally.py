@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.zk.test_election import MANIFEST, run_ceremony
+from tests.zk.elections import MANIFEST, run_ceremony
 from zk.ballot import ElectionContext, encrypt_ballot
 from zk.curve import Backend
 from zk.errors import InvalidParameters
-from zk.sigma import g1_group, seeded_scalars
+from zk.group import g1_group, seeded_scalars
 from zk.tally import (
     BabyStepGiantStep,
     DiscreteLogNotFound,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.zk.test_election import MANIFEST, run_ceremony
+from tests.zk.elections import MANIFEST, run_ceremony
 from zk.curve import Backend
 from zk.elgamal import decrypt_to_element, encrypt
 from zk.errors import InvalidParameters, MalformedInput
-from zk.sigma import DleqProof, Transcript, check_equations, g1_group, seeded_scalars
+from zk.group import g1_group, seeded_scalars
+from zk.sigma import DleqProof, check_equations
 from zk.tally import lagrange_at_zero
+from zk.transcript import Transcript
 from zk.trustees import (
     Ceremony,
     CoefficientReveal,

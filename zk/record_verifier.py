@@ -1,0 +1,490 @@
+"""The independent verifier of an election record: `verify_record` runs the numbered checks of `CHECKS`.
+
+    V1  manifest hash          V6  0/1 selection proofs       V11 aggregate = sum of counted ballots
+    V2  trustee commitments    V7  contest selection limits   V12 decryption shares
+    V3  qualified trustees     V8  eligibility proofs         V13 results
+    V4  joint key              V9  one ballot per pseudonym
+    V5  ballots well formed    V10 spoiled ballots
+
+Ballots are checked in chunks of BATCH_CHUNK by `zk.record_ballots.check_ballot_chunk`, here or in worker
+processes. Details: docs/elections.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from zk import eligibility
+from zk.ballot import (
+    BallotSecrets,
+    ElectionContext,
+    EncryptedBallot,
+    Manifest,
+    election_group,
+    reencrypts_to,
+    tracking_code_of,
+)
+from zk.curve import Backend
+from zk.elgamal import Ciphertext
+from zk.errors import MalformedInput, ZkError
+from zk.record import FORMAT, GROUP_NAME
+from zk.record_ballots import check_ballot_chunk
+from zk.record_report import CHECKS, CheckResult, VerificationReport
+from zk.sigma import BatchVerifier
+from zk.tally import (
+    Aggregate,
+    DecryptionShare,
+    aggregate_ballots,
+    aggregate_from_json,
+    combine_shares,
+    decryption_share_equations,
+)
+from zk.trustees import (
+    Ceremony,
+    CoefficientReveal,
+    Complaint,
+    ComplaintAnswer,
+    joint_public_key,
+    qualified_trustees,
+    verification_key,
+    verify_reveal,
+)
+from zk.wire import element_from_hex, require_fields, require_list
+
+BATCH_CHUNK = 256  # ballots per random linear combination: bounds memory, and the cost of naming a bad ballot
+
+Progress = Callable[[str, int, int], None]
+
+
+class _Verifier:
+    """One run of the checks: later checks use what earlier ones decoded, and skip what could not be read."""
+
+    def __init__(
+        self, record: object, progress: Progress | None, backend: Backend | None, workers: int
+    ) -> None:
+        self.workers = workers
+        self.record = record if isinstance(record, dict) else {}
+        self.progress = progress or (lambda step, done, total: None)
+        self.results = {spec.number: CheckResult(spec.number, spec.title, spec.sentence) for spec in CHECKS}
+        self.group = election_group(backend)
+        self.manifest: Manifest | None = None
+        self.context: ElectionContext | None = None
+        self.ceremony: Ceremony | None = None
+        self.reveals: dict[int, CoefficientReveal] = {}
+        self.qualified: list[int] = []
+        self.ballot_count = 0
+        self.chunk_results: list[dict] | None = None
+        self.eligibility_checked = False
+        # Filled by the checks in order; None means "an earlier check could not read it".
+        self.hashes: dict[int, str] = {}
+        self.raw_ceremony: dict | None = None
+        self.pseudonyms: list[tuple[str, bytes]] | None = None
+        self.aggregate: Aggregate | None = None
+        self.valid_shares: dict[int, DecryptionShare] | None = None
+        self.used: object = None
+
+    def field(self, name: str) -> object:
+        if name not in self.record:
+            raise MalformedInput(f"the record has no {name!r}")
+        return self.record[name]
+
+    def run(self) -> VerificationReport:
+        steps = (
+            ("V1", self.v1_manifest),
+            ("V2", self.v2_commitments),
+            ("V3", self.v3_qualified),
+            ("V4", self.v4_joint_key),
+            ("V5", self.v5_ballots),
+            ("V6", self.v6_selections),
+            ("V7", self.v7_limits),
+            ("V8", self.v8_eligibility),
+            ("V9", self.v9_pseudonyms),
+            ("V10", self.v10_spoiled),
+            ("V11", self.v11_aggregate),
+            ("V12", self.v12_shares),
+            ("V13", self.v13_results),
+        )
+        for number, step in steps:
+            result = self.results[number]
+            try:
+                step(result)
+            except (ZkError, KeyError, TypeError, ValueError) as exc:
+                result.fail(f"cannot check: {exc}")
+            except Exception as exc:  # a verifier reports, it never crashes on a hostile record
+                result.fail(f"cannot check: the record's structure is invalid ({type(exc).__name__})")
+        report = VerificationReport(list(self.results.values()))
+        if self.manifest is not None:
+            report.election_id = self.manifest.election_id
+            if self.results["V13"].status == "pass":
+                report.results = self.record["results"]
+        return report
+
+    def require(self, result: CheckResult, *needed: object) -> bool:
+        """False (and a failure) when an earlier check could not decode what this one needs."""
+        if all(n is not None for n in needed):
+            return True
+        result.fail("cannot check: an earlier check could not read the data this check needs")
+        return False
+
+    # V1
+    def v1_manifest(self, result: CheckResult) -> None:
+        if self.record.get("format") != FORMAT or self.record.get("group") != GROUP_NAME:
+            result.fail(f"unknown record format or group (expected {FORMAT} on {GROUP_NAME})")
+            return
+        self.manifest = Manifest.from_json(self.field("manifest"))
+        result.checked = 1
+        if self.manifest.hash().hex() != self.field("manifest_hash"):
+            result.fail("manifest_hash differs from the hash of the published manifest")
+
+    # V2
+    def v2_commitments(self, result: CheckResult) -> None:
+        if not self.require(result, self.manifest):
+            return
+        raw = require_fields(
+            self.field("ceremony"),
+            "ceremony",
+            (
+                "n",
+                "t",
+                "commitments",
+                "box_keys",
+                "reveals",
+                "sealed_shares",
+                "complaints",
+                "answers",
+                "qualified",
+            ),
+        )
+        n, t = raw["n"], raw["t"]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, t)):
+            raise MalformedInput("ceremony n and t must be integers")
+        self.ceremony = Ceremony(self.group, n, t, self.manifest.hash())
+        for i, item in enumerate(require_list(raw["commitments"], "ceremony.commitments", max_length=None)):
+            entry = require_fields(item, f"ceremony.commitments[{i}]", ("trustee", "hash"))
+            self.hashes[entry["trustee"]] = entry["hash"]
+        for i, item in enumerate(require_list(raw["reveals"], "ceremony.reveals", max_length=None)):
+            try:
+                reveal = CoefficientReveal.from_json(self.ceremony, item, f"ceremony.reveals[{i}]")
+            except MalformedInput as exc:
+                result.fail(str(exc))
+                continue
+            self.reveals[reveal.trustee] = reveal
+        claimed = raw["qualified"] if isinstance(raw["qualified"], list) else []
+        for trustee in range(1, n + 1):
+            result.checked += 1
+            reveal = self.reveals.get(trustee)
+            if reveal is None or not verify_reveal(self.ceremony, reveal, self.hashes.get(trustee)):
+                # A bad reveal is legitimate ceremony history as long as the trustee is not qualified.
+                if trustee in claimed:
+                    result.fail(f"trustee {trustee}: qualified, but its commitments are invalid")
+                else:
+                    result.note += f"trustee {trustee}'s commitments are invalid (it is excluded). "
+        self.raw_ceremony = raw
+
+    # V3
+    def v3_qualified(self, result: CheckResult) -> None:
+        if not self.require(result, self.ceremony):
+            return
+        raw = self.raw_ceremony
+        complaints = [
+            Complaint.from_json(self.ceremony, c, f"ceremony.complaints[{i}]")
+            for i, c in enumerate(require_list(raw["complaints"], "ceremony.complaints", max_length=None))
+        ]
+        answers = [
+            ComplaintAnswer.from_json(self.ceremony, a, f"ceremony.answers[{i}]")
+            for i, a in enumerate(require_list(raw["answers"], "ceremony.answers", max_length=None))
+        ]
+        expected = qualified_trustees(self.ceremony, self.reveals, self.hashes, complaints, answers)
+        result.checked = self.ceremony.n
+        if raw["qualified"] != expected:
+            result.fail(f"the record qualifies trustees {raw['qualified']}, the complaints give {expected}")
+        if len(expected) < self.ceremony.t:
+            result.fail(f"only {len(expected)} trustees qualified, the threshold is {self.ceremony.t}")
+        excluded = sorted(set(range(1, self.ceremony.n + 1)) - set(expected))
+        result.note = (
+            f"{len(expected)} of {self.ceremony.n} trustees qualified, {len(complaints)} complaint(s)"
+            + (f"; excluded: {', '.join(map(str, excluded))}" if excluded else "")
+        )
+        self.qualified = expected
+
+    # V4
+    def v4_joint_key(self, result: CheckResult) -> None:
+        if not self.require(result, self.ceremony, self.manifest) or len(self.qualified) < self.ceremony.t:
+            result.fail("no qualified set to derive the joint key from")
+            return
+        result.checked = 1
+        joint_key = element_from_hex(self.group, self.field("joint_key"), "joint_key")
+        if joint_key != joint_public_key(self.ceremony, self.reveals, self.qualified):
+            result.fail("joint_key is not the sum of the qualified trustees' first commitments")
+            return
+        self.context = ElectionContext(self.group, self.manifest, joint_key)
+
+    # V5 to V8: ballots are checked in chunks, by `check_ballot_chunk`, here or in worker processes
+    def _eligibility_spec(self) -> dict | None:
+        """The record's eligibility section when the manifest names a roll and the section matches it; sets
+        V8's outcome for every other case (skip, or fail) and returns None then."""
+        result = self.results["V8"]
+        scheme = self.record.get("eligibility")
+        roll = self.manifest.electoral_roll
+        if roll is None:
+            result.status = "skip"
+            result.note = "the manifest names no electoral roll: this election has no eligibility proofs"
+            if scheme is not None:
+                result.fail("the record carries an eligibility scheme the manifest does not name")
+            return None
+        if scheme is None:
+            result.fail(
+                f"the manifest names the electoral roll {roll!r}, but the record has no eligibility proofs"
+            )
+            return None
+        try:
+            spec = require_fields(
+                scheme, "eligibility", ("scheme", "roll_id", "issuer_public_key", "credentials_issued")
+            )
+        except MalformedInput as exc:
+            result.fail(str(exc))
+            return None
+        if spec["scheme"] != eligibility.SCHEME or spec["roll_id"] != roll:
+            result.fail(f"the record's eligibility scheme is not {eligibility.SCHEME} for the roll {roll!r}")
+            return None
+        return spec
+
+    def v5_ballots(self, result: CheckResult) -> None:
+        if not self.require(result, self.context):
+            return
+        items = require_list(self.field("ballots"), "ballots", max_length=None)
+        self.ballot_count = len(items)
+        spec = self._eligibility_spec()
+        self.eligibility_checked = spec is not None
+        head = {
+            "backend": self.group.backend.name,
+            "manifest": self.record["manifest"],
+            "joint_key": self.record["joint_key"],
+            "eligibility": spec,
+        }
+        chunks = [(head, items[start : start + BATCH_CHUNK]) for start in range(0, len(items), BATCH_CHUNK)]
+        self.progress("V5-V8 ballots", 0, len(items))
+        self.chunk_results = []
+        done = 0
+        for chunk_result in self._map_chunks(chunks):
+            self.chunk_results.append(chunk_result)
+            done += chunk_result["checked"]
+            self.progress("V5-V8 ballots", done, len(items))
+        seen: set[str] = set()
+        result.checked = len(items)
+        for chunk_result in self.chunk_results:
+            for failure in chunk_result["V5"]:
+                result.fail(failure)
+            for code in chunk_result["codes"]:
+                if code in seen:
+                    result.fail(f"ballot {code}: tracking code appears twice")
+                seen.add(code)
+
+    def _map_chunks(self, chunks: list[tuple[dict, list]]) -> Iterable[dict]:
+        if self.workers <= 1 or len(chunks) <= 1:
+            return (check_ballot_chunk(head, entries) for head, entries in chunks)
+        from concurrent.futures import ProcessPoolExecutor
+
+        def run() -> Iterable[dict]:
+            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+                yield from pool.map(check_ballot_chunk, *zip(*chunks, strict=True))
+
+        return run()
+
+    def _from_chunks(self, result: CheckResult, number: str) -> None:
+        if not self.require(result, self.chunk_results):
+            return
+        for chunk_result in self.chunk_results:
+            result.checked += len(chunk_result["codes"])
+            for failure in chunk_result[number]:
+                result.fail(failure)
+
+    def v6_selections(self, result: CheckResult) -> None:
+        self._from_chunks(result, "V6")
+
+    def v7_limits(self, result: CheckResult) -> None:
+        self._from_chunks(result, "V7")
+
+    def v8_eligibility(self, result: CheckResult) -> None:
+        if not self.require(result, self.context):
+            return
+        if not self.eligibility_checked:
+            return  # _eligibility_spec already recorded why (skip, or the failure)
+        self._from_chunks(result, "V8")
+        self.pseudonyms = [
+            (code, bytes.fromhex(nym)) for c in self.chunk_results for code, nym in c["pseudonyms"]
+        ]
+        issued = self.record["eligibility"]["credentials_issued"]
+        if isinstance(issued, int) and self.ballot_count > issued:
+            result.fail(f"{self.ballot_count} counted ballots but only {issued} credentials issued")
+
+    # V9
+    def v9_pseudonyms(self, result: CheckResult) -> None:
+        if not self.require(
+            result, self.context, self.pseudonyms if self.manifest and self.manifest.electoral_roll else True
+        ):
+            return
+        if self.manifest.electoral_roll is None:
+            result.status = "skip"
+            result.note = "no electoral roll: pseudonyms are not in use"
+            return
+        first: dict[bytes, str] = {}
+        for code, pseudonym in self.pseudonyms:
+            result.checked += 1
+            if pseudonym in first:
+                result.fail(f"ballot {code} repeats the pseudonym of ballot {first[pseudonym]}")
+            else:
+                first[pseudonym] = code
+
+    # V10
+    def v10_spoiled(self, result: CheckResult) -> None:
+        if not self.require(result, self.context):
+            return
+        counted = {code for c in (self.chunk_results or []) for code in c["codes"]}
+        for position, item in enumerate(require_list(self.field("spoiled"), "spoiled", max_length=None)):
+            result.checked += 1
+            try:
+                entry = require_fields(item, f"spoiled #{position}", ("tracking_code", "ballot", "opening"))
+                code = entry["tracking_code"]
+                ballot = EncryptedBallot.from_json(self.context, entry["ballot"], f"spoiled {code}")
+                opening = BallotSecrets.from_json(
+                    self.manifest, self.group, entry["opening"], f"spoiled {code}"
+                )
+            except MalformedInput as exc:
+                result.fail(str(exc))
+                continue
+            if tracking_code_of(entry["ballot"]) != code:
+                result.fail(f"spoiled {code}: tracking code is not the hash of the ballot")
+            elif code in counted:
+                result.fail(f"spoiled {code} is also counted")
+            elif not reencrypts_to(self.context, ballot, opening):
+                result.fail(f"spoiled {code}: the opening does not re-encrypt to the ballot")
+
+    # V11
+    def v11_aggregate(self, result: CheckResult) -> None:
+        if not self.require(result, self.context):
+            return
+        self.progress("V11 aggregate", 0, 1)
+        self.aggregate = aggregate_from_json(self.context, self.field("aggregate"))
+        if not self.require(result, self.chunk_results):
+            return
+        recomputed = _sum_aggregates(
+            self.context, [aggregate_from_json(self.context, c["sums"]) for c in self.chunk_results]
+        )
+        result.checked = sum(len(cts) for cts in self.aggregate.values())
+        for contest in self.manifest.contests:
+            for k, option in enumerate(contest.options):
+                if self.aggregate[contest.id][k] != recomputed[contest.id][k]:
+                    result.fail(
+                        f"{contest.id}/{option}: encrypted total is not the sum of the counted ballots"
+                    )
+        if self.results["V5"].status == "fail":
+            result.fail("some ballots could not be read (V5), so the sum cannot be complete")
+        self.progress("V11 aggregate", 1, 1)
+
+    # V12
+    def v12_shares(self, result: CheckResult) -> None:
+        if not self.require(result, self.context, self.aggregate):
+            return
+        used = require_fields(self.field("tally"), "tally", ("trustees",))["trustees"]
+        self.valid_shares = {}
+        self.used = used
+        invalid = []
+        items = require_list(self.field("decryption_shares"), "decryption_shares", max_length=None)
+        for position, item in enumerate(items):
+            self.progress("V12 decryption shares", position, len(items))
+            result.checked += 1
+            try:
+                share = DecryptionShare.from_json(
+                    self.context, item, self.ceremony.n, f"decryption_shares[{position}]"
+                )
+            except MalformedInput as exc:
+                result.fail(str(exc))
+                continue
+            if share.trustee not in self.qualified or share.trustee in self.valid_shares:
+                result.fail(f"share of trustee {share.trustee}: not a qualified trustee, or a second share")
+                continue
+            key = verification_key(self.ceremony, self.reveals, self.qualified, share.trustee)
+            batch = BatchVerifier(self.group)
+            try:
+                batch.add(decryption_share_equations(self.context, key, self.aggregate, share))
+                valid = batch.verify()
+            except MalformedInput:
+                valid = False
+            if valid:
+                self.valid_shares[share.trustee] = share
+            else:
+                invalid.append(share.trustee)
+                if share.trustee in used:
+                    result.fail(
+                        f"trustee {share.trustee}'s share is used for the results but its proof fails"
+                    )
+        if invalid:
+            result.note = f"invalid shares from trustee(s) {', '.join(map(str, invalid))} were rejected"
+        self.progress("V12 decryption shares", len(items), len(items))
+
+    # V13
+    def v13_results(self, result: CheckResult) -> None:
+        if not self.require(result, self.context, self.valid_shares):
+            return
+        used = self.used
+        if (
+            not isinstance(used, list)
+            or len(set(used)) != len(used)
+            or len(used) < self.ceremony.t
+            or any(u not in self.valid_shares for u in used)
+        ):
+            result.fail(
+                f"the results must combine at least {self.ceremony.t} distinct valid shares, "
+                f"the record names {used}"
+            )
+            return
+        published = self.field("results")
+        if not isinstance(published, dict) or sorted(published) != sorted(
+            c.id for c in self.manifest.contests
+        ):
+            raise MalformedInput("results must have one entry per contest")
+        combined = combine_shares(self.context, self.aggregate, [self.valid_shares[u] for u in used])
+        bound = self.ballot_count
+        g = self.group.generator()
+        for contest in self.manifest.contests:
+            row = published[contest.id]
+            if not isinstance(row, dict) or sorted(row) != sorted(contest.options):
+                result.fail(f"{contest.id}: results must give one count per option")
+                continue
+            for k, option in enumerate(contest.options):
+                result.checked += 1
+                count = row[option]
+                if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= bound:
+                    result.fail(f"{contest.id}/{option}: {count!r} is not a count in [0, {bound}]")
+                elif combined[contest.id][k] != self.group.mul(g, count):
+                    result.fail(
+                        f"{contest.id}/{option}: the published count {count} is not what the totals "
+                        f"decrypt to"
+                    )
+
+
+def _sum_aggregates(context: ElectionContext, parts: Sequence[Aggregate]) -> Aggregate:
+    group = context.group
+    total = aggregate_ballots(context, ())
+    for part in parts:
+        total = {
+            cid: tuple(
+                Ciphertext(group.add(a.alpha, b.alpha), group.add(a.beta, b.beta))
+                for a, b in zip(total[cid], part[cid], strict=True)
+            )
+            for cid in total
+        }
+    return total
+
+
+def verify_record(
+    record: object, progress: Progress | None = None, backend: Backend | None = None, workers: int = 1
+) -> VerificationReport:
+    """Run every numbered check on a parsed record (a dict from JSON); never raises for bad content.
+
+    `progress(step, done, total)` is called as the long checks advance; `backend` picks the curve backend
+    (default: `get_backend()`), so a record can be cross-checked on the reference backend; `workers` > 1
+    checks the ballots (V5 to V8) in that many processes.
+    """
+    return _Verifier(record, progress, backend, workers).run()
