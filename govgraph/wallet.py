@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from zk import credential as zkc
+from zk.curve import Backend
 from zk.errors import InvalidProof, MalformedInput
 from zk.wire import b64url, canonical_json, parse_json, require_list, require_message
 
@@ -117,10 +118,10 @@ def _exclusive(path: Path) -> Iterator[None]:
 
 
 # --- the operations ---------------------------------------------------------------------------------------
-def request(path: Path, offer_json: bytes | str) -> bytes:
+def request(path: Path, offer_json: bytes | str, *, backend: Backend | None = None) -> bytes:
     """Answer a CredentialOffer: keep the secrets as a pending request, return the CredentialRequest JSON."""
     offer = _read_message(offer_json, zkc.CredentialOffer, "credential offer")
-    answer, pending = zkc.request_credential(offer)
+    answer, pending = zkc.request_credential(offer, backend=backend)
     with _exclusive(path):
         wallet = load(path)
         wallet.pending.append(pending)
@@ -128,7 +129,7 @@ def request(path: Path, offer_json: bytes | str) -> bytes:
     return canonical_json(answer.to_json())
 
 
-def store(path: Path, credential_json: bytes | str) -> str:
+def store(path: Path, credential_json: bytes | str, *, backend: Backend | None = None) -> str:
     """Store an issued Credential: it must verify against one of the pending requests (whose secrets it is
     bound to), which it then replaces. Returns the credential's id."""
     issued = _read_message(credential_json, zkc.Credential, "credential")
@@ -138,7 +139,7 @@ def store(path: Path, credential_json: bytes | str) -> str:
             if pending.offer.issuer_key != issued.issuer_key or pending.offer.schema != issued.schema:
                 continue
             try:
-                held = zkc.accept_credential(pending, issued)
+                held = zkc.accept_credential(pending, issued, backend=backend)
             except InvalidProof:
                 continue
             wallet.pending.remove(pending)
@@ -246,12 +247,14 @@ def plan(path: Path, request_json: bytes | str, chosen_id: str | None = None) ->
     return _choose(load(path), ask, chosen_id)[1]
 
 
-def present(path: Path, request_json: bytes | str, chosen_id: str | None = None) -> tuple[Plan, bytes]:
+def present(
+    path: Path, request_json: bytes | str, chosen_id: str | None = None, *, backend: Backend | None = None
+) -> tuple[Plan, bytes]:
     """The plan and the Presentation JSON answering a PresentationRequest, from the first credential (or
     the one named) that satisfies it."""
     ask = _read_message(request_json, zkc.PresentationRequest, "presentation request")
     held, chosen = _choose(load(path), ask, chosen_id)
-    return chosen, zkc.present(held, ask).to_bytes()
+    return chosen, zkc.present(held, ask, backend=backend).to_bytes()
 
 
 __all__ = [

@@ -26,9 +26,12 @@ def election_verify(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from govgraph.cli.settings import load_settings
     from govgraph.json_input import loads_bounded
+    from zk.curve import get_backend
     from zk.record_verifier import verify_record
 
+    backend = get_backend(load_settings().zk_backend)
     try:
         record = loads_bounded(record_path.read_bytes())
     except (OSError, ValueError) as exc:  # JsonTooDeep is a ValueError
@@ -41,6 +44,6 @@ def election_verify(
         def update(step: str, done: int, total: int) -> None:
             progress.update(task, description=step, completed=done, total=total)
 
-        report = verify_record(record, update, workers=workers)
+        report = verify_record(record, update, backend=backend, workers=workers)
     typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.plain_text())
     raise typer.Exit(code=0 if report.ok else 1)

@@ -12,19 +12,26 @@ from govgraph.cli.settings import load_settings
 app = typer.Typer(help="A citizen's local credential wallet.", no_args_is_help=True)
 
 
+def _backend():
+    """The curve backend the settings name (GOVGRAPH_ZK_BACKEND), for the operations that do cryptography."""
+    from zk.curve import get_backend
+
+    return get_backend(load_settings().zk_backend)
+
+
 def _wallet_path(wallet: Path | None) -> Path:
     from govgraph.wallet import default_path
 
     return wallet if wallet is not None else default_path(load_settings().data_dir)
 
 
-def _run_wallet(operation, *args):
+def _run_wallet(operation, *args, **options):
     """Run a wallet operation; its typed failures end the command with one plain line and exit code 1."""
     from govgraph.wallet import WalletError
     from zk.errors import ZkError
 
     try:
-        return operation(*args)
+        return operation(*args, **options)
     except (WalletError, ZkError, OSError) as exc:
         typer.echo(f"govgraph wallet: {exc}", err=True)
         raise typer.Exit(code=1) from None
@@ -54,7 +61,7 @@ def wallet_request(
     Keeps the holder secrets in the wallet and writes the CredentialRequest."""
     from govgraph import wallet as wallet_ops
 
-    answer = _run_wallet(wallet_ops.request, _wallet_path(wallet), offer.read_bytes())
+    answer = _run_wallet(wallet_ops.request, _wallet_path(wallet), offer.read_bytes(), backend=_backend())
     if output is None:
         typer.echo(answer.decode())
     else:
@@ -69,7 +76,8 @@ def wallet_store(
     """Check an issued credential against its pending request and keep it; prints its id."""
     from govgraph import wallet as wallet_ops
 
-    typer.echo(_run_wallet(wallet_ops.store, _wallet_path(wallet), credential.read_bytes()))
+    path = _wallet_path(wallet)
+    typer.echo(_run_wallet(wallet_ops.store, path, credential.read_bytes(), backend=_backend()))
 
 
 @app.command("list")
@@ -111,7 +119,9 @@ def wallet_present(
     from govgraph import wallet as wallet_ops
 
     path = _wallet_path(wallet)
-    chosen, presentation = _run_wallet(wallet_ops.present, path, request.read_bytes(), credential)
+    chosen, presentation = _run_wallet(
+        wallet_ops.present, path, request.read_bytes(), credential, backend=_backend()
+    )
     for line in chosen.lines():
         typer.echo(line)
     output.write_bytes(presentation)

@@ -23,7 +23,7 @@ from tests.zk.encodings import (
 )
 from tests.zk.mutations import mutations
 from zk.curve import (
-    ENV_VAR,
+    DEFAULT_BACKEND,
     Backend,
     P,
     R,
@@ -172,12 +172,12 @@ def test_scalars_are_strict_32_byte_big_endian() -> None:
     assert len({random_scalar() for _ in range(16)}) == 16
 
 
-def test_backend_is_chosen_by_name_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backend_is_chosen_by_name_and_zk_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert get_backend("pyecc").name == "pyecc"
     assert get_backend("arkworks") is get_backend("arkworks")
-    monkeypatch.setenv(ENV_VAR, "PyEcc")
-    assert get_backend().name == "pyecc"
-    monkeypatch.delenv(ENV_VAR)
+    assert DEFAULT_BACKEND == "arkworks"
+    # The application reads GOVGRAPH_ZK_BACKEND (govgraph.config) and passes the backend down; zk does not.
+    monkeypatch.setenv("GOVGRAPH_ZK_BACKEND", "pyecc")
     assert get_backend().name == "arkworks"
     with pytest.raises(UnsupportedBackend, match="unknown zk backend 'blst'"):
         get_backend("blst")

@@ -1,16 +1,17 @@
 """BLS12-381 behind one small interface, with a fast (arkworks) and a reference (py-ecc) backend.
 
     from zk.curve import get_backend
-    curve = get_backend()            # GOVGRAPH_ZK_BACKEND (arkworks | pyecc), default arkworks
+    curve = get_backend()            # the default, arkworks
     ref = get_backend("pyecc")       # an explicit backend, e.g. to cross-check
+
+zk reads no environment: the application chooses the backend (`govgraph.config.Settings.zk_backend`) and passes
+it down.
 
 See `zk.curve.backend.Backend` for the operations and the encoding rules, `zk.curve.scalar` for scalars mod r
 and `zk.hash_to_curve.hash_to_G1` for hashing to G1 with any DST.
 """
 
 from __future__ import annotations
-
-import os
 
 from zk.curve.backend import (
     G1_COFACTOR,
@@ -35,7 +36,6 @@ from zk.errors import UnsupportedBackend
 __all__ = [
     "BACKEND_NAMES",
     "DEFAULT_BACKEND",
-    "ENV_VAR",
     "G1_COFACTOR",
     "G1_LENGTH",
     "G1_UNCOMPRESSED_LENGTH",
@@ -53,17 +53,14 @@ __all__ = [
     "scalar_to_bytes",
 ]
 
-ENV_VAR = "GOVGRAPH_ZK_BACKEND"
 DEFAULT_BACKEND = "arkworks"
 BACKEND_NAMES = ("arkworks", "pyecc")
 
 _instances: dict[str, Backend] = {}
 
 
-def get_backend(name: str | None = None) -> Backend:
-    """The backend called `name`, or the one GOVGRAPH_ZK_BACKEND names (default arkworks); one instance each."""
-    if name is None:
-        name = os.environ.get(ENV_VAR, "").strip().lower() or DEFAULT_BACKEND
+def get_backend(name: str = DEFAULT_BACKEND) -> Backend:
+    """The backend called `name` (default arkworks), one instance of each."""
     backend = _instances.get(name)
     if backend is not None:
         return backend

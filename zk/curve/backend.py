@@ -23,7 +23,7 @@ before the subgroup check), which matters where thousands of points are decoded 
 Typical use (a Pedersen commitment C = g*m + h*r, checked against bytes from outside):
 
     from zk.curve import get_backend, random_scalar
-    curve = get_backend()                       # GOVGRAPH_ZK_BACKEND, default arkworks
+    curve = get_backend()                       # default arkworks; get_backend("pyecc") for the reference
     h = hash_to_G1(b"pedersen h", b"MY-APP-V1_H2G_", backend=curve)   # from zk.hash_to_curve
     r = random_scalar()
     c = curve.g1_msm([curve.g1_generator(), h], [m, r])
