@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from govgraph.cli import app
-from tests.conftest import free_port, wait_until_healthy
+from tests.support.servers import free_port, wait_until_healthy
 
 
 @pytest.mark.e2e
