@@ -39,8 +39,9 @@ from bench.harness import (
     report,
     table_lines,
 )
-from govgraph.federation.servers import HiveGateway, compose_supergraph
+from govgraph.federation.node_composer import compose_supergraph
 from govgraph.federation.subgraph import build_subgraph_schema
+from tests.support.servers import HiveGateway
 
 TWO_HOP = (
     "2-hop join (identity+land)",

@@ -190,7 +190,7 @@ class ServerProcesses:
     def start(self, arguments: list[str], timeout: float = 60) -> str:
         """Start one server and wait until its /readiness answers 200; returns its GraphQL URL."""
         # Imported here: the CPU benchmarks (bbs, credentials, ballots) need no server harness.
-        from govgraph.federation.servers import free_port
+        from tests.support.servers import free_port
 
         port = free_port()
         process = subprocess.Popen(

@@ -25,7 +25,8 @@ from bench.harness import (
     report,
     table_lines,
 )
-from govgraph.federation.servers import HiveGateway, compose_supergraph
+from govgraph.federation.node_composer import compose_supergraph
+from tests.support.servers import HiveGateway
 
 SINGLE = ("land subgraph (SQLite)", "{ parcels { id area locality owner { id } } }")
 JOIN = (
@@ -55,7 +56,7 @@ def serve(name: str, port: int, caches: bool, data: str) -> None:
     from govgraph.federation.subgraph import standalone_app, subgraph_view
 
     if name in ("products", "users", "inventory"):
-        from tests.federation.compliance import inventory, products, users
+        from tests.govgraph.federation.compliance import inventory, products, users
 
         module = {"products": products, "users": users, "inventory": inventory}[name]
         app = standalone_app(subgraph_view(module.build_schema(caches=caches)))

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from strawberry.schema.base import BaseSchema
 
-from govgraph.federation.servers import compose_supergraph
+from govgraph.federation.node_composer import compose_supergraph
 
 SUBGRAPHS_DIR = "subgraphs"
 SUPERGRAPH_FILE = "supergraph.graphql"

@@ -15,7 +15,7 @@ from govgraph.ledger.log import Log
 from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.note import Signer
 from govgraph.ledger.operations import init_log
-from tests.conftest import running_server
+from tests.support.servers import running_server
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Session-wide live servers: the compliance and agency subgraphs (uvicorn threads on 127.0.0.1) and one
-real Hive Gateway over all of them. Imported by tests/conftest.py so every test directory can use them."""
+"""Fixtures of the service's tests: settings over a temporary data dir, the app in-process and as a real
+`govgraph serve` process, and, for the whole session, the compliance and agency subgraphs (uvicorn threads
+on 127.0.0.1) with one real Hive Gateway over all of them."""
 
 from __future__ import annotations
 
@@ -10,21 +11,36 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from govgraph.agencies.registry import standard_agencies
-from govgraph.app import standalone_agency_app
+from govgraph.app import build_app, standalone_agency_app
 from govgraph.config import Settings
-from govgraph.federation.servers import (
-    GatewayUnavailable,
-    HiveGateway,
-    UvicornThread,
-    compose_supergraph,
-    node_executable,
-)
+from govgraph.federation.node_composer import GatewayUnavailable, compose_supergraph, node_executable
 from govgraph.federation.subgraph import standalone_app, subgraph_view
-from tests.federation.compliance import inventory, products, users
+from tests.govgraph.federation.compliance import inventory, products, users
+from tests.support.servers import HiveGateway, LiveServer, UvicornThread, running_server
 
 COMPLIANCE = {"products": products, "users": users, "inventory": inventory}
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return Settings.from_env({"GOVGRAPH_DATA": str(data_dir)})
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The app in-process, with its lifespan run (start-up and shutdown)."""
+    with TestClient(build_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def live_server(data_dir: Path) -> Iterator[LiveServer]:
+    """The real `govgraph serve` process on a free 127.0.0.1 port, logging at info level."""
+    with running_server(data_dir) as server:
+        yield server
 
 
 @dataclass
@@ -50,8 +66,10 @@ class Gateway:
         return response.json()
 
 
-def require_node() -> None:
-    """Skip without Node (with the reason) — except under CI=true, where the gateway tests must run."""
+@pytest.fixture(scope="session")
+def gateway_packages() -> None:
+    """Node and docker/gateway's npm packages, or a skip with the reason; under CI=true, where the gateway
+    tests must run, a failure."""
     try:
         node_executable()
     except GatewayUnavailable as exc:
@@ -82,9 +100,10 @@ def live_subgraphs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Subgrap
 
 
 @pytest.fixture(scope="session")
-def hive_gateway(live_subgraphs: Subgraphs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def hive_gateway(
+    gateway_packages: None, live_subgraphs: Subgraphs, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Gateway]:
     """The real Hive Gateway (Rust planner) over all five subgraphs; the supergraph is composed first."""
-    require_node()
     directory: Path = tmp_path_factory.mktemp("gateway")
     supergraph = directory / "supergraph.graphql"
     sdl = compose_supergraph(live_subgraphs.urls, supergraph)

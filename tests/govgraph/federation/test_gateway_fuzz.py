@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from govgraph.federation.context import RequestContext
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway.endpoint import GatewayEndpoint, local_gateway
-from tests.federation.compliance import inventory, products, users
+from tests.govgraph.federation.compliance import inventory, products, users
 
 CODES = {code.value for code in ErrorCode}
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from govgraph.federation.limits import Limits
-from govgraph.federation.servers import UvicornThread
 from govgraph.federation.subgraph import build_subgraph_schema, standalone_app, subgraph_view
-from tests.federation.probe import Query, Subscription
+from tests.govgraph.federation.probe import Query, Subscription
+from tests.support.servers import UvicornThread
 
 LIMITS = Limits()
 
@@ -182,7 +182,8 @@ def test_invalid_variable_is_bad_user_input(url: str) -> None:
     response = post(url, "query ($n: UInt64!) { treeSize(size: $n) }", {"n": "18446744073709551616"})
     assert only_error(response) == (
         "BAD_USER_INPUT",
-        "Variable '$n' has invalid value: UInt64 must lie in 0..18446744073709551615, got 18446744073709551616.",
+        "Variable '$n' has invalid value: UInt64 must lie in 0..18446744073709551615, "
+        "got 18446744073709551616.",
     )
 
 

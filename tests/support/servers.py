@@ -1,29 +1,24 @@
-"""Subgraphs and Hive Gateway on 127.0.0.1 for tests, benchmarks and local runs: start, wait ready, stop.
-
-The gateway is the pinned npm project in docker/gateway; composition goes through its compose.mjs (the
-Guild composer), which writes the supergraph atomically before the gateway is started on it."""
+"""Servers on 127.0.0.1 for tests and benchmarks: ASGI apps in a uvicorn thread, the real `govgraph serve`
+process, and Hive Gateway (from docker/gateway's pinned npm project) over a composed supergraph; each started,
+waited for until ready, and stopped."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import uvicorn
 
-GATEWAY_DIR = Path(__file__).resolve().parents[2] / "docker" / "gateway"
-GATEWAY_BIN = GATEWAY_DIR / "node_modules" / ".bin" / "hive-gateway"
-
-
-class GatewayUnavailable(RuntimeError):
-    """Node or the gateway's npm packages are missing; the message says what to install."""
+from govgraph.federation.node_composer import GATEWAY_DIR, node_executable
 
 
 def free_port() -> int:
@@ -32,13 +27,56 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def node_executable() -> str:
-    node = shutil.which("node")
-    if node is None:
-        raise GatewayUnavailable("node is not on PATH (Node.js >= 20 runs Hive Gateway)")
-    if not GATEWAY_BIN.exists():
-        raise GatewayUnavailable(f"{GATEWAY_BIN} is missing: run `npm ci` in {GATEWAY_DIR}")
-    return node
+def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early with code {process.returncode}: {log_path.read_text()}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server at {url} not healthy after {timeout}s")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+
+@contextlib.contextmanager
+def running_server(data_dir: Path, log_level: str = "info") -> Iterator[LiveServer]:
+    """Start the real `govgraph serve` process (uvicorn) over `data_dir` on a free 127.0.0.1 port, wait until
+    it is healthy, and stop it (SIGTERM, then SIGKILL after 15 s) on exit. Its output goes to
+    data_dir/server.log."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "GOVGRAPH_DATA": str(data_dir),
+        "GOVGRAPH_PORT": str(port),
+        "GOVGRAPH_HOST": "127.0.0.1",
+        "GOVGRAPH_LOG_LEVEL": log_level,
+    }
+    log_path = data_dir / "server.log"
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "govgraph", "serve"], env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url + "/healthz", process, log_path)
+        yield LiveServer(url, process, log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class UvicornThread:
@@ -68,21 +106,6 @@ class UvicornThread:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-
-
-def compose_supergraph(services: Mapping[str, str], out: Path, *, sdl_dir: Path | None = None) -> str:
-    """Compose `services` (name -> subgraph GraphQL URL) into `out` with the Guild composer; returns the SDL.
-    With `sdl_dir`, each subgraph's SDL is read from `<sdl_dir>/<name>.graphql` instead of fetched."""
-    node = node_executable()
-    out = out.resolve()
-    command = [node, str(GATEWAY_DIR / "compose.mjs"), "--out", str(out)]
-    if sdl_dir is not None:
-        command += ["--sdl-dir", str(sdl_dir.resolve())]
-    command += [f"{name}={url}" for name, url in services.items()]
-    completed = subprocess.run(command, cwd=GATEWAY_DIR, capture_output=True, text=True, timeout=120)
-    if completed.returncode != 0:
-        raise RuntimeError(f"composition failed:\n{completed.stderr.strip()}")
-    return out.read_text()
 
 
 @dataclass

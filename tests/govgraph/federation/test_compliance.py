@@ -8,9 +8,9 @@ import time
 import pytest
 from graphql import parse, print_ast, strip_ignored_characters
 
-from tests.federation.compliance import products
-from tests.federation.compliance.users import USERS_NAME
-from tests.federation.ftv1 import decode_trace
+from tests.govgraph.federation.compliance import products
+from tests.govgraph.federation.compliance.users import USERS_NAME
+from tests.govgraph.federation.ftv1 import decode_trace
 
 EMAIL = "support@apollographql.com"
 
@@ -55,7 +55,8 @@ def test_service_sdl_declares_the_reference_products_schema(sdl: str) -> None:
         "  sku: String!\n  package: String!\n  reason: String\n  createdBy: User\n}"
     )
     assert _definition(sdl, "ProductResearch") == (
-        'type ProductResearch @key(fields: "study { caseNumber }") {\n  study: CaseStudy!\n  outcome: String\n}'
+        'type ProductResearch @key(fields: "study { caseNumber }") {\n'
+        "  study: CaseStudy!\n  outcome: String\n}"
     )
     assert _definition(sdl, "_Entity") == (
         "union _Entity = DeprecatedProduct | Inventory | Product | ProductResearch | User"

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from graphql import build_client_schema, build_schema, get_introspection_query
 
-from govgraph.federation.gateway.endpoint import GatewayEndpoint, remote_gateway
 from govgraph.federation.gateway.composition import compose_sdls
-from govgraph.federation.servers import UvicornThread
-from tests.federation.corpus import generate, with_variable_codes
-from tests.federation.corpus.hand import OPERATIONS as HAND
+from govgraph.federation.gateway.endpoint import GatewayEndpoint, remote_gateway
+from tests.govgraph.federation.corpus import generate, with_variable_codes
+from tests.govgraph.federation.corpus.hand import OPERATIONS as HAND
+from tests.support.servers import UvicornThread
 
 CORPUS_DIR = Path(generate.__file__).parent
 GENERATED = [tuple(item) for item in json.loads(generate.CORPUS.read_text())]

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.subgraph import build_subgraph_schema, standalone_app, subgraph_view
-from tests.federation.probe import Query
+from tests.govgraph.federation.probe import Query
 
 CODES = {code.value for code in ErrorCode}
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -8,7 +8,7 @@ from graphql import print_schema
 
 from govgraph.federation.gateway.composition import compose
 from govgraph.federation.gateway.supergraph import CompositionError, SubgraphSource
-from tests.federation.compliance import inventory, products, users
+from tests.govgraph.federation.compliance import inventory, products, users
 
 LINK = (
     '@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", '

@@ -1,7 +1,8 @@
 """Seeded generator of differential operations: random selections over the supergraph's API schema, with
 aliases, fragments, variables (some null or invalid) and arguments that make subgraphs fail.
 
-`python -m tests.federation.corpus.generate` rewrites generated.json; a test checks the file is current."""
+`python -m tests.govgraph.federation.corpus.generate` rewrites generated.json; a test checks the file is
+current."""
 
 from __future__ import annotations
 

@@ -22,12 +22,11 @@ from govgraph.federation.context import RequestContext
 from govgraph.federation.gateway import Gateway
 from govgraph.federation.gateway.endpoint import GatewayEndpoint, local_gateway
 from govgraph.federation.gateway.transports import OverHttp
-from govgraph.federation.servers import UvicornThread, free_port
 from govgraph.federation.subgraph import build_subgraph_schema
-from tests.conftest import wait_until_healthy
-from tests.federation.compliance import inventory, products, users
-from tests.federation.corpus import generate, with_variable_codes
-from tests.federation.corpus.hand import OPERATIONS as HAND
+from tests.govgraph.federation.compliance import inventory, products, users
+from tests.govgraph.federation.corpus import generate, with_variable_codes
+from tests.govgraph.federation.corpus.hand import OPERATIONS as HAND
+from tests.support.servers import UvicornThread, free_port, wait_until_healthy
 
 EMAIL = "support@apollographql.com"
 CORPUS = [*HAND, *[tuple(op) for op in json.loads(generate.CORPUS.read_text())]]

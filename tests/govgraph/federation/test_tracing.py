@@ -6,8 +6,8 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from govgraph.federation.subgraph import build_subgraph_schema, standalone_app, subgraph_view
-from tests.federation.ftv1 import decode_trace
-from tests.federation.probe import Query
+from tests.govgraph.federation.ftv1 import decode_trace
+from tests.govgraph.federation.probe import Query
 
 TRACE = {"apollo-federation-include-trace": "ftv1"}
 

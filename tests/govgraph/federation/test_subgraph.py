@@ -11,14 +11,14 @@ from starlette.websockets import WebSocketDisconnect
 from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 
-from govgraph.federation.limits import Limits
+from govgraph.federation.limits import DEFAULT_LIMITS, Limits
 from govgraph.federation.subgraph import CACHE_SIZE, build_subgraph_schema, standalone_app, subgraph_view
-from tests.federation.probe import Query, Subscription
+from tests.govgraph.federation.probe import Query, Subscription
 
 TRANSPORT_WS = "graphql-transport-ws"
 
 
-def app(production: bool = False, limits: Limits = Limits()):
+def app(production: bool = False, limits: Limits = DEFAULT_LIMITS):
     schema = build_subgraph_schema(Query, subscription=Subscription, production=production, limits=limits)
     return standalone_app(subgraph_view(schema, production=production, limits=limits))
 

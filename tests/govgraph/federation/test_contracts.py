@@ -1,15 +1,17 @@
-"""The committed schema contracts match the code: subgraph SDLs (no Node needed) and the composed supergraph."""
+"""The committed schema contracts match the code: subgraph SDLs (no Node needed) and the composed
+supergraph."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from govgraph.agencies.registry import standard_agencies
 from govgraph.federation.contracts import SUPERGRAPH_FILE, subgraph_sdl, subgraph_url
-from govgraph.federation.servers import compose_supergraph
-from tests.federation.live import require_node
+from govgraph.federation.node_composer import compose_supergraph
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schema"
 HINT = "schema/ is stale: run `govgraph schema export` and commit the result"
 
 
@@ -21,8 +23,8 @@ def test_committed_subgraph_sdls_match_the_code() -> None:
         assert (SCHEMA_DIR / "subgraphs" / f"{agency.name}.graphql").read_text() == subgraph_sdl(agency), HINT
 
 
+@pytest.mark.usefixtures("gateway_packages")
 def test_committed_supergraph_is_the_composition_of_the_subgraphs(tmp_path: Path) -> None:
-    require_node()
     agencies = standard_agencies()
     composed = compose_supergraph(
         {a.name: subgraph_url(a) for a in agencies},

@@ -19,12 +19,11 @@ from govgraph.app import build_app
 from govgraph.config import Settings
 from govgraph.federation.errors import NotFound
 from govgraph.federation.gateway import Gateway
-from govgraph.federation.gateway.endpoint import local_gateway, remote_gateway
 from govgraph.federation.gateway.dedup import SharedFetches
+from govgraph.federation.gateway.endpoint import local_gateway, remote_gateway
 from govgraph.federation.gateway.transports import OverHttp
-from govgraph.federation.servers import UvicornThread, free_port
 from govgraph.federation.subgraph import build_subgraph_schema, standalone_app, subgraph_view
-from tests.conftest import wait_until_healthy
+from tests.support.servers import UvicornThread, free_port, wait_until_healthy
 
 ITEMS_WITH_REVIEWS = "query ($n: Int!) { items(first: 2) { id name tags reviews(first: $n) { stars } } }"
 ITEM = "query ($id: ID!) { item(id: $id) { id name } }"
