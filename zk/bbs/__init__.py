@@ -4,8 +4,9 @@
 proof_gen, proof_verify (bytes in, bytes out); `zk.bbs.core` holds the draft's internal operations
 (proof_init, proof_challenge_calculate, proof_finalize, proof_verify_init, ...) for extensions.
 
-Extensions, one suite object per ciphersuite each: `BLIND_BLS12_381_SHA_256` / `..._SHAKE_256` (blind issuance,
-`zk.bbs.blind`) and `PSEUDONYM_BLS12_381_SHA_256` / `..._SHAKE_256` (per-verifier pseudonyms, `zk.bbs.pseudonym`).
+Extensions, one suite object per ciphersuite each: `BLIND_BLS12_381_SHA_256` / `..._SHAKE_256` (blind
+issuance, `zk.bbs.blind`) and `PSEUDONYM_BLS12_381_SHA_256` / `..._SHAKE_256` (per-verifier pseudonyms,
+`zk.bbs.pseudonym`).
 """
 
 from zk.bbs.blind import BLIND_BLS12_381_SHA_256, BLIND_BLS12_381_SHAKE_256, BlindCiphersuite

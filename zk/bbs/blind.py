@@ -1,45 +1,32 @@
 """Blind BBS signatures (draft-irtf-cfrg-bbs-blind-signatures): the issuer signs messages it never sees.
 
 The prover commits to its messages (`commit`), the issuer checks the commitment's proof of knowledge and signs
-over it together with its own messages (`blind_sign`), the prover checks the result (`verify_blind_sign`) and
-later proves from it with selective disclosure (`proof_gen` / `proof_verify`).
-
-    from zk.bbs import BLIND_BLS12_381_SHA_256 as blind
-    commitment_with_proof, prover_blind = blind.commit([secret])          # prover
-    assert blind.commitment_verify(commitment_with_proof)                 # issuer (blind_sign checks it too)
-    signature = blind.blind_sign(sk, pk, commitment_with_proof, header, messages)
-    assert blind.verify_blind_sign(pk, signature, header, messages, [secret], prover_blind)
-    proof = blind.proof_gen(pk, signature, header, ph, messages, [secret], [0], [], prover_blind)
-    assert blind.proof_verify(pk, proof, header, ph, len(messages), [messages[0]], [], [0], [])
-
-Which text: the shared vectors (../shared/vectors/bbs-blind/README.md) are the -01/-02 fixtures, and this module
-reproduces them. Where the -02 text and the fixtures disagree we follow the fixtures (README "errata" 1-5):
-B includes P1 + Q_1 * domain; the domain covers Q_2; BlindSign's M discounts two scalars; the signature's e is
-hash_to_scalar(serialize((SK, B))) without the domain; a missing commitment still uses Q_2 with a 0 prover
-blind. Proofs are BBS.CoreProofGen over `messages || secret_prover_blind || committed_messages` (the -02
-procedure, not the later "extension commits").
-
-Scalars (the prover blind, and the pseudonym extension's nym values) are Python ints in [0, r); everything
-that crosses a wire (commitments, signatures, proofs, keys) is bytes and is decoded strictly.
+over it with its own messages (`blind_sign`), the prover checks the result (`verify_blind_sign`) and proves
+from it with selective disclosure (`proof_gen` / `proof_verify`). This reproduces the -01/-02 fixtures
+(../shared/vectors/bbs-blind) and follows them where the -02 text differs (the vectors README's errata 1-5,
+cited at each step). Scalars are ints in [0, r); what crosses a wire is bytes, decoded strictly. Usage and
+the errata: docs/zk.md.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from itertools import pairwise
+from typing import Any, Self
 
 from zk.bbs import core
 from zk.bbs.ciphersuites import (
     BLS12_381_SHA_256,
     BLS12_381_SHAKE_256,
     MOCK_SEED,
+    BackendVariants,
     Ciphersuite,
     _indexes,
     _sequence,
 )
 from zk.bbs.encoding import (
+    COMMITMENT_LENGTH_FLOOR,
     i2osp,
     octet_point_length,
     octet_scalar_length,
@@ -51,9 +38,6 @@ from zk.curve import Backend, R, scalar_from_bytes, scalar_inverse
 from zk.errors import InvalidParameters, InvalidProof, MalformedInput, ZkError
 
 RandomScalars = Callable[[int], Sequence[int]]
-
-# commitment_with_proof = C || s^ || (m^_1, ..., m^_M) || challenge: one point and at least two scalars.
-COMMITMENT_LENGTH_FLOOR = octet_point_length + 2 * octet_scalar_length
 
 
 # --- encoding ---------------------------------------------------------------------------------------------
@@ -73,8 +57,8 @@ def commitment_with_proof_to_octets(backend: Backend, commitment: Any, proof: Se
 
 
 def octets_to_commitment_with_proof(backend: Backend, commitment_octs: bytes) -> CommitmentWithProof:
-    """octets_to_commitment_with_proof: a non-identity G1 point in the subgroup, then at least two scalars, each
-    nonzero and below r. Raises MalformedInput with the reason."""
+    """octets_to_commitment_with_proof: a non-identity G1 point in the subgroup, then at least two scalars,
+    each nonzero and below r. Raises MalformedInput with the reason."""
     commitment_octs = require_bytes(commitment_octs, "commitment_with_proof")
     # 1. commit_len_floor = octet_point_length + 2 * octet_scalar_length
     if len(commitment_octs) < COMMITMENT_LENGTH_FLOOR:
@@ -140,7 +124,7 @@ def core_commit(
     # 5. s^ = s~ + secret_prover_blind * challenge
     s_hat = (s_tilde + secret_prover_blind * challenge) % R
     # 6. for i in (1, 2, ..., M): m^_i = m~_i + msg_i * challenge
-    m_hat = [(mt + msg * challenge) % R for mt, msg in zip(m_tilde, committed_message_scalars)]
+    m_hat = [(mt + msg * challenge) % R for mt, msg in zip(m_tilde, committed_message_scalars, strict=True)]
     # 7. proof = (s^, (m^_1, ..., m^_M), challenge); 8. commitment_with_proof_to_octets(C, proof)
     return commitment_with_proof_to_octets(curve, commitment, (s_hat, *m_hat, challenge)), secret_prover_blind
 
@@ -198,7 +182,8 @@ def finalize_blind_sign(
 ) -> bytes:
     """B_calculate followed by FinalizeBlindSign, in the order the fixtures need (domain before B).
 
-    `extra_points` / `extra_scalars` add terms to B (the pseudonym extension's J_last * signer_nym_entropy)."""
+    `extra_points` / `extra_scalars` add terms to B (the pseudonym extension's J_last *
+    signer_nym_entropy)."""
     curve = suite.backend
     L = len(message_scalars)
     if len(generators) != L + 1 or not blind_generators:
@@ -230,9 +215,9 @@ def finalize_blind_sign(
 
 
 # --- the interfaces -----------------------------------------------------------------------------------------
-class BlindInterface:
-    """What the blind and the pseudonym interfaces share: api_id, the two generator lists, mocked randomness, and
-    the commitment with its proof of knowledge. Subclasses set `api_suffix`."""
+class BlindInterface(BackendVariants):
+    """What the blind and the pseudonym interfaces share: api_id, the two generator lists, mocked randomness,
+    and the commitment with its proof of knowledge. Subclasses set `api_suffix`."""
 
     api_suffix = b""
 
@@ -242,9 +227,7 @@ class BlindInterface:
         # api_id = ciphersuite_id || api_suffix; the blind generators use "BLIND_" || api_id.
         self.api_id = base.ciphersuite_id + self.api_suffix
         self.blind_api_id = b"BLIND_" + self.api_id
-        self._variants: dict[str, BlindInterface] = {}
-        self._root = self
-        self._lock = threading.Lock()
+        self._init_variants()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.api_id.decode()} on {self.base!r}>"
@@ -253,20 +236,9 @@ class BlindInterface:
     def backend(self) -> Backend:
         return self.base.backend
 
-    def with_backend(self, backend: Backend) -> Any:
-        """This interface on `backend` (shares the core suite's generator caches)."""
-        base = self.base.with_backend(backend)
-        if base is self.base:
-            return self
-        root = self._root
-        if base is root.base:  # the root interface is the variant for its own backend
-            return root
-        with root._lock:
-            variant = root._variants.get(backend.name)
-            if variant is None:
-                variant = root._variants[backend.name] = type(self)(base)
-                variant._root = root
-            return variant
+    def _on_backend(self, backend: Backend) -> Self:
+        # on the core suite's variant for that backend, so the two share its generator caches
+        return type(self)(self.base.with_backend(backend))
 
     # --- generators and randomness ---------------------------------------------------------------------
     def generators(self, L: int) -> list[Any]:
@@ -305,8 +277,8 @@ class BlindInterface:
         )
 
     def commitment_verify(self, commitment_with_proof: bytes) -> bool:
-        """The issuer's check of a commitment_with_proof (CoreCommitVerify over as many blind generators as the
-        proof has responses): True when the prover knows the opening. Never raises for bad input."""
+        """The issuer's check of a commitment_with_proof (CoreCommitVerify over as many blind generators as
+        the proof has responses): True when the prover knows the opening. Never raises for bad input."""
         try:
             parsed = octets_to_commitment_with_proof(self.backend, commitment_with_proof)
             return core_commit_verify(
@@ -336,8 +308,8 @@ class BlindInterface:
         extra: Sequence[int] = (),
     ) -> tuple[list[int], list[Any]]:
         """prepare_parameters: the scalars (messages, secret_prover_blind, committed_messages, extra) and the
-        generators create_generators(L + 1, api_id) || create_generators(M + 1 + len(extra), "BLIND_" || api_id).
-        """
+        generators create_generators(L + 1, api_id) || create_generators(M + 1 + len(extra),
+        "BLIND_" || api_id)."""
         message_scalars = self.messages_to_scalars(messages)
         committed_scalars = self.messages_to_scalars(committed_messages)
         blind = scalar_value(secret_prover_blind, "secret_prover_blind")
@@ -470,8 +442,8 @@ class BlindCiphersuite(BlindInterface):
         disclosed_indexes: Sequence[int],
         disclosed_committed_indexes: Sequence[int],
     ) -> bool:
-        """BlindProofVerify (verifier): `L` is the number of issuer messages; the disclosed messages are listed in
-        index order. True or False; never raises for bad input."""
+        """BlindProofVerify (verifier): `L` is the number of issuer messages; the disclosed messages are
+        listed in index order. True or False; never raises for bad input."""
         try:
             pk, header = require_bytes(pk, "public key"), require_bytes(header, "header")
             ph = require_bytes(ph, "presentation header")
@@ -520,7 +492,8 @@ def _check_random_scalars(scalars: Sequence[int], count: int) -> None:
 def _combined_indexes(
     disclosed_indexes: Sequence[int], disclosed_committed_indexes: Sequence[int], L: int, M: int | None
 ) -> list[int]:
-    """Disclosed issuer indexes i < L as they are, committed index j becomes j + L + 1 (past the prover blind).
+    """Disclosed issuer indexes i < L as they are, committed index j becomes j + L + 1 (past the prover
+    blind).
 
     Both lists must be strictly ascending; issuer indexes must stay below L so that no one "discloses" the
     prover blind or a committed message under an issuer index."""
@@ -530,7 +503,7 @@ def _combined_indexes(
         (committed, M, "disclosed committed indexes"),
     ):
         if (bound is not None and any(i >= bound for i in values)) or any(
-            a >= b for a, b in zip(values, values[1:])
+            a >= b for a, b in pairwise(values)
         ):
             raise InvalidParameters(f"{what} must be strictly ascending and in range")
     return [*issuer, *(j + L + 1 for j in committed)]

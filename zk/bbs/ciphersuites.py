@@ -6,8 +6,8 @@
     proof = bbs.proof_gen(pk, sig, header, ph, messages, [0, 2])
     assert bbs.proof_verify(pk, proof, header, ph, [messages[0], messages[2]], [0, 2])
 
-A suite object is bound to a curve backend: the module-level ones follow GOVGRAPH_ZK_BACKEND (resolved at
-first use); `suite.with_backend(get_backend("pyecc"))` gives the same suite on another backend.
+A suite object is bound to a curve backend: the module-level ones use `zk.curve.get_backend()`'s default
+(resolved at first use); `suite.with_backend(get_backend("pyecc"))` gives the same suite on another backend.
 """
 
 from __future__ import annotations
@@ -15,10 +15,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, Self
 
 from zk.bbs import core
-from zk.bbs.encoding import i2osp, octets_to_pubkey, octets_to_secret_key, require_bytes
+from zk.bbs.encoding import (
+    expand_len,
+    i2osp,
+    octet_point_length,
+    octet_scalar_length,
+    octets_to_pubkey,
+    octets_to_secret_key,
+    require_bytes,
+)
 from zk.curve import Backend, get_backend
 from zk.errors import InvalidParameters, ZkError
 from zk.hash_to_curve import (
@@ -64,12 +72,41 @@ class _GeneratorStream:
             return self.points[:count]
 
 
-class Ciphersuite:
+class BackendVariants:
+    """`with_backend(backend)`: this object on another curve backend, one shared instance per backend, so that
+    each backend's caches (generators, decoded keys, context points) are built once. The first instance is the
+    root that keeps the others. Subclasses call `_init_variants()` and define `backend` and `_on_backend`."""
+
+    def _init_variants(self) -> None:
+        self._root = self
+        self._variants: dict[str, Self] = {}
+        self._variants_lock = threading.Lock()
+
+    def _on_backend(self, backend: Backend) -> Self:
+        """A new instance like this one, on `backend`."""
+        raise NotImplementedError
+
+    def with_backend(self, backend: Backend) -> Self:
+        """This object on `backend` (the one shared instance for that backend)."""
+        if backend is self.backend:
+            return self
+        root = self._root
+        if backend is root.backend:  # the root is the variant for its own backend
+            return root
+        with root._variants_lock:
+            variant = root._variants.get(backend.name)
+            if variant is None:
+                variant = root._variants[backend.name] = self._on_backend(backend)
+                variant._root = root
+            return variant
+
+
+class Ciphersuite(BackendVariants):
     """One BBS ciphersuite (section 7) bound to one curve backend."""
 
-    expand_len = 48  # ceil((ceil(log2(r)) + k) / 8) for k = 128
-    octet_scalar_length = 32
-    octet_point_length = 48
+    expand_len = expand_len
+    octet_scalar_length = octet_scalar_length
+    octet_point_length = octet_point_length
 
     def __init__(
         self, ciphersuite_id: bytes, hash_to_curve_suite: HashToCurveSuite, backend: Backend | None = None
@@ -81,8 +118,7 @@ class Ciphersuite:
         self.expand_message = hash_to_curve_suite.expand_message
         self._backend = backend
         self._streams: dict[bytes, _GeneratorStream] = {}
-        self._variants: dict[str, Ciphersuite] = {}
-        self._root = self
+        self._init_variants()
         self._p1: Any = None
         self._lock = threading.Lock()
         self._decode_pubkey_cached = lru_cache(maxsize=256)(self._decode_pubkey)
@@ -98,21 +134,8 @@ class Ciphersuite:
             self._backend = get_backend()
         return self._backend
 
-    def with_backend(self, backend: Backend) -> Ciphersuite:
-        """This suite on `backend` (one shared instance per backend, so generator caches are reused)."""
-        if backend is self.backend:
-            return self
-        root = self._root
-        if backend is root.backend:  # the root suite is the variant for its own backend
-            return root
-        with root._lock:
-            variant = root._variants.get(backend.name)
-            if variant is None:
-                variant = root._variants[backend.name] = Ciphersuite(
-                    self.ciphersuite_id, self.hash_to_curve_suite, backend
-                )
-                variant._root = root
-            return variant
+    def _on_backend(self, backend: Backend) -> Ciphersuite:
+        return Ciphersuite(self.ciphersuite_id, self.hash_to_curve_suite, backend)
 
     @property
     def P1(self) -> Any:
@@ -155,7 +178,7 @@ class Ciphersuite:
             stream is not None
             and len(stream.points) >= n
             and stream.points[0] is q_1
-            and all(a is b for a, b in zip(stream.points[1:n], h_points))
+            and all(a is b for a, b in zip(stream.points[1:n], h_points, strict=True))
         ):
             return b"".join(stream.encodings[:n])
         compress = self.backend.g1_compress
@@ -184,7 +207,8 @@ class Ciphersuite:
         )
 
     def mocked_random_scalars(self, count: int) -> list[int]:
-        """The draft's seeded scalars (Appendix, mocked random scalars): SEED, api_id || "MOCK_RANDOM_SCALARS_DST_"."""
+        """The draft's seeded scalars (Appendix, mocked random scalars): SEED, api_id ||
+        "MOCK_RANDOM_SCALARS_DST_"."""
         return core.seeded_random_scalars(self, MOCK_SEED, self.api_id + b"MOCK_RANDOM_SCALARS_DST_", count)
 
     # --- keys -------------------------------------------------------------------------------------------
@@ -314,4 +338,4 @@ def _indexes(values: Any) -> list[int]:
 BLS12_381_SHA_256 = Ciphersuite(b"BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_", BLS12381G1_XMD_SHA_256_SSWU_RO)
 BLS12_381_SHAKE_256 = Ciphersuite(b"BBS_BLS12381G1_XOF:SHAKE-256_SSWU_RO_", BLS12381G1_XOF_SHAKE_256_SSWU_RO)
 
-__all__ = ["BLS12_381_SHA_256", "BLS12_381_SHAKE_256", "MOCK_SEED", "Ciphersuite"]
+__all__ = ["BLS12_381_SHA_256", "BLS12_381_SHAKE_256", "MOCK_SEED", "BackendVariants", "Ciphersuite"]

@@ -1,4 +1,4 @@
-"""BBS core operations under the draft's names (draft-irtf-cfrg-bbs-signatures -06..-09, sections 3.6, 3.7, 4, 5).
+"""BBS core operations under the draft's names (draft-irtf-cfrg-bbs-signatures -06..-09, sections 3.6-5).
 
 Proof generation is split into the draft's phases so that extensions (blind issuance, pseudonyms, predicate
 proofs) can bind further statements into the same Fiat-Shamir challenge:
@@ -22,10 +22,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from zk.bbs.encoding import (
     Proof,
+    expand_len,
     i2osp,
     octet_scalar_length,
     octets_to_proof,
@@ -51,14 +53,15 @@ def hash_to_scalar(suite: Ciphersuite, msg_octets: bytes, dst: bytes) -> int:
 
 
 def messages_to_scalars(suite: Ciphersuite, messages: Sequence[bytes], api_id: bytes) -> list[int]:
-    """messages_to_scalars (section 4.1.2) with map_to_scalar = hash_to_scalar under MAP_MSG_TO_SCALAR_AS_HASH_."""
+    """messages_to_scalars (section 4.1.2) with map_to_scalar = hash_to_scalar under
+    MAP_MSG_TO_SCALAR_AS_HASH_."""
     map_dst = api_id + b"MAP_MSG_TO_SCALAR_AS_HASH_"
     return [hash_to_scalar(suite, msg, map_dst) for msg in messages]
 
 
 def calculate_random_scalars(count: int) -> list[int]:
     """calculate_random_scalars (section 4.2.1): expand_len = 48 random bytes each, reduced mod r."""
-    return [int.from_bytes(secrets.token_bytes(48), "big") % R for _ in range(count)]
+    return [int.from_bytes(secrets.token_bytes(expand_len), "big") % R for _ in range(count)]
 
 
 def seeded_random_scalars(suite: Ciphersuite, seed: bytes, dst: bytes, count: int) -> list[int]:
@@ -115,7 +118,7 @@ def core_sign(
     e = hash_to_scalar(suite, e_input, signature_dst)
     # 3. B = P1 + Q_1 * domain + H_1 * msg_1 + ... + H_L * msg_L
     b = curve.g1_msm([suite.P1, q_1, *h_points], [1, domain, *messages])
-    # 4. A = B * (1 / (SK + e)); the inverse exists unless SK + e = 0 mod r (negligible, but never divide by 0)
+    # 4. A = B * (1 / (SK + e)); the inverse exists unless SK + e = 0 mod r (negligible, still checked)
     if (sk + e) % R == 0:
         raise InvalidParameters("SK + e = 0 mod r: cannot sign")
     a = curve.g1_mul(b, scalar_inverse(sk + e))
@@ -217,7 +220,8 @@ def challenge_octets(
 ) -> bytes:
     """c_octs of ProofChallengeCalculate, exposed so extensions can bind their own statements: the
     `extension_points` are serialized after T2 (before domain), the `extension_octets` appended after ph (the
-    per-verifier-linkability draft puts (pseudonym, Ut) and I2OSP(length(context_id), 8) || context_id there)."""
+    per-verifier-linkability draft puts (pseudonym, Ut) and I2OSP(length(context_id), 8) || context_id
+    there)."""
     curve = suite.backend
     R_ = len(disclosed_indexes)
     if len(disclosed_messages) != R_:
@@ -226,7 +230,7 @@ def challenge_octets(
         raise InvalidParameters("presentation header too long")
     # c_arr = (R, i1, msg_i1, ..., iR, msg_iR, Abar, Bbar, D, T1, T2, domain)
     parts = [i2osp(R_, 8)]
-    for i, msg in zip(disclosed_indexes, disclosed_messages):
+    for i, msg in zip(disclosed_indexes, disclosed_messages, strict=True):
         parts += [i2osp(i, 8), i2osp(msg, octet_scalar_length)]
     parts += [
         curve.g1_compress(p)
@@ -248,7 +252,8 @@ def proof_challenge_calculate(
     extension_points: Sequence[Any] = (),
     extension_octets: bytes = b"",
 ) -> int:
-    """ProofChallengeCalculate (section 3.7.3): the Fiat-Shamir challenge (extensions: see challenge_octets)."""
+    """ProofChallengeCalculate (section 3.7.3): the Fiat-Shamir challenge (extensions: see
+    challenge_octets)."""
     # 1. challenge_dst = api_id || "H2S_"
     challenge_dst = api_id + b"H2S_"
     c_octs = challenge_octets(
@@ -281,7 +286,7 @@ def proof_finalize(
     # 5. r3^ = r3~ - r3 * challenge
     r3_hat = (r3_tilde - r3 * challenge) % R
     # 6. m^_j = m~_j + undisclosed_j * challenge
-    m_hat = [(mt + m * challenge) % R for mt, m in zip(m_tilde, undisclosed_messages)]
+    m_hat = [(mt + m * challenge) % R for mt, m in zip(m_tilde, undisclosed_messages, strict=True)]
     # 7. proof = (Abar, Bbar, D, e^, r1^, r3^, (m^_j1, ..., m^_jU), challenge)
     return proof_to_octets(
         suite.backend,
@@ -307,9 +312,7 @@ def proof_verify_init(
     L = R_ + U
     # Indexes must be strictly ascending and in range: anything else is not a statement the prover made
     # (it rejects e.g. proof010's [4, 2, 4, 6]).
-    if any(not 0 <= i < L for i in disclosed_indexes) or any(
-        a >= b for a, b in zip(disclosed_indexes, disclosed_indexes[1:])
-    ):
+    if any(not 0 <= i < L for i in disclosed_indexes) or any(a >= b for a, b in pairwise(disclosed_indexes)):
         raise InvalidParameters("disclosed indexes must be strictly ascending and below L")
     if len(disclosed_messages) != R_:
         raise InvalidParameters("as many disclosed messages as disclosed indexes are needed")
@@ -359,9 +362,7 @@ def core_proof_gen(
     R_ = len(disclosed_indexes)
     if R_ > L:
         raise InvalidParameters("more disclosed indexes than messages")
-    if any(not 0 <= i < L for i in disclosed_indexes) or any(
-        x >= y for x, y in zip(disclosed_indexes, disclosed_indexes[1:])
-    ):
+    if any(not 0 <= i < L for i in disclosed_indexes) or any(x >= y for x, y in pairwise(disclosed_indexes)):
         raise InvalidParameters("disclosed indexes must be strictly ascending and below L")
     disclosed = set(disclosed_indexes)
     undisclosed_indexes = [j for j in range(L) if j not in disclosed]
@@ -397,7 +398,8 @@ def core_proof_verify(
     disclosed_indexes: Sequence[int],
     api_id: bytes,
 ) -> bool:
-    """CoreProofVerify (section 3.7.4's caller). `generators_for(L)` returns L + 1 generators once L is known."""
+    """CoreProofVerify (section 3.7.4's caller). `generators_for(L)` returns L + 1 generators once L is
+    known."""
     curve = suite.backend
     # 1. proof_result = octets_to_proof(proof); 3. W = octets_to_pubkey(PK)
     parsed = octets_to_proof(curve, proof)

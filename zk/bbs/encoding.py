@@ -12,11 +12,19 @@ from typing import Any
 from zk.curve import G1_LENGTH, G2_LENGTH, SCALAR_LENGTH, Backend, R, scalar_from_bytes
 from zk.errors import MalformedInput
 
+# Section 7: both ciphersuites serialize scalars in 32 bytes and G1 points compressed in 48, and hash to
+# scalars through expand_len = ceil((ceil(log2(r)) + k) / 8) = 48 bytes for k = 128.
 octet_scalar_length = SCALAR_LENGTH
 octet_point_length = G1_LENGTH
+expand_len = 48
+# signature_to_octets: the point A, then the scalar e.
 SIGNATURE_LENGTH = octet_point_length + octet_scalar_length
-# 3 points (Abar, Bbar, D) and 4 scalars (e^, r1^, r3^, challenge) plus one scalar per undisclosed message.
+# octets_to_proof's floor: 3 points (Abar, Bbar, D) and 4 scalars (e^, r1^, r3^, challenge); a proof has one
+# more scalar per undisclosed message.
 PROOF_LENGTH_FLOOR = 3 * octet_point_length + 4 * octet_scalar_length
+# Blind BBS commit_len_floor: commitment_with_proof = C || s^ || (m^_1, ..., m^_M) || challenge is one point
+# and at least two scalars, plus one scalar per committed message.
+COMMITMENT_LENGTH_FLOOR = octet_point_length + 2 * octet_scalar_length
 
 
 def require_bytes(value: Any, what: str) -> bytes:

@@ -1,32 +1,13 @@
 """BBS per-verifier linkability (draft-irtf-cfrg-bbs-per-verifier-linkability, "pseudonyms"): one stable
 pseudonym per credential and context, unlinkable across contexts.
 
-The prover commits to its messages and its `prover_nyms` (`commit_with_nym`); the issuer adds fresh
-`signer_nym_entropy` to the last one while signing (`blind_sign_with_nym`), so that neither party alone picks
-the pseudonym secret; the prover checks the signature and derives `nym_secrets` (`verify_finalize_with_nym`).
-For a `context_id` (an election id, a benefit programme) the prover then shows
-
-    pseudonym = OP * (nym_secrets[0] + nym_secrets[1] * z + ... + nym_secrets[N-1] * z^(N-1))
-    OP = hash_to_curve_g1(context_id, api_id),  z = hash_to_scalar(context_id, api_id || "VECT_NYM_SECRETS")
-
-with a BBS proof that the nym_secrets are signed (`proof_gen_with_nym` / `proof_verify_with_nym`). The same
-credential and context always give the same pseudonym (how a second vote or claim is recognised); different
-contexts give unrelated points. N > 1 gives the draft's "n-use" pseudonyms; N = 1 is the plain case.
-
-    from zk.bbs import PSEUDONYM_BLS12_381_SHA_256 as nym
-    prover_nyms = [random_scalar()]
-    cwp, prover_blind = nym.commit_with_nym(committed, prover_nyms)                        # prover
-    signature = nym.blind_sign_with_nym(sk, pk, cwp, entropy, header, messages)            # issuer
-    nym_secrets = nym.verify_finalize_with_nym(pk, signature, header, messages, committed, prover_nyms,
-                                               entropy, prover_blind)                      # prover
-    proof, pseudonym = nym.proof_gen_with_nym(pk, signature, header, ph, context_id, messages, committed,
-                                              nym_secrets, [0], [], prover_blind)
-    assert nym.proof_verify_with_nym(pk, proof, pseudonym, header, ph, context_id, len(messages),
-                                     [messages[0]], [], [0], [])
-
-Which text: the fixtures (../shared/vectors/bbs-pseudonym/README.md) are -02's, and we match them where the
-text differs: api_id = ciphersuite_id || "H2G_HM2S_PSEUDONYM_" (parts of -02 say "BLIND_H2G_HM2S_"); the
-signer hashes header || I2OSP(N, 8) into the domain; e = hash_to_scalar(serialize((SK, B))) as in blind BBS.
+The prover commits to its `prover_nyms` (`commit_with_nym`), the issuer adds `signer_nym_entropy` to the last
+one while signing (`blind_sign_with_nym`) so that neither alone picks the nym secret, the prover derives its
+`nym_secrets` (`verify_finalize_with_nym`) and later shows, for a `context_id`, the pseudonym
+OP * (nym_secrets[0] + nym_secrets[1] * z + ...) with a BBS proof that the secrets are signed
+(`proof_gen_with_nym` / `proof_verify_with_nym`). This matches the -02 fixtures
+(../shared/vectors/bbs-pseudonym) where the text differs: api_id = ciphersuite_id || "H2G_HM2S_PSEUDONYM_",
+header' = header || I2OSP(N, 8) in the domain, e = hash_to_scalar(serialize((SK, B))). Usage: docs/zk.md.
 """
 
 from __future__ import annotations
@@ -84,9 +65,9 @@ class PseudonymCiphersuite(BlindInterface):
 
     # --- pseudonym calculation --------------------------------------------------------------------------
     def context_point(self, context_id: bytes) -> Any:
-        """OP = hash_to_curve_g1(context_id, api_id). Memoized per context (hashing to the curve costs about as
-        much as the rest of a verification's scalar work, and a verifier sees the same few contexts, e.g. one
-        election id, over and over); the cache is bounded, since callers choose the context ids."""
+        """OP = hash_to_curve_g1(context_id, api_id). Memoized per context (hashing to the curve costs about
+        as much as the rest of a verification's scalar work, and a verifier sees the same few contexts, e.g.
+        one election id, over and over); the cache is bounded, since callers choose the context ids."""
         context_id = require_bytes(context_id, "context_id")
         point = self._context_points.get(context_id)
         if point is None:
@@ -104,8 +85,8 @@ class PseudonymCiphersuite(BlindInterface):
         )
 
     def calculate_pseudonym(self, context_id: bytes, nym_secrets: Sequence[int]) -> bytes:
-        """The pseudonym for `context_id` (48 bytes): OP * sum_i nym_secrets[i] * z^i. Raises InvalidParameters
-        when the polynomial evaluates to 0 (the identity is never a pseudonym)."""
+        """The pseudonym for `context_id` (PSEUDONYM_LENGTH bytes): OP * sum_i nym_secrets[i] * z^i. Raises
+        InvalidParameters when the polynomial evaluates to 0 (the identity is never a pseudonym)."""
         secrets = _nym_scalars(nym_secrets, "nym_secrets")
         return self.backend.g1_compress(
             self._pseudonym_point(self.context_point(context_id), self.context_scalar(context_id), secrets)
@@ -125,8 +106,9 @@ class PseudonymCiphersuite(BlindInterface):
         *,
         random_scalars: RandomScalars | None = None,
     ) -> tuple[bytes, int]:
-        """CommitWithNym (prover): Blind CoreCommit over `committed_messages` (bytes) then `prover_nyms` (N >= 1
-        secret scalars chosen at random by the prover). Returns (commitment_with_proof, secret_prover_blind);
+        """CommitWithNym (prover): Blind CoreCommit over `committed_messages` (bytes) then `prover_nyms`
+        (N >= 1 secret scalars chosen at random by the prover). Returns (commitment_with_proof,
+        secret_prover_blind);
         `random_scalars(M + N + 2)` replaces calculate_random_scalars (`suite.mocked_commit_scalars` for the
         fixtures)."""
         nyms = _nym_scalars(prover_nyms, "prover_nyms")
@@ -143,11 +125,11 @@ class PseudonymCiphersuite(BlindInterface):
         nym_count: int = 1,
     ) -> bytes:
         """BlindSignWithNym (issuer): sign the issuer's `messages` and the prover's commitment (whose last
-        `nym_count` committed values are the prover's nyms), adding `signer_nym_entropy` (a fresh random scalar
-        the issuer sends back with the signature) to the last nym.
+        `nym_count` committed values are the prover's nyms), adding `signer_nym_entropy` (a fresh random
+        scalar the issuer sends back with the signature) to the last nym.
 
-        Raises MalformedInput for undecodable input, InvalidProof when the commitment's proof of knowledge does
-        not verify, InvalidParameters when the commitment holds fewer than `nym_count` values."""
+        Raises MalformedInput for undecodable input, InvalidProof when the commitment's proof of knowledge
+        does not verify, InvalidParameters when the commitment holds fewer than `nym_count` values."""
         sk_value = octets_to_secret_key(sk)
         pk = require_bytes(pk, "public key")
         self.base.decode_pubkey(pk)
@@ -191,8 +173,8 @@ class PseudonymCiphersuite(BlindInterface):
         signer_nym_entropy: int,
         secret_prover_blind: int,
     ) -> list[int] | None:
-        """VerifyFinalizeWithNym (prover): the nym_secrets (prover_nyms with signer_nym_entropy added to the last,
-        mod r) when `signature` verifies over them, else None. Never raises for bad input."""
+        """VerifyFinalizeWithNym (prover): the nym_secrets (prover_nyms with signer_nym_entropy added to the
+        last, mod r) when `signature` verifies over them, else None. Never raises for bad input."""
         try:
             pk, header = require_bytes(pk, "public key"), require_bytes(header, "header")
             nyms = _nym_scalars(prover_nyms, "prover_nyms")
@@ -271,8 +253,8 @@ class PseudonymCiphersuite(BlindInterface):
             undisclosed_indexes,
             self.api_id,
         )
-        # The pseudonym and its proof commitment Ut = OP * sum_i m~_nym_i * z^i, with m~_nym the random scalars of
-        # the last N undisclosed messages: the nym secrets.
+        # The pseudonym and its proof commitment Ut = OP * sum_i m~_nym_i * z^i, with m~_nym the random
+        # scalars of the last N undisclosed messages: the nym secrets.
         op, z = self.context_point(context_id), self.context_scalar(context_id)
         pseudonym = self._pseudonym_point(op, z, secrets)
         u_t = curve.g1_mul(op, _poly_eval(drawn[-N:], z))
@@ -308,9 +290,9 @@ class PseudonymCiphersuite(BlindInterface):
         disclosed_committed_indexes: Sequence[int],
         nym_count: int = 1,
     ) -> bool:
-        """ProofVerifyWithNym (verifier): True when `proof` shows a signature by `pk` over the disclosed messages
-        and nym secrets from which `pseudonym` is computed for `context_id`. `L` is the number of issuer
-        messages, `nym_count` the N the credential was issued with. Never raises for bad input."""
+        """ProofVerifyWithNym (verifier): True when `proof` shows a signature by `pk` over the disclosed
+        messages and nym secrets from which `pseudonym` is computed for `context_id`. `L` is the number of
+        issuer messages, `nym_count` the N the credential was issued with. Never raises for bad input."""
         try:
             curve = self.backend
             pk, header = require_bytes(pk, "public key"), require_bytes(header, "header")
