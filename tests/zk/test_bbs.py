@@ -1,5 +1,5 @@
-"""BBS behaviour beyond the fixtures: both ciphersuites round-trip, refuse what they must, agree across backends,
-and expose the draft's proof phases for extensions."""
+"""BBS behaviour beyond the fixtures: both ciphersuites round-trip, refuse what they must, agree across
+backends, and expose the draft's proof phases for extensions."""
 
 from __future__ import annotations
 

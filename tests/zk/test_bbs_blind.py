@@ -252,8 +252,10 @@ def test_issuers_view_is_independent_of_the_committed_secret(arkworks: Backend) 
         view, blind = core_commit(base, secrets, blind_generators, suite.api_id, [b, s_tilde, *m_tilde])
         assert blind == b
         challenge = octets_to_commitment_with_proof(curve, view).challenge
-        b_other = (b + sum(t * (m - o) for t, m, o in zip(trapdoors, secrets, others))) % R
-        m_tilde_other = [(mt + challenge * (m - o)) % R for mt, m, o in zip(m_tilde, secrets, others)]
+        b_other = (b + sum(t * (m - o) for t, m, o in zip(trapdoors, secrets, others, strict=True))) % R
+        m_tilde_other = [
+            (mt + challenge * (m - o)) % R for mt, m, o in zip(m_tilde, secrets, others, strict=True)
+        ]
         s_tilde_other = (s_tilde + challenge * (b - b_other)) % R
         simulated, _ = core_commit(
             base, others, blind_generators, suite.api_id, [b_other, s_tilde_other, *m_tilde_other]

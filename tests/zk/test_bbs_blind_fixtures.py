@@ -3,21 +3,20 @@ backends (generators, commitments, blind signatures, proofs) and every expected 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import VECTORS_DIR
+from tests.zk.conftest import case_files, hex_scalar, load_json, unhex
 from zk.bbs import BLIND_BLS12_381_SHA_256, BlindCiphersuite, core
 from zk.bbs.encoding import octets_to_proof, octets_to_signature
 from zk.curve import Backend, R
 
-# File names are listed at collection time (for parametrize); the tests read them through `vectors_dir`.
-FIXTURES = VECTORS_DIR / "bbs-blind" / "bls12-381-sha-256"
-COMMIT_FILES = sorted(p.name for p in (FIXTURES / "commit").glob("*.json"))
-SIGNATURE_FILES = sorted(p.name for p in (FIXTURES / "signature").glob("*.json"))
-PROOF_FILES = sorted(p.name for p in (FIXTURES / "proof").glob("*.json"))
+FIXTURES = "bbs-blind/bls12-381-sha-256"  # read through the `fixtures` fixture (tests/zk/conftest.py)
+COMMIT_FILES = case_files(FIXTURES, "commit")
+SIGNATURE_FILES = case_files(FIXTURES, "signature")
+PROOF_FILES = case_files(FIXTURES, "proof")
 
 
 @pytest.fixture
@@ -26,30 +25,13 @@ def suite(backend: Backend) -> BlindCiphersuite:
 
 
 @pytest.fixture
-def fixtures(vectors_dir: Path) -> Path:
-    return vectors_dir / "bbs-blind" / "bls12-381-sha-256"
-
-
-@pytest.fixture
 def messages(vectors_dir: Path) -> dict[str, list[bytes]]:
-    data = _load(vectors_dir / "bbs-blind" / "messages.json")
-    return {key: [_hex(m) for m in data[key]] for key in ("messages", "committedMessages")}
-
-
-def _load(path: Path) -> dict:
-    return json.loads(path.read_text())
-
-
-def _hex(value: str) -> bytes:
-    return bytes.fromhex(value)
-
-
-def _scalar(value: str) -> int:
-    return int(value, 16)
+    data = load_json(vectors_dir / "bbs-blind" / "messages.json")
+    return {key: [unhex(m) for m in data[key]] for key in ("messages", "committedMessages")}
 
 
 def test_the_fixture_folder_has_every_case(fixtures: Path) -> None:
-    assert fixtures == FIXTURES
+    assert fixtures == VECTORS_DIR / FIXTURES
     assert (len(COMMIT_FILES), len(SIGNATURE_FILES), len(PROOF_FILES)) == (2, 5, 8)
 
 
@@ -61,7 +43,7 @@ def test_api_ids_are_the_blind_interface_ones() -> None:
 def test_generators_and_blind_generators_reproduce_the_fixture(
     suite: BlindCiphersuite, fixtures: Path
 ) -> None:
-    case = _load(fixtures / "generators.json")
+    case = load_json(fixtures / "generators.json")
     compress = suite.backend.g1_compress
     assert case["generators"]["api_id"].encode() == suite.api_id
     assert case["blindGenerators"]["api_id"].encode() == suite.blind_api_id
@@ -79,32 +61,32 @@ def test_generators_and_blind_generators_reproduce_the_fixture(
 
 @pytest.mark.parametrize("name", COMMIT_FILES)
 def test_commit_fixture(suite: BlindCiphersuite, fixtures: Path, name: str) -> None:
-    case = _load(fixtures / "commit" / name)
-    committed = [_hex(m) for m in case["committedMessages"]]
+    case = load_json(fixtures / "commit" / name)
+    committed = [unhex(m) for m in case["committedMessages"]]
     rng = case["mockRngParameters"]
     # README: the mock DST is ASCII with the core api_id; M + 2 scalars (prover blind, s~, m~_1..m~_M).
     assert rng["commit"]["DST"].encode() == suite.base.api_id + b"COMMIT_MOCK_RANDOM_SCALARS_DST_"
     assert rng["commit"]["count"] == len(committed) + 2
     mocked = suite.mocked_commit_scalars(rng["commit"]["count"])
     trace = case["trace"]["random_scalars"]
-    assert mocked[1:] == [_scalar(trace["s_tilde"]), *map(_scalar, trace["m_tildes"])]
+    assert mocked[1:] == [hex_scalar(trace["s_tilde"]), *map(hex_scalar, trace["m_tildes"])]
 
     commitment_with_proof, prover_blind = suite.commit(committed, random_scalars=suite.mocked_commit_scalars)
     assert commitment_with_proof.hex() == case["commitmentWithProof"]
-    assert prover_blind == _scalar(case["proverBlind"]) == mocked[0]
+    assert prover_blind == hex_scalar(case["proverBlind"]) == mocked[0]
     assert suite.commitment_verify(commitment_with_proof) is case["result"]["valid"] is True
 
 
 @pytest.mark.parametrize("name", SIGNATURE_FILES)
 def test_blind_signature_fixture(suite: BlindCiphersuite, fixtures: Path, name: str) -> None:
-    case = _load(fixtures / "signature" / name)
-    sk, pk = _hex(case["signerKeyPair"]["secretKey"]), _hex(case["signerKeyPair"]["publicKey"])
-    header = _hex(case["header"])
-    messages = [_hex(m) for m in case["messages"]]
-    committed = [_hex(m) for m in case["committedMessages"] or []]
-    commitment_with_proof = _hex(case["commitmentWithProof"]) if case["commitmentWithProof"] else None
+    case = load_json(fixtures / "signature" / name)
+    sk, pk = unhex(case["signerKeyPair"]["secretKey"]), unhex(case["signerKeyPair"]["publicKey"])
+    header = unhex(case["header"])
+    messages = [unhex(m) for m in case["messages"]]
+    committed = [unhex(m) for m in case["committedMessages"] or []]
+    commitment_with_proof = unhex(case["commitmentWithProof"]) if case["commitmentWithProof"] else None
     # signature005 has no commitment at all: its prover blind is 0 (README erratum 5).
-    prover_blind = _scalar(case["proverBlind"]) if case["proverBlind"] else 0
+    prover_blind = hex_scalar(case["proverBlind"]) if case["proverBlind"] else 0
     if commitment_with_proof is not None:
         assert suite.commit(committed, random_scalars=suite.mocked_commit_scalars) == (
             commitment_with_proof,
@@ -137,25 +119,25 @@ def test_blind_signature_fixture(suite: BlindCiphersuite, fixtures: Path, name: 
 
 def test_signature003_trace_is_the_known_defect(fixtures: Path) -> None:
     """README: signature003's trace.domain holds 48 bytes (the recomputed B), so it cannot be a scalar."""
-    trace = _load(fixtures / "signature" / "signature003.json")["trace"]
-    assert len(_hex(trace["domain"])) == 48
+    trace = load_json(fixtures / "signature" / "signature003.json")["trace"]
+    assert len(unhex(trace["domain"])) == 48
 
 
 @pytest.mark.parametrize("name", PROOF_FILES)
 def test_blind_proof_fixture(
     suite: BlindCiphersuite, fixtures: Path, messages: dict[str, list[bytes]], name: str
 ) -> None:
-    case = _load(fixtures / "proof" / name)
-    pk, signature = _hex(case["signerPublicKey"]), _hex(case["signature"])
-    header, ph = _hex(case["header"]), _hex(case["presentationHeader"])
+    case = load_json(fixtures / "proof" / name)
+    pk, signature = unhex(case["signerPublicKey"]), unhex(case["signature"])
+    header, ph = unhex(case["header"]), unhex(case["presentationHeader"])
     L = case["L"]
     signer_messages = messages["messages"]
     # proof008 has no commitment: no committed messages and a prover blind of 0 (README erratum 5).
     has_commitment = case["proverBlind"] is not None
     committed = messages["committedMessages"] if has_commitment else []
-    prover_blind = _scalar(case["proverBlind"]) if has_commitment else 0
-    revealed = {int(i): _hex(m) for i, m in case["revealedMessages"].items()}
-    revealed_committed = {int(j): _hex(m) for j, m in (case["revealedCommittedMessages"] or {}).items()}
+    prover_blind = hex_scalar(case["proverBlind"]) if has_commitment else 0
+    revealed = {int(i): unhex(m) for i, m in case["revealedMessages"].items()}
+    revealed_committed = {int(j): unhex(m) for j, m in (case["revealedCommittedMessages"] or {}).items()}
     assert L == len(signer_messages) and all(signer_messages[i] == m for i, m in revealed.items())
     assert all(committed[j] == m for j, m in revealed_committed.items())
     disclosed, disclosed_committed = sorted(revealed), sorted(revealed_committed)
@@ -169,8 +151,8 @@ def test_blind_proof_fixture(
     trace = case["trace"]
     scalars = trace["random_scalars"]
     assert suite.mocked_proof_scalars(5 + U) == [
-        *(_scalar(scalars[k]) for k in ("r1", "r2", "e_tilde", "r1_tilde", "r3_tilde")),
-        *map(_scalar, scalars["m_tilde_scalars"]),
+        *(hex_scalar(scalars[k]) for k in ("r1", "r2", "e_tilde", "r1_tilde", "r3_tilde")),
+        *map(hex_scalar, scalars["m_tilde_scalars"]),
     ]
 
     proof = suite.proof_gen(
@@ -229,8 +211,8 @@ def test_blind_proof_fixture(
 def test_proof005_commitment_field_carries_a_stray_character(fixtures: Path) -> None:
     """proof005's commitmentWithProof ends in a stray "s" (not listed in the README): proofs do not need the
     commitment, so the proof fixture test never reads that field; the other proof files hold it intact."""
-    bad = _load(fixtures / "proof" / "proof005.json")["commitmentWithProof"]
-    good = _load(fixtures / "proof" / "proof004.json")["commitmentWithProof"]
+    bad = load_json(fixtures / "proof" / "proof005.json")["commitmentWithProof"]
+    good = load_json(fixtures / "proof" / "proof004.json")["commitmentWithProof"]
     assert bad == good + "s"
 
 
@@ -239,8 +221,8 @@ def test_a_commitment_fixture_for_the_wrong_number_of_messages_is_refused(
 ) -> None:
     """The issuer counts M from the commitment's length, so a commitment verifies only over its own M."""
     suite = BLIND_BLS12_381_SHA_256.with_backend(arkworks)
-    case = _load(fixtures / "commit" / "commit002.json")
-    commitment_with_proof = _hex(case["commitmentWithProof"])
+    case = load_json(fixtures / "commit" / "commit002.json")
+    commitment_with_proof = unhex(case["commitmentWithProof"])
     # Dropping one response makes it a commitment over M = 4 whose proof no longer matches.
     shortened = commitment_with_proof[: 48 + 32 * 5] + commitment_with_proof[-32:]
     assert suite.commitment_verify(shortened) is False

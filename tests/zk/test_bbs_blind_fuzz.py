@@ -72,7 +72,7 @@ def test_the_material_is_valid() -> None:
         assert _proof_verify(suite, pk, proof) is True
 
 
-# --- the commitment_with_proof decoder ------------------------------------------------------------------------
+# --- the commitment_with_proof decoder --------------------------------------------------------------------
 
 
 @HEAVY
@@ -112,7 +112,7 @@ def test_the_issuer_signs_only_the_valid_commitment(data: bytes) -> None:
         assert data == COMMITMENT
 
 
-# --- blind signatures and proofs --------------------------------------------------------------------------------
+# --- blind signatures and proofs ---------------------------------------------------------------------------
 
 
 @HEAVY

@@ -3,19 +3,18 @@ backends; every valid/invalid expectation holds."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import VECTORS_DIR
+from tests.zk.conftest import case_files, load_json, unhex
 from zk.bbs import BLS12_381_SHA_256, Ciphersuite
 from zk.curve import Backend
 
-# File names are listed at collection time (for parametrize); the tests read them through `vectors_dir`.
-FIXTURES = VECTORS_DIR / "bbs" / "bls12-381-sha-256"
-SIGNATURE_FILES = sorted(p.name for p in (FIXTURES / "signature").glob("*.json"))
-PROOF_FILES = sorted(p.name for p in (FIXTURES / "proof").glob("*.json"))
+FIXTURES = "bbs/bls12-381-sha-256"  # read through the `fixtures` fixture (tests/zk/conftest.py)
+SIGNATURE_FILES = case_files(FIXTURES, "signature")
+PROOF_FILES = case_files(FIXTURES, "proof")
 
 
 @pytest.fixture
@@ -23,21 +22,8 @@ def suite(backend: Backend) -> Ciphersuite:
     return BLS12_381_SHA_256.with_backend(backend)
 
 
-@pytest.fixture
-def fixtures(vectors_dir: Path) -> Path:
-    return vectors_dir / "bbs" / "bls12-381-sha-256"
-
-
-def _load(path: Path) -> dict:
-    return json.loads(path.read_text())
-
-
-def _hex(value: str) -> bytes:
-    return bytes.fromhex(value)
-
-
 def test_the_fixture_folder_has_every_case(fixtures: Path) -> None:
-    assert fixtures == FIXTURES
+    assert fixtures == VECTORS_DIR / FIXTURES
     assert len(SIGNATURE_FILES) == 10 and len(PROOF_FILES) == 15
 
 
@@ -47,23 +33,23 @@ def test_api_id_is_the_ciphersuite_id_with_the_h2g_hm2s_suffix() -> None:
 
 
 def test_keygen_and_sk_to_pk_reproduce_the_keypair(suite: Ciphersuite, fixtures: Path) -> None:
-    case = _load(fixtures / "keypair.json")
+    case = load_json(fixtures / "keypair.json")
     # The fixture's key_dst is api_id || "KEYGEN_DST_" (see the vectors' README), passed explicitly.
-    assert _hex(case["keyDst"]) == suite.api_id + b"KEYGEN_DST_"
-    sk = suite.keygen(_hex(case["keyMaterial"]), _hex(case["keyInfo"]), _hex(case["keyDst"]))
+    assert unhex(case["keyDst"]) == suite.api_id + b"KEYGEN_DST_"
+    sk = suite.keygen(unhex(case["keyMaterial"]), unhex(case["keyInfo"]), unhex(case["keyDst"]))
     assert sk.hex() == case["keyPair"]["secretKey"]
     assert suite.sk_to_pk(sk).hex() == case["keyPair"]["publicKey"]
 
 
 def test_keygen_default_dst_is_the_ciphersuite_id_one(suite: Ciphersuite, fixtures: Path) -> None:
-    case = _load(fixtures / "keypair.json")
-    material, info = _hex(case["keyMaterial"]), _hex(case["keyInfo"])
+    case = load_json(fixtures / "keypair.json")
+    material, info = unhex(case["keyMaterial"]), unhex(case["keyInfo"])
     assert suite.keygen(material, info) == suite.keygen(material, info, suite.ciphersuite_id + b"KEYGEN_DST_")
     assert suite.keygen(material, info).hex() != case["keyPair"]["secretKey"]
 
 
 def test_p1_and_create_generators_reproduce_the_generators(suite: Ciphersuite, fixtures: Path) -> None:
-    case = _load(fixtures / "generators.json")
+    case = load_json(fixtures / "generators.json")
     curve = suite.backend
     assert curve.g1_compress(suite.P1).hex() == case["P1"]
     generators = suite.create_generators(11)
@@ -76,27 +62,27 @@ def test_p1_and_create_generators_reproduce_the_generators(suite: Ciphersuite, f
 def test_messages_to_scalars_reproduces_map_message_to_scalar_as_hash(
     suite: Ciphersuite, fixtures: Path
 ) -> None:
-    case = _load(fixtures / "MapMessageToScalarAsHash.json")
-    assert _hex(case["dst"]) == suite.api_id + b"MAP_MSG_TO_SCALAR_AS_HASH_"
+    case = load_json(fixtures / "MapMessageToScalarAsHash.json")
+    assert unhex(case["dst"]) == suite.api_id + b"MAP_MSG_TO_SCALAR_AS_HASH_"
     assert len(case["cases"]) == 10
-    scalars = suite.messages_to_scalars([_hex(c["message"]) for c in case["cases"]])
+    scalars = suite.messages_to_scalars([unhex(c["message"]) for c in case["cases"]])
     assert [s.to_bytes(32, "big").hex() for s in scalars] == [c["scalar"] for c in case["cases"]]
 
 
 def test_hash_to_scalar_reproduces_h2s(suite: Ciphersuite, fixtures: Path) -> None:
-    case = _load(fixtures / "h2s.json")
-    assert _hex(case["dst"]) == suite.api_id + b"H2S_"
+    case = load_json(fixtures / "h2s.json")
+    assert unhex(case["dst"]) == suite.api_id + b"H2S_"
     assert (
-        suite.hash_to_scalar(_hex(case["message"]), _hex(case["dst"])).to_bytes(32, "big").hex()
+        suite.hash_to_scalar(unhex(case["message"]), unhex(case["dst"])).to_bytes(32, "big").hex()
         == case["scalar"]
     )
-    assert suite.hash_to_scalar(_hex(case["message"])).to_bytes(32, "big").hex() == case["scalar"]
+    assert suite.hash_to_scalar(unhex(case["message"])).to_bytes(32, "big").hex() == case["scalar"]
 
 
 def test_mocked_random_scalars_reproduce_mocked_rng(suite: Ciphersuite, fixtures: Path) -> None:
-    case = _load(fixtures / "mockedRng.json")
-    assert _hex(case["seed"]) == b"3.141592653589793238462643383279"
-    assert _hex(case["dst"]) == suite.api_id + b"MOCK_RANDOM_SCALARS_DST_"
+    case = load_json(fixtures / "mockedRng.json")
+    assert unhex(case["seed"]) == b"3.141592653589793238462643383279"
+    assert unhex(case["dst"]) == suite.api_id + b"MOCK_RANDOM_SCALARS_DST_"
     scalars = suite.mocked_random_scalars(case["count"])
     assert [s.to_bytes(32, "big").hex() for s in scalars] == case["mockedScalars"]
     # count goes into expand_message: the first 5 of count 10 are not the scalars of count 5.
@@ -105,10 +91,10 @@ def test_mocked_random_scalars_reproduce_mocked_rng(suite: Ciphersuite, fixtures
 
 @pytest.mark.parametrize("name", SIGNATURE_FILES)
 def test_signature_fixture(suite: Ciphersuite, fixtures: Path, name: str) -> None:
-    case = _load(fixtures / "signature" / name)
-    pk, sk = _hex(case["signerKeyPair"]["publicKey"]), _hex(case["signerKeyPair"]["secretKey"])
-    header, messages = _hex(case["header"]), [_hex(m) for m in case["messages"]]
-    signature = _hex(case["signature"])
+    case = load_json(fixtures / "signature" / name)
+    pk, sk = unhex(case["signerKeyPair"]["publicKey"]), unhex(case["signerKeyPair"]["secretKey"])
+    header, messages = unhex(case["header"]), [unhex(m) for m in case["messages"]]
+    signature = unhex(case["signature"])
     assert suite.verify(pk, signature, header, messages) is case["result"]["valid"]
     if case["result"]["valid"]:
         assert suite.sign(sk, pk, header, messages).hex() == case["signature"]
@@ -116,14 +102,15 @@ def test_signature_fixture(suite: Ciphersuite, fixtures: Path, name: str) -> Non
 
 @pytest.mark.parametrize("name", PROOF_FILES)
 def test_proof_fixture(suite: Ciphersuite, fixtures: Path, name: str) -> None:
-    case = _load(fixtures / "proof" / name)
-    pk, signature = _hex(case["signerPublicKey"]), _hex(case["signature"])
-    header, ph = _hex(case["header"]), _hex(case["presentationHeader"])
-    messages = [_hex(m) for m in case["messages"]]
+    case = load_json(fixtures / "proof" / name)
+    pk, signature = unhex(case["signerPublicKey"]), unhex(case["signature"])
+    header, ph = unhex(case["header"]), unhex(case["presentationHeader"])
+    messages = [unhex(m) for m in case["messages"]]
     indexes = case["disclosedIndexes"]
     disclosed = [messages[i] for i in indexes]
     assert (
-        suite.proof_verify(pk, _hex(case["proof"]), header, ph, disclosed, indexes) is case["result"]["valid"]
+        suite.proof_verify(pk, unhex(case["proof"]), header, ph, disclosed, indexes)
+        is case["result"]["valid"]
     )
     if case["result"]["valid"]:
         trace = case["trace"]["random_scalars"]
@@ -144,5 +131,5 @@ def test_proof_fixture(suite: Ciphersuite, fixtures: Path, name: str) -> None:
 
 def test_proof010_has_the_unsorted_duplicated_index_list(fixtures: Path) -> None:
     # The README's pitfall: the verifier is handed [4, 2, 4, 6] and must say INVALID, not crash.
-    case = _load(fixtures / "proof" / "proof010.json")
+    case = load_json(fixtures / "proof" / "proof010.json")
     assert case["disclosedIndexes"] == [4, 2, 4, 6] and case["result"]["valid"] is False

@@ -1,5 +1,5 @@
-"""Fuzzing BBS with Hypothesis: random and mutated keys, signatures and proofs make verify / proof_verify return
-False (never raise), and the decoders raise MalformedInput (never anything else).
+"""Fuzzing BBS with Hypothesis: random and mutated keys, signatures and proofs make verify / proof_verify
+return False (never raise), and the decoders raise MalformedInput (never anything else).
 
 10,000 cases per input kind on the default backend (arkworks); the slow py-ecc reference runs a light set.
 """
@@ -59,7 +59,8 @@ def _proof_verify(suite: Ciphersuite, pk: bytes, proof: bytes) -> bool:
 
 
 def _decode(decode, encode, data: bytes) -> bytes | None:
-    """None when `decode` raises MalformedInput, else the re-encoding (which must equal `data`: one encoding)."""
+    """None when `decode` raises MalformedInput, else the re-encoding (which must equal `data`: one
+    encoding)."""
     try:
         value = decode(data)
     except MalformedInput:

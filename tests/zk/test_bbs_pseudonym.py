@@ -82,7 +82,8 @@ class Credential:
 
 @cache
 def issue(suite_name: str, backend_name: str, holder: int = 0, nym_count: int = 1) -> Credential:
-    """The whole issuance: commit (prover), blind_sign_with_nym (issuer), verify_finalize_with_nym (prover)."""
+    """The whole issuance: commit (prover), blind_sign_with_nym (issuer), verify_finalize_with_nym
+    (prover)."""
     suite = SUITES[suite_name].with_backend(get_backend(backend_name))
     sk = suite.base.keygen(KEY_MATERIAL)
     pk = suite.base.sk_to_pk(sk)

@@ -1,23 +1,23 @@
-"""BBS pseudonyms BLS12-381-SHA-256: every fixture of ../shared/vectors/bbs-pseudonym reproduces byte for byte on
-both backends (generators, nym commitments, signatures with signer_nym_entropy, proofs and pseudonyms) and every
-expected result holds."""
+"""BBS pseudonyms BLS12-381-SHA-256: every fixture of ../shared/vectors/bbs-pseudonym reproduces byte for byte
+on both backends (generators, nym commitments, signatures with signer_nym_entropy, proofs and pseudonyms) and
+every expected result holds."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import VECTORS_DIR
+from tests.zk.conftest import case_files, hex_scalar, load_json, unhex
 from zk.bbs import PSEUDONYM_BLS12_381_SHA_256, PseudonymCiphersuite, core
 from zk.bbs.encoding import i2osp, octets_to_proof, octets_to_signature
 from zk.curve import Backend, R
 
-FIXTURES = VECTORS_DIR / "bbs-pseudonym" / "bls12-381-sha-256"
-COMMIT_FILES = sorted(p.name for p in (FIXTURES / "nymCommit").glob("*.json"))
-SIGNATURE_FILES = sorted(p.name for p in (FIXTURES / "nymSignature").glob("*.json"))
-PROOF_FILES = sorted(p.name for p in (FIXTURES / "nymProof").glob("*.json"))
+FIXTURES = "bbs-pseudonym/bls12-381-sha-256"  # read through the `fixtures` fixture (tests/zk/conftest.py)
+COMMIT_FILES = case_files(FIXTURES, "nymCommit")
+SIGNATURE_FILES = case_files(FIXTURES, "nymSignature")
+PROOF_FILES = case_files(FIXTURES, "nymProof")
 
 
 @pytest.fixture
@@ -25,30 +25,12 @@ def suite(backend: Backend) -> PseudonymCiphersuite:
     return PSEUDONYM_BLS12_381_SHA_256.with_backend(backend)
 
 
-@pytest.fixture
-def fixtures(vectors_dir: Path) -> Path:
-    return vectors_dir / "bbs-pseudonym" / "bls12-381-sha-256"
-
-
-def _load(path: Path) -> dict:
-    return json.loads(path.read_text())
-
-
-def _hex(value: str) -> bytes:
-    return bytes.fromhex(value)
-
-
-def _scalar(value: str) -> int:
-    # README: some N = 10 scalars have 63 hex digits (a dropped leading zero): parse as integers.
-    return int(value, 16)
-
-
 def _scalars(values: list[str]) -> list[int]:
-    return [_scalar(v) for v in values]
+    return [hex_scalar(v) for v in values]
 
 
 def test_the_fixture_folder_has_every_case(fixtures: Path) -> None:
-    assert fixtures == FIXTURES
+    assert fixtures == VECTORS_DIR / FIXTURES
     assert (len(COMMIT_FILES), len(SIGNATURE_FILES), len(PROOF_FILES)) == (4, 6, 11)
 
 
@@ -58,7 +40,7 @@ def test_api_id_is_the_fixtures_pseudonym_one() -> None:
 
 
 def test_generators_reproduce_the_fixture(suite: PseudonymCiphersuite, fixtures: Path) -> None:
-    case = _load(fixtures / "generators.json")
+    case = load_json(fixtures / "generators.json")
     compress = suite.backend.g1_compress
     assert case["generators"]["api_id"].encode() == suite.api_id
     assert case["blindGenerators"]["api_id"].encode() == suite.blind_api_id
@@ -74,8 +56,8 @@ def test_generators_reproduce_the_fixture(suite: PseudonymCiphersuite, fixtures:
 
 @pytest.mark.parametrize("name", COMMIT_FILES)
 def test_nym_commit_fixture(suite: PseudonymCiphersuite, fixtures: Path, name: str) -> None:
-    case = _load(fixtures / "nymCommit" / name)
-    committed = [_hex(m) for m in case["committedMessages"]]
+    case = load_json(fixtures / "nymCommit" / name)
+    committed = [unhex(m) for m in case["committedMessages"]]
     prover_nyms = _scalars(case["proverNyms"])
     # README: M + N + 2 mocked scalars (prover blind, s~, m~ for each committed value and nym).
     count = len(committed) + len(prover_nyms) + 2
@@ -83,31 +65,34 @@ def test_nym_commit_fixture(suite: PseudonymCiphersuite, fixtures: Path, name: s
         suite.base.api_id + b"COMMIT_MOCK_RANDOM_SCALARS_DST_"
     )
     trace = case["trace"]["random_scalars"]
-    assert suite.mocked_commit_scalars(count)[1:] == [_scalar(trace["s_tilde"]), *_scalars(trace["m_tildes"])]
+    assert suite.mocked_commit_scalars(count)[1:] == [
+        hex_scalar(trace["s_tilde"]),
+        *_scalars(trace["m_tildes"]),
+    ]
 
     commitment_with_proof, prover_blind = suite.commit_with_nym(
         committed, prover_nyms, random_scalars=suite.mocked_commit_scalars
     )
     assert commitment_with_proof.hex() == case["commitmentWithProof"]
-    assert prover_blind == _scalar(case["proverBlind"])
+    assert prover_blind == hex_scalar(case["proverBlind"])
     assert suite.commitment_verify(commitment_with_proof) is case["result"]["valid"] is True
 
 
 @pytest.mark.parametrize("name", SIGNATURE_FILES)
 def test_nym_signature_fixture(suite: PseudonymCiphersuite, fixtures: Path, name: str) -> None:
-    case = _load(fixtures / "nymSignature" / name)
-    sk, pk = _hex(case["signerKeyPair"]["secretKey"]), _hex(case["signerKeyPair"]["publicKey"])
-    header = _hex(case["header"])
-    messages = [_hex(m) for m in case["messages"]]
-    committed = [_hex(m) for m in case["committedMessages"]]
-    prover_nyms, entropy = _scalars(case["proverNyms"]), _scalar(case["signer_nym_entropy"])
+    case = load_json(fixtures / "nymSignature" / name)
+    sk, pk = unhex(case["signerKeyPair"]["secretKey"]), unhex(case["signerKeyPair"]["publicKey"])
+    header = unhex(case["header"])
+    messages = [unhex(m) for m in case["messages"]]
+    committed = [unhex(m) for m in case["committedMessages"]]
+    prover_nyms, entropy = _scalars(case["proverNyms"]), hex_scalar(case["signer_nym_entropy"])
     N = len(prover_nyms)
-    commitment_with_proof = _hex(case["commitmentWithProof"])
+    commitment_with_proof = unhex(case["commitmentWithProof"])
 
     signature = suite.blind_sign_with_nym(sk, pk, commitment_with_proof, entropy, header, messages, N)
     assert signature.hex() == case["signature"]
     nym_secrets = suite.verify_finalize_with_nym(
-        pk, signature, header, messages, committed, prover_nyms, entropy, _scalar(case["proverBlind"])
+        pk, signature, header, messages, committed, prover_nyms, entropy, hex_scalar(case["proverBlind"])
     )
     assert case["result"]["valid"] is True
     assert (
@@ -129,7 +114,7 @@ def test_nym_signature_fixture(suite: PseudonymCiphersuite, fixtures: Path, name
     # B = A * (SK + e); nymSignature001's trace B ends in a stray "s" (README): compare its hex digits only.
     curve = suite.backend
     a, e = octets_to_signature(curve, signature)
-    b = curve.g1_compress(curve.g1_mul(a, _scalar(case["signerKeyPair"]["secretKey"]) + e)).hex()
+    b = curve.g1_compress(curve.g1_mul(a, hex_scalar(case["signerKeyPair"]["secretKey"]) + e)).hex()
     expected_b = case["trace"]["B"]
     if name == "nymSignature001.json":
         assert expected_b.endswith("s")
@@ -139,16 +124,20 @@ def test_nym_signature_fixture(suite: PseudonymCiphersuite, fixtures: Path, name
 
 @pytest.mark.parametrize("name", PROOF_FILES)
 def test_nym_proof_fixture(suite: PseudonymCiphersuite, fixtures: Path, name: str) -> None:
-    case = _load(fixtures / "nymProof" / name)
-    pk, signature = _hex(case["signerPublicKey"]), _hex(case["signature"])
-    header, ph, context_id = _hex(case["header"]), _hex(case["presentationHeader"]), _hex(case["context_id"])
-    messages = [_hex(m) for m in case["messages"]]
-    committed = [_hex(m) for m in case["committedMessages"]]
+    case = load_json(fixtures / "nymProof" / name)
+    pk, signature = unhex(case["signerPublicKey"]), unhex(case["signature"])
+    header, ph, context_id = (
+        unhex(case["header"]),
+        unhex(case["presentationHeader"]),
+        unhex(case["context_id"]),
+    )
+    messages = [unhex(m) for m in case["messages"]]
+    committed = [unhex(m) for m in case["committedMessages"]]
     nym_secrets = _scalars(case["nym_secrets"])
     N, L, M = len(nym_secrets), case["L"], len(committed)
-    prover_blind = _scalar(case["proverBlind"])
-    revealed = {int(i): _hex(m) for i, m in case["revealedMessages"].items()}
-    revealed_committed = {int(j): _hex(m) for j, m in case["revealedCommittedMessages"].items()}
+    prover_blind = hex_scalar(case["proverBlind"])
+    revealed = {int(i): unhex(m) for i, m in case["revealedMessages"].items()}
+    revealed_committed = {int(j): unhex(m) for j, m in case["revealedCommittedMessages"].items()}
     disclosed, disclosed_committed = sorted(revealed), sorted(revealed_committed)
     assert L == len(messages) and all(messages[i] == m for i, m in revealed.items())
     assert all(committed[j] == m for j, m in revealed_committed.items())
@@ -157,7 +146,7 @@ def test_nym_proof_fixture(suite: PseudonymCiphersuite, fixtures: Path, name: st
     scalars = trace["random_scalars"]
     U = (L - len(disclosed)) + 1 + (M - len(disclosed_committed)) + N
     assert suite.mocked_proof_scalars(5 + U) == [
-        *(_scalar(scalars[k]) for k in ("r1", "r2", "e_Tilde", "r1_Tilde", "r3_Tilde")),
+        *(hex_scalar(scalars[k]) for k in ("r1", "r2", "e_Tilde", "r1_Tilde", "r3_Tilde")),
         *_scalars(scalars["m_tilde_scalars"]),
     ]
 

@@ -1,6 +1,6 @@
-"""Fuzzing BBS pseudonyms with Hypothesis: random and mutated nym commitments, signatures, proofs and pseudonyms.
-The pseudonym decoder raises MalformedInput (never anything else) and accepts only canonical encodings; the
-verifiers return False (finalize returns None), never raise.
+"""Fuzzing BBS pseudonyms with Hypothesis: random and mutated nym commitments, signatures, proofs and
+pseudonyms. The pseudonym decoder raises MalformedInput (never anything else) and accepts only canonical
+encodings; the verifiers return False (finalize returns None), never raise.
 
 Thousands of cases per input kind on arkworks; the slow py-ecc reference runs a light set.
 """
