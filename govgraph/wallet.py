@@ -22,9 +22,19 @@ from typing import Any
 from zk import credential as zkc
 from zk.curve import Backend
 from zk.errors import InvalidProof, MalformedInput
-from zk.wire import b64url, canonical_json, parse_json, require_list, require_message
+from zk.wire import (
+    b64url,
+    canonical_json,
+    parse_json,
+    require_list,
+    require_message,
+    scalar_from_b64,
+    scalar_to_b64,
+)
 
 WALLET_TYPE = "govgraph.wallet.Wallet"
+PENDING_REQUEST_TYPE = "govgraph.wallet.PendingRequest"
+HELD_CREDENTIAL_TYPE = "govgraph.wallet.HeldCredential"
 WALLET_FILE = "wallet.json"
 
 
@@ -41,8 +51,8 @@ class Wallet:
         return {
             "type": WALLET_TYPE,
             "version": 1,
-            "pending": [p.to_json() for p in self.pending],
-            "credentials": [c.to_json() for c in self.credentials],
+            "pending": [pending_request_to_json(p) for p in self.pending],
+            "credentials": [held_credential_to_json(c) for c in self.credentials],
         }
 
     @classmethod
@@ -51,9 +61,48 @@ class Wallet:
         pending = require_list(obj["pending"], "pending", max_length=10_000)
         held = require_list(obj["credentials"], "credentials", max_length=10_000)
         return cls(
-            [zkc.PendingRequest.from_json(p) for p in pending],
-            [zkc.HeldCredential.from_json(c) for c in held],
+            [pending_request_from_json(p) for p in pending],
+            [held_credential_from_json(c) for c in held],
         )
+
+
+# --- the file's entries: the holder's secrets, which never leave the wallet ------------------------------
+def pending_request_to_json(pending: zkc.PendingRequest) -> dict:
+    return {
+        "type": PENDING_REQUEST_TYPE,
+        "version": 1,
+        "offer": pending.offer.to_json(),
+        "prover_nym": scalar_to_b64(pending.prover_nym),
+        "prover_blind": scalar_to_b64(pending.prover_blind),
+    }
+
+
+def pending_request_from_json(value: Any) -> zkc.PendingRequest:
+    obj = require_message(value, PENDING_REQUEST_TYPE, ("offer", "prover_nym", "prover_blind"))
+    return zkc.PendingRequest(
+        zkc.CredentialOffer.from_json(obj["offer"]),
+        scalar_from_b64(obj["prover_nym"], "prover_nym"),
+        scalar_from_b64(obj["prover_blind"], "prover_blind"),
+    )
+
+
+def held_credential_to_json(held: zkc.HeldCredential) -> dict:
+    return {
+        "type": HELD_CREDENTIAL_TYPE,
+        "version": 1,
+        "credential": held.credential.to_json(),
+        "prover_blind": scalar_to_b64(held.prover_blind),
+        "nym_secret": scalar_to_b64(held.nym_secret),
+    }
+
+
+def held_credential_from_json(value: Any) -> zkc.HeldCredential:
+    obj = require_message(value, HELD_CREDENTIAL_TYPE, ("credential", "prover_blind", "nym_secret"))
+    return zkc.HeldCredential(
+        zkc.Credential.from_json(obj["credential"]),
+        scalar_from_b64(obj["prover_blind"], "prover_blind"),
+        scalar_from_b64(obj["nym_secret"], "nym_secret", nonzero=True),
+    )
 
 
 def credential_id(held: zkc.HeldCredential) -> str:
@@ -264,8 +313,12 @@ __all__ = [
     "WalletError",
     "credential_id",
     "default_path",
+    "held_credential_from_json",
+    "held_credential_to_json",
     "list_credentials",
     "load",
+    "pending_request_from_json",
+    "pending_request_to_json",
     "plan",
     "present",
     "request",

@@ -10,10 +10,14 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from govgraph import wallet
 from govgraph.cli import app
+from tests.zk.credentials import citizen, json_values, paths, replaced
+from tests.zk.mutations import mutations
 from zk.credential import (
     Attribute,
     CredentialOffer,
@@ -26,8 +30,10 @@ from zk.credential import (
     issue_credential,
     make_offer,
     make_presentation_request,
+    request_credential,
     verify_presentation,
 )
+from zk.errors import MalformedInput
 from zk.wire import canonical_json, parse_json
 
 TODAY = dt.date(2026, 11, 21)
@@ -232,3 +238,71 @@ def test_concurrent_requests_do_not_lose_each_others_pending_entry(tmp_path, iss
         thread.join()
     nonces = {p.offer.nonce for p in wallet.load(path).pending}
     assert nonces == {CredentialOffer.from_json(parse_json(o, "offer")).nonce for o in offers}
+
+
+# --- the file's entries: the holder's secrets, round-tripped and their decoders fuzzed --------------------
+ENTRY_FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.large_base_example,
+        HealthCheck.too_slow,
+    ],
+)
+ENTRY_CODECS = {
+    "PendingRequest": (wallet.pending_request_to_json, wallet.pending_request_from_json),
+    "HeldCredential": (wallet.held_credential_to_json, wallet.held_credential_from_json),
+}
+
+
+@pytest.fixture(scope="module")
+def entries(issuer, schema) -> dict:
+    _, pending = request_credential(make_offer(issuer, schema))
+    return {"PendingRequest": pending, "HeldCredential": citizen(issuer, schema)}
+
+
+@pytest.mark.parametrize("kind", ENTRY_CODECS)
+def test_every_wallet_entry_round_trips_through_canonical_json(entries, kind):
+    to_json, from_json = ENTRY_CODECS[kind]
+    data = canonical_json(to_json(entries[kind]))
+    decoded = from_json(parse_json(data, kind))
+    assert decoded == entries[kind]
+    assert canonical_json(to_json(decoded)) == data
+
+
+@pytest.mark.parametrize("kind", ENTRY_CODECS)
+def test_every_wallet_entry_decoder_refuses_or_round_trips_mutated_bytes(entries, kind):
+    to_json, from_json = ENTRY_CODECS[kind]
+    data = canonical_json(to_json(entries[kind]))
+
+    @ENTRY_FUZZ
+    @given(mutated=mutations(data))
+    def check(mutated: bytes) -> None:
+        try:
+            decoded = from_json(parse_json(mutated, kind))
+        except MalformedInput:
+            return
+        again = canonical_json(to_json(decoded))
+        assert from_json(parse_json(again, "again")) == decoded
+
+    check()
+
+
+@pytest.mark.parametrize("kind", ENTRY_CODECS)
+def test_every_wallet_entry_decoder_refuses_arbitrary_json_in_any_field(entries, kind):
+    to_json, from_json = ENTRY_CODECS[kind]
+    original = to_json(entries[kind])
+    all_paths = list(paths(original))
+
+    @ENTRY_FUZZ
+    @given(index=st.integers(0, len(all_paths) - 1), new=json_values)
+    def check(index: int, new) -> None:
+        candidate = replaced(original, all_paths[index], new)
+        try:
+            decoded = from_json(candidate)
+        except MalformedInput:
+            return
+        assert canonical_json(to_json(decoded)) == canonical_json(candidate)
+
+    check()

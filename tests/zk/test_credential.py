@@ -9,18 +9,15 @@ import datetime as dt
 
 import pytest
 
+from tests.zk.credentials import CONTEXT, TODAY, benefit_request, citizen
 from zk.bbs.encoding import octets_to_proof
 from zk.credential import (
     FAILURE_CAUSES,
     Attribute,
-    Credential,
     CredentialExpired,
     CredentialMismatch,
-    CredentialOffer,
-    CredentialRequest,
     HeldCredential,
     IssuerKey,
-    PendingRequest,
     Predicate,
     PredicateNotSatisfied,
     Presentation,
@@ -41,9 +38,6 @@ from zk.credential import (
 from zk.curve import R, get_backend
 from zk.errors import InvalidParameters, InvalidProof, MalformedInput
 from zk.wire import b64url, canonical_json, from_b64url, parse_json
-
-TODAY = dt.date(2026, 11, 21)
-CONTEXT = "benefit-2026"
 
 
 @pytest.fixture(scope="module")
@@ -74,42 +68,9 @@ def keys(issuer) -> dict[str, bytes]:
     return {issuer.key_id: issuer.public_key}
 
 
-def citizen(issuer: IssuerKey, schema: Schema, **changes) -> HeldCredential:
-    """A credential issued blindly, every message through its wire format."""
-    attributes = {
-        "name": "Ada Lovelace",
-        "birth_date": dt.date(1990, 5, 17),
-        "district": "north",
-        "income": 21_000,
-        "expires": dt.date(2027, 6, 30),
-        **changes,
-    }
-    offer = CredentialOffer.from_json(
-        parse_json(canonical_json(make_offer(issuer, schema).to_json()), "offer")
-    )
-    request, pending = request_credential(offer)
-    request = CredentialRequest.from_json(parse_json(canonical_json(request.to_json()), "request"))
-    credential = issue_credential(issuer, offer, request, attributes)
-    credential = Credential.from_json(parse_json(canonical_json(credential.to_json()), "credential"))
-    pending = PendingRequest.from_json(pending.to_json())
-    return HeldCredential.from_json(accept_credential(pending, credential).to_json())
-
-
 @pytest.fixture(scope="module")
 def ada(issuer, schema) -> HeldCredential:
     return citizen(issuer, schema)
-
-
-def benefit_request(schema, issuer, context: str | None = CONTEXT) -> PresentationRequest:
-    request = make_presentation_request(
-        schema,
-        [issuer.key_id],
-        TODAY,
-        disclose=["district"],
-        predicates=[age_at_least(18, TODAY), Predicate("income", "<", 30_000)],
-        context=context,
-    )
-    return PresentationRequest.from_json(parse_json(canonical_json(request.to_json()), "request"))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from tests.zk.test_credential import citizen
+from tests.zk.credentials import citizen
 from zk.credential import (
     Attribute,
     IssuerKey,

@@ -1,27 +1,11 @@
-"""Predicate proofs about one hidden BBS message m, linked to the BBS proof through its Fiat-Shamir challenge.
+"""Predicate proofs about one hidden BBS message m, bound to the BBS proof through its Fiat-Shamir challenge.
 
-For each predicate the prover publishes a Pedersen commitment C = m * g + gamma * h (g, h: `zk.rangeproof`'s
-generators) and proves three things:
-
-1. link: C commits to the same m the BBS proof is about. The BBS proof already holds a blinded response
-   m^ = m~ + m * c for every hidden message, under challenge c. The prover sends T = m~ * g + gamma~ * h,
-   which the BBS challenge hashes with C, and answers gamma^ = gamma~ + gamma * c; the verifier checks
-   m^ * g + gamma^ * h == T + c * C, reusing the BBS proof's m^. A prover who does not know m can't produce
-   m^ consistently with both the BBS relation and C (special soundness of the combined Schnorr proof).
-2. range (`RangeStatement`-backed kinds): each value v_j = sign_j * m + offset_j is in [0, 2^bits), by a
-   Bulletproof over V_j = sign_j * C + offset_j * g (stated as C with its shifts), blinding sign_j * gamma.
-   "m >= k" is v = m - k; "m <= k" is v = k - m; "lo <= m <= hi" is both, aggregated in one proof.
-3. not_equal: m != k, by proving knowledge of (a, b) with g = a * (C - k * g) + b * h, i.e. a = 1 / (m - k):
-   when m = k the right side is a multiple of h alone and no one can write g that way (the discrete log of g
-   to base h is unknown). Its commitment T' is sent and hashed into the BBS challenge, and its responses
-   use the same c.
-
-Both sigma proofs are in commitment form (T and T' are sent), so the verifier checks their equations inside
-the range proofs' single batched msm (`rangeproof.verify_batch`) instead of computing points one by one, and
-a false predicate is told apart from a presentation whose BBS part was tampered with.
-
-A range is sound for any `bits` as long as the message is known to lie in [0, 2^64) (the credential encoding
-guarantees it, see `zk.credential`): v_j in [0, 2^bits) and v_j = m - k mod r force the integer m - k >= 0.
+Per predicate the prover publishes a Pedersen commitment C = m * g + gamma * h (`zk.rangeproof`'s generators)
+and proves: that C commits to the m the BBS proof is about (a Schnorr link reusing the BBS response m^), then
+either a range (each sign * m + offset in [0, 2^bits), one aggregated Bulletproof) or m != k (knowledge of
+1 / (m - k)). Both sigma proofs are in commitment form, so the verifier checks every equation in the range
+proofs' one batched msm, and tells a false predicate from a tampered presentation. Soundness needs m known
+to lie in [0, 2^64): the credential encoding guarantees it. The derivation: docs/zk.md.
 """
 
 from __future__ import annotations
