@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -155,12 +156,11 @@ async def until(condition, timeout: float = 10.0) -> None:
 
 
 async def overlapped(gateway: Gateway, requests: list[tuple[str, dict]], opens: list[str]) -> list[tuple]:
-    """Send `requests` at once; open each gate in `opens` once its subgraph has been entered and every request
-    has had time to reach it. The (status, body) answers, in request order."""
+    """Send the queries `requests` at once; open each gate in `opens` once every request waits for an answer
+    from its subgraph. The (status, body) answers, in request order."""
     tasks = [asyncio.ensure_future(gateway.execute(query, variables)) for query, variables in requests]
     for name in opens:
-        await until(lambda name=name: GATES[name].calls > 0)
-        await asyncio.sleep(0.05)
+        await until(lambda name=name: gateway.shared.waiting(name) == len(requests))
         GATES[name].open()
     return await asyncio.gather(*tasks)
 
@@ -209,7 +209,11 @@ async def test_the_variables_key_is_canonical_json() -> None:
 async def test_mutations_are_never_shared_nor_their_entity_fetches() -> None:
     gateway = await local_gateway(schemas())
     mutation = 'mutation { rename(id: "3", name: "lamp") { name reviews(first: 1) { stars } } }'
-    answers = await overlapped(gateway, [(mutation, {})] * 3, ["catalog", "reviews"])
+    tasks = [asyncio.ensure_future(gateway.execute(mutation)) for _ in range(3)]
+    for name in ("catalog", "reviews"):  # all three are in each subgraph at once
+        await until(lambda name=name: GATES[name].calls == 3)
+        GATES[name].open()
+    answers = await asyncio.gather(*tasks)
     assert sorted(body["data"]["rename"]["name"] for _, body in answers) == [
         "lamp (rename 1)",
         "lamp (rename 2)",
@@ -281,8 +285,13 @@ async def test_a_failed_shared_request_reaches_every_waiter_as_a_subgraph_reques
                 transports = {**local.transports, "reviews": OverHttp(f"{server.url}/graphql", client)}
                 gateway = Gateway(local.supergraph, transports, deduplicate=deduplicate)
                 tasks = [asyncio.ensure_future(gateway.execute(query)) for _ in range(4)]
-                await until(lambda requests=requests: seen["requests"] == requests)
-                await asyncio.sleep(0.05)
+                # Shared: the four wait for the one request; not shared: the four requests are in reviews.
+                await until(
+                    lambda gateway=gateway, requests=requests: (
+                        seen["requests"] == requests
+                        and (gateway.shared is None or gateway.shared.waiting("reviews") == 4)
+                    )
+                )
                 release.set()
                 assert await asyncio.gather(*tasks) == [(200, expected)] * 4
                 assert seen["requests"] == requests
@@ -293,8 +302,7 @@ async def test_a_failed_shared_request_reaches_every_waiter_as_a_subgraph_reques
 async def test_a_cancelled_waiter_leaves_the_shared_fetch_to_the_others() -> None:
     gateway = await local_gateway(schemas())
     tasks = [asyncio.ensure_future(gateway.execute(ITEMS_WITH_REVIEWS, {"n": 1})) for _ in range(3)]
-    await until(lambda: GATES["catalog"].calls > 0)
-    await asyncio.sleep(0.05)
+    await until(lambda: GATES["catalog"].calls == 1 and gateway.shared.waiting("catalog") == 3)
     tasks[0].cancel()  # the request that started the fetch
     GATES["catalog"].open()
     GATES["reviews"].open()
@@ -306,8 +314,7 @@ async def test_a_cancelled_waiter_leaves_the_shared_fetch_to_the_others() -> Non
 async def test_a_fetch_every_waiter_abandoned_is_cancelled_and_the_next_request_starts_anew() -> None:
     gateway = await local_gateway(schemas())
     tasks = [asyncio.ensure_future(gateway.execute(ITEM, {"id": "9"})) for _ in range(2)]
-    await until(lambda: GATES["catalog"].calls > 0)
-    await asyncio.sleep(0.05)
+    await until(lambda: GATES["catalog"].calls == 1 and gateway.shared.waiting("catalog") == 2)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -419,6 +426,14 @@ async def test_build_app_gateway_follows_the_deduplicate_setting(
         assert isinstance((await endpoint.ready()).shared, SharedFetches) is shares
 
 
+def bodies_read(log_path) -> int:
+    """How many non-empty request bodies a server run at log level trace has read (uvicorn logs each ASGI
+    message it passes to the app)."""
+    return len(
+        re.findall(r"Receive \{'type': 'http\.request', 'body': '<[1-9][0-9]* bytes>'", log_path.read_text())
+    )
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize(("flag", "executions"), [("--deduplicate", 1), ("--no-deduplicate", 4)])
 def test_the_gateway_command_shares_fetches_unless_told_not_to(flag: str, executions: int, tmp_path) -> None:
@@ -432,7 +447,12 @@ def test_the_gateway_command_shares_fetches_unless_told_not_to(flag: str, execut
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "govgraph", "gateway", *arguments, flag, "--port", str(port)],
-            env={**os.environ, "GOVGRAPH_DATA": str(tmp_path), "GOVGRAPH_HOST": "127.0.0.1"},
+            env={
+                **os.environ,
+                "GOVGRAPH_DATA": str(tmp_path),
+                "GOVGRAPH_HOST": "127.0.0.1",
+                "GOVGRAPH_LOG_LEVEL": "trace",
+            },
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
@@ -447,8 +467,9 @@ def test_the_gateway_command_shares_fetches_unless_told_not_to(flag: str, execut
         clients = [threading.Thread(target=ask) for _ in range(4)]
         for client in clients:
             client.start()
-        asyncio.run(until(lambda: GATES["catalog"].calls >= executions))
-        asyncio.run(asyncio.sleep(0.5))  # every request has reached the gateway by now
+        # A request whose body the gateway has read reaches its fetch (shared or sent) before the event loop
+        # turns again, so before any subgraph answer: all four are in once the four bodies are read.
+        asyncio.run(until(lambda: bodies_read(log_path) == 4 and GATES["catalog"].calls >= executions))
         assert GATES["catalog"].calls == executions
         GATES["catalog"].open()
         for client in clients:
