@@ -1,20 +1,9 @@
 """Ballots: the election manifest, ballot encryption with validity proofs, tracking codes, Benaloh challenges.
 
-A `Manifest` lists the contests (options, min/max selections), the revoting rule and the electoral roll whose
-credentials may vote (so a record cannot silently drop eligibility); its canonical hash
-(SHA-256 of RFC 8785 JSON) is what every proof is bound to. `ElectionContext` = manifest hash + joint key, the
-root of every Fiat-Shamir transcript of the election:
-
-    election context -> ballot (its pseudonym binding) -> contest id -> selection k  : 0/1 proof
-                                                                     -> "limit"      : min..max proof
-
-Per option, a ciphertext with a disjunctive Chaum-Pedersen proof that it encrypts 0 or 1; per contest, a proof
-that the sum of its ciphertexts encrypts a value in [min, max]. The ballot's `binding` (the voter's pseudonym
-for this election, when eligibility is in use) is hashed into every challenge, so a voter cannot copy another
-voter's ciphertexts without being able to re-prove them (which needs the nonces).
-
-The tracking code is the SHA-256 of the encrypted ballot's canonical JSON. A Benaloh challenge ("spoil") opens a
-ballot: its plaintext and nonces are published, anyone re-encrypts and compares, and it is never counted.
+Per option a ciphertext with a proof that it encrypts 0 or 1, per contest a proof that their sum is within
+[min, max]; every transcript descends from the `ElectionContext` (manifest hash + joint key) and the ballot's
+pseudonym `binding`. The tracking code is the SHA-256 of the encrypted ballot's canonical JSON; a spoiled
+(Benaloh-challenged) ballot is opened and never counted. Details: docs/elections.md.
 """
 
 from __future__ import annotations
@@ -168,7 +157,7 @@ class ElectionContext:
 
     @property
     def encryption_key(self) -> EncryptionKey:
-        """The joint key with fixed-base tables, built on first use (only ballot-encrypting devices need it)."""
+        """The joint key with fixed-base tables, built on first use (only devices that encrypt need it)."""
         if self._encryption_key is None:
             self._encryption_key = EncryptionKey(self.group, self.joint_key)
         return self._encryption_key
@@ -255,7 +244,7 @@ def tracking_code_of(ballot_json: dict) -> str:
 
 @dataclass(frozen=True)
 class BallotSecrets:
-    """What only the voter's device knows: the plaintext and the nonces (published only for a spoiled ballot)."""
+    """What only the voter's device knows: the plaintext and nonces (published only for a spoiled ballot)."""
 
     selections: Mapping[str, tuple[int, ...]]
     nonces: Mapping[str, tuple[int, ...]]

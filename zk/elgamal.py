@@ -1,19 +1,8 @@
-"""Exponential ElGamal over a prime-order `Group`, with proofs that a ciphertext encrypts one of a set of values.
+"""Exponential ElGamal over a prime-order `Group`, with proofs that a ciphertext encrypts one of some values.
 
-A message m is encrypted to the public key K = s * g as (alpha, beta) = (r * g, m * g + r * K). Ciphertexts add
-component-wise and the plaintexts add with them, which is what a homomorphic tally needs; decryption yields
-m * g, and m is recovered by a bounded discrete logarithm (`zk.tally.discrete_log`).
-
-"(alpha, beta) encrypts v" is the Chaum-Pedersen statement log_g(alpha) = log_K(beta - v * g), so "encrypts one
-of v_1..v_k" is their disjunction (`prove_encrypts_one_of`). A 0/1 selection is the set {0, 1}; a contest's
-selection limit is {min, ..., max} applied to the sum of its selections' ciphertexts.
-
-A ballot's ciphertexts may be decoded on the curve only (`Ciphertext.from_json(..., on_curve_only=True)`), like
-proof commitments: on BLS12-381 that saves a subgroup check per point, the largest cost of reading a ballot.
-A torsion part t in alpha or beta changes nothing that is checked or counted: every proof equation is tested
-modulo torsion, the Fiat-Shamir challenges hash the exact encoding (so t cannot be added to someone else's
-ballot without re-proving it, which needs its nonce), and the tally decrypts the prime-order part of the sum
-(`zk.tally.aggregate_ballots`), which is the sum of the prime-order parts: exactly what the proofs are about.
+(alpha, beta) = (r * g, m * g + r * K): ciphertexts add, and their plaintexts with them. A ballot's
+ciphertexts may be decoded on the curve only (no subgroup check), which is safe because every proof equation
+is checked modulo torsion and the tally decrypts the prime-order part of the sum. Details: docs/elections.md.
 """
 
 from __future__ import annotations
@@ -80,9 +69,9 @@ def decrypt_to_element(group: Group, secret: int, ct: Ciphertext) -> Element:
 
 @dataclass(frozen=True)
 class EncryptionStatement(DleqStatement):
-    """log_g(alpha) = log_K(beta - value * g), hashed as its defining data: one absorption of g, K, alpha, beta
-    and the value instead of the generic term-by-term form (a ballot verifier absorbs two per selection and one
-    per allowed total of each contest; the bytes determine the statement just as completely)."""
+    """log_g(alpha) = log_K(beta - value * g), hashed as its defining data: one absorption of g, K, alpha,
+    beta and the value instead of the generic term-by-term form (a ballot verifier absorbs two per selection
+    and one per allowed total of each contest; the bytes determine the statement just as completely)."""
 
     value: int = 0
 
@@ -131,10 +120,10 @@ def prove_encrypts_one_of(
 class EncryptionKey:
     """A public key K as an encrypting device holds it: with fixed-base tables for g and K (`FixedBase`).
 
-    Every point a ballot's prover computes is then a fixed-base multiple of g or K: the prover knows the nonce r
-    of (alpha, beta) = (r * g, m * g + r * K), so a simulated OR-branch's z * g - c * alpha is (z - c * r) * g.
-    The proofs are exactly those of the generic prover, several times faster. `tables=False` skips the tables
-    (their one-off cost is only worth it for more than a few encryptions).
+    Every point a ballot's prover computes is then a fixed-base multiple of g or K: the prover knows the nonce
+    r of (alpha, beta) = (r * g, m * g + r * K), so a simulated OR-branch's z * g - c * alpha is
+    (z - c * r) * g. The proofs are exactly those of the generic prover, several times faster. `tables=False`
+    skips the tables (their one-off cost is only worth it for more than a few encryptions).
     """
 
     def __init__(self, group: Group, public_key: Element, tables: bool = True) -> None:

@@ -1,21 +1,9 @@
 """Voter eligibility: one BBS credential per voter with a pseudonym secret, shown once per election.
 
-The electoral-roll authority issues each voter one credential over the roll's name (disclosed) and a pseudonym
-secret nobody but the voter knows (blind issuance with signer entropy, `zk.bbs.pseudonym`). The number issued
-is public. For an election, the voter's pseudonym is the credential's pseudonym for context_id = election id:
-stable for the election (a second ballot shows the same pseudonym), unlinkable to other elections and to the
-voter. The voter knows it before encrypting, so it is the ballot's `binding` (hashed into every ballot proof),
-and the eligibility proof's presentation header is the ballot's tracking code: the proof cannot be moved to
-another ballot, and the ballot's proofs cannot be moved to another voter.
-
-Verification hints: the draft's proof is (challenge, responses), so a verifier recomputes its commitments T1, T2
-(ProofVerifyInit) and the pseudonym's Ut one proof at a time, three full-size multiplications each. A ballot's
-eligibility proof therefore also carries those three points (`EligibilityProof.hints`, computed by the prover
-from the finished proof: they say nothing the proof does not). `EligibilityBatch` checks that the challenge
-hashes the hints, and that the hints satisfy the ProofVerifyInit equations, for all proofs at once (one random
-linear combination, with the pairings likewise). Both checks together accept exactly the proofs whose
-recomputed commitments hash to their challenge: the draft's own verification, which `verify_eligibility`
-runs without hints.
+The voter's pseudonym for the election (context_id = election id) is the ballot's `binding`, and the
+eligibility proof's presentation header is the ballot's tracking code, so neither proof nor ballot can be
+moved. Proofs carry verification hints (T1, T2, Ut) so that `EligibilityBatch` checks many at once, accepting
+exactly the proofs the draft's own verification (`verify_eligibility`) accepts. Details: docs/elections.md.
 """
 
 from __future__ import annotations
@@ -224,9 +212,9 @@ class EligibilityBatch:
     """Verifies many ballots' eligibility proofs of one election and roll, sharing what they have in common.
 
     `verify_eligibility` (the pseudonym module's ProofVerifyWithNym) recomputes the context point
-    OP = hash_to_curve(election id), the commitments T1, T2 and Ut, and does one pairing check, per proof. Here
-    OP, the generators, the issuer key, the domain and Bv are computed once (z is not needed: with one nym
-    secret the nym polynomial is its constant term); each proof's challenge is checked against its hints
+    OP = hash_to_curve(election id), the commitments T1, T2 and Ut, and does one pairing check, per proof.
+    Here OP, the generators, the issuer key, the domain and Bv are computed once (z is not needed: with one
+    nym secret the nym polynomial is its constant term); each proof's challenge is checked against its hints
     (ProofChallengeCalculate over T1, T2, Ut as given); the ProofVerifyInit equations
     T1 = Bbar * cp + Abar * e^ + D * r1^, T2 = Bv * cp + D * r3^ + Q_2 * m^_blind + J_1 * m^_nym and
     Ut = OP * m^_nym - pseudonym * cp of all proofs are checked as one random linear combination (one msm, in

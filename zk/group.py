@@ -1,7 +1,7 @@
 """Prime-order groups for the sigma protocols: the `Group` interface, BLS12-381 G1 as one, fixed-base tables.
 
-Every proof in `zk.sigma` is written against `Group`, so another prime-order group (the benchmark's MODP group)
-plugs in without touching the proofs. Details: docs/zk.md.
+Every proof in `zk.sigma` is written against `Group`, so another prime-order group (the benchmark's MODP
+group) plugs in without touching the proofs. Details: docs/zk.md.
 """
 
 from __future__ import annotations
@@ -57,9 +57,9 @@ class Group(Protocol):
 class G1Group:
     """BLS12-381 G1 from a zk.curve backend, as a `Group` (strict ZCash encodings, msm in the backend).
 
-    Elements travel compressed (48 bytes) by default, or uncompressed (96 bytes, `uncompressed=True`): decoding
-    those skips the square root that dominates a compressed decode, which an election verifying tens of
-    points per ballot wants (`zk.ballot.election_group`). The two are distinct groups to a transcript: the
+    Elements travel compressed (48 bytes) by default, or uncompressed (96 bytes, `uncompressed=True`):
+    decoding those skips the square root that dominates a compressed decode, which an election verifying tens
+    of points per ballot wants (`zk.ballot.election_group`). The two are distinct groups to a transcript: the
     name (absorbed first by every `Transcript`) says which encoding the proofs hash.
     """
 
@@ -214,7 +214,7 @@ def g1_group(backend: Backend | None = None, *, uncompressed: bool = False) -> G
 
 
 def seeded_scalars(group: Group, seed: bytes) -> ScalarSource:
-    """A deterministic stream of nonzero scalars for reproducible vectors: SHAKE-256(seed || counter) mod order.
+    """A deterministic stream of nonzero scalars for reproducible vectors: SHAKE-256(seed || counter) mod q.
 
     Only for tests and vectors: a prover that reuses a seed leaks its witness.
     """

@@ -1,29 +1,9 @@
 """Bulletproofs range proofs over BLS12-381 G1: committed values lie in [0, 2^n), verified with one msm.
 
-A range proof shows, for Pedersen commitments V_j = v_j * g + gamma_j * h (j < m), that every v_j is in
-[0, 2^n), without revealing v_j. It is the aggregated logarithmic range proof of Bunz et al., "Bulletproofs:
-Short Proofs for Confidential Transactions and More" (S&P 2018), sections 4.2 (range proof), 4.3 (aggregation)
-and 3 / 6.2 (inner-product argument, verified as a single multi-exponentiation). The inner-product argument
-stops at vectors of length 8 and sends them in clear (`FINAL_LENGTH`; sound, and zero-knowledge because l and
-r are blinded, as in the paper's protocol 1). Size: 4 + 2 * (log2(n * m) - 3) points and 19 scalars.
-
-Generators (nothing up our sleeve): every generator is hash_to_G1 (RFC 9380, BLS12381G1_XMD:SHA-256_SSWU_RO_)
-under the DST `GENERATOR_DST` of a short ASCII name: g = H("g"), h = H("h"), G_i = H("G" || I2OSP(i, 4)),
-H_i = H("H" || I2OSP(i, 4)). No one knows a discrete log between any two of them, which is what makes the
-commitments binding.
-
-Fiat-Shamir: a `zk.sigma.Transcript` with domain `DOMAIN` absorbs the caller's `context` (whatever the proof
-must be bound to: a presentation, a predicate), n, m, every V_j (or C_j with its sign and offset when V_j
-is given as sign * C_j + offset * g), and then each prover message before the challenge that follows it
-(y, z after A, S; x after T1, T2; w after tau_x, mu, t^; u_k after L_k, R_k).
-
-Verification folds the two checks of the paper (the polynomial identity for t^ and the inner-product argument)
-into one equation with a random weight, and `verify_batch` adds several proofs' equations with random weights
-into ONE msm whose G_i, H_i, g and h terms are shared: checking three predicates costs little more than one.
-
-Encoding (`RangeProof.to_bytes`): A || S || T1 || T2 || tau_x || mu || t^ || a_1..a_8 || b_1..b_8 || L_1 ||
-R_1 || ... || L_k || R_k; points are 48-byte compressed G1 (never the identity), scalars 32-byte big-endian
-below r.
+The aggregated logarithmic range proof of Bunz et al. (S&P 2018, sections 4.2, 4.3 and 6.2) on Pedersen
+commitments V_j = v_j * g + gamma_j * h. The generators are hash_to_G1 of short names under `GENERATOR_DST`,
+the Fiat-Shamir transcript's domain is `DOMAIN`, and `verify_batch` checks several proofs in one msm. Details
+(generators, the transcript's order, the encoding): docs/zk.md.
 """
 
 from __future__ import annotations
@@ -90,7 +70,7 @@ _generators_lock = threading.Lock()
 
 
 def generators(backend: Backend | None = None) -> Generators:
-    """The shared `Generators` of a backend (default: GOVGRAPH_ZK_BACKEND)."""
+    """The shared `Generators` of a backend (default: `get_backend()`)."""
     curve = backend or get_backend()
     with _generators_lock:
         gens = _generators.get(curve.name)
@@ -267,7 +247,9 @@ def prove(
     if (bases is None) != (shifts is None) or (bases is not None and len(bases) != m):
         raise InvalidParameters("bases and shifts come together, one per value")
     commitments = (
-        [gens.commit(v, gamma) for v, gamma in zip(values, blindings)] if bases is None else list(bases)
+        [gens.commit(v, gamma) for v, gamma in zip(values, blindings, strict=True)]
+        if bases is None
+        else list(bases)
     )
     transcript = _transcript(curve, commitments, bits, context, shifts)
 
@@ -289,8 +271,8 @@ def prove(
     z_pow = _powers(z, m + 3)
     two_terms = [z_pow[2 + i // bits] * (1 << (i % bits)) % R for i in range(N)]
     l0 = [(bit - z) % R for bit in a_l]
-    r0 = [(yi * (ar + z) + tt) % R for yi, ar, tt in zip(y_pow, a_r, two_terms)]
-    r1 = [yi * sr % R for yi, sr in zip(y_pow, s_r)]
+    r0 = [(yi * (ar + z) + tt) % R for yi, ar, tt in zip(y_pow, a_r, two_terms, strict=True)]
+    r1 = [yi * sr % R for yi, sr in zip(y_pow, s_r, strict=True)]
     t1 = (_inner(l0, r1) + _inner(s_l, r0)) % R
     t2 = _inner(s_l, r1)
     tau1, tau2 = draw(), draw()
@@ -302,8 +284,8 @@ def prove(
 
     tau_x = (tau2 * x * x + tau1 * x + sum(z_pow[2 + j] * gamma for j, gamma in enumerate(blindings))) % R
     mu = (alpha + rho * x) % R
-    a_vec = [(a + b * x) % R for a, b in zip(l0, s_l)]
-    b_vec = [(a + b * x) % R for a, b in zip(r0, r1)]
+    a_vec = [(a + b * x) % R for a, b in zip(l0, s_l, strict=True)]
+    b_vec = [(a + b * x) % R for a, b in zip(r0, r1, strict=True)]
     t_hat = _inner(a_vec, b_vec)
     transcript.append_scalar(b"tau_x", tau_x)
     transcript.append_scalar(b"mu", mu)
@@ -349,8 +331,8 @@ def prove(
         ls.append(l_point)
         rs.append(r_point)
         # a' = a_lo u + a_hi u^-1, b' = b_lo u^-1 + b_hi u, G' = G_lo u^-1 + G_hi u, H' = H_lo u + H_hi u^-1
-        a_vec = [(al * u + ah * u_inv) % R for al, ah in zip(a_lo, a_hi)]
-        b_vec = [(bl * u_inv + bh * u) % R for bl, bh in zip(b_lo, b_hi)]
+        a_vec = [(al * u + ah * u_inv) % R for al, ah in zip(a_lo, a_hi, strict=True)]
+        b_vec = [(bl * u_inv + bh * u) % R for bl, bh in zip(b_lo, b_hi, strict=True)]
         for i in lo_idx:
             g_mult[i] = g_mult[i] * u_inv % R
             h_mult[i] = h_mult[i] * u % R

@@ -1,7 +1,7 @@
 """Sigma proofs over a `zk.group.Group`: Schnorr / Chaum-Pedersen (DLEQ), their OR-composition, batch checks.
 
-Proofs are kept in commitment form so that they can be batch-verified; OR-proof commitments may carry a torsion
-part, so every equation is checked modulo torsion. Details: docs/zk.md.
+Proofs are kept in commitment form so that they can be batch-verified; OR-proof commitments may carry a
+torsion part, so every equation is checked modulo torsion. Details: docs/zk.md.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from zk.wire import (
 
 @dataclass(frozen=True)
 class DleqStatement:
-    """Knowledge of x with publics[i] = x * bases[i] for every row i (one row: Schnorr; two: Chaum-Pedersen)."""
+    """Knowledge of x with publics[i] = x * bases[i] for each row i (1 row: Schnorr; 2: Chaum-Pedersen)."""
 
     bases: tuple[Element, ...]
     publics: tuple[Combination, ...]
@@ -85,7 +85,7 @@ class DleqProof:
 
 @dataclass(frozen=True)
 class OrProof:
-    """One (commitments, challenge, response) branch per statement; the challenges sum to the Fiat-Shamir one."""
+    """One (commitments, challenge, response) branch per statement; challenges sum to the Fiat-Shamir one."""
 
     commitments: tuple[tuple[Element, ...], ...]
     challenges: tuple[int, ...]
@@ -184,8 +184,8 @@ def prove_or(
     function does not check it (a wrong one yields a proof that fails verification).
 
     `commit(w)` and `simulate(j, c, z)` may replace the generic computations of the real commitments w * B_i
-    and of branch j's simulated ones; a prover that knows more (the discrete logs of the public elements, fixed-
-    base tables) computes the same points faster. They must return exactly what the generic code would.
+    and of branch j's simulated ones; a prover that knows more (the discrete logs of the public elements,
+    fixed-base tables) computes the same points faster. They must return exactly what the generic code would.
     """
     group = transcript.group
     if not 0 <= index < len(statements):
@@ -251,11 +251,11 @@ def verify_or(transcript: Transcript, statements: Sequence[DleqStatement], proof
 class BatchVerifier:
     """Checks many equations sum(k * P) == 0 at once: sum over equations of rho_e * equation == 0, one msm.
 
-    The weights rho_e are independent 128-bit random values, so a false equation slips through with probability
-    at most 2^-128 over the verifier's coins. Points that are the same Python object (the generator, the joint
-    key) are merged into one msm term, which makes a batch of ballots cost little more than its own points.
-    The msm is split in two by scalar length (a commitment's weight is short), since an msm costs in
-    proportion to its longest scalar.
+    The weights rho_e are independent 128-bit random values, so a false equation slips through with
+    probability at most 2^-128 over the verifier's coins. Points that are the same Python object (the
+    generator, the joint key) are merged into one msm term, which makes a batch of ballots cost little more
+    than its own points. The msm is split in two by scalar length (a commitment's weight is short), since an
+    msm costs in proportion to its longest scalar.
     """
 
     def __init__(self, group: Group, weight_bits: int = 128) -> None:

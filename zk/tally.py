@@ -2,9 +2,9 @@
 recover the small totals by a bounded discrete logarithm.
 
 Trustee j's share of an aggregate (alpha, beta) is D_j = x_j * alpha with a Chaum-Pedersen proof against its
-public verification key X_j. Any t valid shares give s * alpha = sum_j lambda_j * D_j (Lagrange coefficients at
-0 over the chosen indexes), so total * g = beta - sum_j lambda_j * D_j: one msm per option. Invalid shares are
-detected by their proofs, named in the result, and skipped; missing trustees are simply absent.
+public verification key X_j. Any t valid shares give s * alpha = sum_j lambda_j * D_j (Lagrange coefficients
+at 0 over the chosen indexes), so total * g = beta - sum_j lambda_j * D_j: one msm per option. Invalid shares
+are detected by their proofs, named in the result, and skipped; missing trustees are simply absent.
 
 A trustee computes its share only for the aggregate it has recomputed itself from the recorded ballots
 (`compute_decryption_share`): decrypting a ciphertext handed over by someone else could decrypt a subset of
@@ -30,14 +30,14 @@ Aggregate = dict[str, tuple[Ciphertext, ...]]
 
 
 class DiscreteLogNotFound(ZkError):
-    """The decrypted element is not total * g for any total in the bound: the shares or the aggregate are wrong."""
+    """The decrypted element is no total * g within the bound: the shares or the aggregate are wrong."""
 
 
 def aggregate_ballots(context: ElectionContext, ballots: Iterable[EncryptedBallot]) -> Aggregate:
     """Per contest and option, the prime-order part of the sum of the ballots' ciphertexts.
 
-    Point additions, then one projection per aggregate point (`Group.prime_order_part`): ballot ciphertexts are
-    read without the subgroup check (`zk.elgamal`), and what gets decrypted must lie in the group. The
+    Point additions, then one projection per aggregate point (`Group.prime_order_part`): ballot ciphertexts
+    are read without the subgroup check (`zk.elgamal`), and what gets decrypted must lie in the group. The
     projection is a homomorphism, so partial aggregates (a verifier's chunks) add up to the same aggregate.
     """
     group = context.group
@@ -142,7 +142,7 @@ def compute_decryption_share(
     claimed_aggregate: Aggregate,
     rng: ScalarSource | None = None,
 ) -> DecryptionShare:
-    """Trustee j's share for the aggregate, after recomputing it from the ballots; refuses any other ciphertext."""
+    """Trustee j's share of the aggregate it recomputes from the ballots: it decrypts nothing else."""
     aggregate = aggregate_ballots(context, ballots)
     if aggregate != claimed_aggregate:
         raise InvalidParameters("refusing to decrypt: the aggregate is not the sum of the recorded ballots")
@@ -239,7 +239,7 @@ def combine_shares(
 
 
 class BabyStepGiantStep:
-    """Discrete logs of m * g for 0 <= m <= bound with a table of ceil(sqrt(bound + 1)) baby steps, built once."""
+    """Discrete logs of m * g for 0 <= m <= bound, from a table of ceil(sqrt(bound + 1)) baby steps."""
 
     def __init__(self, group: Group, bound: int) -> None:
         if bound < 0:
@@ -288,7 +288,7 @@ def tally(
     threshold: int,
     bound: int,
 ) -> TallyResult:
-    """Check every share, skip (and name) the invalid ones, combine the first `threshold` valid ones, take logs."""
+    """Check every share, skip (and name) invalid ones, combine the first `threshold` valid ones, log."""
     valid, invalid = [], []
     for share in sorted(shares, key=lambda s: s.trustee):
         key = verification_keys.get(share.trustee)

@@ -1,7 +1,7 @@
 """The Fiat-Shamir transcript of every proof here: labelled, length-prefixed absorptions into SHAKE-256.
 
-The first absorption is the protocol's domain (with the group's name), so a challenge from one protocol can never
-be replayed in another; every challenge is absorbed back (strong Fiat-Shamir). Details: docs/zk.md.
+The first absorption is the protocol's domain (with the group's name), so a challenge from one protocol can
+never be replayed in another; every challenge is absorbed back (strong Fiat-Shamir). Details: docs/zk.md.
 """
 
 from __future__ import annotations
@@ -61,14 +61,14 @@ class Transcript:
             self.append_scalar(label + b"/coefficient", coefficient)
 
     def challenge_scalar(self, label: bytes) -> int:
-        """A challenge mod the order from 64 squeezed bytes (bias < 2^-250), absorbed back into the transcript."""
+        """A challenge mod the order from 64 squeezed bytes (bias < 2^-250), then absorbed back."""
         self._absorb(b"challenge", label)
         value = int.from_bytes(self._state.copy().digest(64), "big") % self.group.order
         self.append_scalar(b"challenge-value", value)
         return value
 
     def fork(self, label: bytes, data: bytes = b"") -> Transcript:
-        """A child transcript that has absorbed everything so far plus (label, data); this one is unchanged."""
+        """A child transcript that has absorbed all of this one plus (label, data); this one is unchanged."""
         child = object.__new__(Transcript)
         child.group = self.group
         child._state = self._state.copy()

@@ -1,25 +1,10 @@
 """The trustees' key ceremony (a Pedersen DKG without a dealer) and their threshold decryption shares.
 
-n trustees, threshold t; trustee i (1-based) draws a secret polynomial f_i of degree t - 1. The ceremony:
-
-1. Commit: every trustee publishes H(reveal_i), the hash of its coefficient commitments C_ik = a_ik * g and a
-   Schnorr proof of knowledge of a_i0. Nobody reveals anything before every hash is published: otherwise the
-   last trustee could choose its C_i0 after seeing the others' and bias the joint key (the attack Belenios 4.0
-   closed the same way). The proof of knowledge is bound to the election context and the trustee's index, so a
-   trustee cannot copy (or negate) another's C_i0 either.
-2. Reveal: every trustee publishes reveal_i, checked against its hash and proof, and sends f_i(j) to each trustee
-   j sealed to j's X25519 key (PyNaCl sealed box); the plaintext names the context, dealer and recipient so a
-   share cannot be replayed elsewhere.
-3. Check: trustee j verifies f_i(j) * g == sum_k j^k * C_ik; a failure becomes a public `Complaint`.
-4. Answer: the accused dealer publishes the disputed share in the clear; anyone checks it against the
-   commitments. A dealer with an invalid reveal, or an unanswered or wrongly answered complaint, is excluded.
-   The others form the qualified set QUAL (at least t are needed).
-
-Result: the joint key K = sum over QUAL of C_i0, trustee j's secret share x_j = sum over QUAL of f_i(j) and its
-public verification key X_j = x_j * g, computable by anyone from the commitments. Nobody ever holds K's secret.
-
-At tally, trustee j publishes D = x_j * alpha for an aggregate ciphertext with a Chaum-Pedersen proof that
-log_g(X_j) = log_alpha(D) (`partial_decrypt`).
+Four rounds: commit (the hash of each trustee's coefficient commitments, before anyone reveals), reveal
+(commitments, a proof of knowledge, shares sealed to each trustee), check (complaints), answer (disputed
+shares in public). The qualified trustees' first commitments sum to the joint key, whose secret nobody holds;
+at tally, trustee j publishes x_j * alpha with a Chaum-Pedersen proof (`partial_decrypt`).
+Details: docs/elections.md.
 """
 
 from __future__ import annotations
@@ -260,7 +245,7 @@ class Trustee:
         return complaints
 
     def answer(self, complaint: Complaint) -> ComplaintAnswer:
-        """Disclose the disputed share (an honest dealer loses nothing: fewer than t shares reveal nothing)."""
+        """Disclose the disputed share (an honest dealer loses nothing: under t shares reveal nothing)."""
         if complaint.accused != self.index:
             raise InvalidParameters("a trustee only answers complaints against itself")
         return ComplaintAnswer(self.index, complaint.accuser, self.share_for(complaint.accuser))
@@ -360,7 +345,7 @@ def partial_decrypt(
     alpha: Element,
     rng: ScalarSource | None = None,
 ) -> tuple[Element, DleqProof]:
-    """D = x_j * alpha and its Chaum-Pedersen proof; `transcript` must already bind the ciphertext's context."""
+    """D = x_j * alpha and its Chaum-Pedersen proof; `transcript` must already bind the ciphertext."""
     group = transcript.group
     partial = group.mul(alpha, secret_share)
     statement = partial_decryption_statement(group, verification_key_j, alpha, partial)

@@ -92,8 +92,8 @@ def point_from_b64(backend: Backend, value: Any, what: str) -> Any:
         raise MalformedInput(f"{what}: {exc}") from None
 
 
-# Election records (zk.ballot, zk.trustees, zk.tally, zk.record) write group elements and scalars as lower-case
-# hex of their `zk.group.Group` encoding.
+# Election records (zk.ballot, zk.trustees, zk.tally, zk.record) write group elements and scalars as
+# lower-case hex of their `zk.group.Group` encoding.
 def _hex_bytes(value: object, length: int, what: str) -> bytes:
     if not isinstance(value, str):
         raise MalformedInput(f"{what} must be a hex string, not {type(value).__name__}")

@@ -86,8 +86,9 @@ def run_ceremony(
     bad_dealing: tuple[int, int] | None = None,
     dealer_answers: bool = True,
 ) -> tuple[dict[int, Trustee], CeremonyRecord]:
-    """The four rounds of the key ceremony. `bad_dealing = (dealer, recipient)`: that dealer seals a wrong share
-    to that recipient, which complains; the dealer then answers with the right share in public, or not at all."""
+    """The four rounds of the key ceremony. `bad_dealing = (dealer, recipient)`: that dealer seals a wrong
+    share to that recipient, which complains; the dealer then answers with the right share in public, or not
+    at all."""
     ceremony = Ceremony(group, n, t, manifest.hash())
     rng = seeded_scalars(group, seed + b"/trustees")
     trustees = {
@@ -179,7 +180,8 @@ def run_election(
     apply_revoting: bool = True,
 ) -> Election:
     """Enrol and cast `voters` honest ballots, then the ballots the `extra` callables make (a cheating voter's
-    own encoder), tally and build the record; `apply_revoting=False` keeps every cast ballot (a dishonest box)."""
+    own encoder), tally and build the record; `apply_revoting=False` keeps every cast ballot (a dishonest
+    box)."""
     group = election_group(backend)
     trustees, ceremony = run_ceremony(group, manifest, n, t, seed, bad_dealing)
     joint_key = joint_public_key(trustees[min(trustees)].ceremony, ceremony.reveals, ceremony.qualified)

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for fuzzing decoders: random bytes and single-bit / single-byte changes of valid ones."""
+"""Hypothesis strategies for fuzzing decoders: random bytes, and one-bit or one-byte changes of valid ones."""
 
 from __future__ import annotations
 

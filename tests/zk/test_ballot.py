@@ -1,4 +1,4 @@
-"""zk.ballot: manifest validation and hash, ballot encryption and proofs, tracking codes, Benaloh challenges."""
+"""zk.ballot: manifest checks and hash, ballot encryption and proofs, tracking codes, Benaloh challenges."""
 
 from __future__ import annotations
 

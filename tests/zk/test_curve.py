@@ -1,4 +1,4 @@
-"""zk.curve: group laws, strict ZCash encodings, msm, pairing checks and backend selection, on both backends."""
+"""zk.curve: group laws, strict ZCash encodings, msm, pairings and backend selection, on both backends."""
 
 from __future__ import annotations
 
@@ -256,9 +256,10 @@ def test_uncompressed_g1_decoding_either_round_trips_or_raises_malformed_input(
 @given(data=mutations(G1_GENERATOR_UNCOMPRESSED))
 def test_backends_agree_on_uncompressed_g1_decoding(arkworks: Backend, pyecc: Backend, data: bytes) -> None:
     for decode in ("g1_from_uncompressed", "g1_from_uncompressed_on_curve"):
+        ark_decode, py_decode = getattr(arkworks, decode), getattr(pyecc, decode)
         assert _decode_or_error(
-            lambda d: arkworks.g1_to_uncompressed(getattr(arkworks, decode)(d)), data
-        ) == _decode_or_error(lambda d: pyecc.g1_to_uncompressed(getattr(pyecc, decode)(d)), data)
+            lambda d, ark_decode=ark_decode: arkworks.g1_to_uncompressed(ark_decode(d)), data
+        ) == _decode_or_error(lambda d, py_decode=py_decode: pyecc.g1_to_uncompressed(py_decode(d)), data)
 
 
 @settings(max_examples=15, deadline=None)

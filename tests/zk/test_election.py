@@ -1,7 +1,8 @@
 """A whole simulated election, record and independent verifier (the election itself: tests/zk/elections.py).
 
-The full election is the issue's: 5 trustees, threshold 3, 3 contests, 1,000 counted ballots from 1,000 enrolled
-voters, 10 spoiled ballots, 2 trustees absent at the tally and one submitting a wrong decryption share.
+The full election is the issue's: 5 trustees, threshold 3, 3 contests, 1,000 counted ballots from 1,000
+enrolled voters, 10 spoiled ballots, 2 trustees absent at the tally and one submitting a wrong decryption
+share.
 """
 
 from __future__ import annotations

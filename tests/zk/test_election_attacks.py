@@ -37,8 +37,8 @@ def forged_ballot(
     claim_selection: dict[tuple[str, int], int],
     claim_total: dict[str, int],
 ) -> CastBallot:
-    """A cheating encoder: encrypts `selections` as given (even invalid ones), and for the listed selections and
-    contest totals produces OR-proofs that pretend the value is the claimed one (they cannot verify)."""
+    """A cheating encoder: encrypts `selections` as given (even invalid ones), and for the listed selections
+    and contest totals produces OR-proofs that pretend the value is the claimed one (they cannot verify)."""
     group = context.group
     key = context.joint_key
     rng = seeded_scalars(group, b"cheater")

@@ -129,7 +129,8 @@ def test_the_hints_are_the_commitments_a_verifier_recomputes_and_wrong_hints_fai
         (code(3), wrong[3]),
         (code(0), proofs[0]),
     ]
-    # Each draft proof is valid on its own (ProofVerifyWithNym ignores hints); with wrong hints the batch refuses.
+    # Each draft proof is valid on its own (ProofVerifyWithNym ignores hints); with wrong hints the batch
+    # refuses.
     assert [verify_eligibility(suite, key, "roll-a", "e-2026", c, p) for c, p in items] == [True] * 5
     assert batch.verify(items) == [False, False, False, False, True]
     assert batch.verify([(code(0), replace(proofs[0], hints=(g, t2, u_t)))]) == [False]

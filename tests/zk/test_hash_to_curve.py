@@ -1,4 +1,4 @@
-"""RFC 9380: expand_message and hash_to_G1 reproduce the standard vectors in ../shared/vectors/hash-to-curve."""
+"""RFC 9380: expand_message and hash_to_G1 give the standard vectors (../shared/vectors/hash-to-curve)."""
 
 from __future__ import annotations
 

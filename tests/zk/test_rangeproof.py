@@ -25,7 +25,7 @@ def curve():
 
 def commitments(curve, values, blindings):
     gens = rangeproof.generators(curve)
-    return [gens.commit(v, gamma) for v, gamma in zip(values, blindings)]
+    return [gens.commit(v, gamma) for v, gamma in zip(values, blindings, strict=True)]
 
 
 def blinding(i: int) -> int:

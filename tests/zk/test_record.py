@@ -1,4 +1,4 @@
-"""zk.record and zk.record_verifier: canonical form, the revoting rule, and a verifier that never crashes on a hostile record."""
+"""zk.record and its verifier: canonical form, the revoting rule, a verifier that never crashes on input."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from zk.record_report import CHECKS
 from zk.record_verifier import verify_record
 
 # Fields whose every change must make the record fail verification. Not: the sealed shares and box keys
-# (history no verifier can open), credentials_issued (only an upper bound) and the tally's trustee list (another
-# threshold subset of valid shares is as good).
+# (history no verifier can open), credentials_issued (only an upper bound) and the tally's trustee list
+# (another threshold subset of valid shares is as good).
 VERIFIED = (
     "manifest",
     "manifest_hash",
@@ -108,7 +108,8 @@ def test_a_record_that_is_not_an_object_fails_every_check_without_crashing() -> 
         report = verify_record(hostile)
         assert report.failed() == [f"V{i}" for i in range(1, 14)]
         assert report.check("V1").failures == [
-            "unknown record format or group (expected govgraph/election-record/v1 on BLS12-381-G1-uncompressed)"
+            "unknown record format or group "
+            "(expected govgraph/election-record/v1 on BLS12-381-G1-uncompressed)"
         ]
         assert report.check("V13").failures == [
             "cannot check: an earlier check could not read the data this check needs"

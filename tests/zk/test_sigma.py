@@ -1,4 +1,4 @@
-"""zk.sigma: transcript domain separation, Schnorr / Chaum-Pedersen / OR proofs, batch verification, decoders."""
+"""zk.sigma: transcript domain separation, Schnorr / Chaum-Pedersen / OR proofs, batch checks, decoders."""
 
 from __future__ import annotations
 

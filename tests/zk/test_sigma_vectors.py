@@ -1,4 +1,4 @@
-"""Fixed-seed test vectors (tests/vectors/*.json) for every proof type of the election, regenerated and compared.
+"""Fixed-seed test vectors (tests/vectors/*.json) for every proof type of an election, regenerated, compared.
 
 No public vectors exist for this construction, so these pin ours: a transcript's challenges, a trustee's
 Schnorr proof of knowledge, a Chaum-Pedersen decryption share, a 0/1 disjunctive proof, a 0..3 range proof and
@@ -76,16 +76,16 @@ def generate(backend: Backend) -> dict[str, dict]:
     first = transcript.challenge_scalar(b"first")
     second = transcript.challenge_scalar(b"second")
     out["transcript"] = {
-        "description": "Transcript(domain='vectors/transcript'): message 'hello', int -7, element g, then two "
-        "challenges (each absorbed back)",
+        "description": "Transcript(domain='vectors/transcript'): message 'hello', int -7, element g, then "
+        "two challenges (each absorbed back)",
         "challenges": [scalar_to_hex(group, first), scalar_to_hex(group, second)],
     }
 
     ceremony = Ceremony(group, 3, 2, b"vectors")
     trustee = Trustee(ceremony, 1, seeded_scalars(group, b"vectors/schnorr"))
     out["schnorr"] = {
-        "description": "DKG round 2 reveal of trustee 1 (n=3, t=2, context 'vectors'): coefficient commitments and "
-        "the Schnorr proof of knowledge of log_g(C_0); hash = round-1 commitment",
+        "description": "DKG round 2 reveal of trustee 1 (n=3, t=2, context 'vectors'): coefficient "
+        "commitments and the Schnorr proof of knowledge of log_g(C_0); hash = round-1 commitment",
         "seed": "vectors/schnorr",
         "reveal": trustee.reveal.to_json(group),
         "hash": trustee.commitment_hash(),
@@ -97,8 +97,8 @@ def generate(backend: Backend) -> dict[str, dict]:
     ct = encrypt(group, key, 5, rng())
     partial, proof = partial_decrypt(Transcript(group, b"vectors/share"), secret, key, ct.alpha, rng)
     out["chaum_pedersen"] = {
-        "description": "partial decryption D = x * alpha with a Chaum-Pedersen proof log_g(X) = log_alpha(D), "
-        "transcript domain 'vectors/share'",
+        "description": "partial decryption D = x * alpha with a Chaum-Pedersen proof log_g(X) = "
+        "log_alpha(D), transcript domain 'vectors/share'",
         "seed": "vectors/chaum-pedersen",
         "verification_key": element_to_hex(group, key),
         "ciphertext": ct.to_json(group),
@@ -115,8 +115,8 @@ def generate(backend: Backend) -> dict[str, dict]:
             Transcript(group, f"vectors/{name}".encode()), key, ct, value, nonce, allowed, rng
         )
         out[name] = {
-            "description": f"ciphertext of {value} with the OR-proof that it encrypts one of {list(allowed)}, "
-            f"transcript domain 'vectors/{name}'",
+            "description": f"ciphertext of {value} with the OR-proof that it encrypts one of "
+            f"{list(allowed)}, transcript domain 'vectors/{name}'",
             "seed": f"vectors/{name}",
             "public_key": element_to_hex(group, key),
             "allowed": list(allowed),

@@ -1,4 +1,4 @@
-"""zk.tally: aggregation, Lagrange combination of any t shares, bounded discrete logs, the Helios #170 guard."""
+"""zk.tally: aggregation, Lagrange combination of any t shares, bounded discrete logs, Helios #170 guard."""
 
 from __future__ import annotations
 

@@ -4,8 +4,7 @@
     curve = get_backend()            # the default, arkworks
     ref = get_backend("pyecc")       # an explicit backend, e.g. to cross-check
 
-zk reads no environment: the application chooses the backend (`govgraph.config.Settings.zk_backend`) and passes
-it down.
+zk reads no environment: the application chooses the backend and passes it down.
 
 See `zk.curve.backend.Backend` for the operations and the encoding rules, `zk.curve.scalar` for scalars mod r
 and `zk.hash_to_curve.hash_to_G1` for hashing to G1 with any DST.

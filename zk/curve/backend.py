@@ -1,34 +1,9 @@
 """The backend-neutral BLS12-381 interface that every zk module programs against.
 
-A `Backend` is a stateless object offering G1 and G2 group operations, multi-scalar multiplication, a
-product-of-pairings check and strict ZCash-format point encoding. Points are opaque values owned by the
-backend that made them: never mix points of two backends, and never use Python operators on them (the
-py-ecc points are not the arkworks points); call the backend's methods. Points of both backends do support
-`==` and `hash()` consistently with group equality. Scalars are plain Python `int`s; every method reduces
-them mod r, so negative values work as expected (see `zk.curve.scalar` for encoding and random scalars).
-
-Encoding (ZCash serialization format, as in draft-irtf-cfrg-pairing-friendly-curves Appendix C):
-G1 points are 48 bytes, G2 points 96 bytes; the three top bits of the first byte are the flags
-C (compressed, must be 1), I (infinity) and S (sign of y). Decoding here accepts exactly one encoding per
-point: C set; if I is set, S and every other bit must be zero; x < p (both halves for G2); the point must be
-on the curve and in the prime-order subgroup; the identity is refused unless the caller allows it. The one
-exception, `g1_decompress_on_curve`, skips the subgroup check for proof commitments whose equations are
-checked modulo torsion (`g1_mul_by_cofactor`); its docstring says exactly where that is safe.
-
-G1 also has the ZCash *uncompressed* form (`g1_to_uncompressed` / `g1_from_uncompressed`): 96 bytes x || y,
-flags C = 0 and S = 0, the identity as I set and every other bit zero, x < p and y < p. It costs 48 more bytes
-and saves the square root of decompression (about 40 us of the 45 us a compressed decode costs on arkworks
-before the subgroup check), which matters where thousands of points are decoded (`zk.ballot`).
-
-Typical use (a Pedersen commitment C = g*m + h*r, checked against bytes from outside):
-
-    from zk.curve import get_backend, random_scalar
-    curve = get_backend()                       # default arkworks; get_backend("pyecc") for the reference
-    h = hash_to_G1(b"pedersen h", b"MY-APP-V1_H2G_", backend=curve)   # from zk.hash_to_curve
-    r = random_scalar()
-    c = curve.g1_msm([curve.g1_generator(), h], [m, r])
-    wire = curve.g1_compress(c)
-    assert curve.g1_decompress(wire) == c
+A `Backend` offers G1 and G2 operations, multi-scalar multiplication, a product-of-pairings check and strict
+ZCash encodings (one encoding per point, on the curve and in the subgroup; only `g1_decompress_on_curve` skips
+the subgroup check, for equations checked modulo torsion). Points belong to the backend that made them: never
+mix two backends' points, call the backend's methods. Scalars are ints, reduced mod r. Details: docs/zk.md.
 """
 
 from __future__ import annotations
@@ -151,7 +126,7 @@ class Backend(ABC):
 
     @abstractmethod
     def _g1_from_checked_bytes(self, data: bytes) -> G1:
-        """Decode a non-identity encoding whose flags and x < p are already checked; check curve and subgroup."""
+        """Decode a non-identity encoding whose flags and x < p are checked; check the curve and subgroup."""
 
     @abstractmethod
     def _g1_from_on_curve_bytes(self, data: bytes) -> G1:

@@ -10,40 +10,38 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-# Importing py_ecc raises the interpreter-wide recursion limit to 100,000, which would let any deeply nested input
-# (json.loads on a hostile document) overflow the C stack and kill the process instead of raising
-# RecursionError. Nothing this backend calls recurses deeply, so the caller's limit is put back after the import.
-_RECURSION_LIMIT = sys.getrecursionlimit()
-from py_ecc.bls.hash_to_curve import clear_cofactor_G1, map_to_curve_G1
-from py_ecc.bls.point_compression import compress_G1, compress_G2, decompress_G1, decompress_G2
-from py_ecc.fields import optimized_bls12_381_FQ as FQ
-from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
-from py_ecc.optimized_bls12_381 import (
-    G1 as _G1,
-)
-from py_ecc.optimized_bls12_381 import (
-    G2 as _G2,
-)
-from py_ecc.optimized_bls12_381 import (
-    Z1,
-    Z2,
-    add,
-    b,
-    b2,
-    eq,
-    final_exponentiate,
-    is_inf,
-    is_on_curve,
-    multiply,
-    neg,
-    pairing,
-)
-
-sys.setrecursionlimit(_RECURSION_LIMIT)
-
 from zk.curve.backend import G1_UNCOMPRESSED_INFINITY, Backend, P
 from zk.curve.scalar import R
 from zk.errors import MalformedInput
+
+# Importing py_ecc raises the interpreter-wide recursion limit to 100,000, which would let any deeply nested
+# input (json.loads on a hostile document) overflow the C stack and kill the process instead of raising
+# RecursionError. Nothing this backend calls recurses deeply, so the caller's limit is put back after the
+# import.
+_RECURSION_LIMIT = sys.getrecursionlimit()
+try:
+    from py_ecc.bls.hash_to_curve import clear_cofactor_G1, map_to_curve_G1
+    from py_ecc.bls.point_compression import compress_G1, compress_G2, decompress_G1, decompress_G2
+    from py_ecc.fields import optimized_bls12_381_FQ as FQ
+    from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
+    from py_ecc.optimized_bls12_381 import G1 as _G1
+    from py_ecc.optimized_bls12_381 import G2 as _G2
+    from py_ecc.optimized_bls12_381 import (
+        Z1,
+        Z2,
+        add,
+        b,
+        b2,
+        eq,
+        final_exponentiate,
+        is_inf,
+        is_on_curve,
+        multiply,
+        neg,
+        pairing,
+    )
+finally:
+    sys.setrecursionlimit(_RECURSION_LIMIT)
 
 
 class PyEccPoint:
@@ -178,7 +176,7 @@ class PyEccBackend(Backend):
             raise ValueError("pairing_check needs as many G2 points as G1 points")
         # Multiply the Miller loops, then one final exponentiation: the product of pairings.
         acc = FQ12.one()
-        for p, q in zip(g1s, g2s):
+        for p, q in zip(g1s, g2s, strict=True):
             if not (is_on_curve(p.xyz, b) and is_on_curve(q.xyz, b2)):
                 raise ValueError("pairing input is not on the curve")
             acc = acc * pairing(q.xyz, p.xyz, final_exponentiate=False)
