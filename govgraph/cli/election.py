@@ -27,14 +27,15 @@ def election_verify(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from govgraph.cli.settings import load_settings
-    from govgraph.json_input import loads_bounded
     from zk.curve import get_backend
+    from zk.errors import MalformedInput
+    from zk.json_input import load_json
     from zk.record_verifier import verify_record
 
     backend = get_backend(load_settings().zk_backend)
     try:
-        record = loads_bounded(record_path.read_bytes())
-    except (OSError, ValueError) as exc:  # JsonTooDeep is a ValueError
+        record = load_json(record_path.read_bytes(), what="the record", strict=True)
+    except (OSError, MalformedInput) as exc:
         typer.echo(f"govgraph: cannot read {record_path}: {exc}", err=True)
         raise typer.Exit(code=2) from None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

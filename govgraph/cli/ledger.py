@@ -146,11 +146,15 @@ def ledger_verify_receipt(
 
     Exit 1 if anything fails."""
     from govgraph.ledger.receipt import Receipt, ReceiptError, verify_receipt
+    from zk.errors import MalformedInput
+    from zk.json_input import load_json
 
     try:
-        verdict = verify_receipt(
-            Receipt.from_json(file.read_bytes()), vkey, tuple(witness_vkey or ()), quorum
-        )
+        try:
+            document = load_json(file.read_bytes(), what="receipt", strict=True)
+        except MalformedInput as exc:
+            raise ReceiptError(f"receipt is not JSON: {exc}") from None
+        verdict = verify_receipt(Receipt.from_document(document), vkey, tuple(witness_vkey or ()), quorum)
     except ReceiptError as exc:
         typer.echo(f"FAIL  {exc}.\nThe receipt is NOT valid.")
         raise typer.Exit(code=1) from None

@@ -6,7 +6,6 @@ Subscriptions speak only graphql-transport-ws: the legacy graphql-ws protocol is
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from cross_web import HTTPException
@@ -25,7 +24,8 @@ from govgraph.federation.context import RequestContext
 from govgraph.federation.errors import ErrorCode, TooManySubscriptions
 from govgraph.federation.limits import Limits
 from govgraph.federation.tracing import TRACE_HEADER, TRACE_REQUESTED, TRACE_VERSION
-from govgraph.json_input import JsonTooDeep, loads_bounded
+from zk.errors import MalformedInput
+from zk.json_input import JsonTooDeep, load_json
 
 _STATUS_CODES = {
     400: ErrorCode.BAD_REQUEST,
@@ -137,14 +137,14 @@ class SubgraphView(GraphQL):
         return await super().parse_http_body(request)
 
     def decode_json(self, data: str | bytes) -> object:
-        return loads_bounded(data)
+        return load_json(data, what="request body")
 
     def parse_json(self, data: str | bytes):
         try:
             parsed = self.decode_json(data)
         except JsonTooDeep as exc:
             raise HTTPException(400, f"Unable to parse request body as JSON: {exc}.") from None
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        except MalformedInput:
             raise HTTPException(400, "Unable to parse request body as JSON.") from None
         if not isinstance(parsed, dict) and not (
             isinstance(parsed, list) and all(isinstance(item, dict) for item in parsed)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
@@ -20,7 +19,8 @@ from strawberry.schema.base import BaseSchema
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
 from govgraph.federation.gateway.transports import InProcess, OverHttp, fetch_sdl, http_client
-from govgraph.json_input import JsonTooDeep, loads_bounded
+from zk.errors import MalformedInput
+from zk.json_input import JsonTooDeep, load_json
 
 MAX_BODY_BYTES = 1_000_000
 GRAPHIQL = """<!doctype html><html><head><title>govgraph</title>
@@ -67,8 +67,8 @@ class GatewayEndpoint:
                 return _refusal(400, "Must provide query string.", ErrorCode.BAD_REQUEST)
             params = request.query_params
             try:
-                variables = loads_bounded(params["variables"]) if params.get("variables") else None
-            except (json.JSONDecodeError, JsonTooDeep):
+                variables = load_json(params["variables"]) if params.get("variables") else None
+            except MalformedInput:
                 return _refusal(400, "Variables are invalid JSON.", ErrorCode.BAD_REQUEST)
             payload: Any = {
                 "query": params["query"],
@@ -86,10 +86,10 @@ class GatewayEndpoint:
                     413, f"Request body exceeds {MAX_BODY_BYTES} bytes.", ErrorCode.PAYLOAD_TOO_LARGE
                 )
             try:
-                payload = loads_bounded(body)
+                payload = load_json(body, what="request body")
             except JsonTooDeep as exc:
                 return _refusal(400, f"Unable to parse request body as JSON: {exc}.", ErrorCode.BAD_REQUEST)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except MalformedInput:
                 return _refusal(400, "Unable to parse request body as JSON.", ErrorCode.BAD_REQUEST)
             if not isinstance(payload, dict):
                 return _refusal(400, "The request body must be a JSON object.", ErrorCode.BAD_REQUEST)

@@ -72,7 +72,7 @@ def test_an_unreadable_file_exits_2_and_garbage_json_fails_every_check(tmp_path:
     deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
     nested = CliRunner().invoke(app, ["election", "verify", str(deep)])
     assert nested.exit_code == 2
-    assert nested.stderr == f"govgraph: cannot read {deep}: JSON nested deeper than 128 levels\n"
+    assert nested.stderr == f"govgraph: cannot read {deep}: the record is nested deeper than 128 levels\n"
     garbage = CliRunner().invoke(app, ["election", "verify", "--json", str(write(tmp_path, [1, 2, 3]))])
     assert garbage.exit_code == 1
     report = json.loads(garbage.stdout)

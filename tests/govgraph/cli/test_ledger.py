@@ -96,6 +96,18 @@ def test_verify_receipt_says_in_plain_words_what_fails(run, data_dir: Path):
     garbage = run("verify-receipt", str(path), "--vkey", vkey)
     assert garbage.exit_code == 1 and garbage.stdout.startswith("FAIL  receipt is not JSON")
 
+    path.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    deep = run("verify-receipt", str(path), "--vkey", vkey)
+    assert deep.exit_code == 1
+    assert deep.stdout == (
+        "FAIL  receipt is not JSON: receipt is nested deeper than 128 levels.\nThe receipt is NOT valid.\n"
+    )
+    # Read strictly: a second "index" that another reader might keep instead of the first is refused.
+    path.write_text(json.dumps(receipt)[:-1] + ', "index": 4}')
+    twice = run("verify-receipt", str(path), "--vkey", vkey)
+    assert twice.exit_code == 1
+    assert twice.stdout.startswith("FAIL  receipt is not JSON: duplicate JSON key 'index'.")
+
 
 def test_errors_are_one_plain_line(run, data_dir: Path):
     missing = run("append", "nowhere", "x")

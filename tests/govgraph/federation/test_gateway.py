@@ -239,7 +239,8 @@ def test_endpoint_refuses_bad_http_with_codes_never_a_500() -> None:
         assert (deep.status_code, deep.json()["errors"][0]) == (
             400,
             {
-                "message": "Unable to parse request body as JSON: JSON nested deeper than 128 levels.",
+                "message": "Unable to parse request body as JSON: "
+                "request body is nested deeper than 128 levels.",
                 "extensions": {"code": "BAD_REQUEST"},
             },
         )

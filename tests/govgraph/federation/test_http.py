@@ -141,7 +141,7 @@ def test_deeply_nested_json_is_a_bad_request_not_a_crash(url: str) -> None:
     assert response.status_code == 400
     assert only_error(response) == (
         "BAD_REQUEST",
-        "Unable to parse request body as JSON: JSON nested deeper than 128 levels.",
+        "Unable to parse request body as JSON: request body is nested deeper than 128 levels.",
     )
 
 

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import base64
-import json
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govgraph.ledger.log import Log
 from govgraph.ledger.receipt import Receipt, ReceiptError, make_receipt, verify_receipt
+from zk.json_input import load_json
 
 
 async def test_a_receipt_round_trips_through_json_and_verifies(log: Log, log_signer):
     await log.append_many([f"deed {i}".encode() for i in range(21)])
     await log.integrate()
     receipt = await make_receipt(log, 13)
-    again = Receipt.from_json(receipt.to_json())
+    again = Receipt.from_document(load_json(receipt.to_json(), strict=True))
     assert again == receipt
     assert (again.index, again.tree_size, again.entry, len(again.inclusion_proof)) == (13, 21, b"deed 13", 5)
     assert verify_receipt(again, log_signer.vkey).ok
@@ -38,26 +37,21 @@ async def test_a_receipt_moved_to_another_index_or_size_fails(log: Log, log_sign
     assert not verify_receipt(receipt, "not a key").ok
 
 
-def test_a_deeply_nested_receipt_is_refused_as_not_json():
-    with pytest.raises(ReceiptError, match="^receipt is not JSON: JSON nested deeper than 128 levels$"):
-        Receipt.from_json(b"[" * 100_000 + b"]" * 100_000)
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     st.one_of(
-        st.binary(max_size=200),
+        st.none() | st.integers() | st.text(max_size=20) | st.lists(st.integers(), max_size=3),
         st.dictionaries(
             st.sampled_from(
                 ["format", "origin", "index", "entry", "tree_size", "inclusion_proof", "checkpoint"]
             ),
             st.one_of(st.none(), st.integers(-5, 5), st.text(max_size=20), st.lists(st.text(max_size=8))),
-        ).map(lambda d: json.dumps({"format": "govgraph-receipt/v1", **d}).encode()),
+        ).map(lambda d: {"format": "govgraph-receipt/v1", **d}),
     )
 )
 def test_malformed_receipts_raise_receipt_error(document):
     try:
-        receipt = Receipt.from_json(document)
+        receipt = Receipt.from_document(document)
     except ReceiptError:
         return
     assert receipt.index >= 0 and receipt.tree_size >= 0
