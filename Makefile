@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 GATEWAY := docker/gateway
 export GOVGRAPH_DATA ?= ./var
 
-.PHONY: run test clean gateway
+.PHONY: run test lint clean gateway
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,12 @@ gateway:
 		$(MAKE) --no-print-directory $(GATEWAY)/node_modules/.package-lock.json; \
 	else echo "node not found: the Hive Gateway tests will be skipped"; fi
 
-test: $(VENV)/.installed-test gateway
+# One formatter and linter (ruff, configured in pyproject.toml): `make test` fails on either.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+test: lint gateway
 	$(BIN)/python -m pytest
 
 clean:
