@@ -1,4 +1,4 @@
-"""The layering of docs/architecture.md, checked on the source: who may import whom, how big a module may grow.
+"""The layering of docs/architecture.md checked on the source: who may import whom, how big a module grows.
 
 cli -> app -> agencies -> (federation kit, ledger, zk); the gateway -> the federation kit. zk is a pure
 library (no govgraph, no environment); the ledger knows no settings, no GraphQL and no zk, and only its
