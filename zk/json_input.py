@@ -155,4 +155,13 @@ def describe(value: Any, limit: int = 60) -> str:
     return f"<{type(value).__name__}>"
 
 
-__all__ = ["MAX_DEPTH", "JsonTooDeep", "JsonTooLarge", "check_depth", "describe", "load_json"]
+def printable(text: str) -> str:
+    """`text` for a terminal: every character that is not printable (control characters such as ESC, line
+    breaks, bidi overrides, lone surrogates) written as its Python escape (`\\x1b`, `\\n`, `\\u202e`), so
+    untrusted text can neither move the cursor nor fake a line of output. Nothing is cut."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+__all__ = ["MAX_DEPTH", "JsonTooDeep", "JsonTooLarge", "check_depth", "describe", "load_json", "printable"]
