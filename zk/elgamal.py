@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from zk.errors import InvalidParameters
 from zk.group import Element, Equation, FixedBase, Group, ScalarSource
+from zk.json_input import describe
 from zk.sigma import DleqStatement, OrProof, or_equations, prove_or, verify_or
 from zk.transcript import Transcript
 from zk.wire import commitment_from_hex, element_from_hex, element_to_hex, require_fields
@@ -150,7 +151,7 @@ class EncryptionKey:
     ) -> OrProof:
         """Prove that `ct` (made with `nonce`) encrypts a member of `allowed`, without saying which."""
         if value not in allowed:
-            raise InvalidParameters(f"value {value} is not among the allowed values {list(allowed)}")
+            raise InvalidParameters(f"value {describe(value)} is not among the allowed values")
         group, order = self.group, self.group.order
         values = list(allowed)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from zk.curve import Backend, P, get_backend
 from zk.errors import InvalidParameters
+from zk.json_input import describe
 
 ExpandMessage = Callable[[bytes, bytes, int], bytes]
 
@@ -28,8 +29,8 @@ HASH_TO_FIELD_L = 64
 def _check_lengths(msg: bytes, dst: bytes, len_in_bytes: int) -> None:
     if not isinstance(msg, (bytes, bytearray)) or not isinstance(dst, (bytes, bytearray)):
         raise InvalidParameters("expand_message takes bytes for msg and DST")
-    if not 0 <= len_in_bytes <= 65535:
-        raise InvalidParameters(f"len_in_bytes must be in [0, 65535], got {len_in_bytes}")
+    if type(len_in_bytes) is not int or not 0 <= len_in_bytes <= 65535:
+        raise InvalidParameters(f"len_in_bytes must be in [0, 65535], got {describe(len_in_bytes)}")
 
 
 def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:

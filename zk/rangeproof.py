@@ -18,6 +18,7 @@ from zk.curve import G1_LENGTH, SCALAR_LENGTH, Backend, R, get_backend, scalar_f
 from zk.errors import InvalidParameters, MalformedInput
 from zk.group import g1_group
 from zk.hash_to_curve import hash_to_G1
+from zk.json_input import describe
 from zk.transcript import Transcript
 
 DOMAIN = b"govgraph/rangeproof/bulletproofs/v1"
@@ -168,10 +169,13 @@ def _ipa_shape(length: int) -> tuple[int, int]:
 
 
 def _check_shape(bits: int, count: int) -> int:
-    if bits not in ALLOWED_BITS:
-        raise InvalidParameters(f"range proofs are over {ALLOWED_BITS} bits, not {bits}")
-    if count not in ALLOWED_AGGREGATION:
-        raise InvalidParameters(f"a range proof aggregates {ALLOWED_AGGREGATION} values, not {count}")
+    # type() first: 8.0 and True compare equal to allowed ints
+    if type(bits) is not int or bits not in ALLOWED_BITS:
+        raise InvalidParameters(f"range proofs are over {ALLOWED_BITS} bits, not {describe(bits)}")
+    if type(count) is not int or count not in ALLOWED_AGGREGATION:
+        raise InvalidParameters(
+            f"a range proof aggregates {ALLOWED_AGGREGATION} values, not {describe(count)}"
+        )
     return bits * count
 
 

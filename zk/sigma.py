@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from zk.errors import InvalidParameters, MalformedInput
 from zk.group import Combination, Element, Equation, Group, ScalarSource
+from zk.json_input import describe
 from zk.transcript import Transcript
 from zk.wire import (
     commitment_from_hex,
@@ -188,8 +189,10 @@ def prove_or(
     fixed-base tables) computes the same points faster. They must return exactly what the generic code would.
     """
     group = transcript.group
-    if not 0 <= index < len(statements):
-        raise InvalidParameters(f"OR-proof branch {index} out of range for {len(statements)} statements")
+    if type(index) is not int or not 0 <= index < len(statements):
+        raise InvalidParameters(
+            f"OR-proof branch {describe(index)} out of range for {len(statements)} statements"
+        )
     w = _draw(group, rng)
     commitments: list[tuple[Element, ...]] = []
     challenges: list[int] = []

@@ -22,7 +22,7 @@ import rfc8785
 from zk.curve import G1_LENGTH, SCALAR_LENGTH, Backend, scalar_from_bytes
 from zk.errors import MalformedInput
 from zk.group import Element, Group
-from zk.json_input import load_json
+from zk.json_input import describe, load_json
 
 WIRE_VERSION = 1
 MAX_MESSAGE_BYTES = 1 << 20
@@ -33,8 +33,13 @@ EPOCH = dt.date(1970, 1, 1)
 
 
 def canonical_json(value: Any) -> bytes:
-    """RFC 8785 (JCS) canonical bytes of a JSON value."""
-    return rfc8785.dumps(value)
+    """RFC 8785 (JCS) canonical bytes of a JSON value; MalformedInput when the value has none (non-string
+    keys, lone surrogates, integers beyond 2^53, NaN, nesting past the recursion limit)."""
+    try:
+        return rfc8785.dumps(value)
+    except (ValueError, RecursionError):  # rfc8785.CanonicalizationError is a ValueError
+        # rfc8785's own message may embed the value: it is not repeated here
+        raise MalformedInput("the value cannot be written as canonical JSON (RFC 8785)") from None
 
 
 def parse_json(data: bytes | str, what: str) -> Any:
@@ -146,9 +151,7 @@ def require_object(value: Any, what: str, fields: Iterable[str], optional: Itera
     if not isinstance(value, dict):
         raise MalformedInput(f"{what} must be a JSON object")
     required, allowed = set(fields), set(fields) | set(optional)
-    missing, extra = sorted(required - set(value)), sorted(set(value) - allowed)
-    if missing or extra:
-        raise MalformedInput(f"{what} fields wrong: missing {missing}, unexpected {extra}")
+    _check_keys(value, what, required - value.keys(), value.keys() - allowed)
     return value
 
 
@@ -157,10 +160,27 @@ def require_fields(value: Any, what: str, fields: Iterable[str]) -> dict:
     if not isinstance(value, dict):
         raise MalformedInput(f"{what} must be an object")
     expected = set(fields)
-    if set(value) != expected:
-        missing, extra = sorted(expected - set(value)), sorted(set(value) - expected)
-        raise MalformedInput(f"{what} fields wrong: missing {missing}, unexpected {extra}")
+    _check_keys(value, what, expected - value.keys(), value.keys() - expected)
     return value
+
+
+def _check_keys(value: dict, what: str, missing: set, extra: set) -> None:
+    # JSON keys are strings; a Python caller's dict may hold others, which sorted() could not compare
+    if any(type(key) is not str for key in value):
+        raise MalformedInput(f"{what} has a key that is not a string")
+    if missing or extra:
+        raise MalformedInput(
+            f"{what} fields wrong: missing {describe_keys(missing)}, unexpected {describe_keys(extra)}"
+        )
+
+
+def describe_keys(keys: Iterable[Any], limit: int = 8) -> str:
+    """A list of at most `limit` keys for an error message, each described with `zk.json_input.describe`
+    (a hostile key may be long, hold control codes, or not be a string at all)."""
+    shown = sorted(describe(key) for key in keys)
+    if len(shown) > limit:
+        shown[limit:] = [f"and {len(shown) - limit} more"]
+    return "[" + ", ".join(shown) + "]"
 
 
 def require_message(
@@ -169,9 +189,11 @@ def require_message(
     """A versioned message: the fields plus "type" (must be `message_type`) and "version" (must be 1)."""
     obj = require_object(value, message_type, ("type", "version", *fields), optional)
     if obj["type"] != message_type:
-        raise MalformedInput(f"expected a {message_type}, got type {obj['type']!r}")
+        raise MalformedInput(f"expected a {message_type}, got type {describe(obj['type'])}")
     if type(obj["version"]) is not int or obj["version"] != WIRE_VERSION:
-        raise MalformedInput(f"{message_type} version {obj['version']!r} is not supported (expected 1)")
+        raise MalformedInput(
+            f"{message_type} version {describe(obj['version'])} is not supported (expected {WIRE_VERSION})"
+        )
     return obj
 
 
@@ -185,7 +207,7 @@ def require_str(value: Any, what: str, *, max_length: int = 4096, pattern: re.Pa
     except UnicodeEncodeError:
         raise MalformedInput(f"{what} is not valid Unicode text") from None
     if pattern is not None and not pattern.fullmatch(value):
-        raise MalformedInput(f"{what} {value!r} does not match {pattern.pattern}")
+        raise MalformedInput(f"{what} {describe(value)} does not match {pattern.pattern}")
     return value
 
 
@@ -243,6 +265,7 @@ __all__ = [
     "date_to_days",
     "date_to_json",
     "days_to_date",
+    "describe_keys",
     "element_from_hex",
     "element_to_hex",
     "from_b64url",

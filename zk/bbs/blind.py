@@ -473,19 +473,19 @@ class BlindCiphersuite(BlindInterface):
 # --- argument checks --------------------------------------------------------------------------------------
 def scalar_value(value: Any, what: str) -> int:
     """A scalar argument must be an int in [0, r) (bool is not a scalar)."""
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < R:
+    if type(value) is not int or not 0 <= value < R:
         raise InvalidParameters(f"{what} must be an integer scalar in [0, r)")
     return value
 
 
 def _count(value: Any, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**32:
+    if type(value) is not int or not 0 <= value < 2**32:
         raise InvalidParameters(f"{what} must be a non-negative integer")
     return value
 
 
 def _check_random_scalars(scalars: Sequence[int], count: int) -> None:
-    if len(scalars) != count or any(not isinstance(s, int) or not 0 <= s < R for s in scalars):
+    if len(scalars) != count or any(type(s) is not int or not 0 <= s < R for s in scalars):
         raise InvalidParameters(f"need {count} random scalars in [0, r)")
 
 

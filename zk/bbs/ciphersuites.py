@@ -35,6 +35,7 @@ from zk.hash_to_curve import (
     HashToCurveSuite,
     hash_to_G1,
 )
+from zk.json_input import describe
 
 # The mocked-randomness seed of the draft's test vectors: ASCII "3.141592653589793238462643383279".
 MOCK_SEED = b"3.141592653589793238462643383279"
@@ -166,8 +167,8 @@ class Ciphersuite(BackendVariants):
 
     def create_generators(self, count: int, api_id: bytes | None = None) -> list[Any]:
         """create_generators(count, api_id) (section 4.1.1), cached per api_id as one growing list."""
-        if count < 0 or count > 2**16:
-            raise InvalidParameters(f"generator count out of range: {count}")
+        if type(count) is not int or count < 0 or count > 2**16:
+            raise InvalidParameters(f"generator count out of range: {describe(count)}")
         return self._stream(api_id or self.api_id).take(count)
 
     def serialized_generators(self, api_id: bytes, q_1: Any, h_points: Sequence[Any]) -> bytes:
@@ -330,7 +331,7 @@ def _sequence(values: Any) -> list:
 
 def _indexes(values: Any) -> list[int]:
     indexes = _sequence(values)
-    if any(not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < 2**64 for i in indexes):
+    if any(type(i) is not int or not 0 <= i < 2**64 for i in indexes):
         raise InvalidParameters("disclosed indexes must be non-negative integers")
     return indexes
 

@@ -37,6 +37,7 @@ from zk.bbs.encoding import (
 )
 from zk.curve import R, scalar_inverse
 from zk.errors import InvalidParameters
+from zk.json_input import describe
 
 if TYPE_CHECKING:
     from zk.bbs.ciphersuites import Ciphersuite
@@ -69,9 +70,9 @@ def seeded_random_scalars(suite: Ciphersuite, seed: bytes, dst: bytes, count: in
 
     The output depends on `count`: the first 5 of count=10 are not the 5 of count=5.
     """
+    if type(count) is not int or not 0 <= suite.expand_len * count <= 65535:
+        raise InvalidParameters(f"seeded scalar count out of range: {describe(count)}")
     out_len = suite.expand_len * count
-    if out_len > 65535:
-        raise InvalidParameters(f"too many seeded scalars: {count}")
     v = suite.expand_message(seed, dst, out_len)
     return [
         int.from_bytes(v[i * suite.expand_len : (i + 1) * suite.expand_len], "big") % R for i in range(count)
@@ -370,7 +371,7 @@ def core_proof_gen(
     # 5. random_scalars = calculate_random_scalars(5 + U)
     if random_scalars is None:
         random_scalars = calculate_random_scalars(5 + U)
-    if len(random_scalars) != 5 + U or any(not 0 <= s < R for s in random_scalars):
+    if len(random_scalars) != 5 + U or any(type(s) is not int or not 0 <= s < R for s in random_scalars):
         raise InvalidParameters(f"need {5 + U} random scalars in [0, r)")
     # 6. init_res = ProofInit(PK, signature_result, generators, random_scalars, header, messages,
     #                         undisclosed_indexes, api_id)

@@ -355,7 +355,7 @@ def _nym_header(header: bytes, nym_count: int) -> bytes:
 
 
 def _nym_count(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_NYM_COUNT:
+    if type(value) is not int or not 1 <= value <= MAX_NYM_COUNT:
         raise InvalidParameters(f"nym_count must be an integer in [1, {MAX_NYM_COUNT}]")
     return value
 

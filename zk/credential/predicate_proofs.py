@@ -16,6 +16,7 @@ from typing import Any
 from zk import rangeproof
 from zk.curve import G1_LENGTH, Backend, R, random_scalar, scalar_from_bytes
 from zk.errors import InvalidParameters, MalformedInput
+from zk.json_input import describe
 from zk.rangeproof import RangeProof, RangeStatement
 from zk.wire import b64url, from_b64url, point_from_b64, point_to_b64, require_object
 
@@ -38,7 +39,7 @@ class Statement:
             if any(sign not in (1, -1) for sign, _ in self.terms):
                 raise InvalidParameters("range terms have sign +1 or -1")
         elif self.kind != "not_equal":
-            raise InvalidParameters(f"unknown predicate statement kind {self.kind!r}")
+            raise InvalidParameters(f"unknown predicate statement kind {describe(self.kind)}")
 
     def values(self, m: int) -> list[int]:
         return [(sign * m + offset) % R for sign, offset in self.terms]

@@ -18,6 +18,7 @@ from zk.credential.predicate_proofs import Statement
 from zk.credential.schema import INT_MAX, INT_MIN, INT_OFFSET, NAME_PATTERN, Attribute, Schema, encode_integer
 from zk.curve import R
 from zk.errors import InvalidParameters, MalformedInput
+from zk.json_input import describe
 from zk.wire import date_from_json, require_int, require_list, require_object, require_str
 
 PREDICATE_OPS = (">=", ">", "<=", "<", "!=", "between")
@@ -51,8 +52,8 @@ class Predicate:
     def statement(self, suite: PseudonymCiphersuite, attribute: Attribute, context: bytes) -> Statement:
         """The proof statement about the attribute's message scalar m (a `predicate_proofs.Statement`).
         Raises InvalidParameters for a predicate no credential of this schema could satisfy or prove."""
-        if self.op not in PREDICATE_OPS:
-            raise InvalidParameters(f"predicate op {self.op!r} is not one of {PREDICATE_OPS}")
+        if not isinstance(self.op, str) or self.op not in PREDICATE_OPS:
+            raise InvalidParameters(f"predicate op {describe(self.op)} is not one of {PREDICATE_OPS}")
         if self.op == "!=":
             return Statement("not_equal", context, excluded=attribute.encode(suite, self.value))
         if not attribute.numeric:
@@ -65,7 +66,9 @@ class Predicate:
                 raise InvalidParameters("a between predicate takes (lo, hi)")
             lo, hi = (attribute.number(_typed(attribute, v)) for v in self.value)
             if not (lo <= hi and lo <= hi_attr and hi >= lo_attr):
-                raise InvalidParameters(f"predicate {self.attribute} between {lo} and {hi} can never hold")
+                raise InvalidParameters(
+                    f"predicate {self.attribute} between {describe(lo)} and {describe(hi)} can never hold"
+                )
             return Statement(
                 "range", context, ((1, -encode_integer(lo)), (-1, encode_integer(hi))), _bits_for(hi - lo)
             )
@@ -94,10 +97,10 @@ class Predicate:
         obj = require_object(value, what, ("attribute", "op", "value"))
         name = require_str(obj["attribute"], f"{what}.attribute", pattern=NAME_PATTERN)
         if all(a.name != name for a in schema.attributes):
-            raise MalformedInput(f"{what}.attribute {name!r} is not in the schema")
+            raise MalformedInput(f"{what}.attribute {describe(name)} is not in the schema")
         attribute = schema.attribute(name)
         op = obj["op"]
-        if op not in PREDICATE_OPS:
+        if not isinstance(op, str) or op not in PREDICATE_OPS:
             raise MalformedInput(f"{what}.op must be one of {PREDICATE_OPS}")
         if op == "between":
             pair = require_list(obj["value"], f"{what}.value")

@@ -83,10 +83,20 @@ class PresentationRequest:
     TYPE = "govgraph.credential.PresentationRequest"
 
     def __post_init__(self) -> None:
-        if not NONCE_MIN <= len(self.nonce) <= NONCE_MAX:
+        if type(self.nonce) is not bytes or not NONCE_MIN <= len(self.nonce) <= NONCE_MAX:
             raise InvalidParameters(f"the nonce must be {NONCE_MIN}-{NONCE_MAX} bytes")
-        if not self.issuers or any(not KEY_ID_PATTERN.fullmatch(k) for k in self.issuers):
+        if not isinstance(self.schema, Schema) or type(self.today) is not dt.date:
+            raise InvalidParameters("a request names a Schema and a datetime.date")
+        if (
+            type(self.issuers) is not tuple
+            or not self.issuers
+            or any(not isinstance(k, str) or not KEY_ID_PATTERN.fullmatch(k) for k in self.issuers)
+        ):
             raise InvalidParameters("a request names at least one issuer key id")
+        if type(self.disclose) is not tuple or any(not isinstance(n, str) for n in self.disclose):
+            raise InvalidParameters("disclosed attributes are a tuple of names")
+        if type(self.predicates) is not tuple or any(not isinstance(p, Predicate) for p in self.predicates):
+            raise InvalidParameters("predicates are a tuple of Predicate")
         if len(set(self.disclose)) != len(self.disclose):
             raise InvalidParameters("disclosed attributes are listed once")
         for name in self.disclose:
@@ -102,8 +112,8 @@ class PresentationRequest:
                 raise InvalidParameters(
                     f"{predicate.attribute} is disclosed: check its value, not a predicate"
                 )
-        if self.context is not None and not 0 < len(self.context.encode()) <= 256:
-            raise InvalidParameters("a pseudonym context is 1-256 bytes")
+        if self.context is not None and not _is_context(self.context):
+            raise InvalidParameters("a pseudonym context is 1-256 bytes of Unicode text")
         self.statements()  # every predicate must be provable in this schema
 
     def all_predicates(self) -> list[Predicate]:
@@ -247,7 +257,7 @@ class Presentation:
             )
         for name, item in disclosed.items():
             require_str(name, "presentation.disclosed name", pattern=NAME_PATTERN)
-            if not isinstance(item, (str, int)):  # bool is an int; dates are strings
+            if type(item) not in (str, int, bool):  # dates are strings
                 raise MalformedInput(f"presentation.disclosed.{name} must be a string, integer or boolean")
         from_b64url(obj["schema"], "presentation.schema", length=32)
         pseudonym = obj.get("pseudonym")
@@ -271,6 +281,15 @@ class Presentation:
         if isinstance(value, (bytes, bytearray, memoryview, str)):
             value = parse_json(value, "presentation")
         return cls.from_json(value)
+
+
+def _is_context(context: Any) -> bool:
+    if not isinstance(context, str):
+        return False
+    try:
+        return 0 < len(context.encode("utf-8")) <= 256
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
 
 
 def challenge_extension(context: str | None, predicate_bytes: Sequence[bytes]) -> bytes:

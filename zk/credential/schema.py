@@ -23,12 +23,14 @@ from zk.bbs.encoding import i2osp
 from zk.bbs.pseudonym import PSEUDONYM_BLS12_381_SHA_256, PseudonymCiphersuite
 from zk.curve import Backend, get_backend
 from zk.errors import InvalidParameters, MalformedInput
+from zk.json_input import describe
 from zk.wire import (
     b64url,
     canonical_json,
     date_from_json,
     date_to_days,
     days_to_date,
+    describe_keys,
     require_int,
     require_list,
     require_message,
@@ -57,7 +59,7 @@ def suite_for(backend: Backend | None = None) -> PseudonymCiphersuite:
 
 def encode_integer(value: int) -> int:
     """The message scalar of an integer in [-2^63, 2^63 - 1]: value + 2^63, in [0, 2^64)."""
-    if not -INT_OFFSET <= value < INT_OFFSET:
+    if type(value) is not int or not -INT_OFFSET <= value < INT_OFFSET:
         raise InvalidParameters("integer out of [-2^63, 2^63 - 1]")
     return value + INT_OFFSET
 
@@ -74,9 +76,9 @@ class Attribute:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not NAME_PATTERN.fullmatch(self.name):
-            raise InvalidParameters(f"attribute name {self.name!r} must match {NAME_PATTERN.pattern}")
-        if self.type not in ATTRIBUTE_TYPES:
-            raise InvalidParameters(f"attribute type {self.type!r} is not one of {ATTRIBUTE_TYPES}")
+            raise InvalidParameters(f"attribute name {describe(self.name)} must match {NAME_PATTERN.pattern}")
+        if not isinstance(self.type, str) or self.type not in ATTRIBUTE_TYPES:
+            raise InvalidParameters(f"attribute type {describe(self.type)} is not one of {ATTRIBUTE_TYPES}")
         if self.numeric:
             lo, hi = (
                 (INT_MIN, INT_MAX)
@@ -85,12 +87,20 @@ class Attribute:
             )
             object.__setattr__(self, "minimum", lo if self.minimum is None else self.minimum)
             object.__setattr__(self, "maximum", hi if self.maximum is None else self.maximum)
-            if not lo <= self.minimum <= self.maximum <= hi:
+            if (
+                type(self.minimum) is not int
+                or type(self.maximum) is not int
+                or not lo <= self.minimum <= self.maximum <= hi
+            ):
                 raise InvalidParameters(
                     f"attribute {self.name}: bounds must satisfy {lo} <= min <= max <= {hi}"
                 )
         elif self.minimum is not None or self.maximum is not None:
             raise InvalidParameters(f"attribute {self.name}: only integer and date attributes have bounds")
+        if type(self.values) is not tuple or not all(_is_text(v, 256) for v in self.values):
+            raise InvalidParameters(
+                f"attribute {self.name}: values are a tuple of texts of at most 256 bytes"
+            )
         if self.type == "enum":
             if not self.values or len(set(self.values)) != len(self.values) or len(self.values) > 256:
                 raise InvalidParameters(f"attribute {self.name}: an enum needs 1-256 distinct values")
@@ -105,14 +115,14 @@ class Attribute:
     def check(self, value: Any) -> Any:
         """The value if it is of this attribute's type and within its bounds, else InvalidParameters."""
         ok = {
-            "string": lambda v: isinstance(v, str) and len(v.encode("utf-8", "surrogatepass")) <= 4096,
+            "string": lambda v: _is_text(v, 4096),
             "integer": lambda v: type(v) is int,
             "date": lambda v: type(v) is dt.date,
             "boolean": lambda v: type(v) is bool,
             "enum": lambda v: isinstance(v, str) and v in self.values,
         }[self.type](value)
         if not ok:
-            raise InvalidParameters(f"attribute {self.name}: {value!r} is not a valid {self.type}")
+            raise InvalidParameters(f"attribute {self.name}: {describe(value)} is not a valid {self.type}")
         if self.numeric and not self.minimum <= self.number(value) <= self.maximum:
             raise InvalidParameters(f"attribute {self.name}: value outside the schema's bounds")
         return value
@@ -196,6 +206,17 @@ class Attribute:
             raise MalformedInput(f"{what}: {exc}") from None
 
 
+def _is_text(value: Any, max_bytes: int) -> bool:
+    """A str that is Unicode text (a lone surrogate has no UTF-8 encoding, so no message scalar) of at most
+    `max_bytes` bytes in UTF-8."""
+    if not isinstance(value, str) or len(value) > max_bytes:
+        return False
+    try:
+        return len(value.encode("utf-8")) <= max_bytes
+    except UnicodeEncodeError:
+        return False
+
+
 def date_attribute(name: str, minimum: dt.date | None = None, maximum: dt.date | None = None) -> Attribute:
     return Attribute(
         name,
@@ -221,8 +242,10 @@ class Schema:
         return cls(name, attributes)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not 0 < len(self.name) <= 128:
-            raise InvalidParameters("schema name must be 1-128 characters")
+        if not _is_text(self.name, 4 * 128) or not 0 < len(self.name) <= 128:
+            raise InvalidParameters("schema name must be 1-128 characters of Unicode text")
+        if type(self.attributes) is not tuple or not all(isinstance(a, Attribute) for a in self.attributes):
+            raise InvalidParameters("schema attributes are a tuple of Attribute")
         names = [a.name for a in self.attributes]
         if len(set(names)) != len(names) or not 0 < len(names) <= MAX_ATTRIBUTES:
             raise InvalidParameters(f"a schema has 1-{MAX_ATTRIBUTES} attributes with distinct names")
@@ -234,7 +257,7 @@ class Schema:
         for i, attribute in enumerate(self.attributes):
             if attribute.name == name:
                 return i
-        raise InvalidParameters(f"schema {self.name!r} has no attribute {name!r}")
+        raise InvalidParameters(f"schema {describe(self.name)} has no attribute {describe(name)}")
 
     def attribute(self, name: str) -> Attribute:
         return self.attributes[self.index(name)]
@@ -274,9 +297,14 @@ class Schema:
 
     def encode(self, suite: PseudonymCiphersuite, values: Mapping[str, Any]) -> list[int]:
         """The message scalars of a full attribute map, in schema order (InvalidParameters if wrong)."""
+        if not isinstance(values, Mapping):
+            raise InvalidParameters("attributes must be a mapping of names to values")
         names = {a.name for a in self.attributes}
-        if set(values) != names:
-            raise InvalidParameters(f"attributes must be exactly {sorted(names)}; got {sorted(values)}")
+        if values.keys() != names:
+            raise InvalidParameters(
+                f"attributes must be exactly {sorted(names)}; missing {describe_keys(names - values.keys())}"
+                f", unexpected {describe_keys(values.keys() - names)}"
+            )
         return [a.encode(suite, values[a.name]) for a in self.attributes]
 
     def values_to_json(self, values: Mapping[str, Any]) -> dict:

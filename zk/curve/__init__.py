@@ -31,6 +31,7 @@ from zk.curve.scalar import (
     scalar_to_bytes,
 )
 from zk.errors import UnsupportedBackend
+from zk.json_input import describe
 
 __all__ = [
     "BACKEND_NAMES",
@@ -60,7 +61,7 @@ _instances: dict[str, Backend] = {}
 
 def get_backend(name: str = DEFAULT_BACKEND) -> Backend:
     """The backend called `name` (default arkworks), one instance of each."""
-    backend = _instances.get(name)
+    backend = _instances.get(name) if isinstance(name, str) else None
     if backend is not None:
         return backend
     try:
@@ -70,9 +71,9 @@ def get_backend(name: str = DEFAULT_BACKEND) -> Backend:
             from zk.curve.pyecc import PyEccBackend as backend_class
         else:
             raise UnsupportedBackend(
-                f"unknown zk backend {name!r}: expected one of {', '.join(BACKEND_NAMES)}"
+                f"unknown zk backend {describe(name)}: expected one of {', '.join(BACKEND_NAMES)}"
             )
     except ImportError as exc:
-        raise UnsupportedBackend(f"zk backend {name!r} is not installed: {exc}") from exc
+        raise UnsupportedBackend(f"zk backend {describe(name)} is not installed: {exc}") from exc
     backend = _instances[name] = backend_class()
     return backend
