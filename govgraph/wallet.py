@@ -22,6 +22,7 @@ from typing import Any
 from zk import credential as zkc
 from zk.curve import Backend
 from zk.errors import InvalidProof, MalformedInput
+from zk.json_input import printable
 from zk.wire import (
     b64url,
     canonical_json,
@@ -245,14 +246,16 @@ class Plan:
     context: str | None
 
     def lines(self) -> list[str]:
+        """The plan in words, one line each; text from the request or the credential is `printable`."""
         out = [f"credential {self.credential_id}"]
-        out += [f"discloses {name} = {value}" for name, value in self.disclosed.items()] or [
+        out += [f"discloses {name} = {printable(str(value))}" for name, value in self.disclosed.items()] or [
             "discloses nothing"
         ]
-        out += [f"proves {statement} (value not revealed)" for statement in self.proved]
+        out += [f"proves {printable(statement)} (value not revealed)" for statement in self.proved]
         if self.context is not None:
             out.append(
-                f"shows the pseudonym for context {self.context!r} (the same every time for this context)"
+                f"shows the pseudonym for context '{printable(self.context)}'"
+                " (the same every time for this context)"
             )
         return out
 
@@ -267,7 +270,7 @@ def _choose(
             continue
         credential = held.credential
         if credential.schema != ask.schema:
-            reasons.append(f"{cid}: another schema ({credential.schema.name})")
+            reasons.append(f"{cid}: another schema ({printable(credential.schema.name)})")
             continue
         if credential.issuer_key not in ask.issuers:
             reasons.append(f"{cid}: issuer {credential.issuer_key} is not accepted")
@@ -278,13 +281,13 @@ def _choose(
             if not p.holds(ask.schema.attribute(p.attribute), credential.attributes[p.attribute])
         ]
         if failed:
-            reasons.append(f"{cid}: does not satisfy {', '.join(failed)}")
+            reasons.append(f"{cid}: does not satisfy {printable(', '.join(failed))}")
             continue
         disclosed = ask.schema.values_to_json({n: credential.attributes[n] for n in ask.disclose})
         proved = tuple(p.describe(ask.schema.attribute(p.attribute)) for p in ask.all_predicates())
         return held, Plan(cid, disclosed, proved, ask.context)
     if chosen_id is not None and not reasons:
-        raise WalletError(f"no credential {chosen_id} in this wallet")
+        raise WalletError(f"no credential {printable(chosen_id)} in this wallet")
     raise WalletError(
         "no credential in this wallet can answer the request" + "".join(f"\n  {reason}" for reason in reasons)
     )

@@ -26,15 +26,27 @@ def _wallet_path(wallet: Path | None) -> Path:
 
 
 def _run_wallet(operation, *args, **options):
-    """Run a wallet operation; its typed failures end the command with one plain line and exit code 1."""
+    """Run a wallet operation; its typed failures end the command with one plain line (and the wallet's
+    reasons, one per line, under it) and exit code 1."""
     from govgraph.wallet import WalletError
     from zk.errors import ZkError
+    from zk.json_input import printable
 
     try:
         return operation(*args, **options)
     except (WalletError, ZkError, OSError) as exc:
-        typer.echo(f"govgraph wallet: {exc}", err=True)
+        # the message may quote the offer, request or wallet file: no control character reaches the terminal
+        message = "\n".join(printable(line) for line in str(exc).split("\n"))
+        typer.echo(f"govgraph wallet: {message}", err=True)
         raise typer.Exit(code=1) from None
+
+
+def _read_message(path: Path) -> bytes:
+    """A message file's bytes, read only up to one byte past the wire limit (the parser then refuses it)."""
+    from zk.wire import MAX_MESSAGE_BYTES
+
+    with path.open("rb") as handle:
+        return handle.read(MAX_MESSAGE_BYTES + 1)
 
 
 WalletFile = Annotated[
@@ -61,11 +73,12 @@ def wallet_request(
     Keeps the holder secrets in the wallet and writes the CredentialRequest."""
     from govgraph import wallet as wallet_ops
 
-    answer = _run_wallet(wallet_ops.request, _wallet_path(wallet), offer.read_bytes(), backend=_backend())
+    data = _run_wallet(_read_message, offer)
+    answer = _run_wallet(wallet_ops.request, _wallet_path(wallet), data, backend=_backend())
     if output is None:
         typer.echo(answer.decode())
     else:
-        output.write_bytes(answer)
+        _run_wallet(output.write_bytes, answer)
 
 
 @app.command("store")
@@ -76,8 +89,8 @@ def wallet_store(
     """Check an issued credential against its pending request and keep it; prints its id."""
     from govgraph import wallet as wallet_ops
 
-    path = _wallet_path(wallet)
-    typer.echo(_run_wallet(wallet_ops.store, path, credential.read_bytes(), backend=_backend()))
+    data = _run_wallet(_read_message, credential)
+    typer.echo(_run_wallet(wallet_ops.store, _wallet_path(wallet), data, backend=_backend()))
 
 
 @app.command("list")
@@ -89,6 +102,7 @@ def wallet_list(
     import json
 
     from govgraph import wallet as wallet_ops
+    from zk.json_input import printable
 
     summaries = _run_wallet(wallet_ops.list_credentials, _wallet_path(wallet))
     if as_json:
@@ -97,10 +111,11 @@ def wallet_list(
     if not summaries:
         typer.echo("no credentials")
     for summary in summaries:
-        values = ", ".join(f"{k}={v}" for k, v in summary.attributes.items())
+        # the schema name and attribute values are the issuer's text: printed escaped
+        values = ", ".join(f"{k}={printable(str(v))}" for k, v in summary.attributes.items())
         typer.echo(
-            f"{summary.id}  {summary.schema}  issuer {summary.issuer_key}  expires {summary.expires}\n"
-            f"    {values}"
+            f"{summary.id}  {printable(summary.schema)}  issuer {summary.issuer_key}"
+            f"  expires {summary.expires}\n    {values}"
         )
 
 
@@ -117,12 +132,13 @@ def wallet_present(
 ) -> None:
     """Print what will be disclosed and proved, then write the presentation answering REQUEST."""
     from govgraph import wallet as wallet_ops
+    from zk.json_input import printable
 
-    path = _wallet_path(wallet)
+    data = _run_wallet(_read_message, request)
     chosen, presentation = _run_wallet(
-        wallet_ops.present, path, request.read_bytes(), credential, backend=_backend()
+        wallet_ops.present, _wallet_path(wallet), data, credential, backend=_backend()
     )
-    for line in chosen.lines():
+    for line in chosen.lines():  # Plan.lines escapes the request's and the credential's text
         typer.echo(line)
-    output.write_bytes(presentation)
-    typer.echo(f"wrote {output}")
+    _run_wallet(output.write_bytes, presentation)
+    typer.echo(f"wrote {printable(str(output))}")
