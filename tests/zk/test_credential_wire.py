@@ -20,6 +20,7 @@ from zk.credential import (
     CredentialOffer,
     CredentialRequest,
     IssuerKey,
+    Presentation,
     PresentationRequest,
     Schema,
     date_attribute,
@@ -161,6 +162,33 @@ def test_the_verifier_answers_a_cause_for_arbitrary_json_in_any_field(world):
         assert result.cause is None if result.ok else result.cause in FAILURE_CAUSES
 
     check()
+
+
+# --- issue 23: an integer literal past CPython's 4,300-digit limit ---------------------------------------
+LONG_INTEGER = b"9" * 4301
+
+
+@pytest.mark.parametrize("kind", [*MESSAGE_TYPES, Presentation], ids=lambda k: k.__name__)
+@pytest.mark.parametrize("field", ["version", "type", "nonce"])
+def test_every_message_parser_refuses_a_4301_digit_integer_as_malformed(world, kind, field):
+    message = (
+        parse_json(world["presentation"], "presentation")
+        if kind is Presentation
+        else messages(world)[kind].to_json()
+    )
+    message[field] = "@"
+    data = canonical_json(message).replace(b'"@"', LONG_INTEGER)
+    with pytest.raises(MalformedInput, match=f"^{kind.__name__} holds an integer longer than 4300 digits$"):
+        kind.from_json(parse_json(data, kind.__name__))
+    with pytest.raises(MalformedInput, match="^p holds an integer longer than 4300 digits$"):
+        parse_json(b'{"version": ' + LONG_INTEGER + b"}", "p")
+
+
+def test_the_verifier_answers_malformed_for_a_4301_digit_integer(world):
+    data = world["presentation"].replace(b'"version":1', b'"version":' + LONG_INTEGER)
+    with pytest.raises(MalformedInput, match="^presentation holds an integer longer than 4300 digits$"):
+        Presentation.parse(data)
+    assert verify_presentation(world["ask"], data, world["keys"]).cause == "malformed"
 
 
 # --- the strict primitives ------------------------------------------------------------------------------
