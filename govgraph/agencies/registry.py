@@ -21,6 +21,8 @@ from govgraph.agencies.identity import service as identity_service
 from govgraph.agencies.land import models as land_models
 from govgraph.agencies.land import schema as land_schema
 from govgraph.agencies.land import service as land_service
+from govgraph.agencies.ledger import models as ledger_models
+from govgraph.agencies.ledger import schema as ledger_schema
 from govgraph.federation.context import RequestContext
 from govgraph.federation.gateway import Gateway
 from govgraph.federation.gateway.endpoint import local_gateway
@@ -62,10 +64,19 @@ LAND = Agency(
     land_service.seed,
     default_port=4102,
 )
+# Serves every agency's log from the ledger's tables; the logs themselves are created by the write path (or
+# `govgraph ledger init`), so it has no demo data of its own.
+LEDGER = Agency(
+    "ledger",
+    ledger_schema.Query,
+    ledger_models.LEDGER_METADATA,
+    ledger_schema.TYPES,
+    default_port=4107,
+)
 
 
 def standard_agencies() -> list[Agency]:
-    return [IDENTITY, LAND]
+    return [IDENTITY, LAND, LEDGER]
 
 
 def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:

@@ -1,0 +1,1 @@
+"""The ledger subgraph: every agency's log (entries, checkpoints, receipts, proofs) served through GraphQL."""
