@@ -1,9 +1,11 @@
 """Ballots: the election manifest, ballot encryption with validity proofs, tracking codes, Benaloh challenges.
 
-Per option a ciphertext with a proof that it encrypts 0 or 1, per contest a proof that their sum is within
-[min, max]; every transcript descends from the `ElectionContext` (manifest hash + joint key) and the ballot's
-pseudonym `binding`. The tracking code is the SHA-256 of the encrypted ballot's canonical JSON; a spoiled
-(Benaloh-challenged) ballot is opened and never counted. Details: docs/elections.md.
+The manifest names the contests, the trustees (ids, names, threshold) and the electoral roll with its
+authority's issuer key, so that its hash binds who may hold the election key and who may vote. Per option a
+ciphertext (in the prime-order group) with a proof that it encrypts 0 or 1, per contest a proof that their sum
+is within [min, max]; every transcript descends from the `ElectionContext` (manifest hash + joint key) and
+the ballot's pseudonym `binding`. The tracking code is the SHA-256 of the encrypted ballot's canonical JSON; a
+spoiled (Benaloh-challenged) ballot is opened and never counted. Details: docs/elections.md.
 """
 
 from __future__ import annotations
@@ -15,18 +17,22 @@ from dataclasses import dataclass
 
 import rfc8785
 
-from zk.curve import Backend
+from zk.curve import G2_LENGTH, Backend
 from zk.elgamal import Ciphertext, EncryptionKey, add_ciphertexts, encrypt, encrypts_one_of_equations
 from zk.errors import InvalidParameters, MalformedInput
 from zk.group import Element, Equation, G1Group, Group, ScalarSource, g1_group
+from zk.json_input import describe
 from zk.sigma import OrProof, check_equations
 from zk.transcript import Transcript
 from zk.wire import require_fields, require_list, scalar_from_hex, scalar_to_hex
 
 REVOTING_RULES = ("none", "first-wins", "last-wins")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_TRACKING_CODE = re.compile(r"[0-9a-f]{64}")
 _MAX_OPTIONS = 64
 _MAX_CONTESTS = 64
+_MAX_TRUSTEES = 255  # `zk.trustees.Ceremony`'s bound
+ROLL_KEY_LENGTH = G2_LENGTH  # a BBS issuer public key: one compressed G2 point
 
 
 def election_group(backend: Backend | None = None) -> G1Group:
@@ -46,7 +52,7 @@ def _identifier(value: object, what: str) -> str:
 
 
 def _count(value: object, what: str, low: int, high: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+    if type(value) is not int or not low <= value <= high:
         raise MalformedInput(f"{what} must be an integer in [{low}, {high}]")
     return value
 
@@ -89,26 +95,79 @@ class Contest:
 
 
 @dataclass(frozen=True)
+class TrusteeIdentity:
+    """A trustee as the manifest names it; trustee index i (in the key ceremony) is the i-th of the list."""
+
+    id: str
+    name: str
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "name": self.name}
+
+    @classmethod
+    def from_json(cls, value: object, what: str = "trustee") -> TrusteeIdentity:
+        obj = require_fields(value, what, ("id", "name"))
+        if not isinstance(obj["name"], str) or not 0 < len(obj["name"]) <= 200:
+            raise MalformedInput(f"{what}.name must be a string of 1 to 200 characters")
+        return cls(_identifier(obj["id"], f"{what}.id"), obj["name"])
+
+
+@dataclass(frozen=True)
+class ElectoralRoll:
+    """The roll whose credentials may vote, with its authority's BBS issuer public key: the key every
+    eligibility proof is checked against, fixed (by the manifest hash) before the election starts."""
+
+    id: str
+    issuer_public_key: bytes
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "issuer_public_key": self.issuer_public_key.hex()}
+
+    @classmethod
+    def from_json(cls, value: object, what: str = "manifest.electoral_roll") -> ElectoralRoll:
+        obj = require_fields(value, what, ("id", "issuer_public_key"))
+        key = obj["issuer_public_key"]
+        if not isinstance(key, str) or len(key) != 2 * ROLL_KEY_LENGTH:
+            raise MalformedInput(f"{what}.issuer_public_key must be {2 * ROLL_KEY_LENGTH} hex digits")
+        try:
+            raw = bytes.fromhex(key)
+        except ValueError:
+            raise MalformedInput(f"{what}.issuer_public_key is not hex") from None
+        if raw.hex() != key:
+            raise MalformedInput(f"{what}.issuer_public_key must be lower-case hex")
+        return cls(_identifier(obj["id"], f"{what}.id"), raw)
+
+
+@dataclass(frozen=True)
 class Manifest:
+    """What the election is: contests, the trustees and their threshold, the revoting rule and the electoral
+    roll (None: no eligibility proofs). Fixed before the key ceremony, whose messages bind its hash."""
+
     election_id: str
     title: str
     contests: tuple[Contest, ...]
+    trustees: tuple[TrusteeIdentity, ...]
+    threshold: int
     revoting: str = "none"
-    electoral_roll: str | None = None  # the roll whose credentials may vote; None: no eligibility proofs
+    electoral_roll: ElectoralRoll | None = None
 
     def to_json(self) -> dict:
         return {
             "election_id": self.election_id,
             "title": self.title,
             "contests": [c.to_json() for c in self.contests],
+            "trustees": [t.to_json() for t in self.trustees],
+            "threshold": self.threshold,
             "revoting": self.revoting,
-            "electoral_roll": self.electoral_roll,
+            "electoral_roll": None if self.electoral_roll is None else self.electoral_roll.to_json(),
         }
 
     @classmethod
     def from_json(cls, value: object) -> Manifest:
         obj = require_fields(
-            value, "manifest", ("election_id", "title", "contests", "revoting", "electoral_roll")
+            value,
+            "manifest",
+            ("election_id", "title", "contests", "trustees", "threshold", "revoting", "electoral_roll"),
         )
         contests = require_list(obj["contests"], "manifest.contests", max_length=None)
         if not 1 <= len(contests) <= _MAX_CONTESTS:
@@ -116,19 +175,26 @@ class Manifest:
         parsed = tuple(Contest.from_json(c, f"manifest.contests[{i}]") for i, c in enumerate(contests))
         if len({c.id for c in parsed}) != len(parsed):
             raise MalformedInput("manifest has duplicate contest ids")
+        trustees = require_list(obj["trustees"], "manifest.trustees", max_length=None)
+        if not 1 <= len(trustees) <= _MAX_TRUSTEES:
+            raise MalformedInput(f"manifest must name 1 to {_MAX_TRUSTEES} trustees")
+        named = tuple(TrusteeIdentity.from_json(t, f"manifest.trustees[{i}]") for i, t in enumerate(trustees))
+        if len({t.id for t in named}) != len(named):
+            raise MalformedInput("manifest has duplicate trustee ids")
+        threshold = _count(obj["threshold"], "manifest.threshold", 1, len(named))
         if obj["revoting"] not in REVOTING_RULES:
             raise MalformedInput(f"manifest.revoting must be one of {', '.join(REVOTING_RULES)}")
         if not isinstance(obj["title"], str):
             raise MalformedInput("manifest.title must be a string")
         roll = obj["electoral_roll"]
-        if roll is not None:
-            _identifier(roll, "manifest.electoral_roll")
         return cls(
             _identifier(obj["election_id"], "manifest.election_id"),
             obj["title"],
             parsed,
+            named,
+            threshold,
             obj["revoting"],
-            roll,
+            None if roll is None else ElectoralRoll.from_json(roll),
         )
 
     def hash(self) -> bytes:
@@ -140,6 +206,13 @@ class Manifest:
             if contest.id == contest_id:
                 return contest
         raise KeyError(contest_id)
+
+    def trustee_index(self, trustee_id: str) -> int | None:
+        """The key-ceremony index (1-based) of the trustee the manifest names `trustee_id`, or None."""
+        for index, trustee in enumerate(self.trustees, start=1):
+            if trustee.id == trustee_id:
+                return index
+        return None
 
 
 class ElectionContext:
@@ -200,8 +273,10 @@ class EncryptedBallot:
 
     @classmethod
     def from_json(cls, context: ElectionContext, value: object, what: str = "ballot") -> EncryptedBallot:
-        """Strict decoding against the manifest: the contests in order, one selection per option. Points are
-        checked to be canonical and on the curve; the subgroup check is left out (`zk.elgamal` says why)."""
+        """Strict decoding against the manifest: the contests in order, one selection per option. Ciphertext
+        points must lie in the prime-order subgroup: a torsion part would be a publicly readable channel of
+        about 126 bits per point for a voting device's malware. Proof commitments are decoded on the curve
+        only (`zk.group.G1Group.decode_commitment`)."""
         group = context.group
         obj = require_fields(value, what, ("binding", "contests"))
         if not isinstance(obj["binding"], str) or len(obj["binding"]) > 512:
@@ -219,15 +294,15 @@ class EncryptedBallot:
             where = f"{what}.contests[{contest.id}]"
             body = require_fields(item, where, ("contest_id", "selections", "limit_proof"))
             if body["contest_id"] != contest.id:
-                raise MalformedInput(f"{where}.contest_id is {body['contest_id']!r}, expected {contest.id!r}")
+                raise MalformedInput(
+                    f"{where}.contest_id is {describe(body['contest_id'])}, expected {describe(contest.id)}"
+                )
             selections = require_list(body["selections"], f"{where}.selections", length=len(contest.options))
             cts, proofs = [], []
             for k, selection in enumerate(selections):
                 s = require_fields(selection, f"{where}.selections[{k}]", ("ciphertext", "proof"))
                 cts.append(
-                    Ciphertext.from_json(
-                        group, s["ciphertext"], f"{where}.selections[{k}].ciphertext", on_curve_only=True
-                    )
+                    Ciphertext.from_json(group, s["ciphertext"], f"{where}.selections[{k}].ciphertext")
                 )
                 proofs.append(OrProof.from_json(group, s["proof"], 2, 2, f"{where}.selections[{k}].proof"))
             limit = OrProof.from_json(
@@ -240,6 +315,14 @@ class EncryptedBallot:
 def tracking_code_of(ballot_json: dict) -> str:
     """SHA-256 of the encrypted ballot's canonical JSON, hex: what the voter keeps and finds in the record."""
     return hashlib.sha256(b"govgraph/election/v1/tracking-code\x00" + rfc8785.dumps(ballot_json)).hexdigest()
+
+
+def describe_tracking_code(code: object) -> str:
+    """A tracking code for a message: as is when it has a tracking code's form (64 lower-case hex digits),
+    else quoted and escaped (`zk.json_input.describe`): a hostile record's codes can hold anything."""
+    if isinstance(code, str) and _TRACKING_CODE.fullmatch(code):
+        return code
+    return describe(code)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Exponential ElGamal over a prime-order `Group`, with proofs that a ciphertext encrypts one of some values.
 
-(alpha, beta) = (r * g, m * g + r * K): ciphertexts add, and their plaintexts with them. A ballot's
-ciphertexts may be decoded on the curve only (no subgroup check), which is safe because every proof equation
-is checked modulo torsion and the tally decrypts the prime-order part of the sum. Details: docs/elections.md.
+(alpha, beta) = (r * g, m * g + r * K): ciphertexts add, and their plaintexts with them. Ciphertexts are
+decoded strictly, in the prime-order subgroup: a torsion part would be invisible to the proofs (checked modulo
+torsion) and readable by anyone, a subliminal channel for a voting device. Details: docs/elections.md.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from zk.group import Element, Equation, FixedBase, Group, ScalarSource
 from zk.json_input import describe
 from zk.sigma import DleqStatement, OrProof, or_equations, prove_or, verify_or
 from zk.transcript import Transcript
-from zk.wire import commitment_from_hex, element_from_hex, element_to_hex, require_fields
+from zk.wire import element_from_hex, element_to_hex, require_fields
 
 
 @dataclass(frozen=True)
@@ -27,18 +27,14 @@ class Ciphertext:
         return {"alpha": element_to_hex(group, self.alpha), "beta": element_to_hex(group, self.beta)}
 
     @classmethod
-    def from_json(
-        cls, group: Group, value: object, what: str = "ciphertext", *, on_curve_only: bool = False
-    ) -> Ciphertext:
-        """Strict decoding, or with `on_curve_only` the proof-commitment decoding (no subgroup check) that a
-        ballot's ciphertexts get (see the module docstring for why that is safe)."""
+    def from_json(cls, group: Group, value: object, what: str = "ciphertext") -> Ciphertext:
+        """Strict decoding: canonical points of the prime-order group (MalformedInput names the point)."""
         obj = require_fields(value, what, ("alpha", "beta"))
-        decode = commitment_from_hex if on_curve_only else element_from_hex
         # The identity is a legitimate component of an aggregate (or of a zero-nonce encryption by a careless
         # client); refusing it would only make verification crash-prone, the proofs decide validity.
         return cls(
-            decode(group, obj["alpha"], f"{what}.alpha", allow_identity=True),
-            decode(group, obj["beta"], f"{what}.beta", allow_identity=True),
+            element_from_hex(group, obj["alpha"], f"{what}.alpha", allow_identity=True),
+            element_from_hex(group, obj["beta"], f"{what}.beta", allow_identity=True),
         )
 
 

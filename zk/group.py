@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from zk.curve import G1_COFACTOR, G1_LENGTH, G1_UNCOMPRESSED_LENGTH, Backend, R, get_backend
+from zk.curve import G1_LENGTH, G1_UNCOMPRESSED_LENGTH, Backend, R, get_backend
 from zk.hash_to_curve import hash_to_G1
 
 Element = Any  # an opaque group element of one Group
@@ -20,17 +20,14 @@ Term = tuple[Element, int]
 Equation = list[Term]  # a relation sum(scalar * point) == identity
 ScalarSource = Callable[[], int]
 
-_COFACTOR_INVERSE = pow(G1_COFACTOR, -1, R)
-
 
 class Group(Protocol):
     """A prime-order group in additive notation, with strict encodings. Scalars are ints mod `order`.
 
     `decode_commitment` may accept elements of a larger group that holds this one (BLS12-381's curve holds G1
-    with a cofactor); `is_identity_mod_torsion` is then the test every verification equation uses, and
-    `prime_order_part` the projection onto this group (a homomorphism: the part of a sum is the sum of the
-    parts). A group without such a supergroup decodes commitments strictly, makes the first `is_identity` and
-    the second the identity map.
+    with a cofactor); `is_identity_mod_torsion` is then the test every verification equation uses. A group
+    without such a supergroup decodes commitments strictly and makes it `is_identity`. Everything but a proof
+    commitment (keys, ciphertexts, partial decryptions) is decoded strictly, with `decode`.
     """
 
     name: bytes
@@ -49,7 +46,6 @@ class Group(Protocol):
     def decode(self, data: bytes, *, allow_identity: bool = False) -> Element: ...
     def decode_commitment(self, data: bytes, *, allow_identity: bool = False) -> Element: ...
     def is_identity_mod_torsion(self, a: Element) -> bool: ...
-    def prime_order_part(self, a: Element) -> Element: ...
     def hash_to_element(self, msg: bytes, dst: bytes) -> Element: ...
     def random_scalar(self) -> int: ...
 
@@ -132,7 +128,9 @@ class G1Group:
         (`_equations_hold`, `BatchVerifier`) accepts iff `is_identity_mod_torsion(residue)`: a torsion part of
         a commitment is invisible to that test, and the prime-order part obeys the usual special-soundness
         argument (the challenge hashes the commitment's full encoding). It saves the subgroup check, more than
-        half of the cost of decoding a point.
+        half of the cost of decoding a point. A torsion part is readable by anyone, a channel for the prover;
+        but a proof already carries prover-chosen scalars in the clear (an OR-proof's simulated challenges and
+        responses), so it opens no new one. Ciphertexts, which have no such free field, are decoded strictly.
         """
         point = self._from_bytes_on_curve(data, allow_identity=allow_identity)
         self._remember(point, bytes(data))
@@ -146,15 +144,6 @@ class G1Group:
         """
         backend = self.backend
         return backend.g1_is_identity(a) or backend.g1_is_identity(backend.g1_mul_by_cofactor(a))
-
-    def prime_order_part(self, a: Element) -> Element:
-        """The G1 component of a curve point a = a_G + t (t of order dividing h): [h^-1 mod r]([h] a) = a_G.
-
-        [h] a = [h] a_G lies in G1, where multiplying by h^-1 mod r undoes [h]. A point of G1 is returned as
-        is. Decrypting the projection of a sum of ciphertexts decrypts the sum of their G1 components.
-        """
-        backend = self.backend
-        return backend.g1_mul(backend.g1_mul_by_cofactor(a), _COFACTOR_INVERSE)
 
     def hash_to_element(self, msg: bytes, dst: bytes) -> Element:
         return hash_to_G1(msg, dst, backend=self.backend)

@@ -1,8 +1,8 @@
 """The election record: everything needed to re-check an election without trusting anyone, as canonical JSON.
 
 `build_record` assembles it (manifest, key ceremony, joint key, eligibility scheme, counted and spoiled
-ballots, aggregate, decryption shares, results); `zk.record_verifier.verify_record` checks it. Details:
-docs/elections.md.
+ballots, the closing statement, aggregate, decryption shares, results); `zk.record_verifier.verify_record`
+checks it. Details: docs/elections.md.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 import rfc8785
 
+from zk import eligibility
 from zk.ballot import (
     BallotSecrets,
     EncryptedBallot,
     Manifest,
 )
+from zk.errors import InvalidParameters, MalformedInput
 from zk.group import Element, Group
 from zk.tally import (
     Aggregate,
@@ -84,6 +86,33 @@ def counted_ballots(cast: Sequence[CastBallot], rule: str) -> list[CastBallot]:
     return [cast[p] for p in sorted([*chosen.values(), *anonymous])]
 
 
+def ballot_list_hash(tracking_codes: Sequence[object]) -> str:
+    """SHA-256 (hex) of the canonical JSON list of tracking codes, in record order."""
+    try:
+        listed = rfc8785.dumps(list(tracking_codes))
+    except ValueError:  # rfc8785.CanonicalizationError: lone surrogates, integers beyond 2^53
+        raise MalformedInput("the tracking codes cannot be written as canonical JSON") from None
+    return hashlib.sha256(b"govgraph/election/v1/ballot-list\x00" + listed).hexdigest()
+
+
+def closing_statement(counted: Sequence[object], spoiled: Sequence[object]) -> dict:
+    """What is fixed when voting closes: how many ballots are counted and how many spoiled, and the hash of
+    each list of tracking codes. The trustees' decryption shares bind its hash (`closing_hash`), so a record
+    cannot later drop a counted or a spoiled ballot without every share failing."""
+    return {
+        "counted": {"ballots": len(counted), "hash": ballot_list_hash(counted)},
+        "spoiled": {"ballots": len(spoiled), "hash": ballot_list_hash(spoiled)},
+    }
+
+
+def closing_hash(statement: object) -> bytes:
+    """SHA-256 of the closing statement's canonical JSON: what each decryption share's transcript absorbs."""
+    try:
+        return hashlib.sha256(b"govgraph/election/v1/closing\x00" + rfc8785.dumps(statement)).digest()
+    except ValueError:
+        raise MalformedInput("the closing statement cannot be written as canonical JSON") from None
+
+
 def build_record(
     group: Group,
     manifest: Manifest,
@@ -95,9 +124,12 @@ def build_record(
     shares: Sequence[DecryptionShare],
     used_trustees: Sequence[int],
     results: Mapping[str, Sequence[int]],
-    eligibility: dict | None = None,
+    credentials_issued: int | None = None,
 ) -> dict:
-    """The record as a JSON-ready dict; `canonical_bytes` gives its RFC 8785 form."""
+    """The record as a JSON-ready dict; `canonical_bytes` gives its RFC 8785 form. `credentials_issued` (the
+    roll's public count) is needed when the manifest names an electoral roll."""
+    if (manifest.electoral_roll is None) != (credentials_issued is None):
+        raise InvalidParameters("credentials_issued is given exactly when the manifest names a roll")
     return {
         "format": FORMAT,
         "group": GROUP_NAME,
@@ -105,7 +137,9 @@ def build_record(
         "manifest_hash": manifest.hash().hex(),
         "ceremony": ceremony.to_json(group),
         "joint_key": element_to_hex(group, joint_key),
-        "eligibility": eligibility,
+        "eligibility": None
+        if credentials_issued is None
+        else {"scheme": eligibility.SCHEME, "credentials_issued": credentials_issued},
         "ballots": [
             {
                 "tracking_code": b.tracking_code,
@@ -122,6 +156,9 @@ def build_record(
             }
             for b, secrets in spoiled
         ],
+        "closing": closing_statement(
+            [b.tracking_code for b in ballots], [b.tracking_code for b, _ in spoiled]
+        ),
         "aggregate": aggregate_to_json(group, aggregate),
         "decryption_shares": [s.to_json(group) for s in shares],
         "tally": {"trustees": list(used_trustees)},

@@ -14,6 +14,7 @@ from zk.ballot import (
     ElectionContext,
     EncryptedBallot,
     Manifest,
+    describe_tracking_code,
     election_group,
     limit_equations,
     selection_equations,
@@ -58,7 +59,7 @@ def check_ballot_chunk(head: dict, entries: list) -> dict:
         try:
             entry = require_fields(item, label, ("tracking_code", "ballot", "eligibility"))
             code = entry["tracking_code"]
-            label = f"ballot {code}" if isinstance(code, str) else label
+            label = f"ballot {describe_tracking_code(code)}"
             ballot = EncryptedBallot.from_json(context, entry["ballot"], label)
         except MalformedInput as exc:
             out["V5"].append(str(exc))

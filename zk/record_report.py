@@ -2,12 +2,16 @@
 
 Each check reports pass, fail or skip (skip only for V8 and V9, when the manifest names no electoral roll),
 how many items it checked and which records failed; `VerificationReport.plain_text` words it for a reader who
-is not a cryptographer.
+is not a cryptographer, with every piece of record text escaped (`zk.json_input.printable`), so a hostile
+record cannot move the cursor or fake a line of the report.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from zk.json_input import printable
+from zk.record_keys import KeyUse
 
 
 @dataclass(frozen=True)
@@ -21,14 +25,15 @@ CHECKS = (
     CheckSpec(
         "V1",
         "Manifest hash",
-        "The published manifest hashes (SHA-256 of its canonical JSON) to the manifest hash every proof "
-        "uses.",
+        "The published manifest (contests, trustees and threshold, the electoral roll and its authority's "
+        "key) hashes (SHA-256 of its canonical JSON) to the manifest hash every proof uses.",
     ),
     CheckSpec(
         "V2",
         "Trustee commitments",
-        "Each trustee's coefficient commitments match the hash it published before anyone revealed, and it "
-        "proves knowledge of its secret.",
+        "The key ceremony has the manifest's trustees and threshold; each trustee's coefficient commitments "
+        "match the hash it published before anyone revealed, and it proves knowledge of its secret; a "
+        "trustee key pinned by the auditor is the trustee's first commitment.",
     ),
     CheckSpec(
         "V3",
@@ -60,26 +65,29 @@ CHECKS = (
     CheckSpec(
         "V8",
         "Eligibility",
-        "Every counted ballot carries a valid credential proof from the electoral roll, for this election, "
-        "made for this ballot's tracking code, under the pseudonym the ballot is bound to.",
+        "Every counted ballot carries a valid credential proof from the electoral roll (under the roll "
+        "authority's key the manifest names, and the auditor pinned if any), for this election, made for "
+        "this ballot's tracking code, under the pseudonym the ballot is bound to; there are no more counted "
+        "ballots than credentials issued.",
     ),
     CheckSpec("V9", "One ballot per voter", "No pseudonym appears on two counted ballots."),
     CheckSpec(
         "V10",
         "Spoiled ballots",
-        "Every challenged (spoiled) ballot re-encrypts exactly from its published choices and nonces, and "
-        "none of them is counted.",
+        "Every challenged (spoiled) ballot re-encrypts exactly from its published choices and nonces, none "
+        "of them is counted, and they are exactly the spoiled ballots the closing statement commits to.",
     ),
     CheckSpec(
         "V11",
         "Aggregate",
-        "The encrypted totals are exactly the sum of all counted ballots, no more and no fewer.",
+        "The encrypted totals are exactly the sum of all counted ballots, no more and no fewer, and those "
+        "are exactly the ballots the closing statement commits to.",
     ),
     CheckSpec(
         "V12",
         "Decryption shares",
-        "Each decryption share used for the results proves it was made with that trustee's key share; "
-        "invalid shares are named.",
+        "Each decryption share used for the results proves it was made with that trustee's key share, for "
+        "this closing statement; invalid shares are named.",
     ),
     CheckSpec(
         "V13",
@@ -126,6 +134,7 @@ class VerificationReport:
     checks: list[CheckResult]
     election_id: str = ""
     results: dict[str, dict[str, int]] = field(default_factory=dict)
+    keys: list[KeyUse] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -143,10 +152,13 @@ class VerificationReport:
             "ok": self.ok,
             "checks": [c.to_json() for c in self.checks],
             "results": self.results,
+            "keys": [k.to_json() for k in self.keys],
         }
 
     def plain_text(self, max_failures: int = 10) -> str:
-        """The report for a reader who is not a cryptographer: the verdict first, then each check in words."""
+        """The report for a reader who is not a cryptographer: the verdict, each check in words, the keys the
+        verdict rests on, the results, and the verdict again as the last line. Every line is escaped: record
+        text (tracking codes, names, messages quoting the record) can hold control characters."""
         name = f'"{self.election_id}"' if self.election_id else "(unreadable)"
         if self.ok:
             verdict = f"Election {name}: VERIFIED. Every check passed; the published results are correct."
@@ -168,10 +180,14 @@ class VerificationReport:
                 lines.append(f"           failing: {failure}")
             if len(c.failures) > max_failures:
                 lines.append(f"           ... and {len(c.failures) - max_failures} more")
+        if self.keys:
+            lines += ["", "Keys (an unpinned key is only as trustworthy as whoever published the record):"]
+            lines += [f"  {key.sentence()}" for key in self.keys]
         if self.results:
             lines += ["", "Verified results:"]
             for contest, counts in self.results.items():
                 lines.append(
                     f"  {contest}: " + ", ".join(f"{option} {count}" for option, count in counts.items())
                 )
-        return "\n".join(lines)
+        lines += ["", verdict]
+        return "\n".join(printable(line) for line in lines)

@@ -7,7 +7,8 @@
     V5  ballots well formed    V10 spoiled ballots
 
 Ballots are checked in chunks of BATCH_CHUNK by `zk.record_ballots.check_ballot_chunk`, here or in worker
-processes. Details: docs/elections.md.
+processes. Keys the auditor pins (`zk.record_keys.PinnedKeys`) are compared with the record's in V2 (trustees)
+and V8 (roll authority). Details: docs/elections.md.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from zk.ballot import (
     ElectionContext,
     EncryptedBallot,
     Manifest,
+    describe_tracking_code,
     election_group,
     reencrypts_to,
     tracking_code_of,
@@ -27,8 +29,10 @@ from zk.ballot import (
 from zk.curve import Backend
 from zk.elgamal import Ciphertext
 from zk.errors import MalformedInput, ZkError
-from zk.record import FORMAT, GROUP_NAME
+from zk.json_input import describe
+from zk.record import FORMAT, GROUP_NAME, ballot_list_hash, closing_hash
 from zk.record_ballots import check_ballot_chunk
+from zk.record_keys import KeyUse, PinnedKeys, same_point
 from zk.record_report import CHECKS, CheckResult, VerificationReport
 from zk.sigma import BatchVerifier
 from zk.tally import (
@@ -49,7 +53,7 @@ from zk.trustees import (
     verification_key,
     verify_reveal,
 )
-from zk.wire import element_from_hex, require_fields, require_list
+from zk.wire import element_from_hex, require_fields, require_int, require_list
 
 BATCH_CHUNK = 256  # ballots per random linear combination: bounds memory, and the cost of naming a bad ballot
 
@@ -60,9 +64,16 @@ class _Verifier:
     """One run of the checks: later checks use what earlier ones decoded, and skip what could not be read."""
 
     def __init__(
-        self, record: object, progress: Progress | None, backend: Backend | None, workers: int
+        self,
+        record: object,
+        progress: Progress | None,
+        backend: Backend | None,
+        workers: int,
+        pinned: PinnedKeys,
     ) -> None:
         self.workers = workers
+        self.pinned = pinned
+        self.keys: list[KeyUse] = []
         self.record = record if isinstance(record, dict) else {}
         self.progress = progress or (lambda step, done, total: None)
         self.results = {spec.number: CheckResult(spec.number, spec.title, spec.sentence) for spec in CHECKS}
@@ -81,7 +92,8 @@ class _Verifier:
         self.pseudonyms: list[tuple[str, bytes]] | None = None
         self.aggregate: Aggregate | None = None
         self.valid_shares: dict[int, DecryptionShare] | None = None
-        self.used: object = None
+        self.used: list[int] | None = None
+        self.closing: dict | None = None
 
     def field(self, name: str) -> object:
         if name not in self.record:
@@ -112,7 +124,7 @@ class _Verifier:
                 result.fail(f"cannot check: {exc}")
             except Exception as exc:  # a verifier reports, it never crashes on a hostile record
                 result.fail(f"cannot check: the record's structure is invalid ({type(exc).__name__})")
-        report = VerificationReport(list(self.results.values()))
+        report = VerificationReport(list(self.results.values()), keys=self.keys)
         if self.manifest is not None:
             report.election_id = self.manifest.election_id
             if self.results["V13"].status == "pass":
@@ -135,6 +147,12 @@ class _Verifier:
         result.checked = 1
         if self.manifest.hash().hex() != self.field("manifest_hash"):
             result.fail("manifest_hash differs from the hash of the published manifest")
+        roll, pinned = self.manifest.electoral_roll, self.pinned.roll
+        if roll is not None:
+            matches = None if pinned is None else pinned == roll.issuer_public_key
+            self.keys.append(
+                KeyUse("roll authority", roll.id, roll.issuer_public_key.hex(), pinned is not None, matches)
+            )
 
     # V2
     def v2_commitments(self, result: CheckResult) -> None:
@@ -156,12 +174,21 @@ class _Verifier:
             ),
         )
         n, t = raw["n"], raw["t"]
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, t)):
+        if type(n) is not int or type(t) is not int:
             raise MalformedInput("ceremony n and t must be integers")
+        named = len(self.manifest.trustees)
+        if (n, t) != (named, self.manifest.threshold):
+            result.fail(
+                f"the ceremony has n={n}, t={t}, but the manifest names {named} trustees with threshold "
+                f"{self.manifest.threshold}"
+            )
         self.ceremony = Ceremony(self.group, n, t, self.manifest.hash())
         for i, item in enumerate(require_list(raw["commitments"], "ceremony.commitments", max_length=None)):
             entry = require_fields(item, f"ceremony.commitments[{i}]", ("trustee", "hash"))
-            self.hashes[entry["trustee"]] = entry["hash"]
+            trustee = require_int(entry["trustee"], f"ceremony.commitments[{i}].trustee", 1, n)
+            if trustee in self.hashes:
+                raise MalformedInput(f"ceremony.commitments: trustee {trustee} has two")
+            self.hashes[trustee] = entry["hash"]
         for i, item in enumerate(require_list(raw["reveals"], "ceremony.reveals", max_length=None)):
             try:
                 reveal = CoefficientReveal.from_json(self.ceremony, item, f"ceremony.reveals[{i}]")
@@ -169,7 +196,10 @@ class _Verifier:
                 result.fail(str(exc))
                 continue
             self.reveals[reveal.trustee] = reveal
-        claimed = raw["qualified"] if isinstance(raw["qualified"], list) else []
+        try:
+            claimed = _indexes(raw["qualified"], "ceremony.qualified", n)
+        except MalformedInput:
+            claimed = []  # V3 reports it
         for trustee in range(1, n + 1):
             result.checked += 1
             reveal = self.reveals.get(trustee)
@@ -179,7 +209,34 @@ class _Verifier:
                     result.fail(f"trustee {trustee}: qualified, but its commitments are invalid")
                 else:
                     result.note += f"trustee {trustee}'s commitments are invalid (it is excluded). "
+        self._trustee_keys(result)
         self.raw_ceremony = raw
+
+    def _trustee_keys(self, result: CheckResult) -> None:
+        """Each trustee's key as the record gives it (its first commitment), against the pinned one if any."""
+        pinned = dict(self.pinned.trustees)
+        for index, trustee in enumerate(self.manifest.trustees, start=1):
+            holder = f"{index} {trustee.id}"
+            reveal = self.reveals.get(index)
+            point = reveal.coefficients[0] if reveal is not None else None
+            key = "" if point is None else self.group.encode(point).hex()
+            expected = pinned.pop(trustee.id, None)
+            if expected is None:
+                self.keys.append(KeyUse("trustee", holder, key, False))
+                continue
+            matches = point is not None and same_point(self.group, point, expected)
+            self.keys.append(KeyUse("trustee", holder, key, True, matches))
+            if point is None:
+                result.fail(f"trustee {holder}: the ceremony holds no key to compare with the pinned one")
+            elif not matches:
+                result.fail(
+                    f"trustee {holder}: its key in the ceremony (its first coefficient commitment) is not "
+                    f"the key pinned for it"
+                )
+        for trustee_id in pinned:
+            result.fail(
+                f"a key is pinned for trustee {describe(trustee_id)}, whom the manifest does not name"
+            )
 
     # V3
     def v3_qualified(self, result: CheckResult) -> None:
@@ -196,8 +253,9 @@ class _Verifier:
         ]
         expected = qualified_trustees(self.ceremony, self.reveals, self.hashes, complaints, answers)
         result.checked = self.ceremony.n
-        if raw["qualified"] != expected:
-            result.fail(f"the record qualifies trustees {raw['qualified']}, the complaints give {expected}")
+        claimed = _indexes(raw["qualified"], "ceremony.qualified", self.ceremony.n)
+        if claimed != expected:
+            result.fail(f"the record qualifies trustees {claimed}, the complaints give {expected}")
         if len(expected) < self.ceremony.t:
             result.fail(f"only {len(expected)} trustees qualified, the threshold is {self.ceremony.t}")
         excluded = sorted(set(range(1, self.ceremony.n + 1)) - set(expected))
@@ -221,8 +279,9 @@ class _Verifier:
 
     # V5 to V8: ballots are checked in chunks, by `check_ballot_chunk`, here or in worker processes
     def _eligibility_spec(self) -> dict | None:
-        """The record's eligibility section when the manifest names a roll and the section matches it; sets
-        V8's outcome for every other case (skip, or fail) and returns None then."""
+        """What the ballot chunks check eligibility proofs against (the manifest's roll and its authority's
+        key) when the manifest names a roll and the record's eligibility section is readable; sets V8's
+        outcome for every other case (skip, or fail) and returns None then."""
         result = self.results["V8"]
         scheme = self.record.get("eligibility")
         roll = self.manifest.electoral_roll
@@ -231,23 +290,28 @@ class _Verifier:
             result.note = "the manifest names no electoral roll: this election has no eligibility proofs"
             if scheme is not None:
                 result.fail("the record carries an eligibility scheme the manifest does not name")
+            if self.pinned.roll is not None:
+                result.fail("a roll authority key is pinned, but the manifest names no electoral roll")
             return None
+        if self.pinned.roll is not None and self.pinned.roll != roll.issuer_public_key:
+            result.fail(
+                f"the manifest names a roll authority key for {roll.id} that is not the pinned one: the "
+                f"eligibility proofs are made under a key you do not expect"
+            )
         if scheme is None:
             result.fail(
-                f"the manifest names the electoral roll {roll!r}, but the record has no eligibility proofs"
+                f"the manifest names the electoral roll {roll.id}, but the record has no eligibility proofs"
             )
             return None
         try:
-            spec = require_fields(
-                scheme, "eligibility", ("scheme", "roll_id", "issuer_public_key", "credentials_issued")
-            )
+            spec = require_fields(scheme, "eligibility", ("scheme", "credentials_issued"))
         except MalformedInput as exc:
             result.fail(str(exc))
             return None
-        if spec["scheme"] != eligibility.SCHEME or spec["roll_id"] != roll:
-            result.fail(f"the record's eligibility scheme is not {eligibility.SCHEME} for the roll {roll!r}")
+        if spec["scheme"] != eligibility.SCHEME:
+            result.fail(f"the record's eligibility scheme is not {eligibility.SCHEME}")
             return None
-        return spec
+        return {"roll_id": roll.id, "issuer_public_key": roll.issuer_public_key.hex()}
 
     def v5_ballots(self, result: CheckResult) -> None:
         if not self.require(result, self.context):
@@ -315,7 +379,12 @@ class _Verifier:
             (code, bytes.fromhex(nym)) for c in self.chunk_results for code, nym in c["pseudonyms"]
         ]
         issued = self.record["eligibility"]["credentials_issued"]
-        if isinstance(issued, int) and self.ballot_count > issued:
+        if type(issued) is not int or issued < 0:
+            result.fail(
+                f"credentials_issued must be the number of credentials issued, a non-negative integer, not "
+                f"{describe(issued)}"
+            )
+        elif self.ballot_count > issued:
             result.fail(f"{self.ballot_count} counted ballots but only {issued} credentials issued")
 
     # V9
@@ -341,24 +410,40 @@ class _Verifier:
         if not self.require(result, self.context):
             return
         counted = {code for c in (self.chunk_results or []) for code in c["codes"]}
-        for position, item in enumerate(require_list(self.field("spoiled"), "spoiled", max_length=None)):
+        items = require_list(self.field("spoiled"), "spoiled", max_length=None)
+        self._matches_closing(result, "spoiled", items)
+        for position, item in enumerate(items):
             result.checked += 1
             try:
                 entry = require_fields(item, f"spoiled #{position}", ("tracking_code", "ballot", "opening"))
-                code = entry["tracking_code"]
-                ballot = EncryptedBallot.from_json(self.context, entry["ballot"], f"spoiled {code}")
-                opening = BallotSecrets.from_json(
-                    self.manifest, self.group, entry["opening"], f"spoiled {code}"
-                )
+                label = f"spoiled {describe_tracking_code(entry['tracking_code'])}"
+                ballot = EncryptedBallot.from_json(self.context, entry["ballot"], label)
+                opening = BallotSecrets.from_json(self.manifest, self.group, entry["opening"], label)
             except MalformedInput as exc:
                 result.fail(str(exc))
                 continue
+            code = entry["tracking_code"]
             if tracking_code_of(entry["ballot"]) != code:
-                result.fail(f"spoiled {code}: tracking code is not the hash of the ballot")
+                result.fail(f"{label}: tracking code is not the hash of the ballot")
             elif code in counted:
-                result.fail(f"spoiled {code} is also counted")
+                result.fail(f"{label} is also counted")
             elif not reencrypts_to(self.context, ballot, opening):
-                result.fail(f"spoiled {code}: the opening does not re-encrypt to the ballot")
+                result.fail(f"{label}: the opening does not re-encrypt to the ballot")
+
+    def _matches_closing(self, result: CheckResult, part: str, items: list) -> None:
+        """The record's counted or spoiled ballots (`part`) are exactly those the closing statement lists."""
+        statement = require_fields(self.field("closing"), "closing", ("counted", "spoiled"))
+        committed = require_fields(statement[part], f"closing.{part}", ("ballots", "hash"))
+        count = require_int(committed["ballots"], f"closing.{part}.ballots", 0, 2**53)
+        codes = [item.get("tracking_code") if isinstance(item, dict) else None for item in items]
+        what = "counted ballots" if part == "counted" else "spoiled ballots"
+        if count != len(codes):
+            result.fail(f"the record lists {len(codes)} {what}, the closing statement commits to {count}")
+        elif committed["hash"] != ballot_list_hash(codes):
+            result.fail(
+                f"the {what} listed are not those the closing statement commits to (the hash of their "
+                f"tracking codes differs)"
+            )
 
     # V11
     def v11_aggregate(self, result: CheckResult) -> None:
@@ -380,15 +465,20 @@ class _Verifier:
                     )
         if self.results["V5"].status == "fail":
             result.fail("some ballots could not be read (V5), so the sum cannot be complete")
+        self._matches_closing(
+            result, "counted", require_list(self.field("ballots"), "ballots", max_length=None)
+        )
         self.progress("V11 aggregate", 1, 1)
 
     # V12
     def v12_shares(self, result: CheckResult) -> None:
         if not self.require(result, self.context, self.aggregate):
             return
-        used = require_fields(self.field("tally"), "tally", ("trustees",))["trustees"]
+        self.used = require_fields(self.field("tally"), "tally", ("trustees",))["trustees"]
+        used = {u for u in self.used if type(u) is int} if isinstance(self.used, list) else set()
+        # The shares' proofs bind the closing statement: one that drops or adds a ballot fails them all.
+        closing = closing_hash(self.field("closing"))
         self.valid_shares = {}
-        self.used = used
         invalid = []
         items = require_list(self.field("decryption_shares"), "decryption_shares", max_length=None)
         for position, item in enumerate(items):
@@ -407,7 +497,9 @@ class _Verifier:
             key = verification_key(self.ceremony, self.reveals, self.qualified, share.trustee)
             batch = BatchVerifier(self.group)
             try:
-                batch.add(decryption_share_equations(self.context, key, self.aggregate, share))
+                batch.add(
+                    decryption_share_equations(self.context, key, self.aggregate, share, closing=closing)
+                )
                 valid = batch.verify()
             except MalformedInput:
                 valid = False
@@ -427,10 +519,9 @@ class _Verifier:
     def v13_results(self, result: CheckResult) -> None:
         if not self.require(result, self.context, self.valid_shares):
             return
-        used = self.used
+        used = _indexes(self.used, "tally.trustees", self.ceremony.n)
         if (
-            not isinstance(used, list)
-            or len(set(used)) != len(used)
+            len(set(used)) != len(used)
             or len(used) < self.ceremony.t
             or any(u not in self.valid_shares for u in used)
         ):
@@ -455,13 +546,21 @@ class _Verifier:
             for k, option in enumerate(contest.options):
                 result.checked += 1
                 count = row[option]
-                if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= bound:
-                    result.fail(f"{contest.id}/{option}: {count!r} is not a count in [0, {bound}]")
+                if type(count) is not int or not 0 <= count <= bound:
+                    result.fail(f"{contest.id}/{option}: {describe(count)} is not a count in [0, {bound}]")
                 elif combined[contest.id][k] != self.group.mul(g, count):
                     result.fail(
                         f"{contest.id}/{option}: the published count {count} is not what the totals "
                         f"decrypt to"
                     )
+
+
+def _indexes(value: object, what: str, n: int) -> list[int]:
+    """A JSON list of trustee indexes in [1, n]: integers, not 1.0 or true (which Python takes for 1)."""
+    items = require_list(value, what, max_length=None)
+    if not all(type(i) is int and 1 <= i <= n for i in items):
+        raise MalformedInput(f"{what} must list trustee indexes, integers in [1, {n}]")
+    return items
 
 
 def _sum_aggregates(context: ElectionContext, parts: Sequence[Aggregate]) -> Aggregate:
@@ -479,12 +578,17 @@ def _sum_aggregates(context: ElectionContext, parts: Sequence[Aggregate]) -> Agg
 
 
 def verify_record(
-    record: object, progress: Progress | None = None, backend: Backend | None = None, workers: int = 1
+    record: object,
+    progress: Progress | None = None,
+    backend: Backend | None = None,
+    workers: int = 1,
+    pinned: PinnedKeys | None = None,
 ) -> VerificationReport:
     """Run every numbered check on a parsed record (a dict from JSON); never raises for bad content.
 
     `progress(step, done, total)` is called as the long checks advance; `backend` picks the curve backend
     (default: `get_backend()`), so a record can be cross-checked on the reference backend; `workers` > 1
-    checks the ballots (V5 to V8) in that many processes.
+    checks the ballots (V5 to V8) in that many processes; `pinned` holds the keys the auditor expects (a
+    mismatch fails V2 or V8), and the report lists every key as pinned or taken from the record.
     """
-    return _Verifier(record, progress, backend, workers).run()
+    return _Verifier(record, progress, backend, workers, pinned or PinnedKeys()).run()

@@ -8,7 +8,9 @@ are detected by their proofs, named in the result, and skipped; missing trustees
 
 A trustee computes its share only for the aggregate it has recomputed itself from the recorded ballots
 (`compute_decryption_share`): decrypting a ciphertext handed over by someone else could decrypt a subset of
-ballots, or a single ballot (the Helios issue #170 attack).
+ballots, or a single ballot (the Helios issue #170 attack). Every share's proofs also bind the hash of the
+closing statement (`zk.record.closing_statement`: which ballots were counted and which spoiled), so a record
+that drops a ballot from either list no longer carries valid shares.
 """
 
 from __future__ import annotations
@@ -34,12 +36,8 @@ class DiscreteLogNotFound(ZkError):
 
 
 def aggregate_ballots(context: ElectionContext, ballots: Iterable[EncryptedBallot]) -> Aggregate:
-    """Per contest and option, the prime-order part of the sum of the ballots' ciphertexts.
-
-    Point additions, then one projection per aggregate point (`Group.prime_order_part`): ballot ciphertexts
-    are read without the subgroup check (`zk.elgamal`), and what gets decrypted must lie in the group. The
-    projection is a homomorphism, so partial aggregates (a verifier's chunks) add up to the same aggregate.
-    """
+    """Per contest and option, the sum of the ballots' ciphertexts (all in the prime-order group: a ballot's
+    ciphertexts are decoded strictly), so partial aggregates (a verifier's chunks) add up to the aggregate."""
     group = context.group
     sums = {
         c.id: [[group.identity(), group.identity()] for _ in c.options] for c in context.manifest.contests
@@ -50,8 +48,7 @@ def aggregate_ballots(context: ElectionContext, ballots: Iterable[EncryptedBallo
             for acc, ct in zip(row, contest.selections, strict=True):
                 acc[0] = group.add(acc[0], ct.alpha)
                 acc[1] = group.add(acc[1], ct.beta)
-    part = group.prime_order_part
-    return {cid: tuple(Ciphertext(part(a), part(b)) for a, b in row) for cid, row in sums.items()}
+    return {cid: tuple(Ciphertext(a, b) for a, b in row) for cid, row in sums.items()}
 
 
 def aggregate_to_json(group: Group, aggregate: Aggregate) -> dict:
@@ -96,7 +93,7 @@ class DecryptionShare:
         group = context.group
         obj = require_fields(value, what, ("trustee", "partials"))
         trustee = obj["trustee"]
-        if not isinstance(trustee, int) or isinstance(trustee, bool) or not 1 <= trustee <= n:
+        if type(trustee) is not int or not 1 <= trustee <= n:
             raise MalformedInput(f"{what}.trustee must be a trustee index in [1, {n}]")
         partials = obj["partials"]
         if not isinstance(partials, dict) or sorted(partials) != sorted(
@@ -123,9 +120,10 @@ class DecryptionShare:
 
 
 def _share_transcript(
-    context: ElectionContext, trustee: int, contest_id: str, k: int, ct: Ciphertext
+    context: ElectionContext, closing: bytes, trustee: int, contest_id: str, k: int, ct: Ciphertext
 ) -> Transcript:
     transcript = context.transcript(b"decryption-share")
+    transcript.append_message(b"closing", closing)
     transcript.append_int(b"trustee", trustee)
     transcript.append_message(b"contest", contest_id.encode())
     transcript.append_int(b"option", k)
@@ -141,13 +139,17 @@ def compute_decryption_share(
     ballots: Iterable[EncryptedBallot],
     claimed_aggregate: Aggregate,
     rng: ScalarSource | None = None,
+    *,
+    closing: bytes,
 ) -> DecryptionShare:
-    """Trustee j's share of the aggregate it recomputes from the ballots: it decrypts nothing else."""
+    """Trustee j's share of the aggregate it recomputes from the ballots: it decrypts nothing else. `closing`
+    is the hash of the closing statement (`zk.record.closing_hash`) the trustee has checked the ballots
+    against: the share's proofs bind it."""
     aggregate = aggregate_ballots(context, ballots)
     if aggregate != claimed_aggregate:
         raise InvalidParameters("refusing to decrypt: the aggregate is not the sum of the recorded ballots")
     return decryption_share_of_own_aggregate(
-        context, trustee, secret_share, verification_key_j, aggregate, rng
+        context, trustee, secret_share, verification_key_j, aggregate, rng, closing=closing
     )
 
 
@@ -158,13 +160,15 @@ def decryption_share_of_own_aggregate(
     verification_key_j: Element,
     aggregate: Aggregate,
     rng: ScalarSource | None = None,
+    *,
+    closing: bytes,
 ) -> DecryptionShare:
     """Trustee j's share of an aggregate it computed itself (`compute_decryption_share` does both steps)."""
     partials = {}
     for cid, cts in aggregate.items():
         partials[cid] = tuple(
             partial_decrypt(
-                _share_transcript(context, trustee, cid, k, ct),
+                _share_transcript(context, closing, trustee, cid, k, ct),
                 secret_share,
                 verification_key_j,
                 ct.alpha,
@@ -176,7 +180,12 @@ def decryption_share_of_own_aggregate(
 
 
 def decryption_share_equations(
-    context: ElectionContext, verification_key_j: Element, aggregate: Aggregate, share: DecryptionShare
+    context: ElectionContext,
+    verification_key_j: Element,
+    aggregate: Aggregate,
+    share: DecryptionShare,
+    *,
+    closing: bytes,
 ) -> list[Equation]:
     equations: list[Equation] = []
     for cid, cts in aggregate.items():
@@ -186,7 +195,7 @@ def decryption_share_equations(
         for k, (ct, (partial, proof)) in enumerate(zip(cts, items, strict=True)):
             equations.extend(
                 partial_decryption_equations(
-                    _share_transcript(context, share.trustee, cid, k, ct),
+                    _share_transcript(context, closing, share.trustee, cid, k, ct),
                     verification_key_j,
                     ct.alpha,
                     partial,
@@ -197,11 +206,16 @@ def decryption_share_equations(
 
 
 def verify_decryption_share(
-    context: ElectionContext, verification_key_j: Element, aggregate: Aggregate, share: DecryptionShare
+    context: ElectionContext,
+    verification_key_j: Element,
+    aggregate: Aggregate,
+    share: DecryptionShare,
+    *,
+    closing: bytes,
 ) -> bool:
     try:
         batch = BatchVerifier(context.group)
-        batch.add(decryption_share_equations(context, verification_key_j, aggregate, share))
+        batch.add(decryption_share_equations(context, verification_key_j, aggregate, share, closing=closing))
         return batch.verify()
     except MalformedInput:
         return False
@@ -287,12 +301,15 @@ def tally(
     verification_keys: Mapping[int, Element],
     threshold: int,
     bound: int,
+    *,
+    closing: bytes,
 ) -> TallyResult:
-    """Check every share, skip (and name) invalid ones, combine the first `threshold` valid ones, log."""
+    """Check every share (made for the closing statement hashed as `closing`), skip (and name) invalid ones,
+    combine the first `threshold` valid ones, log."""
     valid, invalid = [], []
     for share in sorted(shares, key=lambda s: s.trustee):
         key = verification_keys.get(share.trustee)
-        if key is not None and verify_decryption_share(context, key, aggregate, share):
+        if key is not None and verify_decryption_share(context, key, aggregate, share, closing=closing):
             valid.append(share)
         else:
             invalid.append(share.trustee)

@@ -138,7 +138,7 @@ class ComplaintAnswer:
 
 
 def _trustee_index(ceremony: Ceremony, value: object, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= ceremony.n:
+    if type(value) is not int or not 1 <= value <= ceremony.n:
         raise MalformedInput(f"{what} must be a trustee index in [1, {ceremony.n}]")
     return value
 

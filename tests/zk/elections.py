@@ -10,20 +10,21 @@ import hashlib
 import json
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nacl.public import PublicKey, SealedBox
 
 from zk.ballot import (
     BallotSecrets,
     ElectionContext,
+    ElectoralRoll,
     Manifest,
+    TrusteeIdentity,
     election_group,
     encrypt_ballot,
 )
-from zk.curve import Backend
+from zk.curve import Backend, get_backend
 from zk.eligibility import (
-    SCHEME,
     RollAuthority,
     VoterCredential,
     election_pseudonym,
@@ -32,7 +33,15 @@ from zk.eligibility import (
     suite_for,
 )
 from zk.group import Group, g1_group, seeded_scalars
-from zk.record import CastBallot, CeremonyRecord, build_record, canonical_bytes, counted_ballots
+from zk.record import (
+    CastBallot,
+    CeremonyRecord,
+    build_record,
+    canonical_bytes,
+    closing_hash,
+    closing_statement,
+    counted_ballots,
+)
 from zk.tally import DecryptionShare, aggregate_ballots, compute_decryption_share, tally
 from zk.trustees import (
     Ceremony,
@@ -44,12 +53,29 @@ from zk.trustees import (
     verification_key,
 )
 
+ROLL_ID = "city-roll"
+
+
+def roll_authority(backend: Backend, seed: bytes) -> RollAuthority:
+    """The electoral roll's authority of a simulated election, its key derived from the election's seed."""
+    return RollAuthority(suite_for(backend), ROLL_ID, (seed * 32)[:32])
+
+
+def trustee_identities(n: int) -> list[dict]:
+    return [{"id": f"trustee-{i}", "name": f"Trustee {i}"} for i in range(1, n + 1)]
+
+
 MANIFEST = Manifest.from_json(
     {
         "election_id": "city-2026",
         "title": "City elections 2026",
         "revoting": "last-wins",
-        "electoral_roll": "city-roll",
+        "trustees": trustee_identities(5),
+        "threshold": 3,
+        "electoral_roll": {
+            "id": ROLL_ID,
+            "issuer_public_key": roll_authority(get_backend("arkworks"), b"election").public_key.hex(),
+        },
         "contests": [
             {
                 "id": "mayor",
@@ -181,12 +207,21 @@ def run_election(
 ) -> Election:
     """Enrol and cast `voters` honest ballots, then the ballots the `extra` callables make (a cheating voter's
     own encoder), tally and build the record; `apply_revoting=False` keeps every cast ballot (a dishonest
-    box)."""
+    box). The manifest is `manifest` with n trustees, threshold t and (when it names a roll) the roll
+    authority of this seed."""
     group = election_group(backend)
+    authority = roll_authority(backend, seed)
+    manifest = replace(
+        manifest,
+        trustees=tuple(TrusteeIdentity(**named) for named in trustee_identities(n)),
+        threshold=t,
+        electoral_roll=None
+        if manifest.electoral_roll is None
+        else ElectoralRoll(ROLL_ID, authority.public_key),
+    )
     trustees, ceremony = run_ceremony(group, manifest, n, t, seed, bad_dealing)
     joint_key = joint_public_key(trustees[min(trustees)].ceremony, ceremony.reveals, ceremony.qualified)
     context = ElectionContext(group, manifest, joint_key)
-    authority = RollAuthority(suite_for(backend), "city-roll", (seed * 32)[:32])
     rng = seeded_scalars(group, seed + b"/ballots")
     chooser = random.Random(seed)
     credentials = [enrol_voter(authority, rng(), rng()) for _ in range(voters)]
@@ -205,6 +240,9 @@ def run_election(
     cast.extend(make(context, authority, credentials) for make in extra)
     counted = counted_ballots(cast, manifest.revoting) if apply_revoting else cast
     ballots = [c.ballot for c in counted]
+    closing = closing_hash(
+        closing_statement([c.tracking_code for c in counted], [c.tracking_code for c, _ in challenged])
+    )
     aggregate = aggregate_ballots(context, ballots)
     keys = {
         j: verification_key(trustees[j].ceremony, ceremony.reveals, ceremony.qualified, j) for j in trustees
@@ -213,11 +251,13 @@ def run_election(
     for j, trustee in trustees.items():
         if j in absent:
             continue
-        share = compute_decryption_share(context, j, trustee.secret_share, keys[j], ballots, aggregate, rng)
+        share = compute_decryption_share(
+            context, j, trustee.secret_share, keys[j], ballots, aggregate, rng, closing=closing
+        )
         if j in cheating_tally:
             share = corrupt_share(group, share)
         shares.append(share)
-    result = tally(context, aggregate, shares, keys, t, 2 * len(ballots))
+    result = tally(context, aggregate, shares, keys, t, 2 * len(ballots), closing=closing)
     record = build_record(
         group,
         manifest,
@@ -229,14 +269,7 @@ def run_election(
         shares,
         result.used_trustees,
         result.counts,
-        eligibility=None
-        if manifest.electoral_roll is None
-        else {
-            "scheme": SCHEME,
-            "roll_id": authority.roll_id,
-            "issuer_public_key": authority.public_key.hex(),
-            "credentials_issued": authority.issued,
-        },
+        credentials_issued=None if manifest.electoral_roll is None else authority.issued,
     )
     totals = {
         c.id: [sum(p[c.id][k] for p in plaintext) for k in range(len(c.options))] for c in manifest.contests

@@ -12,6 +12,7 @@ import pytest
 from tests.zk.elections import Election, corrupt_share, run_election
 from zk.ballot import EncryptedBallot
 from zk.curve import Backend
+from zk.record import closing_hash
 from zk.record_report import CHECKS
 from zk.record_verifier import verify_record
 from zk.tally import aggregate_ballots, compute_decryption_share, tally
@@ -64,12 +65,15 @@ def test_a_wrong_decryption_share_is_named_and_skipped_and_the_results_stay_corr
         j: verification_key(tr.ceremony, e.ceremony.reveals, e.ceremony.qualified, j)
         for j, tr in e.trustees.items()
     }
+    closing = closing_hash(e.record["closing"])
     shares = [
-        compute_decryption_share(context, j, e.trustees[j].secret_share, keys[j], counted, aggregate)
+        compute_decryption_share(
+            context, j, e.trustees[j].secret_share, keys[j], counted, aggregate, closing=closing
+        )
         for j in (1, 3, 4, 5)
     ]
     shares[0] = corrupt_share(group, shares[0])
-    result = tally(context, aggregate, shares, keys, 3, len(counted))
+    result = tally(context, aggregate, shares, keys, 3, len(counted), closing=closing)
     assert result.invalid_trustees == [1]
     assert result.used_trustees == [3, 4, 5]
     assert result.counts == {cid: tuple(v) for cid, v in e.plaintexts.items()}

@@ -127,7 +127,7 @@ def test_an_election_without_a_roll_skips_only_eligibility_and_a_record_dropping
     dropped = copy.deepcopy(election.record)
     dropped["eligibility"] = None
     assert verify_record(dropped).check("V8").failures == [
-        "the manifest names the electoral roll 'city-roll', but the record has no eligibility proofs"
+        "the manifest names the electoral roll city-roll, but the record has no eligibility proofs"
     ]
 
 

@@ -1,5 +1,5 @@
 """Proof commitments decoded without the subgroup check: a torsion part never changes a verdict, alone or in a
-batch.
+batch; ciphertexts decoded strictly: a ballot whose ciphertexts carry a torsion part is refused.
 
 BLS12-381's curve E(F_p) has h * r points (h the G1 cofactor): a point on the curve but outside G1 is a G1
 point plus a torsion point of order dividing h. OR-proof commitments are decoded on-curve only
@@ -155,59 +155,85 @@ def test_a_torsion_part_chosen_by_the_prover_is_ignored_the_same_way_alone_and_i
 
 
 @pytest.mark.parametrize("uncompressed", [False, True], ids=["compressed", "uncompressed"])
-def test_ciphertexts_are_strict_unless_read_as_a_ballot_s(arkworks, uncompressed: bool) -> None:
+def test_ciphertexts_are_decoded_strictly_in_the_prime_order_group(arkworks, uncompressed: bool) -> None:
     group = g1_group(arkworks, uncompressed=uncompressed)
     ct = EncryptionKey(group, group.generator(), tables=False).encrypt(1, 5)
     data = ct.to_json(group)
-    off = arkworks.g1_decompress_on_curve(OFF_SUBGROUP)
-    data["alpha"] = group.encode(off).hex()
-    with pytest.raises(MalformedInput, match="ciphertext.alpha: G1 point is not in the prime-order subgroup"):
+    data["beta"] = _encoded_plus_torsion(group, ct.beta)
+    with pytest.raises(MalformedInput) as refused:
         Ciphertext.from_json(group, data)
-    assert Ciphertext.from_json(group, data, on_curve_only=True) == Ciphertext(off, ct.beta)
-    assert group.prime_order_part(off) == group.add(off, group.neg(torsion_point(arkworks)))
-    assert group.prime_order_part(ct.beta) == ct.beta
+    assert str(refused.value) == "ciphertext.beta: G1 point is not in the prime-order subgroup"
 
 
-def test_a_ballot_whose_ciphertexts_carry_torsion_parts_counts_as_its_prime_order_choice(arkworks) -> None:
-    """A voting device that adds a torsion point to every ciphertext (and proves honestly with its nonces):
-    its proofs hold modulo torsion, its ciphertexts are read without the subgroup check, and the tally
-    decrypts the prime-order part of the sum, so the ballot counts exactly as what it encrypts in G1."""
-    t = torsion_point(arkworks)
-    choice = {"mayor": [0, 1, 0], "council": [1, 0, 0, 1, 0], "bridge": [0, 1]}
+def _torsion_device_ballot(election, choice: dict) -> dict:
+    """What a voting device's malware casts: every ciphertext carries a torsion part (126 bits a point that
+    anyone can read), and its proofs, made honestly with the nonces, hold modulo torsion."""
+    t = torsion_point(election.group.backend)
+    context = election.context
 
     class TorsionDevice(EncryptionKey):
         def encrypt(self, message: int, nonce: int) -> Ciphertext:
             ct = super().encrypt(message, nonce)
             return Ciphertext(self.group.add(ct.alpha, t), self.group.add(ct.beta, t))
 
-    def torsion_ballot(context, authority, credentials):
-        honest_key = context.encryption_key
-        context._encryption_key = TorsionDevice(context.group, context.joint_key)
-        try:
-            cast, _ = cast_ballot(
-                context,
-                authority,
-                enrolled(authority, credentials),
-                choice,
-                seeded_scalars(context.group, b"torsion device"),
-            )
-        finally:
-            context._encryption_key = honest_key
-        return cast
-
-    election = run_election(
-        arkworks, voters=4, seed=b"torsion device election", n=3, t=2, extra=[torsion_ballot]
-    )
-    alpha = election.record["ballots"][-1]["ballot"]["contests"][0]["selections"][0]["ciphertext"]["alpha"]
-    with pytest.raises(MalformedInput, match="not in the prime-order subgroup"):
-        election.group.decode(bytes.fromhex(alpha))
-    report = verify_record(election.record)
-    assert report.failed() == []
-    expected = {
-        c.id: {option: election.plaintexts[c.id][k] + choice[c.id][k] for k, option in enumerate(c.options)}
-        for c in MANIFEST.contests
+    honest_key = context.encryption_key
+    context._encryption_key = TorsionDevice(context.group, context.joint_key)
+    try:
+        cast, _ = cast_ballot(
+            context,
+            election.authority,
+            enrolled(election.authority, election.credentials),
+            choice,
+            seeded_scalars(context.group, b"torsion device"),
+        )
+    finally:
+        context._encryption_key = honest_key
+    return {
+        "tracking_code": cast.tracking_code,
+        "ballot": cast.ballot.to_json(election.group),
+        "eligibility": cast.eligibility,
     }
-    assert report.results == expected == election.record["results"]
+
+
+class OnCurveOnly(G1Group):
+    """The election group as it was read before: every point on the curve only, no subgroup check."""
+
+    def decode(self, data: bytes, *, allow_identity: bool = False):
+        return self.decode_commitment(data, allow_identity=allow_identity)
+
+
+def test_a_ballot_whose_ciphertexts_carry_torsion_parts_is_refused_naming_the_point(arkworks) -> None:
+    election = run_election(arkworks, voters=2, seed=b"torsion device election", n=3, t=2)
+    context = election.context
+    entry = _torsion_device_ballot(
+        election, {"mayor": [0, 1, 0], "council": [1, 0, 0, 1, 0], "bridge": [0, 1]}
+    )
+    code = entry["tracking_code"]
+    # Read on the curve only, the ballot verifies: its proofs cannot see the torsion parts.
+    lenient = OnCurveOnly(arkworks, uncompressed=True)
+    lenient_context = ElectionContext(
+        lenient, context.manifest, lenient.decode(context.group.encode(context.joint_key))
+    )
+    assert verify_ballot(lenient_context, EncryptedBallot.from_json(lenient_context, entry["ballot"]))
+    expected = (
+        f"ballot {code}.contests[mayor].selections[0].ciphertext.alpha: G1 point is not in the prime-order "
+        f"subgroup"
+    )
+    with pytest.raises(MalformedInput) as refused:
+        EncryptedBallot.from_json(context, entry["ballot"], f"ballot {code}")
+    assert str(refused.value) == expected
+    head = {
+        "backend": "arkworks",
+        "manifest": election.record["manifest"],
+        "joint_key": election.record["joint_key"],
+        "eligibility": None,
+    }
+    assert check_ballot_chunk(head, [entry])["V5"] == [expected]
+    record = copy.deepcopy(election.record)
+    record["ballots"].append(entry)
+    report = verify_record(record)
+    assert report.check("V5").status == "fail"
+    assert report.check("V5").failures == [expected]
 
 
 def test_a_ballot_with_a_torsion_commitment_fails_its_0_1_check_in_the_batch_and_alone(arkworks) -> None:
@@ -240,8 +266,8 @@ def test_the_verifier_names_a_ballot_whose_commitment_carries_a_torsion_part_und
     entry["tracking_code"] = code = tracking_code_of(entry["ballot"])
     report = verify_record(record)
     # The ballot is well formed (V5); its 0/1 proof fails (V6); its eligibility proof was made for the old
-    # tracking code (V8).
-    assert report.failed() == ["V6", "V8"]
+    # tracking code (V8); the closing statement committed to the old tracking code (V11).
+    assert report.failed() == ["V6", "V8", "V11"]
     assert report.check("V6").failures == [f"ballot {code}"]
     head = {
         "backend": "arkworks",

@@ -44,6 +44,8 @@ SMALL_MANIFEST = Manifest.from_json(
         "election_id": "vector-election",
         "title": "Vectors",
         "revoting": "none",
+        "trustees": [{"id": "t1", "name": "Trustee One"}, {"id": "t2", "name": "Trustee Two"}],
+        "threshold": 2,
         "electoral_roll": None,
         "contests": [
             {

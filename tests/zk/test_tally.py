@@ -27,6 +27,7 @@ CHOICES = [
     {"mayor": [1, 0, 0], "council": [0, 1, 0, 0, 1], "bridge": [0, 1]},
 ]
 EXPECTED = {"mayor": (2, 0, 1), "council": (1, 2, 0, 0, 1), "bridge": (2, 1)}
+CLOSING = b"\x01" * 32  # the hash of the closing statement the trustees checked (zk.record.closing_hash)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def setup(arkworks: Backend):
     aggregate = aggregate_ballots(context, ballots)
     keys = {j: verification_key(ceremony, record.reveals, record.qualified, j) for j in trustees}
     shares = {
-        j: compute_decryption_share(context, j, tr.secret_share, keys[j], ballots, aggregate)
+        j: compute_decryption_share(context, j, tr.secret_share, keys[j], ballots, aggregate, closing=CLOSING)
         for j, tr in trustees.items()
     }
     return context, ballots, aggregate, keys, shares
@@ -49,7 +50,7 @@ def setup(arkworks: Backend):
 @pytest.mark.parametrize("subset", [(1, 2), (3, 4), (1, 4), (1, 2, 3, 4)])
 def test_any_threshold_of_valid_shares_decrypts_the_exact_totals(setup, subset: tuple[int, ...]) -> None:
     context, _, aggregate, keys, shares = setup
-    result = tally(context, aggregate, [shares[j] for j in subset], keys, 2, len(CHOICES))
+    result = tally(context, aggregate, [shares[j] for j in subset], keys, 2, len(CHOICES), closing=CLOSING)
     assert result.counts == EXPECTED
     assert result.used_trustees == list(subset[:2])
     assert result.invalid_trustees == []
@@ -58,13 +59,21 @@ def test_any_threshold_of_valid_shares_decrypts_the_exact_totals(setup, subset: 
 def test_one_share_is_not_enough(setup) -> None:
     context, _, aggregate, keys, shares = setup
     with pytest.raises(InvalidParameters, match="only 1 valid decryption shares"):
-        tally(context, aggregate, [shares[3]], keys, 2, len(CHOICES))
+        tally(context, aggregate, [shares[3]], keys, 2, len(CHOICES), closing=CLOSING)
 
 
 def test_a_share_checked_against_another_trustees_key_is_invalid(setup) -> None:
     context, _, aggregate, keys, shares = setup
-    assert verify_decryption_share(context, keys[2], aggregate, shares[2])
-    assert not verify_decryption_share(context, keys[1], aggregate, shares[2])
+    assert verify_decryption_share(context, keys[2], aggregate, shares[2], closing=CLOSING)
+    assert not verify_decryption_share(context, keys[1], aggregate, shares[2], closing=CLOSING)
+
+
+def test_a_share_is_valid_only_for_the_closing_statement_it_was_made_for(setup) -> None:
+    """A record that drops a counted or spoiled ballot changes its closing statement: no share verifies."""
+    context, _, aggregate, keys, shares = setup
+    assert not verify_decryption_share(context, keys[2], aggregate, shares[2], closing=b"\x02" * 32)
+    with pytest.raises(InvalidParameters, match="only 0 valid decryption shares"):
+        tally(context, aggregate, list(shares.values()), keys, 2, len(CHOICES), closing=b"\x02" * 32)
 
 
 def test_a_trustee_refuses_to_decrypt_anything_but_the_sum_of_the_recorded_ballots(setup) -> None:
@@ -72,7 +81,7 @@ def test_a_trustee_refuses_to_decrypt_anything_but_the_sum_of_the_recorded_ballo
     context, ballots, aggregate, keys, shares = setup
     single = aggregate_ballots(context, ballots[:1])
     with pytest.raises(InvalidParameters, match="not the sum of the recorded ballots"):
-        compute_decryption_share(context, 1, 0, keys[1], ballots, single)
+        compute_decryption_share(context, 1, 0, keys[1], ballots, single, closing=CLOSING)
 
 
 def test_baby_step_giant_step_finds_every_value_up_to_the_bound_and_nothing_beyond(arkworks: Backend) -> None:
