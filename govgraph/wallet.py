@@ -24,6 +24,7 @@ from zk.curve import Backend
 from zk.errors import InvalidProof, MalformedInput
 from zk.json_input import printable
 from zk.wire import (
+    MAX_MESSAGE_BYTES,
     b64url,
     canonical_json,
     parse_json,
@@ -125,8 +126,10 @@ def load(path: Path) -> Wallet:
         raise WalletError(
             f"{path} is readable by others (mode {stat.S_IMODE(info.st_mode):o}): run chmod 600 {path}"
         )
+    with path.open("rb") as handle:
+        data = handle.read(MAX_MESSAGE_BYTES + 1)  # one byte past the limit: the parser refuses it
     try:
-        return Wallet.from_json(parse_json(path.read_bytes(), "wallet"))
+        return Wallet.from_json(parse_json(data, "wallet"))
     except MalformedInput as exc:
         raise WalletError(f"{path} is not a valid wallet file: {exc}") from None
 

@@ -185,6 +185,12 @@ def test_a_message_file_past_the_wire_limit_is_refused_in_one_line(tmp_path):
     assert not (tmp_path / "w.json").exists()
 
 
+def test_a_wallet_file_past_the_limit_is_refused_without_reading_it_whole(tmp_path):
+    path = write(tmp_path / "wallet.json", b" " * (2 * MAX_MESSAGE_BYTES))
+    with pytest.raises(wallet.WalletError, match=f"wallet is larger than {MAX_MESSAGE_BYTES} bytes$"):
+        wallet.load(path)
+
+
 def test_a_4301_digit_integer_in_the_wallet_file_is_one_line(tmp_path, documents):
     path = write(tmp_path / "wallet.json", b'{"version": ' + b"9" * 4301 + b"}")
     result = CliRunner().invoke(app, ["wallet", "list", "--wallet", str(path)])
