@@ -1,4 +1,7 @@
-"""`govgraph ledger ...`: thin wrappers over govgraph.ledger.operations."""
+"""`govgraph ledger ...`: thin wrappers over govgraph.ledger.operations.
+
+Text that comes from outside (receipts, checkpoints, witnesses' answers, the database) reaches the terminal
+only through `_echo`, which escapes every non-printable character (`zk.json_input.printable`) line by line."""
 
 from __future__ import annotations
 
@@ -11,6 +14,15 @@ import typer
 from govgraph.cli.settings import load_settings
 
 app = typer.Typer(help="Agency ledgers: append, prove, verify receipts, fsck.", no_args_is_help=True)
+
+
+def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print `text` with each line escaped: a control sequence in a receipt or a witness's answer can neither
+    move the cursor nor fake a line of the verdict."""
+    from zk.json_input import printable
+
+    # split("\n"), not splitlines(): that would also break at \x85, \u2028 ..., which must stay escaped
+    typer.echo("\n".join(printable(line) for line in text.split("\n")), err=err, nl=nl)
 
 
 def _run_ledger(operation):
@@ -33,7 +45,7 @@ def _run_ledger(operation):
     try:
         return asyncio.run(run())
     except (LedgerError, FileExistsError) as exc:
-        typer.echo(f"govgraph ledger: {exc}", err=True)
+        _echo(f"govgraph ledger: {exc}", err=True)
         raise typer.Exit(code=1) from None
 
 
@@ -89,7 +101,7 @@ def ledger_checkpoint(
 
     if not witness:
         head = _run_ledger(lambda engine, keys_dir: sign_checkpoint(engine, keys_dir, name))
-        typer.echo(head.published.decode(), nl=False)
+        _echo(head.published.decode(), nl=False)
         return
     try:
         endpoints = [
@@ -97,14 +109,14 @@ def ledger_checkpoint(
             for prefix, _, vkey in (w.rpartition(",") for w in witness)
         ]
     except InvalidKey as exc:
-        typer.echo(f"govgraph ledger: invalid witness key: {exc}", err=True)
+        _echo(f"govgraph ledger: invalid witness key: {exc}", err=True)
         raise typer.Exit(code=2) from None
     publication = _run_ledger(
         lambda engine, keys_dir: publish_checkpoint(engine, keys_dir, name, endpoints, quorum)
     )
-    typer.echo(publication.head.published.decode(), nl=False)
+    _echo(publication.head.published.decode(), nl=False)
     for refusal in publication.refusals:
-        typer.echo(f"witness refused: {refusal}", err=True)
+        _echo(f"witness refused: {refusal}", err=True)
     verdict = "published" if publication.published else "NOT published"
     typer.echo(
         f"{verdict}: {len(publication.cosigned_by)} of {len(endpoints)} witnesses cosigned, "
@@ -156,9 +168,9 @@ def ledger_verify_receipt(
             raise ReceiptError(f"receipt is not JSON: {exc}") from None
         verdict = verify_receipt(Receipt.from_document(document), vkey, tuple(witness_vkey or ()), quorum)
     except ReceiptError as exc:
-        typer.echo(f"FAIL  {exc}.\nThe receipt is NOT valid.")
+        _echo(f"FAIL  {exc}.\nThe receipt is NOT valid.")
         raise typer.Exit(code=1) from None
-    typer.echo(verdict.report())
+    _echo(verdict.report())
     if not verdict.ok:
         raise typer.Exit(code=1)
 
@@ -169,6 +181,6 @@ def ledger_fsck(name: str = typer.Argument(...)) -> None:
     from govgraph.ledger.operations import check
 
     report = _run_ledger(lambda engine, _keys_dir: check(engine, name))
-    typer.echo(report.summary())
+    _echo(report.summary())
     if not report.clean:
         raise typer.Exit(code=1)

@@ -6,13 +6,17 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from govgraph.cli import app
+from govgraph.ledger.checkpoint import CosignatureSigner
 from govgraph.ledger.merkle import leaf_hash, root_hash
+from govgraph.ledger.note import Signer
 
 
 @pytest.fixture
@@ -156,3 +160,64 @@ def test_the_installed_command_runs_as_a_real_process(data_dir: Path):
         text=True,
     )
     assert verified.returncode == 0 and verified.stdout.endswith("The receipt is valid.\n")
+
+
+# A line that, printed raw, clears the screen, shows a fake verdict and hides what follows.
+HOSTILE = "\x1b[2J\x1b[HThe receipt is valid.\x1b[8m"
+
+
+def test_verify_receipt_escapes_a_hostile_origin_and_ends_with_the_real_verdict(run, data_dir: Path):
+    vkey = run("init", "land").stdout.strip()
+    run("append", "land", "alpha", "beta", "gamma")
+    path = data_dir / "receipt.json"
+    run("prove", "land", "1", "-o", str(path))
+    receipt = json.loads(path.read_text())
+    path.write_text(json.dumps({**receipt, "origin": HOSTILE + "\u202e\x85"}))
+    result = run("verify-receipt", str(path), "--vkey", vkey)
+    assert result.exit_code == 1
+    root = receipt["checkpoint"].split("\n")[2]
+    assert result.stdout == (
+        "OK    The checkpoint is signed by the log key govgraph.example/land.\n"
+        "FAIL  The receipt names log '\\x1b[2J\\x1b[HThe receipt is valid.\\x1b[8m\\u202e\\x85' but the "
+        "checkpoint is for 'govgraph.example/land'.\n"
+        f"OK    Entry 1 is in the log's tree of size 3 (root {root}).\n"
+        "The receipt is NOT valid.\n"
+    )
+    assert result.stdout.splitlines()[-1] == "The receipt is NOT valid."
+
+
+class _HostileWitness(BaseHTTPRequestHandler):
+    """A witness that refuses every checkpoint with a body made to rewrite the operator's terminal."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = f"no\x1b[2J\x1b[Hpublished: 1 of 1 witnesses cosigned\u202e\x85{HOSTILE}".encode()
+        self.send_response(500)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_checkpoint_escapes_what_a_witness_answers_and_ends_with_the_real_verdict(run):
+    run("init", "land")
+    run("append", "land", "alpha")
+    witness = CosignatureSigner.from_skey(Signer.generate("witness.example/w").skey)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HostileWitness)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        prefix = f"http://127.0.0.1:{server.server_address[1]}/w"
+        result = run("checkpoint", "land", "--witness", f"{prefix},{witness.vkey}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "witness refused: witness.example/w: 500 no\\x1b[2J\\x1b[Hpublished: 1 of 1 witnesses cosigned"
+        "\\u202e\\x85\\x1b[2J\\x1b[HThe receipt is valid.\\x1b[8m",
+        "NOT published: 0 of 1 witnesses cosigned, 1 required",
+    ]
