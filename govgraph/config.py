@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,10 @@ ZK_BACKENDS = ("arkworks", "pyecc")
 ENVIRONMENTS = ("development", "production")
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 FLAGS = {"true": True, "on": True, "1": True, "false": False, "off": False, "0": False}
+# The embedded token issuer's `iss` and `aud` (without an external OIDC provider).
+EMBEDDED_TOKEN_ISSUER = "govgraph://embedded"
+EMBEDDED_TOKEN_AUDIENCE = "govgraph"
+EXTERNAL_AUTH = ("GOVGRAPH_AUTH_ISSUER", "GOVGRAPH_AUTH_AUDIENCE", "GOVGRAPH_AUTH_JWKS_URL")
 
 
 class ConfigError(ValueError):
@@ -34,6 +39,11 @@ class Settings:
     ledger_keys: Path | None = None  # GOVGRAPH_LEDGER_KEYS; None means <data>/keys
     # GOVGRAPH_GATEWAY_DEDUPLICATE: the embedded gateway shares identical query fetches that are in flight.
     gateway_deduplicate: bool = True
+    # An external OIDC provider (GOVGRAPH_AUTH_ISSUER, _AUDIENCE, _JWKS_URL: all three or none); none means
+    # the embedded issuer, whose key is auth_issuer_key_path.
+    auth_issuer: str | None = None
+    auth_audience: str | None = None
+    auth_jwks_url: str | None = None
 
     @property
     def production(self) -> bool:
@@ -43,6 +53,25 @@ class Settings:
     def ledger_keys_dir(self) -> Path:
         """Where ledger signing keys (<name>.skey, mode 0600) and their verifier keys (<name>.vkey) live."""
         return self.ledger_keys if self.ledger_keys is not None else self.data_dir / "keys"
+
+    @property
+    def auth_external(self) -> bool:
+        return self.auth_jwks_url is not None
+
+    @property
+    def token_issuer(self) -> str:
+        """The `iss` bearer tokens must carry."""
+        return self.auth_issuer if self.auth_issuer is not None else EMBEDDED_TOKEN_ISSUER
+
+    @property
+    def token_audience(self) -> str:
+        """The `aud` bearer tokens must carry."""
+        return self.auth_audience if self.auth_audience is not None else EMBEDDED_TOKEN_AUDIENCE
+
+    @property
+    def auth_issuer_key_path(self) -> Path:
+        """The embedded issuer's ES256 private key (a JWK, mode 0600), created on first use."""
+        return self.data_dir / "auth" / "issuer.jwk"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +97,7 @@ class Settings:
             environment=_choice(env, "GOVGRAPH_ENV", "development", ENVIRONMENTS),
             ledger_keys=Path(_non_empty(env, "GOVGRAPH_LEDGER_KEYS", str(data_dir / "keys"))).expanduser(),
             gateway_deduplicate=FLAGS[_choice(env, "GOVGRAPH_GATEWAY_DEDUPLICATE", "true", tuple(FLAGS))],
+            **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 
 
@@ -87,6 +117,29 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.strip().isdigit() or not 0 <= int(raw) <= 65535:
         raise ConfigError(name, raw, "a TCP port number 0-65535")
     return int(raw)
+
+
+def _external_auth(env: Mapping[str, str], *, https_only: bool) -> dict[str, str]:
+    values = {name: _non_empty(env, name, "") for name in EXTERNAL_AUTH if name in env}
+    if not values:
+        return {}
+    for name in EXTERNAL_AUTH:
+        if name not in values:
+            raise ConfigError(name, "<unset>", "a value: " + ", ".join(EXTERNAL_AUTH) + " are set together")
+    for name in ("GOVGRAPH_AUTH_ISSUER", "GOVGRAPH_AUTH_AUDIENCE"):
+        if len(values[name]) > 1024 or not values[name].isprintable():
+            raise ConfigError(name, values[name][:80], "printable text of at most 1024 characters")
+    url = values["GOVGRAPH_AUTH_JWKS_URL"]
+    schemes = ("https",) if https_only else ("https", "http")
+    if not re.fullmatch(r"(" + "|".join(schemes) + r")://[^/?#\s@]+(/[^\s]*)?", url):
+        raise ConfigError(
+            "GOVGRAPH_AUTH_JWKS_URL", url, "an " + " or ".join(f"{s}://" for s in schemes) + " URL"
+        )
+    return {
+        "auth_issuer": values["GOVGRAPH_AUTH_ISSUER"],
+        "auth_audience": values["GOVGRAPH_AUTH_AUDIENCE"],
+        "auth_jwks_url": url,
+    }
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:

@@ -1,4 +1,5 @@
-"""What every resolver sees as `info.context`: the request, the database sessions and per-request loaders."""
+"""What every resolver sees as `info.context`: the request, the caller, the database sessions and per-request
+loaders."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from govgraph.federation.dataloaders import Loaders
+from govgraph.federation.principal import ANONYMOUS, Principal
 
 
 @dataclass(slots=True)
@@ -19,3 +21,5 @@ class RequestContext:
     # None for subgraphs without storage (the compliance fixtures).
     sessions: async_sessionmaker | None
     loaders: Loaders = field(default_factory=Loaders)
+    # Who sent the request (govgraph.auth establishes it from the headers); anonymous until then.
+    principal: Principal = ANONYMOUS
