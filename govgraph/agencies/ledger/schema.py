@@ -175,9 +175,9 @@ class Ledger:
         return LedgerEntry.from_entry(await _loader(info, "entries_by_keys").load((self.snapshot, index)))
 
     @strawberry.field(
-        description=f"Up to `first` entries (0..{rules.MAX_PAGE}) with an index above `after` (from the "
-        "first entry when omitted), oldest first: pass the last index of a page as the next page's `after`. "
-        "Empty past `size`."
+        description=f"Up to `first` entries (0..{rules.MAX_PAGE}, {DEFAULT_PAGE} when omitted) with an index "
+        "above `after` (from the first entry when omitted), oldest first: pass the last index of a page as "
+        "the next page's `after`. Empty past `size`."
     )
     async def entries(
         self, info: Info, after: UInt64 | None = None, first: int | None = DEFAULT_PAGE

@@ -28,7 +28,7 @@ from govgraph.ledger.tiles import range_hash
 MAX_NAME_LENGTH = 64
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
-TILES_PER_QUERY = 500  # bounds one `idx IN (...)` list
+KEYS_PER_QUERY = 500  # bounds one `IN (...)` list, however many keys a request batches
 _COSIGNATURE_LENGTH = 4 + 8 + 64  # key ID, timestamp, Ed25519 signature (tlog-cosignature §Format)
 
 
@@ -149,7 +149,10 @@ class LedgerService:
         return await self._snapshots(None)
 
     async def ledgers_by_names(self, names: Sequence[str]) -> list[LedgerSnapshot | None]:
-        found = {snapshot.name: snapshot for snapshot in await self._snapshots(names)}
+        found: dict[str, LedgerSnapshot] = {}
+        for start in range(0, len(names), KEYS_PER_QUERY):
+            chunk = names[start : start + KEYS_PER_QUERY]
+            found.update({snapshot.name: snapshot for snapshot in await self._snapshots(chunk)})
         return [found.get(name) for name in names]
 
     async def _snapshots(self, names: Iterable[str] | None) -> list[LedgerSnapshot]:
@@ -206,14 +209,15 @@ class LedgerService:
         found: dict[tuple[int, int], bytes] = {}
         async with self.sessions() as session:
             for snapshot, indexes in wanted.items():
-                rows = (
-                    await session.exec(
+                ordered = sorted(indexes)
+                for start in range(0, len(ordered), KEYS_PER_QUERY):
+                    rows = await session.exec(
                         select(EntryRow.idx, EntryRow.data).where(
-                            EntryRow.log_id == snapshot.log_id, col(EntryRow.idx).in_(sorted(indexes))
+                            EntryRow.log_id == snapshot.log_id,
+                            col(EntryRow.idx).in_(ordered[start : start + KEYS_PER_QUERY]),
                         )
                     )
-                ).all()
-                found.update({(snapshot.log_id, idx): data for idx, data in rows})
+                    found.update({(snapshot.log_id, idx): data for idx, data in rows})
         return [
             Entry(snapshot, index, found[(snapshot.log_id, index)])
             if (snapshot.log_id, index) in found
@@ -287,12 +291,12 @@ class LedgerService:
             by_level.setdefault(level, []).append(index)
         found: dict[tuple[int, int], bytes] = {}
         for level, indexes in by_level.items():
-            for start in range(0, len(indexes), TILES_PER_QUERY):
+            for start in range(0, len(indexes), KEYS_PER_QUERY):
                 rows = await session.exec(
                     select(LedgerTile.idx, LedgerTile.hashes).where(
                         LedgerTile.log_id == log_id,
                         LedgerTile.level == level,
-                        col(LedgerTile.idx).in_(indexes[start : start + TILES_PER_QUERY]),
+                        col(LedgerTile.idx).in_(indexes[start : start + KEYS_PER_QUERY]),
                     )
                 )
                 found.update({(level, idx): hashes for idx, hashes in rows})

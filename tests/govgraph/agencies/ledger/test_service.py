@@ -160,3 +160,16 @@ async def test_an_entry_that_is_not_utf8_has_no_text(filled) -> None:
     with pytest.raises(BadUserInput) as refused:
         binary.text()
     assert str(refused.value) == ("Entry 0 of ledger binary is not UTF-8 text: select `dataBase64` instead.")
+
+
+async def test_a_large_batch_of_entries_is_read_in_bounded_chunks(filled) -> None:
+    sessions, engine, _logs, selects = filled
+    log = await Log.create(engine, "bulk", Signer.generate("govgraph.example/bulk"))
+    await log.append_many([b"%d" % i for i in range(600)])
+    await log.integrate()
+    service = LedgerService(sessions)
+    [bulk] = await service.ledgers_by_names(["bulk"])
+    selects.clear()
+    entries = await service.entries_by_keys([(bulk, i) for i in reversed(range(600))])
+    assert [e.data for e in entries] == [b"%d" % i for i in reversed(range(600))]
+    assert len(selects) == 2  # 500 indexes per IN list
