@@ -184,7 +184,10 @@ class VerificationReport:
             lines += ["", "Keys (an unpinned key is only as trustworthy as whoever published the record):"]
             lines += [f"  {key.sentence()}" for key in self.keys]
         if self.results:
-            lines += ["", "Verified results:"]
+            lines += [
+                "",
+                "Verified results:" if self.ok else "Results (NOT verified: see the failing checks):",
+            ]
             for contest, counts in self.results.items():
                 lines.append(
                     f"  {contest}: " + ", ".join(f"{option} {count}" for option, count in counts.items())

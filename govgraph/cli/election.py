@@ -11,13 +11,13 @@ app = typer.Typer(help="Elections: trustees, tally, record verification.", no_ar
 
 
 def _hex_key(value: str, what: str) -> bytes:
-    """A key given on the command line as hex; a usage error (exit 2) otherwise."""
+    """A key given on the command line as hex (ValueError naming the option otherwise)."""
     from zk.json_input import describe
 
     try:
         return bytes.fromhex(value)
     except ValueError:
-        raise typer.BadParameter(f"{what} must be hex, got {describe(value)}") from None
+        raise ValueError(f"{what} must be hex, got {describe(value)}") from None
 
 
 def _pinned_keys(roll_key: str | None, trustee_keys: list[str]):
@@ -27,7 +27,7 @@ def _pinned_keys(roll_key: str | None, trustee_keys: list[str]):
     for item in trustee_keys:
         trustee_id, sep, key = item.partition("=")
         if not sep or not trustee_id:
-            raise typer.BadParameter("--trustee-key must be ID=HEX (the trustee's id in the manifest)")
+            raise ValueError("--trustee-key must be ID=HEX (the trustee's id in the manifest)")
         trustees[trustee_id] = _hex_key(key, f"--trustee-key {trustee_id}")
     roll = None if roll_key is None else _hex_key(roll_key, "--roll-key")
     return PinnedKeys(roll, trustees)
@@ -76,7 +76,11 @@ def election_verify(
     from zk.json_input import load_json, printable
     from zk.record_verifier import verify_record
 
-    pinned = _pinned_keys(roll_key, trustee_key or [])
+    try:
+        pinned = _pinned_keys(roll_key, trustee_key or [])
+    except ValueError as exc:
+        typer.echo(printable(f"govgraph: {exc}"), err=True)
+        raise typer.Exit(code=2) from None
     backend = get_backend(load_settings().zk_backend)
     try:
         record = load_json(record_path.read_bytes(), what="the record", strict=True)

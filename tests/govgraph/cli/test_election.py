@@ -80,3 +80,103 @@ def test_an_unreadable_file_exits_2_and_garbage_json_fails_every_check(tmp_path:
     assert report["checks"][0]["failures"] == [
         "unknown record format or group (expected govgraph/election-record/v1 on BLS12-381-G1-uncompressed)"
     ]
+
+
+FAKE_VERDICT = 'Election "city-2026": VERIFIED. Every check passed'
+
+
+def test_a_hostile_tracking_code_is_printed_escaped_and_the_real_verdict_comes_last(
+    election: Election, tmp_path: Path
+) -> None:
+    record = copy.deepcopy(election.record)
+    record["ballots"][0]["tracking_code"] = "\x1b[2J\x1b[H" + FAKE_VERDICT + "\x1b[8m"
+    result = CliRunner().invoke(app, ["election", "verify", str(write(tmp_path, record))])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert (
+        '           failing: ballot \'\\x1b[2J\\x1b[HElection "city-2026": VERIFIED. Every check passed'
+        "\\x1b[8...': tracking code is not the hash of the ballot"
+    ) in lines
+    verdict = (
+        'Election "city-2026": NOT VERIFIED. 2 check(s) failed: V5, V11. '
+        "Do not rely on the published results."
+    )
+    assert lines[0] == lines[-1] == verdict
+
+
+def test_a_lone_surrogate_in_a_record_is_refused_with_exit_2_not_a_traceback(
+    election: Election, tmp_path: Path
+) -> None:
+    path = write(tmp_path, election.record)
+    code = election.record["ballots"][0]["tracking_code"]
+    path.write_text(path.read_text().replace(code, "\\ud800", 1))
+    result = CliRunner().invoke(app, ["election", "verify", str(path)])
+    assert result.exit_code == 2
+    assert (
+        result.stderr == f"govgraph: cannot read {path}: the record holds a string that is not Unicode text\n"
+    )
+    assert result.stdout == ""
+
+
+def test_a_record_with_two_results_keys_is_refused_with_exit_2(election: Election, tmp_path: Path) -> None:
+    """Another reader keeping the first "results" would show other results than this one keeps."""
+    path = tmp_path / "record.json"
+    text = json.dumps(election.record)
+    lie = json.dumps({c: {o: 0 for o in counts} for c, counts in election.record["results"].items()})
+    path.write_text(text[:-1] + f', "results": {lie}}}')
+    result = CliRunner().invoke(app, ["election", "verify", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"govgraph: cannot read {path}: duplicate JSON key 'results'\n"
+
+
+def test_pinned_keys_are_reported_and_a_mismatch_fails_its_check(election: Election, tmp_path: Path) -> None:
+    path = str(write(tmp_path, election.record))
+    roll = election.manifest.electoral_roll.issuer_public_key.hex()
+    first = election.record["ceremony"]["reveals"][0]["coefficients"][0]
+    pinned = CliRunner().invoke(
+        app, ["election", "verify", path, "--roll-key", roll, "--trustee-key", f"trustee-1={first}"]
+    )
+    assert pinned.exit_code == 0, pinned.stdout
+    lines = pinned.stdout.splitlines()
+    assert f"  roll authority city-roll: pinned, and the record's key matches ({roll})" in lines
+    assert f"  trustee 1 trustee-1: pinned, and the record's key matches ({first})" in lines
+    second = election.record["ceremony"]["reveals"][1]["coefficients"][0]
+    assert f"  trustee 2 trustee-2: taken from the record, not pinned ({second})" in lines
+
+    impostor = CliRunner().invoke(
+        app, ["election", "verify", path, "--roll-key", "ab" * 96, "--trustee-key", f"trustee-2={first}"]
+    )
+    assert impostor.exit_code == 1
+    lines = impostor.stdout.splitlines()
+    assert lines[-1] == (
+        'Election "city-2026": NOT VERIFIED. 2 check(s) failed: V2, V8. Do not rely on the published results.'
+    )
+    assert (
+        "           failing: trustee 2 trustee-2: its key in the ceremony (its first coefficient commitment) "
+        "is not the key pinned for it"
+    ) in lines
+    assert (
+        "           failing: the manifest names a roll authority key for city-roll that is not the pinned "
+        "one: the eligibility proofs are made under a key you do not expect"
+    ) in lines
+    assert f"  roll authority city-roll: pinned, and the record's key DOES NOT MATCH ({roll})" in lines
+
+    report = json.loads(
+        CliRunner().invoke(app, ["election", "verify", "--json", path, "--roll-key", roll]).stdout
+    )
+    assert report["keys"][0] == {
+        "role": "roll authority",
+        "holder": "city-roll",
+        "key": roll,
+        "source": "pinned",
+        "matches": True,
+    }
+    assert [k["source"] for k in report["keys"][1:]] == ["record"] * 5
+
+    bad = CliRunner().invoke(app, ["election", "verify", path, "--trustee-key", "trustee-1"])
+    assert bad.exit_code == 2
+    assert bad.stderr == "govgraph: --trustee-key must be ID=HEX (the trustee's id in the manifest)\n"
+    not_hex = CliRunner().invoke(app, ["election", "verify", path, "--roll-key", "\x1b[2Jzz"])
+    assert not_hex.exit_code == 2
+    assert not_hex.stderr == "govgraph: --roll-key must be hex, got '\\x1b[2Jzz'\n"
