@@ -40,6 +40,8 @@ LEEWAY_SECONDS = 30  # clock skew tolerated on exp, nbf and iat
 MAX_TOKEN_LENGTH = 8192
 MAX_CLAIMS_DEPTH = 8
 ROLES_CLAIM = "roles"
+# Checks headers strictly: a member it does not know, or a `crit` it does not understand, is refused.
+REGISTRY = jws.JWSRegistry(algorithms=ALLOWED_ALGORITHMS)
 _CLAIM_REASONS = {"iss": Reason.ISSUER, "aud": Reason.AUDIENCE, "nbf": Reason.NOT_YET_VALID}
 
 
@@ -84,7 +86,7 @@ class TokenVerifier:
         if len(token) > MAX_TOKEN_LENGTH or not token.isascii():
             raise AuthenticationFailed(Reason.MALFORMED, "the bearer token is not a JWT")
         try:
-            signed = jws.extract_compact(token.encode("ascii"))
+            signed = jws.extract_compact(token.encode("ascii"), registry=REGISTRY)
         except (JoseError, ValueError):
             raise AuthenticationFailed(Reason.MALFORMED, "the bearer token is not a JWT") from None
         header = signed.headers()
@@ -97,6 +99,11 @@ class TokenVerifier:
         if "b64" in header:
             # RFC 7797 unencoded payloads are not for JWTs (RFC 7797 section 7).
             raise AuthenticationFailed(Reason.MALFORMED, "the bearer token is not a JWT")
+        try:
+            REGISTRY.check_header(header)
+        except JoseError:
+            raise AuthenticationFailed(Reason.MALFORMED, "the token's header is not accepted") from None
+        # Only the kid picks the key: a key the token brings along (jwk, jku, x5c) is never trusted.
         kid = header.get("kid")
         if kid is not None and not isinstance(kid, str):
             raise AuthenticationFailed(Reason.MALFORMED, "the token's kid is not a string")
@@ -105,7 +112,7 @@ class TokenVerifier:
         if declared is not None and declared != algorithm:
             raise AuthenticationFailed(Reason.ALGORITHM, "the token's algorithm does not match its key")
         try:
-            valid = jws.validate_compact(signed, key, algorithms=ALLOWED_ALGORITHMS)
+            valid = jws.validate_compact(signed, key, registry=REGISTRY)
         except JoseError:  # e.g. an RSA algorithm named for an EC key
             raise AuthenticationFailed(
                 Reason.ALGORITHM, "the token's algorithm does not match its key"

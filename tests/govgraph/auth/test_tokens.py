@@ -181,6 +181,31 @@ async def test_a_tampered_header_is_refused(sign, verifier, issuer):
     )
 
 
+async def test_a_key_the_token_brings_along_is_never_trusted(issuer, verifier):
+    mallory = ECKey.generate_key("P-256")
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "mallory", "roles": ["admin"], "exp": now + 60}
+    for header in (
+        {"jwk": dict(mallory.as_dict(private=False))},
+        {"jku": "https://mallory.example/jwks.json"},
+    ):
+        forged = jwt.encode(
+            {"alg": "ES256", "kid": issuer.kid} | header, claims, mallory, algorithms=["ES256"]
+        )
+        assert await refusal(verifier, forged) == (Reason.SIGNATURE, "the token's signature is not valid")
+
+
+async def test_unknown_or_critical_header_members_are_refused(sign, verifier, issuer):
+    _, payload, signature = segments(sign())
+    for header in (
+        {"alg": "ES256", "kid": issuer.kid, "x-role": "admin"},
+        {"alg": "ES256", "kid": issuer.kid, "crit": ["exp"], "exp": 1},
+        {"alg": "ES256", "kid": 7},
+    ):
+        token = f"{b64(json.dumps(header).encode())}.{payload}.{signature}"
+        assert await refusal(verifier, token) == (Reason.MALFORMED, "the token's header is not accepted")
+
+
 async def test_an_unknown_or_missing_kid_is_refused(sign, verifier):
     expected = (Reason.UNKNOWN_KEY, "the token's signing key (kid) is not known")
     assert await refusal(verifier, sign(header={"kid": "someone-else"})) == expected
