@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govgraph import db
 from govgraph.config import Settings
-from govgraph.ledger.keys import read_vkey, read_witness_signer, witness_label
+from govgraph.ledger.keys import read_signer, read_vkey, read_witness_signer, witness_label
 from govgraph.ledger.log import Log
 from govgraph.ledger.operations import init_log
 from govgraph.ledger.witness import AddCheckpointRequest, Witness
@@ -72,8 +72,6 @@ async def fill_logs(engine: AsyncEngine, keys_dir: Path) -> Logs:
 
 
 async def append_and_sign(engine: AsyncEngine, keys_dir: Path, name: str, entries: list[bytes]) -> None:
-    from govgraph.ledger.keys import read_signer
-
     log = await Log.open(engine, name, read_signer(keys_dir, name))
     await log.append_many(entries)
     await log.integrate()

@@ -15,7 +15,9 @@ from govgraph.agencies.registry import LEDGER
 from govgraph.cli import app as cli
 from govgraph.config import Settings
 from govgraph.federation.context import RequestContext
+from govgraph.ledger.log import Log
 from govgraph.ledger.merkle import leaf_hash, root_hash, verify_consistency
+from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.note import Signer
 from tests.govgraph.agencies.ledger.conftest import (
     IDENTITY_ENTRIES,
@@ -337,9 +339,6 @@ def test_an_entry_that_is_not_utf8_refuses_data_but_serves_its_bytes(
     settings: Settings, client: TestClient
 ) -> None:
     async def binary_log(engine, _keys) -> None:
-        from govgraph.ledger.log import Log
-        from govgraph.ledger.models import create_ledger_tables
-
         await create_ledger_tables(engine)
         log = await Log.create(engine, "binary", Signer.generate("govgraph.example/binary"))
         await log.append_many([b"\xff not text"])
