@@ -80,7 +80,9 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             Route("/graphql", gateway),
-            *agency_routes(agencies, production=settings.production),
+            *agency_routes(
+                agencies, production=settings.production, subgraph_secret=settings.subgraph_secret
+            ),
             *ledger_routes(),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
@@ -105,6 +107,7 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
         agency.schema(production=settings.production, caches=caches),
         production=settings.production,
         sessions=app_sessions,
+        subgraph_secret=settings.subgraph_secret,
     )
     return standalone_app(view, lifespan=lifespan)
 

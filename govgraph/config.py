@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -13,6 +14,8 @@ ZK_BACKENDS = ("arkworks", "pyecc")
 ENVIRONMENTS = ("development", "production")
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 FLAGS = {"true": True, "on": True, "1": True, "false": False, "off": False, "0": False}
+MAX_TIMEOUT = 3600.0  # seconds; a longer head or body deadline is no deadline
+MIN_SECRET_LENGTH = 16
 # The embedded token issuer's `iss` and `aud` (without an external OIDC provider).
 EMBEDDED_TOKEN_ISSUER = "govgraph://embedded"
 EMBEDDED_TOKEN_AUDIENCE = "govgraph"
@@ -39,6 +42,15 @@ class Settings:
     ledger_keys: Path | None = None  # GOVGRAPH_LEDGER_KEYS; None means <data>/keys
     # GOVGRAPH_GATEWAY_DEDUPLICATE: the embedded gateway shares identical query fetches that are in flight.
     gateway_deduplicate: bool = True
+    # Slow clients: a request's head must arrive within header_timeout seconds of its first byte (or of the
+    # connection), its body within body_timeout seconds of the head; past max_connections, new connections
+    # are refused with a 503.
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    max_connections: int = 1000
+    # GOVGRAPH_SUBGRAPH_SECRET: in production, only requests carrying it may use the subgraphs' federation
+    # fields (_service, _entities); the gateways send it. Unset: in production nobody may.
+    subgraph_secret: str | None = field(default=None, repr=False)  # never in a log line
     # An external OIDC provider (GOVGRAPH_AUTH_ISSUER, _AUDIENCE, _JWKS_URL: all three or none); none means
     # the embedded issuer, whose key is auth_issuer_key_path.
     auth_issuer: str | None = None
@@ -97,6 +109,10 @@ class Settings:
             environment=_choice(env, "GOVGRAPH_ENV", "development", ENVIRONMENTS),
             ledger_keys=Path(_non_empty(env, "GOVGRAPH_LEDGER_KEYS", str(data_dir / "keys"))).expanduser(),
             gateway_deduplicate=FLAGS[_choice(env, "GOVGRAPH_GATEWAY_DEDUPLICATE", "true", tuple(FLAGS))],
+            header_timeout=_seconds(env, "GOVGRAPH_HEADER_TIMEOUT", 10.0),
+            body_timeout=_seconds(env, "GOVGRAPH_BODY_TIMEOUT", 30.0),
+            max_connections=_count(env, "GOVGRAPH_MAX_CONNECTIONS", 1000, maximum=1_000_000),
+            subgraph_secret=_secret(env, "GOVGRAPH_SUBGRAPH_SECRET"),
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 
@@ -140,6 +156,38 @@ def _external_auth(env: Mapping[str, str], *, https_only: bool) -> dict[str, str
         "auth_audience": values["GOVGRAPH_AUTH_AUDIENCE"],
         "auth_jwks_url": url,
     }
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    text = raw.strip()
+    # Plain decimals only: float() would also take "nan", "inf" and "1e400".
+    if not re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,3})?", text) or not 0 < float(text) <= MAX_TIMEOUT:
+        raise ConfigError(name, raw, f"a number of seconds above 0 and at most {MAX_TIMEOUT:g}")
+    return float(text)
+
+
+def _count(env: Mapping[str, str], name: str, default: int, *, maximum: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    text = raw.strip()
+    if not re.fullmatch(r"[0-9]{1,7}", text) or not 1 <= int(text) <= maximum:
+        raise ConfigError(name, raw, f"a whole number from 1 to {maximum}")
+    return int(text)
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name)
+    if raw is None:
+        return None
+    text = raw.strip()
+    if len(text) < MIN_SECRET_LENGTH or not text.isascii() or not text.isprintable():
+        # The value is never echoed: it is a secret, and the error may end up in a log.
+        raise ConfigError(name, "<redacted>", f"at least {MIN_SECRET_LENGTH} printable ASCII characters")
+    return text
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:

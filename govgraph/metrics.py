@@ -1,15 +1,23 @@
-"""Prometheus metrics for HTTP traffic: request counts and latencies labelled by route template."""
+"""Prometheus metrics for HTTP traffic: request counts and latencies labelled by route template.
+
+A client that goes away before its answer counts as 499 ("client closed request"), one whose body did not
+arrive in time as 408: neither is a server error, and neither is logged with a traceback."""
 
 from __future__ import annotations
 
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from govgraph.request_body import CLIENT_CLOSED_REQUEST
+
 UNMATCHED_ROUTE = "<unmatched>"
+# Set in the ASGI scope by the server (govgraph.server) when it closed a request whose body was too slow.
+BODY_TIMED_OUT = "govgraph.body_timed_out"
+REQUEST_TIMEOUT = 408
 
 
 class HttpMetrics:
@@ -59,7 +67,12 @@ class MetricsMiddleware:
 
         try:
             await self.app(scope, receive, send_and_record_status)
+        except ClientDisconnect:
+            # An endpoint let it through: still the client's doing, and there is nobody to answer.
+            status = CLIENT_CLOSED_REQUEST
         finally:
+            if status == CLIENT_CLOSED_REQUEST and scope.get(BODY_TIMED_OUT):
+                status = REQUEST_TIMEOUT
             route = _route_template(scope, root_path)
             method = scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()

@@ -107,8 +107,10 @@ def agency_routes(
     production: bool,
     prefix: str = "/subgraphs",
     limits: Limits = DEFAULT_LIMITS,
+    subgraph_secret: str | None = None,
 ) -> list[BaseRoute]:
-    """`<prefix>/<agency>/graphql` for each agency; sessions come from the app's state at request time."""
+    """`<prefix>/<agency>/graphql` for each agency; sessions come from the app's state at request time.
+    `subgraph_secret`: what gateways send for _service and _entities in production (see SubgraphView)."""
     routes: list[BaseRoute] = []
     for agency in agencies:
         view = subgraph_view(
@@ -116,6 +118,7 @@ def agency_routes(
             limits=limits,
             production=production,
             sessions=app_sessions,
+            subgraph_secret=subgraph_secret,
         )
         routes += graphql_routes(f"{prefix}/{agency.name}/graphql", view)
     return routes

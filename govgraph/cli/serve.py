@@ -12,21 +12,17 @@ from govgraph.config import Settings
 
 
 def run_server(asgi_app, settings: Settings, port: int) -> None:
-    """Run `asgi_app` under uvicorn on settings.host:port until interrupted, with govgraph's log format."""
+    """Run `asgi_app` under uvicorn on settings.host:port until interrupted, with govgraph's log format and
+    the slow-client guards (head and body deadlines, connection cap: govgraph.server)."""
     import uvicorn
+
+    from govgraph.server import server_config
 
     logging.basicConfig(
         level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
         format="%(levelname)s:     %(name)s: %(message)s",
     )
-    uvicorn.run(
-        asgi_app,
-        host=settings.host,
-        port=port,
-        log_level=settings.log_level,
-        lifespan="on",
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.Server(server_config(asgi_app, settings, port)).run()
 
 
 def serve() -> None:
@@ -87,10 +83,16 @@ def gateway(
             raise typer.Exit(code=2)
         services[name] = url
     try:  # refuse to start, with the reason, when the subgraphs cannot be composed
-        asyncio.run(check_composition(services))
+        asyncio.run(check_composition(services, subgraph_secret=settings.subgraph_secret))
     except CompositionError as exc:
         typer.echo(f"govgraph: {exc}", err=True)
         raise typer.Exit(code=1) from None
     if deduplicate is None:
         deduplicate = settings.gateway_deduplicate
-    run_server(gateway_app(services, production=settings.production, deduplicate=deduplicate), settings, port)
+    app = gateway_app(
+        services,
+        production=settings.production,
+        deduplicate=deduplicate,
+        subgraph_secret=settings.subgraph_secret,
+    )
+    run_server(app, settings, port)

@@ -1,16 +1,24 @@
 """The subgraph's HTTP endpoint: strawberry's ASGI view with request-level limits and JSON GraphQL errors.
 
 Everything refused before execution (oversized body, wrong content type, unreadable JSON) still answers
-with a GraphQL error body carrying an `extensions.code`, never a bare text page and never a 500.
-Subscriptions speak only graphql-transport-ws: the legacy graphql-ws protocol is not offered."""
+with a GraphQL error body carrying an `extensions.code`, never a bare text page and never a 500. Large bodies
+are decoded in a worker thread, so one client's megabyte does not hold the event loop for the others. In
+production the federation fields (`_service`: the whole SDL; `_entities`: any entity by key) answer only
+requests carrying the gateway's shared secret. Subscriptions speak only graphql-transport-ws: the legacy
+graphql-ws protocol is not offered."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hmac
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from cross_web import HTTPException
+from cross_web import HTTPException, StarletteRequestAdapter
+from graphql import FieldNode, GraphQLError, parse
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from starlette.requests import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -24,17 +32,25 @@ from govgraph.federation.context import RequestContext
 from govgraph.federation.errors import ErrorCode, TooManySubscriptions
 from govgraph.federation.limits import Limits
 from govgraph.federation.tracing import TRACE_HEADER, TRACE_REQUESTED, TRACE_VERSION
+from govgraph.request_body import CLIENT_CLOSED_REQUEST, declared_length
 from zk.errors import MalformedInput
 from zk.json_input import JsonTooDeep, load_json
 
 _STATUS_CODES = {
     400: ErrorCode.BAD_REQUEST,
+    403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
     413: ErrorCode.PAYLOAD_TOO_LARGE,
     415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
 }
 JSON_MEDIA_TYPES = ("application/json", "application/graphql-response+json")
+# Bodies above this are decoded in a worker thread: a megabyte of JSON holds the GIL for ~10-40 ms, and in a
+# thread the event loop still gets its turn every few milliseconds (sys.getswitchinterval()).
+LARGE_BODY_BYTES = 64 * 1024
+SUBGRAPH_SECRET_HEADER = "govgraph-subgraph-secret"
+SUBGRAPH_ONLY_FIELDS = ("_service", "_entities")
+GATEWAY_ONLY_MESSAGE = "_service and _entities answer only the gateway."
 
 SessionsSource = Callable[[Request | WebSocket], async_sessionmaker | None]
 
@@ -46,8 +62,60 @@ def error_response(status: int, message: str) -> JSONResponse:
     )
 
 
+async def load_json_body(body: bytes, what: str = "request body") -> Any:
+    """`load_json` for an HTTP body: in a worker thread when the body is larger than LARGE_BODY_BYTES."""
+    if len(body) > LARGE_BODY_BYTES:
+        return await run_in_threadpool(load_json, body, what=what)
+    return load_json(body, what=what)
+
+
+def carries_secret(headers: Mapping[str, str], secret: str | None) -> bool:
+    """Whether the request holds the subgraph secret (compared in constant time); never without a secret."""
+    given = headers.get(SUBGRAPH_SECRET_HEADER)
+    if secret is None or given is None:
+        return False
+    return hmac.compare_digest(given.encode("latin-1"), secret.encode("latin-1"))
+
+
+def selects_subgraph_fields(query: object, max_tokens: int) -> bool:
+    """Whether a GraphQL document selects `_service` or `_entities` anywhere (aliases, fragments, nested).
+    GraphQL names cannot be escaped, so a document holding neither name is not parsed here at all."""
+    if not isinstance(query, str) or not any(name in query for name in SUBGRAPH_ONLY_FIELDS):
+        return False
+    try:
+        document = parse(query, no_location=True, max_tokens=max_tokens)
+    except GraphQLError:
+        return False  # the schema refuses the same document with the same error before anything runs
+    stack = [getattr(definition, "selection_set", None) for definition in document.definitions]
+    while stack:
+        selection_set = stack.pop()
+        if selection_set is None:
+            continue
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode) and selection.name.value in SUBGRAPH_ONLY_FIELDS:
+                return True
+            stack.append(getattr(selection, "selection_set", None))  # fields and inline fragments
+    return False
+
+
 class _BodyTooLarge(Exception):
     pass
+
+
+class _Decoded:
+    """A request body already decoded (in a worker thread), handed to strawberry in place of its bytes."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+class _RequestAdapter(StarletteRequestAdapter):
+    decoded: _Decoded | None = None
+
+    async def get_body(self) -> Any:
+        return self.decoded if self.decoded is not None else await super().get_body()
 
 
 class _TransportWSHandler(BaseGraphQLTransportWSHandler):
@@ -55,7 +123,25 @@ class _TransportWSHandler(BaseGraphQLTransportWSHandler):
     its code. Strawberry's own refusal has none; its checks that come first (acknowledged connection, unique
     id) are left to it."""
 
+    async def handle_message(self, message) -> None:
+        # Strawberry indexes every message as a dict with the right shapes: anything else (a list, a string
+        # payload, a numeric query) is an invalid message, not a TypeError in the connection's task.
+        if not _well_formed(message):
+            await self.handle_invalid_message("Failed to parse message")
+            return
+        await super().handle_message(message)
+
     async def handle_subscribe(self, message) -> None:
+        view = self.view
+        if (
+            isinstance(view, SubgraphView)
+            and view.production
+            and not carries_secret(self.context.request.headers, view.subgraph_secret)
+            and selects_subgraph_fields(message["payload"].get("query"), view.limits.max_tokens)
+        ):
+            error = {"message": GATEWAY_ONLY_MESSAGE, "extensions": {"code": ErrorCode.FORBIDDEN.value}}
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
+            return
         limit = self.max_subscriptions_per_connection
         if (
             self.connection_acknowledged
@@ -69,13 +155,38 @@ class _TransportWSHandler(BaseGraphQLTransportWSHandler):
         await super().handle_subscribe(message)
 
 
+def _well_formed(message: object) -> bool:
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return False
+    if message["type"] != "subscribe":
+        return True
+    payload = message.get("payload")
+    return (
+        isinstance(message.get("id"), str)
+        and isinstance(payload, dict)
+        and isinstance(payload.get("query"), str)
+        and isinstance(payload.get("variables"), (dict, type(None)))
+        and isinstance(payload.get("operationName"), (str, type(None)))
+    )
+
+
 class SubgraphView(GraphQL):
-    """One agency's GraphQL endpoint. `sessions` finds the database for a request (None: no storage)."""
+    """One agency's GraphQL endpoint. `sessions` finds the database for a request (None: no storage). In
+    production, `_service` and `_entities` are refused (403, FORBIDDEN) to requests without `subgraph_secret`
+    in the govgraph-subgraph-secret header, and to every request when there is no secret; the embedded gateway
+    calls the schema in-process, past this view, and needs none."""
 
     graphql_transport_ws_handler_class = _TransportWSHandler
+    request_adapter_class = _RequestAdapter
 
     def __init__(
-        self, schema: BaseSchema, *, limits: Limits, production: bool, sessions: SessionsSource | None = None
+        self,
+        schema: BaseSchema,
+        *,
+        limits: Limits,
+        production: bool,
+        sessions: SessionsSource | None = None,
+        subgraph_secret: str | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -84,6 +195,8 @@ class SubgraphView(GraphQL):
             max_subscriptions_per_connection=limits.max_subscriptions_per_connection,
         )
         self.limits = limits
+        self.production = production
+        self.subgraph_secret = subgraph_secret
         self.sessions = sessions or (lambda _request: None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -95,8 +208,8 @@ class SubgraphView(GraphQL):
 
     async def _respond(self, scope: Scope, receive: Receive) -> Response:
         request = Request(scope, receive=self._bounded(receive))
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.limits.max_body_bytes:
+        declared = declared_length(request.headers)
+        if declared is not None and declared > self.limits.max_body_bytes:
             return self._too_large()
         token = TRACE_REQUESTED.set(request.headers.get(TRACE_HEADER, "").strip().lower() == TRACE_VERSION)
         try:
@@ -105,6 +218,8 @@ class SubgraphView(GraphQL):
             return error_response(exc.status_code, exc.reason)
         except _BodyTooLarge:
             return self._too_large()
+        except ClientDisconnect:  # gone mid-upload: nobody to answer, and nothing went wrong here
+            return Response(status_code=CLIENT_CLOSED_REQUEST)
         finally:
             TRACE_REQUESTED.reset(token)
 
@@ -134,14 +249,28 @@ class SubgraphView(GraphQL):
                 raise HTTPException(
                     415, f"Unsupported content type {content_type or 'none'!r}: send application/json."
                 )
-        return await super().parse_http_body(request)
+            body = await request.get_body()
+            if isinstance(request, _RequestAdapter) and len(body) > LARGE_BODY_BYTES:
+                request.decoded = _Decoded(await run_in_threadpool(self.parse_json, body))
+        data = await super().parse_http_body(request)
+        if self.production and not carries_secret(request.headers, self.subgraph_secret):
+            operations = data if isinstance(data, list) else [data]
+            if any(selects_subgraph_fields(item.query, self.limits.max_tokens) for item in operations):
+                raise HTTPException(403, GATEWAY_ONLY_MESSAGE)
+        return data
 
     def decode_json(self, data: str | bytes) -> object:
-        return load_json(data, what="request body")
-
-    def parse_json(self, data: str | bytes):
+        """WebSocket messages: strawberry answers a JSONDecodeError (only) with its invalid-message close."""
         try:
-            parsed = self.decode_json(data)
+            return load_json(data, what="message")
+        except MalformedInput as exc:
+            raise json.JSONDecodeError(str(exc), "", 0) from None
+
+    def parse_json(self, data: str | bytes | _Decoded):
+        if isinstance(data, _Decoded):  # decoded and checked in a worker thread (parse_http_body)
+            return data.value
+        try:
+            parsed = load_json(data, what="request body")
         except JsonTooDeep as exc:
             raise HTTPException(400, f"Unable to parse request body as JSON: {exc}.") from None
         except MalformedInput:

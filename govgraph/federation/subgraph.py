@@ -126,8 +126,11 @@ def subgraph_view(
     limits: Limits = DEFAULT_LIMITS,
     production: bool = False,
     sessions: SessionsSource | None = None,
+    subgraph_secret: str | None = None,
 ) -> SubgraphView:
-    return SubgraphView(schema, limits=limits, production=production, sessions=sessions)
+    return SubgraphView(
+        schema, limits=limits, production=production, sessions=sessions, subgraph_secret=subgraph_secret
+    )
 
 
 def graphql_routes(path: str, view: SubgraphView) -> list[BaseRoute]:

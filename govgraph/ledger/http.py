@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -15,7 +15,8 @@ from govgraph.ledger.keys import KeyFileError, read_witness_signer
 from govgraph.ledger.log import Log, LogNotFound
 from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.tiles import TILE_WIDTH, TilePathError, parse_tile_path
-from govgraph.ledger.witness import Witness
+from govgraph.ledger.witness import MAX_REQUEST_SIZE, Witness
+from govgraph.request_body import CLIENT_CLOSED_REQUEST, BodyTooLarge, read_body
 
 FULL_TILE_CACHE = "public, max-age=31536000, immutable"  # full tiles never change (tlog-tiles)
 MUTABLE_CACHE = "no-cache"
@@ -107,7 +108,14 @@ async def add_checkpoint(request: Request) -> Response:
     witness = await _ledgers(request).witness(request.path_params["name"])
     if witness is None:
         return _not_found("this agency runs no witness")
-    reply = await witness.add_checkpoint(await request.body())
+    # A body over the witness's limit is refused unread (Content-Length) or once it passes it (chunked).
+    try:
+        body = await read_body(request, MAX_REQUEST_SIZE)
+    except BodyTooLarge:
+        return Response("request too large\n", status_code=413, media_type="text/plain")
+    except ClientDisconnect:
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
+    reply = await witness.add_checkpoint(body)
     # Set verbatim: Starlette would append a charset to text/x.tlog.size, which the spec fixes.
     return Response(reply.body, status_code=reply.status, headers={"Content-Type": reply.content_type})
 

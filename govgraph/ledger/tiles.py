@@ -15,6 +15,9 @@ from govgraph.ledger.subtrees import perfect_subtrees
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT  # hashes (or entries) in a full tile
 MAX_LEVEL = 63
+# Tree sizes are uint64 (tlog-tiles), so a tile index is below 2**56: at most 17 digits, six 3-digit groups.
+MAX_TILE_INDEX = ((1 << 64) - 1) >> TILE_HEIGHT
+MAX_INDEX_GROUPS = 6
 _GROUP = re.compile(r"[0-9]{3}")
 
 
@@ -61,12 +64,16 @@ def parse_tile_path(path: str) -> TilePath:
             raise TilePathError("partial tile width must be 1-255")
         width = int(width_text)
         rest = rest[:-2] + [rest[-2][:-2]]
+    if len(rest) > MAX_INDEX_GROUPS:
+        raise TilePathError(f"tile index must have at most {MAX_INDEX_GROUPS} groups")
     *upper, last = rest
     if not _GROUP.fullmatch(last) or not all(g[:1] == "x" and _GROUP.fullmatch(g[1:]) for g in upper):
         raise TilePathError("tile index must be 3-digit groups, all but the last prefixed with x")
     index = int("".join(g[1:] for g in upper) + last)
     if encode_index(index) != "/".join(rest):
         raise TilePathError("tile index must not have leading zero groups")
+    if index > MAX_TILE_INDEX:
+        raise TilePathError("tile index is beyond any 64-bit tree size")
     return TilePath(level, index, width)
 
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,26 +49,41 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def running_server(data_dir: Path, log_level: str = "info") -> Iterator[LiveServer]:
+def running_server(
+    data_dir: Path,
+    log_level: str = "info",
+    *,
+    env: Mapping[str, str] | None = None,
+    command: Sequence[str] = ("serve",),
+    health_path: str = "/healthz",
+    preexec_fn: Callable[[], None] | None = None,
+) -> Iterator[LiveServer]:
     """Start the real `govgraph serve` process (uvicorn) over `data_dir` on a free 127.0.0.1 port, wait until
     it is healthy, and stop it (SIGTERM, then SIGKILL after 15 s) on exit. Its output goes to
-    data_dir/server.log."""
+    data_dir/server.log. `env` adds GOVGRAPH_* settings; `command` runs another server command (e.g.
+    `subgraph land --port N`, then GOVGRAPH_PORT is ignored) answering at `health_path`."""
     port = free_port()
-    env = {
+    environment = {
         **os.environ,
         "GOVGRAPH_DATA": str(data_dir),
         "GOVGRAPH_PORT": str(port),
         "GOVGRAPH_HOST": "127.0.0.1",
         "GOVGRAPH_LOG_LEVEL": log_level,
+        **(env or {}),
     }
+    arguments = [argument.replace("{port}", str(port)) for argument in command]
     log_path = data_dir / "server.log"
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "govgraph", "serve"], env=env, stdout=log_file, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "govgraph", *arguments],
+            env=environment,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=preexec_fn,
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(url + "/healthz", process, log_path)
+        wait_until_healthy(url + health_path, process, log_path)
         yield LiveServer(url, process, log_path)
     finally:
         process.terminate()

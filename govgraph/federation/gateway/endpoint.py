@@ -1,5 +1,8 @@
 """The gateway's HTTP endpoint (`/graphql`), and the two ways to assemble a gateway: over remote subgraph
-URLs, or in-process over schemas living in this process."""
+URLs, or in-process over schemas living in this process.
+
+A POST body is read only up to MAX_BODY_BYTES (a larger Content-Length is refused unread) and, when large,
+decoded in a worker thread, so one client's body neither fills the memory nor holds the event loop."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -19,6 +22,8 @@ from strawberry.schema.base import BaseSchema
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
 from govgraph.federation.gateway.transports import InProcess, OverHttp, fetch_sdl, http_client
+from govgraph.federation.http import SUBGRAPH_SECRET_HEADER, load_json_body
+from govgraph.request_body import CLIENT_CLOSED_REQUEST, BodyTooLarge, read_body
 from zk.errors import MalformedInput
 from zk.json_input import JsonTooDeep, load_json
 
@@ -56,7 +61,10 @@ class GatewayEndpoint:
         return self.gateway
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self._respond(Request(scope, receive))
+        try:
+            response = await self._respond(Request(scope, receive))
+        except ClientDisconnect:  # gone mid-upload: nobody to answer, and nothing went wrong here
+            response = Response(status_code=CLIENT_CLOSED_REQUEST)
         await response(scope, receive, send)
 
     async def _respond(self, request: Request) -> Response:
@@ -80,13 +88,12 @@ class GatewayEndpoint:
                 return _refusal(
                     415, "Unsupported content type: send application/json.", ErrorCode.UNSUPPORTED_MEDIA_TYPE
                 )
-            body = await request.body()
-            if len(body) > MAX_BODY_BYTES:
-                return _refusal(
-                    413, f"Request body exceeds {MAX_BODY_BYTES} bytes.", ErrorCode.PAYLOAD_TOO_LARGE
-                )
             try:
-                payload = load_json(body, what="request body")
+                body = await read_body(request, MAX_BODY_BYTES)
+            except BodyTooLarge as exc:
+                return _refusal(413, str(exc), ErrorCode.PAYLOAD_TOO_LARGE)
+            try:
+                payload = await load_json_body(body)
             except JsonTooDeep as exc:
                 return _refusal(400, f"Unable to parse request body as JSON: {exc}.", ErrorCode.BAD_REQUEST)
             except MalformedInput:
@@ -109,11 +116,17 @@ async def remote_gateway_with_clients(
     concurrency: int = 64,
     introspection: bool = True,
     deduplicate: bool = True,
+    subgraph_secret: str | None = None,
 ) -> tuple[Gateway, list[httpx.AsyncClient]]:
     """The gateway and its HTTP clients (the caller closes them). One pooled client per subgraph: httpcore
     scans every pooled connection on each request, so one shared pool costs more as subgraphs are added.
-    `deduplicate`: identical query fetches in flight share one request (see Gateway)."""
+    `deduplicate`: identical query fetches in flight share one request (see Gateway). `subgraph_secret` goes
+    with every subgraph request (SDL and fetches): production subgraphs answer _service and _entities only
+    with it."""
     clients = {name: http_client(timeout=timeout, connections=concurrency) for name in services}
+    if subgraph_secret is not None:
+        for client in clients.values():
+            client.headers[SUBGRAPH_SECRET_HEADER] = subgraph_secret
     try:
         sources = [
             SubgraphSource(name, await fetch_sdl(name, url, clients[name])) for name, url in services.items()
@@ -131,9 +144,13 @@ async def remote_gateway_with_clients(
     return gateway, list(clients.values())
 
 
-async def check_composition(services: Mapping[str, str], *, timeout: float = 30.0) -> None:
+async def check_composition(
+    services: Mapping[str, str], *, timeout: float = 30.0, subgraph_secret: str | None = None
+) -> None:
     """Fetch and compose the subgraphs once, raising the CompositionError that would stop start-up."""
-    _gateway, clients = await remote_gateway_with_clients(services, timeout=timeout)
+    _gateway, clients = await remote_gateway_with_clients(
+        services, timeout=timeout, subgraph_secret=subgraph_secret
+    )
     for client in clients:
         await client.aclose()
 
@@ -178,6 +195,7 @@ def gateway_app(
     concurrency: int = 64,
     production: bool = False,
     deduplicate: bool = True,
+    subgraph_secret: str | None = None,
 ) -> Starlette:
     """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql with /readiness.
     Composition happens at start-up: a subgraph that cannot be composed stops the process, with the reason."""
@@ -190,6 +208,7 @@ def gateway_app(
             concurrency=concurrency,
             introspection=not production,
             deduplicate=deduplicate,
+            subgraph_secret=subgraph_secret,
         )
         clients.extend(opened)
         return gateway

@@ -89,8 +89,12 @@ def test_full_tiles_are_immutable_partial_ones_revalidated_and_missing_ones_404(
     assert client.get("/ledgers/land/tile/entries/003.p/1").status_code == 404
     assert client.get("/ledgers/land/tile/1/000").status_code == 404
     assert client.get("/ledgers/land/tile/0/2").status_code == 400
+    # No 64-bit tree has a tile index of 39 digits: such a path is malformed (tiles.MAX_INDEX_GROUPS).
     huge = "/".join(["x999"] * 12 + ["999"])
-    assert client.get(f"/ledgers/land/tile/63/{huge}").status_code == 404
-    assert client.get(f"/ledgers/land/tile/entries/{huge}.p/7").status_code == 404
+    assert client.get(f"/ledgers/land/tile/63/{huge}").status_code == 400
+    assert client.get(f"/ledgers/land/tile/entries/{huge}.p/7").status_code == 400
+    beyond = "x072/x057/x594/x037/x927/936"  # MAX_TILE_INDEX + 1
+    assert client.get(f"/ledgers/land/tile/0/{beyond}").status_code == 400
+    assert client.get("/ledgers/land/tile/0/x072/x057/x594/x037/x927/935").status_code == 404
     assert client.get("/ledgers/nowhere/checkpoint").status_code == 404
     assert client.get("/ledgers/land/witness/add-checkpoint").status_code == 405
