@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,12 +13,12 @@ ZK_BACKENDS = ("arkworks", "pyecc")
 ENVIRONMENTS = ("development", "production")
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 FLAGS = {"true": True, "on": True, "1": True, "false": False, "off": False, "0": False}
-MAX_TIMEOUT = 3600.0  # seconds; a longer head or body deadline is no deadline
-MIN_SECRET_LENGTH = 16
 # The embedded token issuer's `iss` and `aud` (without an external OIDC provider).
 EMBEDDED_TOKEN_ISSUER = "govgraph://embedded"
 EMBEDDED_TOKEN_AUDIENCE = "govgraph"
 EXTERNAL_AUTH = ("GOVGRAPH_AUTH_ISSUER", "GOVGRAPH_AUTH_AUDIENCE", "GOVGRAPH_AUTH_JWKS_URL")
+MAX_TIMEOUT = 3600.0  # seconds; a longer head or body deadline is no deadline
+MIN_SECRET_LENGTH = 16
 
 
 class ConfigError(ValueError):
@@ -135,29 +134,6 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def _external_auth(env: Mapping[str, str], *, https_only: bool) -> dict[str, str]:
-    values = {name: _non_empty(env, name, "") for name in EXTERNAL_AUTH if name in env}
-    if not values:
-        return {}
-    for name in EXTERNAL_AUTH:
-        if name not in values:
-            raise ConfigError(name, "<unset>", "a value: " + ", ".join(EXTERNAL_AUTH) + " are set together")
-    for name in ("GOVGRAPH_AUTH_ISSUER", "GOVGRAPH_AUTH_AUDIENCE"):
-        if len(values[name]) > 1024 or not values[name].isprintable():
-            raise ConfigError(name, values[name][:80], "printable text of at most 1024 characters")
-    url = values["GOVGRAPH_AUTH_JWKS_URL"]
-    schemes = ("https",) if https_only else ("https", "http")
-    if not re.fullmatch(r"(" + "|".join(schemes) + r")://[^/?#\s@]+(/[^\s]*)?", url):
-        raise ConfigError(
-            "GOVGRAPH_AUTH_JWKS_URL", url, "an " + " or ".join(f"{s}://" for s in schemes) + " URL"
-        )
-    return {
-        "auth_issuer": values["GOVGRAPH_AUTH_ISSUER"],
-        "auth_audience": values["GOVGRAPH_AUTH_AUDIENCE"],
-        "auth_jwks_url": url,
-    }
-
-
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None:
@@ -188,6 +164,29 @@ def _secret(env: Mapping[str, str], name: str) -> str | None:
         # The value is never echoed: it is a secret, and the error may end up in a log.
         raise ConfigError(name, "<redacted>", f"at least {MIN_SECRET_LENGTH} printable ASCII characters")
     return text
+
+
+def _external_auth(env: Mapping[str, str], *, https_only: bool) -> dict[str, str]:
+    values = {name: _non_empty(env, name, "") for name in EXTERNAL_AUTH if name in env}
+    if not values:
+        return {}
+    for name in EXTERNAL_AUTH:
+        if name not in values:
+            raise ConfigError(name, "<unset>", "a value: " + ", ".join(EXTERNAL_AUTH) + " are set together")
+    for name in ("GOVGRAPH_AUTH_ISSUER", "GOVGRAPH_AUTH_AUDIENCE"):
+        if len(values[name]) > 1024 or not values[name].isprintable():
+            raise ConfigError(name, values[name][:80], "printable text of at most 1024 characters")
+    url = values["GOVGRAPH_AUTH_JWKS_URL"]
+    schemes = ("https",) if https_only else ("https", "http")
+    if not re.fullmatch(r"(" + "|".join(schemes) + r")://[^/?#\s@]+(/[^\s]*)?", url):
+        raise ConfigError(
+            "GOVGRAPH_AUTH_JWKS_URL", url, "an " + " or ".join(f"{s}://" for s in schemes) + " URL"
+        )
+    return {
+        "auth_issuer": values["GOVGRAPH_AUTH_ISSUER"],
+        "auth_audience": values["GOVGRAPH_AUTH_AUDIENCE"],
+        "auth_jwks_url": url,
+    }
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
