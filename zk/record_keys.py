@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from zk.ballot import Manifest
 from zk.group import Element, G1Group
+from zk.json_input import describe
+from zk.trustees import CoefficientReveal
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,36 @@ def same_point(group: G1Group, point: Element, pinned: bytes) -> bool:
     if len(pinned) == group.element_length:
         return group.encode(point) == pinned
     return group.backend.g1_compress(point) == pinned
+
+
+def trustee_keys(
+    group: G1Group, manifest: Manifest, reveals: Mapping[int, CoefficientReveal], pinned: PinnedKeys
+) -> tuple[list[KeyUse], list[str]]:
+    """Each trustee's key as the record gives it (its first coefficient commitment), compared with the pinned
+    one if any; and the failures: a pinned key that differs, or is pinned for a trustee the manifest lacks."""
+    uses: list[KeyUse] = []
+    failures: list[str] = []
+    expected_keys = dict(pinned.trustees)
+    for index, trustee in enumerate(manifest.trustees, start=1):
+        holder = f"{index} {trustee.id}"
+        reveal = reveals.get(index)
+        point = reveal.coefficients[0] if reveal is not None else None
+        key = "" if point is None else group.encode(point).hex()
+        expected = expected_keys.pop(trustee.id, None)
+        if expected is None:
+            uses.append(KeyUse("trustee", holder, key, False))
+            continue
+        matches = point is not None and same_point(group, point, expected)
+        uses.append(KeyUse("trustee", holder, key, True, matches))
+        if point is None:
+            failures.append(f"trustee {holder}: the ceremony holds no key to compare with the pinned one")
+        elif not matches:
+            failures.append(
+                f"trustee {holder}: its key in the ceremony (its first coefficient commitment) is not the "
+                f"key pinned for it"
+            )
+    failures += [
+        f"a key is pinned for trustee {describe(trustee_id)}, whom the manifest does not name"
+        for trustee_id in expected_keys
+    ]
+    return uses, failures

@@ -32,7 +32,7 @@ from zk.errors import MalformedInput, ZkError
 from zk.json_input import describe
 from zk.record import FORMAT, GROUP_NAME, ballot_list_hash, closing_hash
 from zk.record_ballots import check_ballot_chunk
-from zk.record_keys import KeyUse, PinnedKeys, same_point
+from zk.record_keys import KeyUse, PinnedKeys, trustee_keys
 from zk.record_report import CHECKS, CheckResult, VerificationReport
 from zk.sigma import BatchVerifier
 from zk.tally import (
@@ -121,7 +121,7 @@ class _Verifier:
             try:
                 step(result)
             except (ZkError, KeyError, TypeError, ValueError) as exc:
-                result.fail(f"cannot check: {exc}")
+                result.fail(f"cannot check: {_reason(exc)}")
             except Exception as exc:  # a verifier reports, it never crashes on a hostile record
                 result.fail(f"cannot check: the record's structure is invalid ({type(exc).__name__})")
         report = VerificationReport(list(self.results.values()), keys=self.keys)
@@ -209,34 +209,11 @@ class _Verifier:
                     result.fail(f"trustee {trustee}: qualified, but its commitments are invalid")
                 else:
                     result.note += f"trustee {trustee}'s commitments are invalid (it is excluded). "
-        self._trustee_keys(result)
+        uses, failures = trustee_keys(self.group, self.manifest, self.reveals, self.pinned)
+        self.keys += uses
+        for failure in failures:
+            result.fail(failure)
         self.raw_ceremony = raw
-
-    def _trustee_keys(self, result: CheckResult) -> None:
-        """Each trustee's key as the record gives it (its first commitment), against the pinned one if any."""
-        pinned = dict(self.pinned.trustees)
-        for index, trustee in enumerate(self.manifest.trustees, start=1):
-            holder = f"{index} {trustee.id}"
-            reveal = self.reveals.get(index)
-            point = reveal.coefficients[0] if reveal is not None else None
-            key = "" if point is None else self.group.encode(point).hex()
-            expected = pinned.pop(trustee.id, None)
-            if expected is None:
-                self.keys.append(KeyUse("trustee", holder, key, False))
-                continue
-            matches = point is not None and same_point(self.group, point, expected)
-            self.keys.append(KeyUse("trustee", holder, key, True, matches))
-            if point is None:
-                result.fail(f"trustee {holder}: the ceremony holds no key to compare with the pinned one")
-            elif not matches:
-                result.fail(
-                    f"trustee {holder}: its key in the ceremony (its first coefficient commitment) is not "
-                    f"the key pinned for it"
-                )
-        for trustee_id in pinned:
-            result.fail(
-                f"a key is pinned for trustee {describe(trustee_id)}, whom the manifest does not name"
-            )
 
     # V3
     def v3_qualified(self, result: CheckResult) -> None:
@@ -553,6 +530,13 @@ class _Verifier:
                         f"{contest.id}/{option}: the published count {count} is not what the totals "
                         f"decrypt to"
                     )
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, for a failure line: a KeyError's text is the repr of a key the record chose."""
+    if isinstance(exc, KeyError):
+        return f"the record has no {describe(exc.args[0]) if exc.args else 'such key'}"
+    return str(exc)
 
 
 def _indexes(value: object, what: str, n: int) -> list[int]:

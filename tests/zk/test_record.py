@@ -19,7 +19,7 @@ from zk.record_verifier import verify_record
 
 # Fields whose every change must make the record fail verification. Not: the sealed shares and box keys
 # (history no verifier can open), credentials_issued (only an upper bound) and the tally's trustee list
-# (another threshold subset of valid shares is as good).
+# (another threshold subset of valid shares is as good). Floats and booleans where integers belong must fail.
 VERIFIED = (
     "manifest",
     "manifest_hash",
@@ -29,6 +29,7 @@ VERIFIED = (
     "aggregate",
     "decryption_shares",
     "results",
+    "closing",
     "format",
     "group",
 )
@@ -75,7 +76,7 @@ def _leaves(value, path=()):
 
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-2, 2**70) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers(-2, 2**70) | st.floats(-2, 3) | st.text(max_size=20),
     lambda children: (
         st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
     ),
