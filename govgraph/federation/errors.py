@@ -94,12 +94,7 @@ def classify(error: GraphQLError) -> GraphQLError:
             # Variable values are coerced before execution; a wrong one is the caller's input.
             code = ErrorCode.BAD_USER_INPUT
         elif isinstance(error, GraphQLSyntaxError):
-            # graphql-core reports the token limit as a syntax error; it is a size limit, not a typo.
-            code = (
-                ErrorCode.QUERY_TOO_COMPLEX
-                if "more than" in error.message and "tokens" in error.message
-                else ErrorCode.GRAPHQL_PARSE_FAILED
-            )
+            code = ErrorCode.QUERY_TOO_COMPLEX if is_token_limit(error) else ErrorCode.GRAPHQL_PARSE_FAILED
         else:
             code = ErrorCode.GRAPHQL_VALIDATION_FAILED
         return _with_code(error, error.message, code)
@@ -109,6 +104,33 @@ def classify(error: GraphQLError) -> GraphQLError:
         # e.g. a scalar's parse_value refusing a variable: the client's input was wrong.
         return _with_code(error, error.message, ErrorCode.BAD_USER_INPUT)
     return _with_code(error, INTERNAL_MESSAGE, ErrorCode.INTERNAL)
+
+
+def is_token_limit(error: GraphQLError) -> bool:
+    """graphql-core reports its token budget as a syntax error; it is a size limit, not a typo."""
+    return (
+        isinstance(error, GraphQLSyntaxError)
+        and error.message.startswith("Syntax Error: Document contains more than ")
+        and error.message.endswith(" tokens. Parsing aborted.")
+    )
+
+
+def without_suggestions(error: GraphQLError) -> GraphQLError:
+    """`error` without graphql-core's trailing "Did you mean ...?", which maps the schema for strangers.
+    The suggestion is always the message's end, and names schema elements only."""
+    message = error.message
+    start = message.rfind(" Did you mean ")
+    if start < 0 or not message.endswith("?"):
+        return error
+    return GraphQLError(
+        message[:start],
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=error.extensions,
+    )
 
 
 def _with_code(error: GraphQLError, message: str, code: ErrorCode) -> GraphQLError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -16,32 +16,39 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import SchemaExtension
 from strawberry.federation import Schema
 from strawberry.federation.schema_directives import Link
 from strawberry.federation.versions import format_version
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from govgraph.federation.errors import ServiceError, classify
+from govgraph.federation.documents import DocumentCache, validate_document, validation_rules
+from govgraph.federation.errors import ServiceError, classify, without_suggestions
 from govgraph.federation.http import SessionsSource, SubgraphView
-from govgraph.federation.limits import DEFAULT_LIMITS, Limits, limits_rule
+from govgraph.federation.limits import DEFAULT_LIMITS, Limits
 from govgraph.federation.scalars import SCALAR_OVERRIDES
 from govgraph.federation.tracing import tracing_extension
 
 FEDERATION_VERSION = "2.7"
-CACHE_SIZE = 1024
 log = logging.getLogger("govgraph.federation")
 
 
 class SubgraphSchema(Schema):
     """A federation schema whose every error carries an `extensions.code`, with unexpected ones masked
     (MaskErrors' job, with a taxonomy instead of one message). Done around `execute` rather than in an
-    extension: a parse error raised inside ParserCache's hook skips the extensions' exit code."""
+    extension: extensions' hooks are skipped for errors raised in earlier hooks. In production, no error says
+    "Did you mean ...?" (graphql-core suggests names when coercing variables too, where strawberry cannot be
+    asked not to). `documents`: the cache of parsed and validated documents (None: not cached)."""
+
+    production: bool = False
+    documents: DocumentCache | None = None
 
     async def execute(self, *args, **kwargs) -> ExecutionResult:
         result = await super().execute(*args, **kwargs)
         if result.errors:
-            result.errors = [classify(error) for error in result.errors]
+            result.errors = self.classify(result.errors)
         return result
 
     async def stream(self, *args, **kwargs):
@@ -49,9 +56,13 @@ class SubgraphSchema(Schema):
         result = await super().stream(*args, **kwargs)
         if isinstance(result, ExecutionResult):
             if result.errors:
-                result.errors = [classify(error) for error in result.errors]
+                result.errors = self.classify(result.errors)
             return result
-        return _classified_stream(result)
+        return _classified_stream(result, self.classify)
+
+    def classify(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        classified = [classify(error) for error in errors]
+        return [without_suggestions(error) for error in classified] if self.production else classified
 
     def _add_link_directives(self, additional_directives=None) -> None:
         # Strawberry links the federation spec only when a federation directive is used; a subgraph without
@@ -71,14 +82,53 @@ class SubgraphSchema(Schema):
                 log.error("unexpected error at %s", error.path, exc_info=original)
 
 
-async def _classified_stream(results: AsyncGenerator) -> AsyncGenerator:
+async def _classified_stream(
+    results: AsyncGenerator, classified: Callable[[list[GraphQLError]], list[GraphQLError]]
+) -> AsyncGenerator:
     try:
         async for result in results:
             if getattr(result, "errors", None):
-                result.errors = [classify(error) for error in result.errors]
+                result.errors = classified(result.errors)
             yield result
     finally:
         await results.aclose()
+
+
+class CheckedDocuments(SchemaExtension):
+    """Parsing under the token budget and validation under the limits (documents.py), through the schema's
+    cache of documents and verdicts keyed by query text. It replaces strawberry's parser and validation
+    caches, which keep any number of bytes, and its token limiter and added rules."""
+
+    def __init__(self, limits: Limits, rules: tuple, cache: DocumentCache | None) -> None:
+        self.limits = limits
+        self.rules = rules
+        self.cache = cache
+        self.cached: tuple | None = None
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.limits.max_tokens
+        if self.cache is not None and context.query:
+            self.cached = self.cache.get(context.query)
+            if self.cached is not None:
+                context.graphql_document = self.cached[0]
+        yield  # on a miss strawberry parses, with the options above; a parse error ends the request there
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        schema, query, document = context.schema, context.query, context.graphql_document
+        if self.cached is not None and self.cached[0] is document:
+            errors = self.cached[1]
+        else:
+            production = getattr(schema, "production", False)
+            errors = validate_document(
+                schema._schema, document, self.limits, self.rules, suggestions=not production
+            )
+            if self.cache is not None and query:
+                self.cache.put(query, (document, errors), len(query))
+        # Set even when empty: strawberry then skips its own validation.
+        context.pre_execution_errors = list(errors)
+        yield
 
 
 def build_subgraph_schema(
@@ -91,25 +141,18 @@ def build_subgraph_schema(
     production: bool = False,
     caches: bool = True,
 ) -> SubgraphSchema:
-    """The schema with the kit: limits, error codes, ftv1, and (unless `caches=False`, for benchmarks)
-    parse and validation caches. Extensions are passed as factories: each request gets fresh instances,
-    while the validation rule classes are built once here so the validation cache keeps hitting."""
-    rules = [limits_rule(limits)]
-    if production:
-        # Introspection off in production; `_service { sdl }` is a plain field and stays available to
-        # gateways.
-        rules.append(NoSchemaIntrospectionCustomRule)
+    """The schema with the kit: limits, error codes, ftv1, and (unless `caches=False`, for benchmarks) a
+    cache of parsed and validated documents. Extensions are passed as factories: each request gets fresh
+    instances; the rules and the cache are made once here."""
+    # Introspection off in production; `_service { sdl }` is a plain field and stays available to gateways.
+    extra = (NoSchemaIntrospectionCustomRule,) if production else ()
+    rules = validation_rules(limits, (*extra, MaybeNullValidationRule, OneOfInputValidationRule))
+    cache = DocumentCache() if caches else None
     extensions: list[Callable[[], object]] = [
         tracing_extension,
-        functools.partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-        functools.partial(AddValidationRules, rules),
+        functools.partial(CheckedDocuments, limits, rules, cache),
     ]
-    if caches:
-        extensions += [
-            functools.partial(ParserCache, maxsize=CACHE_SIZE),
-            functools.partial(ValidationCache, maxsize=CACHE_SIZE),
-        ]
-    return SubgraphSchema(
+    schema = SubgraphSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
@@ -118,6 +161,9 @@ def build_subgraph_schema(
         scalar_overrides=dict(SCALAR_OVERRIDES),
         federation_version=FEDERATION_VERSION,
     )
+    schema.production = production
+    schema.documents = cache
+    return schema
 
 
 def subgraph_view(

@@ -1,10 +1,12 @@
 """The Gateway: one GraphQL request in (checked, parsed, validated, planned, executed, shaped), and out the
-body Hive Gateway would answer for it; documents and plans are cached per query text."""
+body Hive Gateway would answer for it; documents and plans are cached per query text, within a byte budget.
+
+Before anything expands the document, it is held to the kit's Limits (documents.py): a token budget at
+parse, then depth, aliases, fields, cost and definitions measured once per fragment, then validation."""
 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,15 +17,15 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     parse,
-    validate,
 )
 from graphql import (
     execute as graphql_execute,
 )
 from graphql.execution.values import get_variable_values
-from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
+from graphql.validation import NoSchemaIntrospectionCustomRule
 
-from govgraph.federation.errors import INTERNAL_MESSAGE, ErrorCode
+from govgraph.federation.documents import DocumentCache, validate_document, validation_rules
+from govgraph.federation.errors import INTERNAL_MESSAGE, ErrorCode, is_token_limit
 from govgraph.federation.gateway.composition import compose
 from govgraph.federation.gateway.dedup import SharedFetches
 from govgraph.federation.gateway.execute import run_plan
@@ -32,21 +34,9 @@ from govgraph.federation.gateway.plan import Plan, Planner, PlanningError
 from govgraph.federation.gateway.shape import Shaper
 from govgraph.federation.gateway.supergraph import CompositionError, SubgraphSource, Supergraph
 from govgraph.federation.gateway.transports import Transport
+from govgraph.federation.limits import GATEWAY_LIMITS, Limits
 
 log = logging.getLogger("govgraph.gateway")
-CACHE_SIZE = 1024
-
-
-class _Lru(OrderedDict):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def remember(self, key, value):
-        self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
-        return value
 
 
 def _error(message: str, code: str | None = None, locations=None) -> dict:
@@ -58,12 +48,23 @@ def _error(message: str, code: str | None = None, locations=None) -> dict:
     return error
 
 
+def _refusal(error: GraphQLError, code: str) -> dict:
+    """A parse or validation error: ours (a limit) keep their code and words, graphql-core's take `code` and
+    graphql-js's quotes."""
+    own = (error.extensions or {}).get("code")
+    if own is not None:
+        return _error(error.message, own, error.locations)
+    return _error(js_quotes(error.message), code, error.locations)
+
+
 class Gateway:
     """A composed supergraph plus a transport per subgraph; stateless between requests except its caches.
 
     With `deduplicate` (the default, as in Hive Gateway), a query's subgraph fetch identical to one already in
     flight, from this request or another, waits for that fetch's answer instead of being sent again (see
-    SharedFetches); a mutation's fetches are always sent."""
+    SharedFetches); a mutation's fetches are always sent. Without `introspection` (production), suggestions
+    ("Did you mean ...?") are off too unless `suggestions` says otherwise: both map the schema for strangers.
+    `limits`: the kit's document limits, applied before planning (GATEWAY_LIMITS by default)."""
 
     def __init__(
         self,
@@ -72,6 +73,8 @@ class Gateway:
         *,
         introspection: bool = True,
         deduplicate: bool = True,
+        suggestions: bool | None = None,
+        limits: Limits = GATEWAY_LIMITS,
     ) -> None:
         missing = [name for name in supergraph.subgraphs if name not in transports]
         if missing:
@@ -80,10 +83,12 @@ class Gateway:
         self.transports = dict(transports)
         self.planner = Planner(supergraph)
         self.shared = SharedFetches() if deduplicate else None
-        self.documents: _Lru = _Lru(CACHE_SIZE)  # query text -> (document, validation errors)
-        self.plans: _Lru = _Lru(CACHE_SIZE)  # (query text, operation name) -> Plan
+        self.limits = limits
+        self.documents = DocumentCache()  # query text -> document, or the body refusing it
+        self.plans = DocumentCache()  # (query text, operation name) -> Plan
         # Off in production, like the subgraphs' own introspection: the schema is not for strangers to map.
-        self.rules = (*specified_rules, *(() if introspection else (NoSchemaIntrospectionCustomRule,)))
+        self.rules = validation_rules(limits, () if introspection else (NoSchemaIntrospectionCustomRule,))
+        self.suggestions = introspection if suggestions is None else suggestions
 
     @classmethod
     def from_sources(
@@ -93,8 +98,17 @@ class Gateway:
         *,
         introspection: bool = True,
         deduplicate: bool = True,
+        suggestions: bool | None = None,
+        limits: Limits = GATEWAY_LIMITS,
     ) -> Gateway:
-        return cls(compose(sources), transports, introspection=introspection, deduplicate=deduplicate)
+        return cls(
+            compose(sources),
+            transports,
+            introspection=introspection,
+            deduplicate=deduplicate,
+            suggestions=suggestions,
+            limits=limits,
+        )
 
     async def execute(
         self, query: Any, variables: Any = None, operation_name: Any = None
@@ -114,7 +128,10 @@ class Gateway:
         if isinstance(operation, dict):
             return 400, operation
         coerced = get_variable_values(
-            self.supergraph.api_schema, operation.variable_definitions or (), variables or {}
+            self.supergraph.api_schema,
+            operation.variable_definitions or (),
+            variables or {},
+            hide_suggestions=not self.suggestions,
         )
         if isinstance(coerced, list):
             return 200, {
@@ -129,7 +146,8 @@ class Gateway:
         try:
             plan = self.plans.get(key)
             if plan is None:
-                plan = self.plans.remember(key, self._plan(document, operation))
+                size = len(query) + len(operation_name or "")
+                plan = self.plans.put(key, self._plan(document, operation), size)
             return 200, await self._run(plan, document, variables or {}, coerced)
         except PlanningError as exc:
             return 200, {"errors": [_error(str(exc), ErrorCode.QUERY_PLANNING_FAILED)]}
@@ -138,24 +156,22 @@ class Gateway:
             return 200, {"errors": [_error(INTERNAL_MESSAGE, ErrorCode.INTERNAL)]}
 
     def _document(self, query: str) -> DocumentNode | dict:
+        """The parsed, checked and validated document, or the body refusing it."""
         cached = self.documents.get(query)
         if cached is not None:
             return cached
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=self.limits.max_tokens)
         except GraphQLError as exc:
-            return {"errors": [_error(js_quotes(exc.message), ErrorCode.GRAPHQL_PARSE_FAILED, exc.locations)]}
-        errors = validate(self.supergraph.api_schema, document, self.rules)
+            code = ErrorCode.QUERY_TOO_COMPLEX if is_token_limit(exc) else ErrorCode.GRAPHQL_PARSE_FAILED
+            return {"errors": [_error(js_quotes(exc.message), code, exc.locations)]}
+        errors = validate_document(
+            self.supergraph.api_schema, document, self.limits, self.rules, suggestions=self.suggestions
+        )
+        result: DocumentNode | dict = document
         if errors:
-            result: DocumentNode | dict = {
-                "errors": [
-                    _error(js_quotes(e.message), ErrorCode.GRAPHQL_VALIDATION_FAILED, e.locations)
-                    for e in errors
-                ]
-            }
-        else:
-            result = document
-        return self.documents.remember(query, result)
+            result = {"errors": [_refusal(e, ErrorCode.GRAPHQL_VALIDATION_FAILED) for e in errors]}
+        return self.documents.put(query, result, len(query))
 
     @staticmethod
     def _operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | dict:
@@ -225,4 +241,4 @@ def _introspection_only(source, info, **arguments):
     return value(info, **arguments) if callable(value) else value
 
 
-__all__ = ["CACHE_SIZE", "Gateway"]
+__all__ = ["Gateway"]

@@ -2,7 +2,9 @@
 through `_entities`), each printed once as a subgraph document. Plans are cached per (document, operation).
 
 A fetch's children run after it, over the entities its answer put at `path`; a field with @requires is
-fetched by a child of whichever fetch supplies the required fields."""
+fetched by a child of whichever fetch supplies the required fields. A fragment spread again where its
+fields are already planned is skipped (the spec's CollectFields skips visited fragments the same way), so
+planning is linear in the document however often fragments spread one another."""
 
 from __future__ import annotations
 
@@ -90,6 +92,8 @@ class Planner:
 
     def plan(self, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]) -> Plan:
         self.fragments = fragments
+        # Fragment spreads already planned, by where they were planned: planning one again there adds nothing.
+        self.planned: dict[tuple, set[int]] = {}
         root_type = {OperationType.QUERY: "Query", OperationType.MUTATION: "Mutation"}.get(
             operation.operation
         )
@@ -123,17 +127,26 @@ class Planner:
         return Plan(operation, fragments, roots, sequential, introspection)
 
     def _flatten(
-        self, selection_set: SelectionSetNode
+        self, selection_set: SelectionSetNode, visited: set[tuple[str, str]] | None = None
     ) -> list[tuple[FieldNode, FieldNode | InlineFragmentNode]]:
         """Root fields (to route each to its owner), each with the selection to plan: the field itself, or
-        the field inside copies of the root fragments that carry @skip/@include around it."""
+        the field inside copies of the root fragments that carry @skip/@include around it. `visited`: the
+        fragment spreads (name, directives) already flattened under the same directives, skipped."""
+        visited = set() if visited is None else visited
         found = []
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 found.append((selection, selection))
                 continue
+            if isinstance(selection, FragmentSpreadNode):
+                spread = (selection.name.value, _printed(selection.directives))
+                if spread in visited:
+                    continue
+                visited.add(spread)
             fragment = self._fragment(selection)
-            for node, wrapped in self._flatten(fragment.selection_set):
+            # Inside a fragment with directives, fields are wrapped in them: what was visited outside differs.
+            inner = set() if selection.directives else visited
+            for node, wrapped in self._flatten(fragment.selection_set, inner):
                 if selection.directives:
                     wrapped = InlineFragmentNode(
                         type_condition=None,
@@ -172,11 +185,19 @@ class Planner:
                     parent, selection, subgraph, out, fetch, path, provided, exclude
                 )
                 continue
+            where = None
+            if isinstance(selection, FragmentSpreadNode):
+                name, directives = selection.name.value, _printed(selection.directives)
+                where = (id(out), parent, name, directives, subgraph, id(fetch), path, id(provided), exclude)
+                if where in self.planned:
+                    suppliers |= self.planned[where]
+                    continue
+                self.planned[where] = set()  # while planning it: a cycle (refused by validation) stops here
             fragment = self._fragment(selection)
             condition = fragment.type_condition.name.value if fragment.type_condition else parent
             directives = selection.directives
-            applicable = self._applicable(parent, condition)
-            for target in applicable:
+            planned: set[int] = set()
+            for target in self._applicable(parent, condition):
                 if target == parent:
                     wrapper = (
                         self._emit(out, Out("", "", _directives_only(selection), [])) if directives else out
@@ -185,7 +206,7 @@ class Planner:
                     if not self._knows(subgraph, target):
                         continue  # this subgraph never returns that type
                     wrapper = self._emit(out, Out(target, "", _fragment_on(target, selection), []))
-                suppliers |= self._plan_set(
+                planned |= self._plan_set(
                     target,
                     fragment.selection_set.selections,
                     subgraph,
@@ -195,6 +216,9 @@ class Planner:
                     provided,
                     exclude,
                 )
+            if where is not None:
+                self.planned[where] = planned
+            suppliers |= planned
         return suppliers
 
     def _knows(self, subgraph: str, type_name: str) -> bool:
@@ -403,6 +427,10 @@ class Planner:
         else:
             head = "query(" + ",".join(["$representations:[_Any!]!", *declared]) + ")"
             fetch.document = f"{head}{{_entities(representations:$representations){{{body}}}}}"
+
+
+def _printed(directives) -> str:
+    return " ".join(print_ast(directive) for directive in directives or ())
 
 
 def _same_call(a: FieldNode, b: FieldNode) -> bool:

@@ -1,5 +1,6 @@
 """Response shaping: the client's `data`, projected from the merged tree by walking the client's operation
-with Hive Gateway's projection rules (see Shaper): aliases, fragments, @skip/@include, null propagation."""
+with Hive Gateway's projection rules (see Shaper): aliases, fragments, @skip/@include, null propagation.
+The steps for each selection set are worked out once per plan, each fragment spread in it once."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
     is_abstract_type,
+    print_ast,
     value_from_ast,
 )
 
@@ -97,8 +99,10 @@ class Shaper:
         """What projecting `selection_set` over an object of type `parent` does, in order, as
         (kind, response key, @skip/@include directives, type, sub-selection, non-null): the work that
         depends on the operation and schema only. `known`: the object came with its __typename, against
-        which fragments are matched (without it, every fragment spread applies)."""
+        which fragments are matched (without it, every fragment spread applies). A fragment spread twice
+        with the same directives projects once: the second adds nothing (as in the spec's CollectFields)."""
         steps: list[tuple] = []
+        spreads: set[tuple[str, str]] = set()
         for selection in selection_set.selections:
             conditions = tuple(d for d in selection.directives or () if d.name.value in ("skip", "include"))
             if isinstance(selection, FieldNode):
@@ -115,6 +119,10 @@ class Shaper:
                     named = get_named_type(field.type)
                     steps.append((_FIELD, key, conditions, named, selection.selection_set, non_null))
             elif isinstance(selection, FragmentSpreadNode):
+                spread = (selection.name.value, " ".join(print_ast(d) for d in selection.directives or ()))
+                if spread in spreads:
+                    continue
+                spreads.add(spread)
                 fragment = self.fragments[selection.name.value]
                 condition = fragment.type_condition.name.value
                 if known and not self._satisfies(parent.name, condition):

@@ -8,11 +8,9 @@ import asyncio
 import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
-from strawberry.extensions.parser_cache import _get_parse_cache
-from strawberry.extensions.validation_cache import _get_validate_cache
 
 from govgraph.federation.limits import DEFAULT_LIMITS, Limits
-from govgraph.federation.subgraph import CACHE_SIZE, build_subgraph_schema, standalone_app, subgraph_view
+from govgraph.federation.subgraph import build_subgraph_schema, standalone_app, subgraph_view
 from tests.govgraph.federation.probe import Query, Subscription
 
 TRANSPORT_WS = "graphql-transport-ws"
@@ -28,16 +26,14 @@ def test_schema_links_federation_2_7() -> None:
     assert sdl.startswith('schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: [')
 
 
-def test_parse_and_validation_caches_hit_on_a_repeated_document() -> None:
+def test_document_cache_hits_on_a_repeated_document() -> None:
     schema = build_subgraph_schema(Query)
     query = "{ tree { child { depth } } __typename }"
-    parse_before = _get_parse_cache(CACHE_SIZE).cache_info()
-    validate_before = _get_validate_cache(CACHE_SIZE).cache_info()
     results = [asyncio.run(schema.execute(query)) for _ in range(3)]
     assert [r.data for r in results] == [{"tree": {"child": {"depth": 1}}, "__typename": "Query"}] * 3
-    # First run misses, the next two hit: the limit rule class is stable, so the cache key is too.
-    assert _get_parse_cache(CACHE_SIZE).cache_info().hits - parse_before.hits == 2
-    assert _get_validate_cache(CACHE_SIZE).cache_info().hits - validate_before.hits == 2
+    # First run misses (parsed and validated once), the next two reuse the document and its verdict.
+    assert (schema.documents.misses, schema.documents.hits, len(schema.documents)) == (1, 2, 1)
+    assert schema.documents.bytes == len(query)
 
 
 def test_uncached_schema_answers_the_same() -> None:
