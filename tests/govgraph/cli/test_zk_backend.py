@@ -19,9 +19,9 @@ def test_election_verify_checks_the_record_on_the_configured_backend(
     used = []
     verify = record_verifier.verify_record
 
-    def spy(record, progress=None, backend=None, workers=1):
+    def spy(record, progress=None, backend=None, workers=1, pinned=None):
         used.append(backend.name)
-        return verify(record, progress, backend, workers)
+        return verify(record, progress, backend, workers, pinned)
 
     monkeypatch.setattr(record_verifier, "verify_record", spy)
     path = tmp_path / "record.json"
