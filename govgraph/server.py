@@ -28,11 +28,18 @@ log = logging.getLogger("govgraph.server")
 
 MAX_HEAD_BYTES = 64 * 1024  # request line and headers; nginx allows 4 x 8 KiB by default
 FD_RESERVE = 64  # descriptors kept for the listening socket, the database, log files and worker threads
+# Python 3.11's accept loop takes up to `backlog` connections per event-loop turn before any protocol sees
+# them, and on EMFILE logs (and schedules a retry) once per remaining try: a small backlog bounds both.
+MAX_BACKLOG = 256
+BURST_TURNS = 4  # event-loop turns between accept() and the close of a connection refused at the cap
 REPEAT_INTERVAL = 10.0  # seconds between two log lines of one repeated kind
 # Lines that repeat once per failed attempt: asyncio's accept() out of descriptors (each try of its accept
 # loop, thousands a second in Python 3.11), and uvicorn's refusal of a garbled request (one per connection).
 REPEATED_LINES = {
-    "asyncio": ("socket.accept() out of system resource",),
+    "asyncio": (
+        "socket.accept() out of system resource",
+        "Exception in callback BaseSelectorEventLoop._start_serving",  # its retries, once the server closed
+    ),
     "uvicorn.error": ("Invalid HTTP request received.",),
 }
 
@@ -130,7 +137,7 @@ class GuardedProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         if self._in_head:  # part of a head arrived: say why; a connection that sent nothing is just closed
-            message = f"The request head did not arrive within {self.guards.header_timeout:g} seconds."
+            message = f"The request head did not arrive within {self.guards.header_timeout:g} s."
             self._refuse(408, "Request Timeout", "REQUEST_TIMEOUT", message)
         else:
             self.transport.close()
@@ -145,7 +152,7 @@ class GuardedProtocol(HttpToolsProtocol):
             # The application's receive() now answers http.disconnect and its send() goes nowhere.
             cycle.disconnected = True
             cycle.message_event.set()
-            message = f"The request body did not arrive within {self.guards.body_timeout:g} seconds."
+            message = f"The request body did not arrive within {self.guards.body_timeout:g} s."
             self._refuse(408, "Request Timeout", "REQUEST_TIMEOUT", message)
         else:  # answered (or answering) already: the rest of the body is not worth waiting for
             self.transport.close()
@@ -202,15 +209,20 @@ class _CapReached:
 _CAP_REACHED = _CapReached()
 
 
-def connection_cap(requested: int) -> int:
-    """`requested`, lowered to what the process's descriptor limit leaves once FD_RESERVE is kept aside: past
-    it, accept() itself fails and nobody, /healthz included, gets in."""
+def backlog_and_cap(requested: int) -> tuple[int, int]:
+    """The listen backlog, and `requested` connections lowered to what the descriptor limit leaves once
+    FD_RESERVE and a burst of accepted-but-not-yet-refused connections are kept aside: past it, accept()
+    itself fails, and nobody (/healthz included) gets in."""
     soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY or requested <= soft - FD_RESERVE:
-        return requested
-    cap = max(1, soft - FD_RESERVE)
-    log.warning("GOVGRAPH_MAX_CONNECTIONS=%d lowered to %d: the descriptor limit is %d", requested, cap, soft)
-    return cap
+    if soft == resource.RLIM_INFINITY:
+        return MAX_BACKLOG, requested
+    backlog = min(MAX_BACKLOG, max(16, soft // 8))
+    room = max(1, soft - FD_RESERVE - BURST_TURNS * backlog)
+    if requested > room:
+        log.warning(
+            "GOVGRAPH_MAX_CONNECTIONS=%d lowered to %d: the descriptor limit is %d", requested, room, soft
+        )
+    return backlog, min(requested, room)
 
 
 def quiet_repeated_lines() -> None:
@@ -222,10 +234,9 @@ def quiet_repeated_lines() -> None:
 
 def server_config(asgi_app: Any, settings: Settings, port: int) -> uvicorn.Config:
     """uvicorn's configuration for `asgi_app` on settings.host:port, with the guards from the settings."""
+    backlog, cap = backlog_and_cap(settings.max_connections)
     guards = Guards(
-        header_timeout=settings.header_timeout,
-        body_timeout=settings.body_timeout,
-        max_connections=connection_cap(settings.max_connections),
+        header_timeout=settings.header_timeout, body_timeout=settings.body_timeout, max_connections=cap
     )
     config = uvicorn.Config(
         asgi_app,
@@ -234,6 +245,7 @@ def server_config(asgi_app: Any, settings: Settings, port: int) -> uvicorn.Confi
         log_level=settings.log_level,
         lifespan="on",
         timeout_graceful_shutdown=10,
+        backlog=backlog,
         http=functools.partial(GuardedProtocol, guards=guards),  # type: ignore[arg-type]
     )
     quiet_repeated_lines()  # after uvicorn.Config, which (re)configures logging
