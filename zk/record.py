@@ -34,7 +34,9 @@ from zk.trustees import (
 )
 from zk.wire import element_to_hex
 
-FORMAT = "govgraph/election-record/v1"
+FORMAT = (
+    "govgraph/election-record/v2"  # v2: the manifest names trustees and the roll key; a closing statement
+)
 GROUP_NAME = "BLS12-381-G1-uncompressed"  # `zk.ballot.election_group`
 
 

@@ -105,12 +105,12 @@ def test_a_mutated_record_never_crashes_the_verifier_and_verified_fields_fail(
 
 
 def test_a_record_that_is_not_an_object_fails_every_check_without_crashing() -> None:
-    for hostile in (None, [], "record", 7, {"format": "govgraph/election-record/v1"}):
+    for hostile in (None, [], "record", 7, {"format": "govgraph/election-record/v2"}):
         report = verify_record(hostile)
         assert report.failed() == [f"V{i}" for i in range(1, 14)]
         assert report.check("V1").failures == [
             "unknown record format or group "
-            "(expected govgraph/election-record/v1 on BLS12-381-G1-uncompressed)"
+            "(expected govgraph/election-record/v2 on BLS12-381-G1-uncompressed)"
         ]
         assert report.check("V13").failures == [
             "cannot check: an earlier check could not read the data this check needs"

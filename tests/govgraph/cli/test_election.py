@@ -78,7 +78,7 @@ def test_an_unreadable_file_exits_2_and_garbage_json_fails_every_check(tmp_path:
     report = json.loads(garbage.stdout)
     assert report["ok"] is False
     assert report["checks"][0]["failures"] == [
-        "unknown record format or group (expected govgraph/election-record/v1 on BLS12-381-G1-uncompressed)"
+        "unknown record format or group (expected govgraph/election-record/v2 on BLS12-381-G1-uncompressed)"
     ]
 
 
