@@ -34,9 +34,8 @@ from zk.trustees import (
 )
 from zk.wire import element_to_hex
 
-FORMAT = (
-    "govgraph/election-record/v2"  # v2: the manifest names trustees and the roll key; a closing statement
-)
+# v2: the manifest names the trustees and the roll authority's key; the record has a closing statement
+FORMAT = "govgraph/election-record/v2"
 GROUP_NAME = "BLS12-381-G1-uncompressed"  # `zk.ballot.election_group`
 
 
