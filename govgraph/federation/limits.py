@@ -1,5 +1,6 @@
-"""Document limits measured before validation: definitions per document; depth, aliases, field selections
-and a static cost per operation. Each refusal is a QUERY_TOO_COMPLEX naming the limit.
+"""Document limits measured before validation: definitions and the length of number literals per document;
+depth, aliases, field selections and a static cost per operation. Each refusal is a QUERY_TOO_COMPLEX
+naming the limit.
 
 Each fragment is measured once and its measure combined at every spread, so the work is linear in the
 document however often fragments spread one another; the counts saturate at CEILING."""
@@ -22,6 +23,7 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    TokenKind,
     get_named_type,
 )
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef
@@ -42,6 +44,8 @@ class Limits:
     max_cost: int = 10_000
     assumed_list_size: int = 10
     max_definitions: int = 200
+    # Characters of an Int or Float literal: UInt64's 20 digits fit; Python's int() refuses past 4,300.
+    max_number_length: int = 100
     # Validation's check that fields of one response name merge compares them pairwise: the steps it may
     # take (graphql-core's complexity budget for OverlappingFieldsCanBeMerged, ~2 per pair of fields).
     max_merge_steps: int = 25_000
@@ -79,6 +83,14 @@ def check_limits(schema: GraphQLSchema, document: DocumentNode, limits: Limits) 
     if count > limits.max_definitions:
         return [
             QueryTooComplex(f"The document has {count} definitions; the limit is {limits.max_definitions}.")
+        ]
+    longest = _longest_number(document)
+    if longest > limits.max_number_length:
+        return [
+            QueryTooComplex(
+                f"The document holds a number of {longest} characters; "
+                f"the limit is {limits.max_number_length}."
+            )
         ]
     measurer = _Measurer(schema, document, limits)
     errors: list[QueryTooComplex] = []
@@ -210,6 +222,18 @@ class _Measurer:
                     return min(max(1, int(digits)), CEILING)
             # A variable's value is unknown before execution (and the verdict is cached per document).
         return self.limits.assumed_list_size
+
+
+def _longest_number(document: DocumentNode) -> int:
+    """The length of the document's longest Int or Float literal, from its tokens (wherever the literal is:
+    arguments, lists, objects, defaults)."""
+    longest = 0
+    token = document.loc.start_token if document.loc is not None else None
+    while token is not None:
+        if token.kind in (TokenKind.INT, TokenKind.FLOAT):
+            longest = max(longest, len(token.value))
+        token = token.next
+    return longest
 
 
 def _leaves_first(definitions: dict[str, FragmentDefinitionNode]) -> list[str]:
