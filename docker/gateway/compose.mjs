@@ -28,9 +28,12 @@ function parseArgs(argv) {
 }
 
 async function fetchSdl(url) {
+  const headers = { 'content-type': 'application/json', accept: 'application/json' };
+  // Production subgraphs give their SDL only with their shared secret (see gateway.config.mjs).
+  if (process.env.GOVGRAPH_SUBGRAPH_SECRET) headers['govgraph-subgraph-secret'] = process.env.GOVGRAPH_SUBGRAPH_SECRET;
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers,
     body: JSON.stringify({ query: '{ _service { sdl } }' }),
   });
   if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);

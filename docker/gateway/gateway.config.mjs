@@ -9,9 +9,17 @@ if (planner !== 'rust' && planner !== 'js') {
   throw new Error(`GOVGRAPH_GATEWAY_PLANNER must be "rust" or "js", not ${JSON.stringify(planner)}`);
 }
 
+// Subgraphs run with GOVGRAPH_ENV=production answer `_service` and `_entities` only to requests carrying their
+// shared secret: given the same GOVGRAPH_SUBGRAPH_SECRET, the gateway sends it on every subgraph request (the
+// value is read from the environment when each request is made, never written into this file).
+const subgraphSecret = process.env.GOVGRAPH_SUBGRAPH_SECRET
+  ? { transportEntries: { '*': { headers: [['govgraph-subgraph-secret', '{env.GOVGRAPH_SUBGRAPH_SECRET}']] } } }
+  : {};
+
 export const gatewayConfig = defineConfig({
   supergraph: process.env.GOVGRAPH_SUPERGRAPH ?? './supergraph.graphql',
   ...(planner === 'rust' ? { unifiedGraphHandler } : {}),
+  ...subgraphSecret,
   // Subgraph errors keep their extensions.code on the way out; unexpected gateway errors stay masked.
   maskedErrors: true,
   logging: process.env.GOVGRAPH_GATEWAY_LOG ?? 'warn',
