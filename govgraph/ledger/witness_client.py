@@ -3,6 +3,7 @@ count it as published once K of them did."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,15 @@ class Publication:
     @property
     def published(self) -> bool:
         return len(self.cosigned_by) >= self.quorum
+
+
+_SIZE = re.compile(r"[0-9]{1,20}")
+MAX_REFUSAL_TEXT = 200
+
+
+def _shorten(text: str) -> str:
+    """A witness's refusal text, bounded: it is shown to operators and must not flood a report."""
+    return text if len(text) <= MAX_REFUSAL_TEXT else text[:MAX_REFUSAL_TEXT] + "..."
 
 
 async def collect_cosignatures(
@@ -63,7 +73,15 @@ async def collect_cosignatures(
             if response.status_code == 409 and response.headers.get("content-type", "").startswith(
                 SIZE_CONTENT_TYPE
             ):
-                old = int(response.text.strip() or 0)
+                reported = response.text.strip()
+                # tlog-witness: the body is the witness's latest size in decimal; anything else is refused
+                # here rather than trusted (int() of junk raised, of 10^5000 digits took seconds).
+                if not _SIZE.fullmatch(reported):
+                    refusals.append(f"{name}: answered 409 with a malformed size")
+                    reply = None
+                    old = 0
+                    break
+                old = int(reported)
                 continue
             break
         if reply is None:
@@ -71,7 +89,7 @@ async def collect_cosignatures(
                 refusals.append(f"{name}: already cosigned a larger tree ({old})")
             continue
         if reply.status_code != 200:
-            refusals.append(f"{name}: {reply.status_code} {reply.text.strip()}")
+            refusals.append(f"{name}: {reply.status_code} {_shorten(reply.text.strip())}")
             continue
         line = reply.text
         try:

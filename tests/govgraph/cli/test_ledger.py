@@ -221,3 +221,42 @@ def test_checkpoint_escapes_what_a_witness_answers_and_ends_with_the_real_verdic
         "\\u202e\\x85\\x1b[2J\\x1b[HThe receipt is valid.\\x1b[8m",
         "NOT published: 0 of 1 witnesses cosigned, 1 required",
     ]
+
+
+class _JunkSizeWitness(BaseHTTPRequestHandler):
+    """A witness that answers every checkpoint with a 409 whose size is not a decimal size."""
+
+    size_body = b""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(409)
+        self.send_header("Content-Type", "text/x.tlog.size")
+        self.send_header("Content-Length", str(len(self.size_body)))
+        self.end_headers()
+        self.wfile.write(self.size_body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.mark.parametrize("size_body", [b"9" * 5000, b"ten\n", b"-1\n", b"\xff\xfe"])
+def test_a_witness_reporting_a_malformed_size_is_a_refusal_not_a_crash(run, size_body: bytes):
+    run("init", "land")
+    run("append", "land", "alpha")
+    witness = CosignatureSigner.from_skey(Signer.generate("witness.example/w").skey)
+    handler = type("Handler", (_JunkSizeWitness,), {"size_body": size_body})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        prefix = f"http://127.0.0.1:{server.server_address[1]}/w"
+        result = run("checkpoint", "land", "--witness", f"{prefix},{witness.vkey}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "witness refused: witness.example/w: answered 409 with a malformed size",
+        "NOT published: 0 of 1 witnesses cosigned, 1 required",
+    ]
