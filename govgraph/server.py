@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import logging
 import resource
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -223,6 +225,17 @@ def backlog_and_cap(requested: int) -> tuple[int, int]:
             "GOVGRAPH_MAX_CONNECTIONS=%d lowered to %d: the descriptor limit is %d", requested, room, soft
         )
     return backlog, min(requested, room)
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, which once started (the app's lifespan run: schemas built, supergraph composed) moves
+    every object alive to the collector's permanent generation (gc.freeze): a request that allocates many
+    objects (1 MB of `[[],[],...]` is 333,333 lists) then triggers full collections over its own objects
+    only, not the ~10^5 of the application (measured: 300 ms of stall per such body becomes 45 ms)."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        gc.freeze()
 
 
 def quiet_repeated_lines() -> None:

@@ -14,15 +14,13 @@ from govgraph.config import Settings
 def run_server(asgi_app, settings: Settings, port: int) -> None:
     """Run `asgi_app` under uvicorn on settings.host:port until interrupted, with govgraph's log format and
     the slow-client guards (head and body deadlines, connection cap: govgraph.server)."""
-    import uvicorn
-
-    from govgraph.server import server_config
+    from govgraph.server import Server, server_config
 
     logging.basicConfig(
         level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
         format="%(levelname)s:     %(name)s: %(message)s",
     )
-    uvicorn.Server(server_config(asgi_app, settings, port)).run()
+    Server(server_config(asgi_app, settings, port)).run()
 
 
 def serve() -> None:
