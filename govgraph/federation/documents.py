@@ -21,10 +21,10 @@ from graphql.validation.validate import ValidationAbortedError
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.limits import Limits, check_limits
 
-# A parsed document takes about 150 bytes of memory per byte of dense query text (tokens and nodes), so a
-# cache's bytes of text, not its entries, are what bound its memory: 1 MB of text is at most ~150 MB of
-# documents, and thousands of ordinary queries. A query longer than CACHE_ENTRY_BYTES is never kept.
-CACHE_BYTES = 1_000_000
+# A parsed document takes about 150 bytes of memory per byte of dense query text (its tokens and nodes), so
+# a cache's bytes of text, not its entries, are what bound its memory: 256 KB of text is at most ~40 MB of
+# documents, and hundreds of ordinary queries. A query longer than CACHE_ENTRY_BYTES is never kept.
+CACHE_BYTES = 256_000
 CACHE_ENTRY_BYTES = 64_000
 CACHE_ENTRIES = 1024
 

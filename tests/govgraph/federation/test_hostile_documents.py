@@ -19,7 +19,7 @@ from tests.support.hostile_documents import (
     repeated_fields,
     unused_fragments,
 )
-from tests.support.hostile_http import HealthProbe
+from tests.support.hostile_http import HealthProbe, rss_kib
 from tests.support.servers import LiveServer, running_server
 
 GATEWAY = "/graphql"
@@ -113,6 +113,17 @@ def test_an_ordinary_query_still_answers(server: LiveServer) -> None:
     gateway, subgraph = (post(server.url + path, ORDINARY).json() for path in (GATEWAY, SUBGRAPH))
     assert gateway == subgraph
     assert [parcel["id"] for parcel in gateway["data"]["parcels"]] == [f"parcel-000{n}" for n in range(1, 5)]
+
+
+def test_distinct_large_documents_do_not_grow_the_server(server: LiveServer) -> None:
+    # The reproduction: 120 distinct ~900 KB queries grew the server by 514 MB when caches kept any size.
+    post(server.url + GATEWAY, ORDINARY)
+    before = rss_kib(server.process.pid)
+    for n in range(120):
+        response = post(server.url + GATEWAY, aliases(50_000) + f" # {n}")
+        assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    grown = rss_kib(server.process.pid) - before
+    assert grown < 32 * 1024, f"server grew by {grown} KiB"
 
 
 @pytest.mark.parametrize("production", [False, True], ids=["development", "production"])
