@@ -103,14 +103,6 @@ def check_limits(schema: GraphQLSchema, document: DocumentNode, limits: Limits) 
     return errors
 
 
-def measure_operation(
-    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, limits: Limits
-) -> Measure:
-    """The measure of one operation of `document` (for tests and benchmarks)."""
-    root = schema.get_root_type(operation.operation)
-    return _Measurer(schema, document, limits).selection_set(operation.selection_set, root)
-
-
 def _exceeded(name: str, measure: Measure, limits: Limits) -> list[QueryTooComplex]:
     errors = []
     if measure.depth > limits.max_depth:
