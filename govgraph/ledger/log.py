@@ -1,18 +1,20 @@
-"""An agency's append-only log over SQL storage: `append` acknowledges a durable index at once; `integrate`
-(the sequencer step) hashes pending entries into tlog-tiles hash tiles and signs a checkpoint, refusing to
-sign one that is not consistent with the last; proofs for any index and size are read from the tiles."""
+"""An agency's append-only log over SQL storage: `append` acknowledges a durable index at once, and
+`append_with` commits a caller's domain rows with its entries; `integrate` (the sequencer step) hashes
+pending entries into tlog-tiles hash tiles and signs a checkpoint, cosigned in the same transaction by
+in-process witnesses, refusing to sign one that is not consistent with the last; proofs come from tiles."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from govgraph.ledger.appending import GroupCommit, Pending, RowWriter, settle, write_batch
 from govgraph.ledger.checkpoint import Checkpoint
 from govgraph.ledger.errors import LedgerError
 from govgraph.ledger.merkle import EMPTY_ROOT, ProofError, leaf_hash, verify_consistency
@@ -22,7 +24,6 @@ from govgraph.ledger.subtrees import consistency_ranges, inclusion_ranges, perfe
 from govgraph.ledger.tiles import TILE_HEIGHT, extend_tiles, range_hash, tile_counts
 
 MAX_ENTRY_SIZE = 0xFFFF  # entry bundles length-prefix each entry with a uint16 (tlog-tiles §Log Entries)
-INSERT_CHUNK = 4096  # rows per executemany; keeps one statement's parameter list bounded
 
 _logs = LedgerLog.__table__  # type: ignore[attr-defined]
 _entries = LedgerEntry.__table__  # type: ignore[attr-defined]
@@ -75,6 +76,22 @@ class SignedTreeHead:
         return self.note + "".join(self.cosignatures).encode()
 
 
+Prove = Callable[[int], Awaitable[list[bytes]]]
+"""The consistency proof from an earlier size to the tree being signed, read in the signing transaction."""
+
+
+class Cosigner(Protocol):
+    """A witness in this process that cosigns a checkpoint inside the transaction that signs it (so the
+    checkpoint is never stored, nor served, without its cosignature). Returns the cosignature line, or None
+    when it refuses (it logs why)."""
+
+    name: str
+
+    async def cosign(
+        self, connection: AsyncConnection, note: bytes, size: int, prove: Prove
+    ) -> str | None: ...
+
+
 class _DictTiles:
     def __init__(self, tiles: dict[tuple[int, int], bytes]) -> None:
         self.tiles = tiles
@@ -113,8 +130,11 @@ class Log:
         self.signer: Signer | None = None
         if signer is not None:
             self.use_signer(signer)
-        self._queue: list[tuple[bytes, asyncio.Future[int]]] = []
-        self._append_lock = asyncio.Lock()
+        self._group = GroupCommit(self._commit_batch)
+        # Set after every commit that appended entries: wakes this process's sequencer at once.
+        self.appended = asyncio.Event()
+        # In-process witnesses that cosign every checkpoint `integrate` signs, in its transaction.
+        self.cosigners: list[Cosigner] = []
         # Every write transaction of this process takes this FIFO lock first: SQLite's busy handler polls and
         # is not fair, so two connections writing back to back could starve one another for the whole
         # busy timeout. Across processes the database lock still serializes writers (one writer per log).
@@ -170,34 +190,23 @@ class Log:
     # -- appending -----------------------------------------------------------------------------------------
 
     async def append(self, data: bytes) -> int:
-        """Sequence one entry; returns its index once it is durably stored. Concurrent callers share commits:
-        whoever takes the lock first writes every entry queued so far."""
+        """Sequence one entry; returns its index once it is durably stored. Concurrent callers share commits
+        (group commit: see appending.py)."""
         self._check_size(data)
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.append((data, future))
-        async with self._append_lock:
-            if not future.done():
-                batch, self._queue = self._queue, []
-                try:
-                    first = await self._commit_entries([item for item, _ in batch])
-                except BaseException as exc:
-                    for _, waiting in batch:
-                        if not waiting.done():
-                            waiting.set_exception(
-                                exc if isinstance(exc, Exception) else LogError("append cancelled")
-                            )
-                    raise
-                for offset, (_, waiting) in enumerate(batch):
-                    waiting.set_result(first + offset)
-        return future.result()
+        return (await self._group.submit((data,))).start
+
+    async def append_with(self, write: RowWriter) -> range:
+        """Commit `write`'s domain rows and the entries it returns in one transaction, shared with the other
+        callers queued meanwhile; `write` runs inside its own savepoint (see RowWriter). Returns the indexes
+        of its entries (empty if it appended none) once durably stored; raises what `write` raised, with
+        nothing of it stored and no index used."""
+        return await self._group.submit((), write)
 
     async def append_many(self, entries: Sequence[bytes]) -> range:
         """Sequence many entries in one durable commit; returns their consecutive indexes."""
         for data in entries:
             self._check_size(data)
-        async with self._append_lock:
-            first = await self._commit_entries(list(entries))
-        return range(first, first + len(entries))
+        return await self._group.submit(list(entries))
 
     @staticmethod
     def _check_size(data: bytes) -> None:
@@ -206,27 +215,14 @@ class Log:
         if len(data) > MAX_ENTRY_SIZE:
             raise EntryTooLarge(f"entry of {len(data)} bytes exceeds the {MAX_ENTRY_SIZE}-byte limit")
 
-    async def _commit_entries(self, entries: list[bytes]) -> int:
+    async def _commit_batch(self, batch: list[Pending]) -> None:
         async with self._write_lock, self.engine.begin() as connection:
             await _make_durable(connection)
-            # Reserving the indexes is the transaction's first statement and a write, so it takes the write
-            # lock before anything is read: two processes can never be handed the same index.
-            reserved = await connection.execute(
-                update(_logs)
-                .where(_logs.c.id == self.id)
-                .values(next_index=_logs.c.next_index + len(entries))
-                .returning(_logs.c.next_index)
-            )
-            first = reserved.scalar_one() - len(entries)
-            for start in range(0, len(entries), INSERT_CHUNK):
-                await connection.execute(
-                    insert(_entries),
-                    [
-                        {"log_id": self.id, "idx": first + start + offset, "data": bytes(data)}
-                        for offset, data in enumerate(entries[start : start + INSERT_CHUNK])
-                    ],
-                )
-        return first
+            outcomes, appended = await write_batch(connection, self.id, batch, self._check_size)
+        # Committed: only now is any caller told its indexes.
+        settle(outcomes)
+        if appended:
+            self.appended.set()
 
     # -- integrating and signing ---------------------------------------------------------------------------
 
@@ -283,6 +279,7 @@ class Log:
                         f"tree of size {target} is not consistent with signed checkpoint {signed_size}: {exc}"
                     ) from exc
             note = sign_note(Checkpoint(self.origin, target, root).body(), self.signer)
+            cosignatures = await self._cosign(connection, source, note, target)
             if changed:
                 # Only the partial tiles on the old right edge existed before; every other changed tile
                 # is new.
@@ -295,7 +292,35 @@ class Log:
                     log_id=self.id, size=target, root_hash=root, note=note, signed_at=time.time()
                 )
             )
-            return SignedTreeHead(inserted.inserted_primary_key[0], target, root, note)
+            checkpoint_id = inserted.inserted_primary_key[0]
+            if cosignatures:
+                await connection.execute(
+                    insert(_cosignatures),
+                    [
+                        {"checkpoint_id": checkpoint_id, "witness": witness, "line": line}
+                        for witness, line in cosignatures.items()
+                    ],
+                )
+            return SignedTreeHead(checkpoint_id, target, root, note, tuple(cosignatures.values()))
+
+    async def _cosign(
+        self, connection: AsyncConnection, source: _DictTiles, note: bytes, size: int
+    ) -> dict[str, str]:
+        """Each in-process witness's cosignature line for `note`, asked inside the signing transaction; a
+        consistency proof a witness needs is computed from the tiles this transaction sees."""
+
+        async def prove(old_size: int) -> list[bytes]:
+            ranges = consistency_ranges(old_size, size)
+            missing = tiles_for_ranges(ranges) - source.tiles.keys()
+            source.tiles.update(await self._read_tiles(connection, missing))
+            return [range_hash(source, begin, end) for begin, end in ranges]
+
+        lines = {}
+        for cosigner in self.cosigners:
+            line = await cosigner.cosign(connection, note, size, prove)
+            if line is not None:
+                lines[cosigner.name] = line
+        return lines
 
     async def _write_tiles(
         self,
@@ -468,40 +493,3 @@ class Log:
         if size == 0:
             return EMPTY_ROOT
         return (await self._hashes(size, [(0, size)]))[0]
-
-
-@dataclass
-class Sequencer:
-    """Runs `integrate` whenever entries are pending: the background half of a log's write path."""
-
-    log: Log
-    interval: float = 0.05
-    max_batch: int | None = None
-    # Called after each signed checkpoint, e.g. to collect witness cosignatures.
-    on_signed: list[Callable[[SignedTreeHead], Awaitable[None]]] = field(default_factory=list)
-    _task: asyncio.Task | None = None
-    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def run(self) -> None:
-        """Integrate until `stop`; between batches, not inside one (see `stop`)."""
-        while not self._stopping.is_set():
-            head = await self.log.integrate(self.max_batch)
-            if head is not None:
-                for callback in self.on_signed:
-                    await callback(head)
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.interval)
-
-    def start(self) -> None:
-        self._stopping.clear()
-        self._task = asyncio.get_running_loop().create_task(self.run())
-
-    async def stop(self) -> None:
-        """Let the current batch finish, then stop. Cancelling the task instead would abandon an open write
-        transaction in the driver's thread, and the database stayed locked for the next writer (seen under
-        load)."""
-        if self._task is not None:
-            self._stopping.set()
-            await self._task
-            self._task = None

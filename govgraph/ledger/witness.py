@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from govgraph.ledger.checkpoint import Checkpoint, CheckpointError, CosignatureSigner
 from govgraph.ledger.errors import LedgerError
@@ -99,19 +99,25 @@ class Witness:
     def name(self) -> str:
         return self.signer.name
 
-    async def latest(self, origin: str) -> tuple[int, bytes] | None:
-        async with self.engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    select(_state.c.size, _state.c.root_hash).where(
-                        _state.c.witness == self.name, _state.c.origin == origin
-                    )
-                )
-            ).first()
+    async def latest(
+        self, origin: str, connection: AsyncConnection | None = None
+    ) -> tuple[int, bytes] | None:
+        """The size and root hash last cosigned for `origin`, read on `connection` if one is given."""
+        query = select(_state.c.size, _state.c.root_hash).where(
+            _state.c.witness == self.name, _state.c.origin == origin
+        )
+        if connection is not None:
+            row = (await connection.execute(query)).first()
+        else:
+            async with self.engine.connect() as own:
+                row = (await own.execute(query)).first()
         return None if row is None else (row.size, row.root_hash)
 
-    async def add_checkpoint(self, body: bytes) -> WitnessReply:
-        """The add-checkpoint call of tlog-witness §add-checkpoint, status codes as the spec assigns them."""
+    async def add_checkpoint(self, body: bytes, connection: AsyncConnection | None = None) -> WitnessReply:
+        """The add-checkpoint call of tlog-witness §add-checkpoint, status codes as the spec assigns them.
+        With `connection` (a log cosigning in-process, inside the transaction that signs the checkpoint),
+        the state is read and swapped on it and commits with that transaction, before anyone sees the
+        cosignature; otherwise in a transaction of its own, committed before the reply."""
         if len(body) > MAX_REQUEST_SIZE:
             return _reply(400, "request too large\n")
         try:
@@ -136,7 +142,7 @@ class Witness:
             return _reply(400, "tree size too large for this witness\n")
         if request.old_size > checkpoint.size:
             return _reply(400, "old size is larger than the checkpoint size\n")
-        stored = await self.latest(origin)
+        stored = await self.latest(origin, connection)
         stored_size, stored_root = stored if stored else (0, EMPTY_ROOT)
         if request.old_size != stored_size:
             return WitnessReply(409, f"{stored_size}\n".encode(), SIZE_CONTENT_TYPE)
@@ -157,8 +163,8 @@ class Witness:
                 )
             except ProofError as exc:
                 return self._evidence(422, origin, request, f"consistency proof does not verify: {exc}\n")
-        if not await self._compare_and_swap(origin, stored, checkpoint, request.checkpoint):
-            latest = await self.latest(origin)
+        if not await self._compare_and_swap(origin, stored, checkpoint, request.checkpoint, connection):
+            latest = await self.latest(origin, connection)
             return WitnessReply(409, f"{latest[0] if latest else 0}\n".encode(), SIZE_CONTENT_TYPE)
         cosignature = self.signer.cosign(note.text, int(self.clock()))
         return WitnessReply(200, cosignature.line.encode())
@@ -183,32 +189,54 @@ class Witness:
         return WitnessReply(status, text.encode(), content_type)
 
     async def _compare_and_swap(
-        self, origin: str, expected: tuple[int, bytes] | None, checkpoint: Checkpoint, signed: bytes
+        self,
+        origin: str,
+        expected: tuple[int, bytes] | None,
+        checkpoint: Checkpoint,
+        signed: bytes,
+        connection: AsyncConnection | None,
     ) -> bool:
-        """Persist the new state only if the stored one is still `expected`; committed before we reply."""
+        """Persist the new state only if the stored one is still `expected`; committed before we reply (or
+        with the caller's transaction `connection`)."""
+        if connection is not None:
+            try:
+                async with (
+                    connection.begin_nested()
+                ):  # a refused insert must not end the caller's transaction
+                    return await self._swap(connection, origin, expected, checkpoint, signed)
+            except IntegrityError:
+                return False
+        async with self.engine.begin() as own:
+            if own.dialect.name == "sqlite":
+                await own.exec_driver_sql("PRAGMA synchronous=FULL")
+            try:
+                return await self._swap(own, origin, expected, checkpoint, signed)
+            except IntegrityError:
+                return False
+
+    async def _swap(
+        self,
+        connection: AsyncConnection,
+        origin: str,
+        expected: tuple[int, bytes] | None,
+        checkpoint: Checkpoint,
+        signed: bytes,
+    ) -> bool:
         values = {"size": checkpoint.size, "root_hash": checkpoint.root_hash, "checkpoint": signed}
-        async with self.engine.begin() as connection:
-            if connection.dialect.name == "sqlite":
-                await connection.exec_driver_sql("PRAGMA synchronous=FULL")
-            if expected is None:
-                try:
-                    await connection.execute(
-                        insert(_state).values(witness=self.name, origin=origin, **values)
-                    )
-                except IntegrityError:
-                    return False
-                return True
-            result = await connection.execute(
-                update(_state)
-                .where(
-                    _state.c.witness == self.name,
-                    _state.c.origin == origin,
-                    _state.c.size == expected[0],
-                    _state.c.root_hash == expected[1],
-                )
-                .values(**values)
+        if expected is None:
+            await connection.execute(insert(_state).values(witness=self.name, origin=origin, **values))
+            return True
+        result = await connection.execute(
+            update(_state)
+            .where(
+                _state.c.witness == self.name,
+                _state.c.origin == origin,
+                _state.c.size == expected[0],
+                _state.c.root_hash == expected[1],
             )
-            return result.rowcount == 1
+            .values(**values)
+        )
+        return result.rowcount == 1
 
 
 class SplitView(LedgerError):

@@ -1,18 +1,58 @@
 """The log's side of witnessing (c2sp.org/tlog-witness): ask N witnesses to cosign a signed checkpoint and
-count it as published once K of them did."""
+count it as published once K of them did; or, for a witness in the same process and database, have it cosign
+inside the transaction that signs the checkpoint (LocalWitness)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govgraph.ledger.checkpoint import CosignatureVerifier
-from govgraph.ledger.log import Log, SignedTreeHead
+from govgraph.ledger.log import Log, Prove, SignedTreeHead
 from govgraph.ledger.note import NoteError, Verifiers, open_note
-from govgraph.ledger.witness import SIZE_CONTENT_TYPE, AddCheckpointRequest
+from govgraph.ledger.witness import SIZE_CONTENT_TYPE, AddCheckpointRequest, Witness
+
+log = logging.getLogger("govgraph.ledger.witness")
+
+
+class LocalWitness:
+    """A witness of this process as a log's Cosigner (Log.cosigners): asked in the signing transaction, with
+    the consistency proof from the size it last cosigned, so its state and the cosignature commit with the
+    checkpoint. It applies the same checks as over HTTP (Witness.add_checkpoint)."""
+
+    def __init__(self, witness: Witness) -> None:
+        self.witness = witness
+        self.name = witness.name
+
+    async def cosign(self, connection: AsyncConnection, note: bytes, size: int, prove: Prove) -> str | None:
+        origin = note.split(b"\n", 1)[0].decode("utf-8", "replace")
+        stored = await self.witness.latest(origin, connection)
+        old = stored[0] if stored else 0
+        if old > size:
+            log.warning(
+                "witness %s holds %s at size %d, above %d: not cosigned", self.name, origin, old, size
+            )
+            return None
+        proof = await prove(old) if 0 < old < size else []
+        reply = await self.witness.add_checkpoint(
+            AddCheckpointRequest(old, tuple(proof), note).encode(), connection
+        )
+        if reply.status != 200:
+            log.warning(
+                "witness %s did not cosign %s at size %d: %d %s",
+                self.name,
+                origin,
+                size,
+                reply.status,
+                reply.body[:200].decode("utf-8", "replace").strip(),
+            )
+            return None
+        return reply.body.decode()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,154 @@
+"""Group commit for one log: appends queued by many tasks are written together, one transaction per
+batch, by a single draining task. A row writer's domain rows and its entries commit in that transaction,
+each writer inside its own savepoint: a refusal undoes only that caller's rows; its entries get no index."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from govgraph.ledger.errors import LedgerError
+from govgraph.ledger.models import LedgerEntry, LedgerLog
+
+RowWriter = Callable[[AsyncConnection, int], Awaitable[Sequence[bytes]]]
+"""Writes one caller's rows on the log's open transaction, given the index its first entry will get, and
+returns the entries to append from that index (none: nothing is appended). Raising refuses: the caller's
+savepoint is rolled back and the exception reaches that caller alone."""
+
+MAX_BATCH = 1024  # callers per transaction: bounds how long one commit holds the database's write lock
+INSERT_CHUNK = 4096  # rows per executemany; keeps one statement's parameter list bounded
+
+_logs = LedgerLog.__table__  # type: ignore[attr-defined]
+_entries = LedgerEntry.__table__  # type: ignore[attr-defined]
+
+
+class AppendCancelled(LedgerError):
+    """The batch holding this append was interrupted (the process is shutting down): nothing committed."""
+
+
+@dataclass(slots=True)
+class Pending:
+    """One caller's append: plain entries, or a row writer that produces its entries."""
+
+    entries: Sequence[bytes]
+    write: RowWriter | None
+    future: asyncio.Future[range]
+
+
+Commit = Callable[[list[Pending]], Awaitable[None]]
+"""Writes a batch in one transaction and settles each pending future (its range or its refusal)."""
+
+
+class GroupCommit:
+    """Queues appends and drains them in batches from one task. A caller only waits for its own future, so a
+    caller that is cancelled never abandons a transaction half-way: the batch it is in commits or not as a
+    whole, and an append not yet taken into a batch when its caller gave up is dropped."""
+
+    def __init__(self, commit: Commit, max_batch: int = MAX_BATCH) -> None:
+        self._commit = commit
+        self.max_batch = max_batch
+        self._queue: list[Pending] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def submit(self, entries: Sequence[bytes], write: RowWriter | None = None) -> range:
+        """Queue an append and wait until its batch is durably committed; returns its indexes."""
+        loop = asyncio.get_running_loop()
+        pending = Pending(entries, write, loop.create_future())
+        self._queue.append(pending)
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain())
+        return await pending.future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            taken, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            batch = [pending for pending in taken if not pending.future.done()]
+            if not batch:
+                continue
+            try:
+                await self._commit(batch)
+            except BaseException as exc:
+                failure = exc if isinstance(exc, Exception) else AppendCancelled("append interrupted")
+                for pending in batch:
+                    if not pending.future.done():
+                        pending.future.set_exception(failure)
+                if not isinstance(exc, Exception):
+                    raise
+
+
+Outcome = tuple[Pending, range | Exception]
+
+
+async def write_batch(
+    connection: AsyncConnection, log_id: int, batch: list[Pending], check_size: Callable[[bytes], None]
+) -> tuple[list[Outcome], int]:
+    """Write a batch on the open transaction `connection` (not yet committed): each caller's rows and
+    entries, the entries' indexes reserved. Returns each caller's outcome and how many entries were added."""
+    outcomes: list[Outcome] = []
+    if all(pending.write is None for pending in batch):
+        rows = [data for pending in batch for data in pending.entries]
+        first = next_index = await _reserve(connection, log_id, len(rows))
+        for pending in batch:
+            outcomes.append((pending, range(next_index, next_index + len(pending.entries))))
+            next_index += len(pending.entries)
+    else:
+        # How many entries the writers append is known only once they ran: read the next index with a write
+        # that takes the lock, and advance it at the end. A write comes first also because pysqlite begins
+        # its transaction only before a DML statement: a SAVEPOINT sent first would open a transaction of
+        # its own, and releasing that savepoint would commit it.
+        first = await _reserve(connection, log_id, 0)
+        rows = []
+        for pending in batch:
+            entries = pending.entries
+            if pending.write is not None:
+                try:
+                    async with connection.begin_nested():
+                        entries = list(await pending.write(connection, first + len(rows)))
+                        for data in entries:
+                            check_size(data)
+                except Exception as exc:  # the caller's refusal: its savepoint is rolled back
+                    outcomes.append((pending, exc))
+                    continue
+            outcomes.append((pending, range(first + len(rows), first + len(rows) + len(entries))))
+            rows += entries
+        if rows:
+            await connection.execute(
+                update(_logs).where(_logs.c.id == log_id).values(next_index=first + len(rows))
+            )
+    for start in range(0, len(rows), INSERT_CHUNK):
+        await connection.execute(
+            insert(_entries),
+            [
+                {"log_id": log_id, "idx": first + start + offset, "data": bytes(data)}
+                for offset, data in enumerate(rows[start : start + INSERT_CHUNK])
+            ],
+        )
+    return outcomes, len(rows)
+
+
+def settle(outcomes: list[Outcome]) -> None:
+    """Tell each caller its indexes or its refusal: only once the batch is committed."""
+    for pending, outcome in outcomes:
+        if pending.future.done():  # its caller gave up meanwhile
+            continue
+        if isinstance(outcome, Exception):
+            pending.future.set_exception(outcome)
+        else:
+            pending.future.set_result(outcome)
+
+
+async def _reserve(connection: AsyncConnection, log_id: int, count: int) -> int:
+    """Reserve `count` indexes (possibly none) and return the first. It is the transaction's first statement
+    and a write, so it takes the write lock before anything is read: two processes can never be handed the
+    same index."""
+    reserved = await connection.execute(
+        update(_logs)
+        .where(_logs.c.id == log_id)
+        .values(next_index=_logs.c.next_index + count)
+        .returning(_logs.c.next_index)
+    )
+    return reserved.scalar_one() - count

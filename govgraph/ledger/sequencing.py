@@ -1,0 +1,184 @@
+"""Sequencing in the service: a Sequencer integrates one log in the background; SequencedLogs are the logs
+one process appends to and signs (one per agency), each created with its keys when missing and every
+checkpoint cosigned, in the transaction that signs it, by the other logs' witnesses this process holds."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from govgraph.ledger.keys import (
+    KeyFileError,
+    read_signer,
+    read_witness_signer,
+    write_signer,
+    write_witness_key,
+)
+from govgraph.ledger.log import Log, LogExists, LogNotFound, SignedTreeHead
+from govgraph.ledger.models import create_ledger_tables
+from govgraph.ledger.note import Signer
+from govgraph.ledger.operations import DEFAULT_ORIGIN_PREFIX
+from govgraph.ledger.witness import Witness
+from govgraph.ledger.witness_client import LocalWitness
+
+
+@dataclass
+class Sequencer:
+    """Integrates whenever entries are pending: the background half of a log's write path. It wakes at once
+    when this process appends (Log.appended) and every `interval` seconds to look for entries other processes
+    appended; under load it signs at most one checkpoint every `pace` seconds, so each checkpoint covers a
+    batch."""
+
+    log: Log
+    interval: float = 0.05
+    max_batch: int | None = None
+    pace: float = 0.0
+    # Called after each signed checkpoint, e.g. to collect witness cosignatures over HTTP.
+    on_signed: list[Callable[[SignedTreeHead], Awaitable[None]]] = field(default_factory=list)
+    _task: asyncio.Task | None = None
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> None:
+        """Integrate until `stop`; between batches, not inside one (see `stop`)."""
+        pending = True  # a log just opened may hold entries, or lack its first checkpoint
+        while not self._stopping.is_set():
+            self.log.appended.clear()
+            if pending:
+                started = time.monotonic()
+                head = await self.log.integrate(self.max_batch)
+                if head is not None:
+                    for callback in self.on_signed:
+                        await callback(head)
+                    if self.pace:
+                        await self._sleep(self.pace - (time.monotonic() - started))
+                    continue
+            await self._wake_up()
+            next_index, integrated = await self.log.state()
+            pending = next_index > integrated
+
+    async def _wake_up(self) -> None:
+        """Wait for an append in this process, `stop`, or `interval` seconds."""
+        waits = [
+            asyncio.ensure_future(self.log.appended.wait()),
+            asyncio.ensure_future(self._stopping.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+
+    async def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.get_running_loop().create_task(self.run())
+
+    async def stop(self) -> None:
+        """Let the current batch finish, then stop. Cancelling the task instead would abandon an open write
+        transaction in the driver's thread, and the database stayed locked for the next writer (seen under
+        load)."""
+        if self._task is not None:
+            self._stopping.set()
+            await self._task
+            self._task = None
+
+
+class SequencedLogs:
+    """The logs this process writes, by name: opened (or created, with their keys under `keys_dir`) by
+    `start`, each with a running Sequencer, until `stop`. The witness of every log in the database whose key
+    is in `keys_dir` cosigns the other logs of this set in-process, so no checkpoint they sign is stored
+    without those cosignatures."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        keys_dir: Path,
+        names: Iterable[str],
+        *,
+        interval: float = 0.05,
+        pace: float = 0.0,
+    ) -> None:
+        self.engine = engine
+        self.keys_dir = keys_dir
+        self.names = list(names)
+        self.interval = interval
+        self.pace = pace
+        self.logs: dict[str, Log] = {}
+        self._sequencers: list[Sequencer] = []
+
+    def __getitem__(self, name: str) -> Log:
+        return self.logs[name]
+
+    async def start(self) -> None:
+        await create_ledger_tables(self.engine)
+        for name in self.names:
+            self.logs[name] = await open_or_create(self.engine, self.keys_dir, name)
+        await self._attach_witnesses()
+        for log in self.logs.values():
+            sequencer = Sequencer(log, interval=self.interval, pace=self.pace)
+            sequencer.start()
+            self._sequencers.append(sequencer)
+
+    async def stop(self) -> None:
+        """Stop every sequencer after its current batch (entries still pending are integrated at the next
+        start)."""
+        sequencers, self._sequencers = self._sequencers, []
+        for sequencer in sequencers:
+            await sequencer.stop()
+
+    async def _attach_witnesses(self) -> None:
+        witnesses: dict[str, LocalWitness] = {}
+        for name in await Log.names(self.engine):
+            try:
+                signer = read_witness_signer(self.keys_dir, name)
+            except KeyFileError:
+                continue  # a log whose witness runs elsewhere
+            trusted = {log.origin: [log.verifier] for other, log in self.logs.items() if other != name}
+            witnesses[name] = LocalWitness(Witness(self.engine, signer, trusted))
+        for name, log in self.logs.items():
+            log.cosigners = [witness for other, witness in witnesses.items() if other != name]
+
+
+async def open_or_create(engine: AsyncEngine, keys_dir: Path, name: str, origin: str | None = None) -> Log:
+    """Log `name` with its signer, created (origin `govgraph.example/<name>` unless given) with its key and
+    its agency's witness key when missing. Key files are never overwritten: a key left by a start that
+    stopped before creating the log is used, and a log another process created meanwhile is opened. Its
+    first checkpoint (the empty tree's) is left to its sequencer, which cosigns it."""
+    try:
+        log = await Log.open(engine, name)
+    except LogNotFound:
+        origin = origin or DEFAULT_ORIGIN_PREFIX + name
+        signer = _signer(keys_dir, name, origin)
+        try:
+            read_witness_signer(keys_dir, name)
+        except KeyFileError:
+            with contextlib.suppress(FileExistsError):
+                write_witness_key(keys_dir, name, signer.name)
+        try:
+            log = await Log.create(engine, name, signer)
+        except LogExists:
+            log = await Log.open(engine, name)
+    log.use_signer(read_signer(keys_dir, name))
+    return log
+
+
+def _signer(keys_dir: Path, name: str, origin: str) -> Signer:
+    try:
+        return read_signer(keys_dir, name)
+    except KeyFileError:
+        pass
+    try:
+        write_signer(keys_dir, name, Signer.generate(origin))
+    except FileExistsError:  # another process wrote it first
+        pass
+    return read_signer(keys_dir, name)
