@@ -1,6 +1,6 @@
-"""Reading a request body under a size limit, for every endpoint that takes one: a declared Content-Length over
-the limit is refused before a byte is read, and a chunked body stops being read as soon as it passes the limit
-(a body is never held whole before its size is known)."""
+"""Reading a request body under a size limit, for every endpoint that takes one: a declared Content-Length
+over the limit is refused before a byte is read, and a chunked body stops being read as soon as it passes the
+limit (a body is never held whole before its size is known)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import re
 from starlette.datastructures import Headers
 from starlette.requests import Request
 
-# nginx's status for "client closed request": the client went away before the answer. Nothing is sent (there is
-# nobody to send it to); metrics and access logs see it as a client abort, not a server error.
+# nginx's status for "client closed request": the client went away before the answer. Nothing is sent (there
+# is nobody to send it to); metrics and access logs see it as a client abort, not a server error.
 CLIENT_CLOSED_REQUEST = 499
 _LENGTH = re.compile(r"[0-9]{1,19}")  # below 2**63: int() never sees a hostile number of digits
 
