@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from govgraph.federation.errors import BadUserInput
+from zk.json_input import describe
 
 Node = TypeVar("Node")
 MAX_PAGE_SIZE = 100
@@ -51,7 +52,7 @@ def decode_cursor(cursor: str) -> int:
     try:
         text = base64.b64decode(cursor, validate=True).decode()
     except ValueError:  # binascii.Error, non-ASCII input and UnicodeDecodeError are all ValueErrors
-        raise BadUserInput(f"Invalid cursor {cursor!r}.") from None
+        raise BadUserInput(f"Invalid cursor {describe(cursor)}.") from None
     digits = text[len(_CURSOR_PREFIX) :]
     # ASCII digits only (str.isdigit accepts other scripts' digits), and an offset SQL can hold.
     if (
@@ -60,7 +61,7 @@ def decode_cursor(cursor: str) -> int:
         or not digits.isdigit()
         or len(digits) > 15
     ):
-        raise BadUserInput(f"Invalid cursor {cursor!r}.")
+        raise BadUserInput(f"Invalid cursor {describe(cursor)}.")
     return int(digits)
 
 

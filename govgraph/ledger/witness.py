@@ -28,7 +28,7 @@ MAX_PROOF_LINES = 63  # tlog-witness: a client MUST NOT send more
 MAX_REQUEST_SIZE = 64 * 1024
 SIZE_CONTENT_TYPE = "text/x.tlog.size"
 MAX_STORED_SIZE = (1 << 63) - 1  # SQL BIGINT; no real log comes near it
-_OLD_LINE = re.compile(r"old (0|[1-9][0-9]*)")
+_OLD_LINE = re.compile(r"old (0|[1-9][0-9]{0,19})")  # a uint64 in decimal, no leading zeros
 _state = WitnessState.__table__  # type: ignore[attr-defined]
 
 

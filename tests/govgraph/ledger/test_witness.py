@@ -241,6 +241,15 @@ def test_malformed_add_checkpoint_bodies_are_refused(body):
         AddCheckpointRequest.parse(body)
 
 
+def test_an_old_size_longer_than_a_uint64_is_refused_by_the_grammar():
+    # Before the grammar bounded it, 5,000 digits reached int() and its digit-limit message reached the client.
+    with pytest.raises(ValueError, match="^first line must be 'old <decimal size>'$"):
+        AddCheckpointRequest.parse(b"old " + b"9" * 5000 + b"\n\nx")
+    with pytest.raises(ValueError, match="^first line must be 'old <decimal size>'$"):
+        AddCheckpointRequest.parse(b"old 1" + b"0" * 20 + b"\n\nx")
+    assert AddCheckpointRequest.parse(b"old 1" + b"0" * 19 + b"\n\nx").old_size == 10**19
+
+
 def test_the_c2sp_example_request_parses(vectors_dir):
     examples = json.loads((vectors_dir / "tlog" / "note" / "c2sp_examples.json").read_text())
     case = examples["format_only"][3]

@@ -119,6 +119,14 @@ def test_bad_cursor_is_bad_user_input(client: TestClient) -> None:
     ]
 
 
+def test_a_huge_cursor_is_named_short_in_its_error(client: TestClient) -> None:
+    cursor = "QQ" * 50_000
+    body = run(client, f'{{ titles(after: "{cursor}") {{ totalCount }} }}')
+    assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (f"Invalid cursor '{'QQ' * 30}...'.", "BAD_USER_INPUT")
+    ]
+
+
 async def test_owners_and_titles_of_all_parcels_take_three_selects(storage) -> None:
     from govgraph.federation.context import RequestContext
 
