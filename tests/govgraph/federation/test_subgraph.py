@@ -16,9 +16,11 @@ from tests.govgraph.federation.probe import Query, Subscription
 TRANSPORT_WS = "graphql-transport-ws"
 
 
-def app(production: bool = False, limits: Limits = DEFAULT_LIMITS):
+def app(production: bool = False, limits: Limits = DEFAULT_LIMITS, subgraph_secret: str | None = None):
     schema = build_subgraph_schema(Query, subscription=Subscription, production=production, limits=limits)
-    return standalone_app(subgraph_view(schema, production=production, limits=limits))
+    return standalone_app(
+        subgraph_view(schema, production=production, limits=limits, subgraph_secret=subgraph_secret)
+    )
 
 
 def test_schema_links_federation_2_7() -> None:
@@ -51,8 +53,8 @@ def test_development_serves_graphiql_and_introspection() -> None:
         assert body == {"data": {"__type": {"name": "Tree"}}}
 
 
-def test_production_hides_graphiql_and_introspection_but_keeps_service_sdl() -> None:
-    with TestClient(app(production=True)) as client:
+def test_production_hides_graphiql_and_introspection_and_keeps_service_sdl_for_the_gateway() -> None:
+    with TestClient(app(production=True, subgraph_secret="s3cret")) as client:
         page = client.get("/graphql", headers={"accept": "text/html"})
         assert page.status_code == 404
         assert page.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
@@ -61,10 +63,12 @@ def test_production_hides_graphiql_and_introspection_but_keeps_service_sdl() -> 
         assert body["errors"][0]["message"] == (
             "GraphQL introspection has been disabled, but the requested query contained the field '__type'."
         )
-        sdl = client.post("/graphql", json={"query": "{ _service { sdl } }"}).json()["data"]["_service"][
-            "sdl"
-        ]
-        assert "type Tree {" in sdl
+        refused = client.post("/graphql", json={"query": "{ _service { sdl } }"})
+        assert refused.status_code == 403
+        assert [e["extensions"]["code"] for e in refused.json()["errors"]] == ["FORBIDDEN"]
+        gateway = {"govgraph-subgraph-secret": "s3cret"}
+        answer = client.post("/graphql", json={"query": "{ _service { sdl } }"}, headers=gateway)
+        assert "type Tree {" in answer.json()["data"]["_service"]["sdl"]
 
 
 def _init(ws) -> None:
