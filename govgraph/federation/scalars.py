@@ -13,6 +13,8 @@ from typing import NewType
 import strawberry
 from graphql import GraphQLError
 
+from zk.json_input import describe
+
 UINT64_MAX = 2**64 - 1
 _DECIMAL = re.compile(r"(0|[1-9][0-9]{0,19})")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
@@ -27,15 +29,17 @@ def _parse_uint64(value: object) -> int:
     elif isinstance(value, str) and _DECIMAL.fullmatch(value):
         number = int(value)
     else:
-        raise GraphQLError(f"UInt64 must be a decimal string without sign or leading zeros, got {value!r}.")
+        raise GraphQLError(
+            f"UInt64 must be a decimal string without sign or leading zeros, got {describe(value)}."
+        )
     if not 0 <= number <= UINT64_MAX:
-        raise GraphQLError(f"UInt64 must lie in 0..{UINT64_MAX}, got {number}.")
+        raise GraphQLError(f"UInt64 must lie in 0..{UINT64_MAX}, got {describe(number)}.")
     return number
 
 
 def _serialize_uint64(value: int) -> str:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= UINT64_MAX:
-        raise GraphQLError(f"UInt64 cannot represent {value!r}.")
+        raise GraphQLError(f"UInt64 cannot represent {describe(value)}.")
     return str(value)
 
 
@@ -61,16 +65,16 @@ def _serialize_base64(value: bytes) -> str:
 def _parse_date(value: object) -> datetime.date:
     # ISO 8601 calendar date, extended format only (YYYY-MM-DD), as in RFC 3339 full-date.
     if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise GraphQLError(f"Date must be an RFC 3339 full-date (YYYY-MM-DD), got {value!r}.")
+        raise GraphQLError(f"Date must be an RFC 3339 full-date (YYYY-MM-DD), got {describe(value)}.")
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise GraphQLError(f"Date {value!r} is not a calendar date.") from None
+        raise GraphQLError(f"Date {describe(value)} is not a calendar date.") from None
 
 
 def _serialize_date(value: datetime.date) -> str:
     if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-        raise GraphQLError(f"Date cannot represent {value!r}.")
+        raise GraphQLError(f"Date cannot represent {describe(value)}.")
     return value.isoformat()
 
 

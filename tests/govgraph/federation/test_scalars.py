@@ -34,6 +34,19 @@ def test_uint64_refuses_booleans_and_negative_integers() -> None:
         scalars._serialize_uint64(-5)
 
 
+def test_hostile_values_are_named_short_in_scalar_errors() -> None:
+    # str() of a 5,000-digit int raises, and a 4,000-digit one would be echoed whole.
+    with pytest.raises(GraphQLError, match=r"^UInt64 must lie in 0\.\.18446744073709551615, got <integer of"):
+        scalars._parse_uint64(10**5000)
+    with pytest.raises(GraphQLError) as long_text:
+        scalars._parse_uint64("x" * 100_000)
+    assert str(long_text.value) == (
+        f"UInt64 must be a decimal string without sign or leading zeros, got '{'x' * 60}...'."
+    )
+    with pytest.raises(GraphQLError, match=r"^Date must be an RFC 3339 full-date \(YYYY-MM-DD\), got '\\x1b"):
+        scalars._parse_date("\x1b[2J")
+
+
 @given(st.text(max_size=30))
 def test_uint64_parser_round_trips_or_refuses(text: str) -> None:
     try:
