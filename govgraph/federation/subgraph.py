@@ -18,16 +18,18 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.extensions import SchemaExtension
 from strawberry.federation import Schema
+from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Link
 from strawberry.federation.versions import format_version
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
-from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types import ExecutionContext, ExecutionResult, Info
 
 from govgraph.federation.documents import DocumentCache, validate_document, validation_rules
 from govgraph.federation.errors import ServiceError, classify, without_suggestions
-from govgraph.federation.http import SessionsSource, SubgraphView
+from govgraph.federation.http import SessionsSource, SubgraphView, WritesSource
 from govgraph.federation.limits import DEFAULT_LIMITS, Limits
+from govgraph.federation.representations import checked_representation
 from govgraph.federation.scalars import SCALAR_OVERRIDES
 from govgraph.federation.tracing import tracing_extension
 
@@ -59,6 +61,18 @@ class SubgraphSchema(Schema):
                 result.errors = self.classify(result.errors)
             return result
         return _classified_stream(result, self.classify)
+
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        # Each representation checked first (representations.py); a bad one is that item's coded error.
+        results: list = []
+        for representation in representations:
+            try:
+                checked = checked_representation(self.schema_converter.type_map, representation)
+            except ServiceError as error:
+                results.append(error)
+                continue
+            results.extend(super().entities_resolver(info, [checked]))
+        return results
 
     def classify(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         classified = [classify(error) for error in errors]
@@ -173,9 +187,15 @@ def subgraph_view(
     production: bool = False,
     sessions: SessionsSource | None = None,
     subgraph_secret: str | None = None,
+    writes: WritesSource | None = None,
 ) -> SubgraphView:
     return SubgraphView(
-        schema, limits=limits, production=production, sessions=sessions, subgraph_secret=subgraph_secret
+        schema,
+        limits=limits,
+        production=production,
+        sessions=sessions,
+        subgraph_secret=subgraph_secret,
+        writes=writes,
     )
 
 
