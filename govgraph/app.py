@@ -1,5 +1,6 @@
-"""The ASGI applications: build_app(settings) wires storage, health, metrics and the agency subgraphs;
-standalone_agency_app(agency, settings) serves one agency alone."""
+"""The ASGI applications: build_app(settings) wires storage, the agencies' write paths (their ledgers
+sequenced in the background), health, metrics and the agency subgraphs; standalone_agency_app(agency,
+settings) serves one agency alone."""
 
 from __future__ import annotations
 
@@ -20,13 +21,18 @@ from govgraph.agencies.registry import (
     agencies_gateway,
     agency_routes,
     app_sessions,
+    app_writes,
+    ledger_names,
     prepare_storage,
+    seed_agencies,
     standard_agencies,
 )
+from govgraph.agencies.writes import WritePaths
 from govgraph.config import Settings
 from govgraph.federation.gateway.endpoint import GatewayEndpoint
 from govgraph.federation.subgraph import standalone_app, subgraph_view
 from govgraph.ledger.http import Ledgers, ledger_routes
+from govgraph.ledger.sequencing import SequencedLogs
 from govgraph.metrics import HttpMetrics, MetricsMiddleware
 
 log = logging.getLogger("govgraph")
@@ -41,6 +47,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
         agencies_gateway(
             agencies,
             lambda: app.state.sessions,
+            writes=lambda: getattr(app.state, "writes", None),
             production=settings.production,
             deduplicate=settings.gateway_deduplicate,
         ),
@@ -108,6 +115,7 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
         production=settings.production,
         sessions=app_sessions,
         subgraph_secret=settings.subgraph_secret,
+        writes=app_writes,
     )
     return standalone_app(view, lifespan=lifespan)
 
@@ -117,13 +125,21 @@ async def _storage(
     app: Starlette, settings: Settings, agencies: Sequence[Agency]
 ) -> AsyncIterator[AsyncEngine]:
     """The database for the app's lifetime: engine and sessions in the app's state, the agencies' tables
-    created, and demo data only outside production (so `make run` shows something; seeding is idempotent)."""
+    created, their ledgers opened (created with their keys when missing) and sequenced in the background,
+    their write paths in the app's state, and demo data only outside production, written through those
+    write paths (so `make run` shows ledgers with entries; seeding is idempotent)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.create_engine(settings.database_url)
     app.state.engine = engine
     app.state.sessions = db.session_factory(engine)
+    logs = SequencedLogs(engine, settings.ledger_keys_dir, ledger_names(agencies))
     try:
-        await prepare_storage(engine, app.state.sessions, agencies, seed=not settings.production)
+        await prepare_storage(engine, agencies)
+        await logs.start()
+        app.state.writes = WritePaths(logs.logs, settings.ledger_keys_dir)
+        if not settings.production:
+            await seed_agencies(app.state.sessions, app.state.writes, agencies)
         yield engine
     finally:
+        await logs.stop()
         await engine.dispose()

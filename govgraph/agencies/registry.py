@@ -1,4 +1,4 @@
-"""The agencies govgraph serves: name, GraphQL root, tables, demo data, and how the app mounts them.
+"""The agencies govgraph serves: name, GraphQL roots, tables, ledger, demo data, and how the app mounts them.
 
 Assembled here, explicitly, rather than discovered: `build_app` receives this list (or another one)."""
 
@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.websockets import WebSocket
 
+from govgraph.agencies import idempotency
 from govgraph.agencies.identity import models as identity_models
 from govgraph.agencies.identity import schema as identity_schema
 from govgraph.agencies.identity import service as identity_service
@@ -23,10 +25,13 @@ from govgraph.agencies.land import schema as land_schema
 from govgraph.agencies.land import service as land_service
 from govgraph.agencies.ledger import models as ledger_models
 from govgraph.agencies.ledger import schema as ledger_schema
+from govgraph.agencies.writes import AgencyWrites, WritePaths
 from govgraph.federation.context import RequestContext
 from govgraph.federation.gateway import Gateway
 from govgraph.federation.gateway.endpoint import local_gateway
+from govgraph.federation.gateway.transports import Forwarded
 from govgraph.federation.limits import DEFAULT_LIMITS, Limits
+from govgraph.federation.principal import ANONYMOUS, Authenticate
 from govgraph.federation.subgraph import SubgraphSchema, build_subgraph_schema, graphql_routes, subgraph_view
 
 
@@ -36,15 +41,24 @@ class Agency:
     query: type
     metadata: MetaData
     types: Sequence[type] = field(default=())
-    seed: Callable[[AsyncSession], Awaitable[None]] | None = None
+    # Demo data, written through the agency's write path (None for an agency without a ledger).
+    seed: Callable[[async_sessionmaker[AsyncSession], AgencyWrites | None], Awaitable[None]] | None = None
     # Where `govgraph subgraph <name>` listens by default, and the URL the committed supergraph names.
     default_port: int = 4100
+    mutation: type | None = None
+    # Whether the agency keeps its own ledger (a log named after it), which its mutations append to.
+    ledger: bool = False
 
     def schema(
         self, *, production: bool = False, caches: bool = True, limits: Limits = DEFAULT_LIMITS
     ) -> SubgraphSchema:
         return build_subgraph_schema(
-            self.query, types=self.types, production=production, caches=caches, limits=limits
+            self.query,
+            mutation=self.mutation,
+            types=self.types,
+            production=production,
+            caches=caches,
+            limits=limits,
         )
 
 
@@ -55,6 +69,8 @@ IDENTITY = Agency(
     identity_schema.TYPES,
     identity_service.seed,
     default_port=4101,
+    mutation=identity_schema.Mutation,
+    ledger=True,
 )
 LAND = Agency(
     "land",
@@ -63,6 +79,8 @@ LAND = Agency(
     land_schema.TYPES,
     land_service.seed,
     default_port=4102,
+    mutation=land_schema.Mutation,
+    ledger=True,
 )
 # Serves every agency's log from the ledger's tables; the logs themselves are created by the write path (or
 # `govgraph ledger init`), so it has no demo data of its own.
@@ -87,18 +105,26 @@ def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:
     raise KeyError(f"unknown agency {name!r} (known: {known})")
 
 
-async def prepare_storage(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], agencies: Sequence[Agency], *, seed: bool
-) -> None:
-    """Create each agency's tables (if missing) and, with `seed`, insert its demo data (idempotent)."""
+async def prepare_storage(engine: AsyncEngine, agencies: Sequence[Agency]) -> None:
+    """Create each agency's tables, and the idempotency records of their mutations, if missing."""
     async with engine.begin() as connection:
         for agency in agencies:
             await connection.run_sync(agency.metadata.create_all)
-    if seed:
-        for agency in agencies:
-            if agency.seed is not None:
-                async with sessions() as session:
-                    await agency.seed(session)
+        await connection.run_sync(idempotency.metadata.create_all)
+
+
+def ledger_names(agencies: Sequence[Agency]) -> list[str]:
+    """The logs the agencies write: one per agency that keeps a ledger, named after it."""
+    return [agency.name for agency in agencies if agency.ledger]
+
+
+async def seed_agencies(
+    sessions: async_sessionmaker[AsyncSession], writes: WritePaths, agencies: Sequence[Agency]
+) -> None:
+    """Each agency's demo data, through its write path (idempotent: a second run appends nothing)."""
+    for agency in agencies:
+        if agency.seed is not None:
+            await agency.seed(sessions, writes[agency.name] if agency.name in writes else None)
 
 
 def agency_routes(
@@ -108,9 +134,12 @@ def agency_routes(
     prefix: str = "/subgraphs",
     limits: Limits = DEFAULT_LIMITS,
     subgraph_secret: str | None = None,
+    authenticate: Authenticate | None = None,
 ) -> list[BaseRoute]:
-    """`<prefix>/<agency>/graphql` for each agency; sessions come from the app's state at request time.
-    `subgraph_secret`: what gateways send for _service and _entities in production (see SubgraphView)."""
+    """`<prefix>/<agency>/graphql` for each agency; sessions and write paths come from the app's state at
+    request time.
+    `subgraph_secret`: what gateways send for _service and _entities in production (see SubgraphView).
+    `authenticate`: establishes each request's principal from its headers (without it, all are anonymous)."""
     routes: list[BaseRoute] = []
     for agency in agencies:
         view = subgraph_view(
@@ -119,6 +148,8 @@ def agency_routes(
             production=production,
             sessions=app_sessions,
             subgraph_secret=subgraph_secret,
+            writes=app_writes,
+            authenticate=authenticate,
         )
         routes += graphql_routes(f"{prefix}/{agency.name}/graphql", view)
     return routes
@@ -129,18 +160,33 @@ def app_sessions(request: Request | WebSocket) -> async_sessionmaker[AsyncSessio
     return request.app.state.sessions
 
 
+def app_writes(request: Request | WebSocket) -> WritePaths | None:
+    """The write paths the app's lifespan put in its state (None before it started them)."""
+    return getattr(request.app.state, "writes", None)
+
+
 def agencies_gateway(
     agencies: Sequence[Agency],
     sessions: Callable[[], Any],
     *,
+    writes: Callable[[], WritePaths | None] = lambda: None,
     production: bool = False,
     deduplicate: bool = True,
+    authenticate: Authenticate | None = None,
 ) -> Callable[[], Awaitable[Gateway]]:
-    """The app's own gateway: the agencies' schemas called in-process, with the app's database sessions
-    (asked for at each fetch, so it works once the lifespan has opened the engine)."""
+    """The app's own gateway: the agencies' schemas called in-process, with the app's database sessions and
+    write paths (asked for at each fetch, so it works once the lifespan has opened them). Each fetch's
+    principal comes from the client's forwarded credentials, authenticated again for that fetch with
+    `authenticate`, as a subgraph behind any gateway does (refused: the fetch's error is UNAUTHENTICATED)."""
     schemas = {agency.name: agency.schema(production=production) for agency in agencies}
 
-    def context() -> RequestContext:
-        return RequestContext(request=None, response=None, sessions=sessions())
+    async def context(forwarded: Forwarded) -> RequestContext:
+        principal = ANONYMOUS
+        if authenticate is not None:
+            raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in forwarded]
+            principal = await authenticate(Headers(raw=raw))
+        return RequestContext(
+            request=None, response=None, sessions=sessions(), writes=writes(), principal=principal
+        )
 
     return lambda: local_gateway(schemas, context, introspection=not production, deduplicate=deduplicate)

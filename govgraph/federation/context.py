@@ -4,6 +4,7 @@ loaders."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.requests import Request
@@ -23,3 +24,6 @@ class RequestContext:
     loaders: Loaders = field(default_factory=Loaders)
     # Who sent the request (govgraph.auth establishes it from the headers); anonymous until then.
     principal: Principal = ANONYMOUS
+    # What mutations write through (the app's write paths, by agency); None where nothing is written. The kit
+    # passes it along and never looks inside.
+    writes: Any = None

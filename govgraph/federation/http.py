@@ -53,6 +53,7 @@ SUBGRAPH_ONLY_FIELDS = ("_service", "_entities")
 GATEWAY_ONLY_MESSAGE = "_service and _entities answer only the gateway."
 
 SessionsSource = Callable[[Request | WebSocket], async_sessionmaker | None]
+WritesSource = Callable[[Request | WebSocket], Any]  # what RequestContext.writes holds for a request
 
 
 def error_response(status: int, message: str) -> JSONResponse:
@@ -187,6 +188,7 @@ class SubgraphView(GraphQL):
         production: bool,
         sessions: SessionsSource | None = None,
         subgraph_secret: str | None = None,
+        writes: WritesSource | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -198,6 +200,7 @@ class SubgraphView(GraphQL):
         self.production = production
         self.subgraph_secret = subgraph_secret
         self.sessions = sessions or (lambda _request: None)
+        self.writes = writes or (lambda _request: None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -284,4 +287,6 @@ class SubgraphView(GraphQL):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
-        return RequestContext(request=request, response=response, sessions=self.sessions(request))
+        return RequestContext(
+            request=request, response=response, sessions=self.sessions(request), writes=self.writes(request)
+        )

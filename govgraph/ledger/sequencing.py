@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ from govgraph.ledger.operations import DEFAULT_ORIGIN_PREFIX
 from govgraph.ledger.witness import Witness
 from govgraph.ledger.witness_client import LocalWitness
 
+MAX_RETRY_PAUSE = 5.0  # seconds between retries of a failing sequencer, at most
+log = logging.getLogger("govgraph.ledger.sequencer")
+
 
 @dataclass
 class Sequencer:
@@ -45,22 +49,35 @@ class Sequencer:
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self) -> None:
-        """Integrate until `stop`; between batches, not inside one (see `stop`)."""
+        """Integrate until `stop`; between batches, not inside one (see `stop`). A failure (the database
+        unreachable, a tree that does not extend the last checkpoint) is logged and retried after a pause
+        that doubles up to MAX_RETRY_PAUSE: the sequencer outlives it, and signs nothing meanwhile."""
         pending = True  # a log just opened may hold entries, or lack its first checkpoint
+        pause = self.interval
         while not self._stopping.is_set():
-            self.log.appended.clear()
-            if pending:
-                started = time.monotonic()
-                head = await self.log.integrate(self.max_batch)
-                if head is not None:
-                    for callback in self.on_signed:
-                        await callback(head)
-                    if self.pace:
-                        await self._sleep(self.pace - (time.monotonic() - started))
-                    continue
-            await self._wake_up()
-            next_index, integrated = await self.log.state()
-            pending = next_index > integrated
+            try:
+                pending = await self._step(pending)
+                pause = self.interval
+            except Exception as exc:
+                log.error("sequencer of log %s failed, retrying in %.2f s: %s", self.log.name, pause, exc)
+                await self._sleep(pause)
+                pause = min(pause * 2, MAX_RETRY_PAUSE)
+
+    async def _step(self, pending: bool) -> bool:
+        """One round: integrate while entries are pending, else wait; returns whether entries are pending."""
+        self.log.appended.clear()
+        if pending:
+            started = time.monotonic()
+            head = await self.log.integrate(self.max_batch)
+            if head is not None:
+                for callback in self.on_signed:
+                    await callback(head)
+                if self.pace:
+                    await self._sleep(self.pace - (time.monotonic() - started))
+                return True
+        await self._wake_up()
+        next_index, integrated = await self.log.state()
+        return next_index > integrated
 
     async def _wake_up(self) -> None:
         """Wait for an append in this process, `stop`, or `interval` seconds."""

@@ -1,5 +1,6 @@
-"""The land registry's GraphQL types: Parcel and Title entities, and `Citizen.parcels` contributed to the
-identity bureau's Citizen. Resolvers are thin; every look-up goes through a per-request DataLoader."""
+"""The land registry's GraphQL types: Parcel and Title entities, `Citizen.parcels` contributed to the
+identity bureau's Citizen, and the clerk's mutations (register parcels, transfer a title). Resolvers are thin;
+every look-up goes through a per-request DataLoader."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ import strawberry
 from strawberry.types import Info
 
 from govgraph.agencies.ids import check_id
+from govgraph.agencies.land.deeds import Registration, Transfer
 from govgraph.agencies.land.models import ParcelRow, TitleRow
-from govgraph.agencies.land.service import LandService
+from govgraph.agencies.land.service import AGENCY, CLERK, MAX_REGISTRATIONS, LandService
+from govgraph.agencies.ledger_links import LedgerEntry, ledger_entry
+from govgraph.agencies.writes import Actor, writes_for
+from govgraph.auth.permissions import requires_role
 from govgraph.federation.connections import Connection, page, window
 
 DEFAULT_PARCELS = 50
 
 
 def _service(info: Info) -> LandService:
-    return LandService(info.context.sessions)
+    return LandService(info.context.sessions, writes_for(info.context, AGENCY))
 
 
 def _loader(info: Info, name: str):
@@ -37,7 +42,7 @@ class Citizen:
         return [Parcel.from_row(row) for row in rows]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> Citizen:  # noqa: A002
+    def resolve_reference(cls, id: strawberry.ID) -> Citizen:
         # Land keeps no citizen table: any id is a citizen who may hold no parcels.
         return cls(id=strawberry.ID(check_id(id)))
 
@@ -47,6 +52,7 @@ class Parcel:
     id: strawberry.ID
     area: float = strawberry.field(description="Area in square metres.")
     locality: str
+    ledger_index: strawberry.Private[int | None]
 
     @strawberry.field(description="The owner under the current title, if any.")
     async def owner(self, info: Info) -> Citizen | None:
@@ -57,14 +63,20 @@ class Parcel:
     async def titles(self, info: Info) -> list[Title]:
         return [Title.from_row(row) for row in await _loader(info, "titles_by_parcel").load(self.id)]
 
+    @strawberry.field(description="The land ledger's entry recording the parcel's registration.")
+    def ledger_entry(self) -> LedgerEntry | None:
+        return ledger_entry(AGENCY, self.ledger_index)
+
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Parcel | None:  # noqa: A002
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Parcel | None:
         row = await _loader(info, "parcels_by_ids").load(check_id(id))
         return cls.from_row(row) if row else None
 
     @classmethod
     def from_row(cls, row: ParcelRow) -> Parcel:
-        return cls(id=strawberry.ID(row.id), area=row.area_m2, locality=row.locality)
+        return cls(
+            id=strawberry.ID(row.id), area=row.area_m2, locality=row.locality, ledger_index=row.ledger_index
+        )
 
 
 @strawberry.federation.type(keys=["id"], description="A title: who holds a parcel, registered on a date.")
@@ -74,17 +86,25 @@ class Title:
     current: bool
     parcel_id: strawberry.Private[str]
     owner_id: strawberry.Private[str]
+    ledger_index: strawberry.Private[int | None]
 
     @strawberry.field
     def owner(self) -> Citizen:
         return Citizen(id=strawberry.ID(self.owner_id))
+
+    @strawberry.field(
+        description="The land ledger's entry that registered this title: the parcel's registration for its "
+        "first title, a transfer for a later one."
+    )
+    def ledger_entry(self) -> LedgerEntry | None:
+        return ledger_entry(AGENCY, self.ledger_index)
 
     @strawberry.field
     async def parcel(self, info: Info) -> Parcel:
         return Parcel.from_row(await _loader(info, "parcels_by_ids").load(self.parcel_id))
 
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Title | None:  # noqa: A002
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Title | None:
         row = await _loader(info, "titles_by_ids").load(check_id(id))
         return cls.from_row(row) if row else None
 
@@ -96,13 +116,14 @@ class Title:
             current=row.current,
             parcel_id=row.parcel_id,
             owner_id=row.owner_id,
+            ledger_index=row.ledger_index,
         )
 
 
 @strawberry.type
 class Query:
     @strawberry.field
-    async def parcel(self, info: Info, id: strawberry.ID) -> Parcel | None:  # noqa: A002
+    async def parcel(self, info: Info, id: strawberry.ID) -> Parcel | None:
         return await Parcel.resolve_reference(info, id)
 
     @strawberry.field(description="Parcels by id, at most 100.")
@@ -116,6 +137,74 @@ class Query:
         offset, limit = window(first, after)
         rows, total = await _service(info).titles_page(offset, limit)
         return page([Title.from_row(row) for row in rows], offset, limit, total)
+
+
+@strawberry.input(description="A parcel to register, with its first title.")
+class RegisterParcelInput:
+    id: strawberry.ID = strawberry.field(description="The parcel's cadastral reference.")
+    area: float = strawberry.field(description="Area in square metres.")
+    locality: str
+    owner: strawberry.ID = strawberry.field(description="The first owner: a citizen's opaque id.")
+    registered_on: datetime.date | None = strawberry.field(
+        default=None, description="The deed's date (default: today)."
+    )
+
+    def registration(self) -> Registration:
+        return Registration(str(self.id), self.area, self.locality, str(self.owner), self.registered_on)
+
+
+@strawberry.input(description="A sale of a parcel by the holder of its current title.")
+class TransferTitleInput:
+    parcel: strawberry.ID
+    seller: strawberry.ID = strawberry.field(description="The current owner: a citizen's opaque id.")
+    buyer: strawberry.ID = strawberry.field(description="The new owner: a citizen's opaque id.")
+    registered_on: datetime.date | None = strawberry.field(
+        default=None, description="The deed's date (default: today)."
+    )
+
+
+def _actor(info: Info) -> Actor:
+    return Actor.acting(info.context.principal, CLERK)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Register a parcel with its first title (clerk:land); CONFLICT if the parcel exists. A "
+        "retry with the same `idempotencyKey` and input returns the first parcel.",
+        extensions=[requires_role(CLERK)],
+    )
+    async def register_parcel(
+        self, info: Info, input: RegisterParcelInput, idempotency_key: str | None = None
+    ) -> Parcel:
+        rows = await _service(info).register_parcels(
+            _actor(info), [input.registration()], idempotency_key, operation="registerParcel"
+        )
+        return Parcel.from_row(rows[0])
+
+    @strawberry.mutation(
+        description=f"Register 1..{MAX_REGISTRATIONS} parcels at once, all or none (clerk:land): one ledger "
+        "entry each, in one transaction.",
+        extensions=[requires_role(CLERK)],
+    )
+    async def register_parcels(
+        self, info: Info, input: list[RegisterParcelInput], idempotency_key: str | None = None
+    ) -> list[Parcel]:
+        registrations = [item.registration() for item in input]
+        rows = await _service(info).register_parcels(_actor(info), registrations, idempotency_key)
+        return [Parcel.from_row(row) for row in rows]
+
+    @strawberry.mutation(
+        description="Transfer a parcel from the holder of its current title to a buyer (clerk:land): the "
+        "current title becomes history and the buyer's is registered. NOT_FOUND for an unknown parcel, "
+        "CONFLICT when the seller does not hold it: of concurrent sales of one parcel, one succeeds.",
+        extensions=[requires_role(CLERK)],
+    )
+    async def transfer_title(
+        self, info: Info, input: TransferTitleInput, idempotency_key: str | None = None
+    ) -> Title:
+        transfer = Transfer(str(input.parcel), str(input.seller), str(input.buyer), input.registered_on)
+        return Title.from_row(await _service(info).transfer_title(_actor(info), transfer, idempotency_key))
 
 
 TYPES: list[type] = [Citizen, Title]

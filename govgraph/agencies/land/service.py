@@ -1,4 +1,6 @@
-"""The land registry's rules: parcels and titles by id and by owner (batched), pages, and the demo data."""
+"""The land registry's rules: registering parcels and transferring titles through the write path (rows and
+ledger entry in one transaction; owners appear on the ledger as keyed hashes only), parcels and titles by id
+and by owner (batched), pages, and the demo data."""
 
 from __future__ import annotations
 
@@ -10,16 +12,72 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from govgraph.agencies.land.deeds import Registration, Transfer, register_rows, transfer_rows
 from govgraph.agencies.land.models import ParcelRow, TitleRow
+from govgraph.agencies.writes import DEMO_SEED, Actor, AgencyWrites
 from govgraph.federation.dataloaders import by_key, grouped_by_key
 from govgraph.federation.errors import BadUserInput
 
+AGENCY = "land"
+CLERK = "clerk:land"
 MAX_PARCELS = 100
+MAX_REGISTRATIONS = 256  # parcels one registerParcels call may carry
 
 
 class LandService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], writes: AgencyWrites | None = None
+    ) -> None:
         self.sessions = sessions
+        self.writes = writes
+
+    async def register_parcels(
+        self,
+        actor: Actor,
+        registrations: Sequence[Registration],
+        idempotency_key: str | None = None,
+        *,
+        operation: str = "registerParcels",
+        today: datetime.date | None = None,
+    ) -> list[ParcelRow]:
+        """Register parcels, each with its first title, in one transaction: all or none. One
+        ParcelRegistered entry each."""
+        writes = _require(self.writes)
+        if not 0 < len(registrations) <= MAX_REGISTRATIONS:
+            raise BadUserInput(
+                f"Register 1..{MAX_REGISTRATIONS} parcels at a time, not {len(registrations)}."
+            )
+        checked = [registration.checked(today or datetime.date.today()) for registration in registrations]
+        if len({registration.parcel_id for registration in checked}) < len(checked):
+            raise BadUserInput("The same parcel id appears twice.")
+        arguments = {"parcels": [registration.arguments() for registration in checked]}
+        written = await writes.write(
+            actor, operation, arguments, register_rows(writes, checked), idempotency_key
+        )
+        ids = list(written.result["parcels"])
+        rows = await self.parcels_by_ids(ids)
+        return [row for row in rows if row is not None]
+
+    async def transfer_title(
+        self,
+        actor: Actor,
+        transfer: Transfer,
+        idempotency_key: str | None = None,
+        *,
+        today: datetime.date | None = None,
+    ) -> TitleRow:
+        """Transfer a parcel from the holder of its current title to a buyer: the current title becomes
+        history and a new one is registered, with a TitleTransferred entry, in one transaction. NOT_FOUND
+        for an unknown parcel, CONFLICT when the seller does not hold it (any more): of concurrent sales of
+        one parcel by its holder, exactly one succeeds."""
+        writes = _require(self.writes)
+        checked = transfer.checked(today or datetime.date.today())
+        written = await writes.write(
+            actor, "transferTitle", checked.arguments(), transfer_rows(writes, checked), idempotency_key
+        )
+        row = (await self.titles_by_ids([written.result["title"]]))[0]
+        assert row is not None  # committed (or committed before, for a replay)
+        return row
 
     async def parcels_by_ids(self, ids: Sequence[str]) -> list[ParcelRow | None]:
         async with self.sessions() as session:
@@ -82,53 +140,29 @@ class LandService:
         return list(rows), total
 
 
-# Demo data for `make run`. Owners are the identity bureau's demo citizens (opaque ids).
+# Demo data for `make run`, registered through the write path. Owners are the identity bureau's demo
+# citizens (opaque ids); parcel-0003 was sold in 2023, so its first title is history.
 DEMO_PARCELS = (
-    ParcelRow(id="parcel-0001", area_m2=512.5, locality="Northfield"),
-    ParcelRow(id="parcel-0002", area_m2=1200.0, locality="Northfield"),
-    ParcelRow(id="parcel-0003", area_m2=87.25, locality="Riverside"),
-    ParcelRow(id="parcel-0004", area_m2=30000.0, locality="Hillcrest"),
+    Registration("parcel-0001", 512.5, "Northfield", "cit_5b0e2f7c1a9d4e83", datetime.date(2019, 3, 14)),
+    Registration("parcel-0002", 1200.0, "Northfield", "cit_5b0e2f7c1a9d4e83", datetime.date(2021, 7, 1)),
+    Registration("parcel-0003", 87.25, "Riverside", "cit_91c4d6ab02f3e715", datetime.date(2015, 11, 30)),
 )
-DEMO_TITLES = (
-    TitleRow(
-        id="title-0001",
-        parcel_id="parcel-0001",
-        owner_id="cit_5b0e2f7c1a9d4e83",
-        registered_on=datetime.date(2019, 3, 14),
-    ),
-    TitleRow(
-        id="title-0002",
-        parcel_id="parcel-0002",
-        owner_id="cit_5b0e2f7c1a9d4e83",
-        registered_on=datetime.date(2021, 7, 1),
-    ),
-    TitleRow(
-        id="title-0003",
-        parcel_id="parcel-0003",
-        owner_id="cit_91c4d6ab02f3e715",
-        registered_on=datetime.date(2015, 11, 30),
-        current=False,
-    ),
-    TitleRow(
-        id="title-0004",
-        parcel_id="parcel-0003",
-        owner_id="cit_e27a8f5d3c6b1049",
-        registered_on=datetime.date(2023, 2, 9),
-    ),
-    TitleRow(
-        id="title-0005",
-        parcel_id="parcel-0004",
-        owner_id="cit_91c4d6ab02f3e715",
-        registered_on=datetime.date(2020, 5, 20),
-    ),
+DEMO_SALE = Transfer("parcel-0003", "cit_91c4d6ab02f3e715", "cit_e27a8f5d3c6b1049", datetime.date(2023, 2, 9))
+DEMO_LATER_PARCELS = (
+    Registration("parcel-0004", 30000.0, "Hillcrest", "cit_91c4d6ab02f3e715", datetime.date(2020, 5, 20)),
 )
 
 
-async def seed(session: AsyncSession) -> None:
-    """Insert the demo rows that are missing; running it again changes nothing."""
-    for rows in (DEMO_PARCELS, DEMO_TITLES):
-        for row in rows:
-            if await session.get(type(row), row.id) is None:
-                session.add(type(row).model_validate(row.model_dump()))
-        await session.flush()
-    await session.commit()
+async def seed(sessions: async_sessionmaker[AsyncSession], writes: AgencyWrites | None) -> None:
+    """Register the demo parcels and the demo sale (titles title-0001 to title-0005), each step with its own
+    idempotency key: running it again changes nothing and appends nothing."""
+    service = LandService(sessions, writes)
+    await service.register_parcels(DEMO_SEED, DEMO_PARCELS, "demo-seed/parcels")
+    await service.transfer_title(DEMO_SEED, DEMO_SALE, "demo-seed/sale")
+    await service.register_parcels(DEMO_SEED, DEMO_LATER_PARCELS, "demo-seed/later-parcels")
+
+
+def _require(writes: AgencyWrites | None) -> AgencyWrites:
+    if writes is None:
+        raise RuntimeError(f"no write path for {AGENCY}: the app starts one per agency with a ledger")
+    return writes

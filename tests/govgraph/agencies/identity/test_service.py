@@ -36,14 +36,17 @@ async def test_credential_schemas_group_by_issuer(sessions) -> None:
     assert groups[0][1].attributes == ["residentOf", "residentSince"]
 
 
-async def test_seeding_twice_changes_nothing(sessions) -> None:
-    async with sessions() as session:
-        await service.seed(session)
-    rows, total = await IdentityService(sessions).citizens_page(offset=0, limit=10)
+async def test_seeding_twice_changes_nothing_and_appends_nothing(storage) -> None:
+    ledger = storage.logs["identity"]
+    before = await ledger.state()
+    await service.seed(storage.sessions, storage.writes["identity"])
+    rows, total = await IdentityService(storage.sessions).citizens_page(offset=0, limit=10)
     assert total == 3
-    assert [row.id for row in rows] == sorted(c.id for c in service.DEMO_CITIZENS)
+    assert [row.id for row in rows] == sorted(service.DEMO_CITIZENS)
+    assert (await ledger.state())[0] == before[0] == 3
 
 
 async def test_citizen_rows_hold_no_personal_attributes() -> None:
-    # The mission's promise: an opaque id and the enrolling agency, nothing about the person.
-    assert set(CitizenRow.model_fields) == {"id", "enrolled_by"}
+    # The mission's promise: an opaque id, the enrolling agency and its ledger entry, nothing about the
+    # person; the base record is in the bureau's private table, which no GraphQL type serves.
+    assert set(CitizenRow.model_fields) == {"id", "enrolled_by", "ledger_index"}

@@ -6,7 +6,7 @@ import pytest
 
 from govgraph.agencies.identity.service import DEMO_CITIZENS
 from govgraph.agencies.land.models import ParcelRow, TitleRow
-from govgraph.agencies.land.service import DEMO_TITLES, LandService
+from govgraph.agencies.land.service import DEMO_LATER_PARCELS, DEMO_PARCELS, DEMO_SALE, LandService
 from govgraph.federation.errors import BadUserInput
 
 
@@ -46,9 +46,21 @@ async def test_parcel_list_is_bounded(sessions) -> None:
 
 
 def test_demo_owners_are_identity_demo_citizens() -> None:
-    assert {t.owner_id for t in DEMO_TITLES} <= {c.id for c in DEMO_CITIZENS}
+    owners = {r.owner_id for r in DEMO_PARCELS + DEMO_LATER_PARCELS} | {
+        DEMO_SALE.seller_id,
+        DEMO_SALE.buyer_id,
+    }
+    assert owners <= set(DEMO_CITIZENS)
 
 
 def test_land_rows_hold_public_records_and_opaque_owner_ids_only() -> None:
-    assert set(ParcelRow.model_fields) == {"id", "area_m2", "locality"}
-    assert set(TitleRow.model_fields) == {"id", "parcel_id", "owner_id", "registered_on", "current"}
+    assert set(ParcelRow.model_fields) == {"id", "area_m2", "locality", "ledger_index"}
+    assert set(TitleRow.model_fields) == {
+        "id",
+        "number",
+        "parcel_id",
+        "owner_id",
+        "registered_on",
+        "current",
+        "ledger_index",
+    }

@@ -1,0 +1,222 @@
+"""The agencies' write path: a mutation's domain rows, its idempotency record and its ledger entries commit in
+one transaction of the agency's log (Log.append_with). Entries are RFC 8785 JSON with a versioned type, the
+role the actor acted in and a keyed hash of the actor; agencies put public records, references and keyed
+hashes in them, never a raw personal attribute."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from govgraph.agencies import idempotency
+from govgraph.federation.errors import BadUserInput, Conflict, Forbidden
+from govgraph.federation.principal import Principal
+from govgraph.ledger.log import Log
+from zk.wire import b64url, canonical_json
+
+MAX_KEY_LENGTH = 128
+SECRET_BYTES = 32
+ENTRY_TYPE = re.compile(r"govgraph\.[a-z][a-z0-9]*\.[A-Z][A-Za-z0-9]*/v[1-9][0-9]*")
+ENVELOPE = ("type", "actor", "time")  # the fields every entry has; an event's own fields are beside them
+_KEY = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")  # printable ASCII, no spaces
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who writes: the role they acted in (the one the operation requires) and who they are (a principal's
+    `actor`, e.g. `bearer:alice`). Entries carry the role and a keyed hash of the identity, never the
+    identity itself."""
+
+    role: str
+    identity: str
+
+    @classmethod
+    def acting(cls, principal: Principal, role: str) -> Actor:
+        """The authenticated `principal` acting in `role` (the permission check ran before; this is the
+        service's own guard, so a path that skipped it fails closed)."""
+        if principal.actor is None or role not in principal.roles:
+            raise Forbidden(f"this operation requires the role {role}")
+        return cls(role, principal.actor)
+
+
+DEMO_SEED = Actor("service:demo-seed", "service:demo-seed")  # who writes the demo data (outside production)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What one ledger entry records: a versioned type (`govgraph.<agency>.<Event>/v<n>`) and its fields."""
+
+    type: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What an operation's rows function did: the answer (JSON, kept for idempotent retries) and the events
+    its entries record, in order."""
+
+    result: Mapping[str, Any]
+    events: Sequence[Event]
+
+
+Rows = Callable[[AsyncConnection, int], Awaitable[Change]]
+"""Writes an operation's domain rows on the log's transaction, given the index its first entry will get;
+raises a ServiceError to refuse (its rows are rolled back, nothing is appended)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    result: Mapping[str, Any]
+    indexes: range  # the entries appended; empty for a replay
+    replayed: bool = False
+
+
+class AgencyWrites:
+    """One agency's write path over its log, with its secret for keyed hashes (of actors and of personal
+    identifiers such as citizen ids)."""
+
+    def __init__(
+        self, agency: str, log: Log, secret: bytes, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.agency = agency
+        self.log = log
+        self.secret = secret
+        self.clock = clock
+
+    def keyed_hash(self, label: str, value: str) -> str:
+        """HMAC-SHA256 of `value` under the agency's secret, separated by `label` (`actor`, `citizen`, ...),
+        base64url: the agency can recompute it, the public cannot reverse it."""
+        message = label.encode() + b"\x00" + value.encode()
+        return b64url(hmac.new(self.secret, message, hashlib.sha256).digest())
+
+    async def write(
+        self,
+        actor: Actor,
+        operation: str,
+        arguments: Mapping[str, Any],
+        rows: Rows,
+        idempotency_key: str | None = None,
+    ) -> Written:
+        """Run `rows` and append its events' entries in one transaction. With `idempotency_key`, a retry with
+        the same key and the same `operation` and `arguments` returns the first result and appends nothing;
+        the same key with anything else is CONFLICT."""
+        actor_hash = self.keyed_hash("actor", actor.identity)
+        key = check_idempotency_key(idempotency_key)
+        request = self.keyed_hash(
+            "request", canonical_json({"operation": operation, "input": arguments}).decode()
+        )
+        if key is not None:  # a retry of a write already committed answers without queueing
+            async with self.log.engine.connect() as connection:
+                known = await idempotency.recall(connection, self.agency, actor_hash, key)
+            if known is not None:
+                return _replay(known, request)
+        answer: Written | None = None
+
+        async def write_rows(connection: AsyncConnection, index: int) -> list[bytes]:
+            nonlocal answer
+            if key is not None:
+                known = await idempotency.recall(connection, self.agency, actor_hash, key)
+                if known is not None:  # committed by a concurrent retry since the look-up above
+                    answer = _replay(known, request)
+                    return []
+            change = await rows(connection, index)
+            entries = [self.entry(actor, actor_hash, event) for event in change.events]
+            if key is not None:
+                await idempotency.remember(connection, self.agency, actor_hash, key, request, change.result)
+            answer = Written(change.result, range(index, index + len(entries)))
+            return entries
+
+        await self.log.append_with(write_rows)
+        assert answer is not None  # append_with returned, so write_rows ran to its end
+        return answer
+
+    def entry(self, actor: Actor, actor_hash: str, event: Event) -> bytes:
+        """The entry's canonical bytes: type, actor (role and keyed hash), time, then the event's fields."""
+        if not ENTRY_TYPE.fullmatch(event.type):
+            raise ValueError(f"entry type {event.type!r} is not govgraph.<agency>.<Event>/v<n>")
+        if any(name in event.fields for name in ENVELOPE):
+            raise ValueError(f"an event's fields may not be named {', '.join(ENVELOPE)}")
+        moment = datetime.datetime.fromtimestamp(int(self.clock()), datetime.UTC)
+        document = {
+            "type": event.type,
+            "actor": {"role": actor.role, "id": actor_hash},
+            "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **event.fields,
+        }
+        return canonical_json(document)
+
+
+def _replay(known: idempotency.Recorded, request: str) -> Written:
+    if not hmac.compare_digest(known.request, request):
+        raise Conflict("This idempotency key was used for another operation or other input.")
+    return Written(known.result, range(0), replayed=True)
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    if key is not None and not _KEY.fullmatch(key):
+        raise BadUserInput(
+            f"An idempotency key is 1..{MAX_KEY_LENGTH} printable ASCII characters without spaces."
+        )
+    return key
+
+
+class WritePaths:
+    """Every agency's write path in this process, by agency name: over the logs it sequences, each with its
+    secret from the key directory (`<agency>.hashkey`, owner-only, created once and never replaced: a new
+    secret would change every keyed hash the ledger holds)."""
+
+    def __init__(self, logs: Mapping[str, Log], keys_dir: Path) -> None:
+        self._writes = {
+            name: AgencyWrites(name, log, load_or_create_secret(keys_dir, name)) for name, log in logs.items()
+        }
+
+    def __getitem__(self, agency: str) -> AgencyWrites:
+        return self._writes[agency]
+
+    def __contains__(self, agency: object) -> bool:
+        return agency in self._writes
+
+    def names(self) -> Iterable[str]:
+        return self._writes.keys()
+
+
+def writes_for(context: object, agency: str) -> AgencyWrites | None:
+    """The agency's write path from a resolver's context (`RequestContext.writes`), None where the app
+    serves no writes."""
+    writes = getattr(context, "writes", None)
+    return writes[agency] if writes is not None and agency in writes else None
+
+
+def load_or_create_secret(keys_dir: Path, agency: str) -> bytes:
+    """The agency's secret, created (owner-only) if missing. Written whole to a temporary file and linked
+    into place, so a concurrent start never reads a half-written secret, and the first one stays."""
+    path = keys_dir / f"{agency}.hashkey"
+    if not path.exists():
+        keys_dir.mkdir(parents=True, exist_ok=True)
+        temporary = keys_dir / f".{agency}.hashkey.{secrets.token_hex(8)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(SECRET_BYTES) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # another process linked its secret first
+                os.link(temporary, path)
+        finally:
+            temporary.unlink()
+    secret = bytes.fromhex(path.read_text().strip())
+    if len(secret) != SECRET_BYTES:
+        raise ValueError(f"{path} does not hold a {SECRET_BYTES}-byte hex secret")
+    return secret
