@@ -5,15 +5,18 @@ cosigned by identity's witness) and identity (3 entries signed, a fourth acknowl
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.testclient import TestClient
 
 from govgraph import db
+from govgraph.agencies.registry import LEDGER
+from govgraph.app import build_app
 from govgraph.config import Settings
 from govgraph.ledger.keys import read_signer, read_vkey, read_witness_signer, witness_label
 from govgraph.ledger.log import Log
@@ -89,6 +92,14 @@ def run_on_database(settings: Settings, operation) -> object:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The app serving the ledger subgraph alone: the agencies that write their own ledgers (land, identity)
+    would append to the logs this fixture fills, which are named after them."""
+    with TestClient(build_app(settings, [LEDGER])) as test_client:
+        yield test_client
 
 
 @pytest.fixture
