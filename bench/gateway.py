@@ -134,7 +134,8 @@ def serve_embedded(port: int, data: str) -> None:
     schemas = {agency.name: agency.schema() for agency in chosen} | bench_schemas()
     endpoint = GatewayEndpoint(
         lambda: local_gateway(
-            schemas, lambda: RequestContext(request=None, response=None, sessions=state["sessions"])
+            schemas,
+            lambda _forwarded: RequestContext(request=None, response=None, sessions=state["sessions"]),
         )
     )
 

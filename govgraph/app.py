@@ -1,6 +1,6 @@
 """The ASGI applications: build_app(settings) wires storage, the agencies' write paths (their ledgers
-sequenced in the background), health, metrics and the agency subgraphs; standalone_agency_app(agency,
-settings) serves one agency alone."""
+sequenced in the background), authentication, health, metrics and the agency subgraphs;
+standalone_agency_app(agency, settings) serves one agency alone."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -28,6 +29,9 @@ from govgraph.agencies.registry import (
     standard_agencies,
 )
 from govgraph.agencies.writes import WritePaths
+from govgraph.auth.apikeys import create_api_key_tables
+from govgraph.auth.remote_jwks import JwksUnavailable
+from govgraph.auth.setup import Auth, build_auth
 from govgraph.config import Settings
 from govgraph.federation.gateway.endpoint import GatewayEndpoint
 from govgraph.federation.subgraph import standalone_app, subgraph_view
@@ -42,7 +46,11 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
     """The service; `agencies` (default: all standard agencies) are mounted at /subgraphs/<name>/graphql."""
     metrics = HttpMetrics()
     agencies = standard_agencies() if agencies is None else list(agencies)
-    # The embedded gateway: every agency's subgraph federated in-process (composed at start-up, below).
+    auth = _auth(settings, lambda: app.state.sessions(), metrics.registry)
+    authenticate = auth.authenticator.authenticate
+    # The embedded gateway: every agency's subgraph federated in-process (composed at start-up, below). It
+    # refuses bad credentials itself (401) and forwards good ones to each fetch, where the agency's schema
+    # authenticates them again: a subgraph never relies on a gateway's check.
     gateway = GatewayEndpoint(
         agencies_gateway(
             agencies,
@@ -50,14 +58,17 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             writes=lambda: getattr(app.state, "writes", None),
             production=settings.production,
             deduplicate=settings.gateway_deduplicate,
+            authenticate=authenticate,
         ),
         graphiql=not settings.production,
+        authenticate=authenticate,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             async with _storage(app, settings, agencies) as engine:
+                await _load_remote_keys(auth)
                 # Agency ledgers are whatever logs the database holds (created with `govgraph ledger init`).
                 app.state.ledgers = Ledgers(engine, settings.ledger_keys_dir)
                 await app.state.ledgers.start()
@@ -88,9 +99,13 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             Route("/graphql", gateway),
             *agency_routes(
-                agencies, production=settings.production, subgraph_secret=settings.subgraph_secret
+                agencies,
+                production=settings.production,
+                subgraph_secret=settings.subgraph_secret,
+                authenticate=authenticate,
             ),
             *ledger_routes(),
+            *auth.routes(),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         lifespan=lifespan,
@@ -98,16 +113,21 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.gateway = gateway
+    app.state.auth = auth
     return app
 
 
 def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = True) -> Starlette:
-    """One agency served alone (`govgraph subgraph <name>`): /graphql, /readiness, own engine and tables.
-    `caches=False` turns the parse/validation caches off (the benchmark's reference)."""
+    """One agency served alone (`govgraph subgraph <name>`): /graphql, /readiness, /metrics, the embedded
+    issuer's JWKS, own engine and tables; it authenticates every request itself, whatever gateway is in
+    front. `caches=False` turns the parse/validation caches off (the benchmark's reference)."""
+    metrics = HttpMetrics()
+    auth = _auth(settings, lambda: app.state.sessions(), metrics.registry)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with _storage(app, settings, [agency]):
+            await _load_remote_keys(auth)
             yield
 
     view = subgraph_view(
@@ -116,8 +136,42 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
         sessions=app_sessions,
         subgraph_secret=settings.subgraph_secret,
         writes=app_writes,
+        authenticate=auth.authenticator.authenticate,
     )
-    return standalone_app(view, lifespan=lifespan)
+    app = standalone_app(
+        view,
+        lifespan=lifespan,
+        routes=[Route("/metrics", metrics.endpoint, methods=["GET"]), *auth.routes()],
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+    )
+    app.state.auth = auth
+    return app
+
+
+def _auth(settings: Settings, api_key_sessions, registry: CollectorRegistry) -> Auth:
+    """Authentication as configured: the embedded issuer (its key in the data directory, created on first
+    use) or the external provider's JWKS; API keys in the app's database (`api_key_sessions` opens a
+    session once the lifespan has opened it); refusals counted in `registry`."""
+    return build_auth(
+        token_issuer=settings.token_issuer,
+        token_audience=settings.token_audience,
+        jwks_url=settings.auth_jwks_url,
+        issuer_key_path=settings.auth_issuer_key_path,
+        sessions=api_key_sessions,
+        registry=registry,
+    )
+
+
+async def _load_remote_keys(auth: Auth) -> None:
+    """Fetch the external provider's JWKS at start-up. If it cannot be fetched the service still starts
+    (public queries need no token, as Apollo Router keeps serving): tokens are refused (keys_unavailable)
+    until a later attempt, at most one per refresh interval, succeeds."""
+    if auth.remote_keys is None:
+        return
+    try:
+        await auth.remote_keys.load()
+    except JwksUnavailable as error:
+        log.warning("the identity provider's JWKS at %s could not be loaded: %s", auth.remote_keys.url, error)
 
 
 @contextlib.asynccontextmanager
@@ -135,6 +189,7 @@ async def _storage(
     logs = SequencedLogs(engine, settings.ledger_keys_dir, ledger_names(agencies))
     try:
         await prepare_storage(engine, agencies)
+        await create_api_key_tables(engine)
         await logs.start()
         app.state.writes = WritePaths(logs.logs, settings.ledger_keys_dir)
         if not settings.production:

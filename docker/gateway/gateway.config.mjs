@@ -16,10 +16,21 @@ const subgraphSecret = process.env.GOVGRAPH_SUBGRAPH_SECRET
   ? { transportEntries: { '*': { headers: [['govgraph-subgraph-secret', '{env.GOVGRAPH_SUBGRAPH_SECRET}']] } } }
   : {};
 
+// The caller's credentials (a bearer token, an API key) go on to every subgraph, which checks them itself: a
+// subgraph never relies on the gateway having done so. Absent headers are not sent. Hive's in-flight
+// deduplication keys on the propagated headers, so one caller's answer is never shared with another caller.
+const propagateHeaders = {
+  fromClientToSubgraphs: ({ request }) => ({
+    authorization: request.headers.get('authorization'),
+    'x-api-key': request.headers.get('x-api-key'),
+  }),
+};
+
 export const gatewayConfig = defineConfig({
   supergraph: process.env.GOVGRAPH_SUPERGRAPH ?? './supergraph.graphql',
   ...(planner === 'rust' ? { unifiedGraphHandler } : {}),
   ...subgraphSecret,
+  propagateHeaders,
   // Subgraph errors keep their extensions.code on the way out; unexpected gateway errors stay masked.
   maskedErrors: true,
   logging: process.env.GOVGRAPH_GATEWAY_LOG ?? 'warn',

@@ -23,12 +23,23 @@ def run_server(asgi_app, settings: Settings, port: int) -> None:
     Server(server_config(asgi_app, settings, port)).run()
 
 
+def built(build):
+    """`build()`, or the end of the command with one line when the embedded issuer's key is unusable."""
+    from govgraph.auth.issuer import IssuerKeyError
+
+    try:
+        return build()
+    except IssuerKeyError as exc:
+        typer.echo(f"govgraph: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+
+
 def serve() -> None:
     """Serve the whole service (gateway, subgraphs, health, metrics) as configured by GOVGRAPH_* variables."""
     from govgraph.app import build_app
 
     settings = load_settings()
-    run_server(build_app(settings), settings, settings.port)
+    run_server(built(lambda: build_app(settings)), settings, settings.port)
 
 
 def subgraph(
@@ -49,7 +60,7 @@ def subgraph(
     except KeyError as exc:
         typer.echo(f"govgraph: {exc.args[0]}", err=True)
         raise typer.Exit(code=2) from None
-    run_server(standalone_agency_app(chosen, settings), settings, port or chosen.default_port)
+    run_server(built(lambda: standalone_agency_app(chosen, settings)), settings, port or chosen.default_port)
 
 
 def gateway(

@@ -4,13 +4,16 @@ Everything refused before execution (oversized body, wrong content type, unreada
 with a GraphQL error body carrying an `extensions.code`, never a bare text page and never a 500. Large bodies
 are decoded in a worker thread, so one client's megabyte does not hold the event loop for the others. In
 production the federation fields (`_service`: the whole SDL; `_entities`: any entity by key) answer only
-requests carrying the gateway's shared secret. Subscriptions speak only graphql-transport-ws: the legacy
-graphql-ws protocol is not offered."""
+requests carrying the gateway's shared secret. With an `authenticate` callable, every request's credentials
+(Authorization, X-API-Key) are checked before anything else: refused ones are a 401 UNAUTHENTICATED, none
+at all an anonymous caller. Subscriptions speak only graphql-transport-ws: the legacy graphql-ws protocol
+is not offered."""
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,6 +21,7 @@ from cross_web import HTTPException, StarletteRequestAdapter
 from graphql import FieldNode, GraphQLError, parse
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
@@ -29,8 +33,9 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from govgraph.federation.context import RequestContext
-from govgraph.federation.errors import ErrorCode, TooManySubscriptions
+from govgraph.federation.errors import INTERNAL_MESSAGE, ErrorCode, TooManySubscriptions, Unauthenticated
 from govgraph.federation.limits import Limits
+from govgraph.federation.principal import ANONYMOUS, Authenticate, Principal
 from govgraph.federation.tracing import TRACE_HEADER, TRACE_REQUESTED, TRACE_VERSION
 from govgraph.request_body import CLIENT_CLOSED_REQUEST, declared_length
 from zk.errors import MalformedInput
@@ -38,6 +43,7 @@ from zk.json_input import JsonTooDeep, load_json
 
 _STATUS_CODES = {
     400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHENTICATED,
     403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
@@ -51,6 +57,13 @@ LARGE_BODY_BYTES = 64 * 1024
 SUBGRAPH_SECRET_HEADER = "govgraph-subgraph-secret"
 SUBGRAPH_ONLY_FIELDS = ("_service", "_entities")
 GATEWAY_ONLY_MESSAGE = "_service and _entities answer only the gateway."
+# RFC 6750 section 3: a 401 names the scheme; the error says the credentials sent were refused.
+WWW_AUTHENTICATE = 'Bearer realm="govgraph", error="invalid_token"'
+# Where the view keeps the principal it established, in the ASGI scope, for get_context.
+PRINCIPAL_SCOPE_KEY = "govgraph.principal"
+# graphql-transport-ws's close code for an unauthorised socket.
+WS_UNAUTHORIZED = 4401
+log = logging.getLogger("govgraph.federation")
 
 SessionsSource = Callable[[Request | WebSocket], async_sessionmaker | None]
 WritesSource = Callable[[Request | WebSocket], Any]  # what RequestContext.writes holds for a request
@@ -61,6 +74,33 @@ def error_response(status: int, message: str) -> JSONResponse:
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": code.value}}]}, status_code=status
     )
+
+
+def unauthenticated_response(error: Unauthenticated) -> JSONResponse:
+    """401 with the refusal as a GraphQL error (code UNAUTHENTICATED), as Apollo Server answers a context
+    that refuses credentials; gateways (Hive, the embedded one) pass the error on with its code."""
+    response = error_response(401, str(error))
+    response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
+
+
+async def establish_principal(
+    authenticate: Authenticate | None, headers: Mapping[str, str]
+) -> Principal | Response:
+    """The caller's principal, or the response refusing the request: 401 for refused credentials, 500
+    (INTERNAL, logged without the headers) when authentication itself failed, e.g. the database is down."""
+    if authenticate is None:
+        return ANONYMOUS
+    try:
+        return await authenticate(headers)
+    except Unauthenticated as error:
+        return unauthenticated_response(error)
+    except Exception as error:  # never a credential in the log line: only the error's type
+        log.error("authentication could not be checked: %s", type(error).__name__)
+        return JSONResponse(
+            {"errors": [{"message": INTERNAL_MESSAGE, "extensions": {"code": ErrorCode.INTERNAL.value}}]},
+            status_code=500,
+        )
 
 
 async def load_json_body(body: bytes, what: str = "request body") -> Any:
@@ -175,7 +215,8 @@ class SubgraphView(GraphQL):
     """One agency's GraphQL endpoint. `sessions` finds the database for a request (None: no storage). In
     production, `_service` and `_entities` are refused (403, FORBIDDEN) to requests without `subgraph_secret`
     in the govgraph-subgraph-secret header, and to every request when there is no secret; the embedded gateway
-    calls the schema in-process, past this view, and needs none."""
+    calls the schema in-process, past this view, and needs none. `authenticate` establishes each request's
+    principal (context.principal) from its headers; without it every caller is anonymous."""
 
     graphql_transport_ws_handler_class = _TransportWSHandler
     request_adapter_class = _RequestAdapter
@@ -189,6 +230,7 @@ class SubgraphView(GraphQL):
         sessions: SessionsSource | None = None,
         subgraph_secret: str | None = None,
         writes: WritesSource | None = None,
+        authenticate: Authenticate | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -201,9 +243,12 @@ class SubgraphView(GraphQL):
         self.subgraph_secret = subgraph_secret
         self.sessions = sessions or (lambda _request: None)
         self.writes = writes or (lambda _request: None)
+        self.authenticate = authenticate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            if scope["type"] == "websocket" and not await self._authenticate_socket(scope, send):
+                return
             await super().__call__(scope, receive, send)
             return
         response = await self._respond(scope, receive)
@@ -214,6 +259,10 @@ class SubgraphView(GraphQL):
         declared = declared_length(request.headers)
         if declared is not None and declared > self.limits.max_body_bytes:
             return self._too_large()
+        principal = await establish_principal(self.authenticate, request.headers)
+        if isinstance(principal, Response):
+            return principal
+        scope[PRINCIPAL_SCOPE_KEY] = principal
         token = TRACE_REQUESTED.set(request.headers.get(TRACE_HEADER, "").strip().lower() == TRACE_VERSION)
         try:
             return await self.run(request)
@@ -225,6 +274,16 @@ class SubgraphView(GraphQL):
             return Response(status_code=CLIENT_CLOSED_REQUEST)
         finally:
             TRACE_REQUESTED.reset(token)
+
+    async def _authenticate_socket(self, scope: Scope, send: Send) -> bool:
+        """Whether the handshake's credentials pass; if not, the socket is closed before it is accepted
+        (the client sees a refused handshake)."""
+        principal = await establish_principal(self.authenticate, Headers(scope=scope))
+        if isinstance(principal, Response):
+            await send({"type": "websocket.close", "code": WS_UNAUTHORIZED})
+            return False
+        scope[PRINCIPAL_SCOPE_KEY] = principal
+        return True
 
     def _too_large(self) -> Response:
         return error_response(413, f"Request body exceeds {self.limits.max_body_bytes} bytes.")
@@ -288,5 +347,9 @@ class SubgraphView(GraphQL):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
         return RequestContext(
-            request=request, response=response, sessions=self.sessions(request), writes=self.writes(request)
+            request=request,
+            response=response,
+            sessions=self.sessions(request),
+            writes=self.writes(request),
+            principal=request.scope.get(PRINCIPAL_SCOPE_KEY, ANONYMOUS),
         )

@@ -5,6 +5,7 @@ the role grammar are govgraph.auth's business, which imports this type and never
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -39,3 +40,8 @@ class Principal:
 
 
 ANONYMOUS = Principal(subject=None)
+
+Authenticate = Callable[[Mapping[str, str]], Awaitable[Principal]]
+"""Establishes a request's principal from its headers (a case-insensitive multi-mapping, e.g. starlette's
+Headers): ANONYMOUS when no credentials were sent; raises govgraph.federation.errors.Unauthenticated when the
+credentials sent are refused. Injected into the subgraph view and the gateway by the app."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
 
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -29,6 +30,7 @@ from govgraph.federation.documents import DocumentCache, validate_document, vali
 from govgraph.federation.errors import ServiceError, classify, without_suggestions
 from govgraph.federation.http import SessionsSource, SubgraphView, WritesSource
 from govgraph.federation.limits import DEFAULT_LIMITS, Limits
+from govgraph.federation.principal import Authenticate
 from govgraph.federation.representations import checked_representation
 from govgraph.federation.scalars import SCALAR_OVERRIDES
 from govgraph.federation.tracing import tracing_extension
@@ -188,6 +190,7 @@ def subgraph_view(
     sessions: SessionsSource | None = None,
     subgraph_secret: str | None = None,
     writes: WritesSource | None = None,
+    authenticate: Authenticate | None = None,
 ) -> SubgraphView:
     return SubgraphView(
         schema,
@@ -196,6 +199,7 @@ def subgraph_view(
         sessions=sessions,
         subgraph_secret=subgraph_secret,
         writes=writes,
+        authenticate=authenticate,
     )
 
 
@@ -204,13 +208,21 @@ def graphql_routes(path: str, view: SubgraphView) -> list[BaseRoute]:
     return [Route(path, view), WebSocketRoute(path, view)]
 
 
-def standalone_app(view: SubgraphView, *, lifespan=None) -> Starlette:
-    """One subgraph served alone at /graphql, with /readiness answering once the lifespan has started."""
+def standalone_app(
+    view: SubgraphView,
+    *,
+    lifespan=None,
+    routes: Sequence[BaseRoute] = (),
+    middleware: Sequence[Middleware] = (),
+) -> Starlette:
+    """One subgraph served alone at /graphql, with /readiness answering once the lifespan has started, and
+    the caller's other `routes` and `middleware`."""
 
     async def readiness(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ready"})
 
     return Starlette(
-        routes=[*graphql_routes("/graphql", view), Route("/readiness", readiness, methods=["GET"])],
+        routes=[*graphql_routes("/graphql", view), Route("/readiness", readiness, methods=["GET"]), *routes],
+        middleware=list(middleware),
         lifespan=lifespan,
     )

@@ -7,7 +7,7 @@ import asyncio
 import json
 from typing import Any
 
-from govgraph.federation.gateway.transports import Transport
+from govgraph.federation.gateway.transports import Forwarded, Transport
 
 _canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False).encode
 
@@ -26,8 +26,9 @@ class SharedFetches:
     """Identical subgraph requests in flight at the same time share one: the first starts it, the others wait
     for its answer and get the same body object (the executor only ever reads a subgraph's answer).
 
-    Identical means everything the request sends: subgraph, document text, variables as canonical JSON and
-    operation name (the gateway forwards no client headers, so none belong in the key). An entry lives while
+    Identical means everything the request sends: subgraph, document text, variables as canonical JSON,
+    operation name and the client headers forwarded with it (the credentials: a subgraph's answer to one
+    caller is never handed to another caller, nor to an anonymous one). An entry lives while
     its request is in flight and is removed when the request completes or fails; a failure reaches every
     waiter. The request runs in its own task, so a waiter that is cancelled leaves it to the others; when
     every waiter has gone it is cancelled, as an unshared request would have been.
@@ -38,7 +39,7 @@ class SharedFetches:
     read that started before the write."""
 
     def __init__(self) -> None:
-        self._in_flight: dict[tuple[str, str, str, str | None], _InFlight] = {}
+        self._in_flight: dict[tuple[str, str, str, str | None, Forwarded], _InFlight] = {}
 
     def __len__(self) -> int:
         """How many distinct requests are in flight."""
@@ -55,17 +56,19 @@ class SharedFetches:
         document: str,
         variables: dict[str, Any],
         operation_name: str | None,
+        forwarded: Forwarded = (),
     ) -> dict:
-        """`transport(document, variables, operation_name)`, or the answer of an identical one in flight."""
+        """`transport(document, variables, operation_name, forwarded)`, or the answer of an identical one in
+        flight."""
         try:
-            key = (subgraph, document, _canonical_json(variables), operation_name)
+            key = (subgraph, document, _canonical_json(variables), operation_name, forwarded)
         except (TypeError, ValueError):  # not plain JSON: no reliable way to call two of these equal
-            return await transport(document, variables, operation_name)
+            return await transport(document, variables, operation_name, forwarded)
         loop = asyncio.get_running_loop()
         shared = self._in_flight.get(key)
         if shared is None:
             shared = self._in_flight[key] = _InFlight()
-            request = self._send(key, shared, transport, document, variables, operation_name)
+            request = self._send(key, shared, transport, document, variables, operation_name, forwarded)
             shared.task = loop.create_task(request)
         # A future of its own per waiter (not the task itself, nor a shield of it): cancelling a waiter then
         # cancels only its future, and the task resolves every future in the step it finishes in.
@@ -89,9 +92,10 @@ class SharedFetches:
         document: str,
         variables: dict[str, Any],
         operation_name: str | None,
+        forwarded: Forwarded,
     ) -> None:
         try:
-            body = await transport(document, variables, operation_name)
+            body = await transport(document, variables, operation_name, forwarded)
         except Exception as exc:
             self._forget(key, shared)
             for waiter in shared.waiters:

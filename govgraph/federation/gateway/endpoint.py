@@ -2,13 +2,14 @@
 URLs, or in-process over schemas living in this process.
 
 A POST body is read only up to MAX_BODY_BYTES (a larger Content-Length is refused unread) and, when large,
-decoded in a worker thread, so one client's body neither fills the memory nor holds the event loop."""
+decoded in a worker thread, so one client's body neither fills the memory nor holds the event loop. The
+client's credential headers (FORWARDED_HEADERS) go on to every subgraph fetch; subgraphs check them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 import httpx
@@ -21,13 +22,25 @@ from strawberry.schema.base import BaseSchema
 
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
-from govgraph.federation.gateway.transports import InProcess, OverHttp, fetch_sdl, http_client
-from govgraph.federation.http import SUBGRAPH_SECRET_HEADER, load_json_body
+from govgraph.federation.gateway.transports import (
+    ContextBuilder,
+    Forwarded,
+    InProcess,
+    OverHttp,
+    build_context,
+    fetch_sdl,
+    http_client,
+)
+from govgraph.federation.http import SUBGRAPH_SECRET_HEADER, establish_principal, load_json_body
+from govgraph.federation.principal import Authenticate
 from govgraph.request_body import CLIENT_CLOSED_REQUEST, BodyTooLarge, read_body
 from zk.errors import MalformedInput
 from zk.json_input import JsonTooDeep, load_json
 
 MAX_BODY_BYTES = 1_000_000
+# What the gateway passes on to subgraphs, as docker/gateway configures Hive Gateway's propagateHeaders: the
+# caller's credentials (a bearer token, an API key), which each subgraph checks for itself.
+FORWARDED_HEADERS = frozenset({"authorization", "x-api-key"})
 GRAPHIQL = """<!doctype html><html><head><title>govgraph</title>
 <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css"/></head>
 <body style="margin:0"><div id="graphiql" style="height:100vh"></div>
@@ -44,11 +57,24 @@ def _refusal(status: int, message: str, code: str) -> JSONResponse:
 
 class GatewayEndpoint:
     """ASGI app answering GraphQL over HTTP (POST JSON, or GET with query parameters; GraphiQL for browsers).
-    The gateway is built on first use, in the serving event loop (its HTTP client belongs to that loop)."""
+    The gateway is built on first use, in the serving event loop (its HTTP client belongs to that loop).
 
-    def __init__(self, build: Callable[[], Awaitable[Gateway]], *, graphiql: bool = True) -> None:
+    The request's `forward_headers` go with each subgraph fetch. With `authenticate`, credentials are also
+    checked here first, as Apollo Router's JWT authentication does: refused ones are answered 401
+    UNAUTHENTICATED before any subgraph is asked (subgraphs still check every request themselves)."""
+
+    def __init__(
+        self,
+        build: Callable[[], Awaitable[Gateway]],
+        *,
+        graphiql: bool = True,
+        forward_headers: Collection[str] = FORWARDED_HEADERS,
+        authenticate: Authenticate | None = None,
+    ) -> None:
         self.build = build
         self.graphiql = graphiql
+        self.forward_headers = frozenset(name.lower() for name in forward_headers)
+        self.authenticate = authenticate
         self.gateway: Gateway | None = None
         self._lock: asyncio.Lock | None = None
 
@@ -73,6 +99,9 @@ class GatewayEndpoint:
                 if self.graphiql and "text/html" in request.headers.get("accept", ""):
                     return HTMLResponse(GRAPHIQL)
                 return _refusal(400, "Must provide query string.", ErrorCode.BAD_REQUEST)
+            refused = await self._refused(request)
+            if refused is not None:
+                return refused
             params = request.query_params
             try:
                 variables = load_json(params["variables"]) if params.get("variables") else None
@@ -88,6 +117,9 @@ class GatewayEndpoint:
                 return _refusal(
                     415, "Unsupported content type: send application/json.", ErrorCode.UNSUPPORTED_MEDIA_TYPE
                 )
+            refused = await self._refused(request)
+            if refused is not None:
+                return refused
             try:
                 body = await read_body(request, MAX_BODY_BYTES)
             except BodyTooLarge as exc:
@@ -104,9 +136,27 @@ class GatewayEndpoint:
             return _refusal(405, f"Method {request.method} is not allowed.", ErrorCode.METHOD_NOT_ALLOWED)
         gateway = await self.ready()
         status, result = await gateway.execute(
-            payload.get("query"), payload.get("variables"), payload.get("operationName")
+            payload.get("query"),
+            payload.get("variables"),
+            payload.get("operationName"),
+            forwarded=self.forwarded(request),
         )
         return JSONResponse(result, status_code=status)
+
+    def forwarded(self, request: Request) -> Forwarded:
+        """The request's headers that go on to subgraphs, repeated ones kept."""
+        return tuple(
+            (name, value)
+            for name, value in request.headers.items()
+            if name in self.forward_headers  # starlette gives header names in lower case
+        )
+
+    async def _refused(self, request: Request) -> Response | None:
+        """The 401 refusing the request's credentials, if `authenticate` refuses them."""
+        if self.authenticate is None:
+            return None
+        principal = await establish_principal(self.authenticate, request.headers)
+        return principal if isinstance(principal, Response) else None
 
 
 async def remote_gateway_with_clients(
@@ -167,16 +217,18 @@ async def remote_gateway(
 
 async def local_gateway(
     schemas: Mapping[str, BaseSchema],
-    context: Callable[[], Any] | None = None,
+    context: ContextBuilder | None = None,
     *,
     introspection: bool = True,
     deduplicate: bool = True,
 ) -> Gateway:
-    """A gateway calling each schema's executor directly (no HTTP, no JSON); `context` builds contexts.
-    `deduplicate`: identical query fetches in flight share one execution (see Gateway)."""
+    """A gateway calling each schema's executor directly (no HTTP, no JSON); `context` builds each fetch's
+    context from the forwarded headers (the subgraph authenticates them there). `deduplicate`: identical
+    query fetches in flight share one execution (see Gateway)."""
     sources = []
     for name, schema in schemas.items():
-        result = await schema.execute("{ _service { sdl } }", context_value=context() if context else None)
+        value = await build_context(context, ()) if context else None
+        result = await schema.execute("{ _service { sdl } }", context_value=value)
         if result.errors:
             raise CompositionError(f'subgraph "{name}" did not give its SDL: {result.errors[0].message}')
         sources.append(SubgraphSource(name, result.data["_service"]["sdl"]))

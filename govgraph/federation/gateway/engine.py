@@ -33,7 +33,7 @@ from govgraph.federation.gateway.graphql_js import js_message, js_quotes
 from govgraph.federation.gateway.plan import Plan, Planner, PlanningError
 from govgraph.federation.gateway.shape import Shaper
 from govgraph.federation.gateway.supergraph import CompositionError, SubgraphSource, Supergraph
-from govgraph.federation.gateway.transports import Transport
+from govgraph.federation.gateway.transports import Forwarded, Transport
 from govgraph.federation.limits import GATEWAY_LIMITS, Limits
 
 log = logging.getLogger("govgraph.gateway")
@@ -111,9 +111,10 @@ class Gateway:
         )
 
     async def execute(
-        self, query: Any, variables: Any = None, operation_name: Any = None
+        self, query: Any, variables: Any = None, operation_name: Any = None, *, forwarded: Forwarded = ()
     ) -> tuple[int, dict]:
-        """(HTTP status, response body) for one GraphQL request."""
+        """(HTTP status, response body) for one GraphQL request; `forwarded` (the client's credentials) goes
+        with each of its subgraph fetches."""
         if not isinstance(query, str) or not query:
             return 400, {"errors": [_error("Must provide query string.", ErrorCode.BAD_REQUEST)]}
         if variables is not None and not isinstance(variables, dict):
@@ -148,7 +149,7 @@ class Gateway:
             if plan is None:
                 size = len(query) + len(operation_name or "")
                 plan = self.plans.put(key, self._plan(document, operation), size)
-            return 200, await self._run(plan, document, variables or {}, coerced)
+            return 200, await self._run(plan, document, variables or {}, coerced, forwarded)
         except PlanningError as exc:
             return 200, {"errors": [_error(str(exc), ErrorCode.QUERY_PLANNING_FAILED)]}
         except Exception:  # a gateway bug: logged, and answered as a coded error that leaks nothing
@@ -202,9 +203,11 @@ class Gateway:
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         return self.planner.plan(operation, fragments)
 
-    async def _run(self, plan: Plan, document: DocumentNode, variables: dict, coerced: dict) -> dict:
+    async def _run(
+        self, plan: Plan, document: DocumentNode, variables: dict, coerced: dict, forwarded: Forwarded
+    ) -> dict:
         shared = self.shared if plan.operation.operation == OperationType.QUERY else None
-        data, errors = await run_plan(plan, self.transports, variables, shared)
+        data, errors = await run_plan(plan, self.transports, variables, shared, forwarded)
         schema = self.supergraph.api_schema
         root_type = schema.get_root_type(plan.operation.operation)
         if plan.introspection:

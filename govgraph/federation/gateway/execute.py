@@ -19,7 +19,7 @@ from graphql import (
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway.dedup import SharedFetches
 from govgraph.federation.gateway.plan import LIST, Fetch, Plan
-from govgraph.federation.gateway.transports import Transport
+from govgraph.federation.gateway.transports import Forwarded, Transport
 
 _MISSING = object()
 
@@ -29,9 +29,11 @@ async def run_plan(
     transports: Mapping[str, Transport],
     variables: dict[str, Any],
     shared: SharedFetches | None = None,
+    forwarded: Forwarded = (),
 ) -> tuple[dict, list[dict]]:
     """Run every fetch of `plan`: the merged data and the subgraph errors, in plan order. With `shared`, a
-    fetch identical to one in flight (from any request) waits for that one's answer instead of being sent."""
+    fetch identical to one in flight (from any request, with the same `forwarded` headers) waits for that
+    one's answer instead of being sent. `forwarded` goes with every fetch."""
     data: dict[str, Any] = _Owned()
     errors: dict[int, list[dict]] = {}
 
@@ -39,8 +41,10 @@ async def run_plan(
         transport = transports[fetch.subgraph]
         try:
             if shared is None:
-                return await transport(document or fetch.document, request, None)
-            return await shared.fetch(fetch.subgraph, transport, document or fetch.document, request, None)
+                return await transport(document or fetch.document, request, None, forwarded)
+            return await shared.fetch(
+                fetch.subgraph, transport, document or fetch.document, request, None, forwarded
+            )
         except Exception as exc:  # the subgraph is unreachable or answered garbage: partial data, not a 500
             message = f'Request to subgraph "{fetch.subgraph}" failed: {exc.__class__.__name__}'
             return {

@@ -1,31 +1,56 @@
 """How the gateway reaches a subgraph: in-process (the schema's executor, no HTTP, no JSON) or over httpx
-(a pooled client), and how it fetches a subgraph's SDL."""
+(a pooled client), and how it fetches a subgraph's SDL. Both pass on the client's forwarded headers
+(credentials): over HTTP as headers, in-process to the context builder, so the subgraph checks them itself."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from strawberry.schema.base import BaseSchema
 
+from govgraph.federation.errors import ServiceError
 from govgraph.federation.gateway.supergraph import CompositionError
 
-Transport = Callable[[str, dict[str, Any], str | None], Awaitable[dict]]
-"""One subgraph request: (document, variables, operation name) -> the response body, `data` and `errors`."""
+Forwarded = tuple[tuple[str, str], ...]
+"""The client's headers a gateway passes on to subgraphs: (lower-case name, value) pairs in the client's
+order, repeated headers kept (a subgraph must see two Authorization headers as two, and refuse them)."""
+Transport = Callable[[str, dict[str, Any], str | None, Forwarded], Awaitable[dict]]
+"""One subgraph request: (document, variables, operation name, forwarded headers) -> the response body,
+`data` and `errors`."""
+ContextBuilder = Callable[[Forwarded], Any]
+"""Builds an in-process fetch's context value from the forwarded headers (or returns an awaitable of it);
+it raises a ServiceError (e.g. Unauthenticated) to refuse the fetch."""
 
 
 class InProcess:
-    """Calls a strawberry schema's `execute` directly; `context` builds each fetch's context value."""
+    """Calls a strawberry schema's `execute` directly; `context` builds each fetch's context value from the
+    forwarded headers. A refusal while building it (bad credentials) answers the fetch as the subgraph's HTTP
+    endpoint would: no data, one error with the refusal's code."""
 
-    def __init__(self, schema: BaseSchema, context: Callable[[], Any] | None = None) -> None:
+    def __init__(self, schema: BaseSchema, context: ContextBuilder | None = None) -> None:
         self.schema = schema
-        self.context = context or (lambda: None)
+        self.context = context or (lambda _forwarded: None)
 
-    async def __call__(self, document: str, variables: dict[str, Any], operation_name: str | None) -> dict:
+    async def __call__(
+        self,
+        document: str,
+        variables: dict[str, Any],
+        operation_name: str | None,
+        forwarded: Forwarded = (),
+    ) -> dict:
+        try:
+            context = await build_context(self.context, forwarded)
+        except ServiceError as error:
+            return {
+                "data": None,
+                "errors": [{"message": str(error), "extensions": {"code": error.code.value}}],
+            }
         result = await self.schema.execute(
-            document, variable_values=variables, context_value=self.context(), operation_name=operation_name
+            document, variable_values=variables, context_value=context, operation_name=operation_name
         )
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
@@ -41,16 +66,28 @@ class OverHttp:
         self.client = client
         self.slots = asyncio.Semaphore(concurrency)
 
-    async def __call__(self, document: str, variables: dict[str, Any], operation_name: str | None) -> dict:
+    async def __call__(
+        self,
+        document: str,
+        variables: dict[str, Any],
+        operation_name: str | None,
+        forwarded: Forwarded = (),
+    ) -> dict:
         payload: dict[str, Any] = {"query": document, "variables": variables}
         if operation_name:
             payload["operationName"] = operation_name
         async with self.slots:
-            response = await self.client.post(self.url, json=payload)
+            response = await self.client.post(self.url, json=payload, headers=list(forwarded))
         body = response.json()
         if not isinstance(body, dict):
             raise TypeError("subgraph answered a non-object")
         return body
+
+
+async def build_context(context: ContextBuilder, forwarded: Forwarded) -> Any:
+    """`context(forwarded)`, awaited if it is awaitable."""
+    value = context(forwarded)
+    return await value if inspect.isawaitable(value) else value
 
 
 def http_client(*, timeout: float = 30.0, connections: int = 100) -> httpx.AsyncClient:

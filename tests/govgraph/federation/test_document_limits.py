@@ -48,7 +48,7 @@ def subgraph_errors(query: str, **options) -> list[tuple[str, str]]:
     return [(error.extensions["code"], error.message) for error in result.errors or ()]
 
 
-def context() -> RequestContext:
+def context(_forwarded=()) -> RequestContext:
     return RequestContext(request=None, response=None, sessions=None)
 
 

@@ -44,7 +44,7 @@ AGENCY_ROOTS = {
 }
 
 
-def context() -> RequestContext:
+def context(_forwarded=()) -> RequestContext:
     return RequestContext(request=None, response=None, sessions=None)
 
 
@@ -65,9 +65,9 @@ class Recorder:
             gateway.transports[name] = self._recording(name, transport)
 
     def _recording(self, name, transport):
-        async def send(document, variables, operation_name):
+        async def send(document, variables, operation_name, forwarded=()):
             self.calls.append((name, document, copy.deepcopy(variables)))  # strawberry consumes them
-            return await transport(document, variables, operation_name)
+            return await transport(document, variables, operation_name, forwarded)
 
         return send
 
@@ -179,7 +179,7 @@ async def test_skip_and_include_travel_to_the_subgraph_with_their_variables() ->
 async def test_a_failing_subgraph_gives_partial_data_and_a_coded_error() -> None:
     gateway, _ = await gateway_and_recorder()
 
-    async def unreachable(document, variables, operation_name):
+    async def unreachable(document, variables, operation_name, forwarded=()):
         raise httpx.ConnectError("connection refused")
 
     gateway.transports["users"] = unreachable

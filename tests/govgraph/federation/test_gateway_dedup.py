@@ -350,8 +350,8 @@ class Snapshots:
             gateway.transports[name] = self._keeping(transport)
 
     def _keeping(self, transport):
-        async def send(document, variables, operation_name):
-            answer = await transport(document, variables, operation_name)
+        async def send(document, variables, operation_name, forwarded=()):
+            answer = await transport(document, variables, operation_name, forwarded)
             self.answers.append((answer, copy.deepcopy(answer)))
             return answer
 
@@ -398,7 +398,7 @@ async def test_shared_fetches_forget_a_request_once_it_fails() -> None:
     shared = SharedFetches()
     calls = []
 
-    async def failing(document, variables, operation_name):
+    async def failing(document, variables, operation_name, forwarded=()):
         calls.append(document)
         await asyncio.sleep(0.01)
         raise httpx.ConnectError("connection refused")

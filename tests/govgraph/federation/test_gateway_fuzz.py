@@ -21,7 +21,7 @@ CODES = {code.value for code in ErrorCode}
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-def context() -> RequestContext:
+def context(_forwarded=()) -> RequestContext:
     return RequestContext(request=None, response=None, sessions=None)
 
 
