@@ -1,0 +1,392 @@
+"""The write path through a real `govgraph serve` process over HTTP (/graphql, the embedded gateway) with
+tokens from its embedded issuer: the seeded demo ledgers, roles, idempotency, typed refusals that append
+nothing, 50 concurrent sales of one parcel, no raw personal data in any leaf of any ledger, cosigned
+checkpoints, and receipts that verify offline with `govgraph ledger verify-receipt`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from govgraph.agencies.identity.service import DEMO_CITIZENS
+from govgraph.auth.issuer import EmbeddedIssuer
+from govgraph.config import Settings
+from govgraph.ledger.checkpoint import CosignatureVerifier, open_checkpoint
+from govgraph.ledger.keys import read_vkey, witness_label
+from govgraph.ledger.note import Verifier
+from tests.support.servers import LiveServer, running_server
+from zk.wire import canonical_json
+
+pytestmark = pytest.mark.e2e
+
+ENROL = """mutation ($input: EnrolCitizenInput!, $key: String) {
+  enrolCitizen(input: $input, idempotencyKey: $key) { id enrolledBy { id } ledgerEntry { ledger index } } }"""
+REGISTER = """mutation ($input: RegisterParcelInput!, $key: String) {
+  registerParcel(input: $input, idempotencyKey: $key) { id owner { id } ledgerEntry { ledger index } } }"""
+REGISTER_MANY = """mutation ($input: [RegisterParcelInput!]!, $key: String) {
+  registerParcels(input: $input, idempotencyKey: $key) { id ledgerEntry { index } } }"""
+TRANSFER = """mutation ($input: TransferTitleInput!, $key: String) {
+  transferTitle(input: $input, idempotencyKey: $key) {
+    id current owner { id } ledgerEntry { ledger index } } }"""
+PERSON = {
+    "givenName": "Quirinus",
+    "familyName": "Zabolotny",
+    "birthDate": "1963-07-19",
+    "residence": "Eastgate",
+    "citizenship": "NL",
+    "householdIncome": 73519,
+}
+CLERK_SUBJECT = "registrar-oona"
+
+
+@dataclass
+class Service:
+    server: LiveServer
+    settings: Settings
+    clerk: str  # a token holding clerk:land and clerk:identity
+    stranger: str  # a token holding auditor only
+
+    def post(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        response = httpx.post(
+            f"{self.server.url}/graphql",
+            json={"query": query, "variables": variables},
+            headers=headers,
+            timeout=30,
+        )
+        return response.json()
+
+    def next_indexes(self) -> dict[str, int]:
+        """Every ledger's acknowledged size, read from the database file."""
+        with sqlite3.connect(self.settings.data_dir / "govgraph.db") as connection:
+            return dict(connection.execute("SELECT name, next_index FROM ledger_logs"))
+
+    def leaves(self) -> dict[str, list[bytes]]:
+        with sqlite3.connect(self.settings.data_dir / "govgraph.db") as connection:
+            rows = connection.execute(
+                "SELECT l.name, e.data FROM ledger_entries e JOIN ledger_logs l ON l.id = e.log_id "
+                "ORDER BY l.name, e.idx"
+            )
+            found: dict[str, list[bytes]] = {}
+            for name, data in rows:
+                found.setdefault(name, []).append(data)
+            return found
+
+    def signed_size(self, name: str) -> int:
+        ledger = self.post("query ($n: String!) { ledger(name: $n) { size } }", {"n": name})["data"]["ledger"]
+        return 0 if ledger is None else int(ledger["size"])
+
+    def wait_until_signed(self, name: str, size: int, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.signed_size(name) < size:
+            assert time.monotonic() < deadline, f"{name} not signed at {size}"
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    data_dir = tmp_path_factory.mktemp("write-path")
+    settings = Settings.from_env({"GOVGRAPH_DATA": str(data_dir)})
+    with running_server(data_dir, log_level="warning") as server:
+        issuer = EmbeddedIssuer.load_or_create(
+            settings.auth_issuer_key_path, issuer=settings.token_issuer, audience=settings.token_audience
+        )
+        yield Service(
+            server,
+            settings,
+            issuer.issue(CLERK_SUBJECT, ["clerk:land", "clerk:identity"]),
+            issuer.issue("auditor-uma", ["auditor"]),
+        )
+        log = server.log_path.read_text()
+        assert "Traceback" not in log, log[-3000:]
+
+
+def only_error(body: dict) -> tuple[str, str, list]:
+    assert body.get("data") is None and len(body["errors"]) == 1, body
+    error = body["errors"][0]
+    return error["extensions"]["code"], error["message"], error.get("path")
+
+
+def test_make_run_starts_with_signed_cosigned_demo_ledgers(service: Service) -> None:
+    service.wait_until_signed("identity", 3)
+    service.wait_until_signed("land", 5)
+    keys = service.settings.ledger_keys_dir
+    for name, witness in (("identity", "land"), ("land", "identity")):
+        served = httpx.get(f"{service.server.url}/ledgers/{name}/checkpoint", timeout=10).content
+        opened = open_checkpoint(
+            served,
+            Verifier.from_vkey(read_vkey(keys, name)),
+            witnesses=(CosignatureVerifier.from_vkey(read_vkey(keys, witness_label(witness))),),
+            quorum=1,
+        )
+        assert opened.checkpoint.size >= {"identity": 3, "land": 5}[name]
+    with sqlite3.connect(service.settings.data_dir / "govgraph.db") as connection:
+        uncosigned = connection.execute(
+            "SELECT count(*) FROM ledger_checkpoints c WHERE NOT EXISTS "
+            "(SELECT 1 FROM ledger_cosignatures s WHERE s.checkpoint_id = c.id)"
+        ).fetchone()
+    assert uncosigned == (0,)  # every checkpoint ever signed, the empty trees' included
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "field"),
+    [
+        (ENROL, {"input": PERSON}, "enrolCitizen"),
+        (
+            REGISTER,
+            {"input": {"id": "auth-1", "area": 1.5, "locality": "Eastgate", "owner": "cit_a"}},
+            "registerParcel",
+        ),
+        (
+            REGISTER_MANY,
+            {"input": [{"id": "auth-2", "area": 1.5, "locality": "Eastgate", "owner": "cit_a"}]},
+            "registerParcels",
+        ),
+        (
+            TRANSFER,
+            {"input": {"parcel": "parcel-0004", "seller": "cit_91c4d6ab02f3e715", "buyer": "cit_b"}},
+            "transferTitle",
+        ),
+    ],
+)
+def test_every_mutation_needs_its_clerk_role_and_a_refusal_appends_nothing(
+    service: Service, query: str, variables: dict, field: str
+) -> None:
+    before = service.next_indexes()
+    role = "clerk:identity" if field == "enrolCitizen" else "clerk:land"
+    assert only_error(service.post(query, variables)) == (
+        "UNAUTHENTICATED",
+        "authentication required: send a bearer token or an API key",
+        [field],
+    )
+    assert only_error(service.post(query, variables, service.stranger)) == (
+        "FORBIDDEN",
+        f"this operation requires the role {role}",
+        [field],
+    )
+    assert service.next_indexes() == before
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "code", "message"),
+    [
+        (
+            ENROL,
+            {"input": {**PERSON, "birthDate": "1963-02-30"}},
+            "BAD_USER_INPUT",
+            "Variable '$input' has invalid value at .birthDate: Date '1963-02-30' is not a calendar date.",
+        ),
+        (
+            ENROL,
+            {"input": {**PERSON, "residence": "Atlantis"}},
+            "BAD_USER_INPUT",
+            "`residence` must be a district: Eastgate, Hillcrest, Northfield, Riverside.",
+        ),
+        (
+            ENROL,
+            {"input": {**PERSON, "householdIncome": -1}},
+            "BAD_USER_INPUT",
+            "`householdIncome` must lie in 0..1000000000.",
+        ),
+        (
+            ENROL,
+            {"input": PERSON, "key": "two words"},
+            "BAD_USER_INPUT",
+            "An idempotency key is 1..128 printable ASCII characters without spaces.",
+        ),
+        (
+            REGISTER,
+            {"input": {"id": "bad-1", "area": -3, "locality": "Eastgate", "owner": "cit_a"}},
+            "BAD_USER_INPUT",
+            "`area` must be above 0 and at most 10000000000 square metres.",
+        ),
+        (
+            REGISTER,
+            {
+                "input": {
+                    "id": "bad-1",
+                    "area": 3,
+                    "locality": "Eastgate",
+                    "owner": "cit_a",
+                    "registeredOn": "2999-01-01",
+                }
+            },
+            "BAD_USER_INPUT",
+            "`registeredOn` must lie between 1800-01-01 and today.",
+        ),
+        (
+            REGISTER,
+            {"input": {"id": "parcel-0001", "area": 3, "locality": "Eastgate", "owner": "cit_a"}},
+            "CONFLICT",
+            "Parcel parcel-0001 is registered already.",
+        ),
+        (REGISTER_MANY, {"input": []}, "BAD_USER_INPUT", "Register 1..256 parcels at a time, not 0."),
+        (
+            REGISTER_MANY,
+            {"input": [{"id": "bad-2", "area": 3, "locality": "", "owner": "cit_a"}]},
+            "BAD_USER_INPUT",
+            "`locality` must be 1..100 printable characters.",
+        ),
+        (
+            TRANSFER,
+            {"input": {"parcel": "parcel-9999", "seller": "cit_a", "buyer": "cit_b"}},
+            "NOT_FOUND",
+            "No parcel parcel-9999.",
+        ),
+        (
+            TRANSFER,
+            {"input": {"parcel": "parcel-0002", "seller": "cit_a", "buyer": "cit_b"}},
+            "CONFLICT",
+            "Parcel parcel-0002 is not held by cit_a.",
+        ),
+        (
+            TRANSFER,
+            {"input": {"parcel": "parcel-0002", "seller": "cit_a", "buyer": "cit_a"}},
+            "BAD_USER_INPUT",
+            "The buyer must be someone other than the seller.",
+        ),
+    ],
+)
+def test_bad_input_on_every_mutation_is_a_typed_error_and_appends_nothing(
+    service: Service, query: str, variables: dict, code: str, message: str
+) -> None:
+    before = service.next_indexes()
+    body = service.post(query, variables, service.clerk)
+    assert only_error(body)[:2] == (code, message)
+    assert service.next_indexes() == before
+
+
+def test_a_retried_enrolment_returns_the_first_citizen_and_appends_nothing(service: Service) -> None:
+    person = {**PERSON, "givenName": "Idem"}
+    first = service.post(ENROL, {"input": person, "key": "enrol-idem-1"}, service.clerk)["data"][
+        "enrolCitizen"
+    ]
+    after_first = service.next_indexes()
+    again = service.post(ENROL, {"input": person, "key": "enrol-idem-1"}, service.clerk)["data"][
+        "enrolCitizen"
+    ]
+    assert again == first and first["enrolledBy"] == {"id": "identity-bureau"}
+    assert service.next_indexes() == after_first
+    changed = service.post(
+        ENROL, {"input": {**person, "householdIncome": 1}, "key": "enrol-idem-1"}, service.clerk
+    )
+    assert only_error(changed) == (
+        "CONFLICT",
+        "This idempotency key was used for another operation or other input.",
+        ["enrolCitizen"],
+    )
+    assert service.next_indexes() == after_first
+
+
+def test_fifty_concurrent_sales_of_one_parcel_over_http_sell_it_once(service: Service) -> None:
+    parcel = {"id": "race-0001", "area": 640.0, "locality": "Riverside", "owner": "cit_racer"}
+    assert (
+        service.post(REGISTER, {"input": parcel}, service.clerk)["data"]["registerParcel"]["id"]
+        == "race-0001"
+    )
+    before = service.next_indexes()["land"]
+
+    async def sell_to_all() -> list[dict]:
+        async with httpx.AsyncClient(timeout=60) as client:
+
+            async def sell(buyer: str) -> dict:
+                variables = {"input": {"parcel": "race-0001", "seller": "cit_racer", "buyer": buyer}}
+                response = await client.post(
+                    f"{service.server.url}/graphql",
+                    json={"query": TRANSFER, "variables": variables},
+                    headers={"authorization": f"Bearer {service.clerk}"},
+                )
+                return response.json()
+
+            return await asyncio.gather(*(sell(f"cit_buyer_{i:02d}") for i in range(50)))
+
+    bodies = asyncio.run(sell_to_all())
+    sold = [body["data"]["transferTitle"] for body in bodies if body.get("data")]
+    refused = [only_error(body) for body in bodies if not body.get("data")]
+    assert len(sold) == 1 and sold[0]["current"] is True
+    assert refused == [("CONFLICT", "Parcel race-0001 is not held by cit_racer.", ["transferTitle"])] * 49
+    assert service.next_indexes()["land"] == before + 1
+    transfers = [
+        entry
+        for entry in map(json.loads, service.leaves()["land"])
+        if entry["type"] == "govgraph.land.TitleTransferred/v1" and entry["parcel"] == "race-0001"
+    ]
+    assert [entry["title"] for entry in transfers] == [sold[0]["id"]]
+
+
+def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service) -> None:
+    # Every mutation, once more, with data of its own to look for.
+    enrolled = service.post(ENROL, {"input": PERSON}, service.clerk)["data"]["enrolCitizen"]["id"]
+    owner = {"owner": enrolled, "locality": "Eastgate", "area": 12.5}
+    assert service.post(REGISTER, {"input": {**owner, "id": "privacy-1"}}, service.clerk)["data"]
+    assert service.post(REGISTER_MANY, {"input": [{**owner, "id": "privacy-2"}]}, service.clerk)["data"]
+    sale = {"parcel": "privacy-1", "seller": enrolled, "buyer": "cit_e27a8f5d3c6b1049"}
+    assert service.post(TRANSFER, {"input": sale}, service.clerk)["data"]
+
+    people = [*DEMO_CITIZENS.values()]
+    forbidden = {CLERK_SUBJECT, enrolled, *DEMO_CITIZENS}  # who acted, and every citizen id
+    forbidden |= {
+        PERSON["givenName"],
+        PERSON["familyName"],
+        PERSON["birthDate"],
+        str(PERSON["householdIncome"]),
+    }
+    for person in people:
+        birth = person.birth_date
+        forbidden |= {person.given_name, person.family_name, str(person.household_income)}
+        forbidden |= {
+            birth.isoformat(),
+            birth.strftime("%d/%m/%Y"),
+            birth.strftime("%m/%d/%Y"),
+            birth.strftime("%Y%m%d"),
+        }
+    leaves = service.leaves()
+    assert sorted(leaves) == ["identity", "land"]
+    assert len(leaves["identity"]) >= 4 and len(leaves["land"]) >= 8
+    for name, entries in leaves.items():
+        for index, leaf in enumerate(entries):
+            text = leaf.decode()
+            found = sorted(value for value in forbidden if value.lower() in text.lower())
+            assert found == [], f"{name} entry {index} holds {found}: {text}"
+            document = json.loads(text)
+            assert canonical_json(document) == leaf  # RFC 8785: the leaf is its own canonical form
+            assert sorted(document["actor"]) == ["id", "role"]
+            assert document["type"].startswith(f"govgraph.{name}.")
+
+
+def test_a_receipt_fetched_through_graphql_verifies_offline(service: Service, tmp_path: Path) -> None:
+    sale = {"parcel": "parcel-0004", "seller": "cit_91c4d6ab02f3e715", "buyer": "cit_5b0e2f7c1a9d4e83"}
+    title = service.post(TRANSFER, {"input": sale, "key": "receipt-sale"}, service.clerk)["data"][
+        "transferTitle"
+    ]
+    index = int(title["ledgerEntry"]["index"])
+    service.wait_until_signed("land", index + 1)
+    body = service.post(
+        '{ ledger(name: "land") { verifierKey } '
+        'parcel(id: "parcel-0004") { titles { id ledgerEntry { index receipt } } } }'
+    )["data"]
+    [entry] = [t["ledgerEntry"] for t in body["parcel"]["titles"] if t["id"] == title["id"]]
+    assert entry["index"] == str(index)
+    path = tmp_path / "receipt.json"
+    path.write_text(entry["receipt"])
+    witness = read_vkey(service.settings.ledger_keys_dir, witness_label("identity"))
+    verified = subprocess.run(
+        [sys.executable, "-m", "govgraph", "ledger", "verify-receipt", str(path)]
+        + ["--vkey", body["ledger"]["verifierKey"], "--witness-vkey", witness, "--quorum", "1"],
+        capture_output=True,
+        text=True,
+        env={"GOVGRAPH_DATA": str(tmp_path)},
+        timeout=60,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.endswith("The receipt is valid.\n")
