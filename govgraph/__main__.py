@@ -2,4 +2,6 @@
 
 from govgraph.cli import main
 
-main()
+# Guarded: worker processes started with "spawn" import this module as __mp_main__.
+if __name__ == "__main__":
+    main()

@@ -150,6 +150,7 @@ def agency_routes(
             subgraph_secret=subgraph_secret,
             writes=app_writes,
             authenticate=authenticate,
+            services=app_services,
         )
         routes += graphql_routes(f"{prefix}/{agency.name}/graphql", view)
     return routes
@@ -165,11 +166,17 @@ def app_writes(request: Request | WebSocket) -> WritePaths | None:
     return getattr(request.app.state, "writes", None)
 
 
+def app_services(request: Request | WebSocket) -> Any:
+    """The services the app's lifespan put in its state (the credential issuer and verifier), if any."""
+    return getattr(request.app.state, "services", None)
+
+
 def agencies_gateway(
     agencies: Sequence[Agency],
     sessions: Callable[[], Any],
     *,
     writes: Callable[[], WritePaths | None] = lambda: None,
+    services: Callable[[], Any] = lambda: None,
     production: bool = False,
     deduplicate: bool = True,
     authenticate: Authenticate | None = None,
@@ -186,7 +193,12 @@ def agencies_gateway(
             raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in forwarded]
             principal = await authenticate(Headers(raw=raw))
         return RequestContext(
-            request=None, response=None, sessions=sessions(), writes=writes(), principal=principal
+            request=None,
+            response=None,
+            sessions=sessions(),
+            writes=writes(),
+            principal=principal,
+            services=services(),
         )
 
     return lambda: local_gateway(schemas, context, introspection=not production, deduplicate=deduplicate)

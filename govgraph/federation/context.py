@@ -27,3 +27,6 @@ class RequestContext:
     # What mutations write through (the app's write paths, by agency); None where nothing is written. The kit
     # passes it along and never looks inside.
     writes: Any = None
+    # The app's services resolvers call beyond storage and writes (e.g. the credential issuer and verifier);
+    # None where the app runs none. Passed along like `writes`.
+    services: Any = None

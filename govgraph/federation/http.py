@@ -67,6 +67,7 @@ log = logging.getLogger("govgraph.federation")
 
 SessionsSource = Callable[[Request | WebSocket], async_sessionmaker | None]
 WritesSource = Callable[[Request | WebSocket], Any]  # what RequestContext.writes holds for a request
+ServicesSource = Callable[[Request | WebSocket], Any]  # what RequestContext.services holds for a request
 
 
 def error_response(status: int, message: str) -> JSONResponse:
@@ -231,6 +232,7 @@ class SubgraphView(GraphQL):
         subgraph_secret: str | None = None,
         writes: WritesSource | None = None,
         authenticate: Authenticate | None = None,
+        services: ServicesSource | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -243,6 +245,7 @@ class SubgraphView(GraphQL):
         self.subgraph_secret = subgraph_secret
         self.sessions = sessions or (lambda _request: None)
         self.writes = writes or (lambda _request: None)
+        self.services = services or (lambda _request: None)
         self.authenticate = authenticate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -351,5 +354,6 @@ class SubgraphView(GraphQL):
             response=response,
             sessions=self.sessions(request),
             writes=self.writes(request),
+            services=self.services(request),
             principal=request.scope.get(PRINCIPAL_SCOPE_KEY, ANONYMOUS),
         )

@@ -28,7 +28,7 @@ from strawberry.types import ExecutionContext, ExecutionResult, Info
 
 from govgraph.federation.documents import DocumentCache, validate_document, validation_rules
 from govgraph.federation.errors import ServiceError, classify, without_suggestions
-from govgraph.federation.http import SessionsSource, SubgraphView, WritesSource
+from govgraph.federation.http import ServicesSource, SessionsSource, SubgraphView, WritesSource
 from govgraph.federation.limits import DEFAULT_LIMITS, Limits
 from govgraph.federation.principal import Authenticate
 from govgraph.federation.representations import checked_representation
@@ -191,6 +191,7 @@ def subgraph_view(
     subgraph_secret: str | None = None,
     writes: WritesSource | None = None,
     authenticate: Authenticate | None = None,
+    services: ServicesSource | None = None,
 ) -> SubgraphView:
     return SubgraphView(
         schema,
@@ -200,6 +201,7 @@ def subgraph_view(
         subgraph_secret=subgraph_secret,
         writes=writes,
         authenticate=authenticate,
+        services=services,
     )
 
 
