@@ -55,6 +55,11 @@ class Settings:
     auth_issuer: str | None = None
     auth_audience: str | None = None
     auth_jwks_url: str | None = None
+    # GOVGRAPH_PUBLIC_URL: where clients reach this service (the credential issuer's identifier, the
+    # verifier's response URI); unset: http://<host>:<port>.
+    public_url: str | None = None
+    # GOVGRAPH_VERIFY_WORKERS: processes verifying presentations (0: a thread of the server process).
+    verify_workers: int = 2
 
     @property
     def production(self) -> bool:
@@ -64,6 +69,11 @@ class Settings:
     def ledger_keys_dir(self) -> Path:
         """Where ledger signing keys (<name>.skey, mode 0600) and their verifier keys (<name>.vkey) live."""
         return self.ledger_keys if self.ledger_keys is not None else self.data_dir / "keys"
+
+    @property
+    def base_url(self) -> str:
+        """The service's public URL, without a trailing slash."""
+        return self.public_url if self.public_url is not None else f"http://{self.host}:{self.port}"
 
     @property
     def auth_external(self) -> bool:
@@ -112,6 +122,8 @@ class Settings:
             body_timeout=_seconds(env, "GOVGRAPH_BODY_TIMEOUT", 30.0),
             max_connections=_count(env, "GOVGRAPH_MAX_CONNECTIONS", 1000, maximum=1_000_000),
             subgraph_secret=_secret(env, "GOVGRAPH_SUBGRAPH_SECRET"),
+            public_url=_public_url(env, "GOVGRAPH_PUBLIC_URL"),
+            verify_workers=_workers(env, "GOVGRAPH_VERIFY_WORKERS", 2),
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 
@@ -164,6 +176,26 @@ def _secret(env: Mapping[str, str], name: str) -> str | None:
         # The value is never echoed: it is a secret, and the error may end up in a log.
         raise ConfigError(name, "<redacted>", f"at least {MIN_SECRET_LENGTH} printable ASCII characters")
     return text
+
+
+def _public_url(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name)
+    if raw is None:
+        return None
+    url = raw.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^/?#\s@]+(/[^?#\s]*)?", url):
+        raise ConfigError(name, raw, "an http:// or https:// URL without query or fragment")
+    return url
+
+
+def _workers(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    text = raw.strip()
+    if not re.fullmatch(r"[0-9]{1,2}", text) or int(text) > 64:
+        raise ConfigError(name, raw, "a whole number from 0 to 64")
+    return int(text)
 
 
 def _external_auth(env: Mapping[str, str], *, https_only: bool) -> dict[str, str]:
