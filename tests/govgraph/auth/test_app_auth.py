@@ -156,3 +156,19 @@ def test_the_api_key_table_is_created_at_start_up(data_dir: Path) -> None:
     with sqlite3.connect(data_dir / "govgraph.db") as connection:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(auth_api_keys)")]
     assert columns == ["id", "name", "roles", "key_hash", "created_at", "revoked_at"]
+
+
+def test_serve_stops_with_one_line_when_the_issuer_key_is_readable_by_others(data_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from govgraph.cli import app
+
+    key = data_dir / "auth" / "issuer.jwk"
+    build_app(Settings.from_env({"GOVGRAPH_DATA": str(data_dir)}))  # creates the key
+    key.chmod(0o644)
+    for command in (["serve"], ["subgraph", "land"]):
+        result = CliRunner().invoke(app, command, env={"GOVGRAPH_DATA": str(data_dir)})
+        assert (result.exit_code, result.output) == (
+            1,
+            f"govgraph: {key} is readable by others (mode 644): chmod 600 it or remove it\n",
+        )
