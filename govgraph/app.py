@@ -4,6 +4,7 @@ standalone_agency_app(agency, settings) serves one agency alone."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -17,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from govgraph import __version__, db
+from govgraph.agencies.identity.credentials import CitizenRegistry
 from govgraph.agencies.registry import (
     Agency,
     agencies_gateway,
@@ -33,11 +35,13 @@ from govgraph.auth.apikeys import create_api_key_tables
 from govgraph.auth.remote_jwks import JwksUnavailable
 from govgraph.auth.setup import Auth, build_auth
 from govgraph.config import Settings
+from govgraph.credentials.service import credential_routes, start_credentials
 from govgraph.federation.gateway.endpoint import GatewayEndpoint
 from govgraph.federation.subgraph import standalone_app, subgraph_view
 from govgraph.ledger.http import Ledgers, ledger_routes
 from govgraph.ledger.sequencing import SequencedLogs
 from govgraph.metrics import HttpMetrics, MetricsMiddleware
+from zk.curve import get_backend
 
 log = logging.getLogger("govgraph")
 
@@ -56,6 +60,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             agencies,
             lambda: app.state.sessions,
             writes=lambda: getattr(app.state, "writes", None),
+            services=lambda: getattr(app.state, "services", None),
             production=settings.production,
             deduplicate=settings.gateway_deduplicate,
             authenticate=authenticate,
@@ -67,7 +72,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            async with _storage(app, settings, agencies) as engine:
+            async with _storage(app, settings, agencies) as engine, _credentials(app, settings, engine):
                 await _load_remote_keys(auth)
                 # Agency ledgers are whatever logs the database holds (created with `govgraph ledger init`).
                 app.state.ledgers = Ledgers(engine, settings.ledger_keys_dir)
@@ -106,6 +111,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             ),
             *ledger_routes(),
             *auth.routes(),
+            *credential_routes(),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         lifespan=lifespan,
@@ -172,6 +178,32 @@ async def _load_remote_keys(auth: Auth) -> None:
         await auth.remote_keys.load()
     except JwksUnavailable as error:
         log.warning("the identity provider's JWKS at %s could not be loaded: %s", auth.remote_keys.url, error)
+
+
+@contextlib.asynccontextmanager
+async def _credentials(app: Starlette, settings: Settings, engine: AsyncEngine) -> AsyncIterator[None]:
+    """The credential issuer (over the identity bureau's registry and write path) and the verifier, in the
+    app's state as its services, when the identity agency is served; their verification workers stopped
+    on exit."""
+    writes: WritePaths = app.state.writes
+    if "identity" not in writes:
+        yield
+        return
+    services = await start_credentials(
+        engine,
+        base_url=settings.base_url,
+        data_dir=settings.data_dir,
+        registry=CitizenRegistry(app.state.sessions, writes["identity"]),
+        backend=get_backend(settings.zk_backend),
+        backend_name=settings.zk_backend,
+        verify_workers=settings.verify_workers,
+    )
+    app.state.services = services
+    try:
+        yield
+    finally:
+        app.state.services = None
+        await asyncio.to_thread(services.close)
 
 
 @contextlib.asynccontextmanager

@@ -25,6 +25,7 @@ from govgraph.agencies.land import schema as land_schema
 from govgraph.agencies.land import service as land_service
 from govgraph.agencies.ledger import models as ledger_models
 from govgraph.agencies.ledger import schema as ledger_schema
+from govgraph.agencies.verifier import schema as verifier_schema
 from govgraph.agencies.writes import AgencyWrites, WritePaths
 from govgraph.federation.context import RequestContext
 from govgraph.federation.gateway import Gateway
@@ -93,8 +94,20 @@ LEDGER = Agency(
 )
 
 
+# Presentation requests and their results, for any clerk, official or service; its state lives in the
+# credential layer's tables (govgraph.credentials), which the app creates with the issuer's.
+VERIFIER = Agency(
+    "verifier",
+    verifier_schema.Query,
+    verifier_schema.METADATA,
+    verifier_schema.TYPES,
+    default_port=4108,
+    mutation=verifier_schema.Mutation,
+)
+
+
 def standard_agencies() -> list[Agency]:
-    return [IDENTITY, LAND, LEDGER]
+    return [IDENTITY, LAND, LEDGER, VERIFIER]
 
 
 def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:

@@ -9,7 +9,7 @@ from typing import Any
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
-from govgraph.auth.roles import check_role
+from govgraph.auth.roles import SCOPED_ROLES, check_role
 from govgraph.federation.errors import Forbidden, Unauthenticated
 from govgraph.federation.principal import Principal
 
@@ -51,3 +51,25 @@ def _principal(info: Info) -> Principal:
     if not isinstance(principal, Principal) or not principal.authenticated:
         raise Unauthenticated("authentication required: send a bearer token or an API key")
     return principal
+
+
+class RequireRoleKind(BasePermission):
+    """A caller holding a role of one of `kinds` for any scope (`clerk` matches clerk:land, clerk:identity,
+    ...): for operations any agency or service may call. Use `requires_role_kind`."""
+
+    def __init__(self, *kinds: str) -> None:
+        if not kinds or any(kind not in SCOPED_ROLES for kind in kinds):
+            raise ValueError(f"RequireRoleKind takes role kinds among {', '.join(SCOPED_ROLES)}")
+        self.kinds = kinds
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = _principal(info)
+        if not any(role.partition(":")[0] in self.kinds for role in principal.roles if ":" in role):
+            needed = " or ".join(f"{kind}:*" for kind in self.kinds)
+            raise Forbidden(f"this operation requires the role {needed}")
+        return True
+
+
+def requires_role_kind(*kinds: str) -> PermissionExtension:
+    """The field extension for `requires_role_kind("clerk", "official", "service")`."""
+    return PermissionExtension([RequireRoleKind(*kinds)], use_directives=False)

@@ -122,19 +122,37 @@ def wallet_list(
 @app.command("present")
 def wallet_present(
     request: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="PresentationRequest JSON from the verifier.")
+        str,
+        typer.Argument(
+            help="The verifier's openid4vp:// request URI, or a PresentationRequest JSON file.",
+            show_default=False,
+        ),
     ],
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="Where to write the presentation.")
+        Path, typer.Option("-o", "--output", help="Where to write the presentation (a file request).")
     ] = DEFAULT_PRESENTATION,
     credential: Annotated[str | None, typer.Option("--credential", help="Use this credential id.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Send without asking (for scripts).")] = False,
     wallet: WalletFile = None,
 ) -> None:
-    """Print what will be disclosed and proved, then write the presentation answering REQUEST."""
+    """Print what will be disclosed and proved, then answer REQUEST.
+
+    An openid4vp:// URI is fetched from the verifier and, once you agree (or with --yes), answered over
+    HTTP (OpenID4VP direct_post); a file gets the presentation written to --output."""
     from govgraph import wallet as wallet_ops
+    from govgraph.cli.wallet_flows import present_over_http
     from zk.json_input import printable
 
-    data = _run_wallet(_read_message, request)
+    if request.startswith("openid4vp:"):
+        present_over_http(_wallet_path(wallet), request, credential, yes, _backend(), _run_wallet)
+        return
+    path = Path(request)
+    if not path.is_file():
+        typer.echo(
+            f"govgraph wallet: {printable(request)} is neither an openid4vp:// URI nor a file", err=True
+        )
+        raise typer.Exit(code=2)
+    data = _run_wallet(_read_message, path)
     chosen, presentation = _run_wallet(
         wallet_ops.present, _wallet_path(wallet), data, credential, backend=_backend()
     )
@@ -142,3 +160,35 @@ def wallet_present(
         typer.echo(line)
     _run_wallet(output.write_bytes, presentation)
     typer.echo(f"wrote {printable(str(output))}")
+
+
+@app.command("receive")
+def wallet_receive(
+    offer: Annotated[
+        str, typer.Argument(help="The issuer's openid-credential-offer:// URI.", show_default=False)
+    ],
+    tx_code: Annotated[
+        str,
+        typer.Option(
+            "--tx-code", help="The PIN the clerk gave with the offer.", prompt="PIN", hide_input=True
+        ),
+    ],
+    wallet: WalletFile = None,
+) -> None:
+    """Receive a credential: run the OpenID4VCI pre-authorized code flow for OFFER and keep the credential."""
+    from govgraph.cli.wallet_flows import receive_over_http
+
+    receive_over_http(_wallet_path(wallet), offer, tx_code, _backend(), _run_wallet)
+
+
+@app.command("qr")
+def wallet_qr(
+    uri: Annotated[
+        str, typer.Argument(help="An offer or request URI to show as a QR code.", show_default=False)
+    ],
+    png: Annotated[Path | None, typer.Option("--png", help="Also write the QR code as a PNG file.")] = None,
+) -> None:
+    """Show a credential offer (or presentation request) URI as a QR code for a phone wallet."""
+    from govgraph.cli.wallet_flows import show_qr
+
+    show_qr(uri, png, _run_wallet)

@@ -27,6 +27,7 @@ SCALAR_SAMPLES: dict[str, Any] = {
     "Date": "2000-01-01",
     "UInt64": "1",
     "Base64": "AAAA",
+    "JSON": {},
 }
 
 

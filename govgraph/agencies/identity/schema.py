@@ -8,6 +8,7 @@ import datetime
 import strawberry
 from strawberry.types import Info
 
+from govgraph.agencies.identity.credentials import CredentialOfferMutation
 from govgraph.agencies.identity.models import AgencyRow, CitizenRow, CredentialSchemaRow
 from govgraph.agencies.identity.service import AGENCY, CLERK, Enrolment, IdentityService
 from govgraph.agencies.ids import check_id
@@ -138,7 +139,7 @@ class EnrolCitizenInput:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(CredentialOfferMutation):
     @strawberry.mutation(
         description="Enrol a citizen in the base registry that credentials are issued from (clerk:identity). "
         "The record stays in the bureau's private tables; the identity ledger gets a keyed hash of the new "

@@ -29,7 +29,7 @@ from tests.support.credentials import (
 from tests.support.mutations import ledger_sizes, mutations
 from tests.support.servers import HiveGateway, UvicornThread, running_server
 
-FORBIDDEN_MESSAGE = re.compile(r"this operation requires the role [a-z]+(:[a-z0-9._-]+)?( or \S+)*")
+FORBIDDEN_MESSAGE = re.compile(r"this operation requires the role [a-z]+(:[a-z0-9._*-]+)?( or \S+)*")
 REGISTER_PARCEL = """mutation Register($input: RegisterParcelInput!) {
   registerParcel(input: $input) { id locality }
 }"""
@@ -98,7 +98,7 @@ def test_every_mutation_refuses_anonymous_callers_and_callers_without_its_role(
     url = getattr(topology, gateway)
     found = [mutation for mutation in mutations(lambda body: post(url, body).json()) if not mutation.public]
     assert found, "the composed schema has no mutation that needs a role"
-    visitor = issue_token(topology.data_dir, "visitor", "service:nobody")
+    visitor = issue_token(topology.data_dir, "visitor", "auditor")
     before = topology.ledgers()
     for mutation in found:
         for headers, code in ((None, "UNAUTHENTICATED"), (bearer(visitor), "FORBIDDEN")):

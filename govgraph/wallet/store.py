@@ -1,5 +1,5 @@
-"""The citizen's credential wallet: one local JSON file (mode 0600) of pending requests and held credentials,
-and the operations `govgraph wallet` runs (request, store, list, present), which the web wallet imports too.
+"""The wallet file: one local JSON file (mode 0600) of pending requests and held credentials, and the
+operations on files `govgraph wallet` runs (request, store, list, present).
 
 The file holds secrets (each credential's prover blind and nym secret): it is created 0600, replaced
 atomically on every change, and refused when group or others can read it. The cryptography is `zk.credential`.
@@ -175,11 +175,16 @@ def request(path: Path, offer_json: bytes | str, *, backend: Backend | None = No
     """Answer a CredentialOffer: keep the secrets as a pending request, return the CredentialRequest JSON."""
     offer = _read_message(offer_json, zkc.CredentialOffer, "credential offer")
     answer, pending = zkc.request_credential(offer, backend=backend)
+    keep_pending(path, pending)
+    return canonical_json(answer.to_json())
+
+
+def keep_pending(path: Path, pending: zkc.PendingRequest) -> None:
+    """Add a pending request (the holder's secrets for a credential being issued) to the wallet."""
     with _exclusive(path):
         wallet = load(path)
         wallet.pending.append(pending)
         save(path, wallet)
-    return canonical_json(answer.to_json())
 
 
 def store(path: Path, credential_json: bytes | str, *, backend: Backend | None = None) -> str:
@@ -321,6 +326,7 @@ __all__ = [
     "default_path",
     "held_credential_from_json",
     "held_credential_to_json",
+    "keep_pending",
     "list_credentials",
     "load",
     "pending_request_from_json",

@@ -1,0 +1,105 @@
+"""The identity bureau as credential issuer: the citizen registry the issuer signs from (the private base
+records), the issuance's ledger entry (the configuration, the key id and the count issued: no attribute
+value), and the clerk's `createCredentialOffer` mutation."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.types import Info
+
+from govgraph.agencies.identity.models import CitizenRecordRow
+from govgraph.agencies.identity.service import AGENCY, CLERK, IdentityService
+from govgraph.agencies.ids import check_id
+from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event, writes_for
+from govgraph.auth.permissions import requires_role
+from govgraph.credentials.configurations import CITIZEN_V1
+from govgraph.credentials.issuer import Claim
+from govgraph.credentials.service import services_from
+from govgraph.federation.errors import BadUserInput, NotFound
+
+CREDENTIAL_ISSUED = "govgraph.identity.CredentialIssued/v1"
+_records = CitizenRecordRow.__table__  # type: ignore[attr-defined]
+
+
+class CitizenRegistry:
+    """govgraph.credentials.issuer.Registry over the bureau's private records and its write path."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], writes: AgencyWrites) -> None:
+        self.sessions = sessions
+        self.writes = writes
+
+    async def attributes(self, citizen_id: str, configuration: str) -> Mapping[str, Any] | None:
+        if configuration != CITIZEN_V1:
+            return None
+        async with self.sessions() as session:
+            row = (await session.execute(select(_records).where(_records.c.citizen_id == citizen_id))).first()
+        if row is None:
+            return None
+        return {
+            "given_name": row.given_name,
+            "family_name": row.family_name,
+            "birth_date": row.birth_date,
+            "residence": row.residence,
+            "citizenship": row.citizenship,
+            "household_income": row.household_income,
+        }
+
+    async def record_issuance(self, offered_by: str, configuration: str, key_id: str, claim: Claim) -> int:
+        """A CredentialIssued entry (schema, key id, count), acting as the clerk who made the offer."""
+
+        async def rows(connection, index: int) -> Change:
+            count = await claim(connection)
+            event = Event(CREDENTIAL_ISSUED, {"schema": configuration, "key": key_id, "count": count})
+            return Change({"count": count}, [event])
+
+        written = await self.writes.write(
+            Actor(CLERK, offered_by), "issueCredential", {"schema": configuration, "key": key_id}, rows
+        )
+        return written.indexes.start
+
+
+@strawberry.type(description="A credential offer for one citizen (OpenID4VCI, pre-authorized code flow).")
+class CredentialOffer:
+    offer_uri: str = strawberry.field(
+        description="openid-credential-offer://?credential_offer_uri=...: what the citizen's wallet opens "
+        "(`govgraph wallet receive`), e.g. as a QR code."
+    )
+    tx_code: str = strawberry.field(
+        description="The one-time PIN to hand to the citizen separately; a few wrong tries lock the offer."
+    )
+    expires_at: datetime.datetime = strawberry.field(description="After this the offer cannot be redeemed.")
+
+
+@strawberry.type
+class CredentialOfferMutation:
+    @strawberry.mutation(
+        description="Offer the citizen a credential of `schema` (e.g. govgraph.identity.citizen/v1) signed "
+        "over their base record (clerk:identity). Single-use and short-lived; the PIN is limited in "
+        "attempts.",
+        extensions=[requires_role(CLERK)],
+    )
+    async def create_credential_offer(
+        self, info: Info, citizen_id: strawberry.ID, schema: str
+    ) -> CredentialOffer:
+        actor = Actor.acting(info.context.principal, CLERK)
+        services = services_from(info.context)
+        if schema not in services.issuer.configurations:
+            known = ", ".join(sorted(services.issuer.configurations))
+            raise BadUserInput(f"`schema` must be one of: {known}.")
+        service = IdentityService(info.context.sessions, writes_for(info.context, AGENCY))
+        row = (await service.citizens_by_ids([check_id(citizen_id)]))[0]
+        if row is None:
+            raise NotFound(f"No citizen {citizen_id}.")
+        created = await services.issuer.create_offer(row.id, schema, actor.identity)
+        return CredentialOffer(
+            offer_uri=created.offer_uri,
+            tx_code=created.tx_code,
+            expires_at=datetime.datetime.fromtimestamp(created.expires_at, datetime.UTC),
+        )

@@ -1,0 +1,62 @@
+"""The credential layer's tables: open credential offers (the transaction code only
+hashed), single-use c_nonces, and presentation requests with their results (only what
+was disclosed, the predicates that held and the pseudonym; never a proof's hidden values)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Text
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+
+class CredentialsTable(SQLModel, registry=registry()):
+    """Base of the credential layer's tables: their own metadata, created by the app."""
+
+
+class CredentialOfferRow(CredentialsTable, table=True):
+    __tablename__ = "credentials_offer"
+
+    id: str = Field(primary_key=True)  # in the credential_offer_uri: random, unguessable
+    # The pre-authorized code: no more secret than the offer id, whose offer object carries it.
+    code: str = Field(index=True, unique=True)
+    tx_code_hash: str  # the transaction code (the PIN), hashed with the code
+    configuration: str
+    citizen_id: str
+    # Who made the offer (a principal's actor, e.g. bearer:alice): the issuance entry is theirs.
+    offered_by: str
+    created_at: float
+    expires_at: float
+    # offered -> redeemed (token issued) -> issued; or locked (too many wrong PINs)
+    state: str = Field(default="offered", index=True)
+    attempts: int = 0  # wrong transaction codes so far
+    key_id: str | None = None  # the issuer key the credential was signed with
+    ledger_index: int | None = None  # the issuance's ledger entry
+
+
+class NonceRow(CredentialsTable, table=True):
+    __tablename__ = "credentials_nonce"
+
+    value: str = Field(primary_key=True)
+    expires_at: float = Field(index=True)
+
+
+class PresentationRequestRow(CredentialsTable, table=True):
+    __tablename__ = "credentials_presentation_request"
+
+    id: str = Field(primary_key=True)  # also the OID4VP `state`
+    requested_by: str = Field(index=True)  # the creator's actor: only they read the result
+    purpose: str
+    dcql: str = Field(sa_column=Column(Text, nullable=False))  # the completed DCQL query, canonical JSON
+    request: str = Field(sa_column=Column(Text, nullable=False))  # the zk PresentationRequest, canonical
+    created_at: float
+    expires_at: float
+    # PENDING -> ANSWERING -> VERIFIED | REJECTED; EXPIRED once unanswered past expires_at
+    status: str = Field(default="PENDING")
+    failure: str | None = None
+    disclosed: str | None = None  # canonical JSON of the disclosed claims
+    predicates: str | None = None  # canonical JSON list of the statements that held
+    pseudonym: str | None = None
+    answered_at: float | None = None
+
+
+metadata = CredentialsTable.metadata

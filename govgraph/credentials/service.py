@@ -1,0 +1,99 @@
+"""The credential layer as the app runs it: the issuer and the verifier over one database and one data
+directory, their tables, their routes, and how resolvers find them (`RequestContext.services`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.routing import Route
+
+from govgraph.credentials import models
+from govgraph.credentials.configurations import CredentialConfiguration, standard_configurations
+from govgraph.credentials.issuer import Issuer, Registry
+from govgraph.credentials.issuer_http import issuer_routes
+from govgraph.credentials.keys import IssuerKeys
+from govgraph.credentials.offers import OfferBook
+from govgraph.credentials.verification import VerificationPool
+from govgraph.credentials.verifier import Verifier
+from govgraph.credentials.verifier_http import verifier_routes
+from govgraph.federation.errors import ErrorCode, ServiceError
+from zk.curve import Backend
+
+
+class CredentialsUnavailable(ServiceError):
+    """The process serves no credential issuer or verifier (e.g. a subgraph served alone)."""
+
+    code = ErrorCode.BAD_REQUEST
+
+
+@dataclass
+class CredentialServices:
+    issuer: Issuer
+    verifier: Verifier
+    pool: VerificationPool
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+async def create_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(models.metadata.create_all)
+
+
+async def start_credentials(
+    engine: AsyncEngine,
+    *,
+    base_url: str,
+    data_dir: Path,
+    registry: Registry,
+    backend: Backend | None = None,
+    backend_name: str = "arkworks",
+    verify_workers: int = 2,
+    configurations: Mapping[str, CredentialConfiguration] | None = None,
+) -> CredentialServices:
+    """The issuer (keys under <data>/credentials, created 0600 on first start) and the verifier trusting the
+    issuer's keys, with their tables created."""
+    await create_tables(engine)
+    configurations = standard_configurations() if configurations is None else configurations
+    directory = data_dir / "credentials"
+    issuer = Issuer(
+        base_url,
+        configurations,
+        IssuerKeys(directory / "keys"),
+        OfferBook(engine),
+        directory / "access-token.jwk",
+        registry,
+        backend=backend,
+    )
+    pool = VerificationPool(verify_workers, backend_name)
+    verifier = Verifier(
+        base_url, configurations, lambda cid: issuer.key_sets[cid].public_keys(), engine, pool
+    )
+    return CredentialServices(issuer, verifier, pool)
+
+
+def _services(request: Request) -> CredentialServices | None:
+    services = getattr(request.app.state, "services", None)
+    return services if isinstance(services, CredentialServices) else None
+
+
+def credential_routes() -> list[Route]:
+    """The issuer's and the verifier's endpoints, finding the services in the app's state."""
+    return [
+        *issuer_routes(lambda request: getattr(_services(request), "issuer", None)),
+        *verifier_routes(lambda request: getattr(_services(request), "verifier", None)),
+    ]
+
+
+def services_from(context: Any) -> CredentialServices:
+    """The credential services a resolver's context carries; CredentialsUnavailable if none."""
+    services = getattr(context, "services", None)
+    if not isinstance(services, CredentialServices):
+        raise CredentialsUnavailable("credential issuance and verification are served by govgraph serve")
+    return services

@@ -1,0 +1,280 @@
+"""The verifier (OpenID for Verifiable Presentations 1.0 with DCQL): presentation requests passed by
+reference (`request_uri`), answered with `direct_post` to one response URI, verified once, and their
+results. The client identifier prefix is `redirect_uri:` (the response URI), so request objects are
+unsigned (OID4VP 1.0 section 5.9.3). Each request's nonce answers exactly once; a request stores only what
+was disclosed, the predicates that held and the pseudonym."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from govgraph.credentials.configurations import FORMAT, CredentialConfiguration
+from govgraph.credentials.dcql import CredentialQuery, DcqlError, parse_dcql
+from govgraph.credentials.models import PresentationRequestRow
+from govgraph.credentials.oauth import ProtocolError, invalid_request
+from govgraph.credentials.verification import VerificationPool
+from zk import credential as zkc
+from zk.errors import MalformedInput
+from zk.json_input import load_json
+from zk.wire import b64url, canonical_json
+
+REQUEST_PATH = "/presentations/requests/{request_id}"
+RESPONSE_PATH = "/presentations/response"
+REQUEST_SCHEME = "openid4vp://"
+CLIENT_ID_PREFIX = "redirect_uri:"
+REQUEST_OBJECT_TYPE = "oauth-authz-req+jwt"
+SELF_ISSUED = "https://self-issued.me/v2"
+REQUEST_TTL = 600.0
+MAX_PURPOSE = 500
+MAX_VP_TOKEN_BYTES = 64 * 1024
+PENDING, ANSWERING, VERIFIED, REJECTED, EXPIRED = "PENDING", "ANSWERING", "VERIFIED", "REJECTED", "EXPIRED"
+# zk's causes, and the protocol's: a nonce answered before (replayed), a revoked credential (revoked).
+FAILURE_CAUSES = (*zkc.FAILURE_CAUSES, "replayed", "revoked")
+
+_requests = PresentationRequestRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class CreatedRequest:
+    id: str
+    request_uri: str  # openid4vp://?client_id=...&request_uri=...
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class PresentationOutcome:
+    id: str
+    status: str
+    disclosed: dict[str, Any] | None
+    predicates: list[str]
+    pseudonym: str | None
+    context: str | None
+    failure: str | None
+    purpose: str
+
+
+class Rejected(ProtocolError):
+    """A response the verifier refused: `invalid_request` with the cause (OID4VP 1.0 section 8.2)."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(
+            "invalid_request", f"the presentation is rejected: {cause}", extra={"govgraph_failure": cause}
+        )
+        self.cause = cause
+
+
+class Verifier:
+    def __init__(
+        self,
+        base_url: str,
+        configurations: Mapping[str, CredentialConfiguration],
+        issuer_keys: Callable[[str], Mapping[str, bytes]],
+        engine: AsyncEngine,
+        pool: VerificationPool,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.configurations = dict(configurations)
+        self.issuer_keys = issuer_keys
+        self.engine = engine
+        self.pool = pool
+        self.clock = clock
+
+    @property
+    def response_uri(self) -> str:
+        return self.base_url + RESPONSE_PATH
+
+    @property
+    def client_id(self) -> str:
+        return CLIENT_ID_PREFIX + self.response_uri
+
+    def today(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.clock(), dt.UTC).date()
+
+    async def create_request(self, dcql: Any, purpose: str, requested_by: str) -> CreatedRequest:
+        """A request for `dcql` (DcqlError when it cannot be asked), stored PENDING."""
+        if not isinstance(purpose, str) or not 0 < len(purpose.strip()) <= MAX_PURPOSE:
+            raise DcqlError(f"the purpose must be 1-{MAX_PURPOSE} characters")
+        if not purpose.isprintable():
+            raise DcqlError("the purpose must be printable text")
+        query, configuration = parse_dcql(dcql, self.configurations)
+        schema = configuration.schema
+        keys = sorted(self.issuer_keys(configuration.id))
+        query = query.completed(schema, keys, self.today())
+        nonce = os.urandom(32)
+        ask = query.presentation_request(schema, nonce)
+        request_id = secrets.token_urlsafe(16)
+        now = self.clock()
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                insert(_requests).values(
+                    id=request_id,
+                    requested_by=requested_by,
+                    purpose=purpose.strip(),
+                    dcql=canonical_json(query.to_json(schema)).decode(),
+                    request=canonical_json(ask.to_json()).decode(),
+                    created_at=now,
+                    expires_at=now + REQUEST_TTL,
+                    status=PENDING,
+                )
+            )
+        request_url = self.base_url + REQUEST_PATH.format(request_id=request_id)
+        uri = (
+            f"{REQUEST_SCHEME}?client_id={quote(self.client_id, safe='')}"
+            f"&request_uri={quote(request_url, safe='')}"
+        )
+        return CreatedRequest(request_id, uri, now + REQUEST_TTL)
+
+    async def _row(self, request_id: str) -> Any:
+        async with self.engine.connect() as connection:
+            return (await connection.execute(select(_requests).where(_requests.c.id == request_id))).first()
+
+    async def request_object(self, request_id: str) -> str | None:
+        """The request object (an unsigned JWT, RFC 9101 with OID4VP 1.0's parameters) while the request
+        waits for its answer, else None."""
+        row = await self._row(request_id)
+        if row is None or row.status != PENDING or row.expires_at <= self.clock():
+            return None
+        ask = json.loads(row.request)
+        claims = {
+            "iss": self.client_id,
+            "aud": SELF_ISSUED,
+            "iat": int(row.created_at),
+            "exp": int(row.expires_at),
+            "response_type": "vp_token",
+            "response_mode": "direct_post",
+            "client_id": self.client_id,
+            "response_uri": self.response_uri,
+            "nonce": ask["nonce"],
+            "state": row.id,
+            "dcql_query": json.loads(row.dcql),
+            "client_metadata": {"vp_formats_supported": {FORMAT: {}}},
+            "govgraph_purpose": row.purpose,
+        }
+        header = {"alg": "none", "typ": REQUEST_OBJECT_TYPE}
+        return f"{b64url(canonical_json(header))}.{b64url(canonical_json(claims))}."
+
+    async def respond(self, form: Mapping[str, str]) -> dict[str, Any]:
+        """Take a direct_post response: {} when the presentation is verified, Rejected with the cause
+        otherwise (the request's result says the same)."""
+        state = form.get("state")
+        if not state:
+            raise invalid_request("state is missing")
+        row = await self._row(state)
+        if row is None:
+            raise invalid_request("no presentation request has this state")
+        if "error" in form:  # the wallet declined (an Authorization Error Response): nothing to record
+            return {}
+        vp_token = form.get("vp_token")
+        if vp_token is None:
+            raise invalid_request("vp_token is missing")
+        now = self.clock()
+        async with self.engine.begin() as connection:
+            claimed = await connection.execute(
+                update(_requests)
+                .where(_requests.c.id == state, _requests.c.status == PENDING, _requests.c.expires_at > now)
+                .values(status=ANSWERING, answered_at=now)
+            )
+        if claimed.rowcount != 1:
+            if await self._expire(state) or row.status == EXPIRED:
+                raise Rejected("expired")
+            raise Rejected("replayed")  # this request's nonce has answered already
+        try:
+            cause, result = await self._verify(row, vp_token)
+        except BaseException:
+            await self._finish(state, REJECTED, failure="malformed")
+            raise
+        if cause is not None:
+            await self._finish(state, REJECTED, failure=cause)
+            raise Rejected(cause)
+        await self._finish(
+            state,
+            VERIFIED,
+            disclosed=canonical_json(result["disclosed"]).decode(),
+            predicates=canonical_json([p["statement"] for p in result["predicates"]]).decode(),
+            pseudonym=result.get("pseudonym"),
+        )
+        return {}
+
+    async def _verify(self, row: Any, vp_token: str) -> tuple[str | None, dict]:
+        query, configuration = parse_dcql(json.loads(row.dcql), self.configurations, completed=True)
+        try:
+            token = load_json(vp_token, what="vp_token", max_bytes=MAX_VP_TOKEN_BYTES, strict=True)
+        except MalformedInput:
+            return "malformed", {}
+        if not isinstance(token, dict) or set(token) != {query.id}:
+            return "malformed", {}
+        presentations = token[query.id]
+        if (
+            not isinstance(presentations, list)
+            or len(presentations) != 1
+            or not isinstance(presentations[0], dict)
+        ):
+            return "malformed", {}
+        keys = dict(self.issuer_keys(configuration.id))
+        result = await self.pool.verify(row.request, presentations[0], keys)
+        if not result["ok"]:
+            return result["cause"], {}
+        return _check_values(query, result["disclosed"]), result
+
+    async def _finish(self, request_id: str, status: str, **values: Any) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(_requests)
+                .where(_requests.c.id == request_id, _requests.c.status == ANSWERING)
+                .values(status=status, **values)
+            )
+
+    async def _expire(self, request_id: str) -> bool:
+        """Mark a PENDING request past its deadline EXPIRED; whether it was."""
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                update(_requests)
+                .where(
+                    _requests.c.id == request_id,
+                    _requests.c.status == PENDING,
+                    _requests.c.expires_at <= self.clock(),
+                )
+                .values(status=EXPIRED, failure="expired")
+            )
+        return result.rowcount == 1
+
+    async def result(self, request_id: str, requested_by: str) -> PresentationOutcome | None:
+        """The request's result, for the caller who made the request only (None for anyone else)."""
+        row = await self._row(request_id)
+        if row is None or row.requested_by != requested_by:
+            return None
+        if row.status == PENDING and await self._expire(request_id):
+            row = await self._row(request_id)
+        context = json.loads(row.request).get("context")
+        status = PENDING if row.status == ANSWERING else row.status
+        return PresentationOutcome(
+            row.id,
+            status,
+            None if row.disclosed is None else json.loads(row.disclosed),
+            [] if row.predicates is None else json.loads(row.predicates),
+            row.pseudonym,
+            context if row.pseudonym is not None else None,
+            row.failure,
+            row.purpose,
+        )
+
+
+def _check_values(query: CredentialQuery, disclosed: Mapping[str, Any]) -> str | None:
+    """predicate_failed when a disclosed claim is not one of the values its query allows."""
+    for claim in query.claims:
+        if claim.values is not None and disclosed.get(claim.name) not in claim.values:
+            return "predicate_failed"
+    return None
