@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -96,12 +96,12 @@ class Connection:
     """A minimal keep-alive HTTP/1.1 client: the load generator must cost far less than the servers it
     measures (httpx spends about a millisecond of Python per request, as much as a subgraph does)."""
 
-    def __init__(self, url: str, body: bytes) -> None:
+    def __init__(self, url: str, body: bytes, headers: Mapping[str, str] | None = None) -> None:
         parsed = urlsplit(url)
         self.host, self.port = parsed.hostname, parsed.port
         self.head = (
             f"POST {parsed.path} HTTP/1.1\r\nHost: {parsed.netloc}\r\nContent-Type: application/json\r\n"
-        )
+        ) + "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
         self.request = self._request(body)
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None

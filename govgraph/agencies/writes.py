@@ -64,11 +64,13 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What an operation's rows function did: the answer (JSON, kept for idempotent retries) and the events
-    its entries record, in order."""
+    """What an operation's rows function did: the result (JSON, kept for idempotent retries), the events its
+    entries record, in order, and optionally the rows it wrote, handed back to the caller as they are (so
+    the caller need not read them back)."""
 
     result: Mapping[str, Any]
     events: Sequence[Event]
+    rows: Any = None
 
 
 Rows = Callable[[AsyncConnection, int], Awaitable[Change]]
@@ -81,6 +83,7 @@ class Written:
     result: Mapping[str, Any]
     indexes: range  # the entries appended; empty for a replay
     replayed: bool = False
+    rows: Any = None  # Change.rows of this write; None for a replay (read the result's records back)
 
 
 class AgencyWrites:
@@ -132,30 +135,31 @@ class AgencyWrites:
                     answer = _replay(known, request)
                     return []
             change = await rows(connection, index)
-            entries = [self.entry(actor, actor_hash, event) for event in change.events]
+            moment = _utc_time(self.clock())
+            entries = [self.entry(actor, actor_hash, event, moment) for event in change.events]
             if key is not None:
                 await idempotency.remember(connection, self.agency, actor_hash, key, request, change.result)
-            answer = Written(change.result, range(index, index + len(entries)))
+            answer = Written(change.result, range(index, index + len(entries)), rows=change.rows)
             return entries
 
         await self.log.append_with(write_rows)
         assert answer is not None  # append_with returned, so write_rows ran to its end
         return answer
 
-    def entry(self, actor: Actor, actor_hash: str, event: Event) -> bytes:
-        """The entry's canonical bytes: type, actor (role and keyed hash), time, then the event's fields."""
+    def entry(self, actor: Actor, actor_hash: str, event: Event, moment: str) -> bytes:
+        """The entry's canonical bytes: type, actor (role and keyed hash), time (`moment`), then the event's
+        fields."""
         if not ENTRY_TYPE.fullmatch(event.type):
             raise ValueError(f"entry type {event.type!r} is not govgraph.<agency>.<Event>/v<n>")
         if any(name in event.fields for name in ENVELOPE):
             raise ValueError(f"an event's fields may not be named {', '.join(ENVELOPE)}")
-        moment = datetime.datetime.fromtimestamp(int(self.clock()), datetime.UTC)
-        document = {
-            "type": event.type,
-            "actor": {"role": actor.role, "id": actor_hash},
-            "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            **event.fields,
-        }
-        return canonical_json(document)
+        document = {"type": event.type, "actor": {"role": actor.role, "id": actor_hash}, "time": moment}
+        return canonical_json({**document, **event.fields})
+
+
+def _utc_time(seconds: float) -> str:
+    """RFC 3339 UTC time to the second, e.g. 2026-01-01T00:00:00Z."""
+    return datetime.datetime.fromtimestamp(int(seconds), datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _replay(known: idempotency.Recorded, request: str) -> Written:

@@ -29,6 +29,9 @@ from govgraph.ledger.witness import Witness
 from govgraph.ledger.witness_client import LocalWitness
 
 MAX_RETRY_PAUSE = 5.0  # seconds between retries of a failing sequencer, at most
+# Under load, at most one checkpoint per log every CHECKPOINT_PACE seconds: each signing (and its in-process
+# cosignatures) then covers a batch of entries, and appends keep the database most of the time.
+CHECKPOINT_PACE = 0.1
 log = logging.getLogger("govgraph.ledger.sequencer")
 
 
@@ -123,7 +126,7 @@ class SequencedLogs:
         names: Iterable[str],
         *,
         interval: float = 0.05,
-        pace: float = 0.0,
+        pace: float = CHECKPOINT_PACE,
     ) -> None:
         self.engine = engine
         self.keys_dir = keys_dir

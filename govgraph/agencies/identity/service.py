@@ -100,19 +100,21 @@ class IdentityService:
         new_id = citizen_id or f"cit_{secrets.token_hex(8)}"
 
         async def rows(connection: AsyncConnection, index: int) -> Change:
-            taken = await connection.execute(core_select(_citizens.c.id).where(_citizens.c.id == new_id))
-            if taken.first() is not None:
-                raise Conflict(f"Citizen {new_id} is enrolled already.")
-            await connection.execute(
-                insert(_citizens).values(id=new_id, enrolled_by=BUREAU, ledger_index=index)
-            )
+            if citizen_id is not None:  # a new random id is never taken; the demo's may be
+                taken = await connection.execute(core_select(_citizens.c.id).where(_citizens.c.id == new_id))
+                if taken.first() is not None:
+                    raise Conflict(f"Citizen {new_id} is enrolled already.")
+            citizen = CitizenRow(id=new_id, enrolled_by=BUREAU, ledger_index=index)
+            await connection.execute(insert(_citizens).values(**citizen.model_dump()))
             await connection.execute(insert(_records).values(citizen_id=new_id, **asdict(enrolment)))
             event = Event(CITIZEN_ENROLLED, {"citizen": writes.keyed_hash("citizen", new_id)})
-            return Change({"citizen": new_id}, [event])
+            return Change({"citizen": new_id}, [event], rows=citizen)
 
         written = await writes.write(actor, "enrolCitizen", arguments, rows, idempotency_key)
+        if written.rows is not None:
+            return written.rows
         row = (await self.citizens_by_ids([written.result["citizen"]]))[0]
-        assert row is not None  # committed (or committed before, for a replay)
+        assert row is not None  # committed before, by the write this one replays
         return row
 
     async def agencies(self) -> list[AgencyRow]:

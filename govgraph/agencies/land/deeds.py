@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govgraph.agencies.ids import check_id
@@ -26,8 +26,10 @@ _parcels = ParcelRow.__table__  # type: ignore[attr-defined]
 _titles = TitleRow.__table__  # type: ignore[attr-defined]
 
 
-def title_id(number: int) -> str:
-    return f"title-{number:04d}"
+def title_id(index: int) -> str:
+    """The id of the title registered by land ledger entry `index`: its deed number is the entry's position,
+    counted from 1."""
+    return f"title-{index + 1:04d}"
 
 
 def _date(value: datetime.date | None, today: datetime.date) -> datetime.date:
@@ -92,112 +94,127 @@ class Transfer:
         }
 
 
-async def _last_number(connection: AsyncConnection) -> int:
-    return (await connection.execute(select(func.max(_titles.c.number)))).scalar_one() or 0
+@dataclass(frozen=True, slots=True)
+class ParcelRecord:
+    """A parcel as just registered: ParcelRow's fields without the ORM object (cheap by the hundred)."""
+
+    id: str
+    area_m2: float
+    locality: str
+    ledger_index: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TitleRecord:
+    """A title as just registered: TitleRow's fields without the ORM object."""
+
+    id: str
+    parcel_id: str
+    owner_id: str
+    registered_on: datetime.date
+    current: bool
+    ledger_index: int | None
 
 
 def register_rows(writes: AgencyWrites, registrations: Sequence[Registration]) -> Rows:
-    """The rows of checked registrations: parcels and their first titles, each linked to its entry."""
+    """The rows of checked registrations: parcels and their first titles, each linked to its entry. A parcel
+    registered already makes the insert fail (IntegrityError): the caller says which one."""
 
     async def rows(connection: AsyncConnection, index: int) -> Change:
-        ids = [registration.parcel_id for registration in registrations]
-        taken = (await connection.execute(select(_parcels.c.id).where(_parcels.c.id.in_(ids)))).first()
-        if taken is not None:
-            raise Conflict(f"Parcel {taken.id} is registered already.")
-        number = await _last_number(connection)
-        events = []
-        parcels, titles = [], []
-        for offset, registration in enumerate(registrations):
-            title = title_id(number + 1 + offset)
-            parcels.append(
+        parcels = [
+            ParcelRecord(r.parcel_id, r.area, r.locality, index + offset)
+            for offset, r in enumerate(registrations)
+        ]
+        titles = [
+            TitleRecord(title_id(index + offset), r.parcel_id, r.owner_id, _dated(r), True, index + offset)
+            for offset, r in enumerate(registrations)
+        ]
+        await connection.execute(
+            insert(_parcels),
+            [
+                {"id": p.id, "area_m2": p.area_m2, "locality": p.locality, "ledger_index": p.ledger_index}
+                for p in parcels
+            ],
+        )
+        await connection.execute(insert(_titles), [_title_values(title) for title in titles])
+        events = [
+            Event(
+                PARCEL_REGISTERED,
                 {
-                    "id": registration.parcel_id,
-                    "area_m2": registration.area,
-                    "locality": registration.locality,
-                    "ledger_index": index + offset,
-                }
+                    "parcel": r.parcel_id,
+                    "area": r.area,
+                    "locality": r.locality,
+                    "title": title.id,
+                    "owner": writes.keyed_hash("citizen", r.owner_id),
+                    "registeredOn": _dated(r).isoformat(),
+                },
             )
-            titles.append(
-                {
-                    "id": title,
-                    "number": number + 1 + offset,
-                    "parcel_id": registration.parcel_id,
-                    "owner_id": registration.owner_id,
-                    "registered_on": registration.registered_on,
-                    "current": True,
-                    "ledger_index": index + offset,
-                }
-            )
-            fields = {
-                "parcel": registration.parcel_id,
-                "area": registration.area,
-                "locality": registration.locality,
-                "title": title,
-                "owner": writes.keyed_hash("citizen", registration.owner_id),
-                "registeredOn": registration.registered_on.isoformat(),  # type: ignore[union-attr]
-            }
-            events.append(Event(PARCEL_REGISTERED, fields))
-        await connection.execute(insert(_parcels), parcels)
-        await connection.execute(insert(_titles), titles)
-        return Change({"parcels": ids}, events)
+            for r, title in zip(registrations, titles, strict=True)
+        ]
+        return Change({"parcels": [parcel.id for parcel in parcels]}, events, rows=parcels)
 
     return rows
 
 
+def _dated(checked: Registration | Transfer) -> datetime.date:
+    """The deed date of a checked registration or transfer (`checked` fills in today's)."""
+    assert checked.registered_on is not None
+    return checked.registered_on
+
+
+def _title_values(title: TitleRecord) -> dict[str, Any]:
+    return {
+        "id": title.id,
+        "parcel_id": title.parcel_id,
+        "owner_id": title.owner_id,
+        "registered_on": title.registered_on,
+        "current": title.current,
+        "ledger_index": title.ledger_index,
+    }
+
+
 def transfer_rows(writes: AgencyWrites, transfer: Transfer) -> Rows:
-    """The rows of a checked transfer: the seller's title closed (only if still current and theirs) and
-    the buyer's registered, linked to its entry."""
+    """The rows of a checked transfer: the seller's title closed, only if it is still current and theirs
+    (that condition, in the update itself, is what lets one of concurrent sales through), and the buyer's
+    registered, linked to its entry."""
 
     async def rows(connection: AsyncConnection, index: int) -> Change:
         parcel = transfer.parcel_id
-        current = (
+        closed = (
             await connection.execute(
-                select(_titles.c.id, _titles.c.owner_id, _titles.c.registered_on).where(
-                    _titles.c.parcel_id == parcel, _titles.c.current
+                update(_titles)
+                .where(
+                    _titles.c.parcel_id == parcel, _titles.c.current, _titles.c.owner_id == transfer.seller_id
                 )
+                .values(current=False)
+                .returning(_titles.c.id, _titles.c.registered_on)
             )
         ).first()
-        if current is None:
-            known = await connection.execute(select(_parcels.c.id).where(_parcels.c.id == parcel))
-            if known.first() is None:
-                raise NotFound(f"No parcel {parcel}.")
-            raise Conflict(f"Parcel {parcel} has no current title.")
-        if current.owner_id != transfer.seller_id:
-            raise Conflict(f"Parcel {parcel} is not held by {transfer.seller_id}.")
-        registered_on: datetime.date = transfer.registered_on  # type: ignore[assignment]
-        if registered_on < current.registered_on:
+        if closed is None:
+            raise await _refusal(connection, transfer)
+        registered_on = _dated(transfer)
+        if registered_on < closed.registered_on:  # the savepoint's rollback reopens the title
             raise BadUserInput(
-                f"`registeredOn` must not precede the current title's date, {current.registered_on}."
+                f"`registeredOn` must not precede the current title's date, {closed.registered_on}."
             )
-        # Closed only if it is still current and the seller's: the condition, not the read above, decides.
-        closed = await connection.execute(
-            update(_titles)
-            .where(_titles.c.id == current.id, _titles.c.current, _titles.c.owner_id == transfer.seller_id)
-            .values(current=False)
-        )
-        if closed.rowcount != 1:
-            raise Conflict(f"Parcel {parcel} is not held by {transfer.seller_id}.")
-        number = await _last_number(connection) + 1
-        title = title_id(number)
-        await connection.execute(
-            insert(_titles).values(
-                id=title,
-                number=number,
-                parcel_id=parcel,
-                owner_id=transfer.buyer_id,
-                registered_on=registered_on,
-                current=True,
-                ledger_index=index,
-            )
-        )
+        title = TitleRecord(title_id(index), parcel, transfer.buyer_id, registered_on, True, index)
+        await connection.execute(insert(_titles).values(**_title_values(title)))
         fields = {
             "parcel": parcel,
-            "title": title,
-            "previousTitle": current.id,
+            "title": title.id,
+            "previousTitle": closed.id,
             "seller": writes.keyed_hash("citizen", transfer.seller_id),
             "buyer": writes.keyed_hash("citizen", transfer.buyer_id),
             "registeredOn": registered_on.isoformat(),
         }
-        return Change({"title": title}, [Event(TITLE_TRANSFERRED, fields)])
+        return Change({"title": title.id}, [Event(TITLE_TRANSFERRED, fields)], rows=title)
 
     return rows
+
+
+async def _refusal(connection: AsyncConnection, transfer: Transfer) -> Exception:
+    """Why the seller's title could not be closed: no such parcel, or the seller does not hold it."""
+    known = await connection.execute(select(_parcels.c.id).where(_parcels.c.id == transfer.parcel_id))
+    if known.first() is None:
+        return NotFound(f"No parcel {transfer.parcel_id}.")
+    return Conflict(f"Parcel {transfer.parcel_id} is not held by {transfer.seller_id}.")

@@ -37,8 +37,8 @@ class TitleRow(LandTable, table=True):
         ),
     )
 
-    id: str = Field(primary_key=True)  # title-<number>, the number zero-padded to four digits
-    number: int = Field(unique=True)  # deed numbers, in registration order
+    # title-<n>: n, the deed number, is one more than the index of the ledger entry that registered it
+    id: str = Field(primary_key=True)
     parcel_id: str = Field(foreign_key="land_parcel.id", index=True)
     owner_id: str = Field(index=True)
     registered_on: datetime.date

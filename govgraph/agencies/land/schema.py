@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from govgraph.agencies.ids import check_id
-from govgraph.agencies.land.deeds import Registration, Transfer
+from govgraph.agencies.land.deeds import ParcelRecord, Registration, TitleRecord, Transfer
 from govgraph.agencies.land.models import ParcelRow, TitleRow
 from govgraph.agencies.land.service import AGENCY, CLERK, MAX_REGISTRATIONS, LandService
 from govgraph.agencies.ledger_links import LedgerEntry, ledger_entry
@@ -73,7 +73,7 @@ class Parcel:
         return cls.from_row(row) if row else None
 
     @classmethod
-    def from_row(cls, row: ParcelRow) -> Parcel:
+    def from_row(cls, row: ParcelRow | ParcelRecord) -> Parcel:
         return cls(
             id=strawberry.ID(row.id), area=row.area_m2, locality=row.locality, ledger_index=row.ledger_index
         )
@@ -109,7 +109,7 @@ class Title:
         return cls.from_row(row) if row else None
 
     @classmethod
-    def from_row(cls, row: TitleRow) -> Title:
+    def from_row(cls, row: TitleRow | TitleRecord) -> Title:
         return cls(
             id=strawberry.ID(row.id),
             registered_on=row.registered_on,

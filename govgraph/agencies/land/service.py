@@ -8,15 +8,23 @@ import datetime
 from collections.abc import Sequence
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from govgraph.agencies.land.deeds import Registration, Transfer, register_rows, transfer_rows
+from govgraph.agencies.land.deeds import (
+    ParcelRecord,
+    Registration,
+    TitleRecord,
+    Transfer,
+    register_rows,
+    transfer_rows,
+)
 from govgraph.agencies.land.models import ParcelRow, TitleRow
 from govgraph.agencies.writes import DEMO_SEED, Actor, AgencyWrites
 from govgraph.federation.dataloaders import by_key, grouped_by_key
-from govgraph.federation.errors import BadUserInput
+from govgraph.federation.errors import BadUserInput, Conflict
 
 AGENCY = "land"
 CLERK = "clerk:land"
@@ -39,7 +47,7 @@ class LandService:
         *,
         operation: str = "registerParcels",
         today: datetime.date | None = None,
-    ) -> list[ParcelRow]:
+    ) -> list[ParcelRow | ParcelRecord]:
         """Register parcels, each with its first title, in one transaction: all or none. One
         ParcelRegistered entry each."""
         writes = _require(self.writes)
@@ -51,12 +59,24 @@ class LandService:
         if len({registration.parcel_id for registration in checked}) < len(checked):
             raise BadUserInput("The same parcel id appears twice.")
         arguments = {"parcels": [registration.arguments() for registration in checked]}
-        written = await writes.write(
-            actor, operation, arguments, register_rows(writes, checked), idempotency_key
-        )
-        ids = list(written.result["parcels"])
-        rows = await self.parcels_by_ids(ids)
-        return [row for row in rows if row is not None]
+        try:
+            written = await writes.write(
+                actor, operation, arguments, register_rows(writes, checked), idempotency_key
+            )
+        except IntegrityError:
+            await self._refuse_registered([registration.parcel_id for registration in checked])
+            raise
+        if written.rows is not None:
+            return list(written.rows)
+        read = await self.parcels_by_ids(list(written.result["parcels"]))
+        return [row for row in read if row is not None]
+
+    async def _refuse_registered(self, ids: list[str]) -> None:
+        """CONFLICT naming the first of `ids` that is registered (the insert that failed said only that one
+        was)."""
+        for row in await self.parcels_by_ids(ids):
+            if row is not None:
+                raise Conflict(f"Parcel {row.id} is registered already.")
 
     async def transfer_title(
         self,
@@ -65,7 +85,7 @@ class LandService:
         idempotency_key: str | None = None,
         *,
         today: datetime.date | None = None,
-    ) -> TitleRow:
+    ) -> TitleRow | TitleRecord:
         """Transfer a parcel from the holder of its current title to a buyer: the current title becomes
         history and a new one is registered, with a TitleTransferred entry, in one transaction. NOT_FOUND
         for an unknown parcel, CONFLICT when the seller does not hold it (any more): of concurrent sales of
@@ -75,8 +95,10 @@ class LandService:
         written = await writes.write(
             actor, "transferTitle", checked.arguments(), transfer_rows(writes, checked), idempotency_key
         )
+        if written.rows is not None:
+            return written.rows
         row = (await self.titles_by_ids([written.result["title"]]))[0]
-        assert row is not None  # committed (or committed before, for a replay)
+        assert row is not None  # committed before, by the write this one replays
         return row
 
     async def parcels_by_ids(self, ids: Sequence[str]) -> list[ParcelRow | None]:

@@ -57,7 +57,6 @@ def test_land_rows_hold_public_records_and_opaque_owner_ids_only() -> None:
     assert set(ParcelRow.model_fields) == {"id", "area_m2", "locality", "ledger_index"}
     assert set(TitleRow.model_fields) == {
         "id",
-        "number",
         "parcel_id",
         "owner_id",
         "registered_on",
