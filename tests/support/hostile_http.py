@@ -139,6 +139,12 @@ class HealthProbe:
     def worst(self) -> float:
         return max(self.latencies)
 
+    def wait_for(self, count: int, timeout: float = 5.0) -> None:
+        """Block until at least `count` probes have answered (or failed), or `timeout` seconds passed."""
+        deadline = time.perf_counter() + timeout
+        while len(self.latencies) < count and time.perf_counter() < deadline:
+            time.sleep(0.01)
+
     def __enter__(self) -> HealthProbe:
         self._thread.start()
         return self

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from govgraph.agencies.registry import standard_agencies
 from govgraph.cli import app
 from tests.support.servers import free_port, wait_until_healthy
 
@@ -43,7 +44,9 @@ def test_subgraph_command_serves_land_alone(data_dir: Path) -> None:
 def test_subgraph_command_refuses_an_unknown_agency() -> None:
     result = CliRunner().invoke(app, ["subgraph", "treasury"])
     assert result.exit_code == 2
-    assert "unknown agency 'treasury' (known: identity, land)" in result.output
+    known = ", ".join(agency.name for agency in standard_agencies())
+    assert known.startswith("identity, land, ledger")
+    assert result.output == f"govgraph: unknown agency 'treasury' (known: {known})\n"
 
 
 @pytest.mark.e2e
