@@ -10,6 +10,8 @@ import typer
 from govgraph.cli.settings import load_settings
 from govgraph.config import Settings
 
+PARAMETER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
+
 
 def run_server(asgi_app, settings: Settings, port: int) -> None:
     """Run `asgi_app` under uvicorn on settings.host:port until interrupted, with govgraph's log format and
@@ -20,6 +22,11 @@ def run_server(asgi_app, settings: Settings, port: int) -> None:
         level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
         format="%(levelname)s:     %(name)s: %(message)s",
     )
+    # The database layers log each statement with its parameters (aiosqlite at DEBUG, SQLAlchemy's engine at
+    # INFO once its logger is that verbose): citizens' registry data would reach the log. They log warnings
+    # and errors only, whatever the service's level.
+    for name in PARAMETER_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
     Server(server_config(asgi_app, settings, port)).run()
 
 
