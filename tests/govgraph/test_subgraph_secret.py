@@ -4,7 +4,6 @@ changes. Against real processes: `govgraph serve`, `govgraph subgraph`, `govgrap
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -13,10 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 from websockets.sync.client import connect as websocket_connect
 
-from govgraph import db
-from govgraph.agencies.registry import prepare_storage, standard_agencies
+from govgraph.app import build_app
+from govgraph.config import Settings
 from govgraph.federation.node_composer import compose_supergraph
 from tests.support.servers import HiveGateway, LiveServer, running_server
 
@@ -48,29 +48,27 @@ FEDERATION_QUERIES = [
 JOINED = "{ parcels(first: 2) { id owner { id enrolledBy { name } } } }"
 
 
-def seeded_database(directory: Path) -> str:
-    """A SQLite database holding the agencies' demo rows (production seeds none)."""
-    url = f"sqlite+aiosqlite:///{directory / 'seeded.db'}"
-
-    async def seed() -> None:
-        engine = db.create_engine(url)
-        try:
-            await prepare_storage(engine, db.session_factory(engine), standard_agencies(), seed=True)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(seed())
-    return url
+def seeded_database(directory: Path) -> dict[str, str]:
+    """A SQLite database holding the agencies' demo rows (production seeds none), written once by the service
+    itself outside production; the environment that points a production process at it and its ledger keys."""
+    env = {
+        "GOVGRAPH_DATA": str(directory),
+        "GOVGRAPH_DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'seeded.db'}",
+        "GOVGRAPH_LEDGER_KEYS": str(directory / "keys"),
+    }
+    with TestClient(build_app(Settings.from_env(env))):
+        pass  # start-up seeds the demo rows through the agencies' write paths
+    return {name: env[name] for name in ("GOVGRAPH_DATABASE_URL", "GOVGRAPH_LEDGER_KEYS")}
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return seeded_database(tmp_path_factory.mktemp("seeded"))
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[LiveServer]:
-    env = {**PRODUCTION, "GOVGRAPH_DATABASE_URL": database}
+def production(tmp_path_factory: pytest.TempPathFactory, database: dict[str, str]) -> Iterator[LiveServer]:
+    env = {**PRODUCTION, **database}
     with running_server(tmp_path_factory.mktemp("production"), env=env) as live:
         yield live
 
@@ -150,9 +148,11 @@ def test_outside_production_federation_fields_answer_anybody(live_server: LiveSe
 
 
 @pytest.fixture(scope="module")
-def remote_subgraphs(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[dict[str, str]]:
+def remote_subgraphs(
+    tmp_path_factory: pytest.TempPathFactory, database: dict[str, str]
+) -> Iterator[dict[str, str]]:
     """identity and land, each its own `govgraph subgraph` process in production, over the seeded database."""
-    env = {**PRODUCTION, "GOVGRAPH_DATABASE_URL": database}
+    env = {**PRODUCTION, **database}
     with (
         running_server(
             tmp_path_factory.mktemp("identity"),
