@@ -117,10 +117,10 @@ class AgencyWrites:
         the same key with anything else is CONFLICT."""
         actor_hash = self.keyed_hash("actor", actor.identity)
         key = check_idempotency_key(idempotency_key)
-        request = self.keyed_hash(
-            "request", canonical_json({"operation": operation, "input": arguments}).decode()
-        )
+        request = ""  # what the key stands for: the operation and its input (only computed with a key)
         if key is not None:  # a retry of a write already committed answers without queueing
+            document = canonical_json({"operation": operation, "input": arguments})
+            request = self.keyed_hash("request", document.decode())
             async with self.log.engine.connect() as connection:
                 known = await idempotency.recall(connection, self.agency, actor_hash, key)
             if known is not None:

@@ -1,6 +1,6 @@
 """Group commit for one log: appends queued by many tasks are written together, one transaction per
-batch, by a single draining task. A row writer's domain rows and its entries commit in that transaction,
-each writer inside its own savepoint: a refusal undoes only that caller's rows; its entries get no index."""
+batch, by a single draining task. A row writer's domain rows and its entries commit in that transaction; a
+refusal undoes only that caller's rows, and its entries get no index (see write_batch for how)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from govgraph.ledger.models import LedgerEntry, LedgerLog
 RowWriter = Callable[[AsyncConnection, int], Awaitable[Sequence[bytes]]]
 """Writes one caller's rows on the log's open transaction, given the index its first entry will get, and
 returns the entries to append from that index (none: nothing is appended). Raising refuses: the caller's
-savepoint is rolled back and the exception reaches that caller alone."""
+rows are rolled back and the exception reaches that caller alone. A writer may be called a second time in
+the same transaction, its first run rolled back (see write_batch): it has no effect outside `connection`."""
 
 MAX_BATCH = 1024  # callers per transaction: bounds how long one commit holds the database's write lock
 INSERT_CHUNK = 4096  # rows per executemany; keeps one statement's parameter list bounded
@@ -87,11 +88,15 @@ async def write_batch(
     connection: AsyncConnection, log_id: int, batch: list[Pending], check_size: Callable[[bytes], None]
 ) -> tuple[list[Outcome], int]:
     """Write a batch on the open transaction `connection` (not yet committed): each caller's rows and
-    entries, the entries' indexes reserved. Returns each caller's outcome and how many entries were added."""
-    outcomes: list[Outcome] = []
+    entries, the entries' indexes reserved. Returns each caller's outcome and how many entries were added.
+
+    Writers run one after another in one savepoint for the whole batch. Refusals are rare, so that costs two
+    statements per batch rather than two per writer; when a writer refuses, the batch's savepoint is rolled
+    back and every writer runs again, each in a savepoint of its own, so the refusal undoes only its rows."""
     if all(pending.write is None for pending in batch):
         rows = [data for pending in batch for data in pending.entries]
         first = next_index = await _reserve(connection, log_id, len(rows))
+        outcomes: list[Outcome] = []
         for pending in batch:
             outcomes.append((pending, range(next_index, next_index + len(pending.entries))))
             next_index += len(pending.entries)
@@ -101,20 +106,14 @@ async def write_batch(
         # its transaction only before a DML statement: a SAVEPOINT sent first would open a transaction of
         # its own, and releasing that savepoint would commit it.
         first = await _reserve(connection, log_id, 0)
-        rows = []
-        for pending in batch:
-            entries = pending.entries
-            if pending.write is not None:
-                try:
-                    async with connection.begin_nested():
-                        entries = list(await pending.write(connection, first + len(rows)))
-                        for data in entries:
-                            check_size(data)
-                except Exception as exc:  # the caller's refusal: its savepoint is rolled back
-                    outcomes.append((pending, exc))
-                    continue
-            outcomes.append((pending, range(first + len(rows), first + len(rows) + len(entries))))
-            rows += entries
+        together = await connection.begin_nested()
+        try:
+            outcomes, rows = await _run_writers(connection, batch, first, check_size, separately=False)
+        except _Refusal:
+            await together.rollback()
+            outcomes, rows = await _run_writers(connection, batch, first, check_size, separately=True)
+        else:
+            await together.commit()
         if rows:
             await connection.execute(
                 update(_logs).where(_logs.c.id == log_id).values(next_index=first + len(rows))
@@ -128,6 +127,48 @@ async def write_batch(
             ],
         )
     return outcomes, len(rows)
+
+
+class _Refusal(Exception):
+    """A writer refused during the batch's single-savepoint run: the batch runs again, a savepoint each."""
+
+
+async def _run_writers(
+    connection: AsyncConnection,
+    batch: list[Pending],
+    first: int,
+    check_size: Callable[[bytes], None],
+    *,
+    separately: bool,
+) -> tuple[list[Outcome], list[bytes]]:
+    outcomes: list[Outcome] = []
+    rows: list[bytes] = []
+    for pending in batch:
+        entries = pending.entries
+        if pending.write is not None:
+            try:
+                if separately:
+                    async with connection.begin_nested():
+                        entries = await _written(pending.write, connection, first + len(rows), check_size)
+                else:
+                    entries = await _written(pending.write, connection, first + len(rows), check_size)
+            except Exception as exc:  # the caller's refusal
+                if not separately:
+                    raise _Refusal from exc
+                outcomes.append((pending, exc))
+                continue
+        outcomes.append((pending, range(first + len(rows), first + len(rows) + len(entries))))
+        rows += entries
+    return outcomes, rows
+
+
+async def _written(
+    write: RowWriter, connection: AsyncConnection, index: int, check_size: Callable[[bytes], None]
+) -> list[bytes]:
+    entries = list(await write(connection, index))
+    for data in entries:
+        check_size(data)
+    return entries
 
 
 def settle(outcomes: list[Outcome]) -> None:

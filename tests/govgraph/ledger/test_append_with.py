@@ -1,6 +1,6 @@
 """Domain rows and ledger entries committed together (Log.append_with) on a real SQLite file: callers queued
-together share one transaction, each inside its own savepoint; a refusal undoes only its caller's rows and
-costs no index, so indexes stay contiguous and every entry has its row."""
+together share one transaction; a refusal undoes only its caller's rows (the batch runs again, a savepoint
+per writer) and costs no index, so indexes stay contiguous and every entry has its row."""
 
 from __future__ import annotations
 
@@ -158,3 +158,45 @@ async def test_two_engines_writing_at_once_never_share_an_index_and_every_row_ha
         index: f"{name}/0".encode() for name, index in rows.items()
     }
     assert (await fsck(log)).clean
+
+
+async def test_a_refusal_replays_the_batch_with_a_savepoint_per_writer_and_rows_are_stored_once(
+    log: Log, things: AsyncEngine
+):
+    calls: dict[str, int] = {}
+
+    def counted(name: str, refuse: bool = False):
+        write = thing_writer(name, refuse=refuse)
+
+        async def run(connection: AsyncConnection, index: int) -> list[bytes]:
+            calls[name] = calls.get(name, 0) + 1
+            return await write(connection, index)
+
+        return run
+
+    results = await asyncio.gather(
+        outcome(log.append_with(counted("a"))),
+        outcome(log.append_with(counted("b", refuse=True))),
+        outcome(log.append_with(counted("c"))),
+    )
+    assert [r if isinstance(r, range) else str(r) for r in results] == [range(0, 1), "b", range(1, 2)]
+    # One run together (a, then b refused), then each again in its own savepoint.
+    assert calls == {"a": 2, "b": 2, "c": 1}
+    assert await stored_things(things) == {"a": 0, "c": 1}
+    assert await log.entries(0, 2) == [b"a/0", b"c/0"]
+
+
+async def test_a_batch_without_refusals_runs_each_writer_once(log: Log, things: AsyncEngine):
+    calls: list[str] = []
+
+    def counted(name: str):
+        write = thing_writer(name)
+
+        async def run(connection: AsyncConnection, index: int) -> list[bytes]:
+            calls.append(name)
+            return await write(connection, index)
+
+        return run
+
+    await asyncio.gather(*(log.append_with(counted(f"w{i}")) for i in range(10)))
+    assert sorted(calls) == [f"w{i}" for i in range(10)]
