@@ -50,7 +50,7 @@ class PresentationRequestRow(CredentialsTable, table=True):
     request: str = Field(sa_column=Column(Text, nullable=False))  # the zk PresentationRequest, canonical
     created_at: float
     expires_at: float
-    # PENDING -> ANSWERING -> VERIFIED | REJECTED; EXPIRED once unanswered past expires_at
+    # PENDING -> VERIFIED | REJECTED (the first answer); EXPIRED once unanswered past expires_at
     status: str = Field(default="PENDING")
     failure: str | None = None
     disclosed: str | None = None  # canonical JSON of the disclosed claims

@@ -6,6 +6,7 @@ was disclosed, the predicates that held and the pseudonym."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
@@ -38,7 +39,7 @@ SELF_ISSUED = "https://self-issued.me/v2"
 REQUEST_TTL = 600.0
 MAX_PURPOSE = 500
 MAX_VP_TOKEN_BYTES = 64 * 1024
-PENDING, ANSWERING, VERIFIED, REJECTED, EXPIRED = "PENDING", "ANSWERING", "VERIFIED", "REJECTED", "EXPIRED"
+PENDING, VERIFIED, REJECTED, EXPIRED = "PENDING", "VERIFIED", "REJECTED", "EXPIRED"
 # zk's causes, and the protocol's: a nonce answered before (replayed), a revoked credential (revoked).
 FAILURE_CAUSES = (*zkc.FAILURE_CAUSES, "replayed", "revoked")
 
@@ -91,6 +92,7 @@ class Verifier:
         self.engine = engine
         self.pool = pool
         self.clock = clock
+        self._writing = asyncio.Lock()
 
     @property
     def response_uri(self) -> str:
@@ -180,22 +182,10 @@ class Verifier:
         vp_token = form.get("vp_token")
         if vp_token is None:
             raise invalid_request("vp_token is missing")
-        now = self.clock()
-        async with self.engine.begin() as connection:
-            claimed = await connection.execute(
-                update(_requests)
-                .where(_requests.c.id == state, _requests.c.status == PENDING, _requests.c.expires_at > now)
-                .values(status=ANSWERING, answered_at=now)
-            )
-        if claimed.rowcount != 1:
-            if await self._expire(state) or row.status == EXPIRED:
-                raise Rejected("expired")
-            raise Rejected("replayed")  # this request's nonce has answered already
-        try:
-            cause, result = await self._verify(row, vp_token)
-        except BaseException:
-            await self._finish(state, REJECTED, failure="malformed")
-            raise
+        await self._still_open(row)
+        # Verified first, recorded after: the record is written only while the request is still PENDING,
+        # so of concurrent answers exactly one is recorded and the others are replays.
+        cause, result = await self._verify(row, vp_token)
         if cause is not None:
             await self._finish(state, REJECTED, failure=cause)
             raise Rejected(cause)
@@ -207,6 +197,16 @@ class Verifier:
             pseudonym=result.get("pseudonym"),
         )
         return {}
+
+    async def _still_open(self, row: Any) -> None:
+        """Rejected (expired or replayed) unless the request waits for its answer."""
+        if row.status == PENDING and row.expires_at <= self.clock():
+            await self._expire(row.id)
+            raise Rejected("expired")
+        if row.status == EXPIRED:
+            raise Rejected("expired")
+        if row.status != PENDING:
+            raise Rejected("replayed")  # this request's nonce has answered already
 
     async def _verify(self, row: Any, vp_token: str) -> tuple[str | None, dict]:
         query, configuration = parse_dcql(json.loads(row.dcql), self.configurations, completed=True)
@@ -230,12 +230,22 @@ class Verifier:
         return _check_values(query, result["disclosed"]), result
 
     async def _finish(self, request_id: str, status: str, **values: Any) -> None:
-        async with self.engine.begin() as connection:
-            await connection.execute(
+        """Record the answer if the request still waits for it; Rejected (replayed or expired) if not."""
+        now = self.clock()
+        # One writer at a time from this process: concurrent SQLite writers would wait in its busy
+        # handler's sleeps instead.
+        async with self._writing, self.engine.begin() as connection:
+            recorded = await connection.execute(
                 update(_requests)
-                .where(_requests.c.id == request_id, _requests.c.status == ANSWERING)
-                .values(status=status, **values)
+                .where(
+                    _requests.c.id == request_id, _requests.c.status == PENDING, _requests.c.expires_at > now
+                )
+                .values(status=status, answered_at=now, **values)
             )
+        if recorded.rowcount != 1:
+            row = await self._row(request_id)
+            await self._still_open(row)
+            raise Rejected("replayed")
 
     async def _expire(self, request_id: str) -> bool:
         """Mark a PENDING request past its deadline EXPIRED; whether it was."""
@@ -259,10 +269,9 @@ class Verifier:
         if row.status == PENDING and await self._expire(request_id):
             row = await self._row(request_id)
         context = json.loads(row.request).get("context")
-        status = PENDING if row.status == ANSWERING else row.status
         return PresentationOutcome(
             row.id,
-            status,
+            row.status,
             None if row.disclosed is None else json.loads(row.disclosed),
             [] if row.predicates is None else json.loads(row.predicates),
             row.pseudonym,
