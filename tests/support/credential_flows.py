@@ -61,7 +61,9 @@ class Service:
 
     def token(self, subject: str, *roles: str) -> str:
         issuer = EmbeddedIssuer.load_or_create(
-            self.data_dir / "auth" / "issuer.jwk", issuer=EMBEDDED_TOKEN_ISSUER, audience=EMBEDDED_TOKEN_AUDIENCE
+            self.data_dir / "auth" / "issuer.jwk",
+            issuer=EMBEDDED_TOKEN_ISSUER,
+            audience=EMBEDDED_TOKEN_AUDIENCE,
         )
         return issuer.issue(subject, roles, ttl=3600)
 
@@ -78,7 +80,9 @@ class Service:
         assert "errors" not in body, body
         return body["data"]
 
-    def enrol(self, token: str, birth_date: dt.date, residence: str = "Riverside", income: int = 30_000) -> str:
+    def enrol(
+        self, token: str, birth_date: dt.date, residence: str = "Riverside", income: int = 30_000
+    ) -> str:
         citizen = {
             "givenName": "Test",
             "familyName": "Citizen",
