@@ -49,12 +49,14 @@ class LedgerServer:
 
 @pytest.fixture
 async def ledger_server(data_dir: Path) -> AsyncIterator[LedgerServer]:
-    """Three agency logs (land, identity, procurement), each with its witness key, created with the ledger
-    operations, then the real `govgraph serve` process on a free 127.0.0.1 port serving them."""
+    """Three logs (deeds, census, procurement), each with its witness key, created with the ledger
+    operations, then the real `govgraph serve` process on a free 127.0.0.1 port serving them. None is named
+    after an agency that writes its own ledger (land, identity): the service would append to those and
+    cosign them itself."""
     settings = Settings.from_env({"GOVGRAPH_DATA": str(data_dir)})
     engine = db.create_engine(settings.database_url)
     try:
-        for name in ("land", "identity", "procurement"):
+        for name in ("deeds", "census", "procurement"):
             await init_log(engine, settings.ledger_keys_dir, name)
     finally:
         await engine.dispose()

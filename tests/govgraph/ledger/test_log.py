@@ -15,8 +15,8 @@ from govgraph.ledger import merkle
 from govgraph.ledger.checkpoint import open_checkpoint
 from govgraph.ledger.fsck import fsck
 from govgraph.ledger.log import EntryTooLarge, InconsistentTree, Log, LogExists, NotIntegrated
-from govgraph.ledger.sequencing import Sequencer
 from govgraph.ledger.note import Signer
+from govgraph.ledger.sequencing import Sequencer
 
 
 def _data(i: int) -> bytes:

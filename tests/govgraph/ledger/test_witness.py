@@ -36,12 +36,12 @@ def _witness_endpoint(server, agency: str) -> WitnessEndpoint:
 
 
 async def _identity_log(server, engine) -> Log:
-    return await Log.open(engine, "identity", read_signer(server.settings.ledger_keys_dir, "identity"))
+    return await Log.open(engine, "census", read_signer(server.settings.ledger_keys_dir, "census"))
 
 
 async def _grow(log: Log, count: int):
     start, _ = await log.state()
-    await log.append_many([f"identity record {start + i}".encode() for i in range(count)])
+    await log.append_many([f"census record {start + i}".encode() for i in range(count)])
     return await log.integrate()
 
 
@@ -52,18 +52,18 @@ async def _add(client: httpx.AsyncClient, url: str, old: int, proof, note: bytes
 @pytest.mark.e2e
 async def test_witness_answers_each_case_with_the_spec_status_code(ledger_server):
     engine = db.create_engine(ledger_server.settings.database_url)
-    url = f"{ledger_server.url}/ledgers/land/witness/add-checkpoint"
-    witness_vkey = read_vkey(ledger_server.settings.ledger_keys_dir, witness_label("land"))
+    url = f"{ledger_server.url}/ledgers/deeds/witness/add-checkpoint"
+    witness_vkey = read_vkey(ledger_server.settings.ledger_keys_dir, witness_label("deeds"))
     try:
-        identity = await _identity_log(ledger_server, engine)
-        head10 = await _grow(identity, 10)
+        census = await _identity_log(ledger_server, engine)
+        head10 = await _grow(census, 10)
         async with httpx.AsyncClient(timeout=10) as client:
             assert (await client.post(url, content=b"not a request")).status_code == 400
             stranger = Signer.generate("stranger.example/log")
             unknown = sign_note(Checkpoint("stranger.example/log", 1, bytes(32)).body(), stranger)
             assert (await _add(client, url, 0, [], unknown)).status_code == 404
             forged = sign_note(
-                Checkpoint(identity.origin, 10, head10.root_hash).body(), Signer.generate(identity.origin)
+                Checkpoint(census.origin, 10, head10.root_hash).body(), Signer.generate(census.origin)
             )
             assert (await _add(client, url, 0, [], forged)).status_code == 403
             assert (await _add(client, url, 11, [], head10.note)).status_code == 400
@@ -72,19 +72,19 @@ async def test_witness_answers_each_case_with_the_spec_status_code(ledger_server
             assert first.status_code == 200
             cosigned = open_note(
                 head10.note + first.content,
-                Verifiers(identity.verifier, CosignatureVerifier.from_vkey(witness_vkey)),
+                Verifiers(census.verifier, CosignatureVerifier.from_vkey(witness_vkey)),
             )
             assert [s.name for s in cosigned.sigs] == [
-                "govgraph.example/identity",
-                "govgraph.example/land/witness",
+                "govgraph.example/census",
+                "govgraph.example/deeds/witness",
             ]
 
             stale = await _add(client, url, 0, [], head10.note)
             assert (stale.status_code, stale.text) == (409, "10\n")
             assert stale.headers["content-type"] == "text/x.tlog.size"
 
-            head15 = await _grow(identity, 5)
-            proof = await identity.consistency_proof(10, 15)
+            head15 = await _grow(census, 5)
+            proof = await census.consistency_proof(10, 15)
             bad = [proof[0], bytes(32), *proof[2:]] if len(proof) > 1 else [bytes(32)]
             assert (await _add(client, url, 10, bad, head15.note)).status_code == 422
             assert (await _add(client, url, 10, proof, head15.note)).status_code == 200
@@ -93,8 +93,8 @@ async def test_witness_answers_each_case_with_the_spec_status_code(ledger_server
             # The same size is re-cosigned only with the same root and an empty proof.
             assert (await _add(client, url, 15, [], head15.note)).status_code == 200
             assert (await _add(client, url, 15, proof, head15.note)).status_code == 422
-        witness = Witness(engine, read_witness_signer(ledger_server.settings.ledger_keys_dir, "land"), {})
-        assert await witness.latest(identity.origin) == (15, head15.root_hash)
+        witness = Witness(engine, read_witness_signer(ledger_server.settings.ledger_keys_dir, "deeds"), {})
+        assert await witness.latest(census.origin) == (15, head15.root_hash)
     finally:
         await engine.dispose()
 
@@ -103,41 +103,41 @@ async def test_witness_answers_each_case_with_the_spec_status_code(ledger_server
 async def test_a_checkpoint_is_published_when_k_of_n_witnesses_cosign_and_the_receipt_says_so(ledger_server):
     engine = db.create_engine(ledger_server.settings.database_url)
     try:
-        identity = await _identity_log(ledger_server, engine)
-        head = await _grow(identity, 40)
-        land, procurement = (_witness_endpoint(ledger_server, a) for a in ("land", "procurement"))
+        census = await _identity_log(ledger_server, engine)
+        head = await _grow(census, 40)
+        deeds, procurement = (_witness_endpoint(ledger_server, a) for a in ("deeds", "procurement"))
         offline = WitnessEndpoint(
             "http://127.0.0.1:9/ledgers/x/witness",
             CosignatureSigner.from_skey(Signer.generate("offline.example/w").skey).verifier(),
         )
         async with httpx.AsyncClient(timeout=10) as client:
-            publication = await collect_cosignatures(identity, head, [land, procurement, offline], 2, client)
+            publication = await collect_cosignatures(census, head, [deeds, procurement, offline], 2, client)
             assert publication.published
             assert publication.cosigned_by == (
-                "govgraph.example/land/witness",
+                "govgraph.example/deeds/witness",
                 "govgraph.example/procurement/witness",
             )
             assert publication.refusals == ("offline.example/w: unreachable (ConnectError)",)
             # Tiles client view: the served checkpoint now carries both cosignatures.
-            served = (await client.get(f"{ledger_server.url}/ledgers/identity/checkpoint")).content
+            served = (await client.get(f"{ledger_server.url}/ledgers/census/checkpoint")).content
         assert served.startswith(head.note) and served.count("— ".encode()) == 3
-        stored = await identity.latest_checkpoint()
+        stored = await census.latest_checkpoint()
         for line in stored.cosignatures:
             name, b64 = line.removeprefix("— ").rstrip("\n").split(" ")
             assert abs(cosignature_timestamp(Signature(name, 0, b64)) - time.time()) < 600
 
-        receipt = await make_receipt(identity, 7)
+        receipt = await make_receipt(census, 7)
         vkeys = tuple(
             read_vkey(ledger_server.settings.ledger_keys_dir, witness_label(a))
-            for a in ("land", "procurement")
+            for a in ("deeds", "procurement")
         )
-        verdict = verify_receipt(receipt, identity.verifier.vkey, vkeys, quorum=2)
+        verdict = verify_receipt(receipt, census.verifier.vkey, vkeys, quorum=2)
         assert verdict.ok, verdict.report()
         assert (
-            "2 witness(es) cosigned it (govgraph.example/land/witness, "
+            "2 witness(es) cosigned it (govgraph.example/deeds/witness, "
             "govgraph.example/procurement/witness); 2 required." in verdict.report()
         )
-        three = verify_receipt(receipt, identity.verifier.vkey, vkeys, quorum=3)
+        three = verify_receipt(receipt, census.verifier.vkey, vkeys, quorum=3)
         assert not three.ok
         assert "Only 2 of the 3 required witnesses cosigned the checkpoint." in three.report()
     finally:
@@ -148,14 +148,14 @@ async def test_a_checkpoint_is_published_when_k_of_n_witnesses_cosign_and_the_re
 async def test_a_split_view_is_refused_by_the_witness_and_detected(ledger_server, tmp_path):
     engine = db.create_engine(ledger_server.settings.database_url)
     fork_engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'fork.db'}")
-    url = f"{ledger_server.url}/ledgers/land/witness/add-checkpoint"
+    url = f"{ledger_server.url}/ledgers/deeds/witness/add-checkpoint"
     try:
-        identity = await _identity_log(ledger_server, engine)
-        honest10 = await _grow(identity, 10)
+        census = await _identity_log(ledger_server, engine)
+        honest10 = await _grow(census, 10)
         # The same log key, a second storage: a log operator showing a different history to someone else.
         await create_ledger_tables(fork_engine)
-        fork = await Log.create(fork_engine, "identity", identity.signer)
-        await fork.append_many([f"identity record {i}".encode() for i in range(9)] + [b"a rewritten record"])
+        fork = await Log.create(fork_engine, "census", census.signer)
+        await fork.append_many([f"census record {i}".encode() for i in range(9)] + [b"a rewritten record"])
         fork10 = await fork.integrate()
         assert fork10.size == 10 and fork10.root_hash != honest10.root_hash
         async with httpx.AsyncClient(timeout=10) as client:
@@ -167,19 +167,19 @@ async def test_a_split_view_is_refused_by_the_witness_and_detected(ledger_server
             fork_proof = await fork.consistency_proof(10, 12)
             assert (await _add(client, url, 10, fork_proof, fork12.note)).status_code == 422
         honest, forked = (
-            Checkpoint.parse(open_note(h.note, [identity.verifier]).text) for h in (honest10, fork10)
+            Checkpoint.parse(open_note(h.note, [census.verifier]).text) for h in (honest10, fork10)
         )
         with pytest.raises(SplitView, match="two different roots signed for size 10"):
             check_same_history(honest, forked)
         with pytest.raises(SplitView, match="does not extend"):
             check_same_history(
-                honest, Checkpoint.parse(open_note(fork12.note, [identity.verifier]).text), fork_proof
+                honest, Checkpoint.parse(open_note(fork12.note, [census.verifier]).text), fork_proof
             )
-        honest12 = await _grow(identity, 2)
+        honest12 = await _grow(census, 2)
         check_same_history(
             honest,
-            Checkpoint(identity.origin, 12, honest12.root_hash),
-            await identity.consistency_proof(10, 12),
+            Checkpoint(census.origin, 12, honest12.root_hash),
+            await census.consistency_proof(10, 12),
         )
     finally:
         await engine.dispose()
@@ -242,7 +242,8 @@ def test_malformed_add_checkpoint_bodies_are_refused(body):
 
 
 def test_an_old_size_longer_than_a_uint64_is_refused_by_the_grammar():
-    # Before the grammar bounded it, 5,000 digits reached int() and its digit-limit message reached the client.
+    # Before the grammar bounded it, 5,000 digits reached int() and its digit-limit message reached the
+    # client.
     with pytest.raises(ValueError, match="^first line must be 'old <decimal size>'$"):
         AddCheckpointRequest.parse(b"old " + b"9" * 5000 + b"\n\nx")
     with pytest.raises(ValueError, match="^first line must be 'old <decimal size>'$"):
@@ -304,25 +305,25 @@ def test_the_checkpoint_command_publishes_once_the_quorum_of_witnesses_cosigned(
     keys = ledger_server.settings.ledger_keys_dir
     witnesses = [
         f"{ledger_server.url}/ledgers/{agency}/witness,{read_vkey(keys, witness_label(agency))}"
-        for agency in ("identity", "procurement")
+        for agency in ("census", "procurement")
     ]
     env = {"GOVGRAPH_DATA": str(ledger_server.settings.data_dir)}
     runner = CliRunner()
-    assert runner.invoke(app, ["ledger", "append", "land", "deed 1", "deed 2"], env=env).exit_code == 0
-    args = ["ledger", "checkpoint", "land", *sum((["--witness", w] for w in witnesses), [])]
+    assert runner.invoke(app, ["ledger", "append", "deeds", "deed 1", "deed 2"], env=env).exit_code == 0
+    args = ["ledger", "checkpoint", "deeds", *sum((["--witness", w] for w in witnesses), [])]
     published = runner.invoke(app, [*args, "--quorum", "2"], env=env)
     assert published.exit_code == 0, published.output
     assert "published: 2 of 2 witnesses cosigned, 2 required" in published.stderr
     lines = published.stdout.splitlines()
-    assert lines[:2] == ["govgraph.example/land", "2"]
+    assert lines[:2] == ["govgraph.example/deeds", "2"]
     assert [line.split(" ")[1] for line in lines[4:]] == [
-        "govgraph.example/land",
-        "govgraph.example/identity/witness",
+        "govgraph.example/deeds",
+        "govgraph.example/census/witness",
         "govgraph.example/procurement/witness",
     ]
-    # Land's own witness does not witness land: asking it makes only 2 of 3 cosign, short of a quorum of 3.
-    own = f"{ledger_server.url}/ledgers/land/witness,{read_vkey(keys, witness_label('land'))}"
+    # Land's own witness does not witness deeds: asking it makes only 2 of 3 cosign, short of a quorum of 3.
+    own = f"{ledger_server.url}/ledgers/deeds/witness,{read_vkey(keys, witness_label('deeds'))}"
     short = runner.invoke(app, [*args, "--witness", own, "--quorum", "3"], env=env)
     assert short.exit_code == 1
-    assert "witness refused: govgraph.example/land/witness: 404 unknown log origin" in short.stderr
+    assert "witness refused: govgraph.example/deeds/witness: 404 unknown log origin" in short.stderr
     assert "NOT published: 2 of 3 witnesses cosigned, 3 required" in short.stderr
