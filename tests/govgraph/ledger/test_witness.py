@@ -35,7 +35,7 @@ def _witness_endpoint(server, agency: str) -> WitnessEndpoint:
     return WitnessEndpoint(f"{server.url}/ledgers/{agency}/witness", CosignatureVerifier.from_vkey(vkey))
 
 
-async def _identity_log(server, engine) -> Log:
+async def _census_log(server, engine) -> Log:
     return await Log.open(engine, "census", read_signer(server.settings.ledger_keys_dir, "census"))
 
 
@@ -55,7 +55,7 @@ async def test_witness_answers_each_case_with_the_spec_status_code(ledger_server
     url = f"{ledger_server.url}/ledgers/deeds/witness/add-checkpoint"
     witness_vkey = read_vkey(ledger_server.settings.ledger_keys_dir, witness_label("deeds"))
     try:
-        census = await _identity_log(ledger_server, engine)
+        census = await _census_log(ledger_server, engine)
         head10 = await _grow(census, 10)
         async with httpx.AsyncClient(timeout=10) as client:
             assert (await client.post(url, content=b"not a request")).status_code == 400
@@ -103,7 +103,7 @@ async def test_witness_answers_each_case_with_the_spec_status_code(ledger_server
 async def test_a_checkpoint_is_published_when_k_of_n_witnesses_cosign_and_the_receipt_says_so(ledger_server):
     engine = db.create_engine(ledger_server.settings.database_url)
     try:
-        census = await _identity_log(ledger_server, engine)
+        census = await _census_log(ledger_server, engine)
         head = await _grow(census, 40)
         deeds, procurement = (_witness_endpoint(ledger_server, a) for a in ("deeds", "procurement"))
         offline = WitnessEndpoint(
@@ -150,7 +150,7 @@ async def test_a_split_view_is_refused_by_the_witness_and_detected(ledger_server
     fork_engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'fork.db'}")
     url = f"{ledger_server.url}/ledgers/deeds/witness/add-checkpoint"
     try:
-        census = await _identity_log(ledger_server, engine)
+        census = await _census_log(ledger_server, engine)
         honest10 = await _grow(census, 10)
         # The same log key, a second storage: a log operator showing a different history to someone else.
         await create_ledger_tables(fork_engine)
