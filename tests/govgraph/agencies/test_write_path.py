@@ -47,6 +47,7 @@ PERSON = {
     "householdIncome": 73519,
 }
 CLERK_SUBJECT = "registrar-oona"
+MUTATIONS = ("enrolCitizen", "registerParcel", "registerParcels", "transferTitle")  # checked below
 
 
 @dataclass
@@ -136,6 +137,15 @@ def test_make_run_starts_with_signed_cosigned_demo_ledgers(service: Service) -> 
             "(SELECT 1 FROM ledger_cosignatures s WHERE s.checkpoint_id = c.id)"
         ).fetchone()
     assert uncosigned == (0,)  # every checkpoint ever signed, the empty trees' included
+
+
+def test_the_write_path_mutations_are_in_the_composed_schema_and_none_is_public(service: Service) -> None:
+    body = service.post("{ __schema { mutationType { fields { name description } } } }")
+    fields = {
+        field["name"]: field["description"] for field in body["data"]["__schema"]["mutationType"]["fields"]
+    }
+    assert set(MUTATIONS) <= set(fields)
+    assert [name for name in MUTATIONS if fields[name].startswith("Public:")] == []
 
 
 @pytest.mark.parametrize(
