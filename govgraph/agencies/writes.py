@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govgraph.agencies import idempotency
+from govgraph.agencies.canonical import canonical_json
 from govgraph.federation.errors import BadUserInput, Conflict, Forbidden
 from govgraph.federation.principal import Principal
 from govgraph.ledger.log import Log
-from zk.wire import b64url, canonical_json
+from zk.wire import b64url
 
 MAX_KEY_LENGTH = 128
 SECRET_BYTES = 32
