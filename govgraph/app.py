@@ -26,6 +26,7 @@ from govgraph.agencies.registry import (
     app_sessions,
     app_writes,
     ledger_names,
+    ledgerless_names,
     prepare_storage,
     seed_agencies,
     standard_agencies,
@@ -223,7 +224,9 @@ async def _storage(
         await prepare_storage(engine, agencies)
         await create_api_key_tables(engine)
         await logs.start()
-        app.state.writes = WritePaths(logs.logs, settings.ledger_keys_dir)
+        app.state.writes = WritePaths(
+            logs.logs, settings.ledger_keys_dir, engine=engine, ledgerless=ledgerless_names(agencies)
+        )
         if not settings.production:
             await seed_agencies(app.state.sessions, app.state.writes, agencies)
         yield engine

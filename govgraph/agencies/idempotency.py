@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -65,4 +66,28 @@ async def remember(
             result=json.dumps(dict(result), sort_keys=True),
             created_at=time.time(),
         )
+    )
+
+
+async def claim(connection: AsyncConnection, agency: str, actor: str, key: str, request: str) -> bool:
+    """Record `key` for `request`, its result to follow (`settle`), as a transaction's first write: whether
+    the key was free. A transaction that committed the key first makes this one wait for it (SQLite's
+    write lock, PostgreSQL's unique index) and then find it taken, so a key is written once."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    claimed = await connection.execute(
+        dialect.insert(_records)
+        .values(agency=agency, actor=actor, key=key, request=request, result="{}", created_at=time.time())
+        .on_conflict_do_nothing()
+    )
+    return claimed.rowcount == 1
+
+
+async def settle(
+    connection: AsyncConnection, agency: str, actor: str, key: str, result: Mapping[str, Any]
+) -> None:
+    """The first answer of a key this transaction claimed."""
+    await connection.execute(
+        update(_records)
+        .where(_records.c.agency == agency, _records.c.actor == actor, _records.c.key == key)
+        .values(result=json.dumps(dict(result), sort_keys=True))
     )

@@ -131,6 +131,11 @@ def ledger_names(agencies: Sequence[Agency]) -> list[str]:
     return [agency.name for agency in agencies if agency.ledger]
 
 
+def ledgerless_names(agencies: Sequence[Agency]) -> list[str]:
+    """The agencies with mutations but no ledger (their writes are rows and idempotency records only)."""
+    return [agency.name for agency in agencies if agency.mutation is not None and not agency.ledger]
+
+
 async def seed_agencies(
     sessions: async_sessionmaker[AsyncSession], writes: WritePaths, agencies: Sequence[Agency]
 ) -> None:

@@ -1,7 +1,8 @@
 """The agencies' write path: a mutation's domain rows, its idempotency record and its ledger entries commit in
-one transaction of the agency's log (Log.append_with). Entries are RFC 8785 JSON with a versioned type, the
-role the actor acted in and a keyed hash of the actor; agencies put public records, references and keyed
-hashes in them, never a raw personal attribute."""
+one transaction of the agency's log (Log.append_with); an agency without a ledger commits its rows and
+idempotency record in one plain transaction (LedgerlessWrites). Entries are RFC 8785 JSON with a versioned
+type, the role the actor acted in and a keyed hash of the actor; agencies put public records, references and
+keyed hashes in them, never a raw personal attribute."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from govgraph.agencies import idempotency
 from govgraph.agencies.canonical import canonical_json
@@ -102,8 +103,11 @@ class AgencyWrites:
     def keyed_hash(self, label: str, value: str) -> str:
         """HMAC-SHA256 of `value` under the agency's secret, separated by `label` (`actor`, `citizen`, ...),
         base64url: the agency can recompute it, the public cannot reverse it."""
-        message = label.encode() + b"\x00" + value.encode()
-        return b64url(hmac.new(self.secret, message, hashlib.sha256).digest())
+        return b64url(keyed_digest(self.secret, label, value))
+
+    def keyed_digest(self, label: str, value: str) -> bytes:
+        """The bytes of keyed_hash: for values derived from the agency's secret (e.g. an offer's PIN)."""
+        return keyed_digest(self.secret, label, value)
 
     async def write(
         self,
@@ -120,10 +124,8 @@ class AgencyWrites:
         key = check_idempotency_key(idempotency_key)
         request = ""  # what the key stands for: the operation and its input (only computed with a key)
         if key is not None:  # a retry of a write already committed answers without queueing
-            document = canonical_json({"operation": operation, "input": arguments})
-            request = self.keyed_hash("request", document.decode())
-            async with self.log.engine.connect() as connection:
-                known = await idempotency.recall(connection, self.agency, actor_hash, key)
+            request = _request_hash(self.secret, operation, arguments)
+            known = await _recall(self.log.engine, self.agency, actor_hash, key)
             if known is not None:
                 return _replay(known, request)
         answer: Written | None = None
@@ -158,6 +160,70 @@ class AgencyWrites:
         return canonical_json({**document, **event.fields})
 
 
+LedgerlessRows = Callable[[AsyncConnection], Awaitable[Change]]
+"""Writes an operation's rows on its transaction (a Change without events); a ServiceError refuses."""
+
+
+class LedgerlessWrites:
+    """The writes of an agency that keeps no ledger (the verifier's presentation requests): an operation's
+    rows and its idempotency record commit in one transaction of `engine`, with AgencyWrites' rules for
+    idempotency keys (the caller's own, scoped by a keyed hash of the actor under the agency's secret)."""
+
+    def __init__(self, agency: str, engine: AsyncEngine, secret: bytes) -> None:
+        self.agency = agency
+        self.engine = engine
+        self.secret = secret
+
+    async def write(
+        self,
+        identity: str,
+        operation: str,
+        arguments: Mapping[str, Any],
+        rows: LedgerlessRows,
+        idempotency_key: str | None = None,
+    ) -> Written:
+        """Run `rows` for `identity` (a principal's actor) in one transaction. With `idempotency_key`, a retry
+        with the same key and the same `operation` and `arguments` returns the first result and writes
+        nothing; the same key with anything else is CONFLICT."""
+        actor_hash = b64url(keyed_digest(self.secret, "actor", identity))
+        key = check_idempotency_key(idempotency_key)
+        request = ""
+        if key is not None:
+            request = _request_hash(self.secret, operation, arguments)
+            known = await _recall(self.engine, self.agency, actor_hash, key)
+            if known is not None:
+                return _replay(known, request)
+        async with self.engine.begin() as connection:
+            # The key first: its write serializes this transaction with any other holding the same key.
+            if key is not None and not await idempotency.claim(
+                connection, self.agency, actor_hash, key, request
+            ):
+                known = await idempotency.recall(connection, self.agency, actor_hash, key)
+                assert known is not None  # committed by the transaction the claim waited for
+                return _replay(known, request)
+            change = await rows(connection)
+            if change.events:
+                raise ValueError(f"{self.agency} keeps no ledger: its writes record no events")
+            if key is not None:
+                await idempotency.settle(connection, self.agency, actor_hash, key, change.result)
+        return Written(change.result, range(0), rows=change.rows)
+
+
+def keyed_digest(secret: bytes, label: str, value: str) -> bytes:
+    return hmac.new(secret, label.encode() + b"\x00" + value.encode(), hashlib.sha256).digest()
+
+
+def _request_hash(secret: bytes, operation: str, arguments: Mapping[str, Any]) -> str:
+    """What an idempotency key stands for: a keyed hash of the operation and its input."""
+    document = canonical_json({"operation": operation, "input": arguments})
+    return b64url(keyed_digest(secret, "request", document.decode()))
+
+
+async def _recall(engine: AsyncEngine, agency: str, actor_hash: str, key: str) -> idempotency.Recorded | None:
+    async with engine.connect() as connection:
+        return await idempotency.recall(connection, agency, actor_hash, key)
+
+
 def _utc_time(seconds: float) -> str:
     """RFC 3339 UTC time to the second, e.g. 2026-01-01T00:00:00Z."""
     return datetime.datetime.fromtimestamp(int(seconds), datetime.UTC).isoformat().replace("+00:00", "Z")
@@ -180,12 +246,25 @@ def check_idempotency_key(key: str | None) -> str | None:
 class WritePaths:
     """Every agency's write path in this process, by agency name: over the logs it sequences, each with its
     secret from the key directory (`<agency>.hashkey`, owner-only, created once and never replaced: a new
-    secret would change every keyed hash the ledger holds)."""
+    secret would change every keyed hash the ledger holds); and the `ledgerless` agencies' writes over
+    `engine`, each with its secret from the same directory."""
 
-    def __init__(self, logs: Mapping[str, Log], keys_dir: Path) -> None:
+    def __init__(
+        self,
+        logs: Mapping[str, Log],
+        keys_dir: Path,
+        *,
+        engine: AsyncEngine | None = None,
+        ledgerless: Iterable[str] = (),
+    ) -> None:
         self._writes = {
             name: AgencyWrites(name, log, load_or_create_secret(keys_dir, name)) for name, log in logs.items()
         }
+        self._ledgerless: dict[str, LedgerlessWrites] = {}
+        for name in ledgerless:
+            if engine is None:
+                raise ValueError("the ledgerless agencies' writes need the engine")
+            self._ledgerless[name] = LedgerlessWrites(name, engine, load_or_create_secret(keys_dir, name))
 
     def __getitem__(self, agency: str) -> AgencyWrites:
         return self._writes[agency]
@@ -196,12 +275,21 @@ class WritePaths:
     def names(self) -> Iterable[str]:
         return self._writes.keys()
 
+    def ledgerless(self, agency: str) -> LedgerlessWrites | None:
+        return self._ledgerless.get(agency)
+
 
 def writes_for(context: object, agency: str) -> AgencyWrites | None:
     """The agency's write path from a resolver's context (`RequestContext.writes`), None where the app
     serves no writes."""
     writes = getattr(context, "writes", None)
     return writes[agency] if writes is not None and agency in writes else None
+
+
+def ledgerless_writes_for(context: object, agency: str) -> LedgerlessWrites | None:
+    """The writes of an agency without a ledger from a resolver's context, None where the app serves none."""
+    writes = getattr(context, "writes", None)
+    return None if writes is None else writes.ledgerless(agency)
 
 
 def load_or_create_secret(keys_dir: Path, agency: str) -> bytes:

@@ -147,16 +147,31 @@ class Issuer:
         }
 
     # --- offers ---------------------------------------------------------------------------------------
-    async def create_offer(self, citizen_id: str, configuration: str, offered_by: str) -> CreatedOffer:
-        """An offer for the citizen (the caller checked the citizen exists and the configuration is ours)."""
-        new: NewOffer = await self.offers.create(configuration, citizen_id, offered_by)
-        offer_url = self.url(OFFER_PATH.format(offer_id=new.id))
+    async def create_offer(
+        self,
+        citizen_id: str,
+        configuration: str,
+        offered_by: str,
+        *,
+        pin: Callable[[str], str] | None = None,
+        connection: AsyncConnection | None = None,
+    ) -> CreatedOffer:
+        """An offer for the citizen (the caller checked the citizen exists and the configuration is ours);
+        `pin` and `connection` as OfferBook.create takes them."""
+        new: NewOffer = await self.offers.create(
+            configuration, citizen_id, offered_by, pin=pin, connection=connection
+        )
+        return self.created_offer(new.id, new.tx_code, new.expires_at)
+
+    def created_offer(self, offer_id: str, tx_code: str, expires_at: float) -> CreatedOffer:
+        """What the clerk is given for an offer: its URI (by reference), its PIN and its deadline."""
+        offer_url = self.url(OFFER_PATH.format(offer_id=offer_id))
         return CreatedOffer(
-            new.id,
+            offer_id,
             f"{OFFER_SCHEME}?credential_offer_uri={quote(offer_url, safe='')}",
             offer_url,
-            new.tx_code,
-            new.expires_at,
+            tx_code,
+            expires_at,
         )
 
     async def offer_object(self, offer_id: str) -> dict[str, Any] | None:

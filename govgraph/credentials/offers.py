@@ -55,6 +55,18 @@ class Redemption:
     WRONG_TX_CODE = "wrong_tx_code"
 
 
+def random_tx_code() -> str:
+    return f"{secrets.randbelow(10**TX_CODE_LENGTH):0{TX_CODE_LENGTH}d}"
+
+
+def tx_code_from(digest: bytes) -> str:
+    """A transaction code derived from a pseudorandom `digest` (at least 8 bytes, e.g. an HMAC): its first
+    8 bytes modulo 10^6 (the bias, under 10^-13, is negligible)."""
+    if len(digest) < 8:
+        raise ValueError("a transaction code is derived from at least 8 bytes")
+    return f"{int.from_bytes(digest[:8], 'big') % 10**TX_CODE_LENGTH:0{TX_CODE_LENGTH}d}"
+
+
 def _tx_code_hash(code: str, tx_code: str) -> str:
     # Salted by the pre-authorized code: the table alone does not give the PIN away.
     return hashlib.sha256(b"govgraph/tx_code\x00" + code.encode() + b"\x00" + tx_code.encode()).hexdigest()
@@ -66,27 +78,41 @@ class OfferBook:
         self.clock = clock
 
     async def create(
-        self, configuration: str, citizen_id: str, offered_by: str, *, ttl: float = OFFER_TTL
+        self,
+        configuration: str,
+        citizen_id: str,
+        offered_by: str,
+        *,
+        ttl: float = OFFER_TTL,
+        pin: Callable[[str], str] | None = None,
+        connection: AsyncConnection | None = None,
     ) -> NewOffer:
+        """A new offer. `pin` derives its transaction code from its id (so whoever holds what it derives
+        from can say the code again without storing it); a random one without. Written on `connection`'s
+        transaction when given, else in a transaction of its own."""
         offer_id = secrets.token_urlsafe(16)
         code = secrets.token_urlsafe(32)
-        tx_code = f"{secrets.randbelow(10**TX_CODE_LENGTH):0{TX_CODE_LENGTH}d}"
+        tx_code = random_tx_code() if pin is None else pin(offer_id)
+        if not (len(tx_code) == TX_CODE_LENGTH and tx_code.isascii() and tx_code.isdigit()):
+            raise ValueError(f"a transaction code is {TX_CODE_LENGTH} digits")
         now = self.clock()
-        async with self.engine.begin() as connection:
-            await connection.execute(
-                insert(_offers).values(
-                    id=offer_id,
-                    code=code,
-                    tx_code_hash=_tx_code_hash(code, tx_code),
-                    configuration=configuration,
-                    citizen_id=citizen_id,
-                    offered_by=offered_by,
-                    created_at=now,
-                    expires_at=now + ttl,
-                    state=OFFERED,
-                    attempts=0,
-                )
-            )
+        row = insert(_offers).values(
+            id=offer_id,
+            code=code,
+            tx_code_hash=_tx_code_hash(code, tx_code),
+            configuration=configuration,
+            citizen_id=citizen_id,
+            offered_by=offered_by,
+            created_at=now,
+            expires_at=now + ttl,
+            state=OFFERED,
+            attempts=0,
+        )
+        if connection is None:
+            async with self.engine.begin() as own:
+                await own.execute(row)
+        else:
+            await connection.execute(row)
         return NewOffer(offer_id, code, tx_code, now + ttl)
 
     async def open_offer(self, offer_id: str) -> Offer | None:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from govgraph.credentials.configurations import FORMAT, CredentialConfiguration
 from govgraph.credentials.dcql import CredentialQuery, DcqlError, parse_dcql
@@ -44,6 +44,16 @@ PENDING, VERIFIED, REJECTED, EXPIRED = "PENDING", "VERIFIED", "REJECTED", "EXPIR
 FAILURE_CAUSES = (*zkc.FAILURE_CAUSES, "replayed", "revoked")
 
 _requests = PresentationRequestRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A request checked and completed, ready to store."""
+
+    purpose: str
+    asked: dict[str, Any]  # the caller's DCQL query as parsed (what an idempotency key stands for)
+    dcql: str  # the completed query, canonical JSON
+    request: str  # the zk PresentationRequest, canonical JSON
 
 
 @dataclass(frozen=True)
@@ -105,8 +115,9 @@ class Verifier:
     def today(self) -> dt.date:
         return dt.datetime.fromtimestamp(self.clock(), dt.UTC).date()
 
-    async def create_request(self, dcql: Any, purpose: str, requested_by: str) -> CreatedRequest:
-        """A request for `dcql` (DcqlError when it cannot be asked), stored PENDING."""
+    def new_request(self, dcql: Any, purpose: str) -> NewRequest:
+        """A request for `dcql` and `purpose`, checked (DcqlError when it cannot be asked) and completed
+        with today's issuer keys and date and a fresh nonce; not stored yet."""
         if not isinstance(purpose, str) or not 0 < len(purpose.strip()) <= MAX_PURPOSE:
             raise DcqlError(f"the purpose must be 1-{MAX_PURPOSE} characters")
         if not purpose.isprintable():
@@ -114,30 +125,53 @@ class Verifier:
         query, configuration = parse_dcql(dcql, self.configurations)
         schema = configuration.schema
         keys = sorted(self.issuer_keys(configuration.id))
-        query = query.completed(schema, keys, self.today())
-        nonce = os.urandom(32)
-        ask = query.presentation_request(schema, nonce)
+        completed = query.completed(schema, keys, self.today())
+        ask = completed.presentation_request(schema, os.urandom(32))
+        return NewRequest(
+            purpose.strip(),
+            query.to_json(schema),
+            canonical_json(completed.to_json(schema)).decode(),
+            canonical_json(ask.to_json()).decode(),
+        )
+
+    async def store_request(
+        self, connection: AsyncConnection, new: NewRequest, requested_by: str
+    ) -> CreatedRequest:
+        """Store `new` PENDING on `connection`'s transaction, for `requested_by` (a principal's actor)."""
         request_id = secrets.token_urlsafe(16)
         now = self.clock()
-        async with self.engine.begin() as connection:
-            await connection.execute(
-                insert(_requests).values(
-                    id=request_id,
-                    requested_by=requested_by,
-                    purpose=purpose.strip(),
-                    dcql=canonical_json(query.to_json(schema)).decode(),
-                    request=canonical_json(ask.to_json()).decode(),
-                    created_at=now,
-                    expires_at=now + REQUEST_TTL,
-                    status=PENDING,
-                )
+        await connection.execute(
+            insert(_requests).values(
+                id=request_id,
+                requested_by=requested_by,
+                purpose=new.purpose,
+                dcql=new.dcql,
+                request=new.request,
+                created_at=now,
+                expires_at=now + REQUEST_TTL,
+                status=PENDING,
             )
+        )
+        return self._created(request_id, now + REQUEST_TTL)
+
+    async def create_request(self, dcql: Any, purpose: str, requested_by: str) -> CreatedRequest:
+        """A request for `dcql` (DcqlError when it cannot be asked), stored PENDING."""
+        new = self.new_request(dcql, purpose)
+        async with self.engine.begin() as connection:
+            return await self.store_request(connection, new, requested_by)
+
+    async def created_request(self, request_id: str) -> CreatedRequest | None:
+        """What its creator was given for a stored request: its id, URI and deadline (None if unknown)."""
+        row = await self._row(request_id)
+        return None if row is None else self._created(row.id, row.expires_at)
+
+    def _created(self, request_id: str, expires_at: float) -> CreatedRequest:
         request_url = self.base_url + REQUEST_PATH.format(request_id=request_id)
         uri = (
             f"{REQUEST_SCHEME}?client_id={quote(self.client_id, safe='')}"
             f"&request_uri={quote(request_url, safe='')}"
         )
-        return CreatedRequest(request_id, uri, now + REQUEST_TTL)
+        return CreatedRequest(request_id, uri, expires_at)
 
     async def _row(self, request_id: str) -> Any:
         async with self.engine.connect() as connection:

@@ -37,6 +37,7 @@ class Mutation:
     description: str
     document: str
     variables: dict[str, Any] = field(default_factory=dict)
+    arguments: dict[str, str] = field(default_factory=dict)  # every argument's type, as SDL writes it
 
     @property
     def public(self) -> bool:
@@ -68,7 +69,8 @@ def mutations(post: Callable[[dict], dict]) -> list[Mutation]:
             f"mutation Probe{'(' + declared + ')' if declared else ''} "
             f"{{ {item['name']}{'(' + passed + ')' if passed else ''}{selection} }}"
         )
-        found.append(Mutation(item["name"], item["description"] or "", document, variables))
+        arguments = {arg["name"]: _type_text(arg["type"]) for arg in item["args"]}
+        found.append(Mutation(item["name"], item["description"] or "", document, variables, arguments))
     return found
 
 

@@ -1,6 +1,7 @@
 """The identity bureau as credential issuer: the citizen registry the issuer signs from (the private base
 records), the issuance's ledger entry (the configuration, the key id and the count issued: no attribute
-value), and the clerk's `createCredentialOffer` mutation."""
+value), and the clerk's `createCredentialOffer` mutation (offers written through the bureau's write path, so
+an idempotency key replays the first offer)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
@@ -20,7 +21,8 @@ from govgraph.agencies.ids import check_id
 from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event, writes_for
 from govgraph.auth.permissions import requires_role
 from govgraph.credentials.configurations import CITIZEN_V1
-from govgraph.credentials.issuer import Claim
+from govgraph.credentials.issuer import Claim, CreatedOffer, Issuer
+from govgraph.credentials.offers import tx_code_from
 from govgraph.credentials.service import services_from
 from govgraph.federation.errors import BadUserInput, NotFound
 
@@ -82,24 +84,57 @@ class CredentialOfferMutation:
     @strawberry.mutation(
         description="Offer the citizen a credential of `schema` (e.g. govgraph.identity.citizen/v1) signed "
         "over their base record (clerk:identity). Single-use and short-lived; the PIN is limited in "
-        "attempts.",
+        "attempts. A retry with the same `idempotencyKey` and input returns the first offer (its URI, PIN "
+        "and deadline) and makes no other.",
         extensions=[requires_role(CLERK)],
     )
     async def create_credential_offer(
-        self, info: Info, citizen_id: strawberry.ID, schema: str
+        self, info: Info, citizen_id: strawberry.ID, schema: str, idempotency_key: str | None = None
     ) -> CredentialOffer:
         actor = Actor.acting(info.context.principal, CLERK)
         services = services_from(info.context)
         if schema not in services.issuer.configurations:
             known = ", ".join(sorted(services.issuer.configurations))
             raise BadUserInput(f"`schema` must be one of: {known}.")
-        service = IdentityService(info.context.sessions, writes_for(info.context, AGENCY))
-        row = (await service.citizens_by_ids([check_id(citizen_id)]))[0]
+        writes = writes_for(info.context, AGENCY)
+        assert writes is not None  # the credential services run beside the bureau's write path only
+        row = (await IdentityService(info.context.sessions).citizens_by_ids([check_id(citizen_id)]))[0]
         if row is None:
             raise NotFound(f"No citizen {citizen_id}.")
-        created = await services.issuer.create_offer(row.id, schema, actor.identity)
+        created = await offer_credential(writes, services.issuer, actor, row.id, schema, idempotency_key)
         return CredentialOffer(
             offer_uri=created.offer_uri,
             tx_code=created.tx_code,
             expires_at=datetime.datetime.fromtimestamp(created.expires_at, datetime.UTC),
         )
+
+
+async def offer_credential(
+    writes: AgencyWrites,
+    issuer: Issuer,
+    actor: Actor,
+    citizen_id: str,
+    configuration: str,
+    idempotency_key: str | None = None,
+) -> CreatedOffer:
+    """A credential offer for the citizen, written through the bureau's write path (no ledger entry: the
+    issuance makes one), so an idempotency key replays the first offer. Its PIN is derived from the offer
+    id under the bureau's secret: a replay says it again, and no table holds it."""
+
+    def pin(offer_id: str) -> str:
+        return tx_code_from(writes.keyed_digest("tx_code", offer_id))
+
+    async def rows(connection: AsyncConnection, _index: int) -> Change:
+        created = await issuer.create_offer(
+            citizen_id, configuration, actor.identity, pin=pin, connection=connection
+        )
+        return Change({"offer": created.offer_id}, [], rows=created)
+
+    arguments = {"citizenId": citizen_id, "schema": configuration}
+    written = await writes.write(actor, "createCredentialOffer", arguments, rows, idempotency_key)
+    if written.rows is not None:
+        return written.rows
+    offer_id = written.result["offer"]
+    offer = await issuer.offers.get(offer_id)
+    assert offer is not None  # committed before, by the write this one replays
+    return issuer.created_offer(offer_id, pin(offer_id), offer.expires_at)

@@ -1,5 +1,6 @@
 """The verifier's GraphQL: `createPresentationRequest` and `presentationResult`, for any clerk, official or
-service, over the credential layer's verifier (govgraph.credentials.verifier)."""
+service, over the credential layer's verifier (govgraph.credentials.verifier); requests are written through
+the verifier's ledgerless write path (govgraph.agencies.writes), which makes idempotency keys replay."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ from enum import Enum
 
 import strawberry
 from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from govgraph.agencies.ids import check_id
+from govgraph.agencies.writes import Change, ledgerless_writes_for
 from govgraph.auth.permissions import requires_role_kind
 from govgraph.credentials.dcql import DcqlError
 from govgraph.credentials.service import services_from
 from govgraph.federation.errors import BadUserInput
 
+AGENCY = "verifier"
 CALLERS = ("clerk", "official", "service")
 # The verifier keeps its state in the credential layer's tables, which the app creates.
 METADATA = MetaData()
@@ -93,15 +97,30 @@ class Mutation:
     @strawberry.mutation(
         description="Ask a citizen for a presentation (OpenID4VP 1.0, DCQL with format govgraph_bbs; a claim "
         'may carry "predicate": {"op", "value"} instead of asking for the value, and a credential query '
-        '"pseudonym": {"context"}). Any clerk, official or service. The nonce answers exactly once.',
+        '"pseudonym": {"context"}). Any clerk, official or service. The nonce answers exactly once. A retry '
+        "with the same `idempotencyKey` and input returns the first request and makes no other.",
         extensions=[requires_role_kind(*CALLERS)],
     )
-    async def create_presentation_request(self, info: Info, dcql: JSON, purpose: str) -> PresentationRequest:
+    async def create_presentation_request(
+        self, info: Info, dcql: JSON, purpose: str, idempotency_key: str | None = None
+    ) -> PresentationRequest:
         actor = _actor(info)
+        verifier = services_from(info.context).verifier
+        writes = ledgerless_writes_for(info.context, AGENCY)
+        assert writes is not None  # the credential services run beside the app's write paths only
         try:
-            created = await services_from(info.context).verifier.create_request(dcql, purpose, actor)
+            new = verifier.new_request(dcql, purpose)
         except DcqlError as exc:
             raise BadUserInput(f"dcql: {exc}") from None
+
+        async def rows(connection: AsyncConnection) -> Change:
+            created = await verifier.store_request(connection, new, actor)
+            return Change({"request": created.id}, [], rows=created)
+
+        arguments = {"dcql": new.asked, "purpose": new.purpose}
+        written = await writes.write(actor, "createPresentationRequest", arguments, rows, idempotency_key)
+        created = written.rows or await verifier.created_request(written.result["request"])
+        assert created is not None  # committed before, by the write this one replays
         return PresentationRequest(
             id=strawberry.ID(created.id),
             request_uri=created.request_uri,

@@ -1,11 +1,13 @@
 """The write path through a real `govgraph serve` process over HTTP (/graphql, the embedded gateway) with
-tokens from its embedded issuer: the seeded demo ledgers, roles, idempotency, typed refusals that append
-nothing, 50 concurrent sales of one parcel, no raw personal data in any leaf of any ledger, cosigned
-checkpoints, and receipts that verify offline with `govgraph ledger verify-receipt`."""
+tokens from its embedded issuer: the seeded demo ledgers, roles, idempotency keys on every mutation, typed
+refusals that append nothing, 50 concurrent sales of one parcel, no raw personal data in any leaf of any
+ledger after every mutation and the credential flows, cosigned checkpoints, and receipts that verify offline
+with `govgraph ledger verify-receipt`."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import sqlite3
 import subprocess
@@ -24,6 +26,8 @@ from govgraph.config import Settings
 from govgraph.ledger.checkpoint import CosignatureVerifier, open_checkpoint
 from govgraph.ledger.keys import read_vkey, witness_label
 from govgraph.ledger.note import Verifier
+from tests.support.credential_flows import CITIZEN, adult_and_residence, wallet
+from tests.support.mutations import mutations
 from tests.support.servers import LiveServer, running_server
 from zk.wire import canonical_json
 
@@ -38,6 +42,11 @@ REGISTER_MANY = """mutation ($input: [RegisterParcelInput!]!, $key: String) {
 TRANSFER = """mutation ($input: TransferTitleInput!, $key: String) {
   transferTitle(input: $input, idempotencyKey: $key) {
     id current owner { id } ledgerEntry { ledger index } } }"""
+OFFER = """mutation ($citizen: ID!, $schema: String!, $key: String) {
+  createCredentialOffer(citizenId: $citizen, schema: $schema, idempotencyKey: $key) { offerUri txCode } }"""
+ASK = """mutation ($dcql: JSON!, $purpose: String!, $key: String) {
+  createPresentationRequest(dcql: $dcql, purpose: $purpose, idempotencyKey: $key) { id requestUri } }"""
+RESULT = "query ($id: ID!) { presentationResult(id: $id) { status disclosed } }"
 PERSON = {
     "givenName": "Quirinus",
     "familyName": "Zabolotny",
@@ -146,6 +155,17 @@ def test_the_write_path_mutations_are_in_the_composed_schema_and_none_is_public(
     }
     assert set(MUTATIONS) <= set(fields)
     assert [name for name in MUTATIONS if fields[name].startswith("Public:")] == []
+
+
+def test_every_mutation_of_the_composed_schema_takes_an_optional_idempotency_key(service: Service) -> None:
+    found = mutations(lambda body: service.post(body["query"], body.get("variables")))
+    assert set(MUTATIONS) <= {mutation.name for mutation in found}
+    without = {
+        mutation.name: mutation.arguments.get("idempotencyKey")
+        for mutation in found
+        if mutation.arguments.get("idempotencyKey") != "String"
+    }
+    assert without == {}
 
 
 @pytest.mark.parametrize(
@@ -334,7 +354,7 @@ def test_fifty_concurrent_sales_of_one_parcel_over_http_sell_it_once(service: Se
     assert [entry["title"] for entry in transfers] == [sold[0]["id"]]
 
 
-def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service) -> None:
+def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_path: Path) -> None:
     # Every mutation, once more, with data of its own to look for.
     enrolled = service.post(ENROL, {"input": PERSON}, service.clerk)["data"]["enrolCitizen"]["id"]
     owner = {"owner": enrolled, "locality": "Eastgate", "area": 12.5}
@@ -342,6 +362,35 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service) -> None
     assert service.post(REGISTER_MANY, {"input": [{**owner, "id": "privacy-2"}]}, service.clerk)["data"]
     sale = {"parcel": "privacy-1", "seller": enrolled, "buyer": "cit_e27a8f5d3c6b1049"}
     assert service.post(TRANSFER, {"input": sale}, service.clerk)["data"]
+    # The credential flows: the new citizen and a demo citizen each receive a credential with `govgraph
+    # wallet` (the issuance appends to the identity ledger), and the demo citizen answers a presentation
+    # request that asks for a disclosed claim, a predicate over the birth date and a pseudonym.
+    wallets = {}
+    for citizen in (enrolled, "cit_5b0e2f7c1a9d4e83"):
+        variables = {"citizen": citizen, "schema": CITIZEN, "key": f"privacy/{citizen}"}
+        offer = service.post(OFFER, variables, service.clerk)["data"]["createCredentialOffer"]
+        wallets[citizen] = tmp_path / f"{citizen}.json"
+        received = wallet(wallets[citizen], "receive", offer["offerUri"], "--tx-code", offer["txCode"])
+        assert received.returncode == 0, received.stderr
+    today = dt.datetime.now(dt.UTC).date()
+    variables = {"dcql": adult_and_residence(today, context="privacy"), "purpose": "privacy scan"}
+    ask = service.post(ASK, variables, service.clerk)["data"]["createPresentationRequest"]
+    presented = wallet(wallets["cit_5b0e2f7c1a9d4e83"], "present", ask["requestUri"], "--yes")
+    assert presented.returncode == 0, presented.stderr
+    assert service.post(RESULT, {"id": ask["id"]}, service.clerk)["data"]["presentationResult"] == {
+        "status": "VERIFIED",
+        "disclosed": {"residence": "Northfield"},
+    }
+    ran = {
+        "enrolCitizen",
+        "registerParcel",
+        "registerParcels",
+        "transferTitle",
+        "createCredentialOffer",
+        "createPresentationRequest",
+    }
+    found = mutations(lambda body: service.post(body["query"], body.get("variables")))
+    assert ran == {mutation.name for mutation in found}  # a new mutation joins this scan
 
     people = [*DEMO_CITIZENS.values()]
     forbidden = {CLERK_SUBJECT, enrolled, *DEMO_CITIZENS}  # who acted, and every citizen id
@@ -362,7 +411,9 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service) -> None
         }
     leaves = service.leaves()
     assert sorted(leaves) == ["identity", "land"]
-    assert len(leaves["identity"]) >= 4 and len(leaves["land"]) >= 8
+    assert len(leaves["identity"]) >= 6 and len(leaves["land"]) >= 8
+    issued = [json.loads(leaf) for leaf in leaves["identity"] if b"CredentialIssued" in leaf]
+    assert len(issued) >= 2 and {entry["schema"] for entry in issued} == {CITIZEN}
     for name, entries in leaves.items():
         for index, leaf in enumerate(entries):
             text = leaf.decode()

@@ -1,6 +1,7 @@
 """The agencies' write path on a real SQLite file, without GraphQL: entries are canonical JSON with a
 versioned type, the actor's role and a keyed hash of the actor; idempotency keys replay the first result and
-append nothing; a refusal appends nothing and records no key; the agency's secret is created once, 0600."""
+append nothing; a refusal appends nothing and records no key; the agency's secret is created once, 0600. The
+same idempotency rules for an agency without a ledger (LedgerlessWrites)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from govgraph.agencies.writes import (
     AgencyWrites,
     Change,
     Event,
+    LedgerlessWrites,
     WritePaths,
     load_or_create_secret,
 )
@@ -168,3 +170,112 @@ async def test_write_paths_give_each_agency_its_own_secret(writes: AgencyWrites,
     assert "tests" in paths and "land" not in paths
     assert paths["tests"].secret == writes.secret
     assert paths["tests"].keyed_hash("citizen", "cit_1") == expected_hash(writes.secret, "citizen", "cit_1")
+
+
+@pytest.fixture
+async def ledgerless(tmp_path: Path) -> AsyncIterator[LedgerlessWrites]:
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'ledgerless.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(NOTES.metadata.create_all)
+        await connection.run_sync(idempotency.metadata.create_all)
+    try:
+        yield LedgerlessWrites("desk", engine, load_or_create_secret(tmp_path / "keys", "desk"))
+    finally:
+        await engine.dispose()
+
+
+def plain_note(note_id: str, text: str, *, refuse: bool = False, event: bool = False):
+    async def rows(connection: AsyncConnection) -> Change:
+        await connection.execute(insert(NOTES).values(id=note_id, text=text))
+        if refuse:
+            raise Conflict(f"note {note_id} refused")
+        events = [Event("govgraph.desk.NoteTaken/v1", {"note": note_id})] if event else []
+        return Change({"note": note_id}, events, rows=f"row {note_id}")
+
+    return rows
+
+
+async def desk_state(writes: LedgerlessWrites) -> tuple[dict[str, str], list[tuple]]:
+    """The notes, and the idempotency records (agency, actor, key, result)."""
+    records = idempotency.IdempotencyRow.__table__  # type: ignore[attr-defined]
+    async with writes.engine.connect() as connection:
+        written = dict((await connection.execute(select(NOTES.c.id, NOTES.c.text))).all())
+        recorded = (
+            await connection.execute(
+                select(records.c.agency, records.c.actor, records.c.key, records.c.result).order_by(
+                    records.c.created_at
+                )
+            )
+        ).all()
+    return written, [tuple(row) for row in recorded]
+
+
+async def test_a_ledgerless_retry_with_the_same_key_and_input_returns_the_first_result_and_writes_nothing(
+    ledgerless: LedgerlessWrites,
+):
+    first = await ledgerless.write("bearer:alice", "takeNote", {"id": "n1"}, plain_note("n1", "a"), "key-1")
+    assert (first.result, first.indexes, first.replayed, first.rows) == (
+        {"note": "n1"},
+        range(0),
+        False,
+        "row n1",
+    )
+    again = await ledgerless.write("bearer:alice", "takeNote", {"id": "n1"}, plain_note("n1", "a"), "key-1")
+    assert (again.result, again.indexes, again.replayed, again.rows) == ({"note": "n1"}, range(0), True, None)
+    alice = expected_hash(ledgerless.secret, "actor", "bearer:alice")
+    assert await desk_state(ledgerless) == ({"n1": "a"}, [("desk", alice, "key-1", '{"note": "n1"}')])
+    for operation, arguments in (("takeNote", {"id": "n2"}), ("dropNote", {"id": "n1"})):
+        with pytest.raises(
+            Conflict, match=r"^This idempotency key was used for another operation or other input\.$"
+        ):
+            await ledgerless.write("bearer:alice", operation, arguments, plain_note("n2", "b"), "key-1")
+    assert await desk_state(ledgerless) == ({"n1": "a"}, [("desk", alice, "key-1", '{"note": "n1"}')])
+    # Keys are each caller's own: another clerk's key-1 is another write.
+    other = await ledgerless.write("bearer:bob", "takeNote", {"id": "n3"}, plain_note("n3", "c"), "key-1")
+    assert (other.result, other.replayed) == ({"note": "n3"}, False)
+    assert (await desk_state(ledgerless))[0] == {"n1": "a", "n3": "c"}
+
+
+async def test_concurrent_ledgerless_retries_of_one_write_write_it_once(ledgerless: LedgerlessWrites):
+    results = await asyncio.gather(
+        *(
+            ledgerless.write("bearer:alice", "takeNote", {"id": "n1"}, plain_note("n1", "a"), "retried")
+            for _ in range(20)
+        )
+    )
+    assert [r.result for r in results] == [{"note": "n1"}] * 20
+    assert sum(not r.replayed for r in results) == 1
+    written, recorded = await desk_state(ledgerless)
+    assert (written, len(recorded)) == ({"n1": "a"}, 1)
+
+
+async def test_a_refused_ledgerless_write_keeps_nothing_and_its_key_stays_free(ledgerless: LedgerlessWrites):
+    with pytest.raises(Conflict, match=r"^note n1 refused$"):
+        await ledgerless.write(
+            "bearer:alice", "takeNote", {"id": "n1"}, plain_note("n1", "a", refuse=True), "key-1"
+        )
+    with pytest.raises(ValueError, match=r"^desk keeps no ledger: its writes record no events$"):
+        await ledgerless.write(
+            "bearer:alice", "takeNote", {"id": "n1"}, plain_note("n1", "a", event=True), "key-1"
+        )
+    with pytest.raises(
+        BadUserInput, match=r"^An idempotency key is 1\.\.128 printable ASCII characters without spaces\.$"
+    ):
+        await ledgerless.write("bearer:alice", "takeNote", {"id": "n1"}, plain_note("n1", "a"), "two words")
+    assert await desk_state(ledgerless) == ({}, [])
+    written = await ledgerless.write("bearer:alice", "takeNote", {"id": "n1"}, plain_note("n1", "a"), "key-1")
+    assert written.replayed is False
+    assert (await desk_state(ledgerless))[0] == {"n1": "a"}
+
+
+async def test_write_paths_give_a_ledgerless_agency_its_own_secret(writes: AgencyWrites, tmp_path: Path):
+    paths = WritePaths(
+        {"tests": writes.log}, tmp_path / "keys", engine=writes.log.engine, ledgerless=["desk"]
+    )
+    desk = paths.ledgerless("desk")
+    assert desk is not None and desk.engine is writes.log.engine
+    assert "desk" not in paths and paths.ledgerless("tests") is None
+    assert desk.secret == bytes.fromhex((tmp_path / "keys" / "desk.hashkey").read_text())
+    assert desk.secret != writes.secret
+    with pytest.raises(ValueError, match=r"^the ledgerless agencies' writes need the engine$"):
+        WritePaths({}, tmp_path / "keys", ledgerless=["desk"])
