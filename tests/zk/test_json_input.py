@@ -78,6 +78,14 @@ def test_a_megabyte_of_brackets_is_checked_quickly() -> None:
     assert time.perf_counter() - started < 0.5
 
 
+def test_containers_are_bounded_before_decoding_and_strings_do_not_count() -> None:
+    assert load_json("[" + "[]," * 9 + "[]]", max_containers=11) == [[]] * 10
+    with pytest.raises(JsonTooLarge, match="^body holds more than 10 arrays and objects$"):
+        load_json("[" + "[]," * 9 + "[]]", what="body", max_containers=10)
+    brackets_in_a_string = json.dumps(["[{" * 1000])
+    assert load_json(brackets_in_a_string, max_containers=1) == ["[{" * 1000]
+
+
 def test_an_integer_over_4300_digits_is_a_typed_error() -> None:
     for strict in (False, True):
         with pytest.raises(MalformedInput, match="^p holds an integer longer than 4300 digits$"):

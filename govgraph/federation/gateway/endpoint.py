@@ -35,7 +35,7 @@ from govgraph.federation.http import SUBGRAPH_SECRET_HEADER, establish_principal
 from govgraph.federation.principal import Authenticate
 from govgraph.request_body import CLIENT_CLOSED_REQUEST, BodyTooLarge, read_body
 from zk.errors import MalformedInput
-from zk.json_input import JsonTooDeep, load_json
+from zk.json_input import JsonTooDeep, JsonTooLarge, load_json
 
 MAX_BODY_BYTES = 1_000_000
 # What the gateway passes on to subgraphs, as docker/gateway configures Hive Gateway's propagateHeaders: the
@@ -126,7 +126,7 @@ class GatewayEndpoint:
                 return _refusal(413, str(exc), ErrorCode.PAYLOAD_TOO_LARGE)
             try:
                 payload = await load_json_body(body)
-            except JsonTooDeep as exc:
+            except (JsonTooDeep, JsonTooLarge) as exc:
                 return _refusal(400, f"Unable to parse request body as JSON: {exc}.", ErrorCode.BAD_REQUEST)
             except MalformedInput:
                 return _refusal(400, "Unable to parse request body as JSON.", ErrorCode.BAD_REQUEST)
