@@ -3,7 +3,8 @@
 A subgraph's answer may be shared with other requests (SharedFetches), so it is only ever read: the merged
 tree borrows its objects and copies one (shallowly) the first time it has to write into it (see _Owned).
 Subgraph errors keep their message and extensions (plus `serviceName`), with paths rewritten to the
-client's response, the way Hive Gateway reports them."""
+client's response, the way Hive Gateway reports them; but an error a subgraph sent without a path (its
+refusal of the whole request) stays without one, where Hive adds the fetch's first root field."""
 
 from __future__ import annotations
 
@@ -46,19 +47,17 @@ async def run_plan(
                 fetch.subgraph, transport, document or fetch.document, request, None, forwarded
             )
         except Exception as exc:  # the subgraph is unreachable or answered garbage: partial data, not a 500
-            message = f'Request to subgraph "{fetch.subgraph}" failed: {exc.__class__.__name__}'
-            return {
-                "data": None,
-                "errors": [{"message": message, "extensions": {"code": ErrorCode.SUBGRAPH_REQUEST_FAILED}}],
-            }
+            return _unanswered(fetch.subgraph, exc)
 
     async def run_root(fetch: Fetch) -> None:
         body = await send(fetch, _variables(fetch, variables))
         result = body.get("data")
         for error in body.get("errors") or ():
-            # An error the subgraph raised before executing (no path) is reported, like Hive does, at the
-            # fetch's first root field.
-            path = None if isinstance(error, dict) and error.get("path") else _first_key(fetch)
+            # An error the subgraph sent without a path refused the whole request before executing it
+            # (parse, validation, too complex, credentials): it stays a request-level error, without the
+            # path Hive Gateway gives it (the fetch's first root field). The fetch's fields come out null.
+            # Our own error for a fetch that got no answer is reported, like Hive's, at its first field.
+            path = _first_key(fetch) if isinstance(body, _Unanswered) else None
             errors.setdefault(id(fetch), []).append(_from_subgraph(error, fetch.subgraph, path))
         if isinstance(result, dict):
             _merge(data, result)
@@ -120,6 +119,19 @@ async def _together(coroutines: list) -> None:
         await coroutines[0]
     elif coroutines:
         await asyncio.gather(*coroutines)
+
+
+class _Unanswered(dict):
+    """The body standing in for a fetch that got no usable answer, with the gateway's own error."""
+
+    __slots__ = ()
+
+
+def _unanswered(subgraph: str, exc: Exception) -> _Unanswered:
+    message = f'Request to subgraph "{subgraph}" failed: {exc.__class__.__name__}'
+    return _Unanswered(
+        data=None, errors=[{"message": message, "extensions": {"code": ErrorCode.SUBGRAPH_REQUEST_FAILED}}]
+    )
 
 
 def _first_key(fetch: Fetch) -> list | None:

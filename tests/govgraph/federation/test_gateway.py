@@ -24,7 +24,7 @@ from govgraph.federation.gateway.endpoint import GatewayEndpoint, local_gateway
 from govgraph.federation.gateway.transports import OverHttp
 from govgraph.federation.subgraph import build_subgraph_schema
 from tests.govgraph.federation.compliance import inventory, products, users
-from tests.govgraph.federation.corpus import errors_by_subgraph, generate, with_variable_codes
+from tests.govgraph.federation.corpus import errors_by_subgraph, generate, with_deliberate_differences
 from tests.govgraph.federation.corpus.hand import OPERATIONS as HAND
 from tests.support.servers import UvicornThread, free_port, wait_until_healthy
 
@@ -307,7 +307,7 @@ def test_in_process_gateway_answers_the_compliance_corpus_as_hive_does(
         op[0]
         for op in COMPLIANCE_OPS
         if errors_by_subgraph(post(in_process_url, op))
-        != errors_by_subgraph(with_variable_codes(post(hive_gateway.url, op)))
+        != errors_by_subgraph(with_deliberate_differences(post(hive_gateway.url, op)))
     ]
     assert differences == []
 
@@ -319,7 +319,7 @@ def test_build_app_graphql_answers_the_agency_corpus_as_hive_does(app_url: str, 
         op[0]
         for op in AGENCY_OPS
         if errors_by_subgraph(post(app_url, op))
-        != errors_by_subgraph(with_variable_codes(post(hive_gateway.url, op)))
+        != errors_by_subgraph(with_deliberate_differences(post(hive_gateway.url, op)))
     ]
     assert differences == []
 
