@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from govgraph.auth.apikeys import ApiKeyStore
 from govgraph.auth.failures import AuthenticationFailed, Reason
+from govgraph.auth.token_cache import CachedTokenVerifier
 from govgraph.auth.tokens import TokenVerifier
 from govgraph.federation.principal import ANONYMOUS, Principal
 
@@ -25,7 +26,7 @@ class Authenticator:
 
     def __init__(
         self,
-        tokens: TokenVerifier | None,
+        tokens: TokenVerifier | CachedTokenVerifier | None,
         api_keys: ApiKeyStore | None,
         *,
         registry: CollectorRegistry | None = None,

@@ -15,6 +15,7 @@ from govgraph.auth.authenticate import Authenticator
 from govgraph.auth.http import auth_routes
 from govgraph.auth.issuer import EmbeddedIssuer
 from govgraph.auth.remote_jwks import RemoteJwks
+from govgraph.auth.token_cache import CachedTokenVerifier
 from govgraph.auth.tokens import KeySource, TokenVerifier
 
 
@@ -53,5 +54,7 @@ def build_auth(
             issuer_key_path, issuer=token_issuer, audience=token_audience
         )
     api_keys = ApiKeyStore(sessions) if sessions is not None else None
-    verifier = TokenVerifier(keys, issuer=token_issuer, audience=token_audience)
+    # Verified tokens are remembered for a few seconds (govgraph.auth.token_cache): the gateway's check and
+    # each in-process subgraph's check of one request verify the signature once.
+    verifier = CachedTokenVerifier(TokenVerifier(keys, issuer=token_issuer, audience=token_audience))
     return Auth(Authenticator(verifier, api_keys, registry=registry), api_keys, issuer, remote)

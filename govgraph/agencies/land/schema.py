@@ -17,6 +17,7 @@ from govgraph.agencies.ledger_links import LedgerEntry, ledger_entry
 from govgraph.agencies.writes import Actor, writes_for
 from govgraph.auth.permissions import requires_role
 from govgraph.federation.connections import Connection, page, window
+from govgraph.federation.inputs import scalar_fields_input
 
 DEFAULT_PARCELS = 50
 
@@ -139,6 +140,7 @@ class Query:
         return page([Title.from_row(row) for row in rows], offset, limit, total)
 
 
+@scalar_fields_input  # registerParcels carries up to 256 of them
 @strawberry.input(description="A parcel to register, with its first title.")
 class RegisterParcelInput:
     id: strawberry.ID = strawberry.field(description="The parcel's cadastral reference.")
