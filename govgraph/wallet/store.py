@@ -135,12 +135,21 @@ def load(path: Path) -> Wallet:
 
 
 def save(path: Path, wallet: Wallet) -> None:
-    """Replace the wallet file atomically; the new file is created 0600 before any byte is written."""
+    """Replace the wallet file atomically; the new file is created 0600 before any byte is written. A wallet
+    larger than `load` reads is refused and the file on disk is left as it was: writing it would lock the
+    citizen out of every credential in it."""
+    data = canonical_json(wallet.to_json())
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise WalletError(
+            f"the wallet would be {len(data)} bytes, more than the {MAX_MESSAGE_BYTES} a wallet file may "
+            f"hold ({len(wallet.credentials)} credentials, {len(wallet.pending)} pending requests); nothing "
+            "was changed"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=".wallet-", dir=path.parent)  # mkstemp creates it 0600
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(canonical_json(wallet.to_json()))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o600)

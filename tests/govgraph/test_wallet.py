@@ -34,7 +34,7 @@ from zk.credential import (
     verify_presentation,
 )
 from zk.errors import MalformedInput
-from zk.wire import canonical_json, parse_json
+from zk.wire import MAX_MESSAGE_BYTES, canonical_json, parse_json
 
 TODAY = dt.date(2026, 11, 21)
 ATTRIBUTES = {
@@ -108,6 +108,25 @@ def test_the_wallet_file_is_created_0600_and_holds_the_credential(tmp_path, issu
     # no temporary file left behind; the lock file holds nothing
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wallet.json", "wallet.json.lock"]
     assert (tmp_path / "wallet.json.lock").read_bytes() == b""
+
+
+def test_a_wallet_too_large_to_load_again_is_never_written(tmp_path, issuer, schema):
+    # `save` used to write what `load` refuses (past ~500 credentials): every credential became unreadable.
+    path = tmp_path / "wallet.json"
+    issue_into(path, issuer, schema)
+    before = path.read_bytes()
+    held = wallet.load(path).credentials[0]
+    copies = MAX_MESSAGE_BYTES // len(canonical_json(wallet.held_credential_to_json(held))) + 1
+    with pytest.raises(wallet.WalletError) as refused:
+        wallet.save(path, wallet.Wallet(credentials=[held] * copies))
+    assert str(refused.value).startswith("the wallet would be ")
+    assert str(refused.value).endswith(
+        f"more than the {MAX_MESSAGE_BYTES} a wallet file may hold ({copies} credentials, "
+        "0 pending requests); nothing was changed"
+    )
+    assert path.read_bytes() == before
+    assert len(wallet.load(path).credentials) == 1
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".wallet-")] == []
 
 
 def test_a_wallet_readable_by_others_is_refused(tmp_path, issuer, schema):
