@@ -16,17 +16,15 @@ from typer.testing import CliRunner
 
 from govgraph import wallet
 from govgraph.cli import app
-from tests.zk.credentials import citizen, json_values, paths, replaced
+from tests.zk.credentials import benefit_schema, citizen, json_values, paths, replaced
 from tests.zk.mutations import mutations
 from zk.credential import (
-    Attribute,
     CredentialOffer,
     CredentialRequest,
     IssuerKey,
     Predicate,
     Schema,
     age_at_least,
-    date_attribute,
     issue_credential,
     make_offer,
     make_presentation_request,
@@ -48,15 +46,7 @@ ATTRIBUTES = {
 
 @pytest.fixture(scope="module")
 def schema() -> Schema:
-    return Schema.create(
-        "benefit-eligibility",
-        [
-            Attribute("name", "string"),
-            date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-            Attribute("district", "enum", values=("north", "south")),
-            Attribute("income", "integer", 0, 10**9),
-        ],
-    )
+    return benefit_schema(("north", "south"))
 
 
 @pytest.fixture(scope="module")

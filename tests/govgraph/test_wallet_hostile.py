@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from govgraph import wallet
 from govgraph.cli import app
+from tests.zk.credentials import benefit_schema
 from tests.zk.hostile import hostile_documents
 from zk.credential import (
     Attribute,
@@ -22,7 +23,6 @@ from zk.credential import (
     IssuerKey,
     Predicate,
     Schema,
-    date_attribute,
     issue_credential,
     make_offer,
     make_presentation_request,
@@ -58,15 +58,7 @@ def issuer() -> IssuerKey:
 
 @pytest.fixture(scope="module")
 def schema() -> Schema:
-    return Schema.create(
-        "benefit-eligibility",
-        [
-            Attribute("name", "string"),
-            date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-            Attribute("district", "enum", values=("north", "south")),
-            Attribute("income", "integer", 0, 10**9),
-        ],
-    )
+    return benefit_schema(("north", "south"))
 
 
 def issue_into(path: Path, issuer: IssuerKey, schema: Schema, attributes: dict) -> str:

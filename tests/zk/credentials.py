@@ -8,6 +8,7 @@ import datetime as dt
 from hypothesis import strategies as st
 
 from zk.credential import (
+    Attribute,
     Credential,
     CredentialOffer,
     CredentialRequest,
@@ -18,6 +19,7 @@ from zk.credential import (
     Schema,
     accept_credential,
     age_at_least,
+    date_attribute,
     issue_credential,
     make_offer,
     make_presentation_request,
@@ -27,6 +29,19 @@ from zk.wire import canonical_json, parse_json
 
 TODAY = dt.date(2026, 11, 21)
 CONTEXT = "benefit-2026"
+
+
+def benefit_schema(districts: tuple[str, ...] = ("north", "south", "east", "west")) -> Schema:
+    """The schema every credential test issues: a name, a birth date, a district and an income."""
+    return Schema.create(
+        "benefit-eligibility",
+        [
+            Attribute("name", "string"),
+            date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+            Attribute("district", "enum", values=districts),
+            Attribute("income", "integer", 0, 10**9),
+        ],
+    )
 
 
 def citizen(issuer: IssuerKey, schema: Schema, **changes) -> HeldCredential:

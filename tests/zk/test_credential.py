@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from tests.zk.credentials import CONTEXT, TODAY, benefit_request, citizen
+from tests.zk.credentials import CONTEXT, TODAY, benefit_request, benefit_schema, citizen
 from zk.bbs.encoding import octets_to_proof
 from zk.credential import (
     FAILURE_CAUSES,
@@ -25,7 +25,6 @@ from zk.credential import (
     Schema,
     accept_credential,
     age_at_least,
-    date_attribute,
     encode_integer,
     issue_credential,
     make_offer,
@@ -47,15 +46,7 @@ def curve():
 
 @pytest.fixture(scope="module")
 def schema() -> Schema:
-    return Schema.create(
-        "benefit-eligibility",
-        [
-            Attribute("name", "string"),
-            date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-            Attribute("district", "enum", values=("north", "south", "east", "west")),
-            Attribute("income", "integer", 0, 10**9),
-        ],
-    )
+    return benefit_schema()
 
 
 @pytest.fixture(scope="module")

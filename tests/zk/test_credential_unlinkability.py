@@ -9,13 +9,10 @@ from collections import Counter
 
 import pytest
 
-from tests.zk.credentials import citizen
+from tests.zk.credentials import benefit_schema, citizen
 from zk.credential import (
-    Attribute,
     IssuerKey,
     Predicate,
-    Schema,
-    date_attribute,
     make_presentation_request,
     present,
 )
@@ -28,15 +25,7 @@ PUBLIC_FIELDS = ("type", "version", "schema", "issuer_key", "nonce", "disclosed"
 
 @pytest.fixture(scope="module")
 def presentations():
-    schema = Schema.create(
-        "benefit-eligibility",
-        [
-            Attribute("name", "string"),
-            date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-            Attribute("district", "enum", values=("north", "south")),
-            Attribute("income", "integer", 0, 10**9),
-        ],
-    )
+    schema = benefit_schema(("north", "south"))
     issuer = IssuerKey.generate(b"unlinkability test issuer key material")
     one = citizen(issuer, schema)
     two = citizen(

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.zk.credentials import benefit_request, citizen, paths, replaced
+from tests.zk.credentials import benefit_request, benefit_schema, citizen, paths, replaced
 from tests.zk.hostile import HUGE, hostile_documents, hostile_scalars, hostile_values
 from tests.zk.mutations import mutations
 from zk import rangeproof
@@ -30,7 +30,6 @@ from zk.credential import (
     Presentation,
     PresentationRequest,
     Schema,
-    date_attribute,
     issue_credential,
     make_offer,
     make_presentation_request,
@@ -70,15 +69,7 @@ TODAY = dt.date(2026, 11, 21)
 
 @pytest.fixture(scope="module")
 def world():
-    schema = Schema.create(
-        "benefit-eligibility",
-        [
-            Attribute("name", "string"),
-            date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-            Attribute("district", "enum", values=("north", "south", "east", "west")),
-            Attribute("income", "integer", 0, 10**9),
-        ],
-    )
+    schema = benefit_schema()
     issuer = IssuerKey.generate(b"hostile input test issuer key....")
     held = citizen(issuer, schema)
     offer = make_offer(issuer, schema)
