@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +18,10 @@ from govgraph.auth.issuer import EmbeddedIssuer
 from govgraph.config import EMBEDDED_TOKEN_AUDIENCE, EMBEDDED_TOKEN_ISSUER
 
 ANONYMOUS_MESSAGE = "authentication required: send a bearer token or an API key"
+FORBIDDEN_MESSAGE = re.compile(r"this operation requires the role [a-z]+(:[a-z0-9._*-]+)?( or \S+)*")
+REGISTER_PARCEL = """mutation Register($input: RegisterParcelInput!) {
+  registerParcel(input: $input) { id locality }
+}"""
 WWW_AUTHENTICATE = 'Bearer realm="govgraph", error="invalid_token"'
 ALGORITHM_MESSAGE = (
     "the token's algorithm is not accepted: expected ES256, ES384, ES512, RS256, RS384, RS512, PS256, PS384, "

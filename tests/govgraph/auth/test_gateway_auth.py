@@ -6,7 +6,6 @@ subgraph answer with a caller holding other credentials."""
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,8 @@ from govgraph.config import Settings
 from govgraph.federation.node_composer import compose_supergraph
 from tests.support.credentials import (
     ANONYMOUS_MESSAGE,
+    FORBIDDEN_MESSAGE,
+    REGISTER_PARCEL,
     bearer,
     create_api_key,
     govgraph,
@@ -28,11 +29,6 @@ from tests.support.credentials import (
 )
 from tests.support.mutations import ledger_sizes, mutations
 from tests.support.servers import HiveGateway, UvicornThread, running_server
-
-FORBIDDEN_MESSAGE = re.compile(r"this operation requires the role [a-z]+(:[a-z0-9._*-]+)?( or \S+)*")
-REGISTER_PARCEL = """mutation Register($input: RegisterParcelInput!) {
-  registerParcel(input: $input) { id locality }
-}"""
 
 
 @dataclass

@@ -17,6 +17,8 @@ from joserfc.jwk import KeySet
 
 from tests.support.credentials import (
     ANONYMOUS_MESSAGE,
+    FORBIDDEN_MESSAGE,
+    REGISTER_PARCEL,
     WWW_AUTHENTICATE,
     auth_failures,
     bearer,
@@ -27,11 +29,6 @@ from tests.support.credentials import (
 )
 from tests.support.mutations import Mutation, ledger_sizes, mutations
 from tests.support.servers import LiveServer, running_server
-
-FORBIDDEN_MESSAGE = re.compile(r"this operation requires the role [a-z]+(:[a-z0-9._*-]+)?( or \S+)*")
-REGISTER_PARCEL = """mutation Register($input: RegisterParcelInput!) {
-  registerParcel(input: $input) { id locality }
-}"""
 
 
 @dataclass
