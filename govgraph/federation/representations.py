@@ -8,6 +8,7 @@ gateway may send them."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any
 
@@ -30,25 +31,36 @@ def checked_representation(type_map: Any, representation: object) -> dict:
     origin = getattr(definition, "origin", None)
     if origin is None or not _is_entity(definition):
         raise BadUserInput(f"{describe(type_name)} is not an entity of this subgraph.")
-    resolve = getattr(origin, "resolve_reference", None)
-    if resolve is None:
-        return dict(representation)  # strawberry builds the object from its fields, checking their types
-    parameters = inspect.signature(resolve).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+    parameters = _reference_parameters(origin)
+    if parameters is None:
         return dict(representation)
     accepted = {"__typename": type_name}
-    for name, parameter in parameters.items():
-        if name == "info":
-            continue
+    for name, required in parameters:
         if name in representation:
             accepted[name] = representation[name]
-        elif parameter.default is inspect.Parameter.empty:
+        elif required:
             raise BadUserInput(f"The {type_name} representation lacks {name}.")
     return accepted
 
 
 def _is_entity(definition: Any) -> bool:
     return any(isinstance(d, Key) for d in getattr(definition, "directives", None) or ())
+
+
+@functools.cache
+def _reference_parameters(origin: type) -> tuple[tuple[str, bool], ...] | None:
+    """(name, required) of each field `origin.resolve_reference` takes, once per entity class; None when it
+    takes any field (**kwargs) or has no reference resolver (strawberry then builds the object from the
+    representation's fields, checking their types)."""
+    resolve = getattr(origin, "resolve_reference", None)
+    if resolve is None:
+        return None
+    parameters = inspect.signature(resolve).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None
+    return tuple(
+        (name, p.default is inspect.Parameter.empty) for name, p in parameters.items() if name != "info"
+    )
 
 
 __all__ = ["checked_representation"]
