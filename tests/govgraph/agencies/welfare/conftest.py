@@ -1,0 +1,57 @@
+"""One real `govgraph serve` for a welfare test module: tokens for the identity clerk, the welfare official
+and a payment service, and citizens' wallets holding credentials received over OID4VCI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from govgraph.wallet.issuance import receive
+from tests.support.credential_flows import Service, years_ago
+from tests.support.servers import running_server
+
+
+@dataclass
+class Office:
+    service: Service
+    clerk: str  # clerk:identity
+    official: str  # official:welfare
+    payer: str  # service:payments
+    today: dt.date
+    tmp: Path
+    wallets: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def database(self) -> Path:
+        return self.service.data_dir / "govgraph.db"
+
+    def citizen(self, name: str, age: int = 30, residence: str = "Riverside", income: int = 21_000) -> Path:
+        """A citizen enrolled by the clerk whose wallet received its credential (the wallet's client code)."""
+        if name not in self.wallets:
+            citizen = self.service.enrol(self.clerk, years_ago(self.today, age), residence, income)
+            offer = self.service.offer(self.clerk, citizen)
+            path = self.tmp / f"{name}.wallet.json"
+            receive(path, offer["offerUri"], offer["txCode"])
+            self.wallets[name] = path
+        return self.wallets[name]
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
+    root = tmp_path_factory.mktemp("welfare")
+    data = root / "data"
+    data.mkdir()
+    with running_server(data, "warning") as server:
+        service = Service(server.url, data)
+        yield Office(
+            service,
+            service.token("clerk-ada", "clerk:identity"),
+            service.token("official-bo", "official:welfare"),
+            service.token("payments-run", "service:payments"),
+            dt.datetime.now(dt.UTC).date(),
+            root,
+        )
