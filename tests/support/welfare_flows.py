@@ -55,6 +55,13 @@ def eligibility(today: dt.date, income_below: int = 40_000, ages: tuple[int, int
     }
 
 
+def claim_query_for(today: dt.date, context: str) -> dict:
+    """The default rule with a pseudonym: the query a claim answers (for a bare verification)."""
+    query = eligibility(today)
+    query["credentials"][0]["pseudonym"] = {"context": context}
+    return query
+
+
 def programme_input(programme_id: str, today: dt.date, **changes: Any) -> dict[str, Any]:
     value = {
         "id": programme_id,

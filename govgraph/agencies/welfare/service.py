@@ -148,8 +148,17 @@ class WelfareService:
     async def submit_claim(
         self, invitation_id: str, idempotency_key: str | None = None, *, today: datetime.date | None = None
     ) -> ClaimRow:
-        invitation = await self._invitation(invitation_id)
-        programme = await self.programme(invitation.programme_id)
+        async with self.sessions() as session:  # one round trip: this is the claim path's hot read
+            found = (
+                await session.exec(
+                    select(InvitationRow, ProgrammeRow)
+                    .join(ProgrammeRow, col(ProgrammeRow.id) == InvitationRow.programme_id)
+                    .where(InvitationRow.id == invitation_id)
+                )
+            ).first()
+        if found is None:
+            raise NotFound(f"No claim invitation {invitation_id}.")
+        invitation, programme = found
         made = await claims.submit_claim(
             self._writes(),
             self._verifier(),
