@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from govgraph.wallet.issuance import receive
-from tests.support.credential_flows import Service, years_ago
+from tests.support.credential_flows import Service, wallet, years_ago
 from tests.support.servers import running_server
 
 
@@ -29,13 +29,26 @@ class Office:
     def database(self) -> Path:
         return self.service.data_dir / "govgraph.db"
 
-    def citizen(self, name: str, age: int = 30, residence: str = "Riverside", income: int = 21_000) -> Path:
-        """A citizen enrolled by the clerk whose wallet received its credential (the wallet's client code)."""
+    def citizen(
+        self,
+        name: str,
+        age: int = 30,
+        residence: str = "Riverside",
+        income: int = 21_000,
+        *,
+        cli: bool = False,
+    ) -> Path:
+        """A citizen enrolled by the clerk whose wallet received its credential over OID4VCI: with the
+        wallet's client code, or with `govgraph wallet receive` as its own process (`cli`)."""
         if name not in self.wallets:
             citizen = self.service.enrol(self.clerk, years_ago(self.today, age), residence, income)
             offer = self.service.offer(self.clerk, citizen)
             path = self.tmp / f"{name}.wallet.json"
-            receive(path, offer["offerUri"], offer["txCode"])
+            if cli:
+                done = wallet(path, "receive", offer["offerUri"], "--tx-code", offer["txCode"])
+                assert done.returncode == 0 and done.stdout.startswith("stored credential "), done.stderr
+            else:
+                receive(path, offer["offerUri"], offer["txCode"])
             self.wallets[name] = path
         return self.wallets[name]
 

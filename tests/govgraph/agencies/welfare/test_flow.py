@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
+from tests.govgraph.agencies.welfare.standards import giving_errors, iati_errors
 from tests.support.credential_flows import wallet
 from tests.support.mutations import ledger_sizes
 from tests.support.welfare_flows import (
@@ -36,7 +38,7 @@ def error_of(body: dict) -> tuple[str, str]:
 
 def test_a_citizen_claims_without_an_account_and_is_paid(office) -> None:
     service, today = office.service, office.today
-    adult = office.citizen("adult")
+    adult = office.citizen("adult", cli=True)  # `govgraph wallet receive`: the credential over OID4VCI
     programme = create(service, office.official, "winter-heating", today)
     assert programme["eligibility"] == eligibility(today)
     assert (programme["claimContext"], programme["exclusionContext"]) == (
@@ -111,6 +113,17 @@ def test_a_citizen_claims_without_an_account_and_is_paid(office) -> None:
     assert b"Riverside" not in raw[before] + raw[before + 1]
     for secret in (b"21000", b"Citizen", b"cit_"):
         assert secret not in b"".join(raw)
+
+    # The programme's disbursements, published: the standards' validators accept both documents.
+    package = httpx.get(service.url + "/welfare/programmes/winter-heating/360giving.json").json()
+    assert giving_errors(package) == []
+    [grant] = package["grants"]
+    assert (grant["amountAwarded"], grant["amountDisbursed"], grant["currency"]) == (125.5, 125.5, "EUR")
+    assert grant["disbursementTransaction"][0]["id"] == payment["reference"]
+    assert grant["recipientIndividual"]["name"] == "Individual Recipient"
+    activity = httpx.get(service.url + "/welfare/programmes/winter-heating/iati.xml")
+    assert iati_errors(activity.content) == []
+    assert payment["reference"].encode() in activity.content
 
 
 def test_a_second_claim_of_the_same_person_is_refused(office) -> None:
