@@ -1,5 +1,6 @@
-"""One real `govgraph serve` for a welfare test module: tokens for the identity clerk, the welfare official
-and a payment service, and citizens' wallets holding credentials received over OID4VCI."""
+"""One real `govgraph serve` for the welfare tests (each test uses programmes of its own): tokens for the
+identity clerk, the welfare official and a payment service, and citizens' wallets holding credentials received
+over OID4VCI."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ class Office:
         return self.wallets[name]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
     root = tmp_path_factory.mktemp("welfare")
     data = root / "data"

@@ -38,7 +38,7 @@ def error_of(body: dict) -> tuple[str, str]:
 
 def test_a_citizen_claims_without_an_account_and_is_paid(office) -> None:
     service, today = office.service, office.today
-    adult = office.citizen("adult", cli=True)  # `govgraph wallet receive`: the credential over OID4VCI
+    adult = office.citizen("cli-claimant", cli=True)  # `govgraph wallet receive`: the credential over OID4VCI
     programme = create(service, office.official, "winter-heating", today)
     assert programme["eligibility"] == eligibility(today)
     assert (programme["claimContext"], programme["exclusionContext"]) == (
