@@ -2,7 +2,7 @@
 nothing to any ledger, over real HTTP: programmes with bad ids, amounts, currencies, periods, dates or
 eligibility rules; claims on unknown or closed programmes, unanswered, rejected or expired presentations;
 payment runs that are empty, repeat a claim, overpay, predate the claim or pay a claim twice (all or none);
-and callers without the role."""
+and callers without the role; and Hypothesis over the ids the public mutations take."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import json
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from govgraph.wallet.presentation import fetch, post
 from govgraph.wallet.store import present
@@ -30,6 +32,8 @@ from tests.support.welfare_flows import (
 )
 
 pytestmark = pytest.mark.e2e
+OPEN_ANY = "mutation ($id: ID!) { openClaim(programme: $id) { id } }"
+SUBMIT_ANY = "mutation ($id: ID!) { submitClaim(invitation: $id) { id } }"
 TODAY = dt.datetime.now(dt.UTC).date()
 
 
@@ -230,3 +234,12 @@ def test_enrolments_refuse_a_bad_group(office) -> None:
     assert [(e["extensions"]["code"], e["message"]) for e in body["errors"]] == [
         ("BAD_USER_INPUT", "Give an exclusion group, a period and a pseudonym (base64url).")
     ]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=80), st.sampled_from([OPEN_ANY, SUBMIT_ANY]))
+def test_any_id_given_to_the_public_mutations_is_refused_with_a_typed_error(
+    office, identifier, query
+) -> None:
+    code, _ = refused(office, query, {"id": identifier}, None)
+    assert code in {"NOT_FOUND", "BAD_USER_INPUT"}
