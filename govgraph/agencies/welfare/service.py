@@ -77,7 +77,7 @@ class WelfareService:
         """Create a programme and record its whole rule in a ProgrammeCreated entry; CONFLICT if the id is
         taken."""
         checked = definition.checked(self._verifier().configurations)
-        created_on = today or datetime.date.today()
+        created_on = today or utc_today()
         fields = checked.event_fields()
 
         async def rows(connection: AsyncConnection, index: int) -> Change:
@@ -132,7 +132,7 @@ class WelfareService:
         programme = await self.programme(programme_id)
         verifier = self._verifier()
         opened = await claims.open_claim(
-            self._writes(), verifier, programme, idempotency_key, today or datetime.date.today()
+            self._writes(), verifier, programme, idempotency_key, today or utc_today()
         )
         if isinstance(opened, claims.Invitation):
             return opened
@@ -165,7 +165,7 @@ class WelfareService:
             invitation,
             programme,
             idempotency_key,
-            today or datetime.date.today(),
+            today or utc_today(),
         )
         if isinstance(made, ClaimRow):
             return made
@@ -313,6 +313,12 @@ class WelfareService:
                 .order_by(PaymentRow.ledger_index)
             )
             return list(rows.all())
+
+
+def utc_today() -> datetime.date:
+    """The day in UTC: programmes open and close, and claims are dated, on UTC days (as the verifier's
+    presentation requests are)."""
+    return datetime.datetime.now(datetime.UTC).date()
 
 
 def _payment_fields(payment: PaymentRow) -> dict:
