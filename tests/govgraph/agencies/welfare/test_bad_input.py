@@ -24,6 +24,7 @@ from tests.support.welfare_flows import (
     ENROLMENTS,
     OPEN,
     PAY,
+    answer_in_process,
     claim,
     create,
     eligibility,
@@ -243,3 +244,20 @@ def test_any_id_given_to_the_public_mutations_is_refused_with_a_typed_error(
 ) -> None:
     code, _ = refused(office, query, {"id": identifier}, None)
     assert code in {"NOT_FOUND", "BAD_USER_INPUT"}
+
+
+def test_the_public_mutations_refuse_a_bad_idempotency_key(office) -> None:
+    create(office.service, office.official, "keyed", office.today)
+    message = "An idempotency key is 1..128 printable ASCII characters without spaces."
+    assert refused(office, OPEN, {"programme": "keyed", "key": "has space"}, None) == (
+        "BAD_USER_INPUT",
+        message,
+    )
+    invitation = open_claim(office.service, "keyed")
+    submit_keyed = (
+        "mutation ($id: ID!, $key: String) { submitClaim(invitation: $id, idempotencyKey: $key) { id } }"
+    )
+    with Http() as http:
+        answer_in_process(office.citizen("adult"), invitation, http)
+    variables = {"id": invitation["id"], "key": "k" * 129}
+    assert refused(office, submit_keyed, variables, None) == ("BAD_USER_INPUT", message)
