@@ -113,6 +113,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             *ledger_routes(),
             *auth.routes(),
             *credential_routes(),
+            *(route for agency in agencies for route in agency.routes),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         lifespan=lifespan,

@@ -26,6 +26,9 @@ from govgraph.agencies.land import service as land_service
 from govgraph.agencies.ledger import models as ledger_models
 from govgraph.agencies.ledger import schema as ledger_schema
 from govgraph.agencies.verifier import schema as verifier_schema
+from govgraph.agencies.welfare import http as welfare_http
+from govgraph.agencies.welfare import models as welfare_models
+from govgraph.agencies.welfare import schema as welfare_schema
 from govgraph.agencies.writes import AgencyWrites, WritePaths
 from govgraph.federation.context import RequestContext
 from govgraph.federation.gateway import Gateway
@@ -49,6 +52,8 @@ class Agency:
     mutation: type | None = None
     # Whether the agency keeps its own ledger (a log named after it), which its mutations append to.
     ledger: bool = False
+    # Routes beside GraphQL that the app mounts (e.g. the welfare office's publications).
+    routes: Sequence[BaseRoute] = ()
 
     def schema(
         self, *, production: bool = False, caches: bool = True, limits: Limits = DEFAULT_LIMITS
@@ -106,8 +111,22 @@ VERIFIER = Agency(
 )
 
 
+# Benefit programmes, pseudonymous claims answered with the wallet, payments and their 360Giving/IATI exports;
+# its claims need the credential verifier, which `govgraph serve` runs beside it.
+WELFARE = Agency(
+    "welfare",
+    welfare_schema.Query,
+    welfare_models.WelfareTable.metadata,
+    welfare_schema.TYPES,
+    default_port=4105,
+    mutation=welfare_schema.Mutation,
+    ledger=True,
+    routes=welfare_http.ROUTES,
+)
+
+
 def standard_agencies() -> list[Agency]:
-    return [IDENTITY, LAND, LEDGER, VERIFIER]
+    return [IDENTITY, LAND, LEDGER, VERIFIER, WELFARE]
 
 
 def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:

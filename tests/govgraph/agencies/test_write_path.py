@@ -30,6 +30,7 @@ from govgraph.ledger.note import Verifier
 from tests.support.credential_flows import CITIZEN, adult_and_residence, wallet
 from tests.support.mutations import mutations
 from tests.support.servers import LiveServer, running_server
+from tests.support.welfare_flows import CREATE, OPEN, PAY, SUBMIT, eligibility, programme_input
 from zk.wire import canonical_json
 
 pytestmark = pytest.mark.e2e
@@ -383,6 +384,21 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
         "status": "VERIFIED",
         "disclosed": {"residence": "Northfield"},
     }
+    # The welfare office: a programme, the demo citizen's claim (openClaim, the wallet, submitClaim) and a
+    # payment run.
+    official = EmbeddedIssuer.load_or_create(
+        service.settings.auth_issuer_key_path,
+        issuer=service.settings.token_issuer,
+        audience=service.settings.token_audience,
+    ).issue("official-wes", ["official:welfare"])
+    rule = programme_input("privacy", today, eligibility=eligibility(today, income_below=50_000))
+    assert service.post(CREATE, {"input": rule}, official)["data"]
+    invitation = service.post(OPEN, {"programme": "privacy"})["data"]["openClaim"]
+    claimed = wallet(wallets["cit_5b0e2f7c1a9d4e83"], "present", invitation["requestUri"], "--yes")
+    assert claimed.returncode == 0, claimed.stderr
+    made = service.post(SUBMIT, {"invitation": invitation["id"]})["data"]["submitClaim"]
+    payment = {"claim": made["id"], "paidOn": today.isoformat()}
+    assert service.post(PAY, {"input": [payment]}, official)["data"]
     ran = {
         "enrolCitizen",
         "registerParcel",
@@ -390,6 +406,10 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
         "transferTitle",
         "createCredentialOffer",
         "createPresentationRequest",
+        "createProgramme",
+        "openClaim",
+        "submitClaim",
+        "recordPayments",
     }
     found = mutations(lambda body: service.post(body["query"], body.get("variables")))
     assert ran == {mutation.name for mutation in found}  # a new mutation joins this scan
@@ -412,7 +432,8 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
             birth.strftime("%Y%m%d"),
         }
     leaves = service.leaves()
-    assert sorted(leaves) == ["identity", "land"]
+    assert sorted(leaves) == ["identity", "land", "welfare"]
+    assert len(leaves["welfare"]) == 3  # the programme, the claim, the payment
     assert len(leaves["identity"]) >= 6 and len(leaves["land"]) >= 8
     issued = [json.loads(leaf) for leaf in leaves["identity"] if b"CredentialIssued" in leaf]
     assert len(issued) >= 2 and {entry["schema"] for entry in issued} == {CITIZEN}

@@ -1,0 +1,1 @@
+"""The welfare office: benefit programmes, pseudonymous claims, payments and disbursement exports."""
