@@ -40,8 +40,8 @@ REQUEST_TTL = 600.0
 MAX_PURPOSE = 500
 MAX_VP_TOKEN_BYTES = 64 * 1024
 PENDING, VERIFIED, REJECTED, EXPIRED = "PENDING", "VERIFIED", "REJECTED", "EXPIRED"
-# zk's causes, and the protocol's: a nonce answered before (replayed), a revoked credential (revoked).
-FAILURE_CAUSES = (*zkc.FAILURE_CAUSES, "replayed", "revoked")
+# zk's causes (with revoked and stale_witness), and the protocol's: a nonce answered before (replayed).
+FAILURE_CAUSES = (*zkc.FAILURE_CAUSES, "replayed")
 
 _requests = PresentationRequestRow.__table__  # type: ignore[attr-defined]
 
