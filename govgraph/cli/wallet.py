@@ -181,6 +181,26 @@ def wallet_receive(
     receive_over_http(_wallet_path(wallet), offer, tx_code, _backend(), _run_wallet)
 
 
+@app.command("refresh")
+def wallet_refresh(
+    issuer: Annotated[
+        str,
+        typer.Option("--issuer", help="The credential issuer's URL (its credential_issuer identifier)."),
+    ],
+    wallet: WalletFile = None,
+) -> None:
+    """Fetch the revocation epochs since each revocable credential's last one and update its witness."""
+    from govgraph.wallet.revocation import refresh
+    from govgraph.wallet.transport import Http
+
+    with Http() as http:
+        refreshed = _run_wallet(refresh, _wallet_path(wallet), issuer, http, backend=_backend())
+    for item in refreshed:
+        typer.echo(item.line())
+    if not refreshed:
+        typer.echo("no revocable credential in this wallet")
+
+
 @app.command("qr")
 def wallet_qr(
     uri: Annotated[
