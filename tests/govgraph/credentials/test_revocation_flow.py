@@ -104,7 +104,7 @@ def test_a_revoked_credential_is_rejected_with_revoked_after_refresh(bureau, hol
     assert "errors" not in revoked, revoked
     batch = revoked["data"]["revokeCredentials"]
     assert (batch["schema"], batch["epoch"], batch["revoked"]) == (REVOCABLE_CITIZEN_V1, 1, 1)
-    assert batch["ledgerEntry"] == {"ledger": "identity", "index": before}
+    assert batch["ledgerEntry"] == {"ledger": "identity", "index": str(before)}
     assert ledger_sizes(bureau.database())["identity"] == before + 1
     entry = json.loads(bureau.service.ledger_entries("identity")[before])
     assert set(entry) == {"type", "actor", "time", "schema", "epoch", "accumulator", "update", "reason"}
