@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from govgraph.credentials.configurations import REVOCABLE_CITIZEN_V1
@@ -24,6 +25,7 @@ from govgraph.wallet.transport import Http
 from tests.support.credential_flows import OFFER, Service, wallet, years_ago
 from tests.support.mutations import ledger_sizes
 from tests.support.servers import running_server
+from zk.wire import from_b64url
 
 pytestmark = pytest.mark.e2e
 
@@ -192,3 +194,33 @@ def test_a_holder_who_does_not_refresh_is_told_to_once_the_grace_period_passes(b
     time.sleep(max(0.0, GRACE + 0.5 - (time.monotonic() - revoked_at)))
     done, result = bureau.present(path)
     assert (done.returncode, result["status"], result["failure"]) == (1, "REJECTED", "stale_witness")
+
+
+def test_the_updates_endpoint_serves_epochs_and_refuses_bad_queries(bureau, holders):
+    url = bureau.service.url
+    metadata = httpx.get(url + "/.well-known/openid-credential-issuer").json()
+    supported = metadata["credential_configurations_supported"]
+    assert "revocation" not in supported["govgraph.identity.citizen/v1"]
+    revocation = supported[REVOCABLE_CITIZEN_V1]["revocation"]
+    assert revocation["updates_endpoint"] == url + "/credentials/revocation"
+    assert len(from_b64url(revocation["accumulator_public_key"], "key")) == 96
+    answer = httpx.get(revocation["updates_endpoint"], params={"configuration": REVOCABLE_CITIZEN_V1})
+    body = answer.json()
+    assert answer.status_code == 200 and body["configuration"] == REVOCABLE_CITIZEN_V1
+    assert [u["epoch"] for u in body["updates"]] == list(range(1, body["latest"] + 1))
+    later = httpx.get(
+        revocation["updates_endpoint"],
+        params={"configuration": REVOCABLE_CITIZEN_V1, "since": str(body["latest"])},
+    ).json()
+    assert later == {"configuration": REVOCABLE_CITIZEN_V1, "latest": body["latest"], "updates": []}
+    for params, description in [
+        ({}, "configuration is missing"),
+        ({"configuration": "govgraph.identity.citizen/v1"}, "this configuration is not revocable"),
+        ({"configuration": REVOCABLE_CITIZEN_V1, "since": "-1"}, "since must be an epoch number"),
+        ({"configuration": REVOCABLE_CITIZEN_V1, "since": "9" * 16}, "since must be an epoch number"),
+    ]:
+        refused = httpx.get(revocation["updates_endpoint"], params=params)
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"error": "invalid_request", "error_description": description},
+        )
