@@ -14,6 +14,7 @@ from tests.zk.credentials import benefit_request, benefit_schema, json_values, p
 from tests.zk.revocation import ATTRIBUTES, Registry, refreshed
 from zk.accumulator import Revoked
 from zk.credential import (
+    FAILURE_CAUSES,
     Credential,
     Schema,
     issue_credential,
@@ -178,3 +179,40 @@ def test_verification_of_a_mangled_revocation_field_reports_a_cause(registry):
     shown = present(held, request).to_json()
     for value in (None, [], "x", {"epoch": 0}, {"epoch": "0", "proof": shown["revocation"]["proof"]}):
         assert registry.verify(request, {**shown, "revocation": value}).cause == "malformed"
+
+
+@pytest.fixture(scope="module")
+def revocable_document(registry) -> dict:
+    return registry.holder().credential.to_json()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_revocable_credential_decoder_accepts_or_raises_malformed_input_only(revocable_document, data):
+    revocation = revocable_document["revocation"]
+    path = data.draw(st.sampled_from([("revocation", *p) for p in paths(revocation)]))
+    candidate = replaced(revocable_document, path, data.draw(json_values))
+    try:
+        decoded = Credential.from_json(candidate)
+    except MalformedInput:
+        return
+    assert decoded.to_json() == candidate
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_mutated_membership_proof_never_verifies_and_never_raises(registry, membership_shown, data):
+    request, shown = membership_shown
+    path = data.draw(st.sampled_from([("revocation", *p) for p in paths(shown["revocation"])]))
+    candidate = replaced(shown, path, data.draw(json_values))
+    result = registry.verify(request, candidate, 0, registry.accumulator.epoch)
+    if candidate == shown:
+        assert result.ok
+    else:
+        assert result.cause in FAILURE_CAUSES and result.cause != "expired"
+
+
+@pytest.fixture(scope="module")
+def membership_shown(registry):
+    request = benefit_request(registry.schema, registry.issuer)
+    return request, present(registry.holder(), request).to_json()
