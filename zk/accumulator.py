@@ -140,6 +140,10 @@ class UpdateData:
         if len(self.coefficients) != len(self.omega) + 1 or not self.omega:
             raise InvalidParameters("an update has m points and m + 1 coefficients, m >= 1")
 
+    def removes(self, handle: int) -> bool:
+        """Whether this batch removed `handle` (it is a root of d)."""
+        return _evaluate(self.coefficients, handle % R) == 0
+
     @property
     def size(self) -> int:
         """The update data's size in bytes (binary: the points and the scalars)."""
