@@ -17,6 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from govgraph.credentials.configurations import REVOCABLE_CITIZEN_V1
 from govgraph.wallet.issuance import receive
@@ -224,3 +226,15 @@ def test_the_updates_endpoint_serves_epochs_and_refuses_bad_queries(bureau, hold
             400,
             {"error": "invalid_request", "error_description": description},
         )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(configuration=st.text(max_size=60), since=st.text(max_size=20))
+def test_hypothesis_updates_queries_never_answer_500(bureau, configuration, since):
+    answer = httpx.get(
+        bureau.service.url + "/credentials/revocation",
+        params={"configuration": configuration, "since": since},
+    )
+    assert answer.status_code in (200, 400), answer.text
+    body = answer.json()
+    assert body["error"] == "invalid_request" if answer.status_code == 400 else body["updates"] == []
