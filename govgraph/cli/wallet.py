@@ -113,9 +113,13 @@ def wallet_list(
     for summary in summaries:
         # the schema name and attribute values are the issuer's text: printed escaped
         values = ", ".join(f"{k}={printable(str(v))}" for k, v in summary.attributes.items())
+        status = ""
+        if summary.revocation is not None:
+            epoch, member = summary.revocation
+            status = f"  revocation epoch {epoch}" if member else f"  REVOKED (epoch {epoch})"
         typer.echo(
             f"{summary.id}  {printable(summary.schema)}  issuer {summary.issuer_key}"
-            f"  expires {summary.expires}\n    {values}"
+            f"  expires {summary.expires}{status}\n    {values}"
         )
 
 

@@ -121,6 +121,8 @@ def test_a_revoked_credential_is_rejected_with_revoked_after_refresh(bureau, hol
     refreshed = bureau.refresh(path)
     assert refreshed.returncode == 0, refreshed.stderr
     assert refreshed.stdout.endswith(": revoked by the issuer in epoch 1\n")
+    listed = wallet(path, "list")
+    assert "  REVOKED (epoch 1)\n" in listed.stdout, listed.stdout
     done, result = bureau.present(path)
     assert done.returncode == 1
     assert done.stderr.endswith(
@@ -164,6 +166,8 @@ def test_another_holder_verifies_after_refreshing_across_ten_epochs(bureau, hold
     refreshed = bureau.refresh(path)
     assert refreshed.returncode == 0, refreshed.stderr
     assert refreshed.stdout.endswith(f": epoch {start} -> {start + 10}\n")
+    listed = json.loads(wallet(path, "list", "--json").stdout)
+    assert [item["revocation"] for item in listed] == [{"epoch": start + 10, "revoked": False}]
     done, result = bureau.present(path)
     assert done.returncode == 0, done.stderr
     assert (result["status"], result["failure"]) == ("VERIFIED", None)
