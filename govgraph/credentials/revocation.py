@@ -140,24 +140,31 @@ class RevocationRegistry:
         return Accumulator(row.epoch, from_b64url(row.accumulator, "accumulator", length=G1_LENGTH))
 
     async def accepted(self, configuration: str) -> AcceptedEpochs:
-        """The latest epoch, and every older one whose successor was published less than `grace` ago."""
+        """The latest epoch, and every older one whose successor was published less than `grace` ago (read
+        from the recent rows only, however long the chain)."""
         since = self.clock() - self.grace
+        epochs = _epochs.c
         async with self.engine.connect() as connection:
-            rows = (
+            latest = await self.latest(configuration, connection)
+            recent = (
                 await connection.execute(
-                    select(_epochs.c.epoch, _epochs.c.accumulator, _epochs.c.published_at)
-                    .where(_epochs.c.configuration == configuration)
-                    .order_by(_epochs.c.epoch.desc())
+                    select(epochs.epoch).where(
+                        epochs.configuration == configuration, epochs.published_at > since
+                    )
                 )
             ).all()
-        initial = self.accumulators[configuration].initial
-        chain = [(row.epoch, from_b64url(row.accumulator, "accumulator"), row.published_at) for row in rows]
-        chain.append((0, initial.value, None))
-        values = {chain[0][0]: chain[0][1]}
-        for (_, _, superseded_at), (epoch, value, _) in zip(chain, chain[1:], strict=False):
-            if superseded_at is None or superseded_at <= since:
-                break
-            values[epoch] = value
+            wanted = {row.epoch - 1 for row in recent} - {latest.epoch}
+            rows = (
+                await connection.execute(
+                    select(epochs.epoch, epochs.accumulator).where(
+                        epochs.configuration == configuration, epochs.epoch.in_(wanted)
+                    )
+                )
+            ).all()
+        values = {latest.epoch: latest.value}
+        values |= {row.epoch: from_b64url(row.accumulator, "accumulator") for row in rows}
+        if 0 in wanted:
+            values[0] = self.accumulators[configuration].initial.value
         return AcceptedEpochs(self.public_key(configuration), values)
 
     async def updates_since(self, configuration: str, epoch: int) -> tuple[int, list[dict[str, Any]]]:
