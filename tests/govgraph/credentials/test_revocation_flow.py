@@ -3,7 +3,7 @@ processes and the clerk's `revokeCredentials` through the gateway. A revoked hol
 presentation is REJECTED `revoked`; another holder refreshes across 10 epochs of others' revocations and is
 VERIFIED; a holder who does not refresh is accepted within the grace period and then REJECTED
 `stale_witness` with the instruction to refresh; the ledger entries name no citizen; refused revocations
-append nothing."""
+append nothing and a retried one replays the first batch."""
 
 from __future__ import annotations
 
@@ -242,3 +242,19 @@ def test_hypothesis_updates_queries_never_answer_500(bureau, configuration, sinc
     assert answer.status_code in (200, 400), answer.text
     body = answer.json()
     assert body["error"] == "invalid_request" if answer.status_code == 400 else body["updates"] == []
+
+
+def test_a_retried_revocation_returns_the_first_batch_and_appends_nothing(bureau):
+    citizen, _ = bureau.holder("retried", cli=False)
+    variables = {"citizen": citizen, "schema": REVOCABLE_CITIZEN_V1, "reason": "deceased", "key": "rev-1"}
+    query = REVOKE.replace("$reason: String!)", "$reason: String!, $key: String)").replace(
+        "reason: $reason)", "reason: $reason, idempotencyKey: $key)"
+    )
+    first = bureau.service.data(query, variables, bureau.clerk)["revokeCredentials"]
+    size = ledger_sizes(bureau.database())["identity"]
+    again = bureau.service.data(query, variables, bureau.clerk)["revokeCredentials"]
+    assert again == first and first["revoked"] == 1
+    assert ledger_sizes(bureau.database())["identity"] == size
+    other = bureau.service.graphql(query, {**variables, "reason": "fraud"}, bureau.clerk)
+    assert other["errors"][0]["extensions"]["code"] == "CONFLICT"
+    assert ledger_sizes(bureau.database())["identity"] == size
