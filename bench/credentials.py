@@ -11,6 +11,9 @@ anoncreds / govgraph (above 1: govgraph is faster).
     python -m bench.credentials --quick    # short run
     python -m bench.credentials --json     # the same figures as one JSON object
 
+The revocation table (bench/credential_revocation.py) adds the cost of the non-revocation proof at L = 10,
+the witness update for 1,000 revocations and the update data's size, beside AnonCreds' revocation.
+
 AnonCreds comes from the `bench` extra (pip install -e '.[bench]'); without it the table says so and shows
 govgraph alone.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import platform
 
+from bench import credential_revocation
 from bench.harness import Column, arguments, cpu_median_ms, report, table_lines
 from zk.credential import (
     Attribute,
@@ -189,6 +193,7 @@ def run(quick: bool) -> dict:
     else:
         result["anoncreds"] = None
         result["anoncreds_unavailable"] = theirs
+    result["revocation"] = credential_revocation.run(quick)
     return result
 
 
@@ -227,6 +232,7 @@ def table(result: dict) -> str:
             f"target verify >= {TARGET_VERIFY_RATIO:.0f}x faster than anoncreds -> "
             f"{result['rows'][0]['verify_ratio']:.2f}x: {met}"
         )
+    lines.append(credential_revocation.table(result["revocation"]))
     return "\n".join(lines)
 
 

@@ -199,6 +199,7 @@ async def _credentials(app: Starlette, settings: Settings, engine: AsyncEngine) 
         backend=get_backend(settings.zk_backend),
         backend_name=settings.zk_backend,
         verify_workers=settings.verify_workers,
+        revocation_grace=settings.revocation_grace,
     )
     app.state.services = services
     try:

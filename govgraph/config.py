@@ -60,6 +60,9 @@ class Settings:
     public_url: str | None = None
     # GOVGRAPH_VERIFY_WORKERS: processes verifying presentations (0: a thread of the server process).
     verify_workers: int = 2
+    # GOVGRAPH_REVOCATION_GRACE: seconds a superseded revocation epoch stays acceptable to the verifier
+    # (0: only the latest epoch; default one day).
+    revocation_grace: int = 86_400
 
     @property
     def production(self) -> bool:
@@ -124,6 +127,7 @@ class Settings:
             subgraph_secret=_secret(env, "GOVGRAPH_SUBGRAPH_SECRET"),
             public_url=_public_url(env, "GOVGRAPH_PUBLIC_URL"),
             verify_workers=_workers(env, "GOVGRAPH_VERIFY_WORKERS", 2),
+            revocation_grace=_grace(env, "GOVGRAPH_REVOCATION_GRACE", 86_400),
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 
@@ -186,6 +190,16 @@ def _public_url(env: Mapping[str, str], name: str) -> str | None:
     if not re.fullmatch(r"https?://[^/?#\s@]+(/[^?#\s]*)?", url):
         raise ConfigError(name, raw, "an http:// or https:// URL without query or fragment")
     return url
+
+
+def _grace(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    text = raw.strip()
+    if not re.fullmatch(r"[0-9]{1,8}", text) or int(text) > 90 * 86_400:
+        raise ConfigError(name, raw, "a whole number of seconds from 0 to 7776000 (90 days)")
+    return int(text)
 
 
 def _workers(env: Mapping[str, str], name: str, default: int) -> int:

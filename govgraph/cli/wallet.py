@@ -113,9 +113,13 @@ def wallet_list(
     for summary in summaries:
         # the schema name and attribute values are the issuer's text: printed escaped
         values = ", ".join(f"{k}={printable(str(v))}" for k, v in summary.attributes.items())
+        status = ""
+        if summary.revocation is not None:
+            epoch, member = summary.revocation
+            status = f"  revocation epoch {epoch}" if member else f"  REVOKED (epoch {epoch})"
         typer.echo(
             f"{summary.id}  {printable(summary.schema)}  issuer {summary.issuer_key}"
-            f"  expires {summary.expires}\n    {values}"
+            f"  expires {summary.expires}{status}\n    {values}"
         )
 
 
@@ -179,6 +183,26 @@ def wallet_receive(
     from govgraph.cli.wallet_flows import receive_over_http
 
     receive_over_http(_wallet_path(wallet), offer, tx_code, _backend(), _run_wallet)
+
+
+@app.command("refresh")
+def wallet_refresh(
+    issuer: Annotated[
+        str,
+        typer.Option("--issuer", help="The credential issuer's URL (its credential_issuer identifier)."),
+    ],
+    wallet: WalletFile = None,
+) -> None:
+    """Fetch the revocation epochs since each revocable credential's last one and update its witness."""
+    from govgraph.wallet.revocation import refresh
+    from govgraph.wallet.transport import Http
+
+    with Http() as http:
+        refreshed = _run_wallet(refresh, _wallet_path(wallet), issuer, http, backend=_backend())
+    for item in refreshed:
+        typer.echo(item.line())
+    if not refreshed:
+        typer.echo("no revocable credential in this wallet")
 
 
 @app.command("qr")

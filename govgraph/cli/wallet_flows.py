@@ -10,6 +10,11 @@ from typing import Any
 import typer
 
 Run = Callable[..., Any]
+REVOCATION_HINTS = {
+    "stale_witness": " (the credential's revocation witness is older than the epochs the verifier accepts: "
+    "run `govgraph wallet refresh --issuer <issuer URL>`, then present again)",
+    "revoked": " (the issuer has revoked this credential)",
+}
 
 
 def receive_over_http(path: Path, offer: str, tx_code: str, backend: Any, run: Run) -> None:
@@ -46,7 +51,11 @@ def present_over_http(
     from zk.json_input import printable
 
     reason = answer.failure or answer.error or f"HTTP {answer.status}"
-    typer.echo(f"govgraph wallet: the verifier rejected the presentation: {printable(reason)}", err=True)
+    typer.echo(
+        f"govgraph wallet: the verifier rejected the presentation: {printable(reason)}"
+        + REVOCATION_HINTS.get(reason, ""),
+        err=True,
+    )
     raise typer.Exit(code=1)
 
 

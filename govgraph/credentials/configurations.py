@@ -13,6 +13,9 @@ from zk.credential import Attribute, Schema, date_attribute
 
 FORMAT = "govgraph_bbs"
 CITIZEN_V1 = "govgraph.identity.citizen/v1"
+# The same attributes, revocable: one more hidden message, the revocation handle
+# (govgraph.credentials.revocation)
+REVOCABLE_CITIZEN_V1 = "govgraph.identity.revocable-citizen/v1"
 
 
 @dataclass(frozen=True)
@@ -30,26 +33,30 @@ class CredentialConfiguration:
         return [{"path": [attribute.name]} for attribute in self.schema.attributes]
 
 
+CITIZEN_ATTRIBUTES = (
+    Attribute("given_name", "string"),
+    Attribute("family_name", "string"),
+    date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+    Attribute("residence", "string"),
+    Attribute("citizenship", "string"),
+    Attribute("household_income", "integer", 0, 1_000_000_000),
+)
 CITIZEN = CredentialConfiguration(
     CITIZEN_V1,
-    Schema.create(
-        CITIZEN_V1,
-        [
-            Attribute("given_name", "string"),
-            Attribute("family_name", "string"),
-            date_attribute("birth_date", dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-            Attribute("residence", "string"),
-            Attribute("citizenship", "string"),
-            Attribute("household_income", "integer", 0, 1_000_000_000),
-        ],
-    ),
+    Schema.create(CITIZEN_V1, CITIZEN_ATTRIBUTES),
     "Citizen (identity bureau)",
+    dt.timedelta(days=365),
+)
+REVOCABLE_CITIZEN = CredentialConfiguration(
+    REVOCABLE_CITIZEN_V1,
+    Schema.create(REVOCABLE_CITIZEN_V1, CITIZEN_ATTRIBUTES, revocable=True),
+    "Citizen, revocable (identity bureau)",
     dt.timedelta(days=365),
 )
 
 
 def standard_configurations() -> dict[str, CredentialConfiguration]:
-    return {CITIZEN.id: CITIZEN}
+    return {CITIZEN.id: CITIZEN, REVOCABLE_CITIZEN.id: REVOCABLE_CITIZEN}
 
 
 def by_schema_id(configurations: Mapping[str, CredentialConfiguration]) -> dict[str, CredentialConfiguration]:

@@ -23,6 +23,7 @@ from govgraph.credentials.keys import IssuerKeys, KeySet
 from govgraph.credentials.oauth import ProtocolError, invalid_request
 from govgraph.credentials.offers import REDEEMED, IssuedAlready, NewOffer, OfferBook, Redemption
 from govgraph.credentials.possession import PROOF_TYPE, verify_possession
+from govgraph.credentials.revocation import RevocationRegistry
 from zk import credential as zkc
 from zk.credential.issuance import COMMITMENT_LENGTH
 from zk.curve import Backend
@@ -38,6 +39,7 @@ OFFER_PATH = "/credentials/offers/{offer_id}"
 TOKEN_PATH = "/credentials/token"
 NONCE_PATH = "/credentials/nonce"
 CREDENTIAL_PATH = "/credentials/credential"
+REVOCATION_PATH = "/credentials/revocation"
 ACCESS_TOKEN_TTL = 300
 MAX_CODE_LENGTH = 128
 
@@ -78,8 +80,10 @@ class Issuer:
         *,
         backend: Backend | None = None,
         clock: Callable[[], float] = time.time,
+        revocation: RevocationRegistry | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.revocation = revocation
         self.configurations = dict(configurations)
         self.key_sets: dict[str, KeySet] = {c: keys.load_or_create(c) for c in self.configurations}
         self.offers = offers
@@ -115,7 +119,7 @@ class Issuer:
 
     def _configuration_metadata(self, configuration: CredentialConfiguration) -> dict[str, Any]:
         keys = self.key_sets[configuration.id]
-        return {
+        out = {
             "format": FORMAT,
             "schema": configuration.schema.to_json(),
             "schema_id": configuration.schema.id,
@@ -135,6 +139,25 @@ class Issuer:
                 "claims": configuration.claims(),
             },
         }
+        if self.revocation is not None and self.revocation.revocable(configuration.id):
+            # where wallets fetch the epochs' update data, and the accumulator key witnesses verify under
+            out["revocation"] = {
+                "accumulator_public_key": b64url(self.revocation.public_key(configuration.id)),
+                "updates_endpoint": self.url(REVOCATION_PATH),
+            }
+        return out
+
+    async def revocation_updates(self, configuration: Any, since: Any) -> dict[str, Any]:
+        """The update data of a revocable configuration's epochs after `since` (a page at a time) and its
+        latest epoch: what `govgraph wallet refresh` applies to its witnesses."""
+        if not isinstance(configuration, str) or self.revocation is None:
+            raise invalid_request("configuration is missing")
+        if not self.revocation.revocable(configuration):
+            raise invalid_request("this configuration is not revocable")
+        if not isinstance(since, str) or not since.isdigit() or len(since) > 15:
+            raise invalid_request("since must be an epoch number")
+        latest, updates = await self.revocation.updates_since(configuration, int(since))
+        return {"configuration": configuration, "latest": latest, "updates": updates}
 
     def authorization_server_metadata(self) -> dict[str, Any]:
         """RFC 8414 metadata: the issuer is its own authorization server, for the pre-authorized flow."""
@@ -268,6 +291,15 @@ class Issuer:
             raise ProtocolError("credential_request_denied", "the citizen is not in the registry")
         today = dt.datetime.fromtimestamp(self.clock(), dt.UTC).date()
         values = {**attributes, zkc.EXPIRES: configuration.expires(today)}
+        accumulator = {}
+        if configuration.schema.revocable:
+            assert (
+                self.revocation is not None
+            )  # start_credentials gives an issuer of revocable ones its registry
+            accumulator = {
+                "accumulator_key": self.revocation.accumulators[configuration.id].key,
+                "accumulator": await self.revocation.latest(configuration.id),
+            }
         try:
             issued = zkc.issue_credential(
                 issuer_key,
@@ -275,15 +307,18 @@ class Issuer:
                 zkc.CredentialRequest(zk_offer.nonce, commitment),
                 values,
                 backend=self.backend,
+                **accumulator,
             )
         except ZkError as exc:
             raise ProtocolError("invalid_proof", f"the commitment is not valid: {exc}") from None
+        claim = self.offers.claim(offer.id, issuer_key.key_id)
+        if issued.revocation is not None:
+            claim = self._recording_handle(
+                claim, configuration.id, offer.citizen_id, issued.revocation.handle
+            )
         try:
             index = await self.registry.record_issuance(
-                offer.offered_by,
-                configuration.id,
-                issuer_key.key_id,
-                self.offers.claim(offer.id, issuer_key.key_id),
+                offer.offered_by, configuration.id, issuer_key.key_id, claim
             )
         except IssuedAlready:
             raise ProtocolError(
@@ -291,6 +326,17 @@ class Issuer:
             ) from None
         await self.offers.set_ledger_index(offer.id, index)
         return {"credentials": [{"credential": issued.to_json()}]}
+
+    def _recording_handle(self, claim: Claim, configuration: str, citizen_id: str, handle: int) -> Claim:
+        """`claim`, then the handle's owner recorded on the same transaction (so a revocation finds it)."""
+        assert self.revocation is not None
+
+        async def claim_and_record(connection: AsyncConnection) -> int:
+            count = await claim(connection)
+            await self.revocation.record_handle(connection, configuration, citizen_id, handle)
+            return count
+
+        return claim_and_record
 
 
 def _invalid_token(description: str) -> ProtocolError:

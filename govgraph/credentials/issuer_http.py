@@ -1,5 +1,6 @@
 """The issuer's HTTP routes (OID4VCI 1.0): metadata, offers by reference, token, nonce and credential
-endpoints. Each answers JSON; refusals carry the spec's error codes, never a 500 for bad input."""
+endpoints, and the revocation epochs' update data. Each answers JSON; refusals carry the spec's error codes,
+never a 500 for bad input."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from govgraph.credentials.issuer import (
     METADATA_PATH,
     NONCE_PATH,
     OFFER_PATH,
+    REVOCATION_PATH,
     TOKEN_PATH,
     Issuer,
 )
@@ -80,6 +82,12 @@ async def _credential(request: Request, issuer: Issuer) -> Response:
     return no_store(await issuer.credential(offer_id, body))
 
 
+async def _revocation(request: Request, issuer: Issuer) -> Response:
+    params = request.query_params
+    updates = await issuer.revocation_updates(params.get("configuration"), params.get("since", "0"))
+    return JSONResponse(updates, headers={"Cache-Control": "no-cache"})
+
+
 def issuer_routes(source: IssuerSource) -> list[Route]:
     return [
         Route(METADATA_PATH, guarded(source, _metadata), methods=["GET"]),
@@ -88,4 +96,5 @@ def issuer_routes(source: IssuerSource) -> list[Route]:
         Route(TOKEN_PATH, guarded(source, _token), methods=["POST"]),
         Route(NONCE_PATH, guarded(source, _nonce), methods=["POST"]),
         Route(CREDENTIAL_PATH, guarded(source, _credential), methods=["POST"]),
+        Route(REVOCATION_PATH, guarded(source, _revocation), methods=["GET"]),
     ]

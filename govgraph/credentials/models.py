@@ -1,6 +1,7 @@
 """The credential layer's tables: open credential offers (the transaction code only
-hashed), single-use c_nonces, and presentation requests with their results (only what
-was disclosed, the predicates that held and the pseudonym; never a proof's hidden values)."""
+hashed), single-use c_nonces, presentation requests with their results (only what
+was disclosed, the predicates that held and the pseudonym; never a proof's hidden values),
+and the revocation registry's handles and epochs."""
 
 from __future__ import annotations
 
@@ -57,6 +58,31 @@ class PresentationRequestRow(CredentialsTable, table=True):
     predicates: str | None = None  # canonical JSON list of the statements that held
     pseudonym: str | None = None
     answered_at: float | None = None
+
+
+class RevocationHandleRow(CredentialsTable, table=True):
+    """Which citizen each revocable credential's handle belongs to: private to the issuer, never on a ledger
+    (a handle on the ledger, with its citizen, would tell whose credential a revocation batch removed)."""
+
+    __tablename__ = "credentials_revocation_handle"
+
+    handle: str = Field(primary_key=True)  # base64url of the scalar
+    configuration: str
+    citizen_id: str = Field(index=True)
+    revoked_epoch: int | None = None
+
+
+class RevocationEpochRow(CredentialsTable, table=True):
+    """One revocation batch of a configuration's accumulator (epoch 0 is the key file's initial value)."""
+
+    __tablename__ = "credentials_revocation_epoch"
+
+    configuration: str = Field(primary_key=True)
+    epoch: int = Field(primary_key=True)
+    accumulator: str  # base64url of the value
+    update: str = Field(sa_column=Column(Text, nullable=False))  # zk.accumulator.UpdateData, canonical JSON
+    published_at: float
+    ledger_index: int | None = None  # the identity ledger's RevocationEpoch entry
 
 
 metadata = CredentialsTable.metadata

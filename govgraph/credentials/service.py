@@ -18,6 +18,7 @@ from govgraph.credentials.issuer import Issuer, Registry
 from govgraph.credentials.issuer_http import issuer_routes
 from govgraph.credentials.keys import IssuerKeys
 from govgraph.credentials.offers import OfferBook
+from govgraph.credentials.revocation import RevocationRegistry
 from govgraph.credentials.verification import VerificationPool
 from govgraph.credentials.verifier import Verifier
 from govgraph.credentials.verifier_http import verifier_routes
@@ -36,6 +37,7 @@ class CredentialServices:
     issuer: Issuer
     verifier: Verifier
     pool: VerificationPool
+    revocation: RevocationRegistry | None = None
 
     def close(self) -> None:
         self.pool.close()
@@ -56,12 +58,17 @@ async def start_credentials(
     backend_name: str = "arkworks",
     verify_workers: int = 2,
     configurations: Mapping[str, CredentialConfiguration] | None = None,
+    revocation_grace: float = 86_400,
 ) -> CredentialServices:
     """The issuer (keys under <data>/credentials, created 0600 on first start) and the verifier trusting the
-    issuer's keys, with their tables created."""
+    issuer's keys and, for revocable configurations, its accumulator epochs within `revocation_grace`
+    seconds, with their tables created."""
     await create_tables(engine)
     configurations = standard_configurations() if configurations is None else configurations
     directory = data_dir / "credentials"
+    revocation = RevocationRegistry(
+        engine, directory / "keys", configurations, grace=revocation_grace, backend=backend
+    )
     issuer = Issuer(
         base_url,
         configurations,
@@ -70,12 +77,18 @@ async def start_credentials(
         directory / "access-token.jwk",
         registry,
         backend=backend,
+        revocation=revocation,
     )
     pool = VerificationPool(verify_workers, backend_name)
     verifier = Verifier(
-        base_url, configurations, lambda cid: issuer.key_sets[cid].public_keys(), engine, pool
+        base_url,
+        configurations,
+        lambda cid: issuer.key_sets[cid].public_keys(),
+        engine,
+        pool,
+        revocation=revocation,
     )
-    return CredentialServices(issuer, verifier, pool)
+    return CredentialServices(issuer, verifier, pool, revocation)
 
 
 def _services(request: Request) -> CredentialServices | None:

@@ -25,14 +25,23 @@ def _initialise(backend: str) -> None:
     get_backend(backend)
 
 
-def verify(request: str, presentation: Any, keys: Mapping[str, bytes], backend: str | None = None) -> dict:
-    """One verification: the VerifiedPresentation JSON ({"ok": false, "cause": ...} on failure)."""
+def verify(
+    request: str,
+    presentation: Any,
+    keys: Mapping[str, bytes],
+    backend: str | None = None,
+    revocation: zkc.AcceptedEpochs | None = None,
+) -> dict:
+    """One verification: the VerifiedPresentation JSON ({"ok": false, "cause": ...} on failure); a revocable
+    schema's against the accepted epochs `revocation`."""
     curve = get_backend(backend or _backend_name)
     try:
         ask = zkc.PresentationRequest.from_json(parse_json(request, "presentation request"))
     except ZkError:
         return {"ok": False, "cause": "malformed"}
-    return zkc.verify_presentation(ask, presentation, keys, backend=curve).to_json()
+    if ask.schema.revocable and revocation is None:
+        return {"ok": False, "cause": "malformed"}
+    return zkc.verify_presentation(ask, presentation, keys, backend=curve, revocation=revocation).to_json()
 
 
 class VerificationPool:
@@ -63,10 +72,16 @@ class VerificationPool:
             for future in [executor.submit(_initialise, self.backend) for _ in range(self.workers)]:
                 future.result()
 
-    async def verify(self, request: str, presentation: Any, keys: Mapping[str, bytes]) -> dict:
+    async def verify(
+        self,
+        request: str,
+        presentation: Any,
+        keys: Mapping[str, bytes],
+        revocation: zkc.AcceptedEpochs | None = None,
+    ) -> dict:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._get(), verify, request, presentation, dict(keys), self.backend
+            self._get(), verify, request, presentation, dict(keys), self.backend, revocation
         )
 
     def close(self) -> None:

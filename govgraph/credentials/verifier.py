@@ -24,6 +24,7 @@ from govgraph.credentials.configurations import FORMAT, CredentialConfiguration
 from govgraph.credentials.dcql import CredentialQuery, DcqlError, parse_dcql
 from govgraph.credentials.models import PresentationRequestRow
 from govgraph.credentials.oauth import ProtocolError, invalid_request
+from govgraph.credentials.revocation import RevocationRegistry
 from govgraph.credentials.verification import VerificationPool
 from zk import credential as zkc
 from zk.errors import MalformedInput
@@ -40,8 +41,14 @@ REQUEST_TTL = 600.0
 MAX_PURPOSE = 500
 MAX_VP_TOKEN_BYTES = 64 * 1024
 PENDING, VERIFIED, REJECTED, EXPIRED = "PENDING", "VERIFIED", "REJECTED", "EXPIRED"
-# zk's causes, and the protocol's: a nonce answered before (replayed), a revoked credential (revoked).
-FAILURE_CAUSES = (*zkc.FAILURE_CAUSES, "replayed", "revoked")
+# zk's causes (with revoked and stale_witness), and the protocol's: a nonce answered before (replayed).
+FAILURE_CAUSES = (*zkc.FAILURE_CAUSES, "replayed")
+
+HINTS = {
+    "stale_witness": " (the credential's revocation witness is older than the epochs this verifier accepts: "
+    "refresh the wallet with `govgraph wallet refresh`)",
+    "revoked": " (the credential has been revoked by its issuer)",
+}
 
 _requests = PresentationRequestRow.__table__  # type: ignore[attr-defined]
 
@@ -80,7 +87,9 @@ class Rejected(ProtocolError):
 
     def __init__(self, cause: str) -> None:
         super().__init__(
-            "invalid_request", f"the presentation is rejected: {cause}", extra={"govgraph_failure": cause}
+            "invalid_request",
+            f"the presentation is rejected: {cause}{HINTS.get(cause, '')}",
+            extra={"govgraph_failure": cause},
         )
         self.cause = cause
 
@@ -95,8 +104,10 @@ class Verifier:
         pool: VerificationPool,
         *,
         clock: Callable[[], float] = time.time,
+        revocation: RevocationRegistry | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.revocation = revocation
         self.configurations = dict(configurations)
         self.issuer_keys = issuer_keys
         self.engine = engine
@@ -258,7 +269,10 @@ class Verifier:
         ):
             return "malformed", {}
         keys = dict(self.issuer_keys(configuration.id))
-        result = await self.pool.verify(row.request, presentations[0], keys)
+        accepted = None
+        if self.revocation is not None and self.revocation.revocable(configuration.id):
+            accepted = await self.revocation.accepted(configuration.id)
+        result = await self.pool.verify(row.request, presentations[0], keys, accepted)
         if not result["ok"]:
             return result["cause"], {}
         return _check_values(query, result["disclosed"]), result

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from zk import credential as zkc
+from zk.accumulator import Accumulator, verify_witness
 from zk.curve import Backend
 from zk.errors import InvalidProof, MalformedInput
 from zk.json_input import printable
@@ -225,15 +226,20 @@ class CredentialSummary:
     issuer_key: str
     attributes: dict[str, Any]
     expires: dt.date
+    # a revocable credential's witness: its epoch and whether it is still a member (False: revoked)
+    revocation: tuple[int, bool] | None = None
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "id": self.id,
             "schema": self.schema,
             "issuer_key": self.issuer_key,
             "attributes": self.attributes,
             "expires": self.expires.isoformat(),
         }
+        if self.revocation is not None:
+            out["revocation"] = {"epoch": self.revocation[0], "revoked": not self.revocation[1]}
+        return out
 
 
 def list_credentials(path: Path) -> list[CredentialSummary]:
@@ -247,9 +253,25 @@ def list_credentials(path: Path) -> list[CredentialSummary]:
                 credential.issuer_key,
                 credential.schema.values_to_json(credential.attributes),
                 credential.attributes[zkc.EXPIRES],
+                _revocation_status(credential.revocation),
             )
         )
     return out
+
+
+def _revocation_status(revocation: zkc.CredentialRevocation | None) -> tuple[int, bool] | None:
+    """(epoch, still a member) of a revocable credential's witness (`govgraph wallet refresh` moves a revoked
+    one to the epoch that removed it, where it is no member)."""
+    if revocation is None:
+        return None
+    witness = revocation.witness
+    member = verify_witness(
+        revocation.public_key,
+        Accumulator(witness.epoch, witness.accumulator),
+        revocation.handle,
+        witness.witness,
+    )
+    return witness.epoch, member
 
 
 @dataclass(frozen=True)

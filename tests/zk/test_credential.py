@@ -516,7 +516,7 @@ def test_the_proof_hides_every_undisclosed_message(shown, ask, curve, schema):
     assert len(shown["predicates"]) == 3
 
 
-def test_the_failure_causes_are_the_six_the_issue_names():
+def test_the_failure_causes_are_the_six_the_issue_names_and_the_two_of_revocation():
     assert FAILURE_CAUSES == (
         "expired",
         "predicate_failed",
@@ -524,6 +524,8 @@ def test_the_failure_causes_are_the_six_the_issue_names():
         "bad_proof",
         "unknown_issuer_key",
         "malformed",
+        "revoked",
+        "stale_witness",
     )
 
 

@@ -1,5 +1,7 @@
 """Unlinkability: presentations of one credential look like presentations of two different credentials with
-the same disclosed values. Every field is either public (equal for all) or fresh and uniformly distributed."""
+the same disclosed values. Every field is either public (equal for all) or fresh and uniformly distributed;
+for a revocable credential also across an epoch change (the witness refreshed in between), where the
+membership proof's C', V' and r^ are fresh and uniform like the rest and only the epoch is shown."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from collections import Counter
 
 import pytest
 
-from tests.zk.credentials import benefit_schema, citizen
+from tests.zk.credentials import benefit_request, benefit_schema, citizen
+from tests.zk.revocation import Registry, refreshed
 from zk.credential import (
     IssuerKey,
     Predicate,
@@ -109,3 +112,57 @@ def test_the_range_bit_lengths_do_not_depend_on_the_hidden_value(presentations):
     same, other = presentations
     lengths = {len(item["proof"]) for p in same + other for item in p["predicates"]}
     assert lengths == {len(b64url(bytes(proof_length(16, 1))))} == {1195}
+
+
+# --- revocable credentials across an epoch change ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def across_epochs():
+    registry = Registry()
+    one, two = registry.holder(), registry.holder(name="Grace Hopper", income=12_345)
+    request = benefit_request(registry.schema, registry.issuer, context=None)
+    before = [present(one, request).to_json() for _ in range(2)]
+    registry.revoke(registry.holder(name="Someone Else"), others=3)
+    one, two = refreshed(one, registry), refreshed(two, registry)
+    after = [present(one, request).to_json() for _ in range(2)]
+    other = [present(two, request).to_json() for _ in range(2)]
+    for item in before + after + other:
+        assert registry.verify(request, item, 0, 1).ok
+    return before, after, other
+
+
+def hidden_with_membership(item: dict) -> list[bytes]:
+    proof = from_b64url(item["revocation"]["proof"], "proof")
+    return [*hidden_elements(item), proof[:48], proof[48:96], proof[96:]]
+
+
+def test_only_the_epoch_differs_across_an_epoch_change_and_not_across_credentials(across_epochs):
+    before, after, other = across_epochs
+    for field in PUBLIC_FIELDS:
+        assert len({repr(p[field]) for p in before + after + other}) == 1, field
+    assert {p["revocation"]["epoch"] for p in before} == {0}
+    assert {p["revocation"]["epoch"] for p in after + other} == {1}
+    assert len({tuple(sorted(p)) for p in before + after + other}) == 1
+    assert len({len(p["proof"]) for p in before + after + other}) == 1
+
+
+def test_no_hidden_value_repeats_across_epochs_or_credentials(across_epochs):
+    seen: set[bytes] = set()
+    for item in [p for group in across_epochs for p in group]:
+        values = hidden_with_membership(item)
+        assert len(set(values)) == len(values)
+        assert not seen & set(values)
+        seen |= set(values)
+
+
+@pytest.mark.parametrize("pair", ["one credential, before and after", "two credentials, same epoch"])
+def test_hidden_bytes_across_epochs_are_uniformly_distributed(across_epochs, pair):
+    before, after, other = across_epochs
+    chosen = before[:1] + after[:1] if pair.startswith("one") else after[:1] + other[:1]
+    data = b"".join(e[1:] for p in chosen for e in hidden_with_membership(p))
+    assert len(data) > 2000
+    counts = Counter(data)
+    expected = len(data) / 256
+    chi2 = sum((counts.get(b, 0) - expected) ** 2 / expected for b in range(256))
+    assert chi2 < chi_square_critical(255, 4.75)
+    ones = sum(bin(b).count("1") for b in data)
+    assert abs(ones / (8 * len(data)) - 0.5) < 5 * math.sqrt(0.25 / (8 * len(data)))

@@ -10,6 +10,10 @@ named failure cause. Each message is a versioned, canonical JSON object (`zk.wir
                                     predicates=[age_at_least(18, today)], context="benefit-2026")
     presentation = present(held, ask)                                    # holder -> verifier
     result = verify_presentation(ask, presentation, {issuer.key_id: issuer.public_key})
+
+A revocable schema (`Schema.create(..., revocable=True)`) adds a hidden revocation handle with its accumulator
+witness (`zk.credential.revocation`, `zk.accumulator`); its presentations are verified against the epochs the
+verifier accepts: `verify_presentation(..., revocation=AcceptedEpochs(public_key, {epoch: value}))`.
 """
 
 from zk.credential.issuance import (
@@ -35,6 +39,7 @@ from zk.credential.presentation import (
     make_presentation_request,
     present,
 )
+from zk.credential.revocation import AcceptedEpochs, CredentialRevocation, MembershipProof
 from zk.credential.schema import (
     ATTRIBUTE_TYPES,
     EXPIRES,
@@ -48,6 +53,9 @@ from zk.credential.verification import FAILURE_CAUSES, VerifiedPresentation, ver
 
 __all__ = [
     "ATTRIBUTE_TYPES",
+    "AcceptedEpochs",
+    "CredentialRevocation",
+    "MembershipProof",
     "EXPIRES",
     "FAILURE_CAUSES",
     "PREDICATE_OPS",

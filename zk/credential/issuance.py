@@ -14,6 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from zk.accumulator import (
+    Accumulator,
+    AccumulatorKey,
+    Witness,
+    membership_witness,
+    new_handle,
+    verify_witness,
+)
 from zk.bbs import core
 from zk.bbs.blind import deserialize_and_validate_commit, finalize_blind_sign
 from zk.bbs.ciphersuites import BLS12_381_SHA_256
@@ -24,6 +32,7 @@ from zk.bbs.encoding import (
     octets_to_secret_key,
 )
 from zk.bbs.pseudonym import PseudonymCiphersuite
+from zk.credential.revocation import CredentialRevocation
 from zk.credential.schema import Schema, suite_for
 from zk.curve import G2_LENGTH, Backend, R, random_scalar
 from zk.errors import InvalidParameters, InvalidProof, MalformedInput
@@ -139,11 +148,13 @@ class Credential:
     attributes: Mapping[str, Any]
     signature: bytes
     signer_nym_entropy: int
+    # a revocable schema's handle and witness (zk.credential.revocation); None otherwise
+    revocation: CredentialRevocation | None = None
 
     TYPE = "govgraph.credential.Credential"
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "type": self.TYPE,
             "version": 1,
             "schema": self.schema.to_json(),
@@ -153,6 +164,9 @@ class Credential:
             "signature": b64url(self.signature),
             "signer_nym_entropy": scalar_to_b64(self.signer_nym_entropy),
         }
+        if self.revocation is not None:
+            out["revocation"] = self.revocation.to_json()
+        return out
 
     @classmethod
     def from_json(cls, value: Any) -> Credential:
@@ -160,6 +174,7 @@ class Credential:
             value,
             cls.TYPE,
             ("schema", "issuer_key", "public_key", "attributes", "signature", "signer_nym_entropy"),
+            ("revocation",),
         )
         schema = Schema.from_json(obj["schema"])
         public_key = from_b64url(obj["public_key"], "credential.public_key", length=G2_LENGTH)
@@ -173,7 +188,15 @@ class Credential:
             schema.values_from_json(obj["attributes"], "credential.attributes"),
             from_b64url(obj["signature"], "credential.signature", length=SIGNATURE_LENGTH),
             scalar_from_b64(obj["signer_nym_entropy"], "credential.signer_nym_entropy"),
+            _revocation_from_json(schema, obj.get("revocation")),
         )
+
+
+def _revocation_from_json(schema: Schema, value: Any) -> CredentialRevocation | None:
+    """A revocable schema's credential carries its revocation data; any other carries none."""
+    if schema.revocable != (value is not None):
+        raise MalformedInput("credential.revocation is present exactly when the schema is revocable")
+    return None if value is None else CredentialRevocation.from_json(value, "credential.revocation")
 
 
 @dataclass(frozen=True)
@@ -222,13 +245,27 @@ def issue_credential(
     attributes: Mapping[str, Any],
     *,
     backend: Backend | None = None,
+    accumulator_key: AccumulatorKey | None = None,
+    accumulator: Accumulator | None = None,
 ) -> Credential:
-    """BlindSignWithNym over the encoded attributes. Raises InvalidParameters for attributes that don't fit
-    the schema or a request for another offer, MalformedInput / InvalidProof for a bad commitment."""
+    """BlindSignWithNym over the encoded attributes (and, for a revocable schema, a fresh random revocation
+    handle, with its witness for `accumulator` under `accumulator_key`). Raises InvalidParameters for
+    attributes that don't fit the schema or a request for another offer, MalformedInput / InvalidProof for a
+    bad commitment."""
     suite = suite_for(backend)
     if request.offer_nonce != offer.nonce or offer.issuer_key != issuer.key_id:
         raise InvalidParameters("the credential request answers another offer")
     scalars = offer.schema.encode(suite, attributes)
+    revocation = None
+    if offer.schema.revocable:
+        if accumulator_key is None or accumulator is None:
+            raise InvalidParameters("a revocable schema's credential needs the accumulator and its key")
+        handle = new_handle()
+        witness = membership_witness(accumulator_key, accumulator, handle, backend=suite.backend)
+        revocation = CredentialRevocation(
+            handle, accumulator_key.public_key, Witness(accumulator.epoch, accumulator.value, witness)
+        )
+        scalars.append(handle)
     generators = suite.generators(len(scalars))
     blind_generators = suite.blind_generators(1)
     commitment = deserialize_and_validate_commit(
@@ -249,13 +286,20 @@ def issue_credential(
         [blind_generators[-1]],
         [entropy],
     )
-    return Credential(offer.schema, issuer.key_id, issuer.public_key, dict(attributes), signature, entropy)
+    return Credential(
+        offer.schema, issuer.key_id, issuer.public_key, dict(attributes), signature, entropy, revocation
+    )
 
 
 def all_messages(suite: PseudonymCiphersuite, held: HeldCredential) -> tuple[list[int], list[Any]]:
-    """messages || prover_blind || nym_secret, and their generators (Q_1, H_1..H_L, Q_2, J_1)."""
+    """messages || prover_blind || nym_secret, and their generators (Q_1, H_1..H_L, Q_2, J_1); a revocable
+    schema's messages end with the revocation handle."""
     credential = held.credential
     scalars = credential.schema.encode(suite, credential.attributes)
+    if credential.schema.revocable:
+        if credential.revocation is None:
+            raise InvalidParameters("a revocable schema's credential carries its revocation data")
+        scalars.append(credential.revocation.handle)
     generators = suite.generators(len(scalars)) + suite.blind_generators(1)
     return [*scalars, held.prover_blind, held.nym_secret], generators
 
@@ -283,6 +327,15 @@ def accept_credential(
         suite.api_id,
     ):
         raise InvalidProof("the issuer's signature does not verify over the attributes and the holder secret")
+    revocation = credential.revocation
+    if revocation is not None and not verify_witness(
+        revocation.public_key,
+        Accumulator(revocation.witness.epoch, revocation.witness.accumulator),
+        revocation.handle,
+        revocation.witness.witness,
+        backend=suite.backend,
+    ):
+        raise InvalidProof("the credential's revocation witness does not verify")
     return held
 
 

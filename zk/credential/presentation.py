@@ -30,6 +30,7 @@ from zk.credential.issuance import (
 )
 from zk.credential.predicate_proofs import PendingPredicate, Statement
 from zk.credential.predicates import Predicate
+from zk.credential.revocation import PendingMembership
 from zk.credential.schema import EXPIRES, MAX_ATTRIBUTES, NAME_PATTERN, Attribute, Schema, suite_for
 from zk.curve import Backend
 from zk.errors import InvalidParameters, MalformedInput
@@ -45,9 +46,9 @@ from zk.wire import (
 )
 
 MAX_PREDICATES = 16
-# At most MAX_ATTRIBUTES + 2 hidden messages (the attributes, prover_blind, nym_secret), so as many responses;
-# the bound allows one more, which the verifier then refuses as malformed.
-MAX_PROOF_BYTES = PROOF_LENGTH_FLOOR + (MAX_ATTRIBUTES + 3) * octet_scalar_length
+# At most MAX_ATTRIBUTES + 3 hidden messages (the attributes, a revocation handle, prover_blind, nym_secret),
+# so as many responses; the bound allows one more, which the verifier then refuses as malformed.
+MAX_PROOF_BYTES = PROOF_LENGTH_FLOOR + (MAX_ATTRIBUTES + 4) * octet_scalar_length
 
 _PH_PREFIX = b"govgraph/presentation/v1\x00"
 
@@ -221,6 +222,7 @@ class Presentation:
     proof: bytes
     predicates: tuple[Any, ...]  # JSON objects, decoded against the request's statements when verifying
     pseudonym: bytes | None = None
+    revocation: Any = None  # a revocable schema's membership proof, a JSON object decoded when verifying
 
     TYPE = "govgraph.credential.Presentation"
 
@@ -237,6 +239,8 @@ class Presentation:
         }
         if self.pseudonym is not None:
             out["pseudonym"] = b64url(self.pseudonym)
+        if self.revocation is not None:
+            out["revocation"] = self.revocation
         return out
 
     def to_bytes(self) -> bytes:
@@ -248,7 +252,7 @@ class Presentation:
             value,
             cls.TYPE,
             ("schema", "issuer_key", "nonce", "disclosed", "proof", "predicates"),
-            ("pseudonym",),
+            ("pseudonym", "revocation"),
         )
         disclosed = obj["disclosed"]
         if not isinstance(disclosed, dict) or len(disclosed) > MAX_ATTRIBUTES:
@@ -271,6 +275,7 @@ class Presentation:
             None
             if "pseudonym" not in obj
             else from_b64url(pseudonym, "presentation.pseudonym", length=PSEUDONYM_LENGTH),
+            _revocation_object(obj),
         )
 
     @classmethod
@@ -283,6 +288,14 @@ class Presentation:
         return cls.from_json(value)
 
 
+def _revocation_object(obj: dict) -> Any:
+    if "revocation" not in obj:
+        return None
+    if not isinstance(obj["revocation"], dict):
+        raise MalformedInput("presentation.revocation must be an object")
+    return obj["revocation"]
+
+
 def _is_context(context: Any) -> bool:
     if not isinstance(context, str):
         return False
@@ -292,14 +305,19 @@ def _is_context(context: Any) -> bool:
         return False
 
 
-def challenge_extension(context: str | None, predicate_bytes: Sequence[bytes]) -> bytes:
+def challenge_extension(
+    context: str | None, predicate_bytes: Sequence[bytes], revocation: bytes | None = None
+) -> bytes:
     """extension_octets of the BBS challenge: I2OSP(len(context), 8) || context (as the pseudonym draft does)
-    when there is one, then the number of predicates and each one's length-prefixed commitment and proof."""
+    when there is one, then the number of predicates and each one's length-prefixed commitment and proof,
+    then (revocable schemas) the membership proof's epoch and accumulator value."""
     out = b""
     if context is not None:
         ctx = context.encode()
         out += i2osp(len(ctx), 8) + ctx
     out += i2osp(len(predicate_bytes), 8) + b"".join(i2osp(len(b), 8) + b for b in predicate_bytes)
+    if revocation is not None:
+        out += i2osp(len(revocation), 8) + revocation
     return out
 
 
@@ -333,10 +351,12 @@ def present(
         attribute = schema.attributes[index]
         if not unchecked and not predicate.holds(attribute, credential.attributes[attribute.name]):
             raise _refusal(predicate, attribute)
+    if schema.revocable and credential.revocation is None:
+        raise CredentialMismatch("the credential carries no revocation witness")
     messages, generators = all_messages(suite, held)
-    L = len(schema.attributes)
+    n = schema.message_count
     disclosed = sorted(schema.index(name) for name in request.disclose)
-    undisclosed = [j for j in range(L + 2) if j not in disclosed]
+    undisclosed = [j for j in range(n + 2) if j not in disclosed]
     a, e = octets_to_signature(curve, credential.signature)
     header, ph = schema.header(), request.presentation_header
     # BBS ProofInit with the draft's random scalars (r1, r2, e~, r1~, r3~, m~_j...)
@@ -359,13 +379,18 @@ def present(
         # pseudonym = OP * nym_secret and Ut = OP * m~_nym (ProofGenWithNym with N = 1)
         op = context_point(suite, request.context)
         pseudonym = curve.g1_mul(op, held.nym_secret)
-        points += [pseudonym, curve.g1_mul(op, m_tilde[L + 1])]
+        points += [pseudonym, curve.g1_mul(op, m_tilde[n + 1])]
     pending = [
         PendingPredicate(statement, messages[index], m_tilde[index], curve, unchecked=unchecked)
         for index, _, statement in statements
     ]
     for item in pending:
         points += [item.commitment, item.link_commitment]
+    membership = None
+    if schema.revocable:
+        # C', V', T of the membership proof, T blinding the handle with the BBS proof's own m~
+        membership = PendingMembership(credential.revocation, m_tilde[schema.handle_index], curve)
+        points += membership.points
     challenge = core.proof_challenge_calculate(
         suite.base,
         init_res,
@@ -374,7 +399,11 @@ def present(
         ph,
         suite.api_id,
         points,
-        challenge_extension(request.context, [p.challenge_bytes() for p in pending]),
+        challenge_extension(
+            request.context,
+            [p.challenge_bytes() for p in pending],
+            None if membership is None else membership.challenge_octets(),
+        ),
     )
     proof = core.proof_finalize(suite.base, init_res, challenge, e, drawn, [messages[j] for j in undisclosed])
     return Presentation(
@@ -385,6 +414,7 @@ def present(
         proof,
         tuple(p.finalize(challenge).to_json(curve) for p in pending),
         None if pseudonym is None else curve.g1_compress(pseudonym),
+        None if membership is None else membership.finalize(challenge).to_json(curve),
     )
 
 

@@ -228,18 +228,33 @@ def date_attribute(name: str, minimum: dt.date | None = None, maximum: dt.date |
 
 @dataclass(frozen=True)
 class Schema:
-    """A named list of attributes, always ending with (or containing) the reserved date `expires`."""
+    """A named list of attributes, always ending with (or containing) the reserved date `expires`. A
+    revocable schema signs one more message after the attributes: the credential's random revocation handle,
+    never disclosed (`zk.credential.revocation`)."""
 
     name: str
     attributes: tuple[Attribute, ...]
+    revocable: bool = False
 
     @classmethod
-    def create(cls, name: str, attributes: Iterable[Attribute]) -> Schema:
+    def create(cls, name: str, attributes: Iterable[Attribute], *, revocable: bool = False) -> Schema:
         """The schema with `expires` appended (bounds 1970-01-01..2199-12-31) unless the list declares it."""
         attributes = tuple(attributes)
         if all(a.name != EXPIRES for a in attributes):
             attributes += (date_attribute(EXPIRES, EXPIRES_MIN, EXPIRES_MAX),)
-        return cls(name, attributes)
+        return cls(name, attributes, revocable)
+
+    @property
+    def message_count(self) -> int:
+        """The signed messages the issuer chooses: the attributes, then the revocation handle if revocable."""
+        return len(self.attributes) + (1 if self.revocable else 0)
+
+    @property
+    def handle_index(self) -> int:
+        """The revocation handle's message index (revocable schemas only)."""
+        if not self.revocable:
+            raise InvalidParameters(f"schema {describe(self.name)} is not revocable")
+        return len(self.attributes)
 
     def __post_init__(self) -> None:
         if not _is_text(self.name, 4 * 128) or not 0 < len(self.name) <= 128:
@@ -252,6 +267,8 @@ class Schema:
         expires = [a for a in self.attributes if a.name == EXPIRES]
         if len(expires) != 1 or expires[0].type != "date":
             raise InvalidParameters("a schema has the reserved date attribute `expires`")
+        if type(self.revocable) is not bool:
+            raise InvalidParameters("a schema's revocable flag is a bool")
 
     def index(self, name: str) -> int:
         for i, attribute in enumerate(self.attributes):
@@ -263,21 +280,27 @@ class Schema:
         return self.attributes[self.index(name)]
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "type": "govgraph.credential.Schema",
             "version": 1,
             "name": self.name,
             "attributes": [a.to_json() for a in self.attributes],
         }
+        if self.revocable:  # absent otherwise, so a schema without revocation keeps its digest
+            out["revocable"] = True
+        return out
 
     @classmethod
     def from_json(cls, value: Any) -> Schema:
-        obj = require_message(value, "govgraph.credential.Schema", ("name", "attributes"))
+        obj = require_message(value, "govgraph.credential.Schema", ("name", "attributes"), ("revocable",))
         name = require_str(obj["name"], "schema.name", max_length=128)
         items = require_list(obj["attributes"], "schema.attributes", max_length=MAX_ATTRIBUTES)
         attributes = tuple(Attribute.from_json(a, f"schema.attributes[{i}]") for i, a in enumerate(items))
+        # present means true: false is not a second spelling of absent (the digest must be unique)
+        if "revocable" in obj and obj["revocable"] is not True:
+            raise MalformedInput("schema.revocable is true when present")
         try:
-            return cls(name, attributes)
+            return cls(name, attributes, "revocable" in obj)
         except InvalidParameters as exc:
             raise MalformedInput(f"schema: {exc}") from None
 

@@ -17,6 +17,13 @@ from zk.credential.presentation import (
     challenge_extension,
     context_point,
 )
+from zk.credential.revocation import (
+    AcceptedEpochs,
+    MembershipProof,
+    challenge_octets,
+    membership_holds,
+    membership_points,
+)
 from zk.credential.schema import suite_for
 from zk.curve import Backend
 from zk.errors import InvalidParameters, MalformedInput, ZkError
@@ -29,6 +36,8 @@ FAILURE_CAUSES = (
     "bad_proof",
     "unknown_issuer_key",
     "malformed",
+    "revoked",
+    "stale_witness",
 )
 
 
@@ -44,6 +53,7 @@ class VerifiedPresentation:
     context: str | None = None
     issuer_key: str | None = None
     schema: str | None = None
+    epoch: int | None = None  # a revocable schema's: not revoked as of this epoch
 
     @property
     def ok(self) -> bool:
@@ -72,6 +82,8 @@ class VerifiedPresentation:
         if self.pseudonym is not None:
             out["pseudonym"] = b64url(self.pseudonym)
             out["context"] = self.context
+        if self.epoch is not None:
+            out["epoch"] = self.epoch
         return out
 
 
@@ -85,11 +97,15 @@ def verify_presentation(
     issuer_keys: Mapping[str, bytes],
     *,
     backend: Backend | None = None,
+    revocation: AcceptedEpochs | None = None,
 ) -> VerifiedPresentation:
     """Verify a presentation (object, JSON object, or JSON text) against the verifier's own request and its
-    trusted issuer keys (key id -> public key). Never raises for bad input: the cause says what failed,
-    checked in this order: malformed, unknown_issuer_key, wrong_nonce, bad_proof, then expired /
-    predicate_failed."""
+    trusted issuer keys (key id -> public key), and for a revocable schema the epochs `revocation` accepts.
+    Never raises for bad input: the cause says what failed, checked in this order: malformed,
+    unknown_issuer_key, wrong_nonce, stale_witness (an epoch older than every accepted one), bad_proof,
+    revoked, then expired / predicate_failed."""
+    if request.schema.revocable and revocation is None:
+        raise InvalidParameters("a revocable schema's presentations are verified against accepted epochs")
     suite = suite_for(backend)
     curve = suite.backend
     try:
@@ -105,9 +121,10 @@ def verify_presentation(
         return _failed("bad_proof")
     public_key = issuer_keys[pres.issuer_key]
     statements = request.statements()
-    L = len(schema.attributes)
+    n = schema.message_count
     disclosed_indexes = sorted(schema.index(name) for name in request.disclose)
-    undisclosed = [j for j in range(L + 2) if j not in disclosed_indexes]
+    undisclosed = [j for j in range(n + 2) if j not in disclosed_indexes]
+    membership = None
     try:
         if set(pres.disclosed) != set(request.disclose):
             raise MalformedInput("the disclosed attributes are not the requested ones")
@@ -129,10 +146,18 @@ def verify_presentation(
             raise MalformedInput("the proof does not have one response per hidden message")
         nym_point = None if pres.pseudonym is None else curve.g1_decompress(pres.pseudonym)
         suite.base.decode_pubkey(public_key)
+        if (pres.revocation is None) == schema.revocable:
+            raise MalformedInput("a membership proof is shown exactly when the schema is revocable")
+        if pres.revocation is not None:
+            membership = MembershipProof.from_json(curve, pres.revocation)
     except (MalformedInput, InvalidParameters):
         return _failed("malformed")
+    if membership is not None:
+        if membership.epoch not in revocation.values:
+            return _failed("stale_witness" if membership.epoch < revocation.oldest else "malformed")
+        accumulator = revocation.values[membership.epoch]
     try:
-        generators = suite.generators(L) + suite.blind_generators(1)
+        generators = suite.generators(n) + suite.blind_generators(1)
         init_res = core.proof_verify_init(
             suite.base,
             public_key,
@@ -149,11 +174,13 @@ def verify_presentation(
         if nym_point is not None:
             # Ut = OP * m^_nym - pseudonym * c
             op = context_point(suite, request.context)
-            points += [nym_point, curve.g1_msm([op, nym_point], [m_hat[L + 1], -c])]
+            points += [nym_point, curve.g1_msm([op, nym_point], [m_hat[n + 1], -c])]
         checks = []
         for (index, _, statement), proof in zip(statements, proofs, strict=True):
             points += [proof.commitment, proof.link_commitment]
             checks.append(predicate_proofs.check_for(statement, proof, m_hat[index], c, curve))
+        if membership is not None:
+            points += membership_points(membership, accumulator, m_hat[schema.handle_index], c, curve)
         challenge = core.proof_challenge_calculate(
             suite.base,
             init_res,
@@ -162,13 +189,19 @@ def verify_presentation(
             request.presentation_header,
             suite.api_id,
             points,
-            challenge_extension(request.context, [p.challenge_bytes(curve) for p in proofs]),
+            challenge_extension(
+                request.context,
+                [p.challenge_bytes(curve) for p in proofs],
+                None if membership is None else challenge_octets(membership.epoch, accumulator),
+            ),
         )
         if challenge != c:
             return _failed("bad_proof")
         w = suite.base.decode_pubkey(public_key)
         if not curve.pairing_check([(parsed.a_bar, w), (parsed.b_bar, curve.g2_neg(curve.g2_generator()))]):
             return _failed("bad_proof")
+        if membership is not None and not membership_holds(membership, revocation.public_key, curve):
+            return _failed("revoked")
         if not predicate_proofs.checks_hold(checks, curve):
             # Only on failure: what is false? A link (tampering), expires (the first statement), or another.
             if not predicate_proofs.checks_hold(checks, curve, predicates=False):
@@ -188,6 +221,7 @@ def verify_presentation(
         request.context,
         pres.issuer_key,
         pres.schema,
+        None if membership is None else membership.epoch,
     )
 
 

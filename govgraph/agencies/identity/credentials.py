@@ -20,7 +20,7 @@ from govgraph.agencies.identity.service import AGENCY, CLERK, IdentityService
 from govgraph.agencies.ids import check_id
 from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event, writes_for
 from govgraph.auth.permissions import requires_role
-from govgraph.credentials.configurations import CITIZEN_V1
+from govgraph.credentials.configurations import CITIZEN_V1, REVOCABLE_CITIZEN_V1
 from govgraph.credentials.issuer import Claim, CreatedOffer, Issuer
 from govgraph.credentials.offers import tx_code_from
 from govgraph.credentials.service import services_from
@@ -38,7 +38,7 @@ class CitizenRegistry:
         self.writes = writes
 
     async def attributes(self, citizen_id: str, configuration: str) -> Mapping[str, Any] | None:
-        if configuration != CITIZEN_V1:
+        if configuration not in (CITIZEN_V1, REVOCABLE_CITIZEN_V1):
             return None
         async with self.sessions() as session:
             row = (await session.execute(select(_records).where(_records.c.citizen_id == citizen_id))).first()

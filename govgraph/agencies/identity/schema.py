@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from govgraph.agencies.identity.credentials import CredentialOfferMutation
 from govgraph.agencies.identity.models import AgencyRow, CitizenRow, CredentialSchemaRow
+from govgraph.agencies.identity.revocation import RevocationMutation
 from govgraph.agencies.identity.service import AGENCY, CLERK, Enrolment, IdentityService
 from govgraph.agencies.ids import check_id
 from govgraph.agencies.ledger_links import LedgerEntry, ledger_entry
@@ -139,7 +140,7 @@ class EnrolCitizenInput:
 
 
 @strawberry.type
-class Mutation(CredentialOfferMutation):
+class Mutation(CredentialOfferMutation, RevocationMutation):
     @strawberry.mutation(
         description="Enrol a citizen in the base registry that credentials are issued from (clerk:identity). "
         "The record stays in the bureau's private tables; the identity ledger gets a keyed hash of the new "

@@ -60,7 +60,8 @@ class PresentationResult:
     pseudonym_context: str | None
     failure: str | None = strawberry.field(
         description="Why it was rejected: expired, predicate_failed, wrong_nonce, bad_proof, "
-        "unknown_issuer_key, malformed, replayed or revoked."
+        "unknown_issuer_key, malformed, revoked (the issuer revoked the credential), stale_witness (its "
+        "revocation witness is older than the accepted epochs: the holder must refresh) or replayed."
     )
 
 

@@ -49,6 +49,10 @@ OFFER = """mutation ($citizen: ID!, $schema: String!, $key: String) {
 ASK = """mutation ($dcql: JSON!, $purpose: String!, $key: String) {
   createPresentationRequest(dcql: $dcql, purpose: $purpose, idempotencyKey: $key) { id requestUri } }"""
 RESULT = "query ($id: ID!) { presentationResult(id: $id) { status disclosed } }"
+REVOKE = """mutation ($citizen: ID!, $schema: String!, $reason: String!, $key: String) {
+  revokeCredentials(citizenId: $citizen, schema: $schema, reason: $reason, idempotencyKey: $key) {
+    epoch } }"""
+REVOCABLE = "govgraph.identity.revocable-citizen/v1"
 PERSON = {
     "givenName": "Quirinus",
     "familyName": "Zabolotny",
@@ -58,7 +62,9 @@ PERSON = {
     "householdIncome": 73519,
 }
 CLERK_SUBJECT = "registrar-oona"
-OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}")  # a keyed hash; an issuer key id
+# a keyed hash; an issuer key id; a public binary encoding of 48+ bytes (a revocation epoch's accumulator
+# value, its update data's points and coefficients)
+OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{64,}")
 MUTATIONS = ("enrolCitizen", "registerParcel", "registerParcels", "transferTitle")  # checked below
 
 
@@ -369,12 +375,15 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
     # wallet` (the issuance appends to the identity ledger), and the demo citizen answers a presentation
     # request that asks for a disclosed claim, a predicate over the birth date and a pseudonym.
     wallets = {}
-    for citizen in (enrolled, "cit_5b0e2f7c1a9d4e83"):
-        variables = {"citizen": citizen, "schema": CITIZEN, "key": f"privacy/{citizen}"}
+    for citizen, schema in ((enrolled, CITIZEN), ("cit_5b0e2f7c1a9d4e83", CITIZEN), (enrolled, REVOCABLE)):
+        variables = {"citizen": citizen, "schema": schema, "key": f"privacy/{citizen}/{schema}"}
         offer = service.post(OFFER, variables, service.clerk)["data"]["createCredentialOffer"]
         wallets[citizen] = tmp_path / f"{citizen}.json"
         received = wallet(wallets[citizen], "receive", offer["offerUri"], "--tx-code", offer["txCode"])
         assert received.returncode == 0, received.stderr
+    # the revocable credential is revoked: the identity ledger gets the epoch, naming no citizen
+    revoked = {"citizen": enrolled, "schema": REVOCABLE, "reason": "court_order"}
+    assert service.post(REVOKE, revoked, service.clerk)["data"]["revokeCredentials"] == {"epoch": 1}
     today = dt.datetime.now(dt.UTC).date()
     variables = {"dcql": adult_and_residence(today, context="privacy"), "purpose": "privacy scan"}
     ask = service.post(ASK, variables, service.clerk)["data"]["createPresentationRequest"]
@@ -410,6 +419,7 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
         "openClaim",
         "submitClaim",
         "recordPayments",
+        "revokeCredentials",
     }
     found = mutations(lambda body: service.post(body["query"], body.get("variables")))
     assert ran == {mutation.name for mutation in found}  # a new mutation joins this scan
@@ -436,7 +446,11 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
     assert len(leaves["welfare"]) == 3  # the programme, the claim, the payment
     assert len(leaves["identity"]) >= 6 and len(leaves["land"]) >= 8
     issued = [json.loads(leaf) for leaf in leaves["identity"] if b"CredentialIssued" in leaf]
-    assert len(issued) >= 2 and {entry["schema"] for entry in issued} == {CITIZEN}
+    assert len(issued) >= 3 and {entry["schema"] for entry in issued} == {CITIZEN, REVOCABLE}
+    epochs = [json.loads(leaf) for leaf in leaves["identity"] if b"RevocationEpoch" in leaf]
+    assert [(entry["schema"], entry["epoch"], entry["reason"]) for entry in epochs] == [
+        (REVOCABLE, 1, "court_order")
+    ]
     for name, entries in leaves.items():
         for index, leaf in enumerate(entries):
             text = leaf.decode()
