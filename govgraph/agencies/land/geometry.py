@@ -167,15 +167,16 @@ def _jsonfg_members(value: dict, path: str) -> Iterator[str]:
     ):
         yield f"{path}.conformsTo: an array of URIs"
     if "coordRefSys" in value and not _crs(value["coordRefSys"]):
-        yield f"{path}.coordRefSys: a CRS URI, a {{type: Reference, href}} object, or an array of them"
+        yield f"{path}.coordRefSys: a CRS URI, a CRS object (a Reference with href, or by value), 2+ of them"
 
 
 def _crs(value: Any) -> bool:
     if isinstance(value, str):
         return bool(value)
-    if isinstance(value, dict):
-        return value.get("type") == "Reference" and isinstance(value.get("href"), str)
-    return isinstance(value, list) and bool(value) and all(_crs(item) for item in value)
+    if isinstance(value, dict):  # by reference (href) or by value (a CRS object of another type)
+        kind = value.get("type")
+        return isinstance(kind, str) and (kind != "Reference" or isinstance(value.get("href"), str))
+    return isinstance(value, list) and len(value) >= 2 and all(_crs(item) for item in value)
 
 
 def _geometry(value: Any, path: str, *, extended: bool, wgs84: bool) -> Iterator[str]:

@@ -201,7 +201,7 @@ class LandService:
                 found[parcel] |= {start, end}
         return [sorted(i for i in found[parcel] if i is not None) for parcel in parcel_ids]
 
-    async def surveyed_parcels(self, after: str, limit: int) -> list[ParcelRow]:
+    async def parcels_after(self, after: str, limit: int) -> list[ParcelRow]:
         """Parcels by id after `after`, `limit` at a time (the GeoJSON export reads the registry in pages)."""
         async with self.sessions() as session:
             query = select(ParcelRow).where(col(ParcelRow.id) > after).order_by(ParcelRow.id).limit(limit)
