@@ -198,7 +198,7 @@ def _geometry(value: Any, path: str, *, extended: bool, wgs84: bool) -> Iterator
     if extended and kind in ("Prism", "MultiPrism"):
         yield from _prism(value, path, wgs84=wgs84)
         return
-    if kind not in depths:
+    if not isinstance(kind, str) or kind not in depths:
         yield f"{path}.type: {_text(kind)} is not a {'JSON-FG' if extended else 'GeoJSON'} geometry type"
         return
     if "coordinates" not in value:
