@@ -207,6 +207,12 @@ class LandService:
             query = select(ParcelRow).where(col(ParcelRow.id) > after).order_by(ParcelRow.id).limit(limit)
             return list((await session.exec(query)).all())
 
+    async def place_crss(self) -> list[str]:
+        """The CRSs (canonical JSON) of the JSON-FG places parcels were registered with, sorted."""
+        async with self.sessions() as session:
+            query = select(ParcelRow.coord_ref_sys).where(col(ParcelRow.place).is_not(None)).distinct()
+            return sorted(crs for crs in (await session.exec(query)).all() if crs is not None)
+
     async def parcels_by_ids(self, ids: Sequence[str]) -> list[ParcelRow | None]:
         async with self.sessions() as session:
             rows = (await session.exec(select(ParcelRow).where(col(ParcelRow.id).in_(ids)))).all()
