@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -28,6 +29,7 @@ TITLE_TRANSFERRED = "govgraph.land.TitleTransferred/v1"
 MAX_AREA_M2 = 1e10
 MAX_LOCALITY_LENGTH = 100
 MAX_SHARE_DENOMINATOR = 10**6
+SHARE = re.compile(r"([0-9]{1,8})(?:/([0-9]{1,8}))?")
 EARLIEST_DEED = datetime.date(1800, 1, 1)
 _parcels = ParcelRow.__table__  # type: ignore[attr-defined]
 _titles = TitleRow.__table__  # type: ignore[attr-defined]
@@ -114,13 +116,14 @@ class Transfer:
 
 
 def parse_share(text: str) -> Fraction:
-    """An exact share written `n/d` (or `1`), in lowest terms; BadUserInput otherwise."""
-    numerator, _, denominator = text.partition("/")
-    if not (numerator.isascii() and numerator.isdigit() and (not denominator or denominator.isdigit())):
+    """An exact share written `n/d` (or `n`) in ASCII digits, in lowest terms; BadUserInput otherwise."""
+    written = SHARE.fullmatch(text)
+    if written is None:
         raise BadUserInput("`share` is written n/d with whole numbers, e.g. 1/2.")
-    if len(text) > 16 or (denominator and not 0 < int(denominator) <= MAX_SHARE_DENOMINATOR):
+    numerator, denominator = int(written[1]), int(written[2] or 1)
+    if not 0 < denominator <= MAX_SHARE_DENOMINATOR:
         raise BadUserInput(f"A share's denominator lies in 1..{MAX_SHARE_DENOMINATOR}.")
-    return Fraction(int(numerator), int(denominator or 1))
+    return Fraction(numerator, denominator)
 
 
 def share_text(share: Fraction) -> str:

@@ -10,6 +10,8 @@ import json
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govgraph.agencies.land.deeds import Registration, Transfer, parse_share
 from govgraph.agencies.land.geometry import spatial_unit
@@ -136,7 +138,10 @@ async def test_a_share_sale_splits_the_title_exactly(storage) -> None:
         ("-1/2", "`share` is written n/d with whole numbers, e.g. 1/2."),
         ("0.5", "`share` is written n/d with whole numbers, e.g. 1/2."),
         ("1/10000000", "A share's denominator lies in 1..1000000."),
+        ("1/123456789", "`share` is written n/d with whole numbers, e.g. 1/2."),
         ("½", "`share` is written n/d with whole numbers, e.g. 1/2."),
+        ("1/²", "`share` is written n/d with whole numbers, e.g. 1/2."),
+        ("１/2", "`share` is written n/d with whole numbers, e.g. 1/2."),
     ],
 )
 def test_malformed_shares_are_refused(text: str, message: str) -> None:
@@ -269,3 +274,22 @@ async def test_ending_an_unknown_restriction_is_not_found(storage) -> None:
     with pytest.raises(NotFound, match=r"^No caution mortgage-0001\.$"):
         await land(storage).end_restriction(CLERK, CAUTION, "mortgage-0001", operation="liftCaution")
     assert await entries(storage) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=24)
+    | st.from_regex(r"[0-9]{1,8}/[0-9]{1,8}", fullmatch=True)
+    | st.sampled_from(["1/²", "１/2", "1/٣", "1 /2", "+1/2", "1/2/3"])
+)
+def test_the_share_decoder_gives_a_fraction_or_a_typed_refusal(text: str) -> None:
+    try:
+        share = parse_share(text)
+    except BadUserInput as refused:
+        assert str(refused) in {
+            "`share` is written n/d with whole numbers, e.g. 1/2.",
+            "A share's denominator lies in 1..1000000.",
+        }
+    else:
+        numerator, _, denominator = text.partition("/")
+        assert share == Fraction(int(numerator), int(denominator or 1)) and share.denominator <= 10**6
