@@ -17,7 +17,8 @@ from govgraph.agencies.land.deeds import Registration, Transfer, parse_share
 from govgraph.agencies.land.geometry import spatial_unit
 from govgraph.agencies.land.restrictions import CAUTION, LEASE, MORTGAGE, Restriction
 from govgraph.agencies.land.service import LandService
-from govgraph.agencies.writes import Actor
+from govgraph.agencies.land.spatial_index import index_for
+from govgraph.agencies.writes import Actor, WritePaths
 from govgraph.federation.errors import BadUserInput, Conflict, NotFound
 
 CLERK = Actor("clerk:land", "bearer:registrar")
@@ -293,3 +294,15 @@ def test_the_share_decoder_gives_a_fraction_or_a_typed_refusal(text: str) -> Non
     else:
         numerator, _, denominator = text.partition("/")
         assert share == Fraction(int(numerator), int(denominator or 1)) and share.denominator <= 10**6
+
+
+async def test_a_new_process_builds_its_index_from_the_table(storage, tmp_path) -> None:
+    await land(storage).register_parcels(CLERK, [surveyed("s-1", ADA, 0.0)], today=TODAY)
+    # Another process's write path over the same database: its index starts empty and reads the table.
+    restarted = WritePaths(storage.logs.logs, tmp_path / "keys")["land"]
+    assert len(index_for(restarted)) == 0
+    with pytest.raises(Conflict, match=r"^Parcel s-2 overlaps registered parcel s-1\.$"):
+        await LandService(storage.sessions, restarted).register_parcels(
+            CLERK, [surveyed("s-2", BRAM, 0.0009)], today=TODAY
+        )
+    assert len(index_for(restarted)) == 5  # the four demo parcels and s-1
