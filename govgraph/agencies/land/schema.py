@@ -74,7 +74,9 @@ class Parcel:
     spatial_unit: SpatialUnit | None = strawberry.field(description="Its boundary (null: not surveyed).")
     ledger_index: strawberry.Private[int | None]
 
-    @strawberry.field(description="The owner under the current title, if any.")
+    @strawberry.field(
+        description="The owner under the current title; null when the parcel is held in shares (`titles`)."
+    )
     async def owner(self, info: Info) -> Citizen | None:
         title = await _loader(info, "current_titles_by_parcel").load(self.id)
         return Citizen(id=strawberry.ID(title.owner_id)) if title else None

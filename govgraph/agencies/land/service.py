@@ -225,6 +225,7 @@ class LandService:
             return list((await session.exec(select(ParcelRow).order_by(ParcelRow.id).limit(first))).all())
 
     async def current_titles_by_parcel(self, parcel_ids: Sequence[str]) -> list[TitleRow | None]:
+        """Each parcel's sole owner's current title; None for an unknown parcel or one held in shares."""
         async with self.sessions() as session:
             rows = (
                 await session.exec(
@@ -233,7 +234,8 @@ class LandService:
                     )
                 )
             ).all()
-        return by_key(rows, parcel_ids, key=lambda row: row.parcel_id)
+        grouped = grouped_by_key(rows, parcel_ids, key=lambda row: row.parcel_id)
+        return [group[0] if len(group) == 1 else None for group in grouped]
 
     async def titles_by_parcel(self, parcel_ids: Sequence[str]) -> list[list[TitleRow]]:
         async with self.sessions() as session:

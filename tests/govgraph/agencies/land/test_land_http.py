@@ -187,9 +187,9 @@ def test_concurrent_share_sales_never_sell_more_than_the_seller_holds(registry: 
     refused = {only_error(body) for body in bodies if not body.get("data")}
     assert refused == {("CONFLICT", "Parcel share-1 is not held by cit_seller.")}
     assert registry.size() == before + 2
-    titles = registry.data('{ parcel(id: "share-1") { titles { owner { id } share current } } }')["parcel"][
-        "titles"
-    ]
+    shared = registry.data('{ parcel(id: "share-1") { owner { id } titles { owner { id } share current } } }')
+    titles = shared["parcel"]["titles"]
+    assert shared["parcel"]["owner"] is None  # held in shares: no sole owner
     assert sorted((t["owner"]["id"], t["share"]) for t in titles if t["current"]) == sorted(
         (title["owner"]["id"], "1/2") for title in sold
     )
