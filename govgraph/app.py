@@ -22,6 +22,7 @@ from govgraph.agencies.identity.credentials import CitizenRegistry
 from govgraph.agencies.registry import (
     Agency,
     agencies_gateway,
+    agency_http_routes,
     agency_routes,
     app_sessions,
     app_writes,
@@ -111,9 +112,9 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
                 authenticate=authenticate,
             ),
             *ledger_routes(),
+            *agency_http_routes(agencies),
             *auth.routes(),
             *credential_routes(),
-            *(route for agency in agencies for route in agency.routes),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         lifespan=lifespan,
@@ -149,7 +150,11 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
     app = standalone_app(
         view,
         lifespan=lifespan,
-        routes=[Route("/metrics", metrics.endpoint, methods=["GET"]), *auth.routes()],
+        routes=[
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
+            *agency_http_routes([agency]),
+            *auth.routes(),
+        ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
     )
     app.state.auth = auth

@@ -20,6 +20,7 @@ from govgraph.agencies import idempotency
 from govgraph.agencies.identity import models as identity_models
 from govgraph.agencies.identity import schema as identity_schema
 from govgraph.agencies.identity import service as identity_service
+from govgraph.agencies.land import export as land_export
 from govgraph.agencies.land import models as land_models
 from govgraph.agencies.land import schema as land_schema
 from govgraph.agencies.land import service as land_service
@@ -52,7 +53,8 @@ class Agency:
     mutation: type | None = None
     # Whether the agency keeps its own ledger (a log named after it), which its mutations append to.
     ledger: bool = False
-    # Routes beside GraphQL that the app mounts (e.g. the welfare office's publications).
+    # HTTP routes the agency serves beside GraphQL (land's GeoJSON export, the welfare office's
+    # publications); the app and the agency's standalone subgraph app mount them.
     routes: Sequence[BaseRoute] = ()
 
     def schema(
@@ -87,6 +89,7 @@ LAND = Agency(
     default_port=4102,
     mutation=land_schema.Mutation,
     ledger=True,
+    routes=land_export.routes(),
 )
 # Serves every agency's log from the ledger's tables; the logs themselves are created by the write path (or
 # `govgraph ledger init`), so it has no demo data of its own.
@@ -191,6 +194,11 @@ def agency_routes(
         )
         routes += graphql_routes(f"{prefix}/{agency.name}/graphql", view)
     return routes
+
+
+def agency_http_routes(agencies: Sequence[Agency]) -> list[BaseRoute]:
+    """The routes agencies serve beside GraphQL (each agency's `routes`)."""
+    return [route for agency in agencies for route in agency.routes]
 
 
 def app_sessions(request: Request | WebSocket) -> async_sessionmaker[AsyncSession]:

@@ -1,23 +1,37 @@
 """The land registry's GraphQL types: Parcel and Title entities, `Citizen.parcels` contributed to the
-identity bureau's Citizen, and the clerk's mutations (register parcels, transfer a title). Resolvers are thin;
-every look-up goes through a per-request DataLoader."""
+identity bureau's Citizen, and the clerk's mutations (register parcels with their geometry, transfer a title
+whole or in shares; restrictions are in rights_schema). Resolvers are thin; every look-up goes through a
+per-request DataLoader."""
 
 from __future__ import annotations
 
 import datetime
+from fractions import Fraction
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from govgraph.agencies.ids import check_id
-from govgraph.agencies.land.deeds import ParcelRecord, Registration, TitleRecord, Transfer
+from govgraph.agencies.land.deeds import (
+    ParcelRecord,
+    Registration,
+    TitleRecord,
+    Transfer,
+    parse_share,
+    share_text,
+)
+from govgraph.agencies.land.geometry import GeometryError, spatial_unit
 from govgraph.agencies.land.models import ParcelRow, TitleRow
+from govgraph.agencies.land.rights_schema import ParcelRestriction, RestrictionMutations, SpatialUnit
 from govgraph.agencies.land.service import AGENCY, CLERK, MAX_REGISTRATIONS, LandService
 from govgraph.agencies.ledger_links import LedgerEntry, ledger_entry
 from govgraph.agencies.writes import Actor, writes_for
 from govgraph.auth.permissions import requires_role
 from govgraph.federation.connections import Connection, page, window
+from govgraph.federation.errors import BadUserInput
 from govgraph.federation.inputs import scalar_fields_input
+from govgraph.federation.scalars import UInt64
 
 DEFAULT_PARCELS = 50
 
@@ -48,14 +62,21 @@ class Citizen:
         return cls(id=strawberry.ID(check_id(id)))
 
 
-@strawberry.federation.type(keys=["id"], description="A land parcel: a public record.")
+@strawberry.federation.type(
+    keys=["id"], description="A land parcel (LADM basic administrative unit with its spatial unit): public."
+)
 class Parcel:
     id: strawberry.ID
-    area: float = strawberry.field(description="Area in square metres.")
+    area: float = strawberry.field(
+        description="Official area in square metres: as declared, else the spatial unit's geodesic area."
+    )
     locality: str
+    spatial_unit: SpatialUnit | None = strawberry.field(description="Its boundary (null: not surveyed).")
     ledger_index: strawberry.Private[int | None]
 
-    @strawberry.field(description="The owner under the current title, if any.")
+    @strawberry.field(
+        description="The owner under the current title; null when the parcel is held in shares (`titles`)."
+    )
     async def owner(self, info: Info) -> Citizen | None:
         title = await _loader(info, "current_titles_by_parcel").load(self.id)
         return Citizen(id=strawberry.ID(title.owner_id)) if title else None
@@ -68,6 +89,21 @@ class Parcel:
     def ledger_entry(self) -> LedgerEntry | None:
         return ledger_entry(AGENCY, self.ledger_index)
 
+    @strawberry.field(
+        description="Mortgages, cautions and leases on this parcel, active or ended, oldest first."
+    )
+    async def restrictions(self, info: Info) -> list[ParcelRestriction]:
+        rows = await _loader(info, "restrictions_by_parcel").load(self.id)
+        return [ParcelRestriction.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="Every land ledger entry about this parcel, oldest first (registration, transfers, "
+        "restrictions registered and ended): each with its receipt from the ledger subgraph."
+    )
+    async def history(self, info: Info) -> list[LedgerEntry]:
+        indexes = await _loader(info, "history_by_parcel").load(self.id)
+        return [LedgerEntry(ledger=AGENCY, index=UInt64(index)) for index in indexes]
+
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Parcel | None:
         row = await _loader(info, "parcels_by_ids").load(check_id(id))
@@ -76,7 +112,11 @@ class Parcel:
     @classmethod
     def from_row(cls, row: ParcelRow | ParcelRecord) -> Parcel:
         return cls(
-            id=strawberry.ID(row.id), area=row.area_m2, locality=row.locality, ledger_index=row.ledger_index
+            id=strawberry.ID(row.id),
+            area=row.area_m2,
+            locality=row.locality,
+            spatial_unit=SpatialUnit.from_row(row),  # type: ignore[arg-type]
+            ledger_index=row.ledger_index,
         )
 
 
@@ -85,6 +125,9 @@ class Title:
     id: strawberry.ID
     registered_on: datetime.date
     current: bool
+    share: str = strawberry.field(
+        description="The owner's share of the parcel, exact: n/d (1/1: sole owner)."
+    )
     parcel_id: strawberry.Private[str]
     owner_id: strawberry.Private[str]
     ledger_index: strawberry.Private[int | None]
@@ -115,6 +158,7 @@ class Title:
             id=strawberry.ID(row.id),
             registered_on=row.registered_on,
             current=row.current,
+            share=share_text(Fraction(row.share_numerator, row.share_denominator)),
             parcel_id=row.parcel_id,
             owner_id=row.owner_id,
             ledger_index=row.ledger_index,
@@ -144,15 +188,31 @@ class Query:
 @strawberry.input(description="A parcel to register, with its first title.")
 class RegisterParcelInput:
     id: strawberry.ID = strawberry.field(description="The parcel's cadastral reference.")
-    area: float = strawberry.field(description="Area in square metres.")
     locality: str
     owner: strawberry.ID = strawberry.field(description="The first owner: a citizen's opaque id.")
+    area: float | None = strawberry.field(
+        default=None, description="Official area in square metres (default: the geometry's geodesic area)."
+    )
     registered_on: datetime.date | None = strawberry.field(
         default=None, description="The deed's date (default: today)."
     )
+    geometry: JSON | None = strawberry.field(
+        default=None,
+        description="The boundary: a GeoJSON Polygon or MultiPolygon (WGS 84), or a GeoJSON/JSON-FG Feature "
+        "of one; a JSON-FG `place` and `coordRefSys` are kept as given. Refused with the reasons if invalid, "
+        "CONFLICT naming the registered parcels it overlaps.",
+    )
 
     def registration(self) -> Registration:
-        return Registration(str(self.id), self.area, self.locality, str(self.owner), self.registered_on)
+        spatial = None
+        if self.geometry is not None:
+            try:
+                spatial = spatial_unit(self.geometry)
+            except GeometryError as exc:
+                raise BadUserInput(f"`geometry` is not a valid parcel boundary: {exc}") from None
+        return Registration(
+            str(self.id), self.area, self.locality, str(self.owner), self.registered_on, spatial
+        )
 
 
 @strawberry.input(description="A sale of a parcel by the holder of its current title.")
@@ -163,6 +223,11 @@ class TransferTitleInput:
     registered_on: datetime.date | None = strawberry.field(
         default=None, description="The deed's date (default: today)."
     )
+    share: str | None = strawberry.field(
+        default=None,
+        description="The share of the whole parcel sold, exact (n/d, e.g. 1/2); default: all the seller "
+        "holds.",
+    )
 
 
 def _actor(info: Info) -> Actor:
@@ -170,10 +235,11 @@ def _actor(info: Info) -> Actor:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(RestrictionMutations):
     @strawberry.mutation(
-        description="Register a parcel with its first title (clerk:land); CONFLICT if the parcel exists. A "
-        "retry with the same `idempotencyKey` and input returns the first parcel.",
+        description="Register a parcel with its first title (clerk:land); CONFLICT if the parcel exists or "
+        "its geometry overlaps a registered parcel (named in the message). A retry with the same "
+        "`idempotencyKey` and input returns the first parcel.",
         extensions=[requires_role(CLERK)],
     )
     async def register_parcel(
@@ -198,15 +264,19 @@ class Mutation:
 
     @strawberry.mutation(
         description="Transfer a parcel from the holder of its current title to a buyer (clerk:land): the "
-        "current title becomes history and the buyer's is registered. NOT_FOUND for an unknown parcel, "
-        "CONFLICT when the seller does not hold it: of concurrent sales of one parcel, one succeeds.",
+        "current title becomes history and the buyer's is registered (with what the seller keeps of a share "
+        "sale as a new title). NOT_FOUND for an unknown parcel, CONFLICT when the seller does not hold it "
+        "(of concurrent sales of one parcel, one succeeds) or while a mortgage or caution is active.",
         extensions=[requires_role(CLERK)],
     )
     async def transfer_title(
         self, info: Info, input: TransferTitleInput, idempotency_key: str | None = None
     ) -> Title:
-        transfer = Transfer(str(input.parcel), str(input.seller), str(input.buyer), input.registered_on)
+        share = None if input.share is None else parse_share(input.share)
+        transfer = Transfer(
+            str(input.parcel), str(input.seller), str(input.buyer), input.registered_on, share
+        )
         return Title.from_row(await _service(info).transfer_title(_actor(info), transfer, idempotency_key))
 
 
-TYPES: list[type] = [Citizen, Title]
+TYPES: list[type] = [Citizen, Title, ParcelRestriction]

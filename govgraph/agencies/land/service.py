@@ -1,6 +1,7 @@
-"""The land registry's rules: registering parcels and transferring titles through the write path (rows and
-ledger entry in one transaction; owners appear on the ledger as keyed hashes only), parcels and titles by id
-and by owner (batched), pages, and the demo data."""
+"""The land registry's rules: registering parcels (refusing overlaps through the spatial index), transferring
+titles whole or in shares, mortgages, cautions and leases, all through the write path (rows and ledger entry
+in one transaction; citizens appear on the ledger as keyed hashes only); parcels, titles and restrictions by
+id and by owner (batched), a parcel's history, pages, and the demo data."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from govgraph.agencies.ids import check_id
+from govgraph.agencies.land import restrictions
 from govgraph.agencies.land.deeds import (
     ParcelRecord,
     Registration,
@@ -21,7 +24,10 @@ from govgraph.agencies.land.deeds import (
     register_rows,
     transfer_rows,
 )
-from govgraph.agencies.land.models import ParcelRow, TitleRow
+from govgraph.agencies.land.demo import DEMO_LATER_PARCELS, DEMO_PARCELS, DEMO_SALE
+from govgraph.agencies.land.models import ParcelRow, RestrictionRow, TitleRow
+from govgraph.agencies.land.restrictions import Restriction
+from govgraph.agencies.land.spatial_index import index_for
 from govgraph.agencies.writes import DEMO_SEED, Actor, AgencyWrites
 from govgraph.federation.dataloaders import by_key, grouped_by_key
 from govgraph.federation.errors import BadUserInput, Conflict
@@ -59,9 +65,12 @@ class LandService:
         if len({registration.parcel_id for registration in checked}) < len(checked):
             raise BadUserInput("The same parcel id appears twice.")
         arguments = {"parcels": [registration.arguments() for registration in checked]}
+        index = index_for(writes)
+        if any(registration.spatial is not None for registration in checked):
+            await index.catch_up(writes.log.engine)  # what it misses, the check reads in the transaction
         try:
             written = await writes.write(
-                actor, operation, arguments, register_rows(writes, checked), idempotency_key
+                actor, operation, arguments, register_rows(writes, checked, index), idempotency_key
             )
         except IntegrityError:
             await self._refuse_registered([registration.parcel_id for registration in checked])
@@ -101,6 +110,109 @@ class LandService:
         assert row is not None  # committed before, by the write this one replays
         return row
 
+    async def register_restriction(
+        self,
+        actor: Actor,
+        restriction: Restriction,
+        idempotency_key: str | None = None,
+        *,
+        operation: str,
+        today: datetime.date | None = None,
+    ) -> RestrictionRow:
+        """Register a mortgage, place a caution or register a lease: one entry."""
+        writes = _require(self.writes)
+        checked = restriction.checked(today or datetime.date.today())
+        written = await writes.write(
+            actor,
+            operation,
+            checked.arguments(),
+            restrictions.register_rows(writes, checked),
+            idempotency_key,
+        )
+        return await self._restriction(written.result["restriction"])
+
+    async def end_restriction(
+        self,
+        actor: Actor,
+        kind: str,
+        restriction_id: str,
+        idempotency_key: str | None = None,
+        *,
+        operation: str,
+    ) -> RestrictionRow:
+        """Discharge a mortgage, lift a caution or end a lease: one entry."""
+        writes = _require(self.writes)
+        check_id(restriction_id)
+        arguments = {"kind": kind, "id": restriction_id}
+        written = await writes.write(
+            actor, operation, arguments, restrictions.end_rows(kind, restriction_id), idempotency_key
+        )
+        return await self._restriction(written.result["restriction"])
+
+    async def _restriction(self, restriction_id: str) -> RestrictionRow:
+        row = (await self.restrictions_by_ids([restriction_id]))[0]
+        assert row is not None  # committed by the write that named it
+        return row
+
+    async def restrictions_by_ids(self, ids: Sequence[str]) -> list[RestrictionRow | None]:
+        async with self.sessions() as session:
+            rows = (await session.exec(select(RestrictionRow).where(col(RestrictionRow.id).in_(ids)))).all()
+        return by_key(rows, ids, key=lambda row: row.id)
+
+    async def restrictions_by_parcel(self, parcel_ids: Sequence[str]) -> list[list[RestrictionRow]]:
+        async with self.sessions() as session:
+            rows = (
+                await session.exec(
+                    select(RestrictionRow)
+                    .where(col(RestrictionRow.parcel_id).in_(parcel_ids))
+                    .order_by(RestrictionRow.ledger_index)
+                )
+            ).all()
+        return grouped_by_key(rows, parcel_ids, key=lambda row: row.parcel_id)
+
+    async def history_by_parcel(self, parcel_ids: Sequence[str]) -> list[list[int]]:
+        """Each parcel's ledger entries, oldest first: its registration, every transfer, and every
+        restriction's registration and end."""
+        found: dict[str, set[int]] = {parcel: set() for parcel in parcel_ids}
+        async with self.sessions() as session:
+            for parcel, index in (
+                await session.exec(
+                    select(ParcelRow.id, ParcelRow.ledger_index).where(col(ParcelRow.id).in_(parcel_ids))
+                )
+            ).all():
+                found[parcel].add(index)
+            for parcel, index in (
+                await session.exec(
+                    select(TitleRow.parcel_id, TitleRow.ledger_index).where(
+                        col(TitleRow.parcel_id).in_(parcel_ids)
+                    )
+                )
+            ).all():
+                found[parcel].add(index)
+            for parcel, start, end in (
+                await session.exec(
+                    select(
+                        RestrictionRow.parcel_id,
+                        RestrictionRow.ledger_index,
+                        RestrictionRow.ended_ledger_index,
+                    ).where(col(RestrictionRow.parcel_id).in_(parcel_ids))
+                )
+            ).all():
+                found[parcel] |= {start, end}
+        return [sorted(i for i in found[parcel] if i is not None) for parcel in parcel_ids]
+
+    async def parcels_after(self, after: str, limit: int) -> list[ParcelRow]:
+        """Parcels by id after `after`, `limit` at a time (the GeoJSON export reads the registry in pages)."""
+        async with self.sessions() as session:
+            query = select(ParcelRow).where(col(ParcelRow.id) > after).order_by(ParcelRow.id).limit(limit)
+            return list((await session.exec(query)).all())
+
+    async def place_crss(self) -> list[str]:
+        """The CRSs (canonical JSON) of the JSON-FG places parcels were registered with, sorted."""
+        async with self.sessions() as session:
+            query = select(ParcelRow.coord_ref_sys).where(col(ParcelRow.place).is_not(None)).distinct()
+            return sorted(crs for crs in (await session.exec(query)).all() if crs is not None)
+
     async def parcels_by_ids(self, ids: Sequence[str]) -> list[ParcelRow | None]:
         async with self.sessions() as session:
             rows = (await session.exec(select(ParcelRow).where(col(ParcelRow.id).in_(ids)))).all()
@@ -113,6 +225,7 @@ class LandService:
             return list((await session.exec(select(ParcelRow).order_by(ParcelRow.id).limit(first))).all())
 
     async def current_titles_by_parcel(self, parcel_ids: Sequence[str]) -> list[TitleRow | None]:
+        """Each parcel's sole owner's current title; None for an unknown parcel or one held in shares."""
         async with self.sessions() as session:
             rows = (
                 await session.exec(
@@ -121,7 +234,8 @@ class LandService:
                     )
                 )
             ).all()
-        return by_key(rows, parcel_ids, key=lambda row: row.parcel_id)
+        grouped = grouped_by_key(rows, parcel_ids, key=lambda row: row.parcel_id)
+        return [group[0] if len(group) == 1 else None for group in grouped]
 
     async def titles_by_parcel(self, parcel_ids: Sequence[str]) -> list[list[TitleRow]]:
         async with self.sessions() as session:
@@ -160,19 +274,6 @@ class LandService:
             ).all()
             total = (await session.exec(select(func.count()).select_from(TitleRow))).one()
         return list(rows), total
-
-
-# Demo data for `make run`, registered through the write path. Owners are the identity bureau's demo
-# citizens (opaque ids); parcel-0003 was sold in 2023, so its first title is history.
-DEMO_PARCELS = (
-    Registration("parcel-0001", 512.5, "Northfield", "cit_5b0e2f7c1a9d4e83", datetime.date(2019, 3, 14)),
-    Registration("parcel-0002", 1200.0, "Northfield", "cit_5b0e2f7c1a9d4e83", datetime.date(2021, 7, 1)),
-    Registration("parcel-0003", 87.25, "Riverside", "cit_91c4d6ab02f3e715", datetime.date(2015, 11, 30)),
-)
-DEMO_SALE = Transfer("parcel-0003", "cit_91c4d6ab02f3e715", "cit_e27a8f5d3c6b1049", datetime.date(2023, 2, 9))
-DEMO_LATER_PARCELS = (
-    Registration("parcel-0004", 30000.0, "Hillcrest", "cit_91c4d6ab02f3e715", datetime.date(2020, 5, 20)),
-)
 
 
 async def seed(sessions: async_sessionmaker[AsyncSession], writes: AgencyWrites | None) -> None:

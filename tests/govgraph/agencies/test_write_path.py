@@ -371,6 +371,26 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
     assert service.post(REGISTER_MANY, {"input": [{**owner, "id": "privacy-2"}]}, service.clerk)["data"]
     sale = {"parcel": "privacy-1", "seller": enrolled, "buyer": "cit_e27a8f5d3c6b1049"}
     assert service.post(TRANSFER, {"input": sale}, service.clerk)["data"]
+    # The land registry's restrictions on the new citizen's parcel, each registered and ended; the lease's
+    # tenant is the new citizen too.
+    for register, end, restriction in (
+        ("registerLease", "endLease", {"tenant": enrolled, "endsOn": "2099-01-01"}),
+        (
+            "registerMortgage",
+            "dischargeMortgage",
+            {"lender": "Bank of Eastgate", "amount": "1", "currency": "EUR"},
+        ),
+        ("placeCaution", "liftCaution", {"lodgedBy": "District Court", "reason": "Privacy scan"}),
+    ):
+        kind = {"registerLease": "RegisterLease", "registerMortgage": "RegisterMortgage"}.get(
+            register, "PlaceCaution"
+        )
+        placed = service.post(
+            f"mutation ($input: {kind}Input!) {{ {register}(input: $input) {{ id }} }}",
+            {"input": {"parcel": "privacy-2", **restriction}},
+            service.clerk,
+        )["data"][register]["id"]
+        assert service.post(f'mutation {{ {end}(id: "{placed}") {{ active }} }}', None, service.clerk)["data"]
     # The credential flows: the new citizen and a demo citizen each receive a credential with `govgraph
     # wallet` (the issuance appends to the identity ledger), and the demo citizen answers a presentation
     # request that asks for a disclosed claim, a predicate over the birth date and a pseudonym.
@@ -420,6 +440,12 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
         "submitClaim",
         "recordPayments",
         "revokeCredentials",
+        "registerLease",
+        "endLease",
+        "registerMortgage",
+        "dischargeMortgage",
+        "placeCaution",
+        "liftCaution",
     }
     found = mutations(lambda body: service.post(body["query"], body.get("variables")))
     assert ran == {mutation.name for mutation in found}  # a new mutation joins this scan

@@ -291,10 +291,13 @@ COMPLIANCE_OPS = [op for op in CORPUS if root_fields(op[1]) and root_fields(op[1
 # build_app's own database against Hive over the live subgraphs' database: the same seeded rows, but each
 # deployment's ledger entries carry its own keyed hashes, signatures and times, so operations that select
 # ledger entries are compared only where both gateways share subgraphs (test_gateway_differential.py).
+LEDGER_ENTRY_FIELDS = ("ledgerEntry", "history", "endedBy")  # the agencies' fields that select ledger entries
 AGENCY_OPS = [
     op
     for op in CORPUS
-    if root_fields(op[1]) and root_fields(op[1]) <= AGENCY_ROOTS and "ledgerEntry" not in op[1]
+    if root_fields(op[1])
+    and root_fields(op[1]) <= AGENCY_ROOTS
+    and not any(field in op[1] for field in LEDGER_ENTRY_FIELDS)
 ]
 
 

@@ -13,7 +13,12 @@ from graphql import build_client_schema, build_schema, get_introspection_query
 
 from govgraph.federation.gateway.composition import compose_sdls
 from govgraph.federation.gateway.endpoint import GatewayEndpoint, remote_gateway
-from tests.govgraph.federation.corpus import errors_by_subgraph, generate, with_deliberate_differences
+from tests.govgraph.federation.corpus import (
+    errors_by_subgraph,
+    generate,
+    root_subgraphs,
+    with_deliberate_differences,
+)
 from tests.govgraph.federation.corpus.hand import OPERATIONS as HAND
 from tests.support.servers import UvicornThread
 
@@ -67,8 +72,9 @@ def test_embedded_gateway_answers_exactly_as_hive_gateway(
     _name, query, variables, *rest = operation
     operation_name = rest[0] if rest else None
     ours = errors_by_subgraph(post(embedded, query, variables, operation_name))
+    roots = root_subgraphs(hive_gateway.supergraph, query, operation_name)
     theirs = errors_by_subgraph(
-        with_deliberate_differences(post(hive_gateway.url, query, variables, operation_name))
+        with_deliberate_differences(post(hive_gateway.url, query, variables, operation_name), roots)
     )
     assert ours == theirs
 

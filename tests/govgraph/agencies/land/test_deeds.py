@@ -154,6 +154,7 @@ async def test_a_transfer_closes_the_sellers_title_and_registers_the_buyers(stor
         "seller": hashing.keyed_hash("citizen", ADA),
         "buyer": hashing.keyed_hash("citizen", CHIARA),
         "registeredOn": "2026-01-15",
+        "share": "1/1",  # a sale records the share sold: all the seller held here
     }
 
 
@@ -214,14 +215,16 @@ async def test_fifty_concurrent_sales_of_one_parcel_by_its_owner_sell_it_once(st
     assert [(t.id, t.owner_id) for t in current] == [(sold[0].id, sold[0].owner_id)]
 
 
-async def test_the_database_itself_refuses_a_second_current_title(storage) -> None:
+async def test_the_database_itself_refuses_a_second_current_title_of_one_owner(storage) -> None:
+    # Co-owners each hold a current title (shares), so the database's guard is one current title per owner
+    # of a parcel; a second owner is kept out by the transfer's conditional update (tested above).
     async with storage.engine.begin() as connection:
         with pytest.raises(IntegrityError):
             await connection.execute(
                 insert(TitleRow.__table__).values(
                     id="title-9999",
                     parcel_id="parcel-0001",
-                    owner_id=BRAM,
+                    owner_id=ADA,
                     registered_on=TODAY,
                     current=True,
                 )

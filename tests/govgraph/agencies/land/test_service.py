@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from govgraph.agencies.identity.service import DEMO_CITIZENS
-from govgraph.agencies.land.models import ParcelRow, TitleRow
+from govgraph.agencies.land.models import ParcelRow, RestrictionRow, TitleRow
 from govgraph.agencies.land.service import DEMO_LATER_PARCELS, DEMO_PARCELS, DEMO_SALE, LandService
 from govgraph.federation.errors import BadUserInput
 
@@ -54,7 +54,17 @@ def test_demo_owners_are_identity_demo_citizens() -> None:
 
 
 def test_land_rows_hold_public_records_and_opaque_owner_ids_only() -> None:
-    assert set(ParcelRow.model_fields) == {"id", "area_m2", "locality", "ledger_index"}
+    # The spatial unit (boundary, its area, the JSON-FG place and CRS) is a public record too.
+    assert set(ParcelRow.model_fields) == {
+        "id",
+        "area_m2",
+        "locality",
+        "ledger_index",
+        "geometry",
+        "calculated_area_m2",
+        "place",
+        "coord_ref_sys",
+    }
     assert set(TitleRow.model_fields) == {
         "id",
         "parcel_id",
@@ -62,4 +72,21 @@ def test_land_rows_hold_public_records_and_opaque_owner_ids_only() -> None:
         "registered_on",
         "current",
         "ledger_index",
+        "share_numerator",
+        "share_denominator",
+    }
+    # A lease's tenant is held by opaque citizen id, like an owner; lenders and cautioners are public.
+    assert set(RestrictionRow.model_fields) == {
+        "id",
+        "kind",
+        "parcel_id",
+        "holder",
+        "amount",
+        "currency",
+        "reason",
+        "starts_on",
+        "ends_on",
+        "active",
+        "ledger_index",
+        "ended_ledger_index",
     }
