@@ -60,6 +60,9 @@ class Settings:
     public_url: str | None = None
     # GOVGRAPH_VERIFY_WORKERS: processes verifying presentations (0: a thread of the server process).
     verify_workers: int = 2
+    # GOVGRAPH_TSA_URL: the RFC 3161 TSA the courts' receipts are time-stamped by; unset: the TSA built into
+    # the service (its keys and certificates in <data>/tsa).
+    tsa_url: str | None = None
 
     @property
     def production(self) -> bool:
@@ -124,6 +127,7 @@ class Settings:
             subgraph_secret=_secret(env, "GOVGRAPH_SUBGRAPH_SECRET"),
             public_url=_public_url(env, "GOVGRAPH_PUBLIC_URL"),
             verify_workers=_workers(env, "GOVGRAPH_VERIFY_WORKERS", 2),
+            tsa_url=_public_url(env, "GOVGRAPH_TSA_URL"),
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 

@@ -1,0 +1,133 @@
+"""Receipts for notarized entries: wait until a signed checkpoint covers the entry, get that checkpoint's
+RFC 3161 token (once per checkpoint, whoever asks first; kept in the courts' tables so every receipt of a
+checkpoint carries the same token), and assemble the evidence receipt.
+
+Why one token per checkpoint: the sequencer signs a checkpoint per group of entries; time-stamping its body
+once costs one TSA round trip per checkpoint instead of one per notarization, and the inclusion proof links
+each entry to the time-stamped root (see govgraph.evidence.receipt)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from govgraph.agencies.courts.models import CheckpointTimestampRow
+from govgraph.evidence.authority import load_or_create_authority
+from govgraph.evidence.receipt import EvidenceReceipt, checkpoint_body
+from govgraph.evidence.timestampers import (
+    EmbeddedTimestamper,
+    RemoteTimestamper,
+    Timestamper,
+    TimestampUnavailable,
+)
+from govgraph.ledger.log import Log, SignedTreeHead
+from govgraph.ledger.receipt import Receipt
+
+POLL = 0.01  # seconds between looks for a newer checkpoint, shared by every waiter of a log
+WAIT_LIMIT = 30.0  # seconds a notarization waits for a checkpoint covering its entry
+KEPT_TOKENS = 64  # checkpoints whose token stays in memory
+
+_timestamps = CheckpointTimestampRow.__table__  # type: ignore[attr-defined]
+
+
+class ReceiptUnavailable(Exception):
+    """No receipt can be made now (no checkpoint in time, or the TSA failed); the entry stays recorded."""
+
+
+class Notary:
+    """Makes evidence receipts for entries of one log, with tokens from `timestamper`. `authority_chain` is
+    the embedded TSA's certificates (PEM), None when tokens come from an external TSA."""
+
+    def __init__(self, timestamper: Timestamper, *, authority_chain: bytes | None = None) -> None:
+        self.timestamper = timestamper
+        self.authority_chain = authority_chain
+        self._head: SignedTreeHead | None = None
+        self._head_read = 0.0
+        self._head_lock = asyncio.Lock()
+        self._tokens: OrderedDict[int, bytes] = OrderedDict()
+        self._pending: dict[int, asyncio.Future[bytes]] = {}
+
+    async def receipt(self, log: Log, index: int, *, wait: float = WAIT_LIMIT) -> EvidenceReceipt:
+        head = await self.covering(log, index, wait)
+        proof = await log.inclusion_proof(index, head.size)
+        ledger = Receipt(log.origin, index, await log.entry(index), head.size, tuple(proof), head.published)
+        return EvidenceReceipt(ledger, await self.token(log.engine, head))
+
+    async def covering(self, log: Log, index: int, wait: float) -> SignedTreeHead:
+        """The latest signed checkpoint once it covers entry `index`. Waiters share one reader: whoever holds
+        the lock reads the head if the one known is older than POLL, the others use it."""
+        deadline = time.monotonic() + wait
+        while True:
+            async with self._head_lock:
+                if self._head is None or self._head.size <= index:
+                    if time.monotonic() - self._head_read >= POLL:
+                        self._head = await log.latest_checkpoint()
+                        self._head_read = time.monotonic()
+                head = self._head
+            if head is not None and head.size > index:
+                return head
+            if time.monotonic() > deadline:
+                raise ReceiptUnavailable(f"no signed checkpoint covers entry {index} yet")
+            await asyncio.sleep(POLL)
+
+    async def token(self, engine: AsyncEngine, head: SignedTreeHead) -> bytes:
+        """The token over `head`'s body: from memory, the table, or the TSA (one request per checkpoint in
+        this process; across processes the first token stored wins and is the one every receipt carries)."""
+        known = self._tokens.get(head.size)
+        if known is not None:
+            return known
+        pending = self._pending.get(head.size)
+        if pending is None:
+            pending = asyncio.get_running_loop().create_future()
+            self._pending[head.size] = pending
+            try:
+                pending.set_result(await self._stored_or_new(engine, head))
+            except BaseException as exc:
+                pending.set_exception(exc)
+                pending.exception()  # retrieved: waiters re-raise it, an unawaited future logs nothing
+            finally:
+                del self._pending[head.size]
+        token = await asyncio.shield(pending)
+        self._tokens[head.size] = token
+        while len(self._tokens) > KEPT_TOKENS:
+            self._tokens.popitem(last=False)
+        return token
+
+    async def _stored_or_new(self, engine: AsyncEngine, head: SignedTreeHead) -> bytes:
+        stored = await _stored(engine, head.size)
+        if stored is not None:
+            return stored
+        try:
+            token = await self.timestamper.timestamp(checkpoint_body(head.note))
+        except TimestampUnavailable as exc:
+            raise ReceiptUnavailable(str(exc)) from None
+        async with engine.begin() as connection:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            await connection.execute(
+                dialect.insert(_timestamps).values(tree_size=head.size, token=token).on_conflict_do_nothing()
+            )
+        stored = await _stored(engine, head.size)
+        assert stored is not None  # inserted above, or by another process first
+        return stored
+
+
+async def _stored(engine: AsyncEngine, size: int) -> bytes | None:
+    async with engine.connect() as connection:
+        found = await connection.execute(select(_timestamps.c.token).where(_timestamps.c.tree_size == size))
+        row = found.first()
+    return None if row is None else bytes(row.token)
+
+
+def open_notary(data_dir: Path, tsa_url: str | None) -> Notary:
+    """The notary as configured: tokens from the TSA at `tsa_url` (GOVGRAPH_TSA_URL), else from the
+    embedded authority in `<data>/tsa` (created on first use: root CA and TSA certificate, keys 0600)."""
+    if tsa_url:
+        return Notary(RemoteTimestamper(tsa_url))
+    authority = load_or_create_authority(data_dir / "tsa")
+    return Notary(EmbeddedTimestamper(authority), authority_chain=authority.chain_pem())
