@@ -152,8 +152,15 @@ _DIGEST_SIZES = {SHA256_OID: 32, "2.16.840.1.101.3.4.2.2": 48, "2.16.840.1.101.3
 _CREATION = threading.Lock()
 
 
+class _RefusedResp(core.Sequence):
+    """TimeStampResp without its token (RFC 3161 section 2.4.2: timeStampToken is OPTIONAL, absent when the
+    request is refused); asn1crypto's TimeStampResp requires it, so a refusal uses this schema."""
+
+    _fields = [("status", tsp.PKIStatusInfo)]
+
+
 def _rejection(failure: str) -> bytes:
-    return tsp.TimeStampResp({"status": {"status": "rejection", "fail_info": {failure}}}).dump()
+    return _RefusedResp({"status": {"status": "rejection", "fail_info": {failure}}}).dump()
 
 
 def load_or_create_authority(directory: Path, *, name: str = "govgraph") -> TimestampAuthority:
