@@ -7,7 +7,9 @@ with `govgraph ledger verify-receipt`."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import hashlib
 import json
 import re
 import sqlite3
@@ -45,6 +47,9 @@ TRANSFER = """mutation ($input: TransferTitleInput!, $key: String) {
     id current owner { id } ledgerEntry { ledger index } } }"""
 OFFER = """mutation ($citizen: ID!, $schema: String!, $key: String) {
   createCredentialOffer(citizenId: $citizen, schema: $schema, idempotencyKey: $key) { offerUri txCode } }"""
+NOTARIZE = """mutation ($sha256: Base64!, $key: String) {
+  notarize(sha256: $sha256, mediaType: "application/pdf", caseRef: "CV-2026-7", idempotencyKey: $key) {
+    notarization { index } } }"""
 ASK = """mutation ($dcql: JSON!, $purpose: String!, $key: String) {
   createPresentationRequest(dcql: $dcql, purpose: $purpose, idempotencyKey: $key) { id requestUri } }"""
 RESULT = "query ($id: ID!) { presentationResult(id: $id) { status disclosed } }"
@@ -65,7 +70,7 @@ MUTATIONS = ("enrolCitizen", "registerParcel", "registerParcels", "transferTitle
 class Service:
     server: LiveServer
     settings: Settings
-    clerk: str  # a token holding clerk:land and clerk:identity
+    clerk: str  # a token holding clerk:land, clerk:identity and clerk:courts
     stranger: str  # a token holding auditor only
 
     def post(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
@@ -116,7 +121,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         yield Service(
             server,
             settings,
-            issuer.issue(CLERK_SUBJECT, ["clerk:land", "clerk:identity"]),
+            issuer.issue(CLERK_SUBJECT, ["clerk:land", "clerk:identity", "clerk:courts"]),
             issuer.issue("auditor-uma", ["auditor"]),
         )
         log = server.log_path.read_text()
@@ -364,6 +369,8 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
     assert service.post(REGISTER_MANY, {"input": [{**owner, "id": "privacy-2"}]}, service.clerk)["data"]
     sale = {"parcel": "privacy-1", "seller": enrolled, "buyer": "cit_e27a8f5d3c6b1049"}
     assert service.post(TRANSFER, {"input": sale}, service.clerk)["data"]
+    exhibit = base64.b64encode(hashlib.sha256(PERSON["familyName"].encode()).digest()).decode()
+    assert service.post(NOTARIZE, {"sha256": exhibit}, service.clerk)["data"]
     # The credential flows: the new citizen and a demo citizen each receive a credential with `govgraph
     # wallet` (the issuance appends to the identity ledger), and the demo citizen answers a presentation
     # request that asks for a disclosed claim, a predicate over the birth date and a pseudonym.
@@ -390,6 +397,7 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
         "transferTitle",
         "createCredentialOffer",
         "createPresentationRequest",
+        "notarize",
     }
     found = mutations(lambda body: service.post(body["query"], body.get("variables")))
     assert ran == {mutation.name for mutation in found}  # a new mutation joins this scan
