@@ -120,7 +120,7 @@ VERIFIER = Agency(
 
 
 def standard_agencies() -> list[Agency]:
-    return [IDENTITY, LAND, COURTS, LEDGER, VERIFIER]
+    return [IDENTITY, LAND, LEDGER, VERIFIER, COURTS]
 
 
 def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:
