@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import os
 import secrets
@@ -74,32 +75,11 @@ class TimestampAuthority:
         if nonce is not None:
             info["nonce"] = nonce
         tst_info = tsp.TSTInfo(info).dump()
-        certificate = asn1_x509.Certificate.load(self.certificate.public_bytes(serialization.Encoding.DER))
         signed_attributes = cms.CMSAttributes(
             [
                 {"type": "content_type", "values": ["tst_info"]},
                 {"type": "message_digest", "values": [hashlib.sha256(tst_info).digest()]},
-                {
-                    "type": "signing_certificate_v2",
-                    "values": [
-                        {
-                            "certs": [
-                                {
-                                    # hashAlgorithm DEFAULT sha256: left out, as DER requires
-                                    "cert_hash": hashlib.sha256(certificate.dump()).digest(),
-                                    "issuer_serial": {
-                                        "issuer": [
-                                            asn1_x509.GeneralName(
-                                                name="directory_name", value=certificate.issuer
-                                            )
-                                        ],
-                                        "serial_number": certificate.serial_number,
-                                    },
-                                }
-                            ]
-                        }
-                    ],
-                },
+                self._signing_certificate,
             ]
         )
         # CMS signs the DER of the attributes as a SET OF (RFC 5652 section 5.4), not their [0] IMPLICIT form.
@@ -107,10 +87,7 @@ class TimestampAuthority:
         signer = cms.SignerInfo(
             {
                 "version": "v1",
-                "sid": cms.SignerIdentifier(
-                    name="issuer_and_serial_number",
-                    value={"issuer": certificate.issuer, "serial_number": certificate.serial_number},
-                ),
+                "sid": self._signer_identifier,
                 "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
                 "signed_attrs": signed_attributes,
                 "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
@@ -124,9 +101,57 @@ class TimestampAuthority:
             "signer_infos": [signer],
         }
         if include_certificate:
-            signed_data["certificates"] = [cms.CertificateChoices(name="certificate", value=certificate)]
+            signed_data["certificates"] = [self._certificate_choice]
         token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
         return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
+
+    # What every token repeats, parsed once from DER (asn1crypto re-serializes a structure built from Python
+    # values on every dump: building these per token cost most of a token's time).
+
+    @functools.cached_property
+    def _asn1_certificate(self) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(self.certificate.public_bytes(serialization.Encoding.DER))
+
+    @functools.cached_property
+    def _signing_certificate(self) -> cms.CMSAttribute:
+        """The ESS signing-certificate-v2 attribute naming the TSA certificate (RFC 5816)."""
+        certificate = self._asn1_certificate
+        issuer = asn1_x509.GeneralName(name="directory_name", value=certificate.issuer)
+        attribute = cms.CMSAttribute(
+            {
+                "type": "signing_certificate_v2",
+                "values": [
+                    {
+                        "certs": [
+                            {
+                                # hashAlgorithm DEFAULT sha256: left out, as DER requires
+                                "cert_hash": hashlib.sha256(certificate.dump()).digest(),
+                                "issuer_serial": {
+                                    "issuer": [issuer],
+                                    "serial_number": certificate.serial_number,
+                                },
+                            }
+                        ]
+                    }
+                ],
+            }
+        )
+        return cms.CMSAttribute.load(attribute.dump())
+
+    @functools.cached_property
+    def _signer_identifier(self) -> cms.SignerIdentifier:
+        certificate = self._asn1_certificate
+        identifier = cms.SignerIdentifier(
+            name="issuer_and_serial_number",
+            value={"issuer": certificate.issuer, "serial_number": certificate.serial_number},
+        )
+        return cms.SignerIdentifier.load(identifier.dump())
+
+    @functools.cached_property
+    def _certificate_choice(self) -> cms.CertificateChoices:
+        return cms.CertificateChoices.load(
+            cms.CertificateChoices(name="certificate", value=self._asn1_certificate).dump()
+        )
 
     def answer(self, request_der: bytes) -> bytes:
         """The TimeStampResp for a DER TimeStampReq (what an RFC 3161 HTTP endpoint returns); a request that
