@@ -230,7 +230,9 @@ async def _storage(
             logs.logs, settings.ledger_keys_dir, engine=engine, ledgerless=ledgerless_names(agencies)
         )
         if courts.AGENCY in app.state.writes:  # its receipts carry RFC 3161 tokens (docs/evidence.md)
-            app.state.writes.attach(courts.AGENCY, open_notary(settings.data_dir, settings.tsa_url))
+            app.state.writes.attach(
+                courts.AGENCY, open_notary(settings.data_dir, settings.tsa_url, settings.ots_calendars)
+            )
         if not settings.production:
             await seed_agencies(app.state.sessions, app.state.writes, agencies)
         yield engine

@@ -63,6 +63,9 @@ class Settings:
     # GOVGRAPH_TSA_URL: the RFC 3161 TSA the courts' receipts are time-stamped by; unset: the TSA built into
     # the service (its keys and certificates in <data>/tsa).
     tsa_url: str | None = None
+    # GOVGRAPH_OTS_CALENDARS: OpenTimestamps calendar URLs (comma-separated) the courts ledger's checkpoints
+    # are anchored through; unset or empty: no anchoring (the default: it needs the network).
+    ots_calendars: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -128,6 +131,7 @@ class Settings:
             public_url=_public_url(env, "GOVGRAPH_PUBLIC_URL"),
             verify_workers=_workers(env, "GOVGRAPH_VERIFY_WORKERS", 2),
             tsa_url=_public_url(env, "GOVGRAPH_TSA_URL"),
+            ots_calendars=_urls(env, "GOVGRAPH_OTS_CALENDARS"),
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 
@@ -190,6 +194,14 @@ def _public_url(env: Mapping[str, str], name: str) -> str | None:
     if not re.fullmatch(r"https?://[^/?#\s@]+(/[^?#\s]*)?", url):
         raise ConfigError(name, raw, "an http:// or https:// URL without query or fragment")
     return url
+
+
+def _urls(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name, "")
+    urls = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for url in urls:
+        _public_url({name: url}, name)
+    return urls
 
 
 def _workers(env: Mapping[str, str], name: str, default: int) -> int:

@@ -79,15 +79,17 @@ def inspect_proof(
         if hasher is None:
             raise InvalidOtsProof("UnsupportedHash", f"file hash {name} is not supported here")
         matches = hasher(data).digest() == detached.file_digest
-    found = []
-    for commitment, attestation in sorted(detached.timestamp.all_attestations(), key=_order):
-        found.append(_describe(commitment, attestation, bitcoin_roots or {}))
-    return OtsReport(name, detached.file_digest, matches, found)
+    found = [
+        _describe(commitment, attestation, bitcoin_roots or {})
+        for commitment, attestation in detached.timestamp.all_attestations()
+    ]
+    return OtsReport(name, detached.file_digest, matches, sorted(found, key=_order))
 
 
-def _order(item: tuple[bytes, object]) -> tuple[bytes, bytes]:
-    commitment, attestation = item
-    return (getattr(attestation, "TAG", b"") or b"", commitment)
+def _order(described: dict[str, object]) -> tuple[str, str, str]:
+    """Attestations by kind, then calendar or height, then commitment: a stable order for any proof."""
+    place = described.get("uri", described.get("height", described.get("tag", "")))
+    return (str(described["type"]), f"{place:>20}" if isinstance(place, int) else str(place), str(described))
 
 
 def _describe(commitment: bytes, attestation: object, roots: dict[int, bytes]) -> dict[str, object]:

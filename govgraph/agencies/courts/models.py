@@ -27,3 +27,10 @@ class CheckpointTimestampRow(CourtsTable, table=True):
 
     tree_size: int = Field(primary_key=True)  # the signed checkpoint of the courts ledger it covers
     token: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # DER TimeStampResp
+
+
+class CheckpointAnchorRow(CourtsTable, table=True):
+    __tablename__ = "courts_checkpoint_anchor"
+
+    tree_size: int = Field(primary_key=True)  # the signed checkpoint whose body was anchored
+    proof: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # detached .ots proof of the body

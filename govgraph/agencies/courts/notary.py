@@ -9,6 +9,7 @@ each entry to the time-stamped root (see govgraph.evidence.receipt)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -17,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from govgraph.agencies.courts.models import CheckpointTimestampRow
+from govgraph.agencies.courts.models import CheckpointAnchorRow, CheckpointTimestampRow
+from govgraph.evidence.anchoring import AnchoringFailed, anchor
 from govgraph.evidence.authority import load_or_create_authority
 from govgraph.evidence.receipt import EvidenceReceipt, checkpoint_body
 from govgraph.evidence.timestampers import (
@@ -32,8 +34,11 @@ from govgraph.ledger.receipt import Receipt
 POLL = 0.005  # seconds between looks for a newer checkpoint (or integrations), shared by every waiter
 WAIT_LIMIT = 30.0  # seconds a notarization waits for a checkpoint covering its entry
 KEPT_TOKENS = 64  # checkpoints whose token stays in memory
+ANCHOR_EVERY = 60.0  # seconds between two checkpoints anchored through OpenTimestamps calendars, at least
+log = logging.getLogger("govgraph.courts")
 
 _timestamps = CheckpointTimestampRow.__table__  # type: ignore[attr-defined]
+_anchors = CheckpointAnchorRow.__table__  # type: ignore[attr-defined]
 
 
 class ReceiptUnavailable(Exception):
@@ -44,9 +49,21 @@ class Notary:
     """Makes evidence receipts for entries of one log, with tokens from `timestamper`. `authority_chain` is
     the embedded TSA's certificates (PEM), None when tokens come from an external TSA."""
 
-    def __init__(self, timestamper: Timestamper, *, authority_chain: bytes | None = None) -> None:
+    def __init__(
+        self,
+        timestamper: Timestamper,
+        *,
+        authority_chain: bytes | None = None,
+        calendars: tuple[str, ...] = (),
+        anchor_every: float = ANCHOR_EVERY,
+    ) -> None:
         self.timestamper = timestamper
         self.authority_chain = authority_chain
+        # OpenTimestamps calendars that checkpoints are anchored through (none: anchoring is off).
+        self.calendars = calendars
+        self.anchor_every = anchor_every
+        self._anchored_at: float | None = None
+        self._anchoring: set[asyncio.Task[None]] = set()
         self._head: SignedTreeHead | None = None
         self._head_read = 0.0
         self._head_lock = asyncio.Lock()
@@ -122,7 +139,43 @@ class Notary:
             )
         stored = await _stored(engine, head.size)
         assert stored is not None  # inserted above, or by another process first
+        self._maybe_anchor(engine, head)
         return stored
+
+    def _maybe_anchor(self, engine: AsyncEngine, head: SignedTreeHead) -> None:
+        """Anchor `head` in the background if calendars are configured and none was anchored lately (a
+        later checkpoint extends every earlier one, so anchoring one now and then covers them all)."""
+        now = time.monotonic()
+        if not self.calendars or (
+            self._anchored_at is not None and now - self._anchored_at < self.anchor_every
+        ):
+            return
+        self._anchored_at = now
+        task = asyncio.get_running_loop().create_task(self._anchor(engine, head))
+        self._anchoring.add(task)
+        task.add_done_callback(self._anchoring.discard)
+
+    async def _anchor(self, engine: AsyncEngine, head: SignedTreeHead) -> None:
+        try:
+            proof = await anchor(checkpoint_body(head.note), list(self.calendars))
+        except AnchoringFailed as exc:
+            log.warning("checkpoint %d of the courts ledger was not anchored: %s", head.size, exc)
+            return
+        async with engine.begin() as connection:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            await connection.execute(
+                dialect.insert(_anchors).values(tree_size=head.size, proof=proof).on_conflict_do_nothing()
+            )
+
+    async def anchors(self, engine: AsyncEngine, last: int) -> list[tuple[int, bytes]]:
+        """The `last` checkpoints anchored, newest first: (tree size, .ots proof of its body)."""
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(_anchors.c.tree_size, _anchors.c.proof)
+                .order_by(_anchors.c.tree_size.desc())
+                .limit(last)
+            )
+            return [(row.tree_size, bytes(row.proof)) for row in rows]
 
 
 async def _stored(engine: AsyncEngine, size: int) -> bytes | None:
@@ -132,10 +185,11 @@ async def _stored(engine: AsyncEngine, size: int) -> bytes | None:
     return None if row is None else bytes(row.token)
 
 
-def open_notary(data_dir: Path, tsa_url: str | None) -> Notary:
+def open_notary(data_dir: Path, tsa_url: str | None, calendars: tuple[str, ...] = ()) -> Notary:
     """The notary as configured: tokens from the TSA at `tsa_url` (GOVGRAPH_TSA_URL), else from the
-    embedded authority in `<data>/tsa` (created on first use: root CA and TSA certificate, keys 0600)."""
+    embedded authority in `<data>/tsa` (created on first use: root CA and TSA certificate, keys 0600);
+    checkpoints anchored through `calendars` (GOVGRAPH_OTS_CALENDARS; none: not anchored)."""
     if tsa_url:
-        return Notary(RemoteTimestamper(tsa_url))
+        return Notary(RemoteTimestamper(tsa_url), calendars=calendars)
     authority = load_or_create_authority(data_dir / "tsa")
-    return Notary(EmbeddedTimestamper(authority), authority_chain=authority.chain_pem())
+    return Notary(EmbeddedTimestamper(authority), authority_chain=authority.chain_pem(), calendars=calendars)

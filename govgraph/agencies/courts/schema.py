@@ -17,7 +17,7 @@ from govgraph.agencies.ledger_links import LedgerEntry, ledger_entry
 from govgraph.agencies.writes import Actor, writes_for
 from govgraph.auth.permissions import RequireRole, RequireRoleKind
 from govgraph.evidence.timestamps import read_response, rfc3339
-from govgraph.federation.errors import Forbidden
+from govgraph.federation.errors import BadUserInput, Forbidden
 from govgraph.federation.scalars import Base64, UInt64
 
 
@@ -107,6 +107,17 @@ class TimestampAuthority:
     )
 
 
+@strawberry.type(description="A checkpoint of the courts ledger anchored through OpenTimestamps calendars.")
+class CheckpointAnchor:
+    tree_size: UInt64
+    ots: Base64 = strawberry.field(
+        description="The detached OpenTimestamps proof (.ots) of the checkpoint's body (its note text)."
+    )
+
+
+MAX_ANCHORS = 100
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Notarizations of a document hash (SHA-256), oldest first, at most 100.")
@@ -116,6 +127,19 @@ class Query:
     @strawberry.field(description="The evidence receipt of notarization `index` (NOT_FOUND if none).")
     async def evidence_receipt(self, info: Info, index: UInt64) -> EvidenceReceipt:
         return EvidenceReceipt.of(await _service(info).receipt(int(index)))
+
+    @strawberry.field(
+        description=f"The last checkpoints anchored through OpenTimestamps calendars, newest first (at most "
+        f"{MAX_ANCHORS}; none unless GOVGRAPH_OTS_CALENDARS is set)."
+    )
+    async def checkpoint_anchors(self, info: Info, last: int = 10) -> list[CheckpointAnchor]:
+        if not 0 <= last <= MAX_ANCHORS:
+            raise BadUserInput(f"`last` must lie in 0..{MAX_ANCHORS}, got {last}.")
+        notary, writes = notary_for(info.context), writes_for(info.context, AGENCY)
+        if notary is None or writes is None:
+            return []
+        found = await notary.anchors(writes.log.engine, last)
+        return [CheckpointAnchor(tree_size=UInt64(size), ots=Base64(proof)) for size, proof in found]
 
     @strawberry.field(description="The embedded TSA's certificates; null when an external TSA is configured.")
     def timestamp_authority(self, info: Info) -> TimestampAuthority | None:
