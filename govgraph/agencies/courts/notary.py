@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govgraph.agencies.courts.models import CheckpointAnchorRow, CheckpointTimestampRow
+from govgraph.agencies.courts.proofs import KEPT_ENTRIES, CachedTiles
 from govgraph.evidence.anchoring import AnchoringFailed, anchor
 from govgraph.evidence.authority import load_or_create_authority
 from govgraph.evidence.receipt import EvidenceReceipt, checkpoint_body
@@ -64,16 +65,23 @@ class Notary:
         self.anchor_every = anchor_every
         self._anchored_at: float | None = None
         self._anchoring: set[asyncio.Task[None]] = set()
+        self._tiles: CachedTiles | None = None
         self._head: SignedTreeHead | None = None
         self._head_read = 0.0
         self._head_lock = asyncio.Lock()
         self._tokens: OrderedDict[int, bytes] = OrderedDict()
         self._pending: dict[int, asyncio.Future[bytes]] = {}
 
+    def _tiles_of(self, log: Log) -> CachedTiles:
+        if self._tiles is None or self._tiles.log is not log:
+            self._tiles = CachedTiles(log)
+        return self._tiles
+
     async def receipt(self, log: Log, index: int, *, wait: float = WAIT_LIMIT) -> EvidenceReceipt:
         head = await self.covering(log, index, wait)
-        proof = await log.inclusion_proof(index, head.size)
-        ledger = Receipt(log.origin, index, await log.entry(index), head.size, tuple(proof), head.published)
+        cache = self._tiles_of(log)
+        proof = await cache.inclusion_proof(index, head.size)
+        ledger = Receipt(log.origin, index, await cache.entry(index), head.size, tuple(proof), head.published)
         return EvidenceReceipt(ledger, await self.token(log.engine, head))
 
     async def covering(self, log: Log, index: int, wait: float) -> SignedTreeHead:
@@ -97,9 +105,13 @@ class Notary:
     async def _refresh(self, log: Log) -> None:
         if time.monotonic() - self._head_read < POLL:
             return
+        known = self._head.size if self._head is not None else 0
         signed = await log.integrate() if log.signer is not None else None
         self._head = signed if signed is not None else await log.latest_checkpoint()
         self._head_read = time.monotonic()
+        if self._head is not None and known < self._head.size <= known + KEPT_ENTRIES:
+            # the entries whose notarizations wait for this checkpoint: one read for all of them
+            await self._tiles_of(log).read_entries(known, self._head.size)
 
     async def token(self, engine: AsyncEngine, head: SignedTreeHead) -> bytes:
         """The token over `head`'s body: from memory, the table, or the TSA (one request per checkpoint in

@@ -4,6 +4,7 @@ authority's certificates. Resolvers are thin: the rules are in service.py."""
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -96,8 +97,14 @@ class EvidenceReceipt:
             receipt=json.dumps(notarized.receipt.document(), separators=(",", ":")),
             checkpoint_size=UInt64(notarized.receipt.ledger.tree_size),
             timestamp_token=Base64(token),
-            timestamped_at=rfc3339(read_response(token).tst_info.gen_time),
+            timestamped_at=_gen_time(token),
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _gen_time(token: bytes) -> str:
+    """A token's genTime, RFC 3339 (every receipt of a checkpoint carries the same token)."""
+    return rfc3339(read_response(token).tst_info.gen_time)
 
 
 @strawberry.type(description="The time-stamping authority built into the service.")
