@@ -19,7 +19,6 @@ class NotarizationRow(CourtsTable, table=True):
     sha256: str = Field(index=True)  # standard base64, as the entry holds it
     media_type: str | None = None
     case_ref: str | None = Field(default=None, index=True)
-    notarized_at: str  # RFC 3339, the entry's time
 
 
 class CheckpointTimestampRow(CourtsTable, table=True):

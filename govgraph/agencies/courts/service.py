@@ -6,7 +6,6 @@ token)."""
 from __future__ import annotations
 
 import base64
-import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from govgraph.agencies.courts.notary import Notary, ReceiptUnavailable
 from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event
 from govgraph.evidence.receipt import ENTRY_TYPE, EvidenceReceipt
 from govgraph.federation.errors import BadUserInput, NotFound, ServiceError
+from zk.json_input import load_json
 
 AGENCY = "courts"
 CLERK = "clerk:courts"
@@ -43,12 +43,13 @@ class Notarization:
     sha256: bytes
     media_type: str | None
     case_ref: str | None
-    notarized_at: str
+    notarized_at: str  # the entry's time: the ledger's word, not a second clock reading
 
     @classmethod
-    def from_row(cls, row: NotarizationRow) -> Notarization:
+    def of(cls, row: NotarizationRow, entry: bytes) -> Notarization:
         digest = base64.b64decode(row.sha256)
-        return cls(row.ledger_index, digest, row.media_type, row.case_ref, row.notarized_at)
+        moment = load_json(entry, what="ledger entry", max_depth=4, strict=True)["time"]
+        return cls(row.ledger_index, digest, row.media_type, row.case_ref, moment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,24 +106,9 @@ class CourtsService:
             fields["caseRef"] = case_ref
 
         async def rows(connection: AsyncConnection, index: int) -> Change:
-            moment = _entry_time(writes)
-            await connection.execute(
-                insert(_notarizations).values(
-                    ledger_index=index,
-                    sha256=digest,
-                    media_type=media_type,
-                    case_ref=case_ref,
-                    notarized_at=moment,
-                )
-            )
-            row = NotarizationRow(
-                ledger_index=index,
-                sha256=digest,
-                media_type=media_type,
-                case_ref=case_ref,
-                notarized_at=moment,
-            )
-            return Change({"index": index}, [Event(ENTRY_TYPE, fields)], rows=row)
+            values = {"ledger_index": index, "sha256": digest, "media_type": media_type, "case_ref": case_ref}
+            await connection.execute(insert(_notarizations).values(**values))
+            return Change({"index": index}, [Event(ENTRY_TYPE, fields)], rows=NotarizationRow(**values))
 
         written = await writes.write(actor, "notarize", fields, rows, idempotency_key)
         index = int(written.result["index"])
@@ -135,7 +121,7 @@ class CourtsService:
                 f"Notarization {index} is recorded but its receipt is not ready ({exc}); retry with the same "
                 "idempotencyKey, or ask evidenceReceipt(index) later."
             ) from None
-        return Notarized(Notarization.from_row(row), receipt)
+        return Notarized(Notarization.of(row, receipt.ledger.entry), receipt)
 
     async def receipt(self, index: int) -> Notarized:
         """The receipt of notarization `index` (NOT_FOUND when there is none)."""
@@ -147,7 +133,7 @@ class CourtsService:
             receipt = await notary.receipt(writes.log, index, wait=5.0)
         except ReceiptUnavailable as exc:
             raise ReceiptPending(f"The receipt of notarization {index} is not ready: {exc}.") from None
-        return Notarized(Notarization.from_row(row), receipt)
+        return Notarized(Notarization.of(row, receipt.ledger.entry), receipt)
 
     async def by_indexes(self, indexes: Sequence[int]) -> list[NotarizationRow | None]:
         async with self.sessions() as session:
@@ -161,6 +147,7 @@ class CourtsService:
 
     async def by_hash(self, sha256: bytes) -> list[Notarization]:
         """Every notarization of this hash, oldest first (at most MAX_FOUND)."""
+        writes, _notary = _require(self.writes, self.notary)
         if len(sha256) != 32:
             raise BadUserInput(f"`sha256` must be the 32 bytes of a SHA-256 hash, not {len(sha256)}.")
         digest = base64.b64encode(sha256).decode()
@@ -173,14 +160,7 @@ class CourtsService:
                     .limit(MAX_FOUND)
                 )
             ).all()
-        return [Notarization.from_row(row) for row in rows]
-
-
-def _entry_time(writes: AgencyWrites) -> str:
-    """The time of the write in AgencyWrites' form (RFC 3339 UTC, to the second), for the row."""
-    return (
-        datetime.datetime.fromtimestamp(int(writes.clock()), datetime.UTC).isoformat().replace("+00:00", "Z")
-    )
+        return [Notarization.of(row, await writes.log.entry(row.ledger_index)) for row in rows]
 
 
 def _require(writes: AgencyWrites | None, notary: Notary | None) -> tuple[AgencyWrites, Notary]:
