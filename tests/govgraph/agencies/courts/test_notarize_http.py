@@ -145,6 +145,31 @@ def test_a_clerk_notarizes_a_hash_and_the_receipt_verifies_offline(court: Court,
     assert changed.returncode == 1
     assert changed.stdout.splitlines()[0].startswith("FAIL  The file's SHA-256 (")
     assert changed.stdout.splitlines()[-1] == "The receipt is NOT valid."
+    # A receipt whose entry was altered (another hash recorded) is not in the tree: the proof fails.
+    document.write_bytes(EXHIBIT)
+    forged = json.loads(answer["receipt"])
+    entry["sha256"] = digest(EXHIBIT + b" (amended)")
+    forged["ledger"]["entry"] = base64.b64encode(json.dumps(entry).encode()).decode()
+    saved.write_text(json.dumps(forged))
+    document.write_bytes(EXHIBIT + b" (amended)")
+    altered = evidence("verify", saved, "--data", document, *trust)
+    assert altered.returncode == 1
+    assert altered.stdout.splitlines()[0].startswith("OK    The file's SHA-256")
+    assert altered.stdout.splitlines()[3].startswith(
+        f"FAIL  Entry {before} is NOT proven to be in the log's tree"
+    )
+    # A root that did not issue the TSA's certificate: the token finding fails.
+    saved.write_text(answer["receipt"])
+    document.write_bytes(EXHIBIT)
+    stranger = load_or_create_authority(tmp_path / "another-tsa")
+    other_root = tmp_path / "other-root.pem"
+    other_root.write_bytes(stranger.chain_pem())
+    untrusted = evidence("verify", saved, "--data", document, *trust[:-1], other_root)
+    assert untrusted.returncode == 1
+    assert untrusted.stdout.splitlines()[4] == (
+        "FAIL  The time-stamp token over the checkpoint does NOT verify: the signer's certificate does not "
+        "chain to a given trust anchor at genTime (unable to get local issuer certificate)."
+    )
     # A receipt that does not parse is unreadable: exit 2.
     saved.write_text(answer["receipt"][:-5])
     assert evidence("verify", saved, "--data", document, *trust).returncode == 2
