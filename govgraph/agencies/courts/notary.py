@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govgraph.agencies.courts.models import CheckpointAnchorRow, CheckpointTimestampRow
@@ -29,6 +30,7 @@ from govgraph.evidence.timestampers import (
     Timestamper,
     TimestampUnavailable,
 )
+from govgraph.ledger.errors import LedgerError
 from govgraph.ledger.log import Log, SignedTreeHead
 from govgraph.ledger.receipt import Receipt
 
@@ -36,7 +38,7 @@ POLL = 0.005  # seconds between looks for a newer checkpoint (or integrations), 
 WAIT_LIMIT = 30.0  # seconds a notarization waits for a checkpoint covering its entry
 KEPT_TOKENS = 64  # checkpoints whose token stays in memory
 ANCHOR_EVERY = 60.0  # seconds between two checkpoints anchored through OpenTimestamps calendars, at least
-log = logging.getLogger("govgraph.courts")
+logger = logging.getLogger("govgraph.courts")
 
 _timestamps = CheckpointTimestampRow.__table__  # type: ignore[attr-defined]
 _anchors = CheckpointAnchorRow.__table__  # type: ignore[attr-defined]
@@ -106,7 +108,12 @@ class Notary:
         if time.monotonic() - self._head_read < POLL:
             return
         known = self._head.size if self._head is not None else 0
-        signed = await log.integrate() if log.signer is not None else None
+        signed = None
+        if log.signer is not None:
+            try:
+                signed = await log.integrate()
+            except (LedgerError, SQLAlchemyError) as exc:  # the sequencer meets it too, logs it and retries
+                logger.warning("integrating the courts ledger for a receipt failed: %s", exc)
         self._head = signed if signed is not None else await log.latest_checkpoint()
         self._head_read = time.monotonic()
         if self._head is not None and known < self._head.size <= known + KEPT_ENTRIES:
@@ -171,7 +178,7 @@ class Notary:
         try:
             proof = await anchor(checkpoint_body(head.note), list(self.calendars))
         except AnchoringFailed as exc:
-            log.warning("checkpoint %d of the courts ledger was not anchored: %s", head.size, exc)
+            logger.warning("checkpoint %d of the courts ledger was not anchored: %s", head.size, exc)
             return
         async with engine.begin() as connection:
             dialect = postgresql if connection.dialect.name == "postgresql" else sqlite

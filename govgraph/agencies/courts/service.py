@@ -65,7 +65,8 @@ def check_request(
     if len(sha256) != 32:
         raise BadUserInput(f"`sha256` must be the 32 bytes of a SHA-256 hash, not {len(sha256)}.")
     if media_type is not None:
-        media_type = media_type.lower()
+        # ASCII first: str.lower maps some non-ASCII letters to ASCII ones (KELVIN SIGN to k)
+        media_type = media_type.lower() if media_type.isascii() else ""
         if not MEDIA_TYPE.fullmatch(media_type):
             raise BadUserInput(
                 "`mediaType` must be a media type such as application/pdf (RFC 6838), no parameters."
