@@ -72,7 +72,8 @@ class Notary:
         self._head_read = 0.0
         self._head_lock = asyncio.Lock()
         self._tokens: OrderedDict[int, bytes] = OrderedDict()
-        self._pending: dict[int, asyncio.Future[bytes]] = {}
+        self._pending: dict[int, asyncio.Task[bytes]] = {}
+        self._refreshing: asyncio.Task[None] | None = None
 
     def _tiles_of(self, log: Log) -> CachedTiles:
         if self._tiles is None or self._tiles.log is not log:
@@ -105,8 +106,15 @@ class Notary:
             await asyncio.sleep(POLL)
 
     async def _refresh(self, log: Log) -> None:
+        """Bring the head up to date in a task of its own: a waiter that is cancelled (its client went away)
+        must not cancel an integration half-way, which would leave its write transaction open."""
         if time.monotonic() - self._head_read < POLL:
             return
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.get_running_loop().create_task(self._integrate(log))
+        await asyncio.shield(self._refreshing)
+
+    async def _integrate(self, log: Log) -> None:
         known = self._head.size if self._head is not None else 0
         signed = None
         if log.signer is not None:
@@ -122,26 +130,26 @@ class Notary:
 
     async def token(self, engine: AsyncEngine, head: SignedTreeHead) -> bytes:
         """The token over `head`'s body: from memory, the table, or the TSA (one request per checkpoint in
-        this process; across processes the first token stored wins and is the one every receipt carries)."""
+        this process, in a task of its own so that no waiter's cancellation cancels it; across processes the
+        first token stored wins and is the one every receipt carries)."""
         known = self._tokens.get(head.size)
         if known is not None:
             return known
         pending = self._pending.get(head.size)
         if pending is None:
-            pending = asyncio.get_running_loop().create_future()
+            pending = asyncio.get_running_loop().create_task(self._stored_or_new(engine, head))
             self._pending[head.size] = pending
-            try:
-                pending.set_result(await self._stored_or_new(engine, head))
-            except BaseException as exc:
-                pending.set_exception(exc)
-                pending.exception()  # retrieved: waiters re-raise it, an unawaited future logs nothing
-            finally:
-                del self._pending[head.size]
+            pending.add_done_callback(lambda done: self._settled(head.size, done))
         token = await asyncio.shield(pending)
         self._tokens[head.size] = token
         while len(self._tokens) > KEPT_TOKENS:
             self._tokens.popitem(last=False)
         return token
+
+    def _settled(self, size: int, done: asyncio.Task[bytes]) -> None:
+        self._pending.pop(size, None)
+        if not done.cancelled():
+            done.exception()  # retrieved here too, in case every waiter was cancelled before it ended
 
     async def _stored_or_new(self, engine: AsyncEngine, head: SignedTreeHead) -> bytes:
         stored = await _stored(engine, head.size)
