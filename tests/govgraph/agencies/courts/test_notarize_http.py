@@ -294,6 +294,10 @@ def test_notarizations_are_found_by_hash_and_their_receipts_by_index(court: Cour
     assert EvidenceReceipt.from_json(fetched["receipt"]).ledger.index == int(indexes[1])
     missing = court.post("{ evidenceReceipt(index: 999999) { receipt } }")
     assert only_error(missing) == ("NOT_FOUND", "There is no notarization 999999.")
+    short = court.post("query ($h: Base64!) { notarizations(sha256: $h) { index } }", {"h": "AAAA"})
+    assert only_error(short) == ("BAD_USER_INPUT", "`sha256` must be the 32 bytes of a SHA-256 hash, not 3.")
+    too_many = court.post("{ checkpointAnchors(last: 101) { treeSize } }")
+    assert only_error(too_many) == ("BAD_USER_INPUT", "`last` must lie in 0..100, got 101.")
 
 
 def test_concurrent_notarizations_share_one_token_per_checkpoint(court: Court) -> None:
