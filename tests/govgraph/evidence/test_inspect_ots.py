@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from opentimestamps.core.notary import UnknownAttestation
+from opentimestamps.core.notary import LitecoinBlockHeaderAttestation, UnknownAttestation
 from opentimestamps.core.op import OpSHA256
 from opentimestamps.core.serialize import BytesSerializationContext
 from opentimestamps.core.timestamp import DetachedTimestampFile, Timestamp
@@ -99,17 +99,20 @@ def test_invalid_proofs_exit_2_with_a_typed_error(standards_dir: Path, tmp_path:
         assert plain.returncode == 2 and plain.stderr.startswith(f"unreadable: {kind}: ")
 
 
-def test_an_unknown_attestation_is_kept_and_reported(tmp_path: Path) -> None:
+def test_other_chains_are_named_and_an_unknown_attestation_is_kept(tmp_path: Path) -> None:
     data = tmp_path / "data.txt"
     data.write_bytes(b"a future chain\n")
     timestamp = Timestamp(OpSHA256()(data.read_bytes()))
     timestamp.attestations.add(UnknownAttestation(bytes.fromhex("0102030405060708"), b"payload"))
+    timestamp.attestations.add(LitecoinBlockHeaderAttestation(1234))
     context = BytesSerializationContext()
     DetachedTimestampFile(OpSHA256(), timestamp).serialize(context)
     proof = tmp_path / "data.txt.ots"
     proof.write_bytes(context.getbytes())
     done = inspect(proof, "--data", data, "--json")
     assert done.returncode == 0
+    digest = OpSHA256()(data.read_bytes())
     assert json.loads(done.stdout)["attestations"] == [
-        {"type": "unknown", "tag": "0102030405060708", "payload": b"payload".hex()}
+        {"type": "litecoin", "height": 1234, "commitment": digest.hex(), "merkle_root": digest[::-1].hex()},
+        {"type": "unknown", "tag": "0102030405060708", "payload": b"payload".hex()},
     ]
