@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from asn1crypto import tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -260,3 +261,29 @@ def test_validity_is_judged_at_gen_time(tmp_path: Path) -> None:
     refused = evidence("verify-timestamp", late, "--data", data, "--chain", chain)
     assert refused.returncode == 1
     assert "does not chain to a given trust anchor at genTime (certificate has expired)" in refused.stdout
+
+
+def test_a_bare_token_is_read_and_a_refusal_is_invalid(tmp_path: Path, authority: TimestampAuthority) -> None:
+    data = tmp_path / "data"
+    data.write_bytes(b"evidence")
+    chain = tmp_path / "chain.pem"
+    chain.write_bytes(authority.chain_pem())
+    response = tsp.TimeStampResp.load(authority.timestamp(hashlib.sha256(b"evidence").digest()))
+    bare = tmp_path / "token.der"  # the TimeStampToken alone (CMS ContentInfo), as some tools store it
+    bare.write_bytes(response["time_stamp_token"].dump())
+    done = evidence("verify-timestamp", bare, "--data", data, "--chain", chain, "--json")
+    assert (done.returncode, json.loads(done.stdout)["valid"]) == (0, True)
+    refusal = tmp_path / "refusal.tsr"
+    refusal.write_bytes(authority.answer(b"not a request"))
+    refused = evidence("verify-timestamp", refusal, "--data", data, "--chain", chain, "--json")
+    assert refused.returncode == 1
+    assert json.loads(refused.stdout) == {
+        "valid": False,
+        "gen_time": None,
+        "serial_number": None,
+        "nonce": None,
+        "policy": None,
+        "hash_algorithm": None,
+        "message_imprint": None,
+        "reasons": ["the TSA did not grant the request (status 2)"],
+    }
