@@ -18,6 +18,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from govgraph import __version__, db
+from govgraph.agencies.courts import service as courts
+from govgraph.agencies.courts.notary import open_notary
 from govgraph.agencies.identity.credentials import CitizenRegistry
 from govgraph.agencies.registry import (
     Agency,
@@ -234,6 +236,10 @@ async def _storage(
         app.state.writes = WritePaths(
             logs.logs, settings.ledger_keys_dir, engine=engine, ledgerless=ledgerless_names(agencies)
         )
+        if courts.AGENCY in app.state.writes:  # its receipts carry RFC 3161 tokens (docs/evidence.md)
+            app.state.writes.attach(
+                courts.AGENCY, open_notary(settings.data_dir, settings.tsa_url, settings.ots_calendars)
+            )
         if not settings.production:
             await seed_agencies(app.state.sessions, app.state.writes, agencies)
         yield engine

@@ -63,6 +63,12 @@ class Settings:
     # GOVGRAPH_REVOCATION_GRACE: seconds a superseded revocation epoch stays acceptable to the verifier
     # (0: only the latest epoch; default one day).
     revocation_grace: int = 86_400
+    # GOVGRAPH_TSA_URL: the RFC 3161 TSA the courts' receipts are time-stamped by; unset: the TSA built into
+    # the service (its keys and certificates in <data>/tsa).
+    tsa_url: str | None = None
+    # GOVGRAPH_OTS_CALENDARS: OpenTimestamps calendar URLs (comma-separated) the courts ledger's checkpoints
+    # are anchored through; unset or empty: no anchoring (the default: it needs the network).
+    ots_calendars: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -128,6 +134,8 @@ class Settings:
             public_url=_public_url(env, "GOVGRAPH_PUBLIC_URL"),
             verify_workers=_workers(env, "GOVGRAPH_VERIFY_WORKERS", 2),
             revocation_grace=_grace(env, "GOVGRAPH_REVOCATION_GRACE", 86_400),
+            tsa_url=_public_url(env, "GOVGRAPH_TSA_URL"),
+            ots_calendars=_urls(env, "GOVGRAPH_OTS_CALENDARS"),
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 
@@ -200,6 +208,14 @@ def _grace(env: Mapping[str, str], name: str, default: int) -> int:
     if not re.fullmatch(r"[0-9]{1,8}", text) or int(text) > 90 * 86_400:
         raise ConfigError(name, raw, "a whole number of seconds from 0 to 7776000 (90 days)")
     return int(text)
+
+
+def _urls(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name, "")
+    urls = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for url in urls:
+        _public_url({name: url}, name)
+    return urls
 
 
 def _workers(env: Mapping[str, str], name: str, default: int) -> int:

@@ -17,6 +17,8 @@ from starlette.routing import BaseRoute
 from starlette.websockets import WebSocket
 
 from govgraph.agencies import idempotency
+from govgraph.agencies.courts import models as courts_models
+from govgraph.agencies.courts import schema as courts_schema
 from govgraph.agencies.identity import models as identity_models
 from govgraph.agencies.identity import schema as identity_schema
 from govgraph.agencies.identity import service as identity_service
@@ -91,6 +93,17 @@ LAND = Agency(
     ledger=True,
     routes=land_export.routes(),
 )
+# Evidence notarization: document hashes on the courts ledger, receipts with RFC 3161 tokens
+# (docs/evidence.md).
+COURTS = Agency(
+    "courts",
+    courts_schema.Query,
+    courts_models.CourtsTable.metadata,
+    courts_schema.TYPES,
+    default_port=4104,
+    mutation=courts_schema.Mutation,
+    ledger=True,
+)
 # Serves every agency's log from the ledger's tables; the logs themselves are created by the write path (or
 # `govgraph ledger init`), so it has no demo data of its own.
 LEDGER = Agency(
@@ -129,7 +142,7 @@ WELFARE = Agency(
 
 
 def standard_agencies() -> list[Agency]:
-    return [IDENTITY, LAND, LEDGER, VERIFIER, WELFARE]
+    return [IDENTITY, LAND, LEDGER, VERIFIER, WELFARE, COURTS]
 
 
 def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:

@@ -265,6 +265,15 @@ class WritePaths:
             if engine is None:
                 raise ValueError("the ledgerless agencies' writes need the engine")
             self._ledgerless[name] = LedgerlessWrites(name, engine, load_or_create_secret(keys_dir, name))
+        self._attached: dict[str, Any] = {}
+
+    def attach(self, agency: str, service: Any) -> None:
+        """Give an agency's resolvers a service its writes need beyond the log (the courts' notary)."""
+        self._attached[agency] = service
+
+    def attached(self, agency: str) -> Any:
+        """What `attach` gave `agency`, None if nothing."""
+        return self._attached.get(agency)
 
     def __getitem__(self, agency: str) -> AgencyWrites:
         return self._writes[agency]

@@ -7,7 +7,9 @@ with `govgraph ledger verify-receipt`."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import hashlib
 import json
 import re
 import sqlite3
@@ -46,6 +48,9 @@ TRANSFER = """mutation ($input: TransferTitleInput!, $key: String) {
     id current owner { id } ledgerEntry { ledger index } } }"""
 OFFER = """mutation ($citizen: ID!, $schema: String!, $key: String) {
   createCredentialOffer(citizenId: $citizen, schema: $schema, idempotencyKey: $key) { offerUri txCode } }"""
+NOTARIZE = """mutation ($sha256: Base64!, $key: String) {
+  notarize(sha256: $sha256, mediaType: "application/pdf", caseRef: "CV-2026-7", idempotencyKey: $key) {
+    notarization { index } } }"""
 ASK = """mutation ($dcql: JSON!, $purpose: String!, $key: String) {
   createPresentationRequest(dcql: $dcql, purpose: $purpose, idempotencyKey: $key) { id requestUri } }"""
 RESULT = "query ($id: ID!) { presentationResult(id: $id) { status disclosed } }"
@@ -72,7 +77,7 @@ MUTATIONS = ("enrolCitizen", "registerParcel", "registerParcels", "transferTitle
 class Service:
     server: LiveServer
     settings: Settings
-    clerk: str  # a token holding clerk:land and clerk:identity
+    clerk: str  # a token holding clerk:land, clerk:identity and clerk:courts
     stranger: str  # a token holding auditor only
 
     def post(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
@@ -123,7 +128,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         yield Service(
             server,
             settings,
-            issuer.issue(CLERK_SUBJECT, ["clerk:land", "clerk:identity"]),
+            issuer.issue(CLERK_SUBJECT, ["clerk:land", "clerk:identity", "clerk:courts"]),
             issuer.issue("auditor-uma", ["auditor"]),
         )
         log = server.log_path.read_text()
@@ -391,6 +396,8 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
             service.clerk,
         )["data"][register]["id"]
         assert service.post(f'mutation {{ {end}(id: "{placed}") {{ active }} }}', None, service.clerk)["data"]
+    exhibit = base64.b64encode(hashlib.sha256(PERSON["familyName"].encode()).digest()).decode()
+    assert service.post(NOTARIZE, {"sha256": exhibit}, service.clerk)["data"]
     # The credential flows: the new citizen and a demo citizen each receive a credential with `govgraph
     # wallet` (the issuance appends to the identity ledger), and the demo citizen answers a presentation
     # request that asks for a disclosed claim, a predicate over the birth date and a pseudonym.
@@ -446,6 +453,7 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
         "dischargeMortgage",
         "placeCaution",
         "liftCaution",
+        "notarize",
     }
     found = mutations(lambda body: service.post(body["query"], body.get("variables")))
     assert ran == {mutation.name for mutation in found}  # a new mutation joins this scan
@@ -468,9 +476,9 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
             birth.strftime("%Y%m%d"),
         }
     leaves = service.leaves()
-    assert sorted(leaves) == ["identity", "land", "welfare"]
+    assert sorted(leaves) == ["courts", "identity", "land", "welfare"]
     assert len(leaves["welfare"]) == 3  # the programme, the claim, the payment
-    assert len(leaves["identity"]) >= 6 and len(leaves["land"]) >= 8
+    assert len(leaves["identity"]) >= 6 and len(leaves["land"]) >= 8 and len(leaves["courts"]) >= 1
     issued = [json.loads(leaf) for leaf in leaves["identity"] if b"CredentialIssued" in leaf]
     assert len(issued) >= 3 and {entry["schema"] for entry in issued} == {CITIZEN, REVOCABLE}
     epochs = [json.loads(leaf) for leaf in leaves["identity"] if b"RevocationEpoch" in leaf]
