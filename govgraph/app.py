@@ -113,6 +113,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             *ledger_routes(),
             *auth.routes(),
             *credential_routes(),
+            *(route for agency in agencies if agency.routes for route in agency.routes()),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         lifespan=lifespan,
@@ -148,7 +149,11 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
     app = standalone_app(
         view,
         lifespan=lifespan,
-        routes=[Route("/metrics", metrics.endpoint, methods=["GET"]), *auth.routes()],
+        routes=[
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
+            *auth.routes(),
+            *(agency.routes() if agency.routes else ()),
+        ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
     )
     app.state.auth = auth

@@ -25,6 +25,10 @@ from govgraph.agencies.land import schema as land_schema
 from govgraph.agencies.land import service as land_service
 from govgraph.agencies.ledger import models as ledger_models
 from govgraph.agencies.ledger import schema as ledger_schema
+from govgraph.agencies.procurement import demo as procurement_demo
+from govgraph.agencies.procurement import models as procurement_models
+from govgraph.agencies.procurement import schema as procurement_schema
+from govgraph.agencies.procurement.http import procurement_routes
 from govgraph.agencies.verifier import schema as verifier_schema
 from govgraph.agencies.writes import AgencyWrites, WritePaths
 from govgraph.federation.context import RequestContext
@@ -49,6 +53,8 @@ class Agency:
     mutation: type | None = None
     # Whether the agency keeps its own ledger (a log named after it), which its mutations append to.
     ledger: bool = False
+    # HTTP routes of its own beside GraphQL (e.g. OCDS packages), mounted by build_app.
+    routes: Callable[[], Sequence[BaseRoute]] | None = None
 
     def schema(
         self, *, production: bool = False, caches: bool = True, limits: Limits = DEFAULT_LIMITS
@@ -83,6 +89,17 @@ LAND = Agency(
     mutation=land_schema.Mutation,
     ledger=True,
 )
+PROCUREMENT = Agency(
+    "procurement",
+    procurement_schema.Query,
+    procurement_models.ProcurementTable.metadata,
+    procurement_schema.TYPES,
+    procurement_demo.seed,
+    default_port=4103,
+    mutation=procurement_schema.Mutation,
+    ledger=True,
+    routes=procurement_routes,
+)
 # Serves every agency's log from the ledger's tables; the logs themselves are created by the write path (or
 # `govgraph ledger init`), so it has no demo data of its own.
 LEDGER = Agency(
@@ -107,7 +124,7 @@ VERIFIER = Agency(
 
 
 def standard_agencies() -> list[Agency]:
-    return [IDENTITY, LAND, LEDGER, VERIFIER]
+    return [IDENTITY, LAND, PROCUREMENT, LEDGER, VERIFIER]
 
 
 def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:
