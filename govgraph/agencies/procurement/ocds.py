@@ -72,15 +72,20 @@ def validator(version: str, name: str) -> Draft4Validator:
 
 
 def schema_errors(document: Any, version: str, name: str) -> list[SchemaError]:
-    """Every way `document` breaks the version's `name` schema, in document order (at most
-    MAX_SCHEMA_ERRORS; `count_schema_errors` says how many there are)."""
+    """Every way `document` breaks the version's `name` schema (at most MAX_SCHEMA_ERRORS), ordered by path
+    and then message, so the same document always gives the same list."""
     found = sorted(
         validator(version, name).iter_errors(document),
-        key=lambda error: [str(part) for part in error.absolute_path],
+        key=lambda error: (_sort_key(error.absolute_path), error.message),
     )
     return [
         SchemaError(_pointer(error.absolute_path), error.message[:500]) for error in found[:MAX_SCHEMA_ERRORS]
     ]
+
+
+def _sort_key(parts: Iterable[Any]) -> list[tuple[int, int, str]]:
+    """Array indexes in numeric order (10 after 9), keys in text order."""
+    return [(0, part, "") if isinstance(part, int) else (1, 0, str(part)) for part in parts]
 
 
 def _pointer(parts: Iterable[Any]) -> str:
