@@ -15,7 +15,7 @@ import pytest
 from govgraph import db
 from govgraph.agencies.procurement.operations import compile_process, import_package_file
 from govgraph.federation.errors import BadUserInput
-from tests.govgraph.agencies.procurement.test_ocds import FIXTURES, MERGE_CASES, SAMPLE
+from tests.govgraph.agencies.procurement.standards import FIXTURES, MERGE_CASES, SAMPLE
 from tests.support.credentials import govgraph
 from tests.support.mutations import ledger_sizes
 

@@ -12,17 +12,7 @@ import pytest
 from govgraph.agencies.procurement import ocds
 from govgraph.agencies.procurement.packages import read_package
 from govgraph.federation.errors import BadUserInput
-from tests.conftest import STANDARDS_DIR
-
-PROCUREMENT = STANDARDS_DIR / "procurement"
-FIXTURES = PROCUREMENT / "ocds-merge-fixtures"
-SAMPLE = PROCUREMENT / "ocds-sample-data" / "fictional-example-1.1"
-MERGE_CASES = sorted(
-    (version, path.name.removesuffix("-compiled.json"))
-    for version in ("1.0", "1.1")
-    for path in (FIXTURES / version).glob("*-compiled.json")
-)
-RELEASE_FILES = sorted(SAMPLE.glob("ocds-213czf-000-00001-0*.json"))
+from tests.govgraph.agencies.procurement.standards import FIXTURES, MERGE_CASES, RELEASE_FILES, SAMPLE
 
 
 def read(path: Path):
