@@ -60,3 +60,66 @@ class RecordRow(ProcurementTable, table=True):
     document: str
     record_hash: str
     ledger_index: int  # its RecordImported entry
+
+
+class SealedTenderRow(ProcurementTable, table=True):
+    """A tender whose bids are sealed to its evaluation committee's threshold key until the deadline."""
+
+    __tablename__ = "procurement_sealed_tender"
+
+    id: str = Field(primary_key=True)  # the OCDS tender id
+    ocid: str = Field(index=True)
+    deadline: float  # seconds since the epoch, UTC
+    deadline_text: str  # as given (RFC 3339)
+    members: int  # n
+    threshold: int  # t
+    committee: str  # JSON list of the members' actors (`bearer:<sub>`), private to the office
+    context: str  # hex: what the ceremony and every share are bound to
+    public_key: str | None = None  # hex, once the key is formed
+    qualified: str | None = None  # JSON list of member indexes
+    opened: bool = False
+    ledger_index: int
+
+
+class CommitteeMemberRow(ProcurementTable, table=True):
+    """One member's key-ceremony messages for a tender (all public)."""
+
+    __tablename__ = "procurement_committee_member"
+
+    tender_id: str = Field(primary_key=True)
+    member: int = Field(primary_key=True)  # 1..n
+    commitment_hash: str
+    box_key: str  # hex X25519 public key
+    reveal: str | None = None  # JSON
+    sealed_shares: str | None = None  # JSON list
+    complaints: str | None = None  # JSON list of accused members ([] confirms)
+    shares_posted: bool = False
+
+
+class BidRow(ProcurementTable, table=True):
+    """A sealed bid: the ciphertext as submitted, its hash (on the ledger), and the bid once opened."""
+
+    __tablename__ = "procurement_bid"
+
+    id: str = Field(primary_key=True)  # bid-<n>: n the index of its BidSealed entry
+    tender_id: str = Field(index=True)
+    bidder: str  # the bidder's role, service:<company>
+    ciphertext: str  # JSON
+    digest: str
+    submitted_at: float
+    current: bool = True  # False once the bidder replaced it before the deadline
+    status: str = "sealed"  # sealed, opened, unreadable
+    plaintext: str | None = None  # the opened bid (UTF-8 JSON text)
+    ledger_index: int
+
+
+class BidShareRow(ProcurementTable, table=True):
+    """A member's proved decryption share of one bid."""
+
+    __tablename__ = "procurement_bid_share"
+
+    tender_id: str = Field(primary_key=True)
+    member: int = Field(primary_key=True)
+    bid_id: str = Field(primary_key=True)
+    share: str  # JSON: member, partial, proof
+    ledger_index: int

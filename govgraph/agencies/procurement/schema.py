@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from govgraph.agencies.ledger_links import LedgerEntry, ledger_entry
+from govgraph.agencies.procurement import bids_schema
 from govgraph.agencies.procurement.flags import red_flags
 from govgraph.agencies.procurement.models import PackageRow, ReleaseRow
 from govgraph.agencies.procurement.packages import read_package
@@ -163,7 +164,7 @@ class OcdsPackage:
 
 
 @strawberry.type
-class Query:
+class Query(bids_schema.Query):
     @strawberry.field(description="A contracting process by its ocid.")
     async def contracting_process(self, info: Info, ocid: strawberry.ID) -> ContractingProcess | None:
         return await ContractingProcess.resolve_reference(info, ocid)
@@ -187,7 +188,7 @@ def _actor(info: Info) -> Actor:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(bids_schema.Mutation):
     @strawberry.mutation(
         description="Publish an OCDS 1.1.5 release (official:procurement): validated against the release "
         "schema, appended to the procurement ledger (ReleasePublished: ocid, id, tags, hash). CONFLICT when "
