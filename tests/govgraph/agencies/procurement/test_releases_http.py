@@ -7,14 +7,17 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import time
 from pathlib import Path
 
+import ocdsmerge
 import pytest
 import rfc8785
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from govgraph.agencies.procurement.flags import red_flags
 from tests.conftest import STANDARDS_DIR
 from tests.govgraph.agencies.procurement.conftest import Office, only_error
 
@@ -267,3 +270,76 @@ def test_only_a_procurement_official_may_publish_or_import(office: Office, query
         "this operation requires the role official:procurement",
     )
     assert office.sizes() == before
+
+
+def flagged_process() -> list[dict]:
+    ocid = "ocds-gvgr01-0400"
+    money = lambda amount: {"amount": amount, "currency": "EUR"}  # noqa: E731
+    base = {"ocid": ocid, "initiationType": "tender"}
+    bids = [
+        {"id": "b1", "status": "valid", "value": money(90000), "tenderers": [{"id": "A", "name": "A Ltd"}]},
+        {"id": "b2", "status": "valid", "value": money(99000), "tenderers": [{"id": "B", "name": "B Ltd"}]},
+    ]
+    return [
+        {
+            **base,
+            "id": f"{ocid}-tender",
+            "date": "2026-04-01T09:00:00Z",
+            "tag": ["tender"],
+            "tender": {
+                "id": "t-400",
+                "tenderPeriod": {"startDate": "2026-04-01T09:00:00Z", "endDate": "2026-04-06T09:00:00Z"},
+            },
+        },
+        {
+            **base,
+            "id": f"{ocid}-award",
+            "date": "2026-04-10T09:00:00Z",
+            "tag": ["award"],
+            "bids": {"details": bids},
+            "awards": [{"id": "a1", "status": "active", "value": money(99000), "suppliers": [{"id": "B"}]}],
+        },
+        {
+            **base,
+            "id": f"{ocid}-amendment",
+            "date": "2026-06-10T09:00:00Z",
+            "tag": ["contractAmendment"],
+            "contracts": [
+                {
+                    "id": "c1",
+                    "awardID": "a1",
+                    "value": money(130000),
+                    "amendments": [{"id": "m1", "date": "2026-06-10T09:00:00Z", "rationale": "more lanes"}],
+                }
+            ],
+        },
+    ]
+
+
+def test_red_flags_are_recomputed_by_anyone_from_the_ledger(office: Office) -> None:
+    indexes = []
+    for release in flagged_process():
+        body = office.post(PUBLISH, {"release": release}, office.official)
+        indexes.append(int(body["data"]["publishRelease"]["ledgerEntry"]["index"]))
+    query = "query ($o: ID!) { contractingProcess(ocid: $o) { redFlags { code name evidence } } }"
+    served = office.post(query, {"o": "ocds-gvgr01-0400"})["data"]["contractingProcess"]["redFlags"]
+    assert [flag["code"] for flag in served] == ["SHORT_TENDER_PERIOD", "AWARD_NOT_LOWEST", "LARGE_AMENDMENT"]
+    # The auditor: the releases as served, each checked against the hash its signed ledger entry holds (read
+    # through the public ledger subgraph), merged with ocdsmerge, flagged with the published definitions.
+    releases = office.get("/procurement/ocds/releases/ocds-gvgr01-0400").json()["releases"]
+    entry = 'query ($i: UInt64!) { ledger(name: "procurement") { entry(index: $i) { data } } }'
+    deadline = time.monotonic() + 20
+    for index, release in zip(indexes, releases, strict=True):
+        while (found := office.post(entry, {"i": str(index)})["data"]["ledger"]["entry"]) is None:
+            assert time.monotonic() < deadline, "entry not signed"
+            time.sleep(0.05)
+        data = json.loads(found["data"])
+        assert data["releaseHash"] == hashlib.sha256(rfc8785.dumps(release)).hexdigest()
+    schema = json.loads((SCHEMAS / "release-schema.json").read_text())
+    compiled = ocdsmerge.Merger(schema=schema).create_compiled_release(releases)
+    recomputed = [
+        {"code": flag.code, "name": flag.name, "evidence": flag.evidence} for flag in red_flags(compiled)
+    ]
+    assert recomputed == served
+    demo = office.post(query, {"o": DEMO})["data"]["contractingProcess"]["redFlags"]
+    assert [flag["code"] for flag in demo] == ["SINGLE_BID", "SHORT_TENDER_PERIOD"]
