@@ -4,6 +4,7 @@ members post proved shares. The office never sees a member's secret."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass, field
 
@@ -29,6 +30,12 @@ TENDER = """query ($t: ID!) { sealedTender(id: $t) {
   committee { member commitmentHash boxKey reveal sealedShares accused sharesPosted }
   bids { id bidder ciphertext ciphertextHash current status value ledgerEntry { index } }
   shares { member bid share } } }"""
+
+
+def rfc3339(seconds: float) -> str:
+    """A deadline as the office takes it: RFC 3339 UTC to the millisecond."""
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass

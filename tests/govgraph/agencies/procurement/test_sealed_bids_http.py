@@ -5,7 +5,6 @@ recomputed by an auditor from the ledger's entries alone."""
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import time
@@ -13,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import rfc8785
 
-from tests.govgraph.agencies.procurement.committee import BID, TENDER, form_committee, sealed_bid
+from tests.govgraph.agencies.procurement.committee import BID, TENDER, form_committee, rfc3339, sealed_bid
 from tests.govgraph.agencies.procurement.conftest import Office, only_error
 from zk.sealed_bid import BidShare, SealedBid, combine_bid_shares, open_with_shared_point, verify_bid_share
 from zk.wire import element_from_hex
@@ -23,11 +22,6 @@ OFFERS = {
     "service:globex": {"amount": 168900, "currency": "EUR"},
     "service:initech": {"amount": 180000, "currency": "EUR"},
 }
-
-
-def rfc3339(seconds: float) -> str:
-    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def wait_until(moment: float) -> None:
