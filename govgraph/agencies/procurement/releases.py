@@ -87,7 +87,7 @@ def import_rows(package: IncomingPackage) -> Rows:
                     "package": identifier,
                     "kind": package.kind,
                     "ocdsVersion": package.version,
-                    "metadataHash": hashlib.sha256(ocds.canonical(package.metadata)).hexdigest(),
+                    "headerHash": hashlib.sha256(ocds.canonical(package.metadata)).hexdigest(),
                     "items": package.items,
                     "schemaErrors": len(package.errors),
                 },

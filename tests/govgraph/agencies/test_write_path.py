@@ -29,6 +29,7 @@ from govgraph.ledger.keys import read_vkey, witness_label
 from govgraph.ledger.note import Verifier
 from tests.support.credential_flows import CITIZEN, adult_and_residence, wallet
 from tests.support.mutations import mutations
+from tests.support.procurement import run_every_procurement_mutation
 from tests.support.servers import LiveServer, running_server
 from zk.wire import canonical_json
 
@@ -57,7 +58,8 @@ PERSON = {
     "householdIncome": 73519,
 }
 CLERK_SUBJECT = "registrar-oona"
-OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}")  # a keyed hash; an issuer key id
+# A keyed hash; an issuer key id; a hex digest, group element, box key or sealed share (procurement)
+OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}|[0-9a-f]{64,}")
 MUTATIONS = ("enrolCitizen", "registerParcel", "registerParcels", "transferTitle")  # checked below
 
 
@@ -391,6 +393,7 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
         "createCredentialOffer",
         "createPresentationRequest",
     }
+    ran |= run_every_procurement_mutation(service.server, service.settings)
     found = mutations(lambda body: service.post(body["query"], body.get("variables")))
     assert ran == {mutation.name for mutation in found}  # a new mutation joins this scan
 
@@ -412,7 +415,7 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
             birth.strftime("%Y%m%d"),
         }
     leaves = service.leaves()
-    assert sorted(leaves) == ["identity", "land"]
+    assert sorted(leaves) == ["identity", "land", "procurement"]
     assert len(leaves["identity"]) >= 6 and len(leaves["land"]) >= 8
     issued = [json.loads(leaf) for leaf in leaves["identity"] if b"CredentialIssued" in leaf]
     assert len(issued) >= 2 and {entry["schema"] for entry in issued} == {CITIZEN}

@@ -8,7 +8,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 
-from tests.govgraph.agencies.procurement.conftest import OFFICIAL, Office
+from tests.govgraph.agencies.procurement.office import OFFICIAL, Office
 from zk.group import Group, g1_group
 from zk.sealed_bid import SealedBid, bid_share, seal
 from zk.trustees import Ceremony, CoefficientReveal, SealedShare, Trustee, verification_key

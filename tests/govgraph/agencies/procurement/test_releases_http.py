@@ -19,7 +19,7 @@ from referencing.jsonschema import DRAFT4
 
 from govgraph.agencies.procurement.flags import red_flags
 from tests.conftest import STANDARDS_DIR
-from tests.govgraph.agencies.procurement.conftest import Office, only_error
+from tests.govgraph.agencies.procurement.office import Office, only_error
 
 SCHEMAS = STANDARDS_DIR / "procurement" / "ocds-1.1.5" / "schema"
 SAMPLE = STANDARDS_DIR / "procurement" / "ocds-sample-data" / "fictional-example-1.1"

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import rfc8785
 
 from tests.govgraph.agencies.procurement.committee import BID, TENDER, form_committee, rfc3339, sealed_bid
-from tests.govgraph.agencies.procurement.conftest import Office, only_error
+from tests.govgraph.agencies.procurement.office import Office, only_error
 from zk.sealed_bid import BidShare, SealedBid, combine_bid_shares, open_with_shared_point, verify_bid_share
 from zk.wire import element_from_hex
 

@@ -20,7 +20,7 @@ from tests.govgraph.agencies.procurement.committee import (
     rfc3339,
     sealed_bid,
 )
-from tests.govgraph.agencies.procurement.conftest import OFFICIAL, Office, only_error
+from tests.govgraph.agencies.procurement.office import OFFICIAL, Office, only_error
 from zk.wire import element_from_hex, element_to_hex
 
 HASH = "ab" * 32
