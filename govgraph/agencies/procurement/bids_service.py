@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from govgraph.agencies.procurement import bids
+from govgraph.agencies.procurement import bids, ocds
 from govgraph.agencies.procurement.models import BidRow, BidShareRow, CommitteeMemberRow, SealedTenderRow
-from govgraph.agencies.writes import Actor, AgencyWrites
+from govgraph.agencies.writes import Actor, AgencyWrites, Rows, Written
 from govgraph.federation.errors import BadUserInput, NotFound
 from zk.errors import MalformedInput
 from zk.group import Group, g1_group
@@ -36,7 +36,14 @@ class SealedBidService:
         self.group = group or g1_group()
         self.clock = clock
 
-    def _writes(self) -> AgencyWrites:
+    async def _write(
+        self, actor: Actor, operation: str, arguments: dict[str, Any], rows: Rows, key: str | None = None
+    ) -> Written:
+        if key is not None:
+            ocds.canonical(arguments)  # the key's record hashes the input: refuse what RFC 8785 cannot write
+        return await self._require().write(actor, operation, arguments, rows, key)
+
+    def _require(self) -> AgencyWrites:
         if self.writes is None:
             raise RuntimeError("no write path for procurement: the app starts one per agency with a ledger")
         return self.writes
@@ -59,8 +66,8 @@ class SealedBidService:
             "threshold": threshold,
             "committee": list(committee),
         }
-        writes = self._writes()
-        await writes.write(actor, "openSealedTender", arguments, bids.open_tender_rows(writes, request), key)
+        rows = bids.open_tender_rows(self._require(), request)
+        await self._write(actor, "openSealedTender", arguments, rows, key)
         return await self.tender(tender)
 
     async def commit(
@@ -68,7 +75,7 @@ class SealedBidService:
     ) -> SealedTenderRow:
         rows = bids.commit_rows(tender, actor.identity, commitment_hash, box_key)
         arguments = {"tender": tender, "commitmentHash": commitment_hash, "boxKey": box_key}
-        await self._writes().write(actor, "commitToTenderKey", arguments, rows, key)
+        await self._write(actor, "commitToTenderKey", arguments, rows, key)
         return await self.tender(tender)
 
     async def reveal(
@@ -76,7 +83,7 @@ class SealedBidService:
     ) -> SealedTenderRow:
         rows = bids.reveal_rows(self.group, tender, actor.identity, reveal, sealed_shares)
         arguments = {"tender": tender, "reveal": reveal, "sealedShares": sealed_shares}
-        await self._writes().write(actor, "revealTenderKeyShares", arguments, rows, key)
+        await self._write(actor, "revealTenderKeyShares", arguments, rows, key)
         return await self.tender(tender)
 
     async def check(
@@ -84,7 +91,7 @@ class SealedBidService:
     ) -> SealedTenderRow:
         rows = bids.check_rows(self.group, tender, actor.identity, accused)
         arguments = {"tender": tender, "accused": list(accused)}
-        await self._writes().write(actor, "checkTenderKeyShares", arguments, rows, key)
+        await self._write(actor, "checkTenderKeyShares", arguments, rows, key)
         return await self.tender(tender)
 
     async def submit_bid(self, actor: Actor, tender: str, bid: Any, key: str | None = None) -> BidRow:
@@ -94,16 +101,14 @@ class SealedBidService:
         except MalformedInput as error:
             raise BadUserInput(str(error)) from None
         rows = bids.seal_rows(self.group, self.clock, tender, actor.role, sealed)
-        written = await self._writes().write(
-            actor, "submitSealedBid", {"tender": tender, "bid": bid}, rows, key
-        )
+        written = await self._write(actor, "submitSealedBid", {"tender": tender, "bid": bid}, rows, key)
         return await self.bid(written.result["bid"])
 
     async def post_shares(
         self, actor: Actor, tender: str, shares: Any, key: str | None = None
     ) -> SealedTenderRow:
         rows = bids.shares_rows(self.group, self.clock, tender, actor.identity, shares)
-        await self._writes().write(actor, "postBidShares", {"tender": tender, "shares": shares}, rows, key)
+        await self._write(actor, "postBidShares", {"tender": tender, "shares": shares}, rows, key)
         return await self.tender(tender)
 
     async def tender(self, tender: str) -> SealedTenderRow:

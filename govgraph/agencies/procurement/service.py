@@ -84,8 +84,11 @@ class ProcurementService:
         """Record an imported package whole: PackageImported, then an entry per release and per record. Its
         schema errors come back in the result; they never stop the import."""
         writes = _require(self.writes)
+        arguments = {"package": package.document()}
+        if idempotency_key is not None:
+            ocds.canonical(arguments)  # the key's record hashes the input: refuse what RFC 8785 cannot write
         written = await writes.write(
-            actor, "importOcdsPackage", {"package": package.document()}, import_rows(package), idempotency_key
+            actor, "importOcdsPackage", arguments, import_rows(package), idempotency_key
         )
         return dict(written.result)
 

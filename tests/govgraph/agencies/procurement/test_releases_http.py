@@ -232,6 +232,20 @@ def test_an_ocds_1_0_package_is_merged_by_the_1_0_rules(office: Office) -> None:
             "BAD_USER_INPUT",
             "An idempotency key is 1..128 printable ASCII characters without spaces.",
         ),
+        (
+            IMPORT,
+            {"package": {"releases": [{"ocid": "o", "n": 2**60}]}},
+            "BAD_USER_INPUT",
+            "The document cannot be put in canonical JSON (RFC 8785): 1152921504606846976 exceeds safe "
+            "integer domain for JSON floats.",
+        ),
+        (
+            IMPORT,
+            {"package": {"releases": [{"ocid": "o", "n": 2**60}]}, "key": "import-big"},
+            "BAD_USER_INPUT",
+            "The document cannot be put in canonical JSON (RFC 8785): 1152921504606846976 exceeds safe "
+            "integer domain for JSON floats.",
+        ),
         (IMPORT, {"package": "text"}, "BAD_USER_INPUT", "An OCDS package must be a JSON object."),
         (
             IMPORT,

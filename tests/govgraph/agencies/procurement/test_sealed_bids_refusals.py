@@ -129,6 +129,14 @@ def test_the_ceremony_refuses_bad_input(office: Office, formed: Committee) -> No
             "Member 1 of t-500 has checked its shares already.",
         ),
     ]
+    keyed = """mutation ($t: ID!, $r: JSON!, $s: JSON!, $k: String) {
+      revealTenderKeyShares(tender: $t, reveal: $r, sealedShares: $s, idempotencyKey: $k) { id } }"""
+    big = {"t": "t-500", "r": {"trustee": 2**60}, "s": [], "k": "reveal-big"}
+    message = (
+        "The document cannot be put in canonical JSON (RFC 8785): 1152921504606846976 exceeds safe integer "
+        "domain for JSON floats."
+    )
+    cases.append((keyed, big, member, "BAD_USER_INPUT", message))
     for query, variables, token, code, message in cases:
         before = office.sizes()
         assert only_error(office.post(query, variables, token)) == (code, message), variables
