@@ -314,10 +314,16 @@ async def _form_key(
 
 
 def seal_rows(
-    group: Group, clock: Callable[[], float], tender_id: str, bidder: str, sealed: SealedBid
+    writes: AgencyWrites,
+    group: Group,
+    clock: Callable[[], float],
+    tender_id: str,
+    bidder: str,
+    sealed: SealedBid,
 ) -> Rows:
     """A bid sealed before the deadline (checked at the moment the transaction runs, serialized with every
-    other write of the office): BidSealed with the ciphertext's hash. A bidder's earlier bid is replaced.
+    other write of the office): BidSealed with the ciphertext's hash and the bidder as a keyed hash (who bid
+    stays hidden until the opening names them). A bidder's earlier bid is replaced.
     CONFLICT at or after the deadline, or before the committee's key is formed."""
 
     async def rows(connection: AsyncConnection, index: int) -> Change:
@@ -358,7 +364,7 @@ def seal_rows(
         fields = {
             "tender": tender_id,
             "bid": bid_id,
-            "bidder": bidder,
+            "bidder": writes.keyed_hash("bidder", bidder),
             "ciphertextHash": digest,
             "replaces": replaced.id if replaced else None,
         }

@@ -18,6 +18,8 @@ from govgraph.agencies.writes import Actor, writes_for
 from govgraph.auth.permissions import requires_role, requires_role_kind
 from govgraph.federation.errors import Forbidden
 
+BIDDER = "service:*"  # the role a bid's entry names: any company's
+
 
 def _service(info: Info) -> SealedBidService:
     return SealedBidService(info.context.sessions, writes_for(info.context, AGENCY))
@@ -34,10 +36,12 @@ class CommitteeMember:
     shares_posted: bool
 
 
-@strawberry.type(description="A sealed bid: the ciphertext and its hash; the bid itself once opened.")
+@strawberry.type(
+    description="A sealed bid: the ciphertext and its hash; who bid and the bid itself once the bids open."
+)
 class SealedBid:
     id: strawberry.ID
-    bidder: str
+    bidder: str | None = strawberry.field(description="The bidder's role (service:<company>), once opened.")
     ciphertext: JSON
     ciphertext_hash: str
     submitted_at: float = strawberry.field(description="Seconds since the epoch, when the office took it.")
@@ -51,10 +55,11 @@ class SealedBid:
         return ledger_entry(AGENCY, self.ledger_index)
 
     @classmethod
-    def from_row(cls, row: BidRow) -> SealedBid:
+    def from_row(cls, row: BidRow, *, named: bool) -> SealedBid:
+        """`named`: show the bidder (the bids are open, or the bidder is asking about its own bid)."""
         return cls(
             id=strawberry.ID(row.id),
-            bidder=row.bidder,
+            bidder=row.bidder if named else None,
             ciphertext=json.loads(row.ciphertext),
             ciphertext_hash=row.digest,
             submitted_at=row.submitted_at,
@@ -102,7 +107,8 @@ class SealedTender:
 
     @strawberry.field(description="Every bid submitted, in ledger order (replaced ones too).")
     async def bids(self, info: Info) -> list[SealedBid]:
-        return [SealedBid.from_row(row) for row in await _service(info).bids(str(self.id))]
+        rows = await _service(info).bids(str(self.id))
+        return [SealedBid.from_row(row, named=self.opened) for row in rows]
 
     @strawberry.field(description="The decryption shares posted after the deadline.")
     async def shares(self, info: Info) -> list[BidShare]:
@@ -140,12 +146,14 @@ def _official(info: Info) -> Actor:
     return Actor.acting(info.context.principal, OFFICIAL)
 
 
-def _bidder(info: Info) -> Actor:
+def _bidder(info: Info) -> tuple[Actor, str]:
+    """Who bids: the entry's actor acts as `service:*` (its keyed hash is the only trace of who it is until
+    the opening) and the company is the credential's one service role."""
     principal = info.context.principal
     companies = sorted(role for role in principal.roles if role.startswith("service:"))
-    if len(companies) != 1:
+    if len(companies) != 1 or principal.actor is None:
         raise Forbidden("A bid is made with a credential holding exactly one service:<company> role.")
-    return Actor.acting(principal, companies[0])
+    return Actor(BIDDER, principal.actor), companies[0]
 
 
 @strawberry.type
@@ -230,8 +238,9 @@ class Mutation:
     async def submit_sealed_bid(
         self, info: Info, tender: strawberry.ID, bid: JSON, idempotency_key: str | None = None
     ) -> SealedBid:
-        row = await _service(info).submit_bid(_bidder(info), str(tender), bid, idempotency_key)
-        return SealedBid.from_row(row)
+        actor, company = _bidder(info)
+        row = await _service(info).submit_bid(actor, company, str(tender), bid, idempotency_key)
+        return SealedBid.from_row(row, named=True)
 
     @strawberry.mutation(
         description="Post a qualified member's proved decryption shares of every current bid, after the "

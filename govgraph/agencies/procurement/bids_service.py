@@ -94,13 +94,15 @@ class SealedBidService:
         await self._write(actor, "checkTenderKeyShares", arguments, rows, key)
         return await self.tender(tender)
 
-    async def submit_bid(self, actor: Actor, tender: str, bid: Any, key: str | None = None) -> BidRow:
-        """Seal a bid as `actor.role` (service:<company>)."""
+    async def submit_bid(
+        self, actor: Actor, company: str, tender: str, bid: Any, key: str | None = None
+    ) -> BidRow:
+        """Seal `company`'s bid (its role, service:<company>: the bid's associated data names it)."""
         try:
             sealed = SealedBid.from_json(self.group, bid)
         except MalformedInput as error:
             raise BadUserInput(str(error)) from None
-        rows = bids.seal_rows(self.group, self.clock, tender, actor.role, sealed)
+        rows = bids.seal_rows(self._require(), self.group, self.clock, tender, company, sealed)
         written = await self._write(actor, "submitSealedBid", {"tender": tender, "bid": bid}, rows, key)
         return await self.bid(written.result["bid"])
 

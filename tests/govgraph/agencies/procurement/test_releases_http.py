@@ -8,6 +8,7 @@ import copy
 import hashlib
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import ocdsmerge
@@ -357,3 +358,21 @@ def test_red_flags_are_recomputed_by_anyone_from_the_ledger(office: Office) -> N
     assert recomputed == served
     demo = office.post(query, {"o": DEMO})["data"]["contractingProcess"]["redFlags"]
     assert [flag["code"] for flag in demo] == ["SINGLE_BID", "SHORT_TENDER_PERIOD"]
+
+
+def test_twenty_concurrent_publications_of_one_release_record_it_once(office: Office) -> None:
+    release = {**RELEASE, "ocid": "ocds-gvgr01-0600", "id": "ocds-gvgr01-0600-01-tender"}
+    before = office.sizes()["procurement"]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        bodies = list(
+            pool.map(lambda _: office.post(PUBLISH, {"release": release}, office.official), range(20))
+        )
+    published = [body["data"]["publishRelease"] for body in bodies if body.get("data")]
+    refused = [only_error(body) for body in bodies if not body.get("data")]
+    assert len(published) == 1
+    assert (
+        refused == [("CONFLICT", f"Release {release['id']} of {release['ocid']} is recorded already.")] * 19
+    )
+    assert office.sizes()["procurement"] == before + 1
+    served = office.get("/procurement/ocds/releases/ocds-gvgr01-0600").json()["releases"]
+    assert served == [release]

@@ -73,7 +73,7 @@ def test_bids_open_with_three_of_four_members_and_not_before(office: Office) -> 
     # Member 1 posts; one share of t = 3 opens nothing.
     assert committee.post_shares(1) == {"data": {"postBidShares": {"opened": False}}}
     assert {bid["status"] for bid in committee.state()["bids"]} == {"sealed"}
-    assert all(bid["value"] is None for bid in committee.state()["bids"])
+    assert all(bid["value"] is None and bid["bidder"] is None for bid in committee.state()["bids"])
     # Member 2 cheats (a share under a wrong secret): refused by its proof, nothing appended.
     cheating = committee.share_document(2, secret_offset=1)
     before = office.sizes()
@@ -118,6 +118,11 @@ def test_an_auditor_recomputes_the_opening_from_the_ledger(office: Office) -> No
     context = bytes.fromhex(state["context"])
     sealed_entries = {entry["bid"]: entry for entry in entries if entry["type"].endswith("BidSealed/v1")}
     posted = [entry for entry in entries if entry["type"].endswith("BidSharesPosted/v1")]
+    # Who bid was not on the ledger before the opening: BidSealed holds a keyed hash; BidsOpened names them.
+    sealed_text = json.dumps(list(sealed_entries.values()))
+    assert [name for name in ("acme", "globex", "initech") if name in sealed_text] == []
+    assert {entry["actor"]["role"] for entry in sealed_entries.values()} == {"service:*"}
+    assert sorted(item["bidder"] for item in opened["bids"]) == sorted(OFFERS)
     for bid in (bid for bid in state["bids"] if bid["current"]):
         # The ciphertext served is the one whose hash the ledger took before the deadline.
         assert (
