@@ -124,7 +124,7 @@ VERIFIER = Agency(
 
 
 def standard_agencies() -> list[Agency]:
-    return [IDENTITY, LAND, PROCUREMENT, LEDGER, VERIFIER]
+    return [IDENTITY, LAND, LEDGER, PROCUREMENT, VERIFIER]
 
 
 def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:
