@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from govgraph.agencies.procurement import ocds
 from govgraph.agencies.procurement.models import BidRow, BidShareRow, CommitteeMemberRow, SealedTenderRow
 from govgraph.agencies.procurement.packages import dumps
+from govgraph.agencies.procurement.releases import insert_published, opened_bids_release
 from govgraph.agencies.writes import AgencyWrites, Change, Event, Rows
 from govgraph.federation.errors import BadUserInput, Conflict, Forbidden, InvalidProof, NotFound
 from zk.errors import InvalidParameters, MalformedInput
@@ -430,10 +431,35 @@ def shares_rows(group: Group, clock: Callable[[], float], tender_id: str, actor:
         events = [Event(SHARES_POSTED, {"tender": tender_id, "member": member, "shares": documents})]
         posted = sum(1 for row in members.values() if row.shares_posted) + 1
         if posted >= tender.threshold and not tender.opened:
-            events.append(await _open_bids(connection, group, tender, bids))
+            opened, details = await _open_bids(connection, group, tender, bids)
+            events.append(opened)
+            moment = utc_text(clock())
+            release = opened_bids_release(tender.ocid, tender_id, moment, details)
+            events.append(await insert_published(connection, index + len(events), release))
         return Change({"tender": tender_id, "member": member, "opened": len(events) > 1}, events)
 
     return rows
+
+
+def utc_text(seconds: float) -> str:
+    """RFC 3339 UTC to the second, as OCDS dates are written."""
+    return datetime.datetime.fromtimestamp(int(seconds), datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _bid_detail(bid: BidRow, status: str, value: Any) -> dict[str, Any]:
+    """A bid as the OCDS bid extension writes it: `pending` (opened, not yet evaluated) or `disqualified`
+    (it did not open), its tenderer, and its value when the opened bid states an amount and a currency."""
+    detail: dict[str, Any] = {
+        "id": bid.id,
+        "date": utc_text(bid.submitted_at),
+        "status": "pending" if status == "opened" else "disqualified",
+        "tenderers": [{"name": bid.bidder.partition(":")[2]}],
+    }
+    if isinstance(value, dict):
+        amount, currency = value.get("amount"), value.get("currency")
+        if isinstance(amount, (int, float)) and not isinstance(amount, bool) and isinstance(currency, str):
+            detail["value"] = {"amount": amount, "currency": currency}
+    return detail
 
 
 def _parse_shares(group: Group, value: Any, member: int, n: int, bid_ids: list[str]) -> dict[str, BidShare]:
@@ -455,15 +481,16 @@ def _parse_shares(group: Group, value: Any, member: int, n: int, bid_ids: list[s
 
 async def _open_bids(
     connection: AsyncConnection, group: Group, tender: SealedTenderRow, bids: list[BidRow]
-) -> Event:
+) -> tuple[Event, list[dict[str, Any]]]:
     """Combine the posted shares of each bid (the first t members by index) and open it."""
     rows = await connection.execute(select(_shares).where(_shares.c.tender_id == tender.id))
     by_bid: dict[str, list[BidShare]] = {}
     for row in rows:
         share = BidShare.from_json(group, json.loads(row.share), tender.members)
         by_bid.setdefault(row.bid_id, []).append(share)
-    opened = []
+    opened, details = [], []
     for bid in bids:
+        value = None
         sealed = SealedBid.from_json(group, json.loads(bid.ciphertext))
         shares = sorted(by_bid.get(bid.id, []), key=lambda share: share.member)
         try:
@@ -476,6 +503,7 @@ async def _open_bids(
         await connection.execute(
             update(_bids).where(_bids.c.id == bid.id).values(status=status, plaintext=text)
         )
+        details.append(_bid_detail(bid, status, value))
         opened.append(
             {
                 "bid": bid.id,
@@ -487,4 +515,4 @@ async def _open_bids(
     posted = sorted({share.member for shares in by_bid.values() for share in shares})
     members = posted[: tender.threshold]  # combine_bid_shares uses the first t by index
     await connection.execute(update(_tenders).where(_tenders.c.id == tender.id).values(opened=True))
-    return Event(BIDS_OPENED, {"tender": tender.id, "members": members, "bids": opened})
+    return Event(BIDS_OPENED, {"tender": tender.id, "members": members, "bids": opened}), details

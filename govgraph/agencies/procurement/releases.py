@@ -53,23 +53,43 @@ def publish_rows(release: dict[str, Any]) -> Rows:
         )
         if known.first() is not None:
             raise Conflict(f"Release {release['id']} of {release['ocid']} is recorded already.")
-        fields = {**release_fields(release), "ocdsVersion": ocds.V1_1}
-        await connection.execute(
-            insert(_releases).values(
-                ledger_index=index,
-                ocid=release["ocid"],
-                release_id=release["id"],
-                date=release.get("date"),
-                tags=dumps(fields["tag"]),
-                ocds_version=ocds.V1_1,
-                release_hash=fields["releaseHash"],
-                document=dumps(release),
-            )
-        )
+        event = await insert_published(connection, index, release)
         result = {"ocid": release["ocid"], "releaseId": release["id"], "ledgerIndex": index}
-        return Change(result, [Event(RELEASE_PUBLISHED, fields)])
+        return Change(result, [event])
 
     return rows
+
+
+async def insert_published(connection: AsyncConnection, index: int, release: dict[str, Any]) -> Event:
+    """The row of a release the office publishes as entry `index`, and that entry's event."""
+    fields = {**release_fields(release), "ocdsVersion": ocds.V1_1}
+    await connection.execute(
+        insert(_releases).values(
+            ledger_index=index,
+            ocid=release["ocid"],
+            release_id=release["id"],
+            date=release.get("date"),
+            tags=dumps(fields["tag"]),
+            ocds_version=ocds.V1_1,
+            release_hash=fields["releaseHash"],
+            document=dumps(release),
+        )
+    )
+    return Event(RELEASE_PUBLISHED, fields)
+
+
+def opened_bids_release(ocid: str, tender: str, date: str, details: list[dict[str, Any]]) -> dict[str, Any]:
+    """The OCDS release (tenderUpdate, with the bid extension's `bids.details`) the office publishes when a
+    tender's sealed bids open: each bid with its tenderer and, when the opened bid states one, its value."""
+    return {
+        "ocid": ocid,
+        "id": f"{ocid}-bids-{tender}",
+        "date": date,
+        "tag": ["tenderUpdate"],
+        "initiationType": "tender",
+        "tender": {"id": tender},
+        "bids": {"details": details},
+    }
 
 
 def import_rows(package: IncomingPackage) -> Rows:

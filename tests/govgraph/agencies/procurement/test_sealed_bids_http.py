@@ -11,9 +11,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import rfc8785
+from jsonschema import Draft4Validator, FormatChecker
 
 from tests.govgraph.agencies.procurement.committee import BID, TENDER, form_committee, rfc3339, sealed_bid
 from tests.govgraph.agencies.procurement.office import Office, only_error
+from tests.govgraph.agencies.procurement.standards import SCHEMAS
 from zk.sealed_bid import BidShare, SealedBid, combine_bid_shares, open_with_shared_point, verify_bid_share
 from zk.wire import element_from_hex
 
@@ -26,6 +28,12 @@ OFFERS = {
 
 def wait_until(moment: float) -> None:
     time.sleep(max(0.0, moment - time.time()) + 0.05)
+
+
+def validator_errors(release: dict):
+    """The release's errors against the OCDS 1.1.5 release schema of the standards folder."""
+    schema = json.loads((SCHEMAS / "release-schema.json").read_text())
+    return Draft4Validator(schema, format_checker=FormatChecker()).iter_errors(release)
 
 
 def bid_token(office: Office, role: str) -> str:
@@ -90,6 +98,20 @@ def test_bids_open_with_three_of_four_members_and_not_before(office: Office) -> 
     assert {bidder: bid["value"] for bidder, bid in current.items()} == {**OFFERS, "service:initech": lower}
     assert {bid["status"] for bid in current.values()} == {"opened"}
     assert [bid["value"] for bid in state["bids"] if not bid["current"]] == [None]
+    # The opening is published into the process as an OCDS release with the bid extension's details.
+    [release] = office.get("/procurement/ocds/releases/ocds-gvgr01-0200").json()["releases"]
+    assert (release["id"], release["tag"], release["tender"]) == (
+        "ocds-gvgr01-0200-bids-t-200",
+        ["tenderUpdate"],
+        {"id": "t-200"},
+    )
+    details = {detail["tenderers"][0]["name"]: detail for detail in release["bids"]["details"]}
+    assert {name: (detail["status"], detail["value"]) for name, detail in details.items()} == {
+        "acme": ("pending", OFFERS["service:acme"]),
+        "globex": ("pending", OFFERS["service:globex"]),
+        "initech": ("pending", lower),
+    }
+    assert list(validator_errors(release)) == []
     # A member posts once; the absent member may still post later: the bids stay opened once.
     assert only_error(committee.post_shares(1)) == (
         "CONFLICT",
