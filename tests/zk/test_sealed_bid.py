@@ -156,3 +156,24 @@ def test_the_ciphertext_decoder_refuses_garbage_with_malformed_input(arkworks: B
     except MalformedInput:
         return
     raise AssertionError(f"decoded {value!r}")  # no random document is a valid ciphertext
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "member": st.integers(-2, 6) | JSON_VALUES,
+            "partial": st.text(alphabet="0123456789abcdef", max_size=100) | JSON_VALUES,
+            "proof": JSON_VALUES,
+        },
+    )
+    | JSON_VALUES
+)
+def test_the_share_decoder_refuses_garbage_with_malformed_input(arkworks: Backend, value) -> None:
+    group = g1_group(arkworks)
+    try:
+        BidShare.from_json(group, value, 4)
+    except MalformedInput:
+        return
+    raise AssertionError(f"decoded {value!r}")

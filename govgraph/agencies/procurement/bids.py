@@ -384,7 +384,9 @@ def shares_rows(group: Group, clock: Callable[[], float], tender_id: str, actor:
         member = member_index(tender, actor)
         if clock() < tender.deadline:
             raise Conflict(f"The bids of {tender_id} open only after its deadline, {tender.deadline_text}.")
-        qualified = json.loads(tender.qualified or "[]")
+        if tender.qualified is None:
+            raise Conflict(f"The committee of {tender_id} has not formed its key yet.")
+        qualified = json.loads(tender.qualified)
         if member not in qualified:
             raise Conflict(f"Member {member} is not among the qualified members of {tender_id}.")
         members = {row.member: row for row in await member_rows(connection, tender_id)}
