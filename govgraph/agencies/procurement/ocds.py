@@ -146,6 +146,8 @@ def versioned_release(releases: Sequence[Mapping[str, Any]], version: str) -> di
 
 
 def _merged(releases: Sequence[Mapping[str, Any]], version: str, *, versioned: bool) -> dict[str, Any]:
+    if not all(isinstance(release, Mapping) for release in releases):
+        raise BadUserInput("The releases cannot be merged: a release is not a JSON object.")
     documents = [dict(release) for release in releases]
     try:
         if versioned:

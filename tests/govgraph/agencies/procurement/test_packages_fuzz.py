@@ -89,3 +89,18 @@ def test_a_mutated_release_is_valid_or_refused(path, replacement) -> None:
     except BadUserInput:
         return
     assert ocds.schema_errors(checked, ocds.V1_1, "release") == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=7), JSON, st.sampled_from(ocds.VERSIONS))
+def test_imported_releases_however_odd_compile_or_are_refused(path, replacement, version) -> None:
+    # An import keeps releases the schema refuses; compiling them is the merge library's work on data from
+    # outside, and must end in a release or BAD_USER_INPUT, never another exception.
+    releases = copy.deepcopy(PACKAGE["releases"])
+    _mutate(releases, path, replacement)
+    for merge in (ocds.compiled_release, ocds.versioned_release):
+        try:
+            merged = merge(releases, version)
+        except BadUserInput:
+            continue
+        assert isinstance(merged, dict)
