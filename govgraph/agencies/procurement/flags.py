@@ -44,7 +44,15 @@ def _amount(value: Any) -> tuple[float, str | None] | None:
     if isinstance(amount, bool) or not isinstance(amount, (int, float)):
         return None
     currency = value.get("currency")
-    return float(amount), currency if isinstance(currency, str) else None
+    try:
+        return float(amount), currency if isinstance(currency, str) else None
+    except OverflowError:  # an integer beyond any double: no amount to compare
+        return None
+
+
+def _id(value: Any) -> str | int | None:
+    """An OCDS id as a look-up key (a string or an integer; anything else matches nothing)."""
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else None
 
 
 def _tenderers(compiled: dict[str, Any]) -> set[str]:
@@ -118,8 +126,8 @@ def _not_lowest_bid(compiled: dict[str, Any]) -> Flag | None:
         if awarded is None or (isinstance(award.get("description"), str) and award["description"].strip()):
             continue
         same = [(amount[0], bid) for amount, bid in compliant if amount[1] == awarded[1]]
-        if same and awarded[0] > min(same)[0]:
-            lowest, bid = min(same)
+        if same and awarded[0] > min(same, key=lambda item: item[0])[0]:
+            lowest, bid = min(same, key=lambda item: item[0])
             return Flag(
                 "AWARD_NOT_LOWEST",
                 "Winning bid is not the lowest priced compliant bid",
@@ -132,11 +140,14 @@ def _not_lowest_bid(compiled: dict[str, Any]) -> Flag | None:
 def _large_increase(compiled: dict[str, Any]) -> Flag | None:
     """Contract amendments increase its value: a contract with amendments is worth more than
     AMENDMENT_INCREASE above the award it implements."""
-    awards = {award.get("id"): _amount(award.get("value")) for award in _objects(compiled.get("awards"))}
+    awards = {_id(award.get("id")): _amount(award.get("value")) for award in _objects(compiled.get("awards"))}
     for contract in _objects(compiled.get("contracts")):
         if not _objects(contract.get("amendments")):
             continue
-        value, awarded = _amount(contract.get("value")), awards.get(contract.get("awardID"))
+        awarded = (
+            awards.get(_id(contract.get("awardID"))) if _id(contract.get("awardID")) is not None else None
+        )
+        value = _amount(contract.get("value"))
         if value is None or awarded is None or value[1] != awarded[1] or awarded[0] <= 0:
             continue
         increase = value[0] / awarded[0] - 1

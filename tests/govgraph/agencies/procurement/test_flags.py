@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govgraph.agencies.procurement.flags import red_flags
 from tests.govgraph.agencies.procurement.standards import SAMPLE
@@ -121,3 +123,48 @@ def test_a_flag_says_what_raised_it() -> None:
 @pytest.mark.parametrize("garbage", [{"tender": []}, {"bids": {"details": "x"}}, {"awards": [1, None]}, {}])
 def test_malformed_data_raises_no_flag(garbage: dict) -> None:
     assert red_flags(process(**garbage)) == []
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=25),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=25,
+)
+SHAPED = st.fixed_dictionaries(
+    {},
+    optional={
+        "tender": st.fixed_dictionaries(
+            {},
+            optional={
+                "numberOfTenderers": JSON,
+                "tenderers": st.lists(st.dictionaries(st.sampled_from(["id", "name"]), JSON), max_size=3),
+                "tenderPeriod": st.dictionaries(
+                    st.sampled_from(["startDate", "endDate"]), JSON | st.datetimes().map(str)
+                ),
+            },
+        ),
+        "bids": st.fixed_dictionaries(
+            {
+                "details": st.lists(
+                    st.dictionaries(st.sampled_from(["id", "status", "value", "tenderers"]), JSON), max_size=4
+                )
+            }
+        ),
+        "awards": st.lists(
+            st.dictionaries(st.sampled_from(["id", "status", "value", "description"]), JSON), max_size=3
+        ),
+        "contracts": st.lists(
+            st.dictionaries(st.sampled_from(["id", "awardID", "value", "amendments"]), JSON), max_size=3
+        ),
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(SHAPED | st.dictionaries(st.text(max_size=10), JSON, max_size=5))
+def test_red_flags_of_any_document_are_a_list_of_flags(compiled: dict) -> None:
+    flags = red_flags(compiled)
+    assert all(flag.code in CODES for flag in flags)
+
+
+CODES = {"SINGLE_BID", "SHORT_TENDER_PERIOD", "AWARD_NOT_LOWEST", "LARGE_AMENDMENT"}
