@@ -89,3 +89,82 @@ def compile_(
 
     release = _run(lambda engine, _settings: compile_process(engine, ocid, versioned=versioned))
     typer.echo(json.dumps(release, ensure_ascii=True) if as_json else json.dumps(release, indent=2))
+
+
+member_app = typer.Typer(
+    help="An evaluation committee member's steps of a sealed-bid tender, against the office's /graphql.",
+    no_args_is_help=True,
+)
+app.add_typer(member_app, name="member")
+URL = typer.Option("--url", help="The office's base URL (its /graphql is used).")
+TOKEN = typer.Option(
+    "--token", envvar="GOVGRAPH_TOKEN", help="The member's bearer token (official:procurement)."
+)
+STATE = typer.Option("--state", help="The member's state file for this tender (created by `join`, 0600).")
+
+
+def _member(url: str, token: str, state: Path):
+    from govgraph.committee import Member
+    from zk.curve import get_backend
+
+    return Member(url, token, state, get_backend(load_settings().zk_backend))
+
+
+def _step(operation):
+    from govgraph.committee import CommitteeError
+
+    try:
+        return operation()
+    except CommitteeError as error:
+        _echo(f"govgraph procurement member: {error}", err=True)
+        raise typer.Exit(code=1) from None
+
+
+@member_app.command("join")
+def member_join(
+    tender: Annotated[str, typer.Argument(help="The tender id.")],
+    member: Annotated[int, typer.Option("--member", help="This member's place on the committee, 1..n.")],
+    state: Annotated[Path, STATE],
+    token: Annotated[str, TOKEN],
+    url: Annotated[str, URL] = "http://127.0.0.1:8000",
+) -> None:
+    """Round 1: draw this member's polynomial and box key (kept in the state file), post the commitment."""
+    digest = _step(lambda: _member(url, token, state).join(tender, member))
+    _echo(f"committed to the tender key of {tender} as member {member}: {digest}")
+
+
+@member_app.command("reveal")
+def member_reveal(
+    state: Annotated[Path, STATE],
+    token: Annotated[str, TOKEN],
+    url: Annotated[str, URL] = "http://127.0.0.1:8000",
+) -> None:
+    """Round 2: post the coefficient commitments and a share sealed to each other member."""
+    count = _step(lambda: _member(url, token, state).reveal())
+    _echo(f"revealed; {count} shares sealed to the other members")
+
+
+@member_app.command("check")
+def member_check(
+    state: Annotated[Path, STATE],
+    token: Annotated[str, TOKEN],
+    url: Annotated[str, URL] = "http://127.0.0.1:8000",
+) -> None:
+    """Round 3: check the shares dealt to this member; post the dealers it accuses (none confirms)."""
+    accused = _step(lambda: _member(url, token, state).check())
+    _echo(f"checked: accused {', '.join(map(str, accused)) or 'nobody'}")
+
+
+@member_app.command("shares")
+def member_shares(
+    state: Annotated[Path, STATE],
+    token: Annotated[str, TOKEN],
+    url: Annotated[str, URL] = "http://127.0.0.1:8000",
+) -> None:
+    """After the deadline: post this member's proved share of every bid."""
+    opened = _step(lambda: _member(url, token, state).shares())
+    _echo(
+        "shares posted; the bids are open"
+        if opened
+        else "shares posted; the bids stay sealed until t members post"
+    )
