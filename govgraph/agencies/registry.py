@@ -28,6 +28,10 @@ from govgraph.agencies.land import schema as land_schema
 from govgraph.agencies.land import service as land_service
 from govgraph.agencies.ledger import models as ledger_models
 from govgraph.agencies.ledger import schema as ledger_schema
+from govgraph.agencies.procurement import demo as procurement_demo
+from govgraph.agencies.procurement import models as procurement_models
+from govgraph.agencies.procurement import schema as procurement_schema
+from govgraph.agencies.procurement.http import procurement_routes
 from govgraph.agencies.verifier import schema as verifier_schema
 from govgraph.agencies.welfare import http as welfare_http
 from govgraph.agencies.welfare import models as welfare_models
@@ -104,6 +108,17 @@ COURTS = Agency(
     mutation=courts_schema.Mutation,
     ledger=True,
 )
+PROCUREMENT = Agency(
+    "procurement",
+    procurement_schema.Query,
+    procurement_models.ProcurementTable.metadata,
+    procurement_schema.TYPES,
+    procurement_demo.seed,
+    default_port=4103,
+    mutation=procurement_schema.Mutation,
+    ledger=True,
+    routes=procurement_routes(),
+)
 # Serves every agency's log from the ledger's tables; the logs themselves are created by the write path (or
 # `govgraph ledger init`), so it has no demo data of its own.
 LEDGER = Agency(
@@ -142,7 +157,7 @@ WELFARE = Agency(
 
 
 def standard_agencies() -> list[Agency]:
-    return [IDENTITY, LAND, LEDGER, VERIFIER, WELFARE, COURTS]
+    return [IDENTITY, LAND, LEDGER, PROCUREMENT, VERIFIER, WELFARE, COURTS]
 
 
 def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:

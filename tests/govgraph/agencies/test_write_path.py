@@ -31,6 +31,7 @@ from govgraph.ledger.keys import read_vkey, witness_label
 from govgraph.ledger.note import Verifier
 from tests.support.credential_flows import CITIZEN, adult_and_residence, wallet
 from tests.support.mutations import mutations
+from tests.support.procurement import run_every_procurement_mutation
 from tests.support.servers import LiveServer, running_server
 from tests.support.welfare_flows import CREATE, OPEN, PAY, SUBMIT, eligibility, programme_input
 from zk.wire import canonical_json
@@ -67,8 +68,8 @@ PERSON = {
     "householdIncome": 73519,
 }
 CLERK_SUBJECT = "registrar-oona"
-# a keyed hash; an issuer key id; a public binary encoding of 48+ bytes (a revocation epoch's accumulator
-# value, its update data's points and coefficients)
+# a keyed hash; an issuer key id; a public encoding of 48+ bytes (a revocation epoch's accumulator value,
+# its update data's points and coefficients; procurement's hex digests, group elements, box keys, sealed shares)
 OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{64,}")
 MUTATIONS = ("enrolCitizen", "registerParcel", "registerParcels", "transferTitle")  # checked below
 
@@ -455,6 +456,7 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
         "liftCaution",
         "notarize",
     }
+    ran |= run_every_procurement_mutation(service.server, service.settings)
     found = mutations(lambda body: service.post(body["query"], body.get("variables")))
     assert ran == {mutation.name for mutation in found}  # a new mutation joins this scan
 
@@ -476,7 +478,7 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
             birth.strftime("%Y%m%d"),
         }
     leaves = service.leaves()
-    assert sorted(leaves) == ["courts", "identity", "land", "welfare"]
+    assert sorted(leaves) == ["courts", "identity", "land", "procurement", "welfare"]
     assert len(leaves["welfare"]) == 3  # the programme, the claim, the payment
     assert len(leaves["identity"]) >= 6 and len(leaves["land"]) >= 8 and len(leaves["courts"]) >= 1
     issued = [json.loads(leaf) for leaf in leaves["identity"] if b"CredentialIssued" in leaf]

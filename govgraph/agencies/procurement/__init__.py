@@ -1,0 +1,1 @@
+"""The procurement office: OCDS releases on its ledger, imports, records, sealed bids and red flags."""
