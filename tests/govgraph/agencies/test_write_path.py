@@ -69,7 +69,7 @@ PERSON = {
 }
 CLERK_SUBJECT = "registrar-oona"
 # a keyed hash; an issuer key id; a public encoding of 48+ bytes (a revocation epoch's accumulator value,
-# its update data's points and coefficients; procurement's hex digests, group elements, box keys, sealed shares)
+# its update data's points and coefficients; procurement's hex digests, group elements, sealed shares)
 OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{64,}")
 MUTATIONS = ("enrolCitizen", "registerParcel", "registerParcels", "transferTitle")  # checked below
 
