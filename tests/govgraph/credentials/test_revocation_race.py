@@ -94,41 +94,37 @@ def clerk(tmp_path_factory: pytest.TempPathFactory):
         yield Clerk(Service(server.url, data), root)
 
 
-def race(clerk: Clerk, citizen: str, wallet: Path, delay: float) -> tuple[dict, str | None, float]:
-    """A fresh offer redeemed by `wallet` while the revocation starts `delay` s later: (the revocation's
-    answer, the wallet's refusal or None, when the credential was delivered on the monotonic clock)."""
+def race(clerk: Clerk, citizen: str, wallet: Path, delay: float) -> tuple[dict, str | None]:
+    """A fresh offer redeemed by `wallet` while the clerk's revocation starts `delay` s later: (the
+    revocation's answer, the wallet's refusal or None when the credential was delivered)."""
     offer = clerk.offer(citizen)
     start = threading.Barrier(2)
 
-    def issue() -> tuple[str | None, float]:
+    def issue() -> str | None:
         start.wait()
         try:
             receive(wallet, offer["offerUri"], offer["txCode"])
         except WalletError as exc:
-            return str(exc), time.monotonic()
-        return None, time.monotonic()
+            return str(exc)
+        return None
 
-    def revoke() -> tuple[dict, float]:
+    def revoke() -> dict:
         start.wait()
         time.sleep(delay)
-        return clerk.revoke(citizen), time.monotonic()
+        return clerk.revoke(citizen)
 
     with ThreadPoolExecutor(2) as pool:
         issuing, revoking = pool.submit(issue), pool.submit(revoke)
-        (refusal, delivered_at), (revocation, acknowledged_at) = issuing.result(), revoking.result()
-    if refusal is None:
-        assert delivered_at < acknowledged_at + 5  # sanity: both ran within the race
-    return revocation, refusal, delivered_at
+        return revoking.result(), issuing.result()
 
 
 def test_no_credential_offered_before_a_revocation_survives_it(clerk):
     today = dt.datetime.now(dt.UTC).date()
-    started = time.monotonic()
-    holder = clerk.root / "timing.json"
     first = clerk.service.enrol(clerk.token, years_ago(today, 40))
     offer = clerk.offer(first)
-    receive(holder, offer["offerUri"], offer["txCode"])
-    issuance = time.monotonic() - started  # an enrolment, an offer and a whole issuance: an upper bound
+    started = time.monotonic()
+    receive(clerk.root / "timing.json", offer["offerUri"], offer["txCode"])
+    issuance = time.monotonic() - started  # how long a wallet's whole issuance takes here
     outcomes = {"issued first": 0, "withdrawn": 0}
     for i in range(CITIZENS):
         citizen = clerk.service.enrol(clerk.token, years_ago(today, 30))
@@ -137,13 +133,12 @@ def test_no_credential_offered_before_a_revocation_survives_it(clerk):
         receive(prior, offer["offerUri"], offer["txCode"])
         for second in (False, True):  # the citizen's first revocation, then one of an already-revoked citizen
             round_ = 2 * i + second
-            delay = issuance * round_ / (4 * CITIZENS)  # 0 ... half an issuance: both orders happen
+            delay = issuance * round_ / (2 * CITIZENS)  # 0 ... a whole issuance: both orders happen
             wallet = clerk.root / f"raced-{i}-{int(second)}.json"
             before = len(clerk.entries())
-            revocation, refusal, _ = race(clerk, citizen, wallet, delay)
-            assert "errors" not in revocation, (
-                revocation
-            )  # never NOT_FOUND: a credential or an offer is there
+            revocation, refusal = race(clerk, citizen, wallet, delay)
+            # never NOT_FOUND, even the second time: an unrevoked credential or a pending offer is there
+            assert "errors" not in revocation, revocation
             batch = revocation["data"]["revokeCredentials"]
             appended = [(e["type"], e.get("epoch")) for e in clerk.entries()[before:]]
             if refusal is None:  # issued first: the batch removed it
