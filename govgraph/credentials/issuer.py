@@ -21,7 +21,15 @@ from govgraph.auth.tokens import TokenVerifier
 from govgraph.credentials.configurations import FORMAT, CredentialConfiguration
 from govgraph.credentials.keys import IssuerKeys, KeySet
 from govgraph.credentials.oauth import ProtocolError, invalid_request
-from govgraph.credentials.offers import REDEEMED, IssuedAlready, NewOffer, OfferBook, Redemption
+from govgraph.credentials.offers import (
+    ISSUED,
+    REDEEMED,
+    WITHDRAWN,
+    IssuedAlready,
+    NewOffer,
+    OfferBook,
+    Redemption,
+)
 from govgraph.credentials.possession import PROOF_TYPE, verify_possession
 from govgraph.credentials.revocation import RevocationRegistry
 from zk import credential as zkc
@@ -273,9 +281,7 @@ class Issuer:
         if offer is None or offer.configuration != configuration.id:
             raise ProtocolError("invalid_credential_request", "the access token is for another credential")
         if offer.state != REDEEMED:
-            raise ProtocolError(
-                "credential_request_denied", "this offer's credential has been issued already"
-            )
+            raise _not_issuable(offer.state)
         nonce, commitment, binding = _read_proof(proof)
         if not await self.offers.use_nonce(nonce):
             raise ProtocolError("invalid_nonce", "the c_nonce is unknown, used or expired: get a new one")
@@ -320,10 +326,9 @@ class Issuer:
             index = await self.registry.record_issuance(
                 offer.offered_by, configuration.id, issuer_key.key_id, claim
             )
-        except IssuedAlready:
-            raise ProtocolError(
-                "credential_request_denied", "this offer's credential has been issued already"
-            ) from None
+        except IssuedAlready:  # issued by a concurrent request, or withdrawn by a revocation meanwhile
+            current = await self.offers.get(offer.id)
+            raise _not_issuable(current.state if current is not None else ISSUED) from None
         await self.offers.set_ledger_index(offer.id, index)
         return {"credentials": [{"credential": issued.to_json()}]}
 
@@ -337,6 +342,15 @@ class Issuer:
             return count
 
         return claim_and_record
+
+
+def _not_issuable(state: str) -> ProtocolError:
+    if state == WITHDRAWN:
+        return ProtocolError(
+            "credential_request_denied",
+            "this offer was withdrawn by a revocation of the citizen's credentials: ask for a new one",
+        )
+    return ProtocolError("credential_request_denied", "this offer's credential has been issued already")
 
 
 def _invalid_token(description: str) -> ProtocolError:

@@ -27,7 +27,8 @@ class CredentialOfferRow(CredentialsTable, table=True):
     offered_by: str
     created_at: float
     expires_at: float
-    # offered -> redeemed (token issued) -> issued; or locked (too many wrong PINs)
+    # offered -> redeemed (token issued) -> issued; or locked (too many wrong PINs); or withdrawn (offered or
+    # redeemed when a revocation of the citizen's credentials of the configuration ran)
     state: str = Field(default="offered", index=True)
     attempts: int = 0  # wrong transaction codes so far
     key_id: str | None = None  # the issuer key the credential was signed with

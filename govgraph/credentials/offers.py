@@ -1,6 +1,7 @@
 """Credential offers and c_nonces in the database: an offer is made for one citizen and one configuration,
 redeemed once (pre-authorized code + transaction code -> access token) within its lifetime, locked after
-too many wrong transaction codes, and marked issued when its credential is. A c_nonce answers once."""
+too many wrong transaction codes, and marked issued when its credential is, or withdrawn, unissued, by a
+revocation of the citizen's credentials of its configuration. A c_nonce answers once."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ MAX_ATTEMPTS = 5  # wrong transaction codes before the offer is locked
 TX_CODE_LENGTH = 6
 NONCE_TTL = 300.0
 OFFERED, REDEEMED, ISSUED, LOCKED = "offered", "redeemed", "issued", "locked"
+WITHDRAWN = "withdrawn"  # by a revocation, before its credential was issued
 
 _offers = CredentialOfferRow.__table__  # type: ignore[attr-defined]
 _nonces = NonceRow.__table__  # type: ignore[attr-defined]
@@ -227,6 +229,22 @@ class OfferBook:
                 delete(_nonces).where(_nonces.c.value == value, _nonces.c.expires_at > self.clock())
             )
         return result.rowcount == 1
+
+
+async def withdraw_pending(connection: AsyncConnection, configuration: str, citizen_id: str) -> int:
+    """Withdraw the citizen's offers of `configuration` whose credential is not issued yet (offered or
+    redeemed), on `connection`'s transaction: a revocation's, so no credential offered before it can be
+    issued after it. How many it withdrew."""
+    result = await connection.execute(
+        update(_offers)
+        .where(
+            _offers.c.configuration == configuration,
+            _offers.c.citizen_id == citizen_id,
+            _offers.c.state.in_((OFFERED, REDEEMED)),
+        )
+        .values(state=WITHDRAWN)
+    )
+    return result.rowcount
 
 
 class IssuedAlready(Exception):

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from govgraph.credentials.configurations import CredentialConfiguration
 from govgraph.credentials.keys import KeyFileError
 from govgraph.credentials.models import RevocationEpochRow, RevocationHandleRow
+from govgraph.credentials.offers import withdraw_pending
 from zk.accumulator import Accumulator, AccumulatorKey, UpdateData, remove
 from zk.credential.revocation import AcceptedEpochs
 from zk.curve import G1_LENGTH, Backend, get_backend
@@ -43,11 +44,14 @@ class StoredAccumulator:
 
 @dataclass(frozen=True)
 class Revocation:
-    """What one revocation batch did: the new epoch, its update data, and how many credentials it revoked."""
+    """What one revocation did: the accumulator after it, the batch's update data (None when it found no
+    issued credential to remove: the epoch is then unchanged), how many credentials it revoked and how
+    many of the citizen's offers it withdrew before their credential was issued."""
 
     accumulator: Accumulator
-    update: UpdateData
+    update: UpdateData | None
     revoked: int
+    withdrawn: int
 
 
 class RevocationRegistry:
@@ -205,12 +209,21 @@ class RevocationRegistry:
     async def revoke(
         self, connection: AsyncConnection, configuration: str, citizen_id: str, ledger_index: int
     ) -> Revocation | None:
-        """Remove the citizen's unrevoked handles of `configuration` in one batch, on `connection`'s
-        transaction: the new epoch row and the handles marked; None when there is nothing to revoke."""
+        """Remove the citizen's unrevoked handles of `configuration` in one batch and withdraw their offers
+        not yet issued, on `connection`'s transaction: the new epoch row, the handles marked, the offers
+        withdrawn. With no handle to remove, only the offers are withdrawn and the epoch stays; None when
+        there is neither.
+
+        `connection` must be a transaction of the identity log's write path, as the issuance's is (a
+        handle is recorded with its CredentialIssued entry): the log serializes the two, so an issuance
+        either committed first, and its handle is in this batch, or commits after and finds its offer
+        withdrawn. The credential's witness may be for an older epoch than this one; refreshing brings it
+        here (or finds it removed)."""
         handles = await self.unrevoked(connection, configuration, citizen_id)
-        if not handles:
-            return None
+        withdrawn = await withdraw_pending(connection, configuration, citizen_id)
         current = await self.latest(configuration, connection)
+        if not handles:
+            return Revocation(current, None, 0, withdrawn) if withdrawn else None
         scalars = [scalar_from_b64(h, "handle") for h in handles]
         accumulator, update_data = remove(
             self.accumulators[configuration].key, current, scalars, backend=self.backend
@@ -228,7 +241,7 @@ class RevocationRegistry:
         await connection.execute(
             update(_handles).where(_handles.c.handle.in_(handles)).values(revoked_epoch=accumulator.epoch)
         )
-        return Revocation(accumulator, update_data, len(handles))
+        return Revocation(accumulator, update_data, len(handles), withdrawn)
 
 
 __all__ = ["Revocation", "RevocationRegistry", "StoredAccumulator"]

@@ -1,8 +1,8 @@
 """The identity bureau revokes credentials: the clerk's `revokeCredentials` mutation removes the citizen's
-unrevoked credentials of a revocable schema from the issuer's accumulator in one batch, and the identity
-ledger gets the new epoch (its number, accumulator value and public update data) with the reason code. The
-entry names no citizen and no handle: the update data lets every holder refresh, and tells nobody whose
-credential it removed."""
+unrevoked credentials of a revocable schema from the issuer's accumulator in one batch and withdraws their
+offers not yet issued, and the identity ledger gets the new epoch (its number, accumulator value and public
+update data) with the reason code. The entry names no citizen and no handle: the update data lets every
+holder refresh, and tells nobody whose credential it removed."""
 
 from __future__ import annotations
 
@@ -34,15 +34,26 @@ REVOCATION_REASONS = (
 
 
 @strawberry.type(
-    description="A revocation batch: the accumulator's new epoch, published on the identity ledger."
+    description="A revocation: the batch that removed the citizen's credentials from the accumulator (a new "
+    "epoch, published on the identity ledger) and the offers it withdrew before their credential was issued."
 )
 class CredentialRevocation:
     schema: str
-    epoch: int = strawberry.field(description="The new epoch: presentations must prove membership as of it.")
+    epoch: int = strawberry.field(
+        description="The epoch presentations must now prove membership as of: the batch's new epoch, or "
+        "the current one when the revocation found no issued credential and only withdrew offers."
+    )
     revoked: int = strawberry.field(description="How many of the citizen's credentials the batch revoked.")
-    ledger_index: strawberry.Private[int]
+    withdrawn_offers: int = strawberry.field(
+        description="How many of the citizen's offers of the schema it withdrew, unissued: a credential "
+        "offered before a revocation is never issued after it."
+    )
+    ledger_index: strawberry.Private[int | None]
 
-    @strawberry.field(description="The identity ledger's RevocationEpoch entry (no citizen, no handle).")
+    @strawberry.field(
+        description="The identity ledger's RevocationEpoch entry (no citizen, no handle); null when no "
+        "credential was revoked (withdrawing offers appends no entry)."
+    )
     def ledger_entry(self) -> LedgerEntry | None:
         return ledger_entry(AGENCY, self.ledger_index)
 
@@ -56,13 +67,19 @@ async def revoke_credentials(
     reason: str,
     idempotency_key: str | None = None,
 ) -> CredentialRevocation:
-    """One revocation batch through the bureau's write path: the epoch row, the handles marked and the
-    ledger entry in one transaction. NotFound when the citizen holds no unrevoked credential of the schema."""
+    """One revocation through the bureau's write path, the log's transaction that issuances take too: the
+    epoch row, the handles marked, the citizen's unissued offers withdrawn and the ledger entry together.
+    NotFound when the citizen holds neither an unrevoked credential of the schema nor a pending offer."""
 
     async def rows(connection: AsyncConnection, index: int) -> Change:
         done = await registry.revoke(connection, configuration, citizen_id, index)
         if done is None:
-            raise NotFound(f"Citizen {citizen_id} holds no unrevoked credential of {configuration}.")
+            raise NotFound(
+                f"Citizen {citizen_id} holds no unrevoked credential of {configuration} and no pending offer."
+            )
+        result = {"epoch": done.accumulator.epoch, "revoked": done.revoked, "withdrawn": done.withdrawn}
+        if done.update is None:  # offers withdrawn only: the accumulator and the ledger are unchanged
+            return Change({**result, "index": None}, [])
         event = Event(
             REVOCATION_EPOCH,
             {
@@ -73,13 +90,17 @@ async def revoke_credentials(
                 "reason": reason,
             },
         )
-        return Change({"epoch": done.accumulator.epoch, "revoked": done.revoked, "index": index}, [event])
+        return Change({**result, "index": index}, [event])
 
     arguments = {"citizenId": citizen_id, "schema": configuration, "reason": reason}
     written = await writes.write(actor, "revokeCredentials", arguments, rows, idempotency_key)
     result = written.result
     return CredentialRevocation(
-        schema=configuration, epoch=result["epoch"], revoked=result["revoked"], ledger_index=result["index"]
+        schema=configuration,
+        epoch=result["epoch"],
+        revoked=result["revoked"],
+        withdrawn_offers=result.get("withdrawn", 0),  # a batch recorded before offers were withdrawn
+        ledger_index=result["index"],
     )
 
 
@@ -89,8 +110,10 @@ class RevocationMutation:
         description="Revoke the citizen's credentials of a revocable `schema` (clerk:identity), e.g. "
         "govgraph.identity.revocable-citizen/v1, for `reason`: one of lost_device, deceased, court_order, "
         "fraud, holder_request, superseded, data_error. One batch: the identity ledger gets the new epoch "
-        "and its public update data with the reason code, never the citizen. A retry with the same "
-        "`idempotencyKey` and input returns the first batch.",
+        "and its public update data with the reason code, never the citizen. The citizen's offers of the "
+        "schema not yet issued are withdrawn with it: every credential issued or offered before the "
+        "revocation is revoked or never issued; a new offer afterwards gives a fresh, valid credential. "
+        "A retry with the same `idempotencyKey` and input returns the first batch.",
         extensions=[requires_role(CLERK)],
     )
     async def revoke_credentials(

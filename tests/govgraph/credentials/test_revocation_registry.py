@@ -1,7 +1,7 @@
 """The issuer's revocation registry on a real SQLite file with a controlled clock: the accumulator key file
 (0600, the same key on restart, refused when others can read it), handles recorded per citizen, one epoch per
-batch, the epochs a verifier accepts within the grace period, the updates a wallet fetches; and the
-GOVGRAPH_REVOCATION_GRACE setting."""
+batch (withdrawing the citizen's unissued offers), the epochs a verifier accepts within the grace period, the
+updates a wallet fetches; and the GOVGRAPH_REVOCATION_GRACE setting."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from govgraph.config import ConfigError, Settings
 from govgraph.credentials import models
 from govgraph.credentials.configurations import REVOCABLE_CITIZEN_V1, standard_configurations
 from govgraph.credentials.keys import KeyFileError
+from govgraph.credentials.offers import OfferBook
 from govgraph.credentials.revocation import RevocationRegistry
 from zk.accumulator import UpdateData, Witness, membership_witness, new_handle, update_witness, verify_witness
 
@@ -86,6 +87,43 @@ async def test_a_batch_removes_the_citizens_handles_and_other_witnesses_follow(s
     new = update_witness(registry.public_key(REVOCABLE_CITIZEN_V1), mine, witness, [done.update])
     assert verify_witness(registry.public_key(REVOCABLE_CITIZEN_V1), done.accumulator, mine, new.witness)
     assert await registry.updates_since(REVOCABLE_CITIZEN_V1, 1) == (1, [])
+
+
+async def test_a_revocation_withdraws_the_citizens_unissued_offers_only(setup):
+    registry, _ = setup
+    book = OfferBook(registry.engine)
+    offers = {
+        name: (await book.create(configuration, citizen, "bearer:clerk")).id
+        for name, configuration, citizen in [
+            ("offered", REVOCABLE_CITIZEN_V1, "cit_gone"),
+            ("redeemed", REVOCABLE_CITIZEN_V1, "cit_gone"),
+            ("issued", REVOCABLE_CITIZEN_V1, "cit_gone"),
+            ("other schema", "govgraph.identity.citizen/v1", "cit_gone"),
+            ("other citizen", REVOCABLE_CITIZEN_V1, "cit_stays"),
+        ]
+    }
+    async with registry.engine.begin() as connection:
+        for name in ("redeemed", "issued"):
+            await connection.execute(
+                models.CredentialOfferRow.__table__.update()
+                .where(models.CredentialOfferRow.__table__.c.id == offers[name])
+                .values(state=name)
+            )
+    only_offers = await revoke(registry, "cit_gone")  # no handle yet: the offers go, the epoch stays
+    assert (only_offers.accumulator.epoch, only_offers.update, only_offers.revoked) == (0, None, 0)
+    assert only_offers.withdrawn == 2
+    states = {name: (await book.get(offer_id)).state for name, offer_id in offers.items()}
+    assert states == {
+        "offered": "withdrawn",
+        "redeemed": "withdrawn",
+        "issued": "issued",
+        "other schema": "offered",
+        "other citizen": "offered",
+    }
+    assert await revoke(registry, "cit_gone") is None  # nothing issued, nothing pending
+    await issue(registry, "cit_gone")
+    done = await revoke(registry, "cit_gone")
+    assert (done.accumulator.epoch, done.revoked, done.withdrawn) == (1, 1, 0)
 
 
 async def test_older_epochs_are_accepted_until_the_grace_period_after_their_successor(setup):
