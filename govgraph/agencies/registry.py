@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 from starlette.websockets import WebSocket
 
 from govgraph.agencies import idempotency
+from govgraph.agencies.courts import demo as courts_demo
 from govgraph.agencies.courts import models as courts_models
 from govgraph.agencies.courts import schema as courts_schema
 from govgraph.agencies.identity import models as identity_models
@@ -33,6 +34,7 @@ from govgraph.agencies.procurement import models as procurement_models
 from govgraph.agencies.procurement import schema as procurement_schema
 from govgraph.agencies.procurement.http import procurement_routes
 from govgraph.agencies.verifier import schema as verifier_schema
+from govgraph.agencies.welfare import demo as welfare_demo
 from govgraph.agencies.welfare import http as welfare_http
 from govgraph.agencies.welfare import models as welfare_models
 from govgraph.agencies.welfare import schema as welfare_schema
@@ -104,6 +106,7 @@ COURTS = Agency(
     courts_schema.Query,
     courts_models.CourtsTable.metadata,
     courts_schema.TYPES,
+    courts_demo.seed,
     default_port=4104,
     mutation=courts_schema.Mutation,
     ledger=True,
@@ -149,6 +152,7 @@ WELFARE = Agency(
     welfare_schema.Query,
     welfare_models.WelfareTable.metadata,
     welfare_schema.TYPES,
+    welfare_demo.seed,
     default_port=4105,
     mutation=welfare_schema.Mutation,
     ledger=True,

@@ -98,6 +98,27 @@ class CourtsService:
         """Record the hash (one EvidenceNotarized entry) and return its receipt once a signed, cosigned and
         time-stamped checkpoint covers it."""
         writes, notary = _require(self.writes, self.notary)
+        row = await self.record(actor, sha256, media_type, case_ref, idempotency_key)
+        try:
+            receipt = await notary.receipt(writes.log, row.ledger_index)
+        except ReceiptUnavailable as exc:
+            raise ReceiptPending(
+                f"Notarization {row.ledger_index} is recorded but its receipt is not ready ({exc}); retry "
+                "with the same idempotencyKey, or ask evidenceReceipt(index) later."
+            ) from None
+        return Notarized(Notarization.of(row, receipt.ledger.entry), receipt)
+
+    async def record(
+        self,
+        actor: Actor,
+        sha256: bytes,
+        media_type: str | None = None,
+        case_ref: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> NotarizationRow:
+        """The write of a notarization (row and EvidenceNotarized entry in one transaction), without waiting
+        for its receipt: `notarize` waits, the demo seed does not (its receipts are made when asked for)."""
+        writes = _require_writes(self.writes)
         media_type, case_ref = check_request(sha256, media_type, case_ref)
         digest = base64.b64encode(sha256).decode()
         fields = {"sha256": digest}
@@ -115,14 +136,7 @@ class CourtsService:
         index = int(written.result["index"])
         row = written.rows if written.rows is not None else (await self.by_indexes([index]))[0]
         assert row is not None  # committed by this write or by the one it replays
-        try:
-            receipt = await notary.receipt(writes.log, index)
-        except ReceiptUnavailable as exc:
-            raise ReceiptPending(
-                f"Notarization {index} is recorded but its receipt is not ready ({exc}); retry with the same "
-                "idempotencyKey, or ask evidenceReceipt(index) later."
-            ) from None
-        return Notarized(Notarization.of(row, receipt.ledger.entry), receipt)
+        return row
 
     async def receipt(self, index: int) -> Notarized:
         """The receipt of notarization `index` (NOT_FOUND when there is none)."""
@@ -162,6 +176,12 @@ class CourtsService:
                 )
             ).all()
         return [Notarization.of(row, await writes.log.entry(row.ledger_index)) for row in rows]
+
+
+def _require_writes(writes: AgencyWrites | None) -> AgencyWrites:
+    if writes is None:
+        raise RuntimeError(f"no write path for {AGENCY}: the app starts one per agency with a ledger")
+    return writes
 
 
 def _require(writes: AgencyWrites | None, notary: Notary | None) -> tuple[AgencyWrites, Notary]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert
@@ -20,6 +20,7 @@ from govgraph.agencies.welfare import claims
 from govgraph.agencies.welfare.models import ClaimRow, EnrolmentRow, InvitationRow, PaymentRow, ProgrammeRow
 from govgraph.agencies.welfare.rules import SLUG, ProgrammeDefinition
 from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event
+from govgraph.credentials.configurations import CredentialConfiguration
 from govgraph.credentials.verifier import Verifier
 from govgraph.federation.dataloaders import by_key, grouped_by_key
 from govgraph.federation.errors import BadUserInput, Conflict, NotFound
@@ -73,10 +74,14 @@ class WelfareService:
         idempotency_key: str | None = None,
         *,
         today: datetime.date | None = None,
+        configurations: Mapping[str, CredentialConfiguration] | None = None,
     ) -> ProgrammeRow:
         """Create a programme and record its whole rule in a ProgrammeCreated entry; CONFLICT if the id is
-        taken."""
-        checked = definition.checked(self._verifier().configurations)
+        taken. The rule is checked against `configurations` (default: the verifier's; the demo seed, which
+        runs before the verifier starts, gives the standard ones the verifier is started with)."""
+        if configurations is None:
+            configurations = self._verifier().configurations
+        checked = definition.checked(configurations)
         created_on = today or utc_today()
         fields = checked.event_fields()
 

@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from govgraph.agencies.identity.service import DEMO_CITIZENS
+from govgraph.agencies.writes import DEMO_SEED
 from govgraph.auth.issuer import EmbeddedIssuer
 from govgraph.config import Settings
 from govgraph.ledger.checkpoint import CosignatureVerifier, open_checkpoint
@@ -71,6 +72,9 @@ CLERK_SUBJECT = "registrar-oona"
 # a keyed hash; an issuer key id; a public encoding of 48+ bytes (a revocation epoch's accumulator value,
 # its update data's points and coefficients; procurement's hex digests, group elements, sealed shares)
 OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{64,}")
+# the entries each ledger's demo seed appends (identity: citizens; land: parcels and the sale; procurement:
+# releases; welfare: programmes; courts: exhibits)
+SEEDED = {"courts": 3, "identity": 3, "land": 5, "procurement": 5, "welfare": 2}
 MUTATIONS = ("enrolCitizen", "registerParcel", "registerParcels", "transferTitle")  # checked below
 
 
@@ -143,8 +147,13 @@ def only_error(body: dict) -> tuple[str, str, list]:
 
 
 def test_make_run_starts_with_signed_cosigned_demo_ledgers(service: Service) -> None:
-    service.wait_until_signed("identity", 3)
-    service.wait_until_signed("land", 5)
+    for name, size in SEEDED.items():
+        service.wait_until_signed(name, size)
+    seeded = {
+        name: sum(json.loads(leaf)["actor"]["role"] == DEMO_SEED.role for leaf in entries)
+        for name, entries in service.leaves().items()
+    }
+    assert seeded == SEEDED  # whatever other tests appended since
     keys = service.settings.ledger_keys_dir
     for name, witness in (("identity", "land"), ("land", "identity")):
         served = httpx.get(f"{service.server.url}/ledgers/{name}/checkpoint", timeout=10).content
@@ -479,8 +488,10 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
         }
     leaves = service.leaves()
     assert sorted(leaves) == ["courts", "identity", "land", "procurement", "welfare"]
-    assert len(leaves["welfare"]) == 3  # the programme, the claim, the payment
-    assert len(leaves["identity"]) >= 6 and len(leaves["land"]) >= 8 and len(leaves["courts"]) >= 1
+    # welfare: the two demo programmes, then this test's programme, claim and payment; courts: the three
+    # demo exhibits, then this test's exhibit
+    assert len(leaves["welfare"]) == 2 + 3 and len(leaves["courts"]) == 3 + 1
+    assert len(leaves["identity"]) >= 6 and len(leaves["land"]) >= 8
     issued = [json.loads(leaf) for leaf in leaves["identity"] if b"CredentialIssued" in leaf]
     assert len(issued) >= 3 and {entry["schema"] for entry in issued} == {CITIZEN, REVOCABLE}
     epochs = [json.loads(leaf) for leaf in leaves["identity"] if b"RevocationEpoch" in leaf]
