@@ -39,6 +39,7 @@ from govgraph.config import Settings
 from govgraph.credentials.service import credential_routes, start_credentials
 from govgraph.federation.gateway.endpoint import GatewayEndpoint
 from govgraph.federation.subgraph import standalone_app, subgraph_view
+from govgraph.agencies.elections.board import election_routes
 from govgraph.ledger.http import Ledgers, ledger_routes
 from govgraph.ledger.sequencing import SequencedLogs
 from govgraph.metrics import HttpMetrics, MetricsMiddleware
@@ -113,6 +114,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             *ledger_routes(),
             *auth.routes(),
             *credential_routes(),
+            *election_routes(),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         lifespan=lifespan,

@@ -99,6 +99,25 @@ def enrol_voter(authority: RollAuthority, prover_nym: int, signer_nym_entropy: i
     return VoterCredential(authority.roll_id, signature, tuple(nym_secrets), prover_blind)
 
 
+def finish_enrolment(
+    suite: PseudonymCiphersuite,
+    public_key: bytes,
+    roll_id: str,
+    signature: bytes,
+    prover_nym: int,
+    signer_nym_entropy: int,
+    prover_blind: int,
+) -> VoterCredential:
+    """The voter's side of issuance after the authority blind-signed its commitment (`suite.commit_with_nym(
+    [], [prover_nym])`) over the network: check the signature and derive the pseudonym secrets."""
+    nym_secrets = suite.verify_finalize_with_nym(
+        public_key, signature, _HEADER, [roll_message(roll_id)], [], [prover_nym], signer_nym_entropy, prover_blind
+    )
+    if nym_secrets is None:
+        raise InvalidProof("the roll authority's signature does not verify")
+    return VoterCredential(roll_id, signature, tuple(nym_secrets), prover_blind)
+
+
 def election_pseudonym(suite: PseudonymCiphersuite, credential: VoterCredential, election_id: str) -> bytes:
     return suite.calculate_pseudonym(election_id.encode(), credential.nym_secrets)
 

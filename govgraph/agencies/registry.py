@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 from starlette.websockets import WebSocket
 
 from govgraph.agencies import idempotency
+from govgraph.agencies.elections import schema as elections_schema
 from govgraph.agencies.identity import models as identity_models
 from govgraph.agencies.identity import schema as identity_schema
 from govgraph.agencies.identity import service as identity_service
@@ -49,6 +50,7 @@ class Agency:
     mutation: type | None = None
     # Whether the agency keeps its own ledger (a log named after it), which its mutations append to.
     ledger: bool = False
+    subscription: type | None = None  # served on the subgraph's own endpoint (the embedded gateway plans none)
 
     def schema(
         self, *, production: bool = False, caches: bool = True, limits: Limits = DEFAULT_LIMITS
@@ -56,6 +58,7 @@ class Agency:
         return build_subgraph_schema(
             self.query,
             mutation=self.mutation,
+            subscription=self.subscription,
             types=self.types,
             production=production,
             caches=caches,
@@ -106,8 +109,21 @@ VERIFIER = Agency(
 )
 
 
+# The election commission: elections, trustees, anonymous ballots and the public board (its own ledger).
+ELECTIONS = Agency(
+    "elections",
+    elections_schema.Query,
+    elections_schema.METADATA,
+    elections_schema.TYPES,
+    default_port=4106,
+    mutation=elections_schema.Mutation,
+    ledger=True,
+    subscription=elections_schema.Subscription,
+)
+
+
 def standard_agencies() -> list[Agency]:
-    return [IDENTITY, LAND, LEDGER, VERIFIER]
+    return [IDENTITY, LAND, LEDGER, VERIFIER, ELECTIONS]
 
 
 def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:
