@@ -8,7 +8,9 @@ from zk.trustees import Ceremony, CoefficientReveal, ComplaintAnswer, SealedShar
 
 def public_reveals(ceremony: Ceremony, board: dict) -> dict[int, CoefficientReveal]:
     return {
-        t["index"]: CoefficientReveal.from_json(ceremony, t["reveal"]) for t in board["trustees"] if t["reveal"]
+        t["index"]: CoefficientReveal.from_json(ceremony, t["reveal"])
+        for t in board["trustees"]
+        if t["reveal"]
     }
 
 

@@ -18,7 +18,13 @@ from zk.curve import get_backend
 from zk.wire import element_from_hex
 
 CONTESTS = [
-    {"id": "mayor", "title": "Mayor", "options": ["ada", "brook", "chen"], "min_selections": 1, "max_selections": 1},
+    {
+        "id": "mayor",
+        "title": "Mayor",
+        "options": ["ada", "brook", "chen"],
+        "min_selections": 1,
+        "max_selections": 1,
+    },
     {
         "id": "council",
         "title": "City council (up to two)",
@@ -66,10 +72,21 @@ def simulate(
     seed: int,
     leave_open: bool = False,
     revoting: str = "SINGLE",
+    trustee_dir: Path | None = None,
     progress=lambda message: None,
 ) -> Simulation:
+    """`trustee_dir`: keep the trustees' state files there (default: a temporary folder, removed at the end)."""
+    if trustee_dir is not None:
+        return _simulate(api, voters, n, t, absent, seed, leave_open, revoting, trustee_dir, progress)
+    with tempfile.TemporaryDirectory(prefix="govgraph-trustees-") as folder:
+        return _simulate(api, voters, n, t, absent, seed, leave_open, revoting, Path(folder), progress)
+
+
+def _simulate(api, voters, n, t, absent, seed, leave_open, revoting, folder: Path, progress) -> Simulation:
     if not 1 <= t <= n or not 0 <= absent <= n - t or voters < 1:
-        raise ValueError("need 1 <= threshold <= trustees, 0 <= absent <= trustees - threshold and voters >= 1")
+        raise ValueError(
+            "need 1 <= threshold <= trustees, 0 <= absent <= trustees - threshold and voters >= 1"
+        )
     chooser = random.Random(seed)
     election_id = f"sim-{seed}-{secrets.token_hex(4)}"
     roll = f"roll-{election_id}"
@@ -93,42 +110,41 @@ def simulate(
         )
     _official(api, "startKeyCeremony", election_id)
     progress(f"election {election_id}: key ceremony with {n} trustees, threshold {t}")
-    with tempfile.TemporaryDirectory(prefix="govgraph-trustees-") as folder:
-        paths = {i: Path(folder) / f"trustee-{i}.json" for i in range(1, n + 1)}
-        for i, path in paths.items():
-            trustees.join(api, election_id, f"trustee-{i}", path)
-        states = {i: trustees.TrusteeState.load(path) for i, path in paths.items()}
-        for step in (trustees.commit, trustees.share, trustees.complain):
-            for state in states.values():
-                step(api, state)
-        _official(api, "openVoting", election_id)
-        board = election(api, election_id)
-        group = election_group(get_backend("arkworks"))
-        manifest = Manifest.from_json(board["manifest"])
-        context = ElectionContext(group, manifest, element_from_hex(group, board["jointKey"], "joint key"))
-        expected = {c.id: dict.fromkeys(c.options, 0) for c in manifest.contests}
-        codes, spoiled = [], []
-        for k in range(voters):
-            credential = voter.enrol(api, group, roll, f"sim-citizen-{seed}-{k}")
-            if k < max(1, voters // 4):  # a few voters challenge a ballot first (Benaloh), then cast
-                _, ballot, opened = voter.encrypt(context, credential, _choose(manifest, chooser))
-                spoiled.append(voter.spoil(api, context, ballot, opened)["trackingCode"])
-            selections = _choose(manifest, chooser)
-            document, _, _ = voter.encrypt(context, credential, selections)
-            codes.append(voter.cast(api, election_id, document)["trackingCode"])
-            for contest in manifest.contests:
-                for option, chosen in zip(contest.options, selections[contest.id], strict=True):
-                    expected[contest.id][option] += chosen
-        progress(f"{voters} ballots cast, {len(spoiled)} spoiled")
-        simulation = Simulation(election_id, expected, codes, spoiled, "OPEN")
-        if leave_open:
-            return simulation
-        _official(api, "closeVoting", election_id)
-        present = sorted(states)[: n - absent]
-        for i in present:
-            trustees.decrypt(api, states[i])
-        simulation.state = _official(api, "publishResult", election_id)
-        simulation.result = election(api, election_id)["result"]
-        if simulation.result != expected:
-            raise ApiError(f"the published result {simulation.result} is not the expected {expected}", "MISMATCH")
+    paths = {i: folder / f"trustee-{i}.json" for i in range(1, n + 1)}
+    for i, path in paths.items():
+        trustees.join(api, election_id, f"trustee-{i}", path)
+    states = {i: trustees.TrusteeState.load(path) for i, path in paths.items()}
+    for step in (trustees.commit, trustees.share, trustees.complain):
+        for state in states.values():
+            step(api, state)
+    _official(api, "openVoting", election_id)
+    board = election(api, election_id)
+    group = election_group(get_backend("arkworks"))
+    manifest = Manifest.from_json(board["manifest"])
+    context = ElectionContext(group, manifest, element_from_hex(group, board["jointKey"], "joint key"))
+    expected = {c.id: dict.fromkeys(c.options, 0) for c in manifest.contests}
+    codes, spoiled = [], []
+    for k in range(voters):
+        credential = voter.enrol(api, group, roll, f"sim-citizen-{seed}-{k}")
+        if k < max(1, voters // 4):  # a few voters challenge a ballot first (Benaloh), then cast
+            _, ballot, opened = voter.encrypt(context, credential, _choose(manifest, chooser))
+            spoiled.append(voter.spoil(api, context, ballot, opened)["trackingCode"])
+        selections = _choose(manifest, chooser)
+        document, _, _ = voter.encrypt(context, credential, selections)
+        codes.append(voter.cast(api, election_id, document)["trackingCode"])
+        for contest in manifest.contests:
+            for option, chosen in zip(contest.options, selections[contest.id], strict=True):
+                expected[contest.id][option] += chosen
+    progress(f"{voters} ballots cast, {len(spoiled)} spoiled")
+    simulation = Simulation(election_id, expected, codes, spoiled, "OPEN")
+    if leave_open:
         return simulation
+    _official(api, "closeVoting", election_id)
+    present = sorted(states)[: n - absent]
+    for i in present:
+        trustees.decrypt(api, states[i])
+    simulation.state = _official(api, "publishResult", election_id)
+    simulation.result = election(api, election_id)["result"]
+    if simulation.result != expected:
+        raise ApiError(f"the published result {simulation.result} is not the expected {expected}", "MISMATCH")
+    return simulation

@@ -190,7 +190,9 @@ def decryption_share(api: Api, state: TrusteeState) -> dict:
 
     board = election(api, state.election)
     if board["state"] not in ("CLOSED", "TALLYING"):
-        raise TrusteeError(f"election {state.election} is {board['state']}: shares are made once voting closed")
+        raise TrusteeError(
+            f"election {state.election} is {board['state']}: shares are made once voting closed"
+        )
     me, manifest = _trustee(state, board)
     _received(me, board)
     qualified = board["qualifiedTrustees"]
@@ -199,9 +201,13 @@ def decryption_share(api: Api, state: TrusteeState) -> dict:
     context = ElectionContext(group, manifest, element_from_hex(group, board["jointKey"], "joint key"))
     cast = all_ballots(api, state.election)
     counted = [b for b in cast if b["counted"]]
-    statement = closing_statement([b["trackingCode"] for b in counted], [b["trackingCode"] for b in cast if b["spoiled"]])
+    statement = closing_statement(
+        [b["trackingCode"] for b in counted], [b["trackingCode"] for b in cast if b["spoiled"]]
+    )
     if statement != board["closing"]:
-        raise TrusteeError("the board's ballots do not match the published closing statement: refusing to decrypt")
+        raise TrusteeError(
+            "the board's ballots do not match the published closing statement: refusing to decrypt"
+        )
     from govgraph.voting.ceremony_view import public_reveals
 
     reveals = public_reveals(me.ceremony, board)
@@ -227,4 +233,14 @@ def decrypt(api: Api, state: TrusteeState, share_document: dict | None = None) -
     return _ack(data, "submitDecryptionShare")
 
 
-__all__ = ["ApiError", "SealedShare", "TrusteeError", "TrusteeState", "commit", "complain", "decrypt", "join", "share"]
+__all__ = [
+    "ApiError",
+    "SealedShare",
+    "TrusteeError",
+    "TrusteeState",
+    "commit",
+    "complain",
+    "decrypt",
+    "join",
+    "share",
+]

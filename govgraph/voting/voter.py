@@ -44,7 +44,9 @@ def encrypt(
         ballot, opened = encrypt_ballot(context, selections)
         return {"ballot": ballot.to_json(context.group), "eligibility": None}, ballot, opened
     suite = suite_for(context.group.backend)
-    ballot, opened = encrypt_ballot(context, selections, binding=election_pseudonym(suite, credential, election))
+    ballot, opened = encrypt_ballot(
+        context, selections, binding=election_pseudonym(suite, credential, election)
+    )
     code = ballot.tracking_code(context.group)
     proof = prove_eligibility(suite, roll.issuer_public_key, credential, election, code)
     return {"ballot": ballot.to_json(context.group), "eligibility": proof.to_json()}, ballot, opened

@@ -61,9 +61,20 @@ async def ballot_page(
     return rows[:first], len(rows) > first
 
 
+async def ballot_by_code(engine: AsyncEngine, election: str, code: str) -> RowMapping | None:
+    if not isinstance(code, str) or len(code) != 64:
+        raise BadUserInput("A tracking code is 64 hex digits.")
+    query = select(ballots).where(ballots.c.election_id == election, ballots.c.tracking_code == code)
+    async with engine.connect() as connection:
+        return (await connection.execute(query)).mappings().first()
+
+
 async def election_ids(engine: AsyncEngine) -> list[str]:
     async with engine.connect() as connection:
-        return [row.id for row in (await connection.execute(select(elections.c.id).order_by(elections.c.id))).all()]
+        return [
+            row.id
+            for row in (await connection.execute(select(elections.c.id).order_by(elections.c.id))).all()
+        ]
 
 
 async def build_election_record(engine: AsyncEngine, election: str) -> dict[str, Any]:
@@ -72,12 +83,18 @@ async def build_election_record(engine: AsyncEngine, election: str) -> dict[str,
         row = await load_election(connection, election)
         listed = await load_trustees(connection, election)
         cast = (
-            await connection.execute(
-                select(ballots).where(ballots.c.election_id == election).order_by(ballots.c.ledger_index)
+            (
+                await connection.execute(
+                    select(ballots).where(ballots.c.election_id == election).order_by(ballots.c.ledger_index)
+                )
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
     if row["state"] != st.PUBLISHED:
-        raise BadUserInput(f"Election {election} is {row['state']}: its record exists once the result is published.")
+        raise BadUserInput(
+            f"Election {election} is {row['state']}: its record exists once the result is published."
+        )
     context = public.context_of(row["manifest"], row["joint_key"])
     group, manifest = context.group, context.manifest
     ceremony = public.ceremony_of(manifest)

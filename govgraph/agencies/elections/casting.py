@@ -29,7 +29,9 @@ from zk.sigma import BatchVerifier
 
 BALLOT_CAST = "govgraph.elections.BallotCast/v1"
 BALLOT_SPOILED = "govgraph.elections.BallotSpoiled/v1"
-VOTER_ROLE = "voter"  # casting needs no login: a ballot's actor is its own tracking code (for idempotency keys)
+VOTER_ROLE = (
+    "voter"  # casting needs no login: a ballot's actor is its own tracking code (for idempotency keys)
+)
 MAX_BATCH = 64  # ballots per micro-batch: bounds the wait of the last one
 
 
@@ -89,7 +91,9 @@ def _eligibility(context: ElectionContext) -> EligibilityBatch:
     key = (context.manifest.election_id, roll.issuer_public_key.hex())
     if key not in _statements:
         suite = suite_for(context.group.backend)
-        _statements[key] = EligibilityBatch(suite, roll.issuer_public_key, roll.id, context.manifest.election_id)
+        _statements[key] = EligibilityBatch(
+            suite, roll.issuer_public_key, roll.id, context.manifest.election_id
+        )
     return _statements[key]
 
 
@@ -172,7 +176,9 @@ class BallotBox:
                     )
                 ).first()
                 if earlier is not None and policy == st.SINGLE:
-                    raise Conflict(f"This pseudonym has voted already in election {election} (revoting policy SINGLE).")
+                    raise Conflict(
+                        f"This pseudonym has voted already in election {election} (revoting policy SINGLE)."
+                    )
                 if earlier is not None:
                     replaced = earlier.tracking_code
                     await connection.execute(
@@ -218,7 +224,9 @@ class BallotBox:
         if not await asyncio.to_thread(verify_ballot, context, item.ballot):
             raise InvalidProof("Ballot refused: V6/V7 validity proofs fail.")
         if not await asyncio.to_thread(reencrypts_to, context, item.ballot, item.opening):
-            raise InvalidProof("Spoiled ballot refused: V10 its opening does not re-encrypt to its ciphertexts.")
+            raise InvalidProof(
+                "Spoiled ballot refused: V10 its opening does not re-encrypt to its ciphertexts."
+            )
         opening = item.opening.to_json(context.group)
 
         async def rows(connection: AsyncConnection, index: int) -> Change:
@@ -236,7 +244,12 @@ class BallotBox:
                     opening=opening,
                 )
             )
-            fields = {"election": election, "trackingCode": item.tracking_code, "ballot": item.document, "opening": opening}
+            fields = {
+                "election": election,
+                "trackingCode": item.tracking_code,
+                "ballot": item.document,
+                "opening": opening,
+            }
             result = {"trackingCode": item.tracking_code, "ledgerIndex": index, "replaced": None}
             return Change(result, [Event(BALLOT_SPOILED, fields)])
 
@@ -259,7 +272,9 @@ async def _still_open(connection: AsyncConnection, election: str) -> None:
 
 async def _not_replayed(connection: AsyncConnection, election: str, code: str) -> None:
     known = await connection.execute(
-        select(ballots.c.tracking_code).where(ballots.c.election_id == election, ballots.c.tracking_code == code)
+        select(ballots.c.tracking_code).where(
+            ballots.c.election_id == election, ballots.c.tracking_code == code
+        )
     )
     if known.first() is not None:
         raise BadUserInput(f"Ballot {code} was cast already: a replayed ballot is refused.")

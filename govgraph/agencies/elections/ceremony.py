@@ -88,10 +88,20 @@ class TrusteeSteps:
             event = Event(STEP_EVENT[step], {"election": election, "trustee": trustee, **fields})
             return Change({"message": message}, [event, *extra])
 
-        written = await self.writes.write(actor, f"trustee.{step}", {"election": election, "trustee": trustee, **arguments}, rows, key)
-        return Acknowledged(election, trustee, step, written.indexes.start if written.indexes else -1, written.result["message"])
+        written = await self.writes.write(
+            actor, f"trustee.{step}", {"election": election, "trustee": trustee, **arguments}, rows, key
+        )
+        return Acknowledged(
+            election,
+            trustee,
+            step,
+            written.indexes.start if written.indexes else -1,
+            written.result["message"],
+        )
 
-    async def join(self, actor: Actor, election: str, trustee: str, box_key: str, key: str | None) -> Acknowledged:
+    async def join(
+        self, actor: Actor, election: str, trustee: str, box_key: str, key: str | None
+    ) -> Acknowledged:
         if not isinstance(box_key, str) or not _HEX64.fullmatch(box_key):
             raise BadUserInput("boxKey must be an X25519 public key: 64 lower-case hex digits.")
 
@@ -104,7 +114,9 @@ class TrusteeSteps:
 
         return await self._step(actor, election, trustee, "join", {"boxKey": box_key}, check, key)
 
-    async def commit(self, actor: Actor, election: str, trustee: str, commitment: str, key: str | None) -> Acknowledged:
+    async def commit(
+        self, actor: Actor, election: str, trustee: str, commitment: str, key: str | None
+    ) -> Acknowledged:
         if not isinstance(commitment, str) or not _HEX64.fullmatch(commitment):
             raise BadUserInput("The commitment hash must be 64 lower-case hex digits (SHA-256).")
 
@@ -133,7 +145,9 @@ class TrusteeSteps:
             st.require_state(election, row["state"], st.KEY_CEREMONY, action="revealing")
             missing = [t["trustee_id"] for t in listed if t["commitment_hash"] is None]
             if missing:
-                raise Conflict(f"Nobody reveals before every trustee has committed: waiting for {', '.join(missing)}.")
+                raise Conflict(
+                    f"Nobody reveals before every trustee has committed: waiting for {', '.join(missing)}."
+                )
             if mine["reveal"] is not None:
                 raise Conflict(f"Trustee {trustee} has revealed already.")
             ceremony = public.ceremony_of(public.manifest_of(row["manifest"]))
@@ -154,16 +168,22 @@ class TrusteeSteps:
                 [],
             )
 
-        return await self._step(actor, election, trustee, "share", {"reveal": reveal, "sealed": sealed}, check, key)
+        return await self._step(
+            actor, election, trustee, "share", {"reveal": reveal, "sealed": sealed}, check, key
+        )
 
-    async def complain(self, actor: Actor, election: str, trustee: str, complaints: object, key: str | None) -> Acknowledged:
+    async def complain(
+        self, actor: Actor, election: str, trustee: str, complaints: object, key: str | None
+    ) -> Acknowledged:
         items = _check_list(complaints, "complaints")
 
         async def check(connection, row, mine, listed):
             st.require_state(election, row["state"], st.KEY_CEREMONY, action="checking shares")
             missing = [t["trustee_id"] for t in listed if t["reveal"] is None]
             if missing:
-                raise Conflict(f"Shares are checked once every trustee has revealed: waiting for {', '.join(missing)}.")
+                raise Conflict(
+                    f"Shares are checked once every trustee has revealed: waiting for {', '.join(missing)}."
+                )
             if mine["complaints"] is not None:
                 raise Conflict(f"Trustee {trustee} has reported its check already.")
             ceremony = public.ceremony_of(public.manifest_of(row["manifest"]))
@@ -180,7 +200,9 @@ class TrusteeSteps:
 
         return await self._step(actor, election, trustee, "complain", {"complaints": complaints}, check, key)
 
-    async def answer(self, actor: Actor, election: str, trustee: str, answers: object, key: str | None) -> Acknowledged:
+    async def answer(
+        self, actor: Actor, election: str, trustee: str, answers: object, key: str | None
+    ) -> Acknowledged:
         items = _check_list(answers, "answers")
 
         async def check(connection, row, mine, listed):
@@ -205,7 +227,9 @@ class TrusteeSteps:
 
         return await self._step(actor, election, trustee, "answer", {"answers": answers}, check, key)
 
-    async def decrypt(self, actor: Actor, election: str, trustee: str, share: object, key: str | None) -> Acknowledged:
+    async def decrypt(
+        self, actor: Actor, election: str, trustee: str, share: object, key: str | None
+    ) -> Acknowledged:
         async def check(connection, row, mine, listed):
             st.require_state(election, row["state"], st.CLOSED, st.TALLYING, action="a decryption share")
             index = mine["trustee_index"]
@@ -224,7 +248,9 @@ class TrusteeSteps:
             reveals = {t["trustee_index"]: public.reveal_of(ceremony, t["reveal"]) for t in listed}
             keys = public.verification_keys(ceremony, reveals, row["qualified"])
             aggregate = aggregate_from_json(context, row["aggregate"])
-            if not verify_decryption_share(context, keys[index], aggregate, parsed, closing=closing_hash(row["closing"])):
+            if not verify_decryption_share(
+                context, keys[index], aggregate, parsed, closing=closing_hash(row["closing"])
+            ):
                 raise InvalidProof(
                     f"Trustee {trustee}'s decryption share fails its Chaum-Pedersen proof against its "
                     "verification key, the aggregate and the closing statement: refused, not counted."
@@ -233,7 +259,9 @@ class TrusteeSteps:
             extra = []
             if row["state"] == st.CLOSED:
                 await connection.execute(
-                    update(public_elections()).where(public_elections().c.id == election).values(state=st.TALLYING)
+                    update(public_elections())
+                    .where(public_elections().c.id == election)
+                    .values(state=st.TALLYING)
                 )
                 extra.append(changed(election, st.CLOSED, st.TALLYING))
             valid = len([t for t in listed if t["decryption_share"] is not None]) + 1
@@ -269,10 +297,16 @@ def _sealed_shares(items: list, dealer: int, indexes: set[int]) -> list[dict]:
             raise BadUserInput(f"sealedShares[{position}] must go from trustee {dealer} to another trustee.")
         if recipient in seen:
             raise BadUserInput(f"sealedShares has two shares for trustee {recipient}.")
-        if not isinstance(sealed, str) or len(sealed) > _SEALED_MAX or not re.fullmatch(r"(?:[0-9a-f]{2})+", sealed):
+        if (
+            not isinstance(sealed, str)
+            or len(sealed) > _SEALED_MAX
+            or not re.fullmatch(r"(?:[0-9a-f]{2})+", sealed)
+        ):
             raise BadUserInput(f"sealedShares[{position}].sealed must be lower-case hex.")
         seen.add(recipient)
         shares.append({"dealer": dealer, "recipient": recipient, "sealed": sealed})
     if seen != indexes - {dealer}:
-        raise BadUserInput(f"Trustee {dealer} must seal one share to each of the {len(indexes) - 1} other trustees.")
+        raise BadUserInput(
+            f"Trustee {dealer} must seal one share to each of the {len(indexes) - 1} other trustees."
+        )
     return sorted(shares, key=lambda s: s["recipient"])

@@ -36,7 +36,9 @@ class Issued:
 
 def check_roll_id(roll: str) -> str:
     if not isinstance(roll, str) or not _ROLL_ID.fullmatch(roll):
-        raise BadUserInput("A roll id is 1..64 letters, digits, '.', '_' or '-', starting with a letter or digit.")
+        raise BadUserInput(
+            "A roll id is 1..64 letters, digits, '.', '_' or '-', starting with a letter or digit."
+        )
     return roll
 
 
@@ -62,8 +64,10 @@ async def register_voter(
     second), INVALID_PROOF when the commitment's proof fails. No ledger entry: the roll is private."""
     authority = roll_authority(writes, roll)
     check_id(citizen)
-    if not isinstance(commitment, str) or len(commitment) > _MAX_COMMITMENT_HEX or not re.fullmatch(
-        r"(?:[0-9a-f]{2})+", commitment
+    if (
+        not isinstance(commitment, str)
+        or len(commitment) > _MAX_COMMITMENT_HEX
+        or not re.fullmatch(r"(?:[0-9a-f]{2})+", commitment)
     ):
         raise BadUserInput("The commitment is lower-case hex (the voter's commit_with_nym output).")
     member = writes.keyed_hash("roll-member", f"{roll}\x00{citizen}")
@@ -75,7 +79,9 @@ async def register_voter(
         except ZkError as exc:
             raise InvalidProof(f"The commitment's proof fails: {exc}.") from None
         known = await connection.execute(
-            select(roll_members.c.citizen).where(roll_members.c.roll_id == roll, roll_members.c.citizen == member)
+            select(roll_members.c.citizen).where(
+                roll_members.c.roll_id == roll, roll_members.c.citizen == member
+            )
         )
         if known.first() is not None:
             raise Conflict(f"This citizen holds a credential of roll {roll} already.")

@@ -41,7 +41,9 @@ def _engine(info: Info):
     return _writes(info).log.engine
 
 
-ElectionState = strawberry.enum(Enum("ElectionState", {s: s for s in st.STATES}), description="Where an election stands.")
+ElectionState = strawberry.enum(
+    Enum("ElectionState", {s: s for s in st.STATES}), description="Where an election stands."
+)
 RevotingPolicy = strawberry.enum(
     Enum("RevotingPolicy", {st.SINGLE: st.SINGLE, st.LAST_COUNTS: st.LAST_COUNTS}),
     description="SINGLE: a pseudonym's second ballot is refused; LAST_COUNTS: it replaces the first.",
@@ -162,6 +164,11 @@ class Election:
         rows, _ = await board.ballot_page(_engine(info), self.id, first, after)
         return [BoardBallot.from_row(row) for row in rows]
 
+    @strawberry.field(description="The ballot with this tracking code (cast or spoiled), if any.")
+    async def ballot(self, info: Info, tracking_code: str) -> BoardBallot | None:
+        row = await board.ballot_by_code(_engine(info), self.id, tracking_code)
+        return None if row is None else BoardBallot.from_row(row)
+
     @strawberry.field(description="The ElectionCreated entry on the elections ledger.")
     def ledger_entry(self) -> LedgerEntry | None:
         return ledger_entry(AGENCY, self.row["ledger_index"])
@@ -172,7 +179,9 @@ class Election:
         return None if row is None else cls(id=strawberry.ID(row["id"]), row=row)
 
 
-@strawberry.type(description="An electoral roll of the commission: its issuer key and how many hold a credential.")
+@strawberry.type(
+    description="An electoral roll of the commission: its issuer key and how many hold a credential."
+)
 class ElectoralRoll:
     id: str
     issuer_public_key: str
@@ -183,15 +192,21 @@ class ElectoralRoll:
 class CastReceipt:
     tracking_code: str
     ledger_index: int
-    replaced: str | None = strawberry.field(description="The tracking code this ballot replaced (LAST_COUNTS).")
+    replaced: str | None = strawberry.field(
+        description="The tracking code this ballot replaced (LAST_COUNTS)."
+    )
 
-    @strawberry.field(description="The elections ledger's entry; its receipt once a cosigned checkpoint covers it.")
+    @strawberry.field(
+        description="The elections ledger's entry; its receipt once a cosigned checkpoint covers it."
+    )
     def ledger_entry(self) -> LedgerEntry | None:
         return ledger_entry(AGENCY, self.ledger_index)
 
     @classmethod
     def of(cls, result: CastResult) -> CastReceipt:
-        return cls(tracking_code=result.tracking_code, ledger_index=result.ledger_index, replaced=result.replaced)
+        return cls(
+            tracking_code=result.tracking_code, ledger_index=result.ledger_index, replaced=result.replaced
+        )
 
 
 @strawberry.type(description="A trustee's upload, acknowledged: it verified and is on the elections ledger.")
@@ -204,10 +219,18 @@ class TrusteeAck:
 
     @classmethod
     def of(cls, ack: Acknowledged) -> TrusteeAck:
-        return cls(election=ack.election, trustee=ack.trustee, step=ack.step, ledger_index=ack.ledger_index, message=ack.message)
+        return cls(
+            election=ack.election,
+            trustee=ack.trustee,
+            step=ack.step,
+            ledger_index=ack.ledger_index,
+            message=ack.message,
+        )
 
 
-@strawberry.type(description="A roll credential's blind signature, for the voter's wallet to finish issuance.")
+@strawberry.type(
+    description="A roll credential's blind signature, for the voter's wallet to finish issuance."
+)
 class RollCredential:
     roll: str
     issuer_public_key: str
@@ -235,7 +258,11 @@ class Query:
     @strawberry.field(description="The commission's electoral roll `id`: the issuer key a manifest names.")
     async def electoral_roll(self, info: Info, id: strawberry.ID) -> ElectoralRoll:
         authority = roll.roll_authority(_writes(info), str(id))
-        return ElectoralRoll(id=str(id), issuer_public_key=authority.public_key.hex(), size=await roll.roll_count(_engine(info), str(id)))
+        return ElectoralRoll(
+            id=str(id),
+            issuer_public_key=authority.public_key.hex(),
+            size=await roll.roll_count(_engine(info), str(id)),
+        )
 
 
 def _official(info: Info) -> Actor:
@@ -252,10 +279,17 @@ _TRUSTEE = [requires_role(TRUSTEE)]
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create an election in DRAFT from a manifest (zk.ballot's format; its trustees "
-                         "may be empty, for addTrustee). official:elections.", extensions=_OFFICIAL)
+    @strawberry.mutation(
+        description="Create an election in DRAFT from a manifest (zk.ballot's format; its trustees "
+        "may be empty, for addTrustee). official:elections.",
+        extensions=_OFFICIAL,
+    )
     async def create_election(
-        self, info: Info, manifest: JSON, revoting: RevotingPolicy | None = None, idempotency_key: str | None = None  # type: ignore[valid-type]
+        self,
+        info: Info,
+        manifest: JSON,
+        revoting: RevotingPolicy | None = None,
+        idempotency_key: str | None = None,  # type: ignore[valid-type]
     ) -> Election:
         writes = _writes(info)
         created = await ElectionOfficials(writes).create_election(
@@ -267,83 +301,217 @@ class Mutation:
         )
         return await _election(info, created["election"])
 
-    @strawberry.mutation(description="Name a trustee (DRAFT only); `subject`: the token subject who alone may act as it.", extensions=_OFFICIAL)
+    @strawberry.mutation(
+        description="Name a trustee (DRAFT only); `subject`: the token subject who alone may act as it.",
+        extensions=_OFFICIAL,
+    )
     async def add_trustee(
-        self, info: Info, election_id: strawberry.ID, trustee_id: strawberry.ID, name: str, subject: str | None = None, idempotency_key: str | None = None
+        self,
+        info: Info,
+        election_id: strawberry.ID,
+        trustee_id: strawberry.ID,
+        name: str,
+        subject: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Election:
-        await ElectionOfficials(_writes(info)).add_trustee(_official(info), str(election_id), str(trustee_id), name, subject, idempotency_key)
+        await ElectionOfficials(_writes(info)).add_trustee(
+            _official(info), str(election_id), str(trustee_id), name, subject, idempotency_key
+        )
         return await _election(info, str(election_id))
 
     @strawberry.mutation(description="DRAFT -> KEY_CEREMONY: the manifest is fixed.", extensions=_OFFICIAL)
-    async def start_key_ceremony(self, info: Info, election_id: strawberry.ID, idempotency_key: str | None = None) -> Election:
-        await ElectionOfficials(_writes(info)).start_key_ceremony(_official(info), str(election_id), idempotency_key)
+    async def start_key_ceremony(
+        self, info: Info, election_id: strawberry.ID, idempotency_key: str | None = None
+    ) -> Election:
+        await ElectionOfficials(_writes(info)).start_key_ceremony(
+            _official(info), str(election_id), idempotency_key
+        )
         return await _election(info, str(election_id))
 
-    @strawberry.mutation(description="KEY_CEREMONY -> OPEN: the qualified trustees and the joint key.", extensions=_OFFICIAL)
-    async def open_voting(self, info: Info, election_id: strawberry.ID, idempotency_key: str | None = None) -> Election:
+    @strawberry.mutation(
+        description="KEY_CEREMONY -> OPEN: the qualified trustees and the joint key.", extensions=_OFFICIAL
+    )
+    async def open_voting(
+        self, info: Info, election_id: strawberry.ID, idempotency_key: str | None = None
+    ) -> Election:
         await ElectionOfficials(_writes(info)).open_voting(_official(info), str(election_id), idempotency_key)
         return await _election(info, str(election_id))
 
-    @strawberry.mutation(description="OPEN -> CLOSED: the closing statement and the aggregate.", extensions=_OFFICIAL)
-    async def close_voting(self, info: Info, election_id: strawberry.ID, idempotency_key: str | None = None) -> Election:
-        await ElectionOfficials(_writes(info)).close_voting(_official(info), str(election_id), idempotency_key)
+    @strawberry.mutation(
+        description="OPEN -> CLOSED: the closing statement and the aggregate.", extensions=_OFFICIAL
+    )
+    async def close_voting(
+        self, info: Info, election_id: strawberry.ID, idempotency_key: str | None = None
+    ) -> Election:
+        await ElectionOfficials(_writes(info)).close_voting(
+            _official(info), str(election_id), idempotency_key
+        )
         return await _election(info, str(election_id))
 
-    @strawberry.mutation(description="TALLYING -> PUBLISHED: combine threshold valid decryption shares.", extensions=_OFFICIAL)
-    async def publish_result(self, info: Info, election_id: strawberry.ID, idempotency_key: str | None = None) -> Election:
-        await ElectionOfficials(_writes(info)).publish_result(_official(info), str(election_id), idempotency_key)
+    @strawberry.mutation(
+        description="TALLYING -> PUBLISHED: combine threshold valid decryption shares.", extensions=_OFFICIAL
+    )
+    async def publish_result(
+        self, info: Info, election_id: strawberry.ID, idempotency_key: str | None = None
+    ) -> Election:
+        await ElectionOfficials(_writes(info)).publish_result(
+            _official(info), str(election_id), idempotency_key
+        )
         return await _election(info, str(election_id))
 
-    @strawberry.mutation(description="Key ceremony: join with the trustee's X25519 box key (hex).", extensions=_TRUSTEE)
-    async def join_ceremony(self, info: Info, election_id: strawberry.ID, trustee_id: strawberry.ID, box_key: str, idempotency_key: str | None = None) -> TrusteeAck:
-        ack = await TrusteeSteps(_writes(info)).join(_trustee(info), str(election_id), str(trustee_id), box_key, idempotency_key)
+    @strawberry.mutation(
+        description="Key ceremony: join with the trustee's X25519 box key (hex).", extensions=_TRUSTEE
+    )
+    async def join_ceremony(
+        self,
+        info: Info,
+        election_id: strawberry.ID,
+        trustee_id: strawberry.ID,
+        box_key: str,
+        idempotency_key: str | None = None,
+    ) -> TrusteeAck:
+        ack = await TrusteeSteps(_writes(info)).join(
+            _trustee(info), str(election_id), str(trustee_id), box_key, idempotency_key
+        )
         return TrusteeAck.of(ack)
 
-    @strawberry.mutation(description="Key ceremony round 1: the hash of the trustee's coefficient commitments.", extensions=_TRUSTEE)
-    async def commit_ceremony(self, info: Info, election_id: strawberry.ID, trustee_id: strawberry.ID, commitment_hash: str, idempotency_key: str | None = None) -> TrusteeAck:
-        ack = await TrusteeSteps(_writes(info)).commit(_trustee(info), str(election_id), str(trustee_id), commitment_hash, idempotency_key)
+    @strawberry.mutation(
+        description="Key ceremony round 1: the hash of the trustee's coefficient commitments.",
+        extensions=_TRUSTEE,
+    )
+    async def commit_ceremony(
+        self,
+        info: Info,
+        election_id: strawberry.ID,
+        trustee_id: strawberry.ID,
+        commitment_hash: str,
+        idempotency_key: str | None = None,
+    ) -> TrusteeAck:
+        ack = await TrusteeSteps(_writes(info)).commit(
+            _trustee(info), str(election_id), str(trustee_id), commitment_hash, idempotency_key
+        )
         return TrusteeAck.of(ack)
 
-    @strawberry.mutation(description="Key ceremony round 2: the reveal (checked against the commitment) and one sealed share per other trustee.", extensions=_TRUSTEE)
-    async def reveal_ceremony(self, info: Info, election_id: strawberry.ID, trustee_id: strawberry.ID, reveal: JSON, sealed_shares: JSON, idempotency_key: str | None = None) -> TrusteeAck:
-        ack = await TrusteeSteps(_writes(info)).share(_trustee(info), str(election_id), str(trustee_id), reveal, sealed_shares, idempotency_key)
+    @strawberry.mutation(
+        description="Key ceremony round 2: the reveal (checked against the commitment) and one sealed share per other trustee.",
+        extensions=_TRUSTEE,
+    )
+    async def reveal_ceremony(
+        self,
+        info: Info,
+        election_id: strawberry.ID,
+        trustee_id: strawberry.ID,
+        reveal: JSON,
+        sealed_shares: JSON,
+        idempotency_key: str | None = None,
+    ) -> TrusteeAck:
+        ack = await TrusteeSteps(_writes(info)).share(
+            _trustee(info), str(election_id), str(trustee_id), reveal, sealed_shares, idempotency_key
+        )
         return TrusteeAck.of(ack)
 
-    @strawberry.mutation(description="Key ceremony round 3: the complaints from checking one's shares (empty: all good).", extensions=_TRUSTEE)
-    async def report_share_check(self, info: Info, election_id: strawberry.ID, trustee_id: strawberry.ID, complaints: JSON, idempotency_key: str | None = None) -> TrusteeAck:
-        ack = await TrusteeSteps(_writes(info)).complain(_trustee(info), str(election_id), str(trustee_id), complaints, idempotency_key)
+    @strawberry.mutation(
+        description="Key ceremony round 3: the complaints from checking one's shares (empty: all good).",
+        extensions=_TRUSTEE,
+    )
+    async def report_share_check(
+        self,
+        info: Info,
+        election_id: strawberry.ID,
+        trustee_id: strawberry.ID,
+        complaints: JSON,
+        idempotency_key: str | None = None,
+    ) -> TrusteeAck:
+        ack = await TrusteeSteps(_writes(info)).complain(
+            _trustee(info), str(election_id), str(trustee_id), complaints, idempotency_key
+        )
         return TrusteeAck.of(ack)
 
-    @strawberry.mutation(description="Key ceremony round 4: disclose the shares disputed by complaints against this trustee.", extensions=_TRUSTEE)
-    async def answer_complaints(self, info: Info, election_id: strawberry.ID, trustee_id: strawberry.ID, answers: JSON, idempotency_key: str | None = None) -> TrusteeAck:
-        ack = await TrusteeSteps(_writes(info)).answer(_trustee(info), str(election_id), str(trustee_id), answers, idempotency_key)
+    @strawberry.mutation(
+        description="Key ceremony round 4: disclose the shares disputed by complaints against this trustee.",
+        extensions=_TRUSTEE,
+    )
+    async def answer_complaints(
+        self,
+        info: Info,
+        election_id: strawberry.ID,
+        trustee_id: strawberry.ID,
+        answers: JSON,
+        idempotency_key: str | None = None,
+    ) -> TrusteeAck:
+        ack = await TrusteeSteps(_writes(info)).answer(
+            _trustee(info), str(election_id), str(trustee_id), answers, idempotency_key
+        )
         return TrusteeAck.of(ack)
 
-    @strawberry.mutation(description="Tally: the trustee's decryption share with its proofs (verified on upload).", extensions=_TRUSTEE)
-    async def submit_decryption_share(self, info: Info, election_id: strawberry.ID, trustee_id: strawberry.ID, share: JSON, idempotency_key: str | None = None) -> TrusteeAck:
-        ack = await TrusteeSteps(_writes(info)).decrypt(_trustee(info), str(election_id), str(trustee_id), share, idempotency_key)
+    @strawberry.mutation(
+        description="Tally: the trustee's decryption share with its proofs (verified on upload).",
+        extensions=_TRUSTEE,
+    )
+    async def submit_decryption_share(
+        self,
+        info: Info,
+        election_id: strawberry.ID,
+        trustee_id: strawberry.ID,
+        share: JSON,
+        idempotency_key: str | None = None,
+    ) -> TrusteeAck:
+        ack = await TrusteeSteps(_writes(info)).decrypt(
+            _trustee(info), str(election_id), str(trustee_id), share, idempotency_key
+        )
         return TrusteeAck.of(ack)
 
-    @strawberry.mutation(description="Cast a ballot (no login): every proof is verified, the pseudonym rule applied, the ballot appended to the elections ledger.")
-    async def cast_ballot(self, info: Info, election_id: strawberry.ID, ballot: JSON, idempotency_key: str | None = None) -> CastReceipt:
-        return CastReceipt.of(await BallotBox(_writes(info)).cast(check_id(election_id), ballot, idempotency_key))
+    @strawberry.mutation(
+        description="Cast a ballot (no login): every proof is verified, the pseudonym rule applied, the ballot appended to the elections ledger."
+    )
+    async def cast_ballot(
+        self, info: Info, election_id: strawberry.ID, ballot: JSON, idempotency_key: str | None = None
+    ) -> CastReceipt:
+        return CastReceipt.of(
+            await BallotBox(_writes(info)).cast(check_id(election_id), ballot, idempotency_key)
+        )
 
-    @strawberry.mutation(description="Spoil a ballot (Benaloh challenge): published with its opening, never counted.")
-    async def spoil_ballot(self, info: Info, election_id: strawberry.ID, ballot: JSON, idempotency_key: str | None = None) -> CastReceipt:
-        return CastReceipt.of(await BallotBox(_writes(info)).spoil(check_id(election_id), ballot, idempotency_key))
+    @strawberry.mutation(
+        description="Spoil a ballot (Benaloh challenge): published with its opening, never counted."
+    )
+    async def spoil_ballot(
+        self, info: Info, election_id: strawberry.ID, ballot: JSON, idempotency_key: str | None = None
+    ) -> CastReceipt:
+        return CastReceipt.of(
+            await BallotBox(_writes(info)).spoil(check_id(election_id), ballot, idempotency_key)
+        )
 
-    @strawberry.mutation(description="Blind-issue a roll credential to an eligible citizen, once per roll (clerk:identity).", extensions=[requires_role(roll.CLERK)])
-    async def register_voter(self, info: Info, roll_id: strawberry.ID, citizen_id: strawberry.ID, commitment: str, idempotency_key: str | None = None) -> RollCredential:
+    @strawberry.mutation(
+        description="Blind-issue a roll credential to an eligible citizen, once per roll (clerk:identity).",
+        extensions=[requires_role(roll.CLERK)],
+    )
+    async def register_voter(
+        self,
+        info: Info,
+        roll_id: strawberry.ID,
+        citizen_id: strawberry.ID,
+        commitment: str,
+        idempotency_key: str | None = None,
+    ) -> RollCredential:
         writes = _writes(info)
         actor = Actor.acting(info.context.principal, roll.CLERK)
-        issued = await roll.register_voter(writes, actor, str(roll_id), str(citizen_id), commitment, idempotency_key)
+        issued = await roll.register_voter(
+            writes, actor, str(roll_id), str(citizen_id), commitment, idempotency_key
+        )
         key = roll.roll_authority(writes, issued.roll).public_key.hex()
-        return RollCredential(roll=issued.roll, issuer_public_key=key, signature=issued.signature, signer_nym_entropy=issued.signer_nym_entropy)
+        return RollCredential(
+            roll=issued.roll,
+            issuer_public_key=key,
+            signature=issued.signature,
+            signer_nym_entropy=issued.signer_nym_entropy,
+        )
 
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="The election's turnout, now and at every change (until it is published).")
+    @strawberry.subscription(
+        description="The election's turnout, now and at every change (until it is published)."
+    )
     async def turnout(self, info: Info, election_id: strawberry.ID) -> AsyncGenerator[int, None]:
         engine = _engine(info)
         election = check_id(election_id)

@@ -94,7 +94,9 @@ class ElectionOfficials:
             )
         policy = revoting or st.POLICY_OF_RULE.get(checked.revoting)
         if policy not in st.REVOTING_RULE:
-            raise BadUserInput("The revoting policy is SINGLE or LAST_COUNTS (manifest revoting none or last-wins).")
+            raise BadUserInput(
+                "The revoting policy is SINGLE or LAST_COUNTS (manifest revoting none or last-wins)."
+            )
         document = {**checked.to_json(), "revoting": st.REVOTING_RULE[policy]}
         if manifest.get("trustees") == []:
             document["trustees"], document["threshold"] = [], manifest.get("threshold", 1)
@@ -124,7 +126,9 @@ class ElectionOfficials:
             )
             return Change({"election": election}, [event])
 
-        await self.writes.write(actor, "createElection", {"manifest": document, "revoting": policy}, rows, key)
+        await self.writes.write(
+            actor, "createElection", {"manifest": document, "revoting": policy}, rows, key
+        )
         return {"election": election}
 
     async def add_trustee(
@@ -147,7 +151,9 @@ class ElectionOfficials:
                 raise Conflict(f"Election {election} has a trustee {trustee_id} already.")
             manifest["trustees"] = [*manifest["trustees"], {"id": trustee_id, "name": name}]
             position = len(manifest["trustees"])
-            await connection.execute(update(elections).where(elections.c.id == election).values(manifest=manifest))
+            await connection.execute(
+                update(elections).where(elections.c.id == election).values(manifest=manifest)
+            )
             await connection.execute(
                 insert(trustees).values(
                     election_id=election,
@@ -173,7 +179,11 @@ class ElectionOfficials:
                 raise Conflict(f"Election {election} cannot start its key ceremony: {exc}.") from None
             await _set_state(connection, election, st.KEY_CEREMONY)
             event = changed(
-                election, row["state"], st.KEY_CEREMONY, manifestHash=manifest.hash().hex(), manifest=row["manifest"]
+                election,
+                row["state"],
+                st.KEY_CEREMONY,
+                manifestHash=manifest.hash().hex(),
+                manifest=row["manifest"],
             )
             return Change({"election": election}, [event])
 
@@ -237,7 +247,12 @@ class ElectionOfficials:
                 .values(state=st.CLOSED, closing=statement, aggregate=aggregate, credentials_issued=issued)
             )
             event = changed(
-                election, row["state"], st.CLOSED, closing=statement, aggregate=aggregate, credentialsIssued=issued
+                election,
+                row["state"],
+                st.CLOSED,
+                closing=statement,
+                aggregate=aggregate,
+                credentialsIssued=issued,
             )
             return Change({"election": election}, [event])
 
@@ -262,21 +277,29 @@ class ElectionOfficials:
             counted = row["closing"]["counted"]["ballots"]
             try:
                 result = tally(
-                    context, aggregate, shares, keys, ceremony.t, max(counted, 1), closing=closing_hash(row["closing"])
+                    context,
+                    aggregate,
+                    shares,
+                    keys,
+                    ceremony.t,
+                    max(counted, 1),
+                    closing=closing_hash(row["closing"]),
                 )
             except InvalidParameters as exc:
                 raise Conflict(f"Election {election} cannot publish: {exc}.") from None
             except Exception as exc:  # DiscreteLogNotFound: shares that verify but do not decrypt
-                raise InvalidProof(f"Election {election}'s shares do not decrypt the totals: {exc}.") from None
-            counts = {
-                c.id: dict(zip(c.options, result.counts[c.id], strict=True)) for c in manifest.contests
-            }
+                raise InvalidProof(
+                    f"Election {election}'s shares do not decrypt the totals: {exc}."
+                ) from None
+            counts = {c.id: dict(zip(c.options, result.counts[c.id], strict=True)) for c in manifest.contests}
             await connection.execute(
                 update(elections)
                 .where(elections.c.id == election)
                 .values(state=st.PUBLISHED, result=counts, used_trustees=result.used_trustees)
             )
-            event = changed(election, row["state"], st.PUBLISHED, result=counts, trustees=result.used_trustees)
+            event = changed(
+                election, row["state"], st.PUBLISHED, result=counts, trustees=result.used_trustees
+            )
             return Change({"election": election}, [event])
 
         await self.writes.write(actor, "publishResult", {"election": election}, rows, key)
@@ -292,5 +315,9 @@ async def roll_size(connection: AsyncConnection, manifest: Manifest) -> int | No
         return None
     from sqlalchemy import func
 
-    query = select(func.count()).select_from(roll_members).where(roll_members.c.roll_id == manifest.electoral_roll.id)
+    query = (
+        select(func.count())
+        .select_from(roll_members)
+        .where(roll_members.c.roll_id == manifest.electoral_roll.id)
+    )
     return int((await connection.execute(query)).scalar_one())
