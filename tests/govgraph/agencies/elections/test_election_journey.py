@@ -1,0 +1,83 @@
+"""A whole election end to end over real HTTP against a real `govgraph serve`: `govgraph election simulate`
+acts as every role through the public API (6 voters, 3 trustees, threshold 2, one absent at the tally), then
+`govgraph election verify --url` checks the record (V1-V13) and the elections ledger, and `govgraph election
+track` verifies one voter's receipt; the board and the record endpoint agree with what was cast."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from tests.govgraph.agencies.elections.conftest import Service
+
+BOARD = """query($id: ID!) { election(id: $id) { state revoting turnout result jointKey
+  ballots(first: 100) { trackingCode ledgerIndex counted spoiled ballot ledgerEntry { ledger index } } } }"""
+
+
+def govgraph(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "govgraph", *args], capture_output=True, text=True, env=os.environ, timeout=300
+    )
+
+
+def test_simulated_election_verifies_against_record_and_ledger(service: Service) -> None:
+    done = govgraph(
+        "election", "simulate", "--api", service.url, "--token", service.token, "--voters", "6",
+        "--trustees", "3", "--threshold", "2", "--absent", "1", "--seed", "5", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    election, expected, codes = printed["election"], printed["expected"], printed["tracking_codes"]
+    assert sorted(printed) == ["election", "expected", "tracking_codes"]
+    assert len(codes) == len(set(codes)) == 6
+    assert sum(expected["mayor"].values()) == 6  # one mayor per ballot
+
+    board = service.graphql(BOARD, id=election)["data"]["election"]
+    assert (board["state"], board["revoting"], board["turnout"]) == ("PUBLISHED", "SINGLE", 6)
+    assert board["result"] == expected
+    counted = [b for b in board["ballots"] if b["counted"]]
+    spoiled = [b for b in board["ballots"] if b["spoiled"]]
+    assert [b["trackingCode"] for b in counted] == codes
+    assert len(spoiled) == 1 and spoiled[0]["trackingCode"] not in codes
+    assert all(b["ledgerEntry"] == {"ledger": "elections", "index": str(b["ledgerIndex"])} for b in board["ballots"])
+
+    verified = govgraph("election", "verify", "--url", service.url, "--election", election)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f'Election "{election}": VERIFIED.' in verified.stdout
+    assert "OK    every counted ballot of the record (6) is on the ledger" in verified.stdout
+    assert "OK    the ledger counts no ballot the record leaves out" in verified.stdout
+    assert "OK    the record's spoiled ballots (1) are exactly the ledger's" in verified.stdout
+    assert "Ledger: VERIFIED." in verified.stdout
+
+    for _ in range(50):  # the sequencer signs within ~100 ms; a receipt needs the entry in a checkpoint
+        tracked = govgraph("election", "track", "--url", service.url, "--election", election, codes[0])
+        if "not in a signed checkpoint yet" not in tracked.stdout:
+            break
+        time.sleep(0.2)
+    assert tracked.returncode == 0, tracked.stdout + tracked.stderr
+    assert f"Ballot {codes[0]} is on the board of election {election} (PUBLISHED)" in tracked.stdout
+    assert "counted." in tracked.stdout
+    assert tracked.stdout.rstrip().endswith("The receipt is valid.")
+
+    unknown = govgraph("election", "track", "--url", service.url, "--election", election, "0" * 64)
+    assert unknown.returncode == 1
+    assert f"No ballot with tracking code {'0' * 64} in election {election}." in unknown.stdout
+
+
+def test_record_is_served_only_once_published(service: Service) -> None:
+    import httpx
+
+    from govgraph.voting.simulate import simulate
+
+    with service.api() as api:
+        opened = simulate(api, voters=1, n=1, t=1, absent=0, seed=11, leave_open=True)
+    answer = httpx.get(f"{service.url}/elections/{opened.election}/record.json")
+    assert answer.status_code == 409
+    assert answer.json() == {
+        "error": f"Election {opened.election} is OPEN: its record exists once the result is published."
+    }
+    missing = httpx.get(f"{service.url}/elections/no-such-election/record.json")
+    assert (missing.status_code, missing.json()) == (404, {"error": "No election no-such-election."})
