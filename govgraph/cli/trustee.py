@@ -70,8 +70,7 @@ def join(
 def _step(name: str, api: str, election: str, token: str, state: Path | None) -> None:
     from govgraph.voting import trustee as steps
 
-    loaded = _state(state, election)
-    _run(getattr(steps, name), api, token, loaded)
+    _run(lambda client: getattr(steps, name)(client, _state(state, election)), api, token)
 
 
 @app.command("commit")
