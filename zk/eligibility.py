@@ -111,7 +111,14 @@ def finish_enrolment(
     """The voter's side of issuance after the authority blind-signed its commitment (`suite.commit_with_nym(
     [], [prover_nym])`) over the network: check the signature and derive the pseudonym secrets."""
     nym_secrets = suite.verify_finalize_with_nym(
-        public_key, signature, _HEADER, [roll_message(roll_id)], [], [prover_nym], signer_nym_entropy, prover_blind
+        public_key,
+        signature,
+        _HEADER,
+        [roll_message(roll_id)],
+        [],
+        [prover_nym],
+        signer_nym_entropy,
+        prover_blind,
     )
     if nym_secrets is None:
         raise InvalidProof("the roll authority's signature does not verify")

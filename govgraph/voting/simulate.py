@@ -21,14 +21,14 @@ CONTESTS = [
     {
         "id": "mayor",
         "title": "Mayor",
-        "options": ["ada", "brook", "chen"],
+        "options": ["kestrel", "heron", "wren"],
         "min_selections": 1,
         "max_selections": 1,
     },
     {
         "id": "council",
         "title": "City council (up to two)",
-        "options": ["dia", "eli", "fay", "gus"],
+        "options": ["oak", "maple", "birch", "cedar"],
         "min_selections": 0,
         "max_selections": 2,
     },
