@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from govgraph import __version__, db
+from govgraph.agencies.elections.board import election_routes
 from govgraph.agencies.identity.credentials import CitizenRegistry
 from govgraph.agencies.registry import (
     Agency,
@@ -39,7 +40,6 @@ from govgraph.config import Settings
 from govgraph.credentials.service import credential_routes, start_credentials
 from govgraph.federation.gateway.endpoint import GatewayEndpoint
 from govgraph.federation.subgraph import standalone_app, subgraph_view
-from govgraph.agencies.elections.board import election_routes
 from govgraph.ledger.http import Ledgers, ledger_routes
 from govgraph.ledger.sequencing import SequencedLogs
 from govgraph.metrics import HttpMetrics, MetricsMiddleware

@@ -87,7 +87,8 @@ def share(api: Url, election: ElectionId, token: Token, state: State = None) -> 
 
 @app.command("complain")
 def complain(api: Url, election: ElectionId, token: Token, state: State = None) -> None:
-    """Rounds 3-4: check the shares dealt to you (report complaints, if any) and answer complaints against you."""
+    """Rounds 3-4: check the shares dealt to you (report complaints, if any) and answer complaints
+    against you."""
     _step("complain", api, election, token, state)
 
 

@@ -74,12 +74,13 @@ class Api:
             raise ApiError(str(exc), "MALFORMED_ANSWER") from None
 
 
-ELECTION = """query($id: ID!) { election(id: $id) { id state revoting manifest jointKey qualifiedTrustees closing
-aggregate result turnout trustees { id index name joined boxKey commitmentHash reveal sealedShares complaints
-answers decryptionShare } } }"""
+ELECTION = """query($id: ID!) { election(id: $id) { id state revoting manifest jointKey qualifiedTrustees
+closing aggregate result turnout trustees { id index name joined boxKey commitmentHash reveal sealedShares
+complaints answers decryptionShare } } }"""
 
-BALLOTS = """query($id: ID!, $first: Int!, $after: Int) { election(id: $id) { ballots(first: $first, after: $after)
-{ trackingCode ledgerIndex ballot eligibility spoiled opening counted } } }"""
+BALLOTS = """query($id: ID!, $first: Int!, $after: Int) { election(id: $id) {
+ballots(first: $first, after: $after) { trackingCode ledgerIndex ballot eligibility spoiled opening
+counted } } }"""
 
 
 def election(api: Api, election_id: str) -> dict:

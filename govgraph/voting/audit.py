@@ -136,8 +136,9 @@ def compare_with_record(record: dict, found: list[_LedgerBallot], findings: Ledg
     )
 
 
-TRACK = """query($e: ID!, $code: String!) { election(id: $e) { state ballot(trackingCode: $code) { trackingCode
-ledgerIndex spoiled counted ledgerEntry { receipt } } } ledger(name: "elections") { verifierKey } }"""
+TRACK = """query($e: ID!, $code: String!) { election(id: $e) { state ballot(trackingCode: $code) {
+trackingCode ledgerIndex spoiled counted ledgerEntry { receipt } } }
+ledger(name: "elections") { verifierKey } }"""
 
 
 def track(api: Api, election: str, code: str) -> tuple[bool, str]:
@@ -150,7 +151,8 @@ def track(api: Api, election: str, code: str) -> tuple[bool, str]:
     if ballot is None:
         return False, f"No ballot with tracking code {code} in election {election}."
     lines = [
-        f"Ballot {code} is on the board of election {election} ({board['state']}), ledger entry {ballot['ledgerIndex']}: "
+        f"Ballot {code} is on the board of election {election} ({board['state']}), "
+        f"ledger entry {ballot['ledgerIndex']}: "
         + (
             "spoiled (challenged), never counted."
             if ballot["spoiled"]

@@ -75,7 +75,8 @@ def simulate(
     trustee_dir: Path | None = None,
     progress=lambda message: None,
 ) -> Simulation:
-    """`trustee_dir`: keep the trustees' state files there (default: a temporary folder, removed at the end)."""
+    """`trustee_dir`: keep the trustees' state files there (default: a temporary folder, removed at the
+    end)."""
     if trustee_dir is not None:
         return _simulate(api, voters, n, t, absent, seed, leave_open, revoting, trustee_dir, progress)
     with tempfile.TemporaryDirectory(prefix="govgraph-trustees-") as folder:
@@ -103,7 +104,8 @@ def _simulate(api, voters, n, t, absent, seed, leave_open, revoting, folder: Pat
     api.graphql("mutation($m: JSON!) { createElection(manifest: $m) { id } }", m=manifest_document)
     for i in range(1, n + 1):
         api.graphql(
-            "mutation($e: ID!, $t: ID!, $n: String!) { addTrustee(electionId: $e, trusteeId: $t, name: $n) { id } }",
+            "mutation($e: ID!, $t: ID!, $n: String!) "
+            "{ addTrustee(electionId: $e, trusteeId: $t, name: $n) { id } }",
             e=election_id,
             t=f"trustee-{i}",
             n=f"Trustee {i}",

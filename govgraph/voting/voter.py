@@ -14,7 +14,8 @@ REGISTER = """mutation($roll: ID!, $citizen: ID!, $commitment: String!) { regist
 citizenId: $citizen, commitment: $commitment) { roll issuerPublicKey signature signerNymEntropy } }"""
 CAST = """mutation($e: ID!, $b: JSON!) { castBallot(electionId: $e, ballot: $b) { trackingCode ledgerIndex
 replaced } }"""
-SPOIL = """mutation($e: ID!, $b: JSON!) { spoilBallot(electionId: $e, ballot: $b) { trackingCode ledgerIndex } }"""
+SPOIL = """mutation($e: ID!, $b: JSON!) { spoilBallot(electionId: $e, ballot: $b) { trackingCode
+ledgerIndex } }"""
 
 
 def enrol(api: Api, context_group, roll: str, citizen: str) -> VoterCredential:

@@ -74,8 +74,8 @@ def verify_batch(context: ElectionContext, items: Sequence[BallotInput]) -> list
             )
         elif not fit:
             reasons.append(
-                "V8 eligibility: the proof is not a valid credential of the election's roll, for this election "
-                "and this tracking code"
+                "V8 eligibility: the proof is not a valid credential of the election's roll, for this "
+                "election and this tracking code"
             )
         else:
             reasons.append(None)

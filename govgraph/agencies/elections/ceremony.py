@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govgraph.agencies.elections import public
 from govgraph.agencies.elections import states as st
-from govgraph.agencies.elections.service import changed, load_election, load_trustees, trustees
+from govgraph.agencies.elections.service import changed, elections, load_election, load_trustees, trustees
 from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event
 from govgraph.federation.errors import BadUserInput, Conflict, Forbidden, InvalidProof, NotFound
 from zk.errors import MalformedInput
@@ -157,8 +157,8 @@ class TrusteeSteps:
                 raise BadUserInput(f"The reveal names trustee index {parsed.trustee}, not {index}.")
             if not verify_reveal(ceremony, parsed, mine["commitment_hash"]):
                 raise InvalidProof(
-                    f"Trustee {trustee}'s reveal fails: it does not match its commitment hash or its proof of "
-                    "knowledge does not verify."
+                    f"Trustee {trustee}'s reveal fails: it does not match its commitment hash or its proof "
+                    "of knowledge does not verify."
                 )
             shares = _sealed_shares(items, index, {t["trustee_index"] for t in listed})
             return (
@@ -219,8 +219,8 @@ class TrusteeSteps:
                     raise BadUserInput(f"Trustee {index} answers only complaints against itself.")
                 if not verify_share(ceremony, reveal, answer.recipient, answer.share):
                     raise InvalidProof(
-                        f"The disclosed share for trustee {answer.recipient} does not match trustee {index}'s "
-                        "commitments."
+                        f"The disclosed share for trustee {answer.recipient} does not match trustee "
+                        f"{index}'s commitments."
                     )
             documents = [*(mine["answers"] or []), *(a.to_json(ceremony.group) for a in parsed)]
             return {"answers": documents}, {"answers": documents}, f"{len(parsed)} answer(s) verified", []
@@ -259,9 +259,7 @@ class TrusteeSteps:
             extra = []
             if row["state"] == st.CLOSED:
                 await connection.execute(
-                    update(public_elections())
-                    .where(public_elections().c.id == election)
-                    .values(state=st.TALLYING)
+                    update(elections).where(elections.c.id == election).values(state=st.TALLYING)
                 )
                 extra.append(changed(election, st.CLOSED, st.TALLYING))
             valid = len([t for t in listed if t["decryption_share"] is not None]) + 1
@@ -269,12 +267,6 @@ class TrusteeSteps:
             return {"decryption_share": document}, {"share": document}, text, extra
 
         return await self._step(actor, election, trustee, "decrypt", {"share": share}, check, key)
-
-
-def public_elections():
-    from govgraph.agencies.elections.service import elections
-
-    return elections
 
 
 def _may_act(mine: RowMapping, actor: Actor, actor_hash: str, *, joining: bool) -> None:

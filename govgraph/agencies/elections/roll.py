@@ -1,5 +1,6 @@
-"""Electoral rolls: the commission blind-issues one roll credential per voter (zk.eligibility's BBS credential
-with a pseudonym secret only the voter knows), on a clerk's word that the citizen is eligible. Who is on a roll
+"""Electoral rolls: the commission blind-issues one roll credential per voter (zk.eligibility's BBS
+credential with a pseudonym secret only the voter knows), on a clerk's word that the citizen is eligible. Who
+is on a roll
 is kept only as keyed hashes in a private table (never served, never on a ledger); the roll's size is public.
 Each roll's issuer key is derived from the agency's secret, so it is stable and needs no key file."""
 

@@ -157,7 +157,8 @@ class Election:
         ]
 
     @strawberry.field(
-        description=f"Up to `first` (0..{board.MAX_PAGE}) ballots, cast and spoiled, with a ledger index above "
+        description=f"Up to `first` (0..{board.MAX_PAGE}) ballots, cast and spoiled, with a ledger index "
+        "above "
         "`after`, in ledger order."
     )
     async def ballots(self, info: Info, first: int = 50, after: int | None = None) -> list[BoardBallot]:
@@ -393,7 +394,8 @@ class Mutation:
         return TrusteeAck.of(ack)
 
     @strawberry.mutation(
-        description="Key ceremony round 2: the reveal (checked against the commitment) and one sealed share per other trustee.",
+        description="Key ceremony round 2: the reveal (checked against the commitment) and one sealed "
+        "share per other trustee.",
         extensions=_TRUSTEE,
     )
     async def reveal_ceremony(
@@ -462,7 +464,8 @@ class Mutation:
         return TrusteeAck.of(ack)
 
     @strawberry.mutation(
-        description="Cast a ballot (no login): every proof is verified, the pseudonym rule applied, the ballot appended to the elections ledger."
+        description="Cast a ballot (no login): every proof is verified, the pseudonym rule applied, the "
+        "ballot appended to the elections ledger."
     )
     async def cast_ballot(
         self, info: Info, election_id: strawberry.ID, ballot: JSON, idempotency_key: str | None = None

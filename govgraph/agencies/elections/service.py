@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,7 +16,7 @@ from govgraph.agencies.elections import states as st
 from govgraph.agencies.elections.models import BallotRow, ElectionRow, RollMemberRow, TrusteeRow
 from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event
 from govgraph.federation.errors import BadUserInput, Conflict, InvalidProof, NotFound
-from zk.ballot import EncryptedBallot, Manifest
+from zk.ballot import EncryptedBallot, Manifest, TrusteeIdentity
 from zk.errors import InvalidParameters, MalformedInput
 from zk.record import closing_hash, closing_statement
 from zk.tally import DecryptionShare, aggregate_ballots, aggregate_from_json, aggregate_to_json, tally
@@ -137,8 +137,6 @@ class ElectionOfficials:
         if not 0 < len(name) <= MAX_TRUSTEE_NAME or not name.isprintable():
             raise BadUserInput(f"A trustee's name is 1..{MAX_TRUSTEE_NAME} printable characters.")
         try:
-            from zk.ballot import TrusteeIdentity
-
             TrusteeIdentity.from_json({"id": trustee_id, "name": name})
         except MalformedInput as exc:
             raise BadUserInput(f"Invalid trustee: {exc}") from None
@@ -313,8 +311,6 @@ async def roll_size(connection: AsyncConnection, manifest: Manifest) -> int | No
     """The number of credentials the manifest's roll has issued (None without a roll)."""
     if manifest.electoral_roll is None:
         return None
-    from sqlalchemy import func
-
     query = (
         select(func.count())
         .select_from(roll_members)

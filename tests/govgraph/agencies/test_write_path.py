@@ -57,7 +57,9 @@ PERSON = {
     "householdIncome": 73519,
 }
 CLERK_SUBJECT = "registrar-oona"
-OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}|(?:[0-9a-f]{2}){16,}")  # keyed hash; key id; hex
+OPAQUE = re.compile(
+    r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}|(?:[0-9a-f]{2}){16,}"
+)  # keyed hash; key id; hex
 MUTATIONS = ("enrolCitizen", "registerParcel", "registerParcels", "transferTitle")  # checked below
 
 

@@ -35,7 +35,9 @@ class OpenElection:
 
     def new_voter(self) -> VoterCredential:
         with self.service.api() as api:
-            return voter.enrol(api, self.context.group, self.roll, f"test-citizen-{self.id}-{next(_citizens)}")
+            return voter.enrol(
+                api, self.context.group, self.roll, f"test-citizen-{self.id}-{next(_citizens)}"
+            )
 
     def ballot(self, credential: VoterCredential, selections: dict = MAYOR_ADA) -> dict:
         return voter.encrypt(self.context, credential, selections)[0]
@@ -53,4 +55,6 @@ def open_election(service: Service, seed: int, revoting: str = "SINGLE", voters:
         board = election(api, done.election)
     group = election_group(get_backend("arkworks"))
     key = element_from_hex(group, board["jointKey"], "joint key")
-    return OpenElection(service, done.election, ElectionContext(group, Manifest.from_json(board["manifest"]), key))
+    return OpenElection(
+        service, done.election, ElectionContext(group, Manifest.from_json(board["manifest"]), key)
+    )

@@ -72,7 +72,9 @@ def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), JSON)
-def test_any_mutated_field_of_a_valid_ballot_is_decoded_or_refused(data: st.DataObject, replacement: object) -> None:
+def test_any_mutated_field_of_a_valid_ballot_is_decoded_or_refused(
+    data: st.DataObject, replacement: object
+) -> None:
     document, opening = valid()
     mutated = copy.deepcopy(document)
     path = data.draw(st.sampled_from(_paths(mutated)[1:]))

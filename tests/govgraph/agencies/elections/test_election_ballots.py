@@ -10,7 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.govgraph.agencies.elections.ballots import CAST, MAYOR_ADA, MAYOR_BROOK, OpenElection, open_election
+from tests.govgraph.agencies.elections.ballots import (
+    CAST,
+    MAYOR_ADA,
+    MAYOR_BROOK,
+    OpenElection,
+    open_election,
+)
 from tests.govgraph.agencies.elections.conftest import Service, error_of
 
 VALIDITY = (
@@ -93,7 +99,9 @@ def test_fifty_concurrent_ballots_of_one_pseudonym_under_single_one_is_accepted(
     accepted = [a for a in answers if "errors" not in a]
     assert len(accepted) == 1
     conflicts = {error_of(a) for a in answers if "errors" in a}
-    assert conflicts == {("CONFLICT", f"This pseudonym has voted already in election {opened.id} (revoting policy SINGLE).")}
+    assert conflicts == {
+        ("CONFLICT", f"This pseudonym has voted already in election {opened.id} (revoting policy SINGLE).")
+    }
     assert (opened.service.ledger_size(), opened.turnout()) == (size + 1, turnout + 1)
 
 
@@ -106,7 +114,8 @@ def test_last_counts_replaces_the_earlier_ballot(service: Service) -> None:
     assert (first["replaced"], second["replaced"]) == (None, first["trackingCode"])
     assert election.turnout() == turnout
     board = service.graphql(
-        "query($id: ID!) { election(id: $id) { revoting ballots(first: 100) { trackingCode counted } } }", id=election.id
+        "query($id: ID!) { election(id: $id) { revoting ballots(first: 100) { trackingCode counted } } }",
+        id=election.id,
     )["data"]["election"]
     assert board["revoting"] == "LAST_COUNTS"
     counted = {b["trackingCode"]: b["counted"] for b in board["ballots"]}
@@ -123,7 +132,8 @@ def test_spoiled_ballot_is_published_and_never_counted(opened: OpenElection) -> 
         spoiled = voting.spoil(api, opened.context, ballot, secrets)
     assert (opened.turnout(), opened.service.ledger_size()) == (turnout, size + 1)
     found = opened.service.graphql(
-        "query($id: ID!, $c: String!) { election(id: $id) { ballot(trackingCode: $c) { spoiled counted opening } } }",
+        "query($id: ID!, $c: String!) { election(id: $id) { ballot(trackingCode: $c) "
+        "{ spoiled counted opening } } }",
         id=opened.id,
         c=spoiled["trackingCode"],
     )["data"]["election"]["ballot"]
@@ -134,7 +144,9 @@ def test_spoiled_ballot_is_published_and_never_counted(opened: OpenElection) -> 
     wrong = {"ballot": ballot.to_json(opened.context.group), "opening": secrets.to_json(opened.context.group)}
     wrong["opening"]["selections"] = MAYOR_BROOK
     answer = opened.service.graphql(
-        "mutation($e: ID!, $b: JSON!) { spoilBallot(electionId: $e, ballot: $b) { trackingCode } }", e=opened.id, b=wrong
+        "mutation($e: ID!, $b: JSON!) { spoilBallot(electionId: $e, ballot: $b) { trackingCode } }",
+        e=opened.id,
+        b=wrong,
     )
     assert error_of(answer) == (
         "INVALID_PROOF",

@@ -42,7 +42,9 @@ def test_simulated_election_verifies_against_record_and_ledger(service: Service)
     spoiled = [b for b in board["ballots"] if b["spoiled"]]
     assert [b["trackingCode"] for b in counted] == codes
     assert len(spoiled) == 1 and spoiled[0]["trackingCode"] not in codes
-    assert all(b["ledgerEntry"] == {"ledger": "elections", "index": str(b["ledgerIndex"])} for b in board["ballots"])
+    assert all(
+        b["ledgerEntry"] == {"ledger": "elections", "index": str(b["ledgerIndex"])} for b in board["ballots"]
+    )
 
     verified = govgraph("election", "verify", "--url", service.url, "--election", election)
     assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -20,8 +20,11 @@ from tests.govgraph.agencies.elections.conftest import Service, error_of
 from tests.support.credentials import issue_token
 
 STEP = "mutation($e: ID!) {{ {name}(electionId: $e) {{ state }} }}"
-CREATE = "mutation($m: JSON!, $r: RevotingPolicy) { createElection(manifest: $m, revoting: $r) { id state revoting } }"
-ADD = "mutation($e: ID!, $t: ID!) { addTrustee(electionId: $e, trusteeId: $t, name: \"Trustee\") { id } }"
+CREATE = (
+    "mutation($m: JSON!, $r: RevotingPolicy) { createElection(manifest: $m, revoting: $r) "
+    "{ id state revoting } }"
+)
+ADD = 'mutation($e: ID!, $t: ID!) { addTrustee(electionId: $e, trusteeId: $t, name: "Trustee") { id } }'
 
 
 def manifest(election: str, trustees: list[dict] | None = None, threshold: int = 1) -> dict:
@@ -56,9 +59,13 @@ def test_steps_from_the_wrong_state_are_conflicts(service: Service) -> None:
     assert service.ledger_size() == size
     # Without trustees the manifest is incomplete: the ceremony cannot start.
     code, message = error_of(step(service, "startKeyCeremony", "states-1"))
-    assert code == "CONFLICT" and message.startswith("Election states-1 cannot start its key ceremony: manifest")
+    assert code == "CONFLICT" and message.startswith(
+        "Election states-1 cannot start its key ceremony: manifest"
+    )
     assert "errors" not in service.graphql(ADD, token=service.token, e="states-1", t="t-1")
-    assert step(service, "startKeyCeremony", "states-1")["data"]["startKeyCeremony"] == {"state": "KEY_CEREMONY"}
+    assert step(service, "startKeyCeremony", "states-1")["data"]["startKeyCeremony"] == {
+        "state": "KEY_CEREMONY"
+    }
     assert error_of(service.graphql(ADD, token=service.token, e="states-1", t="t-2")) == (
         "CONFLICT",
         "Election states-1 is KEY_CEREMONY: adding a trustee needs it DRAFT.",
@@ -80,7 +87,7 @@ def test_roles_are_enforced(service: Service) -> None:
     assert code == "FORBIDDEN"
     code, _ = error_of(
         service.graphql(
-            "mutation { joinCeremony(electionId: \"states-1\", trusteeId: \"t-1\", boxKey: \"00\") { step } }",
+            'mutation { joinCeremony(electionId: "states-1", trusteeId: "t-1", boxKey: "00") { step } }',
             token=voter,
         )
     )
@@ -104,7 +111,7 @@ def test_cheating_trustee_share_is_refused_and_the_tally_proceeds(service: Servi
         first["partial"] = share["partials"]["mayor"][1]["partial"]
         size = service.ledger_size()
         answer = service.graphql(
-            "mutation($e: ID!, $s: JSON!) { submitDecryptionShare(electionId: $e, trusteeId: \"trustee-1\", "
+            'mutation($e: ID!, $s: JSON!) { submitDecryptionShare(electionId: $e, trusteeId: "trustee-1", '
             "share: $s) { message } }",
             token=service.token,
             e=opened.election,
@@ -112,8 +119,8 @@ def test_cheating_trustee_share_is_refused_and_the_tally_proceeds(service: Servi
         )
         assert error_of(answer) == (
             "INVALID_PROOF",
-            "Trustee trustee-1's decryption share fails its Chaum-Pedersen proof against its verification key, "
-            "the aggregate and the closing statement: refused, not counted.",
+            "Trustee trustee-1's decryption share fails its Chaum-Pedersen proof against its verification "
+            "key, the aggregate and the closing statement: refused, not counted.",
         )
         assert service.ledger_size() == size
         assert election(api, opened.election)["state"] == "CLOSED"
@@ -124,19 +131,32 @@ def test_cheating_trustee_share_is_refused_and_the_tally_proceeds(service: Servi
             f"Election {opened.election} cannot publish: only 1 valid decryption shares, threshold is 2.",
         )
         trustees.decrypt(api, states[3])  # trustee 1 stays out: n - t absent never block
-        assert step(service, "publishResult", opened.election)["data"]["publishResult"] == {"state": "PUBLISHED"}
+        assert step(service, "publishResult", opened.election)["data"]["publishResult"] == {
+            "state": "PUBLISHED"
+        }
         assert election(api, opened.election)["result"] == opened.expected
 
 
 def govgraph(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "govgraph", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "govgraph", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_trustee_cli_keeps_secrets_0600_and_fails_loudly(service: Service, tmp_path: Path) -> None:
     named = manifest("states-cli", [{"id": "solo", "name": "Solo"}])
     assert "errors" not in service.graphql(CREATE, token=service.token, m=named)
     state = tmp_path / "solo.json"
-    common = ("--api", service.url, "--election", "states-cli", "--token", service.token, "--state", str(state))
+    common = (
+        "--api",
+        service.url,
+        "--election",
+        "states-cli",
+        "--token",
+        service.token,
+        "--state",
+        str(state),
+    )
     early = govgraph("trustee", "join", *common, "--trustee", "solo")
     assert early.returncode == 1
     assert "FAILED: election states-cli is DRAFT: trustees join during KEY_CEREMONY" in early.stderr
@@ -147,13 +167,20 @@ def test_trustee_cli_keeps_secrets_0600_and_fails_loudly(service: Service, tmp_p
     assert joined.stdout.startswith("join acknowledged (ledger entry ")
     assert joined.stdout.rstrip().endswith("joined as trustee 1")
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
-    assert state.read_text().count(service.token) == 0  # the state holds the trustee's secrets, no credentials
+    assert (
+        state.read_text().count(service.token) == 0
+    )  # the state holds the trustee's secrets, no credentials
     committed = govgraph("trustee", "commit", *common)
-    assert committed.returncode == 0 and "commitment recorded; 0 trustee(s) still to commit" in committed.stdout
+    assert (
+        committed.returncode == 0 and "commitment recorded; 0 trustee(s) still to commit" in committed.stdout
+    )
     again = govgraph("trustee", "commit", *common)
     assert again.returncode == 1
     assert "FAILED: CONFLICT: Trustee solo has committed already." in again.stderr
-    for name, said in (("share", "reveal verified; 0 sealed share(s) recorded"), ("complain", "no complaints")):
+    for name, said in (
+        ("share", "reveal verified; 0 sealed share(s) recorded"),
+        ("complain", "no complaints"),
+    ):
         done = govgraph("trustee", name, *common)
         assert done.returncode == 0 and said in done.stdout, done.stderr
     os.chmod(state, 0o644)

@@ -20,10 +20,22 @@ def test_turnout_streams_each_change(service: Service) -> None:
         query = "subscription($e: ID!) { turnout(electionId: $e) }"
         payload = {"query": query, "variables": {"e": election.id}}
         ws.send(json.dumps({"id": "t", "type": "subscribe", "payload": payload}))
-        assert json.loads(ws.recv(timeout=10)) == {"id": "t", "type": "next", "payload": {"data": {"turnout": 2}}}
+        assert json.loads(ws.recv(timeout=10)) == {
+            "id": "t",
+            "type": "next",
+            "payload": {"data": {"turnout": 2}},
+        }
         assert "errors" not in election.cast(election.ballot(election.new_voter()))
-        assert json.loads(ws.recv(timeout=10)) == {"id": "t", "type": "next", "payload": {"data": {"turnout": 3}}}
-        ws.send(json.dumps({"id": "u", "type": "subscribe", "payload": {"query": query, "variables": {"e": "nope"}}}))
+        assert json.loads(ws.recv(timeout=10)) == {
+            "id": "t",
+            "type": "next",
+            "payload": {"data": {"turnout": 3}},
+        }
+        ws.send(
+            json.dumps(
+                {"id": "u", "type": "subscribe", "payload": {"query": query, "variables": {"e": "nope"}}}
+            )
+        )
         refused = json.loads(ws.recv(timeout=10))
     assert (refused["id"], refused["type"], refused["payload"]["data"]) == ("u", "next", None)
     [error] = refused["payload"]["errors"]
