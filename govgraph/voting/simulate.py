@@ -73,24 +73,29 @@ def simulate(
     leave_open: bool = False,
     revoting: str = "SINGLE",
     trustee_dir: Path | None = None,
+    roll: str | None = None,
     progress=lambda message: None,
 ) -> Simulation:
     """`trustee_dir`: keep the trustees' state files there (default: a temporary folder, removed at the
-    end)."""
+    end). `roll`: an existing electoral roll to name in the manifest (default: a new roll of the election,
+    whose voters the clerk registers)."""
+    options = (voters, n, t, absent, seed, leave_open, revoting)
     if trustee_dir is not None:
-        return _simulate(api, voters, n, t, absent, seed, leave_open, revoting, trustee_dir, progress)
+        return _simulate(api, *options, trustee_dir, roll, progress)
     with tempfile.TemporaryDirectory(prefix="govgraph-trustees-") as folder:
-        return _simulate(api, voters, n, t, absent, seed, leave_open, revoting, Path(folder), progress)
+        return _simulate(api, *options, Path(folder), roll, progress)
 
 
-def _simulate(api, voters, n, t, absent, seed, leave_open, revoting, folder: Path, progress) -> Simulation:
-    if not 1 <= t <= n or not 0 <= absent <= n - t or voters < 1:
+def _simulate(
+    api, voters, n, t, absent, seed, leave_open, revoting, folder: Path, roll, progress
+) -> Simulation:
+    if not 1 <= t <= n or not 0 <= absent <= n - t or voters < 0:
         raise ValueError(
-            "need 1 <= threshold <= trustees, 0 <= absent <= trustees - threshold and voters >= 1"
+            "need 1 <= threshold <= trustees, 0 <= absent <= trustees - threshold and voters >= 0"
         )
     chooser = random.Random(seed)
     election_id = f"sim-{seed}-{secrets.token_hex(4)}"
-    roll = f"roll-{election_id}"
+    roll = roll or f"roll-{election_id}"
     key = api.graphql("query($r: ID!) { electoralRoll(id: $r) { issuerPublicKey } }", r=roll)["electoralRoll"]
     manifest_document = {
         "election_id": election_id,

@@ -10,7 +10,7 @@ from govgraph.voting.api import Api
 from zk.ballot import BallotSecrets, ElectionContext, EncryptedBallot, encrypt_ballot
 from zk.eligibility import VoterCredential, election_pseudonym, finish_enrolment, prove_eligibility, suite_for
 
-REGISTER = """mutation($roll: ID!, $citizen: ID!, $commitment: String!) { registerVoter(rollId: $roll,
+REGISTER = """mutation($roll: ID!, $citizen: ID!, $commitment: String!) { registerVoterByClerk(rollId: $roll,
 citizenId: $citizen, commitment: $commitment) { roll issuerPublicKey signature signerNymEntropy } }"""
 CAST = """mutation($e: ID!, $b: JSON!) { castBallot(electionId: $e, ballot: $b) { trackingCode ledgerIndex
 replaced } }"""
@@ -23,7 +23,9 @@ def enrol(api: Api, context_group, roll: str, citizen: str) -> VoterCredential:
     suite = suite_for(context_group.backend)
     prover_nym = secrets.randbelow(context_group.order - 1) + 1
     commitment, blind = suite.commit_with_nym([], [prover_nym])
-    issued = api.graphql(REGISTER, roll=roll, citizen=citizen, commitment=commitment.hex())["registerVoter"]
+    issued = api.graphql(REGISTER, roll=roll, citizen=citizen, commitment=commitment.hex())[
+        "registerVoterByClerk"
+    ]
     return finish_enrolment(
         suite,
         bytes.fromhex(issued["issuerPublicKey"]),

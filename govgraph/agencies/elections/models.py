@@ -85,3 +85,27 @@ class RollMemberRow(ElectionsTable, table=True):
 
     roll_id: str = Field(primary_key=True)
     citizen: str = Field(primary_key=True)  # keyed hash of the identity bureau's citizen id
+
+
+class ElectoralRollRow(ElectionsTable, table=True):
+    """A roll whose voters register by presenting a citizen credential: who may be on it (its public rule)."""
+
+    __tablename__ = "elections_roll"
+
+    id: str = Field(primary_key=True)
+    district: str  # the residence the presentation must disclose
+    citizenship: str  # the citizenship it must disclose
+    election_day: str  # ISO date: age >= 18 on that day is proved, never disclosed
+    ledger_index: int | None = None  # the RollDefined entry
+
+
+class RegistrationRow(ElectionsTable, table=True):
+    """A pending registration: the presentation request the voter answers, and the commitment that will be
+    blind-signed once the presentation verified (fixed up front, so nobody else can have it signed)."""
+
+    __tablename__ = "elections_registration"
+
+    presentation_id: str = Field(primary_key=True)
+    roll_id: str = Field(foreign_key="elections_roll.id")
+    commitment: str  # hex
+    issued: bool = False

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from govgraph.agencies.elections import public
+from govgraph.agencies.elections.models import ElectoralRollRow
 from govgraph.agencies.elections.service import roll_members
 from govgraph.agencies.ids import check_id
 from govgraph.agencies.writes import Actor, AgencyWrites, Change
@@ -26,6 +27,7 @@ from zk.errors import ZkError
 CLERK = "clerk:identity"  # the identity bureau's clerk vouches that the citizen is eligible
 _ROLL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _MAX_COMMITMENT_HEX = 2048
+rolls = ElectoralRollRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,32 @@ async def roll_count(engine: AsyncEngine, roll: str) -> int:
         return int((await connection.execute(query)).scalar_one())
 
 
+async def issue_for(
+    connection: AsyncConnection, writes: AgencyWrites, roll: str, member: str, commitment: str
+) -> dict:
+    """On the write's transaction: refuse a second credential for `member` (a keyed hash), record it, and
+    blind-sign `commitment`; the result the voter needs to finish issuance."""
+    known = await connection.execute(
+        select(roll_members.c.citizen).where(roll_members.c.roll_id == roll, roll_members.c.citizen == member)
+    )
+    if known.first() is not None:
+        raise Conflict(f"This voter holds a credential of roll {roll} already.")
+    entropy = secrets.randbelow(public.group().order - 1) + 1
+    try:
+        signature = roll_authority(writes, roll).issue(bytes.fromhex(commitment), entropy)
+    except ZkError as exc:
+        raise InvalidProof(f"The commitment's proof fails: {exc}.") from None
+    await connection.execute(insert(roll_members).values(roll_id=roll, citizen=member))
+    return {"roll": roll, "signature": signature.hex(), "signerNymEntropy": f"{entropy:064x}"}
+
+
 async def register_voter(
     writes: AgencyWrites, actor: Actor, roll: str, citizen: str, commitment: str, key: str | None
 ) -> Issued:
-    """Blind-sign the voter's commitment to its pseudonym secret: once per citizen and roll (CONFLICT for a
-    second), INVALID_PROOF when the commitment's proof fails. No ledger entry: the roll is private."""
-    authority = roll_authority(writes, roll)
+    """Blind-sign the voter's commitment to its pseudonym secret on a clerk's word: once per citizen and roll
+    (CONFLICT for a second), INVALID_PROOF when the commitment's proof fails. Not for a roll defined for
+    registration by presentation. No ledger entry: the roll is private."""
+    check_roll_id(roll)
     check_id(citizen)
     if (
         not isinstance(commitment, str)
@@ -74,26 +96,15 @@ async def register_voter(
     member = writes.keyed_hash("roll-member", f"{roll}\x00{citizen}")
 
     async def rows(connection: AsyncConnection, index: int) -> Change:
-        entropy = secrets.randbelow(public.group().order - 1) + 1
-        try:
-            signature = authority.issue(bytes.fromhex(commitment), entropy)
-        except ZkError as exc:
-            raise InvalidProof(f"The commitment's proof fails: {exc}.") from None
-        known = await connection.execute(
-            select(roll_members.c.citizen).where(
-                roll_members.c.roll_id == roll, roll_members.c.citizen == member
-            )
-        )
-        if known.first() is not None:
-            raise Conflict(f"This citizen holds a credential of roll {roll} already.")
-        await connection.execute(insert(roll_members).values(roll_id=roll, citizen=member))
-        result = {"roll": roll, "signature": signature.hex(), "signerNymEntropy": f"{entropy:064x}"}
-        return Change(result, [])
+        defined = await connection.execute(select(rolls.c.id).where(rolls.c.id == roll))
+        if defined.first() is not None:
+            raise Conflict(f"Roll {roll} registers voters by presentation only (requestRollRegistration).")
+        return Change(await issue_for(connection, writes, roll, member, commitment), [])
 
     arguments = {"roll": roll, "citizen": member, "commitment": commitment}
     try:
-        written = await writes.write(actor, "registerVoter", arguments, rows, key)
+        written = await writes.write(actor, "registerVoterByClerk", arguments, rows, key)
     except IntegrityError:
-        raise Conflict(f"This citizen holds a credential of roll {roll} already.") from None
+        raise Conflict(f"This voter holds a credential of roll {roll} already.") from None
     result = written.result
     return Issued(result["roll"], result["signature"], result["signerNymEntropy"])

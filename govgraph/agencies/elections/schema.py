@@ -5,25 +5,35 @@ subscription. Resolvers are thin: the rules are in service, ceremony, casting, r
 from __future__ import annotations
 
 import asyncio
+import datetime
 from collections.abc import AsyncGenerator
 from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy.engine import RowMapping
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from govgraph.agencies.elections import board, roll
+from govgraph.agencies.elections import board, registration, roll
 from govgraph.agencies.elections import states as st
-from govgraph.agencies.elections.casting import BallotBox, CastResult
-from govgraph.agencies.elections.ceremony import Acknowledged, TrusteeSteps
+from govgraph.agencies.elections.casting import BallotBox
+from govgraph.agencies.elections.ceremony import TrusteeSteps
 from govgraph.agencies.elections.models import ElectionsTable
+from govgraph.agencies.elections.outputs import (
+    BoardBallot,
+    CastReceipt,
+    ElectionTrustee,
+    ElectoralRoll,
+    RollCredential,
+    RollRegistration,
+    TrusteeAck,
+)
 from govgraph.agencies.elections.service import AGENCY, OFFICIAL, TRUSTEE, ElectionOfficials
 from govgraph.agencies.ids import check_id
 from govgraph.agencies.ledger_links import LedgerEntry, ledger_entry
 from govgraph.agencies.writes import Actor, AgencyWrites, writes_for
 from govgraph.auth.permissions import requires_role
+from govgraph.credentials.service import services_from
 from govgraph.federation.errors import NotFound
 
 TURNOUT_POLL_SECONDS = 0.25
@@ -48,48 +58,6 @@ RevotingPolicy = strawberry.enum(
     Enum("RevotingPolicy", {st.SINGLE: st.SINGLE, st.LAST_COUNTS: st.LAST_COUNTS}),
     description="SINGLE: a pseudonym's second ballot is refused; LAST_COUNTS: it replaces the first.",
 )
-
-
-@strawberry.type(description="A ballot on the public board, as cast (or spoiled), for anyone to re-verify.")
-class BoardBallot:
-    tracking_code: str
-    ledger_index: int
-    ballot: JSON
-    eligibility: JSON | None
-    spoiled: bool = strawberry.field(description="A Benaloh-challenged ballot: published, never counted.")
-    opening: JSON | None = strawberry.field(description="A spoiled ballot's plaintext and nonces.")
-    counted: bool = strawberry.field(description="Counts now (not spoiled, not replaced under LAST_COUNTS).")
-
-    @strawberry.field(description="The elections ledger's entry holding this ballot.")
-    def ledger_entry(self) -> LedgerEntry | None:
-        return ledger_entry(AGENCY, self.ledger_index)
-
-    @classmethod
-    def from_row(cls, row: RowMapping) -> BoardBallot:
-        return cls(
-            tracking_code=row["tracking_code"],
-            ledger_index=row["ledger_index"],
-            ballot=row["ballot"],
-            eligibility=row["eligibility"],
-            spoiled=row["spoiled"],
-            opening=row["opening"],
-            counted=row["current"] and not row["spoiled"],
-        )
-
-
-@strawberry.type(description="A trustee of an election and its public key-ceremony and tally messages.")
-class ElectionTrustee:
-    id: str
-    index: int
-    name: str
-    joined: bool
-    box_key: str | None
-    commitment_hash: str | None
-    reveal: JSON | None
-    sealed_shares: JSON | None
-    complaints: JSON | None
-    answers: JSON | None
-    decryption_share: JSON | None
 
 
 @strawberry.federation.type(keys=["id"], description="An election on the public board.")
@@ -180,65 +148,6 @@ class Election:
         return None if row is None else cls(id=strawberry.ID(row["id"]), row=row)
 
 
-@strawberry.type(
-    description="An electoral roll of the commission: its issuer key and how many hold a credential."
-)
-class ElectoralRoll:
-    id: str
-    issuer_public_key: str
-    size: int
-
-
-@strawberry.type(description="What a voter keeps: the tracking code and the ledger entry holding the ballot.")
-class CastReceipt:
-    tracking_code: str
-    ledger_index: int
-    replaced: str | None = strawberry.field(
-        description="The tracking code this ballot replaced (LAST_COUNTS)."
-    )
-
-    @strawberry.field(
-        description="The elections ledger's entry; its receipt once a cosigned checkpoint covers it."
-    )
-    def ledger_entry(self) -> LedgerEntry | None:
-        return ledger_entry(AGENCY, self.ledger_index)
-
-    @classmethod
-    def of(cls, result: CastResult) -> CastReceipt:
-        return cls(
-            tracking_code=result.tracking_code, ledger_index=result.ledger_index, replaced=result.replaced
-        )
-
-
-@strawberry.type(description="A trustee's upload, acknowledged: it verified and is on the elections ledger.")
-class TrusteeAck:
-    election: str
-    trustee: str
-    step: str
-    ledger_index: int
-    message: str
-
-    @classmethod
-    def of(cls, ack: Acknowledged) -> TrusteeAck:
-        return cls(
-            election=ack.election,
-            trustee=ack.trustee,
-            step=ack.step,
-            ledger_index=ack.ledger_index,
-            message=ack.message,
-        )
-
-
-@strawberry.type(
-    description="A roll credential's blind signature, for the voter's wallet to finish issuance."
-)
-class RollCredential:
-    roll: str
-    issuer_public_key: str
-    signature: str
-    signer_nym_entropy: str
-
-
 async def _election(info: Info, election: str) -> Election:
     found = await Election.resolve_reference(info, strawberry.ID(election))
     if found is None:
@@ -259,10 +168,14 @@ class Query:
     @strawberry.field(description="The commission's electoral roll `id`: the issuer key a manifest names.")
     async def electoral_roll(self, info: Info, id: strawberry.ID) -> ElectoralRoll:
         authority = roll.roll_authority(_writes(info), str(id))
+        rule = await registration.roll_rule(_engine(info), str(id))
         return ElectoralRoll(
             id=str(id),
             issuer_public_key=authority.public_key.hex(),
             size=await roll.roll_count(_engine(info), str(id)),
+            district=None if rule is None else rule["district"],
+            citizenship=None if rule is None else rule["citizenship"],
+            election_day=None if rule is None else datetime.date.fromisoformat(rule["election_day"]),
         )
 
 
@@ -485,10 +398,11 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Blind-issue a roll credential to an eligible citizen, once per roll (clerk:identity).",
+        description="Blind-issue a roll credential on a clerk's word that the citizen is eligible, once per "
+        "citizen and roll (clerk:identity); not for a roll defined for registration by presentation.",
         extensions=[requires_role(roll.CLERK)],
     )
-    async def register_voter(
+    async def register_voter_by_clerk(
         self,
         info: Info,
         roll_id: strawberry.ID,
@@ -507,6 +421,61 @@ class Mutation:
             issuer_public_key=key,
             signature=issued.signature,
             signer_nym_entropy=issued.signer_nym_entropy,
+        )
+
+    @strawberry.mutation(
+        description="Define a roll whose voters register by presentation: the residence (district) and "
+        "citizenship to disclose, and the election day on which age >= 18 is proved (official:elections).",
+        extensions=_OFFICIAL,
+    )
+    async def define_electoral_roll(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        district: str,
+        citizenship: str,
+        election_day: datetime.date,
+        idempotency_key: str | None = None,
+    ) -> ElectoralRoll:
+        writes = _writes(info)
+        await registration.define_roll(
+            writes, _official(info), str(id), district, citizenship, election_day, idempotency_key
+        )
+        return await Query().electoral_roll(info, id)
+
+    @strawberry.mutation(
+        description="Ask to register on a roll (no login), with the commitment to your pseudonym secret: "
+        "answer the presentation request with your wallet, then call registerVoter."
+    )
+    async def request_roll_registration(
+        self, info: Info, roll_id: strawberry.ID, commitment: str, idempotency_key: str | None = None
+    ) -> RollRegistration:
+        verifier = services_from(info.context).verifier
+        made = await registration.request_registration(
+            _writes(info), verifier, str(roll_id), commitment, idempotency_key
+        )
+        return RollRegistration(
+            presentation_id=made["presentationId"],
+            request_uri=made["requestUri"],
+            expires_at=made["expiresAt"],
+        )
+
+    @strawberry.mutation(
+        description="The roll credential (blind signature over the registration's commitment), once the "
+        "registration's presentation verified; once per pseudonym and roll (no login)."
+    )
+    async def register_voter(
+        self, info: Info, presentation_id: strawberry.ID, idempotency_key: str | None = None
+    ) -> RollCredential:
+        verifier = services_from(info.context).verifier
+        issued = await registration.register_with_presentation(
+            _writes(info), verifier, check_id(presentation_id), idempotency_key
+        )
+        return RollCredential(
+            roll=issued["roll"],
+            issuer_public_key=issued["issuerPublicKey"],
+            signature=issued["signature"],
+            signer_nym_entropy=issued["signerNymEntropy"],
         )
 
 

@@ -392,7 +392,7 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
         "transferTitle",
         "createCredentialOffer",
         "createPresentationRequest",
-        *run_an_election(service, enrolled, tmp_path),
+        *run_an_election(service, enrolled, wallets[enrolled], tmp_path),
     }
     found = mutations(lambda body: service.post(body["query"], body.get("variables")))
     assert ran == {mutation.name for mutation in found}  # a new mutation joins this scan
@@ -441,19 +441,22 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
 COMMISSION_SUBJECT = "commission-cy"
 ELECTION_MUTATIONS = {
     "createElection", "addTrustee", "startKeyCeremony", "joinCeremony", "commitCeremony", "revealCeremony",
-    "reportShareCheck", "answerComplaints", "openVoting", "registerVoter", "spoilBallot", "castBallot",
-    "closeVoting", "submitDecryptionShare", "publishResult",
+    "reportShareCheck", "answerComplaints", "openVoting", "registerVoterByClerk", "spoilBallot", "castBallot",
+    "closeVoting", "submitDecryptionShare", "publishResult", "defineElectoralRoll", "requestRollRegistration",
+    "registerVoter",
 }  # fmt: skip
 
 
-def run_an_election(service: Service, citizen: str, tmp_path: Path) -> set[str]:
-    """Every elections mutation through the API: a simulated election (its voters registered under the
-    simulation's citizen ids), one roll credential for `citizen`, and a trustee answering (no) complaints."""
+def run_an_election(service: Service, citizen: str, citizen_wallet: Path, tmp_path: Path) -> set[str]:
+    """Every elections mutation through the API: a simulated election (its voters registered by the clerk
+    under the simulation's citizen ids), a roll credential for `citizen` by the clerk and one by presentation
+    (with the citizen's wallet), and a trustee answering (no) complaints."""
     from govgraph.voting import trustee, voter
     from govgraph.voting.api import Api
     from govgraph.voting.simulate import CONTESTS, simulate
     from zk.ballot import election_group
     from zk.curve import get_backend
+    from zk.eligibility import suite_for
 
     issuer = EmbeddedIssuer.load_or_create(
         service.settings.auth_issuer_key_path,
@@ -463,7 +466,25 @@ def run_an_election(service: Service, citizen: str, tmp_path: Path) -> set[str]:
     token = issuer.issue(COMMISSION_SUBJECT, ["official:elections", "clerk:identity", "trustee"])
     with Api(service.server.url, token) as api:
         simulate(api, voters=2, n=2, t=1, absent=1, seed=3)
-        voter.enrol(api, election_group(get_backend("arkworks")), "privacy-roll", citizen)
+        group = election_group(get_backend("arkworks"))
+        voter.enrol(api, group, "privacy-roll", citizen)
+        day = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+        api.graphql(
+            'mutation($d: Date!) { defineElectoralRoll(id: "privacy-by-presentation", district: "Eastgate", '
+            'citizenship: "NL", electionDay: $d) { id } }',
+            d=day,
+        )
+        commitment, _ = suite_for(group.backend).commit_with_nym([], [12345])
+        asked = api.graphql(
+            'mutation($c: String!) { requestRollRegistration(rollId: "privacy-by-presentation", '
+            "commitment: $c) { presentationId requestUri } }",
+            c=commitment.hex(),
+        )["requestRollRegistration"]
+        presented = wallet(citizen_wallet, "present", asked["requestUri"], "--yes")
+        assert presented.returncode == 0, presented.stderr
+        api.graphql(
+            "mutation($p: ID!) { registerVoter(presentationId: $p) { signature } }", p=asked["presentationId"]
+        )
         manifest = {
             "election_id": "privacy-answers", "title": "t", "contests": CONTESTS, "threshold": 1,
             "trustees": [{"id": "solo", "name": "Solo"}], "revoting": "none", "electoral_roll": None,

@@ -52,9 +52,21 @@ class OpenElection:
 def open_election(service: Service, seed: int, revoting: str = "SINGLE", voters: int = 1) -> OpenElection:
     with service.api() as api:
         done = simulate(api, voters=voters, n=1, t=1, absent=0, seed=seed, leave_open=True, revoting=revoting)
-        board = election(api, done.election)
+    return _opened(service, done.election)
+
+
+def open_election_on(service: Service, roll: str, seed: int) -> OpenElection:
+    """An open election (no ballots yet) whose manifest names an existing roll."""
+    with service.api() as api:
+        done = simulate(api, voters=0, n=1, t=1, absent=0, seed=seed, leave_open=True, roll=roll)
+    return _opened(service, done.election)
+
+
+def _opened(service: Service, election_id: str) -> OpenElection:
+    with service.api() as api:
+        board = election(api, election_id)
     group = election_group(get_backend("arkworks"))
     key = element_from_hex(group, board["jointKey"], "joint key")
     return OpenElection(
-        service, done.election, ElectionContext(group, Manifest.from_json(board["manifest"]), key)
+        service, election_id, ElectionContext(group, Manifest.from_json(board["manifest"]), key)
     )

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from govgraph.voting.api import Api
+from tests.support import credential_flows
 from tests.support.credentials import bearer, issue_token
 from tests.support.mutations import ledger_sizes
 from tests.support.servers import running_server
@@ -35,6 +36,9 @@ class Service:
         )
         assert answer.status_code == 200, answer.text
         return answer.json()
+
+    def ledger_leaves(self, name: str) -> list[bytes]:
+        return credential_flows.Service(self.url, self.data).ledger_entries(name)
 
     def ledger_size(self) -> int:
         return ledger_sizes(self.data / "govgraph.db")["elections"]
