@@ -59,13 +59,19 @@ class TrusteeState:
         document = load_json(path.read_bytes(), what=str(path), strict=True)
         if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
             raise TrusteeError(f"{path} is not a trustee state file")
-        return cls(
-            document["api"],
-            document["election"],
-            document["trustee"],
-            bytes.fromhex(document["seed"]),
-            bytes.fromhex(document["box_seed"]),
-        )
+        try:
+            state = cls(
+                document["api"],
+                document["election"],
+                document["trustee"],
+                bytes.fromhex(document["seed"]),
+                bytes.fromhex(document["box_seed"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise TrusteeError(f"{path} is a damaged trustee state file") from None
+        if len(state.seed) != 32 or len(state.box_seed) != 32:
+            raise TrusteeError(f"{path} is a damaged trustee state file")
+        return state
 
 
 def _group():
