@@ -97,38 +97,64 @@ def _eligibility(context: ElectionContext) -> EligibilityBatch:
     return _statements[key]
 
 
+def decode_and_verify(context: ElectionContext, documents: Sequence[object]) -> list[BallotInput | Exception]:
+    """Each document decoded (its BadUserInput kept) and, when it decoded, verified with the others: the
+    ballot, or the refusal (InvalidProof naming the failing check)."""
+    decoded: list[BallotInput | Exception] = []
+    for document in documents:
+        try:
+            decoded.append(decode_cast(context, document))
+        except BadUserInput as exc:
+            decoded.append(exc)
+    items = [item for item in decoded if isinstance(item, BallotInput)]
+    reasons = iter(verify_batch(context, items))
+    answers: list[BallotInput | Exception] = []
+    for item in decoded:
+        if isinstance(item, BallotInput) and (reason := next(reasons)) is not None:
+            answers.append(InvalidProof(f"Ballot refused: {reason}."))
+        else:
+            answers.append(item)
+    return answers
+
+
 class _Batcher:
-    """Collects ballots of one election context arriving together and verifies them in one thread call."""
+    """Collects the ballot documents of one election context arriving together, and decodes and verifies
+    them in one call on a worker thread (off the event loop)."""
 
     def __init__(self, context: ElectionContext) -> None:
         self.context = context
-        self.pending: list[tuple[BallotInput, asyncio.Future]] = []
+        self.pending: list[tuple[object, asyncio.Future]] = []
         self.running = False
+        self.task: asyncio.Task | None = None
 
-    async def verify(self, item: BallotInput) -> str | None:
+    async def verify(self, item: object) -> BallotInput | Exception:
         future = asyncio.get_running_loop().create_future()
         self.pending.append((item, future))
         if not self.running:
             self.running = True
-            asyncio.get_running_loop().create_task(self._drain())
+            self.task = asyncio.get_running_loop().create_task(self._drain())  # held: tasks are weakly kept
         return await future
 
     async def _drain(self) -> None:
         try:
             while self.pending:
                 taken, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+                documents = [document for document, _ in taken]
                 try:
-                    reasons = await asyncio.to_thread(verify_batch, self.context, [item for item, _ in taken])
-                except Exception as exc:  # a bug must not leave callers waiting forever
-                    for _, future in taken:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                for (_, future), reason in zip(taken, reasons, strict=True):
+                    answers = await asyncio.to_thread(decode_and_verify, self.context, documents)
+                except Exception:  # a decoder bug: each ballot alone, so one cannot fail the others
+                    answers = [await self._alone(document) for document in documents]
+                for (_, future), answer in zip(taken, answers, strict=True):
                     if not future.done():
-                        future.set_result(reason)
+                        future.set_result(answer)
         finally:
             self.running = False
+
+    async def _alone(self, document: object) -> BallotInput | Exception:
+        try:
+            return (await asyncio.to_thread(decode_and_verify, self.context, [document]))[0]
+        except Exception as exc:  # never leaves a caller waiting; the app's error masking hides the detail
+            return exc
 
 
 _batchers: weakref.WeakKeyDictionary[AgencyWrites, dict[int, _Batcher]] = weakref.WeakKeyDictionary()
@@ -154,10 +180,9 @@ class BallotBox:
 
     async def cast(self, election: str, document: Any, key: str | None = None) -> CastResult:
         context, policy = await self._context(election)
-        item = decode_cast(context, document)
-        reason = await _batcher(self.writes, context).verify(item)
-        if reason is not None:
-            raise InvalidProof(f"Ballot refused: {reason}.")
+        item = await _batcher(self.writes, context).verify(document)
+        if isinstance(item, Exception):
+            raise item
         replaced: str | None = None
 
         async def rows(connection: AsyncConnection, index: int) -> Change:
