@@ -377,8 +377,8 @@ class Mutation:
         return TrusteeAck.of(ack)
 
     @strawberry.mutation(
-        description="Cast a ballot (no login): every proof is verified, the pseudonym rule applied, the "
-        "ballot appended to the elections ledger."
+        description="Public: cast a ballot (no login): every proof is verified, the pseudonym rule "
+        "applied, the ballot appended to the elections ledger."
     )
     async def cast_ballot(
         self, info: Info, election_id: strawberry.ID, ballot: JSON, idempotency_key: str | None = None
@@ -388,7 +388,7 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Spoil a ballot (Benaloh challenge): published with its opening, never counted."
+        description="Public: spoil a ballot (Benaloh challenge): published with its opening, never counted."
     )
     async def spoil_ballot(
         self, info: Info, election_id: strawberry.ID, ballot: JSON, idempotency_key: str | None = None
@@ -444,8 +444,8 @@ class Mutation:
         return await Query().electoral_roll(info, id)
 
     @strawberry.mutation(
-        description="Ask to register on a roll (no login), with the commitment to your pseudonym secret: "
-        "answer the presentation request with your wallet, then call registerVoter."
+        description="Public: ask to register on a roll (no login), with the commitment to your pseudonym "
+        "secret: answer the presentation request with your wallet, then call registerVoter."
     )
     async def request_roll_registration(
         self, info: Info, roll_id: strawberry.ID, commitment: str, idempotency_key: str | None = None
@@ -461,8 +461,8 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="The roll credential (blind signature over the registration's commitment), once the "
-        "registration's presentation verified; once per pseudonym and roll (no login)."
+        description="Public: the roll credential (blind signature over the registration's commitment), "
+        "once the registration's presentation verified; once per pseudonym and roll (no login)."
     )
     async def register_voter(
         self, info: Info, presentation_id: strawberry.ID, idempotency_key: str | None = None
