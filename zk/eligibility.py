@@ -80,23 +80,20 @@ class RollAuthority:
 
 
 def enrol_voter(authority: RollAuthority, prover_nym: int, signer_nym_entropy: int) -> VoterCredential:
-    """The voter's and the authority's sides of issuance, run back to back (a wallet splits them in two)."""
+    """The voter's and the authority's sides of issuance, run back to back (a wallet splits them in two:
+    `suite.commit_with_nym`, the authority's `issue`, then `finish_enrolment`)."""
     suite = authority.suite
     commitment, prover_blind = suite.commit_with_nym([], [prover_nym])
     signature = authority.issue(commitment, signer_nym_entropy)
-    nym_secrets = suite.verify_finalize_with_nym(
+    return finish_enrolment(
+        suite,
         authority.public_key,
+        authority.roll_id,
         signature,
-        _HEADER,
-        [roll_message(authority.roll_id)],
-        [],
-        [prover_nym],
+        prover_nym,
         signer_nym_entropy,
         prover_blind,
     )
-    if nym_secrets is None:
-        raise InvalidProof("the roll authority's signature does not verify")
-    return VoterCredential(authority.roll_id, signature, tuple(nym_secrets), prover_blind)
 
 
 def finish_enrolment(

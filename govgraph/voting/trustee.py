@@ -31,7 +31,9 @@ class TrusteeState:
     api: str
     election: str
     trustee: str
-    seed: bytes  # 32 secret random bytes: the polynomial's coefficients and proof nonce are drawn from them
+    # 32 secret random bytes the polynomial's coefficients and its proof's nonce are drawn from: each step
+    # rebuilds the same Trustee, so that nonce only ever makes the same proof.
+    seed: bytes
     box_seed: bytes  # 32 secret random bytes: the X25519 box key
 
     def to_json(self) -> dict:
