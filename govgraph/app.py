@@ -114,7 +114,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             *ledger_routes(),
             *auth.routes(),
             *credential_routes(),
-            *election_routes(),
+            *(election_routes() if any(agency.name == "elections" for agency in agencies) else []),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         lifespan=lifespan,
