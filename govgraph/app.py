@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from govgraph import __version__, db
-from govgraph.agencies.elections.board import election_routes
+from govgraph.agencies.elections.record_export import election_routes
 from govgraph.agencies.identity.credentials import CitizenRegistry
 from govgraph.agencies.registry import (
     Agency,

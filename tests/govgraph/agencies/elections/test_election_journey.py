@@ -5,16 +5,30 @@ track` verifies one voter's receipt; the board and the record endpoint agree wit
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import time
 
+import httpx
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from govgraph.agencies.elections.record_export import reference_record
 from tests.govgraph.agencies.elections.conftest import Service
+from zk.record import canonical_bytes
 
 BOARD = """query($id: ID!) { election(id: $id) { state revoting turnout result jointKey
   ballots(first: 100) { trackingCode ledgerIndex counted spoiled ballot ledgerEntry { ledger index } } } }"""
+
+
+async def reference(service: Service, election: str) -> dict:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{service.data / 'govgraph.db'}")
+    try:
+        return await reference_record(engine, election)
+    finally:
+        await engine.dispose()
 
 
 def govgraph(*args: str) -> subprocess.CompletedProcess:
@@ -54,6 +68,12 @@ def test_simulated_election_verifies_against_record_and_ledger(service: Service)
     assert "OK    the record's spoiled ballots (1) are exactly the ledger's" in verified.stdout
     assert "Ledger: VERIFIED." in verified.stdout
 
+    # The served record (assembled from the stored documents) is exactly what zk.record.build_record makes
+    # from the decoded objects.
+    served = httpx.get(f"{service.url}/elections/{election}/record.json")
+    assert served.status_code == 200 and served.headers["content-type"] == "application/json"
+    assert served.content == canonical_bytes(asyncio.run(reference(service, election)))
+
     for _ in range(50):  # the sequencer signs within ~100 ms; a receipt needs the entry in a checkpoint
         tracked = govgraph("election", "track", "--url", service.url, "--election", election, codes[0])
         if "not in a signed checkpoint yet" not in tracked.stdout:
@@ -70,8 +90,6 @@ def test_simulated_election_verifies_against_record_and_ledger(service: Service)
 
 
 def test_record_is_served_only_once_published(service: Service) -> None:
-    import httpx
-
     from govgraph.voting.simulate import simulate
 
     with service.api() as api:
