@@ -86,7 +86,7 @@ class TrusteeSteps:
                 .values(**values)
             )
             event = Event(STEP_EVENT[step], {"election": election, "trustee": trustee, **fields})
-            return Change({"message": message}, [event, *extra])
+            return Change({"message": message, "ledgerIndex": index}, [event, *extra])
 
         written = await self.writes.write(
             actor, f"trustee.{step}", {"election": election, "trustee": trustee, **arguments}, rows, key
@@ -95,7 +95,7 @@ class TrusteeSteps:
             election,
             trustee,
             step,
-            written.indexes.start if written.indexes else -1,
+            written.result["ledgerIndex"],  # a retry with the idempotency key: the first upload's entry
             written.result["message"],
         )
 

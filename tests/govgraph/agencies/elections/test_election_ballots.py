@@ -154,6 +154,18 @@ def test_spoiled_ballot_is_published_and_never_counted(opened: OpenElection) -> 
     )
 
 
+def test_a_retry_with_the_idempotency_key_returns_the_first_receipt(opened: OpenElection) -> None:
+    document = opened.ballot(opened.new_voter())
+    size = opened.service.ledger_size()
+    query = CAST.replace(
+        "castBallot(electionId: $e, ballot: $b)", "castBallot(electionId: $e, ballot: $b, idempotencyKey: $k)"
+    )
+    query = query.replace("mutation($e: ID!, $b: JSON!)", "mutation($e: ID!, $b: JSON!, $k: String)")
+    first = opened.service.graphql(query, e=opened.id, b=document, k="my-ballot-1")["data"]["castBallot"]
+    again = opened.service.graphql(query, e=opened.id, b=document, k="my-ballot-1")["data"]["castBallot"]
+    assert again == first and opened.service.ledger_size() == size + 1
+
+
 def test_casting_needs_no_login_and_an_open_election(service: Service, opened: OpenElection) -> None:
     answer = service.graphql(CAST, e="no-such-election", b={})
     assert error_of(answer) == ("NOT_FOUND", "No election no-such-election.")
