@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from govgraph.federation.errors import BadUserInput
-from zk.ballot import BallotSecrets, ElectionContext, EncryptedBallot
+from zk.ballot import BallotSecrets, ElectionContext, EncryptedBallot, tracking_code_of
 from zk.eligibility import EligibilityProof
 from zk.errors import MalformedInput
 
@@ -58,7 +58,7 @@ def decode_cast(context: ElectionContext, value: object) -> BallotInput:
         if ballot.binding != eligibility.pseudonym:
             raise BadUserInput("Malformed ballot: its binding is not the eligibility proof's pseudonym.")
     encoded = ballot.to_json(context.group)
-    return BallotInput(ballot, encoded, ballot.tracking_code(context.group), eligibility)
+    return BallotInput(ballot, encoded, tracking_code_of(encoded), eligibility)
 
 
 def decode_spoil(context: ElectionContext, value: object) -> BallotInput:
@@ -70,7 +70,7 @@ def decode_spoil(context: ElectionContext, value: object) -> BallotInput:
     except MalformedInput as exc:
         raise BadUserInput(f"Malformed opening: {exc}.") from None
     encoded = ballot.to_json(context.group)
-    return BallotInput(ballot, encoded, ballot.tracking_code(context.group), opening=opening)
+    return BallotInput(ballot, encoded, tracking_code_of(encoded), opening=opening)
 
 
 def _ballot(context: ElectionContext, value: object) -> EncryptedBallot:
