@@ -7,6 +7,7 @@ by a unique index (one current ballot per pseudonym), and the ballot is appended
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -82,19 +83,16 @@ def verify_batch(context: ElectionContext, items: Sequence[BallotInput]) -> list
     return reasons
 
 
-_statements: dict[tuple[str, str], EligibilityBatch] = {}
-
-
 def _eligibility(context: ElectionContext) -> EligibilityBatch:
     roll = context.manifest.electoral_roll
     assert roll is not None
-    key = (context.manifest.election_id, roll.issuer_public_key.hex())
-    if key not in _statements:
-        suite = suite_for(context.group.backend)
-        _statements[key] = EligibilityBatch(
-            suite, roll.issuer_public_key, roll.id, context.manifest.election_id
-        )
-    return _statements[key]
+    return _statement(context.manifest.election_id, roll.id, roll.issuer_public_key)
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(election: str, roll: str, issuer_key: bytes) -> EligibilityBatch:
+    """What every eligibility proof of an election shares, computed once per process (a few elections)."""
+    return EligibilityBatch(suite_for(public.group().backend), issuer_key, roll, election)
 
 
 def decode_and_verify(context: ElectionContext, documents: Sequence[object]) -> list[BallotInput | Exception]:

@@ -136,6 +136,8 @@ class ElectionOfficials:
     ) -> None:
         if not 0 < len(name) <= MAX_TRUSTEE_NAME or not name.isprintable():
             raise BadUserInput(f"A trustee's name is 1..{MAX_TRUSTEE_NAME} printable characters.")
+        if subject is not None and (not 0 < len(subject) <= MAX_TRUSTEE_NAME or not subject.isprintable()):
+            raise BadUserInput(f"A trustee's subject is 1..{MAX_TRUSTEE_NAME} printable characters.")
         try:
             TrusteeIdentity.from_json({"id": trustee_id, "name": name})
         except MalformedInput as exc:
