@@ -6,6 +6,7 @@ track` verifies one voter's receipt; the board and the record endpoint agree wit
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import subprocess
@@ -83,6 +84,16 @@ def test_simulated_election_verifies_against_record_and_ledger(service: Service)
     assert f"Ballot {codes[0]} is on the board of election {election} (PUBLISHED)" in tracked.stdout
     assert "counted." in tracked.stdout
     assert tracked.stdout.rstrip().endswith("The receipt is valid.")
+
+    receipt = service.graphql(
+        "query($id: ID!, $c: String!) { election(id: $id) { ballot(trackingCode: $c) { ledgerIndex "
+        "ledgerEntry { index receipt } } } }",
+        id=election,
+        c=codes[0],
+    )["data"]["election"]["ballot"]
+    document = json.loads(receipt["ledgerEntry"]["receipt"])  # resolved by the ledger subgraph
+    assert (document["format"], document["index"]) == ("govgraph-receipt/v1", receipt["ledgerIndex"])
+    assert json.loads(base64.b64decode(document["entry"]))["trackingCode"] == codes[0]
 
     unknown = govgraph("election", "track", "--url", service.url, "--election", election, "0" * 64)
     assert unknown.returncode == 1
