@@ -179,6 +179,12 @@ class Query:
         )
 
 
+def _verify_workers(info: Info) -> int:
+    """The app's verification pool size (GOVGRAPH_VERIFY_WORKERS), which ballots use too; 0 without one."""
+    pool = getattr(info.context.services, "pool", None)
+    return int(getattr(pool, "workers", 0))
+
+
 def _official(info: Info) -> Actor:
     return Actor.acting(info.context.principal, OFFICIAL)
 
@@ -384,7 +390,9 @@ class Mutation:
         self, info: Info, election_id: strawberry.ID, ballot: JSON, idempotency_key: str | None = None
     ) -> CastReceipt:
         return CastReceipt.of(
-            await BallotBox(_writes(info)).cast(check_id(election_id), ballot, idempotency_key)
+            await BallotBox(_writes(info), _verify_workers(info)).cast(
+                check_id(election_id), ballot, idempotency_key
+            )
         )
 
     @strawberry.mutation(
