@@ -36,7 +36,7 @@ from zk.wire import element_from_hex
 
 CAST = "mutation($e: ID!, $b: JSON!) { castBallot(electionId: $e, ballot: $b) { trackingCode } }"
 CONCURRENCY = 32
-WARMUP = 64
+WARMUP = 192
 TARGET_RATE = 500.0
 TARGET_P95_MS = 300.0
 SELECTIONS = {"mayor": [0, 1, 0], "council": [1, 0, 0, 1]}

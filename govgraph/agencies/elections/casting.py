@@ -36,11 +36,11 @@ class CastResult:
 
 
 class BallotBox:
-    """`workers`: the verification pool's processes (0: ballots are verified on one thread)."""
+    """`pool`: the app's verification pool (govgraph.credentials.verification), None: one thread."""
 
-    def __init__(self, writes: AgencyWrites, workers: int = 0) -> None:
+    def __init__(self, writes: AgencyWrites, pool: Any = None) -> None:
         self.writes = writes
-        self.workers = workers
+        self.pool = pool
 
     async def _open(self, election: str) -> Any:
         async with self.writes.log.engine.connect() as connection:
@@ -51,7 +51,7 @@ class BallotBox:
     async def cast(self, election: str, document: Any, key: str | None = None) -> CastResult:
         row = await self._open(election)
         policy = row["revoting"]
-        item = await check_ballot(self.writes, row["manifest"], row["joint_key"], document, self.workers)
+        item = await check_ballot(self.writes, row["manifest"], row["joint_key"], document, self.pool)
         replaced: str | None = None
 
         async def rows(connection: AsyncConnection, index: int) -> Change:

@@ -179,10 +179,9 @@ class Query:
         )
 
 
-def _verify_workers(info: Info) -> int:
-    """The app's verification pool size (GOVGRAPH_VERIFY_WORKERS), which ballots use too; 0 without one."""
-    pool = getattr(info.context.services, "pool", None)
-    return int(getattr(pool, "workers", 0))
+def _verify_pool(info: Info) -> Any:
+    """The app's verification pool (GOVGRAPH_VERIFY_WORKERS processes), which ballots share; None without."""
+    return getattr(info.context.services, "pool", None)
 
 
 def _official(info: Info) -> Actor:
@@ -390,7 +389,7 @@ class Mutation:
         self, info: Info, election_id: strawberry.ID, ballot: JSON, idempotency_key: str | None = None
     ) -> CastReceipt:
         return CastReceipt.of(
-            await BallotBox(_writes(info), _verify_workers(info)).cast(
+            await BallotBox(_writes(info), _verify_pool(info)).cast(
                 check_id(election_id), ballot, idempotency_key
             )
         )

@@ -1,17 +1,16 @@
 """Ballot verification off the event loop. Ballots of one election arriving together are decoded and verified
 as a micro-batch: their 0/1 and limit proofs in one random linear combination, their eligibility proofs in one
 `EligibilityBatch`; a failing batch is checked ballot by ballot to name the bad ones. The arkworks calls hold
-the GIL, so batches go to worker processes (as many batches in flight as workers) when the app runs a
-verification pool, else to one thread. Workers get plain JSON in and give plain results out."""
+the GIL, so batches go to the app's verification worker processes (`govgraph.credentials.verification`, shared
+with presentations; as many batches in flight as workers) when the app runs them, else to one thread. Workers
+get plain JSON in and give plain results out."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import multiprocessing
 import weakref
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,22 +111,13 @@ def _answer(result: tuple) -> CheckedBallot | Exception:
     return BadUserInput(result[1]) if result[0] == "BAD_USER_INPUT" else InvalidProof(result[1])
 
 
-def _warm() -> None:
-    public.group()
-
-
-@functools.cache
-def _processes(workers: int) -> Executor:
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm)
-
-
 class _Batcher:
     """Collects the documents of one election arriving together and checks them, a batch per worker."""
 
-    def __init__(self, manifest: dict, joint_key: str, workers: int) -> None:
+    def __init__(self, manifest: dict, joint_key: str, pool: Any) -> None:
         self.manifest, self.joint_key = manifest, joint_key
-        self.executor = _processes(workers) if workers > 0 else None
-        self.slots = asyncio.Semaphore(max(1, workers))
+        self.pool = pool if pool is not None and pool.workers > 0 else None
+        self.slots = asyncio.Semaphore(1 if self.pool is None else self.pool.workers)
         self.pending: list[tuple[object, asyncio.Future]] = []
         self.tasks: set[asyncio.Task] = set()  # held: the loop keeps tasks only weakly
         self.draining = False
@@ -169,11 +159,10 @@ class _Batcher:
             self.slots.release()
 
     async def _checked(self, documents: list[object]) -> list[tuple]:
-        loop = asyncio.get_running_loop()
         arguments = (self.manifest, self.joint_key, documents)
-        if self.executor is None:
+        if self.pool is None:
             return await asyncio.to_thread(check_documents, *arguments)
-        return await loop.run_in_executor(self.executor, check_documents, *arguments)
+        return await self.pool.run(check_documents, *arguments)
 
     async def _alone(self, document: object) -> CheckedBallot | Exception:
         try:
@@ -186,15 +175,15 @@ _batchers: weakref.WeakKeyDictionary[AgencyWrites, dict[tuple, _Batcher]] = weak
 
 
 async def check_ballot(
-    writes: AgencyWrites, manifest: dict, joint_key: str, document: object, workers: int = 0
+    writes: AgencyWrites, manifest: dict, joint_key: str, document: object, pool: Any = None
 ) -> CheckedBallot:
-    """The ballot checked in the next micro-batch of its election; BAD_USER_INPUT or INVALID_PROOF naming
-    the failing check otherwise."""
+    """The ballot checked in the next micro-batch of its election (on `pool`, a VerificationPool, when
+    given); BAD_USER_INPUT or INVALID_PROOF naming the failing check otherwise."""
     per_writes = _batchers.setdefault(writes, {})
-    key = (manifest["election_id"], joint_key, workers)
+    key = (manifest["election_id"], joint_key, id(pool))
     batcher = per_writes.get(key)
-    if batcher is None:
-        batcher = per_writes[key] = _Batcher(manifest, joint_key, workers)
+    if batcher is None or batcher.pool is not (pool if pool is not None and pool.workers > 0 else None):
+        batcher = per_writes[key] = _Batcher(manifest, joint_key, pool)
     answer = await batcher.check(document)
     if isinstance(answer, Exception):
         raise answer
