@@ -50,9 +50,8 @@ class Agency:
     mutation: type | None = None
     # Whether the agency keeps its own ledger (a log named after it), which its mutations append to.
     ledger: bool = False
-    subscription: type | None = (
-        None  # served on the subgraph's own endpoint (the embedded gateway plans none)
-    )
+    # Served on the subgraph's own endpoint (the embedded gateway plans no subscriptions).
+    subscription: type | None = None
 
     def schema(
         self, *, production: bool = False, caches: bool = True, limits: Limits = DEFAULT_LIMITS
