@@ -100,6 +100,26 @@ def test_simulated_election_verifies_against_record_and_ledger(service: Service)
     assert f"No ballot with tracking code {'0' * 64} in election {election}." in unknown.stdout
 
 
+def test_the_ledger_check_names_a_ballot_the_record_leaves_out(service: Service) -> None:
+    from govgraph.voting.audit import compare_with_record, ledger_ballots
+    from govgraph.voting.simulate import simulate
+
+    with service.api() as api:
+        done = simulate(api, voters=3, n=1, t=1, absent=0, seed=13)
+        record = api.get_json(f"/elections/{done.election}/record.json")
+        for _ in range(50):  # until a signed checkpoint covers the whole election
+            found, findings = ledger_ballots(api, done.election)
+            if len([b for b in found if not b.spoiled]) == 3:
+                break
+            time.sleep(0.2)
+    assert findings.ok, findings.lines
+    dropped = record["ballots"].pop()["tracking_code"]  # a record that leaves a counted ballot out
+    compare_with_record(record, found, findings)
+    assert not findings.ok
+    assert f"FAIL  the ledger counts no ballot the record leaves out; left out: {dropped}" in findings.lines
+    assert "FAIL  the record's counted ballots equal the ledger's, in order and content" in findings.lines
+
+
 def test_record_is_served_only_once_published(service: Service) -> None:
     from govgraph.voting.simulate import simulate
 
