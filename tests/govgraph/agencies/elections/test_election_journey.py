@@ -17,6 +17,8 @@ import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from govgraph.agencies.elections.record_export import reference_record
+from govgraph.config import Settings
+from govgraph.ledger.keys import read_vkey, witness_label
 from tests.govgraph.agencies.elections.conftest import Service
 from zk.record import canonical_bytes
 
@@ -68,6 +70,20 @@ def test_simulated_election_verifies_against_record_and_ledger(service: Service)
     assert "OK    the ledger counts no ballot the record leaves out" in verified.stdout
     assert "OK    the record's spoiled ballots (1) are exactly the ledger's" in verified.stdout
     assert "Ledger: VERIFIED." in verified.stdout
+    # With a witness key given out of band, its cosignature on the checkpoint is verified, not just listed.
+    keys = Settings.from_env({"GOVGRAPH_DATA": str(service.data)}).ledger_keys_dir
+    witness = read_vkey(keys, witness_label("identity"))
+    pinned = govgraph(
+        "election", "verify", "--url", service.url, "--election", election, "--witness-key", witness
+    )
+    assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+    assert "OK    cosigned by 1 witness(es): govgraph.example/identity/witness\n" in pinned.stdout
+    wrong = read_vkey(keys, "identity")  # the identity log's own key is no witness of this log
+    refused = govgraph(
+        "election", "verify", "--url", service.url, "--election", election, "--witness-key", wrong
+    )
+    assert refused.returncode == 1
+    assert "FAIL  the elections ledger's checkpoint does not verify" in refused.stdout
 
     # The served record (assembled from the stored documents) is exactly what zk.record.build_record makes
     # from the decoded objects.
