@@ -1,6 +1,7 @@
 """The election's state machine and its trustees over real HTTP: every step from the wrong state is CONFLICT
 with the reason and appends nothing; the roles are enforced; a cheating trustee's decryption share is refused
-with its proof failure and the tally proceeds from the others; `govgraph trustee` keeps its secrets in a 0600
+with its proof failure and the tally proceeds from the others; a dealer's bad share draws a complaint, which
+an answer in public settles (else the dealer leaves QUAL); `govgraph trustee` keeps its secrets in a 0600
 state file and fails loudly (nonzero, with the reason) when an upload is refused."""
 
 from __future__ import annotations
@@ -187,3 +188,69 @@ def test_trustee_cli_keeps_secrets_0600_and_fails_loudly(service: Service, tmp_p
     exposed = govgraph("trustee", "decrypt", *common)
     assert exposed.returncode == 1
     assert f"FAILED: {state} is readable by others: it must be 0600" in exposed.stderr
+
+
+def _ceremony_with_a_bad_dealing(service: Service, tmp_path: Path, election: str) -> dict:
+    """Three trustees, threshold 2; trustee 1 seals a wrong share to trustee 2 (the others deal honestly)."""
+    from nacl.public import PublicKey, SealedBox
+
+    from zk.trustees import share_plaintext
+
+    named = manifest(election, [{"id": f"t{i}", "name": f"T{i}"} for i in (1, 2, 3)], threshold=2)
+    assert "errors" not in service.graphql(CREATE, token=service.token, m=named)
+    step(service, "startKeyCeremony", election)
+    with service.api() as api:
+        for i in (1, 2, 3):
+            trustees.join(api, election, f"t{i}", tmp_path / f"t{i}.json")
+        states = {i: trustees.TrusteeState.load(tmp_path / f"t{i}.json") for i in (1, 2, 3)}
+        for i in (1, 2, 3):
+            trustees.commit(api, states[i])
+        board = election(api, election)
+        dealer, _ = trustees._trustee(states[1], board)
+        keys = {t["index"]: bytes.fromhex(t["boxKey"]) for t in board["trustees"]}
+        sealed = [s.to_json() for s in dealer.deal(keys)]
+        wrong = share_plaintext(dealer.ceremony, 1, 2, dealer.share_for(2) + 1)
+        sealed[0]["sealed"] = SealedBox(PublicKey(keys[2])).encrypt(wrong).hex()
+        answer = service.graphql(
+            'mutation($e: ID!, $r: JSON!, $s: JSON!) { revealCeremony(electionId: $e, trusteeId: "t1", '
+            "reveal: $r, sealedShares: $s) { message } }",
+            token=service.token,
+            e=election,
+            r=dealer.reveal.to_json(dealer.ceremony.group),
+            s=sealed,
+        )
+        assert answer["data"]["revealCeremony"]["message"] == "reveal verified; 2 sealed share(s) recorded"
+        trustees.share(api, states[2])
+        trustees.share(api, states[3])
+        assert trustees.complain(api, states[2])[0].endswith("1 complaint(s) recorded")
+        assert trustees.complain(api, states[3])[0].endswith("no complaints")
+    return states
+
+
+def test_a_complaint_answered_in_public_keeps_the_dealer(service: Service, tmp_path: Path) -> None:
+    states = _ceremony_with_a_bad_dealing(service, tmp_path, "states-answered")
+    with service.api() as api:
+        done = trustees.complain(api, states[1])  # its own check, then the answer to trustee 2's complaint
+        assert done[0].endswith("no complaints") and done[1].endswith("1 answer(s) verified")
+        opened = step(service, "openVoting", "states-answered")["data"]["openVoting"]
+        assert opened == {"state": "OPEN"}
+        assert election(api, "states-answered")["qualifiedTrustees"] == [1, 2, 3]
+        step(service, "closeVoting", "states-answered")
+        trustees.decrypt(api, states[2])  # its share of dealer 1 is the one disclosed in public
+        trustees.decrypt(api, states[3])
+        assert step(service, "publishResult", "states-answered")["data"]["publishResult"] == {
+            "state": "PUBLISHED"
+        }
+
+
+def test_an_unanswered_complaint_excludes_the_dealer(service: Service, tmp_path: Path) -> None:
+    _ceremony_with_a_bad_dealing(service, tmp_path, "states-unanswered")
+    with service.api() as api:
+        answer = service.graphql(
+            'mutation { reportShareCheck(electionId: "states-unanswered", trusteeId: "t1", complaints: []) '
+            "{ message } }",
+            token=service.token,
+        )
+        assert answer["data"]["reportShareCheck"]["message"] == "no complaints"  # and no answer
+        assert step(service, "openVoting", "states-unanswered")["data"]["openVoting"] == {"state": "OPEN"}
+        assert election(api, "states-unanswered")["qualifiedTrustees"] == [2, 3]
