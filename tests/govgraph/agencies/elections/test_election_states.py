@@ -190,22 +190,22 @@ def test_trustee_cli_keeps_secrets_0600_and_fails_loudly(service: Service, tmp_p
     assert f"FAILED: {state} is readable by others: it must be 0600" in exposed.stderr
 
 
-def _ceremony_with_a_bad_dealing(service: Service, tmp_path: Path, election: str) -> dict:
+def _ceremony_with_a_bad_dealing(service: Service, tmp_path: Path, election_id: str) -> dict:
     """Three trustees, threshold 2; trustee 1 seals a wrong share to trustee 2 (the others deal honestly)."""
     from nacl.public import PublicKey, SealedBox
 
     from zk.trustees import share_plaintext
 
-    named = manifest(election, [{"id": f"t{i}", "name": f"T{i}"} for i in (1, 2, 3)], threshold=2)
+    named = manifest(election_id, [{"id": f"t{i}", "name": f"T{i}"} for i in (1, 2, 3)], threshold=2)
     assert "errors" not in service.graphql(CREATE, token=service.token, m=named)
-    step(service, "startKeyCeremony", election)
+    step(service, "startKeyCeremony", election_id)
     with service.api() as api:
         for i in (1, 2, 3):
-            trustees.join(api, election, f"t{i}", tmp_path / f"t{i}.json")
+            trustees.join(api, election_id, f"t{i}", tmp_path / f"t{i}.json")
         states = {i: trustees.TrusteeState.load(tmp_path / f"t{i}.json") for i in (1, 2, 3)}
         for i in (1, 2, 3):
             trustees.commit(api, states[i])
-        board = election(api, election)
+        board = election(api, election_id)
         dealer, _ = trustees._trustee(states[1], board)
         keys = {t["index"]: bytes.fromhex(t["boxKey"]) for t in board["trustees"]}
         sealed = [s.to_json() for s in dealer.deal(keys)]
@@ -215,7 +215,7 @@ def _ceremony_with_a_bad_dealing(service: Service, tmp_path: Path, election: str
             'mutation($e: ID!, $r: JSON!, $s: JSON!) { revealCeremony(electionId: $e, trusteeId: "t1", '
             "reveal: $r, sealedShares: $s) { message } }",
             token=service.token,
-            e=election,
+            e=election_id,
             r=dealer.reveal.to_json(dealer.ceremony.group),
             s=sealed,
         )
