@@ -80,15 +80,38 @@ class RollAuthority:
 
 
 def enrol_voter(authority: RollAuthority, prover_nym: int, signer_nym_entropy: int) -> VoterCredential:
-    """The voter's and the authority's sides of issuance, run back to back (a wallet splits them in two)."""
+    """The voter's and the authority's sides of issuance, run back to back (a wallet splits them in two:
+    `suite.commit_with_nym`, the authority's `issue`, then `finish_enrolment`)."""
     suite = authority.suite
     commitment, prover_blind = suite.commit_with_nym([], [prover_nym])
     signature = authority.issue(commitment, signer_nym_entropy)
-    nym_secrets = suite.verify_finalize_with_nym(
+    return finish_enrolment(
+        suite,
         authority.public_key,
+        authority.roll_id,
+        signature,
+        prover_nym,
+        signer_nym_entropy,
+        prover_blind,
+    )
+
+
+def finish_enrolment(
+    suite: PseudonymCiphersuite,
+    public_key: bytes,
+    roll_id: str,
+    signature: bytes,
+    prover_nym: int,
+    signer_nym_entropy: int,
+    prover_blind: int,
+) -> VoterCredential:
+    """The voter's side of issuance after the authority blind-signed its commitment (`suite.commit_with_nym(
+    [], [prover_nym])`) over the network: check the signature and derive the pseudonym secrets."""
+    nym_secrets = suite.verify_finalize_with_nym(
+        public_key,
         signature,
         _HEADER,
-        [roll_message(authority.roll_id)],
+        [roll_message(roll_id)],
         [],
         [prover_nym],
         signer_nym_entropy,
@@ -96,7 +119,7 @@ def enrol_voter(authority: RollAuthority, prover_nym: int, signer_nym_entropy: i
     )
     if nym_secrets is None:
         raise InvalidProof("the roll authority's signature does not verify")
-    return VoterCredential(authority.roll_id, signature, tuple(nym_secrets), prover_blind)
+    return VoterCredential(roll_id, signature, tuple(nym_secrets), prover_blind)
 
 
 def election_pseudonym(suite: PseudonymCiphersuite, credential: VoterCredential, election_id: str) -> bytes:

@@ -20,6 +20,8 @@ from govgraph.agencies import idempotency
 from govgraph.agencies.courts import demo as courts_demo
 from govgraph.agencies.courts import models as courts_models
 from govgraph.agencies.courts import schema as courts_schema
+from govgraph.agencies.elections import schema as elections_schema
+from govgraph.agencies.elections.record_export import election_routes
 from govgraph.agencies.identity import models as identity_models
 from govgraph.agencies.identity import schema as identity_schema
 from govgraph.agencies.identity import service as identity_service
@@ -64,6 +66,8 @@ class Agency:
     # HTTP routes the agency serves beside GraphQL (land's GeoJSON export, the welfare office's
     # publications); the app and the agency's standalone subgraph app mount them.
     routes: Sequence[BaseRoute] = ()
+    # Served on the subgraph's own endpoint (the embedded gateway plans no subscriptions).
+    subscription: type | None = None
 
     def schema(
         self, *, production: bool = False, caches: bool = True, limits: Limits = DEFAULT_LIMITS
@@ -71,6 +75,7 @@ class Agency:
         return build_subgraph_schema(
             self.query,
             mutation=self.mutation,
+            subscription=self.subscription,
             types=self.types,
             production=production,
             caches=caches,
@@ -160,8 +165,22 @@ WELFARE = Agency(
 )
 
 
+# The election commission: elections, trustees, anonymous ballots and the public board (its own ledger).
+ELECTIONS = Agency(
+    "elections",
+    elections_schema.Query,
+    elections_schema.METADATA,
+    elections_schema.TYPES,
+    default_port=4106,
+    mutation=elections_schema.Mutation,
+    ledger=True,
+    subscription=elections_schema.Subscription,
+    routes=election_routes(),
+)
+
+
 def standard_agencies() -> list[Agency]:
-    return [IDENTITY, LAND, LEDGER, PROCUREMENT, VERIFIER, WELFARE, COURTS]
+    return [IDENTITY, LAND, LEDGER, PROCUREMENT, VERIFIER, WELFARE, COURTS, ELECTIONS]
 
 
 def find_agency(name: str, agencies: Sequence[Agency] | None = None) -> Agency:

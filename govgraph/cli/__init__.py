@@ -5,10 +5,22 @@ from __future__ import annotations
 import typer
 
 from govgraph import __version__
-from govgraph.cli import apikey, election, evidence, land, ledger, procurement, schema, serve, token, wallet
+from govgraph.cli import (
+    apikey,
+    election,
+    evidence,
+    land,
+    ledger,
+    procurement,
+    schema,
+    serve,
+    token,
+    trustee,
+    wallet,
+)
 
 app = typer.Typer(help="govgraph: verifiable government services.", no_args_is_help=True)
-for group in (ledger, election, schema, wallet, token, apikey, land, procurement, evidence):
+for group in (ledger, election, trustee, schema, wallet, token, apikey, land, procurement, evidence):
     app.add_typer(group.app, name=group.__name__.rpartition(".")[2])
 app.command("serve")(serve.serve)
 app.command("subgraph")(serve.subgraph)

@@ -36,8 +36,23 @@ def _pinned_keys(roll_key: str | None, trustee_keys: list[str]):
 @app.command("verify")
 def election_verify(
     record_path: Annotated[
-        Path, typer.Argument(metavar="RECORD.json", help="The election record to verify.")
-    ],
+        Path | None, typer.Argument(metavar="[RECORD.json]", help="The election record to verify.")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url", metavar="BASE", help="Fetch the record and the elections ledger from this service."
+        ),
+    ] = None,
+    election: Annotated[
+        str | None, typer.Option("--election", help="The election's id (with --url).")
+    ] = None,
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness-key", metavar="VKEY", help="A witness key that must have cosigned (with --url)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes checking the ballots (V5-V8).")
@@ -61,7 +76,9 @@ def election_verify(
         ),
     ] = None,
 ) -> None:
-    """Run every numbered check (V1-V13) on an election record; exit 0 when verified, 1 when not.
+    """Run every numbered check (V1-V13) on an election record; exit 0 when verified, 1 when not. With --url
+    and --election, fetch the record from the service and also check it against the elections ledger: every
+    ballot of the record in the ledger under a signed, cosigned checkpoint, and no ledger ballot left out.
 
     The report says which keys were pinned (--roll-key, --trustee-key) and which were taken from the
     record: a record checked only against its own keys proves nothing about who ran the election."""
@@ -82,10 +99,19 @@ def election_verify(
         typer.echo(printable(f"govgraph: {exc}"), err=True)
         raise typer.Exit(code=2) from None
     backend = get_backend(load_settings().zk_backend)
+    ledger = None
     try:
-        record = load_json(record_path.read_bytes(), what="the record", strict=True)
+        if url is not None and election is not None:
+            from govgraph.voting.online import fetch_and_check_ledger
+
+            record, ledger = fetch_and_check_ledger(url, election, tuple(witness_key or ()))
+        elif record_path is not None and url is None:
+            record = load_json(record_path.read_bytes(), what="the record", strict=True)
+        else:
+            typer.echo("govgraph: give RECORD.json, or --url BASE and --election ID", err=True)
+            raise typer.Exit(code=2)
     except (OSError, MalformedInput) as exc:
-        typer.echo(printable(f"govgraph: cannot read {record_path}: {exc}"), err=True)
+        typer.echo(printable(f"govgraph: cannot read {record_path or url}: {exc}"), err=True)
         raise typer.Exit(code=2) from None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
@@ -95,5 +121,96 @@ def election_verify(
             progress.update(task, description=step, completed=done, total=total)
 
         report = verify_record(record, update, backend=backend, workers=workers, pinned=pinned)
-    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.plain_text())
-    raise typer.Exit(code=0 if report.ok else 1)
+    if as_json:
+        document = report.to_json()
+        if ledger is not None:
+            document = {"record": document, "ledger": {"ok": ledger.ok, "findings": ledger.lines}}
+        typer.echo(json.dumps(document, indent=2))
+    else:
+        typer.echo(report.plain_text())
+        if ledger is not None:
+            typer.echo("\nThe record against the elections ledger:")
+            typer.echo("\n".join(f"  {printable(line)}" for line in ledger.lines))
+            typer.echo("Ledger: VERIFIED." if ledger.ok else "Ledger: NOT VERIFIED.")
+    raise typer.Exit(code=0 if report.ok and (ledger is None or ledger.ok) else 1)
+
+
+@app.command("track")
+def election_track(
+    code: Annotated[str, typer.Argument(metavar="CODE", help="Your ballot's tracking code.")],
+    url: Annotated[str, typer.Option("--url", metavar="BASE", help="The service's base URL.")],
+    election: Annotated[str, typer.Option("--election", help="The election's id.")],
+) -> None:
+    """Show your ballot on the board and verify its ledger receipt (inclusion proof, signed checkpoint)."""
+    from govgraph.voting.api import Api, ApiError
+    from govgraph.voting.audit import track
+    from zk.json_input import printable
+
+    try:
+        with Api(url) as api:
+            ok, text = track(api, election, code)
+    except ApiError as exc:
+        typer.echo(printable(f"govgraph: {exc}"), err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(printable(text))
+    raise typer.Exit(code=0 if ok else 1)
+
+
+@app.command("simulate")
+def election_simulate(
+    api_url: Annotated[str, typer.Option("--api", metavar="URL", help="The service's base URL.")],
+    token: Annotated[
+        str,
+        typer.Option(
+            "--token", envvar="GOVGRAPH_TOKEN", help="official:elections, clerk:identity and trustee."
+        ),
+    ],
+    voters: Annotated[int, typer.Option("--voters", min=1)] = 10,
+    trustees: Annotated[int, typer.Option("--trustees", min=1)] = 3,
+    threshold: Annotated[int, typer.Option("--threshold", min=1)] = 2,
+    absent: Annotated[int, typer.Option("--absent", min=0)] = 0,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {election, expected, tracking_codes}.")
+    ] = False,
+    leave_open: Annotated[
+        bool, typer.Option("--leave-open", help="Stop after casting (election OPEN).")
+    ] = False,
+) -> None:
+    """Run a whole election through the public API, acting as every role; exit 1 when a step is refused."""
+    import json
+
+    from govgraph.voting.api import Api, ApiError
+    from govgraph.voting.simulate import simulate
+    from govgraph.voting.trustee import TrusteeError
+    from zk.json_input import printable
+
+    if not threshold <= trustees or absent > trustees - threshold:
+        typer.echo("govgraph: need threshold <= trustees and absent <= trustees - threshold", err=True)
+        raise typer.Exit(code=2)
+    say = (lambda message: None) if as_json else (lambda message: typer.echo(printable(message)))
+    try:
+        with Api(api_url, token) as api:
+            done = simulate(
+                api,
+                voters=voters,
+                n=trustees,
+                t=threshold,
+                absent=absent,
+                seed=seed,
+                leave_open=leave_open,
+                progress=say,
+            )
+    except (ApiError, TrusteeError) as exc:
+        typer.echo(printable(f"govgraph: simulation FAILED: {exc}"), err=True)
+        raise typer.Exit(code=1) from None
+    if as_json:
+        typer.echo(json.dumps(done.to_json()))
+        return
+    typer.echo(f"election {done.election}: {done.state}")
+    typer.echo(f"expected totals: {json.dumps(done.expected, sort_keys=True)}")
+    if done.result is not None:
+        typer.echo(f"published result: {json.dumps(done.result, sort_keys=True)} (matches)")
+    typer.echo("tracking codes:")
+    for code in done.tracking_codes:
+        typer.echo(f"  {code}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
@@ -83,6 +83,11 @@ class VerificationPool:
         return await loop.run_in_executor(
             self._get(), verify, request, presentation, dict(keys), self.backend, revocation
         )
+
+    async def run(self, function: Callable[..., Any], *arguments: Any) -> Any:
+        """`function(*arguments)` on the pool (a module-level function, picklable arguments): other
+        verifications that hold the GIL (the election commission's ballots) share its workers."""
+        return await asyncio.get_running_loop().run_in_executor(self._get(), function, *arguments)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -150,3 +150,19 @@ def test_a_fuzzed_selection_decodes_or_raises_malformed_input(context, cast, dat
     except MalformedInput:
         return
     assert verify_ballot(context, decoded) == (mutated == valid)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=8)
+    | st.text(alphabet="0123456789abcdef", max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=25,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES)
+def test_canonical_json_is_rfc8785_on_every_json_document(document: object) -> None:
+    from zk.ballot import canonical_json
+
+    assert canonical_json(document) == rfc8785.dumps(document)

@@ -70,8 +70,9 @@ PERSON = {
 }
 CLERK_SUBJECT = "registrar-oona"
 # a keyed hash; an issuer key id; a public encoding of 48+ bytes (a revocation epoch's accumulator value,
-# its update data's points and coefficients; procurement's hex digests, group elements, sealed shares)
-OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{64,}")
+# its update data's points and coefficients; procurement's hex digests, group elements, sealed shares); hex
+# of 16+ bytes (the elections' digests and points)
+OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{64,}|(?:[0-9a-f]{2}){16,}")
 # the entries each ledger's demo seed appends (identity: citizens; land: parcels and the sale; procurement:
 # releases; welfare: programmes; courts: exhibits)
 SEEDED = {"courts": 3, "identity": 3, "land": 5, "procurement": 5, "welfare": 2}
@@ -464,13 +465,14 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
         "placeCaution",
         "liftCaution",
         "notarize",
+        *run_an_election(service, enrolled, wallets[enrolled], tmp_path),
     }
     ran |= run_every_procurement_mutation(service.server, service.settings)
     found = mutations(lambda body: service.post(body["query"], body.get("variables")))
     assert ran == {mutation.name for mutation in found}  # a new mutation joins this scan
 
     people = [*DEMO_CITIZENS.values()]
-    forbidden = {CLERK_SUBJECT, enrolled, *DEMO_CITIZENS}  # who acted, and every citizen id
+    forbidden = {CLERK_SUBJECT, COMMISSION_SUBJECT, enrolled, *DEMO_CITIZENS}  # who acted, every citizen id
     forbidden |= {
         PERSON["givenName"],
         PERSON["familyName"],
@@ -487,7 +489,7 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
             birth.strftime("%Y%m%d"),
         }
     leaves = service.leaves()
-    assert sorted(leaves) == ["courts", "identity", "land", "procurement", "welfare"]
+    assert sorted(leaves) == ["courts", "elections", "identity", "land", "procurement", "welfare"]
     # welfare: the two demo programmes, then this test's programme, claim and payment; courts: the three
     # demo exhibits, then this test's exhibit
     assert len(leaves["welfare"]) == 2 + 3 and len(leaves["courts"]) == 3 + 1
@@ -515,6 +517,70 @@ def test_no_leaf_of_any_ledger_holds_raw_personal_data(service: Service, tmp_pat
             assert canonical_json(document) == leaf  # RFC 8785: the leaf is its own canonical form
             assert sorted(document["actor"]) == ["id", "role"]
             assert document["type"].startswith(f"govgraph.{name}.")
+
+
+COMMISSION_SUBJECT = "commission-cy"
+ELECTION_MUTATIONS = {
+    "createElection", "addTrustee", "startKeyCeremony", "joinCeremony", "commitCeremony", "revealCeremony",
+    "reportShareCheck", "answerComplaints", "openVoting", "registerVoterByClerk", "spoilBallot", "castBallot",
+    "closeVoting", "submitDecryptionShare", "publishResult", "defineElectoralRoll", "requestRollRegistration",
+    "registerVoter",
+}  # fmt: skip
+
+
+def run_an_election(service: Service, citizen: str, citizen_wallet: Path, tmp_path: Path) -> set[str]:
+    """Every elections mutation through the API: a simulated election (its voters registered by the clerk
+    under the simulation's citizen ids), a roll credential for `citizen` by the clerk and one by presentation
+    (with the citizen's wallet), and a trustee answering (no) complaints."""
+    from govgraph.voting import trustee, voter
+    from govgraph.voting.api import Api
+    from govgraph.voting.simulate import CONTESTS, simulate
+    from zk.ballot import election_group
+    from zk.curve import get_backend
+    from zk.eligibility import suite_for
+
+    issuer = EmbeddedIssuer.load_or_create(
+        service.settings.auth_issuer_key_path,
+        issuer=service.settings.token_issuer,
+        audience=service.settings.token_audience,
+    )
+    token = issuer.issue(COMMISSION_SUBJECT, ["official:elections", "clerk:identity", "trustee"])
+    with Api(service.server.url, token) as api:
+        simulate(api, voters=2, n=2, t=1, absent=1, seed=3)
+        group = election_group(get_backend("arkworks"))
+        voter.enrol(api, group, "privacy-roll", citizen)
+        day = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+        api.graphql(
+            'mutation($d: Date!) { defineElectoralRoll(id: "privacy-by-presentation", district: "Eastgate", '
+            'citizenship: "NL", electionDay: $d) { id } }',
+            d=day,
+        )
+        commitment, _ = suite_for(group.backend).commit_with_nym([], [12345])
+        asked = api.graphql(
+            'mutation($c: String!) { requestRollRegistration(rollId: "privacy-by-presentation", '
+            "commitment: $c) { presentationId requestUri } }",
+            c=commitment.hex(),
+        )["requestRollRegistration"]
+        presented = wallet(citizen_wallet, "present", asked["requestUri"], "--yes")
+        assert presented.returncode == 0, presented.stderr
+        api.graphql(
+            "mutation($p: ID!) { registerVoter(presentationId: $p) { signature } }", p=asked["presentationId"]
+        )
+        manifest = {
+            "election_id": "privacy-answers", "title": "t", "contests": CONTESTS, "threshold": 1,
+            "trustees": [{"id": "solo", "name": "Solo"}], "revoting": "none", "electoral_roll": None,
+        }  # fmt: skip
+        api.graphql("mutation($m: JSON!) { createElection(manifest: $m) { id } }", m=manifest)
+        api.graphql('mutation { startKeyCeremony(electionId: "privacy-answers") { id } }')
+        trustee.join(api, "privacy-answers", "solo", tmp_path / "solo.json")
+        state = trustee.TrusteeState.load(tmp_path / "solo.json")
+        trustee.commit(api, state)
+        trustee.share(api, state)
+        api.graphql(
+            'mutation { answerComplaints(electionId: "privacy-answers", trusteeId: "solo", answers: []) '
+            "{ message } }"
+        )
+    return ELECTION_MUTATIONS
 
 
 def readable(value: object) -> Iterator[str]:

@@ -105,7 +105,7 @@ def test_every_mutation_refuses_anonymous_callers_at_the_gateway_and_the_subgrap
 
 
 def test_every_mutation_refuses_a_caller_without_its_role(service: Service) -> None:
-    token = issue_token(service.data_dir, "visitor", "trustee", "auditor")
+    token = issue_token(service.data_dir, "visitor", "auditor")  # a role no mutation needs
     before = service.ledgers()
     for mutation in protected(service):
         through_gateway = service.post(mutation.body, bearer(token))

@@ -1,0 +1,193 @@
+"""castBallot through /graphql over HTTP: a real `govgraph serve` (SQLite, the elections ledger sequenced and
+cosigned in-process) taking anonymous ballots, each with its 0/1 and limit proofs and its eligibility proof,
+verified as micro-batches and appended one entry each; compared in the same run with the library path (the
+same verification in-process, no HTTP, no database: what bench/ballots.py measures for validity proofs, plus
+the eligibility proofs).
+
+    python -m bench.elections_api --quick              # short run (a few hundred ballots)
+    python -m bench.elections_api                      # 10^4 ballots at c=32
+    python -m bench.elections_api --end-to-end 100000  # also: close, tally, publish, verify with the ledger
+
+Targets (2 cores): >= 500 ballots/s sustained at c=32 with p95 acceptance latency < 300 ms; 10^5 ballots
+through the API end to end (cast, close, tally, publish, verify the record with the ledger) <= 10 minutes.
+The ballots are made before the clock starts (each voter enrolled through the API, its ballot encrypted and
+proven on this side)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.harness import Column, Connection, arguments, report, table_lines
+from govgraph.agencies.elections.ballot_input import decode_cast
+from govgraph.agencies.elections.verification import verify_batch
+from govgraph.voting import trustee, voter
+from govgraph.voting.api import Api, election
+from govgraph.voting.simulate import simulate
+from tests.support.credentials import issue_token
+from tests.support.servers import running_server
+from zk.ballot import ElectionContext, Manifest, election_group
+from zk.curve import get_backend
+from zk.wire import element_from_hex
+
+CAST = "mutation($e: ID!, $b: JSON!) { castBallot(electionId: $e, ballot: $b) { trackingCode } }"
+CONCURRENCY = 32
+WARMUP = 192
+TARGET_RATE = 500.0
+TARGET_P95_MS = 300.0
+SELECTIONS = {"mayor": [0, 1, 0], "council": [1, 0, 0, 1]}
+
+
+def make_ballots(api: Api, context: ElectionContext, count: int) -> list[dict]:
+    roll = context.manifest.electoral_roll
+    assert roll is not None
+    documents = []
+    for k in range(count):
+        credential = voter.enrol(api, context.group, roll.id, f"bench-voter-{k}")
+        documents.append(voter.encrypt(context, credential, SELECTIONS)[0])
+    return documents
+
+
+async def cast_all(url: str, election_id: str, documents: list[dict]) -> dict:
+    bodies = iter(
+        json.dumps({"query": CAST, "variables": {"e": election_id, "b": d}}).encode() for d in documents
+    )
+    latencies: list[float] = []
+    refused: list[str] = []
+    connections = [Connection(f"{url}/graphql", b"") for _ in range(CONCURRENCY)]
+
+    async def worker(connection: Connection) -> None:
+        for body in bodies:
+            sent = time.perf_counter()
+            answer = json.loads(await connection.post(body))
+            latencies.append(time.perf_counter() - sent)
+            if "errors" in answer:
+                refused.append(answer["errors"][0]["message"])
+
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(worker(c) for c in connections))
+    finally:
+        for connection in connections:
+            connection.close()
+    elapsed = time.perf_counter() - started
+    if refused:
+        raise RuntimeError(f"{len(refused)} ballots refused, e.g. {refused[0]}")
+    latencies.sort()
+    return {
+        "ballots": len(latencies),
+        "ballots_per_s": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))] * 1000,
+    }
+
+
+def library_path(context: ElectionContext, documents: list[dict], batch: int = 64) -> dict:
+    """The same decoding and micro-batch verification castBallot runs, in this process, one core."""
+    started = time.perf_counter()
+    for first in range(0, len(documents), batch):
+        items = [decode_cast(context, d) for d in documents[first : first + batch]]
+        assert verify_batch(context, items) == [None] * len(items)
+    elapsed = time.perf_counter() - started
+    return {"ballots": len(documents), "ballots_per_s": len(documents) / elapsed}
+
+
+def end_to_end(api: Api, url: str, election_id: str, folder: Path, started: float) -> dict:
+    from govgraph.voting.online import fetch_and_check_ledger
+    from zk.record_verifier import verify_record
+
+    api.graphql("mutation($e: ID!) { closeVoting(electionId: $e) { state } }", e=election_id)
+    trustee.decrypt(api, trustee.TrusteeState.load(folder / "trustee-1.json"))
+    api.graphql("mutation($e: ID!) { publishResult(electionId: $e) { state } }", e=election_id)
+    record, ledger = fetch_and_check_ledger(url, election_id)
+    verdict = verify_record(record, backend=get_backend("arkworks"))
+    return {"seconds": time.perf_counter() - started, "record_ok": verdict.ok, "ledger_ok": ledger.ok}
+
+
+def run(count: int, e2e: int | None) -> dict:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-elections-") as folder,
+        running_server(Path(folder), "warning") as server,
+    ):
+        token = issue_token(
+            Path(folder), "bench", "official:elections", "clerk:identity", "trustee", ttl=7200
+        )
+        with Api(server.url, token) as api:
+            opened = simulate(
+                api, voters=1, n=1, t=1, absent=0, seed=1, leave_open=True, trustee_dir=Path(folder)
+            )
+            board = election(api, opened.election)
+            group = election_group(get_backend("arkworks"))
+            context = ElectionContext(
+                group,
+                Manifest.from_json(board["manifest"]),
+                element_from_hex(group, board["jointKey"], "key"),
+            )
+            documents = make_ballots(api, context, WARMUP + (e2e or count))
+            library = library_path(context, documents[: min(len(documents), 512)])
+            # Warm-up, untimed: the server starts its verification workers at the first ballots.
+            asyncio.run(cast_all(server.url, opened.election, documents[:WARMUP]))
+            started = time.perf_counter()
+            http = asyncio.run(cast_all(server.url, opened.election, documents[WARMUP:]))
+            result = {"http": http, "library": library}
+            if e2e:
+                result["end_to_end"] = end_to_end(api, server.url, opened.election, Path(folder), started)
+    return result
+
+
+def table(result: dict) -> str:
+    columns = (
+        Column("path", 35, align="<"),
+        Column("ballots", 8),
+        Column("ballots/s", 10, ".0f"),
+        Column("p50 ms", 8, ".1f"),
+        Column("p95 ms", 8, ".1f"),
+        Column("vs library", 11, ".2f", suffix="x"),
+    )
+    http, library = result["http"], result["library"]
+    ratio = http["ballots_per_s"] / library["ballots_per_s"]
+    rows = [
+        (
+            "castBallot over HTTP, c=32",
+            http["ballots"],
+            http["ballots_per_s"],
+            http["p50_ms"],
+            http["p95_ms"],
+            ratio,
+        ),
+        (
+            "library path (decode + micro-batch)",
+            library["ballots"],
+            library["ballots_per_s"],
+            None,
+            None,
+            1.0,
+        ),
+    ]
+    lines = table_lines(columns, rows, rule=True)
+    rate_met = "met" if http["ballots_per_s"] >= TARGET_RATE else "NOT met"
+    p95_met = "met" if http["p95_ms"] < TARGET_P95_MS else "NOT met"
+    lines.append(
+        f"targets: >= {TARGET_RATE:.0f} ballots/s ({rate_met}), p95 < {TARGET_P95_MS:.0f} ms ({p95_met})"
+    )
+    if "end_to_end" in result:
+        e2e = result["end_to_end"]
+        verdicts = f"record verified: {e2e['record_ok']}, ledger: {e2e['ledger_ok']}"
+        lines.append(f"end to end: {e2e['seconds']:.0f} s ({verdicts})")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = arguments(__doc__, "a few hundred ballots")
+    parser.add_argument("--end-to-end", type=int, metavar="N", help="cast N ballots, then tally and verify")
+    options = parser.parse_args()
+    count = 300 if options.quick else 10_000
+    report(run(count, options.end_to_end), options.json, table)
+
+
+if __name__ == "__main__":
+    main()

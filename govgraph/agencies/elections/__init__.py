@@ -1,0 +1,1 @@
+"""The election commission: elections as a state machine, trustees, ballots and the public board."""

@@ -1,0 +1,64 @@
+"""The public board's reads: an election's state and published data, its ballots a page at a time (or one
+by tracking code), its turnout."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from govgraph.agencies.elections.service import ballots, elections, load_election
+from govgraph.federation.errors import BadUserInput, NotFound
+
+MAX_PAGE = 100
+
+
+async def election_row(engine: AsyncEngine, election: str) -> RowMapping | None:
+    async with engine.connect() as connection:
+        try:
+            return await load_election(connection, election)
+        except NotFound:
+            return None
+
+
+async def turnout(engine: AsyncEngine, election: str) -> int:
+    """Ballots that count now: one per pseudonym (spoiled and replaced ballots excluded)."""
+    query = (
+        select(func.count())
+        .select_from(ballots)
+        .where(ballots.c.election_id == election, ballots.c.current, ballots.c.spoiled.is_(False))
+    )
+    async with engine.connect() as connection:
+        return int((await connection.execute(query)).scalar_one())
+
+
+async def ballot_page(
+    engine: AsyncEngine, election: str, first: int, after: int | None
+) -> tuple[list[RowMapping], bool]:
+    """Up to `first` ballots (cast and spoiled) with a ledger index above `after`, in ledger order, and
+    whether more follow."""
+    if not 0 <= first <= MAX_PAGE:
+        raise BadUserInput(f"`first` must lie in 0..{MAX_PAGE}, got {first}.")
+    query = select(ballots).where(ballots.c.election_id == election)
+    if after is not None:
+        query = query.where(ballots.c.ledger_index > after)
+    query = query.order_by(ballots.c.ledger_index).limit(first + 1)
+    async with engine.connect() as connection:
+        rows = list((await connection.execute(query)).mappings().all())
+    return rows[:first], len(rows) > first
+
+
+async def ballot_by_code(engine: AsyncEngine, election: str, code: str) -> RowMapping | None:
+    if not isinstance(code, str) or len(code) != 64:
+        raise BadUserInput("A tracking code is 64 hex digits.")
+    query = select(ballots).where(ballots.c.election_id == election, ballots.c.tracking_code == code)
+    async with engine.connect() as connection:
+        return (await connection.execute(query)).mappings().first()
+
+
+async def election_ids(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as connection:
+        return [
+            row.id
+            for row in (await connection.execute(select(elections.c.id).order_by(elections.c.id))).all()
+        ]

@@ -1,0 +1,175 @@
+"""Casting and spoiling ballots (anonymous, no login). A ballot is accepted only after its own proofs verified
+(in a micro-batch with the ballots arriving with it: `verification.py`). Then one write per ballot: the
+pseudonym rule is enforced in the write's transaction, backed by a unique index (one current ballot per
+pseudonym), and the ballot is appended to the elections ledger."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from govgraph.agencies.elections import public
+from govgraph.agencies.elections import states as st
+from govgraph.agencies.elections.ballot_input import BallotInput, decode_spoil
+from govgraph.agencies.elections.service import ballots, load_election
+from govgraph.agencies.elections.verification import CheckedBallot, check_ballot
+from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event
+from govgraph.federation.errors import BadUserInput, Conflict, InvalidProof
+from zk.ballot import reencrypts_to, verify_ballot
+
+BALLOT_CAST = "govgraph.elections.BallotCast/v1"
+BALLOT_SPOILED = "govgraph.elections.BallotSpoiled/v1"
+# Casting needs no login: a ballot's actor is this role and its own tracking code (for idempotency keys).
+VOTER_ROLE = "voter"
+
+
+@dataclass(frozen=True)
+class CastResult:
+    tracking_code: str
+    ledger_index: int
+    replaced: str | None = None
+
+
+class BallotBox:
+    """`pool`: the app's verification pool (govgraph.credentials.verification), None: one thread."""
+
+    def __init__(self, writes: AgencyWrites, pool: Any = None) -> None:
+        self.writes = writes
+        self.pool = pool
+
+    async def _open(self, election: str) -> Any:
+        async with self.writes.log.engine.connect() as connection:
+            row = await load_election(connection, election)
+        st.require_state(election, row["state"], st.OPEN, action="casting a ballot")
+        return row
+
+    async def cast(self, election: str, document: Any, key: str | None = None) -> CastResult:
+        row = await self._open(election)
+        policy = row["revoting"]
+        item = await check_ballot(self.writes, row["manifest"], row["joint_key"], document, self.pool)
+        replaced: str | None = None
+
+        async def rows(connection: AsyncConnection, index: int) -> Change:
+            nonlocal replaced
+            await _still_open(connection, election)
+            await _not_replayed(connection, election, item.tracking_code)
+            replaced = None
+            if item.pseudonym is not None:
+                earlier = (
+                    await connection.execute(
+                        select(ballots.c.tracking_code).where(
+                            ballots.c.election_id == election,
+                            ballots.c.pseudonym == item.pseudonym,
+                            ballots.c.current,
+                        )
+                    )
+                ).first()
+                if earlier is not None and policy == st.SINGLE:
+                    raise Conflict(
+                        f"This pseudonym has voted already in election {election} (revoting policy SINGLE)."
+                    )
+                if earlier is not None:
+                    replaced = earlier.tracking_code
+                    await connection.execute(
+                        update(ballots)
+                        .where(ballots.c.election_id == election, ballots.c.tracking_code == replaced)
+                        .values(current=False)
+                    )
+            eligibility = item.eligibility
+            await connection.execute(
+                insert(ballots).values(
+                    election_id=election,
+                    tracking_code=item.tracking_code,
+                    ledger_index=index,
+                    pseudonym=item.pseudonym,
+                    current=True,
+                    spoiled=False,
+                    ballot=item.document,
+                    eligibility=eligibility,
+                )
+            )
+            fields = {
+                "election": election,
+                "trackingCode": item.tracking_code,
+                "ballot": item.document,
+                "eligibility": eligibility,
+                "replaces": replaced,
+            }
+            result = {"trackingCode": item.tracking_code, "ledgerIndex": index, "replaced": replaced}
+            return Change(result, [Event(BALLOT_CAST, fields)])
+
+        try:
+            written = await self.writes.write(_voter(item), "castBallot", {"election": election}, rows, key)
+        except IntegrityError:  # the unique index, should the checks above have been raced
+            raise Conflict(f"This pseudonym has voted already in election {election}.") from None
+        return _result(written.result)
+
+    async def spoil(self, election: str, document: Any, key: str | None = None) -> CastResult:
+        """A Benaloh challenge: the ballot is checked, its opening must re-encrypt it, and it is published as
+        spoiled (never counted)."""
+        row = await self._open(election)
+        context = public.context_of(row["manifest"], row["joint_key"])
+        item = await asyncio.to_thread(decode_spoil, context, document)
+        assert item.opening is not None
+        if not await asyncio.to_thread(verify_ballot, context, item.ballot):
+            raise InvalidProof("Ballot refused: V6/V7 validity proofs fail.")
+        if not await asyncio.to_thread(reencrypts_to, context, item.ballot, item.opening):
+            raise InvalidProof(
+                "Spoiled ballot refused: V10 its opening does not re-encrypt to its ciphertexts."
+            )
+        opening = item.opening.to_json(context.group)
+
+        async def rows(connection: AsyncConnection, index: int) -> Change:
+            await _still_open(connection, election)
+            await _not_replayed(connection, election, item.tracking_code)
+            await connection.execute(
+                insert(ballots).values(
+                    election_id=election,
+                    tracking_code=item.tracking_code,
+                    ledger_index=index,
+                    pseudonym=None,
+                    current=False,
+                    spoiled=True,
+                    ballot=item.document,
+                    opening=opening,
+                )
+            )
+            fields = {
+                "election": election,
+                "trackingCode": item.tracking_code,
+                "ballot": item.document,
+                "opening": opening,
+            }
+            result = {"trackingCode": item.tracking_code, "ledgerIndex": index, "replaced": None}
+            return Change(result, [Event(BALLOT_SPOILED, fields)])
+
+        written = await self.writes.write(_voter(item), "spoilBallot", {"election": election}, rows, key)
+        return _result(written.result)
+
+
+def _voter(item: BallotInput | CheckedBallot) -> Actor:
+    return Actor(VOTER_ROLE, f"voter:{item.tracking_code}")
+
+
+def _result(result: Any) -> CastResult:
+    return CastResult(result["trackingCode"], result["ledgerIndex"], result["replaced"])
+
+
+async def _still_open(connection: AsyncConnection, election: str) -> None:
+    row = await load_election(connection, election)
+    st.require_state(election, row["state"], st.OPEN, action="casting a ballot")
+
+
+async def _not_replayed(connection: AsyncConnection, election: str, code: str) -> None:
+    known = await connection.execute(
+        select(ballots.c.tracking_code).where(
+            ballots.c.election_id == election, ballots.c.tracking_code == code
+        )
+    )
+    if known.first() is not None:
+        raise BadUserInput(f"Ballot {code} was cast already: a replayed ballot is refused.")

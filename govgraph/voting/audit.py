@@ -1,0 +1,172 @@
+"""The auditor's checks against a running service: the election record's numbered checks (V1-V13) plus the
+record against the elections ledger (every ballot of the record is in the ledger under a signed, cosigned
+checkpoint, and the ledger holds no ballot the record leaves out); and one voter's tracking: the ballot's
+entry and its receipt, verified offline."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+
+from govgraph.ledger.checkpoint import CheckpointError, CosignatureVerifier, QuorumNotMet, open_checkpoint
+from govgraph.ledger.merkle import leaf_hash, root_hash
+from govgraph.ledger.note import InvalidKey, NoteError, Verifier
+from govgraph.ledger.receipt import Receipt, verify_receipt
+from govgraph.voting.api import Api
+from zk.json_input import load_json
+from zk.record import counted_ballots
+
+LEDGER = "elections"
+CHECKPOINT = """query($name: String!) { ledger(name: $name) { origin verifierKey size checkpoint { text size
+rootHash cosignatures { witness } } } }"""
+ENTRIES = """query($name: String!, $after: UInt64, $first: Int) { ledger(name: $name) { entries(after: $after,
+first: $first) { index dataBase64 } } }"""
+BALLOT_CAST = "govgraph.elections.BallotCast/v1"
+BALLOT_SPOILED = "govgraph.elections.BallotSpoiled/v1"
+
+
+@dataclass
+class LedgerFindings:
+    ok: bool = True
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, ok: bool, text: str) -> None:
+        self.ok = self.ok and ok
+        self.lines.append(("OK    " if ok else "FAIL  ") + text)
+
+
+@dataclass(frozen=True)
+class _LedgerBallot:
+    index: int
+    code: str
+    ballot: dict
+    eligibility: dict | None
+    spoiled: bool
+
+
+def ledger_ballots(
+    api: Api, election: str, witness_keys: tuple[str, ...] = ()
+) -> tuple[list[_LedgerBallot], LedgerFindings]:
+    """The election's ballots on the elections ledger, read entry by entry up to its latest checkpoint, whose
+    signature (and cosignatures) are checked and whose root the entries must rebuild."""
+    findings = LedgerFindings()
+    ledger = api.graphql(CHECKPOINT, name=LEDGER)["ledger"]
+    if ledger is None:
+        findings.add(False, "the service has no signed elections ledger")
+        return [], findings
+    checkpoint = ledger["checkpoint"]
+    try:
+        log_key = Verifier.from_vkey(ledger["verifierKey"])
+        witnesses = tuple(CosignatureVerifier.from_vkey(key) for key in witness_keys)
+        opened = open_checkpoint(
+            checkpoint["text"].encode(), log_key, witnesses=witnesses, quorum=len(witnesses)
+        )
+        findings.add(
+            True, f"the checkpoint of {checkpoint['size']} entries is signed by the log key {log_key.name}"
+        )
+    except (InvalidKey, NoteError, CheckpointError, QuorumNotMet) as exc:
+        findings.add(False, f"the elections ledger's checkpoint does not verify: {exc}")
+        return [], findings
+    cosigners = opened.cosigners if witnesses else tuple(c["witness"] for c in checkpoint["cosignatures"])
+    findings.add(
+        bool(cosigners),
+        f"cosigned by {len(cosigners)} witness(es): {', '.join(cosigners) or 'none'}"
+        + ("" if witnesses else " (witness keys not given: cosignatures listed, not verified)"),
+    )
+    size = int(checkpoint["size"])
+    leaves, found, after = [], [], None
+    while len(leaves) < size:
+        page = api.graphql(ENTRIES, name=LEDGER, after=after, first=100)["ledger"]["entries"]
+        if not page:
+            break
+        for entry in page:
+            data = base64.b64decode(entry["dataBase64"])
+            leaves.append(leaf_hash(data))
+            document = json.loads(data)
+            if document.get("election") == election and document.get("type") in (BALLOT_CAST, BALLOT_SPOILED):
+                found.append(
+                    _LedgerBallot(
+                        int(entry["index"]),
+                        document["trackingCode"],
+                        document["ballot"],
+                        document.get("eligibility"),
+                        document["type"] == BALLOT_SPOILED,
+                    )
+                )
+        after = page[-1]["index"]
+    rebuilt = len(leaves) == size and root_hash(leaves[:size]) == base64.b64decode(checkpoint["rootHash"])
+    findings.add(rebuilt, f"the {len(leaves)} entries read rebuild the checkpoint's Merkle root")
+    return found, findings
+
+
+def compare_with_record(record: dict, found: list[_LedgerBallot], findings: LedgerFindings) -> None:
+    """The record's counted ballots are exactly those the ledger's ballots count by the manifest's revoting
+    rule, in ledger order, with the same contents; its spoiled ballots are exactly the ledger's spoiled."""
+
+    class _Cast:
+        def __init__(self, item: _LedgerBallot) -> None:
+            self.item, self.eligibility = item, item.eligibility
+
+    cast = [_Cast(item) for item in found if not item.spoiled]
+    counted = [c.item for c in counted_ballots(cast, record["manifest"]["revoting"])]  # type: ignore[arg-type]
+    spoiled = [item for item in found if item.spoiled]
+    record_counted = [(b["tracking_code"], b["ballot"], b["eligibility"]) for b in record["ballots"]]
+    ledger_counted = [(b.code, b.ballot, b.eligibility) for b in counted]
+    missing = {code for code, _, _ in record_counted} - {code for code, _, _ in ledger_counted}
+    extra = {code for code, _, _ in ledger_counted} - {code for code, _, _ in record_counted}
+    findings.add(
+        not missing,
+        f"every counted ballot of the record ({len(record_counted)}) is on the ledger"
+        + (f"; missing: {', '.join(sorted(missing))}" if missing else ""),
+    )
+    findings.add(
+        not extra,
+        "the ledger counts no ballot the record leaves out"
+        + (f"; left out: {', '.join(sorted(extra))}" if extra else ""),
+    )
+    findings.add(
+        record_counted == ledger_counted,
+        "the record's counted ballots equal the ledger's, in order and content",
+    )
+    record_spoiled = [(b["tracking_code"], b["ballot"]) for b in record["spoiled"]]
+    findings.add(
+        record_spoiled == [(b.code, b.ballot) for b in spoiled],
+        f"the record's spoiled ballots ({len(record_spoiled)}) are exactly the ledger's",
+    )
+
+
+TRACK = """query($e: ID!, $code: String!) { election(id: $e) { state ballot(trackingCode: $code) {
+trackingCode ledgerIndex spoiled counted ledgerEntry { receipt } } }
+ledger(name: "elections") { verifierKey } }"""
+
+
+def track(api: Api, election: str, code: str) -> tuple[bool, str]:
+    """Find one ballot by its tracking code and verify its ledger receipt offline."""
+    data = api.graphql(TRACK, e=election, code=code)
+    board = data["election"]
+    if board is None:
+        return False, f"No election {election}."
+    ballot = board["ballot"]
+    if ballot is None:
+        return False, f"No ballot with tracking code {code} in election {election}."
+    lines = [
+        f"Ballot {code} is on the board of election {election} ({board['state']}), "
+        f"ledger entry {ballot['ledgerIndex']}: "
+        + (
+            "spoiled (challenged), never counted."
+            if ballot["spoiled"]
+            else "counted."
+            if ballot["counted"]
+            else "replaced by a later ballot."
+        )
+    ]
+    entry = ballot["ledgerEntry"]
+    if entry is None:
+        return False, "\n".join(
+            [*lines, "Its entry is not in a signed checkpoint yet: try again in a moment."]
+        )
+    receipt = Receipt.from_document(load_json(entry["receipt"], what="the receipt", strict=True))
+    verdict = verify_receipt(receipt, data["ledger"]["verifierKey"])
+    lines.append(verdict.report())
+    return verdict.ok, "\n".join(lines)

@@ -1,0 +1,254 @@
+"""A trustee's side of an election, from its own machine: the state file (0600) holds its secrets (the seed
+its polynomial and proof are drawn from, its X25519 box seed), which never leave it; every step fetches the
+public board, computes locally and uploads, and is acknowledged by the commission or fails with the reason."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from govgraph.voting.api import Api, ApiError, all_ballots, election
+from zk.ballot import ElectionContext, EncryptedBallot, Manifest, election_group
+from zk.curve import get_backend
+from zk.group import seeded_scalars
+from zk.record import closing_hash, closing_statement
+from zk.tally import aggregate_from_json, compute_decryption_share
+from zk.trustees import Ceremony, Complaint, SealedShare, Trustee, verification_key
+from zk.wire import element_from_hex
+
+STATE_FORMAT = "govgraph-trustee-state/v1"
+
+
+class TrusteeError(Exception):
+    """A step that cannot be taken, in plain words (the CLI prints it and exits nonzero)."""
+
+
+@dataclass
+class TrusteeState:
+    api: str
+    election: str
+    trustee: str
+    # 32 secret random bytes the polynomial's coefficients and its proof's nonce are drawn from: each step
+    # rebuilds the same Trustee, so that nonce only ever makes the same proof.
+    seed: bytes
+    box_seed: bytes  # 32 secret random bytes: the X25519 box key
+
+    def to_json(self) -> dict:
+        return {
+            "format": STATE_FORMAT,
+            "api": self.api,
+            "election": self.election,
+            "trustee": self.trustee,
+            "seed": self.seed.hex(),
+            "box_seed": self.box_seed.hex(),
+        }
+
+    def save(self, path: Path) -> None:
+        """Written once, owner-only (0600), never overwritten: the secrets in it are the trustee's share."""
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(self.to_json(), handle)
+
+    @classmethod
+    def load(cls, path: Path) -> TrusteeState:
+        from zk.json_input import load_json
+
+        if path.stat().st_mode & 0o077:
+            raise TrusteeError(f"{path} is readable by others: it must be 0600")
+        document = load_json(path.read_bytes(), what=str(path), strict=True)
+        if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
+            raise TrusteeError(f"{path} is not a trustee state file")
+        try:
+            state = cls(
+                document["api"],
+                document["election"],
+                document["trustee"],
+                bytes.fromhex(document["seed"]),
+                bytes.fromhex(document["box_seed"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise TrusteeError(f"{path} is a damaged trustee state file") from None
+        if len(state.seed) != 32 or len(state.box_seed) != 32:
+            raise TrusteeError(f"{path} is a damaged trustee state file")
+        return state
+
+
+def _group():
+    return election_group(get_backend("arkworks"))
+
+
+def _me(board: dict, trustee: str) -> dict:
+    for item in board["trustees"]:
+        if item["id"] == trustee:
+            return item
+    raise TrusteeError(f"election {board['id']} has no trustee {trustee}")
+
+
+def _trustee(state: TrusteeState, board: dict) -> tuple[Trustee, Manifest]:
+    manifest = Manifest.from_json(board["manifest"])
+    group = _group()
+    ceremony = Ceremony(group, len(manifest.trustees), manifest.threshold, manifest.hash())
+    index = _me(board, state.trustee)["index"]
+    return Trustee(ceremony, index, seeded_scalars(group, state.seed), box_seed=state.box_seed), manifest
+
+
+def _ack(data: dict, field: str) -> str:
+    ack = data[field]
+    return f"{ack['step']} acknowledged (ledger entry {ack['ledgerIndex']}): {ack['message']}"
+
+
+def join(api: Api, election_id: str, trustee: str, path: Path) -> str:
+    if path.exists():
+        raise TrusteeError(f"{path} exists: a trustee joins once (keep that file, it holds your secrets)")
+    board = election(api, election_id)
+    if board["state"] != "KEY_CEREMONY":
+        raise TrusteeError(f"election {election_id} is {board['state']}: trustees join during KEY_CEREMONY")
+    state = TrusteeState(api.base, election_id, trustee, secrets.token_bytes(32), secrets.token_bytes(32))
+    me, _ = _trustee(state, board)
+    state.save(path)
+    data = api.graphql(
+        "mutation($e: ID!, $t: ID!, $k: String!) { joinCeremony(electionId: $e, trusteeId: $t, boxKey: $k) "
+        "{ step ledgerIndex message } }",
+        e=election_id,
+        t=trustee,
+        k=me.box_public_key.hex(),
+    )
+    return _ack(data, "joinCeremony")
+
+
+def commit(api: Api, state: TrusteeState) -> str:
+    me, _ = _trustee(state, election(api, state.election))
+    data = api.graphql(
+        "mutation($e: ID!, $t: ID!, $h: String!) { commitCeremony(electionId: $e, trusteeId: $t, "
+        "commitmentHash: $h) { step ledgerIndex message } }",
+        e=state.election,
+        t=state.trustee,
+        h=me.commitment_hash(),
+    )
+    return _ack(data, "commitCeremony")
+
+
+def share(api: Api, state: TrusteeState) -> str:
+    board = election(api, state.election)
+    me, _ = _trustee(state, board)
+    keys = {t["index"]: bytes.fromhex(t["boxKey"]) for t in board["trustees"] if t["boxKey"]}
+    if len(keys) != len(board["trustees"]):
+        raise TrusteeError("not every trustee has joined yet: shares are sealed to every trustee's box key")
+    sealed = [s.to_json() for s in me.deal(keys)]
+    data = api.graphql(
+        "mutation($e: ID!, $t: ID!, $r: JSON!, $s: JSON!) { revealCeremony(electionId: $e, trusteeId: $t, "
+        "reveal: $r, sealedShares: $s) { step ledgerIndex message } }",
+        e=state.election,
+        t=state.trustee,
+        r=me.reveal.to_json(_group()),
+        s=sealed,
+    )
+    return _ack(data, "revealCeremony")
+
+
+def _received(me: Trustee, board: dict) -> list[Complaint]:
+    from govgraph.voting.ceremony_view import public_messages
+
+    reveals, hashes, sealed = public_messages(me.ceremony, board)
+    return me.receive(reveals, hashes, sealed)
+
+
+def complain(api: Api, state: TrusteeState) -> list[str]:
+    """Check the shares dealt to this trustee and report (no complaint: all good); then answer, in public,
+    any complaint against this trustee already on the board."""
+    board = election(api, state.election)
+    me, _ = _trustee(state, board)
+    done = []
+    if _me(board, state.trustee)["complaints"] is None:
+        complaints = [c.to_json() for c in _received(me, board)]
+        data = api.graphql(
+            "mutation($e: ID!, $t: ID!, $c: JSON!) { reportShareCheck(electionId: $e, trusteeId: $t, "
+            "complaints: $c) { step ledgerIndex message } }",
+            e=state.election,
+            t=state.trustee,
+            c=complaints,
+        )
+        done.append(_ack(data, "reportShareCheck"))
+    against = [
+        Complaint(c["accuser"], c["accused"])
+        for t in board["trustees"]
+        for c in t["complaints"] or []
+        if c["accused"] == me.index
+    ]
+    if against:
+        answers = [me.answer(c).to_json(_group()) for c in against]
+        data = api.graphql(
+            "mutation($e: ID!, $t: ID!, $a: JSON!) { answerComplaints(electionId: $e, trusteeId: $t, "
+            "answers: $a) { step ledgerIndex message } }",
+            e=state.election,
+            t=state.trustee,
+            a=answers,
+        )
+        done.append(_ack(data, "answerComplaints"))
+    return done
+
+
+def decryption_share(api: Api, state: TrusteeState) -> dict:
+    """This trustee's decryption share of the aggregate it recomputes from the board's ballots, after
+    checking those ballots against the published closing statement."""
+    from govgraph.voting.ceremony_view import public_answers
+
+    board = election(api, state.election)
+    if board["state"] not in ("CLOSED", "TALLYING"):
+        raise TrusteeError(
+            f"election {state.election} is {board['state']}: shares are made once voting closed"
+        )
+    me, manifest = _trustee(state, board)
+    _received(me, board)
+    qualified = board["qualifiedTrustees"]
+    me.finalize(qualified, public_answers(me.ceremony, board))
+    group = _group()
+    context = ElectionContext(group, manifest, element_from_hex(group, board["jointKey"], "joint key"))
+    cast = all_ballots(api, state.election)
+    counted = [b for b in cast if b["counted"]]
+    statement = closing_statement(
+        [b["trackingCode"] for b in counted], [b["trackingCode"] for b in cast if b["spoiled"]]
+    )
+    if statement != board["closing"]:
+        raise TrusteeError(
+            "the board's ballots do not match the published closing statement: refusing to decrypt"
+        )
+    from govgraph.voting.ceremony_view import public_reveals
+
+    reveals = public_reveals(me.ceremony, board)
+    key = verification_key(me.ceremony, reveals, qualified, me.index)
+    ballots = [EncryptedBallot.from_json(context, b["ballot"]) for b in counted]
+    aggregate = aggregate_from_json(context, board["aggregate"])
+    assert me.secret_share is not None
+    made = compute_decryption_share(
+        context, me.index, me.secret_share, key, ballots, aggregate, closing=closing_hash(board["closing"])
+    )
+    return made.to_json(group)
+
+
+def decrypt(api: Api, state: TrusteeState, share_document: dict | None = None) -> str:
+    document = share_document if share_document is not None else decryption_share(api, state)
+    data = api.graphql(
+        "mutation($e: ID!, $t: ID!, $s: JSON!) { submitDecryptionShare(electionId: $e, trusteeId: $t, "
+        "share: $s) { step ledgerIndex message } }",
+        e=state.election,
+        t=state.trustee,
+        s=document,
+    )
+    return _ack(data, "submitDecryptionShare")
+
+
+__all__ = [
+    "ApiError",
+    "SealedShare",
+    "TrusteeError",
+    "TrusteeState",
+    "commit",
+    "complain",
+    "decrypt",
+    "join",
+    "share",
+]
