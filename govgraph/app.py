@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from govgraph import __version__, db
+from govgraph import __version__, db, migrations
 from govgraph.agencies.identity.credentials import CitizenRegistry
 from govgraph.agencies.registry import (
     Agency,
@@ -27,12 +27,10 @@ from govgraph.agencies.registry import (
     app_writes,
     ledger_names,
     ledgerless_names,
-    prepare_storage,
     seed_agencies,
     standard_agencies,
 )
 from govgraph.agencies.writes import WritePaths
-from govgraph.auth.apikeys import create_api_key_tables
 from govgraph.auth.remote_jwks import JwksUnavailable
 from govgraph.auth.setup import Auth, build_auth
 from govgraph.config import Settings
@@ -211,18 +209,18 @@ async def _credentials(app: Starlette, settings: Settings, engine: AsyncEngine) 
 async def _storage(
     app: Starlette, settings: Settings, agencies: Sequence[Agency]
 ) -> AsyncIterator[AsyncEngine]:
-    """The database for the app's lifetime: engine and sessions in the app's state, the agencies' tables
-    created, their ledgers opened (created with their keys when missing) and sequenced in the background,
-    their write paths in the app's state, and demo data only outside production, written through those
-    write paths (so `make run` shows ledgers with entries; seeding is idempotent)."""
+    """The database for the app's lifetime: its schema checked (a database never migrated is brought to
+    the latest revision; one behind stops start-up: govgraph.migrations.prepare), engine and sessions in
+    the app's state, the agencies' ledgers opened (created with their keys when missing) and sequenced in
+    the background, their write paths in the app's state, and demo data only outside production, written
+    through those write paths (so `make run` shows ledgers with entries; seeding is idempotent)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await migrations.prepare(settings.database_url)
     engine = db.create_engine(settings.database_url)
     app.state.engine = engine
     app.state.sessions = db.session_factory(engine)
     logs = SequencedLogs(engine, settings.ledger_keys_dir, ledger_names(agencies))
     try:
-        await prepare_storage(engine, agencies)
-        await create_api_key_tables(engine)
         await logs.start()
         app.state.writes = WritePaths(
             logs.logs, settings.ledger_keys_dir, engine=engine, ledgerless=ledgerless_names(agencies)

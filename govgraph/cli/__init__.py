@@ -5,10 +5,10 @@ from __future__ import annotations
 import typer
 
 from govgraph import __version__
-from govgraph.cli import apikey, election, ledger, schema, serve, token, wallet
+from govgraph.cli import apikey, db, election, ledger, schema, serve, token, wallet
 
 app = typer.Typer(help="govgraph: verifiable government services.", no_args_is_help=True)
-for group in (ledger, election, schema, wallet, token, apikey):
+for group in (ledger, election, schema, wallet, token, apikey, db):
     app.add_typer(group.app, name=group.__name__.rpartition(".")[2])
 app.command("serve")(serve.serve)
 app.command("subgraph")(serve.subgraph)

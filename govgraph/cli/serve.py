@@ -41,11 +41,27 @@ def built(build):
         raise typer.Exit(code=1) from None
 
 
+def checked_schema(settings: Settings) -> None:
+    """Stop with one line, naming the command to run, when the database's revision is behind (a database
+    never migrated is brought to the latest revision: govgraph.migrations.prepare)."""
+    import asyncio
+
+    from govgraph import migrations
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        asyncio.run(migrations.prepare(settings.database_url))
+    except migrations.SchemaError as exc:
+        typer.echo(f"govgraph: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+
+
 def serve() -> None:
     """Serve the whole service (gateway, subgraphs, health, metrics) as configured by GOVGRAPH_* variables."""
     from govgraph.app import build_app
 
     settings = load_settings()
+    checked_schema(settings)
     run_server(built(lambda: build_app(settings)), settings, settings.port)
 
 
@@ -67,6 +83,7 @@ def subgraph(
     except KeyError as exc:
         typer.echo(f"govgraph: {exc.args[0]}", err=True)
         raise typer.Exit(code=2) from None
+    checked_schema(settings)
     run_server(built(lambda: standalone_agency_app(chosen, settings)), settings, port or chosen.default_port)
 
 
