@@ -1,5 +1,6 @@
-"""Sequencing in the service: a Sequencer integrates one log in the background; SequencedLogs are the logs
-one process appends to and signs (one per agency), each created with its keys when missing and every
+"""Sequencing in the service: a Sequencer integrates one log in the background (across processes, only the
+holder of the log's signing lease does); SequencedLogs are the logs one process appends to and signs (one
+per agency), each created with its keys when missing and every
 checkpoint cosigned, in the transaction that signs it, by the other logs' witnesses this process holds."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from govgraph.ledger.keys import (
     write_signer,
     write_witness_key,
 )
+from govgraph.ledger.lease import Lease
 from govgraph.ledger.log import Log, LogExists, LogNotFound, SignedTreeHead
 from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.note import Signer
@@ -32,6 +34,9 @@ MAX_RETRY_PAUSE = 5.0  # seconds between retries of a failing sequencer, at most
 # Under load, at most one checkpoint per log every CHECKPOINT_PACE seconds: each signing (and its in-process
 # cosignatures) then covers a batch of entries, and appends keep the database most of the time.
 CHECKPOINT_PACE = 0.1
+# A process without the signing lease tries to take it this often while entries are pending: when the
+# signer's process dies, another signs within about this long (PostgreSQL frees the lock at once).
+LEASE_RETRY = 0.5
 log = logging.getLogger("govgraph.ledger.sequencer")
 
 
@@ -40,9 +45,12 @@ class Sequencer:
     """Integrates whenever entries are pending: the background half of a log's write path. It wakes at once
     when this process appends (Log.appended) and every `interval` seconds to look for entries other processes
     appended; under load it signs at most one checkpoint every `pace` seconds, so each checkpoint covers a
-    batch."""
+    batch. With a `lease`, it integrates only while it holds the log's signing lease (one signer across
+    processes, govgraph.ledger.lease), and otherwise tries to take it every `lease_retry` seconds."""
 
     log: Log
+    lease: Lease | None = None
+    lease_retry: float = LEASE_RETRY
     interval: float = 0.05
     max_batch: int | None = None
     pace: float = 0.0
@@ -57,18 +65,25 @@ class Sequencer:
         that doubles up to MAX_RETRY_PAUSE: the sequencer outlives it, and signs nothing meanwhile."""
         pending = True  # a log just opened may hold entries, or lack its first checkpoint
         pause = self.interval
-        while not self._stopping.is_set():
-            try:
-                pending = await self._step(pending)
-                pause = self.interval
-            except Exception as exc:
-                log.error("sequencer of log %s failed, retrying in %.2f s: %s", self.log.name, pause, exc)
-                await self._sleep(pause)
-                pause = min(pause * 2, MAX_RETRY_PAUSE)
+        try:
+            while not self._stopping.is_set():
+                try:
+                    pending = await self._step(pending)
+                    pause = self.interval
+                except Exception as exc:
+                    log.error("sequencer of log %s failed, retrying in %.2f s: %s", self.log.name, pause, exc)
+                    await self._sleep(pause)
+                    pause = min(pause * 2, MAX_RETRY_PAUSE)
+        finally:
+            if self.lease is not None:
+                await self.lease.release()
 
     async def _step(self, pending: bool) -> bool:
         """One round: integrate while entries are pending, else wait; returns whether entries are pending."""
         self.log.appended.clear()
+        if pending and self.lease is not None and not await self.lease.held():
+            await self._sleep(self.lease_retry)  # another process signs; take over if it stops
+            return True
         if pending:
             started = time.monotonic()
             head = await self.log.integrate(self.max_batch)
@@ -144,8 +159,9 @@ class SequencedLogs:
         for name in self.names:
             self.logs[name] = await open_or_create(self.engine, self.keys_dir, name)
         await self._attach_witnesses()
-        for log in self.logs.values():
-            sequencer = Sequencer(log, interval=self.interval, pace=self.pace)
+        for name, log in self.logs.items():
+            lease = Lease(self.engine, log.id, name)
+            sequencer = Sequencer(log, lease, interval=self.interval, pace=self.pace)
             sequencer.start()
             self._sequencers.append(sequencer)
 
