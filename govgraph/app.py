@@ -85,21 +85,9 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
         finally:
             log.info("govgraph stopped")
 
-    async def healthz(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "version": __version__})
-
-    async def readyz(request: Request) -> JSONResponse:
-        try:
-            await db.ping(request.app.state.engine)
-        except Exception as exc:  # any driver error means "not ready", reported without internals
-            log.warning("readiness check failed: %s", exc)
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ready", "database": "ok"})
-
     app = Starlette(
         routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
+            *health_routes(),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             Route("/graphql", gateway),
             *agency_routes(
@@ -123,9 +111,9 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
 
 
 def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = True) -> Starlette:
-    """One agency served alone (`govgraph subgraph <name>`): /graphql, /readiness, /metrics, the embedded
-    issuer's JWKS, own engine and tables; it authenticates every request itself, whatever gateway is in
-    front. `caches=False` turns the parse/validation caches off (the benchmark's reference)."""
+    """One agency served alone (`govgraph subgraph <name>`): /graphql, /healthz, /readyz, /metrics, the
+    embedded issuer's JWKS, own engine and tables; it authenticates every request itself, whatever gateway
+    is in front. `caches=False` turns the parse/validation caches off (the benchmark's reference)."""
     metrics = HttpMetrics()
     auth = _auth(settings, lambda: app.state.sessions(), metrics.registry)
 
@@ -146,11 +134,41 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
     app = standalone_app(
         view,
         lifespan=lifespan,
-        routes=[Route("/metrics", metrics.endpoint, methods=["GET"]), *auth.routes()],
+        routes=[*health_routes(), Route("/metrics", metrics.endpoint, methods=["GET"]), *auth.routes()],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
     )
     app.state.auth = auth
     return app
+
+
+def health_routes() -> list[Route]:
+    """`/healthz`: the process answers (liveness). `/readyz`: every dependency answers, each named: the
+    database, each ledger's sequencer and the witnesses that cosign its checkpoints; 503 listing in `down`
+    whichever does not."""
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    async def readyz(request: Request) -> JSONResponse:
+        body: dict = {"database": "ok"}
+        try:
+            await db.ping(request.app.state.engine)
+        except Exception as exc:  # any driver error means "not ready", reported without internals
+            log.warning("readiness check failed: %s", exc)
+            body["database"] = "unreachable"
+        sequenced: SequencedLogs | None = getattr(request.app.state, "sequenced", None)
+        if sequenced is not None:
+            body.update(sequenced.health())
+        down = ["database"] if body["database"] != "ok" else []
+        down += [f"ledger {name}" for name, state in body.get("ledgers", {}).items() if state != "ok"]
+        for name, state in body.get("witnesses", {}).items():
+            cosigned, _, expected = state.partition(" ")[0].partition("/")
+            if expected and int(cosigned) < int(expected):
+                down.append(f"witnesses of {name}")
+        body = {"status": "unavailable" if down else "ready", "down": down, **body}
+        return JSONResponse(body, status_code=503 if down else 200)
+
+    return [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"])]
 
 
 def _auth(settings: Settings, api_key_sessions, registry: CollectorRegistry) -> Auth:
@@ -222,6 +240,7 @@ async def _storage(
     logs = SequencedLogs(engine, settings.ledger_keys_dir, ledger_names(agencies))
     try:
         await logs.start()
+        app.state.sequenced = logs
         app.state.writes = WritePaths(
             logs.logs, settings.ledger_keys_dir, engine=engine, ledgerless=ledgerless_names(agencies)
         )

@@ -29,6 +29,11 @@ class Lease:
         self.shared = engine.dialect.name != "postgresql"  # SQLite: no lease, every process signs
         self._connection: AsyncConnection | None = None
 
+    @property
+    def holding(self) -> bool:
+        """Whether this process held the lease at its last check."""
+        return self.shared or self._connection is not None
+
     async def held(self) -> bool:
         if self.shared:
             return True

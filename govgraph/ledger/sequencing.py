@@ -58,6 +58,10 @@ class Sequencer:
     on_signed: list[Callable[[SignedTreeHead], Awaitable[None]]] = field(default_factory=list)
     _task: asyncio.Task | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # For readiness: why the last round failed (None once one succeeds), and how many of the in-process
+    # witnesses cosigned the last checkpoint this process signed, out of how many.
+    failure: str | None = None
+    cosigned: tuple[int, int] | None = None
 
     async def run(self) -> None:
         """Integrate until `stop`; between batches, not inside one (see `stop`). A failure (the database
@@ -70,7 +74,9 @@ class Sequencer:
                 try:
                     pending = await self._step(pending)
                     pause = self.interval
+                    self.failure = None
                 except Exception as exc:
+                    self.failure = type(exc).__name__
                     log.error("sequencer of log %s failed, retrying in %.2f s: %s", self.log.name, pause, exc)
                     await self._sleep(pause)
                     pause = min(pause * 2, MAX_RETRY_PAUSE)
@@ -88,6 +94,7 @@ class Sequencer:
             started = time.monotonic()
             head = await self.log.integrate(self.max_batch)
             if head is not None:
+                self.cosigned = (len(head.cosignatures), len(self.log.cosigners))
                 for callback in self.on_signed:
                     await callback(head)
                 if self.pace:
@@ -171,6 +178,22 @@ class SequencedLogs:
         sequencers, self._sequencers = self._sequencers, []
         for sequencer in sequencers:
             await sequencer.stop()
+
+    def health(self) -> dict[str, dict[str, str]]:
+        """Each log's sequencer (`ok`, or `failing (<error>)`) and its witnesses (`k/n cosigned` on the last
+        checkpoint this process signed; `not signing here` while another process holds the lease)."""
+        ledgers: dict[str, str] = {}
+        witnesses: dict[str, str] = {}
+        for sequencer in self._sequencers:
+            name = sequencer.log.name
+            ledgers[name] = "ok" if sequencer.failure is None else f"failing ({sequencer.failure})"
+            if sequencer.cosigned is None:
+                witnesses[name] = (
+                    "not signing here" if sequencer.lease and not sequencer.lease.holding else "-"
+                )
+            else:
+                witnesses[name] = "{}/{} cosigned".format(*sequencer.cosigned)
+        return {"ledgers": ledgers, "witnesses": witnesses}
 
     async def _attach_witnesses(self) -> None:
         witnesses: dict[str, LocalWitness] = {}
