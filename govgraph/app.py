@@ -23,6 +23,7 @@ from govgraph.agencies.registry import (
     Agency,
     agencies_gateway,
     agency_routes,
+    app_services,
     app_sessions,
     app_writes,
     ledger_names,
@@ -119,7 +120,9 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with _storage(app, settings, [agency]):
+        # The identity bureau alone also runs the credential issuer and verifier (its endpoints below), as
+        # `govgraph serve` does: an offer's URI then points at this process (GOVGRAPH_PUBLIC_URL).
+        async with _storage(app, settings, [agency]) as engine, _credentials(app, settings, engine):
             await _load_remote_keys(auth)
             yield
 
@@ -130,11 +133,18 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
         subgraph_secret=settings.subgraph_secret,
         writes=app_writes,
         authenticate=auth.authenticator.authenticate,
+        services=app_services,
     )
+    credentials = credential_routes() if agency.name == "identity" else []
     app = standalone_app(
         view,
         lifespan=lifespan,
-        routes=[*health_routes(), Route("/metrics", metrics.endpoint, methods=["GET"]), *auth.routes()],
+        routes=[
+            *health_routes(),
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
+            *auth.routes(),
+            *credentials,
+        ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
     )
     app.state.auth = auth

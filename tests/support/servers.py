@@ -61,7 +61,8 @@ def running_server(
     """Start the real `govgraph serve` process (uvicorn) over `data_dir` on a free 127.0.0.1 port, wait until
     it is healthy, and stop it (SIGTERM, then SIGKILL after 15 s) on exit. Its output goes to
     data_dir/server.log. `env` adds GOVGRAPH_* settings; `command` runs another server command (e.g.
-    `subgraph land --port N`, then GOVGRAPH_PORT is ignored) answering at `health_path`."""
+    `subgraph land --port N`, then GOVGRAPH_PORT is ignored) answering at `health_path`; `{port}` in
+    `command` and in `env` values is replaced with the port."""
     port = free_port()
     environment = {
         **os.environ,
@@ -72,6 +73,7 @@ def running_server(
         **(env or {}),
     }
     arguments = [argument.replace("{port}", str(port)) for argument in command]
+    environment = {name: value.replace("{port}", str(port)) for name, value in environment.items()}
     log_path = data_dir / "server.log"
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
