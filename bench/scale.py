@@ -1,0 +1,230 @@
+"""Scale-out: single-record mutations/s (`registerParcel`, one parcel and one ledger entry each) at 32
+clients through Hive Gateway over 1 and over 2 `govgraph subgraph land` processes on PostgreSQL, beside the
+same mutation through `make run`'s single `govgraph serve` process on SQLite.
+
+    GOVGRAPH_TEST_DATABASE_URL=postgresql+asyncpg://... python -m bench.scale --quick [--json]
+
+The PostgreSQL server is the one GOVGRAPH_TEST_DATABASE_URL names (e.g. `scripts/pg-test-cluster start DIR`);
+each configuration gets a new database migrated by `govgraph db upgrade`. Hive Gateway reaches the land
+processes through a round-robin TCP balancer of its own process (what a Kubernetes Service or Docker's DNS
+does), in both PostgreSQL configurations so they pay the same hop. Target (2 cores, the database on the same
+machine): 2 processes >= 1.6x one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import multiprocessing
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.harness import Column, Connection, arguments, load_seconds, report, table_lines
+from govgraph.auth.issuer import EmbeddedIssuer
+from govgraph.config import EMBEDDED_TOKEN_AUDIENCE, EMBEDDED_TOKEN_ISSUER
+
+REGISTER = "mutation ($input: RegisterParcelInput!) { registerParcel(input: $input) { id } }"
+CONCURRENCY = 32
+TARGET_RATIO = 1.6
+SECRET = "bench-scale-subgraph-secret"
+OWNER = "cit_5b0e2f7c1a9d4e83"
+
+
+def balance(port: int, backends: list[int]) -> None:
+    """A round-robin TCP balancer on 127.0.0.1:`port` over `backends` (run in its own process)."""
+
+    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        sink.close()
+
+    async def main() -> None:
+        chosen = itertools.cycle(backends)
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", next(chosen))
+            await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+        server = await asyncio.start_server(handle, "127.0.0.1", port)
+        await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def token(data_dir: Path) -> str:
+    issuer = EmbeddedIssuer.load_or_create(
+        data_dir / "auth" / "issuer.jwk", issuer=EMBEDDED_TOKEN_ISSUER, audience=EMBEDDED_TOKEN_AUDIENCE
+    )
+    return issuer.issue("bench-clerk", ["clerk:land"], ttl=3600)
+
+
+async def closed_loop(url: str, bearer: str, duration: float, warmup: float, prefix: str) -> dict:
+    """CONCURRENCY keep-alive clients, each sending its next registerParcel when the last is answered."""
+    numbers = itertools.count()
+    headers = {"Authorization": f"Bearer {bearer}"}
+    connections = [Connection(url, b"", headers) for _ in range(CONCURRENCY)]
+    started = time.perf_counter() + warmup
+    until = started + duration
+    done = 0
+
+    async def client(connection: Connection) -> None:
+        nonlocal done
+        while (sent := time.perf_counter()) < until:
+            parcel = {
+                "id": f"{prefix}-{next(numbers)}",
+                "area": 250.0,
+                "locality": "Eastgate",
+                "owner": OWNER,
+            }
+            body = await connection.post(
+                json.dumps({"query": REGISTER, "variables": {"input": parcel}}).encode()
+            )
+            if b'"errors"' in body:
+                raise RuntimeError(f"mutation refused: {body[:300]!r}")
+            done += sent >= started
+
+    try:
+        await asyncio.gather(*(client(connection) for connection in connections))
+    finally:
+        for connection in connections:
+            connection.close()
+    return {"mutations": done, "per_second": done / duration}
+
+
+def through_hive(server_url: str, processes: int, quick: bool, root: Path) -> dict:
+    """registerParcel through Hive Gateway over `processes` land subgraphs on a new PostgreSQL database."""
+    from govgraph.federation.node_composer import compose_supergraph
+    from tests.support.databases import PostgresServer
+    from tests.support.servers import HiveGateway, free_port, running_server
+
+    postgres = PostgresServer(server_url)
+    database = postgres.create_database(migrated=False)
+    data_dir = root / f"pg-{processes}"
+    data_dir.mkdir()
+    env = {
+        "GOVGRAPH_DATABASE_URL": database,
+        "GOVGRAPH_DATA": str(data_dir),
+        "GOVGRAPH_ENV": "production",
+        "GOVGRAPH_SUBGRAPH_SECRET": SECRET,
+        "GOVGRAPH_VERIFY_WORKERS": "0",
+        "GOVGRAPH_LOG_LEVEL": "warning",
+    }
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "govgraph", "db", "upgrade"],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
+        with contextlib.ExitStack() as stack:
+            ports = []
+            for number in range(processes):
+                logs = data_dir / f"land-{number}"
+                logs.mkdir()
+                server = stack.enter_context(
+                    running_server(
+                        logs,
+                        "warning",
+                        env=env,
+                        command=("subgraph", "land", "--port", "{port}"),
+                        health_path="/readyz",
+                    )
+                )
+                ports.append(int(server.url.rpartition(":")[2]))
+            port = free_port()
+            balancer = multiprocessing.get_context("spawn").Process(
+                target=balance, args=(port, ports), daemon=True
+            )
+            balancer.start()
+            stack.callback(balancer.terminate)
+            time.sleep(0.5)
+            os.environ["GOVGRAPH_SUBGRAPH_SECRET"] = SECRET
+            stack.callback(os.environ.pop, "GOVGRAPH_SUBGRAPH_SECRET", None)
+            supergraph = data_dir / "supergraph.graphql"
+            compose_supergraph({"land": f"http://127.0.0.1:{port}/graphql"}, supergraph)
+            hive = HiveGateway.start(supergraph, data_dir / "hive.log")
+            stack.callback(hive.stop)
+            duration, warmup = load_seconds(quick)
+            return asyncio.run(closed_loop(hive.url, token(data_dir), duration, warmup, f"pg{processes}"))
+    finally:
+        postgres.drop_database(database)
+
+
+def single_process_sqlite(quick: bool, root: Path) -> dict:
+    """registerParcel through `govgraph serve`'s own /graphql on SQLite, as `make run` starts it."""
+    from tests.support.servers import running_server
+
+    data_dir = root / "sqlite"
+    data_dir.mkdir()
+    with running_server(data_dir, "warning") as server:
+        duration, warmup = load_seconds(quick)
+        return asyncio.run(closed_loop(server.url + "/graphql", token(data_dir), duration, warmup, "sqlite"))
+
+
+def run(quick: bool) -> dict:
+    server_url = os.environ.get("GOVGRAPH_TEST_DATABASE_URL", "")
+    if not server_url:
+        raise SystemExit("set GOVGRAPH_TEST_DATABASE_URL to a PostgreSQL server (scripts/pg-test-cluster)")
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        one = through_hive(server_url, 1, quick, root)
+        two = through_hive(server_url, 2, quick, root)
+        sqlite = single_process_sqlite(quick, root)
+    return {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "concurrency": CONCURRENCY,
+        "postgresql_1_process": one,
+        "postgresql_2_processes": two,
+        "sqlite_single_process": sqlite,
+        "ratio_2_over_1": two["per_second"] / one["per_second"],
+        "target_ratio": TARGET_RATIO,
+    }
+
+
+COLUMNS = [
+    Column("configuration", 44, align="<"),
+    Column("mutations/s", 12, ".0f"),
+    Column("vs 1 process", 13, ".2f", suffix="x"),
+]
+
+
+def table(result: dict) -> str:
+    one = result["postgresql_1_process"]["per_second"]
+    rows = [
+        ("Hive Gateway, 1 land process, PostgreSQL", one, 1.0),
+        (
+            "Hive Gateway, 2 land processes, PostgreSQL",
+            result["postgresql_2_processes"]["per_second"],
+            result["ratio_2_over_1"],
+        ),
+        (
+            "govgraph serve (make run), SQLite",
+            result["sqlite_single_process"]["per_second"],
+            result["sqlite_single_process"]["per_second"] / one,
+        ),
+    ]
+    lines = [f"registerParcel at c={result['concurrency']} on {result['machine']}", ""]
+    lines += table_lines(COLUMNS, rows, rule=True)
+    verdict = "met" if result["ratio_2_over_1"] >= TARGET_RATIO else "NOT met"
+    lines += [
+        "",
+        f"2 processes / 1 process: {result['ratio_2_over_1']:.2f}x (target >= {TARGET_RATIO}x: {verdict})",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    options = arguments(__doc__).parse_args()
+    report(run(options.quick), options.json, table)
+
+
+if __name__ == "__main__":
+    main()
