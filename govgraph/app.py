@@ -124,6 +124,10 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
         # `govgraph serve` does: an offer's URI then points at this process (GOVGRAPH_PUBLIC_URL).
         async with _storage(app, settings, [agency]) as engine, _credentials(app, settings, engine):
             await _load_remote_keys(auth)
+            # The ledgers' read endpoints and the agency's witness (/ledgers/<name>/witness/add-checkpoint),
+            # which other processes' ledgers ask over HTTP (GOVGRAPH_WITNESSES).
+            app.state.ledgers = Ledgers(engine, settings.ledger_keys_dir)
+            await app.state.ledgers.start()
             yield
 
     view = subgraph_view(
@@ -144,6 +148,7 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             *auth.routes(),
             *credentials,
+            *ledger_routes(),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
     )
@@ -153,8 +158,8 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
 
 def health_routes() -> list[Route]:
     """`/healthz`: the process answers (liveness). `/readyz`: every dependency answers, each named: the
-    database, each ledger's sequencer and the witnesses that cosign its checkpoints; 503 listing in `down`
-    whichever does not."""
+    database, each ledger's sequencer and the other processes' witnesses (GOVGRAPH_WITNESSES); 503 listing
+    in `down` whichever does not. `checkpoints` adds how many witnesses cosigned each log's last one."""
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})
@@ -168,13 +173,12 @@ def health_routes() -> list[Route]:
             body["database"] = "unreachable"
         sequenced: SequencedLogs | None = getattr(request.app.state, "sequenced", None)
         if sequenced is not None:
-            body.update(sequenced.health())
+            body.update(await sequenced.health())
         down = ["database"] if body["database"] != "ok" else []
         down += [f"ledger {name}" for name, state in body.get("ledgers", {}).items() if state != "ok"]
-        for name, state in body.get("witnesses", {}).items():
-            cosigned, _, expected = state.partition(" ")[0].partition("/")
-            if expected and int(cosigned) < int(expected):
-                down.append(f"witnesses of {name}")
+        down += [
+            f"witness {name}" for name, state in body.get("witnesses", {}).items() if state != "reachable"
+        ]
         body = {"status": "unavailable" if down else "ready", "down": down, **body}
         return JSONResponse(body, status_code=503 if down else 200)
 
@@ -247,7 +251,9 @@ async def _storage(
     engine = db.create_engine(settings.database_url)
     app.state.engine = engine
     app.state.sessions = db.session_factory(engine)
-    logs = SequencedLogs(engine, settings.ledger_keys_dir, ledger_names(agencies))
+    logs = SequencedLogs(
+        engine, settings.ledger_keys_dir, ledger_names(agencies), remote_witnesses=settings.witnesses
+    )
     try:
         await logs.start()
         app.state.sequenced = logs

@@ -60,6 +60,9 @@ class Settings:
     public_url: str | None = None
     # GOVGRAPH_VERIFY_WORKERS: processes verifying presentations (0: a thread of the server process).
     verify_workers: int = 2
+    # GOVGRAPH_WITNESSES: other processes' witnesses that cosign this process's ledgers over HTTP, as
+    # `agency=submission prefix` pairs, comma-separated (their vkeys in the ledger key directory).
+    witnesses: tuple[tuple[str, str], ...] = ()
 
     @property
     def production(self) -> bool:
@@ -124,6 +127,7 @@ class Settings:
             subgraph_secret=_secret(env, "GOVGRAPH_SUBGRAPH_SECRET"),
             public_url=_public_url(env, "GOVGRAPH_PUBLIC_URL"),
             verify_workers=_workers(env, "GOVGRAPH_VERIFY_WORKERS", 2),
+            witnesses=_witnesses(env, "GOVGRAPH_WITNESSES"),
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 
@@ -165,6 +169,23 @@ def _count(env: Mapping[str, str], name: str, default: int, *, maximum: int) -> 
     if not re.fullmatch(r"[0-9]{1,7}", text) or not 1 <= int(text) <= maximum:
         raise ConfigError(name, raw, f"a whole number from 1 to {maximum}")
     return int(text)
+
+
+def _witnesses(env: Mapping[str, str], name: str) -> tuple[tuple[str, str], ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ()
+    pairs = []
+    for item in raw.split(","):
+        agency, _, prefix = item.strip().partition("=")
+        if not re.fullmatch(r"[a-z][a-z0-9_-]{0,63}", agency) or not re.fullmatch(
+            r"https?://[^/?#\s@]+(/[^?#\s]*)?", prefix
+        ):
+            raise ConfigError(name, raw, "comma-separated agency=http(s)://witness-submission-prefix pairs")
+        pairs.append((agency, prefix.rstrip("/")))
+    if len({agency for agency, _ in pairs}) != len(pairs):
+        raise ConfigError(name, raw, "each agency once")
+    return tuple(pairs)
 
 
 def _secret(env: Mapping[str, str], name: str) -> str | None:

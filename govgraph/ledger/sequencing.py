@@ -28,7 +28,7 @@ from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.note import Signer
 from govgraph.ledger.operations import DEFAULT_ORIGIN_PREFIX
 from govgraph.ledger.witness import Witness
-from govgraph.ledger.witness_client import LocalWitness
+from govgraph.ledger.witness_client import LocalWitness, RemoteWitness, witness_reachable
 
 MAX_RETRY_PAUSE = 5.0  # seconds between retries of a failing sequencer, at most
 # Under load, at most one checkpoint per log every CHECKPOINT_PACE seconds: each signing (and its in-process
@@ -149,8 +149,11 @@ class SequencedLogs:
         *,
         interval: float = 0.05,
         pace: float = CHECKPOINT_PACE,
+        remote_witnesses: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.engine = engine
+        # Other processes' witnesses, (agency, submission prefix): they cosign over HTTP (RemoteWitness).
+        self.remote_witnesses = list(remote_witnesses)
         self.keys_dir = keys_dir
         self.names = list(names)
         self.interval = interval
@@ -179,21 +182,28 @@ class SequencedLogs:
         for sequencer in sequencers:
             await sequencer.stop()
 
-    def health(self) -> dict[str, dict[str, str]]:
-        """Each log's sequencer (`ok`, or `failing (<error>)`) and its witnesses (`k/n cosigned` on the last
-        checkpoint this process signed; `not signing here` while another process holds the lease)."""
+    async def health(self) -> dict[str, dict[str, str]]:
+        """`ledgers`: each log's sequencer, `ok` or `failing (<error>)`. `checkpoints`: how many of its
+        witnesses cosigned the last checkpoint this process signed (`not signing here` while another
+        process holds the lease). `witnesses`: each remote witness, `reachable` or `unreachable` now."""
         ledgers: dict[str, str] = {}
-        witnesses: dict[str, str] = {}
+        checkpoints: dict[str, str] = {}
         for sequencer in self._sequencers:
             name = sequencer.log.name
             ledgers[name] = "ok" if sequencer.failure is None else f"failing ({sequencer.failure})"
-            if sequencer.cosigned is None:
-                witnesses[name] = (
-                    "not signing here" if sequencer.lease and not sequencer.lease.holding else "-"
-                )
+            if sequencer.cosigned is not None:
+                checkpoints[name] = "{}/{} cosigned".format(*sequencer.cosigned)
+            elif sequencer.lease is not None and not sequencer.lease.holding:
+                checkpoints[name] = "not signing here"
             else:
-                witnesses[name] = "{}/{} cosigned".format(*sequencer.cosigned)
-        return {"ledgers": ledgers, "witnesses": witnesses}
+                checkpoints[name] = "none signed yet"
+        probes = [witness_reachable(prefix) for _, prefix in self.remote_witnesses]
+        reachable = await asyncio.gather(*probes)
+        witnesses = {
+            agency: "reachable" if up else "unreachable"
+            for (agency, _), up in zip(self.remote_witnesses, reachable, strict=True)
+        }
+        return {"ledgers": ledgers, "checkpoints": checkpoints, "witnesses": witnesses}
 
     async def _attach_witnesses(self) -> None:
         witnesses: dict[str, LocalWitness] = {}
@@ -206,6 +216,11 @@ class SequencedLogs:
             witnesses[name] = LocalWitness(Witness(self.engine, signer, trusted))
         for name, log in self.logs.items():
             log.cosigners = [witness for other, witness in witnesses.items() if other != name]
+            log.cosigners += [
+                RemoteWitness(agency, prefix, self.keys_dir, log.verifier)
+                for agency, prefix in self.remote_witnesses
+                if agency != name and agency not in witnesses  # a witness held here cosigns in-process
+            ]
 
 
 async def open_or_create(engine: AsyncEngine, keys_dir: Path, name: str, origin: str | None = None) -> Log:

@@ -14,6 +14,7 @@ from govgraph.agencies.registry import IDENTITY, LAND, Agency
 from govgraph.app import build_app
 from govgraph.config import Settings
 from govgraph.federation.gateway.supergraph import CompositionError
+from tests.support.servers import free_port
 
 
 def metric_value(text: str, name: str, labels: str) -> float:
@@ -37,8 +38,25 @@ def test_readyz_names_each_dependency(client: TestClient, settings: Settings) ->
         "database": "ok",
         "ledgers": {"identity": "ok", "land": "ok"},
         # the demo data was signed at start-up, each log's checkpoint cosigned by the other's witness
-        "witnesses": {"identity": "1/1 cosigned", "land": "1/1 cosigned"},
+        "checkpoints": {"identity": "1/1 cosigned", "land": "1/1 cosigned"},
+        "witnesses": {},  # no other process's witness configured (GOVGRAPH_WITNESSES)
     }
+
+
+def test_readyz_names_a_remote_witness_that_does_not_answer(data_dir) -> None:
+    port = free_port()  # nothing listens there
+    witness = f"courts=http://127.0.0.1:{port}/ledgers/courts/witness"
+    settings = Settings.from_env({"GOVGRAPH_DATA": str(data_dir), "GOVGRAPH_WITNESSES": witness})
+    with TestClient(build_app(settings)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["down"], body["witnesses"]) == (
+        "unavailable",
+        ["witness courts"],
+        {"courts": "unreachable"},
+    )
+    assert body["database"] == "ok"
     assert (settings.data_dir / "govgraph.db").is_file()
 
 

@@ -174,7 +174,7 @@ def test_db_current_and_upgrade_commands(data_dir: Path):
     assert (after.exit_code, after.output) == (0, f"database: {head}\nhead:     {head}\n")
 
 
-def test_db_revision_writes_nothing_to_do_when_models_and_migrations_agree(
+def test_db_revision_writes_what_the_migrations_lack_against_the_models(
     tmp_path: Path, future_migrations: str
 ):
     """`govgraph db revision` autogenerates against a scratch database at head: with the future table

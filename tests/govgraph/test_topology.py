@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -20,10 +21,12 @@ import httpx
 import pytest
 import yaml
 
+from govgraph.ledger.keys import witness_label, write_signer, write_witness_key
+from govgraph.ledger.note import Signer
 from tests.support.credential_flows import Service, wallet
 from tests.support.credentials import REGISTER_PARCEL
 from tests.support.databases import PostgresServer
-from tests.support.servers import HiveGateway, LiveServer, running_server
+from tests.support.servers import HiveGateway, LiveServer, free_port, running_server, wait_until_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker" / "compose.yaml"
@@ -40,6 +43,14 @@ SUBGRAPH_VARIABLES = {
     "GOVGRAPH_SUBGRAPH_SECRET",
     "GOVGRAPH_VERIFY_WORKERS",
 }
+# Each agency's ledger keys are its own (its replicas share them); it holds the other agency's witness vkey
+# and asks that witness over HTTP: (GOVGRAPH_LEDGER_KEYS, GOVGRAPH_WITNESSES) per process, in compose's terms.
+LEDGER_KEYS = {"identity": "identity", "land": "land", "land-replica": "land", "ledger": "ledger"}
+WITNESSES = {
+    "identity": ("land", "land"),
+    "land": ("identity", "identity"),
+    "land-replica": ("identity", "identity"),
+}
 # Which subgraph URL each gateway is given: Hive Gateway one land replica, the embedded gateway the other.
 HIVE = {"identity": "identity", "land": "land", "ledger": "ledger"}
 EMBEDDED = {"identity": "identity", "land": "land-replica", "ledger": "ledger"}
@@ -47,6 +58,31 @@ EMBEDDED = {"identity": "identity", "land": "land-replica", "ledger": "ledger"}
 
 LEDGER_SIZE = '{ ledger(name: "identity") { size } }'
 LAND_ENTRIES = '{ ledger(name: "land") { size entries { index } } }'
+
+
+def own_variables(name: str, keys: Path, port) -> dict[str, str]:
+    """The variables process `name` has beyond SUBGRAPH_VARIABLES: its agency's key directory, the other
+    agency's witness it asks over HTTP, and for identity the public URL its credential offers name."""
+    own = {"GOVGRAPH_LEDGER_KEYS": str(keys / LEDGER_KEYS[name])}
+    if name in WITNESSES:
+        agency, process = WITNESSES[name]
+        own["GOVGRAPH_WITNESSES"] = f"{agency}=http://127.0.0.1:{port(process)}/ledgers/{agency}/witness"
+    if name == "identity":  # offers point at the issuer's endpoints, served by this process
+        own["GOVGRAPH_PUBLIC_URL"] = f"http://127.0.0.1:{port(name)}"
+    return own
+
+
+def provision_keys(keys: Path) -> None:
+    """What an operator does once: each ledger's signing key and its agency's witness key in the agency's
+    own key directory, and each witness's public key copied to the other agency's."""
+    for agency in ("identity", "land"):
+        origin = f"govgraph.example/{agency}"
+        write_signer(keys / agency, agency, Signer.generate(origin))
+        write_witness_key(keys / agency, agency, origin)
+    for agency, other in (("identity", "land"), ("land", "identity")):
+        label = witness_label(agency)
+        shutil.copy(keys / agency / f"{label}.vkey", keys / other / f"{label}.vkey")
+    (keys / "ledger").mkdir()
 
 
 def subgraph_command(name: str, port: int | str) -> list[str]:
@@ -94,23 +130,26 @@ def topology(
         timeout=120,
     )
     assert migrate.returncode == 0, migrate.stderr
+    provision_keys(shared / "keys")
+    ports = {name: free_port() for name in SUBGRAPHS}
     with ExitStack() as stack:
         subgraphs: dict[str, LiveServer] = {}
         for name in SUBGRAPHS:
             logs = root / name
             logs.mkdir()
-            env = dict(environment)
-            if name == "identity":  # offers point at the issuer's endpoints, served by this process
-                env["GOVGRAPH_PUBLIC_URL"] = "http://127.0.0.1:{port}"
+            env = {**environment, **own_variables(name, shared / "keys", lambda process: ports[process])}
             subgraphs[name] = stack.enter_context(
                 running_server(
                     logs,
                     "warning",
                     env=env,
                     command=subgraph_command(name, "{port}"),
-                    health_path="/readyz",
+                    health_path="/healthz",  # alive; ready only once the witnesses it asks are up
+                    port=ports[name],
                 )
             )
+        for server in subgraphs.values():
+            wait_until_healthy(server.url + "/readyz", server.process, server.log_path, timeout=10)
         from govgraph.federation.node_composer import compose_supergraph
 
         os.environ["GOVGRAPH_SUBGRAPH_SECRET"] = SECRET  # the composer and Hive Gateway send it
@@ -186,9 +225,16 @@ def test_two_land_replicas_append_to_one_ledger_that_one_of_them_signs(topology:
     ready = {name: httpx.get(server.url + "/readyz").json() for name, server in topology.subgraphs.items()}
     assert all(state["status"] == "ready" for state in ready.values()), ready
     signing = [
-        name for name in ("land", "land-replica") if ready[name]["witnesses"]["land"] != "not signing here"
+        name for name in ("land", "land-replica") if ready[name]["checkpoints"]["land"] != "not signing here"
     ]
     assert len(signing) == 1, ready  # one signer per ledger across the processes
+    # ... whose checkpoints the identity bureau's witness, in another process, cosigned over HTTP
+    assert ready[signing[0]]["checkpoints"]["land"] == "1/1 cosigned"
+    assert ready[signing[0]]["witnesses"] == {"identity": "reachable"}
+    assert ready["identity"]["witnesses"] == {"land": "reachable"}
+    served = httpx.get(topology.subgraphs["ledger"].url + "/ledgers/land/checkpoint").text
+    assert served.startswith("govgraph.example/land\n2\n")
+    assert "\u2014 govgraph.example/identity/witness " in served
 
 
 def graphql_posts(url: str) -> float:
@@ -210,8 +256,15 @@ def test_docker_compose_describes_the_same_topology():
     assert set(subgraphs) == set(SUBGRAPHS)
     for name, command in subgraphs.items():
         assert command == subgraph_command(name, command[3])
-    environment = compose["x-subgraph"]["environment"]
-    assert set(environment) == SUBGRAPH_VARIABLES
+    for name in SUBGRAPHS:
+        environment = services[name]["environment"]
+        expected = own_variables(name, Path("/keys"), lambda process: 0)
+        assert set(environment) == SUBGRAPH_VARIABLES | set(expected), name
+        assert Path(environment["GOVGRAPH_LEDGER_KEYS"]).name == LEDGER_KEYS[name]
+        if name in WITNESSES:
+            agency, _, prefix = environment["GOVGRAPH_WITNESSES"].partition("=")
+            assert (agency, prefix.split("//")[1].split(":")[0]) == WITNESSES[name]
+            assert prefix.endswith(f"/ledgers/{agency}/witness")
     assert services["migrate"]["command"] == ["db", "upgrade"]
     for name in SUBGRAPHS:
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
