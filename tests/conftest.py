@@ -33,12 +33,3 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
-
-
-# The database fixtures of the storage tests (SQLite, and PostgreSQL when GOVGRAPH_TEST_DATABASE_URL is set).
-from tests.support.databases import (  # noqa: E402, F401
-    backend,
-    empty_database_url,
-    postgres_server,
-    storage_url,
-)
