@@ -5,9 +5,9 @@ same mutation through `make run`'s single `govgraph serve` process on SQLite.
     GOVGRAPH_TEST_DATABASE_URL=postgresql+asyncpg://... python -m bench.scale --quick [--json]
 
 The PostgreSQL server is the one GOVGRAPH_TEST_DATABASE_URL names (e.g. `scripts/pg-test-cluster start DIR`);
-each configuration gets a new database migrated by `govgraph db upgrade`. Hive Gateway reaches the land
-processes through a round-robin TCP balancer of its own process (what a Kubernetes Service or Docker's DNS
-does), in both PostgreSQL configurations so they pay the same hop. Target (2 cores, the database on the same
+each configuration gets a new database migrated by `govgraph db upgrade`. The land processes share one port
+(GOVGRAPH_REUSE_PORT: SO_REUSEPORT, the kernel spreads Hive Gateway's connections between them), so no
+balancer stands between Hive Gateway and them. Target (2 cores, the database on the same
 machine): 2 processes >= 1.6x one. Each configuration is measured twice and the better round kept; the CPU
 each process used while measuring (share of one core) says where the two cores went."""
 
@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import multiprocessing
 import os
 import platform
 import subprocess
@@ -38,27 +37,20 @@ SECRET = "bench-scale-subgraph-secret"
 OWNER = "cit_5b0e2f7c1a9d4e83"
 
 
-def balance(port: int, backends: list[int]) -> None:
-    """A round-robin TCP balancer on 127.0.0.1:`port` over `backends` (run in its own process)."""
+def wait_all_serving(url: str, in_a_row: int = 16, timeout: float = 60.0) -> None:
+    """Until `in_a_row` fresh connections in a row are each answered within half a second: the kernel sends a
+    new connection to any process on the port, and one still starting would leave it waiting."""
+    import httpx
 
-    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError):
-            while data := await source.read(65536):
-                sink.write(data)
-                await sink.drain()
-        sink.close()
-
-    async def main() -> None:
-        chosen = itertools.cycle(backends)
-
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", next(chosen))
-            await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
-
-        server = await asyncio.start_server(handle, "127.0.0.1", port)
-        await server.serve_forever()
-
-    asyncio.run(main())
+    deadline, answered = time.monotonic() + timeout, 0
+    while answered < in_a_row:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not every process behind {url} answers")
+        try:
+            httpx.get(url + "/healthz", timeout=0.5)  # a new connection each time
+            answered += 1
+        except httpx.TransportError:
+            answered = 0
 
 
 def best_of(rounds: int, measure) -> dict:
@@ -141,7 +133,6 @@ def through_hive(server_url: str, processes: int, quick: bool, root: Path) -> di
         "GOVGRAPH_ENV": "production",
         "GOVGRAPH_SUBGRAPH_SECRET": SECRET,
         "GOVGRAPH_VERIFY_WORKERS": "0",
-        "GOVGRAPH_LOG_LEVEL": "warning",
     }
     try:
         subprocess.run(
@@ -151,7 +142,7 @@ def through_hive(server_url: str, processes: int, quick: bool, root: Path) -> di
             capture_output=True,
         )
         with contextlib.ExitStack() as stack:
-            ports, pids = [], {}
+            port, pids = free_port(), {}
             for number in range(processes):
                 logs = data_dir / f"land-{number}"
                 logs.mkdir()
@@ -159,20 +150,16 @@ def through_hive(server_url: str, processes: int, quick: bool, root: Path) -> di
                     running_server(
                         logs,
                         "warning",
-                        env=env,
+                        env={**env, "GOVGRAPH_REUSE_PORT": "true"},
                         command=("subgraph", "land", "--port", "{port}"),
                         health_path="/readyz",
+                        port=port,
                     )
                 )
-                ports.append(int(server.url.rpartition(":")[2]))
+                # /readyz may have been answered by the process started before, while this one's socket
+                # already takes a share of the connections: wait until every new connection is answered.
+                wait_all_serving(server.url)
                 pids[f"land {number + 1}"] = server.process.pid
-            port = free_port()
-            balancer = multiprocessing.get_context("spawn").Process(
-                target=balance, args=(port, ports), daemon=True
-            )
-            balancer.start()
-            stack.callback(balancer.terminate)
-            time.sleep(0.5)
             os.environ["GOVGRAPH_SUBGRAPH_SECRET"] = SECRET
             stack.callback(os.environ.pop, "GOVGRAPH_SUBGRAPH_SECRET", None)
             supergraph = data_dir / "supergraph.graphql"
@@ -181,7 +168,6 @@ def through_hive(server_url: str, processes: int, quick: bool, root: Path) -> di
             stack.callback(hive.stop)
             pids |= {
                 "Hive Gateway": hive.process.pid,
-                "balancer": balancer.pid,
                 "load generator": os.getpid(),
             }
             duration, warmup = load_seconds(quick)

@@ -63,6 +63,9 @@ class Settings:
     # GOVGRAPH_WITNESSES: other processes' witnesses that cosign this process's ledgers over HTTP, as
     # `agency=submission prefix` pairs, comma-separated (their vkeys in the ledger key directory).
     witnesses: tuple[tuple[str, str], ...] = ()
+    # GOVGRAPH_REUSE_PORT: bind with SO_REUSEPORT, so several processes on one machine share one port and the
+    # kernel spreads connections between them (replicas without a balancer in front).
+    reuse_port: bool = False
 
     @property
     def production(self) -> bool:
@@ -128,6 +131,7 @@ class Settings:
             public_url=_public_url(env, "GOVGRAPH_PUBLIC_URL"),
             verify_workers=_workers(env, "GOVGRAPH_VERIFY_WORKERS", 2),
             witnesses=_witnesses(env, "GOVGRAPH_WITNESSES"),
+            reuse_port=FLAGS[_choice(env, "GOVGRAPH_REUSE_PORT", "false", tuple(FLAGS))],
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 

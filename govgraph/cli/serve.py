@@ -27,7 +27,25 @@ def run_server(asgi_app, settings: Settings, port: int) -> None:
     # and errors only, whatever the service's level.
     for name in PARAMETER_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
-    Server(server_config(asgi_app, settings, port)).run()
+    config = server_config(asgi_app, settings, port)
+    Server(config).run(
+        sockets=[shared_socket(settings.host, port, config.backlog)] if settings.reuse_port else None
+    )
+
+
+def shared_socket(host: str, port: int, backlog: int):
+    """A listening socket with SO_REUSEPORT (GOVGRAPH_REUSE_PORT): every process bound to host:port this way
+    gets a share of the new connections, spread by the kernel."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
 
 
 def built(build):
