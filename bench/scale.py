@@ -66,15 +66,35 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def cpu_shares(pids: dict[str, int]):
-    """Each process's share of one core while the block runs (the rest of the 2 cores went to PostgreSQL and
-    whatever else the machine runs)."""
+def cpu_shares(pids: dict[str, int], backends: list[int] = ()):
+    """Each process's share of one core while the block runs, and the PostgreSQL server processes serving
+    `backends` (their pids, on this machine) together; the rest of the 2 cores went to other work."""
     shares: dict[str, float] = {}
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    database_before = sum(cpu_seconds(pid) for pid in backends)
     started = time.perf_counter()
     yield shares
     elapsed = time.perf_counter() - started
     shares.update({name: (cpu_seconds(pid) - before[name]) / elapsed for name, pid in pids.items()})
+    if backends:
+        shares["PostgreSQL"] = (sum(cpu_seconds(pid) for pid in backends) - database_before) / elapsed
+
+
+def database_backends(postgres, database_url: str) -> list[int]:
+    """The pids of the PostgreSQL processes connected to the benchmark's database (the land processes')."""
+    name = database_url.rpartition("/")[2]
+
+    async def query() -> list[int]:
+        import asyncpg
+
+        connection = await asyncpg.connect(postgres._admin_dsn())
+        try:
+            rows = await connection.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", name)
+        finally:
+            await connection.close()
+        return [row["pid"] for row in rows]
+
+    return asyncio.run(query())
 
 
 def token(data_dir: Path) -> str:
@@ -172,7 +192,9 @@ def through_hive(server_url: str, processes: int, quick: bool, root: Path) -> di
             }
             duration, warmup = load_seconds(quick)
             bearer = token(data_dir)
-            with cpu_shares(pids) as shares:
+            # Warm the pools first, so the connections measured are the ones the load uses.
+            best_of(1, lambda n: closed_loop(hive.url, bearer, 0.5, 0.0, f"warm{processes}-{n}"))
+            with cpu_shares(pids, database_backends(postgres, database)) as shares:
                 result = best_of(
                     ROUNDS, lambda n: closed_loop(hive.url, bearer, duration, warmup, f"pg{processes}-{n}")
                 )
