@@ -19,7 +19,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
 	touch $@ $(VENV)/.installed-run
 
+# The database is brought to the latest migration first (a no-op when it is there already).
 run: $(VENV)/.installed-run
+	$(BIN)/govgraph db upgrade
 	$(BIN)/govgraph serve
 
 # Hive Gateway for the federation tests, from the committed lockfile; re-installed when the lockfile changes.

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from govgraph import __version__, db
+from govgraph import __version__, db, migrations
 from govgraph.agencies.courts import service as courts
 from govgraph.agencies.courts.notary import open_notary
 from govgraph.agencies.identity.credentials import CitizenRegistry
@@ -26,16 +26,15 @@ from govgraph.agencies.registry import (
     agencies_gateway,
     agency_http_routes,
     agency_routes,
+    app_services,
     app_sessions,
     app_writes,
     ledger_names,
     ledgerless_names,
-    prepare_storage,
     seed_agencies,
     standard_agencies,
 )
 from govgraph.agencies.writes import WritePaths
-from govgraph.auth.apikeys import create_api_key_tables
 from govgraph.auth.remote_jwks import JwksUnavailable
 from govgraph.auth.setup import Auth, build_auth
 from govgraph.config import Settings
@@ -90,21 +89,9 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
         finally:
             log.info("govgraph stopped")
 
-    async def healthz(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "version": __version__})
-
-    async def readyz(request: Request) -> JSONResponse:
-        try:
-            await db.ping(request.app.state.engine)
-        except Exception as exc:  # any driver error means "not ready", reported without internals
-            log.warning("readiness check failed: %s", exc)
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ready", "database": "ok"})
-
     app = Starlette(
         routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
+            *health_routes(),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             Route("/graphql", gateway),
             *agency_routes(
@@ -129,16 +116,22 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
 
 
 def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = True) -> Starlette:
-    """One agency served alone (`govgraph subgraph <name>`): /graphql, /readiness, /metrics, the embedded
-    issuer's JWKS, own engine and tables; it authenticates every request itself, whatever gateway is in
-    front. `caches=False` turns the parse/validation caches off (the benchmark's reference)."""
+    """One agency served alone (`govgraph subgraph <name>`): /graphql, /healthz, /readyz, /metrics, the
+    embedded issuer's JWKS, own engine and tables; it authenticates every request itself, whatever gateway
+    is in front. `caches=False` turns the parse/validation caches off (the benchmark's reference)."""
     metrics = HttpMetrics()
     auth = _auth(settings, lambda: app.state.sessions(), metrics.registry)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with _storage(app, settings, [agency]):
+        # The identity bureau alone also runs the credential issuer and verifier (its endpoints below), as
+        # `govgraph serve` does: an offer's URI then points at this process (GOVGRAPH_PUBLIC_URL).
+        async with _storage(app, settings, [agency]) as engine, _credentials(app, settings, engine):
             await _load_remote_keys(auth)
+            # The ledgers' read endpoints and the agency's witness (/ledgers/<name>/witness/add-checkpoint),
+            # which other processes' ledgers ask over HTTP (GOVGRAPH_WITNESSES).
+            app.state.ledgers = Ledgers(engine, settings.ledger_keys_dir)
+            await app.state.ledgers.start()
             yield
 
     view = subgraph_view(
@@ -148,19 +141,53 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
         subgraph_secret=settings.subgraph_secret,
         writes=app_writes,
         authenticate=auth.authenticator.authenticate,
+        services=app_services,
     )
+    credentials = credential_routes() if agency.name == "identity" else []
     app = standalone_app(
         view,
         lifespan=lifespan,
         routes=[
+            *health_routes(),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             *agency_http_routes([agency]),
             *auth.routes(),
+            *credentials,
+            *ledger_routes(),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
     )
     app.state.auth = auth
     return app
+
+
+def health_routes() -> list[Route]:
+    """`/healthz`: the process answers (liveness). `/readyz`: every dependency answers, each named: the
+    database, each ledger's sequencer and the other processes' witnesses (GOVGRAPH_WITNESSES); 503 listing
+    in `down` whichever does not. `checkpoints` adds how many witnesses cosigned each log's last one."""
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    async def readyz(request: Request) -> JSONResponse:
+        body: dict = {"database": "ok"}
+        try:
+            await db.ping(request.app.state.engine)
+        except Exception as exc:  # any driver error means "not ready", reported without internals
+            log.warning("readiness check failed: %s", exc)
+            body["database"] = "unreachable"
+        sequenced: SequencedLogs | None = getattr(request.app.state, "sequenced", None)
+        if sequenced is not None:
+            body.update(await sequenced.health())
+        down = ["database"] if body["database"] != "ok" else []
+        down += [f"ledger {name}" for name, state in body.get("ledgers", {}).items() if state != "ok"]
+        down += [
+            f"witness {name}" for name, state in body.get("witnesses", {}).items() if state != "reachable"
+        ]
+        body = {"status": "unavailable" if down else "ready", "down": down, **body}
+        return JSONResponse(body, status_code=503 if down else 200)
+
+    return [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"])]
 
 
 def _auth(settings: Settings, api_key_sessions, registry: CollectorRegistry) -> Auth:
@@ -220,19 +247,22 @@ async def _credentials(app: Starlette, settings: Settings, engine: AsyncEngine) 
 async def _storage(
     app: Starlette, settings: Settings, agencies: Sequence[Agency]
 ) -> AsyncIterator[AsyncEngine]:
-    """The database for the app's lifetime: engine and sessions in the app's state, the agencies' tables
-    created, their ledgers opened (created with their keys when missing) and sequenced in the background,
-    their write paths in the app's state, and demo data only outside production, written through those
-    write paths (so `make run` shows ledgers with entries; seeding is idempotent)."""
+    """The database for the app's lifetime: its schema checked (a database never migrated is brought to
+    the latest revision; one behind stops start-up: govgraph.migrations.prepare), engine and sessions in
+    the app's state, the agencies' ledgers opened (created with their keys when missing) and sequenced in
+    the background, their write paths in the app's state, and demo data only outside production, written
+    through those write paths (so `make run` shows ledgers with entries; seeding is idempotent)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await migrations.prepare(settings.database_url)
     engine = db.create_engine(settings.database_url)
     app.state.engine = engine
     app.state.sessions = db.session_factory(engine)
-    logs = SequencedLogs(engine, settings.ledger_keys_dir, ledger_names(agencies))
+    logs = SequencedLogs(
+        engine, settings.ledger_keys_dir, ledger_names(agencies), remote_witnesses=settings.witnesses
+    )
     try:
-        await prepare_storage(engine, agencies)
-        await create_api_key_tables(engine)
         await logs.start()
+        app.state.sequenced = logs
         app.state.writes = WritePaths(
             logs.logs, settings.ledger_keys_dir, engine=engine, ledgerless=ledgerless_names(agencies)
         )

@@ -69,6 +69,12 @@ class Settings:
     # GOVGRAPH_OTS_CALENDARS: OpenTimestamps calendar URLs (comma-separated) the courts ledger's checkpoints
     # are anchored through; unset or empty: no anchoring (the default: it needs the network).
     ots_calendars: tuple[str, ...] = ()
+    # GOVGRAPH_WITNESSES: other processes' witnesses that cosign this process's ledgers over HTTP, as
+    # `agency=submission prefix` pairs, comma-separated (their vkeys in the ledger key directory).
+    witnesses: tuple[tuple[str, str], ...] = ()
+    # GOVGRAPH_REUSE_PORT: bind with SO_REUSEPORT, so several processes on one machine share one port and the
+    # kernel spreads connections between them (replicas without a balancer in front).
+    reuse_port: bool = False
 
     @property
     def production(self) -> bool:
@@ -136,6 +142,8 @@ class Settings:
             revocation_grace=_grace(env, "GOVGRAPH_REVOCATION_GRACE", 86_400),
             tsa_url=_public_url(env, "GOVGRAPH_TSA_URL"),
             ots_calendars=_urls(env, "GOVGRAPH_OTS_CALENDARS"),
+            witnesses=_witnesses(env, "GOVGRAPH_WITNESSES"),
+            reuse_port=FLAGS[_choice(env, "GOVGRAPH_REUSE_PORT", "false", tuple(FLAGS))],
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 
@@ -177,6 +185,23 @@ def _count(env: Mapping[str, str], name: str, default: int, *, maximum: int) -> 
     if not re.fullmatch(r"[0-9]{1,7}", text) or not 1 <= int(text) <= maximum:
         raise ConfigError(name, raw, f"a whole number from 1 to {maximum}")
     return int(text)
+
+
+def _witnesses(env: Mapping[str, str], name: str) -> tuple[tuple[str, str], ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ()
+    pairs = []
+    for item in raw.split(","):
+        agency, _, prefix = item.strip().partition("=")
+        if not re.fullmatch(r"[a-z][a-z0-9_-]{0,63}", agency) or not re.fullmatch(
+            r"https?://[^/?#\s@]+(/[^?#\s]*)?", prefix
+        ):
+            raise ConfigError(name, raw, "comma-separated agency=http(s)://witness-submission-prefix pairs")
+        pairs.append((agency, prefix.rstrip("/")))
+    if len({agency for agency, _ in pairs}) != len(pairs):
+        raise ConfigError(name, raw, "each agency once")
+    return tuple(pairs)
 
 
 def _secret(env: Mapping[str, str], name: str) -> str | None:

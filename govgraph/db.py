@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -17,7 +18,9 @@ def create_engine(database_url: str) -> AsyncEngine:
     gets WAL journaling, enforced foreign keys and a busy timeout (concurrent writers wait, not fail)."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        # The process id in pg_stat_activity says which govgraph process holds a connection (or a lease).
+        settings = {"application_name": f"govgraph:{os.getpid()}"}
+        return create_async_engine(url, pool_pre_ping=True, connect_args={"server_settings": settings})
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})

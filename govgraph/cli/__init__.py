@@ -7,6 +7,7 @@ import typer
 from govgraph import __version__
 from govgraph.cli import (
     apikey,
+    db,
     election,
     evidence,
     land,
@@ -20,7 +21,7 @@ from govgraph.cli import (
 )
 
 app = typer.Typer(help="govgraph: verifiable government services.", no_args_is_help=True)
-for group in (ledger, election, trustee, schema, wallet, token, apikey, land, procurement, evidence):
+for group in (ledger, election, trustee, schema, wallet, token, apikey, db, land, procurement, evidence):
     app.add_typer(group.app, name=group.__name__.rpartition(".")[2])
 app.command("serve")(serve.serve)
 app.command("subgraph")(serve.subgraph)

@@ -27,7 +27,25 @@ def run_server(asgi_app, settings: Settings, port: int) -> None:
     # and errors only, whatever the service's level.
     for name in PARAMETER_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
-    Server(server_config(asgi_app, settings, port)).run()
+    config = server_config(asgi_app, settings, port)
+    Server(config).run(
+        sockets=[shared_socket(settings.host, port, config.backlog)] if settings.reuse_port else None
+    )
+
+
+def shared_socket(host: str, port: int, backlog: int):
+    """A listening socket with SO_REUSEPORT (GOVGRAPH_REUSE_PORT): every process bound to host:port this way
+    gets a share of the new connections, spread by the kernel."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
 
 
 def built(build):
@@ -41,11 +59,27 @@ def built(build):
         raise typer.Exit(code=1) from None
 
 
+def checked_schema(settings: Settings) -> None:
+    """Stop with one line, naming the command to run, when the database's revision is behind (a database
+    never migrated is brought to the latest revision: govgraph.migrations.prepare)."""
+    import asyncio
+
+    from govgraph import migrations
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        asyncio.run(migrations.prepare(settings.database_url))
+    except migrations.SchemaError as exc:
+        typer.echo(f"govgraph: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+
+
 def serve() -> None:
     """Serve the whole service (gateway, subgraphs, health, metrics) as configured by GOVGRAPH_* variables."""
     from govgraph.app import build_app
 
     settings = load_settings()
+    checked_schema(settings)
     run_server(built(lambda: build_app(settings)), settings, settings.port)
 
 
@@ -67,6 +101,7 @@ def subgraph(
     except KeyError as exc:
         typer.echo(f"govgraph: {exc.args[0]}", err=True)
         raise typer.Exit(code=2) from None
+    checked_schema(settings)
     run_server(built(lambda: standalone_agency_app(chosen, settings)), settings, port or chosen.default_port)
 
 

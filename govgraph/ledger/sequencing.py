@@ -1,5 +1,6 @@
-"""Sequencing in the service: a Sequencer integrates one log in the background; SequencedLogs are the logs
-one process appends to and signs (one per agency), each created with its keys when missing and every
+"""Sequencing in the service: a Sequencer integrates one log in the background (across processes, only the
+holder of the log's signing lease does); SequencedLogs are the logs one process appends to and signs (one
+per agency), each created with its keys when missing and every
 checkpoint cosigned, in the transaction that signs it, by the other logs' witnesses this process holds."""
 
 from __future__ import annotations
@@ -21,17 +22,21 @@ from govgraph.ledger.keys import (
     write_signer,
     write_witness_key,
 )
+from govgraph.ledger.lease import Lease
 from govgraph.ledger.log import Log, LogExists, LogNotFound, SignedTreeHead
 from govgraph.ledger.models import create_ledger_tables
 from govgraph.ledger.note import Signer
 from govgraph.ledger.operations import DEFAULT_ORIGIN_PREFIX
 from govgraph.ledger.witness import Witness
-from govgraph.ledger.witness_client import LocalWitness
+from govgraph.ledger.witness_client import LocalWitness, RemoteWitness, witness_reachable
 
 MAX_RETRY_PAUSE = 5.0  # seconds between retries of a failing sequencer, at most
 # Under load, at most one checkpoint per log every CHECKPOINT_PACE seconds: each signing (and its in-process
 # cosignatures) then covers a batch of entries, and appends keep the database most of the time.
 CHECKPOINT_PACE = 0.1
+# A process without the signing lease tries to take it this often while entries are pending: when the
+# signer's process dies, another signs within about this long (PostgreSQL frees the lock at once).
+LEASE_RETRY = 0.5
 log = logging.getLogger("govgraph.ledger.sequencer")
 
 
@@ -40,9 +45,12 @@ class Sequencer:
     """Integrates whenever entries are pending: the background half of a log's write path. It wakes at once
     when this process appends (Log.appended) and every `interval` seconds to look for entries other processes
     appended; under load it signs at most one checkpoint every `pace` seconds, so each checkpoint covers a
-    batch."""
+    batch. With a `lease`, it integrates only while it holds the log's signing lease (one signer across
+    processes, govgraph.ledger.lease), and otherwise tries to take it every `lease_retry` seconds."""
 
     log: Log
+    lease: Lease | None = None
+    lease_retry: float = LEASE_RETRY
     interval: float = 0.05
     max_batch: int | None = None
     pace: float = 0.0
@@ -50,6 +58,10 @@ class Sequencer:
     on_signed: list[Callable[[SignedTreeHead], Awaitable[None]]] = field(default_factory=list)
     _task: asyncio.Task | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # For readiness: why the last round failed (None once one succeeds), and how many of the in-process
+    # witnesses cosigned the last checkpoint this process signed, out of how many.
+    failure: str | None = None
+    cosigned: tuple[int, int] | None = None
 
     async def run(self) -> None:
         """Integrate until `stop`; between batches, not inside one (see `stop`). A failure (the database
@@ -57,22 +69,32 @@ class Sequencer:
         that doubles up to MAX_RETRY_PAUSE: the sequencer outlives it, and signs nothing meanwhile."""
         pending = True  # a log just opened may hold entries, or lack its first checkpoint
         pause = self.interval
-        while not self._stopping.is_set():
-            try:
-                pending = await self._step(pending)
-                pause = self.interval
-            except Exception as exc:
-                log.error("sequencer of log %s failed, retrying in %.2f s: %s", self.log.name, pause, exc)
-                await self._sleep(pause)
-                pause = min(pause * 2, MAX_RETRY_PAUSE)
+        try:
+            while not self._stopping.is_set():
+                try:
+                    pending = await self._step(pending)
+                    pause = self.interval
+                    self.failure = None
+                except Exception as exc:
+                    self.failure = type(exc).__name__
+                    log.error("sequencer of log %s failed, retrying in %.2f s: %s", self.log.name, pause, exc)
+                    await self._sleep(pause)
+                    pause = min(pause * 2, MAX_RETRY_PAUSE)
+        finally:
+            if self.lease is not None:
+                await self.lease.release()
 
     async def _step(self, pending: bool) -> bool:
         """One round: integrate while entries are pending, else wait; returns whether entries are pending."""
         self.log.appended.clear()
+        if pending and self.lease is not None and not await self.lease.held():
+            await self._sleep(self.lease_retry)  # another process signs; take over if it stops
+            return True
         if pending:
             started = time.monotonic()
             head = await self.log.integrate(self.max_batch)
             if head is not None:
+                self.cosigned = (len(head.cosignatures), len(self.log.cosigners))
                 for callback in self.on_signed:
                     await callback(head)
                 if self.pace:
@@ -127,8 +149,11 @@ class SequencedLogs:
         *,
         interval: float = 0.05,
         pace: float = CHECKPOINT_PACE,
+        remote_witnesses: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.engine = engine
+        # Other processes' witnesses, (agency, submission prefix): they cosign over HTTP (RemoteWitness).
+        self.remote_witnesses = list(remote_witnesses)
         self.keys_dir = keys_dir
         self.names = list(names)
         self.interval = interval
@@ -144,8 +169,9 @@ class SequencedLogs:
         for name in self.names:
             self.logs[name] = await open_or_create(self.engine, self.keys_dir, name)
         await self._attach_witnesses()
-        for log in self.logs.values():
-            sequencer = Sequencer(log, interval=self.interval, pace=self.pace)
+        for name, log in self.logs.items():
+            lease = Lease(self.engine, log.id, name)
+            sequencer = Sequencer(log, lease, interval=self.interval, pace=self.pace)
             sequencer.start()
             self._sequencers.append(sequencer)
 
@@ -155,6 +181,29 @@ class SequencedLogs:
         sequencers, self._sequencers = self._sequencers, []
         for sequencer in sequencers:
             await sequencer.stop()
+
+    async def health(self) -> dict[str, dict[str, str]]:
+        """`ledgers`: each log's sequencer, `ok` or `failing (<error>)`. `checkpoints`: how many of its
+        witnesses cosigned the last checkpoint this process signed (`not signing here` while another
+        process holds the lease). `witnesses`: each remote witness, `reachable` or `unreachable` now."""
+        ledgers: dict[str, str] = {}
+        checkpoints: dict[str, str] = {}
+        for sequencer in self._sequencers:
+            name = sequencer.log.name
+            ledgers[name] = "ok" if sequencer.failure is None else f"failing ({sequencer.failure})"
+            if sequencer.cosigned is not None:
+                checkpoints[name] = "{}/{} cosigned".format(*sequencer.cosigned)
+            elif sequencer.lease is not None and not sequencer.lease.holding:
+                checkpoints[name] = "not signing here"
+            else:
+                checkpoints[name] = "none signed yet"
+        probes = [witness_reachable(prefix) for _, prefix in self.remote_witnesses]
+        reachable = await asyncio.gather(*probes)
+        witnesses = {
+            agency: "reachable" if up else "unreachable"
+            for (agency, _), up in zip(self.remote_witnesses, reachable, strict=True)
+        }
+        return {"ledgers": ledgers, "checkpoints": checkpoints, "witnesses": witnesses}
 
     async def _attach_witnesses(self) -> None:
         witnesses: dict[str, LocalWitness] = {}
@@ -167,6 +216,11 @@ class SequencedLogs:
             witnesses[name] = LocalWitness(Witness(self.engine, signer, trusted))
         for name, log in self.logs.items():
             log.cosigners = [witness for other, witness in witnesses.items() if other != name]
+            log.cosigners += [
+                RemoteWitness(agency, prefix, self.keys_dir, log.verifier)
+                for agency, prefix in self.remote_witnesses
+                if agency != name and agency not in witnesses  # a witness held here cosigns in-process
+            ]
 
 
 async def open_or_create(engine: AsyncEngine, keys_dir: Path, name: str, origin: str | None = None) -> Log:

@@ -8,13 +8,15 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govgraph.ledger.checkpoint import CosignatureVerifier
+from govgraph.ledger.keys import KeyFileError, read_vkey, witness_label
 from govgraph.ledger.log import Log, Prove, SignedTreeHead
-from govgraph.ledger.note import NoteError, Verifiers, open_note
+from govgraph.ledger.note import NoteError, Verifier, Verifiers, open_note
 from govgraph.ledger.witness import SIZE_CONTENT_TYPE, AddCheckpointRequest, Witness
 
 log = logging.getLogger("govgraph.ledger.witness")
@@ -53,6 +55,102 @@ class LocalWitness:
             )
             return None
         return reply.body.decode()
+
+
+class RemoteWitness:
+    """Another process's witness as a log's Cosigner, over HTTP (c2sp.org/tlog-witness): asked inside the
+    signing transaction like a LocalWitness, so the checkpoint is stored with its cosignature or, when it
+    refuses or cannot be reached (logged), without it. For PostgreSQL: on SQLite the witness's own write
+    would wait for the signing transaction's lock. Its verifier key is `<agency>.witness.vkey` in the key
+    directory, read when first needed (an operator copies it there from the witness's)."""
+
+    def __init__(
+        self,
+        agency: str,
+        submission_prefix: str,
+        keys_dir: Path,
+        log_verifier: Verifier,
+        timeout: float = 5.0,
+    ) -> None:
+        self.agency = agency
+        self.submission_prefix = submission_prefix.rstrip("/")
+        self.keys_dir = keys_dir
+        self.log_verifier = log_verifier
+        self.timeout = timeout
+        self.verifier: CosignatureVerifier | None = None
+        self.known_size = 0  # the size it last cosigned, as far as this process knows
+
+    @property
+    def name(self) -> str:
+        return self.verifier.name if self.verifier is not None else f"{self.agency}/witness"
+
+    def _load(self) -> CosignatureVerifier | None:
+        if self.verifier is None:
+            try:
+                self.verifier = CosignatureVerifier.from_vkey(
+                    read_vkey(self.keys_dir, witness_label(self.agency))
+                )
+            except (KeyFileError, ValueError, NoteError) as exc:
+                log.warning("witness %s cannot be asked: no usable verifier key (%s)", self.agency, exc)
+        return self.verifier
+
+    async def cosign(self, connection: AsyncConnection, note: bytes, size: int, prove: Prove) -> str | None:
+        verifier = self._load()
+        if verifier is None:
+            return None
+        old = self.known_size
+        async with httpx.AsyncClient(timeout=self.timeout) as client:
+            for _ in range(2):  # once more from the size a 409 reports
+                if old > size:
+                    log.warning(
+                        "witness %s holds a tree of %d, above %d: not cosigned", self.agency, old, size
+                    )
+                    return None
+                proof = await prove(old) if 0 < old < size else []
+                try:
+                    response = await client.post(
+                        self.submission_prefix + "/add-checkpoint",
+                        content=AddCheckpointRequest(old, tuple(proof), note).encode(),
+                    )
+                except httpx.HTTPError as exc:
+                    log.warning("witness %s unreachable: %s", self.agency, exc.__class__.__name__)
+                    return None
+                reported = response.text.strip()
+                if (
+                    response.status_code == 409
+                    and response.headers.get("content-type", "").startswith(SIZE_CONTENT_TYPE)
+                    and _SIZE.fullmatch(reported)
+                ):
+                    old = int(reported)
+                    continue
+                break
+        if response.status_code != 200:
+            log.warning(
+                "witness %s did not cosign: %d %s", self.agency, response.status_code, _shorten(reported)
+            )
+            return None
+        try:
+            opened = open_note(note + response.text.encode(), Verifiers(self.log_verifier, verifier))
+        except NoteError as exc:
+            log.warning("witness %s returned a cosignature that does not verify: %s", self.agency, exc)
+            return None
+        lines = [s.line for s in opened.sigs if s.name == verifier.name and s.key_id == verifier.key_id]
+        if not lines:
+            log.warning("witness %s returned no cosignature from its key", self.agency)
+            return None
+        self.known_size = size
+        return lines[0]
+
+
+async def witness_reachable(submission_prefix: str, timeout: float = 1.0) -> bool:
+    """Whether a witness's HTTP endpoint answers at all (a GET of add-checkpoint is refused, 405: that
+    answer is enough)."""
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            await client.get(submission_prefix.rstrip("/") + "/add-checkpoint")
+    except httpx.HTTPError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,12 @@ from govgraph.config import Settings
 from govgraph.federation.node_composer import GatewayUnavailable, compose_supergraph, node_executable
 from govgraph.federation.subgraph import standalone_app, subgraph_view
 from tests.govgraph.federation.compliance import inventory, products, users
+from tests.support.databases import (  # noqa: F401  (the storage tests' database fixtures)
+    backend,
+    empty_database_url,
+    postgres_server,
+    storage_url,
+)
 from tests.support.servers import HiveGateway, LiveServer, UvicornThread, running_server
 
 COMPLIANCE = {"products": products, "users": users, "inventory": inventory}

@@ -14,6 +14,7 @@ from govgraph.agencies.registry import IDENTITY, LAND, Agency
 from govgraph.app import build_app
 from govgraph.config import Settings
 from govgraph.federation.gateway.supergraph import CompositionError
+from tests.support.servers import free_port
 
 
 def metric_value(text: str, name: str, labels: str) -> float:
@@ -28,9 +29,34 @@ def test_healthz_reports_version(client: TestClient) -> None:
     assert response.json() == {"status": "ok", "version": __version__}
 
 
-def test_readyz_checks_the_database(client: TestClient, settings: Settings) -> None:
+def test_readyz_names_each_dependency(client: TestClient, settings: Settings) -> None:
     response = client.get("/readyz")
-    assert (response.status_code, response.json()) == (200, {"status": "ready", "database": "ok"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ready",
+        "down": [],
+        "database": "ok",
+        "ledgers": {"identity": "ok", "land": "ok"},
+        # the demo data was signed at start-up, each log's checkpoint cosigned by the other's witness
+        "checkpoints": {"identity": "1/1 cosigned", "land": "1/1 cosigned"},
+        "witnesses": {},  # no other process's witness configured (GOVGRAPH_WITNESSES)
+    }
+
+
+def test_readyz_names_a_remote_witness_that_does_not_answer(data_dir) -> None:
+    port = free_port()  # nothing listens there
+    witness = f"courts=http://127.0.0.1:{port}/ledgers/courts/witness"
+    settings = Settings.from_env({"GOVGRAPH_DATA": str(data_dir), "GOVGRAPH_WITNESSES": witness})
+    with TestClient(build_app(settings)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["down"], body["witnesses"]) == (
+        "unavailable",
+        ["witness courts"],
+        {"courts": "unreachable"},
+    )
+    assert body["database"] == "ok"
     assert (settings.data_dir / "govgraph.db").is_file()
 
 
@@ -54,10 +80,10 @@ def test_readyz_answers_503_once_the_database_goes_away(settings: Settings) -> N
         client.portal.call(app.state.engine.dispose)
         settings.data_dir.rename(settings.data_dir.with_name("moved-away"))
         response = client.get("/readyz")
-        assert (response.status_code, response.json()) == (
-            503,
-            {"status": "unavailable", "database": "unreachable"},
-        )
+        assert response.status_code == 503
+        assert response.json()["status"] == "unavailable"
+        assert response.json()["down"][0] == "database"
+        assert response.json()["database"] == "unreachable"
 
 
 def test_the_gateway_is_composed_at_start_up_before_any_request(settings: Settings) -> None:

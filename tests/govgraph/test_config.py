@@ -20,6 +20,19 @@ def test_defaults_put_sqlite_in_the_data_dir(tmp_path: Path) -> None:
     assert settings.gateway_deduplicate is True
 
 
+def test_remote_witnesses_are_agency_and_submission_prefix_pairs() -> None:
+    settings = Settings.from_env(
+        {
+            "GOVGRAPH_WITNESSES": " identity=http://identity:4101/ledgers/identity/witness/, courts=https://c.example/w"
+        }
+    )
+    assert settings.witnesses == (
+        ("identity", "http://identity:4101/ledgers/identity/witness"),
+        ("courts", "https://c.example/w"),
+    )
+    assert Settings.from_env({}).witnesses == ()
+
+
 def test_every_variable_is_read() -> None:
     settings = Settings.from_env(
         {
@@ -58,6 +71,10 @@ def test_every_variable_is_read() -> None:
         ("GOVGRAPH_DATABASE_URL", "sqlite:///sync-driver.db"),
         ("GOVGRAPH_DATA", "  "),
         ("GOVGRAPH_GATEWAY_DEDUPLICATE", "sometimes"),
+        ("GOVGRAPH_WITNESSES", "land"),
+        ("GOVGRAPH_WITNESSES", "land=ftp://x/ledgers/land/witness"),
+        ("GOVGRAPH_WITNESSES", "Land=http://x/w"),
+        ("GOVGRAPH_WITNESSES", "land=http://a/w,land=http://b/w"),
     ],
 )
 def test_invalid_values_name_the_variable(variable: str, value: str) -> None:

@@ -57,12 +57,14 @@ def running_server(
     command: Sequence[str] = ("serve",),
     health_path: str = "/healthz",
     preexec_fn: Callable[[], None] | None = None,
+    port: int | None = None,
 ) -> Iterator[LiveServer]:
     """Start the real `govgraph serve` process (uvicorn) over `data_dir` on a free 127.0.0.1 port, wait until
     it is healthy, and stop it (SIGTERM, then SIGKILL after 15 s) on exit. Its output goes to
     data_dir/server.log. `env` adds GOVGRAPH_* settings; `command` runs another server command (e.g.
-    `subgraph land --port N`, then GOVGRAPH_PORT is ignored) answering at `health_path`."""
-    port = free_port()
+    `subgraph land --port N`, then GOVGRAPH_PORT is ignored) answering at `health_path`; `{port}` in
+    `command` and in `env` values is replaced with the port (`port`, or a free one)."""
+    port = port or free_port()
     environment = {
         **os.environ,
         "GOVGRAPH_DATA": str(data_dir),
@@ -72,6 +74,7 @@ def running_server(
         **(env or {}),
     }
     arguments = [argument.replace("{port}", str(port)) for argument in command]
+    environment = {name: value.replace("{port}", str(port)) for name, value in environment.items()}
     log_path = data_dir / "server.log"
     with log_path.open("w") as log_file:
         process = subprocess.Popen(

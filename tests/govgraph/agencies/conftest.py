@@ -1,4 +1,5 @@
-"""Agency fixtures: a real SQLite file with the standard agencies' tables, their ledgers (keys in a temporary
+"""Agency fixtures: a real database (a SQLite file, and a PostgreSQL database when one is configured:
+tests/support/databases.py) with the standard agencies' tables, their ledgers (keys in a temporary
 directory) and the demo data written through their write paths and signed. The sequencers are stopped once
 the demo data is signed, so the statements a test sees are its own: a test integrates itself when it needs
 to (`Log.integrate` signs with the in-process witnesses' cosignatures)."""
@@ -43,8 +44,9 @@ class Storage:
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'agencies.db'}")
+async def storage(tmp_path: Path, storage_url: str) -> AsyncIterator[Storage]:
+    """Every test of the agencies' services and mutations on it runs on SQLite and on PostgreSQL."""
+    engine = db.create_engine(storage_url)
     sessions = db.session_factory(engine)
     agencies = standard_agencies()
     await prepare_storage(engine, agencies)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from govgraph.agencies.registry import standard_agencies
 from govgraph.cli import app
-from tests.support.servers import free_port, wait_until_healthy
+from tests.support.servers import free_port, running_server, wait_until_healthy
 
 
 @pytest.mark.e2e
@@ -56,3 +56,23 @@ def test_serve_mounts_the_agency_subgraphs(live_server) -> None:
         json={"query": '{ agency(id: "land-registry") { name } }'},
     ).json()
     assert body == {"data": {"agency": {"name": "Land Registry"}}}
+
+
+def test_two_processes_share_one_port_with_reuse_port(tmp_path: Path) -> None:
+    """GOVGRAPH_REUSE_PORT: a second `govgraph subgraph land` binds the port the first holds (without it:
+    address in use), and the kernel hands each new connection to one of them; stopping one leaves the other
+    answering."""
+    port = free_port()
+    env = {"GOVGRAPH_REUSE_PORT": "true"}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with running_server(tmp_path / "a", env=env, command=("subgraph", "land", "--port", "{port}"), port=port):
+        with running_server(
+            tmp_path / "b", env=env, command=("subgraph", "land", "--port", "{port}"), port=port
+        ) as second:
+            assert second.process.poll() is None
+            answers = [
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code for _ in range(8)
+            ]
+            assert answers == [200] * 8
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200

@@ -1,5 +1,6 @@
-"""Ledger fixtures: a real SQLite file with the ledger tables, a log with a fresh key on it, and a real server
-holding three agency logs and their witnesses."""
+"""Ledger fixtures: a real database with the ledger tables (a SQLite file, and a PostgreSQL database when
+one is configured: tests/support/databases.py), a log with a fresh key on it, and a real server holding
+three agency logs and their witnesses."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from tests.support.servers import running_server
 
 
 @pytest.fixture
-def database_url(data_dir: Path) -> str:
-    return f"sqlite+aiosqlite:///{data_dir / 'ledger.db'}"
+def database_url(storage_url: str) -> str:
+    """Every test on this database runs on SQLite and on PostgreSQL."""
+    return storage_url
 
 
 @pytest.fixture

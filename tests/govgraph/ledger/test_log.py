@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from govgraph import db
 from govgraph.ledger import merkle
@@ -101,16 +101,21 @@ async def test_a_second_log_with_the_same_name_is_refused(engine, log: Log):
         await Log.create(engine, "land", Signer.generate("other.example/x"))
 
 
-def _sql(database_url: str, statement: str, *args) -> None:
-    with sqlite3.connect(database_url.split("///", 1)[1]) as connection:
-        assert connection.execute(statement, args).rowcount == 1
+async def _sql(database_url: str, statement: str, **values) -> None:
+    """Change the stored log behind the service's back, on a connection of its own."""
+    engine = db.create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            assert (await connection.execute(text(statement), values)).rowcount == 1
+    finally:
+        await engine.dispose()
 
 
 async def test_editing_one_stored_entry_is_reported_by_fsck_and_breaks_its_proof(log: Log, database_url: str):
     await log.append_many([_data(i) for i in range(600)])
     head = await log.integrate()
     assert (await fsck(log)).clean
-    _sql(database_url, "UPDATE ledger_entries SET data = ? WHERE idx = 300", b'{"entry": 999}')
+    await _sql(database_url, "UPDATE ledger_entries SET data = :data WHERE idx = 300", data=b'{"entry": 999}')
     report = await fsck(log)
     assert report.problems == [
         "checkpoint at size 600: stored root does not match the entries",
@@ -123,21 +128,29 @@ async def test_editing_one_stored_entry_is_reported_by_fsck_and_breaks_its_proof
         merkle.verify_inclusion(merkle.leaf_hash(await log.entry(300)), 300, 600, proof, head.root_hash)
 
 
-def _damage_hash(database_url: str, level: int, index: int, position: int) -> None:
-    with sqlite3.connect(database_url.split("///", 1)[1]) as connection:
-        (tile,) = connection.execute(
-            "SELECT hashes FROM ledger_tiles WHERE level = ? AND idx = ?", (level, index)
-        ).fetchone()
-        damaged = tile[: 32 * position] + bytes(32) + tile[32 * (position + 1) :]
-        connection.execute(
-            "UPDATE ledger_tiles SET hashes = ? WHERE level = ? AND idx = ?", (damaged, level, index)
-        )
+async def _damage_hash(database_url: str, level: int, index: int, position: int) -> None:
+    engine = db.create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            tile = (
+                await connection.execute(
+                    text("SELECT hashes FROM ledger_tiles WHERE level = :level AND idx = :idx"),
+                    {"level": level, "idx": index},
+                )
+            ).scalar_one()
+            damaged = tile[: 32 * position] + bytes(32) + tile[32 * (position + 1) :]
+            await connection.execute(
+                text("UPDATE ledger_tiles SET hashes = :hashes WHERE level = :level AND idx = :idx"),
+                {"hashes": damaged, "level": level, "idx": index},
+            )
+    finally:
+        await engine.dispose()
 
 
 async def test_editing_one_stored_hash_is_reported_by_fsck_and_breaks_proofs(log: Log, database_url: str):
     await log.append_many([_data(i) for i in range(600)])
     head = await log.integrate()
-    _damage_hash(database_url, level=0, index=0, position=7)
+    await _damage_hash(database_url, level=0, index=0, position=7)
     assert (await fsck(log)).problems == ["tile 0/0 differs from the hashes of the entries"]
     proof = await log.inclusion_proof(6, 600)  # leaf 7 is leaf 6's sibling
     with pytest.raises(merkle.ProofError):
@@ -149,7 +162,7 @@ async def test_a_damaged_hash_on_the_growing_edge_blocks_signing(log: Log, datab
     await log.integrate()
     # Level-8 node 1 (leaves 256..511) is part of every later root: the next root cannot extend the signed
     # one.
-    _damage_hash(database_url, level=1, index=0, position=1)
+    await _damage_hash(database_url, level=1, index=0, position=1)
     await log.append(_data(600))
     with pytest.raises(InconsistentTree, match="not consistent with signed checkpoint 600"):
         await log.integrate()
