@@ -37,7 +37,7 @@ DEMO_CONTESTS = (
     {
         "id": "council-ward-3",
         "title": "Town council, ward 3: elect up to three councillors",
-        "options": ["amara-okafor", "ben-hughes", "chen-li", "dora-novak", "emil-sorensen"],
+        "options": ["amara-osei", "ben-hughes", "chen-li", "dora-novak", "emil-sorensen"],
         "min_selections": 0,
         "max_selections": 3,
     },

@@ -208,7 +208,7 @@ def test_the_demo_election_is_a_draft_with_its_manifest_and_three_trustees(start
                 {
                     "id": "council-ward-3",
                     "title": "Town council, ward 3: elect up to three councillors",
-                    "options": ["amara-okafor", "ben-hughes", "chen-li", "dora-novak", "emil-sorensen"],
+                    "options": ["amara-osei", "ben-hughes", "chen-li", "dora-novak", "emil-sorensen"],
                     "min_selections": 0,
                     "max_selections": 3,
                 },
