@@ -20,6 +20,7 @@ from govgraph.agencies import idempotency
 from govgraph.agencies.courts import demo as courts_demo
 from govgraph.agencies.courts import models as courts_models
 from govgraph.agencies.courts import schema as courts_schema
+from govgraph.agencies.elections import demo as elections_demo
 from govgraph.agencies.elections import schema as elections_schema
 from govgraph.agencies.elections.record_export import election_routes
 from govgraph.agencies.identity import models as identity_models
@@ -171,6 +172,7 @@ ELECTIONS = Agency(
     elections_schema.Query,
     elections_schema.METADATA,
     elections_schema.TYPES,
+    elections_demo.seed,
     default_port=4106,
     mutation=elections_schema.Mutation,
     ledger=True,

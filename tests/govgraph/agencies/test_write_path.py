@@ -75,7 +75,7 @@ CLERK_SUBJECT = "registrar-oona"
 OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{64,}|(?:[0-9a-f]{2}){16,}")
 # the entries each ledger's demo seed appends (identity: citizens; land: parcels and the sale; procurement:
 # releases; welfare: programmes; courts: exhibits)
-SEEDED = {"courts": 3, "identity": 3, "land": 5, "procurement": 5, "welfare": 2}
+SEEDED = {"courts": 3, "elections": 4, "identity": 3, "land": 5, "procurement": 5, "welfare": 2}
 MUTATIONS = ("enrolCitizen", "registerParcel", "registerParcels", "transferTitle")  # checked below
 
 

@@ -1,7 +1,7 @@
 """The demo data `govgraph serve` seeds outside production, over the real process started twice on one data
-directory: the welfare office's programmes and the courts' notarized exhibits are there after the first start
-(their entries on the ledgers, the exhibits' receipts made on demand and verified offline), and the second
-start appends nothing to any ledger."""
+directory: the welfare office's programmes, the courts' notarized exhibits and the commission's draft
+election are there after the first start (their entries on the ledgers, the exhibits' receipts made on demand
+and verified offline), and the second start appends nothing to any ledger."""
 
 from __future__ import annotations
 
@@ -23,10 +23,13 @@ from tests.support.servers import running_server
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[3]
-SEEDED_SIZES = {"courts": 3, "identity": 3, "land": 5, "procurement": 5, "welfare": 2}
+SEEDED_SIZES = {"courts": 3, "elections": 4, "identity": 3, "land": 5, "procurement": 5, "welfare": 2}
 PROGRAMMES = "{ programmes { id title amount currency period startsOn endsOn exclusionContext claimCount } }"
 NOTARIZATIONS = "query ($h: Base64!) { notarizations(sha256: $h) { index mediaType caseRef } }"
 RECEIPT = "query ($i: UInt64!) { evidenceReceipt(index: $i) { notarization { sha256 } receipt } }"
+ELECTION = """{ electionIds election(id: "northfield-2027-municipal") { state revoting manifest jointKey
+  trustees { id index name joined } ledgerEntry { ledger index } }
+  electoralRoll(id: "northfield-2027") { issuerPublicKey size } }"""
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Start:
     programmes: list[dict[str, Any]]
     notarizations: list[list[dict[str, Any]]]  # per demo exhibit
     receipt: dict[str, Any]  # of the first exhibit, asked for after start-up
+    election: dict[str, Any]  # the election ids, the demo election and its roll
 
 
 def _post(url: str, query: str, variables: dict | None = None) -> dict:
@@ -77,7 +81,8 @@ def starts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Start]]
             ]
             receipt = _post(server.url, RECEIPT, {"i": notarizations[0][0]["index"]})["evidenceReceipt"]
             programmes = _post(server.url, PROGRAMMES)["programmes"]
-            found.append(Start(sizes, leaves, programmes, notarizations, receipt))
+            election = _post(server.url, ELECTION)
+            found.append(Start(sizes, leaves, programmes, notarizations, receipt, election))
         log = server.log_path.read_text()
         assert "Traceback" not in log, log[-3000:]
     return data_dir, found
@@ -168,6 +173,65 @@ def test_the_courts_exhibits_are_notarized_and_their_receipts_verify_offline(sta
     assert done.stdout.splitlines()[0] == (
         f"OK    The file's SHA-256 ({DEMO_EXHIBITS[0].sha256.hex()}) is the hash the entry records."
     )
+
+
+def test_the_demo_election_is_a_draft_with_its_manifest_and_three_trustees(starts) -> None:
+    _data_dir, (first, second) = starts
+    assert first.sizes["elections"] == second.sizes["elections"] == 4  # the second start appended nothing
+    assert second.election == first.election
+    roll_key = first.election["electoralRoll"]["issuerPublicKey"]
+    assert len(roll_key) == 192  # the commission's BBS issuer key for the roll (96 bytes, hex)
+    assert first.election["electoralRoll"]["size"] == 0  # nobody registered yet
+    assert first.election["electionIds"] == ["northfield-2027-municipal"]
+    election = first.election["election"]
+    trustees = [
+        {"id": "town-clerk", "name": "Northfield Town Clerk"},
+        {"id": "voters-league", "name": "Northfield League of Voters"},
+        {"id": "university", "name": "University of Northfield, School of Computing"},
+    ]
+    assert election == {
+        "state": "DRAFT",
+        "revoting": "LAST_COUNTS",
+        "jointKey": None,
+        "manifest": {
+            "election_id": "northfield-2027-municipal",
+            "title": "Northfield municipal elections, 7 March 2027",
+            "contests": [
+                {
+                    "id": "library-referendum",
+                    "title": "Referendum: should the council fund the new Riverside public library from the "
+                    "2027 budget?",
+                    "options": ["yes", "no"],
+                    "min_selections": 0,
+                    "max_selections": 1,
+                },
+                {
+                    "id": "council-ward-3",
+                    "title": "Town council, ward 3: elect up to three councillors",
+                    "options": ["amara-osei", "ben-hughes", "chen-li", "dora-novak", "emil-sorensen"],
+                    "min_selections": 0,
+                    "max_selections": 3,
+                },
+            ],
+            "trustees": trustees,
+            "threshold": 2,
+            "revoting": "last-wins",
+            "electoral_roll": {"id": "northfield-2027", "issuer_public_key": roll_key},
+        },
+        "trustees": [
+            {**trustee, "index": index, "joined": False} for index, trustee in enumerate(trustees, start=1)
+        ],
+        "ledgerEntry": {"ledger": "elections", "index": "0"},
+    }
+    entries = [json.loads(leaf) for leaf in first.leaves["elections"]]
+    assert [(e["type"], e["election"], e.get("trustee"), e.get("index")) for e in entries] == [
+        ("govgraph.elections.ElectionCreated/v1", "northfield-2027-municipal", None, None),
+        ("govgraph.elections.TrusteeAdded/v1", "northfield-2027-municipal", "town-clerk", 1),
+        ("govgraph.elections.TrusteeAdded/v1", "northfield-2027-municipal", "voters-league", 2),
+        ("govgraph.elections.TrusteeAdded/v1", "northfield-2027-municipal", "university", 3),
+    ]
+    assert {e["actor"]["role"] for e in entries} == {"service:demo-seed"}
+    assert (entries[0]["state"], entries[0]["manifest"]["trustees"]) == ("DRAFT", [])
 
 
 def test_a_second_start_appends_nothing_to_any_ledger(starts) -> None:
