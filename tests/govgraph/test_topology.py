@@ -1,8 +1,9 @@
 """The scaled-out topology on loopback, as docker/compose.yaml describes it: PostgreSQL, the schema migrated
-by `govgraph db upgrade`, each agency subgraph as its own `govgraph subgraph` process (land twice: two
-replicas appending to one ledger, one of them signing), the ledger subgraph, Hive Gateway composing them and
-the embedded gateway (`govgraph gateway`) over HTTP beside it. A citizen's credential journey runs through
-Hive Gateway; a test keeps docker/compose.yaml in step with this topology."""
+by `govgraph db upgrade`, each agency subgraph as its own `govgraph subgraph` process (identity, land twice:
+two replicas appending to one ledger, one of them signing; procurement, elections), the ledger subgraph, Hive
+Gateway composing them and the embedded gateway (`govgraph gateway`) over HTTP beside it. A citizen's
+credential journey and a whole election run through Hive Gateway; a test keeps docker/compose.yaml in step
+with this topology."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ ELECTION_17 = {
     "mayor": {"kestrel": 1, "heron": 0, "wren": 3},
     "council": {"oak": 1, "maple": 0, "birch": 1, "cedar": 2},
 }
-ELECTIONS_ENTRIES = 0
+ELECTIONS_ENTRIES = 1 + 3 + 5 + 3 * 4 + 1 + 4 + 2
 
 
 def own_variables(name: str, keys: Path, port) -> dict[str, str]:
@@ -235,8 +236,9 @@ def test_the_election_journey_through_hive_gateway(topology: Topology):
     assert printed["expected"] == ELECTION_17
     board = service.data(ELECTION_BOARD, {"id": election}, token)["election"]
     assert (board["state"], board["turnout"], board["result"]) == ("PUBLISHED", 4, ELECTION_17)
-    # Every step was one entry on the elections ledger (no demo data in production): the election and its
-    # 3 trustees, 6 state changes, 3 trustees x 4 ceremony steps, 1 spoiled and 4 cast ballots, 2 shares.
+    # Every step was one entry on the elections ledger (no demo data in production): the election created, its
+    # 3 trustees named, 5 transitions (to KEY_CEREMONY, OPEN, CLOSED, TALLYING, PUBLISHED), 3 trustees x 4
+    # ceremony steps, 1 spoiled and 4 cast ballots, 2 decryption shares (the absent trustee sent none).
     deadline = time.monotonic() + 10
     while (size := service.data(ELECTIONS_SIZE, {}, token)["ledger"]["size"]) != str(ELECTIONS_ENTRIES):
         assert time.monotonic() < deadline, f"the elections ledger's signed size is {size}"
