@@ -47,6 +47,15 @@ def election_verify(
     election: Annotated[
         str | None, typer.Option("--election", help="The election's id (with --url).")
     ] = None,
+    record_url: Annotated[
+        str | None,
+        typer.Option(
+            "--record-url",
+            metavar="BASE",
+            help="Fetch the record from this service instead (e.g. `govgraph subgraph elections` behind a "
+            "gateway); the ledger is still read through --url.",
+        ),
+    ] = None,
     witness_key: Annotated[
         list[str] | None,
         typer.Option(
@@ -104,8 +113,8 @@ def election_verify(
         if url is not None and election is not None:
             from govgraph.voting.online import fetch_and_check_ledger
 
-            record, ledger = fetch_and_check_ledger(url, election, tuple(witness_key or ()))
-        elif record_path is not None and url is None:
+            record, ledger = fetch_and_check_ledger(url, election, tuple(witness_key or ()), record_url)
+        elif record_path is not None and url is None and record_url is None:
             record = load_json(record_path.read_bytes(), what="the record", strict=True)
         else:
             typer.echo("govgraph: give RECORD.json, or --url BASE and --election ID", err=True)

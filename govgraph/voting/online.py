@@ -9,14 +9,18 @@ from zk.errors import MalformedInput
 
 
 def fetch_and_check_ledger(
-    url: str, election: str, witness_keys: tuple[str, ...] = ()
+    url: str, election: str, witness_keys: tuple[str, ...] = (), record_url: str | None = None
 ) -> tuple[dict, LedgerFindings]:
-    """The record of `election` at `url`, and the findings of comparing it with the elections ledger."""
+    """The record of `election` at `record_url` (default `url`: `govgraph serve` serves both), and the
+    findings of comparing it with the elections ledger read through `url`'s /graphql. Split apart (each
+    agency its own process), the record is the commission's (`govgraph subgraph elections`) and the ledger
+    any gateway's."""
     try:
+        with Api(record_url or url) as source:
+            record = source.get_json(f"/elections/{election}/record.json")
+        if not isinstance(record, dict):
+            raise MalformedInput("the record is not a JSON object")
         with Api(url) as api:
-            record = api.get_json(f"/elections/{election}/record.json")
-            if not isinstance(record, dict):
-                raise MalformedInput("the record is not a JSON object")
             found, findings = ledger_ballots(api, election, witness_keys)
     except ApiError as exc:
         raise MalformedInput(str(exc)) from None

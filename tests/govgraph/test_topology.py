@@ -1,12 +1,14 @@
 """The scaled-out topology on loopback, as docker/compose.yaml describes it: PostgreSQL, the schema migrated
-by `govgraph db upgrade`, each agency subgraph as its own `govgraph subgraph` process (land twice: two
-replicas appending to one ledger, one of them signing), the ledger subgraph, Hive Gateway composing them and
-the embedded gateway (`govgraph gateway`) over HTTP beside it. A citizen's credential journey runs through
-Hive Gateway; a test keeps docker/compose.yaml in step with this topology."""
+by `govgraph db upgrade`, each agency subgraph as its own `govgraph subgraph` process (identity, land twice:
+two replicas appending to one ledger, one of them signing; procurement, elections), the ledger subgraph, Hive
+Gateway composing them and the embedded gateway (`govgraph gateway`) over HTTP beside it. A citizen's
+credential journey and a whole election run through Hive Gateway; a test keeps docker/compose.yaml in step
+with this topology."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -21,7 +23,7 @@ import httpx
 import pytest
 import yaml
 
-from govgraph.ledger.keys import witness_label, write_signer, write_witness_key
+from govgraph.ledger.keys import read_vkey, witness_label, write_signer, write_witness_key
 from govgraph.ledger.note import Signer
 from tests.support.credential_flows import Service, wallet
 from tests.support.credentials import REGISTER_PARCEL
@@ -31,9 +33,16 @@ from tests.support.servers import HiveGateway, LiveServer, free_port, running_se
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker" / "compose.yaml"
 SECRET = "topology-test-subgraph-secret"
-# Process name -> agency, in start order: identity first (it creates its log and witness key, which the
-# others' sequencers use as a cosigner), the two land replicas, then the ledger subgraph.
-SUBGRAPHS = {"identity": "identity", "land": "land", "land-replica": "land", "ledger": "ledger"}
+# Process name -> agency, in start order: identity first (its witness cosigns the other agencies' logs over
+# HTTP), the two land replicas, procurement, the election commission, then the ledger subgraph.
+SUBGRAPHS = {
+    "identity": "identity",
+    "land": "land",
+    "land-replica": "land",
+    "procurement": "procurement",
+    "elections": "elections",
+    "ledger": "ledger",
+}
 # What every subgraph process is given (compose's x-subgraph environment has the same names).
 SUBGRAPH_VARIABLES = {
     "GOVGRAPH_DATABASE_URL",
@@ -45,19 +54,34 @@ SUBGRAPH_VARIABLES = {
 }
 # Each agency's ledger keys are its own (its replicas share them); it holds the other agency's witness vkey
 # and asks that witness over HTTP: (GOVGRAPH_LEDGER_KEYS, GOVGRAPH_WITNESSES) per process, in compose's terms.
-LEDGER_KEYS = {"identity": "identity", "land": "land", "land-replica": "land", "ledger": "ledger"}
+LEDGER_KEYS = {name: agency for name, agency in SUBGRAPHS.items()}
 WITNESSES = {
     "identity": ("land", "land"),
     "land": ("identity", "identity"),
     "land-replica": ("identity", "identity"),
+    "procurement": ("identity", "identity"),
+    "elections": ("identity", "identity"),
 }
 # Which subgraph URL each gateway is given: Hive Gateway one land replica, the embedded gateway the other.
-HIVE = {"identity": "identity", "land": "land", "ledger": "ledger"}
-EMBEDDED = {"identity": "identity", "land": "land-replica", "ledger": "ledger"}
+HIVE = {
+    "identity": "identity",
+    "land": "land",
+    "procurement": "procurement",
+    "elections": "elections",
+    "ledger": "ledger",
+}
+EMBEDDED = {**HIVE, "land": "land-replica"}
 
 
 LEDGER_SIZE = '{ ledger(name: "identity") { size } }'
 LAND_ENTRIES = '{ ledger(name: "land") { size entries { index } } }'
+ELECTIONS_SIZE = '{ ledger(name: "elections") { size } }'
+ELECTION_BOARD = "query($id: ID!) { election(id: $id) { state turnout result } }"
+ELECTION_17 = {
+    "mayor": {"kestrel": 1, "heron": 0, "wren": 3},
+    "council": {"oak": 1, "maple": 0, "birch": 1, "cedar": 2},
+}
+ELECTIONS_ENTRIES = 1 + 3 + 5 + 3 * 4 + 1 + 4 + 2
 
 
 def own_variables(name: str, keys: Path, port) -> dict[str, str]:
@@ -75,13 +99,13 @@ def own_variables(name: str, keys: Path, port) -> dict[str, str]:
 def provision_keys(keys: Path) -> None:
     """What an operator does once: each ledger's signing key and its agency's witness key in the agency's
     own key directory, and each witness's public key copied to the other agency's."""
-    for agency in ("identity", "land"):
+    for agency in ("identity", "land", "procurement", "elections"):
         origin = f"govgraph.example/{agency}"
         write_signer(keys / agency, agency, Signer.generate(origin))
         write_witness_key(keys / agency, agency, origin)
-    for agency, other in (("identity", "land"), ("land", "identity")):
+    for name, (agency, _) in WITNESSES.items():
         label = witness_label(agency)
-        shutil.copy(keys / agency / f"{label}.vkey", keys / other / f"{label}.vkey")
+        shutil.copy(keys / agency / f"{label}.vkey", keys / LEDGER_KEYS[name] / f"{label}.vkey")
     (keys / "ledger").mkdir()
 
 
@@ -193,10 +217,50 @@ def test_a_credential_is_offered_and_received_through_hive_gateway(topology: Top
 
 
 def test_the_election_journey_through_hive_gateway(topology: Topology):
-    """HOOK for the elections agency (built in parallel): once `elections` is a standard agency, add it to
-    SUBGRAPHS, HIVE and EMBEDDED (and docker/compose.yaml) and drive its journey here through
-    `topology.hive.url`: open an election, cast ballots with credentials, tally, verify the record."""
-    pytest.skip("TODO(elections): the elections subgraph is not in this branch yet")
+    """`govgraph election simulate` runs a whole election through Hive Gateway (the commission in its own
+    process, on PostgreSQL); `govgraph election verify` then checks the record the commission's process
+    serves against the elections ledger read through Hive Gateway, cosigned by the identity bureau's witness
+    over HTTP."""
+    hive = topology.hive.url.removesuffix("/graphql")
+    service = Service(hive, topology.data_dir)
+    token = service.token("commissioner-1", "official:elections", "clerk:identity", "trustee")
+    done = govgraph(
+        "election", "simulate", "--api", hive, "--token", token, "--voters", "4", "--trustees", "3",
+        "--threshold", "2", "--absent", "1", "--seed", "17", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    election, codes = printed["election"], printed["tracking_codes"]
+    assert election.startswith("sim-17-") and len(codes) == len(set(codes)) == 4
+    # Seed 17's choices (the same whatever the deployment); every ballot picks one mayor.
+    assert printed["expected"] == ELECTION_17
+    board = service.data(ELECTION_BOARD, {"id": election}, token)["election"]
+    assert (board["state"], board["turnout"], board["result"]) == ("PUBLISHED", 4, ELECTION_17)
+    # Every step was one entry on the elections ledger (no demo data in production): the election created, its
+    # 3 trustees named, 5 transitions (to KEY_CEREMONY, OPEN, CLOSED, TALLYING, PUBLISHED), 3 trustees x 4
+    # ceremony steps, 1 spoiled and 4 cast ballots, 2 decryption shares (the absent trustee sent none).
+    deadline = time.monotonic() + 10
+    while (size := service.data(ELECTIONS_SIZE, {}, token)["ledger"]["size"]) != str(ELECTIONS_ENTRIES):
+        assert time.monotonic() < deadline, f"the elections ledger's signed size is {size}"
+        time.sleep(0.2)
+
+    commission = topology.subgraphs["elections"].url
+    keys = topology.data_dir / "keys" / "identity"
+    verified = govgraph(
+        "election", "verify", "--url", hive, "--record-url", commission, "--election", election,
+        "--witness-key", read_vkey(keys, witness_label("identity")),
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f'Election "{election}": VERIFIED.' in verified.stdout
+    assert f"OK    the checkpoint of {ELECTIONS_ENTRIES} entries is signed by the log key " in verified.stdout
+    assert "OK    cosigned by 1 witness(es): govgraph.example/identity/witness\n" in verified.stdout
+    assert "OK    every counted ballot of the record (4) is on the ledger" in verified.stdout
+    assert "OK    the record's spoiled ballots (1) are exactly the ledger's" in verified.stdout
+    assert verified.stdout.rstrip().endswith("Ledger: VERIFIED.")
+    record = httpx.get(f"{commission}/elections/{election}/record.json").json()
+    assert [ballot["tracking_code"] for ballot in record["ballots"]] == codes
+    # Hive Gateway serves GraphQL only: the record is the commission's.
+    assert httpx.get(f"{hive}/elections/{election}/record.json").status_code == 404
 
 
 def test_two_land_replicas_append_to_one_ledger_that_one_of_them_signs(topology: Topology):
@@ -235,6 +299,13 @@ def test_two_land_replicas_append_to_one_ledger_that_one_of_them_signs(topology:
     served = httpx.get(topology.subgraphs["ledger"].url + "/ledgers/land/checkpoint").text
     assert served.startswith("govgraph.example/land\n2\n")
     assert "\u2014 govgraph.example/identity/witness " in served
+
+
+def govgraph(*arguments: str) -> subprocess.CompletedProcess:
+    """A `govgraph` command as its user runs it (this tree's package: PYTHONPATH is passed on)."""
+    return subprocess.run(
+        [sys.executable, "-m", "govgraph", *arguments], capture_output=True, text=True, timeout=300
+    )
 
 
 def graphql_posts(url: str) -> float:
