@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -30,11 +32,27 @@ def create_engine(database_url: str) -> AsyncEngine:
 
 def _configure_sqlite_connection(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    _journal_in_wal(cursor)
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _journal_in_wal(cursor) -> None:
+    """Switch a new database file to WAL. The switch needs the file to itself, and SQLite refuses it at once
+    ("database is locked") rather than waiting out the busy timeout while another process holds a lock, as
+    a second process starting on the same new file does (two `govgraph db upgrade` at once): retry until
+    the busy timeout. On a file already in WAL the pragma takes no lock and succeeds at once."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
