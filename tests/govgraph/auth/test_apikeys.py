@@ -59,7 +59,7 @@ async def test_a_created_key_verifies_to_its_name_and_roles(store: ApiKeyStore):
 
 async def test_the_plaintext_key_is_never_stored(store: ApiKeyStore, data_dir: Path):
     created = await store.create("ci", ["service:ci"])
-    secret = created.key.rsplit("_", 1)[1]
+    secret = created.key.removeprefix("gg_").split("_", 1)[1]  # the id is hex; the secret may hold "_"
     stored = b"".join(path.read_bytes() for path in sorted(data_dir.glob("govgraph.db*")))
     assert len(stored) > 0
     assert created.key.encode() not in stored
@@ -72,8 +72,9 @@ async def test_the_plaintext_key_is_never_stored(store: ApiKeyStore, data_dir: P
 async def test_unknown_and_forged_keys_are_refused(store: ApiKeyStore):
     created = await store.create("ci", ["service:ci"])
     unknown = (Reason.API_KEY_UNKNOWN, "the API key is not known")
-    prefix, secret = created.key.rsplit("_", 1)
-    assert await refusal(store, f"{prefix}_{secret[::-1]}") == unknown  # right id, wrong secret
+    key_id, secret = created.key.removeprefix("gg_").split("_", 1)  # the id is hex; the secret may hold "_"
+    assert secret != secret[::-1]
+    assert await refusal(store, f"gg_{key_id}_{secret[::-1]}") == unknown  # right id, wrong secret
     assert await refusal(store, "gg_0123456789abcdef_" + "A" * 43) == unknown  # no such id
     malformed = (Reason.MALFORMED, "the API key is not of the form gg_<id>_<secret>")
     for text in ("", "gg_", created.key + "x", created.key.upper(), "Bearer " + created.key, secret):

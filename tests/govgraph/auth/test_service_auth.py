@@ -253,7 +253,7 @@ def test_nothing_secret_reaches_the_server_log(tmp_path: Path) -> None:
             "api_key_unknown": 0.0,
             "api_key_revoked": 2.0,
         }
-        secrets = [token, key, key.rsplit("_", 1)[1]] + [
+        secrets = [token, key, key.removeprefix("gg_").split("_", 1)[1]] + [
             item.headers["Authorization"].removeprefix("Bearer ") for item in refused.values()
         ]
     log = server.log_path.read_text()
