@@ -20,7 +20,7 @@ from govgraph.ledger.checkpoint import Checkpoint
 from govgraph.ledger.keys import read_signer
 from govgraph.ledger.note import sign_note
 from govgraph.web.explorer import PAGE_SIZE
-from tests.support.servers import LiveServer, UvicornThread, running_server
+from tests.support.servers import LiveServer, UvicornThread
 from tests.support.tampering import TamperingProxy, flip_byte
 
 LEDGERS = ["identity", "land", "procurement", "courts", "welfare", "elections"]
@@ -45,13 +45,6 @@ def append_entries(server: LiveServer, data_dir: Path, ledger: str, entries: lis
         assert time.monotonic() < deadline, "the server did not sign the appended entries"
         time.sleep(0.05)
     return before + len(entries)
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory) -> Iterator[tuple[LiveServer, Path]]:
-    data_dir = tmp_path_factory.mktemp("explorer")
-    with running_server(data_dir, "warning") as server:
-        yield server, data_dir
 
 
 @pytest.fixture
