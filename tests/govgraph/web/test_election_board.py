@@ -62,6 +62,9 @@ def test_the_board_charts_the_published_totals(service: Service, published: dict
     assert record.inner_text() == "The election record"
     assert f"govgraph election verify --url {service.url} --election {election}" in page.inner_text("main")
     assert httpx.get(f"{service.url}/elections/{election}/record.json").json()["results"] == expected
+    listing = httpx.get(f"{service.url}/elections").text
+    row = listing.split(f'<a href="/elections/{election}">')[1].split("</tr>")[0]
+    assert row.startswith("Simulated election (seed 11)</a>") and "<td>PUBLISHED</td>" in row
     assert browser_page.problems.all() == []
 
 
