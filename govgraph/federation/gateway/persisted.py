@@ -128,7 +128,7 @@ class PersistedDocuments:
             return Refusal(
                 403, "Only trusted documents may run here: send a documentId.", ErrorCode.PERSISTED_QUERY_ONLY
             )
-        return query
+        return query if isinstance(query, str) else None
 
     def _by_document_id(self, document_id: object, query: object) -> str | Refusal:
         if query is not None:
