@@ -159,8 +159,10 @@ class GatewayEndpoint:
             payload.get("variables"),
             payload.get("operationName"),
             forwarded=self.forwarded(request),
+            queries_only=request.method == "GET",
         )
-        return JSONResponse(result, status_code=status)
+        headers = {"Allow": "POST"} if status == 405 else None
+        return JSONResponse(result, status_code=status, headers=headers)
 
     def forwarded(self, request: Request) -> Forwarded:
         """The request's headers that go on to subgraphs, repeated ones kept."""

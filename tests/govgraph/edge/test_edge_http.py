@@ -251,3 +251,22 @@ def test_rate_limits_per_key_subject_and_address_exhaust_and_recover(tmp_path: P
         metrics = httpx.get(server.url + "/metrics").text
         refused = dict(re.findall(r'govgraph_rate_limited_total\{kind="([a-z_]+)"\} ([0-9.]+)', metrics))
         assert refused == {"address": "3.0", "api_key": "2.0", "bearer": "1.0"}
+
+
+def test_a_mutation_is_refused_by_get(open_server: LiveServer) -> None:
+    """A GET is what another origin's page can make a browser send without a preflight: queries only."""
+    response = httpx.get(
+        open_server.url + "/graphql",
+        params={"query": "mutation { __typename }"},
+        headers={"origin": APP_ORIGIN},
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["errors"] == [
+        {
+            "message": "Can only perform a mutation operation from a POST request.",
+            "extensions": {"code": "METHOD_NOT_ALLOWED"},
+        }
+    ]
+    by_post = httpx.post(open_server.url + "/graphql", json={"query": "mutation { __typename }"})
+    assert by_post.json() == {"data": {"__typename": "Mutation"}}
