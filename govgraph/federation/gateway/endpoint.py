@@ -116,9 +116,12 @@ class GatewayEndpoint:
                 return refused
             try:
                 variables = load_json(params["variables"]) if params.get("variables") else None
+            except MalformedInput:
+                return _refusal(400, "Variables are invalid JSON.", ErrorCode.BAD_REQUEST)
+            try:
                 extensions = load_json(params["extensions"]) if params.get("extensions") else None
             except MalformedInput:
-                return _refusal(400, "Variables or extensions are invalid JSON.", ErrorCode.BAD_REQUEST)
+                return _refusal(400, "Extensions are invalid JSON.", ErrorCode.BAD_REQUEST)
             payload: Any = {
                 "query": params.get("query"),
                 "variables": variables,

@@ -270,3 +270,11 @@ def test_a_mutation_is_refused_by_get(open_server: LiveServer) -> None:
     ]
     by_post = httpx.post(open_server.url + "/graphql", json={"query": "mutation { __typename }"})
     assert by_post.json() == {"data": {"__typename": "Mutation"}}
+
+
+def test_unreadable_extensions_by_get_are_a_bad_request(open_server: LiveServer) -> None:
+    response = httpx.get(open_server.url + "/graphql", params={"extensions": "{persistedQuery"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"message": "Extensions are invalid JSON.", "extensions": {"code": "BAD_REQUEST"}}
+    ]
