@@ -79,12 +79,34 @@ const persistedDocuments = trustedDocuments
     }
   : {};
 
+// CORS as on the embedded gateway (govgraph/federation/cors.py): only the origins GOVGRAPH_CORS_ORIGINS lists
+// (comma-separated, exact), none by default; Hive's own default would answer every origin.
+const corsOrigins = (process.env.GOVGRAPH_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+const cors = corsOrigins.length
+  ? {
+      origin: corsOrigins,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: [
+        'accept', 'content-type', 'authorization', 'x-api-key', 'x-request-id', 'traceparent', 'tracestate',
+        'apollographql-client-name', 'apollographql-client-version', 'apollo-require-preflight',
+        'graphql-client-name', 'graphql-client-version',
+      ],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      credentials: ['1', 'true', 'on'].includes((process.env.GOVGRAPH_CORS_CREDENTIALS ?? '').trim().toLowerCase()),
+      maxAge: Number(process.env.GOVGRAPH_CORS_MAX_AGE ?? 600),
+    }
+  : false;
+if (cors && cors.credentials && corsOrigins.includes('*')) {
+  throw new Error('GOVGRAPH_CORS_CREDENTIALS cannot be true while GOVGRAPH_CORS_ORIGINS is *');
+}
+
 export const gatewayConfig = defineConfig({
   supergraph: process.env.GOVGRAPH_SUPERGRAPH ?? './supergraph.graphql',
   ...(planner === 'rust' ? { unifiedGraphHandler } : {}),
   ...subgraphSecret,
   propagateHeaders,
   ...persistedDocuments,
+  cors,
   // Subgraph errors keep their extensions.code on the way out; unexpected gateway errors stay masked.
   maskedErrors: true,
   logging: process.env.GOVGRAPH_GATEWAY_LOG ?? 'warn',

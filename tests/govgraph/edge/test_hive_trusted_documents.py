@@ -1,6 +1,7 @@
 """Hive Gateway configured like the embedded gateway (docker/gateway/gateway.config.mjs): with a manifest of
 trusted documents and GOVGRAPH_TRUSTED_DOCUMENTS_ONLY, the real Hive Gateway runs a trusted document by
-documentId or APQ hash, and refuses any other document with the embedded gateway's codes and statuses."""
+documentId or APQ hash, and refuses any other document with the embedded gateway's codes and statuses; and it
+answers preflights of the listed origin only."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.support.servers import HiveGateway, UvicornThread
 
 PARCELS = "query Parcels { parcels(first: 2) { id } }"
 OTHER = "query Other { parcels(first: 1) { id } }"
+APP_ORIGIN = "http://app.example.org:5173"
 
 
 def digest(document: str) -> str:
@@ -40,7 +42,11 @@ def hive(gateway_packages: None, tmp_path_factory: pytest.TempPathFactory) -> It
         manifest.write_text(
             json.dumps({"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations})
         )
-        env = {"GOVGRAPH_TRUSTED_DOCUMENTS": str(manifest), "GOVGRAPH_TRUSTED_DOCUMENTS_ONLY": "1"}
+        env = {
+            "GOVGRAPH_TRUSTED_DOCUMENTS": str(manifest),
+            "GOVGRAPH_TRUSTED_DOCUMENTS_ONLY": "1",
+            "GOVGRAPH_CORS_ORIGINS": APP_ORIGIN,
+        }
         gateway = HiveGateway.start(supergraph, directory / "gateway.log", env=env)
         try:
             yield gateway.url, f"{land.url}/graphql"
@@ -69,3 +75,24 @@ def test_hive_runs_a_trusted_document_and_refuses_another(hive: tuple[str, str])
     assert [(e["message"], e["extensions"]["code"]) for e in unknown.json()["errors"]] == [
         ("No trusted document has this documentId.", "PERSISTED_QUERY_NOT_IN_LIST")
     ]
+
+
+def test_hive_answers_the_listed_origin_only(hive: tuple[str, str]) -> None:
+    url, _land = hive
+    allowed = httpx.options(
+        url,
+        headers={
+            "origin": APP_ORIGIN,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        },
+    )
+    assert allowed.headers["access-control-allow-origin"] == APP_ORIGIN
+    assert allowed.headers["access-control-allow-methods"] == "GET, POST, OPTIONS"
+    assert allowed.headers["access-control-max-age"] == "600"
+    assert "access-control-allow-credentials" not in allowed.headers
+    other = httpx.options(
+        url, headers={"origin": "http://evil.example", "access-control-request-method": "POST"}
+    )
+    # With one origin listed Hive always names it; the browser sees it is not the page's own and refuses.
+    assert other.headers["access-control-allow-origin"] == APP_ORIGIN
