@@ -4,6 +4,9 @@ variable for what it refuses."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from govgraph.config import ConfigError, Settings
 
@@ -84,3 +87,16 @@ def test_an_unusable_edge_setting_is_refused_naming_the_variable(
     with pytest.raises(ConfigError, match=expected.replace("*", r"\*")) as raised:
         settings(**env)
     assert raised.value.variable == variable
+
+
+@hyp_settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_any_text_is_read_or_refused_as_a_config_error(rules: str, origins: str) -> None:
+    for name, value in (("GOVGRAPH_RATE_LIMITS", rules), ("GOVGRAPH_CORS_ORIGINS", origins)):
+        try:
+            chosen = settings(**{name: value})
+        except ConfigError as error:
+            assert error.variable == name
+            continue
+        assert all(count >= 1 and period > 0 for _who, count, period in chosen.rate_limits)
+        assert all(origin == "*" or "://" in origin for origin in chosen.cors_origins)
