@@ -28,8 +28,8 @@ def request_id_from(headers: Headers) -> str:
 
 
 class RequestIdMiddleware:
-    """Pure ASGI middleware: sets REQUEST_ID for the request (HTTP and WebSocket handshakes) and adds
-    `x-request-id` to the HTTP response's headers."""
+    """Pure ASGI middleware: sets REQUEST_ID for the request (HTTP, and a WebSocket for its lifetime) and
+    adds `x-request-id` to the HTTP response's headers or the WebSocket handshake's answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -43,8 +43,9 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = request_id
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            elif message["type"] == "websocket.accept":  # the handshake's answer names it too
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:

@@ -278,3 +278,18 @@ def test_unreadable_extensions_by_get_are_a_bad_request(open_server: LiveServer)
     assert response.json()["errors"] == [
         {"message": "Extensions are invalid JSON.", "extensions": {"code": "BAD_REQUEST"}}
     ]
+
+
+def test_a_websocket_handshake_names_its_request_id(open_server: LiveServer) -> None:
+    from websockets.sync.client import connect
+
+    url = open_server.url.replace("http://", "ws://") + "/subgraphs/elections/graphql"
+    with connect(
+        url,
+        subprotocols=["graphql-transport-ws"],
+        additional_headers={"x-request-id": "ws-1"},
+        open_timeout=10,
+    ) as socket:
+        assert socket.response.headers["x-request-id"] == "ws-1"
+        socket.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(socket.recv(timeout=10)) == {"type": "connection_ack"}
