@@ -3,7 +3,9 @@ URLs, or in-process over schemas living in this process.
 
 A POST body is read only up to MAX_BODY_BYTES (a larger Content-Length is refused unread) and, when large,
 decoded in a worker thread, so one client's body neither fills the memory nor holds the event loop. The
-client's credential headers (FORWARDED_HEADERS) go on to every subgraph fetch; subgraphs check them."""
+client's credential headers (FORWARDED_HEADERS) go on to every subgraph fetch; subgraphs check them. Before
+the body is read, a caller past its rate limit is turned away (429); a document may come by hash or id
+(persisted.py); a GET runs queries only."""
 
 from __future__ import annotations
 
@@ -111,7 +113,7 @@ class GatewayEndpoint:
                 if self.graphiql and "text/html" in request.headers.get("accept", ""):
                     return HTMLResponse(GRAPHIQL)
                 return _refusal(400, "Must provide query string.", ErrorCode.BAD_REQUEST)
-            refused = await self._admitted(request)
+            refused = await self._turned_away(request)
             if refused is not None:
                 return refused
             try:
@@ -134,7 +136,7 @@ class GatewayEndpoint:
                 return _refusal(
                     415, "Unsupported content type: send application/json.", ErrorCode.UNSUPPORTED_MEDIA_TYPE
                 )
-            refused = await self._admitted(request)
+            refused = await self._turned_away(request)
             if refused is not None:
                 return refused
             try:
@@ -175,7 +177,7 @@ class GatewayEndpoint:
             if name in self.forward_headers  # starlette gives header names in lower case
         )
 
-    async def _admitted(self, request: Request) -> Response | None:
+    async def _turned_away(self, request: Request) -> Response | None:
         """The response refusing the request before its body is read, if any: 401 for credentials
         `authenticate` refuses, 429 when the caller's rate limit is reached (a caller whose credentials are
         refused is counted by its address: guessing keys is rate-limited too)."""
