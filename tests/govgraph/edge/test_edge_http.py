@@ -60,11 +60,16 @@ def open_server(tmp_path_factory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def trusted_only_server(tmp_path_factory) -> Iterator[LiveServer]:
-    """Trusted documents only, from GraphQL Code Generator's persisted-documents.json; no CORS origin."""
+    """Production, trusted documents only, from GraphQL Code Generator's persisted-documents.json; no CORS
+    origin set. (Production seeds no demo data: the identity bureau's own agency record is there.)"""
     data = tmp_path_factory.mktemp("edge-trusted")
     manifest = data / "persisted-documents.json"
-    manifest.write_text(json.dumps({digest(PARCELS): PARCELS}))
-    env = {"GOVGRAPH_TRUSTED_DOCUMENTS": str(manifest), "GOVGRAPH_TRUSTED_DOCUMENTS_ONLY": "1"}
+    manifest.write_text(json.dumps({digest(AGENCIES): AGENCIES}))
+    env = {
+        "GOVGRAPH_ENV": "production",
+        "GOVGRAPH_TRUSTED_DOCUMENTS": str(manifest),
+        "GOVGRAPH_TRUSTED_DOCUMENTS_ONLY": "1",
+    }
     with running_server(data, env=env) as server:
         yield server
 
@@ -111,7 +116,7 @@ def test_another_origin_is_refused(open_server: LiveServer, origin: str) -> None
     assert "access-control-allow-origin" not in simple.headers
 
 
-def test_no_origin_is_allowed_by_default(trusted_only_server: LiveServer) -> None:
+def test_no_origin_is_allowed_by_default_in_production(trusted_only_server: LiveServer) -> None:
     preflight = httpx.options(
         trusted_only_server.url + "/graphql",
         headers={"origin": APP_ORIGIN, "access-control-request-method": "POST"},
@@ -161,12 +166,13 @@ def test_a_trusted_document_runs_by_document_id(open_server: LiveServer) -> None
     assert error_codes(unknown) == ["PERSISTED_QUERY_NOT_IN_LIST"]
 
 
-def test_trusted_only_refuses_any_other_document(trusted_only_server: LiveServer) -> None:
+def test_trusted_only_refuses_any_other_document_in_production(trusted_only_server: LiveServer) -> None:
     url = trusted_only_server.url + "/graphql"
-    trusted = httpx.post(url, json={"documentId": digest(PARCELS)})
-    assert trusted.status_code == 200 and len(trusted.json()["data"]["parcels"]) == 2
-    assert httpx.post(url, json={"query": PARCELS}).json() == trusted.json()
-    for payload in ({"query": AGENCIES}, {"query": AGENCIES, "extensions": apq(AGENCIES)}):
+    trusted = httpx.post(url, json={"documentId": digest(AGENCIES)})
+    assert trusted.status_code == 200
+    assert trusted.json() == {"data": {"agencies": [{"id": "identity-bureau"}]}}
+    assert httpx.post(url, json={"query": AGENCIES}).json() == trusted.json()
+    for payload in ({"query": PARCELS}, {"query": PARCELS, "extensions": apq(PARCELS)}):
         refused = httpx.post(url, json=payload)
         assert refused.status_code == 403
         assert refused.json()["errors"] == [
@@ -175,9 +181,9 @@ def test_trusted_only_refuses_any_other_document(trusted_only_server: LiveServer
                 "extensions": {"code": "PERSISTED_QUERY_ONLY"},
             }
         ]
-    by_get = httpx.get(url, params={"query": AGENCIES})
+    by_get = httpx.get(url, params={"query": PARCELS})
     assert by_get.status_code == 403 and error_codes(by_get) == ["PERSISTED_QUERY_ONLY"]
-    unregistered = httpx.post(url, json={"extensions": apq(AGENCIES)})
+    unregistered = httpx.post(url, json={"extensions": apq(PARCELS)})
     assert unregistered.status_code == 404 and error_codes(unregistered) == ["PERSISTED_QUERY_NOT_IN_LIST"]
 
 
