@@ -14,13 +14,19 @@ In the first two scenarios every client sends the same query, so at c=10 both ga
 subgraph fetches that are in flight (Hive Gateway's `deduplicateInflightRequests`, the embedded gateway's
 SharedFetches; both on by default). The third asks each request for another page of ten items (`offset`
 from one counter), so no two requests in flight send the same subgraph request: the cost of a request that
-cannot be shared, for both gateways."""
+cannot be shared, for both gateways.
+
+The persisted-query rows run a front-end-sized document (five aliased pages through one fragment) on the
+in-process embedded gateway twice: sent in full, and as Apollo's APQ hash alone (registered once before);
+their ratio is against the full document in the same run, with the request's bytes on the wire and the CPU
+the gateway spends decoding the body and resolving its document (microseconds, measured in this process)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import json
 import os
@@ -34,14 +40,17 @@ from bench.harness import (
     Column,
     ServerProcesses,
     arguments,
+    cpu_median_ms,
     load_seconds,
     measure_load,
     report,
     table_lines,
 )
+from govgraph.federation.gateway.persisted import PersistedDocuments
 from govgraph.federation.node_composer import compose_supergraph
 from govgraph.federation.subgraph import build_subgraph_schema
 from tests.support.servers import HiveGateway
+from zk.json_input import load_json
 
 TWO_HOP = (
     "2-hop join (identity+land)",
@@ -53,6 +62,11 @@ DISTINCT_PAGES = (
     "query ($offset: Int!) { items(first: 10, offset: $offset) { id name rating reviewCount } }",
 )
 SCENARIOS = (TWO_HOP, TEN_ENTITIES, DISTINCT_PAGES)
+PERSISTED_DOCUMENT = (
+    "query CatalogPages {\n"
+    + "".join(f"  page{n}: items(first: 10, offset: {10 * n}) {{\n    ...ItemCard\n  }}\n" for n in range(5))
+    + "}\n\nfragment ItemCard on Item {\n  id\n  name\n  rating\n  reviewCount\n}\n"
+)
 PAGES = 1000  # offsets 0, 10, ... 9990, in turn: far more than the requests in flight at once
 CONCURRENCY = (1, 10)
 MODES = ("embedded in-process", "embedded over HTTP", "Hive Gateway")
@@ -123,10 +137,12 @@ def serve_embedded(port: int, data: str) -> None:
     from starlette.routing import Route
 
     from govgraph import db
-    from govgraph.agencies.registry import find_agency, prepare_storage
+    from govgraph.agencies.registry import find_agency, ledger_names, prepare_storage, seed_agencies
+    from govgraph.agencies.writes import WritePaths
     from govgraph.config import Settings
     from govgraph.federation.context import RequestContext
     from govgraph.federation.gateway.endpoint import GatewayEndpoint, local_gateway
+    from govgraph.ledger.sequencing import SequencedLogs
 
     settings = Settings.from_env({"GOVGRAPH_DATA": data})
     chosen = [find_agency("identity"), find_agency("land")]
@@ -136,7 +152,8 @@ def serve_embedded(port: int, data: str) -> None:
         lambda: local_gateway(
             schemas,
             lambda _forwarded: RequestContext(request=None, response=None, sessions=state["sessions"]),
-        )
+        ),
+        persisted=PersistedDocuments(),
     )
 
     @contextlib.asynccontextmanager
@@ -144,7 +161,14 @@ def serve_embedded(port: int, data: str) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = db.create_engine(settings.database_url)
         state["sessions"] = db.session_factory(engine)
-        await prepare_storage(engine, state["sessions"], chosen, seed=True)
+        await prepare_storage(engine, chosen)
+        # The demo data goes in through the write path (it appends to the agencies' ledgers).
+        logs = SequencedLogs(engine, settings.ledger_keys_dir, ledger_names(chosen), interval=0.05)
+        await logs.start()
+        try:
+            await seed_agencies(state["sessions"], WritePaths(logs.logs, settings.ledger_keys_dir), chosen)
+        finally:
+            await logs.stop()
         await endpoint.ready()
         yield
         await engine.dispose()
@@ -194,11 +218,63 @@ def run(duration: float, warmup: float) -> list[dict]:
                         pages = ({"offset": 10 * (n % PAGES)} for n in itertools.count()) if paged else None
                         figures = asyncio.run(measure_load(url, query, concurrency, duration, warmup, pages))
                         rows.append({"scenario": label, "mode": mode, "concurrency": concurrency, **figures})
+            persisted = persisted_rows(embedded, duration, warmup)
         finally:
             gateway.stop()
     reference = {(r["scenario"], r["concurrency"]): r["rps"] for r in rows if r["mode"] == "Hive Gateway"}
     for row in rows:
         row["ratio_vs_hive"] = row["rps"] / reference[(row["scenario"], row["concurrency"])]
+    return rows + persisted
+
+
+def edge_cpu_us(payload: dict) -> float:
+    """CPU microseconds the gateway spends on a request's body before planning: decoding it (zk.json_input)
+    and resolving its document (PersistedDocuments, the hash registered), the part the wire format changes.
+    Measured in this process on CPU time, so it does not depend on the machine's load."""
+    documents = PersistedDocuments()
+    digest = hashlib.sha256(PERSISTED_DOCUMENT.encode()).hexdigest()
+    documents.resolve(
+        {"query": PERSISTED_DOCUMENT, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+    )
+    body = json.dumps(payload).encode()
+    batch = 200
+
+    def decode_and_resolve() -> None:
+        for _ in range(batch):
+            documents.resolve(load_json(body, what="request body"))
+
+    return cpu_median_ms(decode_and_resolve, 15) * 1000 / batch
+
+
+def persisted_rows(url: str, duration: float, warmup: float) -> list[dict]:
+    """PERSISTED_DOCUMENT on the in-process gateway, in full and as its APQ hash alone, at each c."""
+    digest = hashlib.sha256(PERSISTED_DOCUMENT.encode()).hexdigest()
+    by_hash = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+    full = {"query": PERSISTED_DOCUMENT}
+    registered = httpx.post(url, json={**full, **by_hash}, timeout=30).json()
+    if "errors" in registered or httpx.post(url, json=by_hash, timeout=30).json() != registered:
+        raise RuntimeError(f"APQ did not answer as the full document: {registered}")
+    rows = []
+    for concurrency in CONCURRENCY:
+        figures = {}
+        for wire, payload in (("full document", full), ("APQ hash only", by_hash)):
+            figures[wire] = asyncio.run(
+                measure_load(url, PERSISTED_DOCUMENT, concurrency, duration, warmup, payload=payload)
+            )
+            figures[wire] |= {
+                "request_bytes": len(json.dumps(payload).encode()),
+                "edge_cpu_us": edge_cpu_us(payload),
+            }
+        for wire, measured in figures.items():
+            rows.append(
+                {
+                    "scenario": "persisted query (5 pages)",
+                    "mode": f"embedded, {wire}",
+                    "concurrency": concurrency,
+                    **measured,
+                    "ratio_vs_full_document": measured["rps"] / figures["full document"]["rps"],
+                }
+            )
     return rows
 
 
@@ -213,7 +289,43 @@ COLUMNS = (
 )
 
 
+PERSISTED_COLUMNS = (
+    Column("scenario", 34, align="<"),
+    Column("c", 3),
+    Column("wire", 29, align="<"),
+    Column("bytes", 6),
+    Column("edge CPU us", 12, ".1f"),
+    Column("req/s", 9, ".1f"),
+    Column("p50 ms", 8, ".2f"),
+    Column("p99 ms", 8, ".2f"),
+    Column("x full", 7, ".2f"),
+)
+
+
 def table(result: dict) -> str:
+    persisted = [r for r in result["rows"] if "ratio_vs_full_document" in r]
+    persisted_lines = table_lines(
+        PERSISTED_COLUMNS,
+        (
+            (
+                r["scenario"],
+                r["concurrency"],
+                r["mode"],
+                r["request_bytes"],
+                r["edge_cpu_us"],
+                r["rps"],
+                r["p50_ms"],
+                r["p99_ms"],
+                r["ratio_vs_full_document"],
+            )
+            for r in persisted
+        ),
+        rule=True,
+    )
+    return table_against_hive(result) + "\n\n" + "\n".join(persisted_lines)
+
+
+def table_against_hive(result: dict) -> str:
     return "\n".join(
         table_lines(
             COLUMNS,
@@ -228,6 +340,7 @@ def table(result: dict) -> str:
                     r["ratio_vs_hive"],
                 )
                 for r in result["rows"]
+                if "ratio_vs_hive" in r
             ),
             rule=True,
         )

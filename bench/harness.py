@@ -143,10 +143,14 @@ async def measure_load(
     duration: float,
     warmup: float,
     variables: Iterator[dict] | None = None,
+    payload: dict | None = None,
 ) -> dict:
     """req/s, p50 and p99 of `query` from `concurrency` keep-alive clients; with `variables`, each request
-    takes the next variables from it (all clients draw from the one iterator)."""
+    takes the next variables from it (all clients draw from the one iterator); with `payload`, that JSON
+    body is sent every time instead (e.g. a persisted query's hash without the document)."""
     body = json.dumps({"query": query, **({"variables": next(variables)} if variables else {})}).encode()
+    if payload is not None:
+        body = json.dumps(payload).encode()
     first = httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=30)
     if first.status_code != 200 or "errors" in first.json():
         raise RuntimeError(f"benchmark query failed: {first.text}")

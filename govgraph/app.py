@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from govgraph import __version__, db, migrations
 from govgraph.agencies.courts import service as courts
@@ -39,8 +40,13 @@ from govgraph.auth.remote_jwks import JwksUnavailable
 from govgraph.auth.setup import Auth, build_auth
 from govgraph.config import Settings
 from govgraph.credentials.service import credential_routes, start_credentials
+from govgraph.federation.cors import cors_middleware
 from govgraph.federation.gateway.endpoint import GatewayEndpoint
+from govgraph.federation.gateway.persisted import ManifestError, PersistedDocuments, parse_manifest
+from govgraph.federation.rate_limits import RateLimiter
+from govgraph.federation.request_id import RequestIdMiddleware
 from govgraph.federation.subgraph import standalone_app, subgraph_view
+from govgraph.federation.telemetry import TracingMiddleware, configure_tracing, flush_tracing
 from govgraph.ledger.http import Ledgers, ledger_routes
 from govgraph.ledger.sequencing import SequencedLogs
 from govgraph.metrics import HttpMetrics, MetricsMiddleware
@@ -60,6 +66,8 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
     # The embedded gateway: every agency's subgraph federated in-process (composed at start-up, below). It
     # refuses bad credentials itself (401) and forwards good ones to each fetch, where the agency's schema
     # authenticates them again: a subgraph never relies on a gateway's check.
+    if settings.otel_endpoint is not None:
+        configure_tracing(settings.otel_endpoint, settings.otel_service_name)
     gateway = GatewayEndpoint(
         agencies_gateway(
             agencies,
@@ -72,6 +80,10 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
         ),
         graphiql=not settings.production,
         authenticate=authenticate,
+        persisted=persisted_documents(settings),
+        rate_limiter=RateLimiter(settings.rate_limits, registry=metrics.registry)
+        if settings.rate_limits
+        else None,
     )
 
     @contextlib.asynccontextmanager
@@ -89,13 +101,14 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
                 log.info("govgraph %s started: data in %s", __version__, settings.data_dir)
                 yield
         finally:
+            flush_tracing()
             log.info("govgraph stopped")
 
     app = Starlette(
         routes=[
             *health_routes(),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
-            Route("/graphql", gateway),
+            Route("/graphql", cors(gateway, settings)),
             *agency_routes(
                 agencies,
                 production=settings.production,
@@ -108,7 +121,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             *credential_routes(),
             *web_routes(),  # the pages for people (docs/web.md)
         ],
-        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+        middleware=edge_middleware(metrics),
         lifespan=lifespan,
     )
     app.state.web = Web.for_data_dir(settings.data_dir)
@@ -125,6 +138,11 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
     is in front. `caches=False` turns the parse/validation caches off (the benchmark's reference)."""
     metrics = HttpMetrics()
     auth = _auth(settings, lambda: app.state.sessions(), metrics.registry)
+    if settings.otel_endpoint is not None:
+        default_name = settings.otel_service_name == "govgraph"
+        configure_tracing(
+            settings.otel_endpoint, f"govgraph-{agency.name}" if default_name else settings.otel_service_name
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -136,7 +154,10 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
             # which other processes' ledgers ask over HTTP (GOVGRAPH_WITNESSES).
             app.state.ledgers = Ledgers(engine, settings.ledger_keys_dir)
             await app.state.ledgers.start()
-            yield
+            try:
+                yield
+            finally:
+                flush_tracing()
 
     view = subgraph_view(
         agency.schema(production=settings.production, caches=caches),
@@ -159,10 +180,47 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
             *credentials,
             *ledger_routes(),
         ],
-        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+        middleware=[*edge_middleware(metrics), cors_middleware_for(settings)],
     )
     app.state.auth = auth
     return app
+
+
+def edge_middleware(metrics: HttpMetrics) -> list[Middleware]:
+    """Outermost first: the request id (so everything inside sees it), the request's trace span, metrics."""
+    return [
+        Middleware(RequestIdMiddleware),
+        Middleware(TracingMiddleware),
+        Middleware(MetricsMiddleware, metrics=metrics),
+    ]
+
+
+def cors_middleware_for(settings: Settings) -> Middleware:
+    return cors_middleware(
+        settings.cors_origins, credentials=settings.cors_credentials, max_age=settings.cors_max_age
+    )
+
+
+def cors(endpoint: ASGIApp, settings: Settings) -> ASGIApp:
+    """`endpoint` behind the CORS policy of the settings (docs/frontend.md)."""
+    middleware = cors_middleware_for(settings)
+    return middleware.cls(endpoint, *middleware.args, **middleware.kwargs)
+
+
+def persisted_documents(settings: Settings) -> PersistedDocuments:
+    """APQ's cache, with the trusted documents of GOVGRAPH_TRUSTED_DOCUMENTS when set (read now: a manifest
+    that cannot be used stops start-up with a ManifestError naming the file and the fault)."""
+    trusted = None
+    if settings.trusted_documents is not None:
+        try:
+            raw = settings.trusted_documents.read_bytes()
+        except OSError as exc:
+            raise ManifestError(f"{settings.trusted_documents}: {exc.strerror or exc}") from None
+        try:
+            trusted = parse_manifest(raw)
+        except ManifestError as exc:
+            raise ManifestError(f"{settings.trusted_documents}: {exc}") from None
+    return PersistedDocuments(trusted, only=settings.trusted_documents_only)
 
 
 def health_routes() -> list[Route]:

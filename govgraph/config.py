@@ -75,6 +75,24 @@ class Settings:
     # GOVGRAPH_REUSE_PORT: bind with SO_REUSEPORT, so several processes on one machine share one port and the
     # kernel spreads connections between them (replicas without a balancer in front).
     reuse_port: bool = False
+    # The edge for front-end teams (docs/frontend.md). GOVGRAPH_CORS_ORIGINS: browser origins allowed to
+    # call /graphql (exact scheme://host[:port], comma-separated, or *); none by default.
+    # GOVGRAPH_CORS_CREDENTIALS: cookies and credentialed answers (never with *).
+    # GOVGRAPH_CORS_MAX_AGE: seconds a browser caches a preflight's answer.
+    cors_origins: tuple[str, ...] = ()
+    cors_credentials: bool = False
+    cors_max_age: int = 600
+    # GOVGRAPH_TRUSTED_DOCUMENTS: a manifest of trusted documents (Apollo's or GraphQL Code Generator's
+    # format); GOVGRAPH_TRUSTED_DOCUMENTS_ONLY: nothing else runs (needs the manifest).
+    trusted_documents: Path | None = None
+    trusted_documents_only: bool = False
+    # GOVGRAPH_RATE_LIMITS: `who=count/period` rules, comma-separated; who is address, api_key, bearer or
+    # role:<name>; period a number with s, m or h (e.g. `address=60/1m,api_key=600/1m,role:clerk=50/1s`).
+    rate_limits: tuple[tuple[str, int, float], ...] = ()
+    # GOVGRAPH_OTEL_ENDPOINT (else OTEL_EXPORTER_OTLP_ENDPOINT): the OTLP/HTTP collector traces go to; unset:
+    # no tracing. OTEL_SERVICE_NAME names the service in them (default govgraph).
+    otel_endpoint: str | None = None
+    otel_service_name: str = "govgraph"
 
     @property
     def production(self) -> bool:
@@ -144,6 +162,7 @@ class Settings:
             ots_calendars=_urls(env, "GOVGRAPH_OTS_CALENDARS"),
             witnesses=_witnesses(env, "GOVGRAPH_WITNESSES"),
             reuse_port=FLAGS[_choice(env, "GOVGRAPH_REUSE_PORT", "false", tuple(FLAGS))],
+            **_edge(env),
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 
@@ -284,3 +303,90 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     if value not in allowed:
         raise ConfigError(name, raw, "one of " + ", ".join(allowed))
     return value
+
+
+def _edge(env: Mapping[str, str]) -> dict:
+    """The settings of the edge for front-end teams: CORS, persisted documents, rate limits, tracing."""
+    origins = _origins(env, "GOVGRAPH_CORS_ORIGINS")
+    credentials = FLAGS[_choice(env, "GOVGRAPH_CORS_CREDENTIALS", "false", tuple(FLAGS))]
+    if credentials and "*" in origins:
+        raise ConfigError(
+            "GOVGRAPH_CORS_CREDENTIALS",
+            env["GOVGRAPH_CORS_CREDENTIALS"],
+            "false while GOVGRAPH_CORS_ORIGINS is *: credentials are allowed only for listed origins",
+        )
+    max_age = env.get("GOVGRAPH_CORS_MAX_AGE")
+    if max_age is not None and (not re.fullmatch(r"[0-9]{1,5}", max_age.strip()) or int(max_age) > 86_400):
+        raise ConfigError("GOVGRAPH_CORS_MAX_AGE", max_age, "a whole number of seconds from 0 to 86400")
+    manifest = env.get("GOVGRAPH_TRUSTED_DOCUMENTS")
+    only = FLAGS[_choice(env, "GOVGRAPH_TRUSTED_DOCUMENTS_ONLY", "false", tuple(FLAGS))]
+    if only and manifest is None:
+        raise ConfigError(
+            "GOVGRAPH_TRUSTED_DOCUMENTS_ONLY",
+            env["GOVGRAPH_TRUSTED_DOCUMENTS_ONLY"],
+            "GOVGRAPH_TRUSTED_DOCUMENTS set too",
+        )
+    endpoint = env.get("GOVGRAPH_OTEL_ENDPOINT", env.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    name = "GOVGRAPH_OTEL_ENDPOINT" if "GOVGRAPH_OTEL_ENDPOINT" in env else "OTEL_EXPORTER_OTLP_ENDPOINT"
+    service = env.get("OTEL_SERVICE_NAME", "govgraph").strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", service):
+        raise ConfigError("OTEL_SERVICE_NAME", service, "a name of letters, digits, '.', '_' or '-'")
+    return {
+        "cors_origins": origins,
+        "cors_credentials": credentials,
+        "cors_max_age": 600 if max_age is None else int(max_age),
+        "trusted_documents": None
+        if manifest is None
+        else Path(_non_empty(env, "GOVGRAPH_TRUSTED_DOCUMENTS", "")).expanduser(),
+        "trusted_documents_only": only,
+        "rate_limits": _rate_limits(env, "GOVGRAPH_RATE_LIMITS"),
+        "otel_endpoint": _public_url({name: endpoint}, name) if endpoint and endpoint.strip() else None,
+        "otel_service_name": service,
+    }
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name, "")
+    origins = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for origin in origins:
+        # An origin is scheme://host[:port] exactly as a browser sends it: no path, no trailing slash.
+        if origin != "*" and not re.fullmatch(
+            r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-fA-F:]+\](:[0-9]{1,5})?", origin
+        ):
+            raise ConfigError(
+                name,
+                raw,
+                "comma-separated origins like https://app.example.org or http://localhost:5173, or *",
+            )
+    if "*" in origins and len(origins) > 1:
+        raise ConfigError(name, raw, "either * alone or a list of origins")
+    return origins
+
+
+_PERIOD_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _rate_limits(env: Mapping[str, str], name: str) -> tuple[tuple[str, int, float], ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ()
+    expected = (
+        "comma-separated who=count/period rules (who: address, api_key, bearer or role:<name>;"
+        " period: e.g. 1s, 0.5s, 1m, 1h)"
+    )
+    rules = []
+    for item in raw.split(","):
+        match = re.fullmatch(
+            r"\s*(address|api_key|bearer|role:[A-Za-z0-9_.:-]{1,64})=([0-9]{1,7})/([0-9]{1,5}(?:\.[0-9]{1,3})?)([smh])\s*",
+            item,
+        )
+        if match is None:
+            raise ConfigError(name, raw, expected)
+        who, count, amount, unit = match.groups()
+        period = float(amount) * _PERIOD_UNITS[unit]
+        if int(count) < 1 or period <= 0:
+            raise ConfigError(name, raw, "a count of at least 1 and a period above 0")
+        rules.append((who, int(count), period))
+    if len({who for who, _, _ in rules}) != len(rules):
+        raise ConfigError(name, raw, "each who once")
+    return tuple(rules)

@@ -24,6 +24,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from govgraph.config import Settings
+from govgraph.federation.request_id import RequestIdLogFilter
 from govgraph.metrics import BODY_TIMED_OUT
 
 log = logging.getLogger("govgraph.server")
@@ -262,4 +263,20 @@ def server_config(asgi_app: Any, settings: Settings, port: int) -> uvicorn.Confi
         http=functools.partial(GuardedProtocol, guards=guards),  # type: ignore[arg-type]
     )
     quiet_repeated_lines()  # after uvicorn.Config, which (re)configures logging
+    name_requests_in_access_log()
     return config
+
+
+def name_requests_in_access_log() -> None:
+    """uvicorn's access lines end with the request's id (`[request <id>]`), as govgraph's own lines do: the
+    line is written while the response starts, inside the request (govgraph.federation.request_id)."""
+    from uvicorn.logging import AccessFormatter
+
+    for handler in logging.getLogger("uvicorn.access").handlers:
+        if not any(isinstance(existing, RequestIdLogFilter) for existing in handler.filters):
+            handler.addFilter(RequestIdLogFilter())
+            handler.setFormatter(
+                AccessFormatter(
+                    '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s%(request)s'
+                )
+            )

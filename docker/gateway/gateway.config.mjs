@@ -1,6 +1,8 @@
 // Hive Gateway configuration for govgraph: serve the composed supergraph, by default with the Rust query
 // planner (@graphql-hive/router-runtime); GOVGRAPH_GATEWAY_PLANNER=js selects Hive's JavaScript planner.
 // The supergraph path comes from GOVGRAPH_SUPERGRAPH (written by compose.mjs before the gateway starts).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { defineConfig } from '@graphql-hive/gateway';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 
@@ -26,11 +28,85 @@ const propagateHeaders = {
   }),
 };
 
+// Trusted documents, as the embedded gateway takes them (docs/frontend.md): GOVGRAPH_TRUSTED_DOCUMENTS names a
+// manifest in Apollo's format ({format: 'apollo-persisted-query-manifest', version: 1, operations: [{id, body}]})
+// or GraphQL Code Generator's ({"<sha256 hex>": "<document>"}); every id must be its body's SHA-256, or the gateway
+// does not start. Requests name one by `documentId` (a `sha256:` prefix is accepted) or by the APQ hash
+// (extensions.persistedQuery.sha256Hash). GOVGRAPH_TRUSTED_DOCUMENTS_ONLY=1 (or true/on) refuses any other
+// document with PERSISTED_QUERY_ONLY; Hive refuses every document sent in full then, even one in the manifest.
+function loadTrustedDocuments(path) {
+  const manifest = JSON.parse(readFileSync(path, 'utf8'));
+  const pairs =
+    manifest?.format === 'apollo-persisted-query-manifest'
+      ? (manifest.version === 1 && Array.isArray(manifest.operations) ? manifest.operations : []).map((op) => [op?.id, op?.body])
+      : Object.entries(manifest ?? {});
+  const documents = new Map();
+  for (const [id, body] of pairs) {
+    if (typeof id !== 'string' || typeof body !== 'string' || createHash('sha256').update(body).digest('hex') !== id) {
+      throw new Error(`${path}: ${JSON.stringify(id)} is not the SHA-256 of its document`);
+    }
+    documents.set(id, body);
+  }
+  if (documents.size === 0) throw new Error(`${path}: no documents`);
+  return documents;
+}
+
+const trustedOnly = ['1', 'true', 'on'].includes((process.env.GOVGRAPH_TRUSTED_DOCUMENTS_ONLY ?? '').trim().toLowerCase());
+if (trustedOnly && !process.env.GOVGRAPH_TRUSTED_DOCUMENTS) {
+  throw new Error('GOVGRAPH_TRUSTED_DOCUMENTS_ONLY needs GOVGRAPH_TRUSTED_DOCUMENTS');
+}
+const trustedDocuments = process.env.GOVGRAPH_TRUSTED_DOCUMENTS ? loadTrustedDocuments(process.env.GOVGRAPH_TRUSTED_DOCUMENTS) : null;
+const persistedDocuments = trustedDocuments
+  ? {
+      persistedDocuments: {
+        getPersistedOperation: (key) => trustedDocuments.get(key.replace(/^sha256:/, '')) ?? null,
+        allowArbitraryDocuments: !trustedOnly,
+        customErrors: {
+          notFound: {
+            message: 'No trusted document has this documentId.',
+            extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST', http: { status: 404 } },
+          },
+          persistedQueryOnly: {
+            message: 'Only trusted documents may run here: send a documentId.',
+            extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 403 } },
+          },
+          keyNotFound: {
+            message: 'Send a documentId or a query.',
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          },
+        },
+      },
+    }
+  : {};
+
+// CORS as on the embedded gateway (govgraph/federation/cors.py): only the origins GOVGRAPH_CORS_ORIGINS lists
+// (comma-separated, exact), none by default; Hive's own default would answer every origin.
+const corsOrigins = (process.env.GOVGRAPH_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+const cors = corsOrigins.length
+  ? {
+      origin: corsOrigins,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: [
+        'accept', 'content-type', 'authorization', 'x-api-key', 'x-request-id', 'traceparent', 'tracestate',
+        'apollographql-client-name', 'apollographql-client-version', 'apollo-require-preflight',
+        'graphql-client-name', 'graphql-client-version',
+      ],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      credentials: ['1', 'true', 'on'].includes((process.env.GOVGRAPH_CORS_CREDENTIALS ?? '').trim().toLowerCase()),
+      maxAge: Number(process.env.GOVGRAPH_CORS_MAX_AGE ?? 600),
+    }
+  : false;
+if (cors && cors.credentials && corsOrigins.includes('*')) {
+  throw new Error('GOVGRAPH_CORS_CREDENTIALS cannot be true while GOVGRAPH_CORS_ORIGINS is *');
+}
+
 export const gatewayConfig = defineConfig({
   supergraph: process.env.GOVGRAPH_SUPERGRAPH ?? './supergraph.graphql',
   ...(planner === 'rust' ? { unifiedGraphHandler } : {}),
   ...subgraphSecret,
   propagateHeaders,
+  ...persistedDocuments,
+  cors,
   // Subgraph errors keep their extensions.code on the way out; unexpected gateway errors stay masked.
   maskedErrors: true,
   logging: process.env.GOVGRAPH_GATEWAY_LOG ?? 'warn',

@@ -16,12 +16,15 @@ PARAMETER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.po
 def run_server(asgi_app, settings: Settings, port: int) -> None:
     """Run `asgi_app` under uvicorn on settings.host:port until interrupted, with govgraph's log format and
     the slow-client guards (head and body deadlines, connection cap: govgraph.server)."""
+    from govgraph.federation.request_id import RequestIdLogFilter
     from govgraph.server import Server, server_config
 
     logging.basicConfig(
         level=logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper(),
-        format="%(levelname)s:     %(name)s: %(message)s",
+        format="%(levelname)s:     %(name)s: %(message)s%(request)s",
     )
+    for handler in logging.getLogger().handlers:  # every line says which request it belongs to, if any
+        handler.addFilter(RequestIdLogFilter())
     # The database layers log each statement with its parameters (aiosqlite at DEBUG, SQLAlchemy's engine at
     # INFO once its logger is that verbose): citizens' registry data would reach the log. They log warnings
     # and errors only, whatever the service's level.
@@ -51,10 +54,11 @@ def shared_socket(host: str, port: int, backlog: int):
 def built(build):
     """`build()`, or the end of the command with one line when the embedded issuer's key is unusable."""
     from govgraph.auth.issuer import IssuerKeyError
+    from govgraph.federation.gateway.persisted import ManifestError
 
     try:
         return build()
-    except IssuerKeyError as exc:
+    except (IssuerKeyError, ManifestError) as exc:
         typer.echo(f"govgraph: {exc}", err=True)
         raise typer.Exit(code=1) from None
 
@@ -140,10 +144,19 @@ def gateway(
         raise typer.Exit(code=1) from None
     if deduplicate is None:
         deduplicate = settings.gateway_deduplicate
-    app = gateway_app(
-        services,
-        production=settings.production,
-        deduplicate=deduplicate,
-        subgraph_secret=settings.subgraph_secret,
+    from govgraph.app import cors_middleware_for, persisted_documents
+    from govgraph.federation.telemetry import configure_tracing
+
+    if settings.otel_endpoint is not None:
+        configure_tracing(settings.otel_endpoint, settings.otel_service_name)
+    app = built(
+        lambda: gateway_app(
+            services,
+            production=settings.production,
+            deduplicate=deduplicate,
+            subgraph_secret=settings.subgraph_secret,
+            persisted=persisted_documents(settings),
+            middleware=[cors_middleware_for(settings)],
+        )
     )
     run_server(app, settings, port)

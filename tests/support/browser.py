@@ -63,6 +63,12 @@ def _missing_browser(reason: str) -> None:
     pytest.skip(reason)
 
 
+# The one Playwright and browser of the process, with how many session fixtures hold it: each conftest that
+# imports `chromium` registers a fixture of its own, and a second sync Playwright cannot start while the first
+# runs (its event loop holds the thread), so every definition shares this one.
+_SHARED: dict[str, object] = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
     """One headless Chromium (playwright.sync_api.Browser) for the session."""
@@ -73,12 +79,17 @@ def chromium() -> Iterator[object]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _missing_browser("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    if _SHARED["users"] == 0:
+        _SHARED["playwright"] = sync_playwright().start()
+        _SHARED["browser"] = _SHARED["playwright"].chromium.launch(executable_path=executable, headless=True)
+    _SHARED["users"] += 1
+    try:
+        yield _SHARED["browser"]
+    finally:
+        _SHARED["users"] -= 1
+        if _SHARED["users"] == 0:
+            _SHARED.pop("browser").close()
+            _SHARED.pop("playwright").stop()
 
 
 @pytest.fixture

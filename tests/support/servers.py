@@ -140,11 +140,18 @@ class HiveGateway:
 
     @classmethod
     def start(
-        cls, supergraph: Path, log_path: Path, *, port: int | None = None, timeout: float = 90.0
+        cls,
+        supergraph: Path,
+        log_path: Path,
+        *,
+        port: int | None = None,
+        timeout: float = 90.0,
+        env: Mapping[str, str] | None = None,
     ) -> HiveGateway:
+        """`env` adds variables gateway.config.mjs reads (e.g. GOVGRAPH_TRUSTED_DOCUMENTS)."""
         node = node_executable()
         port = port or free_port()
-        env = {**os.environ, "GOVGRAPH_SUPERGRAPH": str(supergraph), "NODE_ENV": "production"}
+        env = {**os.environ, "GOVGRAPH_SUPERGRAPH": str(supergraph), "NODE_ENV": "production", **(env or {})}
         with log_path.open("w") as log_file:
             process = subprocess.Popen(
                 [

@@ -3,17 +3,20 @@ URLs, or in-process over schemas living in this process.
 
 A POST body is read only up to MAX_BODY_BYTES (a larger Content-Length is refused unread) and, when large,
 decoded in a worker thread, so one client's body neither fills the memory nor holds the event loop. The
-client's credential headers (FORWARDED_HEADERS) go on to every subgraph fetch; subgraphs check them."""
+client's credential headers (FORWARDED_HEADERS) go on to every subgraph fetch; subgraphs check them. Before
+the body is read, a caller past its rate limit is turned away (429); a document may come by hash or id
+(persisted.py); a GET runs queries only."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -22,6 +25,7 @@ from strawberry.schema.base import BaseSchema
 
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
+from govgraph.federation.gateway.persisted import PersistedDocuments, Refusal
 from govgraph.federation.gateway.transports import (
     ContextBuilder,
     Forwarded,
@@ -32,7 +36,10 @@ from govgraph.federation.gateway.transports import (
     http_client,
 )
 from govgraph.federation.http import SUBGRAPH_SECRET_HEADER, establish_principal, load_json_body
-from govgraph.federation.principal import Authenticate
+from govgraph.federation.principal import ANONYMOUS, Authenticate, Principal
+from govgraph.federation.rate_limits import RateLimiter
+from govgraph.federation.request_id import RequestIdMiddleware
+from govgraph.federation.telemetry import TracingMiddleware, flush_tracing
 from govgraph.request_body import CLIENT_CLOSED_REQUEST, BodyTooLarge, read_body
 from zk.errors import MalformedInput
 from zk.json_input import JsonTooDeep, JsonTooLarge, load_json
@@ -61,7 +68,9 @@ class GatewayEndpoint:
 
     The request's `forward_headers` go with each subgraph fetch. With `authenticate`, credentials are also
     checked here first, as Apollo Router's JWT authentication does: refused ones are answered 401
-    UNAUTHENTICATED before any subgraph is asked (subgraphs still check every request themselves)."""
+    UNAUTHENTICATED before any subgraph is asked (subgraphs still check every request themselves).
+    `persisted` resolves documents sent by hash or documentId (APQ, trusted documents: persisted.py);
+    `rate_limiter` refuses callers past their rate (429) before their body is read."""
 
     def __init__(
         self,
@@ -70,8 +79,12 @@ class GatewayEndpoint:
         graphiql: bool = True,
         forward_headers: Collection[str] = FORWARDED_HEADERS,
         authenticate: Authenticate | None = None,
+        persisted: PersistedDocuments | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.build = build
+        self.persisted = persisted
+        self.rate_limiter = rate_limiter
         self.graphiql = graphiql
         self.forward_headers = frozenset(name.lower() for name in forward_headers)
         self.authenticate = authenticate
@@ -95,29 +108,35 @@ class GatewayEndpoint:
 
     async def _respond(self, request: Request) -> Response:
         if request.method == "GET":
-            if "query" not in request.query_params:
+            params = request.query_params
+            if not any(name in params for name in ("query", "extensions", "documentId")):
                 if self.graphiql and "text/html" in request.headers.get("accept", ""):
                     return HTMLResponse(GRAPHIQL)
                 return _refusal(400, "Must provide query string.", ErrorCode.BAD_REQUEST)
-            refused = await self._refused(request)
+            refused = await self._turned_away(request)
             if refused is not None:
                 return refused
-            params = request.query_params
             try:
                 variables = load_json(params["variables"]) if params.get("variables") else None
             except MalformedInput:
                 return _refusal(400, "Variables are invalid JSON.", ErrorCode.BAD_REQUEST)
+            try:
+                extensions = load_json(params["extensions"]) if params.get("extensions") else None
+            except MalformedInput:
+                return _refusal(400, "Extensions are invalid JSON.", ErrorCode.BAD_REQUEST)
             payload: Any = {
-                "query": params["query"],
+                "query": params.get("query"),
                 "variables": variables,
                 "operationName": params.get("operationName"),
+                "extensions": extensions,
+                "documentId": params.get("documentId"),
             }
         elif request.method == "POST":
             if not request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
                 return _refusal(
                     415, "Unsupported content type: send application/json.", ErrorCode.UNSUPPORTED_MEDIA_TYPE
                 )
-            refused = await self._refused(request)
+            refused = await self._turned_away(request)
             if refused is not None:
                 return refused
             try:
@@ -134,14 +153,21 @@ class GatewayEndpoint:
                 return _refusal(400, "The request body must be a JSON object.", ErrorCode.BAD_REQUEST)
         else:
             return _refusal(405, f"Method {request.method} is not allowed.", ErrorCode.METHOD_NOT_ALLOWED)
+        query = payload.get("query")
+        if self.persisted is not None:
+            query = self.persisted.resolve(payload)
+            if isinstance(query, Refusal):
+                return JSONResponse(query.body(), status_code=query.status)
         gateway = await self.ready()
         status, result = await gateway.execute(
-            payload.get("query"),
+            query,
             payload.get("variables"),
             payload.get("operationName"),
             forwarded=self.forwarded(request),
+            queries_only=request.method == "GET",
         )
-        return JSONResponse(result, status_code=status)
+        headers = {"Allow": "POST"} if status == 405 else None
+        return JSONResponse(result, status_code=status, headers=headers)
 
     def forwarded(self, request: Request) -> Forwarded:
         """The request's headers that go on to subgraphs, repeated ones kept."""
@@ -151,12 +177,28 @@ class GatewayEndpoint:
             if name in self.forward_headers  # starlette gives header names in lower case
         )
 
-    async def _refused(self, request: Request) -> Response | None:
-        """The 401 refusing the request's credentials, if `authenticate` refuses them."""
-        if self.authenticate is None:
+    async def _turned_away(self, request: Request) -> Response | None:
+        """The response refusing the request before its body is read, if any: 401 for credentials
+        `authenticate` refuses, 429 when the caller's rate limit is reached (a caller whose credentials are
+        refused is counted by its address: guessing keys is rate-limited too)."""
+        principal = ANONYMOUS
+        if self.authenticate is not None:
+            established = await establish_principal(self.authenticate, request.headers)
+            if isinstance(established, Response):
+                limited = self._limited(ANONYMOUS, request)
+                return limited if limited is not None else established
+            principal = established
+        return self._limited(principal, request)
+
+    def _limited(self, principal: Principal, request: Request) -> Response | None:
+        if self.rate_limiter is None:
             return None
-        principal = await establish_principal(self.authenticate, request.headers)
-        return principal if isinstance(principal, Response) else None
+        limited = self.rate_limiter.check(principal, request.client.host if request.client else None)
+        if limited is None:
+            return None
+        return JSONResponse(
+            limited.body(), status_code=429, headers={"Retry-After": str(limited.retry_after_seconds)}
+        )
 
 
 async def remote_gateway_with_clients(
@@ -248,9 +290,13 @@ def gateway_app(
     production: bool = False,
     deduplicate: bool = True,
     subgraph_secret: str | None = None,
+    persisted: PersistedDocuments | None = None,
+    middleware: Sequence[Middleware] = (),
 ) -> Starlette:
     """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql with /readiness.
-    Composition happens at start-up: a subgraph that cannot be composed stops the process, with the reason."""
+    Composition happens at start-up: a subgraph that cannot be composed stops the process, with the reason.
+    Every response carries its request id; each request is traced when tracing is configured (telemetry.py);
+    `middleware` (e.g. CORS) goes inside those two."""
     clients: list[httpx.AsyncClient] = []
 
     async def build() -> Gateway:
@@ -265,7 +311,7 @@ def gateway_app(
         clients.extend(opened)
         return gateway
 
-    endpoint = GatewayEndpoint(build, graphiql=not production)
+    endpoint = GatewayEndpoint(build, graphiql=not production, persisted=persisted)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -275,11 +321,13 @@ def gateway_app(
         finally:
             for client in clients:
                 await client.aclose()
+            flush_tracing()
 
     async def readiness(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ready"})
 
     return Starlette(
         routes=[Route("/graphql", endpoint), Route("/readiness", readiness, methods=["GET"])],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(TracingMiddleware), *middleware],
         lifespan=lifespan,
     )

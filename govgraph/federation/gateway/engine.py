@@ -111,10 +111,17 @@ class Gateway:
         )
 
     async def execute(
-        self, query: Any, variables: Any = None, operation_name: Any = None, *, forwarded: Forwarded = ()
+        self,
+        query: Any,
+        variables: Any = None,
+        operation_name: Any = None,
+        *,
+        forwarded: Forwarded = (),
+        queries_only: bool = False,
     ) -> tuple[int, dict]:
         """(HTTP status, response body) for one GraphQL request; `forwarded` (the client's credentials) goes
-        with each of its subgraph fetches."""
+        with each of its subgraph fetches. `queries_only` (a GET request) refuses a mutation with 405, as
+        GraphQL over HTTP requires: a GET is what another origin's page can make a browser send unasked."""
         if not isinstance(query, str) or not query:
             return 400, {"errors": [_error("Must provide query string.", ErrorCode.BAD_REQUEST)]}
         if variables is not None and not isinstance(variables, dict):
@@ -128,6 +135,9 @@ class Gateway:
         operation = self._operation(document, operation_name)
         if isinstance(operation, dict):
             return 400, operation
+        if queries_only and operation.operation is not OperationType.QUERY:
+            message = f"Can only perform a {operation.operation.value} operation from a POST request."
+            return 405, {"errors": [_error(message, ErrorCode.METHOD_NOT_ALLOWED)]}
         coerced = get_variable_values(
             self.supergraph.api_schema,
             operation.variable_definitions or (),

@@ -21,6 +21,7 @@ from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway.dedup import SharedFetches
 from govgraph.federation.gateway.plan import LIST, Fetch, Plan
 from govgraph.federation.gateway.transports import Forwarded, Transport
+from govgraph.federation.telemetry import subgraph_fetch_span
 
 _MISSING = object()
 
@@ -41,11 +42,12 @@ async def run_plan(
     async def send(fetch: Fetch, request: dict[str, Any], document: str | None = None) -> dict:
         transport = transports[fetch.subgraph]
         try:
-            if shared is None:
-                return await transport(document or fetch.document, request, None, forwarded)
-            return await shared.fetch(
-                fetch.subgraph, transport, document or fetch.document, request, None, forwarded
-            )
+            with subgraph_fetch_span(fetch.subgraph):
+                if shared is None:
+                    return await transport(document or fetch.document, request, None, forwarded)
+                return await shared.fetch(
+                    fetch.subgraph, transport, document or fetch.document, request, None, forwarded
+                )
         except Exception as exc:  # the subgraph is unreachable or answered garbage: partial data, not a 500
             return _unanswered(fetch.subgraph, exc)
 

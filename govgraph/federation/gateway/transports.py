@@ -14,6 +14,7 @@ from strawberry.schema.base import BaseSchema
 
 from govgraph.federation.errors import ServiceError
 from govgraph.federation.gateway.supergraph import CompositionError
+from govgraph.federation.telemetry import propagation_headers
 
 Forwarded = tuple[tuple[str, str], ...]
 """The client's headers a gateway passes on to subgraphs: (lower-case name, value) pairs in the client's
@@ -77,7 +78,10 @@ class OverHttp:
         if operation_name:
             payload["operationName"] = operation_name
         async with self.slots:
-            response = await self.client.post(self.url, json=payload, headers=list(forwarded))
+            # The trace context and request id of this fetch: not part of `forwarded`, which keys the
+            # sharing of identical fetches (a per-request header there would share nothing).
+            headers = [*forwarded, *propagation_headers().items()]
+            response = await self.client.post(self.url, json=payload, headers=headers)
         body = response.json()
         if not isinstance(body, dict):
             raise TypeError("subgraph answered a non-object")
