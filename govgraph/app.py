@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from govgraph import __version__, db, migrations
 from govgraph.agencies.courts import service as courts
@@ -40,6 +40,7 @@ from govgraph.auth.setup import Auth, build_auth
 from govgraph.config import Settings
 from govgraph.credentials.service import credential_routes, start_credentials
 from govgraph.federation.gateway.endpoint import GatewayEndpoint
+from govgraph.federation.gateway.subscriptions import StreamLimits
 from govgraph.federation.subgraph import standalone_app, subgraph_view
 from govgraph.ledger.http import Ledgers, ledger_routes
 from govgraph.ledger.sequencing import SequencedLogs
@@ -70,6 +71,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
         ),
         graphiql=not settings.production,
         authenticate=authenticate,
+        stream_limits=stream_limits(settings),
     )
 
     @contextlib.asynccontextmanager
@@ -94,6 +96,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             *health_routes(),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             Route("/graphql", gateway),
+            WebSocketRoute("/graphql", gateway),  # subscriptions over graphql-transport-ws
             *agency_routes(
                 agencies,
                 production=settings.production,
@@ -111,8 +114,19 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.gateway = gateway
+    app.state.close_streams = gateway.close_streams  # govgraph.server.Server calls it as shutdown begins
     app.state.auth = auth
     return app
+
+
+def stream_limits(settings: Settings) -> StreamLimits:
+    """The gateway's limits on subscription streams, from the GOVGRAPH_SUBSCRIPTION_* settings."""
+    return StreamLimits(
+        max_connections=settings.subscription_max_connections,
+        max_subscriptions_per_connection=settings.subscription_max_per_connection,
+        init_timeout=settings.subscription_init_timeout,
+        max_message_bytes=settings.subscription_max_message_bytes,
+    )
 
 
 def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = True) -> Starlette:

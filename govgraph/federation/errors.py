@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # at a connection limit, or shutting down: retry later
     # Gateway-level: which operation to run, how to route it, a subgraph that could not be reached.
     OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE"
     QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"

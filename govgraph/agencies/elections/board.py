@@ -48,6 +48,13 @@ async def ballot_page(
     return rows[:first], len(rows) > first
 
 
+async def last_ledger_index(engine: AsyncEngine, election: str) -> int | None:
+    """The ledger index of the election's latest ballot on the board (cast or spoiled), if any."""
+    query = select(func.max(ballots.c.ledger_index)).where(ballots.c.election_id == election)
+    async with engine.connect() as connection:
+        return (await connection.execute(query)).scalar_one()
+
+
 async def ballot_by_code(engine: AsyncEngine, election: str, code: str) -> RowMapping | None:
     if not isinstance(code, str) or len(code) != 64:
         raise BadUserInput("A tracking code is 64 hex digits.")

@@ -15,13 +15,16 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.schema.base import BaseSchema
 
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
+from govgraph.federation.gateway.subscriptions import SSE_HEADERS, SseStream, StreamLimits, Streams
+from govgraph.federation.gateway.transport_ws import TransportWsConnection
 from govgraph.federation.gateway.transports import (
     ContextBuilder,
     Forwarded,
@@ -70,8 +73,10 @@ class GatewayEndpoint:
         graphiql: bool = True,
         forward_headers: Collection[str] = FORWARDED_HEADERS,
         authenticate: Authenticate | None = None,
+        stream_limits: StreamLimits | None = None,
     ) -> None:
         self.build = build
+        self.streams = Streams(stream_limits or StreamLimits())
         self.graphiql = graphiql
         self.forward_headers = frozenset(name.lower() for name in forward_headers)
         self.authenticate = authenticate
@@ -87,6 +92,16 @@ class GatewayEndpoint:
         return self.gateway
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            connection = TransportWsConnection(
+                WebSocket(scope, receive, send),
+                self.ready,
+                self.streams,
+                authenticate=self.authenticate,
+                forward_headers=self.forward_headers,
+            )
+            await connection.serve()
+            return
         try:
             response = await self._respond(Request(scope, receive))
         except ClientDisconnect:  # gone mid-upload: nobody to answer, and nothing went wrong here
@@ -135,6 +150,8 @@ class GatewayEndpoint:
         else:
             return _refusal(405, f"Method {request.method} is not allowed.", ErrorCode.METHOD_NOT_ALLOWED)
         gateway = await self.ready()
+        if "text/event-stream" in request.headers.get("accept", ""):
+            return await self._event_stream(gateway, payload, request)
         status, result = await gateway.execute(
             payload.get("query"),
             payload.get("variables"),
@@ -142,6 +159,28 @@ class GatewayEndpoint:
             forwarded=self.forwarded(request),
         )
         return JSONResponse(result, status_code=status)
+
+    async def _event_stream(self, gateway: Gateway, payload: dict, request: Request) -> Response:
+        """GraphQL over SSE, distinct connections mode: the operation's results as `next` events, then
+        `complete`. A request refused before it runs is answered as over plain HTTP (JSON, with codes)."""
+        results = await gateway.subscribe(
+            payload.get("query"),
+            payload.get("variables"),
+            payload.get("operationName"),
+            forwarded=self.forwarded(request),
+        )
+        if isinstance(results, tuple):
+            return JSONResponse(results[1], status_code=results[0])
+        stream = SseStream(self.streams, results)
+        if not self.streams.admit(stream):
+            await results.aclose()  # type: ignore[attr-defined]
+            message = "Too many streaming connections; retry later."
+            return _refusal(503, message, ErrorCode.SERVICE_UNAVAILABLE)
+        return StreamingResponse(stream.body(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+    async def close_streams(self) -> None:
+        """Shutdown, before the server stops: every subscription told `complete`, every stream closed."""
+        await self.streams.shutdown()
 
     def forwarded(self, request: Request) -> Forwarded:
         """The request's headers that go on to subgraphs, repeated ones kept."""
@@ -232,11 +271,13 @@ async def local_gateway(
         if result.errors:
             raise CompositionError(f'subgraph "{name}" did not give its SDL: {result.errors[0].message}')
         sources.append(SubgraphSource(name, result.data["_service"]["sdl"]))
+    transports = {name: InProcess(schema, context) for name, schema in schemas.items()}
     return Gateway.from_sources(
         sources,
-        {name: InProcess(schema, context) for name, schema in schemas.items()},
+        transports,
         introspection=introspection,
         deduplicate=deduplicate,
+        streams={name: transport.subscribe for name, transport in transports.items()},
     )
 
 
