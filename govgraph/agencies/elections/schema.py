@@ -509,7 +509,7 @@ class Subscription:
 
     @strawberry.subscription(
         description="Each ballot that reaches the board from now on (cast or spoiled), in ledger order, "
-        "until the election is published; its ledgerEntry is the elections ledger's (leafHash, receipt)."
+        "once a signed checkpoint covers its ledger entry, until the election is published."
     )
     async def ballots_cast(self, info: Info, election_id: strawberry.ID) -> AsyncGenerator[BoardBallot, None]:
         engine = _engine(info)
@@ -518,11 +518,15 @@ class Subscription:
             raise NotFound(f"No election {election}.")
         after = await board.last_ledger_index(engine, election)
         while True:
+            # A ballot is announced once a signed checkpoint covers its entry: its ledgerEntry then resolves
+            # (leafHash, receipt) for every subscriber, and never names an entry the ledger does not serve.
+            covered = await board.checkpointed_size(engine, AGENCY)
             rows, more = await board.ballot_page(engine, election, board.MAX_PAGE, after)
+            rows = [row for row in rows if row["ledger_index"] < covered]
             for row in rows:
                 after = row["ledger_index"]
                 yield BoardBallot.from_row(row)
-            if more:
+            if more and rows:
                 continue
             row = await board.election_row(engine, election)
             if row is not None and row["state"] == st.PUBLISHED:
