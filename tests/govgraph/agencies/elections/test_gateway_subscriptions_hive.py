@@ -1,0 +1,94 @@
+"""Differential: one subscription through the embedded gateway of a real `govgraph serve` and through the real
+Hive Gateway composing the same server's elections and ledger subgraphs (Hive subscribes to the elections
+subgraph over graphql-transport-ws, as docker/gateway configures it): both deliver the same events, in the
+same order, for the ballots cast through the API."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from govgraph.federation.node_composer import compose_supergraph
+from tests.govgraph.agencies.elections.ballots import open_election
+from tests.govgraph.agencies.elections.conftest import ROLES, Service
+from tests.support.credentials import issue_token
+from tests.support.servers import HiveGateway, running_server
+
+pytestmark = pytest.mark.e2e
+BALLOTS = """subscription($e: ID!) { ballotsCast(electionId: $e) {
+  trackingCode counted ledgerEntry { ledger index leafHash } } }"""
+TURNOUT = "subscription($e: ID!) { turnout(electionId: $e) }"
+
+
+class Listener(threading.Thread):
+    """Reads `count` results of one subscription over SSE from `url` (GraphQL over SSE), in order."""
+
+    def __init__(self, url: str, query: str, variables: dict, count: int) -> None:
+        super().__init__(daemon=True)
+        self.url, self.body, self.count = url, {"query": query, "variables": variables}, count
+        self.results: list[dict] = []
+        self.listening = threading.Event()
+
+    def run(self) -> None:
+        headers = {"accept": "text/event-stream"}
+        with httpx.stream("POST", self.url, json=self.body, headers=headers, timeout=30) as response:
+            self.listening.set()
+            for line in response.iter_lines():
+                if line.startswith("data:") and line[5:].strip():
+                    self.results.append(json.loads(line[5:]))
+                    if len(self.results) == self.count:
+                        return
+
+
+@pytest.fixture(scope="module")
+def served(gateway_packages: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, str]]:
+    data = tmp_path_factory.mktemp("subscriptions-hive")
+    with running_server(data, log_level="warning") as server:
+        services = {name: f"{server.url}/subgraphs/{name}/graphql" for name in ("elections", "ledger")}
+        supergraph = compose_supergraph(services, data / "supergraph.graphql")
+        assert "ballotsCast" in supergraph
+        hive = HiveGateway.start(data / "supergraph.graphql", data / "hive.log")
+        try:
+            yield Service(server.url, data, issue_token(data, "commission", *ROLES, ttl=3600)), hive.url
+        finally:
+            hive.stop()
+
+
+def test_embedded_and_hive_gateways_deliver_the_same_events(served: tuple[Service, str]) -> None:
+    service, hive_url = served
+    election = open_election(service, seed=91, voters=1)
+    variables = {"e": election.id}
+    listeners = [
+        Listener(url, query, variables, count)
+        for url in (service.url + "/graphql", hive_url)
+        for query, count in ((BALLOTS, 2), (TURNOUT, 3))
+    ]
+    for listener in listeners:
+        listener.start()
+        assert listener.listening.wait(30)
+    time.sleep(1.0)  # every subscription has read the board's end (they poll every 0.25 s)
+    cast = []
+    for seen in (2, 3):  # turnout is polled: one ballot at a time, each seen by both before the next
+        cast.append(election.cast(election.ballot(election.new_voter()))["data"]["castBallot"])
+        deadline = time.monotonic() + 30
+        while any(len(listener.results) < seen for listener in listeners[1::2]):
+            assert time.monotonic() < deadline, [listener.results for listener in listeners]
+            time.sleep(0.05)
+    for listener in listeners:
+        listener.join(timeout=30)
+        assert not listener.is_alive(), (listener.url, listener.results)
+    embedded_ballots, embedded_turnout, hive_ballots, hive_turnout = (each.results for each in listeners)
+    assert embedded_turnout == hive_turnout == [{"data": {"turnout": n}} for n in (1, 2, 3)]
+    assert [r["data"]["ballotsCast"]["trackingCode"] for r in embedded_ballots] == [
+        c["trackingCode"] for c in cast
+    ]
+    assert [r["data"]["ballotsCast"]["ledgerEntry"]["index"] for r in embedded_ballots] == [
+        str(c["ledgerIndex"]) for c in cast
+    ]
+    assert all(r["data"]["ballotsCast"]["ledgerEntry"]["leafHash"] for r in embedded_ballots)
+    assert embedded_ballots == hive_ballots
