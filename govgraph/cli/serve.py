@@ -140,10 +140,13 @@ def gateway(
         raise typer.Exit(code=1) from None
     if deduplicate is None:
         deduplicate = settings.gateway_deduplicate
+    from govgraph.app import stream_limits
+
     app = gateway_app(
         services,
         production=settings.production,
         deduplicate=deduplicate,
         subgraph_secret=settings.subgraph_secret,
+        stream_limits=stream_limits(settings),
     )
     run_server(app, settings, port)

@@ -16,7 +16,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.schema.base import BaseSchema
@@ -34,6 +34,7 @@ from govgraph.federation.gateway.transports import (
     fetch_sdl,
     http_client,
 )
+from govgraph.federation.gateway.ws_client import OverWebSocket
 from govgraph.federation.http import SUBGRAPH_SECRET_HEADER, establish_principal, load_json_body
 from govgraph.federation.principal import Authenticate
 from govgraph.request_body import CLIENT_CLOSED_REQUEST, BodyTooLarge, read_body
@@ -213,9 +214,9 @@ async def remote_gateway_with_clients(
     with every subgraph request (SDL and fetches): production subgraphs answer _service and _entities only
     with it."""
     clients = {name: http_client(timeout=timeout, connections=concurrency) for name in services}
-    if subgraph_secret is not None:
-        for client in clients.values():
-            client.headers[SUBGRAPH_SECRET_HEADER] = subgraph_secret
+    secret = () if subgraph_secret is None else ((SUBGRAPH_SECRET_HEADER, subgraph_secret),)
+    for client in clients.values():
+        client.headers.update(secret)
     try:
         sources = [
             SubgraphSource(name, await fetch_sdl(name, url, clients[name])) for name, url in services.items()
@@ -225,6 +226,8 @@ async def remote_gateway_with_clients(
             {name: OverHttp(url, clients[name], concurrency=concurrency) for name, url in services.items()},
             introspection=introspection,
             deduplicate=deduplicate,
+            # Subscriptions: graphql-transport-ws at each subgraph's own URL, as Hive Gateway is configured.
+            streams={name: OverWebSocket(url, headers=secret) for name, url in services.items()},
         )
     except BaseException:
         for client in clients.values():
@@ -289,9 +292,11 @@ def gateway_app(
     production: bool = False,
     deduplicate: bool = True,
     subgraph_secret: str | None = None,
+    stream_limits: StreamLimits | None = None,
 ) -> Starlette:
-    """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql with /readiness.
-    Composition happens at start-up: a subgraph that cannot be composed stops the process, with the reason."""
+    """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql (HTTP, SSE and
+    graphql-transport-ws) with /readiness. Composition happens at start-up: a subgraph that cannot be
+    composed stops the process, with the reason."""
     clients: list[httpx.AsyncClient] = []
 
     async def build() -> Gateway:
@@ -306,7 +311,7 @@ def gateway_app(
         clients.extend(opened)
         return gateway
 
-    endpoint = GatewayEndpoint(build, graphiql=not production)
+    endpoint = GatewayEndpoint(build, graphiql=not production, stream_limits=stream_limits)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -320,7 +325,13 @@ def gateway_app(
     async def readiness(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ready"})
 
-    return Starlette(
-        routes=[Route("/graphql", endpoint), Route("/readiness", readiness, methods=["GET"])],
+    app = Starlette(
+        routes=[
+            Route("/graphql", endpoint),
+            WebSocketRoute("/graphql", endpoint),
+            Route("/readiness", readiness, methods=["GET"]),
+        ],
         lifespan=lifespan,
     )
+    app.state.close_streams = endpoint.close_streams  # govgraph.server.Server calls it as shutdown begins
+    return app

@@ -1,7 +1,8 @@
-"""Differential: one subscription through the embedded gateway of a real `govgraph serve` and through the real
-Hive Gateway composing the same server's elections and ledger subgraphs (Hive subscribes to the elections
-subgraph over graphql-transport-ws, as docker/gateway configures it): both deliver the same events, in the
-same order, for the ballots cast through the API."""
+"""Differential: one subscription through the embedded gateway of a real `govgraph serve`, through the
+embedded gateway alone over that server's elections and ledger subgraphs (`govgraph gateway`), and through
+the real Hive Gateway composing the same subgraphs (both subscribe to the elections subgraph over
+graphql-transport-ws, as docker/gateway configures Hive): all three deliver the same events, in the same
+order, for the ballots cast through the API."""
 
 from __future__ import annotations
 
@@ -46,26 +47,35 @@ class Listener(threading.Thread):
 
 
 @pytest.fixture(scope="module")
-def served(gateway_packages: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, str]]:
+def served(
+    gateway_packages: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Service, list[str]]]:
+    """`govgraph serve`; the gateways over its elections and ledger subgraphs: its own embedded one, the
+    embedded gateway alone (`govgraph gateway`, subscribing over WebSocket) and Hive Gateway."""
     data = tmp_path_factory.mktemp("subscriptions-hive")
     with running_server(data, log_level="warning") as server:
         services = {name: f"{server.url}/subgraphs/{name}/graphql" for name in ("elections", "ledger")}
         supergraph = compose_supergraph(services, data / "supergraph.graphql")
         assert "ballotsCast" in supergraph
-        hive = HiveGateway.start(data / "supergraph.graphql", data / "hive.log")
-        try:
-            yield Service(server.url, data, issue_token(data, "commission", *ROLES, ttl=3600)), hive.url
-        finally:
-            hive.stop()
+        remote_dir = data / "remote"
+        remote_dir.mkdir()
+        command = ["gateway", "--port", "{port}", *(f"--subgraph={n}={u}" for n, u in services.items())]
+        with running_server(remote_dir, "warning", command=command, health_path="/readiness") as remote:
+            hive = HiveGateway.start(data / "supergraph.graphql", data / "hive.log")
+            try:
+                service = Service(server.url, data, issue_token(data, "commission", *ROLES, ttl=3600))
+                yield service, [server.url + "/graphql", remote.url + "/graphql", hive.url]
+            finally:
+                hive.stop()
 
 
 def test_embedded_and_hive_gateways_deliver_the_same_events(served: tuple[Service, str]) -> None:
-    service, hive_url = served
+    service, urls = served
     election = open_election(service, seed=91, voters=1)
     variables = {"e": election.id}
     listeners = [
         Listener(url, query, variables, count)
-        for url in (service.url + "/graphql", hive_url)
+        for url in urls
         for query, count in ((BALLOTS, 2), (TURNOUT, 3))
     ]
     for listener in listeners:
@@ -82,8 +92,10 @@ def test_embedded_and_hive_gateways_deliver_the_same_events(served: tuple[Servic
     for listener in listeners:
         listener.join(timeout=30)
         assert not listener.is_alive(), (listener.url, listener.results)
-    embedded_ballots, embedded_turnout, hive_ballots, hive_turnout = (each.results for each in listeners)
-    assert embedded_turnout == hive_turnout == [{"data": {"turnout": n}} for n in (1, 2, 3)]
+    embedded_ballots, embedded_turnout, remote_ballots, remote_turnout, hive_ballots, hive_turnout = (
+        each.results for each in listeners
+    )
+    assert embedded_turnout == remote_turnout == hive_turnout == [{"data": {"turnout": n}} for n in (1, 2, 3)]
     assert [r["data"]["ballotsCast"]["trackingCode"] for r in embedded_ballots] == [
         c["trackingCode"] for c in cast
     ]
@@ -91,4 +103,4 @@ def test_embedded_and_hive_gateways_deliver_the_same_events(served: tuple[Servic
         str(c["ledgerIndex"]) for c in cast
     ]
     assert all(r["data"]["ballotsCast"]["ledgerEntry"]["leafHash"] for r in embedded_ballots)
-    assert embedded_ballots == hive_ballots
+    assert embedded_ballots == remote_ballots == hive_ballots
