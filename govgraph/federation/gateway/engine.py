@@ -205,7 +205,10 @@ class Gateway:
             return prepared
         if prepared.plan.operation.operation != OperationType.SUBSCRIPTION:
             return self._once(prepared, forwarded)
-        [root] = prepared.plan.roots  # validation allows one root field, and __typename alone is not one
+        if len(prepared.plan.roots) != 1:  # validation allows one root field; this guards the planner
+            message = "A subscription selects exactly one field of one subgraph."
+            return 200, {"errors": [_error(message, ErrorCode.QUERY_PLANNING_FAILED)]}
+        [root] = prepared.plan.roots
         stream = self.streams.get(root.subgraph)
         if stream is None:
             message = f'Subgraph "{root.subgraph}" serves no subscriptions to this gateway.'

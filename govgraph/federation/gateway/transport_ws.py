@@ -3,11 +3,12 @@ Router speak it): connection_init/connection_ack, ping/pong, subscribe/next/erro
 
 Close codes are the protocol's: 4400 invalid message, 4401 subscribe before acknowledgement, 4403 refused
 credentials, 4406 subprotocol not offered, 4408 no connection_init in time, 4409 an id already running,
-4429 a second connection_init; and WebSocket's own 1009 (message too big), 1013 (too many connections) and
-1001 (going away: server shutdown, after a `complete` for each running subscription). Credentials ride in
-connection_init's payload (`Authorization` / `X-API-Key`, the same tokens as over HTTP, as Hive Gateway
-reads connectionParams), or else in the handshake's headers. A request refused before it runs (parse,
-validation, variables, limits) is an `error` message carrying the codes it has over HTTP."""
+4429 a second connection_init; and WebSocket's own 1009 (message too big), 1013 (too many connections),
+1011 (authentication could not be checked) and 1001 (going away: server shutdown, after a `complete` for
+each running subscription). Credentials ride in connection_init's payload (`Authorization` / `X-API-Key`,
+the same tokens as over HTTP, as Hive Gateway reads connectionParams), or else in the handshake's headers.
+A request refused before it runs (parse, validation, variables, limits) is an `error` message carrying the
+codes it has over HTTP."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ log = logging.getLogger("govgraph.gateway")
 PROTOCOL = "graphql-transport-ws"
 GOING_AWAY = 1001
 MESSAGE_TOO_BIG = 1009
+INTERNAL_ERROR = 1011
 TRY_AGAIN_LATER = 1013
 INVALID_MESSAGE = 4400
 UNAUTHORIZED = 4401
@@ -170,6 +172,9 @@ class TransportWsConnection(Stream):
                 raise _Close(FORBIDDEN, f"Forbidden: {str(error)[:100]}") from None
             except UnicodeEncodeError:
                 raise _Close(FORBIDDEN, "Forbidden: credentials must be latin-1 text") from None
+            except Exception as error:  # never a credential in the log line: only the error's type
+                log.error("authentication could not be checked: %s", type(error).__name__)
+                raise _Close(INTERNAL_ERROR, "Internal error") from None
         self.acknowledged = True
         await self._send({"type": "connection_ack"})
 

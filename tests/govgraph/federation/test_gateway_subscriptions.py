@@ -1,0 +1,164 @@
+"""Gateway.subscribe without a govgraph server: events of one subgraph's subscription completed with entity
+fields from another, in order; refusals and a broken subgraph stream with their codes; and subscribing to a
+remote subgraph over a real WebSocket (ws_client.OverWebSocket), including a client that stops early."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from govgraph.federation.gateway.endpoint import local_gateway, remote_gateway
+from govgraph.federation.subgraph import build_subgraph_schema, standalone_app, subgraph_view
+from tests.support.servers import UvicornThread
+
+STOPPED: list[int] = []  # the counts at which `endless` subscriptions were stopped (subgraph side)
+
+
+@strawberry.federation.type(keys=["id"])
+class Parcel:
+    id: strawberry.ID
+    area: int
+
+
+@strawberry.type
+class LandQuery:
+    @strawberry.field
+    def parcel(self, id: strawberry.ID) -> Parcel:
+        return Parcel(id=id, area=100)
+
+
+@strawberry.type
+class LandSubscription:
+    @strawberry.subscription
+    async def registered(self, count: int) -> AsyncGenerator[Parcel, None]:
+        for n in range(count):
+            yield Parcel(id=strawberry.ID(f"p-{n}"), area=10 * n)
+            await asyncio.sleep(0)
+
+    @strawberry.subscription
+    async def broken(self) -> AsyncGenerator[Parcel, None]:
+        yield Parcel(id=strawberry.ID("p-0"), area=0)
+        raise RuntimeError("the disk caught fire")
+
+    @strawberry.subscription
+    async def endless(self) -> AsyncGenerator[int, None]:
+        n = 0
+        try:
+            while True:
+                yield n
+                n += 1
+                await asyncio.sleep(0.01)
+        finally:
+            STOPPED.append(n)
+
+
+@strawberry.federation.type(name="Parcel", keys=["id"])
+class OwnedParcel:
+    id: strawberry.ID
+    owner: str
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> OwnedParcel:
+        return cls(id=id, owner=f"owner of {id}")
+
+
+def schemas() -> dict:
+    return {
+        "land": build_subgraph_schema(LandQuery, subscription=LandSubscription, types=[Parcel]),
+        "owners": build_subgraph_schema(None, types=[OwnedParcel]),
+    }
+
+
+async def events(gateway, query: str) -> list[dict]:
+    stream = await gateway.subscribe(query)
+    assert not isinstance(stream, tuple), stream
+    return [event async for event in stream]
+
+
+async def test_each_event_gets_its_entity_fields_from_the_other_subgraph_in_order() -> None:
+    gateway = await local_gateway(schemas())
+    assert await events(gateway, "subscription { registered(count: 3) { id area owner } }") == [
+        {"data": {"registered": {"id": f"p-{n}", "area": 10 * n, "owner": f"owner of p-{n}"}}}
+        for n in range(3)
+    ]
+
+
+async def test_refusals_and_broken_streams_carry_codes() -> None:
+    gateway = await local_gateway(schemas())
+    status, body = await gateway.subscribe("subscription { registered(count: 1) { nope } }")
+    assert (status, [e["extensions"]["code"] for e in body["errors"]]) == (200, ["GRAPHQL_VALIDATION_FAILED"])
+    # the subgraph's own error mid-stream is an event with its errors (masked: nothing internal leaks)
+    assert await events(gateway, "subscription { broken { id owner } }") == [
+        {"data": {"broken": {"id": "p-0", "owner": "owner of p-0"}}},
+        {
+            "errors": [
+                {"message": "Internal error.", "extensions": {"code": "INTERNAL", "serviceName": "land"}}
+            ]
+        },
+    ]
+    # over plain execute, a subscription is refused rather than half-run
+    assert await gateway.execute("subscription { registered(count: 1) { id } }") == (
+        400,
+        {
+            "errors": [
+                {
+                    "message": "Subscriptions are served over graphql-transport-ws or text/event-stream.",
+                    "extensions": {"code": "BAD_REQUEST"},
+                }
+            ]
+        },
+    )
+
+
+async def test_a_gateway_without_a_stream_to_the_subgraph_refuses_with_a_code() -> None:
+    gateway = await local_gateway(schemas())
+    gateway.streams.clear()
+    assert await gateway.subscribe("subscription { registered(count: 1) { id } }") == (
+        200,
+        {
+            "errors": [
+                {
+                    "message": 'Subgraph "land" serves no subscriptions to this gateway.',
+                    "extensions": {"code": "QUERY_PLANNING_FAILED"},
+                }
+            ]
+        },
+    )
+
+
+async def test_remote_subgraphs_are_subscribed_over_websocket() -> None:
+    servers = {
+        name: UvicornThread(standalone_app(subgraph_view(schema))) for name, schema in schemas().items()
+    }
+    try:
+        for server in servers.values():
+            await asyncio.to_thread(server.start)
+        gateway = await remote_gateway({name: f"{server.url}/graphql" for name, server in servers.items()})
+        assert await events(gateway, "subscription { registered(count: 2) { id owner } }") == [
+            {"data": {"registered": {"id": f"p-{n}", "owner": f"owner of p-{n}"}}} for n in range(2)
+        ]
+        stream = await gateway.subscribe("subscription { endless }")
+        assert [await anext(stream) for _ in range(3)] == [{"data": {"endless": n}} for n in range(3)]
+        await stream.aclose()  # the client completed it: the subgraph's subscription stops too
+        for _ in range(200):
+            if STOPPED:
+                break
+            await asyncio.sleep(0.01)
+        assert len(STOPPED) == 1 and STOPPED[0] >= 2
+        # a subgraph that cannot be reached: one coded event, and the end
+        servers["land"].stop()
+        assert await events(gateway, "subscription { registered(count: 2) { id } }") == [
+            {
+                "errors": [
+                    {
+                        "message": 'Subscription to subgraph "land" failed: ConnectionRefusedError',
+                        "extensions": {"code": "SUBGRAPH_REQUEST_FAILED"},
+                    }
+                ]
+            }
+        ]
+    finally:
+        for server in servers.values():
+            await asyncio.to_thread(server.stop)
