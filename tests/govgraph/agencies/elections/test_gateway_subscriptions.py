@@ -44,7 +44,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 
 @pytest.fixture(scope="module")
 def election(service: Service) -> OpenElection:
-    return open_election(service, seed=77, voters=2)
+    return open_election(service, seed=77, voters=0)
 
 
 def socket_to(service: Service) -> ClientConnection:
