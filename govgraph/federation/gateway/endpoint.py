@@ -23,7 +23,13 @@ from strawberry.schema.base import BaseSchema
 
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
-from govgraph.federation.gateway.subscriptions import SSE_HEADERS, SseStream, StreamLimits, Streams
+from govgraph.federation.gateway.subscriptions import (
+    SSE_HEADERS,
+    SseStream,
+    StreamLimits,
+    Streams,
+    sse_event,
+)
 from govgraph.federation.gateway.transport_ws import TransportWsConnection
 from govgraph.federation.gateway.transports import (
     ContextBuilder,
@@ -151,7 +157,11 @@ class GatewayEndpoint:
         else:
             return _refusal(405, f"Method {request.method} is not allowed.", ErrorCode.METHOD_NOT_ALLOWED)
         gateway = await self.ready()
-        if "text/event-stream" in request.headers.get("accept", ""):
+        accept = request.headers.get("accept", "*/*")
+        if "text/event-stream" in accept or (
+            # A subscription sent to a client that takes anything is streamed, as GraphQL Yoga does.
+            "*/*" in accept and gateway.is_subscription(payload.get("query"), payload.get("operationName"))
+        ):
             return await self._event_stream(gateway, payload, request)
         status, result = await gateway.execute(
             payload.get("query"),
@@ -163,7 +173,8 @@ class GatewayEndpoint:
 
     async def _event_stream(self, gateway: Gateway, payload: dict, request: Request) -> Response:
         """GraphQL over SSE, distinct connections mode: the operation's results as `next` events, then
-        `complete`. A request refused before it runs is answered as over plain HTTP (JSON, with codes)."""
+        `complete`. A request refused before it runs is one `next` with its errors, then `complete`, as
+        Hive Gateway answers it."""
         results = await gateway.subscribe(
             payload.get("query"),
             payload.get("variables"),
@@ -171,7 +182,8 @@ class GatewayEndpoint:
             forwarded=self.forwarded(request),
         )
         if isinstance(results, tuple):
-            return JSONResponse(results[1], status_code=results[0])
+            refusal = sse_event("next", results[1]) + sse_event("complete")
+            return Response(refusal, media_type="text/event-stream", headers=SSE_HEADERS)
         stream = SseStream(self.streams, results)
         if not self.streams.admit(stream):
             await results.aclose()  # type: ignore[attr-defined]

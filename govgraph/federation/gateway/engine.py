@@ -194,6 +194,18 @@ class Gateway:
             log.exception("gateway failed on operation %r", name.value if name else None)
             return 200, {"errors": [_error(INTERNAL_MESSAGE, ErrorCode.INTERNAL)]}
 
+    def is_subscription(self, query: Any, operation_name: Any = None) -> bool:
+        """Whether the request names a subscription (parsed once: the document cache keeps it)."""
+        if not isinstance(query, str) or not query:
+            return False
+        if operation_name is not None and not isinstance(operation_name, str):
+            return False
+        document = self._document(query)
+        if isinstance(document, dict):
+            return False
+        operation = self._operation(document, operation_name)
+        return not isinstance(operation, dict) and operation.operation == OperationType.SUBSCRIPTION
+
     async def subscribe(
         self, query: Any, variables: Any = None, operation_name: Any = None, *, forwarded: Forwarded = ()
     ) -> AsyncIterator[dict] | tuple[int, dict]:

@@ -83,8 +83,9 @@ async def finish(task: asyncio.Task | None) -> None:
 
 def sse_event(kind: str, payload: dict | None = None) -> bytes:
     """One event of GraphQL over SSE: `event: next` with the result as data, or `event: complete`."""
-    data = "" if payload is None else json.dumps(payload, separators=(",", ":"))
-    return f"event: {kind}\ndata: {data}\n\n".encode()
+    if payload is None:
+        return f"event: {kind}\ndata:\n\n".encode()
+    return f"event: {kind}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
 
 
 class SseStream(Stream):

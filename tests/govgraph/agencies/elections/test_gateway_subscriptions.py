@@ -147,7 +147,7 @@ def test_turnout_streams_over_server_sent_events(service: Service, election: Ope
     }
     answer = httpx.get(service.url + "/graphql", params=params, headers=headers, timeout=10)
     result = json.dumps({"data": {"election": {"turnout": before + 1}}}, separators=(",", ":"))
-    assert answer.text == f"event: next\ndata: {result}\n\nevent: complete\ndata: \n\n"
+    assert answer.text == f"event: next\ndata: {result}\n\nevent: complete\ndata:\n\n"
 
 
 def test_refused_subscriptions_carry_codes(service: Service, election: OpenElection) -> None:
@@ -182,20 +182,35 @@ def test_refused_subscriptions_carry_codes(service: Service, election: OpenElect
             },
         }
         assert receive(ws) == {"id": "n", "type": "complete"}
-    # the same refusal over SSE: the JSON answer plain HTTP gives, with its code
+    # the same refusal over SSE: one `next` with the errors, then `complete` (as Hive Gateway answers)
     answer = httpx.post(
         service.url + "/graphql",
         json={"query": "subscription { turnout }"},
         headers={"accept": "text/event-stream"},
         timeout=10,
     )
-    assert answer.status_code == 200
-    assert answer.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
-    # and a subscription over plain JSON is refused, not half-run
+    assert (answer.status_code, answer.headers["content-type"]) == (200, "text/event-stream; charset=utf-8")
+    event, data, blank, *rest = answer.text.split("\n")
+    assert (event, blank, rest) == ("event: next", "", ["event: complete", "data:", "", ""])
+    [error] = json.loads(data.removeprefix("data: "))["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    # a subscription to a client that takes only JSON is refused, not half-run
     answer = httpx.post(
-        service.url + "/graphql", json={"query": TURNOUT, "variables": {"e": election.id}}, timeout=10
+        service.url + "/graphql",
+        json={"query": TURNOUT, "variables": {"e": election.id}},
+        headers={"accept": "application/json"},
+        timeout=10,
     )
     assert (answer.status_code, answer.json()["errors"][0]["extensions"]["code"]) == (400, "BAD_REQUEST")
+    # one that takes anything (*/*) gets the stream, as from GraphQL Yoga
+    body = {"query": TURNOUT, "variables": {"e": election.id}}
+    with httpx.stream("POST", service.url + "/graphql", json=body, timeout=10) as response:
+        assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+        lines = response.iter_lines()
+        assert [next(lines), next(lines)] == [
+            "event: next",
+            f'data: {{"data":{{"turnout":{election.turnout()}}}}}',
+        ]
 
 
 def test_per_connection_limits_are_enforced(service: Service, election: OpenElection) -> None:
@@ -281,7 +296,7 @@ def test_shutdown_completes_every_subscription_and_leaves_no_task(tmp_path: Path
         assert [line for line in lines if line] == [
             'data: {"data":{"turnout":0}}',
             "event: complete",
-            "data: ",
+            "data:",
         ]
         assert server.process.wait(timeout=10) == -signal.SIGTERM
         assert (

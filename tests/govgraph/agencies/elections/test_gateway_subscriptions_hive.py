@@ -104,3 +104,24 @@ def test_embedded_and_hive_gateways_deliver_the_same_events(served: tuple[Servic
     ]
     assert all(r["data"]["ballotsCast"]["ledgerEntry"]["leafHash"] for r in embedded_ballots)
     assert embedded_ballots == remote_ballots == hive_ballots
+
+
+def test_a_refused_subscription_is_answered_alike_over_sse(served: tuple[Service, list[str]]) -> None:
+    _service, urls = served
+    answers = []
+    for url in urls:
+        body = {"query": "subscription { turnout }"}
+        answer = httpx.post(url, json=body, headers={"accept": "text/event-stream"}, timeout=30)
+        assert (answer.status_code, answer.headers["content-type"].split(";")[0]) == (
+            200,
+            "text/event-stream",
+        )
+        # Hive opens every stream with a keep-alive comment line (":"); the events are what count
+        answers.append([line for line in answer.text.split("\n") if line and not line.startswith(":")])
+    assert answers[0] == answers[1] == answers[2]
+    event, data, complete, empty = answers[0]
+    assert (event, complete, empty) == ("event: next", "event: complete", "data:")
+    assert (
+        json.loads(data.removeprefix("data: "))["errors"][0]["extensions"]["code"]
+        == "GRAPHQL_VALIDATION_FAILED"
+    )
