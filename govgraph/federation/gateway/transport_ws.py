@@ -137,7 +137,7 @@ class TransportWsConnection(Stream):
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
             raw = message.get("text") if message.get("text") is not None else message.get("bytes") or b""
-            if len(raw) > self.limits.max_message_bytes:
+            if _too_big(raw, self.limits.max_message_bytes):
                 raise _Close(MESSAGE_TOO_BIG, "Message too big")
             await self._handle(_decoded(raw))
 
@@ -248,6 +248,16 @@ class TransportWsConnection(Stream):
             if self.websocket.application_state == WebSocketState.CONNECTED:
                 with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
                     await self.websocket.close(code, reason)
+
+
+def _too_big(raw: str | bytes, limit: int) -> bool:
+    """Whether the message holds more than `limit` bytes (a text message's UTF-8 is encoded only when its
+    length alone, at most 4 bytes a character, does not settle it)."""
+    if isinstance(raw, bytes):
+        return len(raw) > limit
+    if len(raw) > limit:
+        return True
+    return len(raw) * 4 > limit and len(raw.encode()) > limit
 
 
 def _decoded(raw: str | bytes) -> dict:

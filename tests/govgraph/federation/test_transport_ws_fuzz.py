@@ -1,5 +1,7 @@
 """Hypothesis over the gateway's graphql-transport-ws message decoding: any text or bytes a client sends is a
-message (a JSON object with a string type) or a 4400 close, never another exception."""
+message (a JSON object with a string type) or a 4400 close, never another exception; any message a remote
+subgraph sends is one, or a MalformedInput / SubgraphStreamError ending that subscription; the size check
+counts UTF-8 bytes."""
 
 from __future__ import annotations
 
@@ -13,8 +15,11 @@ from govgraph.federation.gateway.transport_ws import (
     _Close,
     _decoded,
     _operation_id,
+    _too_big,
     _well_formed,
 )
+from govgraph.federation.gateway.ws_client import SubgraphStreamError, _message
+from zk.errors import MalformedInput
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -50,3 +55,26 @@ def test_any_json_message_decodes_or_closes_4400(payload: object, kind: object) 
 
 def test_deep_nesting_is_refused_as_invalid() -> None:
     check("[" * 10_000 + "]" * 10_000)
+
+
+class _Socket:
+    def __init__(self, raw: str | bytes) -> None:
+        self.raw = raw
+
+    async def recv(self) -> str | bytes:
+        return self.raw
+
+
+@given(st.binary(max_size=300) | st.text(max_size=300))
+async def test_any_subgraph_message_decodes_or_is_refused(raw: str | bytes) -> None:
+    try:
+        message = await _message(_Socket(raw))
+    except (MalformedInput, SubgraphStreamError):
+        return
+    assert isinstance(message, dict) and isinstance(message["type"], str)
+
+
+@given(st.text(max_size=200), st.integers(min_value=0, max_value=400))
+def test_the_size_limit_counts_utf8_bytes(text: str, limit: int) -> None:
+    assert _too_big(text, limit) == (len(text.encode()) > limit)
+    assert _too_big(text.encode(), limit) == (len(text.encode()) > limit)
