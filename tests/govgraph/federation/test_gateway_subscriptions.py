@@ -5,8 +5,10 @@ remote subgraph over a real WebSocket (ws_client.OverWebSocket), including a cli
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncGenerator
 
+import httpx
 import strawberry
 
 from govgraph.federation.gateway.endpoint import local_gateway, remote_gateway
@@ -162,3 +164,49 @@ async def test_remote_subgraphs_are_subscribed_over_websocket() -> None:
     finally:
         for server in servers.values():
             await asyncio.to_thread(server.stop)
+
+
+def test_connection_init_credentials_go_with_every_fetch_of_the_connection() -> None:
+    """The payload's credentials (top level, or under `headers`, any case) are what the subgraph sees, for
+    the streamed root field and for each event's entity fetch; the handshake's are the fallback."""
+    seen: list[tuple] = []
+
+    def context(forwarded):
+        seen.append(forwarded)
+        return None
+
+    from starlette.applications import Starlette
+    from starlette.routing import Route, WebSocketRoute
+    from websockets.sync.client import connect
+
+    from govgraph.federation.gateway.endpoint import GatewayEndpoint
+
+    endpoint = GatewayEndpoint(lambda: local_gateway(schemas(), context))
+    routes = [Route("/graphql", endpoint), WebSocketRoute("/graphql", endpoint)]
+    server = UvicornThread(Starlette(routes=routes)).start()
+    query = {"query": "subscription { registered(count: 1) { id owner } }"}
+    try:
+        # the gateway is built (each subgraph's SDL fetched) by its first request
+        assert httpx.post(server.url + "/graphql", json={"query": "{ __typename }"}).status_code == 200
+        url = server.url.replace("http://", "ws://") + "/graphql"
+        cases = [
+            ({"Authorization": "Bearer a"}, {}, (("authorization", "Bearer a"),)),
+            ({"headers": {"x-API-key": "k1"}}, {}, (("x-api-key", "k1"),)),
+            ({}, {"Authorization": "Bearer h"}, (("authorization", "Bearer h"),)),
+        ]
+        for payload, handshake, expected in cases:
+            seen.clear()
+            with connect(url, subprotocols=["graphql-transport-ws"], additional_headers=handshake) as ws:
+                ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+                assert json.loads(ws.recv(timeout=10)) == {"type": "connection_ack"}
+                ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": query}))
+                assert json.loads(ws.recv(timeout=10)) == {
+                    "id": "1",
+                    "type": "next",
+                    "payload": {"data": {"registered": {"id": "p-0", "owner": "owner of p-0"}}},
+                }
+                assert json.loads(ws.recv(timeout=10)) == {"id": "1", "type": "complete"}
+            # once for the land subgraph's stream, once for the owners subgraph's entity fetch
+            assert seen == [expected, expected]
+    finally:
+        server.stop()
