@@ -210,3 +210,62 @@ def test_connection_init_credentials_go_with_every_fetch_of_the_connection() -> 
             assert seen == [expected, expected]
     finally:
         server.stop()
+
+
+def test_server_shutdown_completes_streams_and_ends_every_subgraph_subscription() -> None:
+    """govgraph.server.Server stopping: the client gets `complete` then close 1001, the SSE client `complete`,
+    and the subgraph's generators have finished (their `finally` ran) before the server's loop is gone."""
+    import threading
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import Route, WebSocketRoute
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from govgraph.federation.gateway.endpoint import GatewayEndpoint
+    from govgraph.server import Server
+    from tests.support.servers import free_port
+
+    endpoint = GatewayEndpoint(lambda: local_gateway(schemas()))
+    app = Starlette(routes=[Route("/graphql", endpoint), WebSocketRoute("/graphql", endpoint)])
+    app.state.close_streams = endpoint.close_streams
+    port = free_port()
+    server = Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive()
+        threading.Event().wait(0.02)
+    STOPPED.clear()
+    query = {"query": "subscription { endless }"}
+    with (
+        connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+        httpx.stream(
+            "POST", f"http://127.0.0.1:{port}/graphql", json=query, headers={"accept": "text/event-stream"}
+        ) as sse,
+    ):
+        ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(ws.recv(timeout=10)) == {"type": "connection_ack"}
+        ws.send(json.dumps({"id": "e", "type": "subscribe", "payload": query}))
+        assert json.loads(ws.recv(timeout=10)) == {
+            "id": "e",
+            "type": "next",
+            "payload": {"data": {"endless": 0}},
+        }
+        lines = sse.iter_lines()
+        assert [next(lines), next(lines)] == ["event: next", 'data: {"data":{"endless":0}}']
+        server.should_exit = True
+        received = []
+        try:
+            while True:
+                received.append(json.loads(ws.recv(timeout=10)))
+        except ConnectionClosed as closed:
+            assert (closed.rcvd.code, closed.rcvd.reason) == (1001, "Server shutting down")
+        assert received[-1] == {"id": "e", "type": "complete"}
+        assert all(message["type"] == "next" for message in received[:-1])
+        assert [line for line in lines if line.startswith("event:")][-1] == "event: complete"
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert endpoint.streams.open == set()
+    assert len(STOPPED) == 2  # both subgraph subscriptions ran their `finally`: no task was left behind
