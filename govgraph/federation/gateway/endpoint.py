@@ -3,7 +3,9 @@ URLs, or in-process over schemas living in this process.
 
 A POST body is read only up to MAX_BODY_BYTES (a larger Content-Length is refused unread) and, when large,
 decoded in a worker thread, so one client's body neither fills the memory nor holds the event loop. The
-client's credential headers (FORWARDED_HEADERS) go on to every subgraph fetch; subgraphs check them."""
+client's credential headers (FORWARDED_HEADERS) go on to every subgraph fetch; subgraphs check them.
+Subscriptions are served on the same path: GraphQL over SSE (subscriptions.py) and, for a WebSocket,
+graphql-transport-ws (transport_ws.py)."""
 
 from __future__ import annotations
 
@@ -66,7 +68,9 @@ def _refusal(status: int, message: str, code: str) -> JSONResponse:
 
 
 class GatewayEndpoint:
-    """ASGI app answering GraphQL over HTTP (POST JSON, or GET with query parameters; GraphiQL for browsers).
+    """ASGI app answering GraphQL over HTTP (POST JSON, or GET with query parameters; GraphiQL for browsers),
+    over SSE (`Accept: text/event-stream`) and over graphql-transport-ws (a WebSocket scope), the streaming
+    clients held to `stream_limits` and ended by `close_streams` at shutdown.
     The gateway is built on first use, in the serving event loop (its HTTP client belongs to that loop).
 
     The request's `forward_headers` go with each subgraph fetch. With `authenticate`, credentials are also

@@ -180,6 +180,9 @@ class Gateway:
                 plan = self.plans.put(key, self._plan(document, operation), size)
         except PlanningError as exc:
             return 200, {"errors": [_error(str(exc), ErrorCode.QUERY_PLANNING_FAILED)]}
+        except Exception:  # a planner bug: logged, and answered as a coded error that leaks nothing
+            log.exception("gateway failed to plan operation %r", operation_name)
+            return 200, {"errors": [_error(INTERNAL_MESSAGE, ErrorCode.INTERNAL)]}
         return Prepared(plan, document, variables or {}, coerced)
 
     async def run(
