@@ -12,7 +12,6 @@ import json
 import signal
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,7 +21,7 @@ from websockets.sync.client import ClientConnection, connect
 from tests.govgraph.agencies.elections.ballots import OpenElection, open_election
 from tests.govgraph.agencies.elections.conftest import ROLES, Service
 from tests.support.credentials import issue_token
-from tests.support.servers import running_server
+from tests.support.servers import LiveServer, running_server
 
 TURNOUT = "subscription($e: ID!) { turnout(electionId: $e) }"
 BALLOTS = """subscription($e: ID!) { ballotsCast(electionId: $e) {
@@ -36,10 +35,16 @@ LIMITS = {
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data = tmp_path_factory.mktemp("subscriptions")
-    with running_server(data, log_level="warning", env=LIMITS) as server:
-        yield Service(server.url, data, issue_token(data, "commission", *ROLES, ttl=3600))
+    with running_server(data, log_level="info", env=LIMITS) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def service(live: LiveServer) -> Service:
+    data = live.log_path.parent
+    return Service(live.url, data, issue_token(data, "commission", *ROLES, ttl=3600))
 
 
 @pytest.fixture(scope="module")
@@ -267,16 +272,18 @@ def test_per_connection_limits_are_enforced(service: Service, election: OpenElec
         )
 
 
-def test_shutdown_completes_every_subscription_and_leaves_no_task(tmp_path: Path) -> None:
-    with running_server(tmp_path, log_level="info") as server, contextlib.ExitStack() as stack:
-        service = Service(server.url, tmp_path, issue_token(tmp_path, "commission", *ROLES, ttl=3600))
-        election = open_election(service, seed=78, voters=0)
-        subscribe = {"query": TURNOUT, "variables": {"e": election.id}}
+def test_shutdown_completes_every_subscription_and_leaves_no_task(
+    live: LiveServer, service: Service, election: OpenElection
+) -> None:
+    """Last in this module: it stops the module's server with SIGTERM, as a service manager would."""
+    subscribe = {"query": TURNOUT, "variables": {"e": election.id}}
+    turnout = election.turnout()
+    with contextlib.ExitStack() as stack:
         ws = stack.enter_context(socket_to(service))
         initialise(ws)
         for n in ("a", "b"):
             send(ws, {"id": n, "type": "subscribe", "payload": subscribe})
-            assert receive(ws) == {"id": n, "type": "next", "payload": {"data": {"turnout": 0}}}
+            assert receive(ws) == {"id": n, "type": "next", "payload": {"data": {"turnout": turnout}}}
         sse = httpx.stream(
             "POST",
             service.url + "/graphql",
@@ -284,24 +291,24 @@ def test_shutdown_completes_every_subscription_and_leaves_no_task(tmp_path: Path
             headers={"accept": "text/event-stream"},
             timeout=10,
         )
-        lines = sse.__enter__().iter_lines()
+        lines = stack.enter_context(sse).iter_lines()
         assert next(lines) == "event: next"
+        logged_before = len(live.log_path.read_text())
         started = time.monotonic()
-        server.process.send_signal(signal.SIGTERM)
+        live.process.send_signal(signal.SIGTERM)
         assert sorted(json.dumps(receive(ws)) for _ in range(2)) == [
             '{"id": "a", "type": "complete"}',
             '{"id": "b", "type": "complete"}',
         ]
         assert closed_with(ws) == (1001, "Server shutting down")
         assert [line for line in lines if line] == [
-            'data: {"data":{"turnout":0}}',
+            f'data: {{"data":{{"turnout":{turnout}}}}}',
             "event: complete",
             "data:",
         ]
-        assert server.process.wait(timeout=10) == -signal.SIGTERM
-        assert (
-            time.monotonic() - started < 5
-        )  # nothing left for uvicorn's graceful-shutdown timeout to cancel
-        log = server.log_path.read_text()
-        assert "closing 2 subscription stream(s) for shutdown" in log
-        assert "Traceback" not in log and "Cancel" not in log and "ERROR" not in log
+    assert live.process.wait(timeout=10) == -signal.SIGTERM
+    # nothing was left for uvicorn's graceful-shutdown timeout (10 s) to wait for or cancel
+    assert time.monotonic() - started < 5
+    log = live.log_path.read_text()[logged_before:]
+    assert "closing 2 subscription stream(s) for shutdown" in log
+    assert "Traceback" not in log and "Cancel" not in log and "ERROR" not in log
