@@ -4,6 +4,7 @@ planner) over the same subgraphs in the same run, for the 2-hop join and a 10-en
     python -m bench.gateway            # full run
     python -m bench.gateway --quick    # short run
     python -m bench.gateway --json     # the same figures as one JSON object
+    python -m bench.gateway --quick --fanout-only   # only the subscription fan-out rows
 
 Every server is its own process: the identity and land agencies (seeded SQLite) and two in-memory bench
 subgraphs (catalog, reviews) for the 10-entity join; Hive Gateway and the embedded gateway over HTTP call
@@ -19,7 +20,12 @@ cannot be shared, for both gateways.
 The persisted-query rows run a front-end-sized document (five aliased pages through one fragment) on the
 in-process embedded gateway twice: sent in full, and as Apollo's APQ hash alone (registered once before);
 their ratio is against the full document in the same run, with the request's bytes on the wire and the CPU
-the gateway spends decoding the body and resolving its document (microseconds, measured in this process)."""
+the gateway spends decoding the body and resolving its document (microseconds, measured in this process).
+
+The subscription fan-out rows (`fanout`): 1,000 WebSocket subscribers in this process (graphql-transport-ws),
+each receiving the same number of events from the catalog subgraph's `itemUpdates`, through the embedded
+gateway (root fields only, then with `rating` fetched from reviews per event) against the subgraph's own
+endpoint; events/s delivered to all of them, and the server's CPU per event (time.process_time)."""
 
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ import itertools
 import json
 import os
 import tempfile
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import httpx
@@ -347,6 +354,187 @@ def table_against_hive(result: dict) -> str:
     )
 
 
+# -- subscription fan-out ---------------------------------------------------------------------------------
+
+FANOUT_SUBSCRIBERS = 1000
+FANOUT_EVENTS = {True: 20, False: 100}  # events per subscriber: --quick, full
+FANOUT_SCENARIOS = (
+    # (gateway, what each event selects, server mode, document)
+    (
+        "subgraph endpoint",
+        "root fields",
+        "subgraph",
+        "subscription($c: Int!) { itemUpdates(count: $c) { id name } }",
+    ),
+    (
+        "embedded gateway",
+        "root fields",
+        "gateway",
+        "subscription($c: Int!) { itemUpdates(count: $c) { id name } }",
+    ),
+    (
+        "embedded gateway",
+        "+ entity (reviews)",
+        "gateway",
+        "subscription($c: Int!) { itemUpdates(count: $c) { id name rating } }",
+    ),
+)
+
+
+@strawberry.type
+class FanoutSubscription:
+    @strawberry.subscription
+    async def item_updates(self, count: int = 10) -> AsyncGenerator[Item, None]:
+        """`count` item updates, as fast as the subscriber takes them (ten distinct items in turn)."""
+        for n in range(count):
+            yield Item(id=strawberry.ID(str(n % 10)), name=f"item {n}")
+            await asyncio.sleep(0)
+
+
+def serve_fanout(port: int, mode: str) -> None:
+    """The fan-out servers: the catalog subgraph (with `itemUpdates`) alone, or the embedded gateway over it
+    and reviews in-process; both with /cpu (the process's CPU seconds) for CPU per event."""
+    import time
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route, WebSocketRoute
+
+    from govgraph.federation.gateway.endpoint import GatewayEndpoint, local_gateway
+    from govgraph.federation.gateway.subscriptions import StreamLimits
+    from govgraph.federation.subgraph import standalone_app, subgraph_view
+
+    catalog = build_subgraph_schema(CatalogQuery, subscription=FanoutSubscription, types=[Item])
+
+    async def cpu(_request):
+        return JSONResponse({"seconds": time.process_time()})
+
+    async def readiness(_request):
+        return JSONResponse({"status": "ready"})
+
+    if mode == "subgraph":
+        app = standalone_app(subgraph_view(catalog), routes=[Route("/cpu", cpu)])
+    else:
+        schemas = {"catalog": catalog, "reviews": bench_schemas()["reviews"]}
+        limits = StreamLimits(max_connections=2 * FANOUT_SUBSCRIBERS)
+        endpoint = GatewayEndpoint(lambda: local_gateway(schemas), stream_limits=limits)
+        routes = [Route("/graphql", endpoint), WebSocketRoute("/graphql", endpoint)]
+        app = Starlette(routes=[*routes, Route("/readiness", readiness), Route("/cpu", cpu)])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, ws_max_queue=64)
+
+
+async def fan_out(url: str, query: str, subscribers: int, events: int) -> dict:
+    """`subscribers` WebSocket clients (graphql-transport-ws) connected and acknowledged first, then all
+    subscribed at once: events delivered per second until the last `complete`, and the server's CPU."""
+    import time
+
+    from websockets.asyncio.client import connect
+
+    ws_url = url.replace("http://", "ws://")
+    start = asyncio.Event()
+    connected = 0
+    opening = asyncio.Semaphore(50)
+    message = json.dumps(
+        {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"c": events}}}
+    )
+
+    async def subscriber() -> int:
+        nonlocal connected
+        async with opening:
+            ws = await connect(ws_url, subprotocols=["graphql-transport-ws"], open_timeout=60, max_queue=64)
+            await ws.send('{"type":"connection_init"}')
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            connected += 1
+        async with ws:
+            await start.wait()
+            await ws.send(message)
+            received = 0
+            async for raw in ws:
+                kind = json.loads(raw)["type"]
+                if kind == "next":
+                    received += 1
+                elif kind == "complete":
+                    return received
+                else:
+                    raise RuntimeError(f"unexpected message: {raw[:200]!r}")
+        return received
+
+    tasks = [asyncio.create_task(subscriber()) for _ in range(subscribers)]
+    while connected < subscribers:
+        await asyncio.sleep(0.05)
+        if any(task.done() for task in tasks):  # a connection failed: its error, now
+            for task in tasks:
+                if task.done():
+                    task.result()
+    async with httpx.AsyncClient(base_url=url.removesuffix("/graphql"), timeout=30) as client:
+        cpu_before = (await client.get("/cpu")).json()["seconds"]
+        began = time.perf_counter()
+        start.set()
+        received = sum(await asyncio.gather(*tasks))
+        seconds = time.perf_counter() - began
+        cpu_after = (await client.get("/cpu")).json()["seconds"]
+    if received != subscribers * events:
+        raise RuntimeError(f"{received} events delivered, {subscribers * events} expected")
+    return {
+        "events": received,
+        "events_per_s": received / seconds,
+        "server_cpu_us_per_event": (cpu_after - cpu_before) / received * 1e6,
+    }
+
+
+def fanout(quick: bool) -> list[dict]:
+    """The subscription fan-out rows: events/s delivered to FANOUT_SUBSCRIBERS WebSocket subscribers, through
+    the embedded gateway (root fields only, and with an entity field fetched from another subgraph per
+    event) against the same subscription on the subgraph's own endpoint (the reference)."""
+    rows = []
+    events = FANOUT_EVENTS[quick]
+    with ServerProcesses("bench.gateway") as servers:
+        urls = {mode: servers.start(["--serve-fanout", mode]) for mode in ("subgraph", "gateway")}
+        for gateway, selects, mode, query in FANOUT_SCENARIOS:
+            figures = asyncio.run(fan_out(urls[mode], query, FANOUT_SUBSCRIBERS, events))
+            rows.append(
+                {"gateway": gateway, "selects": selects, "subscribers": FANOUT_SUBSCRIBERS, **figures}
+            )
+    reference = rows[0]["events_per_s"]
+    for row in rows:
+        row["ratio_vs_subgraph"] = row["events_per_s"] / reference
+    return rows
+
+
+FANOUT_COLUMNS = (
+    Column("subscription fan-out", 20, align="<"),
+    Column("each event selects", 20, align="<"),
+    Column("subs", 5),
+    Column("events/s", 9, ".0f"),
+    Column("CPU us/event", 12, ".1f"),
+    Column("x subgraph", 10, ".2f"),
+)
+
+
+def fanout_table(rows: list[dict]) -> str:
+    lines = table_lines(
+        FANOUT_COLUMNS,
+        (
+            (
+                r["gateway"],
+                r["selects"],
+                r["subscribers"],
+                r["events_per_s"],
+                r["server_cpu_us_per_event"],
+                r["ratio_vs_subgraph"],
+            )
+            for r in rows
+        ),
+        rule=True,
+    )
+    return "\n".join(lines)
+
+
+def both_tables(result: dict) -> list[str]:
+    return ([table(result)] if result["rows"] else []) + [fanout_table(result["fanout"])]
+
+
 def main() -> None:
     parser = arguments(__doc__)
     parser.add_argument("--serve", help=argparse.SUPPRESS)
@@ -354,7 +542,11 @@ def main() -> None:
     parser.add_argument("--serve-remote", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-fanout", help=argparse.SUPPRESS)
+    parser.add_argument("--fanout-only", action="store_true", help="Only the subscription fan-out rows.")
     args = parser.parse_args()
+    if args.serve_fanout:
+        return serve_fanout(args.port, args.serve_fanout)
     if args.serve:
         return serve_subgraph(args.serve, args.port, args.data)
     if args.serve_embedded:
@@ -362,9 +554,10 @@ def main() -> None:
     if args.serve_remote:
         return serve_remote(args.port, args.serve_remote)
     duration, warmup = load_seconds(args.quick)
-    rows = run(duration, warmup)
+    rows = [] if args.fanout_only else run(duration, warmup)
     result = {"benchmark": "gateway", "duration_s": duration, "cpus": os.cpu_count(), "rows": rows}
-    report(result, args.json, table)
+    result["fanout"] = fanout(args.quick)
+    report(result, args.json, lambda result: "\n\n".join(both_tables(result)))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 from govgraph import __version__, db, migrations
@@ -45,6 +45,7 @@ from govgraph.federation.gateway.endpoint import GatewayEndpoint
 from govgraph.federation.gateway.persisted import ManifestError, PersistedDocuments, parse_manifest
 from govgraph.federation.rate_limits import RateLimiter
 from govgraph.federation.request_id import RequestIdMiddleware
+from govgraph.federation.gateway.subscriptions import StreamLimits
 from govgraph.federation.subgraph import standalone_app, subgraph_view
 from govgraph.federation.telemetry import TracingMiddleware, configure_tracing, flush_tracing
 from govgraph.ledger.http import Ledgers, ledger_routes
@@ -84,6 +85,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
         rate_limiter=RateLimiter(settings.rate_limits, registry=metrics.registry)
         if settings.rate_limits
         else None,
+        stream_limits=stream_limits(settings),
     )
 
     @contextlib.asynccontextmanager
@@ -109,6 +111,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             *health_routes(),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             Route("/graphql", cors(gateway, settings)),
+            WebSocketRoute("/graphql", gateway),  # subscriptions over graphql-transport-ws
             *agency_routes(
                 agencies,
                 production=settings.production,
@@ -128,8 +131,19 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.gateway = gateway
+    app.state.close_streams = gateway.close_streams  # govgraph.server.Server calls it as shutdown begins
     app.state.auth = auth
     return app
+
+
+def stream_limits(settings: Settings) -> StreamLimits:
+    """The gateway's limits on subscription streams, from the GOVGRAPH_SUBSCRIPTION_* settings."""
+    return StreamLimits(
+        max_connections=settings.subscription_max_connections,
+        max_subscriptions_per_connection=settings.subscription_max_per_connection,
+        init_timeout=settings.subscription_init_timeout,
+        max_message_bytes=settings.subscription_max_message_bytes,
+    )
 
 
 def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = True) -> Starlette:

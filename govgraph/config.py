@@ -47,6 +47,12 @@ class Settings:
     header_timeout: float = 10.0
     body_timeout: float = 30.0
     max_connections: int = 1000
+    # Subscriptions through the gateway's /graphql (graphql-transport-ws and SSE): streaming connections open
+    # at once, subscriptions per WebSocket, seconds for connection_init, bytes per client message.
+    subscription_max_connections: int = 1000
+    subscription_max_per_connection: int = 10
+    subscription_init_timeout: float = 10.0
+    subscription_max_message_bytes: int = 262_144
     # GOVGRAPH_SUBGRAPH_SECRET: in production, only requests carrying it may use the subgraphs' federation
     # fields (_service, _entities); the gateways send it. Unset: in production nobody may.
     subgraph_secret: str | None = field(default=None, repr=False)  # never in a log line
@@ -154,6 +160,16 @@ class Settings:
             header_timeout=_seconds(env, "GOVGRAPH_HEADER_TIMEOUT", 10.0),
             body_timeout=_seconds(env, "GOVGRAPH_BODY_TIMEOUT", 30.0),
             max_connections=_count(env, "GOVGRAPH_MAX_CONNECTIONS", 1000, maximum=1_000_000),
+            subscription_max_connections=_count(
+                env, "GOVGRAPH_SUBSCRIPTION_MAX_CONNECTIONS", 1000, maximum=1_000_000
+            ),
+            subscription_max_per_connection=_count(
+                env, "GOVGRAPH_SUBSCRIPTION_MAX_PER_CONNECTION", 10, maximum=10_000
+            ),
+            subscription_init_timeout=_seconds(env, "GOVGRAPH_SUBSCRIPTION_INIT_TIMEOUT", 10.0),
+            subscription_max_message_bytes=_count(
+                env, "GOVGRAPH_SUBSCRIPTION_MAX_MESSAGE_BYTES", 262_144, maximum=16_777_216
+            ),
             subgraph_secret=_secret(env, "GOVGRAPH_SUBGRAPH_SECRET"),
             public_url=_public_url(env, "GOVGRAPH_PUBLIC_URL"),
             verify_workers=_workers(env, "GOVGRAPH_VERIFY_WORKERS", 2),

@@ -238,6 +238,17 @@ class Server(uvicorn.Server):
         await super().startup(sockets=sockets)
         gc.freeze()
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Before uvicorn closes connections (a WebSocket with 1012), the app's streams are ended the way
+        their protocols say: `complete` for each subscription, then close 1001 (app.state.close_streams)."""
+        close_streams = getattr(getattr(self.config.app, "state", None), "close_streams", None)
+        if close_streams is not None:
+            try:
+                await close_streams()
+            except Exception:  # never in the way of the rest of shutdown
+                log.exception("closing subscription streams failed")
+        await super().shutdown(sockets=sockets)
+
 
 def quiet_repeated_lines() -> None:
     for name, prefixes in REPEATED_LINES.items():

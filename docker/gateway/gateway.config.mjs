@@ -15,8 +15,14 @@ if (planner !== 'rust' && planner !== 'js') {
 // shared secret: given the same GOVGRAPH_SUBGRAPH_SECRET, the gateway sends it on every subgraph request (the
 // value is read from the environment when each request is made, never written into this file).
 const subgraphSecret = process.env.GOVGRAPH_SUBGRAPH_SECRET
-  ? { transportEntries: { '*': { headers: [['govgraph-subgraph-secret', '{env.GOVGRAPH_SUBGRAPH_SECRET}']] } } }
+  ? { headers: [['govgraph-subgraph-secret', '{env.GOVGRAPH_SUBGRAPH_SECRET}']] }
   : {};
+
+// Subscriptions: queries and mutations go to subgraphs over HTTP, subscriptions over graphql-transport-ws at the
+// subgraph's own URL (ws://.../graphql, which every govgraph subgraph serves), as the embedded gateway does.
+const transportEntries = {
+  '*': { ...subgraphSecret, options: { subscriptions: { kind: 'ws' } } },
+};
 
 // The caller's credentials (a bearer token, an API key) go on to every subgraph, which checks them itself: a
 // subgraph never relies on the gateway having done so. Absent headers are not sent. Hive's in-flight
@@ -103,7 +109,7 @@ if (cors && cors.credentials && corsOrigins.includes('*')) {
 export const gatewayConfig = defineConfig({
   supergraph: process.env.GOVGRAPH_SUPERGRAPH ?? './supergraph.graphql',
   ...(planner === 'rust' ? { unifiedGraphHandler } : {}),
-  ...subgraphSecret,
+  transportEntries,
   propagateHeaders,
   ...persistedDocuments,
   cors,

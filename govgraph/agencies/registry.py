@@ -67,7 +67,7 @@ class Agency:
     # HTTP routes the agency serves beside GraphQL (land's GeoJSON export, the welfare office's
     # publications); the app and the agency's standalone subgraph app mount them.
     routes: Sequence[BaseRoute] = ()
-    # Served on the subgraph's own endpoint (the embedded gateway plans no subscriptions).
+    # Served on the subgraph's own endpoint and through the gateways' /graphql (WebSocket and SSE).
     subscription: type | None = None
 
     def schema(

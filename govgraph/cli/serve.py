@@ -144,7 +144,7 @@ def gateway(
         raise typer.Exit(code=1) from None
     if deduplicate is None:
         deduplicate = settings.gateway_deduplicate
-    from govgraph.app import cors_middleware_for, persisted_documents
+    from govgraph.app import cors_middleware_for, persisted_documents, stream_limits
     from govgraph.federation.telemetry import configure_tracing
 
     if settings.otel_endpoint is not None:
@@ -157,6 +157,7 @@ def gateway(
             subgraph_secret=settings.subgraph_secret,
             persisted=persisted_documents(settings),
             middleware=[cors_middleware_for(settings)],
+            stream_limits=stream_limits(settings),
         )
     )
     run_server(app, settings, port)

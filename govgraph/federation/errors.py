@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"  # the document is not the hash's
     PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"  # a documentId no trusted document has
     PERSISTED_QUERY_ONLY = "PERSISTED_QUERY_ONLY"  # trusted documents only: this document is not one
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # at a connection limit, or shutting down: retry later
     # Gateway-level: which operation to run, how to route it, a subgraph that could not be reached.
     OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE"
     QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govgraph.agencies.elections.service import ballots, elections, load_election
 from govgraph.federation.errors import BadUserInput, NotFound
+from govgraph.ledger.models import LedgerCheckpoint, LedgerLog
 
 MAX_PAGE = 100
 
@@ -46,6 +47,24 @@ async def ballot_page(
     async with engine.connect() as connection:
         rows = list((await connection.execute(query)).mappings().all())
     return rows[:first], len(rows) > first
+
+
+async def last_ledger_index(engine: AsyncEngine, election: str) -> int | None:
+    """The ledger index of the election's latest ballot on the board (cast or spoiled), if any."""
+    query = select(func.max(ballots.c.ledger_index)).where(ballots.c.election_id == election)
+    async with engine.connect() as connection:
+        return (await connection.execute(query)).scalar_one()
+
+
+async def checkpointed_size(engine: AsyncEngine, ledger: str) -> int:
+    """How many entries of `ledger` its latest signed checkpoint covers (0 before the first)."""
+    query = (
+        select(func.max(LedgerCheckpoint.size))
+        .join(LedgerLog, LedgerCheckpoint.log_id == LedgerLog.id)  # type: ignore[arg-type]
+        .where(LedgerLog.name == ledger)
+    )
+    async with engine.connect() as connection:
+        return int((await connection.execute(query)).scalar_one() or 0)
 
 
 async def ballot_by_code(engine: AsyncEngine, election: str, code: str) -> RowMapping | None:

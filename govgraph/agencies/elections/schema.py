@@ -507,5 +507,31 @@ class Subscription:
                 return
             await asyncio.sleep(TURNOUT_POLL_SECONDS)
 
+    @strawberry.subscription(
+        description="Each ballot that reaches the board from now on (cast or spoiled), in ledger order, "
+        "once a signed checkpoint covers its ledger entry, until the election is published."
+    )
+    async def ballots_cast(self, info: Info, election_id: strawberry.ID) -> AsyncGenerator[BoardBallot, None]:
+        engine = _engine(info)
+        election = check_id(election_id)
+        if await board.election_row(engine, election) is None:
+            raise NotFound(f"No election {election}.")
+        after = await board.last_ledger_index(engine, election)
+        while True:
+            # A ballot is announced once a signed checkpoint covers its entry: its ledgerEntry then resolves
+            # (leafHash, receipt) for every subscriber, and never names an entry the ledger does not serve.
+            covered = await board.checkpointed_size(engine, AGENCY)
+            rows, more = await board.ballot_page(engine, election, board.MAX_PAGE, after)
+            rows = [row for row in rows if row["ledger_index"] < covered]
+            for row in rows:
+                after = row["ledger_index"]
+                yield BoardBallot.from_row(row)
+            if more and rows:
+                continue
+            row = await board.election_row(engine, election)
+            if row is not None and row["state"] == st.PUBLISHED:
+                return
+            await asyncio.sleep(TURNOUT_POLL_SECONDS)
+
 
 TYPES: list[type] = [Election]

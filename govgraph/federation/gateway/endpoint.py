@@ -5,7 +5,8 @@ A POST body is read only up to MAX_BODY_BYTES (a larger Content-Length is refuse
 decoded in a worker thread, so one client's body neither fills the memory nor holds the event loop. The
 client's credential headers (FORWARDED_HEADERS) go on to every subgraph fetch; subgraphs check them. Before
 the body is read, a caller past its rate limit is turned away (429); a document may come by hash or id
-(persisted.py); a GET runs queries only."""
+(persisted.py); a GET runs no mutation. Subscriptions are served on the same path: GraphQL over SSE
+(subscriptions.py) and, for a WebSocket, graphql-transport-ws (transport_ws.py)."""
 
 from __future__ import annotations
 
@@ -18,14 +19,23 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.schema.base import BaseSchema
 
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
 from govgraph.federation.gateway.persisted import PersistedDocuments, Refusal
+from govgraph.federation.gateway.subscriptions import (
+    SSE_HEADERS,
+    SseStream,
+    StreamLimits,
+    Streams,
+    sse_event,
+)
+from govgraph.federation.gateway.transport_ws import TransportWsConnection
 from govgraph.federation.gateway.transports import (
     ContextBuilder,
     Forwarded,
@@ -35,6 +45,7 @@ from govgraph.federation.gateway.transports import (
     fetch_sdl,
     http_client,
 )
+from govgraph.federation.gateway.ws_client import OverWebSocket
 from govgraph.federation.http import SUBGRAPH_SECRET_HEADER, establish_principal, load_json_body
 from govgraph.federation.principal import ANONYMOUS, Authenticate, Principal
 from govgraph.federation.rate_limits import RateLimiter
@@ -63,7 +74,9 @@ def _refusal(status: int, message: str, code: str) -> JSONResponse:
 
 
 class GatewayEndpoint:
-    """ASGI app answering GraphQL over HTTP (POST JSON, or GET with query parameters; GraphiQL for browsers).
+    """ASGI app answering GraphQL over HTTP (POST JSON, or GET with query parameters; GraphiQL for browsers),
+    over SSE (`Accept: text/event-stream`) and over graphql-transport-ws (a WebSocket scope), the streaming
+    clients held to `stream_limits` and ended by `close_streams` at shutdown.
     The gateway is built on first use, in the serving event loop (its HTTP client belongs to that loop).
 
     The request's `forward_headers` go with each subgraph fetch. With `authenticate`, credentials are also
@@ -81,10 +94,12 @@ class GatewayEndpoint:
         authenticate: Authenticate | None = None,
         persisted: PersistedDocuments | None = None,
         rate_limiter: RateLimiter | None = None,
+        stream_limits: StreamLimits | None = None,
     ) -> None:
         self.build = build
         self.persisted = persisted
         self.rate_limiter = rate_limiter
+        self.streams = Streams(stream_limits or StreamLimits())
         self.graphiql = graphiql
         self.forward_headers = frozenset(name.lower() for name in forward_headers)
         self.authenticate = authenticate
@@ -100,6 +115,17 @@ class GatewayEndpoint:
         return self.gateway
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            connection = TransportWsConnection(
+                WebSocket(scope, receive, send),
+                self.ready,
+                self.streams,
+                authenticate=self.authenticate,
+                forward_headers=self.forward_headers,
+                resolve=self.persisted.resolve if self.persisted is not None else None,
+            )
+            await connection.serve()
+            return
         try:
             response = await self._respond(Request(scope, receive))
         except ClientDisconnect:  # gone mid-upload: nobody to answer, and nothing went wrong here
@@ -159,6 +185,12 @@ class GatewayEndpoint:
             if isinstance(query, Refusal):
                 return JSONResponse(query.body(), status_code=query.status)
         gateway = await self.ready()
+        accept = request.headers.get("accept", "*/*")
+        if "text/event-stream" in accept or (
+            # A subscription sent to a client that takes anything is streamed, as GraphQL Yoga does.
+            "*/*" in accept and gateway.is_subscription(query, payload.get("operationName"))
+        ):
+            return await self._event_stream(gateway, {**payload, "query": query}, request)
         status, result = await gateway.execute(
             query,
             payload.get("variables"),
@@ -168,6 +200,31 @@ class GatewayEndpoint:
         )
         headers = {"Allow": "POST"} if status == 405 else None
         return JSONResponse(result, status_code=status, headers=headers)
+
+    async def _event_stream(self, gateway: Gateway, payload: dict, request: Request) -> Response:
+        """GraphQL over SSE, distinct connections mode: the operation's results as `next` events, then
+        `complete`. A request refused before it runs is one `next` with its errors, then `complete`, as
+        Hive Gateway answers it."""
+        results = await gateway.subscribe(
+            payload.get("query"),
+            payload.get("variables"),
+            payload.get("operationName"),
+            forwarded=self.forwarded(request),
+            queries_only=request.method == "GET",
+        )
+        if isinstance(results, tuple):
+            refusal = sse_event("next", results[1]) + sse_event("complete")
+            return Response(refusal, media_type="text/event-stream", headers=SSE_HEADERS)
+        stream = SseStream(self.streams, results)
+        if not self.streams.admit(stream):
+            await results.aclose()  # type: ignore[attr-defined]
+            message = "Too many streaming connections; retry later."
+            return _refusal(503, message, ErrorCode.SERVICE_UNAVAILABLE)
+        return StreamingResponse(stream.body(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+    async def close_streams(self) -> None:
+        """Shutdown, before the server stops: every subscription told `complete`, every stream closed."""
+        await self.streams.shutdown()
 
     def forwarded(self, request: Request) -> Forwarded:
         """The request's headers that go on to subgraphs, repeated ones kept."""
@@ -216,9 +273,9 @@ async def remote_gateway_with_clients(
     with every subgraph request (SDL and fetches): production subgraphs answer _service and _entities only
     with it."""
     clients = {name: http_client(timeout=timeout, connections=concurrency) for name in services}
-    if subgraph_secret is not None:
-        for client in clients.values():
-            client.headers[SUBGRAPH_SECRET_HEADER] = subgraph_secret
+    secret = () if subgraph_secret is None else ((SUBGRAPH_SECRET_HEADER, subgraph_secret),)
+    for client in clients.values():
+        client.headers.update(secret)
     try:
         sources = [
             SubgraphSource(name, await fetch_sdl(name, url, clients[name])) for name, url in services.items()
@@ -228,6 +285,8 @@ async def remote_gateway_with_clients(
             {name: OverHttp(url, clients[name], concurrency=concurrency) for name, url in services.items()},
             introspection=introspection,
             deduplicate=deduplicate,
+            # Subscriptions: graphql-transport-ws at each subgraph's own URL, as Hive Gateway is configured.
+            streams={name: OverWebSocket(url, headers=secret) for name, url in services.items()},
         )
     except BaseException:
         for client in clients.values():
@@ -274,11 +333,13 @@ async def local_gateway(
         if result.errors:
             raise CompositionError(f'subgraph "{name}" did not give its SDL: {result.errors[0].message}')
         sources.append(SubgraphSource(name, result.data["_service"]["sdl"]))
+    transports = {name: InProcess(schema, context) for name, schema in schemas.items()}
     return Gateway.from_sources(
         sources,
-        {name: InProcess(schema, context) for name, schema in schemas.items()},
+        transports,
         introspection=introspection,
         deduplicate=deduplicate,
+        streams={name: transport.subscribe for name, transport in transports.items()},
     )
 
 
@@ -292,11 +353,12 @@ def gateway_app(
     subgraph_secret: str | None = None,
     persisted: PersistedDocuments | None = None,
     middleware: Sequence[Middleware] = (),
+    stream_limits: StreamLimits | None = None,
 ) -> Starlette:
-    """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql with /readiness.
-    Composition happens at start-up: a subgraph that cannot be composed stops the process, with the reason.
-    Every response carries its request id; each request is traced when tracing is configured (telemetry.py);
-    `middleware` (e.g. CORS) goes inside those two."""
+    """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql (HTTP, SSE and
+    graphql-transport-ws) with /readiness. Composition happens at start-up: a subgraph that cannot be
+    composed stops the process, with the reason. Every response carries its request id; each request is
+    traced when tracing is configured (telemetry.py); `middleware` (e.g. CORS) goes inside those two."""
     clients: list[httpx.AsyncClient] = []
 
     async def build() -> Gateway:
@@ -311,7 +373,9 @@ def gateway_app(
         clients.extend(opened)
         return gateway
 
-    endpoint = GatewayEndpoint(build, graphiql=not production, persisted=persisted)
+    endpoint = GatewayEndpoint(
+        build, graphiql=not production, persisted=persisted, stream_limits=stream_limits
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -326,8 +390,14 @@ def gateway_app(
     async def readiness(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ready"})
 
-    return Starlette(
-        routes=[Route("/graphql", endpoint), Route("/readiness", readiness, methods=["GET"])],
+    app = Starlette(
+        routes=[
+            Route("/graphql", endpoint),
+            WebSocketRoute("/graphql", endpoint),
+            Route("/readiness", readiness, methods=["GET"]),
+        ],
         middleware=[Middleware(RequestIdMiddleware), Middleware(TracingMiddleware), *middleware],
         lifespan=lifespan,
     )
+    app.state.close_streams = endpoint.close_streams  # govgraph.server.Server calls it as shutdown begins
+    return app

@@ -7,7 +7,8 @@ parse, then depth, aliases, fields, cost and definitions measured once per fragm
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -28,12 +29,12 @@ from govgraph.federation.documents import DocumentCache, validate_document, vali
 from govgraph.federation.errors import INTERNAL_MESSAGE, ErrorCode, is_token_limit
 from govgraph.federation.gateway.composition import compose
 from govgraph.federation.gateway.dedup import SharedFetches
-from govgraph.federation.gateway.execute import run_plan
+from govgraph.federation.gateway.execute import fetch_variables, run_plan
 from govgraph.federation.gateway.graphql_js import js_message, js_quotes
 from govgraph.federation.gateway.plan import Plan, Planner, PlanningError
 from govgraph.federation.gateway.shape import Shaper
 from govgraph.federation.gateway.supergraph import CompositionError, SubgraphSource, Supergraph
-from govgraph.federation.gateway.transports import Forwarded, Transport
+from govgraph.federation.gateway.transports import Forwarded, StreamTransport, Transport
 from govgraph.federation.limits import GATEWAY_LIMITS, Limits
 
 log = logging.getLogger("govgraph.gateway")
@@ -57,6 +58,16 @@ def _refusal(error: GraphQLError, code: str) -> dict:
     return _error(js_quotes(error.message), code, error.locations)
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A request ready to run: its plan, document, raw variables and the variables coerced to the schema."""
+
+    plan: Plan
+    document: DocumentNode
+    variables: dict
+    coerced: dict
+
+
 class Gateway:
     """A composed supergraph plus a transport per subgraph; stateless between requests except its caches.
 
@@ -64,7 +75,9 @@ class Gateway:
     flight, from this request or another, waits for that fetch's answer instead of being sent again (see
     SharedFetches); a mutation's fetches are always sent. Without `introspection` (production), suggestions
     ("Did you mean ...?") are off too unless `suggestions` says otherwise: both map the schema for strangers.
-    `limits`: the kit's document limits, applied before planning (GATEWAY_LIMITS by default)."""
+    `limits`: the kit's document limits, applied before planning (GATEWAY_LIMITS by default). `streams`:
+    how to subscribe to each subgraph (graphql-transport-ws, or in-process); a subgraph without one serves
+    no subscriptions through this gateway."""
 
     def __init__(
         self,
@@ -75,12 +88,14 @@ class Gateway:
         deduplicate: bool = True,
         suggestions: bool | None = None,
         limits: Limits = GATEWAY_LIMITS,
+        streams: Mapping[str, StreamTransport] | None = None,
     ) -> None:
         missing = [name for name in supergraph.subgraphs if name not in transports]
         if missing:
             raise CompositionError(f"no transport for subgraph(s) {', '.join(missing)}")
         self.supergraph = supergraph
         self.transports = dict(transports)
+        self.streams = dict(streams or {})  # subgraph -> how to subscribe to it
         self.planner = Planner(supergraph)
         self.shared = SharedFetches() if deduplicate else None
         self.limits = limits
@@ -100,10 +115,12 @@ class Gateway:
         deduplicate: bool = True,
         suggestions: bool | None = None,
         limits: Limits = GATEWAY_LIMITS,
+        streams: Mapping[str, StreamTransport] | None = None,
     ) -> Gateway:
         return cls(
             compose(sources),
             transports,
+            streams=streams,
             introspection=introspection,
             deduplicate=deduplicate,
             suggestions=suggestions,
@@ -121,7 +138,26 @@ class Gateway:
     ) -> tuple[int, dict]:
         """(HTTP status, response body) for one GraphQL request; `forwarded` (the client's credentials) goes
         with each of its subgraph fetches. `queries_only` (a GET request) refuses a mutation with 405, as
-        GraphQL over HTTP requires: a GET is what another origin's page can make a browser send unasked."""
+        GraphQL over HTTP requires: a GET is what another origin's page can make a browser send unasked. A
+        subscription is refused here: it streams (see `subscribe`)."""
+        prepared = self.prepare(query, variables, operation_name, queries_only=queries_only)
+        if isinstance(prepared, tuple):
+            return prepared
+        if prepared.plan.operation.operation == OperationType.SUBSCRIPTION:
+            message = "Subscriptions are served over graphql-transport-ws or text/event-stream."
+            return 400, {"errors": [_error(message, ErrorCode.BAD_REQUEST)]}
+        return await self.run(prepared, forwarded)
+
+    def prepare(
+        self,
+        query: Any,
+        variables: Any = None,
+        operation_name: Any = None,
+        *,
+        queries_only: bool = False,
+    ) -> Prepared | tuple[int, dict]:
+        """The request checked, parsed, validated and planned, or (HTTP status, body) refusing it;
+        `queries_only` (a GET) also refuses a mutation."""
         if not isinstance(query, str) or not query:
             return 400, {"errors": [_error("Must provide query string.", ErrorCode.BAD_REQUEST)]}
         if variables is not None and not isinstance(variables, dict):
@@ -135,7 +171,7 @@ class Gateway:
         operation = self._operation(document, operation_name)
         if isinstance(operation, dict):
             return 400, operation
-        if queries_only and operation.operation is not OperationType.QUERY:
+        if queries_only and operation.operation is OperationType.MUTATION:
             message = f"Can only perform a {operation.operation.value} operation from a POST request."
             return 405, {"errors": [_error(message, ErrorCode.METHOD_NOT_ALLOWED)]}
         coerced = get_variable_values(
@@ -159,12 +195,86 @@ class Gateway:
             if plan is None:
                 size = len(query) + len(operation_name or "")
                 plan = self.plans.put(key, self._plan(document, operation), size)
-            return 200, await self._run(plan, document, variables or {}, coerced, forwarded)
         except PlanningError as exc:
             return 200, {"errors": [_error(str(exc), ErrorCode.QUERY_PLANNING_FAILED)]}
-        except Exception:  # a gateway bug: logged, and answered as a coded error that leaks nothing
-            log.exception("gateway failed on operation %r", operation_name)
+        except Exception:  # a planner bug: logged, and answered as a coded error that leaks nothing
+            log.exception("gateway failed to plan operation %r", operation_name)
             return 200, {"errors": [_error(INTERNAL_MESSAGE, ErrorCode.INTERNAL)]}
+        return Prepared(plan, document, variables or {}, coerced)
+
+    async def run(
+        self, prepared: Prepared, forwarded: Forwarded = (), answered: dict | None = None
+    ) -> tuple[int, dict]:
+        """(200, body) for a prepared operation: its plan run and shaped. `answered`: a subscription's event,
+        standing for the root fetch's answer (its entity fetches are run)."""
+        try:
+            return 200, await self._run(prepared, forwarded, answered)
+        except Exception:  # a gateway bug: logged, and answered as a coded error that leaks nothing
+            name = prepared.plan.operation.name
+            log.exception("gateway failed on operation %r", name.value if name else None)
+            return 200, {"errors": [_error(INTERNAL_MESSAGE, ErrorCode.INTERNAL)]}
+
+    def is_subscription(self, query: Any, operation_name: Any = None) -> bool:
+        """Whether the request names a subscription (parsed once: the document cache keeps it)."""
+        if not isinstance(query, str) or not query:
+            return False
+        if operation_name is not None and not isinstance(operation_name, str):
+            return False
+        document = self._document(query)
+        if isinstance(document, dict):
+            return False
+        operation = self._operation(document, operation_name)
+        return not isinstance(operation, dict) and operation.operation == OperationType.SUBSCRIPTION
+
+    async def subscribe(
+        self,
+        query: Any,
+        variables: Any = None,
+        operation_name: Any = None,
+        *,
+        forwarded: Forwarded = (),
+        queries_only: bool = False,
+    ) -> AsyncIterator[dict] | tuple[int, dict]:
+        """The stream of results of one operation: for a subscription, one per event of the subgraph that
+        owns its root field, each completed with its entity fields from the other subgraphs; for a query or
+        mutation, its one result. Or (HTTP status, body) refusing the request before anything runs;
+        `queries_only` (a GET) refuses a mutation."""
+        prepared = self.prepare(query, variables, operation_name, queries_only=queries_only)
+        if isinstance(prepared, tuple):
+            return prepared
+        if prepared.plan.operation.operation != OperationType.SUBSCRIPTION:
+            return self._once(prepared, forwarded)
+        if len(prepared.plan.roots) != 1:  # validation allows one root field; this guards the planner
+            message = "A subscription selects exactly one field of one subgraph."
+            return 200, {"errors": [_error(message, ErrorCode.QUERY_PLANNING_FAILED)]}
+        [root] = prepared.plan.roots
+        stream = self.streams.get(root.subgraph)
+        if stream is None:
+            message = f'Subgraph "{root.subgraph}" serves no subscriptions to this gateway.'
+            return 200, {"errors": [_error(message, ErrorCode.QUERY_PLANNING_FAILED)]}
+        events = stream(root.document, fetch_variables(root, prepared.variables), None, forwarded)
+        return self._events(prepared, events, root.subgraph, forwarded)
+
+    async def _once(self, prepared: Prepared, forwarded: Forwarded) -> AsyncIterator[dict]:
+        yield (await self.run(prepared, forwarded))[1]
+
+    async def _events(
+        self, prepared: Prepared, events: AsyncIterator[dict], subgraph: str, forwarded: Forwarded
+    ) -> AsyncIterator[dict]:
+        try:
+            while True:
+                try:
+                    event = await anext(events)
+                except StopAsyncIteration:
+                    return
+                except Exception as exc:  # the subgraph's stream broke: say so, and end the subscription
+                    message = f'Subscription to subgraph "{subgraph}" failed: {exc.__class__.__name__}'
+                    yield {"errors": [_error(message, ErrorCode.SUBGRAPH_REQUEST_FAILED)]}
+                    return
+                # One event at a time, in the subgraph's order: its entity fetches finish before the next.
+                yield (await self.run(prepared, forwarded, answered=event))[1]
+        finally:
+            await events.aclose()
 
     def _document(self, query: str) -> DocumentNode | dict:
         """The parsed, checked and validated document, or the body refusing it."""
@@ -213,11 +323,11 @@ class Gateway:
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         return self.planner.plan(operation, fragments)
 
-    async def _run(
-        self, plan: Plan, document: DocumentNode, variables: dict, coerced: dict, forwarded: Forwarded
-    ) -> dict:
-        shared = self.shared if plan.operation.operation == OperationType.QUERY else None
-        data, errors = await run_plan(plan, self.transports, variables, shared, forwarded)
+    async def _run(self, prepared: Prepared, forwarded: Forwarded, answered: dict | None) -> dict:
+        plan, document, coerced = prepared.plan, prepared.document, prepared.coerced
+        # A subscription's entity fetches are queries: they may share answers like a query's.
+        shared = self.shared if plan.operation.operation != OperationType.MUTATION else None
+        data, errors = await run_plan(plan, self.transports, prepared.variables, shared, forwarded, answered)
         schema = self.supergraph.api_schema
         root_type = schema.get_root_type(plan.operation.operation)
         if plan.introspection:

@@ -32,10 +32,12 @@ async def run_plan(
     variables: dict[str, Any],
     shared: SharedFetches | None = None,
     forwarded: Forwarded = (),
+    answered: dict | None = None,
 ) -> tuple[dict, list[dict]]:
     """Run every fetch of `plan`: the merged data and the subgraph errors, in plan order. With `shared`, a
     fetch identical to one in flight (from any request, with the same `forwarded` headers) waits for that
-    one's answer instead of being sent. `forwarded` goes with every fetch."""
+    one's answer instead of being sent. `forwarded` goes with every fetch. `answered`: the body of the
+    plan's one root fetch, already received (a subscription's event), which is then not sent."""
     data: dict[str, Any] = _Owned()
     errors: dict[int, list[dict]] = {}
 
@@ -52,7 +54,7 @@ async def run_plan(
             return _unanswered(fetch.subgraph, exc)
 
     async def run_root(fetch: Fetch) -> None:
-        body = await send(fetch, _variables(fetch, variables))
+        body = answered if answered is not None else await send(fetch, fetch_variables(fetch, variables))
         result = body.get("data")
         for error in body.get("errors") or ():
             # An error the subgraph sent without a path refused the whole request before executing it
@@ -82,7 +84,9 @@ async def run_plan(
         if len(collected) == 1:
             _, representations, owners = collected[0]
             # The subgraph may consume the representations (strawberry mutates them): never read again.
-            body = await send(first, {"representations": representations, **_variables(first, variables)})
+            body = await send(
+                first, {"representations": representations, **fetch_variables(first, variables)}
+            )
             result = body.get("data")
             answers = [result.get("_entities") if isinstance(result, dict) else None]
             for error in body.get("errors") or ():
@@ -190,7 +194,7 @@ def _batch_request(collected: list, variables: dict[str, Any]) -> tuple[str, dic
             declared.setdefault(definition.split(":", 1)[0], definition)
         fields.append(f"_e{n}:_entities(representations:$r{n}){{{fetch.body}}}")
         request[f"r{n}"] = representations
-        request.update(_variables(fetch, variables))
+        request.update(fetch_variables(fetch, variables))
     return f"query({','.join(declared.values())}){{{' '.join(fields)}}}", request
 
 
@@ -213,7 +217,8 @@ def _batch_errors(error: Any, subgraph: str, collected: list) -> list[dict]:
     return [_from_subgraph(error, subgraph, None)]
 
 
-def _variables(fetch: Fetch, variables: dict[str, Any]) -> dict[str, Any]:
+def fetch_variables(fetch: Fetch, variables: dict[str, Any]) -> dict[str, Any]:
+    """The client's variables that `fetch`'s document declares."""
     return {name: variables[name] for name in fetch.variables if name in variables}
 
 
@@ -365,4 +370,4 @@ def fresh(value: Any) -> Any:
     return value
 
 
-__all__ = ["fresh", "run_plan"]
+__all__ = ["fetch_variables", "fresh", "run_plan"]

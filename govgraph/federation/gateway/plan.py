@@ -94,11 +94,13 @@ class Planner:
         self.fragments = fragments
         # Fragment spreads already planned, by where they were planned: planning one again there adds nothing.
         self.planned: dict[tuple, set[int]] = {}
-        root_type = {OperationType.QUERY: "Query", OperationType.MUTATION: "Mutation"}.get(
-            operation.operation
-        )
-        if root_type is None:
-            raise PlanningError("subscriptions are not supported by the embedded gateway")
+        # A subscription (one root field: validation saw to it) is a root fetch the subgraph streams; each
+        # of its events then runs the root fetch's children like a query's answer (see subscriptions.py).
+        root_type = {
+            OperationType.QUERY: "Query",
+            OperationType.MUTATION: "Mutation",
+            OperationType.SUBSCRIPTION: "Subscription",
+        }[operation.operation]
         roots: list[Fetch] = []
         introspection = False
         sequential = operation.operation == OperationType.MUTATION

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -22,6 +22,9 @@ order, repeated headers kept (a subgraph must see two Authorization headers as t
 Transport = Callable[[str, dict[str, Any], str | None, Forwarded], Awaitable[dict]]
 """One subgraph request: (document, variables, operation name, forwarded headers) -> the response body,
 `data` and `errors`."""
+StreamTransport = Callable[[str, dict[str, Any], str | None, Forwarded], AsyncIterator[dict]]
+"""One subgraph subscription: (document, variables, operation name, forwarded headers) -> its events, each a
+response body (`data` and `errors`); the stream ends when the subgraph completes it."""
 ContextBuilder = Callable[[Forwarded], Any]
 """Builds an in-process fetch's context value from the forwarded headers (or returns an awaitable of it);
 it raises a ServiceError (e.g. Unauthenticated) to refuse the fetch."""
@@ -53,10 +56,43 @@ class InProcess:
         result = await self.schema.execute(
             document, variable_values=variables, context_value=context, operation_name=operation_name
         )
-        body: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            body["errors"] = [error.formatted for error in result.errors]
-        return body
+        return _body(result)
+
+    async def subscribe(
+        self,
+        document: str,
+        variables: dict[str, Any],
+        operation_name: str | None,
+        forwarded: Forwarded = (),
+    ) -> AsyncIterator[dict]:
+        """The schema's subscription events as response bodies; a refusal before it runs (credentials,
+        validation, the resolver's first error) is one body with its errors, and the end."""
+        try:
+            context = await build_context(self.context, forwarded)
+        except ServiceError as error:
+            yield {
+                "data": None,
+                "errors": [{"message": str(error), "extensions": {"code": error.code.value}}],
+            }
+            return
+        results = await self.schema.subscribe(
+            document, variable_values=variables, context_value=context, operation_name=operation_name
+        )
+        if not hasattr(results, "__aiter__"):
+            yield _body(results)
+            return
+        try:
+            async for result in results:
+                yield _body(result)
+        finally:
+            await results.aclose()
+
+
+def _body(result: Any) -> dict:
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    return body
 
 
 class OverHttp:

@@ -1,5 +1,6 @@
 """The `turnout(electionId)` subscription on the elections subgraph's own endpoint over graphql-transport-ws
-(the embedded gateway plans no subscriptions yet): the turnout now, then each change as ballots are cast."""
+(through the gateway: test_gateway_subscriptions.py): the turnout now, then each change as ballots are
+cast."""
 
 from __future__ import annotations
 
