@@ -43,9 +43,9 @@ from govgraph.credentials.service import credential_routes, start_credentials
 from govgraph.federation.cors import cors_middleware
 from govgraph.federation.gateway.endpoint import GatewayEndpoint
 from govgraph.federation.gateway.persisted import ManifestError, PersistedDocuments, parse_manifest
+from govgraph.federation.gateway.subscriptions import StreamLimits
 from govgraph.federation.rate_limits import RateLimiter
 from govgraph.federation.request_id import RequestIdMiddleware
-from govgraph.federation.gateway.subscriptions import StreamLimits
 from govgraph.federation.subgraph import standalone_app, subgraph_view
 from govgraph.federation.telemetry import TracingMiddleware, configure_tracing, flush_tracing
 from govgraph.ledger.http import Ledgers, ledger_routes
