@@ -1,5 +1,5 @@
 """A real headless Chromium for the pages' tests: the system's `chromium` driven by Playwright (its own
-browser download cannot work here), one browser per test session, a fresh context per test; each page's
+browser download cannot work here), one browser per test module, a fresh context per test; each page's
 console errors, uncaught exceptions and Content-Security-Policy violations collected, and a screenshot saved
 under test-output/screenshots/<test>-end.png. Without Chromium the tests skip with the reason, except under
 CI=true, where they fail."""
@@ -65,13 +65,16 @@ def _missing_browser(reason: str) -> None:
 
 # The one Playwright and browser of the process, with how many session fixtures hold it: each conftest that
 # imports `chromium` registers a fixture of its own, and a second sync Playwright cannot start while the first
-# runs (its event loop holds the thread), so every definition shares this one.
+# runs (its event loop holds the thread), so every definition shares this one. Module scope, not session:
+# while a sync Playwright runs, its loop counts as the thread's running loop, and every later test that
+# calls asyncio.run (most of the suite) would fail with "Cannot run the event loop while another loop is
+# running"; stopping it after each browser module gives the thread back.
 _SHARED: dict[str, object] = {"users": 0}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """One headless Chromium (playwright.sync_api.Browser) for the session."""
+    """One headless Chromium (playwright.sync_api.Browser) for the test module."""
     executable = chromium_path()
     if executable is None:
         _missing_browser("no chromium executable on PATH")
