@@ -191,7 +191,11 @@ def _deprecatable(schema: GraphQLSchema) -> Iterable[tuple[str, str | None]]:
 
 def load_allowlist(text: str | bytes, *, what: str = "allowlist") -> list[AllowedChange]:
     """Read `{"changes": [{"change": "...", "reason": "..."}, ...]}`; every entry needs a non-empty reason."""
-    document = load_json(text, what=what, max_bytes=MAX_ALLOWLIST_BYTES, max_depth=8, strict=True)
+    try:
+        document = load_json(text, what=what, max_bytes=MAX_ALLOWLIST_BYTES, max_depth=8, strict=True)
+    except MalformedInput as exc:
+        message = str(exc)
+        raise SchemaInputError(message if message.startswith(what) else f"{what}: {message}") from None
     if not isinstance(document, dict) or set(document) != {"changes"}:
         raise SchemaInputError(f'{what} must be an object with exactly one member, "changes"')
     entries = document["changes"]
