@@ -17,6 +17,8 @@ const config: CodegenConfig = {
       },
       config: {
         documentMode: "string",
+        // Imports with their .js extension: the compiled app runs as ES modules in Node and browsers.
+        emitLegacyCommonJSImports: false,
         enumsAsTypes: true,
         onlyOperationTypes: true,
         strictScalars: true,

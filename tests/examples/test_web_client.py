@@ -1,5 +1,6 @@
 """The typed client in examples/web-client: generated from the committed supergraph it type-checks, its two
-trusted-documents manifests are current, and a schema change that breaks it fails the build.
+trusted-documents manifests are current, a schema change that breaks it fails the build, and the compiled app
+gets what the real gateway serves.
 
 Each test runs GraphQL Code Generator and `tsc --noEmit` from the example's pinned packages in a copy of
 the example (nothing in the tree is rewritten). Without Node or those packages (`npm ci` in
@@ -7,21 +8,34 @@ examples/web-client) the tests skip with the reason; under CI=true, where .ci/ru
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests.support.credentials import issue_token
+from tests.support.servers import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "web-client"
 SUPERGRAPH = ROOT / "schema" / "supergraph.graphql"
+# The SHA-256 (base64) of the file scripts/demo.mjs notarizes.
+MINUTES_SHA256 = base64.b64encode(hashlib.sha256(b"minutes of the hearing of 7 March\n").digest()).decode()
+FACTS = """query Facts($sha256: Base64!) {
+  ledger(name: "land") { origin checkpoint { size rootHash cosignatures { witness } } }
+  parcel(id: "parcel-0001") { titles { current share owner { id } } ledgerEntry { index } }
+  notarizations(sha256: $sha256) { index notarizedAt }
+}"""
 MANIFESTS = ("persisted-documents.json", "persisted-query-manifest.json")
 
 
-@pytest.fixture
-def client_copy(tmp_path: Path) -> Path:
+def _copy_of_the_example(directory: Path) -> Path:
     node = shutil.which("node")
     missing = (
         "node is not on PATH"
@@ -34,13 +48,29 @@ def client_copy(tmp_path: Path) -> Path:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true but the web client cannot be built: {missing}")
         pytest.skip(f"web client not buildable: {missing}")
-    copy = tmp_path / "web-client"
+    copy = directory / "web-client"
     copy.mkdir()
-    for name in ("package.json", "codegen.ts", "tsconfig.json"):
+    for name in ("package.json", "codegen.ts", "tsconfig.json", "tsconfig.build.json"):
         shutil.copy(EXAMPLE / name, copy / name)
     shutil.copytree(EXAMPLE / "scripts", copy / "scripts")
     shutil.copytree(EXAMPLE / "src", copy / "src", ignore=shutil.ignore_patterns("gql"))
     (copy / "node_modules").symlink_to(EXAMPLE / "node_modules")
+    return copy
+
+
+@pytest.fixture
+def client_copy(tmp_path: Path) -> Path:
+    return _copy_of_the_example(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def generated_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy generated from the committed supergraph, with its manifests written (shared: read-only)."""
+    copy = _copy_of_the_example(tmp_path_factory.mktemp("generated"))
+    generated = _codegen(copy, SUPERGRAPH)
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    manifests = _run(copy, SUPERGRAPH, "scripts/manifests.mjs")
+    assert manifests.stdout == "wrote 4 operations to manifests/\n", manifests.stderr
     return copy
 
 
@@ -64,16 +94,14 @@ def _tsc(copy: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_client_type_checks_against_the_committed_schema_and_its_manifests_are_current(
-    client_copy: Path,
+    generated_client: Path,
 ) -> None:
-    generated = _codegen(client_copy, SUPERGRAPH)
-    assert generated.returncode == 0, generated.stdout + generated.stderr
-    manifests = _run(client_copy, SUPERGRAPH, "scripts/manifests.mjs")
-    assert manifests.stdout == "wrote 4 operations to manifests/\n", manifests.stderr
-    checked = _tsc(client_copy)
+    checked = _tsc(generated_client)
     assert (checked.returncode, checked.stdout) == (0, "")
     for name in MANIFESTS:
-        assert (client_copy / "manifests" / name).read_text() == (EXAMPLE / "manifests" / name).read_text(), (
+        assert (generated_client / "manifests" / name).read_text() == (
+            EXAMPLE / "manifests" / name
+        ).read_text(), (
             f"examples/web-client/manifests/{name} is stale: run `npm run codegen` there and commit it"
         )
 
@@ -110,3 +138,50 @@ def test_a_removed_field_fails_generation_naming_the_field(client_copy: Path, tm
     generated = _codegen(client_copy, schema)
     assert generated.returncode == 1
     assert 'Cannot query field "rootHash" on type "Checkpoint".' in generated.stdout + generated.stderr
+
+
+def test_the_compiled_app_reads_and_writes_through_the_real_gateway(
+    generated_client: Path, tmp_path: Path
+) -> None:
+    built = _run(generated_client, SUPERGRAPH, "node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json")
+    assert built.returncode == 0, built.stdout
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with running_server(data_dir) as server:
+        endpoint = f"{server.url}/graphql"
+        token = issue_token(data_dir, "clerk-ada", "clerk:courts")
+        demo = subprocess.run(
+            [shutil.which("node") or "node", "scripts/demo.mjs", endpoint],
+            cwd=generated_client,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "GOVGRAPH_TOKEN": token},
+        )
+        assert demo.returncode == 0, demo.stderr
+        shown = json.loads(demo.stdout)
+        # The same facts read with plain HTTP, after the app's notarization.
+        facts = httpx.post(
+            endpoint,
+            json={"query": FACTS, "variables": {"sha256": MINUTES_SHA256}},
+            timeout=30,
+        ).json()["data"]
+    checkpoint = facts["ledger"]["checkpoint"]
+    witnesses = ", ".join(c["witness"] for c in checkpoint["cosignatures"])
+    assert shown["checkpoint"] == (
+        f"{facts['ledger']['origin']}: {checkpoint['size']} entries, root {checkpoint['rootHash']}, "
+        f"cosigned by {witnesses}"
+    )
+    holders = [f"{t['owner']['id']} ({t['share']})" for t in facts["parcel"]["titles"] if t["current"]]
+    assert shown["parcel"] == [
+        "parcel-0001, Northfield: 512.5 m²",
+        f"held by {', '.join(holders)}",
+        f"registered at land#{facts['parcel']['ledgerEntry']['index']}",
+    ]
+    assert shown["election"] == [
+        "northfield-2027-municipal (DRAFT): 0 ballots counted; 0/3 trustees joined",
+    ]
+    [notarization] = facts["notarizations"]
+    assert shown["notarized"].startswith(
+        f"entry {notarization['index']} at {notarization['notarizedAt']}, checkpoint "
+    )

@@ -260,7 +260,7 @@ def test_a_malformed_allowlist_is_refused_with_the_reason(text: bytes, message: 
 KEYS = st.sampled_from(["changes", "change", "reason", "x"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.one_of(
         st.binary(max_size=200),
