@@ -62,6 +62,7 @@ def schema_check(
     from govgraph.agencies.registry import standard_agencies
     from govgraph.federation import schema_changes as sc
     from govgraph.federation.contracts import SUPERGRAPH_FILE, subgraph_sdl
+    from govgraph.federation.gateway.supergraph import CompositionError
 
     if base is not None and against is not None:
         typer.echo("govgraph: give --base or --against, not both", err=True)
@@ -70,16 +71,24 @@ def schema_check(
     try:
         if base is not None:
             baseline = sc.file_at_revision(directory / SUPERGRAPH_FILE, base)
+            label = f"{directory / SUPERGRAPH_FILE} at {base}"
         else:
-            baseline = _read(against or directory / SUPERGRAPH_FILE)
-        old = sc.api_schema_of_supergraph(baseline)
+            label = str(against or directory / SUPERGRAPH_FILE)
+            baseline = _read(Path(label))
+        old = sc.api_schema_of_supergraph(baseline, what=label)
         entries = (
             sc.load_allowlist(_read(allowlist).encode(), what=str(allowlist)) if allowlist.exists() else []
         )
     except MalformedInput as exc:
         typer.echo(f"govgraph: {exc}", err=True)
         raise typer.Exit(code=2) from None
-    new = sc.api_schema_of_subgraphs({agency.name: subgraph_sdl(agency) for agency in standard_agencies()})
+    try:
+        new = sc.api_schema_of_subgraphs(
+            {agency.name: subgraph_sdl(agency) for agency in standard_agencies()}
+        )
+    except CompositionError as exc:
+        typer.echo(f"govgraph: the agencies' schemas do not compose: {exc}", err=True)
+        raise typer.Exit(code=2) from None
     result = sc.check(old, new, entries)
     if as_json:
         typer.echo(json.dumps(sc.report_json(result), indent=2))

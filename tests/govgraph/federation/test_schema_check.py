@@ -18,8 +18,10 @@ import pytest
 from graphql import build_schema
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from govgraph.agencies.registry import standard_agencies
+from govgraph.cli import app
 from govgraph.federation.contracts import subgraph_sdl
 from govgraph.federation.schema_changes import (
     AllowedChange,
@@ -279,6 +281,12 @@ def test_any_allowlist_text_is_read_or_refused_with_a_typed_error(text: bytes) -
     assert all(isinstance(e, AllowedChange) and e.change.strip() and e.reason.strip() for e in entries)
 
 
+def _invoke(*args: str) -> tuple[int, str, str]:
+    """The command in this process (the first run of each scenario goes through `python -m govgraph`)."""
+    result = CliRunner().invoke(app, ["schema", "check", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
 def _run_check(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "govgraph", "schema", "check", *args],
@@ -320,9 +328,9 @@ def test_the_command_fails_on_an_unannounced_breaking_change_and_passes_once_ann
         "reason": "superseded by notarizations in v2",
     }
     (tmp_path / "allowed-changes.json").write_text(json.dumps({"changes": [entry]}))
-    passed = _run_check("--dir", str(tmp_path), "--json")
-    assert passed.returncode == 0, passed.stderr
-    assert json.loads(passed.stdout) == {
+    code, stdout, stderr = _invoke("--dir", str(tmp_path), "--json")
+    assert code == 0, stderr
+    assert json.loads(stdout) == {
         "passed": True,
         "changes": [
             {
@@ -338,8 +346,23 @@ def test_the_command_fails_on_an_unannounced_breaking_change_and_passes_once_ann
     }
 
     (tmp_path / "allowed-changes.json").write_text('{"changes": [{"change": "x"}]}')
-    refused = _run_check("--dir", str(tmp_path))
-    assert refused.returncode == 2
-    assert refused.stderr.strip() == (
+    code, _, stderr = _invoke("--dir", str(tmp_path))
+    assert code == 2
+    assert stderr.strip() == (
         f'govgraph: {tmp_path / "allowed-changes.json"}: changes[0] must have exactly "change" and "reason"'
+    )
+
+
+def test_the_command_refuses_what_it_cannot_compare_with_the_reason(tmp_path: Path) -> None:
+    schema_dir = str(ROOT / "schema")
+    both = _invoke("--dir", schema_dir, "--base", "HEAD", "--against", str(SUPERGRAPH))
+    assert both == (2, "", "govgraph: give --base or --against, not both\n")
+    code, _, stderr = _invoke("--dir", schema_dir, "--base", "no-such-revision")
+    assert code == 2
+    assert stderr.startswith("govgraph: cannot read supergraph.graphql at no-such-revision: fatal: ")
+    (tmp_path / "broken.graphql").write_text("type Query {")
+    code, _, stderr = _invoke("--against", str(tmp_path / "broken.graphql"))
+    assert code == 2
+    assert stderr.startswith(
+        f"govgraph: {tmp_path / 'broken.graphql'} is not a GraphQL schema: Syntax Error: Expected Name"
     )
