@@ -106,11 +106,14 @@ def test_the_client_type_checks_against_the_committed_schema_and_its_manifests_a
         )
 
 
-def _changed_schema(tmp_path: Path, old: str, new: str) -> Path:
+def _changed_schema(tmp_path: Path, type_name: str, old: str, new: str) -> Path:
+    """The committed supergraph with `old` replaced by `new` inside the definition of `type_name`."""
     text = SUPERGRAPH.read_text()
-    assert text.count(old) == 1
+    start = text.index(f"\ntype {type_name} ")
+    end = text.index("\n}\n", start)
+    assert text[start:end].count(old) == 1
     schema = tmp_path / "changed.graphql"
-    schema.write_text(text.replace(old, new))
+    schema.write_text(text[:start] + text[start:end].replace(old, new) + text[end:])
     return schema
 
 
@@ -118,7 +121,7 @@ def test_a_field_turned_nullable_is_a_compile_error_where_the_client_relies_on_i
     client_copy: Path, tmp_path: Path
 ) -> None:
     # Election.turnout: Int! -> Int (a breaking change for clients: `schema check` says FIELD_CHANGED_KIND).
-    schema = _changed_schema(tmp_path, "  turnout: Int!\n", "  turnout: Int\n")
+    schema = _changed_schema(tmp_path, "Election", "  turnout: Int!\n", "  turnout: Int\n")
     assert _codegen(client_copy, schema).returncode == 0
     checked = _tsc(client_copy)
     main = (client_copy / "src" / "main.ts").read_text().splitlines()
@@ -134,7 +137,7 @@ def test_a_field_turned_nullable_is_a_compile_error_where_the_client_relies_on_i
 
 def test_a_removed_field_fails_generation_naming_the_field(client_copy: Path, tmp_path: Path) -> None:
     removed = '  """\n  The RFC 6962 Merkle tree root of those entries.\n  """\n  rootHash: Base64!\n'
-    schema = _changed_schema(tmp_path, removed, "")
+    schema = _changed_schema(tmp_path, "Checkpoint", removed, "")
     generated = _codegen(client_copy, schema)
     assert generated.returncode == 1
     assert 'Cannot query field "rootHash" on type "Checkpoint".' in generated.stdout + generated.stderr
