@@ -143,26 +143,36 @@ def test_a_removed_field_fails_generation_naming_the_field(client_copy: Path, tm
     assert 'Cannot query field "rootHash" on type "Checkpoint".' in generated.stdout + generated.stderr
 
 
-def test_the_compiled_app_reads_and_writes_through_the_real_gateway(
-    generated_client: Path, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def built_client(generated_client: Path) -> Path:
+    """The generated copy compiled to dist/ (what scripts/demo.mjs runs)."""
     built = _run(generated_client, SUPERGRAPH, "node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json")
     assert built.returncode == 0, built.stdout
+    return generated_client
+
+
+def _demo(client: Path, endpoint: str, *flags: str, token: str | None = None) -> dict:
+    demo = subprocess.run(
+        [shutil.which("node") or "node", "scripts/demo.mjs", endpoint, *flags],
+        cwd=client,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **({"GOVGRAPH_TOKEN": token} if token else {})},
+    )
+    assert demo.returncode == 0, demo.stderr
+    return json.loads(demo.stdout)
+
+
+def test_the_compiled_app_reads_and_writes_through_the_real_gateway(
+    built_client: Path, tmp_path: Path
+) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     with running_server(data_dir) as server:
         endpoint = f"{server.url}/graphql"
         token = issue_token(data_dir, "clerk-ada", "clerk:courts")
-        demo = subprocess.run(
-            [shutil.which("node") or "node", "scripts/demo.mjs", endpoint],
-            cwd=generated_client,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "GOVGRAPH_TOKEN": token},
-        )
-        assert demo.returncode == 0, demo.stderr
-        shown = json.loads(demo.stdout)
+        shown = _demo(built_client, endpoint, token=token)
         # The same facts read with plain HTTP, after the app's notarization.
         facts = httpx.post(
             endpoint,
@@ -188,3 +198,43 @@ def test_the_compiled_app_reads_and_writes_through_the_real_gateway(
     assert shown["notarized"].startswith(
         f"entry {notarization['index']} at {notarization['notarizedAt']}, checkpoint "
     )
+
+
+def test_the_app_runs_where_only_its_trusted_documents_may(built_client: Path, tmp_path: Path) -> None:
+    persisted = pytest.importorskip(
+        "govgraph.federation.gateway.persisted", reason="trusted documents are not served by this tree"
+    )
+    # Both committed manifests hold the same four documents, each under its SHA-256.
+    apollo, preset = (
+        persisted.parse_manifest((EXAMPLE / "manifests" / name).read_bytes()) for name in MANIFESTS
+    )
+    assert apollo == preset
+    assert len(apollo) == 4
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    manifest = EXAMPLE / "manifests" / "persisted-query-manifest.json"
+    env = {"GOVGRAPH_TRUSTED_DOCUMENTS": str(manifest), "GOVGRAPH_TRUSTED_DOCUMENTS_ONLY": "true"}
+    with running_server(data_dir, env=env) as server:
+        endpoint = f"{server.url}/graphql"
+        shown = _demo(built_client, endpoint, "--trusted")
+        # Any HTTP client may name a trusted document by its id; nothing else runs.
+        [checkpoint_id] = [op["id"] for op in _operations(manifest) if op["name"] == "LedgerCheckpoint"]
+        read = httpx.post(
+            endpoint, json={"documentId": checkpoint_id, "variables": {"name": "land"}}, timeout=30
+        )
+        other = httpx.post(endpoint, json={"query": "{ ledgers { name } }"}, timeout=30)
+    ledger = read.json()["data"]["ledger"]
+    checkpoint = ledger["checkpoint"]
+    witnesses = ", ".join(c["witness"] for c in checkpoint["cosignatures"])
+    assert shown["checkpoint"] == (
+        f"{ledger['origin']}: {checkpoint['size']} entries, root {checkpoint['rootHash']}, "
+        f"cosigned by {witnesses}"
+    )
+    assert shown["parcel"][0] == "parcel-0001, Northfield: 512.5 m²"
+    assert shown["election"] == ["northfield-2027-municipal (DRAFT): 0 ballots counted; 0/3 trustees joined"]
+    assert other.status_code == 403
+    assert other.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_ONLY"
+
+
+def _operations(manifest: Path) -> list[dict]:
+    return json.loads(manifest.read_text())["operations"]
