@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 GATEWAY := docker/gateway
 export GOVGRAPH_DATA ?= ./var
 
-.PHONY: run test lint clean gateway
+.PHONY: run test lint clean gateway web-client
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,23 @@ gateway:
 		$(MAKE) --no-print-directory $(GATEWAY)/node_modules/.package-lock.json; \
 	else echo "node not found: the Hive Gateway tests will be skipped"; fi
 
+# The typed client example's packages (GraphQL Code Generator, TypeScript), from its committed lockfile; without
+# Node tests/examples skips (and fails under CI=true, where .ci/run installs them first).
+WEB_CLIENT := examples/web-client
+$(WEB_CLIENT)/node_modules/.package-lock.json: $(WEB_CLIENT)/package-lock.json
+	npm ci --prefix $(WEB_CLIENT) --no-audit --no-fund
+
+web-client:
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(WEB_CLIENT)/node_modules/.package-lock.json; \
+	else echo "node not found: the web client tests will be skipped"; fi
+
 # One formatter and linter (ruff, configured in pyproject.toml): `make test` fails on either.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
-test: lint gateway
+test: lint gateway web-client
 	$(BIN)/python -m pytest
 
 clean:
