@@ -29,6 +29,13 @@ _COMPARISONS = {
     "<": "is less than",
     "!=": "is not",
 }
+_DATE_COMPARISONS = {
+    ">=": "is on or after",
+    ">": "is after",
+    "<=": "is on or before",
+    "<": "is before",
+    "!=": "is not",
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,22 @@ def full_years(earlier: dt.date, later: dt.date) -> int:
     return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
 
 
+def anniversary(born: dt.date, years: int) -> dt.date:
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:  # 29 February
+        return born.replace(year=born.year + years, day=28)
+
+
+def _age_at_least(cutoff: dt.date, today: dt.date, shown: str) -> str:
+    """`birth_date <= cutoff` in words: an age today, or an age on a later day (an election day)."""
+    years = full_years(cutoff, today)
+    if anniversary(cutoff, years) == today:
+        return f"that you are at least {years} years old (born on or before {shown})"
+    day = anniversary(cutoff, years + 1)
+    return f"that you will be at least {years + 1} years old on {day.isoformat()} (born on or before {shown})"
+
+
 def sentence(predicate: zkc.Predicate, schema: zkc.Schema, today: dt.date) -> str:
     """One proved statement in words ("that you are at least 18 years old (born on or before ...)")."""
     attribute = schema.attribute(predicate.attribute)
@@ -66,17 +89,16 @@ def sentence(predicate: zkc.Predicate, schema: zkc.Schema, today: dt.date) -> st
         lo, hi = (attribute.value_to_json(v) for v in predicate.value)
         return f"that your {label(name)} is between {lo} and {hi}"
     value = attribute.value_to_json(predicate.value)
-    if name == "birth_date" and predicate.op in ("<=", "<"):
-        years = full_years(predicate.value, today)
-        before = "on or before" if predicate.op == "<=" else "before"
-        return f"that you are at least {years} years old (born {before} {value})"
+    if name == "birth_date" and predicate.op == "<=" and predicate.value <= today:
+        return _age_at_least(predicate.value, today, value)
     if name == "birth_date" and predicate.op in (">=", ">"):
         years = full_years(predicate.value, today)
         after = "on or after" if predicate.op == ">=" else "after"
         return f"that you are at most {years} years old (born {after} {value})"
     if name == "expires" and predicate.op in (">=", ">"):
         return f"that your credential is still valid on {value}"
-    return f"that your {label(name)} {_COMPARISONS.get(predicate.op, predicate.op)} {value}"
+    words = _DATE_COMPARISONS if isinstance(predicate.value, dt.date) else _COMPARISONS
+    return f"that your {label(name)} {words.get(predicate.op, predicate.op)} {value}"
 
 
 def consent_for(ask: Ask, plan: Plan) -> Consent:
