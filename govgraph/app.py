@@ -44,6 +44,8 @@ from govgraph.federation.subgraph import standalone_app, subgraph_view
 from govgraph.ledger.http import Ledgers, ledger_routes
 from govgraph.ledger.sequencing import SequencedLogs
 from govgraph.metrics import HttpMetrics, MetricsMiddleware
+from govgraph.web.pages import Web
+from govgraph.web.routes import web_routes
 from zk.curve import get_backend
 
 log = logging.getLogger("govgraph")
@@ -104,10 +106,12 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
             *agency_http_routes(agencies),
             *auth.routes(),
             *credential_routes(),
+            *web_routes(),  # the pages for people (docs/web.md)
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         lifespan=lifespan,
     )
+    app.state.web = Web.for_data_dir(settings.data_dir)
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.gateway = gateway
