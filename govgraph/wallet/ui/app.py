@@ -5,16 +5,14 @@ and the voting booth (`booth_pages`)."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -24,23 +22,25 @@ from govgraph.wallet.store import WalletError, list_credentials
 from govgraph.wallet.transport import Http
 from govgraph.wallet.ui.consent import Consent, consent_for
 from govgraph.wallet.ui.sessions import (
-    LOGIN_COOKIE,
     SESSION_COOKIE,
     SESSION_SECONDS,
     FormError,
     LocalOnly,
     Session,
     Sessions,
-    csrf_matches,
     read_form,
     set_cookie,
 )
 from govgraph.wallet.voting import load_voting, now
+from govgraph.web.csrf import CsrfKey, CsrfRefused, check_csrf
+from govgraph.web.pages import Web, render
+from govgraph.web.routes import static_routes
 from zk.curve import Backend
 from zk.errors import ZkError
 from zk.json_input import printable
 
 STATIC = Path(__file__).parent / "static"
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,20 @@ def explain(exc: Exception) -> str:
     return printable(str(exc))
 
 
+SECTIONS = {
+    "home.html": "credentials",
+    "receive.html": "receive",
+    "received.html": "receive",
+    "present.html": "present",
+    "consent.html": "present",
+    "answered.html": "present",
+    "history.html": "history",
+    "booth.html": "booth",
+    "ballot.html": "booth",
+    "sealed.html": "booth",
+    "cast.html": "booth",
+    "challenged.html": "booth",
+}
 ADVICE = {
     "NOT_FOUND": "Check the identifier you entered.",
     "CONFLICT": "This was already done; nothing more is needed.",
@@ -84,72 +98,60 @@ class WalletPages:
     def __init__(self, config: WalletConfig) -> None:
         self.config = config
         self.sessions = Sessions(config.access_code)
-        self.templates = Environment(
-            loader=PackageLoader("govgraph.wallet.ui", "templates"),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-        )
 
     # --- rendering and guards ----------------------------------------------------------------------------
-    def render(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        session = self.sessions.of(request)
-        page = self.templates.get_template(name).render(
-            csrf=session.csrf if session else "", logged_in=session is not None, **values
-        )
-        return HTMLResponse(page, status_code=status)
+    def render(self, request: Request, name: str, status: int = 200, **values: Any) -> Response:
+        """A wallet page (templates/wallet/<name>, on the pages' base look, CSRF and headers)."""
+        values.setdefault("section", SECTIONS.get(name))
+        values["logged_in"] = self.sessions.of(request) is not None
+        return render(request, f"wallet/{name}", values, status)
 
     def session_or_login(self, request: Request) -> Session | Response:
         session = self.sessions.of(request)
         if session is not None:
             return session
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return self.login_page(request, target)
+        return self.render(request, "login.html", next=_local_target(target))
 
-    def login_page(self, request: Request, target: str, error: str | None = None) -> HTMLResponse:
-        token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
-        response = self.render(
-            request, "login.html", 401 if error else 200, next=target, login=token, error=error
-        )
-        set_cookie(response, LOGIN_COOKIE, token, 600)
-        return response
-
-    async def form(self, request: Request, session: Session) -> dict[str, str] | Response:
+    async def form(self, request: Request, session: Session | None = None) -> dict[str, str] | Response:
+        """The posted form, once its CSRF token matched (else the page saying what to do)."""
         try:
             form = await read_form(request)
+            check_csrf(request, form)
         except FormError as exc:
             return self.render(request, "error.html", 400, message=str(exc))
-        if not csrf_matches(session, form):
+        except CsrfRefused as exc:
             return self.render(
                 request,
                 "error.html",
                 403,
-                message="This form is out of date (its security token does not match your session): "
-                "go back, reload the page and send it again.",
+                message=f"This form could not be accepted: {exc}. Go back, reload the page and send it "
+                "again.",
             )
         return form
 
     # --- pages ---------------------------------------------------------------------------------------------
     async def login(self, request: Request) -> Response:
         if request.method == "GET":
-            return self.login_page(request, _local_target(request.query_params.get("next", "/")))
-        try:
-            form = await read_form(request)
-        except FormError as exc:
-            return self.login_page(request, "/", str(exc))
+            return self.render(
+                request, "login.html", next=_local_target(request.query_params.get("next", "/"))
+            )
+        form = await self.form(request)
+        if not isinstance(form, dict):
+            return form
         target = _local_target(form.get("next", "/"))
-        expected = request.cookies.get(LOGIN_COOKIE, "")
-        if not expected or form.get("login") != expected:
-            return self.login_page(request, target, "This form is out of date: enter the code again.")
         session_id = self.sessions.login(form.get("code", ""))
         if session_id is None:
-            return self.login_page(
+            return self.render(
                 request,
-                target,
-                "That is not this wallet's access code. Copy it from the terminal where you started "
+                "login.html",
+                401,
+                next=target,
+                error="That is not this wallet's access code. Copy it from the terminal where you started "
                 "`govgraph wallet ui`.",
             )
         response = RedirectResponse(target, status_code=303)
         set_cookie(response, SESSION_COOKIE, session_id, SESSION_SECONDS)
-        response.delete_cookie(LOGIN_COOKIE, path="/")
         return response
 
     async def logout(self, request: Request) -> Response:
@@ -221,7 +223,7 @@ class WalletPages:
         plan = presentation.plan(self.config.wallet_path, ask)
         return PendingConsent(ask, consent_for(ask, plan), then, election)
 
-    def consent_page(self, request: Request, session: Session, pending: PendingConsent) -> HTMLResponse:
+    def consent_page(self, request: Request, session: Session, pending: PendingConsent) -> Response:
         return self.render(request, "consent.html", consent=pending.consent, key=session.keep(pending))
 
     async def answer(self, request: Request) -> Response:
@@ -344,6 +346,8 @@ def build_wallet_app(config: WalletConfig) -> Starlette:
     pages = WalletPages(config)
     booth = booth_pages.BoothPages(pages)
     routes = [
+        *static_routes(),
+        Mount("/wallet-static", StaticFiles(directory=STATIC), name="wallet-static"),
         Route("/", pages.home),
         Route("/login", pages.login, methods=["GET", "POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
@@ -352,10 +356,13 @@ def build_wallet_app(config: WalletConfig) -> Starlette:
         Route("/present/answer", pages.answer, methods=["POST"]),
         Route("/history", pages.history_page),
         *booth.routes(),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes)
     app.state.pages = pages
+    csrf_key = CsrfKey(
+        config.wallet_path.with_name(config.wallet_path.name.removesuffix(".json") + ".csrf.key")
+    )
+    app.state.web = Web(csrf_key, (TEMPLATES,))
     app.add_middleware(LocalOnly)
     return app
 

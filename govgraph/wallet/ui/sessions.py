@@ -1,7 +1,7 @@
-"""Who may drive the local wallet page, and the guards every page has: an access code printed by `govgraph
-wallet ui` (other users of the machine can reach 127.0.0.1 too) traded for an HttpOnly, SameSite=Strict
-session cookie; a CSRF token per session on every form; the Host header limited to 127.0.0.1 and localhost
-(DNS rebinding); strict response headers (CSP without inline code, no framing, no caching)."""
+"""Who may drive the local wallet page, and the guards every page has beside the pages' own (govgraph/web:
+CSRF, security headers): an access code printed by `govgraph wallet ui` (other users of the machine can reach
+127.0.0.1 too) traded for an HttpOnly, SameSite=Strict session cookie; the Host header limited to 127.0.0.1
+and localhost (DNS rebinding); the security headers and no caching on every answer."""
 
 from __future__ import annotations
 
@@ -17,25 +17,15 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from govgraph.request_body import BodyTooLarge, read_body
+from govgraph.web.security import SECURITY_HEADERS
 
 SESSION_COOKIE = "govgraph_wallet"
-LOGIN_COOKIE = "govgraph_wallet_login"
 SESSION_SECONDS = 8 * 3600
 MAX_FORM_BYTES = 64 * 1024
 MAX_FORM_FIELDS = 200
 MAX_PENDING = 32  # consents and sealed ballots kept per session
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'"
-)
-HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
 
 
 class FormError(Exception):
@@ -44,7 +34,6 @@ class FormError(Exception):
 
 @dataclass
 class Session:
-    csrf: str
     expires: float
     pending: dict[str, Any] = field(default_factory=dict)  # consents and sealed ballots, by random id
 
@@ -75,7 +64,7 @@ class Sessions:
         now = time.time()
         self._sessions = {k: s for k, s in self._sessions.items() if s.expires > now}
         session_id = secrets.token_urlsafe(32)
-        self._sessions[session_id] = Session(secrets.token_urlsafe(32), now + SESSION_SECONDS)
+        self._sessions[session_id] = Session(now + SESSION_SECONDS)
         return session_id
 
     def of(self, request: Request) -> Session | None:
@@ -90,10 +79,6 @@ class Sessions:
 
 def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
     response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="strict")
-
-
-def csrf_matches(session: Session, form: dict[str, str]) -> bool:
-    return hmac.compare_digest(form.get("csrf", "").encode(), session.csrf.encode())
 
 
 async def read_form(request: Request) -> dict[str, str]:
@@ -159,7 +144,6 @@ __all__ = [
     "LocalOnly",
     "Session",
     "Sessions",
-    "csrf_matches",
     "read_form",
     "set_cookie",
 ]

@@ -25,7 +25,7 @@ ELECTION_DAY = dt.date.today() + dt.timedelta(days=30)
 DEFINE = """mutation($id: ID!, $day: Date!) { defineElectoralRoll(id: $id, district: "Riverside",
   citizenship: "NL", electionDay: $day) { id } }"""
 ACCESS_CODE = "wallet-test-access-code"
-_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @dataclass
@@ -68,8 +68,9 @@ class WalletPage:
     def logged_in(self) -> httpx.Client:
         client = self.client()
         page = client.get("/login")
-        login = re.search(r'name="login" value="([^"]+)"', page.text).group(1)
-        answer = client.post("/login", data={"login": login, "next": "/", "code": self.code})
+        answer = client.post(
+            "/login", data={"csrf_token": csrf_of(page.text), "next": "/", "code": self.code}
+        )
         assert answer.status_code == 303, answer.text
         return client
 

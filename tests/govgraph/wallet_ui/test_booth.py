@@ -18,7 +18,9 @@ BOARD = """query($e: ID!, $code: String!) { election(id: $e) { turnout ballot(tr
 
 def receive(client, government: Government, token: str) -> None:
     offer = government.offer(years_ago(dt.date.today(), 40))
-    answer = client.post("/receive", data={"csrf": token, "offer": offer["offerUri"], "pin": offer["txCode"]})
+    answer = client.post(
+        "/receive", data={"csrf_token": token, "offer": offer["offerUri"], "pin": offer["txCode"]}
+    )
     assert answer.status_code == 200, answer.text
 
 
@@ -32,14 +34,16 @@ def test_a_voter_registers_challenges_a_ballot_and_casts_one(
 
     page = client.get(f"/booth/{election}")
     assert "Register on the electoral roll first" in page.text
-    consent = client.post(f"/booth/{election}/register", data={"csrf": token})
+    consent = client.post(f"/booth/{election}/register", data={"csrf_token": token})
     text = html.unescape(consent.text)
     assert "<li>Your citizenship: <strong>NL</strong></li>" in text
     assert "<li>Your place of residence: <strong>Riverside</strong></li>" in text
     assert f"that you will be at least 18 years old on {ELECTION_DAY.isoformat()} (born on" in text
     assert "a pseudonym for \u201cgovgraph-roll/roll-booth-http\u201d" in text
     key = re.search(r'name="consent" value="([^"]+)"', consent.text).group(1)
-    registered = client.post("/present/answer", data={"csrf": token, "consent": key, "decision": "accept"})
+    registered = client.post(
+        "/present/answer", data={"csrf_token": token, "consent": key, "decision": "accept"}
+    )
     assert registered.status_code == 303, registered.text
     assert registered.headers["location"] == f"/booth/{election}?registered=1"
     assert [c.roll_id for c in load_voting(wallet_page.path).rolls] == ["roll-booth-http"]
@@ -48,7 +52,7 @@ def test_a_voter_registers_challenges_a_ballot_and_casts_one(
     too_many = client.post(
         f"/booth/{election}/seal",
         data={
-            "csrf": token,
+            "csrf_token": token,
             "contest.mayor": "0",
             "contest.council.0": "1",
             "contest.council.1": "1",
@@ -59,7 +63,7 @@ def test_a_voter_registers_challenges_a_ballot_and_casts_one(
     assert "takes 0 to 2 choices and you marked 3: change your choices" in html.unescape(too_many.text)
 
     sealed = client.post(
-        f"/booth/{election}/seal", data={"csrf": token, "contest.mayor": "1", "contest.council.3": "1"}
+        f"/booth/{election}/seal", data={"csrf_token": token, "contest.mayor": "1", "contest.council.3": "1"}
     )
     assert sealed.status_code == 200, sealed.text
     assert (
@@ -67,16 +71,16 @@ def test_a_voter_registers_challenges_a_ballot_and_casts_one(
     )
     spoiled_code = re.search(r'id="tracking-code">([0-9a-f]{64})<', sealed.text).group(1)
     key = re.search(r'name="sealed" value="([^"]+)"', sealed.text).group(1)
-    checked = client.post(f"/booth/{election}/challenge", data={"csrf": token, "sealed": key})
+    checked = client.post(f"/booth/{election}/challenge", data={"csrf_token": token, "sealed": key})
     assert checked.status_code == 200, checked.text
     assert 'data-check="verified"' in checked.text
     assert "<li>Mayor: heron</li>" in checked.text
-    replay = client.post(f"/booth/{election}/cast", data={"csrf": token, "sealed": key})
+    replay = client.post(f"/booth/{election}/cast", data={"csrf_token": token, "sealed": key})
     assert "This sealed ballot was already cast or challenged" in replay.text
 
-    sealed = client.post(f"/booth/{election}/seal", data={"csrf": token, "contest.mayor": "2"})
+    sealed = client.post(f"/booth/{election}/seal", data={"csrf_token": token, "contest.mayor": "2"})
     key = re.search(r'name="sealed" value="([^"]+)"', sealed.text).group(1)
-    cast = client.post(f"/booth/{election}/cast", data={"csrf": token, "sealed": key})
+    cast = client.post(f"/booth/{election}/cast", data={"csrf_token": token, "sealed": key})
     assert cast.status_code == 200, cast.text
     code = re.search(r'id="tracking-code">([0-9a-f]{64})<', cast.text).group(1)
     assert f'href="{government.url}/elections/{election}?code={code}"' in cast.text

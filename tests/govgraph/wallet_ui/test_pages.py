@@ -12,7 +12,7 @@ import re
 
 from govgraph.wallet.history import load_history
 from govgraph.wallet.store import list_credentials
-from govgraph.wallet.ui.sessions import CONTENT_SECURITY_POLICY
+from govgraph.web.security import CONTENT_SECURITY_POLICY
 from tests.govgraph.wallet_ui.conftest import Government, WalletPage, csrf_of
 from tests.support.credential_flows import adult_and_residence, years_ago
 
@@ -25,14 +25,15 @@ def test_pages_need_the_access_code_a_local_host_and_send_strict_headers(wallet_
         assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
         assert page.headers["x-frame-options"] == "DENY"
         assert page.headers["cache-control"] == "no-store"
-        login = re.search(r'name="login" value="([^"]+)"', page.text).group(1)
-        wrong = client.post("/login", data={"login": login, "next": "/", "code": "guess"})
+        token = csrf_of(page.text)
+        wrong = client.post("/login", data={"csrf_token": token, "next": "/", "code": "guess"})
         assert wrong.status_code == 401
         assert "That is not this wallet's access code." in html.unescape(wrong.text)
-        stale = client.post("/login", data={"login": "other", "next": "/", "code": wallet_page.code})
-        assert stale.status_code == 401 and "This form is out of date" in stale.text
+        forged = client.post("/login", data={"csrf_token": "forged", "next": "/", "code": wallet_page.code})
+        assert forged.status_code == 403
+        assert "the form's CSRF token does not match this browser's cookie" in html.unescape(forged.text)
         right = client.post(
-            "/login", data={"login": login, "next": "https://evil.example/", "code": wallet_page.code}
+            "/login", data={"csrf_token": token, "next": "https://evil.example/", "code": wallet_page.code}
         )
         assert right.status_code == 303 and right.headers["location"] == "/"  # never to another site
         cookie = right.headers["set-cookie"]
@@ -56,13 +57,15 @@ def test_a_citizen_receives_a_credential_and_answers_only_after_consent(
     token = csrf_of(linked.text)
     forged = client.post("/receive", data={"offer": offer["offerUri"], "pin": offer["txCode"]})
     assert forged.status_code == 403
-    assert "its security token does not match your session" in forged.text
+    assert "the form had no CSRF token" in forged.text
     wrong_pin = "000000" if offer["txCode"] != "000000" else "111111"
-    refused = client.post("/receive", data={"csrf": token, "offer": offer["offerUri"], "pin": wrong_pin})
+    refused = client.post(
+        "/receive", data={"csrf_token": token, "offer": offer["offerUri"], "pin": wrong_pin}
+    )
     assert refused.status_code == 400
     assert "Check the six-digit PIN the clerk gave you" in refused.text
     received = client.post(
-        "/receive", data={"csrf": token, "offer": offer["offerUri"], "pin": offer["txCode"]}
+        "/receive", data={"csrf_token": token, "offer": offer["offerUri"], "pin": offer["txCode"]}
     )
     assert received.status_code == 200, received.text
     [held] = list_credentials(wallet_page.path)
@@ -72,7 +75,7 @@ def test_a_citizen_receives_a_credential_and_answers_only_after_consent(
 
     verifier = government.flows.token("benefits-office", "official:welfare")
     declined = government.flows.ask(verifier, adult_and_residence(today, "benefit-2026"), "benefit check")
-    consent = client.post("/present", data={"csrf": token, "request": declined["requestUri"]})
+    consent = client.post("/present", data={"csrf_token": token, "request": declined["requestUri"]})
     assert consent.status_code == 200, consent.text
     text = consent.text
     assert f'<p id="verifier"><strong>{government.url}</strong></p>' in text
@@ -84,16 +87,16 @@ def test_a_citizen_receives_a_credential_and_answers_only_after_consent(
     assert "a pseudonym for \u201cbenefit-2026\u201d" in text
     assert "1990" not in text and "birth_date" not in text  # the birth date itself is not shown as sent
     key = re.search(r'name="consent" value="([^"]+)"', text).group(1)
-    no = client.post("/present/answer", data={"csrf": token, "consent": key, "decision": "decline"})
+    no = client.post("/present/answer", data={"csrf_token": token, "consent": key, "decision": "decline"})
     assert "You declined: nothing was sent to" in no.text
     assert government.flows.result(verifier, declined["id"])["status"] == "PENDING"
-    again = client.post("/present/answer", data={"csrf": token, "consent": key, "decision": "accept"})
+    again = client.post("/present/answer", data={"csrf_token": token, "consent": key, "decision": "accept"})
     assert again.status_code == 400 and "already answered or has been forgotten" in again.text
 
     asked = government.flows.ask(verifier, adult_and_residence(today), "housing benefit")
-    consent = client.post("/present", data={"csrf": token, "request": asked["requestUri"]})
+    consent = client.post("/present", data={"csrf_token": token, "request": asked["requestUri"]})
     key = re.search(r'name="consent" value="([^"]+)"', consent.text).group(1)
-    yes = client.post("/present/answer", data={"csrf": token, "consent": key, "decision": "accept"})
+    yes = client.post("/present/answer", data={"csrf_token": token, "consent": key, "decision": "accept"})
     assert yes.status_code == 200 and "checked your answer and accepted it" in yes.text
     result = government.flows.result(verifier, asked["id"])
     assert result["status"] == "VERIFIED"
