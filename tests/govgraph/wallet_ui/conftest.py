@@ -88,3 +88,6 @@ def wallet_page(government: Government, tmp_path: Path) -> Iterator[WalletPage]:
         yield WalletPage(server.url, path, ACCESS_CODE)
     finally:
         server.stop()
+
+
+from tests.support.browser import browser_page, chromium  # noqa: E402, F401  (fixtures)
