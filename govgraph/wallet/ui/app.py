@@ -283,7 +283,7 @@ class WalletPages:
             consent.purpose,
             consent.disclosed_by_name,
             consent.proved,
-            consent.pseudonym,
+            consent.pseudonym_context,
             outcome,
         )
         history.record(self.config.wallet_path, entry)

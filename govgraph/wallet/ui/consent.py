@@ -46,6 +46,7 @@ class Consent:
     disclosed: tuple[tuple[str, str], ...]  # (label, value)
     proved: tuple[str, ...]  # sentences
     pseudonym: str | None  # a sentence, or None when no pseudonym is shown
+    pseudonym_context: str | None = None
 
     @property
     def disclosed_by_name(self) -> dict[str, str]:
@@ -118,6 +119,7 @@ def consent_for(ask: Ask, plan: Plan) -> Consent:
         disclosed,
         proved,
         pseudonym,
+        None if plan.context is None else printable(plan.context),
     )
 
 

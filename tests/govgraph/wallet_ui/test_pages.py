@@ -74,12 +74,14 @@ def test_a_citizen_receives_a_credential_and_answers_only_after_consent(
     assert "Riverside" in client.get("/").text
 
     verifier = government.flows.token("benefits-office", "official:welfare")
-    declined = government.flows.ask(verifier, adult_and_residence(today, "benefit-2026"), "benefit check")
+    purpose = "benefit check <script>alert(1)</script>"  # the verifier's text is shown, never run
+    declined = government.flows.ask(verifier, adult_and_residence(today, "benefit-2026"), purpose)
     consent = client.post("/present", data={"csrf_token": token, "request": declined["requestUri"]})
     assert consent.status_code == 200, consent.text
     text = consent.text
     assert f'<p id="verifier"><strong>{government.url}</strong></p>' in text
-    assert '<q id="purpose">benefit check</q>' in text
+    assert '<q id="purpose">benefit check &lt;script&gt;alert(1)&lt;/script&gt;</q>' in text
+    assert "<script>" not in text
     assert "<li>Your place of residence: <strong>Riverside</strong></li>" in text
     eighteen = years_ago(today, 18).isoformat()
     assert f"<li>that you are at least 18 years old (born on or before {eighteen})</li>" in text
@@ -103,12 +105,31 @@ def test_a_citizen_receives_a_credential_and_answers_only_after_consent(
     assert result["disclosed"] == {"residence": "Riverside"}
 
     entries = load_history(wallet_page.path)
-    assert [(e.purpose, e.outcome) for e in entries] == [
-        ("benefit check", "declined"),
-        ("housing benefit", "accepted"),
+    assert [(e.purpose, e.outcome, e.pseudonym_context) for e in entries] == [
+        (purpose, "declined", "benefit-2026"),
+        ("housing benefit", "accepted", None),
     ]
     assert entries[1].disclosed == {"place of residence": "Riverside"}
     assert entries[1].verifier == government.url
     page = client.get("/history").text
     assert page.index("housing benefit") < page.index("benefit check")  # newest first
     assert json.loads(json.dumps(entries[1].to_json()))["outcome"] == "accepted"
+
+
+def test_an_unknown_election_and_an_unreachable_service_are_sentences(
+    government: Government, wallet_page: WalletPage
+) -> None:
+    client = wallet_page.logged_in()
+    unknown = client.get("/booth/no-such-election")
+    assert unknown.status_code == 404
+    assert (
+        "The service refused: NOT_FOUND: no election no-such-election. Check the identifier you entered."
+        in html.unescape(unknown.text)
+    )
+    bad_id = client.get("/booth/bad%20id")
+    assert bad_id.status_code == 400
+    assert "An election id is letters, digits" in html.unescape(bad_id.text)
+    token = csrf_of(client.get("/present").text)
+    refused = client.post("/present", data={"csrf_token": token, "request": "https://example.org/"})
+    assert refused.status_code == 400
+    assert "not a presentation request URI (expected openid4vp://" in html.unescape(refused.text)
