@@ -1,5 +1,7 @@
-"""A real `govgraph serve` with a citizen's offer and an open election on a roll defined for registration
-by presentation, and the wallet page (`govgraph wallet ui`'s app) in a uvicorn thread over a wallet file."""
+"""The pages for citizens and clerks (the wallet page and the clerk console): one real `govgraph serve` for
+the package (citizens' offers, open elections on rolls defined for registration by presentation, the
+console), the wallet page (`govgraph wallet ui`'s app) in a uvicorn thread over a fresh wallet file per
+test, and the shared Chromium."""
 
 from __future__ import annotations
 

@@ -8,26 +8,16 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-import pytest
 
+from tests.govgraph.wallet_ui.conftest import Government
 from tests.support.credentials import issue_token
 from tests.support.mutations import ledger_sizes
-from tests.support.servers import LiveServer, running_server
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _IDEMPOTENCY = re.compile(r'name="idempotency" value="([^"]+)"')
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path]]:
-    data = tmp_path_factory.mktemp("console")
-    with running_server(data, log_level="warning") as live:
-        yield live, data
 
 
 def page_form(client: httpx.Client, path: str) -> dict[str, str]:
@@ -38,10 +28,10 @@ def page_form(client: httpx.Client, path: str) -> dict[str, str]:
     return fields
 
 
-def test_a_clerk_logs_in_enrols_offers_and_is_refused_in_sentences(server) -> None:
-    live, data = server
+def test_a_clerk_logs_in_enrols_offers_and_is_refused_in_sentences(government: Government) -> None:
+    url, data = government.url, government.data
     token = issue_token(data, "clerk-ada", "clerk:identity", ttl=600)
-    client = httpx.Client(base_url=live.url, timeout=60)
+    client = httpx.Client(base_url=url, timeout=60)
     first = client.get("/console")
     assert first.status_code == 200 and "Log in with your access token" in first.text
     assert client.post("/console/login", data={"token": token}).status_code == 403  # no CSRF token
@@ -88,7 +78,7 @@ def test_a_clerk_logs_in_enrols_offers_and_is_refused_in_sentences(server) -> No
     assert offered.status_code == 200, offered.text
     text = html.unescape(offered.text)
     uri = re.search(r'<textarea id="offer-uri" rows="3" cols="70" readonly>([^<]+)</textarea>', text).group(1)
-    offer_url = f"{live.url}/credentials/offers/"
+    offer_url = f"{url}/credentials/offers/"
     assert uri.startswith("openid-credential-offer://?credential_offer_uri=" + quote(offer_url, safe=""))
     assert re.search(r'<strong id="pin">[0-9]{6}</strong>', text)
     assert (
@@ -117,10 +107,10 @@ def test_a_clerk_logs_in_enrols_offers_and_is_refused_in_sentences(server) -> No
     assert "Log in with your access token" in client.get("/console").text
 
 
-def test_a_land_clerk_registers_a_parcel_and_a_conflict_is_a_sentence(server) -> None:
-    live, data = server
+def test_a_land_clerk_registers_a_parcel_and_a_conflict_is_a_sentence(government: Government) -> None:
+    url, data = government.url, government.data
     token = issue_token(data, "clerk-ben", "clerk:land", ttl=600)
-    client = httpx.Client(base_url=live.url, timeout=60)
+    client = httpx.Client(base_url=url, timeout=60)
     client.cookies.set("govgraph_console", token, path="/console")
     parcel = {"id": "RIV-0002", "locality": "Riverside", "owner": "cit_owner", "area": "100"}
     registered = client.post(
