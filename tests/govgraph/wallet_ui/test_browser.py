@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlencode
 
 from govgraph.wallet.issuance import receive
 from tests.govgraph.wallet_ui.conftest import ELECTION_DAY, Government, WalletPage
@@ -19,10 +20,17 @@ BOARD = """query($e: ID!, $code: String!) { election(id: $e) { turnout ballot(tr
   trackingCode spoiled counted } } }"""
 
 
-def unlock(page, wallet_page: WalletPage, path: str) -> None:
+def unlock(page, wallet_page: WalletPage, path: str, browser_page=None) -> None:
     page.goto(wallet_page.url + path)
-    page.get_by_label("Access code").fill(wallet_page.code)
-    page.get_by_role("button", name="Unlock").click()
+    assert page.evaluate("document.activeElement.id") == "code"  # the one field to fill has the focus
+    if browser_page is not None:
+        browser_page.screenshot("wallet-login")
+    page.keyboard.type(wallet_page.code)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == wallet_page.url + path  # back where the link pointed
+    page.keyboard.press("Tab")  # then, on every page, the keyboard reaches the skip link first
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
 
 
 def test_a_citizen_receives_a_credential_from_the_console_and_presents_it(
@@ -34,11 +42,15 @@ def test_a_citizen_receives_a_credential_from_the_console_and_presents_it(
 
     # The clerk: log in with a token (a form post, never a URL), make the offer, read it off the page.
     page.goto(government.url + "/console")
+    browser_page.screenshot("console-login")
     page.get_by_label("Access token").fill(government.token)
     page.get_by_role("button", name="Log in").click()
-    assert "token" not in page.url.lower()
+    assert page.url == government.url + "/console"  # the token is in no address
+    assert page.locator("#who").inner_text().startswith("Logged in as registrar")
+    browser_page.screenshot("console-home")
     page.get_by_role("link", name="Offer a credential").click()
     page.get_by_label("Citizen id").fill(citizen)
+    browser_page.screenshot("console-offer-form")
     page.get_by_role("button", name="Offer a credential").click()
     page.locator("#qr svg").wait_for()
     browser_page.screenshot("console-offer")
@@ -47,7 +59,7 @@ def test_a_citizen_receives_a_credential_from_the_console_and_presents_it(
     assert offer_uri.startswith("openid-credential-offer://") and re.fullmatch(r"[0-9]{6}", pin)
 
     # The citizen: the wallet's offer link fills the form; the PIN is typed; nothing happens before that.
-    unlock(page, wallet_page, "/receive?" + "offer=" + offer_uri.replace("%", "%25").replace("&", "%26"))
+    unlock(page, wallet_page, "/receive?" + urlencode({"offer": offer_uri}), browser_page)
     assert page.locator("#offer").input_value() == offer_uri
     assert page.locator("#offer-issuer").inner_text().startswith(f"This offer comes from {government.url}.")
     browser_page.screenshot("wallet-receive")
