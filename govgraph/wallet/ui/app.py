@@ -68,7 +68,14 @@ def explain(exc: Exception) -> str:
         return f"The service refused: {exc}. {ADVICE.get(exc.code, 'Check what you entered and try again.')}"
     if isinstance(exc, OSError):
         return f"The wallet file could not be used: {printable(str(exc))}. Check its folder and permissions."
-    return printable(str(exc))
+    lines = [printable(line.strip()) for line in str(exc).split("\n") if line.strip()]
+    text = lines[0] + (f" ({'; '.join(lines[1:])})" if lines[1:] else "")
+    if text.startswith("no credential"):
+        text += (
+            ". Your wallet will not send a proof it knows to be false; if you should hold such a credential, "
+            "receive it from its issuer first, then open the request again."
+        )
+    return text
 
 
 SECTIONS = {

@@ -133,3 +133,27 @@ def test_an_unknown_election_and_an_unreachable_service_are_sentences(
     refused = client.post("/present", data={"csrf_token": token, "request": "https://example.org/"})
     assert refused.status_code == 400
     assert "not a presentation request URI (expected openid4vp://" in html.unescape(refused.text)
+
+
+def test_the_wallet_does_not_offer_to_send_what_its_credential_cannot_prove(
+    government: Government, wallet_page: WalletPage
+) -> None:
+    today = dt.date.today()
+    offer = government.offer(years_ago(today, 17))
+    client = wallet_page.logged_in()
+    token = csrf_of(client.get("/receive").text)
+    data = {"csrf_token": token, "offer": offer["offerUri"], "pin": offer["txCode"]}
+    assert client.post("/receive", data=data).status_code == 200
+    [held] = list_credentials(wallet_page.path)
+    verifier = government.flows.token("benefits-office", "official:welfare")
+    asked = government.flows.ask(verifier, adult_and_residence(today), "adults only")
+    refused = client.post("/present", data={"csrf_token": token, "request": asked["requestUri"]})
+    assert refused.status_code == 400
+    eighteen = years_ago(today, 18).isoformat()
+    assert html.unescape(re.search(r'id="error">([^<]+)<', refused.text).group(1)) == (
+        f"no credential in this wallet can answer the request ({held.id}: does not satisfy birth_date <= "
+        f"{eighteen}). Your wallet will not send a proof it knows to be false; if you should hold such a "
+        "credential, receive it from its issuer first, then open the request again."
+    )
+    assert 'name="consent"' not in refused.text
+    assert government.flows.result(verifier, asked["id"])["status"] == "PENDING"
