@@ -103,6 +103,22 @@ async def _witness_vkeys(ledgers: Ledgers, name: str) -> list[str]:
     return vkeys
 
 
+async def entry_check(ledgers: Ledgers, name: str, index: int) -> dict | None:
+    """What `_verify.html` needs to check entry `index` of ledger `name` in the browser, or None when no
+    signed checkpoint covers it yet."""
+    log = await ledgers.log(name)
+    head = None if log is None else await _latest(log)
+    if log is None or head is None or index >= head.size:
+        return None
+    return {
+        "name": log.name,
+        "origin": log.origin,
+        "vkey": log.verifier.vkey,
+        "witness_vkeys": await _witness_vkeys(ledgers, log.name),
+        "entry": readable_entry(index, await log.entry(index)),
+    }
+
+
 async def index(request: Request) -> Response:
     ledgers = _ledgers(request)
     rows = []

@@ -1,6 +1,28 @@
 """Fixtures of the pages' tests: the shared browser (tests/support/browser.py) and one real `govgraph serve`
-process with its demo ledgers, for the whole module."""
+for the package, over the demo data plus a bulk-loaded 65,800-entry ledger `big` (so the browser's proofs
+reach level-1 tiles)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
 from tests.support.browser import browser_page, chromium  # noqa: F401  (fixtures)
+from tests.support.bulk_ledgers import bulk_load
+from tests.support.servers import LiveServer, running_server
+
+BIG = 65_800  # past 65,536 leaves: one full level-1 tile and a partial one
+
+
+@pytest.fixture(scope="package")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path]]:
+    data_dir = tmp_path_factory.mktemp("pages")
+    # In its own thread: a session's (sync) Playwright may already run an event loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, bulk_load(data_dir, {"big": BIG})).result()
+    with running_server(data_dir, "warning") as server:
+        yield server, data_dir

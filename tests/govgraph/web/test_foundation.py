@@ -113,7 +113,9 @@ def test_a_token_from_another_deployment_is_refused(form_server, tmp_path: Path)
     assert refused.status_code == 403
 
 
-def test_static_files_and_error_pages_carry_the_headers(client) -> None:
+def test_static_files_and_error_pages_carry_the_headers(served) -> None:
+    server, _ = served
+    client = httpx.Client(base_url=server.url)
     css = client.get("/static/site.css")
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
@@ -125,11 +127,10 @@ def test_static_files_and_error_pages_carry_the_headers(client) -> None:
     assert "Pick a ledger from the explorer&#39;s list." in missing.text
 
 
-def test_home_page_loads_cleanly_and_the_keyboard_reaches_the_skip_link_first(
-    live_server, browser_page
-) -> None:
+def test_home_page_loads_cleanly_and_the_keyboard_reaches_the_skip_link_first(served, browser_page) -> None:
+    server, _ = served
     page = browser_page.page
-    page.goto(live_server.url + "/")
+    page.goto(server.url + "/")
     assert page.title() == "Home · govgraph"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
