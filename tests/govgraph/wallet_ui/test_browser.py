@@ -2,7 +2,8 @@
 console and offers a credential (QR code); the citizen receives it in the wallet page from the offer link,
 answers a real verifier's request after reading the consent screen (Accept pressed from the keyboard), and
 finds it in the history; a voter registers on a roll through the consent screen, challenges a ballot (the
-opening checked from the board), casts another and finds the tracking code on the service's public board.
+opening checked from the board), casts another and follows the wallet's link to the service's public board,
+where the page finds the ballot and checks its inclusion in the elections ledger.
 Every page loads with no console error and no CSP violation; a screenshot of each is saved."""
 
 from __future__ import annotations
@@ -153,4 +154,19 @@ def test_a_voter_challenges_a_ballot_casts_one_and_finds_it_on_the_board(
     page.get_by_role("link", name="Voting booth").click()
     assert page.locator("#votes li").count() == 2
     browser_page.screenshot("booth-votes")
+
+    # The wallet's link opens the service's public board at the ballot, whose inclusion the page checks.
+    page.get_by_role("link", name="find it on the public board").last.click()
+    assert page.url == link
+    for _ in range(40):  # the board checks the ballot once a signed checkpoint covers it
+        if page.locator("section[data-vkey]").count():
+            break
+        page.wait_for_timeout(250)
+        page.reload()
+    found = page.locator(".found")
+    assert found.get_attribute("data-tracking-code") == code
+    assert "Ballot found. This ballot counts." in found.inner_text()
+    page.wait_for_selector("section[data-verified=done]")
+    assert page.locator('[data-checks] li[data-name="inclusion"]').get_attribute("data-check") == "verified"
+    browser_page.screenshot("board-ballot")
     assert browser_page.problems.all() == []
