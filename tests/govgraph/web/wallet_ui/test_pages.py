@@ -13,7 +13,7 @@ import re
 from govgraph.wallet.history import load_history
 from govgraph.wallet.store import list_credentials
 from govgraph.web.security import CONTENT_SECURITY_POLICY
-from tests.govgraph.wallet_ui.conftest import Government, WalletPage, csrf_of
+from tests.govgraph.web.wallet_ui.conftest import Government, WalletPage, csrf_of
 from tests.support.credential_flows import adult_and_residence, years_ago
 
 

@@ -17,7 +17,7 @@ from govgraph.wallet.store import WalletError, write_private
 from govgraph.wallet.ui.booth_pages import _selections
 from govgraph.wallet.voting import Registration, Vote, Voting, load_voting, voting_path
 from govgraph.web.console_forms import FORMS, FieldError
-from tests.govgraph.wallet_ui.conftest import WalletPage, csrf_of
+from tests.govgraph.web.wallet_ui.conftest import WalletPage, csrf_of
 from tests.zk.credentials import json_values, paths, replaced
 from tests.zk.mutations import mutations
 from zk.ballot import Manifest

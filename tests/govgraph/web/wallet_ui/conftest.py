@@ -1,7 +1,7 @@
 """The pages for citizens and clerks (the wallet page and the clerk console): one real `govgraph serve` for
 the package (citizens' offers, open elections on rolls defined for registration by presentation, the
 console), the wallet page (`govgraph wallet ui`'s app) in a uvicorn thread over a fresh wallet file per
-test, and the shared Chromium."""
+test (the shared Chromium comes from the pages' conftest above)."""
 
 from __future__ import annotations
 
@@ -90,6 +90,3 @@ def wallet_page(government: Government, tmp_path: Path) -> Iterator[WalletPage]:
         yield WalletPage(server.url, path, ACCESS_CODE)
     finally:
         server.stop()
-
-
-from tests.support.browser import browser_page, chromium  # noqa: E402, F401  (fixtures)

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import httpx
 
-from tests.govgraph.wallet_ui.conftest import Government
+from tests.govgraph.web.wallet_ui.conftest import Government
 from tests.support.credentials import issue_token
 from tests.support.mutations import ledger_sizes
 

@@ -13,7 +13,7 @@ import re
 from urllib.parse import urlencode
 
 from govgraph.wallet.issuance import receive
-from tests.govgraph.wallet_ui.conftest import ELECTION_DAY, Government, WalletPage
+from tests.govgraph.web.wallet_ui.conftest import ELECTION_DAY, Government, WalletPage
 from tests.support.credential_flows import adult_and_residence, years_ago
 from zk.curve import get_backend
 

@@ -9,7 +9,7 @@ import html
 import re
 
 from govgraph.wallet.voting import load_voting
-from tests.govgraph.wallet_ui.conftest import ELECTION_DAY, Government, WalletPage, csrf_of
+from tests.govgraph.web.wallet_ui.conftest import ELECTION_DAY, Government, WalletPage, csrf_of
 from tests.support.credential_flows import years_ago
 
 BOARD = """query($e: ID!, $code: String!) { election(id: $e) { turnout ballot(trackingCode: $code) {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.govgraph.wallet_ui.conftest import csrf_of
+from tests.govgraph.web.wallet_ui.conftest import csrf_of
 from tests.support.servers import free_port
 
 
