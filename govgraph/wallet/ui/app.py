@@ -16,11 +16,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from govgraph.voting.api import ApiError
 from govgraph.wallet import history, issuance, presentation
 from govgraph.wallet.store import WalletError, list_credentials
 from govgraph.wallet.transport import Http
+from govgraph.wallet.ui import booth_pages
 from govgraph.wallet.ui.consent import Consent, consent_for
+from govgraph.wallet.ui.sentences import explain, receive_advice
 from govgraph.wallet.ui.sessions import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -62,22 +63,6 @@ class PendingConsent:
     election: str | None = None  # where to go back to after a roll registration
 
 
-def explain(exc: Exception) -> str:
-    """A failure as a sentence for the page (the text of a wallet, zk or API error, made printable)."""
-    if isinstance(exc, ApiError):
-        return f"The service refused: {exc}. {ADVICE.get(exc.code, 'Check what you entered and try again.')}"
-    if isinstance(exc, OSError):
-        return f"The wallet file could not be used: {printable(str(exc))}. Check its folder and permissions."
-    lines = [printable(line.strip()) for line in str(exc).split("\n") if line.strip()]
-    text = lines[0] + (f" ({'; '.join(lines[1:])})" if lines[1:] else "")
-    if text.startswith("no credential"):
-        text += (
-            ". Your wallet will not send a proof it knows to be false; if you should hold such a credential, "
-            "receive it from its issuer first, then open the request again."
-        )
-    return text
-
-
 SECTIONS = {
     "home.html": "credentials",
     "receive.html": "receive",
@@ -91,13 +76,6 @@ SECTIONS = {
     "sealed.html": "booth",
     "cast.html": "booth",
     "challenged.html": "booth",
-}
-ADVICE = {
-    "NOT_FOUND": "Check the identifier you entered.",
-    "CONFLICT": "This was already done; nothing more is needed.",
-    "INVALID_PROOF": "The service could not verify it; start again from the beginning.",
-    "BAD_USER_INPUT": "Correct what you entered and send it again.",
-    "UNREACHABLE": "Check that the service is running and its address is right, then try again.",
 }
 
 
@@ -201,7 +179,7 @@ class WalletPages:
                 issuance.receive, self.config.wallet_path, offer, pin, backend=self.config.backend
             )
         except (WalletError, ZkError, OSError) as exc:
-            message = explain(exc) + _receive_advice(str(exc))
+            message = explain(exc) + receive_advice(str(exc))
             return self.render(
                 request, "receive.html", 400, offer=offer, issuer=_offer_issuer(offer), error=message
             )
@@ -296,9 +274,7 @@ class WalletPages:
         history.record(self.config.wallet_path, entry)
 
     async def finish_registration(self, request: Request, pending: PendingConsent) -> Response:
-        from govgraph.wallet.ui.booth_pages import finish_registration
-
-        return await finish_registration(self, request, pending)
+        return await booth_pages.finish_registration(self, request, pending)
 
     async def history_page(self, request: Request) -> Response:
         session = self.session_or_login(request)
@@ -334,22 +310,7 @@ def _offer_issuer(offer: str) -> str | None:
     return printable(origin_of(url)) if url.startswith(("http://", "https://")) else None
 
 
-def _receive_advice(message: str) -> str:
-    if "invalid_grant" in message or "PIN" in message:
-        return " Check the six-digit PIN the clerk gave you and try again (five wrong PINs lock the offer)."
-    if "HTTP 404" in message:
-        return (
-            " The offer has been used, has expired (offers last 10 minutes) or was withdrawn: ask the clerk "
-            "for a new one."
-        )
-    if "cannot reach" in message:
-        return " Check your connection and that the address in the offer is right, then try again."
-    return ""
-
-
 def build_wallet_app(config: WalletConfig) -> Starlette:
-    from govgraph.wallet.ui import booth_pages
-
     pages = WalletPages(config)
     booth = booth_pages.BoothPages(pages)
     routes = [
@@ -374,4 +335,4 @@ def build_wallet_app(config: WalletConfig) -> Starlette:
     return app
 
 
-__all__ = ["WalletConfig", "WalletPages", "build_wallet_app", "explain"]
+__all__ = ["PendingConsent", "WalletConfig", "WalletPages", "build_wallet_app"]

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from govgraph.voting.api import Api, ApiError
 from govgraph.wallet import booth
 from govgraph.wallet.store import WalletError
+from govgraph.wallet.ui.sentences import explain
 from govgraph.wallet.voting import load_voting
 from zk.errors import ZkError
 
@@ -92,7 +93,7 @@ class BoothPages:
             found = await run_in_threadpool(self.open, election_id)
             voting = await run_in_threadpool(load_voting, self.config.wallet_path)
         except FAILURES as exc:
-            return self.pages.render(request, "booth.html", 404, error=self.pages_explain(exc))
+            return self.pages.render(request, "booth.html", 404, error=explain(exc))
         roll = found.manifest.electoral_roll
         registered = roll is None or voting.roll(roll.id) is not None
         votes = [v for v in voting.votes if v.election == election_id]
@@ -108,12 +109,6 @@ class BoothPages:
             error=error,
         )
 
-    @staticmethod
-    def pages_explain(exc: Exception) -> str:
-        from govgraph.wallet.ui.app import explain
-
-        return explain(exc)
-
     async def register(self, request: Request) -> Response:
         guard = await self.guarded(request, post=True)
         if isinstance(guard, Response):
@@ -127,7 +122,7 @@ class BoothPages:
             uri = await run_in_threadpool(self._start, roll.id)
             pending = await run_in_threadpool(self.pages.prepare, uri, roll.id, election_id)
         except FAILURES as exc:
-            return await self.ballot(request, self.pages_explain(exc), 400)
+            return await self.ballot(request, explain(exc), 400)
         return self.pages.consent_page(request, session, pending)
 
     def _start(self, roll: str) -> str:
@@ -147,7 +142,7 @@ class BoothPages:
             credential = None if roll is None else voting.roll(roll.id)
             sealed = await run_in_threadpool(booth.seal, found, credential, selections)
         except FAILURES as exc:
-            return await self.ballot(request, self.pages_explain(exc), 400)
+            return await self.ballot(request, explain(exc), 400)
         chosen = {
             c.title: [o for o, x in zip(c.options, selections[c.id], strict=True) if x]
             for c in found.manifest.contests
@@ -180,7 +175,7 @@ class BoothPages:
         try:
             vote = await run_in_threadpool(send)
         except FAILURES as exc:
-            return await self.ballot(request, self.pages_explain(exc), 400)
+            return await self.ballot(request, explain(exc), 400)
         link = self.board_link(vote.election, vote.tracking_code)
         return self.pages.render(request, "cast.html", vote=vote, link=link)
 
@@ -197,7 +192,7 @@ class BoothPages:
         try:
             check = await run_in_threadpool(spoil)
         except FAILURES as exc:
-            return await self.ballot(request, self.pages_explain(exc), 400)
+            return await self.ballot(request, explain(exc), 400)
         link = self.board_link(sealed.election, check.tracking_code)
         return self.pages.render(
             request, "challenged.html", election_id=sealed.election, check=check, link=link
@@ -215,7 +210,7 @@ async def finish_registration(pages: WalletPages, request: Request, pending: Pen
     try:
         await run_in_threadpool(finish)
     except FAILURES as exc:
-        return pages.render(request, "error.html", 502, message=BoothPages.pages_explain(exc))
+        return pages.render(request, "error.html", 502, message=explain(exc))
     return RedirectResponse(f"/booth/{pending.election}?registered=1", status_code=303)
 
 
