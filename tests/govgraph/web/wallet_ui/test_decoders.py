@@ -5,6 +5,7 @@ form reader (random bodies over real HTTP: never a 500)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -12,15 +13,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from govgraph.credentials.configurations import CITIZEN
 from govgraph.wallet import history
 from govgraph.wallet.store import WalletError, write_private
 from govgraph.wallet.ui.booth_pages import _selections
+from govgraph.wallet.ui.consent import sentence
 from govgraph.wallet.voting import Registration, Vote, Voting, load_voting, voting_path
 from govgraph.web.console_forms import FORMS, FieldError
 from tests.govgraph.web.wallet_ui.conftest import WalletPage, csrf_of
 from tests.zk.credentials import json_values, paths, replaced
 from tests.zk.mutations import mutations
 from zk.ballot import Manifest
+from zk.credential import Predicate
 from zk.eligibility import VoterCredential
 from zk.wire import canonical_json
 
@@ -175,3 +179,24 @@ def test_random_form_bodies_never_make_a_server_error(wallet_page: WalletPage, p
     )
     assert too_big.status_code == 400
     assert "the form holds more than 65536 bytes" in too_big.text
+
+
+@given(
+    attribute=st.sampled_from(["birth_date", "household_income", "residence", "expires"]),
+    op=st.sampled_from([">=", ">", "<=", "<", "!=", "between"]),
+    day=st.dates(dt.date(1900, 1, 2), dt.date(2100, 12, 30)),
+    number=st.integers(0, 1_000_000_000),
+    today=st.dates(dt.date(1950, 1, 1), dt.date(2090, 12, 31)),
+)
+def test_every_proved_statement_is_a_sentence_naming_its_value(attribute, op, day, number, today) -> None:
+    schema = CITIZEN.schema
+    value = {"birth_date": day, "expires": day, "household_income": number, "residence": "Riverside"}[
+        attribute
+    ]
+    if op == "between":
+        value = (value, value)
+    said = sentence(Predicate(attribute, op, value), schema, today)
+    shown = schema.attribute(attribute).value_to_json(value[0] if op == "between" else value)
+    assert said.startswith("that ") and str(shown) in said
+    if attribute == "birth_date" and op == "<=" and day <= today:
+        assert "years old" in said and f"born on or before {day.isoformat()}" in said
