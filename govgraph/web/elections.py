@@ -145,7 +145,8 @@ async def election_board(request: Request) -> Response:
     result = row["result"] or {}
     charts = [chart(c, result.get(c["id"], {})) for c in manifest["contests"]] if row["result"] else []
     found, problem = await _lookup(request, engine, election)
-    base = str(request.base_url).rstrip("/")
+    settings = getattr(request.app.state, "settings", None)
+    base = settings.base_url if settings is not None else str(request.base_url).rstrip("/")
     context = {
         "section": "elections",
         "id": election,

@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from govgraph.ledger.checkpoint import Checkpoint, CheckpointError
+from govgraph.ledger.checkpoint import Checkpoint, CheckpointError, CosignatureVerifier, open_checkpoint
 from govgraph.ledger.http import Ledgers
 from govgraph.ledger.keys import KeyFileError, read_vkey, witness_label
 from govgraph.ledger.log import Log, NotIntegrated
-from govgraph.ledger.note import SIGNATURE_PREFIX
+from govgraph.ledger.note import SIGNATURE_PREFIX, InvalidKey, NoteError
 from govgraph.ledger.receipt import make_receipt
 from govgraph.web.pages import error_page, render
 from govgraph.web.security import secured
@@ -103,6 +103,21 @@ async def _witness_vkeys(ledgers: Ledgers, name: str) -> list[str]:
     return vkeys
 
 
+async def _cosigned(ledgers: Ledgers, log: Log, published: str) -> tuple[str, ...]:
+    """The witnesses whose cosignature on the checkpoint verifies here (under their vkey files); none when
+    the checkpoint itself does not verify under the log's key."""
+    witnesses = []
+    for vkey in await _witness_vkeys(ledgers, log.name):
+        try:
+            witnesses.append(CosignatureVerifier.from_vkey(vkey))
+        except InvalidKey:
+            continue
+    try:
+        return open_checkpoint(published.encode(), log.verifier, witnesses=tuple(witnesses)).cosigners
+    except (NoteError, CheckpointError):
+        return ()
+
+
 async def entry_check(ledgers: Ledgers, name: str, index: int) -> dict | None:
     """What `_verify.html` needs to check entry `index` of ledger `name` in the browser, or None when no
     signed checkpoint covers it yet."""
@@ -126,7 +141,7 @@ async def index(request: Request) -> Response:
         log = await ledgers.log(name)
         if log is not None:
             head = await _latest(log)
-            cosigners = [s for s in head.signers if s != log.origin] if head else []
+            cosigners = await _cosigned(ledgers, log, head.published) if head else ()
             rows.append({"name": name, "origin": log.origin, "head": head, "cosigners": cosigners})
     return render(request, "explorer/index.html", {"section": "explorer", "ledgers": rows})
 
@@ -175,6 +190,7 @@ async def ledger(request: Request) -> Response:
         "vkey": log.verifier.vkey,
         "witness_vkeys": await _witness_vkeys(_ledgers(request), log.name),
         "head": head,
+        "cosigned": await _cosigned(_ledgers(request), log, head.published) if head else (),
         "entries": entries,
         "newer": min(size, before + PAGE_SIZE) if before < size else None,
         "older": begin if begin > 0 else None,
@@ -216,6 +232,7 @@ async def entry(request: Request) -> Response:
         "vkey": log.verifier.vkey,
         "witness_vkeys": await _witness_vkeys(_ledgers(request), log.name),
         "head": _head(receipt.checkpoint),
+        "cosigned": await _cosigned(_ledgers(request), log, receipt.checkpoint.decode()),
         "entry": readable_entry(index, receipt.entry),
         "receipt": receipt.to_json(),
     }

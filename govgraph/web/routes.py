@@ -8,16 +8,12 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from govgraph.web import console, elections, explorer
-from govgraph.web.pages import STATIC, error_page, render
+from govgraph.web.pages import STATIC, render
 from govgraph.web.security import SecurityHeaders
 
 
 async def home(request: Request):
     return render(request, "home.html")
-
-
-async def not_found(request: Request):
-    return error_page(request, 404, "There is no page here.", "Start again from the home page.")
 
 
 def static_routes() -> list[BaseRoute]:

@@ -22,7 +22,8 @@ if (shown && "WebSocket" in globalThis) {
       return;
     }
     if (message.type === "connection_ack") {
-      socket.send(JSON.stringify({ id: "turnout", type: "subscribe", payload: { query, variables: { e: shown.dataset.election } } }));
+      const payload = { query, variables: { e: shown.dataset.election } };
+      socket.send(JSON.stringify({ id: "turnout", type: "subscribe", payload }));
     } else if (message.type === "next" && Number.isInteger(message.payload?.data?.turnout)) {
       shown.textContent = String(message.payload.data.turnout);
       shown.dataset.live = "yes";

@@ -78,13 +78,13 @@ function remember(origin, checkpoint) {
 }
 
 async function checkConsistency(checks, origin, current, fetchTile) {
-  const check = checks.start("consistency", "Checking this checkpoint against the ones this browser saw before…");
+  const check = checks.start("consistency", "Comparing with the checkpoint this browser saw before…");
   const seen = remembered(origin);
   if (seen === null) {
     remember(origin, current);
     check.skipped(
-      `This browser had not seen ledger ${origin} before; it keeps this checkpoint (tree size ${current.size}) ` +
-        "to check that the next one it sees extends it.",
+      `This browser had not seen ledger ${origin} before; it keeps this checkpoint ` +
+        `(tree size ${current.size}) to check that the next one it sees extends it.`,
     );
     return;
   }
@@ -98,12 +98,14 @@ async function checkConsistency(checks, origin, current, fetchTile) {
       await verifyConsistency(current.size, seen.size, current.root, seen.root, proof);
     }
     check.verified(
-      `The checkpoint of tree size ${current.size} and the one this browser saw before (tree size ${seen.size}) ` +
-        "describe one history: the consistency proof rebuilt from the ledger's tiles verifies.",
+      `The checkpoint of tree size ${current.size} and the one this browser saw before ` +
+        `(tree size ${seen.size}) describe one history: the consistency proof rebuilt from the ledger's ` +
+        "tiles verifies.",
     );
   } catch (error) {
     check.failed(
-      `Split view: the checkpoint of tree size ${current.size} (root ${toHex(current.root).slice(0, 16)}…) ` +
+      `Split view: the checkpoint of tree size ${current.size} ` +
+        `(root ${toHex(current.root).slice(0, 16)}…) ` +
         `does not extend the one this browser saw before (tree size ${seen.size}, root ` +
         `${toHex(seen.root).slice(0, 16)}…): ${why(error)}. Keep both as evidence and tell the witnesses.`,
     );
@@ -115,11 +117,18 @@ async function checkEntry(checks, tree, index, shown, root) {
   let leaf;
   try {
     const entry = await tree.entry(index);
-    if (!equalBytes(entry, shown)) throw new CheckFailed(`the ledger's tile holds a different entry ${index} than this page shows`);
+    if (!equalBytes(entry, shown)) {
+      throw new CheckFailed(`the ledger's tile holds a different entry ${index} than this page shows`);
+    }
     leaf = await leafHash(entry);
     const stored = await tree.node(0, index);
-    if (!equalBytes(leaf, stored)) throw new CheckFailed(`the entry's leaf hash is not the one the ledger's hash tile holds`);
-    entryCheck.verified(`Entry ${index} in the ledger's tiles is the entry shown on this page; its leaf hash is ${toHex(leaf)}.`);
+    if (!equalBytes(leaf, stored)) {
+      throw new CheckFailed("the entry's leaf hash is not the one the ledger's hash tile holds");
+    }
+    entryCheck.verified(
+      `Entry ${index} in the ledger's tiles is the entry shown on this page; its leaf hash is ` +
+        `${toHex(leaf)}.`,
+    );
   } catch (error) {
     entryCheck.failed(`Entry ${index} could not be matched: ${why(error)}.`);
     leaf = await leafHash(shown);
@@ -128,13 +137,18 @@ async function checkEntry(checks, tree, index, shown, root) {
   try {
     const proof = await tree.inclusionProof(index);
     const computed = await rootFromInclusionProof(index, tree.size, leaf, proof);
-    if (!equalBytes(computed, root)) throw new CheckFailed("the proof leads to a different root than the signed checkpoint's");
+    if (!equalBytes(computed, root)) {
+      throw new CheckFailed("the proof leads to a different root than the signed checkpoint's");
+    }
     inclusion.verified(
-      `Entry ${index} is in the ledger: its inclusion proof (${proof.length} hashes, rebuilt from the tiles) ` +
+      `Entry ${index} is in the ledger: its inclusion proof (${proof.length} hashes, rebuilt from the ` +
+        "tiles) " +
         `leads to the signed root of the tree of size ${tree.size}.`,
     );
   } catch (error) {
-    inclusion.failed(`Entry ${index} is not proved to be in the signed tree of size ${tree.size}: ${why(error)}.`);
+    inclusion.failed(
+      `Entry ${index} is not proved to be in the signed tree of size ${tree.size}: ${why(error)}.`,
+    );
   }
 }
 
@@ -150,10 +164,12 @@ async function runChecks(section) {
   const checks = new CheckList(section.querySelector("[data-checks]"));
   const base = section.dataset.base;
   const fetchTile = (path) => fetchBytes(`${base}/${path}`);
-  const signature = checks.start("signature", "Fetching the ledger's checkpoint and checking its signature…");
+  const signature = checks.start("signature", "Fetching the ledger's checkpoint, checking its signature…");
   let opened;
   try {
-    if (!globalThis.crypto?.subtle) throw new CheckFailed("this browser offers no WebCrypto on this page (it needs HTTPS)");
+    if (!globalThis.crypto?.subtle) {
+      throw new CheckFailed("this browser offers no WebCrypto on this page (it needs HTTPS)");
+    }
     const logKey = await parseVkey(section.dataset.vkey);
     const text = new TextDecoder("utf-8", { fatal: true }).decode(await fetchBytes(`${base}/checkpoint`));
     opened = await openCheckpoint(text, logKey);
@@ -174,7 +190,8 @@ async function runChecks(section) {
       if (invalid.length) throw new CheckFailed(`the cosignature of ${invalid.join(", ")} does not verify`);
       if (!cosigned.length) throw new CheckFailed("no witness cosigned it");
       cosigning.verified(
-        `${cosigned.length} of ${keys.length} witnesses cosigned this checkpoint, each signature verified: ${cosigned.join(", ")}.`,
+        `${cosigned.length} of ${keys.length} witnesses cosigned this checkpoint, each signature ` +
+          `verified: ${cosigned.join(", ")}.`,
       );
     } catch (error) {
       cosigning.failed(`The witnesses' cosignatures do not hold: ${why(error)}.`);
@@ -182,7 +199,8 @@ async function runChecks(section) {
   }
   if (section.dataset.index !== undefined) {
     const index = Number(section.dataset.index);
-    await checkEntry(checks, new TiledTree(opened.size, fetchTile), index, fromBase64(section.dataset.entry), opened.root);
+    const tree = new TiledTree(opened.size, fetchTile);
+    await checkEntry(checks, tree, index, fromBase64(section.dataset.entry), opened.root);
   }
   await checkConsistency(checks, opened.origin, opened, fetchTile);
 }

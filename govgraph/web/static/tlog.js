@@ -152,9 +152,11 @@ export class TiledTree {
     if (m === n) return complete ? [] : [await this.rangeHash(begin, end)];
     const k = largestPowerOfTwoBelow(n);
     if (m <= k) {
-      return [...(await this.consistencyProof(m, begin, begin + k, complete)), await this.rangeHash(begin + k, end)];
+      const left = await this.consistencyProof(m, begin, begin + k, complete);
+      return [...left, await this.rangeHash(begin + k, end)];
     }
-    return [...(await this.consistencyProof(m - k, begin + k, end, false)), await this.rangeHash(begin, begin + k)];
+    const right = await this.consistencyProof(m - k, begin + k, end, false);
+    return [...right, await this.rangeHash(begin, begin + k)];
   }
 
   // Entry `index` from its entry bundle (tlog-tiles: each entry prefixed with its uint16 length).
@@ -255,10 +257,16 @@ export async function parseVkey(vkey, { cosigner = false } = {}) {
   const [, name, hexId, encoded] = match;
   const key = fromBase64(encoded);
   const allowed = cosigner ? [ALG_ED25519, ALG_COSIGNATURE_V1] : [ALG_ED25519];
-  if (key.length !== 33 || !allowed.includes(key[0])) throw new CheckFailed(`key ${name} is not an Ed25519 key`);
-  if ((await keyId(name, key)) !== parseInt(hexId, 16)) throw new CheckFailed(`key ${name} has the wrong key ID`);
+  if (key.length !== 33 || !allowed.includes(key[0])) {
+    throw new CheckFailed(`key ${name} is not an Ed25519 key`);
+  }
+  if ((await keyId(name, key)) !== parseInt(hexId, 16)) {
+    throw new CheckFailed(`key ${name} has the wrong key ID`);
+  }
   const publicKey = key.subarray(1);
-  const id = cosigner ? await keyId(name, concat(Uint8Array.of(ALG_COSIGNATURE_V1), publicKey)) : parseInt(hexId, 16);
+  const id = cosigner
+    ? await keyId(name, concat(Uint8Array.of(ALG_COSIGNATURE_V1), publicKey))
+    : parseInt(hexId, 16);
   return { name, id, publicKey, cosigner };
 }
 
@@ -288,7 +296,9 @@ export function parseNote(text) {
 // c2sp.org/tlog-checkpoint: origin, decimal size, base64 root hash, then extension lines.
 export function parseCheckpoint(body) {
   const [origin, sizeText, rootText] = body.slice(0, -1).split("\n");
-  if (!origin || !/^(0|[1-9][0-9]*)$/.test(sizeText || "")) throw new CheckFailed("the checkpoint body is malformed");
+  if (!origin || !/^(0|[1-9][0-9]*)$/.test(sizeText || "")) {
+    throw new CheckFailed("the checkpoint body is malformed");
+  }
   const root = fromBase64(rootText || "");
   if (root.length !== HASH_SIZE) throw new CheckFailed("the checkpoint's root is not a SHA-256 hash");
   const size = Number(sizeText);
@@ -300,13 +310,19 @@ export function parseCheckpoint(body) {
 export async function openCheckpoint(text, logKey) {
   const { body, signatures } = parseNote(text);
   const own = signatures.filter((s) => s.name === logKey.name && s.id === logKey.id);
-  if (own.length === 0) throw new CheckFailed(`the checkpoint carries no signature by the ledger's key ${logKey.name}`);
+  if (own.length === 0) {
+    throw new CheckFailed(`the checkpoint carries no signature by the ledger's key ${logKey.name}`);
+  }
   for (const signature of own) {
-    const valid = signature.raw.length === 68 && (await ed25519Verify(logKey.publicKey, signature.raw.subarray(4), encoder.encode(body)));
+    const valid =
+      signature.raw.length === 68 &&
+      (await ed25519Verify(logKey.publicKey, signature.raw.subarray(4), encoder.encode(body)));
     if (!valid) throw new CheckFailed(`the ledger key's signature on the checkpoint does not verify`);
   }
   const checkpoint = parseCheckpoint(body);
-  if (checkpoint.origin !== logKey.name) throw new CheckFailed(`the checkpoint's origin is not ${logKey.name}`);
+  if (checkpoint.origin !== logKey.name) {
+    throw new CheckFailed(`the checkpoint's origin is not ${logKey.name}`);
+  }
   return { ...checkpoint, body, signatures, text };
 }
 

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -19,14 +18,13 @@ from playwright.sync_api import expect
 from tests.govgraph.agencies.elections.ballots import open_election
 from tests.govgraph.agencies.elections.conftest import ROLES, Service
 from tests.support.credentials import issue_token
-from tests.support.servers import running_server
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    data = tmp_path_factory.mktemp("board")
-    with running_server(data, log_level="warning") as server:
-        yield Service(server.url, data, issue_token(data, "commission", *ROLES, ttl=3600))
+def service(served) -> Service:
+    """The package's server, as the elections tests' helpers drive it (a token for every role needed)."""
+    server, data = served
+    return Service(server.url, data, issue_token(data, "commission", *ROLES, ttl=3600))
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +62,9 @@ def test_the_board_charts_the_published_totals(service: Service, published: dict
     assert record.inner_text() == "The election record"
     assert f"govgraph election verify --url {service.url} --election {election}" in page.inner_text("main")
     assert httpx.get(f"{service.url}/elections/{election}/record.json").json()["results"] == expected
+    listing = httpx.get(f"{service.url}/elections").text
+    row = listing.split(f'<a href="/elections/{election}">')[1].split("</tr>")[0]
+    assert row.startswith("Simulated election (seed 11)</a>") and "<td>PUBLISHED</td>" in row
     assert browser_page.problems.all() == []
 
 

@@ -67,6 +67,12 @@ def test_the_explorer_lists_every_ledger_with_the_witnesses_that_cosigned_it(ser
         others = sorted(f"<li>govgraph.example/{other}/witness</li>" for other in LEDGERS if other != name)
         row = page.text.split(f'<a href="/explorer/{name}">')[1].split("</tr>")[0]
         assert sorted(re.findall(r"<li>[^<]+</li>", row)) == others
+    # The bulk-loaded ledger was signed outside the server: nobody cosigned it.
+    big = page.text.split('<a href="/explorer/big">')[1].split("</tr>")[0]
+    assert "<td>no witness</td>" in big and "<li>" not in big
+    land = httpx.get(server.url + "/explorer/land").text
+    assert land.count("(a witness: its cosignature verifies here)") == 5
+    assert "govgraph.example/land (the ledger's own key)" in land
 
 
 def test_entries_are_paged_newest_first_with_links_that_need_no_script(served) -> None:
@@ -205,3 +211,21 @@ def test_a_split_view_is_caught_by_the_consistency_check(served, proxy, browser_
         f" does not extend the one this browser saw before (tree size {size}, root 0001020304050607…)"
     )
     browser_page.screenshot("split-view")
+
+
+def test_without_javascript_the_pages_still_read_and_page_and_say_how_to_verify(served, chromium) -> None:
+    server, _ = served
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/explorer/land")
+        fallback = page.locator("[data-checks] li")
+        assert fallback.get_attribute("data-check") == "pending"
+        assert "download the receipt and run govgraph ledger verify-receipt" in fallback.inner_text()
+        page.get_by_role("link", name="2", exact=True).click()
+        assert page.url == server.url + "/explorer/land/2"
+        assert page.locator("h1").inner_text() == "Entry 2 of ledger land"
+        page.get_by_role("link", name="land", exact=True).click()
+        assert page.url == server.url + "/explorer/land"
+    finally:
+        context.close()

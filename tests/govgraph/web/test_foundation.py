@@ -50,6 +50,7 @@ def _form_app(data_dir: Path) -> Starlette:
 
 @pytest.fixture
 def form_server(data_dir: Path):
+    """The form app on a real HTTP server, its CSRF key in `data_dir`."""
     server = UvicornThread(_form_app(data_dir)).start()
     try:
         yield server
@@ -57,7 +58,7 @@ def form_server(data_dir: Path):
         server.stop()
 
 
-def test_a_form_posted_with_its_token_and_cookie_is_accepted(form_server) -> None:
+def test_a_form_posted_with_its_token_and_cookie_is_accepted(form_server, data_dir: Path) -> None:
     with httpx.Client(base_url=form_server.url) as client:
         page = client.get("/form")
         assert page.status_code == 200
@@ -72,6 +73,9 @@ def test_a_form_posted_with_its_token_and_cookie_is_accepted(form_server) -> Non
         accepted = client.post("/form", data={FIELD: token, "note": "hello"})
         assert accepted.status_code == 200
         assert "<h1>govgraph</h1>" in accepted.text
+    key = data_dir / "web" / "csrf.key"
+    assert len(key.read_bytes()) == 32
+    assert key.stat().st_mode & 0o777 == 0o600
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,16 @@
 65,800-entry ledger served by the real `govgraph serve`: roots, inclusion proofs and consistency proofs
 rebuilt from tiles at tile levels 0 and 1 (partial and full tiles, sizes around powers of two and tile edges)
 are byte for byte the Python ones, the browser's verifiers accept them and refuse them with one hash altered;
-and the page's readers of checkpoints and entries (explorer.readable_entry, explorer._head) take any bytes."""
+and the readers of untrusted bytes, in the browser (checkpoints, keys, entry bundles: read or refused with
+CheckFailed, never another error) and on the server (readable_entry, _head), take any input."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govgraph.ledger import merkle
@@ -100,3 +105,65 @@ def test_any_checkpoint_bytes_are_read_without_error(data: bytes) -> None:
     if head is not None:
         assert head.published.startswith(head.body[:-1])
         assert str(head.size) == head.body.split("\n")[1]
+
+
+# What the browser makes of untrusted bytes: "ok" (read), "refused" (CheckFailed) or the unexpected error.
+READ = """async ([kind, text, bytes, vkey]) => {
+  const tlog = await import(location.origin + "/static/tlog.js");
+  try {
+    if (kind === "checkpoint") await tlog.openCheckpoint(text, await tlog.parseVkey(vkey));
+    else if (kind === "vkey") await tlog.parseVkey(text, { cosigner: true });
+    else await new tlog.TiledTree(3, async () => Uint8Array.from(bytes)).entry(2);
+    return "ok";
+  } catch (error) {
+    return error instanceof tlog.CheckFailed ? "refused" : `${error.name}: ${error.message}`;
+  }
+}"""
+
+
+@pytest.fixture(scope="module")
+def module_page(served, chromium) -> Iterator[tuple[object, str, str]]:
+    """One page on the service (the module is imported from its origin), the courts log's checkpoint and
+    vkey."""
+    server, _ = served
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(server.url + "/explorer/courts")
+    vkey = page.locator("section[data-vkey]").get_attribute("data-vkey")
+    checkpoint = httpx.get(server.url + "/ledgers/courts/checkpoint").text
+    try:
+        yield page, checkpoint, vkey
+    finally:
+        context.close()
+
+
+@st.composite
+def edited(draw, original: str) -> str:
+    """`original` with a few characters replaced, inserted or cut."""
+    text = original
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(text)))
+        what = draw(st.sampled_from(["replace", "insert", "cut"]))
+        piece = draw(st.text(max_size=3))
+        if what == "cut":
+            text = text[:at]
+        elif what == "insert":
+            text = text[:at] + piece + text[at:]
+        else:
+            text = text[:at] + piece + text[at + 1 :]
+    return text
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_browser_refuses_malformed_checkpoints_keys_and_bundles_cleanly(module_page, data) -> None:
+    page, checkpoint, vkey = module_page
+    kind = data.draw(st.sampled_from(["checkpoint", "vkey", "bundle"]))
+    text = data.draw(edited(checkpoint) if kind == "checkpoint" else edited(vkey) | st.text(max_size=80))
+    bundle = data.draw(st.binary(max_size=40), label="bundle") if kind == "bundle" else b""
+    outcome = page.evaluate(READ, [kind, text, list(bundle), vkey])
+    assert outcome in ("ok", "refused")
+    if kind == "checkpoint" and outcome == "ok":
+        # Read only if the signed part is intact: log signature lines and body untouched.
+        signed = checkpoint.split("\n\n")[0]
+        assert text.startswith(signed + "\n\n")
