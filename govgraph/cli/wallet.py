@@ -216,3 +216,30 @@ def wallet_qr(
     from govgraph.cli.wallet_flows import show_qr
 
     show_qr(uri, png, _run_wallet)
+
+
+@app.command("ui")
+def wallet_ui(
+    service: Annotated[
+        str,
+        typer.Option(
+            "--service",
+            envvar="GOVGRAPH_SERVICE_URL",
+            help="The govgraph service whose elections the voting booth reads (its base URL).",
+        ),
+    ] = "http://127.0.0.1:8000",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Local port to serve on.")] = 8600,
+    wallet: WalletFile = None,
+) -> None:
+    """Serve the wallet page on http://127.0.0.1:PORT (this computer only) and print its access code."""
+    import secrets
+
+    import uvicorn
+
+    from govgraph.wallet.ui.app import WalletConfig, build_wallet_app
+
+    code = secrets.token_urlsafe(12)
+    config = WalletConfig(_wallet_path(wallet), service.rstrip("/"), _backend(), code)
+    typer.echo(f"Your wallet: http://127.0.0.1:{port}/  (access code: {code})")
+    typer.echo("Only this computer can reach it. Stop it with Ctrl-C.")
+    uvicorn.run(build_wallet_app(config), host="127.0.0.1", port=port, log_level="warning")

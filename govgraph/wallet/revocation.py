@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from govgraph.wallet.store import WalletError, _exclusive, credential_id, load, save
+from govgraph.wallet.store import WalletError, credential_id, exclusive, load, save
 from govgraph.wallet.transport import Http, check_url
 from zk import credential as zkc
 from zk.accumulator import Accumulator, Revoked, UpdateData, Witness, verify_witness
@@ -82,7 +82,7 @@ def refresh(path: Any, issuer: str, http: Http, *, backend: Backend | None = Non
     base = check_url(issuer, "the issuer").rstrip("/")
     metadata = http.get_json(base + METADATA_PATH, "the issuer")
     out = []
-    with _exclusive(path):
+    with exclusive(path):
         wallet = load(path)
         for i, held in enumerate(wallet.credentials):
             revocation = held.credential.revocation

@@ -117,18 +117,26 @@ def default_path(data_dir: Path) -> Path:
     return data_dir / WALLET_FILE
 
 
-def load(path: Path) -> Wallet:
-    """The wallet at `path` (empty if the file does not exist yet)."""
+def read_private(path: Path, what: str) -> bytes | None:
+    """The bytes of one of the wallet's private files (None if it does not exist yet), read only up to one
+    byte past the wire limit (the parser then refuses it); a file group or others can read is refused."""
     try:
         info = path.stat()
     except FileNotFoundError:
-        return Wallet()
+        return None
     if info.st_mode & 0o077:
         raise WalletError(
             f"{path} is readable by others (mode {stat.S_IMODE(info.st_mode):o}): run chmod 600 {path}"
         )
     with path.open("rb") as handle:
-        data = handle.read(MAX_MESSAGE_BYTES + 1)  # one byte past the limit: the parser refuses it
+        return handle.read(MAX_MESSAGE_BYTES + 1)
+
+
+def load(path: Path) -> Wallet:
+    """The wallet at `path` (empty if the file does not exist yet)."""
+    data = read_private(path, "wallet")
+    if data is None:
+        return Wallet()
     try:
         return Wallet.from_json(parse_json(data, "wallet"))
     except MalformedInput as exc:
@@ -146,6 +154,11 @@ def save(path: Path, wallet: Wallet) -> None:
             f"hold ({len(wallet.credentials)} credentials, {len(wallet.pending)} pending requests); nothing "
             "was changed"
         )
+    write_private(path, data)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace one of the wallet's private files atomically, created 0600 before any byte is written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=".wallet-", dir=path.parent)  # mkstemp creates it 0600
     try:
@@ -168,7 +181,7 @@ def _read_message(data: bytes | str, kind: Any, what: str) -> Any:
 
 
 @contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
+def exclusive(path: Path) -> Iterator[None]:
     """Hold an exclusive lock (on `<wallet>.lock`) across a read-modify-write, so that two processes (the CLI
     and a web wallet) never lose each other's update."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,7 +204,7 @@ def request(path: Path, offer_json: bytes | str, *, backend: Backend | None = No
 
 def keep_pending(path: Path, pending: zkc.PendingRequest) -> None:
     """Add a pending request (the holder's secrets for a credential being issued) to the wallet."""
-    with _exclusive(path):
+    with exclusive(path):
         wallet = load(path)
         wallet.pending.append(pending)
         save(path, wallet)
@@ -201,7 +214,7 @@ def store(path: Path, credential_json: bytes | str, *, backend: Backend | None =
     """Store an issued Credential: it must verify against one of the pending requests (whose secrets it is
     bound to), which it then replaces. Returns the credential's id."""
     issued = _read_message(credential_json, zkc.Credential, "credential")
-    with _exclusive(path):
+    with exclusive(path):
         wallet = load(path)
         for pending in wallet.pending:
             if pending.offer.issuer_key != issued.issuer_key or pending.offer.schema != issued.schema:
@@ -355,6 +368,7 @@ __all__ = [
     "WalletError",
     "credential_id",
     "default_path",
+    "exclusive",
     "held_credential_from_json",
     "held_credential_to_json",
     "keep_pending",
@@ -364,7 +378,9 @@ __all__ = [
     "pending_request_to_json",
     "plan",
     "present",
+    "read_private",
     "request",
     "save",
     "store",
+    "write_private",
 ]

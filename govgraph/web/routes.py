@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from govgraph.web import elections, explorer
+from govgraph.web import console, elections, explorer
 from govgraph.web.pages import STATIC, render
 from govgraph.web.security import SecurityHeaders
 
@@ -26,4 +26,5 @@ def web_routes() -> list[BaseRoute]:
         Route("/", home, methods=["GET"]),
         *explorer.routes(),
         *elections.routes(),
+        *console.routes(),
     ]

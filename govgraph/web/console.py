@@ -1,0 +1,211 @@
+"""The clerk console (`/console`): log in with a token (posted in a form, then kept only in an HttpOnly,
+SameSite=Strict cookie scoped to /console, never in a URL), and the agencies' mutations as forms
+(`console_forms`) sent through the service's own public /graphql with that token, so every rule of the API
+(roles, validation, idempotency, the ledger) applies as to any client. A credential offer is shown as a QR
+code (SVG made here by segno) with its URI and PIN."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import segno
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from govgraph.auth.failures import AuthenticationFailed
+from govgraph.federation.principal import Principal
+from govgraph.request_body import BodyTooLarge, read_body
+from govgraph.web.console_forms import BY_SLUG, FORMS, ConsoleForm, FieldError, advice
+from govgraph.web.csrf import CsrfRefused, check_csrf
+from govgraph.web.pages import csrf_refused, error_page, render
+
+COOKIE = "govgraph_console"
+COOKIE_PATH = "/console"
+SESSION_SECONDS = 8 * 3600
+MAX_FORM_BYTES = 32 * 1024
+MAX_TOKEN = 8192
+WALLET_RECEIVE = "http://127.0.0.1:8600/receive"  # `govgraph wallet ui`'s default address
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The posted form (URL-encoded, at most MAX_FORM_BYTES), CSRF-checked."""
+    from urllib.parse import parse_qsl
+
+    try:
+        body = await read_body(request, MAX_FORM_BYTES)
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=64))
+    except (BodyTooLarge, UnicodeDecodeError, ValueError):
+        raise CsrfRefused("the form could not be read (too large or not a web form)") from None
+    check_csrf(request, form)
+    return form
+
+
+async def _principal(request: Request, token: str) -> Principal | None:
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    try:
+        principal = await request.app.state.auth.authenticator.authenticate(
+            {"authorization": f"Bearer {token}"}
+        )
+    except AuthenticationFailed:
+        return None
+    return principal if principal.subject is not None else None
+
+
+async def _session(request: Request) -> tuple[str, Principal] | None:
+    token = request.cookies.get(COOKIE, "")
+    principal = await _principal(request, token)
+    return None if principal is None else (token, principal)
+
+
+def _page(request: Request, template: str, status: int = 200, **values: Any) -> Response:
+    return render(request, f"console/{template}", {"section": "console", **values}, status)
+
+
+async def console(request: Request) -> Response:
+    session = await _session(request)
+    if session is None:
+        return _page(request, "login.html", expired=COOKIE in request.cookies)
+    _, principal = session
+    return _page(request, "index.html", principal=principal, forms=FORMS, roles=sorted(principal.roles))
+
+
+async def login(request: Request) -> Response:
+    try:
+        form = await _form(request)
+    except CsrfRefused as refused:
+        return csrf_refused(request, str(refused))
+    token = form.get("token", "").strip()
+    principal = await _principal(request, token)
+    if principal is None:
+        return _page(
+            request,
+            "login.html",
+            401,
+            error="That token is not accepted: it is malformed, expired, or not issued for this service. "
+            "Ask for a fresh token (e.g. `govgraph token issue --sub you --role clerk:identity`) and paste "
+            "it again.",
+        )
+    response = RedirectResponse("/console", status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=SESSION_SECONDS,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+async def logout(request: Request) -> Response:
+    try:
+        await _form(request)
+    except CsrfRefused as refused:
+        return csrf_refused(request, str(refused))
+    response = RedirectResponse("/console", status_code=303)
+    response.delete_cookie(COOKIE, path=COOKIE_PATH)
+    return response
+
+
+async def mutation_form(request: Request) -> Response:
+    spec = BY_SLUG.get(f"{request.path_params['agency']}/{request.path_params['action']}")
+    if spec is None:
+        return error_page(
+            request, 404, "There is no such console form.", "Pick a form from the console's list."
+        )
+    session = await _session(request)
+    if session is None:
+        return RedirectResponse("/console", status_code=303)
+    token, principal = session
+    if request.method == "GET":
+        return _form_page(request, spec, principal, {})
+    try:
+        form = await _form(request)
+    except CsrfRefused as refused:
+        return csrf_refused(request, str(refused))
+    try:
+        variables = spec.variables(form)
+    except FieldError as exc:
+        return _form_page(request, spec, principal, form, str(exc), 400)
+    variables["idempotencyKey"] = form.get("idempotency") or None
+    answer = await _graphql(request, token, spec.document, variables)
+    errors = answer.get("errors") if isinstance(answer, dict) else None
+    if errors or not isinstance(answer.get("data"), dict) or answer["data"].get(spec.result) is None:
+        first = errors[0] if errors and isinstance(errors[0], dict) else {}
+        code = str((first.get("extensions") or {}).get("code", "ERROR"))
+        message = str(first.get("message", "the service gave no answer"))
+        refusal = f"The service refused ({code}): {message} {advice(code)}"
+        return _form_page(request, spec, principal, form, refusal, 400, code=code)
+    result = answer["data"][spec.result]
+    if spec.result == "createCredentialOffer":
+        return _offer_page(request, result)
+    return _page(request, "done.html", spec=spec, result=result)
+
+
+def _form_page(
+    request: Request,
+    spec: ConsoleForm,
+    principal: Principal,
+    values: dict[str, str],
+    error: str | None = None,
+    status: int = 200,
+    code: str | None = None,
+) -> Response:
+    return _page(
+        request,
+        "form.html",
+        status,
+        spec=spec,
+        values=values,
+        error=error,
+        code=code,
+        allowed=spec.role in principal.roles,
+        # a new key per form shown: a form sent twice (a double click, a retry) acts once
+        idempotency=values.get("idempotency") or secrets.token_urlsafe(16),
+    )
+
+
+def _offer_page(request: Request, offer: dict) -> Response:
+    uri = str(offer["offerUri"])
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(
+        out, kind="svg", scale=4, border=4, xmldecl=False, svgns=True, title="QR code of the credential offer"
+    )
+    svg = out.getvalue().decode()
+    wallet_link = f"{WALLET_RECEIVE}?{urlencode({'offer': uri})}"
+    return _page(request, "offer.html", offer=offer, svg=svg, wallet_link=wallet_link)
+
+
+async def _graphql(request: Request, token: str, document: str, variables: dict) -> dict:
+    """POST to this service's own /graphql (in process, through the whole public stack) as the clerk."""
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://console.local", timeout=60) as client:
+        answer = await client.post(
+            "/graphql",
+            json={"query": document, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    try:
+        body = answer.json()
+    except ValueError:
+        return {"errors": [{"message": f"the API answered HTTP {answer.status_code}", "extensions": {}}]}
+    return body if isinstance(body, dict) else {}
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/console", console, methods=["GET"]),
+        Route("/console/login", login, methods=["POST"]),
+        Route("/console/logout", logout, methods=["POST"]),
+        Route("/console/{agency}/{action}", mutation_form, methods=["GET", "POST"]),
+    ]
+
+
+__all__ = ["COOKIE", "routes"]
