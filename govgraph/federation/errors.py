@@ -3,7 +3,9 @@ masked."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
 
@@ -32,6 +34,8 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     INVALID_PROOF = "INVALID_PROOF"
     INTERNAL = "INTERNAL"
+    # A dependency (e.g. a timestamping authority) failed; `extensions.retryable` says a retry may succeed.
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 INTERNAL_MESSAGE = "Internal error."
@@ -41,6 +45,11 @@ class ServiceError(Exception):
     """A domain error whose message is safe to show the caller; subclasses fix the code."""
 
     code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str = "", *, extensions: Mapping[str, Any] | None = None) -> None:
+        """`extensions`: more stable members beside `code` (e.g. INVALID_PROOF's `cause`)."""
+        super().__init__(message)
+        self.extensions = dict(extensions or {})
 
 
 class BadUserInput(ServiceError):
@@ -65,6 +74,16 @@ class Conflict(ServiceError):
 
 class InvalidProof(ServiceError):
     code = ErrorCode.INVALID_PROOF
+
+
+class ServiceUnavailable(ServiceError):
+    """Something the operation needs is down; whatever the operation recorded stays recorded and the message
+    says how to finish it. Its extensions say `retryable: true`."""
+
+    code = ErrorCode.SERVICE_UNAVAILABLE
+
+    def __init__(self, message: str, *, extensions: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message, extensions={"retryable": True, **(extensions or {})})
 
 
 class QueryTooComplex(GraphQLError):
@@ -99,7 +118,7 @@ def classify(error: GraphQLError) -> GraphQLError:
             code = ErrorCode.GRAPHQL_VALIDATION_FAILED
         return _with_code(error, error.message, code)
     if isinstance(original, ServiceError):
-        return _with_code(error, str(original), original.code)
+        return _with_code(error, str(original), original.code, getattr(original, "extensions", None))
     if isinstance(original, GraphQLError):
         # e.g. a scalar's parse_value refusing a variable: the client's input was wrong.
         return _with_code(error, error.message, ErrorCode.BAD_USER_INPUT)
@@ -133,7 +152,9 @@ def without_suggestions(error: GraphQLError) -> GraphQLError:
     )
 
 
-def _with_code(error: GraphQLError, message: str, code: ErrorCode) -> GraphQLError:
+def _with_code(
+    error: GraphQLError, message: str, code: ErrorCode, more: Mapping[str, Any] | None = None
+) -> GraphQLError:
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -141,5 +162,5 @@ def _with_code(error: GraphQLError, message: str, code: ErrorCode) -> GraphQLErr
         positions=error.positions,
         path=error.path,
         original_error=None,
-        extensions={**(error.extensions or {}), "code": code.value},
+        extensions={**(error.extensions or {}), **(more or {}), "code": code.value},
     )
