@@ -220,7 +220,10 @@ async def submit_claim(
                 raise Conflict("The claim's presentation request has been answered already.")
         # Read first for a precise refusal; the unique indexes below refuse what a concurrent writer in
         # another process commits in between.
-        await _refuse_duplicates(connection, invitation, programme, pseudonym, group_pseudonym)
+        # (An answer recorded just now was PENDING: no claim of this invitation can exist yet.)
+        await _refuse_duplicates(
+            connection, invitation, programme, pseudonym, group_pseudonym, answered_here=bool(checked)
+        )
         claim = ClaimRow(
             id=claim_id,
             programme_id=programme.id,
@@ -262,10 +265,13 @@ async def _refuse_duplicates(
     programme: ProgrammeRow,
     pseudonym: str,
     group_pseudonym: str | None,
+    *,
+    answered_here: bool = False,
 ) -> None:
-    used = await connection.execute(select(_claims.c.id).where(_claims.c.invitation_id == invitation.id))
-    if used.first() is not None:
-        raise Conflict("This invitation has been claimed already.")
+    if not answered_here:
+        used = await connection.execute(select(_claims.c.id).where(_claims.c.invitation_id == invitation.id))
+        if used.first() is not None:
+            raise Conflict("This invitation has been claimed already.")
     same = await connection.execute(
         select(_claims.c.id).where(_claims.c.programme_id == programme.id, _claims.c.pseudonym == pseudonym)
     )
