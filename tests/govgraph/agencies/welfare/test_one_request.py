@@ -11,6 +11,8 @@ import sqlite3
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from govgraph.wallet.transport import Http
 from tests.support.mutations import ledger_sizes
@@ -25,6 +27,11 @@ from tests.support.welfare_flows import (
 
 pytestmark = pytest.mark.e2e
 RACERS = 50
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fuzzed_programme(office) -> None:
+    create(office.service, office.official, "one-shot-fuzz", office.today)
 
 
 def request_rows(office, invitation_id: str) -> list[tuple]:
@@ -188,3 +195,28 @@ def test_fifty_concurrent_one_request_claims_of_one_pseudonym_accept_exactly_one
     # only the accepted claim's answer is recorded; the refused ones rolled back with their claims
     statuses = [request_rows(office, item["id"])[0][0] for item in invitations]
     assert sorted(statuses) == ["PENDING"] * (RACERS - 1) + ["VERIFIED"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.one_of(
+        st.text(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+            ),
+            max_leaves=8,
+        ).map(json.dumps),
+        st.just('{"citizen": [{}]}'),
+    )
+)
+def test_any_text_as_the_presentation_is_a_typed_refusal(office, text: str) -> None:
+    service = office.service
+    invitation = open_claim(service, "one-shot-fuzz")
+    before = ledger_sizes(office.database)["welfare"]
+    body = submit(service, invitation["id"], presentations=(text, None))
+    [error] = body["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["cause"]) == ("INVALID_PROOF", "malformed"), body
+    assert ledger_sizes(office.database)["welfare"] == before
+    assert request_rows(office, invitation["id"]) == [("REJECTED", "malformed", 0)]
