@@ -22,6 +22,13 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+    # The edge (docs/frontend.md): rate limits and persisted documents, before any document is run.
+    RATE_LIMITED = "RATE_LIMITED"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # APQ: hash unknown, send the document with it
+    PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"  # the document is not the hash's
+    PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"  # a documentId no trusted document has
+    PERSISTED_QUERY_ONLY = "PERSISTED_QUERY_ONLY"  # trusted documents only: this document is not one
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # at a connection limit, or shutting down: retry later
     # Gateway-level: which operation to run, how to route it, a subgraph that could not be reached.
     OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE"
     QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"
@@ -34,8 +41,6 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     INVALID_PROOF = "INVALID_PROOF"
     INTERNAL = "INTERNAL"
-    # A dependency (e.g. a timestamping authority) failed; `extensions.retryable` says a retry may succeed.
-    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 INTERNAL_MESSAGE = "Internal error."
