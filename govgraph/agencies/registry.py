@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 
 from govgraph.agencies import idempotency
 from govgraph.agencies.courts import demo as courts_demo
+from govgraph.agencies.courts import http as courts_http
 from govgraph.agencies.courts import models as courts_models
 from govgraph.agencies.courts import schema as courts_schema
 from govgraph.agencies.elections import demo as elections_demo
@@ -116,6 +117,7 @@ COURTS = Agency(
     default_port=4104,
     mutation=courts_schema.Mutation,
     ledger=True,
+    routes=courts_http.ROUTES,
 )
 PROCUREMENT = Agency(
     "procurement",

@@ -40,6 +40,7 @@ SELF_ISSUED = "https://self-issued.me/v2"
 REQUEST_TTL = 600.0
 MAX_PURPOSE = 500
 MAX_VP_TOKEN_BYTES = 64 * 1024
+MAX_PARSED = 256  # completed queries kept parsed (Verifier._completed_query)
 PENDING, VERIFIED, REJECTED, EXPIRED = "PENDING", "VERIFIED", "REJECTED", "EXPIRED"
 # zk's causes (with revoked and stale_witness), and the protocol's: a nonce answered before (replayed).
 FAILURE_CAUSES = (*zkc.FAILURE_CAUSES, "replayed")
@@ -82,6 +83,17 @@ class PresentationOutcome:
     purpose: str
 
 
+@dataclass(frozen=True)
+class CheckedAnswer:
+    """A verified answer not recorded yet (Verifier.check_answer): what `record_answer` stores."""
+
+    request_id: str
+    disclosed: str  # canonical JSON
+    predicates: str  # canonical JSON
+    pseudonym: str | None
+    context: str | None
+
+
 class Rejected(ProtocolError):
     """A response the verifier refused: `invalid_request` with the cause (OID4VP 1.0 section 8.2)."""
 
@@ -114,6 +126,7 @@ class Verifier:
         self.pool = pool
         self.clock = clock
         self._writing = asyncio.Lock()
+        self._parsed: dict[str, tuple[CredentialQuery, CredentialConfiguration]] = {}
 
     @property
     def response_uri(self) -> str:
@@ -243,6 +256,53 @@ class Verifier:
         )
         return {}
 
+    async def check_answer(self, request_id: str, requested_by: str, vp_token: str) -> CheckedAnswer | None:
+        """Verify a vp_token that reaches the verifier through its requester (e.g. inside a GraphQL mutation)
+        rather than by direct_post, without recording it: the caller records it with `record_answer` in its
+        own transaction, so the answer and what the requester does with it commit together. None when the
+        request is not waiting for an answer (answered by direct_post, rejected, expired: `result` says
+        which); Rejected with the cause for a presentation that fails (recorded as REJECTED, as direct_post
+        records it: the nonce is spent either way)."""
+        row = await self._row(request_id)
+        if row is None or row.requested_by != requested_by:
+            return None
+        if row.status != PENDING or row.expires_at <= self.clock():
+            return None
+        cause, result = await self._verify(row, vp_token)
+        if cause is not None:
+            await self._finish(request_id, REJECTED, failure=cause)
+            raise Rejected(cause)
+        context = json.loads(row.request).get("context")
+        pseudonym = result.get("pseudonym")
+        return CheckedAnswer(
+            request_id,
+            canonical_json(result["disclosed"]).decode(),
+            canonical_json([p["statement"] for p in result["predicates"]]).decode(),
+            pseudonym,
+            context if pseudonym is not None else None,
+        )
+
+    async def record_answer(self, connection: AsyncConnection, answer: CheckedAnswer) -> bool:
+        """Record a checked answer VERIFIED on `connection`'s transaction, if its request still waits for it
+        (whether it did: False when a concurrent answer was recorded first or the request expired)."""
+        now = self.clock()
+        recorded = await connection.execute(
+            update(_requests)
+            .where(
+                _requests.c.id == answer.request_id,
+                _requests.c.status == PENDING,
+                _requests.c.expires_at > now,
+            )
+            .values(
+                status=VERIFIED,
+                answered_at=now,
+                disclosed=answer.disclosed,
+                predicates=answer.predicates,
+                pseudonym=answer.pseudonym,
+            )
+        )
+        return recorded.rowcount == 1
+
     async def _still_open(self, row: Any) -> None:
         """Rejected (expired or replayed) unless the request waits for its answer."""
         if row.status == PENDING and row.expires_at <= self.clock():
@@ -253,8 +313,19 @@ class Verifier:
         if row.status != PENDING:
             raise Rejected("replayed")  # this request's nonce has answered already
 
+    def _completed_query(self, dcql: str) -> tuple[CredentialQuery, CredentialConfiguration]:
+        """A stored request's completed query parsed, remembered by its text: the requests of one
+        programme or one verifier's form share it (both values are immutable)."""
+        parsed = self._parsed.get(dcql)
+        if parsed is None:
+            parsed = parse_dcql(json.loads(dcql), self.configurations, completed=True)
+            if len(self._parsed) >= MAX_PARSED:
+                self._parsed.pop(next(iter(self._parsed)))
+            self._parsed[dcql] = parsed
+        return parsed
+
     async def _verify(self, row: Any, vp_token: str) -> tuple[str | None, dict]:
-        query, configuration = parse_dcql(json.loads(row.dcql), self.configurations, completed=True)
+        query, configuration = self._completed_query(row.dcql)
         try:
             token = load_json(vp_token, what="vp_token", max_bytes=MAX_VP_TOKEN_BYTES, strict=True)
         except MalformedInput:

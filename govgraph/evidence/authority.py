@@ -154,19 +154,32 @@ class TimestampAuthority:
         )
 
     def answer(self, request_der: bytes) -> bytes:
-        """The TimeStampResp for a DER TimeStampReq (what an RFC 3161 HTTP endpoint returns); a request that
-        cannot be read or names an unsupported hash is answered `rejection` with its failure bit."""
+        """The TimeStampResp for a DER TimeStampReq (what an RFC 3161 HTTP endpoint returns). A request it
+        cannot grant is answered `rejection` with its failInfo (RFC 3161 section 2.4.2): bad_data_format
+        (not a TimeStampReq, or a digest of the wrong length), bad_request (a version other than v1),
+        bad_alg (a hash other than SHA-256/384/512), unaccepted_policy (a policy other than POLICY_OID),
+        unaccepted_extensions (any extension: none is supported)."""
         try:
             request = tsp.TimeStampReq.load(request_der, strict=True)
+            version = request["version"].native
             imprint = request["message_imprint"]
             hash_oid = imprint["hash_algorithm"]["algorithm"].dotted
             digest = bytes(imprint["hashed_message"].native)
+            policy = request["req_policy"]
+            policy_oid = None if isinstance(policy, core.Void) else policy.dotted
             nonce = request["nonce"].native
             include = bool(request["cert_req"].native)
-        except (ValueError, TypeError, KeyError):
+            extended = not isinstance(request["extensions"], core.Void)
+        except Exception:  # asn1crypto parses lazily and raises many kinds on hostile DER: all are refusals
             return _rejection("bad_data_format")
+        if version != "v1":
+            return _rejection("bad_request")
         if hash_oid not in _DIGEST_SIZES:
             return _rejection("bad_alg")
+        if policy_oid is not None and policy_oid != POLICY_OID:
+            return _rejection("unaccepted_policy")
+        if extended:
+            return _rejection("unaccepted_extensions")
         try:
             return self.timestamp(digest, hash_oid=hash_oid, nonce=nonce, include_certificate=include)
         except AuthorityError:
@@ -184,8 +197,19 @@ class _RefusedResp(core.Sequence):
     _fields = [("status", tsp.PKIStatusInfo)]
 
 
+_REASONS = {
+    "bad_data_format": "not a DER TimeStampReq with a message imprint of its hash's length",
+    "bad_request": "only TimeStampReq version 1 is supported",
+    "bad_alg": "the message imprint must be SHA-256, SHA-384 or SHA-512",
+    "unaccepted_policy": f"this TSA issues tokens under policy {POLICY_OID} only",
+    "unaccepted_extensions": "this TSA supports no request extensions",
+}
+
+
 def _rejection(failure: str) -> bytes:
-    return _RefusedResp({"status": {"status": "rejection", "fail_info": {failure}}}).dump()
+    """A `rejection` with its failInfo bit and a statusString saying why (RFC 3161 section 2.4.2)."""
+    status = {"status": "rejection", "status_string": [_REASONS[failure]], "fail_info": {failure}}
+    return _RefusedResp({"status": status}).dump()
 
 
 def load_or_create_authority(directory: Path, *, name: str = "govgraph") -> TimestampAuthority:

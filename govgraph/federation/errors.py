@@ -3,7 +3,9 @@ masked."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
 
@@ -49,6 +51,11 @@ class ServiceError(Exception):
 
     code: ErrorCode = ErrorCode.INTERNAL
 
+    def __init__(self, message: str = "", *, extensions: Mapping[str, Any] | None = None) -> None:
+        """`extensions`: more stable members beside `code` (e.g. INVALID_PROOF's `cause`)."""
+        super().__init__(message)
+        self.extensions = dict(extensions or {})
+
 
 class BadUserInput(ServiceError):
     code = ErrorCode.BAD_USER_INPUT
@@ -72,6 +79,16 @@ class Conflict(ServiceError):
 
 class InvalidProof(ServiceError):
     code = ErrorCode.INVALID_PROOF
+
+
+class ServiceUnavailable(ServiceError):
+    """Something the operation needs is down; whatever the operation recorded stays recorded and the message
+    says how to finish it. Its extensions say `retryable: true`."""
+
+    code = ErrorCode.SERVICE_UNAVAILABLE
+
+    def __init__(self, message: str, *, extensions: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message, extensions={"retryable": True, **(extensions or {})})
 
 
 class QueryTooComplex(GraphQLError):
@@ -106,7 +123,7 @@ def classify(error: GraphQLError) -> GraphQLError:
             code = ErrorCode.GRAPHQL_VALIDATION_FAILED
         return _with_code(error, error.message, code)
     if isinstance(original, ServiceError):
-        return _with_code(error, str(original), original.code)
+        return _with_code(error, str(original), original.code, getattr(original, "extensions", None))
     if isinstance(original, GraphQLError):
         # e.g. a scalar's parse_value refusing a variable: the client's input was wrong.
         return _with_code(error, error.message, ErrorCode.BAD_USER_INPUT)
@@ -140,7 +157,9 @@ def without_suggestions(error: GraphQLError) -> GraphQLError:
     )
 
 
-def _with_code(error: GraphQLError, message: str, code: ErrorCode) -> GraphQLError:
+def _with_code(
+    error: GraphQLError, message: str, code: ErrorCode, more: Mapping[str, Any] | None = None
+) -> GraphQLError:
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -148,5 +167,5 @@ def _with_code(error: GraphQLError, message: str, code: ErrorCode) -> GraphQLErr
         positions=error.positions,
         path=error.path,
         original_error=None,
-        extensions={**(error.extensions or {}), "code": code.value},
+        extensions={**(error.extensions or {}), **(more or {}), "code": code.value},
     )

@@ -167,9 +167,24 @@ def answer(
     return chosen, post(ask, json.loads(presentation), http)
 
 
+def vp_token(
+    path: Path, ask: Ask, chosen_id: str | None = None, *, backend: Backend | None = None
+) -> tuple[Plan, str]:
+    """The answer as a vp_token, not posted: for a verifier that takes it inside its own API (the welfare
+    office's `submitClaim(presentation:)`) rather than by direct_post. The same checks as `answer`."""
+    plan(path, ask, chosen_id)
+    chosen, presentation = present_from_file(path, ask.request_json, chosen_id, backend=backend)
+    return chosen, token_of(ask, json.loads(presentation))
+
+
+def token_of(ask: Ask, presentation: Any) -> str:
+    """The vp_token carrying one presentation (a zk Presentation JSON object) for the request's query."""
+    return canonical_json({ask.query.id: [presentation]}).decode()
+
+
 def post(ask: Ask, presentation: Any, http: Http) -> VerifierAnswer:
     """Send a presentation (a zk Presentation JSON object) to the verifier's response URI."""
-    vp_token = canonical_json({ask.query.id: [presentation]}).decode()
+    vp_token = token_of(ask, presentation)
     response = http.request("POST", ask.response_uri, data={"vp_token": vp_token, "state": ask.state})
     if response.status == 200:
         return VerifierAnswer(True, 200)

@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from govgraph.wallet.presentation import answer, fetch
+from govgraph.wallet.presentation import answer, fetch, vp_token
 from govgraph.wallet.transport import Http
 from tests.support.credential_flows import CITIZEN, Service, wallet, years_ago
 
@@ -20,8 +20,9 @@ CREATE = f"""mutation Create($input: CreateProgrammeInput!, $key: String) {{
 OPEN = """mutation Open($programme: ID!, $key: String) {
   openClaim(programme: $programme, idempotencyKey: $key) {
     id requestUri exclusionRequestUri expiresAt programme { id } } }"""
-SUBMIT = """mutation Submit($invitation: ID!, $key: String) {
-  submitClaim(invitation: $invitation, idempotencyKey: $key) {
+SUBMIT = """mutation Submit($invitation: ID!, $key: String, $presentation: String, $exclusion: String) {
+  submitClaim(invitation: $invitation, idempotencyKey: $key, presentation: $presentation,
+      exclusionPresentation: $exclusion) {
     id pseudonym claimedOn programme { id } payments { reference } ledgerEntry { ledger index } } }"""
 PAY = """mutation Pay($input: [RecordPaymentInput!]!, $key: String) {
   recordPayments(input: $input, idempotencyKey: $key) {
@@ -89,9 +90,23 @@ def open_claim(service: Service, programme_id: str) -> dict:
     return body["data"]["openClaim"]
 
 
-def submit(service: Service, invitation: str, key: str | None = None) -> dict:
-    """submitClaim as an anonymous caller: the whole response body (data or errors)."""
-    return service.graphql(SUBMIT, {"invitation": invitation, "key": key}, None)
+def submit(
+    service: Service,
+    invitation: str,
+    key: str | None = None,
+    presentations: tuple[str | None, str | None] = (None, None),
+) -> dict:
+    """submitClaim as an anonymous caller, with the presentation(s) when given (one request): the whole
+    response body (data or errors)."""
+    presentation, exclusion = presentations
+    variables = {"invitation": invitation, "key": key, "presentation": presentation, "exclusion": exclusion}
+    return service.graphql(SUBMIT, variables, None)
+
+
+def vp_tokens(wallet_path: Path, invitation: dict, http: Http) -> tuple[str, str | None]:
+    """The wallet's answers to the invitation's request(s), not posted: for submitClaim(presentation:)."""
+    tokens = [vp_token(wallet_path, fetch(wallet_path, uri, http))[1] for uri in uris(invitation)]
+    return tokens[0], tokens[1] if len(tokens) > 1 else None
 
 
 def uris(invitation: dict) -> list[str]:

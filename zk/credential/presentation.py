@@ -80,6 +80,10 @@ class PresentationRequest:
     disclose: tuple[str, ...] = ()
     predicates: tuple[Predicate, ...] = ()
     context: str | None = None
+    # A second pseudonym context, proven from the same credential as the first: the presentation then
+    # shows both pseudonyms, and one proof binds them to one nym_secret (e.g. a claim's programme context
+    # and its exclusion group's). Requires `context`, and differs from it.
+    linked_context: str | None = None
 
     TYPE = "govgraph.credential.PresentationRequest"
 
@@ -115,6 +119,11 @@ class PresentationRequest:
                 )
         if self.context is not None and not _is_context(self.context):
             raise InvalidParameters("a pseudonym context is 1-256 bytes of Unicode text")
+        if self.linked_context is not None:
+            if self.context is None or not _is_context(self.linked_context):
+                raise InvalidParameters("a linked pseudonym context is 1-256 bytes, beside a context")
+            if self.linked_context == self.context:
+                raise InvalidParameters("the linked pseudonym context must differ from the context")
         self.statements()  # every predicate must be provable in this schema
 
     def all_predicates(self) -> list[Predicate]:
@@ -159,12 +168,17 @@ class PresentationRequest:
         }
         if self.context is not None:
             out["context"] = self.context
+        if self.linked_context is not None:
+            out["linked_context"] = self.linked_context
         return out
 
     @classmethod
     def from_json(cls, value: Any) -> PresentationRequest:
         obj = require_message(
-            value, cls.TYPE, ("nonce", "schema", "issuers", "today", "disclose", "predicates"), ("context",)
+            value,
+            cls.TYPE,
+            ("nonce", "schema", "issuers", "today", "disclose", "predicates"),
+            ("context", "linked_context"),
         )
         schema = Schema.from_json(obj["schema"])
         issuers = tuple(
@@ -183,6 +197,11 @@ class PresentationRequest:
         )
         # an absent context means no pseudonym; null is not a second spelling of that
         context = require_str(obj["context"], "request.context", max_length=256) if "context" in obj else None
+        linked = (
+            require_str(obj["linked_context"], "request.linked_context", max_length=256)
+            if "linked_context" in obj
+            else None
+        )
         try:
             return cls(
                 nonce_from_json(obj["nonce"], "request.nonce"),
@@ -192,6 +211,7 @@ class PresentationRequest:
                 disclose,
                 predicates,
                 context,
+                linked,
             )
         except InvalidParameters as exc:
             raise MalformedInput(f"request: {exc}") from None
@@ -205,10 +225,18 @@ def make_presentation_request(
     disclose: Sequence[str] = (),
     predicates: Sequence[Predicate] = (),
     context: str | None = None,
+    linked_context: str | None = None,
 ) -> PresentationRequest:
     """A request with a fresh 32-byte nonce."""
     return PresentationRequest(
-        os.urandom(32), schema, tuple(issuers), today, tuple(disclose), tuple(predicates), context
+        os.urandom(32),
+        schema,
+        tuple(issuers),
+        today,
+        tuple(disclose),
+        tuple(predicates),
+        context,
+        linked_context,
     )
 
 
@@ -223,6 +251,7 @@ class Presentation:
     predicates: tuple[Any, ...]  # JSON objects, decoded against the request's statements when verifying
     pseudonym: bytes | None = None
     revocation: Any = None  # a revocable schema's membership proof, a JSON object decoded when verifying
+    linked_pseudonym: bytes | None = None  # the pseudonym for the request's linked_context
 
     TYPE = "govgraph.credential.Presentation"
 
@@ -241,6 +270,8 @@ class Presentation:
             out["pseudonym"] = b64url(self.pseudonym)
         if self.revocation is not None:
             out["revocation"] = self.revocation
+        if self.linked_pseudonym is not None:
+            out["linked_pseudonym"] = b64url(self.linked_pseudonym)
         return out
 
     def to_bytes(self) -> bytes:
@@ -252,7 +283,7 @@ class Presentation:
             value,
             cls.TYPE,
             ("schema", "issuer_key", "nonce", "disclosed", "proof", "predicates"),
-            ("pseudonym", "revocation"),
+            ("pseudonym", "revocation", "linked_pseudonym"),
         )
         disclosed = obj["disclosed"]
         if not isinstance(disclosed, dict) or len(disclosed) > MAX_ATTRIBUTES:
@@ -276,6 +307,11 @@ class Presentation:
             if "pseudonym" not in obj
             else from_b64url(pseudonym, "presentation.pseudonym", length=PSEUDONYM_LENGTH),
             _revocation_object(obj),
+            None
+            if "linked_pseudonym" not in obj
+            else from_b64url(
+                obj["linked_pseudonym"], "presentation.linked_pseudonym", length=PSEUDONYM_LENGTH
+            ),
         )
 
     @classmethod
@@ -306,15 +342,21 @@ def _is_context(context: Any) -> bool:
 
 
 def challenge_extension(
-    context: str | None, predicate_bytes: Sequence[bytes], revocation: bytes | None = None
+    context: str | None,
+    predicate_bytes: Sequence[bytes],
+    revocation: bytes | None = None,
+    linked_context: str | None = None,
 ) -> bytes:
     """extension_octets of the BBS challenge: I2OSP(len(context), 8) || context (as the pseudonym draft does)
-    when there is one, then the number of predicates and each one's length-prefixed commitment and proof,
-    then (revocable schemas) the membership proof's epoch and accumulator value."""
+    when there is one, the linked context the same way when there is one, then the number of predicates and
+    each one's length-prefixed commitment and proof, then (revocable schemas) the membership proof's epoch
+    and accumulator value. (Whether a linked context is there is fixed by the request, which the
+    presentation header hashes whole.)"""
     out = b""
-    if context is not None:
-        ctx = context.encode()
-        out += i2osp(len(ctx), 8) + ctx
+    for one in (context, linked_context):
+        if one is not None:
+            ctx = one.encode()
+            out += i2osp(len(ctx), 8) + ctx
     out += i2osp(len(predicate_bytes), 8) + b"".join(i2osp(len(b), 8) + b for b in predicate_bytes)
     if revocation is not None:
         out += i2osp(len(revocation), 8) + revocation
@@ -380,6 +422,12 @@ def present(
         op = context_point(suite, request.context)
         pseudonym = curve.g1_mul(op, held.nym_secret)
         points += [pseudonym, curve.g1_mul(op, m_tilde[n + 1])]
+    linked = None
+    if request.linked_context is not None:
+        # the same equations for the linked context, with the same m~_nym: one nym_secret behind both
+        linked_op = context_point(suite, request.linked_context)
+        linked = curve.g1_mul(linked_op, held.nym_secret)
+        points += [linked, curve.g1_mul(linked_op, m_tilde[n + 1])]
     pending = [
         PendingPredicate(statement, messages[index], m_tilde[index], curve, unchecked=unchecked)
         for index, _, statement in statements
@@ -403,6 +451,7 @@ def present(
             request.context,
             [p.challenge_bytes() for p in pending],
             None if membership is None else membership.challenge_octets(),
+            request.linked_context,
         ),
     )
     proof = core.proof_finalize(suite.base, init_res, challenge, e, drawn, [messages[j] for j in undisclosed])
@@ -415,6 +464,7 @@ def present(
         tuple(p.finalize(challenge).to_json(curve) for p in pending),
         None if pseudonym is None else curve.g1_compress(pseudonym),
         None if membership is None else membership.finalize(challenge).to_json(curve),
+        None if linked is None else curve.g1_compress(linked),
     )
 
 

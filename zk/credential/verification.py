@@ -54,6 +54,8 @@ class VerifiedPresentation:
     issuer_key: str | None = None
     schema: str | None = None
     epoch: int | None = None  # a revocable schema's: not revoked as of this epoch
+    linked_pseudonym: bytes | None = None  # for linked_context: the same credential's second pseudonym
+    linked_context: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -84,6 +86,9 @@ class VerifiedPresentation:
             out["context"] = self.context
         if self.epoch is not None:
             out["epoch"] = self.epoch
+        if self.linked_pseudonym is not None:
+            out["linked_pseudonym"] = b64url(self.linked_pseudonym)
+            out["linked_context"] = self.linked_context
         return out
 
 
@@ -135,6 +140,10 @@ def verify_presentation(
         ]
         if (pres.pseudonym is None) != (request.context is None):
             raise MalformedInput("a pseudonym is shown exactly when the request names a context")
+        if (pres.linked_pseudonym is None) != (request.linked_context is None):
+            raise MalformedInput(
+                "a linked pseudonym is shown exactly when the request names a linked context"
+            )
         if len(pres.predicates) != len(statements):
             raise MalformedInput("one predicate proof per requested predicate (and expires) is needed")
         proofs = [
@@ -145,6 +154,7 @@ def verify_presentation(
         if len(parsed.commitments) != len(undisclosed):
             raise MalformedInput("the proof does not have one response per hidden message")
         nym_point = None if pres.pseudonym is None else curve.g1_decompress(pres.pseudonym)
+        linked_point = None if pres.linked_pseudonym is None else curve.g1_decompress(pres.linked_pseudonym)
         suite.base.decode_pubkey(public_key)
         if (pres.revocation is None) == schema.revocable:
             raise MalformedInput("a membership proof is shown exactly when the schema is revocable")
@@ -175,6 +185,10 @@ def verify_presentation(
             # Ut = OP * m^_nym - pseudonym * c
             op = context_point(suite, request.context)
             points += [nym_point, curve.g1_msm([op, nym_point], [m_hat[n + 1], -c])]
+        if linked_point is not None:
+            # the same check for the linked context, with the same response m^_nym
+            linked_op = context_point(suite, request.linked_context)
+            points += [linked_point, curve.g1_msm([linked_op, linked_point], [m_hat[n + 1], -c])]
         checks = []
         for (index, _, statement), proof in zip(statements, proofs, strict=True):
             points += [proof.commitment, proof.link_commitment]
@@ -193,6 +207,7 @@ def verify_presentation(
                 request.context,
                 [p.challenge_bytes(curve) for p in proofs],
                 None if membership is None else challenge_octets(membership.epoch, accumulator),
+                request.linked_context,
             ),
         )
         if challenge != c:
@@ -222,6 +237,8 @@ def verify_presentation(
         pres.issuer_key,
         pres.schema,
         None if membership is None else membership.epoch,
+        pres.linked_pseudonym,
+        request.linked_context,
     )
 
 

@@ -19,7 +19,7 @@ from govgraph.agencies.courts.models import NotarizationRow
 from govgraph.agencies.courts.notary import Notary, ReceiptUnavailable
 from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event
 from govgraph.evidence.receipt import ENTRY_TYPE, EvidenceReceipt
-from govgraph.federation.errors import BadUserInput, NotFound, ServiceError
+from govgraph.federation.errors import BadUserInput, NotFound, ServiceUnavailable
 from zk.json_input import load_json
 
 AGENCY = "courts"
@@ -32,9 +32,14 @@ CASE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:-]{0,63}")
 _notarizations = NotarizationRow.__table__  # type: ignore[attr-defined]
 
 
-class ReceiptPending(ServiceError):
+class ReceiptPending(ServiceUnavailable):
     """The notarization is recorded but its receipt could not be made now (the TSA or the sequencer is
-    late): a retry with the same idempotency key returns the same notarization with its receipt."""
+    late): SERVICE_UNAVAILABLE with `retryable: true` and the notarization's index in
+    `extensions.notarization` (a UInt64 string). A retry with the same idempotency key returns the same
+    notarization with its receipt, and `evidenceReceipt(index)` returns the receipt once its token exists."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message, extensions={"notarization": str(index)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +109,8 @@ class CourtsService:
         except ReceiptUnavailable as exc:
             raise ReceiptPending(
                 f"Notarization {row.ledger_index} is recorded but its receipt is not ready ({exc}); retry "
-                "with the same idempotencyKey, or ask evidenceReceipt(index) later."
+                "with the same idempotencyKey, or ask evidenceReceipt(index) later.",
+                row.ledger_index,
             ) from None
         return Notarized(Notarization.of(row, receipt.ledger.entry), receipt)
 
@@ -147,7 +153,7 @@ class CourtsService:
         try:
             receipt = await notary.receipt(writes.log, index, wait=5.0)
         except ReceiptUnavailable as exc:
-            raise ReceiptPending(f"The receipt of notarization {index} is not ready: {exc}.") from None
+            raise ReceiptPending(f"The receipt of notarization {index} is not ready: {exc}.", index) from None
         return Notarized(Notarization.of(row, receipt.ledger.entry), receipt)
 
     async def by_indexes(self, indexes: Sequence[int]) -> list[NotarizationRow | None]:

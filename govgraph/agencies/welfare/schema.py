@@ -329,15 +329,26 @@ class Mutation:
         return ClaimInvitation.of(await service.open_claim(check_id(programme), idempotency_key))
 
     @strawberry.mutation(
-        description="Public: claim with an invitation whose presentation(s) the verifier accepted. One claim "
-        "per pseudonym per programme and period, and per exclusion group and period: CONFLICT otherwise; "
-        "INVALID_PROOF if a presentation was rejected."
+        description="Public: claim with an invitation. Either the wallet answered its request(s) by "
+        "direct_post first, or `presentation` (and `exclusionPresentation`, for a programme in an exclusion "
+        "group) carry the answers: the vp_token a wallet would post (a JSON object, the query id -> [the "
+        "presentation]), verified here and recorded with the claim. One claim per pseudonym per programme "
+        "and period, and per exclusion group and period: CONFLICT otherwise; INVALID_PROOF (with "
+        "`extensions.cause`, e.g. revoked) if a presentation is rejected."
     )
     async def submit_claim(
-        self, info: Info, invitation: strawberry.ID, idempotency_key: str | None = None
+        self,
+        info: Info,
+        invitation: strawberry.ID,
+        idempotency_key: str | None = None,
+        presentation: str | None = None,
+        exclusion_presentation: str | None = None,
     ) -> Claim:
         service = _service(info, verifier=True)
-        return Claim.from_row(await service.submit_claim(check_id(invitation), idempotency_key))
+        row = await service.submit_claim(
+            check_id(invitation), idempotency_key, vp_tokens=(presentation, exclusion_presentation)
+        )
+        return Claim.from_row(row)
 
     @strawberry.mutation(
         description=f"A payment run of 1..{MAX_PAYMENTS} payments, all or none (official:welfare or "

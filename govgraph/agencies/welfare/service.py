@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert
+from sqlalchemy import bindparam, func, insert
 from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
@@ -33,6 +33,14 @@ MAX_PROGRAMMES = 100
 MAX_PAYMENTS = 256  # payments one run may carry
 _programmes = ProgrammeRow.__table__  # type: ignore[attr-defined]
 _payments = PaymentRow.__table__  # type: ignore[attr-defined]
+_invitations = InvitationRow.__table__  # type: ignore[attr-defined]
+_INVITATION_AND_PROGRAMME = (
+    sql_select(
+        *[c.label("i_" + c.name) for c in _invitations.c], *[c.label("p_" + c.name) for c in _programmes.c]
+    )
+    .join_from(_invitations, _programmes, _programmes.c.id == _invitations.c.programme_id)
+    .where(_invitations.c.id == bindparam("invitation"))
+)
 
 
 @dataclass(frozen=True)
@@ -151,19 +159,23 @@ class WelfareService:
         return row
 
     async def submit_claim(
-        self, invitation_id: str, idempotency_key: str | None = None, *, today: datetime.date | None = None
+        self,
+        invitation_id: str,
+        idempotency_key: str | None = None,
+        *,
+        today: datetime.date | None = None,
+        vp_tokens: tuple[str | None, str | None] = (None, None),
     ) -> ClaimRow:
-        async with self.sessions() as session:  # one round trip: this is the claim path's hot read
+        # The claim path's hot read: one round trip, a statement built once, no ORM session.
+        async with self._writes().log.engine.connect() as connection:
             found = (
-                await session.exec(
-                    select(InvitationRow, ProgrammeRow)
-                    .join(ProgrammeRow, col(ProgrammeRow.id) == InvitationRow.programme_id)
-                    .where(InvitationRow.id == invitation_id)
-                )
+                await connection.execute(_INVITATION_AND_PROGRAMME, {"invitation": invitation_id})
             ).first()
         if found is None:
             raise NotFound(f"No claim invitation {invitation_id}.")
-        invitation, programme = found
+        values = found._asdict()
+        invitation = InvitationRow(**{c.name: values["i_" + c.name] for c in _invitations.c})
+        programme = ProgrammeRow(**{c.name: values["p_" + c.name] for c in _programmes.c})
         made = await claims.submit_claim(
             self._writes(),
             self._verifier(),
@@ -171,6 +183,7 @@ class WelfareService:
             programme,
             idempotency_key,
             today or utc_today(),
+            vp_tokens,
         )
         if isinstance(made, ClaimRow):
             return made

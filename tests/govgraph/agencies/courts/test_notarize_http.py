@@ -335,18 +335,34 @@ def test_an_external_tsa_named_by_the_settings_stamps_the_receipts(tmp_path: Pat
         assert not (data_dir / "tsa").exists()
         variables = {"sha256": digest(b"exhibit E"), "key": "filing-e"}
         before = court.sizes()["courts"]
-        # The TSA is down: the hash is recorded, the receipt is not ready, and the error says so.
-        code, message = only_error(court.post(NOTARIZE, variables, court.clerk))
-        assert code == "INTERNAL"
+        # The embedded TSA is not the one in use: /tsa does not serve it.
+        assert httpx.post(f"{server.url}/tsa", content=b"0", timeout=30).status_code == 404
+        assert httpx.get(f"{server.url}/tsa/chain.pem", timeout=30).status_code == 404
+        # The TSA is down: the hash is recorded, the receipt is not ready, and the error says so, typed
+        # SERVICE_UNAVAILABLE, retryable, with the notarization's index to fetch the receipt by later.
+        body = court.post(NOTARIZE, variables, court.clerk)
+        code, message = only_error(body)
+        assert code == "SERVICE_UNAVAILABLE"
         assert message.startswith(
             f"Notarization {before} is recorded but its receipt is not ready (the TSA at "
         )
+        extensions = body["errors"][0]["extensions"]
+        assert (extensions["retryable"], extensions["notarization"]) == (True, str(before))
         assert court.sizes()["courts"] == before + 1
+        fetch = "query ($i: UInt64!) { evidenceReceipt(index: $i) { notarization { index } receipt } }"
+        pending = court.post(fetch, {"i": str(before)})
+        assert only_error(pending)[0] == "SERVICE_UNAVAILABLE"
+        assert pending["errors"][0]["extensions"]["notarization"] == str(before)
         tsa = UvicornThread(tsa_app(authority), port=port).start()
         try:
+            # the TSA is back: the receipt is fetched by index (no second entry), and a retry with the
+            # key returns the same notarization with it
+            fetched = court.post(fetch, {"i": str(before)})["data"]["evidenceReceipt"]
             answer = court.post(NOTARIZE, variables, court.clerk)["data"]["notarize"]
         finally:
             tsa.stop()
+        assert fetched["notarization"] == {"index": str(before)}
+        assert fetched["receipt"] == answer["receipt"]
         assert answer["notarization"]["index"] == str(before)
         assert court.sizes()["courts"] == before + 1
         receipt = EvidenceReceipt.from_json(answer["receipt"])

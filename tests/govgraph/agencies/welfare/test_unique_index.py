@@ -20,7 +20,7 @@ from govgraph.wallet.transport import Http
 from tests.support.credential_flows import Service, years_ago
 from tests.support.mutations import ledger_sizes
 from tests.support.servers import UvicornThread, free_port
-from tests.support.welfare_flows import claim, create
+from tests.support.welfare_flows import claim, create, open_claim, submit, vp_tokens
 
 pytestmark = pytest.mark.e2e
 RACED = "This claim was made already (by a concurrent request)."
@@ -39,7 +39,7 @@ def office(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Se
     )
     server = UvicornThread(build_app(settings), port).start()
 
-    async def look_up_nothing(*_arguments) -> None:
+    async def look_up_nothing(*_arguments, **_options) -> None:
         return None
 
     monkeypatch.setattr(claims, "_refuse_duplicates", look_up_nothing)
@@ -73,3 +73,17 @@ def test_the_unique_indexes_refuse_what_the_look_up_missed(office) -> None:
         refused_as_raced(service, wallet, "once", http)  # welfare_one_claim_per_pseudonym
         assert "errors" not in claim(service, wallet, "group-a", http)
         refused_as_raced(service, wallet, "group-b", http)  # welfare_one_enrolment_per_group
+
+
+def test_the_unique_index_refuses_a_one_request_claim_the_look_up_missed(office) -> None:
+    service, official, wallet = office
+    create(service, official, "once-in-one", dt.datetime.now(dt.UTC).date())
+    with Http() as http:
+        first = open_claim(service, "once-in-one")
+        assert "errors" not in submit(service, first["id"], presentations=vp_tokens(wallet, first, http))
+        second = open_claim(service, "once-in-one")
+        tokens = vp_tokens(wallet, second, http)
+    before = ledger_sizes(service.data_dir / "govgraph.db")
+    body = submit(service, second["id"], presentations=tokens)
+    assert [(e["extensions"]["code"], e["message"]) for e in body["errors"]] == [("CONFLICT", RACED)]
+    assert ledger_sizes(service.data_dir / "govgraph.db") == before
