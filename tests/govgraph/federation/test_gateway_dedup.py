@@ -421,7 +421,7 @@ async def test_build_app_gateway_follows_the_deduplicate_setting(
 ) -> None:
     settings = Settings.from_env({"GOVGRAPH_DATA": str(tmp_path), "GOVGRAPH_GATEWAY_DEDUPLICATE": setting})
     app = build_app(settings)
-    endpoint = next(route.endpoint for route in app.routes if route.path == "/graphql")
+    endpoint = app.state.gateway  # /graphql's endpoint, inside the CORS policy
     async with app.router.lifespan_context(app):
         assert isinstance((await endpoint.ready()).shared, SharedFetches) is shares
 
