@@ -75,6 +75,10 @@ class Settings:
     # GOVGRAPH_REUSE_PORT: bind with SO_REUSEPORT, so several processes on one machine share one port and the
     # kernel spreads connections between them (replicas without a balancer in front).
     reuse_port: bool = False
+    # GOVGRAPH_CREDENTIAL_ISSUER: the credential issuer (its GOVGRAPH_PUBLIC_URL) a process without the
+    # identity bureau trusts: `govgraph subgraph verifier|welfare|elections` then verifies presentations
+    # itself, with the keys that issuer publishes (unset: such a process has no credential verifier).
+    credential_issuer: str | None = None
 
     @property
     def production(self) -> bool:
@@ -144,6 +148,7 @@ class Settings:
             ots_calendars=_urls(env, "GOVGRAPH_OTS_CALENDARS"),
             witnesses=_witnesses(env, "GOVGRAPH_WITNESSES"),
             reuse_port=FLAGS[_choice(env, "GOVGRAPH_REUSE_PORT", "false", tuple(FLAGS))],
+            credential_issuer=_public_url(env, "GOVGRAPH_CREDENTIAL_ISSUER"),
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 

@@ -1,8 +1,9 @@
 """The scaled-out topology on loopback, as docker/compose.yaml describes it: PostgreSQL, the schema migrated
 by `govgraph db upgrade`, each agency subgraph as its own `govgraph subgraph` process (identity; land twice,
 two replicas behind one URL appending to one ledger, one of them signing; procurement, welfare, courts,
-elections), the ledger subgraph, Hive Gateway composing them and the embedded gateway (`govgraph gateway`)
-over HTTP beside it. A citizen's credential journey and a whole election run through Hive Gateway, the
+elections, the verifier with the issuer's published keys), the ledger subgraph, Hive Gateway composing them
+and the embedded gateway (`govgraph gateway`) over HTTP beside it. A citizen's credential journey (issued by
+the identity process, presented to the verifier's) and a whole election run through Hive Gateway, the
 replicas share the requests, a witness that was down cosigns once it is back; a test keeps
 docker/compose.yaml in step with this topology."""
 
@@ -28,7 +29,7 @@ import yaml
 
 from govgraph.ledger.keys import read_vkey, witness_label, write_signer, write_witness_key
 from govgraph.ledger.note import Signer
-from tests.support.credential_flows import Service, wallet
+from tests.support.credential_flows import Service, adult_and_residence, wallet
 from tests.support.credentials import REGISTER_PARCEL
 from tests.support.databases import PostgresServer
 from tests.support.servers import (
@@ -54,8 +55,12 @@ SUBGRAPHS = {
     "welfare": "welfare",
     "courts": "courts",
     "elections": "elections",
+    "verifier": "verifier",
     "ledger": "ledger",
 }
+# Processes that verify credential presentations themselves, trusting the keys the identity bureau's issuer
+# publishes (GOVGRAPH_CREDENTIAL_ISSUER); their requests name their own URL (GOVGRAPH_PUBLIC_URL).
+VERIFYING = ("welfare", "elections", "verifier")
 # Processes behind one URL: here replicas on one port (GOVGRAPH_REUSE_PORT, the kernel spreads connections),
 # in compose `deploy.replicas` behind Docker's DNS. They append to one ledger; one of them signs it.
 REPLICAS = {"land": 2}
@@ -103,8 +108,10 @@ def own_variables(name: str, keys: Path, port) -> dict[str, str]:
     if name in WITNESSES:
         agency = WITNESSES[name]
         own["GOVGRAPH_WITNESSES"] = f"{agency}=http://127.0.0.1:{port(agency)}/ledgers/{agency}/witness"
-    if name == "identity":  # offers point at the issuer's endpoints, served by this process
+    if name == "identity" or name in VERIFYING:  # offers and presentation requests point at this process
         own["GOVGRAPH_PUBLIC_URL"] = f"http://127.0.0.1:{port(name)}"
+    if name in VERIFYING:
+        own["GOVGRAPH_CREDENTIAL_ISSUER"] = f"http://127.0.0.1:{port('identity')}"
     if name in REPLICAS:
         own["GOVGRAPH_REUSE_PORT"] = "true"
     return own
@@ -121,6 +128,7 @@ def provision_keys(keys: Path) -> None:
         label = witness_label(agency)
         shutil.copy(keys / agency / f"{label}.vkey", keys / name / f"{label}.vkey")
     (keys / "ledger").mkdir()
+    (keys / "verifier").mkdir()  # no ledger: its secret for keyed hashes only (created at its first start)
 
 
 def subgraph_command(name: str, port: int | str) -> list[str]:
@@ -253,6 +261,20 @@ def test_a_credential_is_offered_and_received_through_hive_gateway(topology: Top
     assert len(offer["txCode"]) == 6
     received = wallet(tmp_path / "wallet.json", "receive", offer["offerUri"], "--tx-code", offer["txCode"])
     assert received.returncode == 0, received.stderr
+    # The presentation half: a request made through Hive Gateway by the verifier, in its own process with
+    # the issuer's published keys; the wallet answers it there; the result read through Hive Gateway.
+    official = service.token("official-2", "official:verifier")
+    ask = service.ask(official, adult_and_residence(dt.date.today()), "topology check")
+    assert ask["requestUri"].startswith(topology.subgraphs["verifier"].url + "/")
+    presented = wallet(tmp_path / "wallet.json", "present", ask["requestUri"], "--yes")
+    assert presented.returncode == 0, presented.stderr
+    assert presented.stdout.splitlines()[-1] == "sent: the verifier accepted the presentation"
+    result = service.result(official, ask["id"])
+    assert (result["status"], result["disclosed"], result["failure"]) == (
+        "VERIFIED",
+        {"residence": "Riverside"},
+        None,
+    )
     # The enrolment and the issuance are on the identity ledger, signed and served by the ledger subgraph.
     # Exactly those two entries (production: no demo data), once the lease holder has signed them.
     deadline = time.monotonic() + 5
