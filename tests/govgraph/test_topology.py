@@ -36,7 +36,6 @@ from tests.support.servers import (
     HiveGateway,
     LiveServer,
     free_port,
-    running_server,
     start_server,
     stop_server,
     wait_until_healthy,
@@ -46,6 +45,7 @@ from tests.support.welfare_flows import create as create_programme
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker" / "compose.yaml"
 SECRET = "topology-test-subgraph-secret"
+TIMEOUT = 60.0  # seconds for one HTTP exchange: 32 at once on a busy 2-core machine take a while
 # Process name -> agency: identity (its witness cosigns most other logs over HTTP), land, procurement,
 # welfare, courts, the election commission, then the ledger subgraph. All start side by side.
 SUBGRAPHS = {
@@ -148,7 +148,10 @@ class Topology:
 
     def post(self, url: str, query: str, variables: dict, token: str) -> dict:
         response = httpx.post(
-            url, json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {token}"}
+            url,
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=TIMEOUT,
         )
         assert response.status_code == 200, response.text
         return response.json()
@@ -212,6 +215,13 @@ def topology(
             assert len(instances(started.subgraphs[name].url, replicas)) == replicas
         for server in started.subgraphs.values():
             wait_until_healthy(server.url + "/readyz", server.process, server.log_path, timeout=10)
+        embedded_logs = root / "embedded"  # started first: it composes while Hive Gateway starts
+        embedded_logs.mkdir()
+        arguments = ["gateway", "--port", "{port}"]
+        for name, process in EMBEDDED.items():
+            arguments += ["--subgraph", f"{name}={started.subgraphs[process].url}/graphql"]
+        started.embedded = start_server(embedded_logs, "warning", env=environment, command=arguments)
+        stack.callback(stop_server, started.embedded)
         from govgraph.federation.node_composer import compose_supergraph
 
         os.environ["GOVGRAPH_SUBGRAPH_SECRET"] = SECRET  # the composer and Hive Gateway send it
@@ -222,16 +232,8 @@ def topology(
         )
         started.hive = HiveGateway.start(supergraph, root / "hive.log")
         stack.callback(started.hive.stop)
-        embedded_logs = root / "embedded"
-        embedded_logs.mkdir()
-        arguments = ["gateway", "--port", "{port}"]
-        for name, process in EMBEDDED.items():
-            arguments += ["--subgraph", f"{name}={started.subgraphs[process].url}/graphql"]
-        started.embedded = stack.enter_context(
-            running_server(
-                embedded_logs, "warning", env=environment, command=arguments, health_path="/readiness"
-            )
-        )
+        embedded = started.embedded
+        wait_until_healthy(embedded.url + "/readiness", embedded.process, embedded.log_path, timeout=120)
         yield started
     postgres_server.drop_database(database_url)
 
@@ -244,7 +246,7 @@ def instances(url: str, expected: int, timeout: float = 30.0) -> dict[str, float
     deadline = time.monotonic() + timeout
     while len(seen) < expected:
         assert time.monotonic() < deadline, f"only {sorted(seen)} answered at {url}"
-        text = httpx.get(url + "/metrics").text
+        text = httpx.get(url + "/metrics", timeout=TIMEOUT).text
         pid = re.search(r'^govgraph_instance_info\{pid="([0-9]+)"\} 1\.0$', text, re.MULTILINE)
         assert pid is not None, text[:500]
         seen[pid.group(1)] = graphql_posts(text)
@@ -265,7 +267,8 @@ def test_a_credential_is_offered_and_received_through_hive_gateway(topology: Top
     # the issuer's published keys; the wallet answers it there; the result read through Hive Gateway.
     official = service.token("official-2", "official:verifier")
     ask = service.ask(official, adult_and_residence(dt.date.today()), "topology check")
-    assert ask["requestUri"].startswith(topology.subgraphs["verifier"].url + "/")
+    requested = httpx.URL(ask["requestUri"]).params["request_uri"]
+    assert requested.startswith(topology.subgraphs["verifier"].url + "/presentations/requests/")
     presented = wallet(tmp_path / "wallet.json", "present", ask["requestUri"], "--yes")
     assert presented.returncode == 0, presented.stderr
     assert presented.stdout.splitlines()[-1] == "sent: the verifier accepted the presentation"
@@ -324,10 +327,10 @@ def test_the_election_journey_through_hive_gateway(topology: Topology):
     assert "OK    every counted ballot of the record (4) is on the ledger" in verified.stdout
     assert "OK    the record's spoiled ballots (1) are exactly the ledger's" in verified.stdout
     assert verified.stdout.rstrip().endswith("Ledger: VERIFIED.")
-    record = httpx.get(f"{commission}/elections/{election}/record.json").json()
+    record = httpx.get(f"{commission}/elections/{election}/record.json", timeout=TIMEOUT).json()
     assert [ballot["tracking_code"] for ballot in record["ballots"]] == codes
     # Hive Gateway serves GraphQL only: the record is the commission's.
-    assert httpx.get(f"{hive}/elections/{election}/record.json").status_code == 404
+    assert httpx.get(f"{hive}/elections/{election}/record.json", timeout=TIMEOUT).status_code == 404
 
 
 def test_two_land_replicas_behind_one_url_share_the_requests_and_append_to_one_ledger(topology: Topology):
@@ -362,11 +365,11 @@ def test_two_land_replicas_behind_one_url_share_the_requests_and_append_to_one_l
         time.sleep(0.1)
     # One signer across the replicas: asked over new connections, one says it signs (cosigned by the identity
     # bureau's witness, in another process, over HTTP), the other that it does not.
-    signing = {httpx.get(land + "/readyz").json()["checkpoints"]["land"] for _ in range(24)}
+    signing = {httpx.get(land + "/readyz", timeout=TIMEOUT).json()["checkpoints"]["land"] for _ in range(24)}
     assert signing == {"1/1 cosigned", "not signing here"}
-    ready = httpx.get(topology.subgraphs["identity"].url + "/readyz").json()
+    ready = httpx.get(topology.subgraphs["identity"].url + "/readyz", timeout=TIMEOUT).json()
     assert (ready["status"], ready["witnesses"]) == ("ready", {"land": "reachable"})
-    served = httpx.get(topology.subgraphs["ledger"].url + "/ledgers/land/checkpoint").text
+    served = httpx.get(topology.subgraphs["ledger"].url + "/ledgers/land/checkpoint", timeout=TIMEOUT).text
     assert served.startswith(f"govgraph.example/land\n{registered}\n")
     assert "\u2014 govgraph.example/identity/witness " in served
 
@@ -404,7 +407,7 @@ def test_a_checkpoint_signed_while_its_witness_was_down_is_cosigned_when_the_wit
 
 def wait_for_state(url: str, done, timeout: float = 10.0) -> dict:
     deadline = time.monotonic() + timeout
-    while not done(state := httpx.get(url + "/readyz").json()):
+    while not done(state := httpx.get(url + "/readyz", timeout=TIMEOUT).json()):
         assert time.monotonic() < deadline, state
         time.sleep(0.1)
     return state
@@ -414,7 +417,7 @@ def wait_for_checkpoint(topology: Topology, ledger: str, done, timeout: float = 
     """The checkpoint the ledger subgraph serves for `ledger`, once `done` holds for it."""
     url = f"{topology.subgraphs['ledger'].url}/ledgers/{ledger}/checkpoint"
     deadline = time.monotonic() + timeout
-    while not done(text := httpx.get(url).text):
+    while not done(text := httpx.get(url, timeout=TIMEOUT).text):
         assert time.monotonic() < deadline, text
         time.sleep(0.1)
     return text
