@@ -167,8 +167,9 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
 
 def health_routes() -> list[Route]:
     """`/healthz`: the process answers (liveness). `/readyz`: every dependency answers, each named: the
-    database, each ledger's sequencer and the other processes' witnesses (GOVGRAPH_WITNESSES); 503 listing
-    in `down` whichever does not. `checkpoints` adds how many witnesses cosigned each log's last one."""
+    database, each ledger's sequencer, the other processes' witnesses (GOVGRAPH_WITNESSES) and the
+    credential issuer whose keys a verifier here trusts (GOVGRAPH_CREDENTIAL_ISSUER); 503 listing in `down`
+    whichever does not. `checkpoints` adds how many witnesses cosigned each log's last one."""
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})

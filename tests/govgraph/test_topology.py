@@ -267,6 +267,8 @@ def test_a_credential_is_offered_and_received_through_hive_gateway(topology: Top
     # the issuer's published keys; the wallet answers it there; the result read through Hive Gateway.
     official = service.token("official-2", "official:verifier")
     ask = service.ask(official, adult_and_residence(dt.date.today()), "topology check")
+    verifier = httpx.get(topology.subgraphs["verifier"].url + "/readyz", timeout=TIMEOUT).json()
+    assert (verifier["status"], verifier["credential issuer"]) == ("ready", "ok")  # the keys were fetched
     requested = httpx.URL(ask["requestUri"]).params["request_uri"]
     assert requested.startswith(topology.subgraphs["verifier"].url + "/presentations/requests/")
     presented = wallet(tmp_path / "wallet.json", "present", ask["requestUri"], "--yes")
