@@ -147,7 +147,7 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
     # The credential endpoints: the issuer's and verifier's with the identity bureau; the verifier's alone
     # where GOVGRAPH_CREDENTIAL_ISSUER names the issuer to trust (the issuer's routes answer 404 there).
     serves_credentials = agency.name == "identity" or settings.credential_issuer is not None
-    credentials = credential_routes() if serves_credentials else []
+    credentials = credential_routes(issuer=agency.name == "identity") if serves_credentials else []
     app = standalone_app(
         view,
         lifespan=lifespan,

@@ -122,12 +122,11 @@ def _services(request: Request) -> CredentialServices | None:
     return services if isinstance(services, CredentialServices) else None
 
 
-def credential_routes() -> list[Route]:
-    """The issuer's and the verifier's endpoints, finding the services in the app's state."""
-    return [
-        *issuer_routes(lambda request: getattr(_services(request), "issuer", None)),
-        *verifier_routes(lambda request: getattr(_services(request), "verifier", None)),
-    ]
+def credential_routes(*, issuer: bool = True) -> list[Route]:
+    """The issuer's (unless `issuer` is false: a verifier alone) and the verifier's endpoints, finding the
+    services in the app's state."""
+    issuing = issuer_routes(lambda request: getattr(_services(request), "issuer", None)) if issuer else []
+    return [*issuing, *verifier_routes(lambda request: getattr(_services(request), "verifier", None))]
 
 
 def services_from(context: Any) -> CredentialServices:

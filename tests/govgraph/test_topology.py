@@ -269,6 +269,8 @@ def test_a_credential_is_offered_and_received_through_hive_gateway(topology: Top
     ask = service.ask(official, adult_and_residence(dt.date.today()), "topology check")
     verifier = httpx.get(topology.subgraphs["verifier"].url + "/readyz", timeout=TIMEOUT).json()
     assert (verifier["status"], verifier["credential issuer"]) == ("ready", "ok")  # the keys were fetched
+    metadata = "/.well-known/openid-credential-issuer"  # the issuer's, not the verifier's
+    assert httpx.get(topology.subgraphs["verifier"].url + metadata, timeout=TIMEOUT).status_code == 404
     requested = httpx.URL(ask["requestUri"]).params["request_uri"]
     assert requested.startswith(topology.subgraphs["verifier"].url + "/presentations/requests/")
     presented = wallet(tmp_path / "wallet.json", "present", ask["requestUri"], "--yes")
