@@ -9,7 +9,10 @@ each configuration gets a new database migrated by `govgraph db upgrade`. The la
 (GOVGRAPH_REUSE_PORT: SO_REUSEPORT, the kernel spreads Hive Gateway's connections between them), so no
 balancer stands between Hive Gateway and them. Target (2 cores, the database on the same
 machine): 2 processes >= 1.6x one. Each configuration is measured twice and the better round kept; the CPU
-each process used while measuring (share of one core) says where the two cores went."""
+each process used while measuring (share of one core, and milliseconds per mutation) says where the two cores
+went, and samples of pg_stat_activity (every 20 ms) how many of the database's backends waited for a lock
+(another process's group commit holding the log's row) or sat idle in a transaction (waiting for their
+process) on average."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -80,6 +84,55 @@ def cpu_shares(pids: dict[str, int], backends: list[int] = ()):
         shares["PostgreSQL"] = (sum(cpu_seconds(pid) for pid in backends) - database_before) / elapsed
 
 
+class LockSampler:
+    """Samples pg_stat_activity every `every` seconds from a thread of its own while the block runs: how many
+    of the database's backends waited for a lock (the log's row: another process's group commit holds it)
+    and how many sat idle in a transaction (waiting for their govgraph process), on average."""
+
+    def __init__(self, postgres, database_url: str, every: float = 0.02) -> None:
+        self.dsn = postgres._admin_dsn()
+        self.database = database_url.rpartition("/")[2]
+        self.every = every
+        self.samples: list[tuple[int, int, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._sample()), daemon=True)
+
+    async def _sample(self) -> None:
+        import asyncpg
+
+        connection = await asyncpg.connect(self.dsn)
+        try:
+            while not self._stop.is_set():
+                row = await connection.fetchrow(
+                    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting,"
+                    " count(*) FILTER (WHERE state = 'idle in transaction') AS idle,"
+                    " count(*) FILTER (WHERE state = 'active') AS active"
+                    " FROM pg_stat_activity WHERE datname = $1",
+                    self.database,
+                )
+                self.samples.append((row["waiting"], row["idle"], row["active"]))
+                await asyncio.sleep(self.every)
+        finally:
+            await connection.close()
+
+    def __enter__(self) -> LockSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> dict:
+        count = max(len(self.samples), 1)
+        return {
+            "waiting_for_lock": sum(sample[0] for sample in self.samples) / count,
+            "idle_in_transaction": sum(sample[1] for sample in self.samples) / count,
+            "active": sum(sample[2] for sample in self.samples) / count,
+            "samples": len(self.samples),
+        }
+
+
 def database_backends(postgres, database_url: str) -> list[int]:
     """The pids of the PostgreSQL processes connected to the benchmark's database (the land processes')."""
     name = database_url.rpartition("/")[2]
@@ -111,10 +164,10 @@ async def closed_loop(url: str, bearer: str, duration: float, warmup: float, pre
     connections = [Connection(url, b"", headers) for _ in range(CONCURRENCY)]
     started = time.perf_counter() + warmup
     until = started + duration
-    done = 0
+    done = sent_in_all = 0
 
     async def client(connection: Connection) -> None:
-        nonlocal done
+        nonlocal done, sent_in_all
         while (sent := time.perf_counter()) < until:
             parcel = {
                 "id": f"{prefix}-{next(numbers)}",
@@ -128,13 +181,14 @@ async def closed_loop(url: str, bearer: str, duration: float, warmup: float, pre
             if b'"errors"' in body:
                 raise RuntimeError(f"mutation refused: {body[:300]!r}")
             done += sent >= started
+            sent_in_all += 1
 
     try:
         await asyncio.gather(*(client(connection) for connection in connections))
     finally:
         for connection in connections:
             connection.close()
-    return {"mutations": done, "per_second": done / duration}
+    return {"mutations": done, "per_second": done / duration, "sent": sent_in_all}
 
 
 def through_hive(server_url: str, processes: int, quick: bool, root: Path) -> dict:
@@ -194,11 +248,23 @@ def through_hive(server_url: str, processes: int, quick: bool, root: Path) -> di
             bearer = token(data_dir)
             # Warm the pools first, so the connections measured are the ones the load uses.
             best_of(1, lambda n: closed_loop(hive.url, bearer, 0.5, 0.0, f"warm{processes}-{n}"))
-            with cpu_shares(pids, database_backends(postgres, database)) as shares:
-                result = best_of(
-                    ROUNDS, lambda n: closed_loop(hive.url, bearer, duration, warmup, f"pg{processes}-{n}")
+            backends = database_backends(postgres, database)
+            rounds = []
+            for number in range(ROUNDS):  # the best round kept, with its CPU and lock figures
+                with cpu_shares(pids, backends) as shares, LockSampler(postgres, database) as locks:
+                    started = time.perf_counter()
+                    result = asyncio.run(
+                        closed_loop(hive.url, bearer, duration, warmup, f"pg{processes}-{number}")
+                    )
+                    elapsed = time.perf_counter() - started
+                # CPU milliseconds per mutation sent (warm-up included: the CPU was measured over it too)
+                per_mutation = {
+                    name: 1000 * share * elapsed / result["sent"] for name, share in shares.items()
+                }
+                rounds.append(
+                    {**result, "cpu": shares, "cpu_ms_per_mutation": per_mutation, **locks.summary()}
                 )
-            return {**result, "cpu": shares}
+            return max(rounds, key=lambda measured: measured["per_second"])
     finally:
         postgres.drop_database(database)
 
@@ -267,8 +333,15 @@ def table(result: dict) -> str:
         f"2 processes / 1 process: {result['ratio_2_over_1']:.2f}x (target >= {TARGET_RATIO}x: {verdict})",
     ]
     for key, title in (("postgresql_1_process", "1 process"), ("postgresql_2_processes", "2 processes")):
-        shares = ", ".join(f"{name} {share:.0%}" for name, share in result[key]["cpu"].items())
+        measured = result[key]
+        shares = ", ".join(f"{name} {share:.0%}" for name, share in measured["cpu"].items())
         lines.append(f"CPU while measuring {title} (share of one core): {shares}")
+        costs = ", ".join(f"{name} {ms:.2f}" for name, ms in measured["cpu_ms_per_mutation"].items())
+        lines.append(f"  CPU ms per mutation: {costs}")
+        lines.append(
+            f"  PostgreSQL backends on average: {measured['waiting_for_lock']:.2f} waiting for a lock, "
+            f"{measured['idle_in_transaction']:.2f} idle in transaction, {measured['active']:.2f} active"
+        )
     return "\n".join(lines)
 
 

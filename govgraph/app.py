@@ -39,7 +39,7 @@ from govgraph.agencies.writes import WritePaths
 from govgraph.auth.remote_jwks import JwksUnavailable
 from govgraph.auth.setup import Auth, build_auth
 from govgraph.config import Settings
-from govgraph.credentials.service import credential_routes, start_credentials
+from govgraph.credentials.service import credential_routes, start_credentials, start_verifier
 from govgraph.federation.cors import cors_middleware
 from govgraph.federation.gateway.endpoint import GatewayEndpoint
 from govgraph.federation.gateway.persisted import ManifestError, PersistedDocuments, parse_manifest
@@ -161,7 +161,8 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The identity bureau alone also runs the credential issuer and verifier (its endpoints below), as
-        # `govgraph serve` does: an offer's URI then points at this process (GOVGRAPH_PUBLIC_URL).
+        # `govgraph serve` does: an offer's URI then points at this process (GOVGRAPH_PUBLIC_URL). Another
+        # agency runs a verifier of its own when GOVGRAPH_CREDENTIAL_ISSUER names the issuer.
         async with _storage(app, settings, [agency]) as engine, _credentials(app, settings, engine):
             await _load_remote_keys(auth)
             # The ledgers' read endpoints and the agency's witness (/ledgers/<name>/witness/add-checkpoint),
@@ -182,7 +183,10 @@ def standalone_agency_app(agency: Agency, settings: Settings, *, caches: bool = 
         authenticate=auth.authenticator.authenticate,
         services=app_services,
     )
-    credentials = credential_routes() if agency.name == "identity" else []
+    # The credential endpoints: the issuer's and verifier's with the identity bureau; the verifier's alone
+    # where GOVGRAPH_CREDENTIAL_ISSUER names the issuer to trust (the issuer's routes answer 404 there).
+    serves_credentials = agency.name == "identity" or settings.credential_issuer is not None
+    credentials = credential_routes(issuer=agency.name == "identity") if serves_credentials else []
     app = standalone_app(
         view,
         lifespan=lifespan,
@@ -239,8 +243,9 @@ def persisted_documents(settings: Settings) -> PersistedDocuments:
 
 def health_routes() -> list[Route]:
     """`/healthz`: the process answers (liveness). `/readyz`: every dependency answers, each named: the
-    database, each ledger's sequencer and the other processes' witnesses (GOVGRAPH_WITNESSES); 503 listing
-    in `down` whichever does not. `checkpoints` adds how many witnesses cosigned each log's last one."""
+    database, each ledger's sequencer, the other processes' witnesses (GOVGRAPH_WITNESSES) and the
+    credential issuer whose keys a verifier here trusts (GOVGRAPH_CREDENTIAL_ISSUER); 503 listing in `down`
+    whichever does not. `checkpoints` adds how many witnesses cosigned each log's last one."""
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})
@@ -255,7 +260,11 @@ def health_routes() -> list[Route]:
         sequenced: SequencedLogs | None = getattr(request.app.state, "sequenced", None)
         if sequenced is not None:
             body.update(await sequenced.health())
+        published = getattr(getattr(request.app.state, "services", None), "published", None)
+        if published is not None:  # a verifier trusting another process's issuer: its keys fetched?
+            body["credential issuer"] = "ok" if published.failure is None else "unreachable"
         down = ["database"] if body["database"] != "ok" else []
+        down += ["credential issuer"] if body.get("credential issuer", "ok") != "ok" else []
         down += [f"ledger {name}" for name, state in body.get("ledgers", {}).items() if state != "ok"]
         down += [
             f"witness {name}" for name, state in body.get("witnesses", {}).items() if state != "reachable"
@@ -299,7 +308,8 @@ async def _credentials(app: Starlette, settings: Settings, engine: AsyncEngine) 
     on exit."""
     writes: WritePaths = app.state.writes
     if "identity" not in writes:
-        yield
+        async with _verifier(app, settings, engine):
+            yield
         return
     services = await start_credentials(
         engine,
@@ -316,6 +326,31 @@ async def _credentials(app: Starlette, settings: Settings, engine: AsyncEngine) 
         yield
     finally:
         app.state.services = None
+        await asyncio.to_thread(services.close)
+
+
+@contextlib.asynccontextmanager
+async def _verifier(app: Starlette, settings: Settings, engine: AsyncEngine) -> AsyncIterator[None]:
+    """Without the identity bureau: the credential verifier alone, trusting what the issuer named by
+    GOVGRAPH_CREDENTIAL_ISSUER publishes (nothing when unset)."""
+    if settings.credential_issuer is None:
+        yield
+        return
+    services = await start_verifier(
+        engine,
+        base_url=settings.base_url,
+        issuer_url=settings.credential_issuer,
+        backend_name=settings.zk_backend,
+        verify_workers=settings.verify_workers,
+        revocation_grace=settings.revocation_grace,
+    )
+    app.state.services = services
+    try:
+        yield
+    finally:
+        app.state.services = None
+        assert services.published is not None
+        await services.published.stop()
         await asyncio.to_thread(services.close)
 
 

@@ -99,6 +99,10 @@ class Settings:
     # no tracing. OTEL_SERVICE_NAME names the service in them (default govgraph).
     otel_endpoint: str | None = None
     otel_service_name: str = "govgraph"
+    # GOVGRAPH_CREDENTIAL_ISSUER: the credential issuer (its GOVGRAPH_PUBLIC_URL) a process without the
+    # identity bureau trusts: `govgraph subgraph verifier|welfare|elections` then verifies presentations
+    # itself, with the keys that issuer publishes (unset: such a process has no credential verifier).
+    credential_issuer: str | None = None
 
     @property
     def production(self) -> bool:
@@ -179,6 +183,7 @@ class Settings:
             witnesses=_witnesses(env, "GOVGRAPH_WITNESSES"),
             reuse_port=FLAGS[_choice(env, "GOVGRAPH_REUSE_PORT", "false", tuple(FLAGS))],
             **_edge(env),
+            credential_issuer=_public_url(env, "GOVGRAPH_CREDENTIAL_ISSUER"),
             **_external_auth(env, https_only=env.get("GOVGRAPH_ENV", "").strip().lower() == "production"),
         )
 

@@ -5,9 +5,18 @@ arrive in time as 408: neither is a server error, and neither is logged with a t
 
 from __future__ import annotations
 
+import os
 import time
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    Info,
+    ProcessCollector,
+    generate_latest,
+)
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,6 +47,12 @@ class HttpMetrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        # Which process answered (replicas sharing one address each have their own counts) and its CPU time,
+        # memory and start time (Prometheus' standard process_* metrics).
+        Info("govgraph_instance", "The process serving these metrics.", registry=self.registry).info(
+            {"pid": str(os.getpid())}
+        )
+        ProcessCollector(registry=self.registry)
 
     async def endpoint(self, _request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

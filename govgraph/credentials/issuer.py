@@ -151,6 +151,8 @@ class Issuer:
             # where wallets fetch the epochs' update data, and the accumulator key witnesses verify under
             out["revocation"] = {
                 "accumulator_public_key": b64url(self.revocation.public_key(configuration.id)),
+                # epoch 0's value (later ones are in the updates): verifiers in other processes need it
+                "initial_accumulator": b64url(self.revocation.accumulators[configuration.id].initial.value),
                 "updates_endpoint": self.url(REVOCATION_PATH),
             }
         return out

@@ -18,6 +18,7 @@ from govgraph.credentials.issuer import Issuer, Registry
 from govgraph.credentials.issuer_http import issuer_routes
 from govgraph.credentials.keys import IssuerKeys
 from govgraph.credentials.offers import OfferBook
+from govgraph.credentials.published import PublishedIssuer, PublishedRevocation
 from govgraph.credentials.revocation import RevocationRegistry
 from govgraph.credentials.verification import VerificationPool
 from govgraph.credentials.verifier import Verifier
@@ -34,10 +35,11 @@ class CredentialsUnavailable(ServiceError):
 
 @dataclass
 class CredentialServices:
-    issuer: Issuer
+    issuer: Issuer | None  # None in a verifier trusting another process's issuer (start_verifier)
     verifier: Verifier
     pool: VerificationPool
     revocation: RevocationRegistry | None = None
+    published: PublishedIssuer | None = None  # what that verifier trusts, refreshed in the background
 
     def close(self) -> None:
         self.pool.close()
@@ -91,17 +93,40 @@ async def start_credentials(
     return CredentialServices(issuer, verifier, pool, revocation)
 
 
+async def start_verifier(
+    engine: AsyncEngine,
+    *,
+    base_url: str,
+    issuer_url: str,
+    backend_name: str = "arkworks",
+    verify_workers: int = 2,
+    configurations: Mapping[str, CredentialConfiguration] | None = None,
+    revocation_grace: float = 86_400,
+) -> CredentialServices:
+    """The verifier alone, in a process without the issuer: it trusts the keys and revocation epochs the
+    issuer at `issuer_url` publishes (govgraph.credentials.published: fetched in the background until they
+    come, then refreshed); its presentation requests and answers are at `base_url`. Stop with
+    `services.published.stop()`, then `close()`."""
+    await create_tables(engine)
+    configurations = standard_configurations() if configurations is None else configurations
+    published = PublishedIssuer(issuer_url, configurations)
+    published.start()
+    revocation = PublishedRevocation(engine, published, grace=revocation_grace)
+    pool = VerificationPool(verify_workers, backend_name)
+    verifier = Verifier(base_url, configurations, published.keys, engine, pool, revocation=revocation)
+    return CredentialServices(None, verifier, pool, revocation, published)
+
+
 def _services(request: Request) -> CredentialServices | None:
     services = getattr(request.app.state, "services", None)
     return services if isinstance(services, CredentialServices) else None
 
 
-def credential_routes() -> list[Route]:
-    """The issuer's and the verifier's endpoints, finding the services in the app's state."""
-    return [
-        *issuer_routes(lambda request: getattr(_services(request), "issuer", None)),
-        *verifier_routes(lambda request: getattr(_services(request), "verifier", None)),
-    ]
+def credential_routes(*, issuer: bool = True) -> list[Route]:
+    """The issuer's (unless `issuer` is false: a verifier alone) and the verifier's endpoints, finding the
+    services in the app's state."""
+    issuing = issuer_routes(lambda request: getattr(_services(request), "issuer", None)) if issuer else []
+    return [*issuing, *verifier_routes(lambda request: getattr(_services(request), "verifier", None))]
 
 
 def services_from(context: Any) -> CredentialServices:

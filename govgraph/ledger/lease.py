@@ -3,8 +3,9 @@ and signs. On PostgreSQL the lease is a session advisory lock held on a connecti
 holding process dies, the server ends its session and frees the lock, and another process's next attempt
 takes it over. On SQLite (one machine, one writer at a time) every process may sign.
 
-The lease is about work, not safety: `Log.integrate` starts by locking the log's row and refuses to sign a
-tree that does not extend the last checkpoint, so two integrators at once could only waste effort."""
+The lease is about work, not safety: `Log.integrate` starts by taking the log's integration lock (a
+transaction-scoped advisory lock on PostgreSQL) and refuses to sign a tree that does not extend the last
+checkpoint, so two integrators at once could only waste effort."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from govgraph.ledger.appending import GroupCommit, Pending, RowWriter, settle, write_batch
@@ -24,6 +24,9 @@ from govgraph.ledger.subtrees import consistency_ranges, inclusion_ranges, perfe
 from govgraph.ledger.tiles import TILE_HEIGHT, extend_tiles, range_hash, tile_counts
 
 MAX_ENTRY_SIZE = 0xFFFF  # entry bundles length-prefix each entry with a uint16 (tlog-tiles §Log Entries)
+# PostgreSQL: the transaction-scoped advisory lock (class "glgi", govgraph log integration; the second key
+# is the log's id) that integrators of one log take instead of its row, so appends go on while one signs.
+INTEGRATION_LOCK = 0x676C6769
 
 _logs = LedgerLog.__table__  # type: ignore[attr-defined]
 _entries = LedgerEntry.__table__  # type: ignore[attr-defined]
@@ -69,6 +72,7 @@ class SignedTreeHead:
     root_hash: bytes
     note: bytes
     cosignatures: tuple[str, ...] = ()
+    witnesses: tuple[str, ...] = ()  # who gave `cosignatures`, when known (the signing process knows)
 
     @property
     def published(self) -> bytes:
@@ -139,6 +143,8 @@ class Log:
         # is not fair, so two connections writing back to back could starve one another for the whole
         # busy timeout. Across processes the database lock still serializes writers (one writer per log).
         self._write_lock = asyncio.Lock()
+        # On PostgreSQL integrations take this one instead: they do not lock out this process's appends.
+        self._integrate_lock = asyncio.Lock()
 
     def use_signer(self, signer: Signer) -> None:
         """Let this process sign checkpoints (integrate) with the log's key."""
@@ -232,16 +238,30 @@ class Log:
         tree does not extend the last signed checkpoint."""
         if self.signer is None:
             raise NoSigner(f"log {self.name} was opened without its signing key")
-        async with self._write_lock, self.engine.begin() as connection:
+        postgres = self.engine.dialect.name == "postgresql"
+        async with self._integrate_lock if postgres else self._write_lock, self.engine.begin() as connection:
             await _make_durable(connection)
-            state = (
-                await connection.execute(
-                    update(_logs)
-                    .where(_logs.c.id == self.id)
-                    .values(integrated_size=_logs.c.integrated_size)
-                    .returning(_logs.c.integrated_size, _logs.c.next_index)
-                )
-            ).one()
+            if postgres:
+                # Integrators of this log exclude one another with an advisory lock, not the log's row: the
+                # appends (which lock the row for their group commit) go on while this transaction hashes,
+                # signs and waits for the witnesses, some over HTTP. The row is updated last, so it is held
+                # only until the commit. Reading next_index without locking is safe: an index is committed
+                # with its entry, so every entry below a committed next_index is visible here.
+                await connection.execute(select(func.pg_advisory_xact_lock(INTEGRATION_LOCK, self.id)))
+                state = (
+                    await connection.execute(
+                        select(_logs.c.integrated_size, _logs.c.next_index).where(_logs.c.id == self.id)
+                    )
+                ).one()
+            else:  # SQLite: the write lock, taken by this first write, serializes everything anyway
+                state = (
+                    await connection.execute(
+                        update(_logs)
+                        .where(_logs.c.id == self.id)
+                        .values(integrated_size=_logs.c.integrated_size)
+                        .returning(_logs.c.integrated_size, _logs.c.next_index)
+                    )
+                ).one()
             old_size, target = state
             if max_entries is not None:
                 target = min(target, old_size + max_entries)
@@ -284,9 +304,6 @@ class Log:
                 # Only the partial tiles on the old right edge existed before; every other changed tile
                 # is new.
                 await self._write_tiles(connection, changed, replacing=changed.keys() & edge)
-            await connection.execute(
-                update(_logs).where(_logs.c.id == self.id).values(integrated_size=target)
-            )
             inserted = await connection.execute(
                 insert(_checkpoints).values(
                     log_id=self.id, size=target, root_hash=root, note=note, signed_at=time.time()
@@ -301,7 +318,14 @@ class Log:
                         for witness, line in cosignatures.items()
                     ],
                 )
-            return SignedTreeHead(checkpoint_id, target, root, note, tuple(cosignatures.values()))
+            # Last: on PostgreSQL this waits for an append batch in flight and holds the log's row only
+            # from here to the commit.
+            await connection.execute(
+                update(_logs).where(_logs.c.id == self.id).values(integrated_size=target)
+            )
+            return SignedTreeHead(
+                checkpoint_id, target, root, note, tuple(cosignatures.values()), tuple(cosignatures)
+            )
 
     async def _cosign(
         self, connection: AsyncConnection, source: _DictTiles, note: bytes, size: int

@@ -37,6 +37,9 @@ CHECKPOINT_PACE = 0.1
 # A process without the signing lease tries to take it this often while entries are pending: when the
 # signer's process dies, another signs within about this long (PostgreSQL frees the lock at once).
 LEASE_RETRY = 0.5
+# A remote witness that missed the last checkpoint this process signed (down, or refusing) is offered it
+# again this often while no newer checkpoint is signed: when it comes back, the checkpoint gets its line.
+REOFFER_INTERVAL = 1.0
 log = logging.getLogger("govgraph.ledger.sequencer")
 
 
@@ -62,6 +65,10 @@ class Sequencer:
     # witnesses cosigned the last checkpoint this process signed, out of how many.
     failure: str | None = None
     cosigned: tuple[int, int] | None = None
+    reoffer_interval: float = REOFFER_INTERVAL
+    # The last checkpoint this process signed and the remote witnesses that have not cosigned it yet.
+    _unwitnessed: tuple[SignedTreeHead, list[RemoteWitness]] | None = None
+    _reoffered_at: float = 0.0
 
     async def run(self) -> None:
         """Integrate until `stop`; between batches, not inside one (see `stop`). A failure (the database
@@ -95,14 +102,50 @@ class Sequencer:
             head = await self.log.integrate(self.max_batch)
             if head is not None:
                 self.cosigned = (len(head.cosignatures), len(self.log.cosigners))
+                missed = [
+                    witness
+                    for witness in self.log.cosigners
+                    if isinstance(witness, RemoteWitness) and witness.name not in head.witnesses
+                ]
+                self._unwitnessed = (head, missed) if missed else None
+                self._reoffered_at = time.monotonic()
                 for callback in self.on_signed:
                     await callback(head)
                 if self.pace:
                     await self._sleep(self.pace - (time.monotonic() - started))
                 return True
+        if self._unwitnessed is not None and time.monotonic() - self._reoffered_at >= self.reoffer_interval:
+            await self._reoffer()
         await self._wake_up()
         next_index, integrated = await self.log.state()
         return next_index > integrated
+
+    async def _reoffer(self) -> None:
+        """Offer the last signed checkpoint again to the remote witnesses that did not cosign it (down when it
+        was signed), outside any transaction: a cosignature that verifies is stored with it."""
+        assert self._unwitnessed is not None
+        head, missed = self._unwitnessed
+        self._reoffered_at = time.monotonic()
+
+        async def prove(old_size: int) -> list[bytes]:
+            return await self.log.consistency_proof(old_size, head.size)
+
+        still: list[RemoteWitness] = []
+        late = 0
+        for witness in missed:
+            line = await witness.cosign(None, head.note, head.size, prove)
+            if line is None:
+                if witness.known_size <= head.size:  # not past it: offer it again later
+                    still.append(witness)
+                continue
+            await self.log.add_cosignatures(head.id, {witness.name: line})
+            late += 1
+            log.info(
+                "witness %s cosigned checkpoint %d of log %s late", witness.name, head.size, self.log.name
+            )
+        if self.cosigned is not None:
+            self.cosigned = (self.cosigned[0] + late, self.cosigned[1])
+        self._unwitnessed = (head, still) if still else None
 
     async def _wake_up(self) -> None:
         """Wait for an append in this process, `stop`, or `interval` seconds."""

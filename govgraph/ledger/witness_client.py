@@ -94,7 +94,11 @@ class RemoteWitness:
                 log.warning("witness %s cannot be asked: no usable verifier key (%s)", self.agency, exc)
         return self.verifier
 
-    async def cosign(self, connection: AsyncConnection, note: bytes, size: int, prove: Prove) -> str | None:
+    async def cosign(
+        self, connection: AsyncConnection | None, note: bytes, size: int, prove: Prove
+    ) -> str | None:
+        """Ask it over HTTP (`connection`, the signing transaction, is not used: `prove` reads what it
+        needs); the cosignature line once it verifies, None (logged) otherwise."""
         verifier = self._load()
         if verifier is None:
             return None

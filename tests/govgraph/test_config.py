@@ -33,6 +33,12 @@ def test_remote_witnesses_are_agency_and_submission_prefix_pairs() -> None:
     assert Settings.from_env({}).witnesses == ()
 
 
+def test_the_credential_issuer_a_verifier_trusts_is_a_url() -> None:
+    settings = Settings.from_env({"GOVGRAPH_CREDENTIAL_ISSUER": " http://identity:4101/ "})
+    assert settings.credential_issuer == "http://identity:4101"
+    assert Settings.from_env({}).credential_issuer is None
+
+
 def test_every_variable_is_read() -> None:
     settings = Settings.from_env(
         {
@@ -75,6 +81,8 @@ def test_every_variable_is_read() -> None:
         ("GOVGRAPH_WITNESSES", "land=ftp://x/ledgers/land/witness"),
         ("GOVGRAPH_WITNESSES", "Land=http://x/w"),
         ("GOVGRAPH_WITNESSES", "land=http://a/w,land=http://b/w"),
+        ("GOVGRAPH_CREDENTIAL_ISSUER", "identity:4101"),
+        ("GOVGRAPH_CREDENTIAL_ISSUER", "http://identity:4101/?x=1"),
     ],
 )
 def test_invalid_values_name_the_variable(variable: str, value: str) -> None:

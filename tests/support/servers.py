@@ -64,6 +64,25 @@ def running_server(
     data_dir/server.log. `env` adds GOVGRAPH_* settings; `command` runs another server command (e.g.
     `subgraph land --port N`, then GOVGRAPH_PORT is ignored) answering at `health_path`; `{port}` in
     `command` and in `env` values is replaced with the port (`port`, or a free one)."""
+    server = start_server(data_dir, log_level, env=env, command=command, preexec_fn=preexec_fn, port=port)
+    try:
+        wait_until_healthy(server.url + health_path, server.process, server.log_path)
+        yield server
+    finally:
+        stop_server(server)
+
+
+def start_server(
+    data_dir: Path,
+    log_level: str = "info",
+    *,
+    env: Mapping[str, str] | None = None,
+    command: Sequence[str] = ("serve",),
+    preexec_fn: Callable[[], None] | None = None,
+    port: int | None = None,
+) -> LiveServer:
+    """running_server's process, started and not waited for (start several, then wait for each: they start
+    side by side); stop it with stop_server."""
     port = port or free_port()
     environment = {
         **os.environ,
@@ -84,17 +103,18 @@ def running_server(
             stderr=subprocess.STDOUT,
             preexec_fn=preexec_fn,
         )
-    url = f"http://127.0.0.1:{port}"
+    return LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+
+
+def stop_server(server: LiveServer) -> None:
+    """SIGTERM, then SIGKILL after 15 s (a process that already exited is left as it is)."""
+    if server.process.poll() is None:
+        server.process.terminate()
     try:
-        wait_until_healthy(url + health_path, process, log_path)
-        yield LiveServer(url, process, log_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
 
 
 class UvicornThread:
