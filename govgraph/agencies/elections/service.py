@@ -4,6 +4,7 @@ together), checked against the election's state inside it: a step from the wrong
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,6 +36,11 @@ elections = ElectionRow.__table__  # type: ignore[attr-defined]
 trustees = TrusteeRow.__table__  # type: ignore[attr-defined]
 ballots = BallotRow.__table__  # type: ignore[attr-defined]
 roll_members = RollMemberRow.__table__  # type: ignore[attr-defined]
+# Elections this process read as OPEN, per writes: (when, the row); casting trusts it for a moment
+# (casting.OPEN_FOR), and closeVoting forgets its election here at once.
+seen_open: weakref.WeakKeyDictionary[AgencyWrites, dict[str, tuple[float, RowMapping]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def load_election(connection: AsyncConnection, election: str) -> RowMapping:
@@ -257,6 +263,7 @@ class ElectionOfficials:
             return Change({"election": election}, [event])
 
         await self.writes.write(actor, "closeVoting", {"election": election}, rows, key)
+        seen_open.get(self.writes, {}).pop(election, None)
 
     async def publish_result(self, actor: Actor, election: str, key: str | None) -> None:
         async def rows(connection: AsyncConnection, index: int) -> Change:
