@@ -69,8 +69,7 @@ class BallotBox:
 
         async def rows(connection: AsyncConnection, index: int) -> Change:
             nonlocal replaced
-            await _still_open(connection, election)
-            earlier = await _earlier(connection, election, item.tracking_code, item.pseudonym)
+            earlier = await _open_and_earlier(connection, election, item.tracking_code, item.pseudonym)
             replaced = None
             if item.pseudonym is not None:
                 if earlier is not None and policy == st.SINGLE:
@@ -78,7 +77,7 @@ class BallotBox:
                         f"This pseudonym has voted already in election {election} (revoting policy SINGLE)."
                     )
                 if earlier is not None:
-                    replaced = earlier.tracking_code
+                    replaced = earlier
                     await connection.execute(
                         update(ballots)
                         .where(ballots.c.election_id == election, ballots.c.tracking_code == replaced)
@@ -171,20 +170,24 @@ async def _still_open(connection: AsyncConnection, election: str) -> None:
     st.require_state(election, state, st.OPEN, action="casting a ballot")
 
 
-async def _earlier(connection: AsyncConnection, election: str, code: str, pseudonym: str | None) -> Any:
-    """The pseudonym's current ballot (None if none), in one query with the replay check: a ballot whose
-    tracking code was cast before is BAD_USER_INPUT."""
+async def _open_and_earlier(
+    connection: AsyncConnection, election: str, code: str, pseudonym: str | None
+) -> Any:
+    """In one query: the election still OPEN (else CONFLICT), the ballot not cast before (a replay is
+    BAD_USER_INPUT), and the pseudonym's current ballot (None if none)."""
     same = ballots.c.tracking_code == code
     if pseudonym is not None:
         same = or_(same, and_(ballots.c.pseudonym == pseudonym, ballots.c.current))
-    found = (
-        await connection.execute(
-            select(ballots.c.tracking_code).where(ballots.c.election_id == election, same)
-        )
-    ).all()
-    if any(row.tracking_code == code for row in found):
+    joined = elections.outerjoin(ballots, and_(ballots.c.election_id == elections.c.id, same))
+    query = select(elections.c.state, ballots.c.tracking_code).select_from(joined)
+    found = (await connection.execute(query.where(elections.c.id == election))).all()
+    if not found:
+        raise NotFound(f"No election {election}.")
+    st.require_state(election, found[0].state, st.OPEN, action="casting a ballot")
+    codes = [row.tracking_code for row in found if row.tracking_code is not None]
+    if code in codes:
         raise BadUserInput(f"Ballot {code} was cast already: a replayed ballot is refused.")
-    return found[0] if found else None
+    return codes[0] if codes else None
 
 
 async def _not_replayed(connection: AsyncConnection, election: str, code: str) -> None:
