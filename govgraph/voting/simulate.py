@@ -1,9 +1,15 @@
 """`govgraph election simulate`: one whole election acted out through the public API only, as every role
 would (officials, the identity clerk, trustees with their state files in a temporary folder, voters), with
-seeded choices; returns the election id, the expected totals and the tracking codes."""
+seeded choices; returns the election id, the expected totals and the tracking codes.
+
+Voters register as citizens do: the clerk enrols each citizen (an adult resident of the roll's district)
+and offers it a citizen credential, which the voter's wallet (a file in the temporary folder) receives over
+OpenID4VCI; the voter then asks the identity bureau to register on the election's roll and answers its
+OpenID4VP request from that wallet, and receives the roll credential blind-signed by the bureau."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import secrets
 import tempfile
@@ -34,6 +40,12 @@ CONTESTS = [
     },
 ]
 OFFICIAL_STEP = "mutation($e: ID!) {{ {name}(electionId: $e) {{ state }} }}"
+DISTRICT, CITIZENSHIP = "Hillcrest", "NL"  # one of the bureau's districts
+DEFINE_ROLL = """mutation($id: ID!, $district: String!, $citizenship: String!, $day: Date!) {
+defineElectoralRoll(id: $id, district: $district, citizenship: $citizenship, electionDay: $day) { id } }"""
+ENROL = "mutation($input: EnrolCitizenInput!) { enrolCitizen(input: $input) { id } }"
+OFFER = """mutation($citizen: ID!) { createCredentialOffer(citizenId: $citizen,
+schema: "govgraph.identity.citizen/v1") { offerUri txCode } }"""
 
 
 @dataclass
@@ -60,6 +72,26 @@ def _choose(manifest: Manifest, chooser: random.Random) -> dict[str, list[int]]:
         picked = set(chooser.sample(range(len(contest.options)), count))
         chosen[contest.id] = [1 if k in picked else 0 for k in range(len(contest.options))]
     return chosen
+
+
+def _citizen_wallet(api: Api, folder: Path, k: int) -> Path:
+    """A citizen enrolled by the clerk (an adult of the simulated district) whose wallet has received its
+    citizen credential: the wallet's path."""
+    from govgraph.wallet.issuance import receive
+
+    citizen = {
+        "givenName": "Voter",
+        "familyName": f"Number {k}",
+        "birthDate": "1990-01-01",
+        "residence": DISTRICT,
+        "citizenship": CITIZENSHIP,
+        "householdIncome": 30_000,
+    }
+    citizen_id = api.graphql(ENROL, input=citizen)["enrolCitizen"]["id"]
+    offer = api.graphql(OFFER, citizen=citizen_id)["createCredentialOffer"]
+    wallet = folder / f"wallet-{k}.json"
+    receive(wallet, offer["offerUri"], offer["txCode"], backend=get_backend("arkworks"))
+    return wallet
 
 
 def simulate(
@@ -95,8 +127,13 @@ def _simulate(
         )
     chooser = random.Random(seed)
     election_id = f"sim-{seed}-{secrets.token_hex(4)}"
+    by_presentation = roll is None
     roll = roll or f"roll-{election_id}"
-    key = api.graphql("query($r: ID!) { electoralRoll(id: $r) { issuerPublicKey } }", r=roll)["electoralRoll"]
+    if by_presentation:
+        day = dt.date.today() + dt.timedelta(days=30)
+        api.graphql(DEFINE_ROLL, id=roll, district=DISTRICT, citizenship=CITIZENSHIP, day=day.isoformat())
+    # The identity bureau issues the roll's credentials: the manifest names its key (which it publishes).
+    key = api.graphql("query($r: ID!) { rollIssuer(rollId: $r) { issuerPublicKey } }", r=roll)["rollIssuer"]
     manifest_document = {
         "election_id": election_id,
         "title": f"Simulated election (seed {seed})",
@@ -132,7 +169,10 @@ def _simulate(
     expected = {c.id: dict.fromkeys(c.options, 0) for c in manifest.contests}
     codes, spoiled = [], []
     for k in range(voters):
-        credential = voter.enrol(api, group, roll, f"sim-citizen-{seed}-{k}")
+        if by_presentation:
+            credential = voter.register(api, group, roll, _citizen_wallet(api, folder, k))
+        else:
+            credential = voter.enrol(api, group, roll, f"sim-citizen-{seed}-{k}")
         if k < max(1, voters // 4):  # a few voters challenge a ballot first (Benaloh), then cast
             _, ballot, opened = voter.encrypt(context, credential, _choose(manifest, chooser))
             spoiled.append(voter.spoil(api, context, ballot, opened)["trackingCode"])

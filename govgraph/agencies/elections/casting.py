@@ -6,26 +6,32 @@ pseudonym), and the ballot is appended to the elections ledger."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govgraph.agencies.elections import public
 from govgraph.agencies.elections import states as st
 from govgraph.agencies.elections.ballot_input import BallotInput, decode_spoil
-from govgraph.agencies.elections.service import ballots, load_election
+from govgraph.agencies.elections.service import ballots, elections, load_election, seen_open
 from govgraph.agencies.elections.verification import CheckedBallot, check_ballot
 from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event
-from govgraph.federation.errors import BadUserInput, Conflict, InvalidProof
+from govgraph.federation.errors import BadUserInput, Conflict, InvalidProof, NotFound
 from zk.ballot import reencrypts_to, verify_ballot
 
 BALLOT_CAST = "govgraph.elections.BallotCast/v1"
 BALLOT_SPOILED = "govgraph.elections.BallotSpoiled/v1"
 # Casting needs no login: a ballot's actor is this role and its own tracking code (for idempotency keys).
 VOTER_ROLE = "voter"
+# How long a process takes an election it read as OPEN to be still open before verifying a ballot (its
+# manifest, joint key and revoting policy no longer change once voting opens): one read a second rather
+# than one a ballot. The write's transaction checks the state again, so a ballot arriving just after
+# closeVoting (in another process) is refused there.
+OPEN_FOR = 1.0
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,16 @@ class BallotBox:
         self.pool = pool
 
     async def _open(self, election: str) -> Any:
+        known = seen_open.setdefault(self.writes, {})
+        seen = known.get(election)
+        if seen is not None and time.monotonic() - seen[0] < OPEN_FOR:
+            return seen[1]
         async with self.writes.log.engine.connect() as connection:
             row = await load_election(connection, election)
         st.require_state(election, row["state"], st.OPEN, action="casting a ballot")
+        if len(known) >= 64:  # a few elections are open at once; callers choose the ids
+            known.clear()
+        known[election] = (time.monotonic(), row)
         return row
 
     async def cast(self, election: str, document: Any, key: str | None = None) -> CastResult:
@@ -56,25 +69,15 @@ class BallotBox:
 
         async def rows(connection: AsyncConnection, index: int) -> Change:
             nonlocal replaced
-            await _still_open(connection, election)
-            await _not_replayed(connection, election, item.tracking_code)
+            earlier = await _open_and_earlier(connection, election, item.tracking_code, item.pseudonym)
             replaced = None
             if item.pseudonym is not None:
-                earlier = (
-                    await connection.execute(
-                        select(ballots.c.tracking_code).where(
-                            ballots.c.election_id == election,
-                            ballots.c.pseudonym == item.pseudonym,
-                            ballots.c.current,
-                        )
-                    )
-                ).first()
                 if earlier is not None and policy == st.SINGLE:
                     raise Conflict(
                         f"This pseudonym has voted already in election {election} (revoting policy SINGLE)."
                     )
                 if earlier is not None:
-                    replaced = earlier.tracking_code
+                    replaced = earlier
                     await connection.execute(
                         update(ballots)
                         .where(ballots.c.election_id == election, ballots.c.tracking_code == replaced)
@@ -161,8 +164,30 @@ def _result(result: Any) -> CastResult:
 
 
 async def _still_open(connection: AsyncConnection, election: str) -> None:
-    row = await load_election(connection, election)
-    st.require_state(election, row["state"], st.OPEN, action="casting a ballot")
+    state = (await connection.execute(select(elections.c.state).where(elections.c.id == election))).scalar()
+    if state is None:
+        raise NotFound(f"No election {election}.")
+    st.require_state(election, state, st.OPEN, action="casting a ballot")
+
+
+async def _open_and_earlier(
+    connection: AsyncConnection, election: str, code: str, pseudonym: str | None
+) -> Any:
+    """In one query: the election still OPEN (else CONFLICT), the ballot not cast before (a replay is
+    BAD_USER_INPUT), and the pseudonym's current ballot (None if none)."""
+    same = ballots.c.tracking_code == code
+    if pseudonym is not None:
+        same = or_(same, and_(ballots.c.pseudonym == pseudonym, ballots.c.current))
+    joined = elections.outerjoin(ballots, and_(ballots.c.election_id == elections.c.id, same))
+    query = select(elections.c.state, ballots.c.tracking_code).select_from(joined)
+    found = (await connection.execute(query.where(elections.c.id == election))).all()
+    if not found:
+        raise NotFound(f"No election {election}.")
+    st.require_state(election, found[0].state, st.OPEN, action="casting a ballot")
+    codes = [row.tracking_code for row in found if row.tracking_code is not None]
+    if code in codes:
+        raise BadUserInput(f"Ballot {code} was cast already: a replayed ballot is refused.")
+    return codes[0] if codes else None
 
 
 async def _not_replayed(connection: AsyncConnection, election: str, code: str) -> None:

@@ -1,6 +1,6 @@
 """The election commission's tables. An election's public state (manifest, joint key, closing statement,
 result) and its key ceremony's public messages, the cast and spoiled ballots as published, and the electoral
-roll's private register (keyed hashes of who holds a credential: never served, never on a ledger)."""
+rolls' public rules. Who holds a roll credential is the identity bureau's record (identity_roll_member)."""
 
 from __future__ import annotations
 
@@ -78,15 +78,6 @@ class BallotRow(ElectionsTable, table=True):
     opening: dict | None = Field(default=None, sa_column=Column(JSON))  # BallotSecrets, spoiled only
 
 
-class RollMemberRow(ElectionsTable, table=True):
-    """One credential per voter per roll: the keyed hash of the citizen, never served, never on a ledger."""
-
-    __tablename__ = "elections_roll_member"
-
-    roll_id: str = Field(primary_key=True)
-    citizen: str = Field(primary_key=True)  # keyed hash of the identity bureau's citizen id
-
-
 class ElectoralRollRow(ElectionsTable, table=True):
     """A roll whose voters register by presenting a citizen credential: who may be on it (its public rule)."""
 
@@ -97,15 +88,3 @@ class ElectoralRollRow(ElectionsTable, table=True):
     citizenship: str  # the citizenship it must disclose
     election_day: str  # ISO date: age >= 18 on that day is proved, never disclosed
     ledger_index: int | None = None  # the RollDefined entry
-
-
-class RegistrationRow(ElectionsTable, table=True):
-    """A pending registration: the presentation request the voter answers, and the commitment that will be
-    blind-signed once the presentation verified (fixed up front, so nobody else can have it signed)."""
-
-    __tablename__ = "elections_registration"
-
-    presentation_id: str = Field(primary_key=True)
-    roll_id: str = Field(foreign_key="elections_roll.id")
-    commitment: str  # hex
-    issued: bool = False

@@ -58,11 +58,15 @@ class ElectionTrustee:
 
 
 @strawberry.type(
-    description="An electoral roll of the commission: its issuer key and how many hold a credential."
+    description="An electoral roll: the identity bureau's issuer key for it, how many hold a credential "
+    "(issued by the bureau), and its rule when the commission defined one."
 )
 class ElectoralRoll:
     id: str
-    issuer_public_key: str
+    issuer_public_key: str | None = strawberry.field(
+        description="The identity bureau's BBS issuer key for this roll (hex), which a manifest names; null "
+        "until the bureau has published it (its `rollIssuer`)."
+    )
     size: int = strawberry.field(description="How many hold a credential of this roll (who, is not public).")
     district: str | None = strawberry.field(description="Registration by presentation: the residence.")
     citizenship: str | None = strawberry.field(description="Registration by presentation: the citizenship.")
@@ -107,22 +111,3 @@ class TrusteeAck:
             ledger_index=ack.ledger_index,
             message=ack.message,
         )
-
-
-@strawberry.type(
-    description="A roll credential's blind signature, for the voter's wallet to finish issuance."
-)
-class RollCredential:
-    roll: str
-    issuer_public_key: str
-    signature: str
-    signer_nym_entropy: str
-
-
-@strawberry.type(
-    description="A registration's presentation request: answer it with a wallet, then registerVoter."
-)
-class RollRegistration:
-    presentation_id: str
-    request_uri: str = strawberry.field(description="openid4vp://... for the citizen's wallet.")
-    expires_at: float = strawberry.field(description="Seconds since the epoch.")

@@ -1,12 +1,13 @@
 """The election commission's GraphQL types: the public board (Election, its ballots, turnout, result), the
-officials' and trustees' mutations, anonymous casting and spoiling, voter registration, and the `turnout`
-subscription. Resolvers are thin: the rules are in service, ceremony, casting, roll and board."""
+officials' and trustees' mutations, anonymous casting and spoiling, electoral rolls (their rules; the identity
+bureau issues their credentials: govgraph.agencies.identity.roll_schema), and the `turnout` subscription.
+Resolvers are thin: the rules are in service, ceremony, casting, registration and board."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from enum import Enum
 from typing import Any
 
@@ -14,7 +15,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from govgraph.agencies.elections import board, registration, roll
+from govgraph.agencies.elections import board, registration
 from govgraph.agencies.elections import states as st
 from govgraph.agencies.elections.casting import BallotBox
 from govgraph.agencies.elections.ceremony import TrusteeSteps
@@ -24,16 +25,14 @@ from govgraph.agencies.elections.outputs import (
     CastReceipt,
     ElectionTrustee,
     ElectoralRoll,
-    RollCredential,
-    RollRegistration,
     TrusteeAck,
 )
 from govgraph.agencies.elections.service import AGENCY, OFFICIAL, TRUSTEE, ElectionOfficials
+from govgraph.agencies.identity import rolls
 from govgraph.agencies.ids import check_id
 from govgraph.agencies.ledger_links import LedgerEntry, ledger_entry
 from govgraph.agencies.writes import Actor, AgencyWrites, writes_for
 from govgraph.auth.permissions import requires_role
-from govgraph.credentials.service import services_from
 from govgraph.federation.errors import NotFound
 
 TURNOUT_POLL_SECONDS = 0.25
@@ -165,18 +164,37 @@ class Query:
     async def election_ids(self, info: Info) -> list[str]:
         return await board.election_ids(_engine(info))
 
-    @strawberry.field(description="The commission's electoral roll `id`: the issuer key a manifest names.")
+    @strawberry.field(
+        description="Electoral roll `id`: the identity bureau's issuer key a manifest names, size and rule."
+    )
     async def electoral_roll(self, info: Info, id: strawberry.ID) -> ElectoralRoll:
-        authority = roll.roll_authority(_writes(info), str(id))
-        rule = await registration.roll_rule(_engine(info), str(id))
+        roll = registration.check_roll_id(str(id))
+        rule = await registration.roll_rule(_engine(info), roll)
+        async with _engine(info).connect() as connection:
+            size = await rolls.issued_count(connection, roll)
+        key = await _roll_key(info)(roll)
         return ElectoralRoll(
-            id=str(id),
-            issuer_public_key=authority.public_key.hex(),
-            size=await roll.roll_count(_engine(info), str(id)),
+            id=roll,
+            issuer_public_key=None if key is None else key.hex(),
+            size=size,
             district=None if rule is None else rule["district"],
             citizenship=None if rule is None else rule["citizenship"],
             election_day=None if rule is None else datetime.date.fromisoformat(rule["election_day"]),
         )
+
+
+def _roll_key(info: Info) -> Callable[[str], Awaitable[bytes | None]]:
+    """The identity bureau's issuer key of a roll: from the bureau when it runs in this process, else as it
+    published it on the shared database (None before it did)."""
+    bureau = writes_for(info.context, rolls.AGENCY)
+
+    async def key(roll: str) -> bytes | None:
+        if bureau is not None:
+            return await rolls.publish_key(bureau, roll)
+        async with _engine(info).connect() as connection:
+            return await rolls.published_key(connection, roll)
+
+    return key
 
 
 def _verify_pool(info: Info) -> Any:
@@ -216,7 +234,7 @@ class Mutation:
             manifest,
             None if revoting is None else revoting.value,
             idempotency_key,
-            lambda roll_id: roll.roll_authority(writes, roll_id).public_key,
+            _roll_key(info),
         )
         return await _election(info, created["election"])
 
@@ -405,32 +423,6 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Blind-issue a roll credential on a clerk's word that the citizen is eligible, once per "
-        "citizen and roll (clerk:identity); not for a roll defined for registration by presentation.",
-        extensions=[requires_role(roll.CLERK)],
-    )
-    async def register_voter_by_clerk(
-        self,
-        info: Info,
-        roll_id: strawberry.ID,
-        citizen_id: strawberry.ID,
-        commitment: str,
-        idempotency_key: str | None = None,
-    ) -> RollCredential:
-        writes = _writes(info)
-        actor = Actor.acting(info.context.principal, roll.CLERK)
-        issued = await roll.register_voter(
-            writes, actor, str(roll_id), str(citizen_id), commitment, idempotency_key
-        )
-        key = roll.roll_authority(writes, issued.roll).public_key.hex()
-        return RollCredential(
-            roll=issued.roll,
-            issuer_public_key=key,
-            signature=issued.signature,
-            signer_nym_entropy=issued.signer_nym_entropy,
-        )
-
-    @strawberry.mutation(
         description="Define a roll whose voters register by presentation: the residence (district) and "
         "citizenship to disclose, and the election day on which age >= 18 is proved (official:elections).",
         extensions=_OFFICIAL,
@@ -449,41 +441,6 @@ class Mutation:
             writes, _official(info), str(id), district, citizenship, election_day, idempotency_key
         )
         return await Query().electoral_roll(info, id)
-
-    @strawberry.mutation(
-        description="Public: ask to register on a roll (no login), with the commitment to your pseudonym "
-        "secret: answer the presentation request with your wallet, then call registerVoter."
-    )
-    async def request_roll_registration(
-        self, info: Info, roll_id: strawberry.ID, commitment: str, idempotency_key: str | None = None
-    ) -> RollRegistration:
-        verifier = services_from(info.context).verifier
-        made = await registration.request_registration(
-            _writes(info), verifier, str(roll_id), commitment, idempotency_key
-        )
-        return RollRegistration(
-            presentation_id=made["presentationId"],
-            request_uri=made["requestUri"],
-            expires_at=made["expiresAt"],
-        )
-
-    @strawberry.mutation(
-        description="Public: the roll credential (blind signature over the registration's commitment), "
-        "once the registration's presentation verified; once per pseudonym and roll (no login)."
-    )
-    async def register_voter(
-        self, info: Info, presentation_id: strawberry.ID, idempotency_key: str | None = None
-    ) -> RollCredential:
-        verifier = services_from(info.context).verifier
-        issued = await registration.register_with_presentation(
-            _writes(info), verifier, check_id(presentation_id), idempotency_key
-        )
-        return RollCredential(
-            roll=issued["roll"],
-            issuer_public_key=issued["issuerPublicKey"],
-            signature=issued["signature"],
-            signer_nym_entropy=issued["signerNymEntropy"],
-        )
 
 
 @strawberry.type

@@ -4,16 +4,18 @@ together), checked against the election's state inside it: a step from the wrong
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govgraph.agencies.elections import public
 from govgraph.agencies.elections import states as st
-from govgraph.agencies.elections.models import BallotRow, ElectionRow, RollMemberRow, TrusteeRow
+from govgraph.agencies.elections.models import BallotRow, ElectionRow, TrusteeRow
+from govgraph.agencies.identity.rolls import issued_count
 from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event
 from govgraph.federation.errors import BadUserInput, Conflict, InvalidProof, NotFound
 from zk.ballot import EncryptedBallot, Manifest, TrusteeIdentity
@@ -34,7 +36,11 @@ MAX_TRUSTEE_NAME = 100
 elections = ElectionRow.__table__  # type: ignore[attr-defined]
 trustees = TrusteeRow.__table__  # type: ignore[attr-defined]
 ballots = BallotRow.__table__  # type: ignore[attr-defined]
-roll_members = RollMemberRow.__table__  # type: ignore[attr-defined]
+# Elections this process read as OPEN, per writes: (when, the row); casting trusts it for a moment
+# (casting.OPEN_FOR), and closeVoting forgets its election here at once.
+seen_open: weakref.WeakKeyDictionary[AgencyWrites, dict[str, tuple[float, RowMapping]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def load_election(connection: AsyncConnection, election: str) -> RowMapping:
@@ -81,16 +87,24 @@ class ElectionOfficials:
         manifest: object,
         revoting: str | None,
         key: str | None,
-        roll_key: Callable[[str], bytes],
+        roll_key: Callable[[str], Awaitable[bytes | None]],
     ) -> Mapping[str, Any]:
-        """`roll_key(roll id)`: the issuer key of the commission's roll, which the manifest must name."""
+        """`roll_key(roll id)`: the identity bureau's issuer key for the roll, the one the manifest must name
+        (None: the bureau has published none)."""
         checked = _draft_manifest(manifest)
         assert isinstance(manifest, dict)
         roll = checked.electoral_roll
-        if roll is not None and roll.issuer_public_key != roll_key(roll.id):
+        expected = None if roll is None else await roll_key(roll.id)
+        if roll is not None and expected is None:
             raise BadUserInput(
-                f"The manifest's electoral roll {roll.id} must name the commission's issuer key for it, "
-                f"{roll_key(roll.id).hex()} (see `electoralRoll`)."
+                f"The identity bureau has published no issuer key for electoral roll {roll.id} yet "
+                "(ask it: `rollIssuer`)."
+            )
+        if roll is not None and roll.issuer_public_key != expected:
+            assert expected is not None
+            raise BadUserInput(
+                f"The manifest's electoral roll {roll.id} must name the identity bureau's issuer key for it, "
+                f"{expected.hex()} (see `rollIssuer`)."
             )
         policy = revoting or st.POLICY_OF_RULE.get(checked.revoting)
         if policy not in st.REVOTING_RULE:
@@ -257,6 +271,7 @@ class ElectionOfficials:
             return Change({"election": election}, [event])
 
         await self.writes.write(actor, "closeVoting", {"election": election}, rows, key)
+        seen_open.get(self.writes, {}).pop(election, None)
 
     async def publish_result(self, actor: Actor, election: str, key: str | None) -> None:
         async def rows(connection: AsyncConnection, index: int) -> Change:
@@ -310,12 +325,7 @@ async def _set_state(connection: AsyncConnection, election: str, state: str) -> 
 
 
 async def roll_size(connection: AsyncConnection, manifest: Manifest) -> int | None:
-    """The number of credentials the manifest's roll has issued (None without a roll)."""
+    """The number of credentials the identity bureau has issued for the manifest's roll (None without one)."""
     if manifest.electoral_roll is None:
         return None
-    query = (
-        select(func.count())
-        .select_from(roll_members)
-        .where(roll_members.c.roll_id == manifest.electoral_roll.id)
-    )
-    return int((await connection.execute(query)).scalar_one())
+    return await issued_count(connection, manifest.electoral_roll.id)

@@ -53,3 +53,36 @@ class CredentialSchemaRow(IdentityTable, table=True):
     issuer_id: str = Field(foreign_key="identity_agency.id", index=True)
     # Attribute names in signing order (the BBS message index of each attribute).
     attributes: list[str] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class RollMemberRow(IdentityTable, table=True):
+    """One roll credential per voter per electoral roll: a keyed hash of the citizen (clerk's path) or of
+    the citizen credential's pseudonym for the roll (presentation path); never served, never on a ledger.
+    Their number per roll is the roll's public size."""
+
+    __tablename__ = "identity_roll_member"
+
+    roll_id: str = Field(primary_key=True)
+    member: str = Field(primary_key=True)
+
+
+class RollRegistrationRow(IdentityTable, table=True):
+    """A pending registration on a roll: the presentation request the voter answers, and the commitment that
+    is blind-signed once the presentation verified (fixed up front, so nobody else can have it signed)."""
+
+    __tablename__ = "identity_roll_registration"
+
+    presentation_id: str = Field(primary_key=True)
+    roll_id: str
+    commitment: str  # hex
+    issued: bool = False
+
+
+class RollIssuerRow(IdentityTable, table=True):
+    """The bureau's issuer public key for a roll, published where the commission (in its own process, on the
+    same database) reads it to check a manifest; the key derives from the bureau's secret."""
+
+    __tablename__ = "identity_roll_issuer"
+
+    roll_id: str = Field(primary_key=True)
+    public_key: str  # hex, a compressed G2 point

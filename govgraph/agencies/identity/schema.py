@@ -1,5 +1,6 @@
 """The identity bureau's GraphQL types: thin resolvers over IdentityService, entities through DataLoaders,
-and the enrolment mutation (clerk:identity)."""
+the enrolment mutation (clerk:identity), and the bureau's credential, revocation and electoral-roll
+mutations (their own modules)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from strawberry.types import Info
 from govgraph.agencies.identity.credentials import CredentialOfferMutation
 from govgraph.agencies.identity.models import AgencyRow, CitizenRow, CredentialSchemaRow
 from govgraph.agencies.identity.revocation import RevocationMutation
+from govgraph.agencies.identity.roll_schema import RollMutation, RollQuery
 from govgraph.agencies.identity.service import AGENCY, CLERK, Enrolment, IdentityService
 from govgraph.agencies.ids import check_id
 from govgraph.agencies.ledger_links import LedgerEntry, ledger_entry
@@ -102,7 +104,7 @@ class Citizen:
 
 
 @strawberry.type
-class Query:
+class Query(RollQuery):
     @strawberry.field
     async def agencies(self, info: Info) -> list[Agency]:
         return [Agency.from_row(row) for row in await _service(info).agencies()]
@@ -140,7 +142,7 @@ class EnrolCitizenInput:
 
 
 @strawberry.type
-class Mutation(CredentialOfferMutation, RevocationMutation):
+class Mutation(CredentialOfferMutation, RevocationMutation, RollMutation):
     @strawberry.mutation(
         description="Enrol a citizen in the base registry that credentials are issued from (clerk:identity). "
         "The record stays in the bureau's private tables; the identity ledger gets a keyed hash of the new "

@@ -211,6 +211,10 @@ async def seed(sessions: async_sessionmaker[AsyncSession], writes: AgencyWrites 
             await session.flush()
         await session.commit()
     service = IdentityService(sessions, writes)
+    if writes is not None:
+        from govgraph.agencies.identity.rolls import know_bureau  # its roll keys, for the elections demo
+
+        know_bureau(writes)
     for citizen_id, enrolment in DEMO_CITIZENS.items():
         await service.enrol(DEMO_SEED, enrolment, f"demo-seed/{citizen_id}", citizen_id=citizen_id)
 

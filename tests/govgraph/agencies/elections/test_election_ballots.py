@@ -1,7 +1,8 @@
 """castBallot over real HTTP through /graphql: a malformed, replayed, cross-election, over-voting or
 ineligible ballot is refused with BAD_USER_INPUT or INVALID_PROOF naming the failing check, appends nothing
 and changes no count; 50 concurrent ballots of one pseudonym under SINGLE: exactly one accepted; under
-LAST_COUNTS a later ballot replaces the earlier; a spoiled ballot is published and never counted."""
+LAST_COUNTS a later ballot replaces the earlier; a spoiled ballot is published and never counted; a ballot
+cast right after closeVoting is refused."""
 
 from __future__ import annotations
 
@@ -169,3 +170,23 @@ def test_a_retry_with_the_idempotency_key_returns_the_first_receipt(opened: Open
 def test_casting_needs_no_login_and_an_open_election(service: Service, opened: OpenElection) -> None:
     answer = service.graphql(CAST, e="no-such-election", b={})
     assert error_of(answer) == ("NOT_FOUND", "No election no-such-election.")
+
+
+def test_a_ballot_right_after_close_voting_is_refused(service: Service) -> None:
+    """The server keeps an OPEN election's row for a moment (casting.OPEN_FOR) once a ballot read it:
+    closeVoting forgets it, and the write's transaction checks the state again in any case."""
+    election = open_election(service, seed=61)
+    first = election.cast(election.ballot(election.new_voter()))
+    assert "errors" not in first, first
+    late = election.ballot(election.new_voter())
+    closed = service.graphql(
+        "mutation($e: ID!) { closeVoting(electionId: $e) { state } }", token=service.token, e=election.id
+    )
+    assert closed["data"] == {"closeVoting": {"state": "CLOSED"}}
+    size, turnout = service.ledger_size(), election.turnout()
+    assert turnout == 2  # the simulation's voter and the first ballot here
+    assert error_of(election.cast(late)) == (
+        "CONFLICT",
+        f"Election {election.id} is CLOSED: casting a ballot needs it OPEN.",
+    )
+    assert (service.ledger_size(), election.turnout()) == (size, turnout)

@@ -1,7 +1,8 @@
 """A whole election end to end over real HTTP against a real `govgraph serve`: `govgraph election simulate`
-acts as every role through the public API (6 voters, 3 trustees, threshold 2, one absent at the tally), then
-`govgraph election verify --url` checks the record (V1-V13) and the elections ledger, and `govgraph election
-track` verifies one voter's receipt; the board and the record endpoint agree with what was cast."""
+acts as every role through the public API (6 voters registered by presentation with the identity bureau, 3
+trustees, threshold 2, one absent at the tally), then `govgraph election verify --url` checks the record
+(V1-V13) and the elections ledger, and `govgraph election track` verifies one voter's receipt; the board and
+the record endpoint agree with what was cast."""
 
 from __future__ import annotations
 
@@ -51,6 +52,30 @@ def test_simulated_election_verifies_against_record_and_ledger(service: Service)
     assert sorted(printed) == ["election", "expected", "tracking_codes"]
     assert len(codes) == len(set(codes)) == 6
     assert sum(expected["mayor"].values()) == 6  # one mayor per ballot
+    # The voters registered as citizens do: each presented a citizen credential to the identity bureau, which
+    # issued the 6 roll credentials (under the key the manifest names); the roll's rule is on the elections
+    # ledger, who is on it is not.
+    roll = f"roll-{election}"
+    issuer = service.graphql(
+        "query($r: ID!, $e: ID!) { rollIssuer(rollId: $r) { issuerPublicKey issued } "
+        "electoralRoll(id: $r) { size district } election(id: $e) { manifest } }",
+        r=roll,
+        e=election,
+    )["data"]
+    assert issuer["rollIssuer"]["issued"] == 6
+    assert issuer["electoralRoll"] == {"size": 6, "district": "Hillcrest"}
+    assert issuer["election"]["manifest"]["electoral_roll"] == {
+        "id": roll,
+        "issuer_public_key": issuer["rollIssuer"]["issuerPublicKey"],
+    }
+    rules = [json.loads(leaf) for leaf in service.ledger_leaves("elections") if b"RollDefined" in leaf]
+    assert [(r["roll"], r["district"]) for r in rules if r["roll"] == roll] == [(roll, "Hillcrest")]
+    results = [
+        json.loads(leaf)
+        for leaf in service.ledger_leaves("identity")
+        if b"CredentialIssued" in leaf  # the citizen credentials the voters' wallets received
+    ]
+    assert len(results) >= 6
 
     board = service.graphql(BOARD, id=election)["data"]["election"]
     assert (board["state"], board["revoting"], board["turnout"]) == ("PUBLISHED", "SINGLE", 6)

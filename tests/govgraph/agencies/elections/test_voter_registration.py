@@ -1,9 +1,11 @@
-"""Voter registration by presentation over real HTTP: an official defines a roll (district, citizenship,
-election day); a citizen with a credential from the identity bureau asks to register with a commitment,
-answers the OpenID4VP request with `govgraph wallet present` (citizenship and residence disclosed, age >= 18
-on election day proved, the roll's pseudonym shown), and receives a blind-signed roll credential that votes.
-A second registration of the same credential, a minor, an unanswered request and the clerk's path on such a
-roll are refused; the roll's size is public, the citizen's id is on no ledger."""
+"""Voter registration by presentation over real HTTP: an official of the commission defines a roll
+(district, citizenship, election day); a citizen with a credential from the identity bureau asks the bureau
+to register with a commitment, answers the OpenID4VP request with `govgraph wallet present` (citizenship and
+residence disclosed, age >= 18 on election day proved, the roll's pseudonym shown), and receives a roll
+credential blind-signed under the bureau's issuer key for the roll, which votes. A second registration of the
+same credential, a minor, an unanswered request and the clerk's path on such a roll are refused; the roll's
+size is public (the bureau's issuance count, which the commission reads), the citizen's id is on no ledger,
+and a manifest naming any key but the bureau's is refused."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from tests.govgraph.agencies.elections.ballots import MAYOR_ADA, open_election_o
 from tests.govgraph.agencies.elections.conftest import Service, error_of
 from tests.support import credential_flows
 from tests.support.credential_flows import wallet
+from tests.support.mutations import ledger_sizes
 from zk.ballot import election_group
 from zk.curve import get_backend
 from zk.eligibility import finish_enrolment, suite_for
@@ -25,6 +28,8 @@ REQUEST = """mutation($roll: ID!, $c: String!) { requestRollRegistration(rollId:
   presentationId requestUri } }"""
 REGISTER = """mutation($p: ID!) { registerVoter(presentationId: $p) { roll issuerPublicKey signature
   signerNymEntropy } }"""
+ISSUER = """query($roll: ID!) { rollIssuer(rollId: $roll) { roll issuerPublicKey issued }
+  electoralRoll(id: $roll) { issuerPublicKey size } }"""
 ELECTION_DAY = dt.date.today() + dt.timedelta(days=30)
 
 
@@ -62,11 +67,25 @@ def test_a_citizen_registers_by_presentation_and_votes(service: Service, tmp_pat
     }
     adult_born = ELECTION_DAY.replace(year=ELECTION_DAY.year - 30)
     citizen, path = citizen_wallet(service, tmp_path, "adult", adult_born)
-    size = service.ledger_size()
+    sizes = ledger_sizes(service.data / "govgraph.db")
     answer, (presented, prover_nym, blind, _) = register(service, "roll-riverside", path)
     assert presented.returncode == 0, presented.stdout + presented.stderr
     issued = answer["data"]["registerVoter"]
-    assert service.ledger_size() == size  # registration appends nothing
+    assert ledger_sizes(service.data / "govgraph.db") == sizes  # registration appends nothing anywhere
+    # The identity bureau signed, under its key for the roll; the commission names the same key and counts
+    # the bureau's issuance as the roll's size.
+    bureau = service.graphql(ISSUER, roll="roll-riverside")["data"]
+    assert bureau == {
+        "rollIssuer": {
+            "roll": "roll-riverside",
+            "issuerPublicKey": issued["issuerPublicKey"],
+            "issued": 1,
+        },
+        "electoralRoll": {"issuerPublicKey": issued["issuerPublicKey"], "size": 1},
+    }
+    other = service.graphql(ISSUER, roll="roll-elsewhere")["data"]["rollIssuer"]
+    assert (other["issued"], len(other["issuerPublicKey"])) == (0, 192)
+    assert other["issuerPublicKey"] != issued["issuerPublicKey"]  # a key per roll
     group = election_group(get_backend("arkworks"))
     credential = finish_enrolment(
         suite_for(group.backend),
@@ -92,6 +111,39 @@ def test_a_citizen_registers_by_presentation_and_votes(service: Service, tmp_pat
 
     leaves = b"".join(service.ledger_leaves("elections"))
     assert citizen.encode() not in leaves and b"Riverside" in leaves  # the roll's rule is public, not who
+    identity = b"".join(service.ledger_leaves("identity"))
+    assert b"roll-riverside" not in identity and issued["signature"].encode() not in identity
+
+
+def test_a_manifest_must_name_the_identity_bureaus_key_for_its_roll(service: Service) -> None:
+    bureau = service.graphql(ISSUER, roll="roll-keyed")["data"]["rollIssuer"]["issuerPublicKey"]
+    wrong = service.graphql(ISSUER, roll="roll-other")["data"]["rollIssuer"]["issuerPublicKey"]
+    manifest = {
+        "election_id": "keyed-1",
+        "title": "t",
+        "contests": [
+            {"id": "c", "title": "c", "options": ["a", "b"], "min_selections": 1, "max_selections": 1}
+        ],
+        "trustees": [],
+        "threshold": 1,
+        "revoting": "none",
+        "electoral_roll": {"id": "roll-keyed", "issuer_public_key": wrong},
+    }
+    create = "mutation($m: JSON!) { createElection(manifest: $m) { id } }"
+    size = service.ledger_size()
+    refused = service.graphql(create, token=service.token, m=manifest)
+    assert error_of(refused) == (
+        "BAD_USER_INPUT",
+        "The manifest's electoral roll roll-keyed must name the identity bureau's issuer key for it, "
+        f"{bureau} (see `rollIssuer`).",
+    )
+    assert service.ledger_size() == size
+    created = service.graphql(
+        create,
+        token=service.token,
+        m={**manifest, "electoral_roll": {"id": "roll-keyed", "issuer_public_key": bureau}},
+    )
+    assert created["data"] == {"createElection": {"id": "keyed-1"}}
 
 
 def test_a_minor_an_unanswered_request_and_the_clerk_path_are_refused(
