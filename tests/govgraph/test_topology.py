@@ -96,7 +96,7 @@ ELECTION_17 = {
     "mayor": {"kestrel": 1, "heron": 0, "wren": 3},
     "council": {"oak": 1, "maple": 0, "birch": 1, "cedar": 2},
 }
-ELECTIONS_ENTRIES = 1 + 3 + 5 + 3 * 4 + 1 + 4 + 2
+ELECTIONS_ENTRIES = 1 + 1 + 3 + 5 + 3 * 4 + 1 + 4 + 2  # the roll's definition is an entry too
 COURTS_WITNESS_LINE = "\u2014 govgraph.example/courts/witness "
 
 
