@@ -26,6 +26,8 @@ from govgraph.evidence.crl import check_revocation, read_crls, token_signer
 from govgraph.evidence.timestamps import Trust, Unreadable, read_response, verify_timestamp
 
 DATA = b"exhibit R: the revocation test"
+# "Now" for the module's tokens and CRLs: set when the TSA is made (its certificate is valid from five
+# minutes before), not at import, which may come minutes earlier in a long run.
 NOW = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
 
@@ -33,8 +35,10 @@ NOW = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 def tsa(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[TimestampAuthority, ec.EllipticCurvePrivateKey, Path]:
+    global NOW
     directory = tmp_path_factory.mktemp("tsa")
     authority = load_or_create_authority(directory)
+    NOW = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     root_key = serialization.load_pem_private_key((directory / "root.key").read_bytes(), password=None)
     assert isinstance(root_key, ec.EllipticCurvePrivateKey)
     return authority, root_key, directory
@@ -45,9 +49,10 @@ def crl(
     key: ec.EllipticCurvePrivateKey,
     revoked: list[tuple[int, datetime.datetime, x509.ReasonFlags | None]] = (),  # type: ignore[assignment]
     *,
-    last: datetime.datetime = NOW - datetime.timedelta(seconds=30),
+    last: datetime.datetime | None = None,
     next_update: datetime.timedelta = datetime.timedelta(days=7),
 ) -> x509.CertificateRevocationList:
+    last = NOW - datetime.timedelta(seconds=30) if last is None else last
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(authority.root.subject)
@@ -66,8 +71,8 @@ def token(authority: TimestampAuthority, gen_time: datetime.datetime) -> bytes:
     return authority.timestamp(hashlib.sha256(DATA).digest(), now=gen_time)
 
 
-def judge(authority: TimestampAuthority, crls: list, gen_time: datetime.datetime = NOW):
-    response = read_response(token(authority, gen_time))
+def judge(authority: TimestampAuthority, crls: list, gen_time: datetime.datetime | None = None):
+    response = read_response(token(authority, NOW if gen_time is None else gen_time))
     trust = Trust.of([authority.root])
     assert verify_timestamp(response, DATA, trust).valid
     signer = token_signer(response, trust)
