@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 from graphql import (
     GraphQLEnumType,
@@ -356,8 +357,9 @@ def receipt_links(result: Any, ledger: str | None) -> list[str]:
 
     def walk(value: Any) -> None:
         if isinstance(value, dict):
-            if isinstance(value.get("ledger"), str) and isinstance(value.get("index"), int):
-                links.append(f"/explorer/{value['ledger']}/{value['index']}")
+            index = value.get("index")  # UInt64: a number, or digits in a string
+            if isinstance(value.get("ledger"), str) and re.fullmatch(r"[0-9]{1,20}", str(index)):
+                links.append(f"/explorer/{quote(value['ledger'], safe='')}/{index}")
             if ledger is not None and isinstance(value.get("ledgerIndex"), int):
                 links.append(f"/explorer/{ledger}/{value['ledgerIndex']}")
             for item in value.values():
