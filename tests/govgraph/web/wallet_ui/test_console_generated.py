@@ -154,6 +154,10 @@ def test_a_form_the_token_may_not_call_is_refused_in_a_sentence(government: Gove
         "does not carry the role this form needs" in refused.text
     )
     assert ledger_sizes(government.data / "govgraph.db") == before
+    no_csrf = client.post("/console/procurement/publishRelease", data={"release": "{}"})
+    assert no_csrf.status_code == 403 and "reload the page so it holds a fresh form" in no_csrf.text
+    stranger = httpx.get(f"{government.url}/console/land/placeCaution")  # no session: back to the login
+    assert stranger.status_code == 303 and stranger.headers["location"] == "/console"
 
 
 SLUGS = ("land/placeCaution", "elections/createElection", "identity/revokeCredentials", "courts/notarize",
