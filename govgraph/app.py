@@ -133,6 +133,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
     app.state.gateway = gateway
     app.state.close_streams = gateway.close_streams  # govgraph.server.Server calls it as shutdown begins
     app.state.auth = auth
+    app.state.agencies = agencies  # the clerk console reads who may call each mutation from them
     return app
 
 

@@ -7,6 +7,7 @@ code (SVG made here by segno) with its URI and PIN."""
 from __future__ import annotations
 
 import io
+import json
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -21,13 +22,15 @@ from govgraph.auth.failures import AuthenticationFailed
 from govgraph.federation.principal import Principal
 from govgraph.request_body import BodyTooLarge, read_body
 from govgraph.web.console_forms import BY_SLUG, FORMS, ConsoleForm, FieldError, advice
+from govgraph.web.console_schema import MutationForm, access_map, mutation_forms, receipt_links
 from govgraph.web.csrf import CsrfRefused, check_csrf
 from govgraph.web.pages import csrf_refused, error_page, render
 
 COOKIE = "govgraph_console"
 COOKIE_PATH = "/console"
 SESSION_SECONDS = 8 * 3600
-MAX_FORM_BYTES = 32 * 1024
+MAX_FORM_BYTES = 512 * 1024  # a JSON argument (an OCDS package, a manifest) can be large
+MAX_FIELDS = 256
 MAX_TOKEN = 8192
 WALLET_RECEIVE = "http://127.0.0.1:8600/receive"  # `govgraph wallet ui`'s default address
 
@@ -38,7 +41,7 @@ async def _form(request: Request) -> dict[str, str]:
 
     try:
         body = await read_body(request, MAX_FORM_BYTES)
-        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=64))
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
     except (BodyTooLarge, UnicodeDecodeError, ValueError):
         raise CsrfRefused("the form could not be read (too large or not a web form)") from None
     check_csrf(request, form)
@@ -72,7 +75,36 @@ async def console(request: Request) -> Response:
     if session is None:
         return _page(request, "login.html", expired=COOKIE in request.cookies)
     _, principal = session
-    return _page(request, "index.html", principal=principal, forms=FORMS, roles=sorted(principal.roles))
+    mutations = list((await _mutations(request)).values())
+    mine: dict[str, list[MutationForm]] = {}
+    for form in mutations:
+        if form.access.allows(principal):
+            mine.setdefault(form.agency, []).append(form)
+    others = [form for form in mutations if not form.access.allows(principal)]
+    return _page(
+        request,
+        "index.html",
+        principal=principal,
+        forms=FORMS,
+        roles=sorted(principal.roles),
+        mine=sorted(mine.items()),
+        others=others,
+    )
+
+
+async def _mutations(request: Request) -> dict[str, MutationForm]:
+    """Every mutation of the gateway's composed API schema as a form (made once per app)."""
+    made = getattr(request.app.state, "console_mutations", None)
+    if made is None:
+        supergraph = (await request.app.state.gateway.ready()).supergraph
+        root = supergraph.roots.get("mutation")
+        fields = supergraph.types[root].fields if root in supergraph.types else {}
+        owners = {name: next(iter(field.sites), "gateway") for name, field in fields.items()}
+        agencies = getattr(request.app.state, "agencies", ())
+        ledgers = [agency.name for agency in agencies if agency.ledger]
+        forms = mutation_forms(supergraph.api_schema, owners, access_map(agencies), ledgers)
+        made = request.app.state.console_mutations = {form.slug: form for form in forms}
+    return made
 
 
 async def login(request: Request) -> Response:
@@ -115,7 +147,10 @@ async def logout(request: Request) -> Response:
 
 
 async def mutation_form(request: Request) -> Response:
-    spec = BY_SLUG.get(f"{request.path_params['agency']}/{request.path_params['action']}")
+    slug = f"{request.path_params['agency']}/{request.path_params['action']}"
+    spec = BY_SLUG.get(slug)
+    if spec is None and (generated := (await _mutations(request)).get(slug)) is not None:
+        return await _generated_form(request, generated)
     if spec is None:
         return error_page(
             request, 404, "There is no such console form.", "Pick a form from the console's list."
@@ -147,6 +182,68 @@ async def mutation_form(request: Request) -> Response:
     if spec.result == "createCredentialOffer":
         return _offer_page(request, result)
     return _page(request, "done.html", spec=spec, result=result)
+
+
+async def _generated_form(request: Request, spec: MutationForm) -> Response:
+    session = await _session(request)
+    if session is None:
+        return RedirectResponse("/console", status_code=303)
+    token, principal = session
+    if request.method == "GET":
+        return _mutation_page(request, spec, principal, {})
+    try:
+        form = await _form(request)
+    except CsrfRefused as refused:
+        return csrf_refused(request, str(refused))
+    try:
+        variables = spec.variables(form)
+    except FieldError as exc:
+        return _mutation_page(request, spec, principal, form, str(exc), 400)
+    if spec.idempotent:
+        variables["idempotencyKey"] = form.get("idempotency") or None
+    answer = await _graphql(request, token, spec.document, variables)
+    errors = [e for e in answer.get("errors") or [] if isinstance(e, dict)]
+    data = answer.get("data")
+    result = data.get(spec.field) if isinstance(data, dict) else None
+    if result is None:
+        first = errors[0] if errors else {}
+        code = str((first.get("extensions") or {}).get("code", "ERROR"))
+        message = str(first.get("message", "the service gave no answer"))
+        refusal = f"The service refused ({code}): {message} {advice(code)}"
+        return _mutation_page(request, spec, principal, form, refusal, 400, code=code)
+    if spec.field == "createCredentialOffer" and isinstance(result, dict) and "offerUri" in result:
+        return _offer_page(request, result)
+    notes = [f"{'.'.join(map(str, e.get('path') or []))}: {e.get('message', '')}" for e in errors]
+    return _page(
+        request,
+        "result.html",
+        spec=spec,
+        result_json=json.dumps(result, indent=2, ensure_ascii=False),
+        receipts=receipt_links(result, spec.ledger),
+        notes=notes,
+    )
+
+
+def _mutation_page(
+    request: Request,
+    spec: MutationForm,
+    principal: Principal,
+    values: dict[str, str],
+    error: str | None = None,
+    status: int = 200,
+    code: str | None = None,
+) -> Response:
+    return _page(
+        request,
+        "mutation.html",
+        status,
+        spec=spec,
+        values=values,
+        error=error,
+        code=code,
+        allowed=spec.access.allows(principal),
+        idempotency=values.get("idempotency") or secrets.token_urlsafe(16),
+    )
 
 
 def _form_page(

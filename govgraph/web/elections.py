@@ -19,7 +19,9 @@ from govgraph.web.pages import error_page, render
 
 LEDGER = "elections"
 TRACKING_CODE = re.compile(r"[0-9a-f]{64}")
-SUBSCRIPTION = "/subgraphs/elections/graphql"
+SUBSCRIPTION = (
+    "/graphql"  # the gateway serves subscriptions (graphql-transport-ws), whatever the subgraph secret
+)
 BAR_HEIGHT = 28
 BAR_GAP = 10
 LABEL_WIDTH = 170

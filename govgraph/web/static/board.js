@@ -1,5 +1,6 @@
-// The election board's live turnout: the `turnout` subscription over graphql-transport-ws on the elections
-// subgraph's endpoint. Without it (no script, no WebSocket, refused) the page keeps the number it was served.
+// The election board's live turnout: the `turnout` subscription over graphql-transport-ws on the public
+// gateway's /graphql (which works whether or not the subgraph endpoints require a secret).
+// Without it (no script, no WebSocket, refused) the page keeps the number it was served.
 
 const shown = document.querySelector("[data-turnout][data-subscription]");
 const status = document.querySelector("[data-turnout-status]");

@@ -2,6 +2,8 @@
 // witness keys, optionally an entry and its index), fetches the signed checkpoint and the tiles, and shows
 // each check's outcome as <li data-check="verified|failed" data-name="..."> with a sentence. Checkpoints
 // seen before are kept in localStorage, so a later one that does not extend them (a split view) is caught.
+// The log key is the page's unless the reader pinned one (pasted, kept in localStorage per origin); the
+// signature check's sentence says which key was used.
 
 import {
   CheckFailed,
@@ -19,6 +21,42 @@ import {
 } from "./tlog.js";
 
 const STORE = "govgraph.checkpoints.v1";
+const PINS = "govgraph.logkeys.v1";
+
+function stored(key) {
+  try {
+    const all = JSON.parse(localStorage.getItem(key) || "{}");
+    return all && typeof all === "object" && !Array.isArray(all) ? all : {};
+  } catch {
+    return {};
+  }
+}
+
+function pinnedKey(origin) {
+  const pin = stored(PINS)[origin];
+  if (!pin || typeof pin.vkey !== "string") return null;
+  return { vkey: pin.vkey, pinnedAt: String(pin.pinnedAt || "") };
+}
+
+function setPin(origin, vkey) {
+  const all = stored(PINS);
+  if (vkey === null) delete all[origin];
+  else all[origin] = { vkey, pinnedAt: new Date().toISOString() };
+  localStorage.setItem(PINS, JSON.stringify(all));
+}
+
+// The key a section's checks use, and the words that say where it came from.
+function logKeyOf(section) {
+  const pin = pinnedKey(section.dataset.origin);
+  if (pin === null) {
+    return {
+      vkey: section.dataset.vkey,
+      source: "the log key this page names (not pinned: paste the key the agency publishes to pin it)",
+    };
+  }
+  const differs = pin.vkey !== section.dataset.vkey ? "; the page itself names another key" : "";
+  return { vkey: pin.vkey, source: `the log key you pinned in this browser on ${pin.pinnedAt}${differs}` };
+}
 
 class CheckList {
   constructor(list) {
@@ -33,6 +71,7 @@ class CheckList {
     item.textContent = sentence;
     this.list.append(item);
     return {
+      item,
       verified: (text) => this.finish(item, "verified", text),
       failed: (text) => this.finish(item, "failed", text),
       skipped: (text) => this.finish(item, "skipped", text),
@@ -153,6 +192,7 @@ async function checkEntry(checks, tree, index, shown, root) {
 }
 
 export async function verifySection(section) {
+  section.dataset.verified = "running";
   try {
     await runChecks(section);
   } finally {
@@ -166,19 +206,22 @@ async function runChecks(section) {
   const fetchTile = (path) => fetchBytes(`${base}/${path}`);
   const signature = checks.start("signature", "Fetching the ledger's checkpoint, checking its signature…");
   let opened;
+  const used = logKeyOf(section);
+  signature.item.dataset.key = used.vkey;
   try {
     if (!globalThis.crypto?.subtle) {
       throw new CheckFailed("this browser offers no WebCrypto on this page (it needs HTTPS)");
     }
-    const logKey = await parseVkey(section.dataset.vkey);
+    const logKey = await parseVkey(used.vkey);
     const text = new TextDecoder("utf-8", { fatal: true }).decode(await fetchBytes(`${base}/checkpoint`));
     opened = await openCheckpoint(text, logKey);
     signature.verified(
       `The checkpoint (tree size ${opened.size}, root ${toHex(opened.root)}) is signed by the ledger's key ` +
-        `${logKey.name} (key ID ${logKey.id.toString(16).padStart(8, "0")}): its Ed25519 signature verifies.`,
+        `${logKey.name} (key ID ${logKey.id.toString(16).padStart(8, "0")}): its Ed25519 signature ` +
+        `verifies under ${used.source}.`,
     );
   } catch (error) {
-    signature.failed(`The ledger's checkpoint does not verify: ${why(error)}.`);
+    signature.failed(`The ledger's checkpoint does not verify under ${used.source}: ${why(error)}.`);
     return;
   }
   const vkeys = (section.dataset.witnessVkeys || "").split(" ").filter(Boolean);
@@ -205,6 +248,39 @@ async function runChecks(section) {
   await checkConsistency(checks, opened.origin, opened, fetchTile);
 }
 
+// The pin form (hidden without script): a pasted key is checked to be a log key of this ledger's origin,
+// kept, and the checks run again with it; "Forget" goes back to the page's key.
+function pinForm(section) {
+  const form = section.querySelector("form[data-pin]");
+  if (!form) return;
+  const input = form.querySelector("input[name=vkey]");
+  const status = form.querySelector("[data-pin-status]");
+  const origin = section.dataset.origin;
+  input.value = pinnedKey(origin)?.vkey || "";
+  form.hidden = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const vkey = input.value.trim();
+    try {
+      const key = await parseVkey(vkey);
+      if (key.name !== origin) throw new CheckFailed(`that key is for ${key.name}, not for ${origin}`);
+    } catch (error) {
+      status.textContent = `Not pinned: ${why(error)}. Paste the key exactly as the agency publishes it.`;
+      return;
+    }
+    setPin(origin, vkey);
+    status.textContent = `Pinned: the checks of ${origin} in this browser now use this key.`;
+    verifySection(section);
+  });
+  form.querySelector("[data-unpin]").addEventListener("click", () => {
+    setPin(origin, null);
+    input.value = "";
+    status.textContent = `Forgotten: the checks of ${origin} use the key this page names again.`;
+    verifySection(section);
+  });
+}
+
 for (const section of document.querySelectorAll("section[data-vkey]")) {
+  pinForm(section);
   verifySection(section);
 }

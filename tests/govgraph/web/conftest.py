@@ -1,6 +1,6 @@
 """Fixtures of the pages' tests: the shared browser (tests/support/browser.py) and one real `govgraph serve`
 for the package, over the demo data plus a bulk-loaded 65,800-entry ledger `big` (so the browser's proofs
-reach level-1 tiles)."""
+reach level-1 tiles), its subgraph endpoints protected by a secret."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tests.support.browser import browser_page, chromium  # noqa: F401  (fixture
 from tests.support.bulk_ledgers import bulk_load
 from tests.support.servers import LiveServer, running_server
 
+SUBGRAPH_SECRET = "pages-test-subgraph-secret-0123456789"
 BIG = 65_800  # past 65,536 leaves: one full level-1 tile and a partial one
 
 
@@ -24,5 +25,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServe
     # In its own thread: a session's (sync) Playwright may already run an event loop in this one.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, bulk_load(data_dir, {"big": BIG})).result()
-    with running_server(data_dir, "warning") as server:
+    # A subgraph secret, as a deployment sets one: the pages must need no subgraph endpoint.
+    with running_server(data_dir, "warning", env={"GOVGRAPH_SUBGRAPH_SECRET": SUBGRAPH_SECRET}) as server:
         yield server, data_dir

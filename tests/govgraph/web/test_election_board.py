@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -106,6 +107,8 @@ def test_a_tracking_code_is_found_and_its_ballot_verified_in_the_browser(
 def test_the_turnout_follows_the_subscription_while_voting_is_open(service: Service, browser_page) -> None:
     election = open_election(service, seed=23, voters=1)
     page = browser_page.page
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
     page.goto(f"{service.url}/elections/{election.id}")
     turnout = page.locator("[data-turnout]")
     page.wait_for_selector("[data-turnout][data-live=yes]")
@@ -114,4 +117,6 @@ def test_the_turnout_follows_the_subscription_while_voting_is_open(service: Serv
     # The page's CSP forbids evaluating strings, so wait through Playwright's own selector engine.
     expect(turnout).to_have_text("2", timeout=15_000)
     assert page.locator("[data-turnout-status]").inner_text() == "(live)"
+    # Through the public gateway (the package's server sets a subgraph secret), not a subgraph endpoint.
+    assert [urlsplit(url).path for url in sockets] == ["/graphql"]
     assert browser_page.problems.all() == []

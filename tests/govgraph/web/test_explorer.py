@@ -15,10 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from govgraph.ledger.checkpoint import Checkpoint
 from govgraph.ledger.keys import read_signer
-from govgraph.ledger.note import sign_note
+from govgraph.ledger.note import Signer, sign_note
 from govgraph.web.explorer import PAGE_SIZE
 from tests.support.servers import LiveServer, UvicornThread
 from tests.support.tampering import TamperingProxy, flip_byte
@@ -229,3 +230,57 @@ def test_without_javascript_the_pages_still_read_and_page_and_say_how_to_verify(
         assert page.url == server.url + "/explorer/land"
     finally:
         context.close()
+
+
+def published_vkey(url: str, ledger: str) -> str:
+    """The ledger's log key as the API publishes it (not read from the explorer's page)."""
+    answer = httpx.post(f"{url}/graphql", json={"query": f'{{ ledger(name: "{ledger}") {{ verifierKey }} }}'})
+    return answer.json()["data"]["ledger"]["verifierKey"]
+
+
+def pin(page, vkey: str) -> None:
+    page.get_by_label("A log key you trust").fill(vkey)
+    page.get_by_role("button", name="Pin this key and check again").click()
+
+
+def test_a_pinned_log_key_is_used_and_said_in_the_signature_check(served, browser_page) -> None:
+    server, _ = served
+    page = browser_page.page
+    page.goto(server.url + "/explorer/procurement/1")
+    page.wait_for_selector("section[data-verified=done]")
+    assert sentence(page, "signature").endswith(
+        "verifies under the log key this page names "
+        "(not pinned: paste the key the agency publishes to pin it)."
+    )
+    vkey = published_vkey(server.url, "procurement")
+    origin = page.locator("section#verify").get_attribute("data-origin")
+    pin(page, published_vkey(server.url, "courts"))  # another ledger's key: refused, nothing pinned
+    status = page.locator("[data-pin-status]")
+    expect(status).to_have_text(re.compile(r"^Not pinned: that key is for "))
+    assert status.inner_text().endswith(
+        f", not for {origin}. Paste the key exactly as the agency publishes it."
+    )
+
+    pin(page, vkey)
+    expect(status).to_have_text(f"Pinned: the checks of {origin} in this browser now use this key.")
+    assert outcomes(page)["signature"] == "verified"
+    assert "verifies under the log key you pinned in this browser on 20" in sentence(page, "signature")
+    page.reload()  # kept across visits: still the pinned key
+    assert outcomes(page)["inclusion"] == "verified"
+    assert "under the log key you pinned in this browser" in sentence(page, "signature")
+    browser_page.screenshot("pinned-key")
+
+    impostor = Signer.generate(origin).vkey  # the right name, another key: the checkpoint does not verify
+    pin(page, impostor)
+    expect(page.locator("[data-checks] li[data-name=signature]")).to_have_attribute("data-check", "failed")
+    assert outcomes(page) == {"signature": "failed"}
+    assert sentence(page, "signature").startswith(
+        "The ledger's checkpoint does not verify under the log key you pinned in this browser on 20"
+    )
+    assert "; the page itself names another key: " in sentence(page, "signature")
+
+    page.get_by_role("button", name="Forget the pinned key").click()
+    expect(status).to_have_text(f"Forgotten: the checks of {origin} use the key this page names again.")
+    assert outcomes(page)["signature"] == "verified"
+    assert "under the log key this page names" in sentence(page, "signature")
+    assert browser_page.problems.all() == []
