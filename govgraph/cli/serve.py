@@ -145,6 +145,7 @@ def gateway(
     if deduplicate is None:
         deduplicate = settings.gateway_deduplicate
     from govgraph.app import cors_middleware_for, persisted_documents, stream_limits
+    from govgraph.federation.client_address import ClientAddresses
     from govgraph.federation.telemetry import configure_tracing
 
     if settings.otel_endpoint is not None:
@@ -158,6 +159,8 @@ def gateway(
             persisted=persisted_documents(settings),
             middleware=[cors_middleware_for(settings)],
             stream_limits=stream_limits(settings),
+            rate_limits=settings.rate_limits,
+            client_addresses=ClientAddresses(settings.trusted_proxies),
         )
     )
     run_server(app, settings, port)
