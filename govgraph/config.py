@@ -347,7 +347,8 @@ def _edge(env: Mapping[str, str]) -> dict:
     max_age = env.get("GOVGRAPH_CORS_MAX_AGE")
     if max_age is not None and (not re.fullmatch(r"[0-9]{1,5}", max_age.strip()) or int(max_age) > 86_400):
         raise ConfigError("GOVGRAPH_CORS_MAX_AGE", max_age, "a whole number of seconds from 0 to 86400")
-    manifest = env.get("GOVGRAPH_TRUSTED_DOCUMENTS")
+    # Blank is unset: compose passes the variable through empty when the host does not set it.
+    manifest = env.get("GOVGRAPH_TRUSTED_DOCUMENTS", "").strip() or None
     only = FLAGS[_choice(env, "GOVGRAPH_TRUSTED_DOCUMENTS_ONLY", "false", tuple(FLAGS))]
     if only and manifest is None:
         raise ConfigError(
@@ -355,8 +356,9 @@ def _edge(env: Mapping[str, str]) -> dict:
             env["GOVGRAPH_TRUSTED_DOCUMENTS_ONLY"],
             "GOVGRAPH_TRUSTED_DOCUMENTS set too",
         )
-    endpoint = env.get("GOVGRAPH_OTEL_ENDPOINT", env.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
-    name = "GOVGRAPH_OTEL_ENDPOINT" if "GOVGRAPH_OTEL_ENDPOINT" in env else "OTEL_EXPORTER_OTLP_ENDPOINT"
+    own = bool(env.get("GOVGRAPH_OTEL_ENDPOINT", "").strip())  # blank: unset, as compose passes it
+    name = "GOVGRAPH_OTEL_ENDPOINT" if own else "OTEL_EXPORTER_OTLP_ENDPOINT"
+    endpoint = env.get(name)
     service = env.get("OTEL_SERVICE_NAME", "govgraph").strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", service):
         raise ConfigError("OTEL_SERVICE_NAME", service, "a name of letters, digits, '.', '_' or '-'")
@@ -364,9 +366,7 @@ def _edge(env: Mapping[str, str]) -> dict:
         "cors_origins": origins,
         "cors_credentials": credentials,
         "cors_max_age": 600 if max_age is None else int(max_age),
-        "trusted_documents": None
-        if manifest is None
-        else Path(_non_empty(env, "GOVGRAPH_TRUSTED_DOCUMENTS", "")).expanduser(),
+        "trusted_documents": None if manifest is None else Path(manifest).expanduser(),
         "trusted_documents_only": only,
         "rate_limits": _rate_limits(env, "GOVGRAPH_RATE_LIMITS"),
         "otel_endpoint": _public_url({name: endpoint}, name) if endpoint and endpoint.strip() else None,

@@ -115,7 +115,8 @@ if (cors && cors.credentials && corsOrigins.includes('*')) {
 // plugin continues the caller's W3C traceparent and sends its own with every subgraph request, so a govgraph
 // subgraph's server span is the child of Hive's fetch span. The packages are Hive Gateway's own dependencies
 // (in package-lock.json), not added ones.
-const otelEndpoint = (process.env.GOVGRAPH_OTEL_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').trim();
+// A blank GOVGRAPH_OTEL_ENDPOINT (as compose passes it when the host has none) is unset.
+const otelEndpoint = (process.env.GOVGRAPH_OTEL_ENDPOINT?.trim() || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || '').trim();
 if (otelEndpoint) {
   if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(otelEndpoint)) {
     throw new Error(`GOVGRAPH_OTEL_ENDPOINT must be an http(s) URL, not ${JSON.stringify(otelEndpoint)}`);
