@@ -23,10 +23,13 @@ TYPENAME = {"query": "{ __typename }"}
 # No subscription field in the land subgraph: a subscribe that gets past the limiter is refused at
 # validation, which tells it apart from one the limiter refused.
 SUBSCRIPTION = {"query": "subscription { nothing }"}
-LIMITED = {
-    "message": "Rate limit reached: retry in 1 s.",
-    "extensions": {"code": "RATE_LIMITED", "retryAfter": 1},
-}
+
+
+def limited(seconds: int) -> dict:
+    return {
+        "message": f"Rate limit reached: retry in {seconds} s.",
+        "extensions": {"code": "RATE_LIMITED", "retryAfter": seconds},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,8 @@ def test_the_standalone_gateway_limits_by_forwarded_address_and_presented_creden
     tmp_path: Path, land: LiveServer
 ) -> None:
     env = {
-        "GOVGRAPH_RATE_LIMITS": "address=3/3s,api_key=2/2s,bearer=2/2s,role:auditor=100/1s",
+        # One token back every 2 s: slow enough that no bucket refills while a sequence below runs.
+        "GOVGRAPH_RATE_LIMITS": "address=3/6s,api_key=2/4s,bearer=2/4s,role:auditor=100/1s",
         "GOVGRAPH_TRUSTED_PROXIES": "127.0.0.0/8",  # the test client stands in for a load balancer
     }
     with gateway(tmp_path, land, env) as server:
@@ -63,9 +67,9 @@ def test_the_standalone_gateway_limits_by_forwarded_address_and_presented_creden
             )
 
         assert [ask("203.0.113.1").status_code for _ in range(4)] == [200, 200, 200, 429]
-        limited = ask("203.0.113.1")
-        assert limited.status_code == 429 and limited.headers["retry-after"] == "1"
-        assert limited.json() == {"errors": [LIMITED]}
+        refused = ask("203.0.113.1")
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "2"
+        assert refused.json() == {"errors": [limited(2)]}
         # Only the right-most hop the trusted proxy appended counts: what the client wrote before it does not.
         assert ask("203.0.113.1, 203.0.113.2").json() == {"data": {"__typename": "Query"}}
         assert ask("203.0.113.2, 203.0.113.1").status_code == 429
@@ -78,13 +82,14 @@ def test_the_standalone_gateway_limits_by_forwarded_address_and_presented_creden
         # Made-up credentials mint no fresh buckets: the address's still holds.
         made_up = [ask("203.0.113.6", {"x-api-key": f"guess-{n}"}).status_code for n in range(4)]
         assert made_up == [200, 200, 200, 429]
-        time.sleep(1.05)  # one token back, at 1 a second
+        time.sleep(2.05)  # one token back, at 1 every 2 s
         assert ask("203.0.113.1").json() == {"data": {"__typename": "Query"}}
         assert refused_counts(server) == {"address": "4.0", "api_key": "2.0", "bearer": "1.0"}
 
 
 def test_subscription_starts_take_tokens_on_the_standalone_gateway(tmp_path: Path, land: LiveServer) -> None:
-    env = {"GOVGRAPH_RATE_LIMITS": "address=3/3s,api_key=2/2s", "GOVGRAPH_TRUSTED_PROXIES": "127.0.0.1"}
+    # One token back every 10 s: none refills while the test runs.
+    env = {"GOVGRAPH_RATE_LIMITS": "address=3/30s,api_key=2/20s", "GOVGRAPH_TRUSTED_PROXIES": "127.0.0.1"}
     with gateway(tmp_path, land, env) as server:
         ws_url = server.url.replace("http://", "ws://") + "/graphql"
         first = {"x-forwarded-for": "198.51.100.1"}
@@ -97,7 +102,11 @@ def test_subscription_starts_take_tokens_on_the_standalone_gateway(tmp_path: Pat
                 "GRAPHQL_VALIDATION_FAILED"
             ]
             socket.send(json.dumps({"id": "2", "type": "subscribe", "payload": SUBSCRIPTION}))
-            assert json.loads(socket.recv(timeout=10)) == {"id": "2", "type": "error", "payload": [LIMITED]}
+            assert json.loads(socket.recv(timeout=10)) == {
+                "id": "2",
+                "type": "error",
+                "payload": [limited(10)],
+            }
         # The key's bucket is empty: its next connection_init is refused, from any address.
         second = {"x-forwarded-for": "198.51.100.2"}
         with connect(ws_url, subprotocols=["graphql-transport-ws"], additional_headers=second) as socket:
@@ -106,7 +115,7 @@ def test_subscription_starts_take_tokens_on_the_standalone_gateway(tmp_path: Pat
                 socket.recv(timeout=10)
         assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
             1013,
-            "Rate limit reached: retry in 1 s.",
+            "Rate limit reached: retry in 10 s.",
         )
         # Each SSE request takes a token too.
         sse = {"accept": "text/event-stream", "x-forwarded-for": "198.51.100.3"}
@@ -114,5 +123,5 @@ def test_subscription_starts_take_tokens_on_the_standalone_gateway(tmp_path: Pat
         assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
         assert answers[0].headers["content-type"].startswith("text/event-stream")
         assert '"code":"GRAPHQL_VALIDATION_FAILED"' in answers[0].text
-        assert answers[3].json() == {"errors": [LIMITED]} and answers[3].headers["retry-after"] == "1"
+        assert answers[3].json() == {"errors": [limited(10)]} and answers[3].headers["retry-after"] == "10"
         assert refused_counts(server) == {"address": "1.0", "api_key": "2.0", "bearer": "0.0"}
