@@ -150,6 +150,13 @@ def gateway(
 
     if settings.otel_endpoint is not None:
         configure_tracing(settings.otel_endpoint, settings.otel_service_name)
+    ignored = [who for who, _count, _period in settings.rate_limits if who.startswith("role:")]
+    if ignored:  # accepted (the same settings serve `govgraph serve`), but said once
+        typer.echo(
+            f"govgraph: GOVGRAPH_RATE_LIMITS rules {', '.join(ignored)} have no effect on `govgraph gateway`,"
+            " which authenticates nobody (docs/frontend.md)",
+            err=True,
+        )
     app = built(
         lambda: gateway_app(
             services,

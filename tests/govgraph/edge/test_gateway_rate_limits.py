@@ -59,6 +59,10 @@ def test_the_standalone_gateway_limits_by_forwarded_address_and_presented_creden
         "GOVGRAPH_TRUSTED_PROXIES": "127.0.0.0/8",  # the test client stands in for a load balancer
     }
     with gateway(tmp_path, land, env) as server:
+        assert (
+            "govgraph: GOVGRAPH_RATE_LIMITS rules role:auditor have no effect on `govgraph gateway`, which"
+            " authenticates nobody (docs/frontend.md)"
+        ) in server.log_path.read_text().splitlines()
         url = server.url + "/graphql"
 
         def ask(client: str, headers: dict[str, str] | None = None, **extra) -> httpx.Response:
