@@ -181,6 +181,10 @@ class TransportWsConnection(Stream):
             try:
                 self.principal = await self.authenticate(Headers(raw=raw))
             except Unauthenticated as error:
+                # Refused credentials count against the address, as over HTTP: guessing keys is limited too.
+                limited = None if self.limit is None else self.limit(ANONYMOUS, {})
+                if limited is not None:
+                    raise _Close(TRY_AGAIN_LATER, limited.body()["errors"][0]["message"]) from None
                 raise _Close(FORBIDDEN, f"Forbidden: {str(error)[:100]}") from None
             except UnicodeEncodeError:
                 raise _Close(FORBIDDEN, "Forbidden: credentials must be latin-1 text") from None

@@ -52,6 +52,12 @@ def test_subscription_starts_are_rate_limited_per_verified_caller(tmp_path: Path
             1013,
             "Rate limit reached: retry in 10 s.",
         )
+        # Refused credentials are counted by the address, as over HTTP: 1013 here, not 4403.
+        with connect(ws_url, subprotocols=["graphql-transport-ws"]) as socket:
+            socket.send(json.dumps({"type": "connection_init", "payload": {"X-API-Key": "gg_guess"}}))
+            with pytest.raises(ConnectionClosed) as closed:
+                socket.recv(timeout=10)
+        assert closed.value.rcvd.code == 1013
         with connect(ws_url, subprotocols=["graphql-transport-ws"]) as socket:
             socket.send(json.dumps({"type": "connection_init", "payload": {"X-API-Key": ci}}))
             assert json.loads(socket.recv(timeout=10)) == {"type": "connection_ack"}
