@@ -40,6 +40,7 @@ from govgraph.auth.remote_jwks import JwksUnavailable
 from govgraph.auth.setup import Auth, build_auth
 from govgraph.config import Settings
 from govgraph.credentials.service import credential_routes, start_credentials, start_verifier
+from govgraph.federation.client_address import ClientAddresses
 from govgraph.federation.cors import cors_middleware
 from govgraph.federation.gateway.endpoint import GatewayEndpoint
 from govgraph.federation.gateway.persisted import ManifestError, PersistedDocuments, parse_manifest
@@ -86,6 +87,7 @@ def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> S
         if settings.rate_limits
         else None,
         stream_limits=stream_limits(settings),
+        client_addresses=ClientAddresses(settings.trusted_proxies),
     )
 
     @contextlib.asynccontextmanager
@@ -144,6 +146,7 @@ def stream_limits(settings: Settings) -> StreamLimits:
         max_subscriptions_per_connection=settings.subscription_max_per_connection,
         init_timeout=settings.subscription_init_timeout,
         max_message_bytes=settings.subscription_max_message_bytes,
+        sse_keepalive=settings.sse_keepalive,
     )
 
 

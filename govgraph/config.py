@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -53,6 +54,11 @@ class Settings:
     subscription_max_per_connection: int = 10
     subscription_init_timeout: float = 10.0
     subscription_max_message_bytes: int = 262_144
+    # GOVGRAPH_SSE_KEEPALIVE: seconds of silence after which an SSE stream sends a comment line.
+    sse_keepalive: float = 12.0
+    # GOVGRAPH_TRUSTED_PROXIES: proxy addresses or CIDR blocks whose X-Forwarded-For names the client (for
+    # per-address rate limits behind a load balancer); none by default: the header is ignored.
+    trusted_proxies: tuple[str, ...] = ()
     # GOVGRAPH_SUBGRAPH_SECRET: in production, only requests carrying it may use the subgraphs' federation
     # fields (_service, _entities); the gateways send it. Unset: in production nobody may.
     subgraph_secret: str | None = field(default=None, repr=False)  # never in a log line
@@ -174,6 +180,8 @@ class Settings:
             subscription_max_message_bytes=_count(
                 env, "GOVGRAPH_SUBSCRIPTION_MAX_MESSAGE_BYTES", 262_144, maximum=16_777_216
             ),
+            sse_keepalive=_seconds(env, "GOVGRAPH_SSE_KEEPALIVE", 12.0),
+            trusted_proxies=_networks(env, "GOVGRAPH_TRUSTED_PROXIES"),
             subgraph_secret=_secret(env, "GOVGRAPH_SUBGRAPH_SECRET"),
             public_url=_public_url(env, "GOVGRAPH_PUBLIC_URL"),
             verify_workers=_workers(env, "GOVGRAPH_VERIFY_WORKERS", 2),
@@ -339,7 +347,8 @@ def _edge(env: Mapping[str, str]) -> dict:
     max_age = env.get("GOVGRAPH_CORS_MAX_AGE")
     if max_age is not None and (not re.fullmatch(r"[0-9]{1,5}", max_age.strip()) or int(max_age) > 86_400):
         raise ConfigError("GOVGRAPH_CORS_MAX_AGE", max_age, "a whole number of seconds from 0 to 86400")
-    manifest = env.get("GOVGRAPH_TRUSTED_DOCUMENTS")
+    # Blank is unset: compose passes the variable through empty when the host does not set it.
+    manifest = env.get("GOVGRAPH_TRUSTED_DOCUMENTS", "").strip() or None
     only = FLAGS[_choice(env, "GOVGRAPH_TRUSTED_DOCUMENTS_ONLY", "false", tuple(FLAGS))]
     if only and manifest is None:
         raise ConfigError(
@@ -347,8 +356,9 @@ def _edge(env: Mapping[str, str]) -> dict:
             env["GOVGRAPH_TRUSTED_DOCUMENTS_ONLY"],
             "GOVGRAPH_TRUSTED_DOCUMENTS set too",
         )
-    endpoint = env.get("GOVGRAPH_OTEL_ENDPOINT", env.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
-    name = "GOVGRAPH_OTEL_ENDPOINT" if "GOVGRAPH_OTEL_ENDPOINT" in env else "OTEL_EXPORTER_OTLP_ENDPOINT"
+    own = bool(env.get("GOVGRAPH_OTEL_ENDPOINT", "").strip())  # blank: unset, as compose passes it
+    name = "GOVGRAPH_OTEL_ENDPOINT" if own else "OTEL_EXPORTER_OTLP_ENDPOINT"
+    endpoint = env.get(name)
     service = env.get("OTEL_SERVICE_NAME", "govgraph").strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", service):
         raise ConfigError("OTEL_SERVICE_NAME", service, "a name of letters, digits, '.', '_' or '-'")
@@ -356,9 +366,7 @@ def _edge(env: Mapping[str, str]) -> dict:
         "cors_origins": origins,
         "cors_credentials": credentials,
         "cors_max_age": 600 if max_age is None else int(max_age),
-        "trusted_documents": None
-        if manifest is None
-        else Path(_non_empty(env, "GOVGRAPH_TRUSTED_DOCUMENTS", "")).expanduser(),
+        "trusted_documents": None if manifest is None else Path(manifest).expanduser(),
         "trusted_documents_only": only,
         "rate_limits": _rate_limits(env, "GOVGRAPH_RATE_LIMITS"),
         "otel_endpoint": _public_url({name: endpoint}, name) if endpoint and endpoint.strip() else None,
@@ -382,6 +390,17 @@ def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     if "*" in origins and len(origins) > 1:
         raise ConfigError(name, raw, "either * alone or a list of origins")
     return origins
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name, "")
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    try:
+        return tuple(str(ipaddress.ip_network(item, strict=False)) for item in items)
+    except ValueError:
+        raise ConfigError(
+            name, raw, "comma-separated IP addresses or CIDR blocks, e.g. 10.0.0.0/8,::1"
+        ) from None
 
 
 _PERIOD_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}

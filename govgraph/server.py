@@ -272,6 +272,9 @@ def server_config(asgi_app: Any, settings: Settings, port: int) -> uvicorn.Confi
         timeout_graceful_shutdown=10,
         backlog=backlog,
         http=functools.partial(GuardedProtocol, guards=guards),  # type: ignore[arg-type]
+        # uvicorn would believe X-Forwarded-For/-Proto from 127.0.0.1 by default; govgraph believes the
+        # client's address only from GOVGRAPH_TRUSTED_PROXIES (federation/client_address.py).
+        proxy_headers=False,
     )
     quiet_repeated_lines()  # after uvicorn.Config, which (re)configures logging
     name_requests_in_access_log()

@@ -4,7 +4,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { defineConfig } from '@graphql-hive/gateway';
+import { openTelemetrySetup } from '@graphql-hive/gateway/opentelemetry/setup';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 
 const planner = process.env.GOVGRAPH_GATEWAY_PLANNER ?? 'rust';
 if (planner !== 'rust' && planner !== 'js') {
@@ -106,6 +109,34 @@ if (cors && cors.credentials && corsOrigins.includes('*')) {
   throw new Error('GOVGRAPH_CORS_CREDENTIALS cannot be true while GOVGRAPH_CORS_ORIGINS is *');
 }
 
+// OpenTelemetry as in govgraph (govgraph/federation/telemetry.py): off unless GOVGRAPH_OTEL_ENDPOINT (else the
+// standard OTEL_EXPORTER_OTLP_ENDPOINT) names an OTLP/HTTP collector; spans go to <endpoint>/v1/traces as
+// protobuf, batched for at most 200 ms, as service OTEL_SERVICE_NAME (default govgraph-hive-gateway). Hive's
+// plugin continues the caller's W3C traceparent and sends its own with every subgraph request, so a govgraph
+// subgraph's server span is the child of Hive's fetch span. The packages are Hive Gateway's own dependencies
+// (in package-lock.json), not added ones.
+// A blank GOVGRAPH_OTEL_ENDPOINT (as compose passes it when the host has none) is unset.
+const otelEndpoint = (process.env.GOVGRAPH_OTEL_ENDPOINT?.trim() || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || '').trim();
+if (otelEndpoint) {
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(otelEndpoint)) {
+    throw new Error(`GOVGRAPH_OTEL_ENDPOINT must be an http(s) URL, not ${JSON.stringify(otelEndpoint)}`);
+  }
+  openTelemetrySetup({
+    contextManager: new AsyncLocalStorageContextManager(),
+    resource: { serviceName: (process.env.OTEL_SERVICE_NAME ?? '').trim() || 'govgraph-hive-gateway' },
+    traces: {
+      exporter: new OTLPTraceExporter({ url: `${otelEndpoint.replace(/\/+$/, '')}/v1/traces` }),
+      batching: { scheduledDelayMillis: 200 },
+    },
+  });
+}
+const openTelemetry = otelEndpoint ? { openTelemetry: { traces: true } } : {};
+
+// Rate limits: Hive Gateway's `rateLimiting` option (@envelop/rate-limiter, installed) counts per root field
+// and per an identifier taken from the request, and answers a GraphQL error with HTTP 200, not 429 with
+// Retry-After; govgraph's GOVGRAPH_RATE_LIMITS is therefore not mapped onto it. Limit in front of Hive (the
+// load balancer) or see docs/frontend.md for a rule teams can add here.
+
 export const gatewayConfig = defineConfig({
   supergraph: process.env.GOVGRAPH_SUPERGRAPH ?? './supergraph.graphql',
   ...(planner === 'rust' ? { unifiedGraphHandler } : {}),
@@ -113,6 +144,7 @@ export const gatewayConfig = defineConfig({
   propagateHeaders,
   ...persistedDocuments,
   cors,
+  ...openTelemetry,
   // Subgraph errors keep their extensions.code on the way out; unexpected gateway errors stay masked.
   maskedErrors: true,
   logging: process.env.GOVGRAPH_GATEWAY_LOG ?? 'warn',

@@ -145,10 +145,18 @@ def gateway(
     if deduplicate is None:
         deduplicate = settings.gateway_deduplicate
     from govgraph.app import cors_middleware_for, persisted_documents, stream_limits
+    from govgraph.federation.client_address import ClientAddresses
     from govgraph.federation.telemetry import configure_tracing
 
     if settings.otel_endpoint is not None:
         configure_tracing(settings.otel_endpoint, settings.otel_service_name)
+    ignored = [who for who, _count, _period in settings.rate_limits if who.startswith("role:")]
+    if ignored:  # accepted (the same settings serve `govgraph serve`), but said once
+        typer.echo(
+            f"govgraph: GOVGRAPH_RATE_LIMITS rules {', '.join(ignored)} have no effect on `govgraph gateway`,"
+            " which authenticates nobody (docs/frontend.md)",
+            err=True,
+        )
     app = built(
         lambda: gateway_app(
             services,
@@ -158,6 +166,8 @@ def gateway(
             persisted=persisted_documents(settings),
             middleware=[cors_middleware_for(settings)],
             stream_limits=stream_limits(settings),
+            rate_limits=settings.rate_limits,
+            client_addresses=ClientAddresses(settings.trusted_proxies),
         )
     )
     run_server(app, settings, port)

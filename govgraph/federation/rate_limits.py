@@ -7,15 +7,22 @@ generous `role:<name>` rule among its roles, else its kind's rule (`api_key`, `b
 rule is not limited. A refused request answers 429 with `Retry-After` (whole seconds until a token is back)
 and one GraphQL error coded RATE_LIMITED; each refusal counts in `govgraph_rate_limited_total{kind}`.
 
+A gateway that does not authenticate callers (`govgraph gateway` over remote subgraphs) cannot know a
+subject or roles: `check_presented` counts a presented credential by the SHA-256 of the header's value
+(`X-API-Key` under the `api_key` rule, `Authorization` under the `bearer` rule), unverified, and every
+request, credential or not, also against its address's bucket, so that made-up credentials do not mint
+fresh buckets. Role rules have no effect there.
+
 Buckets live in this process (replicas each keep their own), at most MAX_BUCKETS of them: the least
 recently used go first, and a bucket idle for a whole period is full again anyway."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter
@@ -100,10 +107,24 @@ class RateLimiter:
         """Take a token for the caller; None when it may go on, else the refusal (counted)."""
         if principal.authenticated and principal.subject is not None:
             kind = AuthMethod(principal.method).value
-            who = principal.subject
             rule = self._role_rule(principal.roles) or self.kinds.get(kind)
-        else:
-            kind, who, rule = "address", address or "unknown", self.kinds.get("address")
+            return self._take(kind, principal.subject, rule)
+        return self._take("address", address or "unknown", self.kinds.get("address"))
+
+    def check_presented(self, headers: Mapping[str, str], address: str | None) -> Limited | None:
+        """For a gateway that authenticates nobody: a token from the address's bucket, then one from the
+        presented credential's (keyed by the hash of the header's value: not a verified subject)."""
+        limited = self._take("address", address or "unknown", self.kinds.get("address"))
+        if limited is not None:
+            return limited
+        for kind, header in (("api_key", "x-api-key"), ("bearer", "authorization")):
+            value = headers.get(header)
+            if value is not None:
+                digest = hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
+                return self._take(kind, "sha256:" + digest, self.kinds.get(kind))
+        return None
+
+    def _take(self, kind: str, who: str, rule: tuple[int, float] | None) -> Limited | None:
         if rule is None:
             return None
         count, period = rule

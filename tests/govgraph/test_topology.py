@@ -471,3 +471,36 @@ def test_docker_compose_describes_the_same_topology():
     assert {name: url.split("//")[1].split(":")[0] for name, url in given} == EMBEDDED
     hive_subgraphs = services["compose"]["command"].split("compose.mjs", 1)[1].split()[2:]
     assert {item.split("=")[0]: item.split("//")[1].split(":")[0] for item in hive_subgraphs} == HIVE
+
+
+EDGE_VARIABLES = {
+    "GOVGRAPH_CORS_ORIGINS",
+    "GOVGRAPH_CORS_CREDENTIALS",
+    "GOVGRAPH_CORS_MAX_AGE",
+    "GOVGRAPH_TRUSTED_DOCUMENTS",
+    "GOVGRAPH_TRUSTED_DOCUMENTS_ONLY",
+    "GOVGRAPH_OTEL_ENDPOINT",
+    "OTEL_SERVICE_NAME",
+}
+
+
+def test_docker_compose_passes_the_edge_settings_to_both_gateways():
+    """CORS, trusted documents and tracing reach Hive Gateway and the embedded gateway, rate limits, trusted
+    proxies and the SSE keep-alive the embedded one; with nothing set on the host, compose's defaults are
+    settings govgraph accepts, and they turn nothing on."""
+    from govgraph.config import Settings
+
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    hive, embedded = services["gateway"]["environment"], services["embedded-gateway"]["environment"]
+    assert EDGE_VARIABLES <= set(hive)
+    limits = {"GOVGRAPH_RATE_LIMITS", "GOVGRAPH_TRUSTED_PROXIES", "GOVGRAPH_SSE_KEEPALIVE"}
+    assert EDGE_VARIABLES | limits <= set(embedded)
+
+    def unset_on_host(value: str) -> str:
+        return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", SECRET, value))
+
+    settings = Settings.from_env({name: unset_on_host(str(value)) for name, value in embedded.items()})
+    assert (settings.cors_origins, settings.cors_credentials, settings.cors_max_age) == ((), False, 600)
+    assert (settings.trusted_documents, settings.trusted_documents_only) == (None, False)
+    assert (settings.rate_limits, settings.trusted_proxies, settings.sse_keepalive) == ((), (), 12.0)
+    assert (settings.otel_endpoint, settings.otel_service_name) == (None, "govgraph-embedded-gateway")

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -25,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.schema.base import BaseSchema
 
+from govgraph.federation.client_address import ClientAddresses
 from govgraph.federation.errors import ErrorCode
 from govgraph.federation.gateway import CompositionError, Gateway, SubgraphSource
 from govgraph.federation.gateway.persisted import PersistedDocuments, Refusal
@@ -48,9 +50,10 @@ from govgraph.federation.gateway.transports import (
 from govgraph.federation.gateway.ws_client import OverWebSocket
 from govgraph.federation.http import SUBGRAPH_SECRET_HEADER, establish_principal, load_json_body
 from govgraph.federation.principal import ANONYMOUS, Authenticate, Principal
-from govgraph.federation.rate_limits import RateLimiter
+from govgraph.federation.rate_limits import Limited, RateLimiter, Rule
 from govgraph.federation.request_id import RequestIdMiddleware
 from govgraph.federation.telemetry import TracingMiddleware, flush_tracing
+from govgraph.metrics import HttpMetrics, MetricsMiddleware
 from govgraph.request_body import CLIENT_CLOSED_REQUEST, BodyTooLarge, read_body
 from zk.errors import MalformedInput
 from zk.json_input import JsonTooDeep, JsonTooLarge, load_json
@@ -83,7 +86,10 @@ class GatewayEndpoint:
     checked here first, as Apollo Router's JWT authentication does: refused ones are answered 401
     UNAUTHENTICATED before any subgraph is asked (subgraphs still check every request themselves).
     `persisted` resolves documents sent by hash or documentId (APQ, trusted documents: persisted.py);
-    `rate_limiter` refuses callers past their rate (429) before their body is read."""
+    `rate_limiter` refuses callers past their rate (429) before their body is read, and WebSocket
+    connections and subscriptions past it; without `authenticate` it counts presented credentials by
+    their hash (rate_limits.py). `client_addresses` says whose address a request is (X-Forwarded-For from
+    trusted proxies: client_address.py); by default the TCP peer's."""
 
     def __init__(
         self,
@@ -95,10 +101,12 @@ class GatewayEndpoint:
         persisted: PersistedDocuments | None = None,
         rate_limiter: RateLimiter | None = None,
         stream_limits: StreamLimits | None = None,
+        client_addresses: ClientAddresses | None = None,
     ) -> None:
         self.build = build
         self.persisted = persisted
         self.rate_limiter = rate_limiter
+        self.client_addresses = client_addresses or ClientAddresses()
         self.streams = Streams(stream_limits or StreamLimits())
         self.graphiql = graphiql
         self.forward_headers = frozenset(name.lower() for name in forward_headers)
@@ -116,13 +124,18 @@ class GatewayEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
+            websocket = WebSocket(scope, receive, send)
+            address = self._address(websocket.client.host if websocket.client else None, websocket.headers)
             connection = TransportWsConnection(
-                WebSocket(scope, receive, send),
+                websocket,
                 self.ready,
                 self.streams,
                 authenticate=self.authenticate,
                 forward_headers=self.forward_headers,
                 resolve=self.persisted.resolve if self.persisted is not None else None,
+                limit=None
+                if self.rate_limiter is None
+                else lambda principal, headers: self.limit(principal, headers, address),
             )
             await connection.serve()
             return
@@ -250,12 +263,24 @@ class GatewayEndpoint:
     def _limited(self, principal: Principal, request: Request) -> Response | None:
         if self.rate_limiter is None:
             return None
-        limited = self.rate_limiter.check(principal, request.client.host if request.client else None)
+        address = self._address(request.client.host if request.client else None, request.headers)
+        limited = self.limit(principal, request.headers, address)
         if limited is None:
             return None
         return JSONResponse(
             limited.body(), status_code=429, headers={"Retry-After": str(limited.retry_after_seconds)}
         )
+
+    def _address(self, peer: str | None, headers: Headers) -> str | None:
+        return self.client_addresses.of(peer, headers.getlist("x-forwarded-for"))
+
+    def limit(self, principal: Principal, headers: Mapping[str, str], address: str | None) -> Limited | None:
+        """A token for the caller (HTTP request, WebSocket connection_init or subscribe): by its verified
+        principal when this endpoint authenticates, else by the credential it presents and its address."""
+        assert self.rate_limiter is not None
+        if self.authenticate is None:
+            return self.rate_limiter.check_presented(headers, address)
+        return self.rate_limiter.check(principal, address)
 
 
 async def remote_gateway_with_clients(
@@ -354,12 +379,17 @@ def gateway_app(
     persisted: PersistedDocuments | None = None,
     middleware: Sequence[Middleware] = (),
     stream_limits: StreamLimits | None = None,
+    rate_limits: Sequence[Rule] = (),
+    client_addresses: ClientAddresses | None = None,
 ) -> Starlette:
     """`govgraph gateway`: the embedded gateway alone over remote subgraphs, at /graphql (HTTP, SSE and
-    graphql-transport-ws) with /readiness. Composition happens at start-up: a subgraph that cannot be
-    composed stops the process, with the reason. Every response carries its request id; each request is
-    traced when tracing is configured (telemetry.py); `middleware` (e.g. CORS) goes inside those two."""
+    graphql-transport-ws) with /readiness and /metrics. Composition happens at start-up: a subgraph that
+    cannot be composed stops the process, with the reason. Every response carries its request id; each
+    request is traced when tracing is configured (telemetry.py); `middleware` (e.g. CORS) goes inside those
+    two. `rate_limits` (rules, rate_limits.py) count callers by address and presented credential: this
+    gateway authenticates nobody."""
     clients: list[httpx.AsyncClient] = []
+    metrics = HttpMetrics()
 
     async def build() -> Gateway:
         gateway, opened = await remote_gateway_with_clients(
@@ -374,7 +404,12 @@ def gateway_app(
         return gateway
 
     endpoint = GatewayEndpoint(
-        build, graphiql=not production, persisted=persisted, stream_limits=stream_limits
+        build,
+        graphiql=not production,
+        persisted=persisted,
+        stream_limits=stream_limits,
+        rate_limiter=RateLimiter(rate_limits, registry=metrics.registry) if rate_limits else None,
+        client_addresses=client_addresses,
     )
 
     @contextlib.asynccontextmanager
@@ -395,8 +430,14 @@ def gateway_app(
             Route("/graphql", endpoint),
             WebSocketRoute("/graphql", endpoint),
             Route("/readiness", readiness, methods=["GET"]),
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
         ],
-        middleware=[Middleware(RequestIdMiddleware), Middleware(TracingMiddleware), *middleware],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(TracingMiddleware),
+            Middleware(MetricsMiddleware, metrics=metrics),
+            *middleware,
+        ],
         lifespan=lifespan,
     )
     app.state.close_streams = endpoint.close_streams  # govgraph.server.Server calls it as shutdown begins

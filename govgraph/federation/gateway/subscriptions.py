@@ -19,6 +19,9 @@ log = logging.getLogger("govgraph.gateway")
 
 QUEUED_RESULTS = 64  # results an SSE stream holds for a slow reader before it stops reading events
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+# An SSE comment line: clients ignore it, and proxies that cut idle connections see traffic (GraphQL Yoga
+# sends the same every 12 s).
+SSE_KEEPALIVE = b":\n\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,7 @@ class StreamLimits:
     max_subscriptions_per_connection: int = 10  # operations running at once on one WebSocket
     init_timeout: float = 10.0  # seconds for a WebSocket's connection_init to arrive
     max_message_bytes: int = 256 * 1024  # one WebSocket message from a client
+    sse_keepalive: float = 12.0  # seconds of silence after which an SSE stream sends a comment line
 
 
 class Stream:
@@ -91,7 +95,8 @@ def sse_event(kind: str, payload: dict | None = None) -> bytes:
 class SseStream(Stream):
     """One GraphQL-over-SSE request (distinct connections mode): its results as `next` events, then
     `complete`, whether the operation ended, the client left, or the server is shutting down. A task pumps
-    the operation's results into a queue the response body reads, so shutdown can stop the pump alone."""
+    the operation's results into a queue the response body reads, so shutdown can stop the pump alone;
+    when no result came for `limits.sse_keepalive` seconds, the body sends a comment line."""
 
     def __init__(self, streams: Streams, results: AsyncIterator[dict]) -> None:
         self.streams = streams
@@ -103,7 +108,15 @@ class SseStream(Stream):
     async def body(self) -> AsyncIterator[bytes]:
         self.pump = asyncio.create_task(self._pump())
         try:
-            while (result := await self.queue.get()) is not None:
+            keepalive = self.streams.limits.sse_keepalive
+            while True:
+                try:
+                    result = await asyncio.wait_for(self.queue.get(), keepalive)
+                except TimeoutError:
+                    yield SSE_KEEPALIVE
+                    continue
+                if result is None:
+                    break
                 self.room.release()
                 yield sse_event("next", result)
             yield sse_event("complete")

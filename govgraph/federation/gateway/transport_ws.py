@@ -4,7 +4,8 @@ Router speak it): connection_init/connection_ack, ping/pong, subscribe/next/erro
 Close codes are the protocol's: 4400 invalid message, 4401 subscribe before acknowledgement, 4403 refused
 credentials, 4406 subprotocol not offered, 4408 no connection_init in time, 4409 an id already running,
 4429 a second connection_init; and WebSocket's own 1009 (message too big), 1013 (too many connections),
-1011 (authentication could not be checked) and 1001 (going away: server shutdown, after a `complete` for
+1011 (authentication could not be checked), 1013 also for a connection_init past the caller's rate limit
+(the reason says when to retry) and 1001 (going away: server shutdown, after a `complete` for
 each running subscription). Credentials ride in connection_init's payload (`Authorization` / `X-API-Key`,
 the same tokens as over HTTP, as Hive Gateway reads connectionParams), or else in the handshake's headers.
 A request refused before it runs (parse, validation, variables, limits) is an `error` message carrying the
@@ -16,7 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -27,7 +28,8 @@ from govgraph.federation.gateway.engine import Gateway
 from govgraph.federation.gateway.persisted import Refusal
 from govgraph.federation.gateway.subscriptions import Stream, Streams, finish
 from govgraph.federation.gateway.transports import Forwarded
-from govgraph.federation.principal import Authenticate
+from govgraph.federation.principal import ANONYMOUS, Authenticate, Principal
+from govgraph.federation.rate_limits import Limited
 from zk.errors import MalformedInput
 from zk.json_input import load_json
 
@@ -58,7 +60,9 @@ class TransportWsConnection(Stream):
     """One client's WebSocket: its state (acknowledged, credentials) and its running subscriptions, one
     task each. `ready` gives the gateway; `authenticate` checks connection_init's credentials; `resolve`
     (persisted documents, when configured) turns a subscribe payload into the document to run, or refuses
-    it, as for HTTP: trusted-documents-only mode holds over WebSockets too."""
+    it, as for HTTP: trusted-documents-only mode holds over WebSockets too. `limit` (rate limits) takes a
+    token for connection_init (refused: close 1013 with the retry time) and for each subscribe (refused: an
+    `error` coded RATE_LIMITED)."""
 
     def __init__(
         self,
@@ -69,8 +73,11 @@ class TransportWsConnection(Stream):
         authenticate: Authenticate | None,
         forward_headers: Collection[str],
         resolve: Callable[[dict], str | None | Refusal] | None = None,
+        limit: Callable[[Principal, Mapping[str, str]], Limited | None] | None = None,
     ) -> None:
         self.websocket = websocket
+        self.limit = limit
+        self.principal: Principal = ANONYMOUS
         self.resolve = resolve
         self.ready = ready
         self.streams = streams
@@ -172,16 +179,26 @@ class TransportWsConnection(Stream):
         if self.authenticate is not None:
             raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in self.forwarded]
             try:
-                await self.authenticate(Headers(raw=raw))
+                self.principal = await self.authenticate(Headers(raw=raw))
             except Unauthenticated as error:
+                # Refused credentials count against the address, as over HTTP: guessing keys is limited too.
+                limited = None if self.limit is None else self.limit(ANONYMOUS, {})
+                if limited is not None:
+                    raise _Close(TRY_AGAIN_LATER, limited.body()["errors"][0]["message"]) from None
                 raise _Close(FORBIDDEN, f"Forbidden: {str(error)[:100]}") from None
             except UnicodeEncodeError:
                 raise _Close(FORBIDDEN, "Forbidden: credentials must be latin-1 text") from None
             except Exception as error:  # never a credential in the log line: only the error's type
                 log.error("authentication could not be checked: %s", type(error).__name__)
                 raise _Close(INTERNAL_ERROR, "Internal error") from None
+        limited = self._limited()
+        if limited is not None:
+            raise _Close(TRY_AGAIN_LATER, limited.body()["errors"][0]["message"])
         self.acknowledged = True
         await self._send({"type": "connection_ack"})
+
+    def _limited(self) -> Limited | None:
+        return None if self.limit is None else self.limit(self.principal, dict(self.forwarded))
 
     def _credentials(self, payload: dict) -> Forwarded:
         """The headers forwarded to subgraphs: connection_init's (top level or under `headers`, any case),
@@ -214,6 +231,10 @@ class TransportWsConnection(Stream):
                 f"Subscription limit reached: {self.limits.max_subscriptions_per_connection} per connection."
             )
             await self._send({"id": operation_id, "type": "error", "payload": [error.formatted]})
+            return
+        limited = self._limited()
+        if limited is not None:
+            await self._send({"id": operation_id, "type": "error", "payload": limited.body()["errors"]})
             return
         query = payload.get("query")
         if self.resolve is not None:

@@ -100,3 +100,15 @@ def test_any_text_is_read_or_refused_as_a_config_error(rules: str, origins: str)
             continue
         assert all(count >= 1 and period > 0 for _who, count, period in chosen.rate_limits)
         assert all(origin == "*" or "://" in origin for origin in chosen.cors_origins)
+
+
+def test_blank_manifest_and_endpoint_are_unset_as_compose_passes_them() -> None:
+    chosen = settings(
+        GOVGRAPH_TRUSTED_DOCUMENTS=" ",
+        GOVGRAPH_OTEL_ENDPOINT="",
+        OTEL_EXPORTER_OTLP_ENDPOINT="http://collector:4318",
+    )
+    assert chosen.trusted_documents is None
+    assert chosen.otel_endpoint == "http://collector:4318"  # the standard variable still counts
+    with pytest.raises(ConfigError, match="GOVGRAPH_TRUSTED_DOCUMENTS set too"):
+        settings(GOVGRAPH_TRUSTED_DOCUMENTS="", GOVGRAPH_TRUSTED_DOCUMENTS_ONLY="true")
