@@ -8,6 +8,7 @@ import { openTelemetrySetup } from '@graphql-hive/gateway/opentelemetry/setup';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { GraphQLError } from 'graphql';
 
 const planner = process.env.GOVGRAPH_GATEWAY_PLANNER ?? 'rust';
 if (planner !== 'rust' && planner !== 'js') {
@@ -88,6 +89,53 @@ const persistedDocuments = trustedDocuments
     }
   : {};
 
+// Apollo's automatic persisted queries (APQ), as on the embedded gateway (govgraph/federation/gateway/persisted.py)
+// and with its codes, messages and statuses, when no trusted-documents manifest is configured (with one, the hashes
+// are the manifest's, above). A hash alone runs the document registered under it, or answers 200
+// PersistedQueryNotFound (PERSISTED_QUERY_NOT_FOUND), which tells an Apollo client to send the document with its
+// hash; that registers it, once its SHA-256 is checked. At most APQ_CACHE_SIZE documents are kept (least recently
+// used first out); the cache is per process. Our own small plugin: the Yoga APQ package in the registry here wants
+// an older @graphql-tools/utils than Hive Gateway 2 uses.
+const APQ_CACHE_SIZE = 10_000;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function refuse(message, code, status) {
+  return new GraphQLError(message, { extensions: { code, ...(status === 200 ? {} : { http: { status } }) } });
+}
+
+function automaticPersistedQueries() {
+  const cache = new Map();
+  return {
+    onParams({ params, setParams }) {
+      const persisted = params.extensions?.persistedQuery;
+      if (persisted === undefined || params.documentId !== undefined) return;
+      if (persisted?.version !== 1) throw refuse('Unsupported persisted query version: expected 1.', 'BAD_REQUEST', 400);
+      const hash = persisted.sha256Hash;
+      if (typeof hash !== 'string' || !SHA256_HEX.test(hash)) {
+        throw refuse('sha256Hash must be a lower-case SHA-256 hex digest.', 'BAD_REQUEST', 400);
+      }
+      if (params.query === undefined || params.query === null) {
+        const query = cache.get(hash);
+        if (query === undefined) throw refuse('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND', 200);
+        cache.delete(hash);
+        cache.set(hash, query); // most recently used last
+        setParams({ ...params, query });
+        return;
+      }
+      if (typeof params.query !== 'string' || params.query === '') {
+        throw refuse('query must be a non-empty string.', 'BAD_REQUEST', 400);
+      }
+      if (createHash('sha256').update(params.query).digest('hex') !== hash) {
+        throw refuse("The query's SHA-256 is not sha256Hash.", 'PERSISTED_QUERY_HASH_MISMATCH', 400);
+      }
+      cache.delete(hash);
+      cache.set(hash, params.query);
+      if (cache.size > APQ_CACHE_SIZE) cache.delete(cache.keys().next().value);
+    },
+  };
+}
+const apq = trustedDocuments ? {} : { plugins: () => [automaticPersistedQueries()] };
+
 // CORS as on the embedded gateway (govgraph/federation/cors.py): only the origins GOVGRAPH_CORS_ORIGINS lists
 // (comma-separated, exact), none by default; Hive's own default would answer every origin.
 const corsOrigins = (process.env.GOVGRAPH_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
@@ -143,6 +191,7 @@ export const gatewayConfig = defineConfig({
   transportEntries,
   propagateHeaders,
   ...persistedDocuments,
+  ...apq,
   cors,
   ...openTelemetry,
   // Subgraph errors keep their extensions.code on the way out; unexpected gateway errors stay masked.
