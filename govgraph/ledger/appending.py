@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from govgraph.ledger.deferred import DeferringConnection
 from govgraph.ledger.errors import LedgerError
 from govgraph.ledger.models import LedgerEntry, LedgerLog
 
@@ -90,9 +91,12 @@ async def write_batch(
     """Write a batch on the open transaction `connection` (not yet committed): each caller's rows and
     entries, the entries' indexes reserved. Returns each caller's outcome and how many entries were added.
 
-    Writers run one after another in one savepoint for the whole batch. Refusals are rare, so that costs two
-    statements per batch rather than two per writer; when a writer refuses, the batch's savepoint is rolled
-    back and every writer runs again, each in a savepoint of its own, so the refusal undoes only its rows."""
+    Writers run one after another in one savepoint for the whole batch, their plain INSERTs held back and
+    sent together (govgraph.ledger.deferred): the log's row is held for a few round trips per batch, not a
+    few per writer. Refusals are rare, so the savepoint costs two statements per batch rather than two per
+    writer; when a writer refuses (or a held-back INSERT fails, or a writer read what the deferral cannot
+    give it), the batch's savepoint is rolled back and every writer runs again on the connection itself,
+    each in a savepoint of its own, so a refusal undoes only its rows."""
     if all(pending.write is None for pending in batch):
         rows = [data for pending in batch for data in pending.entries]
         first = next_index = await _reserve(connection, log_id, len(rows))
@@ -108,7 +112,14 @@ async def write_batch(
         first = await _reserve(connection, log_id, 0)
         together = await connection.begin_nested()
         try:
-            outcomes, rows = await _run_writers(connection, batch, first, check_size, separately=False)
+            deferring = DeferringConnection(connection)
+            outcomes, rows = await _run_writers(deferring, batch, first, check_size, separately=False)
+            try:
+                await deferring.flush()
+            except Exception as exc:  # a held-back INSERT refused: whose, the separate run will tell
+                raise _Refusal from exc
+            if deferring.unusable:
+                raise _Refusal
         except _Refusal:
             await together.rollback()
             outcomes, rows = await _run_writers(connection, batch, first, check_size, separately=True)
@@ -134,7 +145,7 @@ class _Refusal(Exception):
 
 
 async def _run_writers(
-    connection: AsyncConnection,
+    connection: AsyncConnection | DeferringConnection,
     batch: list[Pending],
     first: int,
     check_size: Callable[[bytes], None],
@@ -163,9 +174,12 @@ async def _run_writers(
 
 
 async def _written(
-    write: RowWriter, connection: AsyncConnection, index: int, check_size: Callable[[bytes], None]
+    write: RowWriter,
+    connection: AsyncConnection | DeferringConnection,
+    index: int,
+    check_size: Callable[[bytes], None],
 ) -> list[bytes]:
-    entries = list(await write(connection, index))
+    entries = list(await write(connection, index))  # type: ignore[arg-type]  # a DeferringConnection is used as one
     for data in entries:
         check_size(data)
     return entries

@@ -40,21 +40,26 @@ LEASE_RETRY = 0.5
 # A remote witness that missed the last checkpoint this process signed (down, or refusing) is offered it
 # again this often while no newer checkpoint is signed: when it comes back, the checkpoint gets its line.
 REOFFER_INTERVAL = 1.0
+# An idle sequencer polls for other processes' entries at most this far apart (see Sequencer).
+IDLE_INTERVAL = 1.0
 log = logging.getLogger("govgraph.ledger.sequencer")
 
 
 @dataclass
 class Sequencer:
     """Integrates whenever entries are pending: the background half of a log's write path. It wakes at once
-    when this process appends (Log.appended) and every `interval` seconds to look for entries other processes
-    appended; under load it signs at most one checkpoint every `pace` seconds, so each checkpoint covers a
-    batch. With a `lease`, it integrates only while it holds the log's signing lease (one signer across
-    processes, govgraph.ledger.lease), and otherwise tries to take it every `lease_retry` seconds."""
+    when this process appends (Log.appended), and polls the database for entries other processes appended:
+    every `interval` seconds after activity, the pause doubling while the log stays idle up to
+    `idle_interval` (an idle service costs a query per log a second, not twenty). Under load it signs at most
+    one checkpoint every `pace` seconds, so each checkpoint covers a batch. With a `lease`, it integrates only
+    while it holds the log's signing lease (one signer across processes, govgraph.ledger.lease), and
+    otherwise tries to take it every `lease_retry` seconds."""
 
     log: Log
     lease: Lease | None = None
     lease_retry: float = LEASE_RETRY
     interval: float = 0.05
+    idle_interval: float = IDLE_INTERVAL
     max_batch: int | None = None
     pace: float = 0.0
     # Called after each signed checkpoint, e.g. to collect witness cosignatures over HTTP.
@@ -69,6 +74,7 @@ class Sequencer:
     # The last checkpoint this process signed and the remote witnesses that have not cosigned it yet.
     _unwitnessed: tuple[SignedTreeHead, list[RemoteWitness]] | None = None
     _reoffered_at: float = 0.0
+    _poll: float = 0.0  # the current pause between polls: `interval` after activity, growing while idle
 
     async def run(self) -> None:
         """Integrate until `stop`; between batches, not inside one (see `stop`). A failure (the database
@@ -92,13 +98,15 @@ class Sequencer:
                 await self.lease.release()
 
     async def _step(self, pending: bool) -> bool:
-        """One round: integrate while entries are pending, else wait; returns whether entries are pending."""
-        self.log.appended.clear()
+        """One round: integrate while entries are pending, else wait; returns whether entries are pending.
+        Log.appended is cleared just before each read of the log's state, so an append committed after the
+        read leaves it set and the next wait ends at once."""
         if pending and self.lease is not None and not await self.lease.held():
             await self._sleep(self.lease_retry)  # another process signs; take over if it stops
             return True
         if pending:
             started = time.monotonic()
+            self.log.appended.clear()
             head = await self.log.integrate(self.max_batch)
             if head is not None:
                 self.cosigned = (len(head.cosignatures), len(self.log.cosigners))
@@ -116,8 +124,13 @@ class Sequencer:
                 return True
         if self._unwitnessed is not None and time.monotonic() - self._reoffered_at >= self.reoffer_interval:
             await self._reoffer()
-        await self._wake_up()
+        woken = await self._wake_up()
+        self.log.appended.clear()
         next_index, integrated = await self.log.state()
+        if woken or next_index > integrated:
+            self._poll = self.interval
+        else:  # idle: poll less often, up to idle_interval
+            self._poll = min(max(self._poll, self.interval) * 2, max(self.idle_interval, self.interval))
         return next_index > integrated
 
     async def _reoffer(self) -> None:
@@ -147,17 +160,23 @@ class Sequencer:
             self.cosigned = (self.cosigned[0] + late, self.cosigned[1])
         self._unwitnessed = (head, still) if still else None
 
-    async def _wake_up(self) -> None:
-        """Wait for an append in this process, `stop`, or `interval` seconds."""
+    async def _wake_up(self) -> bool:
+        """Wait for an append in this process, `stop`, or the current poll pause (shorter while a checkpoint
+        waits to be offered again to a witness); returns whether something woke it before the pause ended."""
+        timeout = max(self._poll, self.interval)
+        if self._unwitnessed is not None:
+            due = self.reoffer_interval - (time.monotonic() - self._reoffered_at)
+            timeout = min(timeout, max(due, self.interval))
         waits = [
             asyncio.ensure_future(self.log.appended.wait()),
             asyncio.ensure_future(self._stopping.wait()),
         ]
         try:
-            await asyncio.wait(waits, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiting in waits:
                 waiting.cancel()
+        return bool(done)
 
     async def _sleep(self, seconds: float) -> None:
         if seconds > 0:
