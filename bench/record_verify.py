@@ -72,7 +72,15 @@ def measure(path: str, url: str, election_id: str) -> dict:
 def published_election(api: Api, url: str, folder: Path, count: int) -> str:
     folder.mkdir()
     opened = simulate(
-        api, voters=1, n=1, t=1, absent=0, seed=count, leave_open=True, trustee_dir=folder, roll="bench-roll"
+        api,
+        voters=1,
+        n=1,
+        t=1,
+        absent=0,
+        seed=count,
+        leave_open=True,
+        trustee_dir=folder,
+        roll=f"bench-roll-{count}",
     )
     board = election(api, opened.election)
     group = election_group(get_backend("arkworks"))
@@ -113,6 +121,7 @@ def run(sizes: list[int]) -> dict:
                 )
                 row[path] = json.loads(done.stdout)
             results.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)  # each size as it is done
     return {"sizes": results}
 
 
