@@ -13,6 +13,7 @@ holds the two equal."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -206,19 +207,23 @@ def _failure(exc: Exception) -> Response:
 
 
 async def record_endpoint(request: Request) -> Response:
-    """The whole record, streamed: the header's canonical JSON with the counted ballots spliced in where its
-    (empty) `ballots` list sorts, page by page, so that memory holds one page, never the record."""
+    """The whole record, streamed: the header's canonical JSON with the counted ballots spliced in where the
+    `ballots` key sorts, page by page, so that memory holds one page, never the record."""
     engine, election = request.app.state.engine, request.path_params["id"]
     try:
         header = await record_header(engine, election)
     except (NotFound, BadUserInput) as exc:
         return _failure(exc)
-    before, marker, rest = canonical_bytes({**header, "ballots": []}).partition(b'"ballots":[')
+    # A random stand-in marks the spot: a contest named "ballots" cannot make the split land elsewhere.
+    stand_in = secrets.token_hex(16)
+    before, marker, rest = canonical_bytes({**header, "ballots": [stand_in]}).partition(
+        f'"ballots":["{stand_in}"]'.encode()
+    )
     if not marker:  # cannot happen: the key is the record's own
         raise AssertionError("the record has no ballots key")
 
     async def body() -> AsyncIterator[bytes]:
-        yield before + marker
+        yield before + b'"ballots":['
         after, first = -1, True
         while True:
             page = await counted_page(engine, election, after, PAGE)
@@ -228,7 +233,7 @@ async def record_endpoint(request: Request) -> Response:
                 (b"" if first and i == 0 else b",") + rfc8785.dumps(_entry(b)) for i, b in enumerate(page)
             )
             first, after = False, page[-1]["ledger_index"]
-        yield rest
+        yield b"]" + rest
 
     return StreamingResponse(body(), media_type="application/json")
 
