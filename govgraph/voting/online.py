@@ -1,12 +1,13 @@
 """`govgraph election verify --url`: verify a published election's record against the elections ledger, as a
 stream. The ledger's ballots are read first (kept as digests), then the record's header and its counted
 ballots page by page (`/elections/<id>/record/header.json`, `/elections/<id>/record/ballots`), each page fed
-to `zk.record_stream.StreamingVerifier` (V1-V13) and to `RecordAgainstLedger`, then dropped: memory holds one
-page, never the record."""
+to `zk.record_stream.StreamingVerifier` (V1-V13) and to `RecordAgainstLedger`, then dropped (the next page is
+read while one is checked): memory holds two pages, never the record."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from govgraph.voting.api import Api, ApiError
 from govgraph.voting.audit import LedgerFindings, RecordAgainstLedger, ledger_ballots
@@ -71,17 +72,19 @@ def verify_online(
             comparison = RecordAgainstLedger(
                 found, manifest.get("revoting") if isinstance(manifest, dict) else None
             )
-            after = -1
-            while True:
-                document = source.get_json(
-                    f"/elections/{election}/record/ballots", params={"after": after, "limit": page}
-                )
-                entries, following = ballot_page(document, after)
-                verifier.add_ballots(entries)
-                comparison.add(entries)
-                if following is None:
-                    break
-                after = following
+            path = f"/elections/{election}/record/ballots"
+            with ThreadPoolExecutor(
+                max_workers=1
+            ) as reader:  # the next page is read while this one is checked
+                after, pending = -1, reader.submit(source.get_json, path, {"after": -1, "limit": page})
+                while pending is not None:
+                    entries, following = ballot_page(pending.result(), after)
+                    pending = None
+                    if following is not None:
+                        after = following
+                        pending = reader.submit(source.get_json, path, {"after": after, "limit": page})
+                    verifier.add_ballots(entries)
+                    comparison.add(entries)
     except ApiError as exc:
         raise MalformedInput(str(exc)) from None
     report = verifier.finish()
