@@ -17,7 +17,7 @@ from zk.record_keys import PinnedKeys
 from zk.record_report import VerificationReport
 from zk.record_stream import StreamingVerifier
 
-PAGE = 500  # counted ballots a request (~17 KB each); the service allows up to 2000
+PAGE = 100  # counted ballots a request (~17 KB each, ~1.7 MB a page); the service allows up to 2000
 
 Progress = Callable[[str, int, int], None]
 
