@@ -40,7 +40,7 @@ class LedgerFindings:
         self.lines.append(("OK    " if ok else "FAIL  ") + text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _LedgerBallot:
     """A ballot on the ledger, kept small: its contents only as a digest (`content_digest`)."""
 
