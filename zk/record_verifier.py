@@ -117,13 +117,19 @@ class _Verifier:
             ("V13", self.v13_results),
         )
         for number, step in steps:
-            result = self.results[number]
-            try:
-                step(result)
-            except (ZkError, KeyError, TypeError, ValueError) as exc:
-                result.fail(f"cannot check: {_reason(exc)}")
-            except Exception as exc:  # a verifier reports, it never crashes on a hostile record
-                result.fail(f"cannot check: the record's structure is invalid ({type(exc).__name__})")
+            self.run_step(number, step)
+        return self.report()
+
+    def run_step(self, number: str, step: Callable[[CheckResult], None]) -> None:
+        result = self.results[number]
+        try:
+            step(result)
+        except (ZkError, KeyError, TypeError, ValueError) as exc:
+            result.fail(f"cannot check: {_reason(exc)}")
+        except Exception as exc:  # a verifier reports, it never crashes on a hostile record
+            result.fail(f"cannot check: the record's structure is invalid ({type(exc).__name__})")
+
+    def report(self) -> VerificationReport:
         report = VerificationReport(list(self.results.values()), keys=self.keys)
         if self.manifest is not None:
             report.election_id = self.manifest.election_id
@@ -386,7 +392,7 @@ class _Verifier:
     def v10_spoiled(self, result: CheckResult) -> None:
         if not self.require(result, self.context):
             return
-        counted = {code for c in (self.chunk_results or []) for code in c["codes"]}
+        counted = self.counted_codes()
         items = require_list(self.field("spoiled"), "spoiled", max_length=None)
         self._matches_closing(result, "spoiled", items)
         for position, item in enumerate(items):
@@ -430,9 +436,7 @@ class _Verifier:
         self.aggregate = aggregate_from_json(self.context, self.field("aggregate"))
         if not self.require(result, self.chunk_results):
             return
-        recomputed = _sum_aggregates(
-            self.context, [aggregate_from_json(self.context, c["sums"]) for c in self.chunk_results]
-        )
+        recomputed = self.ballot_sum()
         result.checked = sum(len(cts) for cts in self.aggregate.values())
         for contest in self.manifest.contests:
             for k, option in enumerate(contest.options):
@@ -442,10 +446,22 @@ class _Verifier:
                     )
         if self.results["V5"].status == "fail":
             result.fail("some ballots could not be read (V5), so the sum cannot be complete")
+        self.match_counted_closing(result)
+        self.progress("V11 aggregate", 1, 1)
+
+    # What V10 and V11 need of the ballots, overridden by zk.record_stream (which has them accumulated)
+    def counted_codes(self) -> set[str] | dict[str, None]:
+        return {code for c in (self.chunk_results or []) for code in c["codes"]}
+
+    def ballot_sum(self) -> Aggregate:
+        return _sum_aggregates(
+            self.context, [aggregate_from_json(self.context, c["sums"]) for c in self.chunk_results]
+        )
+
+    def match_counted_closing(self, result: CheckResult) -> None:
         self._matches_closing(
             result, "counted", require_list(self.field("ballots"), "ballots", max_length=None)
         )
-        self.progress("V11 aggregate", 1, 1)
 
     # V12
     def v12_shares(self, result: CheckResult) -> None:

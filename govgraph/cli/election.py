@@ -64,7 +64,10 @@ def election_verify(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Processes checking the ballots (V5-V8).")
+        int,
+        typer.Option(
+            "--workers", min=1, help="Processes checking the ballots (V5-V8) of a RECORD.json file."
+        ),
     ] = 1,
     roll_key: Annotated[
         str | None,
@@ -108,28 +111,34 @@ def election_verify(
         typer.echo(printable(f"govgraph: {exc}"), err=True)
         raise typer.Exit(code=2) from None
     backend = get_backend(load_settings().zk_backend)
+    if (url is None or election is None) and (
+        record_path is None or url is not None or record_url is not None
+    ):
+        typer.echo("govgraph: give RECORD.json, or --url BASE and --election ID", err=True)
+        raise typer.Exit(code=2)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     ledger = None
     try:
-        if url is not None and election is not None:
-            from govgraph.voting.online import fetch_and_check_ledger
+        console = Console(stderr=True)  # the bar only on a terminal: a failure's message stays one line
+        with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+            task = progress.add_task("verifying", total=None)
 
-            record, ledger = fetch_and_check_ledger(url, election, tuple(witness_key or ()), record_url)
-        elif record_path is not None and url is None and record_url is None:
-            record = load_json(record_path.read_bytes(), what="the record", strict=True)
-        else:
-            typer.echo("govgraph: give RECORD.json, or --url BASE and --election ID", err=True)
-            raise typer.Exit(code=2)
+            def update(step: str, done: int, total: int) -> None:
+                progress.update(task, description=step, completed=done, total=total or None)
+
+            if url is not None and election is not None:
+                # Streamed: the record is read page by page, never held whole (see govgraph.voting.online).
+                from govgraph.voting.online import verify_online
+
+                report, ledger = verify_online(
+                    url, election, tuple(witness_key or ()), record_url, update, backend, pinned
+                )
+            else:
+                record = load_json(record_path.read_bytes(), what="the record", strict=True)
+                report = verify_record(record, update, backend=backend, workers=workers, pinned=pinned)
     except (OSError, MalformedInput) as exc:
         typer.echo(printable(f"govgraph: cannot read {record_path or url}: {exc}"), err=True)
         raise typer.Exit(code=2) from None
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("verifying", total=None)
-
-        def update(step: str, done: int, total: int) -> None:
-            progress.update(task, description=step, completed=done, total=total)
-
-        report = verify_record(record, update, backend=backend, workers=workers, pinned=pinned)
     if as_json:
         document = report.to_json()
         if ledger is not None:

@@ -55,12 +55,21 @@ class Api:
             raise ApiError(f"{self.base}{self.path} answered HTTP {answer.status_code} without data")
         return body["data"]
 
-    def get_json(self, path: str) -> Any:
+    def get_json(self, path: str, params: dict | None = None) -> Any:
+        """GET a JSON document, read up to MAX_ANSWER_BYTES (a longer answer is refused before the rest
+        of it is read)."""
         try:
-            answer = self.http.get(path)
+            with self.http.stream("GET", path, params=params) as answer:
+                content = bytearray()
+                for piece in answer.iter_bytes():
+                    content += piece
+                    if len(content) > MAX_ANSWER_BYTES:
+                        raise ApiError(
+                            f"{path}: the answer is over {MAX_ANSWER_BYTES} bytes", "MALFORMED_ANSWER"
+                        )
         except httpx.HTTPError as exc:
             raise ApiError(f"{self.base}{path} cannot be reached: {exc}") from None
-        body = self._json(answer.content, path)
+        body = self._json(bytes(content), path)
         if answer.status_code != 200:
             reason = body.get("error") if isinstance(body, dict) else None
             raise ApiError(f"{path}: HTTP {answer.status_code}: {reason}", f"HTTP_{answer.status_code}")

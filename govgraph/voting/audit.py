@@ -6,8 +6,12 @@ entry and its receipt, verified offline."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import rfc8785
 
 from govgraph.ledger.checkpoint import CheckpointError, CosignatureVerifier, QuorumNotMet, open_checkpoint
 from govgraph.ledger.merkle import leaf_hash, root_hash
@@ -36,13 +40,32 @@ class LedgerFindings:
         self.lines.append(("OK    " if ok else "FAIL  ") + text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _LedgerBallot:
+    """A ballot on the ledger, kept small: its contents only as a digest (`content_digest`)."""
+
     index: int
     code: str
-    ballot: dict
-    eligibility: dict | None
+    digest: bytes  # of [code, ballot, eligibility] (cast) or [code, ballot] (spoiled)
+    pseudonym: str | None
     spoiled: bool
+
+    @property
+    def eligibility(self) -> dict | None:  # what zk.record.counted_ballots reads
+        return None if self.pseudonym is None else {"pseudonym": self.pseudonym}
+
+
+def content_digest(*parts: object) -> bytes:
+    """SHA-256 of the parts' canonical JSON (their sorted JSON when a hostile service made it uncanonical)."""
+    try:
+        text = rfc8785.dumps(list(parts))
+    except ValueError:
+        text = b"\x00" + json.dumps(list(parts), sort_keys=True, default=repr).encode()
+    return hashlib.sha256(text).digest()
+
+
+def _code(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=repr)
 
 
 def ledger_ballots(
@@ -80,18 +103,23 @@ def ledger_ballots(
         page = api.graphql(ENTRIES, name=LEDGER, after=after, first=100)["ledger"]["entries"]
         if not page:
             break
-        for entry in page:
+        for entry in page[: size - len(leaves)]:  # entries appended after the checkpoint are not under it
             data = base64.b64decode(entry["dataBase64"])
             leaves.append(leaf_hash(data))
             document = json.loads(data)
             if document.get("election") == election and document.get("type") in (BALLOT_CAST, BALLOT_SPOILED):
+                spoiled = document["type"] == BALLOT_SPOILED
+                proof = document.get("eligibility")
+                pseudonym = proof.get("pseudonym") if isinstance(proof, dict) else None
+                code = document.get("trackingCode")
+                parts = (code, document.get("ballot")) if spoiled else (code, document.get("ballot"), proof)
                 found.append(
                     _LedgerBallot(
                         int(entry["index"]),
-                        document["trackingCode"],
-                        document["ballot"],
-                        document.get("eligibility"),
-                        document["type"] == BALLOT_SPOILED,
+                        _code(code),
+                        content_digest(*parts),
+                        pseudonym if isinstance(pseudonym, str) else None,
+                        spoiled,
                     )
                 )
         after = page[-1]["index"]
@@ -100,40 +128,62 @@ def ledger_ballots(
     return found, findings
 
 
+class RecordAgainstLedger:
+    """The record's counted ballots, fed in chunks, against the ledger's ballots counted by the manifest's
+    revoting rule: exactly the same, in ledger order, with the same contents; and its spoiled ballots exactly
+    the ledger's spoiled. Keeps a digest and a tracking code per ballot, never a ballot's contents."""
+
+    def __init__(self, found: list[_LedgerBallot], revoting: object) -> None:
+        cast = [item for item in found if not item.spoiled]
+        self.counted = counted_ballots(cast, revoting)  # type: ignore[arg-type]
+        self.spoiled = [item for item in found if item.spoiled]
+        self.record_codes: set[str] = set()
+        self.position = 0
+        self.in_order = True
+
+    def add(self, entries: Iterable[object]) -> None:
+        for entry in entries:
+            item = entry if isinstance(entry, dict) else {}
+            code = item.get("tracking_code")
+            self.record_codes.add(_code(code))
+            digest = content_digest(code, item.get("ballot"), item.get("eligibility"))
+            if self.position >= len(self.counted) or self.counted[self.position].digest != digest:
+                self.in_order = False
+            self.position += 1
+
+    def finish(self, spoiled: object, findings: LedgerFindings) -> None:
+        ledger_codes = {b.code for b in self.counted}
+        missing, extra = self.record_codes - ledger_codes, ledger_codes - self.record_codes
+        findings.add(
+            not missing,
+            f"every counted ballot of the record ({self.position}) is on the ledger"
+            + (f"; missing: {', '.join(sorted(missing))}" if missing else ""),
+        )
+        findings.add(
+            not extra,
+            "the ledger counts no ballot the record leaves out"
+            + (f"; left out: {', '.join(sorted(extra))}" if extra else ""),
+        )
+        findings.add(
+            self.in_order and self.position == len(self.counted),
+            "the record's counted ballots equal the ledger's, in order and content",
+        )
+        items = spoiled if isinstance(spoiled, list) else []
+        record_spoiled = [
+            content_digest(b.get("tracking_code"), b.get("ballot")) if isinstance(b, dict) else b""
+            for b in items
+        ]
+        findings.add(
+            isinstance(spoiled, list) and record_spoiled == [b.digest for b in self.spoiled],
+            f"the record's spoiled ballots ({len(items)}) are exactly the ledger's",
+        )
+
+
 def compare_with_record(record: dict, found: list[_LedgerBallot], findings: LedgerFindings) -> None:
-    """The record's counted ballots are exactly those the ledger's ballots count by the manifest's revoting
-    rule, in ledger order, with the same contents; its spoiled ballots are exactly the ledger's spoiled."""
-
-    class _Cast:
-        def __init__(self, item: _LedgerBallot) -> None:
-            self.item, self.eligibility = item, item.eligibility
-
-    cast = [_Cast(item) for item in found if not item.spoiled]
-    counted = [c.item for c in counted_ballots(cast, record["manifest"]["revoting"])]  # type: ignore[arg-type]
-    spoiled = [item for item in found if item.spoiled]
-    record_counted = [(b["tracking_code"], b["ballot"], b["eligibility"]) for b in record["ballots"]]
-    ledger_counted = [(b.code, b.ballot, b.eligibility) for b in counted]
-    missing = {code for code, _, _ in record_counted} - {code for code, _, _ in ledger_counted}
-    extra = {code for code, _, _ in ledger_counted} - {code for code, _, _ in record_counted}
-    findings.add(
-        not missing,
-        f"every counted ballot of the record ({len(record_counted)}) is on the ledger"
-        + (f"; missing: {', '.join(sorted(missing))}" if missing else ""),
-    )
-    findings.add(
-        not extra,
-        "the ledger counts no ballot the record leaves out"
-        + (f"; left out: {', '.join(sorted(extra))}" if extra else ""),
-    )
-    findings.add(
-        record_counted == ledger_counted,
-        "the record's counted ballots equal the ledger's, in order and content",
-    )
-    record_spoiled = [(b["tracking_code"], b["ballot"]) for b in record["spoiled"]]
-    findings.add(
-        record_spoiled == [(b.code, b.ballot) for b in spoiled],
-        f"the record's spoiled ballots ({len(record_spoiled)}) are exactly the ledger's",
-    )
+    """`RecordAgainstLedger` on a record held whole."""
+    comparison = RecordAgainstLedger(found, record["manifest"]["revoting"])
+    comparison.add(record["ballots"])
+    comparison.finish(record["spoiled"], findings)
 
 
 TRACK = """query($e: ID!, $code: String!) { election(id: $e) { state ballot(trackingCode: $code) {

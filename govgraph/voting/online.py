@@ -1,29 +1,93 @@
-"""`govgraph election verify --url`: fetch a published election's record and check it against the elections
-ledger (the record's own checks V1-V13 run on the record as fetched)."""
+"""`govgraph election verify --url`: verify a published election's record against the elections ledger, as a
+stream. The ledger's ballots are read first (kept as digests), then the record's header and its counted
+ballots page by page (`/elections/<id>/record/header.json`, `/elections/<id>/record/ballots`), each page fed
+to `zk.record_stream.StreamingVerifier` (V1-V13) and to `RecordAgainstLedger`, then dropped (the next page is
+read while one is checked): memory holds two pages, never the record."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 from govgraph.voting.api import Api, ApiError
-from govgraph.voting.audit import LedgerFindings, compare_with_record, ledger_ballots
+from govgraph.voting.audit import LedgerFindings, RecordAgainstLedger, ledger_ballots
+from zk.curve import Backend
 from zk.errors import MalformedInput
+from zk.record_keys import PinnedKeys
+from zk.record_report import VerificationReport
+from zk.record_stream import StreamingVerifier
+
+PAGE = 100  # counted ballots a request (~17 KB each, ~1.7 MB a page); the service allows up to 2000
+
+Progress = Callable[[str, int, int], None]
 
 
-def fetch_and_check_ledger(
-    url: str, election: str, witness_keys: tuple[str, ...] = (), record_url: str | None = None
-) -> tuple[dict, LedgerFindings]:
-    """The record of `election` at `record_url` (default `url`: `govgraph serve` serves both), and the
-    findings of comparing it with the elections ledger read through `url`'s /graphql. Split apart (each
-    agency its own process), the record is the commission's (`govgraph subgraph elections`) and the ledger
-    any gateway's."""
+def ballot_page(document: object, after: int) -> tuple[list, int | None]:
+    """A page of `/record/ballots` (`{"ballots": [...], "next": INDEX | null}`, decoded JSON): its entries and
+    the `after` of the next page, which must move forward (a service cannot loop the client)."""
+    if not isinstance(document, dict) or set(document) != {"ballots", "next"}:
+        raise MalformedInput('a page of ballots must be an object with exactly "ballots" and "next"')
+    entries, following = document["ballots"], document["next"]
+    if not isinstance(entries, list):
+        raise MalformedInput("a page's ballots must be a list")
+    if following is not None and (type(following) is not int or following <= after):
+        raise MalformedInput(f"a page's next must be null or a ledger index after {after}")
+    if following is not None and not entries:
+        raise MalformedInput("an empty page cannot have a next page")
+    return entries, following
+
+
+def verify_online(
+    url: str,
+    election: str,
+    witness_keys: tuple[str, ...] = (),
+    record_url: str | None = None,
+    progress: Progress | None = None,
+    backend: Backend | None = None,
+    pinned: PinnedKeys | None = None,
+    page: int = PAGE,
+) -> tuple[VerificationReport, LedgerFindings]:
+    """The record's checks (V1-V13) and the findings of comparing it with the elections ledger read through
+    `url`'s /graphql. The record comes from `record_url` (default `url`: `govgraph serve` serves both; split
+    apart, the record is the commission's, `govgraph subgraph elections`, and the ledger any gateway's)."""
+    say = progress or (lambda step, done, total: None)
     try:
-        with Api(record_url or url) as source:
-            record = source.get_json(f"/elections/{election}/record.json")
-        if not isinstance(record, dict):
-            raise MalformedInput("the record is not a JSON object")
         with Api(url) as api:
+            say("reading the elections ledger", 0, 0)
             found, findings = ledger_ballots(api, election, witness_keys)
+        with Api(record_url or url) as source:
+            header = source.get_json(f"/elections/{election}/record/header.json")
+            if not isinstance(header, dict):
+                raise MalformedInput("the record's header is not a JSON object")
+            closing = header.get("closing")
+            total = closing.get("counted", {}).get("ballots") if isinstance(closing, dict) else None
+            total = total if type(total) is int else 0
+            verifier = StreamingVerifier(
+                header,
+                lambda step, done, _: say(step, done, max(total, done)),
+                backend=backend,
+                pinned=pinned,
+            )
+            manifest = header.get("manifest")
+            comparison = RecordAgainstLedger(
+                found, manifest.get("revoting") if isinstance(manifest, dict) else None
+            )
+            path = f"/elections/{election}/record/ballots"
+            with ThreadPoolExecutor(
+                max_workers=1
+            ) as reader:  # the next page is read while this one is checked
+                after, pending = -1, reader.submit(source.get_json, path, {"after": -1, "limit": page})
+                while pending is not None:
+                    entries, following = ballot_page(pending.result(), after)
+                    pending = None
+                    if following is not None:
+                        after = following
+                        pending = reader.submit(source.get_json, path, {"after": after, "limit": page})
+                    verifier.add_ballots(entries)
+                    comparison.add(entries)
     except ApiError as exc:
         raise MalformedInput(str(exc)) from None
+    report = verifier.finish()
     if findings.ok:
-        compare_with_record(record, found, findings)
-    return record, findings
+        comparison.finish(header.get("spoiled"), findings)
+    return report, findings

@@ -1,17 +1,28 @@
-"""The election record of a published election (zk.record's format), served at
-`GET /elections/<id>/record.json`: assembled from the public documents the commission stored when it checked
-them (each already in its canonical zk JSON form), with nothing decoded again; `reference_record` builds the
-same with zk.record.build_record from decoded objects, slowly, and a test holds the two equal."""
+"""The election record of a published election (zk.record's format), assembled from the public documents the
+commission stored when it checked them (each already in its canonical zk JSON form), with nothing decoded
+again. Served three ways, none holding all the ballots in memory:
+
+- `GET /elections/<id>/record.json`: the whole record, canonical JSON, streamed page by page from the
+  database (byte-identical to `canonical_bytes` of the record);
+- `GET /elections/<id>/record/header.json`: the record without its `ballots` (canonical JSON);
+- `GET /elections/<id>/record/ballots?after=LEDGER_INDEX&limit=N`: the counted ballots in record order,
+  `{"ballots": [...], "next": LEDGER_INDEX | null}` (`next` is the `after` of the next page).
+
+`reference_record` builds the same record with zk.record.build_record from decoded objects, slowly, and a test
+holds the two equal."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import AsyncIterator
 from typing import Any
 
+import rfc8785
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from govgraph.agencies.elections import public
@@ -25,6 +36,8 @@ from zk.tally import DecryptionShare, aggregate_from_json
 from zk.wire import element_from_hex
 
 Stored = tuple[RowMapping, list[RowMapping], list[RowMapping]]
+PAGE = 500  # counted ballots per database query (and the default page of /record/ballots)
+MAX_PAGE = 2000  # ~17 KB a ballot: at most ~34 MB a page
 
 
 async def _stored(engine: AsyncEngine, election: str) -> Stored:
@@ -48,8 +61,62 @@ def _spoiled(cast: list[RowMapping]) -> list[RowMapping]:
     return [b for b in cast if b["spoiled"]]
 
 
+async def _published(
+    engine: AsyncEngine, election: str
+) -> tuple[RowMapping, list[RowMapping], list[RowMapping]]:
+    """The election's row, its trustees and its spoiled ballots (few); its counted ballots are paged."""
+    async with engine.connect() as connection:
+        row = await load_election(connection, election)
+        listed = await load_trustees(connection, election)
+        query = (
+            select(ballots)
+            .where(ballots.c.election_id == election, ballots.c.spoiled)
+            .order_by(ballots.c.ledger_index)
+        )
+        spoiled = list((await connection.execute(query)).mappings().all())
+    if row["state"] != st.PUBLISHED:
+        raise BadUserInput(
+            f"Election {election} is {row['state']}: its record exists once the result is published."
+        )
+    return row, listed, spoiled
+
+
+async def counted_page(engine: AsyncEngine, election: str, after: int, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` counted ballots after ledger index `after`, in record (ledger) order, as record entries
+    with their `ledger_index`."""
+    query = (
+        select(ballots.c.ledger_index, ballots.c.tracking_code, ballots.c.ballot, ballots.c.eligibility)
+        .where(
+            ballots.c.election_id == election,
+            ballots.c.current,
+            ballots.c.spoiled.is_(False),
+            ballots.c.ledger_index > after,
+        )
+        .order_by(ballots.c.ledger_index)
+        .limit(limit)
+    )
+    async with engine.connect() as connection:
+        rows = (await connection.execute(query)).mappings().all()
+    return [dict(b) for b in rows]
+
+
+def _entry(b: RowMapping | dict) -> dict[str, Any]:
+    return {"tracking_code": b["tracking_code"], "ballot": b["ballot"], "eligibility": b["eligibility"]}
+
+
+async def record_header(engine: AsyncEngine, election: str) -> dict[str, Any]:
+    """The record without its `ballots`."""
+    row, listed, spoiled = await _published(engine, election)
+    return _header(row, listed, spoiled)
+
+
 async def election_record(engine: AsyncEngine, election: str) -> dict[str, Any]:
+    """The whole record in memory (for small elections and tests; the routes stream it)."""
     row, listed, cast = await _stored(engine, election)
+    return {**_header(row, listed, _spoiled(cast)), "ballots": [_entry(b) for b in _counted(cast)]}
+
+
+def _header(row: RowMapping, listed: list[RowMapping], spoiled: list[RowMapping]) -> dict[str, Any]:
     manifest = public.manifest_of(row["manifest"])
     issued = row["credentials_issued"]
     return {
@@ -72,13 +139,9 @@ async def election_record(engine: AsyncEngine, election: str) -> dict[str, Any]:
         "eligibility": None
         if issued is None
         else {"scheme": eligibility.SCHEME, "credentials_issued": issued},
-        "ballots": [
-            {"tracking_code": b["tracking_code"], "ballot": b["ballot"], "eligibility": b["eligibility"]}
-            for b in _counted(cast)
-        ],
         "spoiled": [
             {"tracking_code": b["tracking_code"], "ballot": b["ballot"], "opening": b["opening"]}
-            for b in _spoiled(cast)
+            for b in spoiled
         ],
         "closing": row["closing"],
         "aggregate": row["aggregate"],
@@ -137,16 +200,88 @@ async def reference_record(engine: AsyncEngine, election: str) -> dict[str, Any]
     )
 
 
-async def record_endpoint(request: Request) -> Response:
-    election = request.path_params["id"]
-    try:
-        document = await election_record(request.app.state.engine, election)
-    except NotFound as exc:
+def _failure(exc: Exception) -> Response:
+    if isinstance(exc, NotFound):
         return JSONResponse({"error": str(exc)}, status_code=404)
+    return JSONResponse({"error": str(exc)}, status_code=409)
+
+
+async def record_endpoint(request: Request) -> Response:
+    """The whole record, streamed: the header's canonical JSON with the counted ballots spliced in where the
+    `ballots` key sorts, page by page, so that memory holds one page, never the record."""
+    engine, election = request.app.state.engine, request.path_params["id"]
+    try:
+        header = await record_header(engine, election)
+    except (NotFound, BadUserInput) as exc:
+        return _failure(exc)
+    # A random stand-in marks the spot: a contest named "ballots" cannot make the split land elsewhere.
+    stand_in = secrets.token_hex(16)
+    before, marker, rest = canonical_bytes({**header, "ballots": [stand_in]}).partition(
+        f'"ballots":["{stand_in}"]'.encode()
+    )
+    if not marker:  # cannot happen: the key is the record's own
+        raise AssertionError("the record has no ballots key")
+
+    async def body() -> AsyncIterator[bytes]:
+        yield before + b'"ballots":['
+        after, first = -1, True
+        while True:
+            page = await counted_page(engine, election, after, PAGE)
+            if not page:
+                break
+            yield b"".join(
+                (b"" if first and i == 0 else b",") + rfc8785.dumps(_entry(b)) for i, b in enumerate(page)
+            )
+            first, after = False, page[-1]["ledger_index"]
+        yield b"]" + rest
+
+    return StreamingResponse(body(), media_type="application/json")
+
+
+async def header_endpoint(request: Request) -> Response:
+    try:
+        header = await record_header(request.app.state.engine, request.path_params["id"])
+    except (NotFound, BadUserInput) as exc:
+        return _failure(exc)
+    return Response(canonical_bytes(header), media_type="application/json")
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.lstrip("-").isdigit() and len(raw) <= 20) or not low <= int(raw) <= high:
+        raise BadUserInput(f"{name} must be an integer in [{low}, {high}].")
+    return int(raw)
+
+
+async def ballots_endpoint(request: Request) -> Response:
+    engine, election = request.app.state.engine, request.path_params["id"]
+    try:
+        after = _int_param(request, "after", -1, -1, 2**63 - 1)
+        limit = _int_param(request, "limit", PAGE, 1, MAX_PAGE)
     except BadUserInput as exc:
-        return JSONResponse({"error": str(exc)}, status_code=409)
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    try:
+        async with engine.connect() as connection:
+            state = (await load_election(connection, election))["state"]
+    except NotFound as exc:
+        return _failure(exc)
+    if state != st.PUBLISHED:  # until then the counted ballots are not final
+        return _failure(
+            BadUserInput(f"Election {election} is {state}: its record exists once the result is published.")
+        )
+    page = await counted_page(engine, election, after, limit)
+    document = {
+        "ballots": [_entry(b) for b in page],
+        "next": page[-1]["ledger_index"] if len(page) == limit else None,
+    }
     return Response(canonical_bytes(document), media_type="application/json")
 
 
 def election_routes() -> list[BaseRoute]:
-    return [Route("/elections/{id}/record.json", record_endpoint, methods=["GET"])]
+    return [
+        Route("/elections/{id}/record.json", record_endpoint, methods=["GET"]),
+        Route("/elections/{id}/record/header.json", header_endpoint, methods=["GET"]),
+        Route("/elections/{id}/record/ballots", ballots_endpoint, methods=["GET"]),
+    ]
