@@ -23,7 +23,10 @@ BOARD = """query($e: ID!, $code: String!) { election(id: $e) { turnout ballot(tr
 
 def unlock(page, wallet_page: WalletPage, path: str, browser_page=None) -> None:
     page.goto(wallet_page.url + path)
-    assert page.evaluate("document.activeElement.id") == "code"  # the one field to fill has the focus
+    # The one field to fill has the focus: Chromium runs `autofocus` at a rendering update, which may come
+    # after the load event that goto waits for, so wait for it (up to the page's default timeout).
+    page.wait_for_function("document.activeElement !== null && document.activeElement.id === 'code'")
+    assert page.evaluate("document.activeElement.id") == "code"
     if browser_page is not None:
         browser_page.screenshot("wallet-login")
     page.keyboard.type(wallet_page.code)
