@@ -269,3 +269,49 @@ def test_server_shutdown_completes_streams_and_ends_every_subgraph_subscription(
     assert not thread.is_alive()
     assert endpoint.streams.open == set()
     assert len(STOPPED) == 2  # both subgraph subscriptions ran their `finally`: no task was left behind
+
+
+def test_trusted_documents_only_holds_over_websockets() -> None:
+    """With GOVGRAPH_TRUSTED_DOCUMENTS_ONLY a subscription runs by its documentId; any other document sent
+    over graphql-transport-ws is refused with the code HTTP gives it, and nothing is subscribed."""
+    import hashlib
+
+    from starlette.applications import Starlette
+    from starlette.routing import Route, WebSocketRoute
+    from websockets.sync.client import connect
+
+    from govgraph.federation.gateway.endpoint import GatewayEndpoint
+    from govgraph.federation.gateway.persisted import PersistedDocuments
+
+    trusted = "subscription { registered(count: 1) { id owner } }"
+    digest = hashlib.sha256(trusted.encode()).hexdigest()
+    persisted = PersistedDocuments({digest: trusted}, only=True)
+    endpoint = GatewayEndpoint(lambda: local_gateway(schemas()), persisted=persisted)
+    routes = [Route("/graphql", endpoint), WebSocketRoute("/graphql", endpoint)]
+    server = UvicornThread(Starlette(routes=routes)).start()
+    try:
+        url = server.url.replace("http://", "ws://") + "/graphql"
+        with connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(ws.recv(timeout=10)) == {"type": "connection_ack"}
+            ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"documentId": digest}}))
+            assert json.loads(ws.recv(timeout=10)) == {
+                "id": "1",
+                "type": "next",
+                "payload": {"data": {"registered": {"id": "p-0", "owner": "owner of p-0"}}},
+            }
+            assert json.loads(ws.recv(timeout=10)) == {"id": "1", "type": "complete"}
+            other = {"query": "subscription { registered(count: 2) { id } }"}
+            ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": other}))
+            assert json.loads(ws.recv(timeout=10)) == {
+                "id": "2",
+                "type": "error",
+                "payload": [
+                    {
+                        "message": "Only trusted documents may run here: send a documentId.",
+                        "extensions": {"code": "PERSISTED_QUERY_ONLY"},
+                    }
+                ],
+            }
+    finally:
+        server.stop()
