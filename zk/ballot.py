@@ -315,7 +315,13 @@ class EncryptedBallot:
 
 def tracking_code_of(ballot_json: dict) -> str:
     """SHA-256 of the encrypted ballot's canonical JSON, hex: what the voter keeps and finds in the record."""
-    return hashlib.sha256(b"govgraph/election/v1/tracking-code\x00" + canonical_json(ballot_json)).hexdigest()
+    return tracking_code_of_canonical(canonical_json(ballot_json))
+
+
+def tracking_code_of_canonical(canonical: bytes) -> str:
+    """`tracking_code_of` from the ballot's canonical JSON bytes (`canonical_json`), for a caller that keeps
+    them."""
+    return hashlib.sha256(b"govgraph/election/v1/tracking-code\x00" + canonical).hexdigest()
 
 
 _QUOTED = re.compile(r'"[^"]*"')

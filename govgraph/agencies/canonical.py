@@ -13,6 +13,18 @@ from zk.wire import canonical_json as reference_canonical_json
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 numbers are IEEE 754 doubles (I-JSON, RFC 7493)
 
 
+class Encoded:
+    """A JSON value already written as RFC 8785 bytes (e.g. a ballot, canonicalized once for its tracking
+    code): `canonical_json` puts these bytes where the value goes instead of writing it again. Whoever makes
+    one vouches that `text` is the canonical JSON of `value`."""
+
+    __slots__ = ("value", "text")
+
+    def __init__(self, value: Any, text: bytes) -> None:
+        self.value = value
+        self.text = text.decode("utf-8")
+
+
 def canonical_json(value: Any) -> bytes:
     """The RFC 8785 bytes of `value`, as zk.wire.canonical_json writes them; MalformedInput when there are
     none (non-string keys, lone surrogates, integers beyond 2^53, NaN, nesting past the recursion limit)."""
@@ -65,5 +77,7 @@ def _write(value: Any, parts: list[str]) -> None:
                 parts.append(",")
             _write(item, parts)
         parts.append("]")
+    elif isinstance(value, Encoded):
+        parts.append(value.text)
     else:
         raise TypeError(f"{type(value).__name__} is not a JSON value")

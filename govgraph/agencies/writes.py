@@ -79,6 +79,9 @@ Rows = Callable[[AsyncConnection, int], Awaitable[Change]]
 """Writes an operation's domain rows on the log's transaction, given the index its first entry will get;
 raises a ServiceError to refuse (its rows are rolled back, nothing is appended)."""
 
+ManyRows = Callable[[AsyncConnection, int], Awaitable[Sequence["Change | Exception"]]]
+"""Writes several operations' rows on the log's transaction (AgencyWrites.write_many): one outcome each."""
+
 
 @dataclass(frozen=True, slots=True)
 class Written:
@@ -148,6 +151,39 @@ class AgencyWrites:
         await self.log.append_with(write_rows)
         assert answer is not None  # append_with returned, so write_rows ran to its end
         return answer
+
+    async def write_many(self, actors: Sequence[Actor], rows: ManyRows) -> list[Written | Exception]:
+        """Several operations of one kind (no idempotency keys), one per actor, as one writer of the log's
+        group commit: `rows` decides on the transaction each operation's outcome, in order (its Change, or the
+        exception refusing it alone), and writes the accepted ones' rows, given the index of the first entry;
+        each accepted Change's entries follow the previous accepted one's. Returns each operation's Written or
+        refusal once committed. An exception `rows` raises refuses them all."""
+        hashes = [self.keyed_hash("actor", actor.identity) for actor in actors]
+        outcomes: list[Change | Exception] = []
+
+        async def write_rows(connection: AsyncConnection, index: int) -> list[bytes]:
+            nonlocal outcomes
+            outcomes = list(await rows(connection, index))
+            if len(outcomes) != len(actors):
+                raise ValueError("a many-rows function gives one outcome per actor")
+            moment = _utc_time(self.clock())
+            return [
+                self.entry(actor, actor_hash, event, moment)
+                for actor, actor_hash, outcome in zip(actors, hashes, outcomes, strict=True)
+                if isinstance(outcome, Change)
+                for event in outcome.events
+            ]
+
+        position = (await self.log.append_with(write_rows)).start
+        written: list[Written | Exception] = []
+        for outcome in outcomes:
+            if isinstance(outcome, Change):
+                indexes = range(position, position + len(outcome.events))
+                written.append(Written(outcome.result, indexes, rows=outcome.rows))
+                position = indexes.stop
+            else:
+                written.append(outcome)
+        return written
 
     def entry(self, actor: Actor, actor_hash: str, event: Event, moment: str) -> bytes:
         """The entry's canonical bytes: type, actor (role and keyed hash), time (`moment`), then the event's

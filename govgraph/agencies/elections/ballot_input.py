@@ -10,18 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from govgraph.federation.errors import BadUserInput
-from zk.ballot import BallotSecrets, ElectionContext, EncryptedBallot, tracking_code_of
+from zk.ballot import (
+    BallotSecrets,
+    ElectionContext,
+    EncryptedBallot,
+    canonical_json,
+    tracking_code_of_canonical,
+)
 from zk.eligibility import EligibilityProof
 from zk.errors import MalformedInput
 
 
 @dataclass(frozen=True)
 class BallotInput:
-    """A decoded ballot: the zk ballot, its canonical JSON and tracking code, and its eligibility proof or
-    its Benaloh opening."""
+    """A decoded ballot: the zk ballot, its JSON (`document`, re-encoded) and that JSON's RFC 8785 bytes
+    (`canonical`), its tracking code, and its eligibility proof or its Benaloh opening."""
 
     ballot: EncryptedBallot
     document: dict
+    canonical: bytes
     tracking_code: str
     eligibility: EligibilityProof | None = None
     opening: BallotSecrets | None = None
@@ -58,7 +65,8 @@ def decode_cast(context: ElectionContext, value: object) -> BallotInput:
         if ballot.binding != eligibility.pseudonym:
             raise BadUserInput("Malformed ballot: its binding is not the eligibility proof's pseudonym.")
     encoded = ballot.to_json(context.group)
-    return BallotInput(ballot, encoded, tracking_code_of(encoded), eligibility)
+    canonical = canonical_json(encoded)
+    return BallotInput(ballot, encoded, canonical, tracking_code_of_canonical(canonical), eligibility)
 
 
 def decode_spoil(context: ElectionContext, value: object) -> BallotInput:
@@ -70,7 +78,8 @@ def decode_spoil(context: ElectionContext, value: object) -> BallotInput:
     except MalformedInput as exc:
         raise BadUserInput(f"Malformed opening: {exc}.") from None
     encoded = ballot.to_json(context.group)
-    return BallotInput(ballot, encoded, tracking_code_of(encoded), opening=opening)
+    canonical = canonical_json(encoded)
+    return BallotInput(ballot, encoded, canonical, tracking_code_of_canonical(canonical), opening=opening)
 
 
 def _ballot(context: ElectionContext, value: object) -> EncryptedBallot:

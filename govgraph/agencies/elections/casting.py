@@ -16,17 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govgraph.agencies.elections import public
 from govgraph.agencies.elections import states as st
-from govgraph.agencies.elections.ballot_input import BallotInput, decode_spoil
+from govgraph.agencies.elections.ballot_input import decode_spoil
+from govgraph.agencies.elections.ballot_writes import cast_event, queue_for, replayed, voted_already, voter
 from govgraph.agencies.elections.service import ballots, elections, load_election, seen_open
 from govgraph.agencies.elections.verification import CheckedBallot, check_ballot
-from govgraph.agencies.writes import Actor, AgencyWrites, Change, Event
-from govgraph.federation.errors import BadUserInput, Conflict, InvalidProof, NotFound
+from govgraph.agencies.writes import AgencyWrites, Change, Event, Written
+from govgraph.federation.errors import Conflict, InvalidProof, NotFound
 from zk.ballot import reencrypts_to, verify_ballot
 
-BALLOT_CAST = "govgraph.elections.BallotCast/v1"
 BALLOT_SPOILED = "govgraph.elections.BallotSpoiled/v1"
-# Casting needs no login: a ballot's actor is this role and its own tracking code (for idempotency keys).
-VOTER_ROLE = "voter"
 # How long a process takes an election it read as OPEN to be still open before verifying a ballot (its
 # manifest, joint key and revoting policy no longer change once voting opens): one read a second rather
 # than one a ballot. The write's transaction checks the state again, so a ballot arriving just after
@@ -62,9 +60,22 @@ class BallotBox:
         return row
 
     async def cast(self, election: str, document: Any, key: str | None = None) -> CastResult:
+        """Verify the ballot (in a micro-batch), then write it: with the other ballots verified with it
+        (`ballot_writes`), or alone when it comes with an idempotency key."""
         row = await self._open(election)
         policy = row["revoting"]
         item = await check_ballot(self.writes, row["manifest"], row["joint_key"], document, self.pool)
+        if key is not None:
+            return _result((await self.cast_alone(election, policy, item, key)).result)
+
+        async def alone(checked: CheckedBallot) -> Written:
+            return await self.cast_alone(election, policy, checked, None)
+
+        written = await queue_for(self.writes, election, policy, alone).cast(item)
+        return _result(written.result)
+
+    async def cast_alone(self, election: str, policy: str, item: CheckedBallot, key: str | None) -> Written:
+        """Write one verified ballot in a writer of its own."""
         replaced: str | None = None
 
         async def rows(connection: AsyncConnection, index: int) -> Change:
@@ -73,9 +84,7 @@ class BallotBox:
             replaced = None
             if item.pseudonym is not None:
                 if earlier is not None and policy == st.SINGLE:
-                    raise Conflict(
-                        f"This pseudonym has voted already in election {election} (revoting policy SINGLE)."
-                    )
+                    raise voted_already(election)
                 if earlier is not None:
                     replaced = earlier
                     await connection.execute(
@@ -83,7 +92,6 @@ class BallotBox:
                         .where(ballots.c.election_id == election, ballots.c.tracking_code == replaced)
                         .values(current=False)
                     )
-            eligibility = item.eligibility
             await connection.execute(
                 insert(ballots).values(
                     election_id=election,
@@ -93,24 +101,18 @@ class BallotBox:
                     current=True,
                     spoiled=False,
                     ballot=item.document,
-                    eligibility=eligibility,
+                    eligibility=item.eligibility,
                 )
             )
-            fields = {
-                "election": election,
-                "trackingCode": item.tracking_code,
-                "ballot": item.document,
-                "eligibility": eligibility,
-                "replaces": replaced,
-            }
             result = {"trackingCode": item.tracking_code, "ledgerIndex": index, "replaced": replaced}
-            return Change(result, [Event(BALLOT_CAST, fields)])
+            return Change(result, [cast_event(election, item, replaced)])
 
         try:
-            written = await self.writes.write(_voter(item), "castBallot", {"election": election}, rows, key)
+            return await self.writes.write(
+                voter(item.tracking_code), "castBallot", {"election": election}, rows, key
+            )
         except IntegrityError:  # the unique index, should the checks above have been raced
             raise Conflict(f"This pseudonym has voted already in election {election}.") from None
-        return _result(written.result)
 
     async def spoil(self, election: str, document: Any, key: str | None = None) -> CastResult:
         """A Benaloh challenge: the ballot is checked, its opening must re-encrypt it, and it is published as
@@ -151,12 +153,10 @@ class BallotBox:
             result = {"trackingCode": item.tracking_code, "ledgerIndex": index, "replaced": None}
             return Change(result, [Event(BALLOT_SPOILED, fields)])
 
-        written = await self.writes.write(_voter(item), "spoilBallot", {"election": election}, rows, key)
+        written = await self.writes.write(
+            voter(item.tracking_code), "spoilBallot", {"election": election}, rows, key
+        )
         return _result(written.result)
-
-
-def _voter(item: BallotInput | CheckedBallot) -> Actor:
-    return Actor(VOTER_ROLE, f"voter:{item.tracking_code}")
 
 
 def _result(result: Any) -> CastResult:
@@ -186,7 +186,7 @@ async def _open_and_earlier(
     st.require_state(election, found[0].state, st.OPEN, action="casting a ballot")
     codes = [row.tracking_code for row in found if row.tracking_code is not None]
     if code in codes:
-        raise BadUserInput(f"Ballot {code} was cast already: a replayed ballot is refused.")
+        raise replayed(code)
     return codes[0] if codes else None
 
 
@@ -197,4 +197,4 @@ async def _not_replayed(connection: AsyncConnection, election: str, code: str) -
         )
     )
     if known.first() is not None:
-        raise BadUserInput(f"Ballot {code} was cast already: a replayed ballot is refused.")
+        raise replayed(code)

@@ -28,9 +28,11 @@ MAX_BATCH = 64  # ballots per micro-batch: bounds the wait of the last one
 
 @dataclass(frozen=True)
 class CheckedBallot:
-    """A ballot whose proofs verified: its canonical JSON, tracking code, pseudonym and eligibility proof."""
+    """A ballot whose proofs verified: its JSON and that JSON's RFC 8785 bytes, its tracking code, pseudonym
+    and eligibility proof."""
 
     document: dict
+    canonical: bytes
     tracking_code: str
     pseudonym: str | None
     eligibility: dict | None
@@ -83,8 +85,8 @@ def _statement(election: str, roll: str, issuer_key: bytes) -> EligibilityBatch:
 
 
 def check_documents(manifest: dict, joint_key: str, documents: Sequence[object]) -> list[tuple]:
-    """Each castBallot document decoded and verified with the others (in a worker): ("ok", document,
-    tracking code, pseudonym, eligibility) or (error code, message)."""
+    """Each castBallot document decoded and verified with the others (in a worker): ("ok", document, its
+    canonical bytes, tracking code, pseudonym, eligibility) or (error code, message)."""
     context = public.context_of(manifest, joint_key)
     decoded: list[BallotInput | BadUserInput] = []
     for document in documents:
@@ -101,7 +103,7 @@ def check_documents(manifest: dict, joint_key: str, documents: Sequence[object])
             answers.append(("INVALID_PROOF", f"Ballot refused: {reason}."))
         else:
             proof = None if item.eligibility is None else item.eligibility.to_json()
-            answers.append(("ok", item.document, item.tracking_code, item.pseudonym, proof))
+            answers.append(("ok", item.document, item.canonical, item.tracking_code, item.pseudonym, proof))
     return answers
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govgraph.agencies.canonical import canonical_json
+from govgraph.agencies.canonical import Encoded, canonical_json
 from zk.errors import MalformedInput
 from zk.wire import canonical_json as reference
 
@@ -33,6 +33,16 @@ VALUES = st.recursive(
 @given(VALUES)
 def test_it_writes_what_the_reference_writes(value) -> None:
     assert canonical_json(value) == reference(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(VALUES, VALUES, st.text(alphabet=st.characters(exclude_categories=("Cs",))))
+def test_a_value_given_as_its_own_canonical_bytes_is_written_as_it_would_be(outer, inner, name) -> None:
+    # A ballot's canonical bytes, computed once for its tracking code, go into its entry as they are.
+    document = {"outer": outer, name: inner}
+    spliced = {"outer": outer, name: Encoded(inner, reference(inner))}
+    assert canonical_json(spliced) == reference(document)
+    assert canonical_json([Encoded(inner, reference(inner))]) == reference([inner])
 
 
 @pytest.mark.parametrize(

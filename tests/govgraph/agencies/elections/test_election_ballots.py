@@ -1,8 +1,9 @@
 """castBallot over real HTTP through /graphql: a malformed, replayed, cross-election, over-voting or
 ineligible ballot is refused with BAD_USER_INPUT or INVALID_PROOF naming the failing check, appends nothing
 and changes no count; 50 concurrent ballots of one pseudonym under SINGLE: exactly one accepted; under
-LAST_COUNTS a later ballot replaces the earlier; a spoiled ballot is published and never counted; a ballot
-cast right after closeVoting is refused."""
+LAST_COUNTS a later ballot replaces the earlier, also among concurrent ones; ballots cast together (written
+together, `ballot_writes.py`) each get their own answer; a spoiled ballot is published and never counted; a
+ballot cast right after closeVoting is refused."""
 
 from __future__ import annotations
 
@@ -121,6 +122,61 @@ def test_last_counts_replaces_the_earlier_ballot(service: Service) -> None:
     assert board["revoting"] == "LAST_COUNTS"
     counted = {b["trackingCode"]: b["counted"] for b in board["ballots"]}
     assert (counted[first["trackingCode"]], counted[second["trackingCode"]]) == (False, True)
+
+
+def test_concurrent_ballots_of_one_pseudonym_under_last_counts_replace_one_another_in_a_chain(
+    service: Service,
+) -> None:
+    election = open_election(service, seed=24, revoting="LAST_COUNTS")
+    voter = election.new_voter()
+    documents = [election.ballot(voter, MAYOR_ADA if k % 2 else MAYOR_BROOK) for k in range(8)]
+    size, turnout = service.ledger_size(), election.turnout()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(election.cast, documents))
+    assert [a.get("errors") for a in answers] == [None] * 8
+    receipts = [a["data"]["castBallot"] for a in answers]
+    codes = {r["trackingCode"] for r in receipts}
+    replaced = [r["replaced"] for r in receipts]
+    # Written one after another in ledger order: each replaces the one written just before it.
+    in_order = sorted(receipts, key=lambda r: r["ledgerIndex"])
+    assert [r["replaced"] for r in in_order] == [None] + [r["trackingCode"] for r in in_order[:-1]]
+    assert len(codes) == 8 and sorted(filter(None, replaced)) == sorted(
+        codes - {in_order[-1]["trackingCode"]}
+    )
+    assert (service.ledger_size(), election.turnout()) == (size + 8, turnout + 1)
+    board = service.graphql(
+        "query($id: ID!) { election(id: $id) { ballots(first: 100) { trackingCode counted } } }",
+        id=election.id,
+    )["data"]["election"]
+    counted = {b["trackingCode"] for b in board["ballots"] if b["counted"]}
+    assert counted & codes == {in_order[-1]["trackingCode"]}
+
+
+def test_ballots_cast_together_each_get_their_own_answer(opened: OpenElection) -> None:
+    """New voters' ballots, a replay of one of them and a second ballot of one pseudonym under SINGLE, all at
+    once: the replay and the second ballot are refused, alone, and the others are accepted."""
+    voters = [opened.new_voter() for _ in range(4)]
+    documents = [opened.ballot(v) for v in voters]
+    second = opened.ballot(voters[1], MAYOR_BROOK)
+    burst = [*documents, copy.deepcopy(documents[0]), second]
+    size, turnout = opened.service.ledger_size(), opened.turnout()
+    with ThreadPoolExecutor(max_workers=len(burst)) as pool:
+        answers = list(pool.map(opened.cast, burst))
+    accepted = [a["data"]["castBallot"]["trackingCode"] for a in answers if "errors" not in a]
+    refusals = sorted(error_of(a) for a in answers if "errors" in a)
+    assert len(accepted) == len(set(accepted)) == 4
+    assert refusals[0][0] == "BAD_USER_INPUT" and refusals[0][1].endswith(
+        "was cast already: a replayed ballot is refused."
+    )
+    assert refusals[1] == (
+        "CONFLICT",
+        f"This pseudonym has voted already in election {opened.id} (revoting policy SINGLE).",
+    )
+    # The two ballots not accepted are one of the two copies of the first and one of the second voter's.
+    assert "errors" not in answers[2] and "errors" not in answers[3]
+    assert ("errors" in answers[0]) != ("errors" in answers[4])
+    assert ("errors" in answers[1]) != ("errors" in answers[5])
+    assert (opened.service.ledger_size(), opened.turnout()) == (size + 4, turnout + 4)
 
 
 def test_spoiled_ballot_is_published_and_never_counted(opened: OpenElection) -> None:
