@@ -264,6 +264,7 @@ class BatchVerifier:
     def __init__(self, group: Group, weight_bits: int = 128) -> None:
         self.group = group
         self._weight_bits = weight_bits
+        self._weights = _Weights(weight_bits)
         self._index: dict[int, int] = {}
         self._points: list[Element] = []
         self._scalars: list[int] = []
@@ -271,7 +272,7 @@ class BatchVerifier:
 
     def add(self, equations: Iterable[Equation]) -> None:
         for equation in equations:
-            rho = secrets.randbits(self._weight_bits) | 1
+            rho = self._weights.next()
             self.equations += 1
             for point, k in equation:
                 slot = self._index.get(id(point))
@@ -307,6 +308,24 @@ class BatchVerifier:
         # neither fail a valid equation nor, through the weights, decide the verdict: only the prime-order
         # part of the combination counts, exactly as in `_equations_hold`, so batch and single checks agree.
         return group.is_identity_mod_torsion(residue)
+
+
+class _Weights:
+    """Independent uniform odd `bits`-bit weights from the operating system's CSPRNG, read 256 at a time (one
+    system call per 256 weights rather than one each)."""
+
+    def __init__(self, bits: int) -> None:
+        self._bytes = (bits + 7) // 8
+        self._mask = (1 << bits) - 1
+        self._pool = b""
+        self._at = 0
+
+    def next(self) -> int:
+        if self._at == len(self._pool):
+            self._pool, self._at = secrets.token_bytes(256 * self._bytes), 0
+        chunk = self._pool[self._at : self._at + self._bytes]
+        self._at += self._bytes
+        return (int.from_bytes(chunk, "big") & self._mask) | 1
 
 
 def check_equations(group: Group, equations: Sequence[Equation]) -> bool:

@@ -116,9 +116,12 @@ def tiles_for_ranges(ranges: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
 
 async def _make_durable(connection: AsyncConnection) -> None:
     # WAL with synchronous=NORMAL may lose the last commits on power loss; an acknowledged index must not be
-    # lost, so ledger writes run with FULL (the WAL is synced at every commit). Per connection, before BEGIN.
-    if connection.dialect.name == "sqlite":
+    # lost, so ledger writes run with FULL (the WAL is synced at every commit). Per connection, before BEGIN:
+    # the setting stays with the pooled connection, so it is sent once per connection (`info` is the DBAPI
+    # connection's own dictionary).
+    if connection.dialect.name == "sqlite" and not connection.info.get("synchronous_full"):
         await connection.exec_driver_sql("PRAGMA synchronous=FULL")
+        connection.info["synchronous_full"] = True
 
 
 class Log:

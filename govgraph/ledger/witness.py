@@ -32,6 +32,9 @@ _OLD_LINE = re.compile(r"old (0|[1-9][0-9]{0,19})")  # a uint64 in decimal, no l
 _state = WitnessState.__table__  # type: ignore[attr-defined]
 
 
+UNREAD = object()  # add_checkpoint: the caller has not read the stored state
+
+
 @dataclass(frozen=True, slots=True)
 class WitnessReply:
     status: int
@@ -113,11 +116,14 @@ class Witness:
                 row = (await own.execute(query)).first()
         return None if row is None else (row.size, row.root_hash)
 
-    async def add_checkpoint(self, body: bytes, connection: AsyncConnection | None = None) -> WitnessReply:
+    async def add_checkpoint(
+        self, body: bytes, connection: AsyncConnection | None = None, stored: object = UNREAD
+    ) -> WitnessReply:
         """The add-checkpoint call of tlog-witness §add-checkpoint, status codes as the spec assigns them.
         With `connection` (a log cosigning in-process, inside the transaction that signs the checkpoint),
         the state is read and swapped on it and commits with that transaction, before anyone sees the
-        cosignature; otherwise in a transaction of its own, committed before the reply."""
+        cosignature; otherwise in a transaction of its own, committed before the reply. `stored`: the state
+        `latest` just gave on that same `connection`, when the caller read it already."""
         if len(body) > MAX_REQUEST_SIZE:
             return _reply(400, "request too large\n")
         try:
@@ -142,7 +148,9 @@ class Witness:
             return _reply(400, "tree size too large for this witness\n")
         if request.old_size > checkpoint.size:
             return _reply(400, "old size is larger than the checkpoint size\n")
-        stored = await self.latest(origin, connection)
+        if stored is UNREAD or connection is None:
+            stored = await self.latest(origin, connection)
+        assert stored is None or isinstance(stored, tuple)
         stored_size, stored_root = stored if stored else (0, EMPTY_ROOT)
         if request.old_size != stored_size:
             return WitnessReply(409, f"{stored_size}\n".encode(), SIZE_CONTENT_TYPE)
@@ -198,6 +206,8 @@ class Witness:
     ) -> bool:
         """Persist the new state only if the stored one is still `expected`; committed before we reply (or
         with the caller's transaction `connection`)."""
+        if connection is not None and expected is not None:  # an UPDATE: it cannot break a constraint
+            return await self._swap(connection, origin, expected, checkpoint, signed)
         if connection is not None:
             try:
                 async with (

@@ -42,7 +42,7 @@ class LocalWitness:
             return None
         proof = await prove(old) if 0 < old < size else []
         reply = await self.witness.add_checkpoint(
-            AddCheckpointRequest(old, tuple(proof), note).encode(), connection
+            AddCheckpointRequest(old, tuple(proof), note).encode(), connection, stored
         )
         if reply.status != 200:
             log.warning(

@@ -24,6 +24,11 @@ from zk.errors import MalformedInput
 from zk.sigma import BatchVerifier
 
 MAX_BATCH = 64  # ballots per micro-batch: bounds the wait of the last one
+# A batch costs less per ballot the larger it is (its msm and pairing are shared: about 3.0 ms a ballot in
+# batches of 8, 2.5 in batches of 16, 2.3 in batches of 32), so a free worker waits up to GATHER seconds for
+# FILL ballots before it takes fewer: under load the batches stay large, and a lone ballot waits 5 ms.
+FILL = 16
+GATHER = 0.005
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ class _Batcher:
         self.pool = pool if pool is not None and pool.workers > 0 else None
         self.slots = asyncio.Semaphore(1 if self.pool is None else self.pool.workers)
         self.pending: list[tuple[object, asyncio.Future]] = []
+        self.arrived = asyncio.Event()  # set at every arrival: wakes a batch that waits to fill
         self.tasks: set[asyncio.Task] = set()  # held: the loop keeps tasks only weakly
         self.draining = False
 
@@ -128,6 +134,7 @@ class _Batcher:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.pending.append((document, future))
+        self.arrived.set()
         if not self.draining:
             self.draining = True
             self._spawn(self._drain())
@@ -142,10 +149,22 @@ class _Batcher:
         try:
             while self.pending:
                 await self.slots.acquire()
+                await self._fill()
                 taken, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
                 self._spawn(self._run(taken))
         finally:
             self.draining = False
+
+    async def _fill(self) -> None:
+        """Wait until FILL ballots are pending, or GATHER seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + GATHER
+        while len(self.pending) < FILL and (left := deadline - loop.time()) > 0:
+            self.arrived.clear()
+            try:
+                await asyncio.wait_for(self.arrived.wait(), left)
+            except TimeoutError:
+                return
 
     async def _run(self, taken: list[tuple[object, asyncio.Future]]) -> None:
         try:
