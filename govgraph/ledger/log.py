@@ -336,11 +336,15 @@ class Log:
         """Each in-process witness's cosignature line for `note`, asked inside the signing transaction; a
         consistency proof a witness needs is computed from the tiles this transaction sees."""
 
+        proofs: dict[int, list[bytes]] = {}  # the witnesses mostly hold the same size: one proof for them all
+
         async def prove(old_size: int) -> list[bytes]:
-            ranges = consistency_ranges(old_size, size)
-            missing = tiles_for_ranges(ranges) - source.tiles.keys()
-            source.tiles.update(await self._read_tiles(connection, missing))
-            return [range_hash(source, begin, end) for begin, end in ranges]
+            if old_size not in proofs:
+                ranges = consistency_ranges(old_size, size)
+                missing = tiles_for_ranges(ranges) - source.tiles.keys()
+                source.tiles.update(await self._read_tiles(connection, missing))
+                proofs[old_size] = [range_hash(source, begin, end) for begin, end in ranges]
+            return list(proofs[old_size])
 
         lines = {}
         for cosigner in self.cosigners:
