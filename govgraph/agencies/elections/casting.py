@@ -111,8 +111,15 @@ class BallotBox:
             return await self.writes.write(
                 voter(item.tracking_code), "castBallot", {"election": election}, rows, key
             )
-        except IntegrityError:  # the unique index, should the checks above have been raced
-            raise Conflict(f"This pseudonym has voted already in election {election}.") from None
+        except IntegrityError:  # a unique index, should the checks above have been raced: say which rule
+            async with self.writes.log.engine.connect() as connection:
+                earlier = await _open_and_earlier(connection, election, item.tracking_code, item.pseudonym)
+            if earlier is not None and policy == st.SINGLE:
+                raise voted_already(election) from None
+            raise Conflict(
+                f"Another ballot of this pseudonym was cast at the same moment in election {election}: "
+                "cast this one again."
+            ) from None
 
     async def spoil(self, election: str, document: Any, key: str | None = None) -> CastResult:
         """A Benaloh challenge: the ballot is checked, its opening must re-encrypt it, and it is published as
