@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, literal, literal_column, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,6 +31,10 @@ from govgraph.federation.errors import BadUserInput, Conflict, NotFound
 BALLOT_CAST = "govgraph.elections.BallotCast/v1"
 VOTER_ROLE = "voter"  # casting needs no login: a ballot's actor is this role and its own tracking code
 MAX_WRITE = 256  # ballots per writer: bounds one statement's parameters
+# The current-ballot condition as the bare column, the partial index's own WHERE: SQLAlchemy writes the
+# column alone in a condition as `current = 1`, which SQLite does not take to imply `current`, so the index
+# `elections_one_current_ballot` would go unused.
+CURRENT = literal_column("elections_ballot.current")
 
 Alone = Callable[[CheckedBallot], Coroutine[Any, Any, Written]]
 
@@ -162,22 +166,33 @@ class BallotWrites:
 async def _known(
     connection: AsyncConnection, election: str, items: list[CheckedBallot]
 ) -> tuple[str, set[str], dict[str, str]]:
-    """In one query: the election's state (NOT_FOUND if none), which of the items' tracking codes it has
-    already, and the current ballot of each of their pseudonyms that has one."""
+    """In one statement: the election's state (NOT_FOUND if none), which of the items' tracking codes it has
+    already, and the current ballot of each of their pseudonyms that has one. Each part reads its own index
+    (the election's key, the ballots' key, the partial index of current ballots), whatever the election's
+    size: an OR of the two ballot look-ups would read every ballot of the election."""
     codes = [item.tracking_code for item in items]
     pseudonyms = [item.pseudonym for item in items if item.pseudonym is not None]
-    same = ballots.c.tracking_code.in_(codes)
+    parts = [
+        select(literal("state").label("kind"), elections.c.state.label("value"), null().label("code")).where(
+            elections.c.id == election
+        ),
+        select(literal("code"), ballots.c.tracking_code, ballots.c.tracking_code).where(
+            ballots.c.election_id == election, ballots.c.tracking_code.in_(codes)
+        ),
+    ]
     if pseudonyms:
-        same = or_(same, and_(ballots.c.pseudonym.in_(pseudonyms), ballots.c.current))
-    joined = elections.outerjoin(ballots, and_(ballots.c.election_id == elections.c.id, same))
-    query = select(elections.c.state, ballots.c.tracking_code, ballots.c.pseudonym, ballots.c.current)
-    found = (await connection.execute(query.select_from(joined).where(elections.c.id == election))).all()
-    if not found:
+        parts.append(
+            select(literal("current"), ballots.c.pseudonym, ballots.c.tracking_code).where(
+                ballots.c.election_id == election, ballots.c.pseudonym.in_(pseudonyms), CURRENT
+            )
+        )
+    found = (await connection.execute(union_all(*parts))).all()
+    states = [row.value for row in found if row.kind == "state"]
+    if not states:
         raise NotFound(f"No election {election}.")
-    wanted = set(codes)
-    known = {row.tracking_code for row in found if row.tracking_code in wanted}
-    current = {row.pseudonym: row.tracking_code for row in found if row.pseudonym is not None and row.current}
-    return found[0].state, known, current
+    known = {row.value for row in found if row.kind == "code"}
+    current = {row.value: row.code for row in found if row.kind == "current"}
+    return states[0], known, current
 
 
 _queues: weakref.WeakKeyDictionary[AgencyWrites, dict[tuple[str, str], BallotWrites]] = (

@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from govgraph.agencies.elections import public
 from govgraph.agencies.elections import states as st
 from govgraph.agencies.elections.ballot_input import decode_spoil
-from govgraph.agencies.elections.ballot_writes import cast_event, queue_for, replayed, voted_already, voter
+from govgraph.agencies.elections.ballot_writes import (
+    CURRENT,
+    cast_event,
+    queue_for,
+    replayed,
+    voted_already,
+    voter,
+)
 from govgraph.agencies.elections.service import ballots, elections, load_election, seen_open
 from govgraph.agencies.elections.verification import CheckedBallot, check_ballot
 from govgraph.agencies.writes import AgencyWrites, Change, Event, Written
@@ -183,8 +190,8 @@ async def _open_and_earlier(
     """In one query: the election still OPEN (else CONFLICT), the ballot not cast before (a replay is
     BAD_USER_INPUT), and the pseudonym's current ballot (None if none)."""
     same = ballots.c.tracking_code == code
-    if pseudonym is not None:
-        same = or_(same, and_(ballots.c.pseudonym == pseudonym, ballots.c.current))
+    if pseudonym is not None:  # each side of the OR on its own index (ballot_writes.CURRENT)
+        same = or_(same, and_(ballots.c.pseudonym == pseudonym, CURRENT))
     joined = elections.outerjoin(ballots, and_(ballots.c.election_id == elections.c.id, same))
     query = select(elections.c.state, ballots.c.tracking_code).select_from(joined)
     found = (await connection.execute(query.where(elections.c.id == election))).all()
