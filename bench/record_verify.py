@@ -34,9 +34,7 @@ from govgraph.voting.audit import ledger_ballots
 from govgraph.voting.simulate import simulate
 from tests.support.credentials import issue_token
 from tests.support.servers import running_server
-from zk.ballot import ElectionContext, Manifest, election_group
 from zk.curve import get_backend
-from zk.wire import element_from_hex
 
 
 def measure(path: str, url: str, election_id: str) -> dict:
@@ -80,7 +78,7 @@ def _high_water_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def published_election(api: Api, url: str, folder: Path, count: int) -> str:
+def published_election(api: Api, url: str, token: str, folder: Path, count: int) -> str:
     folder.mkdir()
     opened = simulate(
         api,
@@ -94,11 +92,7 @@ def published_election(api: Api, url: str, folder: Path, count: int) -> str:
         roll=f"bench-roll-{count}",
     )
     board = election(api, opened.election)
-    group = election_group(get_backend("arkworks"))
-    context = ElectionContext(
-        group, Manifest.from_json(board["manifest"]), element_from_hex(group, board["jointKey"], "key")
-    )
-    asyncio.run(cast_all(url, opened.election, make_ballots(api, context, count)))
+    asyncio.run(cast_all(url, opened.election, make_ballots(url, token, board, count)))
     api.graphql("mutation($e: ID!) { closeVoting(electionId: $e) { state } }", e=opened.election)
     trustee.decrypt(api, trustee.TrusteeState.load(folder / "trustee-1.json"))
     api.graphql("mutation($e: ID!) { publishResult(electionId: $e) { state } }", e=opened.election)
@@ -121,7 +115,7 @@ def run(sizes: list[int]) -> dict:
         )
         for count in sizes:
             with Api(server.url, token) as api:
-                election_id = published_election(api, server.url, Path(folder) / str(count), count)
+                election_id = published_election(api, server.url, token, Path(folder) / str(count), count)
             row = {"ballots": count + 1}  # and the simulation's own voter
             for path in ("whole", "streamed"):
                 done = subprocess.run(
