@@ -11,13 +11,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import rfc8785
-
 from govgraph.ledger.checkpoint import CheckpointError, CosignatureVerifier, QuorumNotMet, open_checkpoint
 from govgraph.ledger.merkle import leaf_hash, root_hash
 from govgraph.ledger.note import InvalidKey, NoteError, Verifier
 from govgraph.ledger.receipt import Receipt, verify_receipt
 from govgraph.voting.api import Api
+from zk.ballot import canonical_json
 from zk.json_input import load_json
 from zk.record import counted_ballots
 
@@ -56,9 +55,11 @@ class _LedgerBallot:
 
 
 def content_digest(*parts: object) -> bytes:
-    """SHA-256 of the parts' canonical JSON (their sorted JSON when a hostile service made it uncanonical)."""
+    """SHA-256 of the parts' canonical JSON (RFC 8785, by `zk.ballot.canonical_json`: the C encoder for
+    documents of plain strings, as ballots are; their sorted JSON when a hostile service made them
+    uncanonical)."""
     try:
-        text = rfc8785.dumps(list(parts))
+        text = canonical_json(list(parts))
     except ValueError:
         text = b"\x00" + json.dumps(list(parts), sort_keys=True, default=repr).encode()
     return hashlib.sha256(text).digest()

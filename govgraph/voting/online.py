@@ -2,10 +2,12 @@
 stream. The ledger's ballots are read first (kept as digests), then the record's header and its counted
 ballots page by page (`/elections/<id>/record/header.json`, `/elections/<id>/record/ballots`), each page fed
 to `zk.record_stream.StreamingVerifier` (V1-V13) and to `RecordAgainstLedger`, then dropped (the next page is
-read while one is checked): memory holds two pages, never the record."""
+read while one is checked; the ballots' proofs are checked in `workers` processes, a few chunks at a time):
+memory holds a few pages, never the record."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,6 +20,8 @@ from zk.record_report import VerificationReport
 from zk.record_stream import StreamingVerifier
 
 PAGE = 100  # counted ballots a request (~17 KB each, ~1.7 MB a page); the service allows up to 2000
+
+WORKERS = min(os.cpu_count() or 1, 4)  # processes checking the ballots' proofs (V5-V8), by default
 
 Progress = Callable[[str, int, int], None]
 
@@ -46,11 +50,14 @@ def verify_online(
     backend: Backend | None = None,
     pinned: PinnedKeys | None = None,
     page: int = PAGE,
+    workers: int = WORKERS,
 ) -> tuple[VerificationReport, LedgerFindings]:
     """The record's checks (V1-V13) and the findings of comparing it with the elections ledger read through
     `url`'s /graphql. The record comes from `record_url` (default `url`: `govgraph serve` serves both; split
-    apart, the record is the commission's, `govgraph subgraph elections`, and the ledger any gateway's)."""
+    apart, the record is the commission's, `govgraph subgraph elections`, and the ledger any gateway's).
+    `workers`: processes checking the ballots' proofs (1: in this process); the report is the same."""
     say = progress or (lambda step, done, total: None)
+    verifier: StreamingVerifier | None = None
     try:
         with Api(url) as api:
             say("reading the elections ledger", 0, 0)
@@ -67,6 +74,7 @@ def verify_online(
                 lambda step, done, _: say(step, done, max(total, done)),
                 backend=backend,
                 pinned=pinned,
+                workers=workers,
             )
             manifest = header.get("manifest")
             comparison = RecordAgainstLedger(
@@ -85,9 +93,12 @@ def verify_online(
                         pending = reader.submit(source.get_json, path, {"after": after, "limit": page})
                     verifier.add_ballots(entries)
                     comparison.add(entries)
+        report = verifier.finish()
     except ApiError as exc:
         raise MalformedInput(str(exc)) from None
-    report = verifier.finish()
+    finally:
+        if verifier is not None:
+            verifier.close()  # the workers, when a page could not be read
     if findings.ok:
         comparison.finish(header.get("spoiled"), findings)
     return report, findings
