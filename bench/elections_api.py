@@ -19,9 +19,11 @@ import asyncio
 import json
 import multiprocessing
 import os
+import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -37,6 +39,8 @@ from zk.ballot import ElectionContext, Manifest, election_group
 from zk.curve import get_backend
 from zk.wire import element_from_hex
 
+CLOSE = "mutation($e: ID!) { closeVoting(electionId: $e) { state } }"
+PUBLISH = "mutation($e: ID!) { publishResult(electionId: $e) { state } }"
 CAST = "mutation($e: ID!, $b: JSON!) { castBallot(electionId: $e, ballot: $b) { trackingCode } }"
 CONCURRENCY = 32
 WARMUP = 192
@@ -174,22 +178,50 @@ def library_path(context: ElectionContext, documents: list[dict], batch: int = 6
     }
 
 
-def end_to_end(api: Api, url: str, election_id: str, folder: Path, started: float) -> dict:
+def server_memory_mb(pid: int, reset: bool = False) -> dict[str, float]:
+    """The server process's resident memory now and its peak since the last reset (VmRSS, VmHWM, from
+    /proc); `reset` then starts a new peak (writing 5 to clear_refs, Linux)."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
+    memory = {name: int(fields[key].split()[0]) / 1024 for name, key in (("rss", "VmRSS"), ("peak", "VmHWM"))}
+    if reset:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return memory
+
+
+def end_to_end(api: Api, url: str, election_id: str, folder: Path, started: float, pid: int) -> dict:
     from govgraph.voting.online import verify_online  # the record streamed: `govgraph election verify --url`
 
-    api.graphql("mutation($e: ID!) { closeVoting(electionId: $e) { state } }", e=election_id)
-    trustee.decrypt(api, trustee.TrusteeState.load(folder / "trustee-1.json"))
-    api.graphql("mutation($e: ID!) { publishResult(electionId: $e) { state } }", e=election_id)
+    steps: dict[str, dict[str, float]] = {}
+    cast = time.perf_counter()
+    server_memory_mb(pid, reset=True)
+
+    def step(name: str, action: Callable[[], object]) -> None:
+        began = time.perf_counter()
+        action()
+        steps[name] = {"seconds": time.perf_counter() - began, **server_memory_mb(pid, reset=True)}
+
+    step("close", lambda: api.graphql(CLOSE, e=election_id))
+    step("decrypt", lambda: trustee.decrypt(api, trustee.TrusteeState.load(folder / "trustee-1.json")))
+    step("publish", lambda: api.graphql(PUBLISH, e=election_id))
     published = time.perf_counter()
     for _ in range(600):  # until a signed checkpoint covers the whole ledger (the sequencer signs in ~100 ms)
         ledger = api.graphql('{ ledger(name: "elections") { size checkpoint { size } } }')["ledger"]
         if int(ledger["checkpoint"]["size"]) >= int(ledger["size"]):
             break
         time.sleep(0.1)
+    steps["checkpoint"] = {"seconds": time.perf_counter() - published, **server_memory_mb(pid, reset=True)}
+    began = time.perf_counter()
     verdict, findings = verify_online(url, election_id, backend=get_backend("arkworks"))
+    steps["verify"] = {"seconds": time.perf_counter() - began, **server_memory_mb(pid)}
     return {
         "seconds": time.perf_counter() - started,
+        "cast_seconds": cast - started,
+        "tally_seconds": published - cast,
         "verify_seconds": time.perf_counter() - published,
+        "steps": steps,
+        "bench_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "record_ok": verdict.ok,
         "ledger_ok": findings.ok,
         "failures": verdict.failed() + [line for line in findings.lines if line.startswith("FAIL")],
@@ -244,7 +276,9 @@ def run(count: int, e2e: int | None, setup_workers: int = SETUP_WORKERS) -> dict
             http["cpu"]["net_of_idle_ms"] = http["cpu"]["total_ms"] - idle * seconds * 1000 / http["ballots"]
             result = {"http": http, "library": library, "setup": setup}
             if e2e:
-                result["end_to_end"] = end_to_end(api, server.url, opened.election, Path(folder), started)
+                result["end_to_end"] = end_to_end(
+                    api, server.url, opened.election, Path(folder), started, server.process.pid
+                )
     return result
 
 
@@ -301,7 +335,16 @@ def table(result: dict) -> str:
         e2e = result["end_to_end"]
         verdicts = f"record verified: {e2e['record_ok']}, ledger: {e2e['ledger_ok']}"
         lines.append(
-            f"end to end: {e2e['seconds']:.0f} s, verifying {e2e['verify_seconds']:.0f} s of it ({verdicts})"
+            f"end to end: {e2e['seconds']:.0f} s: casting {e2e['cast_seconds']:.0f} s, close + tally + "
+            f"publish {e2e['tally_seconds']:.0f} s, verifying {e2e['verify_seconds']:.0f} s ({verdicts})"
+        )
+        lines += [
+            f"  {name:<10} {figures['seconds']:7.1f} s   server RSS {figures['rss']:6.0f} MB, "
+            f"peak {figures['peak']:6.0f} MB"
+            for name, figures in e2e["steps"].items()
+        ]
+        lines.append(
+            f"  this process's peak RSS (the ballots made, the verifier): {e2e['bench_peak_rss_mb']:.0f} MB"
         )
         lines += [f"  {failure}" for failure in e2e["failures"]]
     return "\n".join(lines)
