@@ -17,7 +17,6 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
-import rfc8785
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -30,7 +29,7 @@ from govgraph.agencies.elections import states as st
 from govgraph.agencies.elections.service import ballots, load_election, load_trustees
 from govgraph.federation.errors import BadUserInput, NotFound
 from zk import eligibility
-from zk.ballot import BallotSecrets, EncryptedBallot
+from zk.ballot import BallotSecrets, EncryptedBallot, canonical_json
 from zk.record import FORMAT, GROUP_NAME, CastBallot, CeremonyRecord, build_record, canonical_bytes
 from zk.tally import DecryptionShare, aggregate_from_json
 from zk.wire import element_from_hex
@@ -230,7 +229,7 @@ async def record_endpoint(request: Request) -> Response:
             if not page:
                 break
             yield b"".join(
-                (b"" if first and i == 0 else b",") + rfc8785.dumps(_entry(b)) for i, b in enumerate(page)
+                (b"" if first and i == 0 else b",") + canonical_json(_entry(b)) for i, b in enumerate(page)
             )
             first, after = False, page[-1]["ledger_index"]
         yield b"]" + rest
@@ -276,7 +275,8 @@ async def ballots_endpoint(request: Request) -> Response:
         "ballots": [_entry(b) for b in page],
         "next": page[-1]["ledger_index"] if len(page) == limit else None,
     }
-    return Response(canonical_bytes(document), media_type="application/json")
+    # RFC 8785 by the C encoder (the ballots are plain strings), the same bytes as canonical_bytes
+    return Response(canonical_json(document), media_type="application/json")
 
 
 def election_routes() -> list[BaseRoute]:

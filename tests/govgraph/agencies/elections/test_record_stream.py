@@ -55,7 +55,9 @@ def test_the_header_and_the_pages_rebuild_the_streamed_record(service: Service, 
     assert header.content == canonical_bytes({k: v for k, v in record.items() if k != "ballots"})
     pages, after = [], -1
     while True:
-        page = httpx.get(f"{base}/record/ballots", params={"after": after, "limit": 2}).json()
+        answer = httpx.get(f"{base}/record/ballots", params={"after": after, "limit": 2})
+        page = answer.json()
+        assert answer.content == canonical_bytes(page)  # canonical JSON, as the whole record
         pages.append(page)
         if page["next"] is None:
             break
