@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from govgraph.agencies.elections import public
 from govgraph.agencies.elections import states as st
-from govgraph.agencies.elections.service import ballots, load_election, load_trustees
+from govgraph.agencies.elections.service import ballots, counted_ballots_page, load_election, load_trustees
 from govgraph.federation.errors import BadUserInput, NotFound
 from zk import eligibility
 from zk.ballot import BallotSecrets, EncryptedBallot, canonical_json
@@ -83,16 +83,8 @@ async def _published(
 async def counted_page(engine: AsyncEngine, election: str, after: int, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` counted ballots after ledger index `after`, in record (ledger) order, as record entries
     with their `ledger_index`."""
-    query = (
-        select(ballots.c.ledger_index, ballots.c.tracking_code, ballots.c.ballot, ballots.c.eligibility)
-        .where(
-            ballots.c.election_id == election,
-            ballots.c.current,
-            ballots.c.spoiled.is_(False),
-            ballots.c.ledger_index > after,
-        )
-        .order_by(ballots.c.ledger_index)
-        .limit(limit)
+    query = counted_ballots_page(election, after, limit).add_columns(
+        ballots.c.tracking_code, ballots.c.eligibility
     )
     async with engine.connect() as connection:
         rows = (await connection.execute(query)).mappings().all()
