@@ -15,7 +15,8 @@ from zk.ballot import ElectionContext, Manifest, election_group
 from zk.curve import get_backend
 from zk.elgamal import Ciphertext
 from zk.errors import MalformedInput
-from zk.group import seeded_scalars
+from zk.group import Group, seeded_scalars
+from zk.json_input import printable
 from zk.record import closing_hash, closing_statement
 from zk.tally import Aggregate, aggregate_from_json, decryption_share_of_own_aggregate
 from zk.trustees import Ceremony, Complaint, SealedShare, Trustee, verification_key
@@ -208,35 +209,61 @@ def _board_sum(api: Api, context: ElectionContext) -> tuple[list[str], list[str]
     after = None
     while True:
         page = api.graphql(BOARD_PAGE, id=context.manifest.election_id, first=100, after=after)
-        items = page["election"]["ballots"]
-        for item in items:
-            if item["spoiled"]:
-                spoiled.append(item["trackingCode"])
-            if not item["counted"]:
-                continue
-            counted.append(item["trackingCode"])
-            try:
-                for contest in item["ballot"]["contests"]:
-                    row = sums[contest["contest_id"]]
-                    if len(contest["selections"]) != len(row) or len(item["ballot"]["contests"]) != len(sums):
-                        raise MalformedInput("it does not match the manifest")
-                    for acc, selection in zip(row, contest["selections"], strict=True):
-                        for k, part in enumerate(("alpha", "beta")):
-                            point = commitment_from_hex(
-                                group, selection["ciphertext"][part], part, allow_identity=True
-                            )
-                            acc[k] = group.add(acc[k], point)
-            except (MalformedInput, KeyError, TypeError) as exc:
-                raise TrusteeError(
-                    f"the board's ballot {item['trackingCode']} cannot be read: refusing to decrypt ({exc})"
-                ) from None
+        election_found = page.get("election")
+        items = election_found.get("ballots") if isinstance(election_found, dict) else None
+        if not isinstance(items, list):
+            raise TrusteeError("the board's page of ballots cannot be read: refusing to decrypt")
+        last = add_board_page(group, sums, items, counted, spoiled)
         if len(items) < 100:
             return (
                 counted,
                 spoiled,
                 {cid: tuple(Ciphertext(a, b) for a, b in row) for cid, row in sums.items()},
             )
-        after = items[-1]["ledgerIndex"]
+        after = last
+
+
+def add_board_page(
+    group: Group, sums: dict[str, list[list]], items: list, counted: list[str], spoiled: list[str]
+) -> int | None:
+    """Add one page of the board's ballots (`{trackingCode, ledgerIndex, ballot, spoiled, counted}`, decoded
+    JSON) to the running sums (contest id -> per option [alpha, beta]) and the code lists; returns the last
+    ledger index. Anything unreadable is a TrusteeError naming the ballot."""
+    last = None
+    for position, item in enumerate(items):
+        code = item.get("trackingCode") if isinstance(item, dict) else None
+        label = printable(code) if isinstance(code, str) else f"#{position} of a page"
+        try:
+            index, flags = item["ledgerIndex"], (item["spoiled"], item["counted"])
+            if not isinstance(code, str) or type(index) is not int or not all(type(f) is bool for f in flags):
+                raise MalformedInput("its tracking code, ledger index or flags are not of their types")
+            last = index
+            if item["spoiled"]:
+                spoiled.append(code)
+            if not item["counted"]:
+                continue
+            counted.append(code)
+            ballot_contests = item["ballot"]["contests"]
+            ids = [contest["contest_id"] for contest in ballot_contests]
+            if not all(isinstance(cid, str) for cid in ids) or sorted(ids) != sorted(sums):
+                raise MalformedInput("its contests are not the manifest's")
+            for contest in ballot_contests:
+                row = sums[contest["contest_id"]]
+                selections = contest["selections"]
+                if not isinstance(selections, list) or len(selections) != len(row):
+                    raise MalformedInput("its selections do not match the manifest")
+                for acc, selection in zip(row, selections, strict=True):
+                    for k, part in enumerate(("alpha", "beta")):
+                        point = commitment_from_hex(
+                            group, selection["ciphertext"][part], part, allow_identity=True
+                        )
+                        acc[k] = group.add(acc[k], point)
+        except (MalformedInput, KeyError, TypeError, AttributeError) as exc:
+            reason = exc if isinstance(exc, MalformedInput) else "its structure is not a ballot's"
+            raise TrusteeError(
+                f"the board's ballot {label} cannot be read: refusing to decrypt ({reason})"
+            ) from None
+    return last
 
 
 def decryption_share(api: Api, state: TrusteeState) -> dict:
