@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,21 +207,27 @@ def _board_sum(api: Api, context: ElectionContext) -> tuple[list[str], list[str]
     sums = {cid: [[group.identity(), group.identity()] for _ in range(n)] for cid, n in contests.items()}
     counted: list[str] = []
     spoiled: list[str] = []
-    after = None
-    while True:
+
+    def fetch(after: int | None) -> list:
         page = api.graphql(BOARD_PAGE, id=context.manifest.election_id, first=100, after=after)
-        election_found = page.get("election")
-        items = election_found.get("ballots") if isinstance(election_found, dict) else None
+        found = page.get("election")
+        items = found.get("ballots") if isinstance(found, dict) else None
         if not isinstance(items, list):
             raise TrusteeError("the board's page of ballots cannot be read: refusing to decrypt")
-        last = add_board_page(group, sums, items, counted, spoiled)
-        if len(items) < 100:
-            return (
-                counted,
-                spoiled,
-                {cid: tuple(Ciphertext(a, b) for a, b in row) for cid, row in sums.items()},
-            )
-        after = last
+        return items
+
+    with ThreadPoolExecutor(max_workers=1) as reader:  # the next page is read while this one is summed
+        after, pending = -1, reader.submit(fetch, None)
+        while pending is not None:
+            items = pending.result()
+            last = items[-1].get("ledgerIndex") if items and isinstance(items[-1], dict) else None
+            more = len(items) >= 100 and type(last) is int
+            if more and last <= after:  # a board cannot send the trustee round in circles
+                raise TrusteeError("the board's pages do not move forward: refusing to decrypt")
+            pending = reader.submit(fetch, last) if more else None
+            after = last if more else after
+            add_board_page(group, sums, items, counted, spoiled)
+    return counted, spoiled, {cid: tuple(Ciphertext(a, b) for a, b in row) for cid, row in sums.items()}
 
 
 def add_board_page(
