@@ -10,17 +10,23 @@ the eligibility proofs).
 
 Targets (2 cores): >= 500 ballots/s sustained at c=32 with p95 acceptance latency < 300 ms; 10^5 ballots
 through the API end to end (cast, close, tally, publish, verify the record with the ledger) <= 10 minutes.
-The ballots are made before the clock starts (each voter enrolled through the API, its ballot encrypted and
-proven on this side)."""
+The ballots are made before the clock starts (each voter enrolled through the API by the identity bureau's
+clerk, its ballot encrypted and proven on this side, in --setup-workers processes). With --end-to-end the
+run prints each step's seconds after casting (close, decrypt, publish, the signed checkpoint, the streamed
+verification with the ledger) with the server's resident memory and its peak during the step."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
+import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from bench.harness import Column, Connection, arguments, report, table_lines
@@ -35,22 +41,54 @@ from zk.ballot import ElectionContext, Manifest, election_group
 from zk.curve import get_backend
 from zk.wire import element_from_hex
 
+CLOSE = "mutation($e: ID!) { closeVoting(electionId: $e) { state } }"
+PUBLISH = "mutation($e: ID!) { publishResult(electionId: $e) { state } }"
 CAST = "mutation($e: ID!, $b: JSON!) { castBallot(electionId: $e, ballot: $b) { trackingCode } }"
 CONCURRENCY = 32
 WARMUP = 192
 TARGET_RATE = 500.0
 TARGET_P95_MS = 300.0
 SELECTIONS = {"mayor": [0, 1, 0], "council": [1, 0, 0, 1]}
+SETUP_WORKERS = 3  # processes making the ballots before the clock: 2 cores, and each waits on HTTP at times
 
 
-def make_ballots(api: Api, context: ElectionContext, count: int) -> list[dict]:
+SETUP_BLOCK = 50  # voters a setup task enrols and whose ballots it makes
+_contexts: dict[tuple[str, str], ElectionContext] = {}
+
+
+def _ballot_block(
+    url: str, token: str, manifest: dict, joint_key: str, prefix: str, first: int, count: int
+) -> list[dict]:
+    """In a setup worker: voters first .. first + count - 1, each enrolled through the API by the clerk (its
+    own roll credential, blind-issued by the identity bureau), then its ballot encrypted and proven."""
+    key = (json.dumps(manifest, sort_keys=True), joint_key)
+    if key not in _contexts:
+        group = election_group(get_backend("arkworks"))
+        _contexts[key] = ElectionContext(
+            group, Manifest.from_json(manifest), element_from_hex(group, joint_key, "key")
+        )
+    context = _contexts[key]
     roll = context.manifest.electoral_roll
     assert roll is not None
-    documents = []
-    for k in range(count):
-        credential = voter.enrol(api, context.group, roll.id, f"bench-voter-{k}")
-        documents.append(voter.encrypt(context, credential, SELECTIONS)[0])
-    return documents
+    with Api(url, token) as api:
+        return [
+            voter.encrypt(context, voter.enrol(api, context.group, roll.id, f"{prefix}-{k}"), SELECTIONS)[0]
+            for k in range(first, first + count)
+        ]
+
+
+def make_ballots(
+    url: str, token: str, board: dict, count: int, workers: int = SETUP_WORKERS, prefix: str = "bench-voter"
+) -> list[dict]:
+    """`count` castBallot documents of distinct voters, made by `workers` processes in blocks of SETUP_BLOCK
+    (while one waits for the service to sign a credential, another encrypts)."""
+    blocks = [(first, min(SETUP_BLOCK, count - first)) for first in range(0, count, SETUP_BLOCK)]
+    arguments = (url, token, board["manifest"], board["jointKey"], prefix)
+    if workers <= 1:
+        return [d for first, size in blocks for d in _ballot_block(*arguments, first, size)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_ballot_block, *arguments, first, size) for first, size in blocks]
+        return [d for future in futures for d in future.result()]
 
 
 async def cast_all(url: str, election_id: str, documents: list[dict]) -> dict:
@@ -144,29 +182,57 @@ def library_path(context: ElectionContext, documents: list[dict], batch: int = 6
     }
 
 
-def end_to_end(api: Api, url: str, election_id: str, folder: Path, started: float) -> dict:
+def server_memory_mb(pid: int, reset: bool = False) -> dict[str, float]:
+    """The server process's resident memory now and its peak since the last reset (VmRSS, VmHWM, from
+    /proc); `reset` then starts a new peak (writing 5 to clear_refs, Linux)."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
+    memory = {name: int(fields[key].split()[0]) / 1024 for name, key in (("rss", "VmRSS"), ("peak", "VmHWM"))}
+    if reset:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return memory
+
+
+def end_to_end(api: Api, url: str, election_id: str, folder: Path, started: float, pid: int) -> dict:
     from govgraph.voting.online import verify_online  # the record streamed: `govgraph election verify --url`
 
-    api.graphql("mutation($e: ID!) { closeVoting(electionId: $e) { state } }", e=election_id)
-    trustee.decrypt(api, trustee.TrusteeState.load(folder / "trustee-1.json"))
-    api.graphql("mutation($e: ID!) { publishResult(electionId: $e) { state } }", e=election_id)
+    steps: dict[str, dict[str, float]] = {}
+    cast = time.perf_counter()
+    server_memory_mb(pid, reset=True)
+
+    def step(name: str, action: Callable[[], object]) -> None:
+        began = time.perf_counter()
+        action()
+        steps[name] = {"seconds": time.perf_counter() - began, **server_memory_mb(pid, reset=True)}
+
+    step("close", lambda: api.graphql(CLOSE, e=election_id))
+    step("decrypt", lambda: trustee.decrypt(api, trustee.TrusteeState.load(folder / "trustee-1.json")))
+    step("publish", lambda: api.graphql(PUBLISH, e=election_id))
     published = time.perf_counter()
     for _ in range(600):  # until a signed checkpoint covers the whole ledger (the sequencer signs in ~100 ms)
         ledger = api.graphql('{ ledger(name: "elections") { size checkpoint { size } } }')["ledger"]
         if int(ledger["checkpoint"]["size"]) >= int(ledger["size"]):
             break
         time.sleep(0.1)
+    steps["checkpoint"] = {"seconds": time.perf_counter() - published, **server_memory_mb(pid, reset=True)}
+    began = time.perf_counter()
     verdict, findings = verify_online(url, election_id, backend=get_backend("arkworks"))
+    steps["verify"] = {"seconds": time.perf_counter() - began, **server_memory_mb(pid)}
     return {
         "seconds": time.perf_counter() - started,
+        "cast_seconds": cast - started,
+        "tally_seconds": published - cast,
         "verify_seconds": time.perf_counter() - published,
+        "steps": steps,
+        "bench_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "record_ok": verdict.ok,
         "ledger_ok": findings.ok,
         "failures": verdict.failed() + [line for line in findings.lines if line.startswith("FAIL")],
     }
 
 
-def run(count: int, e2e: int | None) -> dict:
+def run(count: int, e2e: int | None, setup_workers: int = SETUP_WORKERS) -> dict:
     with (
         tempfile.TemporaryDirectory(prefix="bench-elections-") as folder,
         running_server(Path(folder), "warning") as server,
@@ -193,7 +259,14 @@ def run(count: int, e2e: int | None) -> dict:
                 Manifest.from_json(board["manifest"]),
                 element_from_hex(group, board["jointKey"], "key"),
             )
-            documents = make_ballots(api, context, WARMUP + (e2e or count))
+            made = time.perf_counter()
+            documents = make_ballots(server.url, token, board, WARMUP + (e2e or count), setup_workers)
+            setup = {
+                "ballots": len(documents),
+                "seconds": time.perf_counter() - made,
+                "workers": setup_workers,
+            }
+            setup["ms_per_ballot"] = setup["seconds"] * 1000 / len(documents)
             library = library_path(context, documents[: min(len(documents), 512)])
             # Warm-up, untimed: the server starts its verification workers at the first ballots.
             asyncio.run(cast_all(server.url, opened.election, documents[:WARMUP]))
@@ -205,9 +278,11 @@ def run(count: int, e2e: int | None) -> dict:
             # What the idle background (sequencers polling, witnesses) cost during the run, taken out.
             seconds = http["ballots"] / http["ballots_per_s"]
             http["cpu"]["net_of_idle_ms"] = http["cpu"]["total_ms"] - idle * seconds * 1000 / http["ballots"]
-            result = {"http": http, "library": library}
+            result = {"http": http, "library": library, "setup": setup}
             if e2e:
-                result["end_to_end"] = end_to_end(api, server.url, opened.election, Path(folder), started)
+                result["end_to_end"] = end_to_end(
+                    api, server.url, opened.election, Path(folder), started, server.process.pid
+                )
     return result
 
 
@@ -244,6 +319,11 @@ def table(result: dict) -> str:
         ),
     ]
     lines = table_lines(columns, rows, rule=True)
+    setup = result["setup"]
+    lines.append(
+        f"setup (untimed): {setup['ballots']} voters enrolled through the API and their ballots made in "
+        f"{setup['seconds']:.0f} s by {setup['workers']} processes, {setup['ms_per_ballot']:.1f} ms a ballot"
+    )
     cpu = http["cpu"]
     lines.append(
         f"CPU per ballot over HTTP: {cpu['server_ms']:.2f} ms in the server process + "
@@ -260,7 +340,16 @@ def table(result: dict) -> str:
         e2e = result["end_to_end"]
         verdicts = f"record verified: {e2e['record_ok']}, ledger: {e2e['ledger_ok']}"
         lines.append(
-            f"end to end: {e2e['seconds']:.0f} s, verifying {e2e['verify_seconds']:.0f} s of it ({verdicts})"
+            f"end to end: {e2e['seconds']:.0f} s: casting {e2e['cast_seconds']:.0f} s, close + tally + "
+            f"publish {e2e['tally_seconds']:.0f} s, verifying {e2e['verify_seconds']:.0f} s ({verdicts})"
+        )
+        lines += [
+            f"  {name:<10} {figures['seconds']:7.1f} s   server RSS {figures['rss']:6.0f} MB, "
+            f"peak {figures['peak']:6.0f} MB"
+            for name, figures in e2e["steps"].items()
+        ]
+        lines.append(
+            f"  this process's peak RSS (the ballots made, the verifier): {e2e['bench_peak_rss_mb']:.0f} MB"
         )
         lines += [f"  {failure}" for failure in e2e["failures"]]
     return "\n".join(lines)
@@ -269,9 +358,16 @@ def table(result: dict) -> str:
 def main() -> None:
     parser = arguments(__doc__, "a few hundred ballots")
     parser.add_argument("--end-to-end", type=int, metavar="N", help="cast N ballots, then tally and verify")
+    parser.add_argument(
+        "--setup-workers",
+        type=int,
+        default=SETUP_WORKERS,
+        metavar="N",
+        help=f"processes making the ballots before the clock (default {SETUP_WORKERS})",
+    )
     options = parser.parse_args()
     count = 300 if options.quick else 10_000
-    report(run(count, options.end_to_end), options.json, table)
+    report(run(count, options.end_to_end, options.setup_workers), options.json, table)
 
 
 if __name__ == "__main__":

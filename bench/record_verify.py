@@ -4,12 +4,14 @@
   `zk.record_verifier.verify_record` on it, then compared whole with the elections ledger;
 - streamed (the new path, `govgraph election verify --url`): `govgraph.voting.online.verify_online`, the
   record's header and its ballots page by page into `zk.record_stream.StreamingVerifier` and the ledger
-  comparison.
+  comparison, in one process (`--workers 1`);
+- workers: the same with the ballots' proofs checked in one worker process a core (the command's default).
 
-Each runs in its own process, which reports its wall time, its CPU time (`time.process_time`) and its peak
-RSS: VmHWM from /proc/self/status, since `resource.getrusage(RUSAGE_SELF).ru_maxrss` (also reported) keeps
-across exec the peak of the bench process it was forked from. The election (voters enrolled and ballots
-cast through the API, closed, decrypted, published) is set up before either is timed.
+Each runs in its own process, which reports its wall time, its CPU time (`time.process_time`, plus its
+workers') and its peak RSS (its own, not its workers'): VmHWM from /proc/self/status, since
+`resource.getrusage(RUSAGE_SELF).ru_maxrss` (also reported) keeps across exec the peak of the bench process
+it was forked from. The election (voters enrolled and ballots cast through the API, closed, decrypted,
+published) is set up before any is timed.
 
     python -m bench.record_verify --quick                 # 300 ballots
     python -m bench.record_verify --ballots 2000 10000    # one election per size
@@ -34,14 +36,13 @@ from govgraph.voting.audit import ledger_ballots
 from govgraph.voting.simulate import simulate
 from tests.support.credentials import issue_token
 from tests.support.servers import running_server
-from zk.ballot import ElectionContext, Manifest, election_group
 from zk.curve import get_backend
-from zk.wire import element_from_hex
 
 
 def measure(path: str, url: str, election_id: str) -> dict:
-    """One verification in this process: its verdicts, wall and CPU seconds and peak RSS."""
-    started, cpu = time.perf_counter(), time.process_time()
+    """One verification in this process: its verdicts, wall and CPU seconds (with its worker processes') and
+    peak RSS (this process's)."""
+    started, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
     if path == "whole":
         import httpx
 
@@ -58,18 +59,25 @@ def measure(path: str, url: str, election_id: str) -> dict:
         if findings.ok:
             compare_with_record(record, found, findings)
     else:
-        from govgraph.voting.online import verify_online
+        from govgraph.voting.online import WORKERS, verify_online
 
-        verdict, findings = verify_online(url, election_id, backend=get_backend("arkworks"))
+        workers = 1 if path == "streamed" else WORKERS
+        verdict, findings = verify_online(url, election_id, backend=get_backend("arkworks"), workers=workers)
     return {
         "seconds": time.perf_counter() - started,
-        "cpu_seconds": time.process_time() - cpu,
+        "cpu_seconds": time.process_time() - cpu + _children_cpu() - children,
         "peak_rss_mb": _high_water_mb(),
         # getrusage's ru_maxrss survives exec: a child of the (large) bench process reports at least its size
         "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "record_ok": verdict.ok,
         "ledger_ok": findings.ok,
     }
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's ended children (the verification workers, once their pool is shut)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _high_water_mb() -> float:
@@ -80,7 +88,7 @@ def _high_water_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def published_election(api: Api, url: str, folder: Path, count: int) -> str:
+def published_election(api: Api, url: str, token: str, folder: Path, count: int) -> str:
     folder.mkdir()
     opened = simulate(
         api,
@@ -94,11 +102,7 @@ def published_election(api: Api, url: str, folder: Path, count: int) -> str:
         roll=f"bench-roll-{count}",
     )
     board = election(api, opened.election)
-    group = election_group(get_backend("arkworks"))
-    context = ElectionContext(
-        group, Manifest.from_json(board["manifest"]), element_from_hex(group, board["jointKey"], "key")
-    )
-    asyncio.run(cast_all(url, opened.election, make_ballots(api, context, count)))
+    asyncio.run(cast_all(url, opened.election, make_ballots(url, token, board, count)))
     api.graphql("mutation($e: ID!) { closeVoting(electionId: $e) { state } }", e=opened.election)
     trustee.decrypt(api, trustee.TrusteeState.load(folder / "trustee-1.json"))
     api.graphql("mutation($e: ID!) { publishResult(electionId: $e) { state } }", e=opened.election)
@@ -121,9 +125,9 @@ def run(sizes: list[int]) -> dict:
         )
         for count in sizes:
             with Api(server.url, token) as api:
-                election_id = published_election(api, server.url, Path(folder) / str(count), count)
+                election_id = published_election(api, server.url, token, Path(folder) / str(count), count)
             row = {"ballots": count + 1}  # and the simulation's own voter
-            for path in ("whole", "streamed"):
+            for path in ("whole", "streamed", "workers"):
                 done = subprocess.run(
                     [sys.executable, "-m", "bench.record_verify", "--measure", path, server.url, election_id],
                     capture_output=True,
@@ -150,7 +154,8 @@ def table(result: dict) -> str:
     for size in result["sizes"]:
         for path, label in (
             ("whole", "whole record.json + verify_record"),
-            ("streamed", "streamed (verify --url)"),
+            ("streamed", "streamed (verify --url --workers 1)"),
+            ("workers", "streamed, one worker a core"),
         ):
             run = size[path]
             rows.append(

@@ -8,13 +8,17 @@ and checked by the same `check_ballot_chunk`, so failures are the same, worded t
 
 What is kept per ballot is only what the record-wide checks need: its tracking code (V5 duplicates, V10) and
 its pseudonym (V9); the sum of the ciphertexts (V11) and the hash of the tracking codes (the closing
-statement) are accumulated. A ballot's contents are dropped once its chunk is checked. No I/O: the caller
-reads the record and feeds it.
+statement) are accumulated. A ballot's contents are dropped once its chunk is checked. The chunks may be
+checked in worker processes (`workers`), a few at a time, their results taken in record order. No I/O: the
+caller reads the record and feeds it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from collections import deque
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 
 import rfc8785
 
@@ -30,6 +34,7 @@ from zk.tally import Aggregate, aggregate_ballots, aggregate_from_json
 from zk.wire import require_fields
 
 _LIST_TAG = b"govgraph/election/v1/ballot-list\x00"
+IN_FLIGHT = 2  # chunks of BATCH_CHUNK ballots in the workers at most, per worker: memory stays bounded
 
 
 class ListHash:
@@ -61,9 +66,16 @@ class _StreamVerifier(_Verifier):
     """`_Verifier` with the ballot checks (V5-V9) fed chunk by chunk, V10 and V11 reading the accumulators."""
 
     def __init__(
-        self, header: object, progress: Progress | None, backend: Backend | None, pinned: PinnedKeys
+        self,
+        header: object,
+        progress: Progress | None,
+        backend: Backend | None,
+        pinned: PinnedKeys,
+        workers: int = 1,
     ) -> None:
-        super().__init__(header, progress, backend, 1, pinned)
+        super().__init__(header, progress, backend, workers, pinned)
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: deque[Future] = deque()  # chunks in the workers, in record order
         self.buffer: list = []
         self.codes_hash = ListHash()
         self.seen: dict[str, None] = {}  # readable ballots' tracking codes, in order
@@ -109,10 +121,53 @@ class _StreamVerifier(_Verifier):
 
     def _check_chunk(self) -> None:
         chunk, self.buffer = self.buffer, []
+        if self.workers <= 1:
+            try:
+                out = check_ballot_chunk(self.head, chunk)
+            except Exception as exc:  # reported as V5's "cannot check", as verify_record does
+                self.broken = exc
+                return
+            self._absorb(out)
+            return
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        self.pending.append(self.pool.submit(check_ballot_chunk, self.head, chunk))
+        while len(self.pending) > IN_FLIGHT * self.workers:
+            self._collect()
+
+    def _collect(self) -> None:
+        """The oldest chunk's results, taken in record order as the sequential path takes them; once a chunk
+        could not be checked, the results of the chunks after it are dropped, as they are never checked
+        there."""
+        future = self.pending.popleft()
         try:
-            out = check_ballot_chunk(self.head, chunk)
+            out = future.result()
+        except BrokenExecutor:
+            raise
+        except Exception as exc:
+            if self.broken is None:
+                self.broken = exc
+            return
+        if self.broken is None:
+            self._absorb(out)
+
+    def _drain(self) -> None:
+        while self.pending:
+            self._collect()
+        self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            for future in self.pending:
+                future.cancel()
+            self.pending.clear()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def _absorb(self, out: dict) -> None:
+        try:
             part = aggregate_from_json(self.context, out["sums"])
-        except Exception as exc:  # reported as V5's "cannot check", as verify_record does
+        except Exception as exc:
             self.broken = exc
             return
         v5 = self.results["V5"]
@@ -150,6 +205,7 @@ class _StreamVerifier(_Verifier):
         self.finished = True
         if self.head is not None and self.broken is None and self.buffer:
             self._check_chunk()
+        self._drain()
         if self.head is None or self.broken is not None:
             self.chunk_results = None
             # Without a context (or with an unreadable chunk) the rest fails as in verify_record
@@ -244,12 +300,25 @@ class StreamingVerifier:
         progress: Progress | None = None,
         backend: Backend | None = None,
         pinned: PinnedKeys | None = None,
+        workers: int = 1,
     ) -> None:
         """`header`: the record as a parsed JSON object, without `ballots` (a `ballots` field is ignored:
-        the ballots are those given to `add_ballots`)."""
+        the ballots are those given to `add_ballots`). `workers` > 1 checks the chunks in that many worker
+        processes, at most IN_FLIGHT chunks each at a time, their results taken in record order: the
+        report is the same as with one. Call `finish()` or `close()` to end the workers."""
         if isinstance(header, dict) and "ballots" in header:
             header = {k: v for k, v in header.items() if k != "ballots"}
-        self._verifier = _StreamVerifier(header, progress, backend, pinned or PinnedKeys())
+        self._verifier = _StreamVerifier(header, progress, backend, pinned or PinnedKeys(), workers)
+
+    def __enter__(self) -> StreamingVerifier:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the worker processes (a verification abandoned before `finish`)."""
+        self._verifier.close()
 
     @property
     def ballots(self) -> int:

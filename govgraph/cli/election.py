@@ -64,11 +64,14 @@ def election_verify(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
     workers: Annotated[
-        int,
+        int | None,
         typer.Option(
-            "--workers", min=1, help="Processes checking the ballots (V5-V8) of a RECORD.json file."
+            "--workers",
+            min=1,
+            help="Processes checking the ballots (V5-V8): default 1 for a RECORD.json file, one a core "
+            "(at most 4) with --url; the report is the same.",
         ),
-    ] = 1,
+    ] = None,
     roll_key: Annotated[
         str | None,
         typer.Option(
@@ -131,11 +134,18 @@ def election_verify(
                 from govgraph.voting.online import verify_online
 
                 report, ledger = verify_online(
-                    url, election, tuple(witness_key or ()), record_url, update, backend, pinned
+                    url,
+                    election,
+                    tuple(witness_key or ()),
+                    record_url,
+                    update,
+                    backend,
+                    pinned,
+                    **({} if workers is None else {"workers": workers}),
                 )
             else:
                 record = load_json(record_path.read_bytes(), what="the record", strict=True)
-                report = verify_record(record, update, backend=backend, workers=workers, pinned=pinned)
+                report = verify_record(record, update, backend=backend, workers=workers or 1, pinned=pinned)
     except (OSError, MalformedInput) as exc:
         typer.echo(printable(f"govgraph: cannot read {record_path or url}: {exc}"), err=True)
         raise typer.Exit(code=2) from None

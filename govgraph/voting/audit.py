@@ -11,13 +11,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import rfc8785
-
 from govgraph.ledger.checkpoint import CheckpointError, CosignatureVerifier, QuorumNotMet, open_checkpoint
 from govgraph.ledger.merkle import leaf_hash, root_hash
 from govgraph.ledger.note import InvalidKey, NoteError, Verifier
 from govgraph.ledger.receipt import Receipt, verify_receipt
 from govgraph.voting.api import Api
+from zk.ballot import canonical_json
 from zk.json_input import load_json
 from zk.record import counted_ballots
 
@@ -56,9 +55,11 @@ class _LedgerBallot:
 
 
 def content_digest(*parts: object) -> bytes:
-    """SHA-256 of the parts' canonical JSON (their sorted JSON when a hostile service made it uncanonical)."""
+    """SHA-256 of the parts' canonical JSON (RFC 8785, by `zk.ballot.canonical_json`: the C encoder for
+    documents of plain strings, as ballots are; their sorted JSON when a hostile service made them
+    uncanonical)."""
     try:
-        text = rfc8785.dumps(list(parts))
+        text = canonical_json(list(parts))
     except ValueError:
         text = b"\x00" + json.dumps(list(parts), sort_keys=True, default=repr).encode()
     return hashlib.sha256(text).digest()
@@ -131,32 +132,29 @@ def ledger_ballots(
 class RecordAgainstLedger:
     """The record's counted ballots, fed in chunks, against the ledger's ballots counted by the manifest's
     revoting rule: exactly the same, in ledger order, with the same contents; and its spoiled ballots exactly
-    the ledger's spoiled. Keeps a digest and a tracking code per ballot, never a ballot's contents."""
+    the ledger's spoiled. Keeps a tracking code and a digest per ballot, never a ballot's contents, so that
+    the record can be read before, or while, the ledger is."""
 
-    def __init__(self, found: list[_LedgerBallot], revoting: object) -> None:
-        cast = [item for item in found if not item.spoiled]
-        self.counted = counted_ballots(cast, revoting)  # type: ignore[arg-type]
-        self.spoiled = [item for item in found if item.spoiled]
-        self.record_codes: set[str] = set()
-        self.position = 0
-        self.in_order = True
+    def __init__(self, revoting: object) -> None:
+        self.revoting = revoting
+        self.record: list[tuple[str, bytes]] = []  # per counted ballot of the record: its code and digest
 
     def add(self, entries: Iterable[object]) -> None:
         for entry in entries:
             item = entry if isinstance(entry, dict) else {}
             code = item.get("tracking_code")
-            self.record_codes.add(_code(code))
-            digest = content_digest(code, item.get("ballot"), item.get("eligibility"))
-            if self.position >= len(self.counted) or self.counted[self.position].digest != digest:
-                self.in_order = False
-            self.position += 1
+            self.record.append(
+                (_code(code), content_digest(code, item.get("ballot"), item.get("eligibility")))
+            )
 
-    def finish(self, spoiled: object, findings: LedgerFindings) -> None:
-        ledger_codes = {b.code for b in self.counted}
-        missing, extra = self.record_codes - ledger_codes, ledger_codes - self.record_codes
+    def finish(self, found: list[_LedgerBallot], spoiled: object, findings: LedgerFindings) -> None:
+        counted = counted_ballots([item for item in found if not item.spoiled], self.revoting)  # type: ignore[arg-type]
+        record_codes = {code for code, _ in self.record}
+        ledger_codes = {b.code for b in counted}
+        missing, extra = record_codes - ledger_codes, ledger_codes - record_codes
         findings.add(
             not missing,
-            f"every counted ballot of the record ({self.position}) is on the ledger"
+            f"every counted ballot of the record ({len(self.record)}) is on the ledger"
             + (f"; missing: {', '.join(sorted(missing))}" if missing else ""),
         )
         findings.add(
@@ -165,7 +163,8 @@ class RecordAgainstLedger:
             + (f"; left out: {', '.join(sorted(extra))}" if extra else ""),
         )
         findings.add(
-            self.in_order and self.position == len(self.counted),
+            len(self.record) == len(counted)
+            and all(digest == b.digest for (_, digest), b in zip(self.record, counted, strict=True)),
             "the record's counted ballots equal the ledger's, in order and content",
         )
         items = spoiled if isinstance(spoiled, list) else []
@@ -174,16 +173,16 @@ class RecordAgainstLedger:
             for b in items
         ]
         findings.add(
-            isinstance(spoiled, list) and record_spoiled == [b.digest for b in self.spoiled],
+            isinstance(spoiled, list) and record_spoiled == [b.digest for b in found if b.spoiled],
             f"the record's spoiled ballots ({len(items)}) are exactly the ledger's",
         )
 
 
 def compare_with_record(record: dict, found: list[_LedgerBallot], findings: LedgerFindings) -> None:
     """`RecordAgainstLedger` on a record held whole."""
-    comparison = RecordAgainstLedger(found, record["manifest"]["revoting"])
+    comparison = RecordAgainstLedger(record["manifest"]["revoting"])
     comparison.add(record["ballots"])
-    comparison.finish(record["spoiled"], findings)
+    comparison.finish(found, record["spoiled"], findings)
 
 
 TRACK = """query($e: ID!, $code: String!) { election(id: $e) { state ballot(trackingCode: $code) {

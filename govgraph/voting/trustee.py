@@ -7,17 +7,21 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from govgraph.voting.api import Api, ApiError, all_ballots, election
-from zk.ballot import ElectionContext, EncryptedBallot, Manifest, election_group
+from govgraph.voting.api import Api, ApiError, election
+from zk.ballot import ElectionContext, Manifest, election_group
 from zk.curve import get_backend
-from zk.group import seeded_scalars
+from zk.elgamal import Ciphertext
+from zk.errors import MalformedInput
+from zk.group import Group, seeded_scalars
+from zk.json_input import printable
 from zk.record import closing_hash, closing_statement
-from zk.tally import aggregate_from_json, compute_decryption_share
+from zk.tally import Aggregate, aggregate_from_json, decryption_share_of_own_aggregate
 from zk.trustees import Ceremony, Complaint, SealedShare, Trustee, verification_key
-from zk.wire import element_from_hex
+from zk.wire import commitment_from_hex, element_from_hex
 
 STATE_FORMAT = "govgraph-trustee-state/v1"
 
@@ -191,6 +195,84 @@ def complain(api: Api, state: TrusteeState) -> list[str]:
     return done
 
 
+BOARD_PAGE = """query($id: ID!, $first: Int!, $after: Int) { election(id: $id) {
+ballots(first: $first, after: $after) { trackingCode ledgerIndex ballot spoiled counted } } }"""
+
+
+def _board_sum(api: Api, context: ElectionContext) -> tuple[list[str], list[str], Aggregate]:
+    """The board's counted and spoiled tracking codes and the sum of the counted ballots' ciphertexts, read
+    page by page (a page's ballots are dropped once added). The points are decoded on the curve: their sum
+    is compared with the aggregate, which is decoded strictly."""
+    group, contests = context.group, {c.id: len(c.options) for c in context.manifest.contests}
+    sums = {cid: [[group.identity(), group.identity()] for _ in range(n)] for cid, n in contests.items()}
+    counted: list[str] = []
+    spoiled: list[str] = []
+
+    def fetch(after: int | None) -> list:
+        page = api.graphql(BOARD_PAGE, id=context.manifest.election_id, first=100, after=after)
+        found = page.get("election")
+        items = found.get("ballots") if isinstance(found, dict) else None
+        if not isinstance(items, list):
+            raise TrusteeError("the board's page of ballots cannot be read: refusing to decrypt")
+        return items
+
+    with ThreadPoolExecutor(max_workers=1) as reader:  # the next page is read while this one is summed
+        after, pending = -1, reader.submit(fetch, None)
+        while pending is not None:
+            items = pending.result()
+            last = items[-1].get("ledgerIndex") if items and isinstance(items[-1], dict) else None
+            more = len(items) >= 100 and type(last) is int
+            if more and last <= after:  # a board cannot send the trustee round in circles
+                raise TrusteeError("the board's pages do not move forward: refusing to decrypt")
+            pending = reader.submit(fetch, last) if more else None
+            after = last if more else after
+            add_board_page(group, sums, items, counted, spoiled)
+    return counted, spoiled, {cid: tuple(Ciphertext(a, b) for a, b in row) for cid, row in sums.items()}
+
+
+def add_board_page(
+    group: Group, sums: dict[str, list[list]], items: list, counted: list[str], spoiled: list[str]
+) -> int | None:
+    """Add one page of the board's ballots (`{trackingCode, ledgerIndex, ballot, spoiled, counted}`, decoded
+    JSON) to the running sums (contest id -> per option [alpha, beta]) and the code lists; returns the last
+    ledger index. Anything unreadable is a TrusteeError naming the ballot."""
+    last = None
+    for position, item in enumerate(items):
+        code = item.get("trackingCode") if isinstance(item, dict) else None
+        label = printable(code) if isinstance(code, str) else f"#{position} of a page"
+        try:
+            index, flags = item["ledgerIndex"], (item["spoiled"], item["counted"])
+            if not isinstance(code, str) or type(index) is not int or not all(type(f) is bool for f in flags):
+                raise MalformedInput("its tracking code, ledger index or flags are not of their types")
+            last = index
+            if item["spoiled"]:
+                spoiled.append(code)
+            if not item["counted"]:
+                continue
+            counted.append(code)
+            ballot_contests = item["ballot"]["contests"]
+            ids = [contest["contest_id"] for contest in ballot_contests]
+            if not all(isinstance(cid, str) for cid in ids) or sorted(ids) != sorted(sums):
+                raise MalformedInput("its contests are not the manifest's")
+            for contest in ballot_contests:
+                row = sums[contest["contest_id"]]
+                selections = contest["selections"]
+                if not isinstance(selections, list) or len(selections) != len(row):
+                    raise MalformedInput("its selections do not match the manifest")
+                for acc, selection in zip(row, selections, strict=True):
+                    for k, part in enumerate(("alpha", "beta")):
+                        point = commitment_from_hex(
+                            group, selection["ciphertext"][part], part, allow_identity=True
+                        )
+                        acc[k] = group.add(acc[k], point)
+        except (MalformedInput, KeyError, TypeError, AttributeError) as exc:
+            reason = exc if isinstance(exc, MalformedInput) else "its structure is not a ballot's"
+            raise TrusteeError(
+                f"the board's ballot {label} cannot be read: refusing to decrypt ({reason})"
+            ) from None
+    return last
+
+
 def decryption_share(api: Api, state: TrusteeState) -> dict:
     """This trustee's decryption share of the aggregate it recomputes from the board's ballots, after
     checking those ballots against the published closing statement."""
@@ -207,11 +289,8 @@ def decryption_share(api: Api, state: TrusteeState) -> dict:
     me.finalize(qualified, public_answers(me.ceremony, board))
     group = _group()
     context = ElectionContext(group, manifest, element_from_hex(group, board["jointKey"], "joint key"))
-    cast = all_ballots(api, state.election)
-    counted = [b for b in cast if b["counted"]]
-    statement = closing_statement(
-        [b["trackingCode"] for b in counted], [b["trackingCode"] for b in cast if b["spoiled"]]
-    )
+    counted, spoiled, running = _board_sum(api, context)
+    statement = closing_statement(counted, spoiled)
     if statement != board["closing"]:
         raise TrusteeError(
             "the board's ballots do not match the published closing statement: refusing to decrypt"
@@ -220,11 +299,14 @@ def decryption_share(api: Api, state: TrusteeState) -> dict:
 
     reveals = public_reveals(me.ceremony, board)
     key = verification_key(me.ceremony, reveals, qualified, me.index)
-    ballots = [EncryptedBallot.from_json(context, b["ballot"]) for b in counted]
+    # Decoded strictly: the aggregate is in the prime-order group, so the share reveals nothing of the key
+    # share through a torsion part, whatever the ballots' own points (the auditors check those, V5).
     aggregate = aggregate_from_json(context, board["aggregate"])
+    if running != aggregate:
+        raise TrusteeError("refusing to decrypt: the aggregate is not the sum of the recorded ballots")
     assert me.secret_share is not None
-    made = compute_decryption_share(
-        context, me.index, me.secret_share, key, ballots, aggregate, closing=closing_hash(board["closing"])
+    made = decryption_share_of_own_aggregate(
+        context, me.index, me.secret_share, key, aggregate, closing=closing_hash(board["closing"])
     )
     return made.to_json(group)
 

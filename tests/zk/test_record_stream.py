@@ -13,6 +13,7 @@ from tests.zk.elections import Election, run_election
 from zk import record_stream
 from zk.errors import MalformedInput
 from zk.record import ballot_list_hash
+from zk.record_report import VerificationReport
 from zk.record_stream import ListHash, StreamingVerifier
 from zk.record_verifier import verify_record
 
@@ -40,14 +41,38 @@ def election(arkworks) -> Election:
     return run_election(arkworks, voters=4, spoiled=1, absent=(3,), seed=b"stream", n=3, t=2)
 
 
-def streamed(record: dict, size: int) -> dict:
+def streamed_report(record: dict, size: int, workers: int = 1) -> VerificationReport:
     header = {k: v for k, v in record.items() if k != "ballots"}
-    verifier = StreamingVerifier(header)
-    ballots = record["ballots"]
-    for start in range(0, len(ballots), size):
-        verifier.add_ballots(ballots[start : start + size])
-    assert verifier.ballots == len(ballots)
-    return verifier.finish().to_json()
+    with StreamingVerifier(header, workers=workers) as verifier:
+        ballots = record["ballots"]
+        for start in range(0, len(ballots), size):
+            verifier.add_ballots(ballots[start : start + size])
+        assert verifier.ballots == len(ballots)
+        return verifier.finish()
+
+
+def streamed(record: dict, size: int) -> dict:
+    return streamed_report(record, size).to_json()
+
+
+def tampered_records(election: Election) -> dict[str, tuple[dict, list[str]]]:
+    """Records tampered with, and the checks verify_record fails on each."""
+    cases = {}
+    repeated = copy.deepcopy(election.record)  # a voter's pseudonym on two ballots, a result changed
+    repeated["ballots"][1]["eligibility"] = copy.deepcopy(repeated["ballots"][0]["eligibility"])
+    repeated["results"]["mayor"]["ada"] += 1
+    cases["repeated"] = (repeated, ["V8", "V9", "V13"])
+    dropped = copy.deepcopy(election.record)  # a counted ballot left out: the closing statement catches it
+    dropped["ballots"].pop()
+    cases["dropped"] = (dropped, ["V11", "V13"])
+    doubled = copy.deepcopy(election.record)  # a ballot listed twice
+    doubled["ballots"].append(copy.deepcopy(doubled["ballots"][0]))
+    cases["doubled"] = (doubled, ["V5", "V8", "V9", "V11"])
+    forged = copy.deepcopy(election.record)  # a selection's ciphertext swapped for another's
+    contest = forged["ballots"][2]["ballot"]["contests"][0]
+    contest["selections"][0], contest["selections"][1] = contest["selections"][1], contest["selections"][0]
+    cases["forged"] = (forged, ["V5", "V11"])
+    return cases
 
 
 @pytest.mark.parametrize("size", [1, 3, 100])
@@ -64,25 +89,28 @@ def test_tampered_records_fail_the_same_checks_with_the_same_words(
     election: Election, batch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(record_stream, "BATCH_CHUNK", batch)
-    cases = {}
-    repeated = copy.deepcopy(election.record)  # a voter's pseudonym on two ballots, a result changed
-    repeated["ballots"][1]["eligibility"] = copy.deepcopy(repeated["ballots"][0]["eligibility"])
-    repeated["results"]["mayor"]["ada"] += 1
-    cases["repeated"] = (repeated, ["V8", "V9", "V13"])
-    dropped = copy.deepcopy(election.record)  # a counted ballot left out: the closing statement catches it
-    dropped["ballots"].pop()
-    cases["dropped"] = (dropped, ["V11", "V13"])
-    doubled = copy.deepcopy(election.record)  # a ballot listed twice
-    doubled["ballots"].append(copy.deepcopy(doubled["ballots"][0]))
-    cases["doubled"] = (doubled, ["V5", "V8", "V9", "V11"])
-    forged = copy.deepcopy(election.record)  # a selection's ciphertext swapped for another's
-    contest = forged["ballots"][2]["ballot"]["contests"][0]
-    contest["selections"][0], contest["selections"][1] = contest["selections"][1], contest["selections"][0]
-    cases["forged"] = (forged, ["V5", "V11"])
-    for name, (record, failing) in cases.items():
+    for name, (record, failing) in tampered_records(election).items():
         whole = verify_record(record).to_json()
         assert [c["number"] for c in whole["checks"] if c["status"] == "fail"] == failing, name
         assert streamed(record, 2) == whole, name
+
+
+def test_chunks_checked_in_worker_processes_give_the_one_process_report(
+    election: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One ballot a chunk: 4-5 chunks, up to IN_FLIGHT * 2 of them in the workers at once, taken in order.
+    monkeypatch.setattr(record_stream, "BATCH_CHUNK", 1)
+    hostile = {**election.record, "ballots": [election.record["ballots"][0], {"tracking_code": 7}, [], None]}
+    cases = {
+        "honest": (election.record, []),
+        **tampered_records(election),
+        "hostile entries": (hostile, ["V5", "V11"]),
+    }
+    for name, (record, failing) in cases.items():
+        alone, parallel = streamed_report(record, 2), streamed_report(record, 2, workers=2)
+        assert alone.failed() == failing, name
+        assert parallel.to_json() == alone.to_json(), name
+        assert parallel.plain_text() == alone.plain_text(), name
 
 
 def test_a_header_that_cannot_be_read_fails_every_check_as_verify_record_does(election: Election) -> None:

@@ -3,11 +3,11 @@ by tracking code), its turnout."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from govgraph.agencies.elections.service import ballots, elections, load_election
+from govgraph.agencies.elections.service import ballots, elections, load_election, paged_by_ledger_index
 from govgraph.federation.errors import BadUserInput, NotFound
 from govgraph.ledger.models import LedgerCheckpoint, LedgerLog
 
@@ -40,13 +40,20 @@ async def ballot_page(
     whether more follow."""
     if not 0 <= first <= MAX_PAGE:
         raise BadUserInput(f"`first` must lie in 0..{MAX_PAGE}, got {first}.")
-    query = select(ballots).where(ballots.c.election_id == election)
+    async with engine.connect() as connection:
+        rows = list(
+            (await connection.execute(ballot_page_query(election, first + 1, after))).mappings().all()
+        )
+    return rows[:first], len(rows) > first
+
+
+def ballot_page_query(election: str, limit: int, after: int | None) -> Select:
+    """Up to `limit` ballots of the election (cast and spoiled) after ledger index `after`, in ledger
+    order."""
+    query = select(ballots).where(paged_by_ledger_index(election))
     if after is not None:
         query = query.where(ballots.c.ledger_index > after)
-    query = query.order_by(ballots.c.ledger_index).limit(first + 1)
-    async with engine.connect() as connection:
-        rows = list((await connection.execute(query)).mappings().all())
-    return rows[:first], len(rows) > first
+    return query.order_by(ballots.c.ledger_index).limit(limit)
 
 
 async def last_ledger_index(engine: AsyncEngine, election: str) -> int | None:

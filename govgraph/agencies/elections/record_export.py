@@ -17,7 +17,6 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
-import rfc8785
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,10 +26,10 @@ from starlette.routing import BaseRoute, Route
 
 from govgraph.agencies.elections import public
 from govgraph.agencies.elections import states as st
-from govgraph.agencies.elections.service import ballots, load_election, load_trustees
+from govgraph.agencies.elections.service import ballots, counted_ballots_page, load_election, load_trustees
 from govgraph.federation.errors import BadUserInput, NotFound
 from zk import eligibility
-from zk.ballot import BallotSecrets, EncryptedBallot
+from zk.ballot import BallotSecrets, EncryptedBallot, canonical_json
 from zk.record import FORMAT, GROUP_NAME, CastBallot, CeremonyRecord, build_record, canonical_bytes
 from zk.tally import DecryptionShare, aggregate_from_json
 from zk.wire import element_from_hex
@@ -84,16 +83,8 @@ async def _published(
 async def counted_page(engine: AsyncEngine, election: str, after: int, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` counted ballots after ledger index `after`, in record (ledger) order, as record entries
     with their `ledger_index`."""
-    query = (
-        select(ballots.c.ledger_index, ballots.c.tracking_code, ballots.c.ballot, ballots.c.eligibility)
-        .where(
-            ballots.c.election_id == election,
-            ballots.c.current,
-            ballots.c.spoiled.is_(False),
-            ballots.c.ledger_index > after,
-        )
-        .order_by(ballots.c.ledger_index)
-        .limit(limit)
+    query = counted_ballots_page(election, after, limit).add_columns(
+        ballots.c.tracking_code, ballots.c.eligibility
     )
     async with engine.connect() as connection:
         rows = (await connection.execute(query)).mappings().all()
@@ -230,7 +221,7 @@ async def record_endpoint(request: Request) -> Response:
             if not page:
                 break
             yield b"".join(
-                (b"" if first and i == 0 else b",") + rfc8785.dumps(_entry(b)) for i, b in enumerate(page)
+                (b"" if first and i == 0 else b",") + canonical_json(_entry(b)) for i, b in enumerate(page)
             )
             first, after = False, page[-1]["ledger_index"]
         yield b"]" + rest
@@ -276,7 +267,8 @@ async def ballots_endpoint(request: Request) -> Response:
         "ballots": [_entry(b) for b in page],
         "next": page[-1]["ledger_index"] if len(page) == limit else None,
     }
-    return Response(canonical_bytes(document), media_type="application/json")
+    # RFC 8785 by the C encoder (the ballots are plain strings), the same bytes as canonical_bytes
+    return Response(canonical_json(document), media_type="application/json")
 
 
 def election_routes() -> list[BaseRoute]:

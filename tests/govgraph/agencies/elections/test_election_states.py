@@ -7,18 +7,27 @@ state file and fails loudly (nonzero, with the reason) when an upload is refused
 from __future__ import annotations
 
 import copy
+import json
 import os
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
 from govgraph.voting import trustee as trustees
-from govgraph.voting.api import election
+from govgraph.voting.api import Api, all_ballots, election
 from govgraph.voting.simulate import CONTESTS, simulate
 from tests.govgraph.agencies.elections.ballots import CAST
 from tests.govgraph.agencies.elections.conftest import Service, error_of
 from tests.support.credentials import issue_token
+from tests.support.servers import UvicornThread
 
 STEP = "mutation($e: ID!) {{ {name}(electionId: $e) {{ state }} }}"
 CREATE = (
@@ -254,3 +263,57 @@ def test_an_unanswered_complaint_excludes_the_dealer(service: Service, tmp_path:
         assert answer["data"]["reportShareCheck"]["message"] == "no complaints"  # and no answer
         assert step(service, "openVoting", "states-unanswered")["data"]["openVoting"] == {"state": "OPEN"}
         assert election(api, "states-unanswered")["qualifiedTrustees"] == [2, 3]
+
+
+def test_a_trustee_refuses_a_board_whose_ballots_do_not_sum_to_the_aggregate(
+    service: Service, tmp_path: Path
+) -> None:
+    """The trustee sums the board's ballots page by page; a board (here a proxy in front of the real one)
+    that shows a counted ballot other than the one summed into the aggregate, or one it cannot read, gets no
+    share."""
+    tamper = {"how": None}
+
+    async def graphql(request: Request) -> Response:
+        body = await request.body()
+        headers = {
+            "authorization": request.headers.get("authorization", ""),
+            "content-type": "application/json",
+        }
+        answer = httpx.post(f"{service.url}/graphql", content=body, headers=headers).json()
+        page = ((answer.get("data") or {}).get("election") or {}).get("ballots")
+        counted = [b for b in page or [] if b["counted"]]
+        if counted and tamper["how"] == "swap":  # the plaintexts moved between options: another sum
+            selections = counted[0]["ballot"]["contests"][0]["selections"]
+            selections[0], selections[1] = selections[1], selections[0]
+        elif counted and tamper["how"] == "truncate":
+            counted[0]["ballot"]["contests"][0]["selections"].pop()
+        return Response(json.dumps(answer), media_type="application/json")
+
+    proxy = UvicornThread(Starlette(routes=[Route("/graphql", graphql, methods=["POST"])])).start()
+    try:
+        with service.api() as api:
+            opened = simulate(
+                api, voters=3, n=1, t=1, absent=0, seed=32, leave_open=True, trustee_dir=tmp_path
+            )
+            assert step(service, "closeVoting", opened.election)["data"]["closeVoting"] == {"state": "CLOSED"}
+            state = trustees.TrusteeState.load(tmp_path / "trustee-1.json")
+            with Api(proxy.url, service.token) as shown:
+                first = next(b for b in all_ballots(api, opened.election) if b["counted"])["trackingCode"]
+                for how, message in (
+                    ("swap", "refusing to decrypt: the aggregate is not the sum of the recorded ballots"),
+                    ("truncate", f"the board's ballot {first} cannot be read: refusing to decrypt"),
+                ):
+                    tamper["how"] = how
+                    with pytest.raises(trustees.TrusteeError) as refused:
+                        trustees.decryption_share(shown, state)
+                    assert str(refused.value).startswith(message), how
+                tamper["how"] = None
+                share = trustees.decryption_share(shown, state)  # the same board, untouched
+            assert sorted(share["partials"]) == sorted(c["id"] for c in CONTESTS)
+            assert "decryption share verified" in trustees.decrypt(api, state, share)
+            assert step(service, "publishResult", opened.election)["data"]["publishResult"] == {
+                "state": "PUBLISHED"
+            }
+            assert election(api, opened.election)["result"] == opened.expected
+    finally:
+        proxy.stop()

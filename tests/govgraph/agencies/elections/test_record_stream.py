@@ -4,6 +4,7 @@ service that drops a ballot is caught by both the record's checks and the ledger
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -24,6 +25,8 @@ from govgraph.voting.online import ballot_page, verify_online
 from govgraph.voting.simulate import simulate
 from tests.govgraph.agencies.elections.conftest import Service
 from tests.support.servers import UvicornThread
+from zk import record_stream
+from zk.ballot import tracking_code_of
 from zk.errors import MalformedInput
 from zk.record import canonical_bytes
 from zk.record_verifier import verify_record
@@ -52,7 +55,9 @@ def test_the_header_and_the_pages_rebuild_the_streamed_record(service: Service, 
     assert header.content == canonical_bytes({k: v for k, v in record.items() if k != "ballots"})
     pages, after = [], -1
     while True:
-        page = httpx.get(f"{base}/record/ballots", params={"after": after, "limit": 2}).json()
+        answer = httpx.get(f"{base}/record/ballots", params={"after": after, "limit": 2})
+        page = answer.json()
+        assert answer.content == canonical_bytes(page)  # canonical JSON, as the whole record
         pages.append(page)
         if page["next"] is None:
             break
@@ -116,6 +121,75 @@ def test_a_record_service_that_drops_a_ballot_fails_the_record_and_the_ledger_ch
         f"FAIL  the ledger counts no ballot the record leaves out; left out: {dropped}"
         in (answer["ledger"]["findings"])
     )
+
+
+def _tampering_record_service(service: Service, published: str) -> UvicornThread:
+    """The real header and pages, except: the third ballot's first two selections swapped, under the
+    tracking code of what it now holds (its proofs no longer hold), and the first ballot listed again at the
+    end."""
+    record = httpx.get(f"{service.url}/elections/{published}/record.json").json()
+    forged, first = record["ballots"][2]["tracking_code"], record["ballots"][0]
+
+    async def header(request: Request) -> Response:
+        return Response(httpx.get(f"{service.url}{request.url.path}").content, media_type="application/json")
+
+    async def ballots(request: Request) -> Response:
+        page = httpx.get(f"{service.url}{request.url.path}", params=dict(request.query_params)).json()
+        for entry in page["ballots"]:
+            if entry["tracking_code"] == forged:
+                selections = entry["ballot"]["contests"][0]["selections"]
+                selections[0], selections[1] = selections[1], selections[0]
+                entry["tracking_code"] = tracking_code_of(entry["ballot"])
+        if page["next"] is None:
+            page["ballots"].append(first)
+        return Response(canonical_bytes(page), media_type="application/json")
+
+    routes = [
+        Route("/elections/{id}/record/header.json", header),
+        Route("/elections/{id}/record/ballots", ballots),
+    ]
+    return UvicornThread(Starlette(routes=routes)).start()
+
+
+def test_verification_in_worker_processes_gives_the_one_process_report(
+    service: Service, published: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record_stream, "BATCH_CHUNK", 2)  # 5 ballots: 3 chunks, in the workers together
+    record = httpx.get(f"{service.url}/elections/{published}/record.json").json()
+    alone, findings = verify_online(service.url, published, page=2, workers=1)
+    parallel, parallel_findings = verify_online(service.url, published, page=2, workers=2)
+    assert alone.ok and parallel.to_json() == alone.to_json() == verify_record(record).to_json()
+    assert parallel.plain_text() == alone.plain_text()
+    assert findings.ok and parallel_findings == findings
+    hostile = _tampering_record_service(service, published)
+    try:
+        alone, findings = verify_online(service.url, published, record_url=hostile.url, page=2, workers=1)
+        parallel, parallel_findings = verify_online(
+            service.url, published, record_url=hostile.url, page=2, workers=2
+        )
+    finally:
+        hostile.stop()
+    forged = copy.deepcopy(record["ballots"][2])
+    selections = forged["ballot"]["contests"][0]["selections"]
+    selections[0], selections[1] = selections[1], selections[0]
+    code, first = tracking_code_of(forged["ballot"]), record["ballots"][0]["tracking_code"]
+    original = record["ballots"][2]["tracking_code"]
+    assert alone.failed() == ["V5", "V6", "V8", "V9", "V11"]
+    assert alone.check("V5").failures == [f"ballot {first}: tracking code appears twice"]
+    assert alone.check("V6").failures == [f"ballot {code}"]
+    assert alone.check("V8").failures == [
+        f"ballot {code}: eligibility proof does not verify for this ballot",
+        "6 counted ballots but only 5 credentials issued",
+    ]
+    assert alone.check("V9").failures == [f"ballot {first} repeats the pseudonym of ballot {first}"]
+    assert parallel.to_json() == alone.to_json()
+    assert parallel.plain_text() == alone.plain_text()
+    assert parallel_findings == findings
+    assert [line for line in findings.lines if line.startswith("FAIL")] == [
+        f"FAIL  every counted ballot of the record (6) is on the ledger; missing: {code}",
+        f"FAIL  the ledger counts no ballot the record leaves out; left out: {original}",
+        "FAIL  the record's counted ballots equal the ledger's, in order and content",
+    ]
 
 
 def test_pages_refuse_bad_parameters_and_unpublished_or_unknown_elections(service: Service) -> None:
