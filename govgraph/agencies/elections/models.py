@@ -65,6 +65,9 @@ class BallotRow(ElectionsTable, table=True):
             sqlite_where=text("current"),
             postgresql_where=text("current"),
         ),
+        # An election's ballots in ledger order: the pages of closeVoting's sum, of the record and of the
+        # board read `election_id = ? AND ledger_index > ? ORDER BY ledger_index LIMIT n` from it.
+        Index("elections_ballot_in_ledger_order", "election_id", "ledger_index"),
     )
 
     election_id: str = Field(primary_key=True, foreign_key="elections_election.id")

@@ -79,12 +79,10 @@ def changed(election: str, before: str, after: str, **details: Any) -> Event:
 
 def paged_by_ledger_index(election: str) -> ColumnElement[bool]:
     """`election_id = ?` for the queries that page an election's ballots by ledger index (`ledger_index > ?
-    ORDER BY ledger_index LIMIT n`), written `election_id || '' = ?` so that the column's index is not used:
-    without statistics SQLite takes the primary key's `election_id` prefix, reads every ballot of the
-    election and sorts them all for each page (quadratic over an election); this way it walks the
-    `ledger_index` index from `after` and stops at the page's end. (An index on (election_id, ledger_index)
-    would serve both; it needs a migration.)"""
-    return ballots.c.election_id.concat("") == election
+    ORDER BY ledger_index LIMIT n`): they read the index `elections_ballot_in_ledger_order` (election_id,
+    ledger_index) from `after` and stop at the page's end, rather than every ballot of the election sorted
+    again for each page (quadratic over an election)."""
+    return ballots.c.election_id == election
 
 
 def counted_ballots_page(election: str, after: int, limit: int) -> Select:
