@@ -220,3 +220,22 @@ class HiveGateway:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def in_process_server(data_dir: Path) -> UvicornThread:
+    """`govgraph serve`'s app on `data_dir` run in this process behind real HTTP on a free port (so a test
+    can switch one of its functions off), verifying presentations and ballots in a thread; stop it with
+    `.stop()`."""
+    from govgraph.app import build_app
+    from govgraph.config import Settings
+
+    port = free_port()
+    settings = Settings.from_env(
+        {
+            "GOVGRAPH_DATA": str(data_dir),
+            "GOVGRAPH_HOST": "127.0.0.1",
+            "GOVGRAPH_PORT": str(port),
+            "GOVGRAPH_VERIFY_WORKERS": "0",
+        }
+    )
+    return UvicornThread(build_app(settings), port).start()

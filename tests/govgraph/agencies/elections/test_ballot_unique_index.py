@@ -14,26 +14,15 @@ from pathlib import Path
 import pytest
 
 from govgraph.agencies.elections import ballot_writes
-from govgraph.app import build_app
-from govgraph.config import Settings
 from tests.govgraph.agencies.elections.ballots import MAYOR_BROOK, OpenElection, open_election
 from tests.govgraph.agencies.elections.conftest import ROLES, Service, error_of
 from tests.support.credentials import issue_token
-from tests.support.servers import UvicornThread, free_port
+from tests.support.servers import in_process_server
 
 
 @pytest.fixture
 def blind(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenElection]:
-    port = free_port()
-    settings = Settings.from_env(
-        {
-            "GOVGRAPH_DATA": str(data_dir),
-            "GOVGRAPH_HOST": "127.0.0.1",
-            "GOVGRAPH_PORT": str(port),
-            "GOVGRAPH_VERIFY_WORKERS": "0",
-        }
-    )
-    server = UvicornThread(build_app(settings), port).start()
+    server = in_process_server(data_dir)
     known = ballot_writes._known
 
     async def state_only(*arguments, **options):

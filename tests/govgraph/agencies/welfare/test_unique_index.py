@@ -13,13 +13,11 @@ from pathlib import Path
 import pytest
 
 from govgraph.agencies.welfare import claims
-from govgraph.app import build_app
-from govgraph.config import Settings
 from govgraph.wallet.issuance import receive
 from govgraph.wallet.transport import Http
 from tests.support.credential_flows import Service, years_ago
 from tests.support.mutations import ledger_sizes
-from tests.support.servers import UvicornThread, free_port
+from tests.support.servers import in_process_server
 from tests.support.welfare_flows import claim, create, open_claim, submit, vp_tokens
 
 pytestmark = pytest.mark.e2e
@@ -28,16 +26,7 @@ RACED = "This claim was made already (by a concurrent request)."
 
 @pytest.fixture
 def office(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Service, str, Path]]:
-    port = free_port()
-    settings = Settings.from_env(
-        {
-            "GOVGRAPH_DATA": str(data_dir),
-            "GOVGRAPH_HOST": "127.0.0.1",
-            "GOVGRAPH_PORT": str(port),
-            "GOVGRAPH_VERIFY_WORKERS": "0",
-        }
-    )
-    server = UvicornThread(build_app(settings), port).start()
+    server = in_process_server(data_dir)
 
     async def look_up_nothing(*_arguments, **_options) -> None:
         return None
