@@ -4,6 +4,7 @@ agencies at /subgraphs/<agency>/graphql."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 
 from govgraph.agencies.registry import standard_agencies
 from govgraph.cli import app
+from govgraph.cli.serve import shared_socket
 from tests.support.servers import free_port, running_server, wait_until_healthy
 
 
@@ -76,3 +78,15 @@ def test_two_processes_share_one_port_with_reuse_port(tmp_path: Path) -> None:
             ]
             assert answers == [200] * 8
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+
+
+def test_the_shared_socket_s_connections_send_without_waiting_for_acknowledgements() -> None:
+    """GOVGRAPH_REUSE_PORT's listening socket is a TCP socket (IPPROTO_TCP) with TCP_NODELAY, which its
+    connections inherit: made with protocol 0, asyncio left Nagle's algorithm on for them, and a response
+    written as head then body waited for the client's delayed acknowledgement, about 40 ms a request."""
+    listener = shared_socket("127.0.0.1", free_port(), 8)
+    with listener, socket.create_connection(listener.getsockname(), timeout=5):
+        accepted, _ = listener.accept()
+        with accepted:
+            assert accepted.proto == socket.IPPROTO_TCP  # asyncio's own test before it sets TCP_NODELAY
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
