@@ -6,12 +6,15 @@ election, record, attack, tally and trustee tests build on it.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from hypothesis import assume
+from hypothesis import strategies as st
 from nacl.public import PublicKey, SealedBox
 
 from zk.ballot import (
@@ -303,3 +306,38 @@ def enrolled(authority: RollAuthority, credentials: list[VoterCredential]) -> Vo
     rng = seeded_scalars(g1_group(authority.suite.backend), b"fresh voter")
     credentials.append(enrol_voter(authority, rng(), rng()))
     return credentials[-1]
+
+
+# Any JSON value (a few leaves): what a hostile record may hold in place of any of its fields.
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 2**70) | st.floats(-2, 3) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def leaves(value, path=()):
+    """Every path into `value` (keys and list indexes), its leaves and containers, the root last."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from leaves(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from leaves(child, (*path, index))
+    yield path
+
+
+def mutated(record: dict, data: st.DataObject) -> tuple[tuple, dict]:
+    """A copy of `record` with one field (any but the root, drawn from `data`) replaced by another JSON
+    value, and that field's path."""
+    path = data.draw(st.sampled_from([p for p in leaves(record) if p]))
+    replacement = data.draw(JSON)
+    changed = copy.deepcopy(record)
+    target = changed
+    for key in path[:-1]:
+        target = target[key]
+    assume(target[path[-1]] != replacement)
+    target[path[-1]] = replacement
+    return path, changed

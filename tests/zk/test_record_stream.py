@@ -9,31 +9,13 @@ import rfc8785
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.zk.elections import Election, run_election
+from tests.zk.elections import JSON, Election, mutated, run_election
 from zk import record_stream
 from zk.errors import MalformedInput
 from zk.record import ballot_list_hash
 from zk.record_report import VerificationReport
 from zk.record_stream import ListHash, StreamingVerifier
 from zk.record_verifier import verify_record
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-2, 2**70) | st.floats(-2, 3) | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
-    ),
-    max_leaves=6,
-)
-
-
-def _leaves(value, path=()):
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from _leaves(child, (*path, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from _leaves(child, (*path, index))
-    yield path
 
 
 @pytest.fixture(scope="module")
@@ -138,15 +120,7 @@ def test_a_finished_verification_takes_no_more_ballots(election: Election) -> No
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_mutated_record_streamed_gets_the_same_report(election: Election, data: st.DataObject) -> None:
-    paths = [p for p in _leaves(election.record) if p]
-    path = data.draw(st.sampled_from(paths))
-    replacement = data.draw(JSON)
-    record = copy.deepcopy(election.record)
-    target = record
-    for key in path[:-1]:
-        target = target[key]
-    assume(target[path[-1]] != replacement)
-    target[path[-1]] = replacement
+    _, record = mutated(election.record, data)
     assume(isinstance(record.get("ballots"), list))  # a stream of ballots is a list by construction
     assert streamed(record, data.draw(st.integers(1, 5))) == verify_record(record).to_json()
 
