@@ -25,7 +25,6 @@ import rfc8785
 from zk.curve import Backend
 from zk.elgamal import Ciphertext
 from zk.errors import MalformedInput
-from zk.json_input import describe
 from zk.record_ballots import check_ballot_chunk
 from zk.record_keys import PinnedKeys
 from zk.record_report import CheckResult, VerificationReport
@@ -215,25 +214,24 @@ class _StreamVerifier(_Verifier):
                 ("V7", self.v7_limits),
                 ("V8", self.v8_eligibility if self.context is None else self._v8_broken),
                 ("V9", self.v9_pseudonyms),
-                ("V10", self.v10_spoiled),
-                ("V11", self.v11_aggregate),
-                ("V12", self.v12_shares),
-                ("V13", self.v13_results),
+                *self._record_wide(),
             ):
                 self.run_step(number, step)
             return self.report()
         self.chunk_results = []  # non-None: the chunks were read (their results are accumulated)
         self.results["V5"].checked = self.ballot_count
-        for number, step in (
-            ("V8", self._v8_finish),
-            ("V9", self._v9_finish),
+        for number, step in (("V8", self._v8_finish), ("V9", self._v9_finish), *self._record_wide()):
+            self.run_step(number, step)
+        return self.report()
+
+    def _record_wide(self) -> tuple:
+        """V10-V13, which read the accumulators, not the ballots."""
+        return (
             ("V10", self.v10_spoiled),
             ("V11", self.v11_aggregate),
             ("V12", self.v12_shares),
             ("V13", self.v13_results),
-        ):
-            self.run_step(number, step)
-        return self.report()
+        )
 
     def v5_ballots(self, result: CheckResult) -> None:
         if self.require(result, self.context) and self.broken is not None:
@@ -244,16 +242,8 @@ class _StreamVerifier(_Verifier):
             self.require(result, None)
 
     def _v8_finish(self, result: CheckResult) -> None:
-        if not self.eligibility_checked:
-            return
-        issued = self.record["eligibility"]["credentials_issued"]
-        if type(issued) is not int or issued < 0:
-            result.fail(
-                f"credentials_issued must be the number of credentials issued, a non-negative integer, not "
-                f"{describe(issued)}"
-            )
-        elif self.ballot_count > issued:
-            result.fail(f"{self.ballot_count} counted ballots but only {issued} credentials issued")
+        if self.eligibility_checked:
+            self.no_more_ballots_than_credentials(result)
 
     def _v9_finish(self, result: CheckResult) -> None:
         if self.manifest.electoral_roll is None:

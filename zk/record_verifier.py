@@ -361,6 +361,10 @@ class _Verifier:
         self.pseudonyms = [
             (code, bytes.fromhex(nym)) for c in self.chunk_results for code, nym in c["pseudonyms"]
         ]
+        self.no_more_ballots_than_credentials(result)
+
+    def no_more_ballots_than_credentials(self, result: CheckResult) -> None:
+        """V8's count: at most one counted ballot per credential the roll's issuer says it issued."""
         issued = self.record["eligibility"]["credentials_issued"]
         if type(issued) is not int or issued < 0:
             result.fail(
