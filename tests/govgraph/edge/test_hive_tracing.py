@@ -6,28 +6,15 @@ its server span is the child of one of Hive's spans in the client's trace."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from govgraph.federation.node_composer import compose_supergraph
 from tests.support.otlp import OtlpReceiver
-from tests.support.servers import HiveGateway, UvicornThread, running_server
+from tests.support.servers import HiveGateway, running_server
 
 QUERY = "{ parcels(first: 2) { id } }"
-
-
-@pytest.fixture
-def receiver() -> Iterator[OtlpReceiver]:
-    receiver = OtlpReceiver()
-    thread = UvicornThread(receiver.app).start()
-    receiver.url = thread.url
-    try:
-        yield receiver
-    finally:
-        thread.stop()
 
 
 def test_hive_spans_reach_the_collector_and_carry_the_client_trace_into_the_subgraph(

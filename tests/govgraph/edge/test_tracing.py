@@ -6,27 +6,14 @@ along; `govgraph serve` traces its in-process fetches the same way."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support.otlp import OtlpReceiver, ReceivedSpan
-from tests.support.servers import UvicornThread, running_server
+from tests.support.servers import running_server
 
 QUERY = "{ parcels(first: 2) { id } }"
-
-
-@pytest.fixture
-def receiver() -> Iterator[OtlpReceiver]:
-    receiver = OtlpReceiver()
-    thread = UvicornThread(receiver.app).start()
-    receiver.url = thread.url
-    try:
-        yield receiver
-    finally:
-        thread.stop()
 
 
 def by_name(
