@@ -28,6 +28,7 @@ DEFINE = """mutation($id: ID!, $day: Date!) { defineElectoralRoll(id: $id, distr
   citizenship: "NL", electionDay: $day) { id } }"""
 ACCESS_CODE = "wallet-test-access-code"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_IDEMPOTENCY = re.compile(r'name="idempotency" value="([^"]+)"')
 
 
 @dataclass
@@ -79,6 +80,15 @@ class WalletPage:
 
 def csrf_of(html: str) -> str:
     return _CSRF.search(html).group(1)
+
+
+def page_form(client: httpx.Client, path: str) -> dict[str, str]:
+    """The hidden fields of the form on `path`: the CSRF token and, where it has one, the idempotency key."""
+    text = client.get(path).text
+    fields = {"csrf_token": csrf_of(text)}
+    if found := _IDEMPOTENCY.search(text):
+        fields["idempotency"] = found.group(1)
+    return fields
 
 
 @pytest.fixture

@@ -12,20 +12,9 @@ from urllib.parse import quote
 
 import httpx
 
-from tests.govgraph.web.wallet_ui.conftest import Government
+from tests.govgraph.web.wallet_ui.conftest import Government, page_form
 from tests.support.credentials import issue_token
 from tests.support.mutations import ledger_sizes
-
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-_IDEMPOTENCY = re.compile(r'name="idempotency" value="([^"]+)"')
-
-
-def page_form(client: httpx.Client, path: str) -> dict[str, str]:
-    text = client.get(path).text
-    fields = {"csrf_token": _CSRF.search(text).group(1)}
-    if found := _IDEMPOTENCY.search(text):
-        fields["idempotency"] = found.group(1)
-    return fields
 
 
 def test_a_clerk_logs_in_enrols_offers_and_is_refused_in_sentences(government: Government) -> None:

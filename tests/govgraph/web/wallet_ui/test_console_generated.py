@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.govgraph.web.wallet_ui.conftest import Government
+from tests.govgraph.web.wallet_ui.conftest import Government, page_form
 from tests.support.credential_flows import adult_and_residence
 from tests.support.credentials import issue_token
 from tests.support.mutations import ledger_sizes
@@ -26,17 +26,6 @@ from tests.support.welfare_flows import programme_input
 
 ROLES = ("clerk:identity", "clerk:land", "clerk:courts", "official:elections", "official:welfare")
 TODAY = dt.date.today()
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-_IDEMPOTENCY = re.compile(r'name="idempotency" value="([^"]+)"')
-
-
-def page_form(client: httpx.Client, path: str) -> dict[str, str]:
-    """The hidden fields of the form on `path`: the CSRF token and, where it has one, the idempotency key."""
-    text = client.get(path).text
-    fields = {"csrf_token": _CSRF.search(text).group(1)}
-    if found := _IDEMPOTENCY.search(text):
-        fields["idempotency"] = found.group(1)
-    return fields
 
 
 def logged_in(government: Government, subject: str, *roles: str) -> httpx.Client:
