@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,10 @@ BALLOT_SPOILED = "govgraph.elections.BallotSpoiled/v1"
 # than one a ballot. The write's transaction checks the state again, so a ballot arriving just after
 # closeVoting (in another process) is refused there.
 OPEN_FOR = 1.0
+# The read of an election's row in flight, per writes and election: when OPEN_FOR runs out under load,
+# every ballot arriving meanwhile waits for that one read instead of taking a connection of its own (32
+# concurrent casts used to open up to 15 connections at once, beyond the pool's 5 kept).
+_reading: weakref.WeakKeyDictionary[AgencyWrites, dict[str, asyncio.Future]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -54,13 +59,23 @@ class BallotBox:
         self.pool = pool
 
     async def _open(self, election: str) -> Any:
-        known = seen_open.setdefault(self.writes, {})
-        seen = known.get(election)
+        """The election's row, if it is OPEN: read at most once per OPEN_FOR seconds by this process, one
+        read at a time (the callers arriving during a read share it); CONFLICT if it is not OPEN."""
+        seen = seen_open.get(self.writes, {}).get(election)
         if seen is not None and time.monotonic() - seen[0] < OPEN_FOR:
             return seen[1]
+        reading = _reading.setdefault(self.writes, {})
+        read = reading.get(election)
+        if read is None:
+            read = reading[election] = asyncio.ensure_future(self._read_open(election))
+            read.add_done_callback(lambda _: reading.pop(election, None))
+        return await asyncio.shield(read)  # a caller that gives up does not cancel the others' read
+
+    async def _read_open(self, election: str) -> Any:
         async with self.writes.log.engine.connect() as connection:
             row = await load_election(connection, election)
         st.require_state(election, row["state"], st.OPEN, action="casting a ballot")
+        known = seen_open.setdefault(self.writes, {})
         if len(known) >= 64:  # a few elections are open at once; callers choose the ids
             known.clear()
         known[election] = (time.monotonic(), row)

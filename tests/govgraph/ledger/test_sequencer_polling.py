@@ -1,10 +1,13 @@
 """The sequencer's waiting on a real database (SQLite and PostgreSQL): an idle log is polled less and less
-often, an append in this process wakes it at once, and another process's append is found by the poll."""
+often, an append in this process wakes it at once, another process's append is found by the poll, and under
+load a slow signing round spaces the next one (signing takes a bounded share of the time)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+
+import pytest
 
 from govgraph import db
 from govgraph.ledger.log import Log
@@ -73,3 +76,37 @@ async def test_another_process_append_is_found_by_the_idle_poll(
     finally:
         await sequencer.stop()
         await other_engine.dispose()
+
+
+def test_a_slow_signing_round_spaces_the_next_one(log: Log):
+    sequencer = Sequencer(log, pace=0.1)
+    # At most CHECKPOINT_SHARE (a tenth) of the time signing, between `pace` and MAX_CHECKPOINT_PACE apart.
+    assert [sequencer.next_round(spent) for spent in (0.0, 0.005, 0.01)] == [0.1, 0.1, 0.1]
+    assert sequencer.next_round(0.03) == pytest.approx(0.3)
+    assert [sequencer.next_round(spent) for spent in (0.1, 0.5, 3.0)] == [1.0, 1.0, 1.0]
+    assert Sequencer(log, pace=2.0).next_round(0.5) == 2.0  # a longer pace is kept
+
+
+async def test_under_load_signing_takes_a_bounded_share_of_the_time(log: Log):
+    rounds: list[float] = []
+    integrate = log.integrate
+
+    async def slow(max_batch=None):  # a busy process: each round takes 50 ms of wall time
+        rounds.append(time.monotonic())
+        await asyncio.sleep(0.05)
+        return await integrate(max_batch)
+
+    log.integrate = slow  # type: ignore[method-assign]
+    sequencer = Sequencer(log, interval=0.01, pace=0.1)
+    sequencer.start()
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < 2.0:  # entries always pending
+            await log.append(b"entry %d" % len(rounds))
+            await asyncio.sleep(0.01)
+    finally:
+        await sequencer.stop()
+    gaps = [later - earlier for earlier, later in zip(rounds, rounds[1:])]
+    # 0.5 s apart (50 ms is a tenth of it), where a fixed pace of 0.1 s signed every 0.1 s: 20 rounds.
+    assert 3 <= len(rounds) <= 6, gaps
+    assert all(gap >= 0.49 for gap in gaps), gaps
