@@ -278,6 +278,26 @@ def test_a_mutation_is_refused_by_get(open_server: LiveServer) -> None:
     assert by_post.json() == {"data": {"__typename": "Mutation"}}
 
 
+def test_a_mutation_is_refused_by_get_as_an_event_stream_too(open_server: LiveServer) -> None:
+    """Asking for text/event-stream takes the streaming path, which must refuse a GET's mutation as well."""
+    response = httpx.get(
+        open_server.url + "/graphql",
+        params={"query": "mutation { __typename }"},
+        headers={"origin": APP_ORIGIN, "accept": "text/event-stream"},
+    )
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = [block.split("\n") for block in response.text.strip().split("\n\n")]
+    assert [lines[0] for lines in events] == ["event: next", "event: complete"]
+    assert json.loads(events[0][1].removeprefix("data: ")) == {
+        "errors": [
+            {
+                "message": "Can only perform a mutation operation from a POST request.",
+                "extensions": {"code": "METHOD_NOT_ALLOWED"},
+            }
+        ]
+    }
+
+
 def test_unreadable_extensions_by_get_are_a_bad_request(open_server: LiveServer) -> None:
     response = httpx.get(open_server.url + "/graphql", params={"extensions": "{persistedQuery"})
     assert response.status_code == 400
