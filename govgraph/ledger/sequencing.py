@@ -35,7 +35,8 @@ MAX_RETRY_PAUSE = 5.0  # seconds between retries of a failing sequencer, at most
 # cosignatures) then covers a batch of entries, and appends keep the database most of the time. A round
 # that takes longer (a busy process: its wall time grows with the load) spaces the next one further, so that
 # signing takes at most about CHECKPOINT_SHARE of the time, up to MAX_CHECKPOINT_PACE seconds apart: under
-# full load on 2 cores a round of 20-40 ms made checkpoints a tenth of the server's CPU at 10 a second.
+# full load on 2 cores (castBallot) rounds take 20-40 ms, and at 10 a second they were a quarter of the
+# server process's CPU.
 CHECKPOINT_PACE = 0.1
 CHECKPOINT_SHARE = 0.1
 MAX_CHECKPOINT_PACE = 1.0
