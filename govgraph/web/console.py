@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -159,26 +160,17 @@ async def mutation_form(request: Request) -> Response:
     if session is None:
         return RedirectResponse("/console", status_code=303)
     token, principal = session
+    show = _shower(request, "form.html", spec, spec.role in principal.roles)
     if request.method == "GET":
-        return _form_page(request, spec, principal, {})
-    try:
-        form = await _form(request)
-    except CsrfRefused as refused:
-        return csrf_refused(request, str(refused))
-    try:
-        variables = spec.variables(form)
-    except FieldError as exc:
-        return _form_page(request, spec, principal, form, str(exc), 400)
-    variables["idempotencyKey"] = form.get("idempotency") or None
-    answer = await _graphql(request, token, spec.document, variables)
-    errors = answer.get("errors") if isinstance(answer, dict) else None
-    if errors or not isinstance(answer.get("data"), dict) or answer["data"].get(spec.result) is None:
-        first = errors[0] if errors and isinstance(errors[0], dict) else {}
-        code = str((first.get("extensions") or {}).get("code", "ERROR"))
-        message = str(first.get("message", "the service gave no answer"))
-        refusal = f"The service refused ({code}): {message} {advice(code)}"
-        return _form_page(request, spec, principal, form, refusal, 400, code=code)
-    result = answer["data"][spec.result]
+        return show({})
+    sent = await _sent(request, token, spec, show, idempotent=True)
+    if isinstance(sent, Response):
+        return sent
+    form, answer = sent
+    data = answer.get("data")
+    result = data.get(spec.result) if isinstance(data, dict) else None
+    if answer.get("errors") or result is None:
+        return show(form, *_refusal(answer))
     if spec.result == "createCredentialOffer":
         return _offer_page(request, result)
     return _page(request, "done.html", spec=spec, result=result)
@@ -189,31 +181,20 @@ async def _generated_form(request: Request, spec: MutationForm) -> Response:
     if session is None:
         return RedirectResponse("/console", status_code=303)
     token, principal = session
+    show = _shower(request, "mutation.html", spec, spec.access.allows(principal))
     if request.method == "GET":
-        return _mutation_page(request, spec, principal, {})
-    try:
-        form = await _form(request)
-    except CsrfRefused as refused:
-        return csrf_refused(request, str(refused))
-    try:
-        variables = spec.variables(form)
-    except FieldError as exc:
-        return _mutation_page(request, spec, principal, form, str(exc), 400)
-    if spec.idempotent:
-        variables["idempotencyKey"] = form.get("idempotency") or None
-    answer = await _graphql(request, token, spec.document, variables)
-    errors = [e for e in answer.get("errors") or [] if isinstance(e, dict)]
+        return show({})
+    sent = await _sent(request, token, spec, show, idempotent=spec.idempotent)
+    if isinstance(sent, Response):
+        return sent
+    form, answer = sent
     data = answer.get("data")
     result = data.get(spec.field) if isinstance(data, dict) else None
     if result is None:
-        first = errors[0] if errors else {}
-        code = str((first.get("extensions") or {}).get("code", "ERROR"))
-        message = str(first.get("message", "the service gave no answer"))
-        refusal = f"The service refused ({code}): {message} {advice(code)}"
-        return _mutation_page(request, spec, principal, form, refusal, 400, code=code)
+        return show(form, *_refusal(answer))
     if spec.field == "createCredentialOffer" and isinstance(result, dict) and "offerUri" in result:
         return _offer_page(request, result)
-    notes = [f"{'.'.join(map(str, e.get('path') or []))}: {e.get('message', '')}" for e in errors]
+    notes = [f"{'.'.join(map(str, e.get('path') or []))}: {e.get('message', '')}" for e in _errors(answer)]
     return _page(
         request,
         "result.html",
@@ -224,49 +205,59 @@ async def _generated_form(request: Request, spec: MutationForm) -> Response:
     )
 
 
-def _mutation_page(
-    request: Request,
-    spec: MutationForm,
-    principal: Principal,
-    values: dict[str, str],
-    error: str | None = None,
-    status: int = 200,
-    code: str | None = None,
-) -> Response:
-    return _page(
-        request,
-        "mutation.html",
-        status,
-        spec=spec,
-        values=values,
-        error=error,
-        code=code,
-        allowed=spec.access.allows(principal),
-        idempotency=values.get("idempotency") or secrets.token_urlsafe(16),
-    )
+Show = Callable[..., Response]  # (values, error=None, status=200, code=None): the form's page
 
 
-def _form_page(
-    request: Request,
-    spec: ConsoleForm,
-    principal: Principal,
-    values: dict[str, str],
-    error: str | None = None,
-    status: int = 200,
-    code: str | None = None,
-) -> Response:
-    return _page(
-        request,
-        "form.html",
-        status,
-        spec=spec,
-        values=values,
-        error=error,
-        code=code,
-        allowed=spec.role in principal.roles,
-        # a new key per form shown: a form sent twice (a double click, a retry) acts once
-        idempotency=values.get("idempotency") or secrets.token_urlsafe(16),
-    )
+def _shower(request: Request, template: str, spec: ConsoleForm | MutationForm, allowed: bool) -> Show:
+    """The form's page with the values given (a refusal names its field or the API's code)."""
+
+    def show(values: dict[str, str], error: str | None = None, status: int = 200, code: str | None = None):
+        return _page(
+            request,
+            template,
+            status,
+            spec=spec,
+            values=values,
+            error=error,
+            code=code,
+            allowed=allowed,
+            # a new key per form shown: a form sent twice (a double click, a retry) acts once
+            idempotency=values.get("idempotency") or secrets.token_urlsafe(16),
+        )
+
+    return show
+
+
+async def _sent(
+    request: Request, token: str, spec: ConsoleForm | MutationForm, show: Show, idempotent: bool
+) -> tuple[dict[str, str], dict] | Response:
+    """A form's POST sent as its mutation through /graphql: (the form, the API's answer), or what to answer
+    instead: the CSRF refusal, or the form again naming the field at fault."""
+    try:
+        form = await _form(request)
+    except CsrfRefused as refused:
+        return csrf_refused(request, str(refused))
+    try:
+        variables = spec.variables(form)
+    except FieldError as exc:
+        return show(form, str(exc), 400)
+    if idempotent:
+        variables["idempotencyKey"] = form.get("idempotency") or None
+    return form, await _graphql(request, token, spec.document, variables)
+
+
+def _errors(answer: dict) -> list[dict]:
+    errors = answer.get("errors")
+    return [error for error in errors if isinstance(error, dict)] if isinstance(errors, list) else []
+
+
+def _refusal(answer: dict) -> tuple[str, int, str]:
+    """The API's refusal (its first error) as the form page's (error, status, code): the sentence a clerk
+    reads, with advice for its code."""
+    first = next(iter(_errors(answer)), {})
+    code = str((first.get("extensions") or {}).get("code", "ERROR"))
+    message = str(first.get("message", "the service gave no answer"))
+    return f"The service refused ({code}): {message} {advice(code)}", 400, code
 
 
 def _offer_page(request: Request, offer: dict) -> Response:
