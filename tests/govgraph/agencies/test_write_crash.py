@@ -52,6 +52,7 @@ async def stream(server: LiveServer, token: str, round_number: int, rng: random.
     returns what was acknowledged: parcel or citizen id -> its entry's index."""
     acked: dict[str, int] = {}
     serial = itertools.count()
+    first_ack = asyncio.Event()
 
     async def worker(client: httpx.AsyncClient, worker_number: int) -> None:
         while True:
@@ -73,9 +74,15 @@ async def stream(server: LiveServer, token: str, round_number: int, rng: random.
             for value in data.values():
                 for item in value if isinstance(value, list) else [value]:
                     acked[item["id"]] = int(item["ledgerEntry"]["index"])
+            first_ack.set()
 
     async def kill_later() -> None:
-        await asyncio.sleep(rng.uniform(0.1, 1.5))
+        # A random moment of the stream, counted from its first acknowledgment: how soon a fresh server
+        # answers (it may first integrate the last round's entries) must not decide whether a round tests
+        # anything.
+        delay = rng.uniform(0.0, 1.4)
+        await asyncio.wait_for(first_ack.wait(), timeout=60)
+        await asyncio.sleep(delay)
         server.process.kill()  # SIGKILL: no shutdown, no flushing, mid-request
 
     headers = {"authorization": f"Bearer {token}"}
