@@ -57,6 +57,8 @@ from govgraph.web.routes import web_routes
 from zk.curve import get_backend
 
 log = logging.getLogger("govgraph")
+# How long start-up waits for the demo data's ledger entries to be signed into a checkpoint.
+SEED_SETTLE_TIMEOUT = 10.0
 
 
 def build_app(settings: Settings, agencies: Sequence[Agency] | None = None) -> Starlette:
@@ -364,9 +366,10 @@ async def _storage(
 ) -> AsyncIterator[AsyncEngine]:
     """The database for the app's lifetime: its schema checked (a database never migrated is brought to
     the latest revision; one behind stops start-up: govgraph.migrations.prepare), engine and sessions in
-    the app's state, the agencies' ledgers opened (created with their keys when missing) and sequenced in
-    the background, their write paths in the app's state, and demo data only outside production, written
-    through those write paths (so `make run` shows ledgers with entries; seeding is idempotent)."""
+    the app's state, the agencies' ledgers opened (created with their keys when missing), their write
+    paths in the app's state, demo data only outside production, written through those write paths (so
+    `make run` shows ledgers with entries; seeding is idempotent), then the ledgers sequenced in the
+    background; with demo data, start-up ends once its entries are in signed checkpoints."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await migrations.prepare(settings.database_url)
     engine = db.create_engine(settings.database_url)
@@ -376,7 +379,7 @@ async def _storage(
         engine, settings.ledger_keys_dir, ledger_names(agencies), remote_witnesses=settings.witnesses
     )
     try:
-        await logs.start()
+        await logs.open()
         app.state.sequenced = logs
         app.state.writes = WritePaths(
             logs.logs, settings.ledger_keys_dir, engine=engine, ledgerless=ledgerless_names(agencies)
@@ -387,6 +390,10 @@ async def _storage(
             )
         if not settings.production:
             await seed_agencies(app.state.sessions, app.state.writes, agencies)
+        await logs.start()  # the first rounds integrate what seeding appended, in one checkpoint a log
+        # The first answer then shows the demo entries with their receipts, not "pending".
+        if not settings.production and not await logs.settled(SEED_SETTLE_TIMEOUT):
+            log.warning("demo entries not integrated after %.0f s: serving anyway", SEED_SETTLE_TIMEOUT)
         yield engine
     finally:
         await logs.stop()

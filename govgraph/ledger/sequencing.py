@@ -239,16 +239,39 @@ class SequencedLogs:
     def __getitem__(self, name: str) -> Log:
         return self.logs[name]
 
-    async def start(self) -> None:
+    async def open(self) -> None:
+        """Open the logs (created with their keys when missing) and attach their witnesses, without
+        sequencing them yet: entries appended before `start` are integrated by its first rounds."""
         await create_ledger_tables(self.engine)
         for name in self.names:
             self.logs[name] = await open_or_create(self.engine, self.keys_dir, name)
         await self._attach_witnesses()
+
+    async def start(self) -> None:
+        """Open the logs unless `open` did, and sequence each in the background."""
+        if not self.logs:
+            await self.open()
         for name, log in self.logs.items():
             lease = Lease(self.engine, log.id, name)
             sequencer = Sequencer(log, lease, interval=self.interval, pace=self.pace)
             sequencer.start()
             self._sequencers.append(sequencer)
+
+    async def settled(self, timeout: float) -> bool:
+        """Wait until every log has integrated the entries acknowledged when called (by this process's
+        sequencers or, holding the lease, another process's), at most `timeout` seconds; returns whether they
+        all were. Start-up uses it after seeding, so the service answers only once the demo's entries are
+        in a signed checkpoint."""
+        targets = {name: (await log.state())[0] for name, log in self.logs.items()}
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while targets:
+                    for name in list(targets):
+                        if (await self.logs[name].state())[1] >= targets[name]:
+                            del targets[name]
+                    if targets:
+                        await asyncio.sleep(self.interval)
+        return not targets
 
     async def stop(self) -> None:
         """Stop every sequencer after its current batch (entries still pending are integrated at the next

@@ -173,6 +173,20 @@ def test_make_run_starts_with_signed_cosigned_demo_ledgers(service: Service) -> 
     assert uncosigned == (0,)  # every checkpoint ever signed, the empty trees' included
 
 
+def test_a_fresh_service_answers_first_with_its_demo_entries_signed(tmp_path: Path) -> None:
+    sizes = " ".join(f'{name}: ledger(name: "{name}") {{ size }}' for name in SEEDED)
+    query = f'{{ {sizes} parcel(id: "parcel-0001") {{ ledgerEntry {{ ledger index receipt }} }} }}'
+    with running_server(tmp_path, log_level="warning") as server:
+        first = httpx.post(f"{server.url}/graphql", json={"query": query}, timeout=30).json()
+    assert "errors" not in first, first
+    data = first["data"]
+    entry = data.pop("parcel")["ledgerEntry"]
+    assert {name: int(ledger["size"]) for name, ledger in data.items()} == SEEDED
+    assert (entry["ledger"], entry["index"]) == ("land", "0")
+    receipt = json.loads(entry["receipt"])
+    assert (receipt["origin"], receipt["index"]) == ("govgraph.example/land", 0)
+
+
 def test_the_write_path_mutations_are_in_the_composed_schema_and_none_is_public(service: Service) -> None:
     body = service.post("{ __schema { mutationType { fields { name description } } } }")
     fields = {

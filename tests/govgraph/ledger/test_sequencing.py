@@ -115,3 +115,21 @@ async def test_a_key_left_by_an_interrupted_start_is_used_not_replaced(engine, d
         await logs.stop()
     assert logs["land"].verifier.vkey == left.vkey
     assert (await Log.names(engine)) == ["land"]
+
+
+async def test_entries_appended_before_start_are_signed_in_its_first_round(engine, data_dir: Path):
+    logs = SequencedLogs(engine, data_dir / "keys", NAMES, interval=0.01, pace=60.0)
+    await logs.open()
+    for i in range(3):
+        await logs["land"].append(f"seed {i}".encode())
+    await logs.start()
+    try:
+        assert await logs.settled(10.0)
+        assert [await logs[name].state() for name in NAMES] == [(0, 0), (3, 3), (0, 0)]
+        assert (await logs["land"].latest_checkpoint()).size == 3
+        # The next round comes `pace` (60 s) after the first: settled waits for it, up to its timeout.
+        await logs["land"].append(b"late")
+        assert not await logs.settled(0.3)
+        assert await logs["land"].state() == (4, 3)
+    finally:
+        await logs.stop()
