@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
@@ -27,9 +26,6 @@ from govgraph.credentials.service import services_from
 from govgraph.federation.errors import BadUserInput, NotFound
 
 CREDENTIAL_ISSUED = "govgraph.identity.CredentialIssued/v1"
-_records = CitizenRecordRow.__table__  # type: ignore[attr-defined]
-
-
 class CitizenRegistry:
     """govgraph.credentials.issuer.Registry over the bureau's private records and its write path."""
 
@@ -41,7 +37,7 @@ class CitizenRegistry:
         if configuration not in (CITIZEN_V1, REVOCABLE_CITIZEN_V1):
             return None
         async with self.sessions() as session:
-            row = (await session.execute(select(_records).where(_records.c.citizen_id == citizen_id))).first()
+            row = await session.get(CitizenRecordRow, citizen_id)
         if row is None:
             return None
         return {
