@@ -6,9 +6,10 @@
     V4  joint key              V9  one ballot per pseudonym
     V5  ballots well formed    V10 spoiled ballots
 
-Ballots are checked in chunks of BATCH_CHUNK by `zk.record_ballots.check_ballot_chunk`, here or in worker
-processes. Keys the auditor pins (`zk.record_keys.PinnedKeys`) are compared with the record's in V2 (trustees)
-and V8 (roll authority). Details: docs/elections.md.
+V2 to V4, on the trustees' ceremony, are in `zk.record_ceremony`. Ballots are checked in chunks of
+BATCH_CHUNK by `zk.record_ballots.check_ballot_chunk`, here or in worker processes. Keys the auditor pins
+(`zk.record_keys.PinnedKeys`) are compared with the record's in V2 (trustees) and V8 (roll authority).
+Details: docs/elections.md.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from zk.errors import MalformedInput, ZkError
 from zk.json_input import describe
 from zk.record import FORMAT, GROUP_NAME, ballot_list_hash, closing_hash
 from zk.record_ballots import check_ballot_chunk
-from zk.record_keys import KeyUse, PinnedKeys, trustee_keys
+from zk.record_ceremony import CeremonyChecks, trustee_indexes
+from zk.record_keys import KeyUse, PinnedKeys
 from zk.record_report import CHECKS, CheckResult, VerificationReport
 from zk.sigma import BatchVerifier
 from zk.tally import (
@@ -43,24 +45,15 @@ from zk.tally import (
     combine_shares,
     decryption_share_equations,
 )
-from zk.trustees import (
-    Ceremony,
-    CoefficientReveal,
-    Complaint,
-    ComplaintAnswer,
-    joint_public_key,
-    qualified_trustees,
-    verification_key,
-    verify_reveal,
-)
-from zk.wire import element_from_hex, require_fields, require_int, require_list
+from zk.trustees import Ceremony, CoefficientReveal, verification_key
+from zk.wire import require_fields, require_int, require_list
 
 BATCH_CHUNK = 256  # ballots per random linear combination: bounds memory, and the cost of naming a bad ballot
 
 Progress = Callable[[str, int, int], None]
 
 
-class _Verifier:
+class _Verifier(CeremonyChecks):
     """One run of the checks: later checks use what earlier ones decoded, and skip what could not be read."""
 
     def __init__(
@@ -159,106 +152,6 @@ class _Verifier:
             self.keys.append(
                 KeyUse("roll authority", roll.id, roll.issuer_public_key.hex(), pinned is not None, matches)
             )
-
-    # V2
-    def v2_commitments(self, result: CheckResult) -> None:
-        if not self.require(result, self.manifest):
-            return
-        raw = require_fields(
-            self.field("ceremony"),
-            "ceremony",
-            (
-                "n",
-                "t",
-                "commitments",
-                "box_keys",
-                "reveals",
-                "sealed_shares",
-                "complaints",
-                "answers",
-                "qualified",
-            ),
-        )
-        n, t = raw["n"], raw["t"]
-        if type(n) is not int or type(t) is not int:
-            raise MalformedInput("ceremony n and t must be integers")
-        named = len(self.manifest.trustees)
-        if (n, t) != (named, self.manifest.threshold):
-            result.fail(
-                f"the ceremony has n={n}, t={t}, but the manifest names {named} trustees with threshold "
-                f"{self.manifest.threshold}"
-            )
-        self.ceremony = Ceremony(self.group, n, t, self.manifest.hash())
-        for i, item in enumerate(require_list(raw["commitments"], "ceremony.commitments", max_length=None)):
-            entry = require_fields(item, f"ceremony.commitments[{i}]", ("trustee", "hash"))
-            trustee = require_int(entry["trustee"], f"ceremony.commitments[{i}].trustee", 1, n)
-            if trustee in self.hashes:
-                raise MalformedInput(f"ceremony.commitments: trustee {trustee} has two")
-            self.hashes[trustee] = entry["hash"]
-        for i, item in enumerate(require_list(raw["reveals"], "ceremony.reveals", max_length=None)):
-            try:
-                reveal = CoefficientReveal.from_json(self.ceremony, item, f"ceremony.reveals[{i}]")
-            except MalformedInput as exc:
-                result.fail(str(exc))
-                continue
-            self.reveals[reveal.trustee] = reveal
-        try:
-            claimed = _indexes(raw["qualified"], "ceremony.qualified", n)
-        except MalformedInput:
-            claimed = []  # V3 reports it
-        for trustee in range(1, n + 1):
-            result.checked += 1
-            reveal = self.reveals.get(trustee)
-            if reveal is None or not verify_reveal(self.ceremony, reveal, self.hashes.get(trustee)):
-                # A bad reveal is legitimate ceremony history as long as the trustee is not qualified.
-                if trustee in claimed:
-                    result.fail(f"trustee {trustee}: qualified, but its commitments are invalid")
-                else:
-                    result.note += f"trustee {trustee}'s commitments are invalid (it is excluded). "
-        uses, failures = trustee_keys(self.group, self.manifest, self.reveals, self.pinned)
-        self.keys += uses
-        for failure in failures:
-            result.fail(failure)
-        self.raw_ceremony = raw
-
-    # V3
-    def v3_qualified(self, result: CheckResult) -> None:
-        if not self.require(result, self.ceremony):
-            return
-        raw = self.raw_ceremony
-        complaints = [
-            Complaint.from_json(self.ceremony, c, f"ceremony.complaints[{i}]")
-            for i, c in enumerate(require_list(raw["complaints"], "ceremony.complaints", max_length=None))
-        ]
-        answers = [
-            ComplaintAnswer.from_json(self.ceremony, a, f"ceremony.answers[{i}]")
-            for i, a in enumerate(require_list(raw["answers"], "ceremony.answers", max_length=None))
-        ]
-        expected = qualified_trustees(self.ceremony, self.reveals, self.hashes, complaints, answers)
-        result.checked = self.ceremony.n
-        claimed = _indexes(raw["qualified"], "ceremony.qualified", self.ceremony.n)
-        if claimed != expected:
-            result.fail(f"the record qualifies trustees {claimed}, the complaints give {expected}")
-        if len(expected) < self.ceremony.t:
-            result.fail(f"only {len(expected)} trustees qualified, the threshold is {self.ceremony.t}")
-        excluded = sorted(set(range(1, self.ceremony.n + 1)) - set(expected))
-        result.note = (
-            f"{len(expected)} of {self.ceremony.n} trustees qualified, {len(complaints)} complaint(s)"
-            + (f"; excluded: {', '.join(map(str, excluded))}" if excluded else "")
-        )
-        self.qualified = expected
-
-    # V4
-    def v4_joint_key(self, result: CheckResult) -> None:
-        if not self.require(result, self.ceremony, self.manifest) or len(self.qualified) < self.ceremony.t:
-            result.fail("no qualified set to derive the joint key from")
-            return
-        result.checked = 1
-        joint_key = element_from_hex(self.group, self.field("joint_key"), "joint_key")
-        if joint_key != joint_public_key(self.ceremony, self.reveals, self.qualified):
-            result.fail("joint_key is not the sum of the qualified trustees' first commitments")
-            return
-        self.context = ElectionContext(self.group, self.manifest, joint_key)
 
     # V5 to V8: ballots are checked in chunks, by `check_ballot_chunk`, here or in worker processes
     def _eligibility_spec(self) -> dict | None:
@@ -516,7 +409,7 @@ class _Verifier:
     def v13_results(self, result: CheckResult) -> None:
         if not self.require(result, self.context, self.valid_shares):
             return
-        used = _indexes(self.used, "tally.trustees", self.ceremony.n)
+        used = trustee_indexes(self.used, "tally.trustees", self.ceremony.n)
         if (
             len(set(used)) != len(used)
             or len(used) < self.ceremony.t
@@ -557,14 +450,6 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, KeyError):
         return f"the record has no {describe(exc.args[0]) if exc.args else 'such key'}"
     return str(exc)
-
-
-def _indexes(value: object, what: str, n: int) -> list[int]:
-    """A JSON list of trustee indexes in [1, n]: integers, not 1.0 or true (which Python takes for 1)."""
-    items = require_list(value, what, max_length=None)
-    if not all(type(i) is int and 1 <= i <= n for i in items):
-        raise MalformedInput(f"{what} must list trustee indexes, integers in [1, {n}]")
-    return items
 
 
 def _sum_aggregates(context: ElectionContext, parts: Sequence[Aggregate]) -> Aggregate:
