@@ -26,6 +26,8 @@ from govgraph.credentials.service import services_from
 from govgraph.federation.errors import BadUserInput, NotFound
 
 CREDENTIAL_ISSUED = "govgraph.identity.CredentialIssued/v1"
+
+
 class CitizenRegistry:
     """govgraph.credentials.issuer.Registry over the bureau's private records and its write path."""
 
