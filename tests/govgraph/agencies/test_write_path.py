@@ -24,12 +24,9 @@ import httpx
 import pytest
 
 from govgraph.agencies.identity.service import DEMO_CITIZENS
-from govgraph.agencies.writes import DEMO_SEED
 from govgraph.auth.issuer import EmbeddedIssuer
 from govgraph.config import Settings
-from govgraph.ledger.checkpoint import CosignatureVerifier, open_checkpoint
 from govgraph.ledger.keys import read_vkey, witness_label
-from govgraph.ledger.note import Verifier
 from tests.support.credential_flows import CITIZEN, adult_and_residence, wallet
 from tests.support.mutations import mutations
 from tests.support.procurement import run_every_procurement_mutation
@@ -75,7 +72,6 @@ CLERK_SUBJECT = "registrar-oona"
 OPAQUE = re.compile(r"[A-Za-z0-9_-]{43}|bbs:[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{64,}|(?:[0-9a-f]{2}){16,}")
 # the entries each ledger's demo seed appends (identity: citizens; land: parcels and the sale; procurement:
 # releases; welfare: programmes; courts: exhibits)
-SEEDED = {"courts": 3, "elections": 4, "identity": 3, "land": 5, "procurement": 5, "welfare": 2}
 MUTATIONS = ("enrolCitizen", "registerParcel", "registerParcels", "transferTitle")  # checked below
 
 
@@ -145,46 +141,6 @@ def only_error(body: dict) -> tuple[str, str, list]:
     assert body.get("data") is None and len(body["errors"]) == 1, body
     error = body["errors"][0]
     return error["extensions"]["code"], error["message"], error.get("path")
-
-
-def test_make_run_starts_with_signed_cosigned_demo_ledgers(service: Service) -> None:
-    for name, size in SEEDED.items():
-        service.wait_until_signed(name, size)
-    seeded = {
-        name: sum(json.loads(leaf)["actor"]["role"] == DEMO_SEED.role for leaf in entries)
-        for name, entries in service.leaves().items()
-    }
-    assert seeded == SEEDED  # whatever other tests appended since
-    keys = service.settings.ledger_keys_dir
-    for name, witness in (("identity", "land"), ("land", "identity")):
-        served = httpx.get(f"{service.server.url}/ledgers/{name}/checkpoint", timeout=10).content
-        opened = open_checkpoint(
-            served,
-            Verifier.from_vkey(read_vkey(keys, name)),
-            witnesses=(CosignatureVerifier.from_vkey(read_vkey(keys, witness_label(witness))),),
-            quorum=1,
-        )
-        assert opened.checkpoint.size >= {"identity": 3, "land": 5}[name]
-    with sqlite3.connect(service.settings.data_dir / "govgraph.db") as connection:
-        uncosigned = connection.execute(
-            "SELECT count(*) FROM ledger_checkpoints c WHERE NOT EXISTS "
-            "(SELECT 1 FROM ledger_cosignatures s WHERE s.checkpoint_id = c.id)"
-        ).fetchone()
-    assert uncosigned == (0,)  # every checkpoint ever signed, the empty trees' included
-
-
-def test_a_fresh_service_answers_first_with_its_demo_entries_signed(tmp_path: Path) -> None:
-    sizes = " ".join(f'{name}: ledger(name: "{name}") {{ size }}' for name in SEEDED)
-    query = f'{{ {sizes} parcel(id: "parcel-0001") {{ ledgerEntry {{ ledger index receipt }} }} }}'
-    with running_server(tmp_path, log_level="warning") as server:
-        first = httpx.post(f"{server.url}/graphql", json={"query": query}, timeout=30).json()
-    assert "errors" not in first, first
-    data = first["data"]
-    entry = data.pop("parcel")["ledgerEntry"]
-    assert {name: int(ledger["size"]) for name, ledger in data.items()} == SEEDED
-    assert (entry["ledger"], entry["index"]) == ("land", "0")
-    receipt = json.loads(entry["receipt"])
-    assert (receipt["origin"], receipt["index"]) == ("govgraph.example/land", 0)
 
 
 def test_the_write_path_mutations_are_in_the_composed_schema_and_none_is_public(service: Service) -> None:

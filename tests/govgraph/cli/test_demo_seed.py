@@ -1,5 +1,6 @@
 """The demo data `govgraph serve` seeds outside production, over the real process started twice on one data
-directory: the welfare office's programmes, the courts' notarized exhibits and the commission's draft
+directory: each start's first answer shows every demo entry in a signed, cosigned checkpoint; the welfare
+office's programmes, the courts' notarized exhibits and the commission's draft
 election are there after the first start (their entries on the ledgers, the exhibits' receipts made on demand
 and verified offline), and the second start appends nothing to any ledger."""
 
@@ -18,6 +19,11 @@ import httpx
 import pytest
 
 from govgraph.agencies.courts.demo import DEMO_CASE, DEMO_EXHIBITS
+from govgraph.agencies.writes import DEMO_SEED
+from govgraph.config import Settings
+from govgraph.ledger.checkpoint import CosignatureVerifier, open_checkpoint
+from govgraph.ledger.keys import read_vkey, witness_label
+from govgraph.ledger.note import Verifier
 from tests.support.mutations import ledger_sizes
 from tests.support.servers import running_server
 
@@ -27,6 +33,9 @@ SEEDED_SIZES = {"courts": 3, "elections": 4, "identity": 3, "land": 5, "procurem
 PROGRAMMES = "{ programmes { id title amount currency period startsOn endsOn exclusionContext claimCount } }"
 NOTARIZATIONS = "query ($h: Base64!) { notarizations(sha256: $h) { index mediaType caseRef } }"
 RECEIPT = "query ($i: UInt64!) { evidenceReceipt(index: $i) { notarization { sha256 } receipt } }"
+# Asked first after start-up: the signed sizes, and the registration of a seeded parcel with its receipt.
+_SIGNED_SIZES = " ".join(f'{name}: ledger(name: "{name}") {{ size }}' for name in SEEDED_SIZES)
+FIRST = f'{{ {_SIGNED_SIZES} parcel(id: "parcel-0001") {{ ledgerEntry {{ ledger index receipt }} }} }}'
 ELECTION = """{ electionIds election(id: "northfield-2027-municipal") { state revoting manifest jointKey
   trustees { id index name joined } ledgerEntry { ledger index } }
   electoralRoll(id: "northfield-2027") { issuerPublicKey size } }"""
@@ -34,6 +43,9 @@ ELECTION = """{ electionIds election(id: "northfield-2027-municipal") { state re
 
 @dataclass
 class Start:
+    first: dict[str, Any]  # the answer to FIRST, the first request after start-up
+    checkpoints: dict[str, bytes]  # identity's and land's, as served
+    uncosigned: int  # checkpoints ever stored without a cosignature
     sizes: dict[str, int]
     leaves: dict[str, list[bytes]]
     programmes: list[dict[str, Any]]
@@ -75,6 +87,16 @@ def starts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Start]]
     for _ in range(2):
         with running_server(data_dir, "warning") as server:
             sizes, leaves = ledger_sizes(database), _leaves(database)  # before any request
+            first = _post(server.url, FIRST)
+            checkpoints = {
+                name: httpx.get(f"{server.url}/ledgers/{name}/checkpoint", timeout=10).content
+                for name in ("identity", "land")
+            }
+            with sqlite3.connect(database) as connection:
+                (uncosigned,) = connection.execute(
+                    "SELECT count(*) FROM ledger_checkpoints c WHERE NOT EXISTS "
+                    "(SELECT 1 FROM ledger_cosignatures s WHERE s.checkpoint_id = c.id)"
+                ).fetchone()
             notarizations = [
                 _post(server.url, NOTARIZATIONS, {"h": _b64(exhibit.sha256)})["notarizations"]
                 for exhibit in DEMO_EXHIBITS
@@ -82,10 +104,47 @@ def starts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Start]]
             receipt = _post(server.url, RECEIPT, {"i": notarizations[0][0]["index"]})["evidenceReceipt"]
             programmes = _post(server.url, PROGRAMMES)["programmes"]
             election = _post(server.url, ELECTION)
-            found.append(Start(sizes, leaves, programmes, notarizations, receipt, election))
+            found.append(
+                Start(
+                    first,
+                    checkpoints,
+                    uncosigned,
+                    sizes,
+                    leaves,
+                    programmes,
+                    notarizations,
+                    receipt,
+                    election,
+                )
+            )
         log = server.log_path.read_text()
         assert "Traceback" not in log, log[-3000:]
     return data_dir, found
+
+
+def test_each_start_answers_first_with_every_demo_entry_signed_and_cosigned(starts) -> None:
+    data_dir, both = starts
+    keys = Settings.from_env({"GOVGRAPH_DATA": str(data_dir)}).ledger_keys_dir
+    for start in both:
+        first = dict(start.first)
+        entry = first.pop("parcel")["ledgerEntry"]
+        assert {name: int(ledger["size"]) for name, ledger in first.items()} == SEEDED_SIZES
+        assert (entry["ledger"], entry["index"]) == ("land", "0")
+        receipt = json.loads(entry["receipt"])
+        assert (receipt["origin"], receipt["index"]) == ("govgraph.example/land", 0)
+        for name, witness in (("identity", "land"), ("land", "identity")):
+            opened = open_checkpoint(
+                start.checkpoints[name],
+                Verifier.from_vkey(read_vkey(keys, name)),
+                witnesses=(CosignatureVerifier.from_vkey(read_vkey(keys, witness_label(witness))),),
+                quorum=1,
+            )
+            assert opened.checkpoint.size == SEEDED_SIZES[name]
+        assert start.uncosigned == 0  # every checkpoint ever signed, the empty trees' included
+    first, _second = both
+    assert {
+        name: [json.loads(leaf)["actor"]["role"] for leaf in leaves] for name, leaves in first.leaves.items()
+    } == {name: [DEMO_SEED.role] * size for name, size in SEEDED_SIZES.items()}
 
 
 def test_the_welfare_programmes_are_seeded_with_their_rules_on_the_ledger(starts) -> None:
