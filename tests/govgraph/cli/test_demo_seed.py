@@ -106,15 +106,15 @@ def starts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Start]]
             election = _post(server.url, ELECTION)
             found.append(
                 Start(
-                    first,
-                    checkpoints,
-                    uncosigned,
-                    sizes,
-                    leaves,
-                    programmes,
-                    notarizations,
-                    receipt,
-                    election,
+                    first=first,
+                    checkpoints=checkpoints,
+                    uncosigned=uncosigned,
+                    sizes=sizes,
+                    leaves=leaves,
+                    programmes=programmes,
+                    notarizations=notarizations,
+                    receipt=receipt,
+                    election=election,
                 )
             )
         log = server.log_path.read_text()
